@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { compileSite } from './compiled-site.ts';
+import { failSafeLimits, worstCaseCapacity } from './fail-safe.ts';
+import type { SiteCircuit, SitePort, Supply } from './site.ts';
+
+const S400: Supply = { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] };
+const port = (id: string, circuitId: string): SitePort => ({
+  id,
+  stationId: id,
+  connectorId: 1,
+  circuitId,
+  wiring: 'L1L2L3',
+  currentType: 'AC',
+  minCurrentA: 6,
+  maxCurrentA: 32,
+  stepA: 1,
+  priority: 0,
+});
+
+describe('failSafeLimits', () => {
+  it('shares the worst-case capacity among all ports at once', () => {
+    const circuits: SiteCircuit[] = [
+      {
+        id: 'grid',
+        parentId: null,
+        limitA: 100,
+        marginA: 4,
+        supply: S400,
+        meterId: 'm',
+        staleNonEvLoadA: 40,
+        schedule: { weekly: [{ days: ['mon'], from: '08:00', to: '18:00', limitA: 80 }], exceptions: [] },
+      },
+    ];
+    const ports = [0, 1, 2, 3].map((i) => port(`p${i}`, 'grid'));
+    const cs = compileSite({ timeZone: 'UTC', circuits, ports, meters: [] });
+    // Lowest limit 80 A − margin 4 A − stale non-EV 40 A = 36 A for four ports: 9 A each.
+    expect(worstCaseCapacity(circuits[0]!).phaseA).toEqual([36, 36, 36]);
+    expect(failSafeLimits(cs).map((x) => x.currentA)).toEqual([9, 9, 9, 9]);
+  });
+
+  it('pauses the fewest ports where not all fit at their minimum', () => {
+    const circuits: SiteCircuit[] = [{ id: 'c', parentId: null, limitA: 20, marginA: 0, supply: S400 }];
+    const ports = [0, 1, 2, 3].map((i) => port(`p${i}`, 'c'));
+    const cs = compileSite({ timeZone: 'UTC', circuits, ports, meters: [] });
+    const limits = failSafeLimits(cs);
+    // 20 A: three ports at 6 A fit, the fourth gets 0; the leftover 2 A go to the running ones.
+    expect(limits.map((x) => x.currentA)).toEqual([7, 7, 6, 0]);
+    expect(limits[3]!.limitedBy).toMatchObject({ kind: 'paused', circuitId: 'c' });
+  });
+});

@@ -1,0 +1,108 @@
+/** The site model the core works on: the circuit tree and the ports, as plain validated data. */
+import type { Phase, Wiring } from './phases.ts';
+import type { Schedule } from './schedule.ts';
+
+/** How a port or circuit uses solar power (DESIGN.md §1). */
+export type ChargingMode = 'fast' | 'solar-only' | 'min-plus-solar';
+
+/** A supply system: nominal voltages and which phases exist. */
+export interface Supply {
+  /** Line-to-neutral voltage in V (for split phase: each leg to neutral, e.g. 120). */
+  readonly lineToNeutralV: number;
+  /** Line-to-line voltage in V (400 for 230/400 V, 208 for 208Y/120 V, 240 for split phase 120/240 V). */
+  readonly lineToLineV: number;
+  /** Phases present: ['L1','L2','L3'] (three phase), ['L1','L2'] (split phase) or ['L1'] (single phase). */
+  readonly phases: readonly Phase[];
+}
+
+/** One node of the electrical tree. */
+export interface SiteCircuit {
+  readonly id: string;
+  readonly parentId: string | null;
+  /** Per-phase current limit in A (breaker or contract), before margin. */
+  readonly limitA: number;
+  /** Optional total active power limit in kW over all phases. */
+  readonly limitKw?: number | undefined;
+  /** Safety margin in A kept free on every phase. */
+  readonly marginA: number;
+  readonly supply: Supply;
+  /** Limits that follow a weekly schedule and dated exceptions; they can only lower limitA/limitKw. */
+  readonly schedule?: Schedule | undefined;
+  /** DLM: the meter that measures this circuit's total load; absent = SLM (other loads ignored). */
+  readonly meterId?: string | undefined;
+  /** DLM: non-EV load per phase in A to assume while the meter's data is stale (worst case). */
+  readonly staleNonEvLoadA?: number | undefined;
+  /** PV sources (meter ids) feeding this circuit, whose production adds to its capacity. */
+  readonly pvMeterIds?: readonly string[] | undefined;
+  /** Default charging mode for ports below this circuit. */
+  readonly chargingMode?: ChargingMode | undefined;
+}
+
+/** A measurement source named by the configuration; its driver lives in modbus/. */
+export interface SiteMeter {
+  readonly id: string;
+  /** What it measures: a circuit's total load, a PV inverter, a battery. */
+  readonly role: 'load' | 'pv' | 'battery';
+  readonly circuitId: string;
+  /** Readings older than this are stale, in ms. */
+  readonly timeoutMs: number;
+}
+
+/** One charging port (EVSE): the unit that receives a limit. */
+export interface SitePort {
+  readonly id: string;
+  readonly stationId: string;
+  /** OCPP connector id (1.6) or EVSE id (2.0.1). */
+  readonly connectorId: number;
+  readonly circuitId: string;
+  readonly wiring: Wiring;
+  readonly currentType: 'AC' | 'DC';
+  /** Minimum current in A per phase while charging (6 A for AC by IEC 61851-1). */
+  readonly minCurrentA: number;
+  /** Maximum current in A per phase (for DC: derived from maxPowerKw at the circuit voltage). */
+  readonly maxCurrentA: number;
+  /** Resolution of the charger in A: limits are rounded down to a multiple of it. */
+  readonly stepA: number;
+  /** Higher is served first. */
+  readonly priority: number;
+  /** DC only: rated input power in kW and AC-to-DC efficiency used to convert kW to A. */
+  readonly maxPowerKw?: number | undefined;
+  readonly efficiency?: number | undefined;
+  /** Charging mode; defaults to the nearest circuit's, then 'fast'. */
+  readonly chargingMode?: ChargingMode | undefined;
+}
+
+export interface Site {
+  readonly timeZone: string;
+  readonly circuits: readonly SiteCircuit[];
+  readonly ports: readonly SitePort[];
+  readonly meters: readonly SiteMeter[];
+}
+
+/** Active power in kW drawn by 1 A per phase on the given wiring and supply, counting `conductors` of them. */
+export function kwPerAmp(supply: Supply, wiring: Wiring, conductors: number): number {
+  if (wiring.includes('-')) return supply.lineToLineV / 1000;
+  return (supply.lineToNeutralV * conductors) / 1000;
+}
+
+/** Per-phase AC input current in A of a DC port delivering `powerKw`. */
+export function dcPowerToCurrentA(
+  powerKw: number,
+  supply: Supply,
+  wiring: Wiring,
+  efficiency: number,
+): number {
+  const conductors = wiring.includes('-') ? 1 : wiring.length / 2;
+  return powerKw / efficiency / kwPerAmp(supply, wiring, conductors);
+}
+
+/** DC output power in kW for an AC input current of `currentA` per phase. */
+export function dcCurrentToPowerKw(
+  currentA: number,
+  supply: Supply,
+  wiring: Wiring,
+  efficiency: number,
+): number {
+  const conductors = wiring.includes('-') ? 1 : wiring.length / 2;
+  return currentA * kwPerAmp(supply, wiring, conductors) * efficiency;
+}
