@@ -142,7 +142,12 @@ function exceptionWallSpan(x: DatedException): [number, number] | null {
 }
 
 /** Per field, the lowest limit among `items` and the label of what set it (first wins ties). */
-function lowest(items: readonly Limited[]): { limitA?: number; limitKw?: number; labelA?: string; labelKw?: string } {
+function lowest(items: readonly Limited[]): {
+  limitA?: number;
+  limitKw?: number;
+  labelA?: string;
+  labelKw?: string;
+} {
   let limitA: number | undefined;
   let limitKw: number | undefined;
   let labelA: string | undefined;
@@ -187,7 +192,8 @@ export function scheduledLimitAt(schedule: Schedule, timeZone: string, tMs: numb
   // Weekly edges strictly inside an exception change nothing: skip them so the loop does not wake for them.
   const weeklyEdge = (ms: number): void => {
     if (ms <= tMs || ms >= nextMs) return;
-    for (let i = 0; i < exceptionSpans.length; i += 2) if (exceptionSpans[i]! < ms && ms < exceptionSpans[i + 1]!) return;
+    for (let i = 0; i < exceptionSpans.length; i += 2)
+      if (exceptionSpans[i]! < ms && ms < exceptionSpans[i + 1]!) return;
     nextMs = ms;
   };
 
@@ -216,13 +222,22 @@ export function scheduledLimitAt(schedule: Schedule, timeZone: string, tMs: numb
     return { limitA: l.limitA, limitKw: l.limitKw, label, labelKw: l.labelKw, nextChangeMs };
   }
   const l = lowest(inWindow);
-  return { limitA: l.limitA, limitKw: l.limitKw, label: l.labelA ?? l.labelKw, labelKw: l.labelKw, nextChangeMs };
+  return {
+    limitA: l.limitA,
+    limitKw: l.limitKw,
+    label: l.labelA ?? l.labelKw,
+    labelKw: l.labelKw,
+    nextChangeMs,
+  };
 }
 
 /** Human-readable problems with a schedule (bad times, dates, limits), each prefixed by its path; [] if fine. */
 export function validateSchedule(schedule: Schedule): string[] {
   const errors: string[] = [];
-  const checkLimits = (path: string, e: { limitA?: number | undefined; limitKw?: number | undefined }): void => {
+  const checkLimits = (
+    path: string,
+    e: { limitA?: number | undefined; limitKw?: number | undefined },
+  ): void => {
     for (const [key, v] of [
       ['limitA', e.limitA],
       ['limitKw', e.limitKw],
@@ -233,15 +248,19 @@ export function validateSchedule(schedule: Schedule): string[] {
   };
   schedule.weekly.forEach((e, i) => {
     const path = `weekly[${i}]`;
-    if (e.days.length === 0) errors.push(`${path}.days: no days given (use mon, tue, wed, thu, fri, sat, sun)`);
+    if (e.days.length === 0)
+      errors.push(`${path}.days: no days given (use mon, tue, wed, thu, fri, sat, sun)`);
     for (const d of e.days)
-      if (!WEEKDAYS.includes(d)) errors.push(`${path}.days: "${String(d)}" is not a day (${WEEKDAYS.join(', ')})`);
+      if (!WEEKDAYS.includes(d))
+        errors.push(`${path}.days: "${String(d)}" is not a day (${WEEKDAYS.join(', ')})`);
     const fromMin = parseTimeOfDayMin(e.from, false);
     const toMin = parseTimeOfDayMin(e.to, true);
     if (fromMin === null) errors.push(`${path}.from: "${e.from}" is not a time of day (HH:MM, 00:00–23:59)`);
     if (toMin === null) errors.push(`${path}.to: "${e.to}" is not a time of day (HH:MM, 00:00–24:00)`);
     if (fromMin !== null && toMin !== null && fromMin === toMin)
-      errors.push(`${path}: from and to are both ${e.from}; for a whole day write from: "00:00", to: "24:00"`);
+      errors.push(
+        `${path}: from and to are both ${e.from}; for a whole day write from: "00:00", to: "24:00"`,
+      );
     if (e.limitA === undefined && e.limitKw === undefined)
       errors.push(`${path}: sets neither limitA nor limitKw, so it has no effect`);
     checkLimits(path, e);
@@ -251,7 +270,8 @@ export function validateSchedule(schedule: Schedule): string[] {
     if (x.date !== undefined) {
       if (x.from !== undefined || x.to !== undefined)
         errors.push(`${path}: give either date or from/to, not both`);
-      if (parseLocalDate(x.date) === null) errors.push(`${path}.date: "${x.date}" is not a date (YYYY-MM-DD)`);
+      if (parseLocalDate(x.date) === null)
+        errors.push(`${path}.date: "${x.date}" is not a date (YYYY-MM-DD)`);
     } else if (x.from === undefined || x.to === undefined) {
       errors.push(`${path}: give a date ("YYYY-MM-DD") or both from and to ("YYYY-MM-DDTHH:MM")`);
     } else {
