@@ -1,0 +1,305 @@
+/** The site configuration file (YAML), as one strict zod schema; the types are derived from it. */
+import { z } from 'zod';
+import {
+  isValidTimeZone,
+  parseLocalDate,
+  parseLocalDateTime,
+  parseTimeOfDayMin,
+} from '../core/local-time.ts';
+import { WIRINGS } from '../core/phases.ts';
+import { WEEKDAYS } from '../core/schedule.ts';
+import { SUPPLY_NAMES } from './supply-systems.ts';
+
+// Ids end up in URLs, logs and Modbus register docs: keep them plain.
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// OCPP 1.6 security whitepaper / OCPP 2.0.1 part 2 §A00: identity is at most 48 of these characters.
+const STATION_ID_PATTERN = /^[A-Za-z0-9*_=:+|@.-]{1,48}$/;
+const PORT_ID_PATTERN = /^[A-Za-z0-9*_=:+|@./-]{1,64}$/;
+
+const quoteHint = 'ids are strings (quote an id that looks like a number)';
+const idSchema = z
+  .string({ error: quoteHint })
+  .regex(
+    ID_PATTERN,
+    'ids start with a letter or digit and use only letters, digits, ".", "_" and "-" (64 at most)',
+  );
+const stationIdSchema = z
+  .string({ error: quoteHint })
+  .regex(STATION_ID_PATTERN, 'a station id is the OCPP identity: 1-48 of A-Z a-z 0-9 * - _ = : + | @ .');
+const portIdSchema = z
+  .string({ error: quoteHint })
+  .regex(PORT_ID_PATTERN, 'a port id uses 1-64 of A-Z a-z 0-9 * - _ = : + | @ . /');
+const nameSchema = z.string({ error: 'expected a text' }).min(1, 'must not be empty');
+
+const positiveA = z.number({ error: 'expected a current in A' }).positive('must be greater than 0 A');
+const nonNegativeA = z.number({ error: 'expected a current in A' }).nonnegative('must not be negative');
+const positiveKw = z.number({ error: 'expected a power in kW' }).positive('must be greater than 0 kW');
+const nonNegativeKw = z.number({ error: 'expected a power in kW' }).nonnegative('must not be negative');
+
+const timeZoneSchema = z
+  .string({ error: 'expected an IANA time zone name such as Europe/Paris' })
+  .refine(isValidTimeZone, {
+    error: (iss) => `'${String(iss.input)}' is not an IANA time zone (e.g. Europe/Paris, America/New_York)`,
+  });
+
+const supplySchema = z.union(
+  [
+    z.enum(SUPPLY_NAMES),
+    z.strictObject({
+      lineToNeutralV: z.number().positive('must be greater than 0 V'),
+      lineToLineV: z.number().positive('must be greater than 0 V'),
+      phases: z.union([z.literal(1), z.literal(2), z.literal(3)], {
+        error: 'expected 1, 2 (split phase) or 3',
+      }),
+    }),
+  ],
+  {
+    error: `expected a supply system (${SUPPLY_NAMES.join(', ')}) or { lineToNeutralV, lineToLineV, phases }`,
+  },
+);
+
+const chargingModeSchema = z.enum(['fast', 'solar-only', 'min-plus-solar'], {
+  error: (iss) => `'${String(iss.input)}' is not a charging mode: fast, solar-only or min-plus-solar`,
+});
+
+// Times and dates are parsed by the same functions the schedule evaluator uses, so both accept the same text.
+const timeOfDay = z
+  .string({ error: 'expected a local time "HH:MM" (quote it)' })
+  .refine((t) => parseTimeOfDayMin(t, false) !== null, {
+    error: (iss) => `'${String(iss.input)}' is not a local time "HH:MM" from 00:00 to 23:59`,
+  });
+const timeOfDayOrEnd = z
+  .string({ error: 'expected a local time "HH:MM" (quote it)' })
+  .refine((t) => parseTimeOfDayMin(t, true) !== null, {
+    error: (iss) => `'${String(iss.input)}' is not a local time "HH:MM" from 00:00 to 24:00`,
+  });
+const dateSchema = z
+  .string({ error: 'expected a date YYYY-MM-DD' })
+  .refine((t) => parseLocalDate(t) !== null, {
+    error: (iss) => `'${String(iss.input)}' is not a date YYYY-MM-DD`,
+  });
+const localDateTime = z
+  .string({ error: 'expected a local date-time YYYY-MM-DDTHH:MM' })
+  .refine((t) => parseLocalDateTime(t) !== null, {
+    error: (iss) => `'${String(iss.input)}' is not a local date-time YYYY-MM-DDTHH:MM`,
+  });
+
+const weeklyEntrySchema = z
+  .strictObject({
+    days: z
+      .array(
+        z.enum(WEEKDAYS, {
+          error: (iss) => `'${String(iss.input)}' is not a day: use ${WEEKDAYS.join(', ')}`,
+        }),
+        { error: 'expected a list of days such as [mon, tue, wed, thu, fri]' },
+      )
+      .min(1, 'give at least one day'),
+    from: timeOfDay,
+    to: timeOfDayOrEnd,
+    limitA: nonNegativeA.optional(),
+    limitKw: nonNegativeKw.optional(),
+    label: nameSchema.optional(),
+  })
+  .refine((e) => e.limitA !== undefined || e.limitKw !== undefined, {
+    error: 'a schedule entry needs limitA or limitKw (or both)',
+  })
+  .refine((e) => e.from !== e.to, {
+    error: 'from and to are equal: use from "00:00" to "24:00" for a whole day',
+    path: ['to'],
+  });
+
+const datedExceptionSchema = z
+  .strictObject({
+    date: dateSchema.optional(),
+    from: localDateTime.optional(),
+    to: localDateTime.optional(),
+    limitA: nonNegativeA.optional(),
+    limitKw: nonNegativeKw.optional(),
+    label: nameSchema.optional(),
+  })
+  .refine((e) => (e.date !== undefined) !== (e.from !== undefined || e.to !== undefined), {
+    error: 'an exception has either a date, or from and to',
+  })
+  .refine((e) => e.date !== undefined || (e.from !== undefined && e.to !== undefined), {
+    error: 'an exception with from needs to, and the other way round',
+  })
+  .refine(
+    (e) =>
+      e.from === undefined || e.to === undefined || parseLocalDateTime(e.from)! < parseLocalDateTime(e.to)!,
+    {
+      error: 'to must be after from',
+      path: ['to'],
+    },
+  );
+
+const scheduleSchema = z.strictObject({
+  weekly: z.array(weeklyEntrySchema).default([]),
+  exceptions: z.array(datedExceptionSchema).default([]),
+});
+
+/** The `site` section. */
+export const siteSectionSchema = z.strictObject({
+  name: nameSchema.default('Fusebox site'),
+  timeZone: timeZoneSchema,
+  /** Default supply system of every root circuit (children inherit from their parent). */
+  supply: supplySchema.default('230/400V'),
+});
+
+/** One node of the electrical tree. */
+export const circuitSchema = z
+  .strictObject({
+    id: idSchema,
+    name: nameSchema.optional(),
+    kind: z
+      .enum(['grid', 'transformer', 'panel', 'circuit'], {
+        error: (iss) => `'${String(iss.input)}' is not a kind: grid, transformer, panel or circuit`,
+      })
+      .optional(),
+    parent: idSchema.optional(),
+    limitA: positiveA,
+    limitKw: positiveKw.optional(),
+    supply: supplySchema.optional(),
+    marginA: nonNegativeA.optional(),
+    marginPct: z
+      .number({ error: 'expected a percentage' })
+      .nonnegative('must not be negative')
+      .lt(100, 'must be below 100')
+      .optional(),
+    schedule: scheduleSchema.optional(),
+    meter: idSchema.optional(),
+    staleNonEvLoadA: nonNegativeA.optional(),
+    pv: z.array(idSchema, { error: 'expected a list of meter ids' }).default([]),
+    chargingMode: chargingModeSchema.optional(),
+  })
+  .refine((c) => c.marginA === undefined || c.marginPct === undefined, {
+    error: 'give marginA or marginPct, not both',
+    path: ['marginPct'],
+  });
+
+const modbusDriverSchema = z.strictObject({
+  type: z.literal('modbus'),
+  host: z.string({ error: 'expected a host name or IP address' }).min(1, 'must not be empty'),
+  port: z.number().int().min(1).max(65535).default(502),
+  unitId: z.number().int().min(0).max(255).default(1),
+  /** Name of a register map preset; the Modbus driver validates it. */
+  preset: nameSchema.optional(),
+});
+
+const simulatedDriverSchema = z.strictObject({
+  type: z.literal('simulated'),
+  /** Name of a simulated profile (building load, PV curve); the simulator validates it. */
+  profile: nameSchema.optional(),
+});
+
+/** A measurement source. */
+export const meterSchema = z.strictObject({
+  id: idSchema,
+  name: nameSchema.optional(),
+  role: z.enum(['load', 'pv', 'battery'], {
+    error: (iss) => `'${String(iss.input)}' is not a meter role: load, pv or battery`,
+  }),
+  circuit: idSchema.optional(),
+  timeoutMs: z
+    .number()
+    .int('must be a whole number of ms')
+    .positive('must be greater than 0 ms')
+    .default(5000),
+  driver: z.discriminatedUnion('type', [modbusDriverSchema, simulatedDriverSchema]),
+});
+
+// Keys a port can set, and its station can set for all of its ports.
+const portSettings = {
+  circuit: idSchema.optional(),
+  phases: z
+    .enum(WIRINGS, {
+      error: (iss) => `'${String(iss.input)}' is not a wiring: use one of ${WIRINGS.join(', ')}`,
+    })
+    .optional(),
+  type: z.enum(['AC', 'DC'], { error: 'expected AC or DC' }).optional(),
+  minA: nonNegativeA.optional(),
+  maxA: positiveA.optional(),
+  minKw: nonNegativeKw.optional(),
+  maxKw: positiveKw.optional(),
+  efficiency: z
+    .number({ error: 'expected a fraction such as 0.95' })
+    .gt(0, 'must be above 0')
+    .lte(1, 'must be at most 1')
+    .optional(),
+  stepA: positiveA.optional(),
+  priority: z.number({ error: 'expected a whole number' }).int('expected a whole number').optional(),
+  chargingMode: chargingModeSchema.optional(),
+};
+
+/** One port (EVSE) of a station. */
+export const portSchema = z.strictObject({
+  id: portIdSchema.optional(),
+  name: nameSchema.optional(),
+  /** OCPP 1.6 connectorId / OCPP 2.0.1 evseId; defaults to the position in the list, from 1. */
+  connectorId: z.number().int('expected a whole number').min(1, 'must be 1 or more').optional(),
+  ...portSettings,
+});
+
+const ocppVersionSchema = z.preprocess(
+  // YAML reads an unquoted 1.6 or 2.1 as a number.
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z.enum(['1.6', '2.0.1', '2.1'], {
+    error: (iss) => `'${String(iss.input)}' is not an OCPP version: 1.6, 2.0.1 or 2.1`,
+  }),
+);
+
+const MAX_PORTS_SHORTHAND = 64;
+
+const portsSchema = z.preprocess(
+  // `ports: 2` is shorthand for two ports that take every setting from their station.
+  // Capped so that a typo (`ports: 1e9`) is an error, not an out-of-memory crash.
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= MAX_PORTS_SHORTHAND
+      ? Array.from({ length: v }, () => ({}))
+      : v,
+  z
+    .array(portSchema, {
+      error: `expected a number of ports (1 to ${MAX_PORTS_SHORTHAND}) or a list of ports`,
+    })
+    .min(1, 'give at least one port'),
+);
+
+/** One OCPP charging station. */
+export const stationSchema = z.strictObject({
+  id: stationIdSchema,
+  name: nameSchema.optional(),
+  ocppVersion: ocppVersionSchema.default('1.6'),
+  ports: portsSchema.default(() => [{}]),
+  ...portSettings,
+});
+
+/** The whole file. */
+export const siteConfigSchema = z.strictObject({
+  site: siteSectionSchema,
+  circuits: z
+    .array(circuitSchema, { error: 'expected a list of circuits' })
+    .min(1, 'a site needs at least one circuit'),
+  meters: z.array(meterSchema, { error: 'expected a list of meters' }).default([]),
+  stations: z.array(stationSchema, { error: 'expected a list of stations' }).default([]),
+});
+
+/**
+ * The top level alone, its sections unchecked: the loader validates each section and list element on its own
+ * so that one bad circuit does not hide the cross-checks of all the others.
+ */
+export const siteConfigSkeletonSchema = z.strictObject({
+  site: z.unknown(),
+  circuits: z
+    .array(z.unknown(), { error: 'expected a list of circuits' })
+    .min(1, 'a site needs at least one circuit'),
+  meters: z.array(z.unknown(), { error: 'expected a list of meters' }).default([]),
+  stations: z.array(z.unknown(), { error: 'expected a list of stations' }).default([]),
+});
+
+export type SiteConfig = z.infer<typeof siteConfigSchema>;
+export type SiteSectionConfig = z.infer<typeof siteSectionSchema>;
+export type CircuitConfig = z.infer<typeof circuitSchema>;
+export type MeterConfig = z.infer<typeof meterSchema>;
+export type StationConfig = z.infer<typeof stationSchema>;
+export type PortConfig = z.infer<typeof portSchema>;
+export type ScheduleConfig = z.infer<typeof scheduleSchema>;
+export type MeterDriverConfig = MeterConfig['driver'];
