@@ -44,4 +44,9 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Tests of the core may read their fixture files.
+    files: ['src/core/**/*.test.ts', 'src/core/testing/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
 );

@@ -97,6 +97,8 @@ export type LimitedBy =
       readonly dimension: Dimension;
       readonly rotation: boolean;
       readonly source?: string | undefined;
+      /** Set when a port that has waited longer holds the room on this circuit: its turn comes first. */
+      readonly waitingBehind?: string | undefined;
     }
   | { readonly kind: 'below-minimum' };
 

@@ -63,13 +63,19 @@ interface SparseFactors {
 const defaultFactorCache = new WeakMap<CompiledSite, (SparseFactors | undefined)[]>();
 
 /** The port's non-zero load factors as (constraint, factor) lists; cached for the usual all-conductor case. */
+/** Factors per (port, conductor mask): index portIdx × 8 + mask bits, 7 = all conductors. */
 function factorCache(cs: CompiledSite): (SparseFactors | undefined)[] {
   let cache = defaultFactorCache.get(cs);
   if (!cache) {
-    cache = new Array<SparseFactors | undefined>(cs.ports.length);
+    cache = new Array<SparseFactors | undefined>(cs.ports.length * 8);
     defaultFactorCache.set(cs, cache);
   }
   return cache;
+}
+
+function maskBits(mask: readonly boolean[] | undefined): number {
+  if (!mask) return 7;
+  return (mask[0] === false ? 0 : 1) | (mask[1] === false ? 0 : 2) | (mask[2] === false ? 0 : 4);
 }
 
 function sparse(cs: CompiledSite, portIdx: number, conductorsInUse?: readonly boolean[]): SparseFactors {
@@ -192,9 +198,8 @@ function buildWorks(
       // Group 2 is ordered most recent first, so the longest-running port is the first to yield.
       orderTimeMs = group === 0 ? runningSinceMs : -runningSinceMs;
     }
-    const mask = demand.conductorsInUse;
-    const { ks, fs } =
-      mask && mask.some((c) => !c) ? sparse(cs, portIdx, mask) : (cache[portIdx] ??= sparse(cs, portIdx));
+    const bits = maskBits(demand.conductorsInUse);
+    const { ks, fs } = (cache[portIdx * 8 + bits] ??= sparse(cs, portIdx, demand.conductorsInUse));
     works.push({
       portIdx,
       demand,
@@ -219,13 +224,15 @@ function buildWorks(
       limitedBy: BELOW_MINIMUM,
     });
   }
-  // Admission order: priority classes, then rotation group and time, the least served, then id.
+  // Admission order: priority classes, then rotation group and time, the least served, the smallest
+  // minimum (more sessions fit), then configuration order.
   works.sort(
     (a, b) =>
       b.priority - a.priority ||
       a.group - b.group ||
       a.orderTimeMs - b.orderTimeMs ||
       a.servedMs - b.servedMs ||
+      a.lo - b.lo ||
       a.portIdx - b.portIdx,
   );
   return works;
@@ -275,14 +282,28 @@ function carCap(
   return { carCapA: capA, carCapSinceMs: sinceMs };
 }
 
-/** Admits ports at their minimum in order, pausing those whose minimum does not fit. */
+/**
+ * Admits ports at their minimum in order, pausing those whose minimum does not fit. A waiting port that
+ * does not fit reserves the constraints that block it: waiting ports behind it may not start there, so
+ * a port with a larger minimum is not overtaken forever by smaller ones (it gets in as soon as the
+ * recently started ports reach their rotation interval).
+ */
 function admit(
   works: Work[],
   remaining: Float64Array,
   cs: CompiledSite,
   source: readonly (string | undefined)[],
 ): void {
-  for (const w of works) {
+  // reserved[k] = 1 + index in works of the waiting port that reserved constraint k (0 = none).
+  const reserved = new Int32Array(remaining.length);
+  let classStart = remaining.slice();
+  let classPriority = works[0]?.priority;
+  for (let i = 0; i < works.length; i++) {
+    const w = works[i]!;
+    if (w.priority !== classPriority) {
+      classPriority = w.priority;
+      classStart = remaining.slice();
+    }
     if (w.hi + EPS < w.lo || w.hi <= 0) {
       w.limitedBy = w.hi <= 0 && w.hiReason.kind !== 'port-max' ? w.hiReason : BELOW_MINIMUM;
       continue;
@@ -290,13 +311,28 @@ function admit(
     const { ks, fs } = w;
     let blocking = -1;
     for (let j = 0; j < ks.length; j++) {
-      if (remaining[ks[j]!]! - w.lo * fs[j]! < -EPS) {
-        blocking = ks[j]!;
+      const k = ks[j]!;
+      if (remaining[k]! - w.lo * fs[j]! < -EPS || (w.group === 1 && reserved[k])) {
+        blocking = k;
         break;
       }
     }
     if (blocking >= 0) {
-      w.limitedBy = pausedReason(blocking, cs, source);
+      const behind = w.group === 1 ? reserved[blocking]! - 1 : -1;
+      w.limitedBy = pausedReason(
+        blocking,
+        cs,
+        source,
+        behind >= 0 ? cs.ports[works[behind]!.portIdx]!.id : undefined,
+      );
+      // Reserve only what the port could have if this class's running ports rotated out.
+      if (w.group === 1 && behind < 0) {
+        for (let j = 0; j < ks.length; j++) {
+          const k = ks[j]!;
+          if (remaining[k]! - w.lo * fs[j]! < -EPS && classStart[k]! - w.lo * fs[j]! >= -EPS && !reserved[k])
+            reserved[k] = i + 1;
+        }
+      }
       continue;
     }
     w.admitted = true;
@@ -312,14 +348,20 @@ function admit(
   }
 }
 
-function pausedReason(k: number, cs: CompiledSite, source: readonly (string | undefined)[]): LimitedBy {
+function pausedReason(
+  k: number,
+  cs: CompiledSite,
+  source: readonly (string | undefined)[],
+  waitingBehind: string | undefined,
+): LimitedBy {
   const ci = Math.floor(k / DIM_COUNT);
   return {
     kind: 'paused',
     circuitId: cs.circuits[ci]!.id,
     dimension: DIMENSIONS[k % DIM_COUNT]!,
-    rotation: false,
+    rotation: waitingBehind !== undefined,
     source: source[ci],
+    ...(waitingBehind !== undefined ? { waitingBehind } : {}),
   };
 }
 

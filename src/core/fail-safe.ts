@@ -35,7 +35,7 @@ export function worstCaseCapacity(c: SiteCircuit): Capacity {
  * port wanting energy. Where not all fit at their minimum, the fewest ports get 0 (the pausing rule; no
  * rotation is possible without the controller), in port order, so the others can still charge.
  */
-export function failSafeLimits(cs: CompiledSite): FailSafeLimit[] {
+export function failSafeLimits(cs: CompiledSite): readonly FailSafeLimit[] {
   const capacities = new Map(cs.circuits.map((c) => [c.id, worstCaseCapacity(c)]));
   const demands = cs.ports.map((p) => ({ portId: p.id }));
   return allocate(cs, { capacities, demands }, INITIAL_ALLOCATOR_STATE, 0).allocation;

@@ -65,7 +65,7 @@ export interface SitePort {
   readonly stepA: number;
   /** Higher is served first. */
   readonly priority: number;
-  /** DC only: rated input power in kW and AC-to-DC efficiency used to convert kW to A. */
+  /** DC only: rated DC output power in kW, and the AC-to-DC efficiency used to convert it to AC input current. */
   readonly maxPowerKw?: number | undefined;
   readonly efficiency?: number | undefined;
   /** Charging mode; defaults to the nearest circuit's, then 'fast'. */
