@@ -2,12 +2,14 @@
 import { parseArgs } from 'node:util';
 import { runCheck } from './config/check.ts';
 import { runStart } from './app.ts';
+import { runProbe } from './modbus/probe.ts';
 
 const USAGE = `Usage: fusebox <command> [options]
 
 Commands:
   start [--config site.yaml]   run Fusebox (without --config: the embedded demo site)
   check <site.yaml>            validate a site configuration and print its circuit tree
+  probe modbus://host:port/unit --preset NAME   read a meter once and print what Fusebox understood
   help                         show this text
 
 Benchmarks: npm run bench -- <name> [--json]`;
@@ -34,6 +36,8 @@ export async function main(
       });
       return runStart({ configPath: values.config, out });
     }
+    case 'probe':
+      return runProbe(rest, out);
     case undefined:
     case 'help':
     case '--help':

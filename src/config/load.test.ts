@@ -513,7 +513,7 @@ describe('loadSiteConfigText: the site model', () => {
         '  - { id: grid, limitA: 100, meter: gm }',
         '  - { id: carport, parent: grid, limitA: 63, marginPct: 10 }',
         'meters:',
-        '  - { id: gm, role: load, driver: { type: modbus, host: 10.0.0.2 } }',
+        '  - { id: gm, role: load, driver: { type: modbus, host: 10.0.0.2, preset: sdm630 } }',
         '  - { id: pv, role: pv, circuit: carport, driver: { type: simulated } }',
       ),
     );
@@ -525,7 +525,14 @@ describe('loadSiteConfigText: the site model', () => {
       { id: 'gm', role: 'load', circuitId: 'grid', timeoutMs: 5000 },
       { id: 'pv', role: 'pv', circuitId: 'carport', timeoutMs: 5000 },
     ]);
-    expect(r.config.meters[0]!.driver).toEqual({ type: 'modbus', host: '10.0.0.2', port: 502, unitId: 1 });
+    expect(r.config.meters[0]!.driver).toMatchObject({
+      type: 'modbus',
+      host: '10.0.0.2',
+      port: 502,
+      unitId: 1,
+      preset: 'sdm630',
+      pollIntervalMs: 250,
+    });
   });
 
   it('returns a frozen configuration and site', () => {

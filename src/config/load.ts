@@ -87,7 +87,10 @@ export function loadSiteConfigText(text: string, fileName: string): SiteConfigRe
     return { ok: false, problems: problems.sorted() };
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    problems.error([], 'the file must be a map with the keys site, circuits, meters and stations');
+    problems.error(
+      [],
+      'the file must be a map with the keys site, circuits, meters, stations (and optionally ems)',
+    );
     return { ok: false, problems: problems.sorted() };
   }
 
@@ -117,6 +120,7 @@ export function loadSiteConfigText(text: string, fileName: string): SiteConfigRe
 
   const config = deepFreeze<SiteConfig>({
     site: parsed.site,
+    ...(parsed.ems ? { ems: parsed.ems } : {}),
     circuits: parsed.circuits.map((c) => c.value),
     meters: parsed.meters.map((m) => m.value),
     stations: parsed.stations.map((s) => s.value),

@@ -11,6 +11,8 @@ import {
   stationSchema,
 } from './schema.ts';
 import { reportIssues } from './zod-issues.ts';
+import type { EmsServerConfig } from '../modbus/ems-config-schema.ts';
+import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
 
 /** A validated list element and its position in the list. */
 export interface Indexed<T> {
@@ -20,6 +22,7 @@ export interface Indexed<T> {
 
 export interface ParsedSections {
   readonly site: SiteSectionConfig | undefined;
+  readonly ems: EmsServerConfig | undefined;
   readonly circuits: readonly Indexed<CircuitConfig>[];
   readonly meters: readonly Indexed<MeterConfig>[];
   readonly stations: readonly Indexed<StationConfig>[];
@@ -73,10 +76,11 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
     stations: new Map<string, number>(),
   };
   const site = section(siteSectionSchema, top.data.site, ['site']);
+  const ems = top.data.ems === undefined ? undefined : section(emsServerConfigSchema, top.data.ems, ['ems']);
   const circuits = list(circuitSchema, top.data.circuits, 'circuits', writtenIds.circuits);
   const meters = list(meterSchema, top.data.meters, 'meters', writtenIds.meters);
   const stations = list(stationSchema, top.data.stations, 'stations', writtenIds.stations);
-  return { site, circuits, meters, stations, writtenIds, complete };
+  return { site, ems, circuits, meters, stations, writtenIds, complete };
 }
 
 /** Top-level keys starting with `x-` hold YAML anchors for reuse (as in Compose files) and are ignored. */

@@ -1,4 +1,6 @@
 /** The site configuration file (YAML), as one strict zod schema; the types are derived from it. */
+import { modbusDriverSchema } from '../modbus/device-schema.ts';
+import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
 import { z } from 'zod';
 import {
   isValidTimeZone,
@@ -176,15 +178,6 @@ export const circuitSchema = z
     path: ['marginPct'],
   });
 
-const modbusDriverSchema = z.strictObject({
-  type: z.literal('modbus'),
-  host: z.string({ error: 'expected a host name or IP address' }).min(1, 'must not be empty'),
-  port: z.number().int().min(1).max(65535).default(502),
-  unitId: z.number().int().min(0).max(255).default(1),
-  /** Name of a register map preset; the Modbus driver validates it. */
-  preset: nameSchema.optional(),
-});
-
 const simulatedDriverSchema = z.strictObject({
   type: z.literal('simulated'),
   /** Name of a simulated profile (building load, PV curve); the simulator validates it. */
@@ -275,6 +268,7 @@ export const stationSchema = z.strictObject({
 /** The whole file. */
 export const siteConfigSchema = z.strictObject({
   site: siteSectionSchema,
+  ems: emsServerConfigSchema.optional(),
   circuits: z
     .array(circuitSchema, { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
@@ -288,6 +282,7 @@ export const siteConfigSchema = z.strictObject({
  */
 export const siteConfigSkeletonSchema = z.strictObject({
   site: z.unknown(),
+  ems: z.unknown().optional(),
   circuits: z
     .array(z.unknown(), { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
