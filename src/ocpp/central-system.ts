@@ -1,0 +1,303 @@
+/**
+ * What Fusebox does with what stations report, independent of the OCPP version: registration, port
+ * status, sessions, meter values. Every report is stored (durably) before the station gets its answer.
+ */
+import type { AuthorizationDecision } from './authorization.ts';
+import { Authorization } from './authorization.ts';
+import type { MeterSample } from './meter-sample.ts';
+import { conductorCurrents } from './meter-sample.ts';
+import type { OcppContext } from './ocpp-context.ts';
+import { portAt, recordEvent } from './ocpp-context.ts';
+import type { MeterSampleRecord, Registration, SessionRecord } from './ocpp-repository.ts';
+import { portStatusOf } from './port-status.ts';
+import type { PortRuntime } from './port-runtime.ts';
+import type { StationConnection } from './station-connection.ts';
+import type { PortMeterEvent } from './station-gateway.ts';
+
+export interface BootInfo {
+  readonly vendor: string;
+  readonly model: string;
+  readonly serialNumber?: string | undefined;
+  readonly firmwareVersion?: string | undefined;
+  readonly reason?: string | undefined;
+}
+
+export interface BootAnswer {
+  readonly status: 'Accepted' | 'Pending' | 'Rejected';
+  readonly intervalS: number;
+  readonly currentTimeMs: number;
+}
+
+export interface StatusReport {
+  readonly evseId: number;
+  readonly connectorId: number;
+  readonly status: string;
+  readonly errorCode?: string | undefined;
+  readonly info?: string | undefined;
+  readonly atMs: number;
+}
+
+export interface SessionStart {
+  readonly evseId: number | undefined;
+  readonly connectorId: number | undefined;
+  /** 2.0.1 transaction id; undefined for 1.6. */
+  readonly transactionRef?: string | undefined;
+  readonly idTag?: string | undefined;
+  readonly startedMs: number;
+  readonly meterStartWh?: number | undefined;
+  readonly seqNo?: number | undefined;
+}
+
+export interface SessionStop {
+  readonly session: SessionRecord;
+  readonly stoppedMs: number;
+  readonly meterStopWh?: number | undefined;
+  readonly reason?: string | undefined;
+  readonly seqNo?: number | undefined;
+}
+
+/** A pending station is asked to boot again after this long, in s (1.6 §4.2.1 interval when Pending). */
+const PENDING_RETRY_S = 60;
+
+export class CentralSystem {
+  readonly authorization: Authorization;
+
+  constructor(
+    private readonly ctx: OcppContext,
+    /** Called after an accepted boot's answer went out: smart-charging setup of the station. */
+    private readonly onAccepted: (conn: StationConnection) => void,
+  ) {
+    this.authorization = new Authorization(ctx.repo, ctx.settings, ctx.now);
+  }
+
+  /** BootNotification: configured stations are accepted; auto-registered ones wait for the operator. */
+  async boot(conn: StationConnection, info: BootInfo): Promise<BootAnswer> {
+    const { ctx } = this;
+    const nowMs = ctx.now();
+    let registration: Registration = 'accepted';
+    if (!ctx.stations.has(conn.stationId)) {
+      const stored = await ctx.repo.getStation(conn.stationId);
+      registration = stored?.registration ?? 'pending';
+    }
+    await ctx.repo.updateStation({
+      stationId: conn.stationId,
+      registration,
+      ocppVersion: conn.version,
+      vendor: info.vendor,
+      model: info.model,
+      serialNumber: info.serialNumber,
+      firmwareVersion: info.firmwareVersion,
+      lastBootMs: nowMs,
+      atMs: nowMs,
+    });
+    conn.accepted = registration === 'accepted';
+    recordEvent(ctx, {
+      level: conn.accepted ? 'info' : 'warn',
+      kind: 'station-booted',
+      stationId: conn.stationId,
+      message: `${info.vendor} ${info.model} booted (${info.reason ?? 'no reason given'}): ${registration}`,
+      data: info,
+    });
+    if (conn.accepted) setImmediate(() => this.onAccepted(conn));
+    const status =
+      registration === 'accepted' ? 'Accepted' : registration === 'pending' ? 'Pending' : 'Rejected';
+    return {
+      status,
+      intervalS: conn.accepted ? ctx.settings.heartbeatIntervalS : PENDING_RETRY_S,
+      currentTimeMs: nowMs,
+    };
+  }
+
+  /** StatusNotification (and 2.0.1 charging state changes). */
+  async status(conn: StationConnection, report: StatusReport): Promise<void> {
+    const rt = report.evseId > 0 ? portAt(this.ctx, conn.stationId, report.evseId) : undefined;
+    await this.ctx.repo.recordStatus({ stationId: conn.stationId, ...report, portId: rt?.portId });
+    if (!rt) return;
+    this.updatePortStatus(rt, report.status, report.atMs, report.errorCode);
+  }
+
+  updatePortStatus(rt: PortRuntime, ocppStatus: string, atMs: number, errorCode?: string): void {
+    const status = portStatusOf(ocppStatus);
+    if (status === rt.status) return;
+    rt.status = status;
+    this.ctx.events.emit('port-status', {
+      portId: rt.portId,
+      stationId: rt.info.port.stationId,
+      status,
+      ocppStatus,
+      errorCode: errorCode === 'NoError' ? undefined : errorCode,
+      atMs,
+    });
+  }
+
+  authorize(idTag: string): Promise<AuthorizationDecision> {
+    return this.authorization.check(idTag);
+  }
+
+  /** A session started (1.6 StartTransaction, 2.0.1 TransactionEvent Started or first seen). */
+  async startSession(conn: StationConnection, start: SessionStart): Promise<SessionRecord> {
+    const { ctx } = this;
+    const rt = start.evseId !== undefined ? portAt(ctx, conn.stationId, start.evseId) : undefined;
+    const { session, duplicate } = await ctx.repo.startSession({
+      stationId: conn.stationId,
+      portId: rt?.portId,
+      evseId: start.evseId ?? 0,
+      connectorId: start.connectorId ?? start.evseId ?? 0,
+      transactionRef: start.transactionRef,
+      idTag: start.idTag,
+      startedMs: start.startedMs,
+      meterStartWh: start.meterStartWh,
+      seqNo: start.seqNo,
+    });
+    if (duplicate) return session;
+    if (rt) await this.attachSession(rt, session);
+    recordEvent(ctx, {
+      level: 'info',
+      kind: 'session-started',
+      stationId: conn.stationId,
+      portId: rt?.portId,
+      sessionId: session.sessionId,
+      message: `session ${session.sessionId} started${start.idTag ? ` for ${start.idTag}` : ''}`,
+    });
+    return session;
+  }
+
+  /** Bind a session to its port (a 2.0.1 transaction may name its EVSE only after it started). */
+  async attachSession(rt: PortRuntime, session: SessionRecord): Promise<void> {
+    const previous = rt.session;
+    if (previous?.sessionId === session.sessionId) return;
+    if (previous) {
+      // The station started a new transaction on this port: the old one ended without us hearing of it.
+      const stale = await this.ctx.repo.stopSession({
+        sessionId: previous.sessionId,
+        stoppedMs: session.startedMs,
+        reason: 'SupersededOnPort',
+      });
+      this.emitStopped(rt, previous.sessionId, stale);
+    }
+    rt.startSession({
+      sessionId: session.sessionId,
+      transactionRef: session.transactionRef,
+      startedMs: session.startedMs,
+    });
+    this.ctx.events.emit('session-started', {
+      portId: rt.portId,
+      sessionId: session.sessionId,
+      idTag: session.idTag,
+      startedAtMs: session.startedMs,
+      meterStartWh: session.meterStartWh,
+    });
+  }
+
+  /** A session stopped (1.6 StopTransaction, 2.0.1 TransactionEvent Ended). Idempotent. */
+  async stopSession(conn: StationConnection, stop: SessionStop): Promise<SessionRecord | undefined> {
+    const { ctx } = this;
+    if (stop.session.stoppedMs !== undefined) return stop.session;
+    const stopped = await ctx.repo.stopSession({
+      sessionId: stop.session.sessionId,
+      stoppedMs: stop.stoppedMs,
+      meterStopWh: stop.meterStopWh,
+      reason: stop.reason,
+      seqNo: stop.seqNo,
+    });
+    const rt = this.runtimeOfSession(stop.session);
+    if (rt?.session?.sessionId === stop.session.sessionId)
+      this.emitStopped(rt, stop.session.sessionId, stopped);
+    recordEvent(ctx, {
+      level: 'info',
+      kind: 'session-stopped',
+      stationId: conn.stationId,
+      portId: stop.session.portId,
+      sessionId: stop.session.sessionId,
+      message: `session ${stop.session.sessionId} stopped (${stop.reason ?? 'Local'}): ${stopped?.energyWh ?? '?'} Wh`,
+    });
+    return stopped;
+  }
+
+  private emitStopped(rt: PortRuntime, sessionId: number, stopped: SessionRecord | undefined): void {
+    rt.endSession();
+    this.ctx.events.emit('session-stopped', {
+      portId: rt.portId,
+      sessionId,
+      stoppedAtMs: stopped?.stoppedMs ?? this.ctx.now(),
+      energyWh: stopped?.energyWh,
+      reason: stopped?.stopReason,
+    });
+  }
+
+  runtimeOfSession(session: SessionRecord): PortRuntime | undefined {
+    return session.portId !== undefined ? this.ctx.ports.get(session.portId) : undefined;
+  }
+
+  /** The session a station means by a transaction id, from memory first, then from the store. */
+  async findSession(conn: StationConnection, transactionRef: string): Promise<SessionRecord | undefined> {
+    return this.ctx.repo.findSession(conn.stationId, transactionRef);
+  }
+
+  /** MeterValues (and the meter values inside transaction messages): store, then tell the control loop. */
+  async meterValues(
+    conn: StationConnection,
+    evseId: number,
+    samples: readonly { readonly sample: MeterSample; readonly raw: unknown }[],
+    session: SessionRecord | undefined,
+  ): Promise<void> {
+    if (!samples.length) return;
+    const { ctx } = this;
+    const rt = evseId > 0 ? portAt(ctx, conn.stationId, evseId) : undefined;
+    const sessionId = session?.sessionId ?? rt?.session?.sessionId;
+    const records: MeterSampleRecord[] = samples
+      .filter((s) => Number.isFinite(s.sample.atMs))
+      .map(({ sample, raw }) => ({
+        stationId: conn.stationId,
+        evseId,
+        portId: rt?.portId,
+        sessionId,
+        atMs: sample.atMs,
+        energyWh: sample.energyWh,
+        powerW: sample.powerW,
+        currentA: sample.phaseCurrentA,
+        voltageV: sample.voltageV,
+        socPct: sample.socPct,
+        raw,
+      }));
+    await ctx.repo.recordMeterValues(records);
+    if (!rt) return;
+    for (const { sample } of samples) {
+      if (!Number.isFinite(sample.atMs)) continue;
+      const currents = conductorCurrents(sample, rt.info.conductors);
+      const event: PortMeterEvent = {
+        portId: rt.portId,
+        sessionId,
+        atMs: sample.atMs,
+        currentA: currents.currentA,
+        conductorsInUse: currents.conductorsInUse,
+        maxCurrentA: currents.maxCurrentA,
+        energyWh: sample.energyWh,
+        powerKw: sample.powerW !== undefined ? sample.powerW / 1000 : undefined,
+        voltageV: sample.voltageV,
+        socPct: sample.socPct,
+      };
+      if (currents.conductorsInUse) rt.conductorsInUse = currents.conductorsInUse.filter(Boolean).length;
+      if (!rt.lastMeter || rt.lastMeter.atMs <= event.atMs) rt.lastMeter = event;
+      ctx.events.emit('meter-values', event);
+    }
+  }
+
+  /** DataTransfer: no vendor extension is known yet; stored, answered, never fatal. */
+  async dataTransfer(
+    conn: StationConnection,
+    vendorId: string,
+    messageId: string | undefined,
+    data: unknown,
+  ): Promise<{ status: string }> {
+    await this.ctx.repo.recordEvent({
+      atMs: this.ctx.now(),
+      level: 'info',
+      kind: 'data-transfer',
+      stationId: conn.stationId,
+      message: `DataTransfer from vendor '${vendorId}'${messageId ? ` message '${messageId}'` : ''} not handled`,
+      data,
+    });
+    return { status: 'UnknownVendorId' };
+  }
+}

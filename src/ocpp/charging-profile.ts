@@ -1,0 +1,92 @@
+/**
+ * Charging profiles as Fusebox sends them (OCPP 1.6 §3.13, 2.0.1 K01): one fail-safe TxDefaultProfile per
+ * port, sent at boot, and one TxProfile per session that expires unless renewed. Each purpose has a fixed
+ * profile id per port, so a new profile replaces the previous one instead of stacking up (1.6 §5.16.2,
+ * 2.0.1 K01.FR.05).
+ */
+import type { SetChargingProfile16 } from './v16-types.ts';
+import type { SetChargingProfile2 } from './v2-types.ts';
+
+export type ProfilePurpose = 'default' | 'session';
+export type RateUnit = 'A' | 'W';
+
+export interface ProfileSpec {
+  readonly purpose: ProfilePurpose;
+  /** 1.6 connectorId, 2.0.1 evseId. */
+  readonly connectorId: number;
+  /** The transaction a session profile is bound to (1.6: integer as text). */
+  readonly transactionRef?: string | undefined;
+  /** In `unit`: A per phase or W in total. */
+  readonly limit: number;
+  readonly unit: RateUnit;
+  readonly numberPhases: number;
+  readonly startMs: number;
+  /** Schedule length in s; absent: in force until replaced. */
+  readonly durationS?: number | undefined;
+  readonly validToMs?: number | undefined;
+}
+
+/** The profile id Fusebox uses for a purpose on a port. */
+export function profileId(purpose: ProfilePurpose, connectorId: number): number {
+  return (purpose === 'default' ? 1000 : 2000) + connectorId;
+}
+
+/** Round down to what the schema accepts: A with one decimal (1.6 §7.13 limit), W whole. */
+export function roundLimit(limit: number, unit: RateUnit): number {
+  const r = unit === 'A' ? Math.floor(limit * 10 + 1e-9) / 10 : Math.floor(limit + 1e-9);
+  return Math.max(0, r);
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** SetChargingProfile.req for OCPP 1.6. */
+export function profile16(spec: ProfileSpec): SetChargingProfile16 {
+  const session = spec.purpose === 'session';
+  return {
+    connectorId: spec.connectorId,
+    csChargingProfiles: {
+      chargingProfileId: profileId(spec.purpose, spec.connectorId),
+      ...(session ? { transactionId: Number(spec.transactionRef) } : {}),
+      stackLevel: 0,
+      chargingProfilePurpose: session ? 'TxProfile' : 'TxDefaultProfile',
+      chargingProfileKind: 'Absolute',
+      ...(spec.validToMs !== undefined ? { validTo: iso(spec.validToMs) } : {}),
+      chargingSchedule: {
+        ...(spec.durationS !== undefined ? { duration: spec.durationS } : {}),
+        startSchedule: iso(spec.startMs),
+        chargingRateUnit: spec.unit,
+        chargingSchedulePeriod: [
+          { startPeriod: 0, limit: roundLimit(spec.limit, spec.unit), numberPhases: spec.numberPhases },
+        ],
+      },
+    },
+  };
+}
+
+/** SetChargingProfile.req for OCPP 2.0.1 / 2.1. */
+export function profile2(spec: ProfileSpec): SetChargingProfile2 {
+  const session = spec.purpose === 'session';
+  const id = profileId(spec.purpose, spec.connectorId);
+  return {
+    evseId: spec.connectorId,
+    chargingProfile: {
+      id,
+      stackLevel: 0,
+      chargingProfilePurpose: session ? 'TxProfile' : 'TxDefaultProfile',
+      chargingProfileKind: 'Absolute',
+      ...(spec.validToMs !== undefined ? { validTo: iso(spec.validToMs) } : {}),
+      ...(session ? { transactionId: spec.transactionRef } : {}),
+      chargingSchedule: [
+        {
+          id,
+          startSchedule: iso(spec.startMs),
+          ...(spec.durationS !== undefined ? { duration: spec.durationS } : {}),
+          chargingRateUnit: spec.unit,
+          chargingSchedulePeriod: [
+            { startPeriod: 0, limit: roundLimit(spec.limit, spec.unit), numberPhases: spec.numberPhases },
+          ],
+        },
+      ],
+    },
+  };
+}

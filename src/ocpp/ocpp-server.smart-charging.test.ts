@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedStation } from '../sim/ocpp-station.ts';
+import type { OcppVersion } from './ocpp-version.ts';
+import type { Harness } from './testing/ocpp-harness.ts';
+import { eventually, startHarness } from './testing/ocpp-harness.ts';
+
+let h: Harness | undefined;
+const sims: SimulatedStation[] = [];
+afterEach(async () => {
+  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
+  await h?.dispose();
+  h = undefined;
+});
+
+async function charging(version: OcppVersion, rateUnits: ('A' | 'W')[] = ['A']): Promise<SimulatedStation> {
+  h = await startHarness({
+    stations: [{ id: 'CP1', ports: 2, version }],
+    circuitLimitA: 40,
+    settings: { acceptUnknownIdTags: true },
+  });
+  const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2, rateUnits });
+  sims.push(st);
+  await st.connect();
+  await eventually(() => h!.server.port('CP1-1')!.effectiveLimitA === 20, 'fail-safe default accepted');
+  await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
+  await st.start(1, 'T');
+  await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'session');
+  return st;
+}
+
+describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (version) => {
+  it('renews a setpoint before it expires, and the station falls back to its fail-safe when Fusebox stops', async () => {
+    const st = await charging(version);
+    const sent = (): number => st.received.filter((c) => c.action === 'SetChargingProfile').length;
+    const before = sent();
+    expect(await h!.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 2000 })).toBe('accepted');
+    expect(st.currentLimitA(1)).toBe(12);
+    // Renewed at half its life, so it never lapses while Fusebox runs.
+    await eventually(() => sent() >= before + 3, 'two renewals', 10_000);
+    expect(st.currentLimitA(1)).toBe(12);
+    await h!.stop();
+    // Fusebox is gone: the TxProfile runs out and the station is back on its 20 A default by itself.
+    await eventually(() => st.currentLimitA(1) === 20, 'fall back to the default', 10_000);
+  });
+
+  it('sends W to a station that only takes W, for the phases the car is seen to use', async () => {
+    const st = await charging(version, ['W']);
+    const lastProfileLimit = (): { unit: string; limit: number } => {
+      interface Schedule {
+        chargingRateUnit: string;
+        chargingSchedulePeriod: { limit: number }[];
+      }
+      const c = st.received.filter((x) => x.action === 'SetChargingProfile').at(-1)!.payload as {
+        csChargingProfiles?: { chargingSchedule: Schedule };
+        chargingProfile?: { chargingSchedule: Schedule[] };
+      };
+      const schedule = c.csChargingProfiles?.chargingSchedule ?? c.chargingProfile!.chargingSchedule[0]!;
+      return { unit: schedule.chargingRateUnit, limit: schedule.chargingSchedulePeriod[0]!.limit };
+    };
+    // The default assumed one phase: 20 A × 230 V.
+    expect(lastProfileLimit()).toEqual({ unit: 'W', limit: 4600 });
+    await st.sendMeterValues(1);
+    await eventually(
+      () => h!.server.port('CP1-1')!.lastMeter?.conductorsInUse !== undefined,
+      'phases measured',
+    );
+    expect(await h!.server.applySetpoint('CP1-1', 16)).toBe('accepted');
+    expect(lastProfileLimit()).toEqual({ unit: 'W', limit: 16 * 230 * 3 });
+    expect(st.currentLimitA(1)).toBeCloseTo(16);
+  });
+
+  it('reports an offline station and a port without a session', async () => {
+    const st = await charging(version);
+    expect(await h!.server.applySetpoint('CP1-2', 10)).toBe('no-session');
+    expect(await h!.server.applySetpoint('nope', 10)).toBe('unknown-port');
+    const gone = new Promise((r) => h!.server.on('station-disconnected', r));
+    await st.close();
+    await gone;
+    expect(await h!.server.applySetpoint('CP1-1', 10)).toBe('offline');
+    expect(h!.server.port('CP1-1')!.connected).toBe(false);
+  });
+});

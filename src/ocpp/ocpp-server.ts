@@ -1,0 +1,420 @@
+/**
+ * The OCPP-J server stations connect to at `ws(s)://host:port/ocpp/{stationId}` (1.6, 2.0.1, 2.1 by
+ * subprotocol). It owns the listener and the connections and is the StationGateway of the control loop;
+ * what to do with each message lives in CentralSystem, limits in SmartCharging.
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Site } from '../core/site.ts';
+import { CentralSystem } from './central-system.ts';
+import { GatewayEmitter } from './gateway-emitter.ts';
+import type { HandlerTable, InboundHandler, InboundMiddleware } from './inbound-pipeline.ts';
+import { compose, dispatch } from './inbound-pipeline.ts';
+import type { OcppContext } from './ocpp-context.ts';
+import { protocolOf, recordEvent } from './ocpp-context.ts';
+import type { OcppRepository } from './ocpp-repository.ts';
+import type { OcppServerSettings, OcppStationSettings } from './ocpp-settings.ts';
+import { DEFAULT_OCPP_SERVER_SETTINGS } from './ocpp-settings.ts';
+import { isV2, subprotocolOf, versionOfSubprotocol } from './ocpp-version.ts';
+import { OperatorCommands } from './operator-commands.ts';
+import { PortDirectory } from './port-directory.ts';
+import { PortRuntime } from './port-runtime.ts';
+import type { RpcServer, RpcServerClient } from './rpc.ts';
+import { createRpcServer, rpcError } from './rpc.ts';
+import { SmartCharging } from './smart-charging.ts';
+import type { AcceptedStation } from './station-auth.ts';
+import { ALL_SUBPROTOCOLS, StationAuthenticator } from './station-auth.ts';
+import type { StationLink } from './station-connection.ts';
+import { StationConnection } from './station-connection.ts';
+import type {
+  GatewayEventName,
+  GatewayEvents,
+  PortSnapshot,
+  SetpointOptions,
+  SetpointResult,
+  StationGateway,
+} from './station-gateway.ts';
+import { v16Handlers } from './v16-inbound.ts';
+import { v2Handlers } from './v2-inbound.ts';
+
+export interface OcppServerOptions {
+  readonly site: Site;
+  readonly stations: readonly OcppStationSettings[];
+  readonly repo: OcppRepository;
+  readonly log: Logger;
+  readonly settings?: Partial<OcppServerSettings> | undefined;
+  readonly now?: (() => number) | undefined;
+  /** Wraps every station's handler table, outermost first (a cloud relay goes here). */
+  readonly middleware?: readonly InboundMiddleware[] | undefined;
+}
+
+/** The URL path stations connect under: `/ocpp/{stationId}`. */
+export const OCPP_PATH = '/ocpp';
+/** Consecutive malformed frames tolerated before the connection is closed (1002). */
+const MAX_BAD_MESSAGES = 20;
+/** Protocol errors logged as events per connection; beyond, only the log sees them. */
+const MAX_LOGGED_BAD_MESSAGES = 10;
+/** Refused connections logged and stored per minute; beyond, only debug logs see them. */
+const MAX_LOGGED_REFUSALS_PER_MINUTE = 30;
+/** A configured station connected without booting is asked to boot after this long, in ms. */
+const BOOT_TRIGGER_DELAY_MS = 2000;
+/** How often due setpoint renewals are looked for, in ms. */
+const RENEW_CHECK_MS = 1000;
+/** A TxProfile this close to expiry may already have lapsed on the station (clock skew), in ms. */
+const EXPIRY_MARGIN_MS = 10_000;
+
+export class OcppServer implements StationGateway {
+  readonly commands: OperatorCommands;
+  private readonly cs: CentralSystem;
+  private readonly smart: SmartCharging;
+  private readonly auth: StationAuthenticator;
+  private readonly rpc: RpcServer;
+  private http: HttpServer | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private readonly refusalBudget = new PerMinuteBudget(MAX_LOGGED_REFUSALS_PER_MINUTE);
+
+  private constructor(
+    private readonly ctx: OcppContext,
+    private readonly middleware: readonly InboundMiddleware[],
+  ) {
+    this.smart = new SmartCharging(ctx);
+    this.cs = new CentralSystem(ctx, (conn) => {
+      this.smart.setUpStation(conn).catch((err: unknown) => ctx.log.error({ err }, 'station set-up failed'));
+    });
+    this.commands = new OperatorCommands(ctx);
+    this.auth = new StationAuthenticator(ctx, OCPP_PATH);
+    this.rpc = createRpcServer({
+      protocols: ALL_SUBPROTOCOLS,
+      strictMode: true,
+      callTimeoutMs: ctx.settings.callTimeoutMs,
+      pingIntervalMs: ctx.settings.pingIntervalMs,
+      callConcurrency: 1,
+      maxBadMessages: MAX_BAD_MESSAGES,
+      wssOptions: { maxPayload: ctx.settings.maxFrameBytes },
+    });
+    this.rpc.auth(async (accept, reject, handshake) => {
+      try {
+        const r = await this.auth.authenticate(handshake);
+        if (!r.ok) {
+          // Refusals are what an attacker controls: log and store a bounded number of them.
+          if (!this.refusalBudget.take(ctx.now())) {
+            ctx.log.debug({ stationId: handshake.identity, reason: r.reason }, 'station connection refused');
+            reject(r.httpStatus, r.reason);
+            return;
+          }
+          ctx.log.warn({ stationId: handshake.identity, reason: r.reason }, 'station connection refused');
+          recordEvent(ctx, {
+            level: 'warn',
+            kind: 'station-refused',
+            stationId: handshake.identity.slice(0, 48),
+            message: `connection refused (${r.httpStatus}): ${r.reason}`,
+            data: { remoteAddress: handshake.remoteAddress },
+          });
+          reject(r.httpStatus, r.reason);
+          return;
+        }
+        accept({ ...r }, r.version ? subprotocolOf(r.version) : false);
+      } catch (err) {
+        ctx.log.error({ err }, 'station authentication failed');
+        reject(500, 'internal error');
+      }
+    });
+    this.rpc.on('client', (peer: RpcServerClient) => this.onClient(peer));
+    this.rpc.on('error', (err: unknown) => ctx.log.error({ err }, 'OCPP WebSocket server error'));
+  }
+
+  /** Start listening; open sessions from the store are picked up again (a restart mid-session). */
+  static async start(options: OcppServerOptions): Promise<OcppServer> {
+    const settings = { ...DEFAULT_OCPP_SERVER_SETTINGS, ...options.settings };
+    const directory = new PortDirectory(options.site);
+    const ports = new Map(
+      directory.all().map((info) => [info.port.id, new PortRuntime(info, EXPIRY_MARGIN_MS)]),
+    );
+    const ctx: OcppContext = {
+      repo: options.repo,
+      log: options.log,
+      now: options.now ?? Date.now,
+      settings,
+      stations: new Map(options.stations.map((s) => [s.stationId, s])),
+      directory,
+      ports,
+      events: new GatewayEmitter(options.log),
+      connections: new Map(),
+    };
+    await options.repo.syncPorts(
+      directory.all().map((i) => ({
+        portId: i.port.id,
+        stationId: i.port.stationId,
+        evseId: i.port.connectorId,
+        failSafeA: i.failSafeA,
+      })),
+      ctx.now(),
+    );
+    for (const s of await options.repo.openSessions()) {
+      const rt = s.portId !== undefined ? ports.get(s.portId) : undefined;
+      rt?.startSession({ sessionId: s.sessionId, transactionRef: s.transactionRef, startedMs: s.startedMs });
+    }
+    const server = new OcppServer(ctx, options.middleware ?? []);
+    await server.listen();
+    return server;
+  }
+
+  private async listen(): Promise<void> {
+    const { settings } = this.ctx;
+    const notFound = (_req: unknown, res: ServerResponse): void => {
+      res.statusCode = 404;
+      res.end();
+    };
+    const http = settings.tls
+      ? createHttpsServer(
+          {
+            key: settings.tls.key,
+            cert: settings.tls.cert,
+            ...(settings.tls.ca ? { ca: settings.tls.ca, requestCert: true } : {}),
+            // Profile 2 stations have no client certificate; profile 3 is checked per station on upgrade.
+            rejectUnauthorized: false,
+          },
+          notFound,
+        )
+      : createHttpServer(notFound);
+    http.on('upgrade', (req, socket, head: Buffer) => {
+      this.rpc
+        .handleUpgrade(req, socket, head)
+        .catch((err: unknown) => this.ctx.log.warn({ err }, 'upgrade failed'));
+    });
+    http.on('clientError', (err, socket) => socket.destroy(err));
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(settings.port, settings.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    http.on('error', (err) => this.ctx.log.error({ err }, 'OCPP listener error'));
+    this.http = http;
+    this.renewTimer = setInterval(() => this.smart.renewDue(), RENEW_CHECK_MS);
+    this.renewTimer.unref();
+    this.ctx.log.info({ url: this.url }, 'OCPP server listening');
+  }
+
+  /** The port actually listened on (useful with port 0). */
+  get listenPort(): number {
+    return (this.http?.address() as AddressInfo).port;
+  }
+
+  /** The base URL stations use, without the station id. */
+  get url(): string {
+    const { settings } = this.ctx;
+    const host = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
+    return `${settings.tls ? 'wss' : 'ws'}://${host}:${this.listenPort}${OCPP_PATH}`;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.renewTimer);
+    const conns = [...this.ctx.connections.values()];
+    this.ctx.connections.clear();
+    await Promise.allSettled(conns.map((c) => c.close(1001, 'Fusebox shutting down')));
+    await this.rpc.close({ code: 1001, force: true });
+    const http = this.http;
+    if (http) {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  }
+
+  private onClient(peer: RpcServerClient): void {
+    const { ctx } = this;
+    const accepted = peer.session as unknown as AcceptedStation;
+    const version = versionOfSubprotocol(peer.protocol);
+    if (!version) {
+      // OCPP-J 1.6 §3.1.2: no subprotocol in common, handshake completed without one, then closed.
+      peer.close({ code: 1002, reason: 'no OCPP subprotocol in common' }).catch(() => undefined);
+      return;
+    }
+    const stationId = accepted.stationId;
+    const conn = new StationConnection(stationId, version, peer, ctx.settings.callTimeoutMs, ctx.now());
+    const previous = ctx.connections.get(stationId);
+    ctx.connections.set(stationId, conn);
+    if (previous) {
+      ctx.log.info({ stationId }, 'station reconnected; dropping its previous connection');
+      previous.terminate().catch(() => undefined);
+    }
+
+    const ready = this.prepare(conn, accepted.configured);
+    const table: HandlerTable = isV2(version)
+      ? v2Handlers(ctx, this.cs, conn)
+      : v16Handlers(ctx, this.cs, conn);
+    const local = compose(dispatch(table), [bootGate(conn, ready)]);
+    const pipeline = compose(local, this.middleware);
+    for (const action of table.keys()) {
+      peer.handle(action, (call) =>
+        pipeline({
+          stationId,
+          version,
+          action: call.method,
+          payload: call.params,
+          messageId: call.messageId,
+          signal: call.signal,
+        }),
+      );
+    }
+
+    let logged = 0;
+    const protocolProblem = (message: string, data: unknown): void => {
+      ctx.log.warn({ stationId, data }, message);
+      if (++logged > MAX_LOGGED_BAD_MESSAGES) return;
+      recordEvent(ctx, { level: 'warn', kind: 'protocol-error', stationId, message, data });
+    };
+    peer.on('badMessage', (e: { error: Error; response: unknown }) =>
+      protocolProblem(`malformed message: ${e.error.message}`, { response: e.response }),
+    );
+    peer.on('strictValidationFailure', (e: { method: string; outbound: boolean; error: Error }) => {
+      if (e.outbound)
+        ctx.log.error({ stationId, method: e.method, err: e.error }, 'Fusebox sent an invalid message');
+      else protocolProblem(`schema violation in ${e.method}: ${e.error.message}`, undefined);
+    });
+    peer.on('socketError', (err: Error) => ctx.log.debug({ stationId, err }, 'socket error'));
+    peer.once('close', (e: { code?: number; reason?: string }) => this.onClose(conn, e.code, e.reason));
+
+    ctx.events.emit('station-connected', { stationId, version, atMs: conn.connectedAtMs });
+  }
+
+  /** Load what the store knows of the station; a station accepted at an earlier boot need not boot again. */
+  private async prepare(conn: StationConnection, configured: boolean): Promise<void> {
+    const { ctx } = this;
+    try {
+      const stored = await ctx.repo.getStation(conn.stationId);
+      // OCPP 1.6 §4.2 / 2.0.1 B01: a station boots once after power-up, not after every reconnect.
+      if (configured && stored?.registration === 'accepted') conn.accepted = true;
+      await ctx.repo.updateStation({
+        stationId: conn.stationId,
+        connected: true,
+        ocppVersion: conn.version,
+        atMs: conn.connectedAtMs,
+      });
+      recordEvent(ctx, {
+        level: 'info',
+        kind: 'station-connected',
+        stationId: conn.stationId,
+        message: `connected with OCPP ${conn.version}`,
+      });
+      const needsSetUp = ctx.directory
+        .ofStation(conn.stationId)
+        .some((info) => ctx.ports.get(info.port.id)?.setpoints.defaultProfile !== 'accepted');
+      if (configured && !conn.accepted) this.askForBoot(conn);
+      // First connection since Fusebox started, without a boot: make sure the fail-safe defaults are in place.
+      if (conn.accepted && needsSetUp) {
+        setImmediate(() => {
+          this.smart
+            .setUpStation(conn)
+            .catch((err: unknown) => ctx.log.error({ err }, 'station set-up failed'));
+        });
+      }
+    } catch (err) {
+      ctx.log.error({ err, stationId: conn.stationId }, 'could not load station record');
+    }
+  }
+
+  /**
+   * A configured station that does not boot (it booted against a store that was since lost or replaced) would
+   * get SecurityError forever: ask it for a BootNotification (OCPP 1.6 §5.17 TriggerMessage, 2.0.1 F06).
+   */
+  private askForBoot(conn: StationConnection): void {
+    const timer = setTimeout(() => {
+      if (!conn.open || conn.accepted) return;
+      this.ctx.log.info({ stationId: conn.stationId }, 'station did not boot; asking it to');
+      protocolOf(conn.version)
+        .triggerMessage(conn, 'BootNotification')
+        .catch((err: unknown) =>
+          this.ctx.log.warn({ err, stationId: conn.stationId }, 'boot trigger failed'),
+        );
+    }, BOOT_TRIGGER_DELAY_MS);
+    timer.unref();
+  }
+
+  private onClose(conn: StationConnection, code: number | undefined, reason: string | undefined): void {
+    const { ctx } = this;
+    if (ctx.connections.get(conn.stationId) !== conn) return;
+    ctx.connections.delete(conn.stationId);
+    const atMs = ctx.now();
+    ctx.repo
+      .updateStation({ stationId: conn.stationId, connected: false, atMs })
+      .catch((err: unknown) => ctx.log.error({ err }, 'could not store disconnection'));
+    recordEvent(ctx, {
+      level: 'info',
+      kind: 'station-disconnected',
+      stationId: conn.stationId,
+      message: `disconnected (${code ?? '?'}${reason ? ` ${reason}` : ''})`,
+    });
+    ctx.events.emit('station-disconnected', { stationId: conn.stationId, atMs, code });
+  }
+
+  // StationGateway
+
+  on<E extends GatewayEventName>(event: E, listener: (e: GatewayEvents[E]) => void): () => void {
+    return this.ctx.events.on(event, listener);
+  }
+
+  applySetpoint(portId: string, currentA: number, options?: SetpointOptions): Promise<SetpointResult> {
+    return this.smart.applySetpoint(portId, currentA, options);
+  }
+
+  effectiveLimitA(portId: string): number {
+    return this.ctx.ports.get(portId)?.setpoints.effectiveLimitA(this.ctx.now()) ?? 0;
+  }
+
+  port(portId: string): PortSnapshot | undefined {
+    const rt = this.ctx.ports.get(portId);
+    if (!rt) return undefined;
+    return rt.snapshot(this.ctx.connections.get(rt.info.port.stationId)?.open === true, this.ctx.now());
+  }
+
+  ports(): readonly PortSnapshot[] {
+    return [...this.ctx.ports.keys()].map((id) => this.port(id)!);
+  }
+
+  /** A connected station to call through (a relay forwarding upstream commands), if connected. */
+  link(stationId: string): StationLink | undefined {
+    const conn = this.ctx.connections.get(stationId);
+    return conn?.open ? conn : undefined;
+  }
+
+  connectedStationIds(): readonly string[] {
+    return [...this.ctx.connections.keys()];
+  }
+}
+
+/**
+ * Until its BootNotification is accepted a station may send nothing else (OCPP 1.6 §4.2, 2.0.1 B02/B03):
+ * answered with SecurityError. A station accepted at an earlier boot passes (see OcppServer.prepare).
+ */
+function bootGate(conn: StationConnection, ready: Promise<void>): InboundMiddleware {
+  return (next: InboundHandler): InboundHandler =>
+    async (call) => {
+      await ready;
+      if (call.action !== 'BootNotification' && !conn.accepted) {
+        throw rpcError('SecurityError', `${call.action} before an accepted BootNotification`);
+      }
+      return next(call);
+    };
+}
+
+/** At most `limit` per clock minute. */
+class PerMinuteBudget {
+  private minute = -1;
+  private used = 0;
+
+  constructor(private readonly limit: number) {}
+
+  take(nowMs: number): boolean {
+    const minute = Math.floor(nowMs / 60_000);
+    if (minute !== this.minute) {
+      this.minute = minute;
+      this.used = 0;
+    }
+    return this.used++ < this.limit;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The OCPP side as the control loop sees it: events from stations, and setpoints to ports. Ports are the
+ * core's `SitePort.id`. Implemented by OcppServer; a test double can implement it for control-loop tests.
+ */
+import type { OcppVersion } from './ocpp-version.ts';
+
+/** A port's state, normalised over 1.6 ChargePointStatus and 2.0.1 ConnectorStatus/ChargingState. */
+export type PortStatus =
+  | 'available'
+  | 'occupied'
+  | 'charging'
+  | 'suspended-ev'
+  | 'suspended-evse'
+  | 'finishing'
+  | 'reserved'
+  | 'unavailable'
+  | 'faulted'
+  | 'unknown';
+
+export interface StationConnectedEvent {
+  readonly stationId: string;
+  readonly version: OcppVersion;
+  readonly atMs: number;
+}
+
+export interface StationDisconnectedEvent {
+  readonly stationId: string;
+  readonly atMs: number;
+  readonly code?: number | undefined;
+}
+
+export interface PortStatusEvent {
+  readonly portId: string;
+  readonly stationId: string;
+  readonly status: PortStatus;
+  /** As the station sent it. */
+  readonly ocppStatus: string;
+  readonly errorCode?: string | undefined;
+  readonly atMs: number;
+}
+
+export interface SessionStartedEvent {
+  readonly portId: string;
+  readonly sessionId: number;
+  readonly idTag?: string | undefined;
+  readonly startedAtMs: number;
+  readonly meterStartWh?: number | undefined;
+}
+
+export interface SessionStoppedEvent {
+  readonly portId: string;
+  readonly sessionId: number;
+  readonly stoppedAtMs: number;
+  readonly energyWh?: number | undefined;
+  readonly reason?: string | undefined;
+}
+
+export interface PortMeterEvent {
+  readonly portId: string;
+  readonly sessionId?: number | undefined;
+  readonly atMs: number;
+  /** Per station conductor (its L1, L2, L3 terminals) in A; undefined where not reported. */
+  readonly currentA: readonly (number | undefined)[];
+  /** Which conductors carry current; undefined while too little flows to tell. */
+  readonly conductorsInUse?: readonly boolean[] | undefined;
+  /** Highest conductor current in A (the core's `PortDemand.measuredA`). */
+  readonly maxCurrentA?: number | undefined;
+  readonly energyWh?: number | undefined;
+  readonly powerKw?: number | undefined;
+  readonly voltageV?: number | undefined;
+  readonly socPct?: number | undefined;
+}
+
+export type SetpointResult =
+  | 'accepted'
+  | 'rejected'
+  | 'timeout'
+  /** No transaction on the port: a TxProfile needs one (OCPP 1.6 §3.13.3, 2.0.1 K01.FR.03). */
+  | 'no-session'
+  | 'offline'
+  | 'unknown-port';
+
+export interface SetpointEvent {
+  readonly portId: string;
+  readonly currentA: number;
+  readonly result: SetpointResult;
+  readonly reason?: string | undefined;
+  readonly atMs: number;
+  /** True when the gateway renewed an expiring setpoint by itself. */
+  readonly renewal: boolean;
+}
+
+export interface GatewayEvents {
+  'station-connected': StationConnectedEvent;
+  'station-disconnected': StationDisconnectedEvent;
+  'port-status': PortStatusEvent;
+  'session-started': SessionStartedEvent;
+  'session-stopped': SessionStoppedEvent;
+  'meter-values': PortMeterEvent;
+  setpoint: SetpointEvent;
+}
+
+export type GatewayEventName = keyof GatewayEvents;
+
+export interface SetpointOptions {
+  /** Lifetime of the TxProfile; the station falls back to its fail-safe default after it. */
+  readonly expiresAfterMs?: number | undefined;
+}
+
+/** A snapshot of one port. */
+export interface PortSnapshot {
+  readonly portId: string;
+  readonly stationId: string;
+  readonly connectorId: number;
+  readonly connected: boolean;
+  readonly status: PortStatus;
+  readonly sessionId?: number | undefined;
+  readonly sessionStartedAtMs?: number | undefined;
+  readonly lastMeter?: PortMeterEvent | undefined;
+  /** The fail-safe default limit sent at boot, in A. */
+  readonly failSafeA: number;
+  readonly effectiveLimitA: number;
+}
+
+export interface StationGateway {
+  /** Subscribe; returns the unsubscribe function. Listener errors are logged, never thrown into OCPP. */
+  on<E extends GatewayEventName>(event: E, listener: (e: GatewayEvents[E]) => void): () => void;
+  /** Send a port its limit as a TxProfile bound to its session; resolves with the station's answer. */
+  applySetpoint(portId: string, currentA: number, options?: SetpointOptions): Promise<SetpointResult>;
+  /**
+   * The highest limit the port may be drawing under now, in A: an unconfirmed or timed-out change counts
+   * at the higher of old and new, an expiring setpoint at the higher of it and the fail-safe default.
+   */
+  effectiveLimitA(portId: string): number;
+  port(portId: string): PortSnapshot | undefined;
+  ports(): readonly PortSnapshot[];
+}

@@ -1,0 +1,130 @@
+/**
+ * Wires a real OcppServer on 127.0.0.1 (ephemeral port) to a real SQLite store for tests, with a site of
+ * `stations` stations of `portsPerStation` three-phase 32 A ports on one circuit.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Site, SitePort } from '../../core/site.ts';
+import type { Store } from '../../store/store.ts';
+import { openStore } from '../../store/store.ts';
+import type { InboundMiddleware } from '../inbound-pipeline.ts';
+import { OcppServer } from '../ocpp-server.ts';
+import type { OcppServerSettings, OcppStationSettings, SecurityProfile } from '../ocpp-settings.ts';
+import type { OcppVersion } from '../ocpp-version.ts';
+
+export interface HarnessOptions {
+  readonly stations?: readonly {
+    readonly id: string;
+    readonly ports?: number;
+    readonly version?: OcppVersion;
+    readonly securityProfile?: SecurityProfile;
+    readonly passwordHash?: string;
+  }[];
+  /** Per-phase limit of the one circuit, in A. Default 64. */
+  readonly circuitLimitA?: number;
+  readonly settings?: Partial<OcppServerSettings>;
+  /** Reuse a database file (restart tests). */
+  readonly dbPath?: string;
+  readonly now?: () => number;
+  readonly middleware?: readonly InboundMiddleware[];
+}
+
+export interface Harness {
+  readonly server: OcppServer;
+  readonly store: Store;
+  readonly site: Site;
+  readonly dbPath: string;
+  readonly url: string;
+  /** Stop the server and close the store (keeps the file). */
+  stop(): Promise<void>;
+  /** stop() and delete the temporary directory. */
+  dispose(): Promise<void>;
+}
+
+/** A three-phase 32 A port. */
+export function testPort(stationId: string, connectorId: number, circuitId = 'main'): SitePort {
+  return {
+    id: `${stationId}-${connectorId}`,
+    stationId,
+    connectorId,
+    circuitId,
+    wiring: 'L1L2L3',
+    currentType: 'AC',
+    minCurrentA: 6,
+    maxCurrentA: 32,
+    stepA: 1,
+    priority: 0,
+  };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const stations = options.stations ?? [{ id: 'CP1' }];
+  const site: Site = {
+    timeZone: 'UTC',
+    circuits: [
+      {
+        id: 'main',
+        parentId: null,
+        limitA: options.circuitLimitA ?? 64,
+        marginA: 0,
+        supply: { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] },
+      },
+    ],
+    ports: stations.flatMap((s) => Array.from({ length: s.ports ?? 2 }, (_, i) => testPort(s.id, i + 1))),
+    meters: [],
+  };
+  const dir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'fusebox-ocpp-'));
+  const dbPath = options.dbPath ?? join(dir!, 'fusebox.db');
+  const store = openStore(dbPath, { now: options.now });
+  const settings: OcppStationSettings[] = stations.map((s) => ({
+    stationId: s.id,
+    version: s.version,
+    securityProfile: s.securityProfile ?? 0,
+    passwordHash: s.passwordHash,
+  }));
+  const server = await OcppServer.start({
+    site,
+    stations: settings,
+    repo: store.ocpp,
+    log: pino({ level: process.env.FUSEBOX_TEST_LOG ?? 'silent' }),
+    settings: { port: 0, host: '127.0.0.1', ...options.settings },
+    now: options.now,
+    middleware: options.middleware,
+  });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+    await store.close();
+  };
+  return {
+    server,
+    store,
+    site,
+    dbPath,
+    url: server.url,
+    stop,
+    async dispose() {
+      await stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolve when `predicate` holds, polling; rejects after `timeoutMs` with `what` in the message. */
+export async function eventually<T>(
+  predicate: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await predicate();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

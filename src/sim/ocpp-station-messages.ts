@@ -1,0 +1,134 @@
+/** Payloads a simulated station sends, and the profiles it receives, per OCPP version. */
+import type { OcppVersion } from '../ocpp/ocpp-version.ts';
+import type { SimProfile, SimProfilePurpose } from './ocpp-station-profiles.ts';
+
+export interface SimReading {
+  readonly atMs: number;
+  readonly energyWh: number;
+  readonly powerW: number;
+  /** Per conductor of the port (1 or 3). */
+  readonly currentA: readonly number[];
+  readonly voltageV: number;
+  readonly socPct?: number | undefined;
+  readonly context: 'Sample.Periodic' | 'Transaction.Begin' | 'Transaction.End' | 'Trigger';
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** One MeterValue with energy, power, current per phase, voltage and SoC (1.6 text values, 2.x numbers). */
+export function meterValue(version: OcppVersion, r: SimReading): unknown {
+  const v16 = version === '1.6';
+  const sv = (measurand: string, value: number, unit: string, phase?: string) =>
+    v16
+      ? { value: String(round1(value)), context: r.context, measurand, unit, ...(phase ? { phase } : {}) }
+      : {
+          value: round1(value),
+          context: r.context,
+          measurand,
+          unitOfMeasure: { unit },
+          ...(phase ? { phase } : {}),
+        };
+  const values = [
+    sv('Energy.Active.Import.Register', r.energyWh, 'Wh'),
+    sv('Power.Active.Import', r.powerW, 'W'),
+    ...r.currentA.map((a, i) => sv('Current.Import', a, 'A', `L${i + 1}`)),
+    sv('Voltage', r.voltageV, 'V', 'L1-N'),
+    ...(r.socPct !== undefined ? [{ ...sv('SoC', r.socPct, 'Percent'), location: 'EV' }] : []),
+  ];
+  return { timestamp: iso(r.atMs), sampledValue: values };
+}
+
+interface Period {
+  startPeriod: number;
+  limit?: number;
+  numberPhases?: number;
+}
+
+interface Schedule {
+  startSchedule?: string;
+  duration?: number;
+  chargingRateUnit: 'A' | 'W';
+  chargingSchedulePeriod: Period[];
+}
+
+const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
+
+function periods(s: Schedule): SimProfile['periods'] {
+  return s.chargingSchedulePeriod.map((p) => ({
+    startPeriodS: p.startPeriod,
+    limit: p.limit ?? Infinity,
+    numberPhases: p.numberPhases,
+  }));
+}
+
+/** A 1.6 SetChargingProfile.req as the station stores it. */
+export function profileFrom16(payload: unknown, nowMs: number): SimProfile {
+  const p = payload as {
+    connectorId: number;
+    csChargingProfiles: {
+      chargingProfileId: number;
+      transactionId?: number;
+      stackLevel: number;
+      chargingProfilePurpose: SimProfilePurpose;
+      chargingProfileKind: SimProfile['kind'];
+      recurrencyKind?: 'Daily' | 'Weekly';
+      validFrom?: string;
+      validTo?: string;
+      chargingSchedule: Schedule;
+    };
+  };
+  const cp = p.csChargingProfiles;
+  return {
+    id: cp.chargingProfileId,
+    purpose: cp.chargingProfilePurpose,
+    stackLevel: cp.stackLevel,
+    connectorId: p.connectorId,
+    transactionId: cp.transactionId !== undefined ? String(cp.transactionId) : undefined,
+    kind: cp.chargingProfileKind,
+    recurrency: cp.recurrencyKind,
+    validFromMs: ms(cp.validFrom),
+    validToMs: ms(cp.validTo),
+    startScheduleMs: ms(cp.chargingSchedule.startSchedule),
+    durationS: cp.chargingSchedule.duration,
+    unit: cp.chargingSchedule.chargingRateUnit,
+    periods: periods(cp.chargingSchedule),
+    receivedMs: nowMs,
+  };
+}
+
+/** A 2.0.1 / 2.1 SetChargingProfile.req as the station stores it (first schedule only). */
+export function profileFrom2(payload: unknown, nowMs: number): SimProfile {
+  const p = payload as {
+    evseId: number;
+    chargingProfile: {
+      id: number;
+      stackLevel: number;
+      chargingProfilePurpose: SimProfilePurpose;
+      chargingProfileKind: SimProfile['kind'];
+      recurrencyKind?: 'Daily' | 'Weekly';
+      validFrom?: string;
+      validTo?: string;
+      transactionId?: string;
+      chargingSchedule: Schedule[];
+    };
+  };
+  const cp = p.chargingProfile;
+  const schedule = cp.chargingSchedule[0]!;
+  return {
+    id: cp.id,
+    purpose: cp.chargingProfilePurpose,
+    stackLevel: cp.stackLevel,
+    connectorId: p.evseId,
+    transactionId: cp.transactionId,
+    kind: cp.chargingProfileKind,
+    recurrency: cp.recurrencyKind,
+    validFromMs: ms(cp.validFrom),
+    validToMs: ms(cp.validTo),
+    startScheduleMs: ms(schedule.startSchedule),
+    durationS: schedule.duration,
+    unit: schedule.chargingRateUnit,
+    periods: periods(schedule),
+    receivedMs: nowMs,
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * The SQLite schema as an ordered list of migrations; `PRAGMA user_version` holds how many have run.
+ * Append only: a released migration is never edited, a change is a new entry.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'ocpp: stations, ports, connectors, sessions, meter values, setpoints, events, id tags',
+    sql: `
+      CREATE TABLE stations (
+        station_id TEXT PRIMARY KEY,
+        registration TEXT NOT NULL CHECK (registration IN ('accepted', 'pending', 'rejected')),
+        ocpp_version TEXT,
+        vendor TEXT,
+        model TEXT,
+        serial_number TEXT,
+        firmware_version TEXT,
+        password_hash TEXT,
+        last_boot_ms INTEGER,
+        last_seen_ms INTEGER,
+        connected INTEGER NOT NULL DEFAULT 0,
+        created_ms INTEGER NOT NULL
+      );
+
+      -- The site's ports as last configured, with the state of their fail-safe default profile.
+      CREATE TABLE ports (
+        port_id TEXT PRIMARY KEY,
+        station_id TEXT NOT NULL,
+        evse_id INTEGER NOT NULL,
+        fail_safe_a REAL NOT NULL,
+        default_outcome TEXT,
+        default_outcome_ms INTEGER,
+        updated_ms INTEGER NOT NULL
+      );
+
+      CREATE TABLE connectors (
+        station_id TEXT NOT NULL,
+        evse_id INTEGER NOT NULL,
+        connector_id INTEGER NOT NULL,
+        port_id TEXT,
+        status TEXT NOT NULL,
+        error_code TEXT,
+        info TEXT,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (station_id, evse_id, connector_id)
+      );
+
+      CREATE TABLE connector_status_history (
+        id INTEGER PRIMARY KEY,
+        station_id TEXT NOT NULL,
+        evse_id INTEGER NOT NULL,
+        connector_id INTEGER NOT NULL,
+        port_id TEXT,
+        status TEXT NOT NULL,
+        error_code TEXT,
+        info TEXT,
+        at_ms INTEGER NOT NULL
+      );
+      CREATE INDEX connector_status_history_station ON connector_status_history (station_id, at_ms);
+      CREATE INDEX connector_status_history_time ON connector_status_history (at_ms);
+
+      -- AUTOINCREMENT: session ids are OCPP 1.6 transaction ids and must never be reused.
+      CREATE TABLE sessions (
+        session_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        station_id TEXT NOT NULL,
+        port_id TEXT,
+        evse_id INTEGER NOT NULL,
+        connector_id INTEGER NOT NULL,
+        transaction_ref TEXT,
+        id_tag TEXT,
+        started_ms INTEGER NOT NULL,
+        stopped_ms INTEGER,
+        meter_start_wh REAL,
+        meter_last_wh REAL,
+        meter_stop_wh REAL,
+        energy_wh REAL,
+        stop_reason TEXT,
+        last_seq_no INTEGER,
+        updated_ms INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX sessions_transaction ON sessions (station_id, transaction_ref);
+      CREATE INDEX sessions_open ON sessions (stopped_ms) WHERE stopped_ms IS NULL;
+      CREATE INDEX sessions_port ON sessions (port_id, started_ms);
+      CREATE INDEX sessions_start ON sessions (station_id, connector_id, started_ms);
+
+      -- Raw readings, one row per port and timestamp (retransmissions are ignored by the unique key).
+      -- current_l1_a..l3_a are the station's conductors (its L1, L2, L3 terminals), not site phases.
+      -- raw: the sampled values as the station sent them; emptied first by retention (the bulk of the size).
+      CREATE TABLE meter_values (
+        id INTEGER PRIMARY KEY,
+        station_id TEXT NOT NULL,
+        evse_id INTEGER NOT NULL,
+        port_id TEXT,
+        session_id INTEGER,
+        at_ms INTEGER NOT NULL,
+        energy_wh REAL,
+        power_w REAL,
+        current_l1_a REAL,
+        current_l2_a REAL,
+        current_l3_a REAL,
+        voltage_v REAL,
+        soc_pct REAL,
+        raw TEXT
+      );
+      CREATE UNIQUE INDEX meter_values_key ON meter_values (station_id, evse_id, at_ms);
+      CREATE INDEX meter_values_session ON meter_values (session_id, at_ms);
+      CREATE INDEX meter_values_time ON meter_values (at_ms);
+
+      -- Raw readings past their retention, folded into 15-minute buckets.
+      CREATE TABLE meter_values_15m (
+        station_id TEXT NOT NULL,
+        evse_id INTEGER NOT NULL,
+        bucket_ms INTEGER NOT NULL,
+        port_id TEXT,
+        samples INTEGER NOT NULL,
+        energy_wh_max REAL,
+        power_w_avg REAL,
+        power_w_max REAL,
+        current_l1_a_max REAL,
+        current_l2_a_max REAL,
+        current_l3_a_max REAL,
+        voltage_v_avg REAL,
+        soc_pct_max REAL,
+        PRIMARY KEY (station_id, evse_id, bucket_ms)
+      );
+      CREATE INDEX meter_values_15m_time ON meter_values_15m (bucket_ms);
+
+      CREATE TABLE setpoints (
+        id INTEGER PRIMARY KEY,
+        port_id TEXT NOT NULL,
+        session_id INTEGER,
+        purpose TEXT NOT NULL CHECK (purpose IN ('default', 'session')),
+        current_a REAL NOT NULL,
+        limit_value REAL NOT NULL,
+        unit TEXT NOT NULL CHECK (unit IN ('A', 'W')),
+        sent_ms INTEGER NOT NULL,
+        resolved_ms INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'rejected', 'timeout', 'error')),
+        reason TEXT
+      );
+      CREATE INDEX setpoints_port ON setpoints (port_id, sent_ms);
+      CREATE INDEX setpoints_time ON setpoints (sent_ms);
+
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('info', 'warn', 'error')),
+        kind TEXT NOT NULL,
+        station_id TEXT,
+        port_id TEXT,
+        session_id INTEGER,
+        message TEXT NOT NULL,
+        data TEXT
+      );
+      CREATE INDEX events_time ON events (at_ms);
+      CREATE INDEX events_station ON events (station_id, at_ms);
+      CREATE INDEX events_kind ON events (kind, at_ms);
+
+      CREATE TABLE id_tags (
+        id_tag TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('Accepted', 'Blocked', 'Expired', 'Invalid')),
+        expires_ms INTEGER,
+        parent_id_tag TEXT,
+        source TEXT NOT NULL CHECK (source IN ('local', 'cache')),
+        updated_ms INTEGER NOT NULL
+      );
+    `,
+  },
+];
+
+/** A database written by a newer Fusebox than this one. */
+export class SchemaTooNewError extends Error {
+  readonly code = 'STORE_SCHEMA_TOO_NEW';
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`the database has schema version ${found}, this Fusebox knows up to ${known}: upgrade Fusebox`);
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/** Run the migrations the database has not seen, each in its own transaction; returns those applied. */
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): readonly number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) throw new SchemaTooNewError(current, latest);
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,57 @@
+/** Session rows as SQLite holds them, and the statements that read them (shared by readers and writers). */
+import type Database from 'better-sqlite3';
+import type { SessionRecord } from '../ocpp/ocpp-repository.ts';
+
+export interface SessionRow {
+  session_id: number;
+  station_id: string;
+  port_id: string | null;
+  evse_id: number;
+  connector_id: number;
+  transaction_ref: string;
+  id_tag: string | null;
+  started_ms: number;
+  stopped_ms: number | null;
+  meter_start_wh: number | null;
+  meter_last_wh: number | null;
+  meter_stop_wh: number | null;
+  energy_wh: number | null;
+  stop_reason: string | null;
+  last_seq_no: number | null;
+}
+
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+export function toSession(r: SessionRow): SessionRecord {
+  return {
+    sessionId: r.session_id,
+    stationId: r.station_id,
+    portId: opt(r.port_id),
+    evseId: r.evse_id,
+    connectorId: r.connector_id,
+    transactionRef: r.transaction_ref,
+    idTag: opt(r.id_tag),
+    startedMs: r.started_ms,
+    stoppedMs: opt(r.stopped_ms),
+    meterStartWh: opt(r.meter_start_wh),
+    meterLastWh: opt(r.meter_last_wh),
+    meterStopWh: opt(r.meter_stop_wh),
+    energyWh: opt(r.energy_wh),
+    stopReason: opt(r.stop_reason),
+    lastSeqNo: opt(r.last_seq_no),
+  };
+}
+
+export function sessionStatements(db: Database.Database) {
+  return {
+    sessionById: db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE session_id = ?'),
+    sessionByRef: db.prepare<[string, string], SessionRow>(
+      'SELECT * FROM sessions WHERE station_id = ? AND transaction_ref = ?',
+    ),
+    // A 1.6 session (its ref is its id) with the same connector, start time and meter start.
+    sessionRetransmitted: db.prepare<[string, number, number, number | null], SessionRow>(`
+      SELECT * FROM sessions WHERE station_id = ? AND connector_id = ? AND started_ms = ?
+        AND meter_start_wh IS ? AND transaction_ref = CAST(session_id AS TEXT)`),
+    openSessions: db.prepare<[], SessionRow>('SELECT * FROM sessions WHERE stopped_ms IS NULL'),
+  };
+}

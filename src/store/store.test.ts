@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backupStore } from './backup.ts';
+import { MIGRATIONS, migrate, SchemaTooNewError } from './migrations.ts';
+import type { Store } from './store.ts';
+import { openStore } from './store.ts';
+import { WriteBatcher } from './write-batcher.ts';
+
+let dir = '';
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = '';
+});
+
+const tmp = (): string => (dir = mkdtempSync(join(tmpdir(), 'fusebox-store-')));
+
+describe('opening the store', () => {
+  it('creates a WAL database at the latest schema, and migrates only once', async () => {
+    const path = join(tmp(), 'sub', 'fusebox.db');
+    store = openStore(path);
+    expect(store.migrated).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    await store.close();
+    store = openStore(path);
+    expect(store.migrated).toEqual([]);
+  });
+
+  it('refuses a database from a newer Fusebox', () => {
+    const db = new Database(':memory:');
+    db.pragma('user_version = 999');
+    expect(() => migrate(db)).toThrow(SchemaTooNewError);
+  });
+
+  it('backs up a consistent copy while open', async () => {
+    store = openStore(join(tmp(), 'fusebox.db'));
+    await store.ocpp.recordEvent({ atMs: 1, level: 'info', kind: 'x', message: 'before backup' });
+    const result = await backupStore(store.db, join(dir, 'backup', 'copy.db'));
+    const copy = new Database(result.path, { readonly: true });
+    expect(copy.prepare('SELECT message FROM events').get()).toEqual({ message: 'before backup' });
+    copy.close();
+  });
+});
+
+describe('WriteBatcher', () => {
+  it('commits a turn’s writes together and isolates a failing one', async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (x INTEGER NOT NULL)');
+    const w = new WriteBatcher(db);
+    const insert = (x: number | null) => w.run((d) => d.prepare('INSERT INTO t VALUES (?)').run(x).changes);
+    const results = await Promise.allSettled([insert(1), insert(null), insert(3)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(db.prepare('SELECT x FROM t ORDER BY x').all()).toEqual([{ x: 1 }, { x: 3 }]);
+    w.close();
+    await expect(insert(4)).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The Fusebox database: one SQLite file in WAL mode, migrated on open. Reads run on the calling thread;
+ * writes go to a writer thread with group commit (see thread-writer.ts), in-thread for ':memory:'.
+ */
+import type Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrate } from './migrations.ts';
+import { openDatabase } from './open-database.ts';
+import { SqliteOcppRepository } from './sqlite-ocpp-repository.ts';
+import type { StoreWriter } from './store-writer.ts';
+import { InlineWriter } from './store-writer.ts';
+import { ThreadWriter } from './thread-writer.ts';
+
+export interface StoreOptions {
+  /** Clock for timestamps the store sets itself. */
+  readonly now?: (() => number) | undefined;
+  /** 'thread' (default for files) or 'inline' (always for ':memory:'). */
+  readonly writer?: 'thread' | 'inline' | undefined;
+}
+
+export interface Store {
+  /** The reading connection (also fine for occasional writes of one's own, e.g. tests). */
+  readonly db: Database.Database;
+  readonly writer: StoreWriter;
+  /** What the OCPP server stores (src/ocpp's OcppRepository). */
+  readonly ocpp: SqliteOcppRepository;
+  /** Schema versions applied by this open (empty when up to date). */
+  readonly migrated: readonly number[];
+  /** Commit what is queued and close the file. */
+  close(): Promise<void>;
+}
+
+/** Open (creating if needed) and migrate the database at `path`; ':memory:' for a throwaway one. */
+export function openStore(path: string, options: StoreOptions = {}): Store {
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  const db = openDatabase(path);
+  const migrated = migrate(db);
+  const writer: StoreWriter =
+    memory || options.writer === 'inline' ? new InlineWriter(db) : new ThreadWriter(path);
+  const ocpp = new SqliteOcppRepository(db, writer, options.now);
+  let closing: Promise<void> | undefined;
+  return {
+    db,
+    writer,
+    ocpp,
+    migrated,
+    close() {
+      closing ??= writer.close().finally(() => db.close());
+      return closing;
+    },
+  };
+}
