@@ -89,7 +89,7 @@ export function loadSiteConfigText(text: string, fileName: string): SiteConfigRe
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     problems.error(
       [],
-      'the file must be a map with the keys site, circuits, meters, stations (and optionally ems)',
+      'the file must be a map with the keys site, circuits, meters, stations (and optionally ocpp, http, store, ems)',
     );
     return { ok: false, problems: problems.sorted() };
   }
@@ -120,6 +120,9 @@ export function loadSiteConfigText(text: string, fileName: string): SiteConfigRe
 
   const config = deepFreeze<SiteConfig>({
     site: parsed.site,
+    ocpp: parsed.ocpp,
+    http: parsed.http,
+    store: parsed.store,
     ...(parsed.ems ? { ems: parsed.ems } : {}),
     circuits: parsed.circuits.map((c) => c.value),
     meters: parsed.meters.map((m) => m.value),

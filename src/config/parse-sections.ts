@@ -13,6 +13,8 @@ import {
 import { reportIssues } from './zod-issues.ts';
 import type { EmsServerConfig } from '../modbus/ems-config-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
+import type { HttpSection, OcppSection, StoreSection } from './server-sections.ts';
+import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
 
 /** A validated list element and its position in the list. */
 export interface Indexed<T> {
@@ -23,6 +25,9 @@ export interface Indexed<T> {
 export interface ParsedSections {
   readonly site: SiteSectionConfig | undefined;
   readonly ems: EmsServerConfig | undefined;
+  readonly ocpp: OcppSection;
+  readonly http: HttpSection;
+  readonly store: StoreSection;
   readonly circuits: readonly Indexed<CircuitConfig>[];
   readonly meters: readonly Indexed<MeterConfig>[];
   readonly stations: readonly Indexed<StationConfig>[];
@@ -77,10 +82,14 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   };
   const site = section(siteSectionSchema, top.data.site, ['site']);
   const ems = top.data.ems === undefined ? undefined : section(emsServerConfigSchema, top.data.ems, ['ems']);
+  // Absent process sections take every default; a broken one is reported and replaced by its defaults.
+  const ocpp = section(ocppSectionSchema, top.data.ocpp ?? {}, ['ocpp']) ?? ocppSectionSchema.parse({});
+  const http = section(httpSectionSchema, top.data.http ?? {}, ['http']) ?? httpSectionSchema.parse({});
+  const store = section(storeSectionSchema, top.data.store ?? {}, ['store']) ?? storeSectionSchema.parse({});
   const circuits = list(circuitSchema, top.data.circuits, 'circuits', writtenIds.circuits);
   const meters = list(meterSchema, top.data.meters, 'meters', writtenIds.meters);
   const stations = list(stationSchema, top.data.stations, 'stations', writtenIds.stations);
-  return { site, ems, circuits, meters, stations, writtenIds, complete };
+  return { site, ems, ocpp, http, store, circuits, meters, stations, writtenIds, complete };
 }
 
 /** Top-level keys starting with `x-` hold YAML anchors for reuse (as in Compose files) and are ignored. */

@@ -1,6 +1,7 @@
 /** The site configuration file (YAML), as one strict zod schema; the types are derived from it. */
 import { modbusDriverSchema } from '../modbus/device-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
+import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
 import { z } from 'zod';
 import {
   isValidTimeZone,
@@ -261,6 +262,17 @@ export const stationSchema = z.strictObject({
   id: stationIdSchema,
   name: nameSchema.optional(),
   ocppVersion: ocppVersionSchema.default('1.6'),
+  /** OCPP security profile: 0 none, 1 password, 2 TLS + password, 3 mutual TLS (docs/ocpp.md). */
+  securityProfile: z
+    .union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)], { error: 'expected 0, 1, 2 or 3' })
+    .optional(),
+  /** Hash of the station's password from `npx fusebox hash-password` (never the password itself). */
+  passwordHash: z
+    .string()
+    .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, {
+      error: 'expected a hash from `npx fusebox hash-password` (scrypt$...)',
+    })
+    .optional(),
   ports: portsSchema.default(() => [{}]),
   ...portSettings,
 });
@@ -268,6 +280,9 @@ export const stationSchema = z.strictObject({
 /** The whole file. */
 export const siteConfigSchema = z.strictObject({
   site: siteSectionSchema,
+  ocpp: ocppSectionSchema.prefault({}),
+  http: httpSectionSchema.prefault({}),
+  store: storeSectionSchema.prefault({}),
   ems: emsServerConfigSchema.optional(),
   circuits: z
     .array(circuitSchema, { error: 'expected a list of circuits' })
@@ -282,6 +297,9 @@ export const siteConfigSchema = z.strictObject({
  */
 export const siteConfigSkeletonSchema = z.strictObject({
   site: z.unknown(),
+  ocpp: z.unknown().optional(),
+  http: z.unknown().optional(),
+  store: z.unknown().optional(),
   ems: z.unknown().optional(),
   circuits: z
     .array(z.unknown(), { error: 'expected a list of circuits' })

@@ -1,0 +1,49 @@
+/** The process-level sections of a site file: where Fusebox listens and stores its data. */
+import { z } from 'zod';
+
+const port = z.number().int('must be a whole number').min(0).max(65535);
+const host = z.string().min(1, 'must not be empty');
+
+/** `ocpp`: the OCPP-J server stations connect to (docs/ocpp.md). */
+export const ocppSectionSchema = z.strictObject({
+  host: host.default('0.0.0.0'),
+  port: port.default(9000),
+  /** PEM files for wss:// (security profiles 2 and 3); relative paths are from the site file. */
+  tls: z
+    .strictObject({
+      keyFile: z.string().min(1),
+      certFile: z.string().min(1),
+      caFile: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Accept unknown station ids as pending instead of rejecting them. */
+  autoRegister: z.boolean().default(false),
+  /** Accept id tags that are in neither the local list nor the cache (free charging). */
+  acceptUnknownIdTags: z.boolean().default(true),
+  heartbeatIntervalS: z.number().int().min(10).max(86_400).default(300),
+  meterValueSampleIntervalS: z.number().int().min(0).max(3600).default(10),
+  callTimeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
+  /** Lifetime of each charging profile Fusebox sends; renewed at half life. */
+  setpointExpiresAfterMs: z
+    .number()
+    .int()
+    .min(30_000)
+    .max(24 * 3600_000)
+    .default(5 * 60_000),
+});
+
+/** `http`: health, API and (later) the dashboard. */
+export const httpSectionSchema = z.strictObject({
+  host: host.default('0.0.0.0'),
+  port: port.default(8080),
+});
+
+/** `store`: the SQLite database file. */
+export const storeSectionSchema = z.strictObject({
+  /** Relative paths are from the working directory. */
+  path: z.string().min(1).default('data/fusebox.sqlite'),
+});
+
+export type OcppSection = z.output<typeof ocppSectionSchema>;
+export type HttpSection = z.output<typeof httpSectionSchema>;
+export type StoreSection = z.output<typeof storeSectionSchema>;
