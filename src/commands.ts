@@ -1,15 +1,18 @@
 /** The `fusebox` commands: `start | check | help`, dispatched from argv. */
 import { parseArgs } from 'node:util';
 import { runCheck } from './config/check.ts';
-import { runStart } from './app.ts';
+import { runStart } from './start-command.ts';
 import { runProbe } from './modbus/probe.ts';
+import { runHashPassword } from './hash-password-command.ts';
 
 const USAGE = `Usage: fusebox <command> [options]
 
 Commands:
   start [--config site.yaml]   run Fusebox (without --config: the embedded demo site)
+        [--log-format pretty|json] [--log-level info|debug|warn] [--demo-speed 60]
   check <site.yaml>            validate a site configuration and print its circuit tree
   probe modbus://host:port/unit --preset NAME   read a meter once and print what Fusebox understood
+  hash-password                read a station password on stdin, print the passwordHash for the site file
   help                         show this text
 
 Benchmarks: npm run bench -- <name> [--json]`;
@@ -32,12 +35,35 @@ export async function main(
     case 'start': {
       const { values } = parseArgs({
         args: rest,
-        options: { config: { type: 'string', short: 'c' } },
+        options: {
+          config: { type: 'string', short: 'c' },
+          'log-format': { type: 'string' },
+          'log-level': { type: 'string' },
+          'demo-speed': { type: 'string' },
+        },
       });
-      return runStart({ configPath: values.config, out });
+      const format = values['log-format'];
+      if (format !== undefined && format !== 'pretty' && format !== 'json') {
+        out(`fusebox start: --log-format is 'pretty' or 'json', not '${format}'`);
+        return 2;
+      }
+      const speed = values['demo-speed'] === undefined ? undefined : Number(values['demo-speed']);
+      if (speed !== undefined && !(speed > 0 && speed <= 3600)) {
+        out(`fusebox start: --demo-speed is a number from 1 to 3600, not '${values['demo-speed']}'`);
+        return 2;
+      }
+      return runStart({
+        configPath: values.config,
+        out,
+        logFormat: format,
+        logLevel: values['log-level'],
+        demoSpeed: speed,
+      });
     }
     case 'probe':
       return runProbe(rest, out);
+    case 'hash-password':
+      return runHashPassword(process.stdin, out);
     case undefined:
     case 'help':
     case '--help':

@@ -10,7 +10,7 @@ describe('process sections: ocpp, http, store, station security', () => {
     if (!r.ok) return;
     expect(r.config.ocpp).toMatchObject({ host: '0.0.0.0', port: 9000, autoRegister: false });
     expect(r.config.http).toEqual({ host: '0.0.0.0', port: 8080 });
-    expect(r.config.store).toEqual({ path: 'data/fusebox.sqlite' });
+    expect(r.config.store).toEqual({ path: 'data/fusebox.db' });
     expect(r.config.stations[0]!.securityProfile).toBeUndefined();
   });
 

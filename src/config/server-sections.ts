@@ -41,7 +41,7 @@ export const httpSectionSchema = z.strictObject({
 /** `store`: the SQLite database file. */
 export const storeSectionSchema = z.strictObject({
   /** Relative paths are from the working directory. */
-  path: z.string().min(1).default('data/fusebox.sqlite'),
+  path: z.string().min(1).default('data/fusebox.db'),
 });
 
 export type OcppSection = z.output<typeof ocppSectionSchema>;

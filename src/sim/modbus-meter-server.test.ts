@@ -1,9 +1,8 @@
 /** The simulated meters: runtime values, unit ids, silence, raw overrides, and the demo's profile drivers. */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { MeterDriver, presetSource } from '../modbus/meter-driver.ts';
 import { ModbusDeviceError, ModbusTcpClient } from '../modbus/modbus-client.ts';
 import { buildingLoad, pvProduction } from './load-profile.ts';
-import { startDemoMeters } from './modbus-demo-meters.ts';
 import { SimulatedMeters } from './modbus-meter-server.ts';
 import { fromPhases } from './modbus-meter-values.ts';
 
@@ -58,22 +57,6 @@ describe('simulated meters', () => {
     const err = await c.read('input', 0, 2).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModbusDeviceError);
     expect(err).toMatchObject({ kind: 'timeout' });
-  });
-
-  it('runs the demo meters from their load and PV profiles', async () => {
-    const demo = await startDemoMeters({ port: 0 });
-    closers.push(() => demo.stop());
-    const grid = await connect(demo.meters.port, 1);
-    const pv = await connect(demo.meters.port, 2);
-    const g = await new MeterDriver('grid', presetSource('sdm630', 'load')).read(grid, () => 0);
-    expect(g.currentA.every((a) => a !== null && a > 0)).toBe(true);
-    const p = await new MeterDriver('pv', presetSource('sunspec', 'pv')).read(pv, () => 0);
-    expect(p.productionKw).not.toBeNull();
-    expect(p.productionKw).toBeGreaterThanOrEqual(0);
-    await vi.waitFor(async () => {
-      const later = await new MeterDriver('grid', presetSource('sdm630', 'load')).read(grid, () => 0);
-      expect(later.energyImportKwh).toBeGreaterThan(0);
-    }, 10_000);
   });
 
   it('profiles: office load peaks at noon, PV is zero at night and highest at solar noon', () => {

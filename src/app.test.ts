@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { Fusebox } from './app.ts';
+import { DEMO_CONFIG_PATH, startFusebox } from './app.ts';
+import type { LoadedSiteConfig } from './config/load.ts';
+import { loadSiteConfigText } from './config/load.ts';
+import type { DemoSite } from './sim/demo-site.ts';
+import { startDemoSite } from './sim/demo-site.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Fusebox on the demo site, end to end over real sockets', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fusebox-app-'));
+  let fusebox: Fusebox | undefined;
+  let demo: DemoSite | undefined;
+
+  afterAll(async () => {
+    await demo?.stop();
+    await fusebox?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts, connects every simulated station, reads the meters and keeps the grid under its limit', async () => {
+    const meterPort = await freePort();
+    const text = readFileSync(DEMO_CONFIG_PATH, 'utf8').replaceAll('port: 1502', `port: ${meterPort}`);
+    const r = loadSiteConfigText(text, 'demo.yaml');
+    expect(r.ok).toBe(true);
+    const loaded = r as LoadedSiteConfig;
+    const logger = pino({ level: 'silent' });
+    fusebox = await startFusebox({
+      loaded,
+      configDir: dir,
+      logger,
+      ports: { ocpp: 0, http: 0, ems: 0 },
+      storePath: join(dir, 'fusebox.db'),
+    });
+    const started = Date.now();
+    demo = await startDemoSite({
+      site: loaded.compiled,
+      versions: new Map(loaded.config.stations.map((s) => [s.id, s.ocppVersion])),
+      ocppUrl: `ws://127.0.0.1:${fusebox.endpoints.ocppPort}/ocpp`,
+      meterPort,
+      logger,
+      seed: 7,
+      meterValuesMs: 1000,
+    });
+    const f = fusebox;
+
+    // Within 15 s: healthy, every station connected, the grid meter fresh, cars charging.
+    await vi.waitFor(
+      async () => {
+        expect((await f.http.inject({ url: '/healthz' })).statusCode).toBe(200);
+        const ports = f.ocpp.ports();
+        expect(ports.every((p) => p.connected)).toBe(true);
+        const snap = f.control.snapshot()!;
+        expect(snap.meters.get('grid-meter')?.stale).toBe(false);
+        const charging = snap.allocation.filter((a) => a.currentA > 0);
+        expect(charging.length).toBeGreaterThanOrEqual(8);
+      },
+      { timeout: 15_000, interval: 250 },
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
+
+    // Over the next seconds the metered grid current stays within the 250 A connection limit.
+    const limitA = loaded.site.circuits.find((c) => c.id === 'grid')!.limitA;
+    let samples = 0;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const reading = f.control.snapshot()!.meters.get('grid-meter')!.reading!;
+      for (const a of reading.currentA) expect(a ?? 0).toBeLessThanOrEqual(limitA);
+      samples++;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(samples).toBeGreaterThan(10);
+
+    // The state view explains every port with a session.
+    const state = (await f.http.inject({ url: '/api/v1/state' })).json<{
+      ports: { session: number | null; why: string | null; limitA: number | null }[];
+    }>();
+    const withSession = state.ports.filter((p) => p.session !== null);
+    expect(withSession.length).toBeGreaterThan(0);
+    for (const p of withSession) expect(p.why).toEqual(expect.any(String));
+  }, 40_000);
+});

@@ -1,0 +1,437 @@
+/**
+ * The control loop (DESIGN.md §5): inputs arrive as events, a burst of them gives one allocation run,
+ * a periodic run is the backstop; every run computes effective capacities, allocates, and hands the
+ * targets to the dispatcher, which sends decreases before increases.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { AllocatorState, Capacity, PortAllocation, PortDemand } from '../core/allocation.ts';
+import { INITIAL_ALLOCATOR_STATE } from '../core/allocation.ts';
+import { allocate } from '../core/allocator.ts';
+import type { CompiledSite } from '../core/compiled-site.ts';
+import { DIM_COUNT, portLoadFactors } from '../core/compiled-site.ts';
+import type { CapacityInputs } from '../core/effective-capacity.ts';
+import { effectiveCapacities, nextCapacityChangeMs } from '../core/effective-capacity.ts';
+import { describeLimitedBy } from '../core/explain.ts';
+import type { PortConductorLoad } from '../core/port-load.ts';
+import { loadOnCircuits, subtractLoad } from '../core/port-load.ts';
+import { scheduledLimitAt } from '../core/schedule.ts';
+import type { ChargingMode } from '../core/site.ts';
+import type { SolarPort, SolarState } from '../core/solar.ts';
+import { INITIAL_SOLAR_STATE, solarCaps } from '../core/solar.ts';
+import type { EmsCommands, MeterReading } from '../modbus/index.ts';
+import type { PortSnapshot, StationGateway } from '../ocpp/station-gateway.ts';
+import type { MeterObservation } from './capacity-inputs.ts';
+import { capacityInputs, exportKw } from './capacity-inputs.ts';
+import type { ControlOptions } from './control-options.ts';
+import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
+import { Dispatcher } from './dispatcher.ts';
+import type { DimValues, EstimatePort } from './non-ev-estimate.ts';
+import { evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
+
+/** The latest decision, for the API, the EMS map and the logs. */
+export interface ControlSnapshot {
+  readonly atMs: number;
+  readonly runs: number;
+  readonly allocation: readonly PortAllocation[];
+  readonly capacities: ReadonlyMap<string, Capacity>;
+  readonly circuits: readonly {
+    readonly circuitId: string;
+    readonly load: readonly number[];
+    readonly capacity: readonly number[];
+  }[];
+  /** Ports counted at a fixed current they may be drawing (offline station, unconfirmed decrease). */
+  readonly fixed: readonly PortConductorLoad[];
+  readonly meters: ReadonlyMap<string, MeterObservation>;
+  readonly ems: EmsCommands | null;
+  /** Run time of the last allocation, in ms. */
+  readonly allocationMs: number;
+}
+
+export interface ControlLoopDeps {
+  readonly site: CompiledSite;
+  readonly gateway: StationGateway;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly options?: Partial<ControlOptions> | undefined;
+}
+
+/** Ports that have a car wanting energy: a session, in any state but finished or faulted. */
+const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspended-evse']);
+
+export class ControlLoop {
+  readonly dispatcher: Dispatcher;
+  private readonly cs: CompiledSite;
+  private readonly opts: ControlOptions;
+  private readonly modes: readonly ChargingMode[];
+  private readonly meters = new Map<string, MeterObservation>();
+  /** Limits in force per port over time, and the non-EV estimate per DLM circuit (non-ev-estimate.ts). */
+  private readonly limits = new LimitHistory();
+  private readonly nonEv = new Map<string, DimValues>();
+  private ems: EmsCommands | null = null;
+  private allocatorState: AllocatorState = INITIAL_ALLOCATOR_STATE;
+  private solarState: SolarState = INITIAL_SOLAR_STATE;
+  private runTimer: unknown = null;
+  private backstopTimer: unknown = null;
+  private unsubscribe: (() => void)[] = [];
+  private running = false;
+  private latestSnapshot: ControlSnapshot | null = null;
+  private runs = 0;
+  private readonly runListeners: ((s: ControlSnapshot) => void)[] = [];
+
+  constructor(private readonly deps: ControlLoopDeps) {
+    this.cs = deps.site;
+    this.opts = { ...DEFAULT_CONTROL_OPTIONS, ...deps.options };
+    this.dispatcher = new Dispatcher(deps.gateway, deps.clock, deps.logger, this.opts);
+    this.dispatcher.onRecord((r) => {
+      if (r.result === 'accepted') this.limits.record(r.portId, r.answeredAtMs, r.currentA);
+      // Re-allocate around a port that did not take its decrease (it counts at its higher limit); an offline
+      // station is re-allocated on its disconnect event, and re-running for it would only spin.
+      if (r.decrease && (r.result === 'rejected' || r.result === 'timeout'))
+        this.requestRun('decrease not accepted');
+    });
+    this.modes = this.cs.ports.map((p) => portMode(this.cs, p.circuitId, p.chargingMode));
+    for (const m of this.cs.site.meters) this.meters.set(m.id, { reading: null, stale: true });
+  }
+
+  /** Subscribes to the gateway and runs the first allocation. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const g = this.deps.gateway;
+    this.unsubscribe = [
+      g.on('station-connected', () => this.requestRun('station connected')),
+      g.on('station-disconnected', () => this.requestRun('station disconnected')),
+      g.on('port-status', () => this.requestRun('port status')),
+      g.on('session-started', (e) => {
+        this.dispatcher.forget(e.portId);
+        // A new transaction runs under the station's fail-safe default until its first TxProfile.
+        this.limits.forget(e.portId);
+        this.limits.record(e.portId, e.startedAtMs, g.port(e.portId)?.failSafeA ?? 0);
+        this.requestRun('session started');
+      }),
+      g.on('session-stopped', (e) => {
+        this.dispatcher.forget(e.portId);
+        this.limits.forget(e.portId);
+        this.requestRun('session stopped');
+      }),
+      g.on('meter-values', () => this.requestRun('port meter values')),
+    ];
+    this.requestRun('start');
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    if (this.runTimer !== null) this.deps.clock.clearTimeout(this.runTimer);
+    if (this.backstopTimer !== null) this.deps.clock.clearTimeout(this.backstopTimer);
+    this.runTimer = this.backstopTimer = null;
+    this.dispatcher.stop();
+  }
+
+  /** A meter reading arrived (from the Modbus poller or a test). */
+  onMeterReading(reading: MeterReading): void {
+    this.meters.set(reading.meterId, { reading, stale: false });
+    this.requestRun('meter reading');
+  }
+
+  /** A meter went stale or came back. */
+  onMeterStatus(meterId: string, stale: boolean): void {
+    const prev = this.meters.get(meterId);
+    this.meters.set(meterId, { reading: prev?.reading ?? null, stale });
+    if (stale) this.deps.logger.warn({ meterId }, 'meter stale: using its worst-case non-EV load');
+    this.requestRun(stale ? 'meter stale' : 'meter fresh');
+  }
+
+  /** The EMS wrote commands (or its watchdog reverted them). */
+  onEmsCommands(commands: EmsCommands): void {
+    this.ems = commands;
+    this.requestRun('EMS command');
+  }
+
+  /** The latest decision; null before the first run. */
+  snapshot(): ControlSnapshot | null {
+    return this.latestSnapshot;
+  }
+
+  /** Calls `fn` after every run. */
+  onRun(fn: (s: ControlSnapshot) => void): void {
+    this.runListeners.push(fn);
+  }
+
+  /** Coalesces: the first event schedules a run `coalesceMs` later; later ones ride along. */
+  requestRun(reason: string): void {
+    if (!this.running || this.runTimer !== null) return;
+    void reason;
+    this.runTimer = this.deps.clock.setTimeout(() => {
+      this.runTimer = null;
+      this.runNow();
+    }, this.opts.coalesceMs);
+  }
+
+  /** One allocation run, now. Never throws: a failure is logged and the backstop retries. */
+  runNow(): void {
+    try {
+      this.run();
+    } catch (err) {
+      this.deps.logger.error({ err }, 'allocation run failed');
+    }
+    this.scheduleBackstop();
+  }
+
+  private run(): void {
+    const nowMs = this.deps.clock.nowMs();
+    const g = this.deps.gateway;
+    const ports = g.ports();
+    const active: PortSnapshot[] = [];
+    const fixed: PortConductorLoad[] = [];
+    const estimated: EstimatePort[] = [];
+    for (const p of ports) {
+      if (p.sessionId === undefined) continue; // no session, no draw
+      const limitA = g.effectiveLimitA(p.portId);
+      if (!p.connected || this.dispatcher.hasFailedDecrease(p.portId)) {
+        // DESIGN.md §5: an offline station's port, or one that did not confirm a decrease, counts at what it
+        // may draw (its last profile or its default) until it is back / confirms.
+        fixed.push({ portId: p.portId, conductorA: [limitA, limitA, limitA] });
+        continue;
+      }
+      if (!SESSION_STATES.has(p.status)) continue; // finishing, faulted, unavailable: no car to serve
+      active.push(p);
+      // Unknown history (a restart): count the limit the gateway knows as set now.
+      if (!this.limits.has(p.portId)) this.limits.record(p.portId, nowMs, limitA);
+      const m = p.lastMeter;
+      const fresh = m && nowMs - m.atMs <= this.opts.portMeterMaxAgeMs;
+      const idx = this.cs.portIndex.get(p.portId);
+      estimated.push({
+        portId: p.portId,
+        minCurrentA: idx === undefined ? 0 : this.cs.ports[idx]!.minCurrentA,
+        measured: fresh ? { conductorA: m.currentA.map((a) => a ?? 0), atMs: m.atMs } : undefined,
+        effectiveLimitA: limitA,
+      });
+    }
+
+    const evLoad = evLoadForMeters(
+      this.cs,
+      estimated,
+      this.limits,
+      this.freshLoadReadings(nowMs),
+      this.nonEv,
+      this.opts.carResponseMs,
+    );
+    this.limits.prune(nowMs - this.opts.carResponseMs - 60_000);
+    const inputs = capacityInputs(this.cs, this.meters, evLoad, this.ems);
+    let capacities: Map<string, Capacity> = effectiveCapacities(this.cs, inputs, nowMs);
+    // A scheduled drop coming within the lead time is in force already: cars have followed by its boundary.
+    for (const atMs of this.scheduleBoundaries(nowMs, nowMs + this.opts.scheduleLeadMs)) {
+      capacities = lowerOf(
+        capacities,
+        effectiveCapacities(this.cs, shiftedInputs(inputs, atMs - nowMs), atMs),
+      );
+    }
+    if (this.ems && !this.ems.enabled) {
+      capacities = new Map(
+        this.cs.circuits.map((c) => [
+          c.id,
+          { phaseA: [0, 0, 0], powerKw: 0, source: 'EMS: charging disabled' },
+        ]),
+      );
+    }
+    const fixedIds = new Set(fixed.map((f) => f.portId));
+    if (fixed.length > 0) capacities = subtractLoad(this.cs, capacities, loadOnCircuits(this.cs, fixed));
+
+    const demands = this.demands(
+      active.filter((p) => !fixedIds.has(p.portId)),
+      nowMs,
+    );
+    const t0 = performance.now();
+    const result = allocate(
+      this.cs,
+      { capacities, demands },
+      this.allocatorState,
+      nowMs,
+      this.opts.allocator,
+    );
+    const allocationMs = performance.now() - t0;
+    this.allocatorState = result.state;
+
+    const targets = new Map<string, number>();
+    const demanded = new Set(demands.map((d) => d.portId));
+    for (const a of result.allocation) if (demanded.has(a.portId)) targets.set(a.portId, a.currentA);
+    this.dispatcher.update(targets);
+
+    this.runs++;
+    const previous = this.latestSnapshot;
+    this.latestSnapshot = {
+      atMs: nowMs,
+      runs: this.runs,
+      allocation: result.allocation,
+      capacities,
+      circuits: result.explain.circuits,
+      fixed,
+      meters: new Map(this.meters),
+      ems: this.ems,
+      allocationMs,
+    };
+    this.logChanges(previous, this.latestSnapshot);
+    for (const fn of this.runListeners) fn(this.latestSnapshot);
+  }
+
+  /** Schedule boundaries of any circuit in (fromMs, toMs], soonest first, at most `max` of them. */
+  private scheduleBoundaries(fromMs: number, toMs: number, max = 16): number[] {
+    const out = new Set<number>();
+    for (const c of this.cs.circuits) {
+      if (!c.schedule) continue;
+      let t = fromMs;
+      for (let i = 0; i < max; i++) {
+        const next = scheduledLimitAt(c.schedule, this.cs.site.timeZone, t).nextChangeMs;
+        if (next === null || next > toMs) break;
+        out.add(next);
+        t = next;
+      }
+    }
+    return [...out].sort((a, b) => a - b).slice(0, max);
+  }
+
+  /** Readings of the load meters of DLM circuits, null where stale or past their timeout. */
+  private freshLoadReadings(nowMs: number): Map<string, MeterReading | null> {
+    const out = new Map<string, MeterReading | null>();
+    for (const m of this.cs.site.meters) {
+      if (m.role !== 'load') continue;
+      const o = this.meters.get(m.id);
+      const r = o && !o.stale ? o.reading : null;
+      out.set(m.id, r && nowMs - r.atMs <= m.timeoutMs ? r : null);
+    }
+    return out;
+  }
+
+  /** Demands of ports with a car: measured draw, phases in use, solar caps. */
+  private demands(active: readonly PortSnapshot[], nowMs: number): PortDemand[] {
+    const solarPorts: SolarPort[] = [];
+    const out: PortDemand[] = [];
+    for (const p of active) {
+      const idx = this.cs.portIndex.get(p.portId);
+      if (idx === undefined) continue;
+      const m = p.lastMeter;
+      const fresh = m !== undefined && nowMs - m.atMs <= this.opts.portMeterMaxAgeMs;
+      const mode = this.modes[idx]!;
+      if (mode !== 'fast') {
+        const kwPerA = portLoadFactors(this.cs, idx, fresh ? m.conductorsInUse : undefined)[3]!;
+        const drawingKw = fresh ? (m.powerKw ?? (m.maxCurrentA ?? 0) * kwPerA) : 0;
+        solarPorts.push({
+          portId: p.portId,
+          mode,
+          minCurrentA: this.cs.ports[idx]!.minCurrentA,
+          kwPerA,
+          drawingKw,
+        });
+      }
+      out.push({
+        portId: p.portId,
+        arrivedAtMs: p.sessionStartedAtMs,
+        ...(fresh
+          ? { measuredA: m.maxCurrentA, measuredAtMs: m.atMs, conductorsInUse: m.conductorsInUse }
+          : {}),
+      });
+    }
+    if (solarPorts.length === 0) return out;
+    const solar = solarCaps(
+      { exportKw: exportKw(this.cs, this.meters), ports: solarPorts },
+      this.solarState,
+      nowMs,
+      this.opts.solar,
+    );
+    this.solarState = solar.state;
+    return out.map((d) => {
+      const cap = solar.caps.get(d.portId);
+      return cap === undefined ? d : { ...d, maxCurrentA: cap };
+    });
+  }
+
+  /** Logs ports whose limit or reason changed materially (> dead band, or paused/running). */
+  private logChanges(prev: ControlSnapshot | null, next: ControlSnapshot): void {
+    const before = new Map(prev?.allocation.map((a) => [a.portId, a]));
+    for (const a of next.allocation) {
+      const b = before.get(a.portId);
+      const material =
+        !b ||
+        (b.currentA === 0) !== (a.currentA === 0) ||
+        Math.abs(b.currentA - a.currentA) >= 2 * this.opts.deadBandA;
+      if (material && (a.currentA > 0 || (b && b.currentA > 0))) {
+        // Pausing and resuming are worth an operator's attention; level changes are routine under DLM.
+        const pauseOrResume = !b || (b.currentA === 0) !== (a.currentA === 0);
+        this.deps.logger[pauseOrResume ? 'info' : 'debug'](
+          { portId: a.portId, currentA: a.currentA, why: describeLimitedBy(a.limitedBy) },
+          'allocation changed',
+        );
+      }
+    }
+  }
+
+  /** The next periodic run: the period, or sooner when a schedule boundary or a meter timeout comes. */
+  private scheduleBackstop(): void {
+    if (!this.running) return;
+    if (this.backstopTimer !== null) this.deps.clock.clearTimeout(this.backstopTimer);
+    const nowMs = this.deps.clock.nowMs();
+    let delayMs = this.opts.periodMs;
+    const next = nextCapacityChangeMs(
+      this.cs,
+      capacityInputs(this.cs, this.meters, new Float64Array(this.cs.circuits.length * DIM_COUNT), this.ems),
+      nowMs,
+    );
+    if (next !== null) delayMs = Math.max(1, Math.min(delayMs, next - nowMs));
+    // Wake up when a scheduled boundary enters the lead window (see run()).
+    const [boundary] = this.scheduleBoundaries(nowMs + this.opts.scheduleLeadMs, Infinity, 1);
+    if (boundary !== undefined)
+      delayMs = Math.max(1, Math.min(delayMs, boundary - this.opts.scheduleLeadMs - nowMs));
+    this.backstopTimer = this.deps.clock.setTimeout(() => {
+      this.backstopTimer = null;
+      this.runNow();
+    }, delayMs);
+  }
+}
+
+/** Inputs as they would be `shiftMs` later with the readings just as fresh (only the schedule moves). */
+function shiftedInputs(inputs: CapacityInputs, shiftMs: number): CapacityInputs {
+  const circuits = new Map(
+    [...inputs.circuits].map(([id, c]) => [
+      id,
+      {
+        ...c,
+        ...(c.load ? { load: { ...c.load, readAtMs: c.load.readAtMs + shiftMs } } : {}),
+        ...(c.pv ? { pv: { ...c.pv, readAtMs: c.pv.readAtMs + shiftMs } } : {}),
+      },
+    ]),
+  );
+  return { circuits };
+}
+
+/** Per circuit, the lower of two capacities on every phase and in kW (and what set the lower). */
+function lowerOf(a: ReadonlyMap<string, Capacity>, b: ReadonlyMap<string, Capacity>): Map<string, Capacity> {
+  const out = new Map<string, Capacity>();
+  for (const [id, ca] of a) {
+    const cb = b.get(id);
+    if (!cb) {
+      out.set(id, ca);
+      continue;
+    }
+    const phaseA = ca.phaseA.map((v, p) => Math.min(v, cb.phaseA[p]!)) as [number, number, number];
+    const lowered = phaseA.some((v, p) => v < ca.phaseA[p]!) || cb.powerKw < ca.powerKw;
+    out.set(id, {
+      phaseA,
+      powerKw: Math.min(ca.powerKw, cb.powerKw),
+      source: lowered ? `${cb.source ?? 'schedule'} (ahead)` : ca.source,
+    });
+  }
+  return out;
+}
+
+/** A port's charging mode: its own, else the nearest circuit's above it, else 'fast'. */
+function portMode(cs: CompiledSite, circuitId: string, own: ChargingMode | undefined): ChargingMode {
+  if (own) return own;
+  for (let c = cs.circuitIndex.get(circuitId) ?? -1; c >= 0; c = cs.parent[c]!) {
+    const mode = cs.circuits[c]!.chargingMode;
+    if (mode) return mode;
+  }
+  return 'fast';
+}

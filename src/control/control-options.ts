@@ -1,0 +1,37 @@
+/** Tuning of the control loop; every value has a safe default. */
+import type { AllocatorOptions } from '../core/allocation.ts';
+import type { SolarOptions } from '../core/solar.ts';
+
+export interface ControlOptions {
+  /** Events within this window are coalesced into one allocation run, in ms. */
+  readonly coalesceMs: number;
+  /** Backstop: an allocation runs at least this often, in ms. */
+  readonly periodMs: number;
+  /** An increase smaller than this over the limit in force is not sent (decreases always are), in A. */
+  readonly deadBandA: number;
+  /** Time cars get to follow confirmed decreases before any increase is sent, in ms (IEC 61851-1: 5 s). */
+  readonly carResponseMs: number;
+  /** Lifetime of each TxProfile: if Fusebox stops, stations fall back to their default after it, in ms. */
+  readonly setpointExpiryMs: number;
+  /** A port's meter values older than this are not used for its measured draw, in ms. */
+  readonly portMeterMaxAgeMs: number;
+  /**
+   * A scheduled limit that drops is applied this long before its boundary, so that the setpoints are
+   * confirmed and the cars have followed (IEC 61851-1: 5 s) by the time it is in force, in ms.
+   */
+  readonly scheduleLeadMs: number;
+  readonly allocator: Partial<AllocatorOptions>;
+  readonly solar: Partial<SolarOptions>;
+}
+
+export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
+  coalesceMs: 20,
+  periodMs: 10_000,
+  deadBandA: 0.5,
+  carResponseMs: 5_000,
+  setpointExpiryMs: 5 * 60_000,
+  portMeterMaxAgeMs: 60_000,
+  scheduleLeadMs: 10_000,
+  allocator: {},
+  solar: {},
+};

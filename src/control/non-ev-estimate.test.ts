@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { DIM_COUNT } from '../core/compiled-site.ts';
+import type { MeterReading } from '../modbus/index.ts';
+import type { DimValues, EstimatePort } from './non-ev-estimate.ts';
+import { evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
+import { siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';
+
+const CS = siteFromYaml(`
+site: { name: t, timeZone: Europe/Berlin }
+circuits:
+  - { id: grid, kind: grid, limitA: 100, meter: gm, staleNonEvLoadA: 60 }
+meters:
+  - { id: gm, role: load, circuit: grid, timeoutMs: 5000, ${TEST_DRIVER} }
+stations:
+  - { id: s, circuit: grid, ports: 2 }
+`);
+const RESPONSE_MS = 5000;
+
+const reading = (atMs: number, a: number): MeterReading => ({
+  meterId: 'gm',
+  atMs,
+  currentA: [a, a, a],
+  voltageV: [230, 230, 230],
+  powerKw: null,
+  powerPhaseKw: [null, null, null],
+  energyImportKwh: null,
+  energyExportKwh: null,
+  rejected: [],
+});
+
+const port = (portId: string, measuredA?: number, atMs = 0): EstimatePort => ({
+  portId,
+  minCurrentA: 6,
+  measured: measuredA === undefined ? undefined : { conductorA: [measuredA, measuredA, measuredA], atMs },
+  effectiveLimitA: 16,
+});
+
+/** The non-EV load on L1 of the grid the estimate arrives at. */
+function nonEvL1(
+  ports: EstimatePort[],
+  history: LimitHistory,
+  r: MeterReading | null,
+  prev: Map<string, DimValues>,
+): number {
+  const ev = evLoadForMeters(CS, ports, history, new Map([['gm', r]]), prev, RESPONSE_MS);
+  return r ? r.currentA[0]! - ev[CS.circuitIndex.get('grid')! * DIM_COUNT]! : NaN;
+}
+
+describe('LimitHistory', () => {
+  it('gives the lowest and highest limit in force over a window, and the last change', () => {
+    const h = new LimitHistory();
+    expect(h.range('p', 0, 100)).toBeNull();
+    h.record('p', 0, 16);
+    h.record('p', 1000, 8);
+    h.record('p', 2000, 20);
+    expect(h.range('p', 500, 900)).toEqual({ lowA: 16, highA: 16, changedAtMs: 2000 });
+    expect(h.range('p', 500, 1500)).toEqual({ lowA: 8, highA: 16, changedAtMs: 2000 });
+    expect(h.range('p', 1000, 5000)).toEqual({ lowA: 8, highA: 20, changedAtMs: 2000 });
+    h.prune(1500);
+    expect(h.range('p', 1500, 5000)).toEqual({ lowA: 8, highA: 20, changedAtMs: 2000 });
+    h.forget('p');
+    expect(h.has('p')).toBe(false);
+  });
+});
+
+describe('evLoadForMeters: the non-EV load of a DLM circuit', () => {
+  it('is metered − measured when every port was measured after following its limit', () => {
+    const h = new LimitHistory();
+    h.record('s/1', 0, 16);
+    h.record('s/2', 0, 16);
+    const prev = new Map<string, DimValues>();
+    const ports = [port('s/1', 16, 10_000), port('s/2', 10, 10_000)];
+    expect(nonEvL1(ports, h, reading(10_500, 70), prev)).toBe(44);
+    expect(nonEvL1(ports, h, reading(11_000, 60), prev)).toBe(34); // it follows the meter both ways
+    expect(nonEvL1(ports, h, reading(12_000, 80), prev)).toBe(54);
+  });
+
+  it('counts a car with no meter value yet as drawing anything up to its limit: keeps the last estimate', () => {
+    const h = new LimitHistory();
+    h.record('s/1', 0, 16);
+    const prev = new Map<string, DimValues>();
+    // No previous value: the safe (high) bound, as if the car drew nothing.
+    expect(nonEvL1([port('s/1')], h, reading(1000, 40), prev)).toBe(40);
+    // The car starts drawing 16 A: the meter rises, the estimate does not (it is explained by the car).
+    expect(nonEvL1([port('s/1')], h, reading(7000, 56), prev)).toBe(40);
+    // A rise beyond what the car can draw is non-EV load: by what the bounds prove.
+    expect(nonEvL1([port('s/1')], h, reading(8000, 76), prev)).toBe(60);
+    // A fall is believed at once (the high bound drops below the estimate).
+    expect(nonEvL1([port('s/1')], h, reading(9000, 30), prev)).toBe(30);
+  });
+
+  it('does not move while a car follows a decrease or an increase the controller made', () => {
+    const h = new LimitHistory();
+    h.record('s/1', 0, 32);
+    const prev = new Map<string, DimValues>();
+    const measured = [port('s/1', 32, 9000)];
+    expect(nonEvL1(measured, h, reading(9500, 82), prev)).toBe(50);
+    h.record('s/1', 10_000, 10); // decrease confirmed at 10 s
+    expect(nonEvL1(measured, h, reading(11_000, 82), prev)).toBe(50); // not followed yet
+    expect(nonEvL1(measured, h, reading(14_000, 60), prev)).toBe(50); // followed: the meter drops
+    expect(nonEvL1(measured, h, reading(16_000, 60), prev)).toBe(50); // past the response time
+    h.record('s/1', 20_000, 24); // increase
+    expect(nonEvL1(measured, h, reading(24_000, 74), prev)).toBe(50); // followed, value not in yet
+    expect(nonEvL1([port('s/1', 24, 26_000)], h, reading(26_500, 74), prev)).toBe(50);
+  });
+
+  it('forgets the estimate while the meter is stale', () => {
+    const h = new LimitHistory();
+    const prev = new Map<string, DimValues>();
+    nonEvL1([], h, reading(0, 20), prev);
+    expect(prev.has('grid')).toBe(true);
+    nonEvL1([], h, null, prev);
+    expect(prev.has('grid')).toBe(false);
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * The demo site's world (examples/demo.yaml, `npm start`): simulated stations over real OCPP WebSockets,
+ * cars arriving and leaving, and the grid meter and PV inverter over real Modbus TCP. The grid meter reads
+ * the building load plus what the cars really draw, less PV: what a real meter at the connection would see.
+ * Time of day for the building and PV profiles runs `speed` times faster than the clock; cars run in real time.
+ */
+import type { Logger } from 'pino';
+import type { CompiledSite } from '../core/compiled-site.ts';
+import { DIM_COUNT } from '../core/compiled-site.ts';
+import { loadOnCircuits } from '../core/port-load.ts';
+import type { OcppVersion } from '../ocpp/ocpp-version.ts';
+import { buildingLoad, pvProduction } from './load-profile.ts';
+import { driveLoadMeter, drivePvInverter } from './modbus-meter-driver.ts';
+import { SimulatedMeters } from './modbus-meter-server.ts';
+import type { SimCar } from './ocpp-station.ts';
+import { SimulatedStation } from './ocpp-station.ts';
+import { createRng } from './profiles.ts';
+
+export interface DemoSiteOptions {
+  readonly site: CompiledSite;
+  /** OCPP versions per station id, from the configuration. */
+  readonly versions: ReadonlyMap<string, OcppVersion>;
+  /** ws://host:port/ocpp */
+  readonly ocppUrl: string;
+  readonly meterPort: number;
+  readonly logger: Logger;
+  /** Profile time runs this many times faster than real time (default 60: an hour a minute). */
+  readonly speed?: number;
+  /** Local hour of day the profiles start at (default 10:00, so PV produces). */
+  readonly startHour?: number;
+  readonly seed?: number;
+  /** Meter values interval of the stations, in ms (default 5000). */
+  readonly meterValuesMs?: number;
+}
+
+export interface DemoSite {
+  readonly stations: readonly SimulatedStation[];
+  stop(): Promise<void>;
+}
+
+const GRID_UNIT = 1;
+const PV_UNIT = 2;
+const PV_PEAK_KW = 30;
+
+/** Starts the demo world; stations connect to Fusebox, which must already listen. */
+export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
+  const rng = createRng(o.seed ?? 2026);
+  const rnd = (): number => rng.next();
+  const speed = o.speed ?? 60;
+  const t0 = Date.now();
+  const startOfDay = new Date(t0).setUTCHours(0, 0, 0, 0);
+  const simT0 = startOfDay + (o.startHour ?? 10) * 3_600_000;
+  const simTime = (atMs: number): number => simT0 + (atMs - t0) * speed;
+
+  const meters = await SimulatedMeters.start({
+    host: '127.0.0.1',
+    port: o.meterPort,
+    logger: o.logger,
+    devices: [
+      { unitId: GRID_UNIT, model: { preset: 'sdm630' } },
+      { unitId: PV_UNIT, model: { sunspec: [103], manufacturer: 'Fusebox', model: 'Simulated PV 30 kW' } },
+    ],
+  });
+
+  const byStation = new Map<string, { connectorId: number; portIdx: number }[]>();
+  o.site.ports.forEach((p, portIdx) => {
+    byStation.set(p.stationId, [
+      ...(byStation.get(p.stationId) ?? []),
+      { connectorId: p.connectorId, portIdx },
+    ]);
+  });
+  const stations: SimulatedStation[] = [];
+  for (const [stationId, ports] of byStation) {
+    const station = new SimulatedStation({
+      url: o.ocppUrl,
+      stationId,
+      version: o.versions.get(stationId) ?? '1.6',
+      ports: ports.map(({ connectorId, portIdx }) => {
+        const p = o.site.ports[portIdx]!;
+        return { connectorId, phases: p.wiring.length === 6 ? 3 : 1, maxCurrentA: Math.floor(p.maxCurrentA) };
+      }),
+    });
+    station.on('error', (err: unknown) => o.logger.debug({ err, stationId }, 'simulated station error'));
+    stations.push(station);
+  }
+  await Promise.all(stations.map((s) => s.connect()));
+  for (const s of stations) s.startMeterValues(o.meterValuesMs ?? 5000);
+
+  // The grid meter: building + cars − PV, per phase, at the root circuit.
+  const root = o.site.circuits.findIndex((c) => c.parentId === null);
+  const building = buildingLoad({ baseA: 25, peakA: 70 });
+  const pv = pvProduction(PV_PEAK_KW, 6, 20, 0);
+  const evAtRoot = (): [number, number, number] => {
+    const loads = o.site.ports.map((p) => {
+      const station = stations.find((s) => s.stationId === p.stationId)!;
+      return { portId: p.id, conductorA: station.drawA(p.connectorId) };
+    });
+    const at = loadOnCircuits(o.site, loads);
+    const i = root * DIM_COUNT;
+    return [at[i]!, at[i + 1]!, at[i + 2]!];
+  };
+  const gridDriver = driveLoadMeter(meters, GRID_UNIT, (atMs) => {
+    const b = building(simTime(atMs));
+    const ev = evAtRoot();
+    const pvA = (pv(simTime(atMs)) * 1000) / 230 / 3;
+    return [b[0] + ev[0] - pvA, b[1] + ev[1] - pvA, b[2] + ev[2] - pvA];
+  });
+  const pvDriver = drivePvInverter(meters, PV_UNIT, (atMs) => pv(simTime(atMs)));
+
+  // Cars: most ports get one at once, so the demo shows a busy site; then arrivals and departures.
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+  const later = (ms: number, fn: () => Promise<void>): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!stopped) fn().catch((err: unknown) => o.logger.debug({ err }, 'demo car step failed'));
+    }, ms);
+    timers.add(t);
+  };
+  const carFor = (maxA: number, phases: 1 | 3): SimCar => {
+    const onePhase = phases === 1 || rnd() < 0.2;
+    return {
+      maxCurrentA: Math.min(maxA, onePhase ? (rnd() < 0.5 ? 16 : 32) : rnd() < 0.5 ? 16 : 32),
+      phases: onePhase ? 1 : 3,
+      socPct: 20 + 50 * rnd(),
+      capacityWh: 40_000 + 40_000 * rnd(),
+    };
+  };
+  const cycle = (station: SimulatedStation, connectorId: number, delayMs: number): void => {
+    later(delayMs, async () => {
+      const port = station.port(connectorId);
+      await station.plugIn(connectorId, carFor(port.maxCurrentA, port.phases));
+      await station.start(connectorId, `DEMO-${station.stationId}-${connectorId}`);
+      later(180_000 + rnd() * 600_000, async () => {
+        await station.unplug(connectorId);
+        cycle(station, connectorId, 30_000 + rnd() * 120_000);
+      });
+    });
+  };
+  for (const station of stations) {
+    for (const port of station.ports.values())
+      cycle(station, port.connectorId, rnd() < 0.75 ? 500 + rnd() * 3000 : 20_000 + rnd() * 60_000);
+  }
+
+  return {
+    stations,
+    async stop() {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      gridDriver.stop();
+      pvDriver.stop();
+      for (const s of stations) s.stopMeterValues();
+      await Promise.allSettled(stations.map((s) => s.close()));
+      await meters.close();
+    },
+  };
+}

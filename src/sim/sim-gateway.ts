@@ -1,0 +1,683 @@
+/**
+ * An in-process simulated set of charging stations behind the StationGateway interface, for fast,
+ * deterministic control-loop tests (no sockets; the OCPP simulator over WebSockets is ocpp-station.ts).
+ *
+ * Two sides are modelled, because the safety argument of DESIGN.md §5 depends on both:
+ * - the stations: per port the limit in force is the TxProfile of the running session until it expires,
+ *   else the fail-safe default (core failSafeLimits) set at boot; plugged-in EVs follow it;
+ * - Fusebox's OCPP side: setpoints sent, answered, rejected or timed out, the limit each port may be
+ *   drawing under (effectiveLimitA, as the OCPP server's SetpointTracker), renewal of expiring setpoints.
+ * Fusebox can be "killed" (fuseboxDown: nothing is sent or renewed, its knowledge is lost) and restarted
+ * (fuseboxUp) while the stations and cars keep running.
+ */
+import type { Clock } from '../clock.ts';
+import type { CompiledSite } from '../core/compiled-site.ts';
+import { failSafeLimits } from '../core/fail-safe.ts';
+import type { PortConductorLoad } from '../core/port-load.ts';
+import { isLineToLine, wiringConductors } from '../core/phases.ts';
+import type { SitePort } from '../core/site.ts';
+import { kwPerAmp } from '../core/site.ts';
+import type {
+  GatewayEventName,
+  GatewayEvents,
+  PortMeterEvent,
+  PortSnapshot,
+  PortStatus,
+  SetpointOptions,
+  SetpointResult,
+  StationGateway,
+} from '../ocpp/station-gateway.ts';
+import type { EvModel } from './ev-model.ts';
+
+/** How a station answers SetChargingProfile. */
+export type StationBehaviour = 'accept' | 'reject' | 'no-answer';
+
+export interface SimGatewayOptions {
+  /** Time a station takes to answer a setpoint, in ms (default 200). */
+  readonly setpointLatencyMs?: number | undefined;
+  /** A call unanswered after this long resolves 'timeout', in ms (default 15 s, as the OCPP server). */
+  readonly callTimeoutMs?: number | undefined;
+  /** TxProfile lifetime when the caller gives none, in ms (default 5 min). */
+  readonly setpointExpiresAfterMs?: number | undefined;
+  /** The gateway renews a setpoint when this share of its lifetime has passed (default 0.5; 0: never). */
+  readonly renewAtFraction?: number | undefined;
+  /** How often due renewals are looked for, in ms (default 5 s). */
+  readonly renewCheckMs?: number | undefined;
+  /** A TxProfile this close to its expiry may already have lapsed: the default counts too, in ms. */
+  readonly expiryMarginMs?: number | undefined;
+  /** Meter values of each session every this many ms (default 10 s). */
+  readonly meterValuesIntervalMs?: number | undefined;
+  /** Send meter values at multiples of the interval (clock-aligned) rather than from each session start. */
+  readonly meterValuesAligned?: boolean | undefined;
+  /** Fail-safe default per port id; default: core failSafeLimits. */
+  readonly failSafeA?: ReadonlyMap<string, number> | undefined;
+  /** Stations that do not apply profile expiry (a faulty firmware; for negative-control tests only). */
+  readonly ignoreExpiry?: boolean | undefined;
+}
+
+const DEFAULTS = {
+  setpointLatencyMs: 200,
+  callTimeoutMs: 15_000,
+  setpointExpiresAfterMs: 5 * 60_000,
+  renewAtFraction: 0.5,
+  renewCheckMs: 5_000,
+  expiryMarginMs: 10_000,
+  meterValuesIntervalMs: 10_000,
+  meterValuesAligned: false,
+};
+
+/** One setpoint as Fusebox's OCPP side tracks it. */
+interface TxLimit {
+  readonly seq: number;
+  readonly currentA: number;
+  readonly expiresAtMs: number;
+}
+
+interface Desired {
+  readonly sessionId: number;
+  readonly currentA: number;
+  readonly expiresAfterMs: number;
+  readonly renewAtMs: number;
+}
+
+interface SimSession {
+  readonly sessionId: number;
+  readonly startedAtMs: number;
+  readonly ev: EvModel;
+  readonly startKwh: number;
+}
+
+interface SimPort {
+  readonly port: SitePort;
+  readonly failSafeA: number;
+  readonly conductors: number;
+  /** Voltage across one conductor's load: line to neutral, or line to line for L-L wiring. */
+  readonly voltageV: number;
+  session: SimSession | null;
+  /** The session Fusebox knows of (it learns of sessions started while it was away when it comes back). */
+  knownSessionId: number | undefined;
+  /** Station side: the TxProfile in force, if any. */
+  tx: { readonly currentA: number; readonly expiresAtMs: number; timer: unknown } | null;
+  pilotA: number;
+  status: PortStatus;
+  lastMeter: PortMeterEvent | undefined;
+  meterTimer: unknown;
+  // Fusebox side.
+  confirmed: TxLimit | undefined;
+  readonly unconfirmed: Map<number, TxLimit>;
+  desired: Desired | undefined;
+  renewing: boolean;
+}
+
+interface Call {
+  timer: unknown;
+  settled: boolean;
+  finish(r: SetpointResult): void;
+}
+
+interface SimStation {
+  readonly id: string;
+  readonly ports: SimPort[];
+  online: boolean;
+  behaviour: StationBehaviour;
+  readonly calls: Set<Call>;
+}
+
+/** Counters of setpoint traffic, for tests and benchmarks. */
+export interface SetpointStats {
+  sent: number;
+  accepted: number;
+  rejected: number;
+  timeout: number;
+  offline: number;
+  noSession: number;
+  renewals: number;
+}
+
+export class SimGateway implements StationGateway {
+  readonly stats: SetpointStats = {
+    sent: 0,
+    accepted: 0,
+    rejected: 0,
+    timeout: 0,
+    offline: 0,
+    noSession: 0,
+    renewals: 0,
+  };
+  private readonly opts: typeof DEFAULTS & SimGatewayOptions;
+  private readonly listeners = new Map<GatewayEventName, Set<(e: never) => void>>();
+  private readonly byPort = new Map<string, SimPort>();
+  private readonly stations = new Map<string, SimStation>();
+  private readonly stationOfPort = new Map<string, SimStation>();
+  private nextSessionId = 1;
+  private nextSeq = 1;
+  private up = true;
+  /** Incremented when Fusebox dies: answers to calls of an earlier epoch are lost. */
+  private epoch = 0;
+  private renewTimer: unknown = null;
+
+  constructor(
+    private readonly cs: CompiledSite,
+    private readonly clock: Clock,
+    options: SimGatewayOptions = {},
+  ) {
+    this.opts = { ...DEFAULTS, ...stripUndefined(options) };
+    const failSafe = options.failSafeA ?? new Map(failSafeLimits(cs).map((l) => [l.portId, l.currentA]));
+    cs.ports.forEach((port, i) => {
+      const supply = cs.circuits[cs.portPath[i]![0]!]!.supply;
+      const sp: SimPort = {
+        port,
+        failSafeA: Math.min(port.maxCurrentA, failSafe.get(port.id) ?? 0),
+        conductors: wiringConductors(port.wiring).length,
+        voltageV: isLineToLine(port.wiring) ? supply.lineToLineV : supply.lineToNeutralV,
+        session: null,
+        knownSessionId: undefined,
+        tx: null,
+        pilotA: 0,
+        status: 'available',
+        lastMeter: undefined,
+        meterTimer: null,
+        confirmed: undefined,
+        unconfirmed: new Map(),
+        desired: undefined,
+        renewing: false,
+      };
+      sp.pilotA = sp.failSafeA;
+      this.byPort.set(port.id, sp);
+      let st = this.stations.get(port.stationId);
+      if (!st) {
+        st = { id: port.stationId, ports: [], online: true, behaviour: 'accept', calls: new Set() };
+        this.stations.set(port.stationId, st);
+      }
+      st.ports.push(sp);
+      this.stationOfPort.set(port.id, st);
+    });
+    this.scheduleRenewal();
+  }
+
+  // ---- StationGateway ----
+
+  on<E extends GatewayEventName>(event: E, listener: (e: GatewayEvents[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    const fn = listener as (e: never) => void;
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  applySetpoint(portId: string, currentA: number, options: SetpointOptions = {}): Promise<SetpointResult> {
+    return this.apply(portId, currentA, options, false);
+  }
+
+  effectiveLimitA(portId: string): number {
+    const sp = this.byPort.get(portId);
+    if (!sp) return 0;
+    const nowMs = this.clock.nowMs();
+    const base = sp.failSafeA;
+    if (!sp.session || !this.up) return base;
+    let limit = 0;
+    let baseMayApply = true;
+    const consider = (tx: TxLimit): void => {
+      if (nowMs < tx.expiresAtMs) limit = Math.max(limit, tx.currentA);
+    };
+    if (sp.confirmed && nowMs < sp.confirmed.expiresAtMs - this.opts.expiryMarginMs) baseMayApply = false;
+    if (sp.confirmed) consider(sp.confirmed);
+    for (const tx of sp.unconfirmed.values()) consider(tx);
+    if (baseMayApply) limit = Math.max(limit, base);
+    return limit;
+  }
+
+  port(portId: string): PortSnapshot | undefined {
+    const sp = this.byPort.get(portId);
+    return sp ? this.snapshot(sp) : undefined;
+  }
+
+  ports(): readonly PortSnapshot[] {
+    return [...this.byPort.values()].map((sp) => this.snapshot(sp));
+  }
+
+  // ---- Simulation controls ----
+
+  /** A car plugs in: a session starts at once (free vending) under the port's limit in force. */
+  plugIn(portId: string, ev: EvModel): number {
+    const sp = this.mustPort(portId);
+    if (sp.session) throw new Error(`port ${portId} already has a session`);
+    const nowMs = this.clock.nowMs();
+    const sessionId = this.nextSessionId++;
+    const used = ev.spec.phases === 1 ? 1 : sp.conductors;
+    const supply = this.cs.circuits[this.cs.circuitIndex.get(sp.port.circuitId)!]!.supply;
+    sp.session = { sessionId, startedAtMs: nowMs, ev, startKwh: ev.energyKwh };
+    this.clearTx(sp);
+    this.resetTracking(sp);
+    sp.pilotA = this.stationLimitA(portId);
+    ev.plugIn(nowMs, kwPerAmp(supply, sp.port.wiring, used), sp.pilotA);
+    this.startMeterValues(sp);
+    if (this.visible(sp)) {
+      sp.knownSessionId = sessionId;
+      this.emit('session-started', { portId, sessionId, startedAtMs: nowMs, meterStartWh: 0 });
+    }
+    this.updateStatus(sp, true);
+    return sessionId;
+  }
+
+  /** The car leaves: the session stops, its TxProfile dies with it. */
+  unplug(portId: string, reason = 'EVDisconnected'): void {
+    const sp = this.mustPort(portId);
+    const s = sp.session;
+    if (!s) return;
+    const nowMs = this.clock.nowMs();
+    s.ev.unplug(nowMs);
+    sp.session = null;
+    this.clearTx(sp);
+    this.resetTracking(sp);
+    this.clock.clearTimeout(sp.meterTimer);
+    sp.meterTimer = null;
+    sp.lastMeter = undefined;
+    sp.pilotA = sp.failSafeA;
+    if (this.visible(sp)) {
+      sp.knownSessionId = undefined;
+      const energyWh = (s.ev.energyKwh - s.startKwh) * 1000;
+      this.emit('session-stopped', { portId, sessionId: s.sessionId, stoppedAtMs: nowMs, energyWh, reason });
+    }
+    this.updateStatus(sp, true);
+  }
+
+  /** The car on a port, if any. */
+  evOf(portId: string): EvModel | undefined {
+    return this.byPort.get(portId)?.session?.ev;
+  }
+
+  /** A station's WebSocket drops (false) or comes back (true). Its cars keep drawing under what is in force. */
+  setStationOnline(stationId: string, online: boolean): void {
+    const st = this.stations.get(stationId);
+    if (!st || st.online === online) return;
+    if (!online) {
+      const wasVisible = this.up;
+      st.online = false;
+      this.failCalls(st);
+      if (wasVisible) this.emit('station-disconnected', { stationId, atMs: this.clock.nowMs(), code: 1006 });
+    } else {
+      st.online = true;
+      if (this.up) this.announce(st);
+    }
+  }
+
+  /** How a station answers setpoints from now on. */
+  setStationBehaviour(stationId: string, behaviour: StationBehaviour): void {
+    const st = this.stations.get(stationId);
+    if (st) st.behaviour = behaviour;
+  }
+
+  /**
+   * Fusebox dies: nothing is sent or renewed any more, answers in flight are lost, every connection drops,
+   * and what its OCPP side knew is gone. Stations and cars go on under the profiles in force.
+   */
+  fuseboxDown(): void {
+    if (!this.up) return;
+    this.up = false;
+    this.epoch++;
+    this.clock.clearTimeout(this.renewTimer);
+    this.renewTimer = null;
+    for (const st of this.stations.values()) {
+      for (const sp of st.ports) {
+        this.resetTracking(sp);
+        sp.renewing = false;
+        sp.lastMeter = undefined; // held in memory only
+      }
+    }
+  }
+
+  /**
+   * Fusebox is back: stations reconnect and report their ports; sessions that started or stopped while it
+   * was away are reported (queued transaction messages); setpoints still in force on stations are unknown
+   * to it (its OCPP side starts with only the fail-safe defaults it sends at boot).
+   */
+  fuseboxUp(): void {
+    if (this.up) return;
+    this.up = true;
+    this.scheduleRenewal();
+    for (const st of this.stations.values()) if (st.online) this.announce(st);
+  }
+
+  /** True while Fusebox is running. */
+  get fuseboxRunning(): boolean {
+    return this.up;
+  }
+
+  /** Runs the cars to `nowMs` and reports status changes (the world calls this every tick). */
+  step(nowMs: number): void {
+    for (const sp of this.byPort.values()) {
+      if (!sp.session) continue;
+      sp.session.ev.advance(nowMs);
+      this.updateStatus(sp, false);
+    }
+  }
+
+  /** What each port's car draws now per station conductor, for the physics of the site. */
+  portDraws(): PortConductorLoad[] {
+    const out: PortConductorLoad[] = [];
+    for (const sp of this.byPort.values()) {
+      if (sp.session) out.push({ portId: sp.port.id, conductorA: this.conductorCurrents(sp) });
+    }
+    return out;
+  }
+
+  /** The station's truth: the limit in force on the port now (TxProfile, else its default), in A. */
+  stationLimitA(portId: string): number {
+    const sp = this.mustPort(portId);
+    const nowMs = this.clock.nowMs();
+    const tx = sp.tx;
+    const inForce =
+      tx && (this.opts.ignoreExpiry === true || nowMs < tx.expiresAtMs) ? tx.currentA : sp.failSafeA;
+    return Math.min(sp.port.maxCurrentA, inForce);
+  }
+
+  /** The fail-safe default of a port, in A. */
+  failSafeA(portId: string): number {
+    return this.mustPort(portId).failSafeA;
+  }
+
+  // ---- internals ----
+
+  private snapshot(sp: SimPort): PortSnapshot {
+    const st = this.stationOfPort.get(sp.port.id)!;
+    const visibleSession = this.up && sp.session && sp.knownSessionId === sp.session.sessionId;
+    return {
+      portId: sp.port.id,
+      stationId: sp.port.stationId,
+      connectorId: sp.port.connectorId,
+      connected: this.up && st.online,
+      status: sp.status,
+      sessionId: visibleSession ? sp.session!.sessionId : undefined,
+      sessionStartedAtMs: visibleSession ? sp.session!.startedAtMs : undefined,
+      lastMeter: visibleSession ? sp.lastMeter : undefined,
+      failSafeA: sp.failSafeA,
+      effectiveLimitA: this.effectiveLimitA(sp.port.id),
+    };
+  }
+
+  private async apply(
+    portId: string,
+    currentA: number,
+    options: SetpointOptions,
+    renewal: boolean,
+  ): Promise<SetpointResult> {
+    const sp = this.byPort.get(portId);
+    if (!sp) return 'unknown-port';
+    const st = this.stationOfPort.get(portId)!;
+    const nowMs = this.clock.nowMs();
+    const limitA = Math.max(0, Math.min(currentA, sp.port.maxCurrentA));
+    const report = (result: SetpointResult): SetpointResult => {
+      this.count(result, renewal);
+      if (this.up) {
+        this.emit('setpoint', { portId, currentA: limitA, result, atMs: this.clock.nowMs(), renewal });
+      }
+      return result;
+    };
+    if (!this.up) return report('offline');
+    this.stats.sent++;
+    const session = sp.session;
+    if (!session || sp.knownSessionId !== session.sessionId) return report('no-session');
+    const expiresAfterMs = options.expiresAfterMs ?? this.opts.setpointExpiresAfterMs;
+    sp.desired = {
+      sessionId: session.sessionId,
+      currentA: limitA,
+      expiresAfterMs,
+      renewAtMs:
+        this.opts.renewAtFraction > 0 ? nowMs + expiresAfterMs * this.opts.renewAtFraction : Infinity,
+    };
+    if (!st.online) return report('offline');
+
+    const seq = this.nextSeq++;
+    const expiresAtMs = nowMs + expiresAfterMs;
+    const tx: TxLimit = { seq, currentA: limitA, expiresAtMs };
+    sp.unconfirmed.set(seq, tx);
+    const outcome = await this.station(st, sp, session.sessionId, limitA, expiresAtMs);
+    if (outcome === null) return new Promise<SetpointResult>(() => {}); // Fusebox died: no answer, ever
+    if (outcome === 'accepted') {
+      for (const s of [...sp.unconfirmed.keys()]) if (s <= seq) sp.unconfirmed.delete(s);
+      if (!sp.confirmed || sp.confirmed.seq < seq) sp.confirmed = tx;
+    } else if (outcome === 'rejected') {
+      sp.unconfirmed.delete(seq);
+    }
+    // 'timeout': the station may or may not have applied it; it counts until it would have expired.
+    return report(outcome);
+  }
+
+  /** The station side of one SetChargingProfile call; null when Fusebox died before the answer. */
+  private station(
+    st: SimStation,
+    sp: SimPort,
+    sessionId: number,
+    limitA: number,
+    expiresAtMs: number,
+  ): Promise<SetpointResult | null> {
+    const epoch = this.epoch;
+    const behaviour = st.behaviour;
+    return new Promise((resolve) => {
+      const call: Call = {
+        timer: null,
+        settled: false,
+        finish: (r) => {
+          if (call.settled) return;
+          call.settled = true;
+          st.calls.delete(call);
+          this.clock.clearTimeout(call.timer);
+          resolve(this.epoch === epoch ? r : null);
+        },
+      };
+      st.calls.add(call);
+      if (behaviour === 'no-answer') {
+        call.timer = this.clock.setTimeout(() => call.finish('timeout'), this.opts.callTimeoutMs);
+        return;
+      }
+      call.timer = this.clock.setTimeout(() => {
+        // The station got the request: it applies it whatever happened to Fusebox in the meantime.
+        let r: SetpointResult = 'rejected';
+        if (behaviour === 'accept' && sp.session?.sessionId === sessionId) {
+          this.applyTx(sp, limitA, expiresAtMs);
+          r = 'accepted';
+        }
+        call.finish(r);
+      }, this.opts.setpointLatencyMs);
+    });
+  }
+
+  /** A dropped connection: calls in flight get no answer (the OCPP server counts them as timed out). */
+  private failCalls(st: SimStation): void {
+    for (const call of [...st.calls]) call.finish('timeout');
+  }
+
+  private applyTx(sp: SimPort, currentA: number, expiresAtMs: number): void {
+    this.clearTx(sp);
+    const nowMs = this.clock.nowMs();
+    const timer =
+      this.opts.ignoreExpiry === true
+        ? null
+        : this.clock.setTimeout(() => this.refreshPilot(sp), Math.max(0, expiresAtMs - nowMs));
+    sp.tx = { currentA, expiresAtMs, timer };
+    this.refreshPilot(sp);
+  }
+
+  private clearTx(sp: SimPort): void {
+    if (sp.tx) this.clock.clearTimeout(sp.tx.timer);
+    sp.tx = null;
+  }
+
+  private refreshPilot(sp: SimPort): void {
+    const a = this.stationLimitA(sp.port.id);
+    if (a === sp.pilotA) return;
+    sp.pilotA = a;
+    sp.session?.ev.setPilot(a, this.clock.nowMs());
+  }
+
+  private resetTracking(sp: SimPort): void {
+    sp.confirmed = undefined;
+    sp.unconfirmed.clear();
+    sp.desired = undefined;
+  }
+
+  private count(result: SetpointResult, renewal: boolean): void {
+    if (renewal) this.stats.renewals++;
+    if (result === 'accepted') this.stats.accepted++;
+    else if (result === 'rejected') this.stats.rejected++;
+    else if (result === 'timeout') this.stats.timeout++;
+    else if (result === 'offline') this.stats.offline++;
+    else if (result === 'no-session') this.stats.noSession++;
+  }
+
+  private scheduleRenewal(): void {
+    if (this.opts.renewAtFraction <= 0) return;
+    this.renewTimer = this.clock.setTimeout(() => {
+      this.renewTimer = null;
+      this.renewDue();
+      if (this.up) this.scheduleRenewal();
+    }, this.opts.renewCheckMs);
+  }
+
+  /** Renew setpoints that are due, as the OCPP server does (and re-apply ones that lapsed while away). */
+  private renewDue(): void {
+    const nowMs = this.clock.nowMs();
+    for (const sp of this.byPort.values()) {
+      const d = sp.desired;
+      if (!d || sp.renewing || nowMs < d.renewAtMs || sp.session?.sessionId !== d.sessionId) continue;
+      if (!this.stationOfPort.get(sp.port.id)!.online) continue;
+      sp.renewing = true;
+      this.apply(sp.port.id, d.currentA, { expiresAfterMs: d.expiresAfterMs }, true)
+        .catch(() => 'offline' as const)
+        .finally(() => {
+          sp.renewing = false;
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  /** A station (re)connects to a running Fusebox: it reports its ports and any queued transactions. */
+  private announce(st: SimStation): void {
+    const nowMs = this.clock.nowMs();
+    this.emit('station-connected', { stationId: st.id, version: '1.6', atMs: nowMs });
+    for (const sp of st.ports) {
+      const s = sp.session;
+      if (sp.knownSessionId !== undefined && sp.knownSessionId !== s?.sessionId) {
+        this.emit('session-stopped', {
+          portId: sp.port.id,
+          sessionId: sp.knownSessionId,
+          stoppedAtMs: nowMs,
+          reason: 'EVDisconnected',
+        });
+        sp.knownSessionId = undefined;
+      }
+      if (s && sp.knownSessionId === undefined) {
+        sp.knownSessionId = s.sessionId;
+        this.emit('session-started', {
+          portId: sp.port.id,
+          sessionId: s.sessionId,
+          startedAtMs: s.startedAtMs,
+        });
+      }
+      this.emitStatus(sp);
+    }
+  }
+
+  private visible(sp: SimPort): boolean {
+    return this.up && this.stationOfPort.get(sp.port.id)!.online;
+  }
+
+  private statusOf(sp: SimPort): PortStatus {
+    const s = sp.session;
+    if (!s) return 'available';
+    if (s.ev.currentA > 0) return 'charging';
+    return sp.pilotA < (s.ev.spec.minCurrentA ?? 6) ? 'suspended-evse' : 'suspended-ev';
+  }
+
+  private updateStatus(sp: SimPort, force: boolean): void {
+    const status = this.statusOf(sp);
+    if (status === sp.status && !force) return;
+    sp.status = status;
+    if (this.visible(sp)) this.emitStatus(sp);
+  }
+
+  private emitStatus(sp: SimPort): void {
+    this.emit('port-status', {
+      portId: sp.port.id,
+      stationId: sp.port.stationId,
+      status: sp.status,
+      ocppStatus: sp.status,
+      atMs: this.clock.nowMs(),
+    });
+  }
+
+  private conductorCurrents(sp: SimPort): number[] {
+    const ev = sp.session?.ev;
+    const out = new Array<number>(sp.conductors).fill(0);
+    if (!ev) return out;
+    const a = ev.currentA;
+    if (ev.spec.phases === 1) out[0] = a;
+    else out.fill(a);
+    return out;
+  }
+
+  private startMeterValues(sp: SimPort): void {
+    const every = this.opts.meterValuesIntervalMs;
+    if (every <= 0) return;
+    const nowMs = this.clock.nowMs();
+    const first = this.opts.meterValuesAligned ? every - (nowMs % every) : every;
+    const tick = (): void => {
+      sp.meterTimer = this.clock.setTimeout(tick, every);
+      this.sendMeterValues(sp);
+    };
+    sp.meterTimer = this.clock.setTimeout(tick, first);
+  }
+
+  private sendMeterValues(sp: SimPort): void {
+    const s = sp.session;
+    if (!s || !this.visible(sp) || sp.knownSessionId !== s.sessionId) return;
+    const nowMs = this.clock.nowMs();
+    s.ev.advance(nowMs);
+    this.updateStatus(sp, false);
+    const currentA = this.conductorCurrents(sp);
+    const maxCurrentA = Math.max(...currentA);
+    const inUse = maxCurrentA >= 1 ? currentA.map((a) => a >= 1) : undefined;
+    const e: PortMeterEvent = {
+      portId: sp.port.id,
+      sessionId: s.sessionId,
+      atMs: nowMs,
+      currentA,
+      conductorsInUse: inUse,
+      maxCurrentA,
+      energyWh: (s.ev.energyKwh - s.startKwh) * 1000,
+      powerKw: isLineToLine(sp.port.wiring)
+        ? (maxCurrentA * sp.voltageV) / 1000
+        : (currentA.reduce((x, y) => x + y, 0) * sp.voltageV) / 1000,
+      voltageV: sp.voltageV,
+      socPct: s.ev.socPct,
+    };
+    sp.lastMeter = e;
+    this.emit('meter-values', e);
+  }
+
+  private mustPort(portId: string): SimPort {
+    const sp = this.byPort.get(portId);
+    if (!sp) throw new Error(`no port ${portId}`);
+    return sp;
+  }
+
+  private emit<E extends GatewayEventName>(event: E, e: GatewayEvents[E]): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const fn of [...set]) {
+      try {
+        (fn as (e: GatewayEvents[E]) => void)(e);
+      } catch {
+        // Listener errors never reach the stations (StationGateway contract).
+      }
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,151 @@
+/**
+ * `fusebox start`: runs Fusebox on a site file, or on the demo site with its simulated world, until
+ * SIGINT/SIGTERM; prints where to look.
+ */
+import pino from 'pino';
+import type { Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { DEMO_CONFIG_PATH, configDirOf, startFusebox } from './app.ts';
+import { formatProblem } from './config/config-problem.ts';
+import { loadSiteConfigFile } from './config/load.ts';
+import { describeLimitedBy } from './core/explain.ts';
+import { startDemoSite } from './sim/demo-site.ts';
+
+export interface StartOptions {
+  readonly configPath?: string | undefined;
+  readonly out: (line: string) => void;
+  /** 'pretty' for people (default on a terminal), 'json' for log collectors. */
+  readonly logFormat?: 'pretty' | 'json' | undefined;
+  readonly logLevel?: string | undefined;
+  /** Demo only: how much faster than real time the building and PV profiles run. */
+  readonly demoSpeed?: number | undefined;
+  /** Resolves to stop (tests); default: the first SIGINT or SIGTERM. */
+  readonly until?: Promise<unknown> | undefined;
+}
+
+/** Runs until stopped; returns the exit code (2: bad configuration, 1: could not start). */
+export async function runStart(opts: StartOptions): Promise<number> {
+  const { out } = opts;
+  const demo = opts.configPath === undefined;
+  const path = opts.configPath ?? DEMO_CONFIG_PATH;
+  const loaded = loadSiteConfigFile(path);
+  for (const p of loaded.problems) out(formatProblem(p));
+  if (!loaded.ok) {
+    out(`fusebox: ${path} has errors; nothing started. Run \`npx fusebox check ${path}\` after fixing them.`);
+    return 2;
+  }
+  const logger = makeLogger(
+    opts.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    opts.logLevel ?? 'info',
+  );
+
+  let fusebox;
+  try {
+    fusebox = await startFusebox({ loaded, configDir: configDirOf(path), logger });
+  } catch (err) {
+    out(`fusebox: could not start: ${explainStartError(err)}`);
+    return 1;
+  }
+  let demoSite: Awaited<ReturnType<typeof startDemoSite>> | null = null;
+  // The demo's meters answer where its configuration says the grid meter is.
+  const gridDriver = loaded.config.meters.find((m) => m.driver.type === 'modbus')?.driver;
+  const demoMeterPort = gridDriver?.type === 'modbus' ? gridDriver.port : 1502;
+  if (demo) {
+    try {
+      demoSite = await startDemoSite({
+        site: loaded.compiled,
+        versions: new Map(loaded.config.stations.map((s) => [s.id, s.ocppVersion])),
+        ocppUrl: `ws://127.0.0.1:${fusebox.endpoints.ocppPort}/ocpp`,
+        meterPort: demoMeterPort,
+        logger: logger.child({ part: 'demo' }),
+        speed: opts.demoSpeed,
+      });
+    } catch (err) {
+      out(`fusebox: the demo simulator could not start: ${explainStartError(err)}`);
+      await fusebox.stop();
+      return 1;
+    }
+  }
+
+  const { ocppPort, httpPort, emsPort } = fusebox.endpoints;
+  out('');
+  out(
+    demo
+      ? 'Fusebox is running the demo site (simulated stations, meters and cars).'
+      : `Fusebox is running ${path}.`,
+  );
+  out(
+    `  HTTP API            http://localhost:${httpPort}/   (health: /healthz, state: /api/v1/state; the dashboard comes later)`,
+  );
+  out(`  OCPP for stations   ws://localhost:${ocppPort}/ocpp/{stationId}`);
+  if (emsPort !== null)
+    out(`  EMS (Modbus TCP)    localhost:${emsPort}, unit ${loaded.config.ems?.unitId ?? 1}`);
+  if (demo) out(`  Demo meters         Modbus TCP localhost:${demoMeterPort} (grid: unit 1, PV: unit 2)`);
+  out('  Stop with Ctrl+C.');
+  out('');
+
+  const summary = setInterval(() => logSummary(logger, fusebox), 10_000);
+  summary.unref();
+  await (opts.until ?? untilSignal());
+  clearInterval(summary);
+  out('fusebox: stopping');
+  await demoSite?.stop();
+  await fusebox.stop();
+  return 0;
+}
+
+function makeLogger(format: 'pretty' | 'json', level: string): Logger {
+  if (format === 'json') return pino({ level });
+  return pino(
+    { level },
+    pretty({ colorize: process.stdout.isTTY, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' }),
+  );
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+/** One line for a start failure, with what to do about the common ones. */
+function explainStartError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e.code === 'EADDRINUSE')
+    return `${e.message}: another program (another Fusebox?) uses that port; stop it or set another port in the site file`;
+  if (e.code === 'EACCES') return `${e.message}: ports below 1024 need privileges; use a higher port`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Every 10 s: sessions, charging, paused, and the grid connection's load against its capacity. */
+function logSummary(logger: Logger, fusebox: Awaited<ReturnType<typeof startFusebox>>): void {
+  const snap = fusebox.control.snapshot();
+  if (!snap) return;
+  const ports = fusebox.ocpp.ports();
+  const sessions = ports.filter((p) => p.sessionId !== undefined);
+  const allocation = new Map(snap.allocation.map((a) => [a.portId, a]));
+  const paused = sessions.filter((p) => (allocation.get(p.portId)?.currentA ?? 0) === 0);
+  const root = snap.circuits[0];
+  const reasons = new Map<string, number>();
+  for (const p of sessions) {
+    const a = allocation.get(p.portId);
+    if (a)
+      reasons.set(describeLimitedBy(a.limitedBy), (reasons.get(describeLimitedBy(a.limitedBy)) ?? 0) + 1);
+  }
+  logger.info(
+    {
+      sessions: sessions.length,
+      paused: paused.length,
+      evLoadA: root?.load.slice(0, 3).map((x) => Math.round(x)),
+      evCapacityA: root?.capacity.slice(0, 3).map((x) => Math.round(x)),
+      why: Object.fromEntries(reasons),
+    },
+    `${sessions.length} sessions, ${sessions.length - paused.length} charging, ${paused.length} paused`,
+  );
+}
