@@ -1,4 +1,9 @@
-/** A binary min-heap of (key, value) pairs on typed arrays: the allocator's event queue. */
+/**
+ * A binary min-heap of (key, value) pairs on typed arrays: the allocator's event queue. Among equal keys the
+ * pop order follows from this exact algorithm and from every push, stale entries included; the allocator's
+ * results depend on it (which of several constraints full at the same level is named), so a different
+ * heap, or fewer pushes, would change them.
+ */
 export class MinHeap {
   private keys: Float64Array;
   private values: Int32Array;
@@ -18,18 +23,20 @@ export class MinHeap {
   /** Adds `value` (with an `aux` tag, e.g. a version) under `key`. */
   push(key: number, value: number, aux: number): void {
     if (this.n === this.keys.length) this.grow();
+    const { keys, values, aux: auxes } = this;
     let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (this.keys[parent]! <= key) break;
-      this.keys[i] = this.keys[parent]!;
-      this.values[i] = this.values[parent]!;
-      this.aux[i] = this.aux[parent]!;
+      const parentKey = keys[parent]!;
+      if (parentKey <= key) break;
+      keys[i] = parentKey;
+      values[i] = values[parent]!;
+      auxes[i] = auxes[parent]!;
       i = parent;
     }
-    this.keys[i] = key;
-    this.values[i] = value;
-    this.aux[i] = aux;
+    keys[i] = key;
+    values[i] = value;
+    auxes[i] = aux;
   }
 
   peekKey(): number {
@@ -47,23 +54,25 @@ export class MinHeap {
   pop(): void {
     const last = --this.n;
     if (last <= 0) return;
-    const key = this.keys[last]!;
-    const value = this.values[last]!;
-    const aux = this.aux[last]!;
+    const { keys, values, aux: auxes } = this;
+    const key = keys[last]!;
+    const value = values[last]!;
+    const aux = auxes[last]!;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= last) break;
-      if (child + 1 < last && this.keys[child + 1]! < this.keys[child]!) child++;
-      if (this.keys[child]! >= key) break;
-      this.keys[i] = this.keys[child]!;
-      this.values[i] = this.values[child]!;
-      this.aux[i] = this.aux[child]!;
+      let childKey = keys[child]!;
+      if (child + 1 < last && keys[child + 1]! < childKey) childKey = keys[++child]!;
+      if (childKey >= key) break;
+      keys[i] = childKey;
+      values[i] = values[child]!;
+      auxes[i] = auxes[child]!;
       i = child;
     }
-    this.keys[i] = key;
-    this.values[i] = value;
-    this.aux[i] = aux;
+    keys[i] = key;
+    values[i] = value;
+    auxes[i] = aux;
   }
 
   clear(): void {

@@ -1,0 +1,100 @@
+/** From the filling's exact limits to limits on each charger's step, without exceeding any capacity. */
+import type { FactorTable, Scratch } from './allocator-scratch.ts';
+import type { Works } from './allocator-works.ts';
+import { EPS, floorStep, roundA } from './current-step.ts';
+
+/**
+ * Rounds every limit down to its port's step (never up), then hands out what rounding left over one
+ * step at a time, higher priority and larger rounding loss first, while every constraint still holds.
+ * Leaves the resulting load per constraint in scratch.used.
+ */
+export function roundAndTopUp(scratch: Scratch, factors: FactorTable): void {
+  const { works, used, candidates } = scratch;
+  const { ks, fs } = factors;
+  used.fill(0);
+  let count = 0;
+  for (let r = 0; r < works.count; r++) {
+    const w = works.order[r]!;
+    if (!works.admitted[w]) continue;
+    const stepA = works.stepA[w]!;
+    const x = Math.max(works.lo[w]!, floorStep(works.exact[w]!, stepA));
+    works.currentA[w] = x;
+    const end = works.kEnd[w]!;
+    for (let j = works.kStart[w]!; j < end; j++) used[ks[j]!] = used[ks[j]!]! + fs[j]! * x;
+    if (x + stepA <= works.hi[w]! + EPS) candidates[count++] = w;
+  }
+  const order = orderCandidates(scratch, count);
+  topUp(works, order, count, used, scratch.capacity, factors);
+}
+
+/**
+ * Top-up order: priority (descending), then rounding loss (descending), ties in admission order. The
+ * candidates come in admission order, so by priority already: each priority run is ordered by loss.
+ */
+function orderCandidates(scratch: Scratch, count: number): Int32Array {
+  const { works, candidates, candidatesSorted: sorted, candidateKey: key } = scratch;
+  for (let i = 0; i < count; i++) {
+    const w = candidates[i]!;
+    const loss = works.exact[w]! - works.currentA[w]!;
+    const outOfOrder = i > 0 && !(works.priority[w]! <= works.priority[candidates[i - 1]!]!);
+    if (Number.isNaN(loss) || outOfOrder) return orderCandidatesByComparator(works, candidates, count);
+    key[w] = -loss;
+  }
+  let start = 0;
+  while (start < count) {
+    const priority = works.priority[candidates[start]!];
+    let end = start + 1;
+    while (end < count && works.priority[candidates[end]!] === priority) end++;
+    scratch.buckets.order(key, candidates, start, end, sorted);
+    start = end;
+  }
+  return sorted;
+}
+
+/** The general case (NaN keys, priorities out of order): the comparator sort, exactly as it always was. */
+function orderCandidatesByComparator(works: Works, candidates: Int32Array, count: number): Int32Array {
+  const list = Array.from(candidates.subarray(0, count));
+  list.sort(
+    (a, b) =>
+      works.priority[b]! - works.priority[a]! ||
+      works.exact[b]! - works.currentA[b]! - (works.exact[a]! - works.currentA[a]!),
+  );
+  candidates.set(list);
+  return candidates;
+}
+
+/**
+ * Gives one more step to each candidate in order, in rounds, while it fits. A candidate that does not fit
+ * never will (loads only grow), so it leaves the list: each round only visits the ones still growing.
+ */
+function topUp(
+  works: Works,
+  list: Int32Array,
+  count: number,
+  used: Float64Array,
+  cap: Float64Array,
+  factors: FactorTable,
+): void {
+  const { ks, fs } = factors;
+  let live = count;
+  while (live > 0) {
+    let kept = 0;
+    for (let i = 0; i < live; i++) {
+      const w = list[i]!;
+      const stepA = works.stepA[w]!;
+      const x = works.currentA[w]!;
+      if (x + stepA > works.hi[w]! + EPS) continue;
+      const start = works.kStart[w]!;
+      const end = works.kEnd[w]!;
+      let fits = true;
+      for (let j = start; j < end && fits; j++) {
+        if (used[ks[j]!]! + fs[j]! * stepA > cap[ks[j]!]! + EPS) fits = false;
+      }
+      if (!fits) continue;
+      works.currentA[w] = roundA(x + stepA);
+      for (let j = start; j < end; j++) used[ks[j]!] = used[ks[j]!]! + fs[j]! * stepA;
+      list[kept++] = w;
+    }
+    live = kept;
+  }
+}
