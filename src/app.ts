@@ -140,6 +140,10 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       meters = poller;
     }
 
+    // First decision before anything can read it (the EMS map, /healthz): fail-safe defaults and no cars.
+    control.start();
+    control.runNow();
+
     let ems: EmsServer | null = null;
     if (config.ems?.enabled) {
       const portsInOrder = loaded.site.ports.map((p) => ({ id: p.id }));
@@ -167,7 +171,6 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     });
     stops.push(() => http.close());
 
-    control.start();
     const httpAddress = http.server.address();
     return {
       control,

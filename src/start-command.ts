@@ -5,7 +5,9 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
 import pretty from 'pino-pretty';
+import type { Fusebox } from './app.ts';
 import { DEMO_CONFIG_PATH, configDirOf, startFusebox } from './app.ts';
+import type { LoadedSiteConfig } from './config/load.ts';
 import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
 import { describeLimitedBy } from './core/explain.ts';
@@ -85,13 +87,37 @@ export async function runStart(opts: StartOptions): Promise<number> {
   out('');
 
   const summary = setInterval(() => logSummary(logger, fusebox), 10_000);
+  // SIGHUP re-reads the site file: new limits, margins, schedules and modes apply at once.
+  let current: LoadedSiteConfig = loaded;
+  const onHangup = (): void => {
+    current = reload(path, current, fusebox, logger);
+  };
+  process.on('SIGHUP', onHangup);
   summary.unref();
   await (opts.until ?? untilSignal());
   clearInterval(summary);
+  process.off('SIGHUP', onHangup);
   out('fusebox: stopping');
   await demoSite?.stop();
   await fusebox.stop();
   return 0;
+}
+
+/** Applies a changed site file to the running control loop, or says why it cannot (never stops Fusebox). */
+function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logger: Logger): LoadedSiteConfig {
+  const next = loadSiteConfigFile(path);
+  if (!next.ok) {
+    for (const p of next.problems) logger.error(formatProblem(p));
+    logger.error(`${path} has errors: the running configuration stays in force`);
+    return running;
+  }
+  const processPart = (c: LoadedSiteConfig['config']): string =>
+    JSON.stringify([c.ocpp, c.http, c.store, c.ems, c.meters, c.stations]);
+  if (processPart(next.config) !== processPart(running.config))
+    logger.warn('listeners, store, EMS, meters or stations changed: those changes apply after a restart');
+  const refused = fusebox.control.reconfigure(next.compiled);
+  if (refused) logger.warn(refused);
+  return refused ? running : next;
 }
 
 function makeLogger(format: 'pretty' | 'json', level: string): Logger {

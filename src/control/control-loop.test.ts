@@ -185,6 +185,36 @@ describe('ControlLoop: failed decreases', () => {
   });
 });
 
+describe('ControlLoop: reloading the site file', () => {
+  it('applies a lowered circuit limit at once, and refuses a change of ports', async () => {
+    const h = new SimHarness({ site: SLM, startMs: T0 });
+    h.world.addEv('a/1', bigCar('a', T0));
+    h.world.addEv('b/1', bigCar('b', T0));
+    await h.advanceBy(30_000);
+    expect(['a/1', 'b/1'].map((p) => h.gateway.evOf(p)!.currentA)).toEqual([20, 20]);
+    const lower = siteFromYaml(`
+site: { name: slm, timeZone: Europe/Berlin }
+circuits:
+  - { id: c, limitA: 24 }
+stations:
+  - { id: a, circuit: c }
+  - { id: b, circuit: c }
+  - { id: x, circuit: c }
+`);
+    expect(h.loop.reconfigure(lower)).toBeNull();
+    await h.advanceBy(10_000);
+    expect(['a/1', 'b/1'].map((p) => h.gateway.stationLimitA(p))).toEqual([12, 12]);
+    const more = siteFromYaml(`
+site: { name: slm, timeZone: Europe/Berlin }
+circuits:
+  - { id: c, limitA: 40 }
+stations:
+  - { id: a, circuit: c, ports: 2 }
+`);
+    expect(h.loop.reconfigure(more)).toMatch(/restart/);
+  });
+});
+
 describe('ControlLoop: EMS and meters', () => {
   it('EMS "charging disabled" pauses every port, and enabling resumes', async () => {
     const h = new SimHarness({ site: SLM, startMs: T0 });

@@ -61,9 +61,9 @@ const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspend
 
 export class ControlLoop {
   readonly dispatcher: Dispatcher;
-  private readonly cs: CompiledSite;
+  private cs: CompiledSite;
   private readonly opts: ControlOptions;
-  private readonly modes: readonly ChargingMode[];
+  private modes: readonly ChargingMode[];
   private readonly meters = new Map<string, MeterObservation>();
   /** Limits in force per port over time, and the non-EV estimate per DLM circuit (non-ev-estimate.ts). */
   private readonly limits = new LimitHistory();
@@ -128,6 +128,25 @@ export class ControlLoop {
     if (this.backstopTimer !== null) this.deps.clock.clearTimeout(this.backstopTimer);
     this.runTimer = this.backstopTimer = null;
     this.dispatcher.stop();
+  }
+
+  /**
+   * A changed site file that keeps the same ports and meters (new limits, margins, schedules, charging
+   * modes): takes effect at once with a new allocation. Returns what prevents it otherwise (a restart is
+   * then needed), or null when applied.
+   */
+  reconfigure(site: CompiledSite): string | null {
+    const key = (cs: CompiledSite): string =>
+      JSON.stringify([
+        cs.ports.map((p) => [p.id, p.stationId, p.connectorId]),
+        cs.site.meters.map((m) => m.id).sort(),
+      ]);
+    if (key(site) !== key(this.cs)) return 'the stations, ports or meters changed: restart Fusebox to apply';
+    this.cs = site;
+    this.modes = site.ports.map((p) => portMode(site, p.circuitId, p.chargingMode));
+    this.deps.logger.info('site configuration reloaded');
+    this.requestRun('config reload');
+    return null;
   }
 
   /** A meter reading arrived (from the Modbus poller or a test). */
