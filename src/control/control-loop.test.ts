@@ -141,9 +141,11 @@ describe('ControlLoop: failed decreases', () => {
     expect(snap.allocation.find((a) => a.portId === 'b/1')!.currentA).toBe(8);
     expect(h.gateway.stationLimitA('b/1')).toBe(8);
     const rejected = h.gateway.stats.rejected;
-    expect(rejected).toBeGreaterThan(5); // retried on every run
+    // Retried with a backoff (after 1, 2, 4, 8 s...), not on every run.
+    expect(rejected).toBeGreaterThanOrEqual(3);
+    expect(rejected).toBeLessThanOrEqual(6);
     h.gateway.setStationBehaviour('a', 'accept');
-    await h.advanceBy(20_000);
+    await h.advanceBy(40_000);
     expect(h.loop.snapshot()!.fixed).toEqual([]);
     expect(h.gateway.stationLimitA('a/1')).toBe(20);
     expect(h.gateway.stationLimitA('b/1')).toBe(20);

@@ -154,17 +154,24 @@ describe('Dispatcher', () => {
     await clock.flush();
     expect(d.hasFailedDecrease('a')).toBe(true);
     expect(records.at(-1)).toMatchObject({ portId: 'a', result: 'rejected' });
-    // The control loop counts a at its limit and leaves it out of the targets; the dispatcher retries.
+    // The control loop counts a at its old limit and leaves it out of the targets, so b's share already
+    // allows for a: it may go out. a's decrease is retried after a backoff (1 s, doubling), so a station
+    // that keeps refusing is not hammered.
+    d.update(targets({ b: 14 }));
+    expect(g.open()).toEqual(['b=14']);
+    g.answerAll('accepted');
+    await clock.flush();
+    d.update(targets({ b: 14 }));
+    expect(g.open()).toEqual([]);
+    await clock.advanceBy(1000);
     d.update(targets({ b: 14 }));
     expect(g.open()).toEqual(['a=6']);
-    await clock.advanceBy(10_000);
-    expect(g.open()).toEqual(['a=6']); // the increase of b waits for the decrease
     g.answerAll('accepted');
     await clock.flush();
     expect(d.hasFailedDecrease('a')).toBe(false);
     d.update(targets({ a: 6, b: 14 }));
     await clock.advanceBy(5000);
-    expect(g.open()).toEqual(['b=14']);
+    expect(g.open()).toEqual([]);
   });
 
   it('a timed-out decrease is retried too', async () => {
@@ -173,6 +180,16 @@ describe('Dispatcher', () => {
     g.answerAll('timeout');
     await clock.flush();
     expect(d.hasFailedDecrease('a')).toBe(true);
+    await clock.advanceBy(1000);
+    d.update(targets({}));
+    expect(g.open()).toEqual(['a=6']);
+    // A second failure doubles the wait.
+    g.answerAll('timeout');
+    await clock.flush();
+    await clock.advanceBy(1000);
+    d.update(targets({}));
+    expect(g.open()).toEqual([]);
+    await clock.advanceBy(1000);
     d.update(targets({}));
     expect(g.open()).toEqual(['a=6']);
   });
@@ -186,6 +203,7 @@ describe('Dispatcher', () => {
     for (let i = 0; i < 5; i++) d.update(targets({}));
     expect(g.open()).toEqual([]);
     g.connected.set('a', true);
+    await clock.advanceBy(1000);
     d.update(targets({}));
     expect(g.open()).toEqual(['a=6']);
   });
@@ -195,6 +213,7 @@ describe('Dispatcher', () => {
     d.update(targets({ a: 6 }));
     g.answerAll('rejected');
     await clock.flush();
+    await clock.advanceBy(1000);
     d.update(targets({}));
     g.answerAll('no-session'); // the retry: the transaction is gone
     await clock.flush();

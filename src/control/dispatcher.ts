@@ -24,6 +24,16 @@ export interface DispatchRecord {
   readonly answeredAtMs: number;
 }
 
+/** A decrease a station did not accept, and when to try it again (backoff 1 s doubling up to 30 s). */
+interface FailedDecrease {
+  readonly value: number;
+  readonly failures: number;
+  readonly retryAtMs: number;
+}
+
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
 interface InFlight {
   readonly value: number;
   readonly decrease: boolean;
@@ -35,7 +45,7 @@ export class Dispatcher {
   private readonly inFlight = new Map<string, InFlight>();
   private readonly pendingIncreases = new Map<string, number>();
   /** Decreases the station did not accept: retried on every update until it does. */
-  private readonly failedDecreases = new Map<string, number>();
+  private readonly failedDecreases = new Map<string, FailedDecrease>();
   /**
    * Ports known to run under their station's fail-safe default (their session started or ended since this
    * dispatcher began). Any other port without an accepted setpoint is unknown: after a restart its station
@@ -85,10 +95,12 @@ export class Dispatcher {
 
   /** Brings every listed port towards its target: decreases now, increases when safe. */
   update(targets: ReadonlyMap<string, number>): void {
-    for (const [portId, value] of this.failedDecreases) {
+    const now = this.clock.nowMs();
+    for (const [portId, failed] of this.failedDecreases) {
       // An offline station cannot take it (and its port counts at its last limit meanwhile): retry when back.
       if (this.inFlight.has(portId) || targets.has(portId) || !this.gateway.port(portId)?.connected) continue;
-      this.send(portId, value, true);
+      if (now < failed.retryAtMs) continue;
+      this.send(portId, failed.value, true);
     }
     for (const [portId, target] of targets) {
       const current = this.currentA(portId);
@@ -188,7 +200,11 @@ export class Dispatcher {
       // Pending increases assumed this decrease: drop them; the next run re-allocates around this port.
       if (decrease) {
         this.pendingIncreases.clear();
-        if (result === 'rejected' || result === 'timeout') this.failedDecreases.set(portId, value);
+        if (result === 'rejected' || result === 'timeout') {
+          const failures = (this.failedDecreases.get(portId)?.failures ?? 0) + 1;
+          const backoffMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
+          this.failedDecreases.set(portId, { value, failures, retryAtMs: answeredAtMs + backoffMs });
+        }
         // No transaction: nothing draws under that limit, there is nothing to retry.
         if (result === 'no-session' || result === 'unknown-port') this.failedDecreases.delete(portId);
       }
