@@ -182,7 +182,7 @@ export class ControlLoop {
   /** Coalesces: the first event schedules a run `coalesceMs` later; later ones ride along. */
   requestRun(reason: string): void {
     if (!this.running || this.runTimer !== null) return;
-    void reason;
+    this.deps.logger.trace({ reason }, 'allocation run requested');
     this.runTimer = this.deps.clock.setTimeout(() => {
       this.runTimer = null;
       this.runNow();
