@@ -4,7 +4,12 @@
  */
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
-import type { CapacityInputs, CircuitCapacityInputs, PvReading } from '../core/effective-capacity.ts';
+import type {
+  CapacityInputs,
+  CircuitCapacityInputs,
+  OperatorOverride,
+  PvReading,
+} from '../core/effective-capacity.ts';
 import type { EmsCommands, MeterReading } from '../modbus/index.ts';
 
 /** The latest of one meter, as the control loop holds it. */
@@ -16,12 +21,13 @@ export interface MeterObservation {
 /** EV load (A per phase and kW) on every circuit: circuits × DIM_COUNT, as from core loadOnCircuits. */
 export type CircuitLoads = Float64Array;
 
-/** Capacity inputs for every circuit from meters, measured EV load and EMS commands. */
+/** Capacity inputs for every circuit from meters, measured EV load, EMS commands and operator overrides. */
 export function capacityInputs(
   cs: CompiledSite,
   meters: ReadonlyMap<string, MeterObservation>,
   evLoad: CircuitLoads,
   ems: EmsCommands | null,
+  overrides: ReadonlyMap<string, readonly OperatorOverride[]> = new Map(),
 ): CapacityInputs {
   const circuits = new Map<string, CircuitCapacityInputs>();
   cs.circuits.forEach((c, ci) => {
@@ -44,6 +50,8 @@ export function capacityInputs(
         };
       }
     }
+    const circuitOverrides = overrides.get(c.id);
+    if (circuitOverrides?.length) entry.overrides = circuitOverrides;
     const pv = pvProduction(c.pvMeterIds ?? [], meters);
     if (pv) entry.pv = pv;
     if (ems) {

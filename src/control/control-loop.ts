@@ -10,8 +10,8 @@ import { INITIAL_ALLOCATOR_STATE } from '../core/allocation.ts';
 import { allocate } from '../core/allocator.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT, portLoadFactors } from '../core/compiled-site.ts';
-import type { CapacityInputs } from '../core/effective-capacity.ts';
-import { effectiveCapacities, nextCapacityChangeMs } from '../core/effective-capacity.ts';
+import type { CapacityInputs, CircuitLimit, OperatorOverride } from '../core/effective-capacity.ts';
+import { effectiveCapacities, effectiveLimits, nextCapacityChangeMs } from '../core/effective-capacity.ts';
 import { describeLimitedBy } from '../core/explain.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import { loadOnCircuits, subtractLoad } from '../core/port-load.ts';
@@ -35,6 +35,8 @@ export interface ControlSnapshot {
   readonly runs: number;
   readonly allocation: readonly PortAllocation[];
   readonly capacities: ReadonlyMap<string, Capacity>;
+  /** Per circuit, its limits before other loads (static, schedule, override, EMS) and what set them. */
+  readonly limits: ReadonlyMap<string, CircuitLimit>;
   readonly circuits: readonly {
     readonly circuitId: string;
     readonly load: readonly number[];
@@ -69,6 +71,7 @@ export class ControlLoop {
   private readonly limits = new LimitHistory();
   private readonly nonEv = new Map<string, DimValues>();
   private ems: EmsCommands | null = null;
+  private overrides: ReadonlyMap<string, readonly OperatorOverride[]> = new Map();
   private allocatorState: AllocatorState = INITIAL_ALLOCATOR_STATE;
   private solarState: SolarState = INITIAL_SOLAR_STATE;
   private runTimer: unknown = null;
@@ -169,6 +172,17 @@ export class ControlLoop {
     this.requestRun('EMS command');
   }
 
+  /** Operator overrides per circuit id (they replace the previous set); re-allocates at once. */
+  setOverrides(overrides: ReadonlyMap<string, readonly OperatorOverride[]>): void {
+    this.overrides = overrides;
+    this.requestRun('operator override');
+  }
+
+  /** The site configuration in force (the API merges its schedules into it). */
+  site(): CompiledSite {
+    return this.cs;
+  }
+
   /** The latest decision; null before the first run. */
   snapshot(): ControlSnapshot | null {
     return this.latestSnapshot;
@@ -239,7 +253,7 @@ export class ControlLoop {
       this.opts.carResponseMs,
     );
     this.limits.prune(nowMs - this.opts.carResponseMs - 60_000);
-    const inputs = capacityInputs(this.cs, this.meters, evLoad, this.ems);
+    const inputs = capacityInputs(this.cs, this.meters, evLoad, this.ems, this.overrides);
     let capacities: Map<string, Capacity> = effectiveCapacities(this.cs, inputs, nowMs);
     // A scheduled drop coming within the lead time is in force already: cars have followed by its boundary.
     for (const atMs of this.scheduleBoundaries(nowMs, nowMs + this.opts.scheduleLeadMs)) {
@@ -286,6 +300,7 @@ export class ControlLoop {
       runs: this.runs,
       allocation: result.allocation,
       capacities,
+      limits: effectiveLimits(this.cs, inputs, nowMs),
       circuits: result.explain.circuits,
       fixed,
       meters: new Map(this.meters),
@@ -395,7 +410,13 @@ export class ControlLoop {
     let delayMs = this.opts.periodMs;
     const next = nextCapacityChangeMs(
       this.cs,
-      capacityInputs(this.cs, this.meters, new Float64Array(this.cs.circuits.length * DIM_COUNT), this.ems),
+      capacityInputs(
+        this.cs,
+        this.meters,
+        new Float64Array(this.cs.circuits.length * DIM_COUNT),
+        this.ems,
+        this.overrides,
+      ),
       nowMs,
     );
     if (next !== null) delayMs = Math.max(1, Math.min(delayMs, next - nowMs));

@@ -1,7 +1,7 @@
 /**
  * Effective capacity of every circuit at one instant (DESIGN.md §5 step 2): per phase,
- * min(static limit, schedule(t), EMS command) − non-EV load − margin, and in kW
- * min(static kW limit, schedule(t), EMS command, demand cap) − non-EV power.
+ * min(static limit, schedule(t), operator override, EMS command) − non-EV load − margin, and in kW
+ * min(static kW limit, schedule(t), operator override, EMS command, demand cap) − non-EV power.
  *
  * Choices (each on the safe side):
  * - The load meter measures the circuit's feeder, net: PV below it already lowers its reading. The non-EV
@@ -47,11 +47,23 @@ export interface PvReading {
   readonly readAtMs: number;
 }
 
+/** A temporary limit an operator set (the API's overrides); it can only lower a circuit's limit. */
+export interface OperatorOverride {
+  readonly limitA?: number | undefined;
+  readonly limitKw?: number | undefined;
+  /** In force while nowMs < untilMs. */
+  readonly untilMs: number;
+  /** What explanations say, e.g. "override by alice until 18:00". */
+  readonly source: string;
+}
+
 /** What the control loop knows about one circuit at this instant; every field is optional. */
 export interface CircuitCapacityInputs {
   /** Limits written by the site EMS (its watchdog is the control loop's job). */
   readonly emsLimitA?: number | undefined;
   readonly emsLimitKw?: number | undefined;
+  /** Operator overrides; the lowest in force wins. */
+  readonly overrides?: readonly OperatorOverride[] | undefined;
   /** Demand-charge cap on total power in kW. */
   readonly demandCapKw?: number | undefined;
   /** Latest reading of the circuit's load meter (DLM circuits). */
@@ -97,6 +109,7 @@ export function nextCapacityChangeMs(cs: CompiledSite, inputs: CapacityInputs, n
   for (const c of cs.circuits) {
     if (c.schedule) consider(scheduledLimitAt(c.schedule, cs.site.timeZone, nowMs).nextChangeMs);
     const inp = inputs.circuits.get(c.id);
+    for (const o of inp?.overrides ?? []) consider(o.untilMs);
     // A reading turns stale the first millisecond after its timeout.
     const loadTimeoutMs = c.meterId === undefined ? undefined : meters.get(c.meterId)?.timeoutMs;
     if (inp?.load && loadTimeoutMs !== undefined) consider(inp.load.readAtMs + loadTimeoutMs + 1);
@@ -106,14 +119,36 @@ export function nextCapacityChangeMs(cs: CompiledSite, inputs: CapacityInputs, n
   return nextMs === Infinity ? null : nextMs;
 }
 
-function circuitCapacity(
+/** A circuit's limits at one instant, before other loads: the lowest of static, schedule, override, EMS. */
+export interface CircuitLimit {
+  /** Per phase, in A. */
+  readonly limitA: number;
+  /** Total, in kW; Infinity when none. */
+  readonly limitKw: number;
+  /** What set limitA ('static limit' when nothing lowered it). */
+  readonly sourceA: string;
+  readonly sourceKw: string;
+}
+
+/** Limits of every circuit at nowMs (the API shows them next to the capacities). */
+export function effectiveLimits(
+  cs: CompiledSite,
+  inputs: CapacityInputs,
+  nowMs: number,
+): Map<string, CircuitLimit> {
+  const out = new Map<string, CircuitLimit>();
+  for (const c of cs.circuits)
+    out.set(c.id, circuitLimit(c, inputs.circuits.get(c.id) ?? NO_INPUTS, cs.site.timeZone, nowMs));
+  return out;
+}
+
+/** Limits: the lowest wins; the static limit wins ties (a schedule equal to it did not lower anything). */
+export function circuitLimit(
   c: SiteCircuit,
   inp: CircuitCapacityInputs,
-  meters: ReadonlyMap<string, SiteMeter>,
   timeZone: string,
   nowMs: number,
-): Capacity {
-  // Limits: the lowest wins; the static limit wins ties (a schedule equal to it did not lower anything).
+): CircuitLimit {
   const sched = c.schedule ? scheduledLimitAt(c.schedule, timeZone, nowMs) : undefined;
   let limitA = c.limitA;
   let sourceA = 'static limit';
@@ -121,6 +156,8 @@ function circuitCapacity(
     if (isNum(v) && v < limitA) [limitA, sourceA] = [v, source];
   };
   lowerA(sched?.limitA, `schedule '${sched?.label}'`);
+  const overrides = (inp.overrides ?? []).filter((o) => nowMs < o.untilMs);
+  for (const o of overrides) lowerA(o.limitA, o.source);
   lowerA(inp.emsLimitA, 'EMS command');
 
   let limitKw = isNum(c.limitKw) ? c.limitKw : Infinity;
@@ -129,8 +166,20 @@ function circuitCapacity(
     if (isNum(v) && v < limitKw) [limitKw, sourceKw] = [v, source];
   };
   lowerKw(sched?.limitKw, `schedule '${sched?.labelKw}'`);
+  for (const o of overrides) lowerKw(o.limitKw, o.source);
   lowerKw(inp.emsLimitKw, 'EMS command');
   lowerKw(inp.demandCapKw, 'demand cap');
+  return { limitA, limitKw, sourceA, sourceKw };
+}
+
+function circuitCapacity(
+  c: SiteCircuit,
+  inp: CircuitCapacityInputs,
+  meters: ReadonlyMap<string, SiteMeter>,
+  timeZone: string,
+  nowMs: number,
+): Capacity {
+  const { limitA, limitKw, sourceA, sourceKw } = circuitLimit(c, inp, timeZone, nowMs);
 
   const pv = pvCredit(c, inp.pv, meters, nowMs);
   const load = c.meterId === undefined ? null : freshLoad(inp, meters.get(c.meterId), nowMs);

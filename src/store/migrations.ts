@@ -174,6 +174,84 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'api: accounts, web sessions, api tokens, overrides, ui schedules, per-minute power history',
+    sql: `
+      CREATE TABLE accounts (
+        username TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'operator')),
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL
+      );
+
+      -- Browser sessions: only the SHA-256 of the cookie value is stored, so a copy of the file logs no one in.
+      CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL
+      );
+      CREATE INDEX web_sessions_user ON web_sessions (username);
+
+      CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'operator')),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        last_used_ms INTEGER
+      );
+
+      -- Temporary limits set by an operator; they only lower a circuit's limit.
+      CREATE TABLE overrides (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        circuit_id TEXT NOT NULL,
+        limit_a REAL,
+        limit_kw REAL,
+        until_ms INTEGER NOT NULL,
+        reason TEXT,
+        created_by TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+      );
+      CREATE INDEX overrides_until ON overrides (until_ms);
+
+      -- Schedules made in the dashboard: weekly/exceptions as JSON, in the site file's schedule format.
+      CREATE TABLE ui_schedules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        circuit_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        weekly TEXT NOT NULL,
+        exceptions TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        version INTEGER NOT NULL DEFAULT 1,
+        updated_by TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+      );
+
+      -- One row per minute for the site (circuit_id '') and per circuit, averaged over the control runs of
+      -- that minute: site powers in kW; circuit currents in A, the highest phase.
+      CREATE TABLE power_history (
+        minute_ms INTEGER NOT NULL,
+        circuit_id TEXT NOT NULL,
+        grid_kw REAL,
+        pv_kw REAL,
+        battery_kw REAL,
+        ev_kw REAL,
+        other_kw REAL,
+        load_a REAL,
+        ev_a REAL,
+        limit_a REAL,
+        PRIMARY KEY (circuit_id, minute_ms)
+      );
+      CREATE INDEX power_history_time ON power_history (minute_ms);
+    `,
+  },
 ];
 
 /** A database written by a newer Fusebox than this one. */

@@ -46,6 +46,7 @@ const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 export class SqliteOcppRepository implements OcppRepository {
   private readonly s;
+  private readonly eventListeners = new Set<(event: EventRecord & { readonly id: number }) => void>();
 
   constructor(
     db: Database.Database,
@@ -134,8 +135,16 @@ export class SqliteOcppRepository implements OcppRepository {
     return this.writer.run('recordSetpoint', setpoint);
   }
 
-  recordEvent(event: EventRecord): Promise<void> {
-    return this.writer.run('recordEvent', event);
+  /** Records the event; once committed, listeners (the API's live stream) get it with its row id. */
+  async recordEvent(event: EventRecord): Promise<void> {
+    const id = await this.writer.run('recordEvent', event);
+    for (const fn of this.eventListeners) fn({ ...event, id });
+  }
+
+  /** Calls `fn` with every event recorded from now on; returns the unsubscribe function. */
+  onEvent(fn: (event: EventRecord & { readonly id: number }) => void): () => void {
+    this.eventListeners.add(fn);
+    return () => this.eventListeners.delete(fn);
   }
 
   saveIdTag(record: IdTagRecord): Promise<void> {

@@ -5,12 +5,19 @@
 import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import type { ApiStore } from '../api/api-store.ts';
+import { AccountsRepository } from './accounts-repository.ts';
+import { ApiTokensRepository } from './api-tokens-repository.ts';
 import { migrate } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
+import { OverridesRepository } from './overrides-repository.ts';
+import { RecordsRepository } from './records-repository.ts';
 import { SqliteOcppRepository } from './sqlite-ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
 import { InlineWriter } from './store-writer.ts';
 import { ThreadWriter } from './thread-writer.ts';
+import { UiSchedulesRepository } from './ui-schedules-repository.ts';
 
 export interface StoreOptions {
   /** Clock for timestamps the store sets itself. */
@@ -25,6 +32,10 @@ export interface Store {
   readonly writer: StoreWriter;
   /** What the OCPP server stores (src/ocpp's OcppRepository). */
   readonly ocpp: SqliteOcppRepository;
+  /** What the HTTP API reads and writes; its reads of records use `reader`. */
+  readonly api: ApiStore;
+  /** A read-only connection (WAL readers never block the writer); the same as `db` for ':memory:'. */
+  readonly reader: Database.Database;
   /** Schema versions applied by this open (empty when up to date). */
   readonly migrated: readonly number[];
   /** Commit what is queued and close the file. */
@@ -40,14 +51,28 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const writer: StoreWriter =
     memory || options.writer === 'inline' ? new InlineWriter(db) : new ThreadWriter(path);
   const ocpp = new SqliteOcppRepository(db, writer, options.now);
+  const reader = memory ? db : new Sqlite(path, { readonly: true });
+  if (!memory) reader.pragma('busy_timeout = 5000');
+  const api: ApiStore = {
+    accounts: new AccountsRepository(db, writer, options.now),
+    tokens: new ApiTokensRepository(db, writer, options.now),
+    overrides: new OverridesRepository(db, writer, options.now),
+    schedules: new UiSchedulesRepository(db, writer, options.now),
+    records: new RecordsRepository(reader, writer, ocpp, options.now),
+  };
   let closing: Promise<void> | undefined;
   return {
     db,
     writer,
     ocpp,
+    api,
+    reader,
     migrated,
     close() {
-      closing ??= writer.close().finally(() => db.close());
+      closing ??= writer.close().finally(() => {
+        if (reader !== db) reader.close();
+        db.close();
+      });
       return closing;
     },
   };

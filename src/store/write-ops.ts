@@ -18,6 +18,7 @@ import type {
 } from '../ocpp/ocpp-repository.ts';
 import type { RetentionPolicy, RetentionReport } from './retention.ts';
 import { applyRetention } from './retention.ts';
+import { apiWriteOps } from './api-write-ops.ts';
 import { sessionStatements, toSession } from './session-rows.ts';
 
 const und = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
@@ -114,6 +115,7 @@ function prepare(db: Database.Database) {
 export function writeOps(db: Database.Database) {
   const s = prepare(db);
   return {
+    ...apiWriteOps(db),
     updateStation(u: StationUpdate): void {
       s.upsertStation.run({
         stationId: u.stationId,
@@ -233,8 +235,9 @@ export function writeOps(db: Database.Database) {
       if (sp.purpose === 'default') s.portDefault.run(sp.outcome, sp.resolvedMs, sp.resolvedMs, sp.portId);
     },
 
-    recordEvent(e: EventRecord): void {
-      s.insertEvent.run({
+    /** Returns the new row's id (the API's live stream sends it). */
+    recordEvent(e: EventRecord): number {
+      const { lastInsertRowid } = s.insertEvent.run({
         atMs: e.atMs,
         level: e.level,
         kind: e.kind,
@@ -244,6 +247,7 @@ export function writeOps(db: Database.Database) {
         message: e.message,
         data: e.data === undefined ? null : JSON.stringify(e.data),
       });
+      return Number(lastInsertRowid);
     },
 
     saveIdTag(rec: IdTagRecord): void {
