@@ -1,0 +1,128 @@
+/** The dashboard: login, then the shell with navigation and the live stream. */
+import { useEffect, useState } from 'preact/hooks';
+import { api, errorText, setUnauthorizedHandler } from './api.ts';
+import type { Me, Site } from './api-types.ts';
+import { EventsView } from './events-view.tsx';
+import { LimitsView } from './limits-view.tsx';
+import { live, useLive } from './live.ts';
+import { LoginView } from './login-view.tsx';
+import { OverviewView } from './overview-view.tsx';
+import { PortsView } from './ports-view.tsx';
+import { href, useRoute } from './router.ts';
+import { SessionsView } from './sessions-view.tsx';
+import { SiteContext } from './site-context.ts';
+import { StationsView } from './stations-view.tsx';
+
+/** Root component: asks who is logged in, shows the login page or the dashboard. */
+export function App() {
+  // undefined: still asking the server.
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      live.stop();
+      setMe(null);
+    });
+    api<Me>('/auth/me').then(setMe, () => setMe(null));
+  }, []);
+  if (me === undefined) return <p class="loading">Loading…</p>;
+  if (me === null) return <LoginView onLogin={setMe} />;
+  return (
+    <Shell
+      me={me}
+      onLogout={() => {
+        live.stop();
+        setMe(null);
+      }}
+    />
+  );
+}
+
+const NAV = [
+  ['', 'Overview'],
+  ['ports', 'Ports'],
+  ['sessions', 'Sessions'],
+  ['events', 'Events'],
+  ['limits', 'Limits & schedules'],
+  ['stations', 'Stations'],
+] as const;
+
+function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
+  const [site, setSite] = useState<Site | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const route = useRoute();
+  useEffect(() => {
+    live.start();
+    api<Site>('/site').then(setSite, (err: unknown) => setError(errorText(err)));
+  }, []);
+  const logout = async () => {
+    try {
+      await api('/auth/logout', { method: 'POST' });
+    } finally {
+      onLogout();
+    }
+  };
+  return (
+    <div class="shell">
+      <header class="top">
+        <a class="brand" href="#/">
+          Fusebox{site ? <span class="site-name"> · {site.name}</span> : null}
+        </a>
+        <StreamStatus />
+        <span class="user">
+          {me.username} ({me.role})
+        </span>
+        <button type="button" class="link-button" onClick={() => void logout()}>
+          Log out
+        </button>
+      </header>
+      <nav class="main-nav" aria-label="Main">
+        {NAV.map(([view, label]) => (
+          <a key={view} href={href(view)} aria-current={route.view === view ? 'page' : undefined}>
+            {label}
+          </a>
+        ))}
+      </nav>
+      <main>
+        {error ? (
+          <p class="error" role="alert">
+            Could not load the site: {error}
+          </p>
+        ) : site ? (
+          <SiteContext.Provider value={{ site, me }}>
+            <RouteView view={route.view} id={route.id} />
+          </SiteContext.Provider>
+        ) : (
+          <p class="loading">Loading the site…</p>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function RouteView({ view, id }: { view: string; id: string | null }) {
+  switch (view) {
+    case 'ports':
+      return <PortsView selectedId={id} />;
+    case 'sessions':
+      return <SessionsView />;
+    case 'events':
+      return <EventsView />;
+    case 'limits':
+      return <LimitsView circuitId={id} />;
+    case 'stations':
+      return <StationsView />;
+    default:
+      return <OverviewView />;
+  }
+}
+
+function StreamStatus() {
+  const { status } = useLive();
+  const text = status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  return (
+    <span class={`stream stream-${status}`} role="status" aria-live="polite">
+      <span class="dot" aria-hidden="true" />
+      {text}
+    </span>
+  );
+}

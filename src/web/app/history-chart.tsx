@@ -1,0 +1,75 @@
+/** The site's power flows over the last 24 h (uPlot, loaded on demand so the tree renders first). */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
+import type { History } from './api-types.ts';
+
+const SERIES = [
+  { key: 'grid', label: 'Grid', stroke: '#000000', dash: [] as number[] },
+  { key: 'pv', label: 'PV', stroke: '#b35900', dash: [] },
+  { key: 'battery', label: 'Battery', stroke: '#6a1b9a', dash: [6, 4] },
+  { key: 'ev', label: 'EVs', stroke: '#0050b3', dash: [] },
+  { key: 'other', label: 'Building', stroke: '#4d4d4d', dash: [2, 3] },
+];
+
+/** Line chart of kW per flow; the table below it carries the same numbers for screen readers. */
+export function HistoryChart({ history, timeZone }: { history: History; timeZone: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    let plot: uPlot | null = null;
+    let observer: ResizeObserver | null = null;
+    let cancelled = false;
+    const present = SERIES.filter((s) => history.series[s.key]?.some((v) => v !== null));
+    Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')])
+      .then(([{ default: UPlot }]) => {
+        if (cancelled) return;
+        const data: uPlot.AlignedData = [
+          history.t.map((ms) => ms / 1000),
+          ...present.map((s) => history.series[s.key] ?? []),
+        ];
+        const width = () => Math.max(280, el.clientWidth);
+        plot = new UPlot(
+          {
+            width: width(),
+            height: 240,
+            tzDate: (ts) => UPlot.tzDate(new Date(ts * 1000), timeZone),
+            scales: { x: { time: true } },
+            axes: [{ stroke: '#000' }, { stroke: '#000', label: 'kW', size: 56 }],
+            series: [
+              {},
+              ...present.map((s) => ({
+                label: s.label,
+                stroke: s.stroke,
+                width: 2,
+                dash: s.dash,
+                spanGaps: false,
+              })),
+            ],
+          },
+          data,
+          el,
+        );
+        observer = new ResizeObserver(() => plot?.setSize({ width: width(), height: 240 }));
+        observer.observe(el);
+      })
+      .catch((err: unknown) => setError(String(err)));
+    return () => {
+      cancelled = true;
+      observer?.disconnect();
+      plot?.destroy();
+    };
+  }, [history, timeZone]);
+  return (
+    <figure class="chart">
+      <div
+        ref={box}
+        role="img"
+        aria-label="Power over the last 24 hours: grid, PV, battery, EVs and building"
+      />
+      {error ? <p class="error">Chart failed: {error}</p> : null}
+      {history.t.length === 0 ? <p class="muted">No history yet: it fills as Fusebox runs.</p> : null}
+    </figure>
+  );
+}

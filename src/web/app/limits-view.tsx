@@ -1,0 +1,109 @@
+/** Limits and schedules: pick a circuit, see what limits it now, change overrides and its weekly schedule. */
+import { useCallback } from 'preact/hooks';
+import type { Override, SchedulesPayload } from './api-types.ts';
+import { PHASES, fmtA } from './format.ts';
+import { useLive, useLiveTopic } from './live.ts';
+import { OverridesPanel } from './overrides-panel.tsx';
+import { href } from './router.ts';
+import { ScheduleEditor } from './schedule-editor.tsx';
+import { useSite } from './site-context.ts';
+import { useFetch } from './use-fetch.ts';
+
+export function LimitsView({ circuitId }: { circuitId: string | null }) {
+  const { site } = useSite();
+  const snap = useLive();
+  const circuit = site.circuits.find((c) => c.id === circuitId) ?? null;
+  const overrides = useFetch<{ items: Override[] }>('/overrides');
+  const schedules = useFetch<SchedulesPayload>('/schedules');
+  const reloadOverrides = overrides.reload;
+  const reloadSchedules = schedules.reload;
+  useLiveTopic(
+    'overrides',
+    useCallback(() => reloadOverrides(), [reloadOverrides]),
+  );
+  useLiveTopic(
+    'schedules',
+    useCallback(() => reloadSchedules(), [reloadSchedules]),
+  );
+  const live = snap.circuits?.circuits.find((c) => c.id === circuitId);
+  const depth = (id: string | null): number => {
+    const c = site.circuits.find((x) => x.id === id);
+    return c?.parentId ? 1 + depth(c.parentId) : 0;
+  };
+  return (
+    <div class="limits">
+      <nav class="circuit-picker" aria-label="Circuits">
+        <h2>Circuits</h2>
+        <ul>
+          {site.circuits.map((c) => (
+            <li key={c.id} style={{ paddingLeft: `${depth(c.id) * 0.9}rem` }}>
+              <a href={href('limits', c.id)} aria-current={c.id === circuitId ? 'page' : undefined}>
+                {c.name}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {circuit ? (
+        <section class="circuit-limits" aria-labelledby="limits-title">
+          <h2 id="limits-title">{circuit.name}</h2>
+          <dl class="facts">
+            <dt>Static limit</dt>
+            <dd>
+              {fmtA(circuit.limitA, 0)}
+              {circuit.limitKw !== null ? ` / ${circuit.limitKw} kW` : ''} per phase
+            </dd>
+            <dt>In force now</dt>
+            <dd data-testid="effective-limit">
+              {live
+                ? PHASES.map((ph, i) =>
+                    live.effectiveLimitA[i] !== null ? `${ph} ${fmtA(live.effectiveLimitA[i], 0)}` : null,
+                  )
+                    .filter(Boolean)
+                    .join(' · ')
+                : '–'}
+            </dd>
+            <dt>Set by</dt>
+            <dd data-testid="circuit-limit-source">{live?.limitSource ?? 'static limit'}</dd>
+            <dt>EV capacity now</dt>
+            <dd>
+              {live
+                ? PHASES.map((ph, i) =>
+                    live.capacityA[i] !== null ? `${ph} ${fmtA(live.capacityA[i])}` : null,
+                  )
+                    .filter(Boolean)
+                    .join(' · ')
+                : '–'}
+            </dd>
+          </dl>
+          {overrides.error ? (
+            <p class="error" role="alert">
+              Overrides: {overrides.error}
+            </p>
+          ) : null}
+          <OverridesPanel
+            circuit={circuit}
+            overrides={(overrides.data?.items ?? []).filter((o) => o.circuitId === circuit.id)}
+            onChanged={reloadOverrides}
+          />
+          {schedules.error ? (
+            <p class="error" role="alert">
+              Schedules: {schedules.error}
+            </p>
+          ) : null}
+          {schedules.data ? (
+            <ScheduleEditor
+              key={circuit.id}
+              circuit={circuit}
+              schedule={schedules.data.items.find((s) => s.circuitId === circuit.id) ?? null}
+              siteFile={schedules.data.fromSiteFile.find((s) => s.circuitId === circuit.id)?.weekly ?? []}
+              onSaved={reloadSchedules}
+            />
+          ) : null}
+        </section>
+      ) : (
+        <p class="hint">Choose a circuit to see and change its limits and schedule.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,193 @@
+/** Temporary limit overrides of one circuit: list, create, edit (with version: 409 when stale), delete. */
+import { useState } from 'preact/hooks';
+import { ApiError, api, errorText } from './api.ts';
+import type { Override, SiteCircuit } from './api-types.ts';
+import { fmtA, fmtTime, toLocalInput } from './format.ts';
+import { useCanWrite, useSite } from './site-context.ts';
+
+interface Props {
+  readonly circuit: SiteCircuit;
+  readonly overrides: readonly Override[];
+  readonly onChanged: () => void;
+}
+
+export function OverridesPanel({ circuit, overrides, onChanged }: Props) {
+  const canWrite = useCanWrite();
+  const { site } = useSite();
+  const [editing, setEditing] = useState<number | null>(null);
+  return (
+    <section class="overrides" aria-labelledby="overrides-title" data-testid="overrides">
+      <h3 id="overrides-title">Temporary overrides</h3>
+      <p class="hint small">
+        An override lowers this circuit's limit (at most {fmtA(circuit.limitA, 0)}, its static limit) until
+        its end time; then the schedule and static limit apply again.
+      </p>
+      {overrides.length === 0 ? <p class="muted">No override on this circuit.</p> : null}
+      <ul class="override-list">
+        {overrides.map((o) =>
+          editing === o.id ? (
+            <li key={o.id}>
+              <OverrideForm
+                circuit={circuit}
+                existing={o}
+                onDone={() => {
+                  setEditing(null);
+                  onChanged();
+                }}
+                onCancel={() => setEditing(null)}
+              />
+            </li>
+          ) : (
+            <li key={o.id} class="override" data-override={o.id}>
+              <span class="big">{o.limitA !== null ? fmtA(o.limitA, 0) : `${o.limitKw} kW`}</span> until{' '}
+              <strong>{fmtTime(o.until, site.timeZone)}</strong>
+              {o.reason ? <span> · {o.reason}</span> : null}
+              <span class="muted small"> · by {o.createdBy}</span>
+              {canWrite ? (
+                <span class="row-actions">
+                  <button type="button" onClick={() => setEditing(o.id)} aria-label={`Edit override ${o.id}`}>
+                    Edit
+                  </button>
+                  <DeleteOverride o={o} onDone={onChanged} />
+                </span>
+              ) : null}
+            </li>
+          ),
+        )}
+      </ul>
+      {canWrite && editing === null ? <OverrideForm circuit={circuit} onDone={onChanged} /> : null}
+    </section>
+  );
+}
+
+function DeleteOverride({ o, onDone }: { o: Override; onDone: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const del = async () => {
+    setError(null);
+    try {
+      await api(`/overrides/${o.id}`, { method: 'DELETE' });
+      onDone();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <>
+      <button type="button" class="danger" onClick={() => void del()} aria-label={`Delete override ${o.id}`}>
+        Delete
+      </button>
+      {error ? (
+        <span class="error" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
+function OverrideForm(p: {
+  circuit: SiteCircuit;
+  existing?: Override;
+  onDone: () => void;
+  onCancel?: () => void;
+}) {
+  const { circuit, existing } = p;
+  const [limitA, setLimitA] = useState(String(existing?.limitA ?? Math.round(circuit.limitA / 2)));
+  const [until, setUntil] = useState(
+    toLocalInput(existing ? new Date(existing.until) : new Date(Date.now() + 2 * 3_600_000)),
+  );
+  const [reason, setReason] = useState(existing?.reason ?? '');
+  const [error, setError] = useState<{ text: string; conflict: boolean } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    const untilDate = new Date(until);
+    if (Number.isNaN(untilDate.getTime())) {
+      setError({ text: 'Give an end time.', conflict: false });
+      return;
+    }
+    setBusy(true);
+    const body = {
+      circuitId: circuit.id,
+      limitA: Number(limitA),
+      until: untilDate.toISOString(),
+      ...(reason.trim() ? { reason: reason.trim() } : {}),
+    };
+    try {
+      if (existing)
+        await api(`/overrides/${existing.id}`, {
+          method: 'PUT',
+          body: { ...body, version: existing.version },
+        });
+      else await api('/overrides', { method: 'POST', body });
+      p.onDone();
+    } catch (err) {
+      const conflict = err instanceof ApiError && err.status === 409;
+      setError({
+        conflict,
+        text: conflict
+          ? `Conflict: this override was changed by someone else after you opened it. ${errorText(err)}`
+          : errorText(err),
+      });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const idp = existing ? `ov-${existing.id}` : 'ov-new';
+  return (
+    <form
+      class="override-form"
+      onSubmit={(e) => void submit(e)}
+      aria-label={existing ? `Edit override ${existing.id}` : 'New override'}
+    >
+      <label for={`${idp}-limit`}>Limit (A)</label>
+      <input
+        id={`${idp}-limit`}
+        type="number"
+        min={0}
+        max={circuit.limitA}
+        step={1}
+        inputMode="numeric"
+        required
+        value={limitA}
+        onInput={(e) => setLimitA(e.currentTarget.value)}
+      />
+      <label for={`${idp}-until`}>Until</label>
+      <input
+        id={`${idp}-until`}
+        type="datetime-local"
+        required
+        value={until}
+        onInput={(e) => setUntil(e.currentTarget.value)}
+      />
+      <label for={`${idp}-reason`}>Reason</label>
+      <input
+        id={`${idp}-reason`}
+        value={reason}
+        placeholder="optional"
+        onInput={(e) => setReason(e.currentTarget.value)}
+      />
+      <div class="row">
+        <button type="submit" disabled={busy}>
+          {existing ? 'Save override' : 'Add override'}
+        </button>
+        {p.onCancel ? (
+          <button type="button" onClick={p.onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+      {error ? (
+        <p class={error.conflict ? 'error conflict' : 'error'} role="alert">
+          {error.text}
+          {error.conflict ? (
+            <button type="button" class="link-button" onClick={p.onDone}>
+              Reload overrides
+            </button>
+          ) : null}
+        </p>
+      ) : null}
+    </form>
+  );
+}

@@ -1,0 +1,65 @@
+/** Overview: the site's power flows now and over 24 h, and the circuit tree with live per-phase load. */
+import { useEffect, useMemo } from 'preact/hooks';
+import type { History } from './api-types.ts';
+import { CircuitTree } from './circuit-tree.tsx';
+import { fmtTime } from './format.ts';
+import { HistoryChart } from './history-chart.tsx';
+import { useLive } from './live.ts';
+import { PowerFlows, flowsFromHistory } from './power-flows.tsx';
+import { useSite } from './site-context.ts';
+import { useFetch } from './use-fetch.ts';
+
+/** History is reloaded once a minute (its resolution), never per second. */
+const HISTORY_REFRESH_MS = 60_000;
+
+export function OverviewView() {
+  const { site } = useSite();
+  const snap = useLive();
+  const history = useFetch<History>('/history');
+  useEffect(() => {
+    const t = setInterval(history.reload, HISTORY_REFRESH_MS);
+    return () => clearInterval(t);
+  }, [history.reload]);
+  const liveCircuits = useMemo(
+    () => new Map((snap.circuits?.circuits ?? []).map((c) => [c.id, c])),
+    [snap.circuits],
+  );
+  const livePorts = useMemo(() => new Map((snap.ports?.ports ?? []).map((p) => [p.id, p])), [snap.ports]);
+  const flows = snap.circuits?.flows ?? (history.data ? flowsFromHistory(history.data) : null);
+  return (
+    <div class="overview">
+      <section aria-labelledby="flows-title">
+        <h2 id="flows-title">Power now</h2>
+        <PowerFlows flows={flows} />
+      </section>
+      <section aria-labelledby="tree-title">
+        <h2 id="tree-title">
+          Circuits{' '}
+          <span class="muted small" data-testid="updated-at">
+            {snap.circuits ? `at ${fmtTime(snap.circuits.atMs, site.timeZone)}` : ''}
+          </span>
+        </h2>
+        <p class="legend">
+          <span class="key key-other" aria-hidden="true" /> building{' '}
+          <span class="key key-ev" aria-hidden="true" /> EVs{' '}
+          <span class="key key-reduced" aria-hidden="true" /> reduced limit (schedule, override, EMS)
+        </p>
+        {snap.circuits ? (
+          <CircuitTree
+            circuits={site.circuits}
+            ports={site.ports}
+            live={liveCircuits}
+            livePorts={livePorts}
+          />
+        ) : (
+          <p class="loading">Waiting for the first live values…</p>
+        )}
+      </section>
+      <section aria-labelledby="history-title">
+        <h2 id="history-title">Last 24 hours</h2>
+        {history.error ? <p class="error">History: {history.error}</p> : null}
+        {history.data ? <HistoryChart history={history.data} timeZone={site.timeZone} /> : null}
+      </section>
+    </div>
+  );
+}

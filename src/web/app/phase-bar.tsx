@@ -1,0 +1,49 @@
+/** One phase of a circuit: building load and EV load against the limit, the rest is headroom. */
+import { fmtA } from './format.ts';
+
+export interface PhaseBarProps {
+  readonly phase: string;
+  readonly loadA: number | null;
+  readonly evLoadA: number | null;
+  /** Static limit: the full width of the bar. */
+  readonly limitA: number | null;
+  /** Limit in force now (schedule, override, EMS), drawn as a marker when below the static limit. */
+  readonly effectiveLimitA: number | null;
+  readonly headroomA: number | null;
+}
+
+/** A horizontal bar with an accessible meter role and the numbers as text. */
+export function PhaseBar(p: PhaseBarProps) {
+  const full = p.limitA ?? p.effectiveLimitA ?? 0;
+  const eff = p.effectiveLimitA ?? full;
+  const load = p.loadA ?? 0;
+  const ev = Math.min(p.evLoadA ?? 0, load);
+  const pct = (a: number) => (full > 0 ? Math.max(0, Math.min(100, (a / full) * 100)) : 0);
+  const use = eff > 0 ? load / eff : 0;
+  const level = use >= 0.95 ? 'full' : use >= 0.8 ? 'high' : 'ok';
+  const headroom = p.headroomA ?? eff - load;
+  const text = `${p.phase}: ${fmtA(load)} of ${fmtA(eff, 0)}${eff < full ? ` (static ${fmtA(full, 0)})` : ''}, headroom ${fmtA(headroom)}`;
+  return (
+    <div
+      class={`phase phase-${level}`}
+      role="meter"
+      aria-label={`${p.phase} load`}
+      aria-valuemin={0}
+      aria-valuemax={eff}
+      aria-valuenow={Math.round(load * 10) / 10}
+      aria-valuetext={text}
+      title={text}
+    >
+      <span class="phase-name">{p.phase}</span>
+      <span class="track">
+        <span class="fill-other" style={{ width: `${pct(load - ev)}%` }} />
+        <span class="fill-ev" style={{ left: `${pct(load - ev)}%`, width: `${pct(ev)}%` }} />
+        {eff < full ? <span class="reduced" style={{ left: `${pct(eff)}%` }} /> : null}
+      </span>
+      <span class="phase-nums">
+        <span class="load-num">{load.toFixed(1)}</span>/{eff.toFixed(0)} A
+        <span class="headroom"> · {headroom.toFixed(1)} free</span>
+      </span>
+    </div>
+  );
+}

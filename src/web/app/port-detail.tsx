@@ -1,0 +1,140 @@
+/** One port in detail: its binding constraint in words and parts, phases, session, and operator commands. */
+import { useState } from 'preact/hooks';
+import { ActionButton } from './action-button.tsx';
+import type { PortLive, SitePort } from './api-types.ts';
+import { PHASES, fmtA, fmtDuration, fmtKwh, fmtTime, stateLabel } from './format.ts';
+import { href } from './router.ts';
+import { useCanWrite, useSite } from './site-context.ts';
+import { sendCommand } from './station-commands.ts';
+
+/** The detail panel; `port` is null while the live state is loading. */
+export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive | undefined }) {
+  const { site } = useSite();
+  const canWrite = useCanWrite();
+  const [idTag, setIdTag] = useState('');
+  const circuit = site.circuits.find((c) => c.id === sp.circuitId);
+  const lb = port?.limitedBy;
+  const bindingCircuit = lb?.circuitId ? site.circuits.find((c) => c.id === lb.circuitId) : undefined;
+  return (
+    <aside class="detail" aria-labelledby="port-detail-title" data-testid="port-detail">
+      <div class="detail-head">
+        <h2 id="port-detail-title">Port {sp.name || sp.id}</h2>
+        <a href={href('ports')} class="close" aria-label="Close port details">
+          Close
+        </a>
+      </div>
+      <dl class="facts">
+        <dt>Station</dt>
+        <dd>{sp.stationId}</dd>
+        <dt>Circuit</dt>
+        <dd>
+          <a href={href('limits', sp.circuitId)}>{circuit?.name ?? sp.circuitId}</a>
+        </dd>
+        <dt>State</dt>
+        <dd>
+          <span class={`state state-${port?.state ?? 'offline'}`}>
+            {stateLabel(port?.state ?? 'unknown')}
+          </span>
+          {port && !port.connected ? ' (station offline)' : ''}
+        </dd>
+        <dt>Allocated limit</dt>
+        <dd class="big">{port ? fmtA(port.limitA) : '–'}</dd>
+        <dt>Range</dt>
+        <dd>
+          {fmtA(sp.minA, 0)} – {fmtA(sp.maxA, 0)} ({sp.kind.toUpperCase()}, {sp.phases})
+        </dd>
+      </dl>
+      <section class="binding" aria-labelledby="binding-title">
+        <h3 id="binding-title">Binding constraint</h3>
+        <p class="reason" data-testid="binding-reason">
+          {port?.reason ?? '–'}
+        </p>
+        {lb ? (
+          <ul class="binding-parts">
+            <li>Kind: {lb.kind}</li>
+            {lb.circuitId ? (
+              <li>
+                Circuit: <a href={href('limits', lb.circuitId)}>{bindingCircuit?.name ?? lb.circuitId}</a>
+                {lb.dimension ? `, ${lb.dimension}` : ''}
+              </li>
+            ) : null}
+            {lb.source ? <li>Limit set by: {lb.source}</li> : null}
+            {lb.measuredA !== undefined ? <li>Car draws: {fmtA(lb.measuredA)}</li> : null}
+            {lb.waitingBehind ? <li>Waiting behind: {lb.waitingBehind}</li> : null}
+          </ul>
+        ) : null}
+      </section>
+      <section aria-labelledby="measured-title">
+        <h3 id="measured-title">Measured current</h3>
+        <ul class="measured">
+          {PHASES.map((ph, i) => (
+            <li key={ph}>
+              {ph}: <strong>{fmtA(port?.measuredA[i] ?? null)}</strong>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section aria-labelledby="session-title">
+        <h3 id="session-title">Session</h3>
+        {port?.session ? (
+          <dl class="facts">
+            <dt>Started</dt>
+            <dd>{fmtTime(port.session.startedAt, site.timeZone)}</dd>
+            <dt>Energy</dt>
+            <dd>{fmtKwh(port.session.energyKwh)}</dd>
+            <dt>Duration</dt>
+            <dd>{fmtDuration(port.session.durationS)}</dd>
+            <dt>Id tag</dt>
+            <dd>{port.session.idTag ?? '–'}</dd>
+          </dl>
+        ) : (
+          <p class="muted">No session.</p>
+        )}
+      </section>
+      {canWrite ? (
+        <section aria-labelledby="commands-title" class="commands">
+          <h3 id="commands-title">Commands</h3>
+          <div class="row">
+            <label>
+              Id tag
+              <input value={idTag} placeholder="optional" onInput={(e) => setIdTag(e.currentTarget.value)} />
+            </label>
+            <ActionButton
+              label="Remote start"
+              ariaLabel={`Remote start on ${sp.id}`}
+              run={() =>
+                sendCommand(sp.stationId, {
+                  command: 'remoteStart',
+                  portId: sp.id,
+                  ...(idTag ? { idTag } : {}),
+                })
+              }
+            />
+          </div>
+          <div class="row">
+            <ActionButton
+              label="Remote stop"
+              ariaLabel={`Remote stop on ${sp.id}`}
+              confirm={`Stop the session on ${sp.id}?`}
+              run={() => sendCommand(sp.stationId, { command: 'remoteStop', portId: sp.id })}
+            />
+            <ActionButton
+              label="Make unavailable"
+              ariaLabel={`Make ${sp.id} unavailable`}
+              run={() =>
+                sendCommand(sp.stationId, { command: 'availability', portId: sp.id, available: false })
+              }
+            />
+            <ActionButton
+              label="Make available"
+              ariaLabel={`Make ${sp.id} available`}
+              run={() =>
+                sendCommand(sp.stationId, { command: 'availability', portId: sp.id, available: true })
+              }
+            />
+          </div>
+        </section>
+      ) : null}
+    </aside>
+  );
+}

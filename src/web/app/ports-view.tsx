@@ -1,0 +1,164 @@
+/** Ports: every port as a table row or a card (state, current per phase, limit, why, session), plus a detail panel. */
+import { useMemo, useState } from 'preact/hooks';
+import type { PortLive, SitePort } from './api-types.ts';
+import { PHASES, fmtA, fmtDuration, fmtKwh, stateLabel } from './format.ts';
+import { useLive } from './live.ts';
+import { PortDetail } from './port-detail.tsx';
+import { href } from './router.ts';
+import { useSite } from './site-context.ts';
+
+type Layout = 'table' | 'cards';
+
+/** The list; `selectedId` (from the route) opens the detail panel. */
+export function PortsView({ selectedId }: { selectedId: string | null }) {
+  const { site } = useSite();
+  const snap = useLive();
+  // Phones get cards by default: a ten-column table does not fit 390 px.
+  const [layout, setLayout] = useState<Layout>(() =>
+    matchMedia('(max-width: 700px)').matches ? 'cards' : 'table',
+  );
+  const [filter, setFilter] = useState('');
+  const live = useMemo(() => new Map((snap.ports?.ports ?? []).map((p) => [p.id, p])), [snap.ports]);
+  const rows = site.ports.filter(
+    (p) => filter === '' || (live.get(p.id)?.state ?? 'offline') === filter || p.circuitId === filter,
+  );
+  const selected = selectedId ? site.ports.find((p) => p.id === selectedId) : undefined;
+  return (
+    <div class={`ports ${selected ? 'with-detail' : ''}`}>
+      {selected ? <PortDetail key={selected.id} site={selected} port={live.get(selected.id)} /> : null}
+      {selectedId && !selected ? (
+        <p class="error" role="alert">
+          No port '{selectedId}' on this site.
+        </p>
+      ) : null}
+      <section aria-labelledby="ports-title" class="ports-list">
+        <div class="toolbar">
+          <h2 id="ports-title">Ports</h2>
+          <label>
+            Show
+            <select value={filter} onChange={(e) => setFilter(e.currentTarget.value)}>
+              <option value="">all ports</option>
+              {['charging', 'suspended', 'available', 'preparing', 'finishing', 'faulted', 'offline'].map(
+                (s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ),
+              )}
+              {site.circuits.map((c) => (
+                <option key={c.id} value={c.id}>
+                  on {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <div class="segmented" role="group" aria-label="Layout">
+            <button type="button" aria-pressed={layout === 'table'} onClick={() => setLayout('table')}>
+              Table
+            </button>
+            <button type="button" aria-pressed={layout === 'cards'} onClick={() => setLayout('cards')}>
+              Cards
+            </button>
+          </div>
+        </div>
+        {!snap.ports ? <p class="loading">Waiting for live values…</p> : null}
+        {layout === 'table' ? <PortTable rows={rows} live={live} /> : <PortCards rows={rows} live={live} />}
+      </section>
+    </div>
+  );
+}
+
+interface ListProps {
+  readonly rows: readonly SitePort[];
+  readonly live: ReadonlyMap<string, PortLive>;
+}
+
+function PortTable({ rows, live }: ListProps) {
+  return (
+    <div class="table-wrap">
+      <table class="port-table" data-testid="port-table">
+        <thead>
+          <tr>
+            <th scope="col">Port</th>
+            <th scope="col">State</th>
+            {PHASES.map((ph) => (
+              <th scope="col" key={ph} class="num">
+                {ph}
+              </th>
+            ))}
+            <th scope="col" class="num">
+              Limit
+            </th>
+            <th scope="col">Why</th>
+            <th scope="col" class="num">
+              Energy
+            </th>
+            <th scope="col" class="num">
+              Duration
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((p) => {
+            const l = live.get(p.id);
+            return (
+              <tr key={p.id} data-port={p.id}>
+                <th scope="row">
+                  <a href={href('ports', p.id)}>{p.name || p.id}</a>
+                  <span class="muted small"> {p.stationId}</span>
+                </th>
+                <td>
+                  <StateBadge port={l} />
+                </td>
+                {PHASES.map((ph, i) => (
+                  <td key={ph} class="num">
+                    {fmtA(l?.measuredA[i] ?? null)}
+                  </td>
+                ))}
+                <td class="num strong">{l ? fmtA(l.limitA) : '–'}</td>
+                <td class="why">{l?.reason ?? '–'}</td>
+                <td class="num">{fmtKwh(l?.session?.energyKwh)}</td>
+                <td class="num">{fmtDuration(l?.session?.durationS)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function PortCards({ rows, live }: ListProps) {
+  return (
+    <ul class="cards" data-testid="port-cards">
+      {rows.map((p) => {
+        const l = live.get(p.id);
+        return (
+          <li key={p.id} class="card" data-port={p.id}>
+            <div class="card-head">
+              <a href={href('ports', p.id)} class="card-title">
+                {p.name || p.id}
+              </a>
+              <StateBadge port={l} />
+            </div>
+            <p class="card-limit">
+              <span class="big">{l ? fmtA(l.limitA) : '–'}</span> allocated
+            </p>
+            <p class="why">{l?.reason ?? '–'}</p>
+            <p class="small">{PHASES.map((ph, i) => `${ph} ${fmtA(l?.measuredA[i] ?? null)}`).join(' · ')}</p>
+            {l?.session ? (
+              <p class="small">
+                {fmtKwh(l.session.energyKwh)} in {fmtDuration(l.session.durationS)}
+              </p>
+            ) : null}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function StateBadge({ port }: { port: PortLive | undefined }) {
+  const state = port?.state ?? 'offline';
+  return <span class={`state state-${state}`}>{stateLabel(state)}</span>;
+}

@@ -1,0 +1,51 @@
+/** The site's power flows now: grid, PV, battery, EVs, building. */
+import type { Flows } from './api-types.ts';
+import { fmtKw } from './format.ts';
+
+/** Five tiles; grid shows import or export, battery charging or discharging. */
+export function PowerFlows({ flows }: { flows: Flows | null }) {
+  const f = flows;
+  const grid = f?.gridKw ?? null;
+  const bat = f?.batteryKw ?? null;
+  const tiles: [string, string, string][] = [
+    ['grid', 'Grid', grid === null ? '–' : `${fmtKw(Math.abs(grid))} ${grid >= 0 ? 'import' : 'export'}`],
+    ['pv', 'PV', fmtKw(f?.pvKw)],
+    [
+      'battery',
+      'Battery',
+      bat === null ? '–' : `${fmtKw(Math.abs(bat))} ${bat >= 0 ? 'discharging' : 'charging'}`,
+    ],
+    ['ev', 'EVs', fmtKw(f?.evKw)],
+    ['other', 'Building', fmtKw(f?.otherKw)],
+  ];
+  return (
+    <dl class="flows" aria-label="Power flows now" data-testid="flows">
+      {tiles.map(([key, label, value]) => (
+        <div key={key} class={`flow flow-${key}`}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** Flows from the last non-empty point of a history answer (when the live payload has none). */
+export function flowsFromHistory(h: {
+  t: number[];
+  series: Record<string, (number | null)[]>;
+}): Flows | null {
+  for (let i = h.t.length - 1; i >= 0; i--) {
+    const v = (k: string) => h.series[k]?.[i] ?? null;
+    if (v('grid') !== null || v('ev') !== null)
+      return {
+        atMs: h.t[i]!,
+        gridKw: v('grid'),
+        pvKw: v('pv'),
+        batteryKw: v('battery'),
+        evKw: v('ev'),
+        otherKw: v('other'),
+      };
+  }
+  return null;
+}

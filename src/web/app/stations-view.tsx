@@ -1,0 +1,113 @@
+/** Stations: connection, identity, and the operator commands (remote start/stop, reset, availability). */
+import { useState } from 'preact/hooks';
+import { ActionButton } from './action-button.tsx';
+import type { StationInfo } from './api-types.ts';
+import { fmtTime } from './format.ts';
+import { useLive } from './live.ts';
+import { href } from './router.ts';
+import { useCanWrite, useSite } from './site-context.ts';
+import { sendCommand } from './station-commands.ts';
+import { useFetch } from './use-fetch.ts';
+
+export function StationsView() {
+  const { site } = useSite();
+  const stations = useFetch<{ stations: StationInfo[] }>('/stations');
+  const snap = useLive();
+  // Connection changes come with the live port states; reload the list when they change.
+  const connected = new Map((snap.ports?.ports ?? []).map((p) => [p.stationId, p.connected]));
+  return (
+    <section aria-labelledby="stations-title">
+      <h2 id="stations-title">Stations</h2>
+      {stations.error ? (
+        <p class="error" role="alert">
+          {stations.error}
+        </p>
+      ) : null}
+      <ul class="cards stations" data-testid="stations">
+        {(stations.data?.stations ?? []).map((s) => (
+          <StationCard
+            key={s.id}
+            s={s}
+            online={connected.get(s.id) ?? s.connected}
+            timeZone={site.timeZone}
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function StationCard({ s, online, timeZone }: { s: StationInfo; online: boolean; timeZone: string }) {
+  const canWrite = useCanWrite();
+  const [idTag, setIdTag] = useState('');
+  return (
+    <li class="card station" data-station={s.id}>
+      <div class="card-head">
+        <h3>{s.id}</h3>
+        <span class={`state ${online ? 'state-charging' : 'state-offline'}`}>
+          {online ? 'Online' : 'Offline'}
+        </span>
+      </div>
+      <p class="small">
+        OCPP {s.ocppVersion} · {[s.vendor, s.model].filter(Boolean).join(' ') || 'unknown model'}
+        {s.firmwareVersion ? ` · firmware ${s.firmwareVersion}` : ''}
+      </p>
+      <p class="small muted">Last seen {fmtTime(s.lastSeenAt, timeZone)}</p>
+      <ul class="station-ports">
+        {s.portIds.map((pid) => (
+          <li key={pid}>
+            <a href={href('ports', pid)}>{pid}</a>
+            {canWrite ? (
+              <span class="row-actions">
+                <ActionButton
+                  label="Start"
+                  ariaLabel={`Remote start on ${pid}`}
+                  run={() =>
+                    sendCommand(s.id, { command: 'remoteStart', portId: pid, ...(idTag ? { idTag } : {}) })
+                  }
+                />
+                <ActionButton
+                  label="Stop"
+                  ariaLabel={`Remote stop on ${pid}`}
+                  confirm={`Stop the session on ${pid}?`}
+                  run={() => sendCommand(s.id, { command: 'remoteStop', portId: pid })}
+                />
+                <ActionButton
+                  label="Disable"
+                  ariaLabel={`Make ${pid} unavailable`}
+                  run={() => sendCommand(s.id, { command: 'availability', portId: pid, available: false })}
+                />
+                <ActionButton
+                  label="Enable"
+                  ariaLabel={`Make ${pid} available`}
+                  run={() => sendCommand(s.id, { command: 'availability', portId: pid, available: true })}
+                />
+              </span>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {canWrite ? (
+        <div class="row">
+          <label>
+            Id tag for remote start
+            <input value={idTag} placeholder="optional" onInput={(e) => setIdTag(e.currentTarget.value)} />
+          </label>
+          <ActionButton
+            label="Soft reset"
+            ariaLabel={`Soft reset ${s.id}`}
+            confirm={`Soft reset ${s.id}? Sessions on it stop.`}
+            run={() => sendCommand(s.id, { command: 'reset', type: 'soft' })}
+          />
+          <ActionButton
+            label="Hard reset"
+            class="danger"
+            ariaLabel={`Hard reset ${s.id}`}
+            confirm={`Hard reset (reboot) ${s.id}? Sessions on it stop.`}
+            run={() => sendCommand(s.id, { command: 'reset', type: 'hard' })}
+          />
+        </div>
+      ) : null}
+    </li>
+  );
+}
