@@ -1,0 +1,206 @@
+/**
+ * The discrete-time simulator: steps through a workload, asks the policy for pilots, lets each car take
+ * what it accepts, and books energy, load and limit violations. Pure computation apart from the clock
+ * used to time the policy.
+ */
+import { performance } from 'node:perf_hooks';
+import type { TaperModel } from './battery.ts';
+import { acceptedKwh } from './battery.ts';
+import type { Network } from './network.ts';
+import { constraintValues, withExternalLoad } from './network.ts';
+import type { ActiveEv, Policy } from './policy.ts';
+import type { SimSessionLike } from './sim-session-like.ts';
+
+export interface EngineOptions {
+  readonly stepMs: number;
+  readonly taper?: TaperModel | undefined;
+  /** Building load and PV production in kW at an instant (step lookup), when profiles are given. */
+  readonly buildingKwAt?: ((tMs: number) => number) | undefined;
+  readonly pvKwAt?: ((tMs: number) => number) | undefined;
+  /** Car max power when the session has none, kW. */
+  readonly defaultMaxPowerKw?: number | undefined;
+  readonly onProgress?: ((doneSteps: number, totalSteps: number) => void) | undefined;
+}
+
+/** Everything a run produced; metrics.ts turns it into numbers. */
+export interface RunTrace {
+  readonly policy: string;
+  readonly sessions: readonly SimSessionLike[];
+  /** Per session: EVSE index, demand and energy delivered. */
+  readonly evseOf: Int32Array;
+  readonly requestedKwh: Float64Array;
+  readonly deliveredKwh: Float64Array;
+  readonly startMs: number;
+  readonly stepMs: number;
+  /** Per step: EV load, and the grid load (EV + building − PV) in kW. */
+  readonly evKw: Float64Array;
+  readonly gridKw: Float64Array;
+  /** Per constraint: seconds over the limit and ampere-seconds above it (of what the cars drew). */
+  readonly violationSeconds: Float64Array;
+  readonly violationAmpSeconds: Float64Array;
+  /** Per constraint: highest value / limit seen. */
+  readonly peakUtilisation: Float64Array;
+  /** Per step with at least one car: time the policy took, ms. */
+  readonly policyMs: Float64Array;
+  readonly network: Network;
+}
+
+/** Tolerance before a constraint counts as violated: floating-point noise, not current. */
+const VIOLATION_TOL_A = 1e-6;
+
+/** Maps each session's station to an EVSE of the network: by id, or the first port `station/…`. */
+export function mapStations(sessions: readonly SimSessionLike[], network: Network): Int32Array {
+  const byId = new Map<string, number>();
+  network.evses.forEach((e, i) => {
+    if (!byId.has(e.id)) byId.set(e.id, i);
+    const slash = e.id.indexOf('/');
+    if (slash > 0 && !byId.has(e.id.slice(0, slash))) byId.set(e.id.slice(0, slash), i);
+  });
+  const out = new Int32Array(sessions.length);
+  const missing = new Set<string>();
+  sessions.forEach((s, i) => {
+    const e = byId.get(s.stationId);
+    if (e === undefined) missing.add(s.stationId);
+    out[i] = e ?? -1;
+  });
+  if (missing.size > 0) {
+    const list = [...missing].sort();
+    throw new Error(
+      `${list.length} station(s) of the sessions are not in the network: ${list.slice(0, 8).join(', ')}${list.length > 8 ? ', …' : ''}`,
+    );
+  }
+  return out;
+}
+
+/** Runs one policy over the workload on the network. */
+export async function simulate(
+  sessionsIn: readonly SimSessionLike[],
+  network: Network,
+  policy: Policy,
+  opts: EngineOptions,
+): Promise<RunTrace> {
+  const stepMs = opts.stepMs;
+  const hours = stepMs / 3_600_000;
+  const sessions = [...sessionsIn].sort((a, b) => a.arrivalMs - b.arrivalMs || a.id.localeCompare(b.id));
+  const evseOf = mapStations(sessions, network);
+  const n = sessions.length;
+  const requestedKwh = Float64Array.from(sessions, (s) => Math.max(0, s.energyKwh));
+  const deliveredKwh = new Float64Array(n);
+  // Steps are aligned to multiples of the step since the epoch, as ACN-Sim's periods: a car is present in
+  // the steps from floor(arrival) to floor(departure), excluding the last.
+  const firstStep = n === 0 ? 0 : Math.floor(sessions[0]!.arrivalMs / stepMs);
+  const lastStep = n === 0 ? 0 : Math.max(...sessions.map((s) => Math.floor(s.departureMs / stepMs)));
+  const steps = Math.max(0, lastStep - firstStep);
+  const startMs = firstStep * stepMs;
+  const evKw = new Float64Array(steps);
+  const gridKw = new Float64Array(steps);
+  const nc = network.constraints.length;
+  const violationSeconds = new Float64Array(nc);
+  const violationAmpSeconds = new Float64Array(nc);
+  const peakUtilisation = new Float64Array(nc);
+  const policyMs: number[] = [];
+  const evseA = new Float64Array(network.evses.length);
+
+  if (policy.plan) await policy.plan(sessions, network, stepMs);
+
+  const present: number[] = [];
+  let next = 0;
+  const progressEvery = Math.max(1, Math.floor(steps / 200));
+  for (let k = 0; k < steps; k++) {
+    const tMs = startMs + k * stepMs;
+    const stepIdx = firstStep + k;
+    while (next < n && Math.floor(sessions[next]!.arrivalMs / stepMs) <= stepIdx) present.push(next++);
+    // Leave at the departure step; keep arrival order.
+    for (let j = present.length - 1; j >= 0; j--) {
+      if (Math.floor(sessions[present[j]!]!.departureMs / stepMs) <= stepIdx) present.splice(j, 1);
+    }
+    const buildingKw = opts.buildingKwAt ? opts.buildingKwAt(tMs) : 0;
+    const pvKw = opts.pvKwAt ? opts.pvKwAt(tMs) : 0;
+    const stepNetwork =
+      opts.buildingKwAt || opts.pvKwAt ? withExternalLoad(network, buildingKw - pvKw) : network;
+
+    const activeIdx: number[] = [];
+    const active: ActiveEv[] = [];
+    for (const i of present) {
+      const remaining = requestedKwh[i]! - deliveredKwh[i]!;
+      if (remaining <= 1e-9) continue;
+      const s = sessions[i]!;
+      const evse = network.evses[evseOf[i]!]!;
+      const carMaxA = ((s.maxPowerKw ?? opts.defaultMaxPowerKw ?? Infinity) * 1000) / evse.voltageV;
+      activeIdx.push(i);
+      active.push({
+        sessionId: s.id,
+        evseIndex: evseOf[i]!,
+        arrivalMs: s.arrivalMs,
+        departureMs: s.departureMs,
+        estimatedDepartureMs: s.estimatedDepartureMs ?? s.departureMs,
+        remainingKwh: remaining,
+        maxA: Math.min(evse.maxA, carMaxA),
+        minA: evse.minA,
+      });
+    }
+
+    evseA.fill(0);
+    let stepKw = 0;
+    if (active.length > 0) {
+      const t0 = performance.now();
+      const pilots = policy.step({
+        tMs,
+        stepMs,
+        active,
+        network: stepNetwork,
+        other: opts.buildingKwAt || opts.pvKwAt ? { buildingKw, pvKw } : undefined,
+      });
+      policyMs.push(performance.now() - t0);
+      for (let a = 0; a < active.length; a++) {
+        const i = activeIdx[a]!;
+        const ev = active[a]!;
+        const pilot = pilots[a]!;
+        if (!(pilot > 0)) continue; // NaN and negatives offer nothing
+        const evse = network.evses[ev.evseIndex]!;
+        const s = sessions[i]!;
+        const e = acceptedKwh(
+          (Math.min(pilot, evse.maxA) * evse.voltageV) / 1000,
+          s.maxPowerKw ?? opts.defaultMaxPowerKw ?? Infinity,
+          ev.remainingKwh,
+          requestedKwh[i]!,
+          hours,
+          opts.taper,
+        );
+        deliveredKwh[i] = deliveredKwh[i]! + e;
+        const drawnA = (e * 1000) / evse.voltageV / hours;
+        evseA[ev.evseIndex] = evseA[ev.evseIndex]! + drawnA;
+        stepKw += e / hours;
+      }
+      const values = constraintValues(stepNetwork, evseA);
+      for (let c = 0; c < nc; c++) {
+        const limit = stepNetwork.constraints[c]!.limitA;
+        const over = values[c]! - limit;
+        if (limit > 0) peakUtilisation[c] = Math.max(peakUtilisation[c]!, values[c]! / limit);
+        if (over > VIOLATION_TOL_A) {
+          violationSeconds[c] = violationSeconds[c]! + stepMs / 1000;
+          violationAmpSeconds[c] = violationAmpSeconds[c]! + (over * stepMs) / 1000;
+        }
+      }
+    }
+    evKw[k] = stepKw;
+    gridKw[k] = stepKw + buildingKw - pvKw;
+    if (opts.onProgress && (k % progressEvery === 0 || k === steps - 1)) opts.onProgress(k + 1, steps);
+  }
+  return {
+    policy: policy.name,
+    sessions,
+    evseOf,
+    requestedKwh,
+    deliveredKwh,
+    startMs,
+    stepMs,
+    evKw,
+    gridKw,
+    violationSeconds,
+    violationAmpSeconds,
+    peakUtilisation,
+    policyMs: Float64Array.from(policyMs),
+    network,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Fusebox's own allocator as a simulation policy: each step calls the real core `allocate` on the compiled
+ * site, with one demand per car (its max pilot, never more than it still needs this step) and the
+ * capacities of this step's network (lowered by building load less PV when profiles are given).
+ */
+import type { Capacity, AllocatorState, PortDemand } from '../../../core/allocation.ts';
+import { INITIAL_ALLOCATOR_STATE } from '../../../core/allocation.ts';
+import { allocate } from '../../../core/allocator.ts';
+import type { CompiledSite } from '../../../core/compiled-site.ts';
+import type { Network } from '../network.ts';
+import type { Policy, StepInput } from '../policy.ts';
+import { pilotCapA } from './sorted-policy.ts';
+
+/** Port index per network EVSE: by port id, else the first port of the station with that id. */
+function portsOfEvses(cs: CompiledSite, network: Network): Int32Array {
+  return Int32Array.from(network.evses, (e) => {
+    const direct = cs.portIndex.get(e.id);
+    if (direct !== undefined) return direct;
+    const byStation = cs.ports.findIndex((p) => p.stationId === e.id);
+    if (byStation < 0) throw new Error(`EVSE '${e.id}' of the network is not a port of the site`);
+    return byStation;
+  });
+}
+
+const PHASE_INDEX: Readonly<Record<string, 0 | 1 | 2>> = { L1: 0, L2: 1, L3: 2 };
+
+/** Capacity per circuit from the step's network constraints (circuit id and phase), static elsewhere. */
+function capacitiesFrom(cs: CompiledSite, network: Network): Map<string, Capacity> {
+  const out = new Map<string, { phaseA: [number, number, number]; powerKw: number }>();
+  for (const c of network.constraints) {
+    const circuit = cs.circuits[cs.circuitIndex.get(c.circuitId) ?? -1];
+    if (!circuit) continue;
+    let cap = out.get(c.circuitId);
+    if (!cap) {
+      const a = circuit.limitA - circuit.marginA;
+      cap = { phaseA: [a, a, a], powerKw: circuit.limitKw ?? Infinity };
+      out.set(c.circuitId, cap);
+    }
+    const d = PHASE_INDEX[c.phase];
+    if (d !== undefined) cap.phaseA[d] = Math.min(cap.phaseA[d], c.limitA);
+    else if (c.phase === 'kW') cap.powerKw = Math.min(cap.powerKw, c.limitA);
+  }
+  return out;
+}
+
+/** The Fusebox policy on `compiled` (whose circuits carry the same ids as the network's constraints). */
+export function fuseboxPolicy(compiled: CompiledSite): Policy {
+  let state: AllocatorState = INITIAL_ALLOCATOR_STATE;
+  let ports: Int32Array | undefined;
+  let portsFor: Network['evses'] | undefined;
+  return {
+    name: 'fusebox',
+    step(input: StepInput): Float64Array {
+      if (portsFor !== input.network.evses) {
+        ports = portsOfEvses(compiled, input.network);
+        portsFor = input.network.evses;
+      }
+      const demands: PortDemand[] = [];
+      const slot = new Map<string, number>();
+      input.active.forEach((ev, i) => {
+        const port = compiled.ports[ports![ev.evseIndex]!]!;
+        if (slot.has(port.id)) return; // two cars on one port: the first one charges
+        slot.set(port.id, i);
+        demands.push({
+          portId: port.id,
+          maxCurrentA: Math.max(pilotCapA(ev, input), port.minCurrentA),
+          arrivedAtMs: ev.arrivalMs,
+        });
+      });
+      const result = allocate(
+        compiled,
+        { capacities: capacitiesFrom(compiled, input.network), demands },
+        state,
+        input.tMs,
+      );
+      state = result.state;
+      const out = new Float64Array(input.active.length);
+      for (const a of result.allocation) {
+        const i = slot.get(a.portId);
+        if (i !== undefined) out[i] = a.currentA;
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/** The policy interface of `fusebox simulate` (sim-contract.md): what a policy sees and what it returns. */
+import type { Network } from './network.ts';
+import type { SimSessionLike } from './sim-session-like.ts';
+
+/** One car that is plugged in and not yet full, as a policy sees it at the start of a step. */
+export interface ActiveEv {
+  readonly sessionId: string;
+  /** Index into network.evses. */
+  readonly evseIndex: number;
+  readonly arrivalMs: number;
+  readonly departureMs: number;
+  /** The user's stated departure (the real one when the data has none). */
+  readonly estimatedDepartureMs: number;
+  readonly remainingKwh: number;
+  /** Pilot bounds in A: the EVSE's and the car's. */
+  readonly maxA: number;
+  readonly minA: number;
+}
+
+/** What a policy sees at the start of one step. */
+export interface StepInput {
+  readonly tMs: number;
+  readonly stepMs: number;
+  /** Present and not yet full. */
+  readonly active: readonly ActiveEv[];
+  /** Constraints for this step (limits already lowered by building load less PV when profiles are given). */
+  readonly network: Network;
+  /** Building load and PV production during this step, when profiles are given. */
+  readonly other?: { readonly buildingKw: number; readonly pvKw: number };
+}
+
+/** A charging policy: returns the pilot current in A per active EV (same order as `input.active`). */
+export interface Policy {
+  /** fusebox | uncontrolled | fcfs | round-robin | edf | llf | offline */
+  readonly name: string;
+  step(input: StepInput): Float64Array;
+  /** Optional: called once with the whole workload before the first step (the offline LP plans here). */
+  plan?(all: readonly SimSessionLike[], network: Network, stepMs: number): Promise<void>;
+}
+
+/** Pilot in A that delivers `remainingKwh` in one step at the EVSE voltage: sorted policies never offer more. */
+export function energyCapA(remainingKwh: number, voltageV: number, stepMs: number): number {
+  return (remainingKwh * 1000) / (voltageV * (stepMs / 3_600_000));
+}
