@@ -46,6 +46,7 @@ describe('Fusebox on the demo site, end to end over real sockets', () => {
       logger,
       ports: { ocpp: 0, http: 0, ems: 0 },
       storePath: join(dir, 'fusebox.db'),
+      demo: true,
     });
     const started = Date.now();
     demo = await startDemoSite({
@@ -86,12 +87,19 @@ describe('Fusebox on the demo site, end to end over real sockets', () => {
     }
     expect(samples).toBeGreaterThan(10);
 
-    // The state view explains every port with a session.
-    const state = (await f.http.inject({ url: '/api/v1/state' })).json<{
-      ports: { session: number | null; why: string | null; limitA: number | null }[];
+    // The API explains every port with a session (after logging in as the demo operator).
+    const login = await f.http.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'demo', password: 'demo' },
+    });
+    expect(login.statusCode).toBe(200);
+    const cookie = `fusebox_session=${login.cookies.find((c) => c.name === 'fusebox_session')!.value}`;
+    const state = (await f.http.inject({ url: '/api/v1/ports', headers: { cookie } })).json<{
+      ports: { session: unknown; reason: string; limitA: number }[];
     }>();
     const withSession = state.ports.filter((p) => p.session !== null);
     expect(withSession.length).toBeGreaterThan(0);
-    for (const p of withSession) expect(p.why).toEqual(expect.any(String));
+    for (const p of withSession) expect(p.reason).toEqual(expect.any(String));
   }, 40_000);
 });

@@ -6,8 +6,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import type { ApiDeps } from './api/api-deps.ts';
+import { withUiSchedules } from './api/control-sync.ts';
 import { startHttpServer } from './api/http-server.ts';
 import type { HttpApp } from './api/http-server.ts';
+import { ApiMetrics } from './api/metrics.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
@@ -15,12 +18,19 @@ import { ControlLoop } from './control/control-loop.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
 import { EmsServer, MeterPoller, buildEmsLayout, emsLayoutInputOf, polledMeterOf } from './modbus/index.ts';
+import type { CompiledSite } from './core/compiled-site.ts';
 import { OcppServer } from './ocpp/ocpp-server.ts';
+import { hashStationPassword, verifyStationPassword } from './ocpp/password-hash.ts';
 import type { OcppStationSettings } from './ocpp/ocpp-settings.ts';
 import { DEFAULT_RETENTION, scheduleRetention } from './store/retention.ts';
 import type { Store } from './store/store.ts';
 import { openStore } from './store/store.ts';
-import { stateView } from './state-view.ts';
+
+/** The demo's operator account (`npm start` without --config); the login page shows it. */
+export const DEMO_ACCOUNT = { username: 'demo', password: 'demo' } as const;
+
+/** Where Vite builds the dashboard (npm run build:web). */
+export const WEB_ROOT = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** The demo site `npm start` runs when no configuration is given. */
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../examples/demo.yaml', import.meta.url));
@@ -36,6 +46,10 @@ export interface FuseboxOptions {
   /** Overrides the store path (tests). */
   readonly storePath?: string | undefined;
   readonly control?: Partial<ControlOptions> | undefined;
+  /** The demo: seeds the operator account demo/demo and shows it on the login page. */
+  readonly demo?: boolean | undefined;
+  /** Where the built dashboard is (default dist/web). */
+  readonly webRoot?: string | undefined;
 }
 
 /** A running Fusebox. */
@@ -52,6 +66,11 @@ export interface Fusebox {
     readonly httpPort: number;
     readonly emsPort: number | null;
   };
+  /**
+   * A changed site file (SIGHUP): applied to the control loop with the dashboard's schedules merged in.
+   * Returns why it cannot be applied without a restart, or null.
+   */
+  reconfigure(site: CompiledSite): string | null;
   /** Stops everything, newest first; resolves when the store is closed. */
   stop(): Promise<void>;
 }
@@ -75,6 +94,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
   try {
     const store = openStore(opts.storePath ?? config.store.path);
     stops.push(() => store.close());
+    await ensureAccounts(store, opts.demo === true, logger, opts.storePath ?? config.store.path);
+    const metrics = new ApiMetrics();
     const retention = scheduleRetention(store.writer, DEFAULT_RETENTION, {
       onError: (err) => logger.error({ err }, 'retention failed'),
     });
@@ -101,6 +122,12 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       repo: store.ocpp,
       log: logger.child({ part: 'ocpp' }),
       now: () => clock.nowMs(),
+      middleware: [
+        (next) => (call) => {
+          metrics.ocppMessage('in', call.action);
+          return next(call);
+        },
+      ],
       settings: {
         host: config.ocpp.host,
         port: opts.ports?.ocpp ?? config.ocpp.port,
@@ -160,15 +187,43 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       ems = server;
     }
 
-    const http = await startHttpServer({
-      host: config.http.host,
-      port: opts.ports?.http ?? config.http.port,
-      logger: logger.child({ part: 'http' }),
-      view: {
-        lastRunAtMs: () => control.snapshot()?.atMs ?? null,
-        state: () => stateView(compiled, control.snapshot(), ocpp.ports()),
+    let baseSite = compiled;
+    const deps: ApiDeps = {
+      config,
+      baseSite: () => baseSite,
+      store: store.api,
+      live: {
+        snapshot: () => control.snapshot(),
+        onRun: (fn) => control.onRun(fn),
+        onDispatch: (fn) => control.dispatcher.onRecord(fn),
+        ports: () => ocpp.ports(),
+        connectedStationIds: () => ocpp.connectedStationIds(),
+        site: () => control.site(),
+        setOverrides: (o) => control.setOverrides(o),
+        reconfigure: (site) => control.reconfigure(site),
       },
-    });
+      commands: ocpp.commands,
+      hashPassword: (pw) => hashStationPassword(pw),
+      verifyPassword: (pw, hash) => verifyStationPassword(Buffer.from(pw, 'utf8'), hash),
+      options: {
+        secureCookies: config.http.secureCookies,
+        metricsToken: config.http.metricsToken,
+        trustProxy: config.http.trustProxy,
+        demo: opts.demo ? DEMO_ACCOUNT : null,
+        webRoot: opts.webRoot ?? WEB_ROOT,
+      },
+      logger: logger.child({ part: 'http' }),
+      now: () => clock.nowMs(),
+      readiness: () => ({ store: store.db.open, ocpp: ocpp.listenPort > 0 }),
+    };
+    const http = await startHttpServer(
+      deps,
+      {
+        host: config.http.host,
+        port: opts.ports?.http ?? config.http.port,
+      },
+      metrics,
+    );
     stops.push(() => http.close());
 
     const httpAddress = http.server.address();
@@ -184,6 +239,11 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         httpPort: typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port,
         emsPort: ems?.port ?? null,
       },
+      reconfigure(site) {
+        const refused = control.reconfigure(withUiSchedules(site, store.api.schedules.list()));
+        if (refused === null) baseSite = site;
+        return refused;
+      },
       stop: stopAll,
     };
   } catch (err) {
@@ -195,4 +255,24 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
 /** Directory of a site file, for resolving the relative paths in it. */
 export function configDirOf(path: string): string {
   return dirname(resolve(path));
+}
+
+/**
+ * The demo gets its demo/demo operator; a real site with no account yet gets told, in the log, how to
+ * create the first one (every API route answers 401 until then).
+ */
+async function ensureAccounts(store: Store, demo: boolean, logger: Logger, storePath: string): Promise<void> {
+  const accounts = store.api.accounts;
+  if (demo) {
+    if (!accounts.find(DEMO_ACCOUNT.username))
+      await accounts.add(DEMO_ACCOUNT.username, await hashStationPassword(DEMO_ACCOUNT.password), 'operator');
+    logger.warn(
+      `demo: log in to the dashboard as '${DEMO_ACCOUNT.username}' with password '${DEMO_ACCOUNT.password}' (operator); never use the demo on a real site`,
+    );
+    return;
+  }
+  if (accounts.count() === 0)
+    logger.warn(
+      `no dashboard account yet: the API answers 401 until you create one with \`npx fusebox user add NAME --role operator --config <site.yaml>\` (it asks for the password on stdin; store: ${storePath})`,
+    );
 }

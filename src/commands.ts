@@ -4,6 +4,7 @@ import { runCheck } from './config/check.ts';
 import { runStart } from './start-command.ts';
 import { runProbe } from './modbus/probe.ts';
 import { runHashPassword } from './hash-password-command.ts';
+import { runUser } from './user-command.ts';
 
 const USAGE = `Usage: fusebox <command> [options]
 
@@ -13,6 +14,8 @@ Commands:
   check <site.yaml>            validate a site configuration and print its circuit tree
   probe modbus://host:port/unit --preset NAME   read a meter once and print what Fusebox understood
   hash-password                read a station password on stdin, print the passwordHash for the site file
+  user add|passwd|remove|list  dashboard/API accounts: user add NAME --role operator --config site.yaml
+                               (password on stdin)
   help                         show this text
 
 Benchmarks: npm run bench -- <name> [--json]`;
@@ -64,6 +67,8 @@ export async function main(
       return runProbe(rest, out);
     case 'hash-password':
       return runHashPassword(process.stdin, out);
+    case 'user':
+      return runUser(rest, process.stdin, out);
     case undefined:
     case 'help':
     case '--help':

@@ -6,7 +6,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Fusebox } from './app.ts';
-import { DEMO_CONFIG_PATH, configDirOf, startFusebox } from './app.ts';
+import { DEMO_ACCOUNT, DEMO_CONFIG_PATH, configDirOf, startFusebox } from './app.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
 import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
@@ -43,7 +43,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
 
   let fusebox;
   try {
-    fusebox = await startFusebox({ loaded, configDir: configDirOf(path), logger });
+    fusebox = await startFusebox({ loaded, configDir: configDirOf(path), logger, demo });
   } catch (err) {
     out(`fusebox: could not start: ${explainStartError(err)}`);
     return 1;
@@ -77,12 +77,16 @@ export async function runStart(opts: StartOptions): Promise<number> {
       : `Fusebox is running ${path}.`,
   );
   out(
-    `  HTTP API            http://localhost:${httpPort}/   (health: /healthz, state: /api/v1/state; the dashboard comes later)`,
+    `  Dashboard and API   http://localhost:${httpPort}/   (API docs: /api/docs, health: /healthz, metrics: /metrics)`,
   );
   out(`  OCPP for stations   ws://localhost:${ocppPort}/ocpp/{stationId}`);
   if (emsPort !== null)
     out(`  EMS (Modbus TCP)    localhost:${emsPort}, unit ${loaded.config.ems?.unitId ?? 1}`);
   if (demo) out(`  Demo meters         Modbus TCP localhost:${demoMeterPort} (grid: unit 1, PV: unit 2)`);
+  if (demo)
+    out(
+      `  Demo login          user '${DEMO_ACCOUNT.username}', password '${DEMO_ACCOUNT.password}' (operator)`,
+    );
   out('  Stop with Ctrl+C.');
   out('');
 
@@ -115,7 +119,7 @@ function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logge
     JSON.stringify([c.ocpp, c.http, c.store, c.ems, c.meters, c.stations]);
   if (processPart(next.config) !== processPart(running.config))
     logger.warn('listeners, store, EMS, meters or stations changed: those changes apply after a restart');
-  const refused = fusebox.control.reconfigure(next.compiled);
+  const refused = fusebox.reconfigure(next.compiled);
   if (refused) logger.warn(refused);
   return refused ? running : next;
 }

@@ -1,53 +1,155 @@
 /**
- * The HTTP side: health for supervisors and a read-only view of the latest decision. The REST API and
- * dashboard (a later milestone) extend this server.
+ * The HTTP server: the REST API under /api/v1 (zod-validated, OpenAPI generated from the schemas), the live
+ * stream, health and metrics, and the dashboard. See docs/api.md.
  */
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
-import type { Logger } from 'pino';
-
-/** What the HTTP server shows; the composition root provides it. */
-export interface HttpView {
-  /** Null until the control loop has run once: /healthz answers 503 until then. */
-  lastRunAtMs(): number | null;
-  /** The latest allocation and circuit loads, as plain JSON. */
-  state(): unknown;
-}
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiContext } from './api-context.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { handleError } from './api-error.ts';
+import { accessHook } from './auth/access.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
+import { ControlSync } from './control-sync.ts';
+import { LiveHub } from './live-hub.ts';
+import { ApiMetrics } from './metrics.ts';
+import { PowerHistoryRecorder } from './power-history-recorder.ts';
+import { authRoutes } from './routes/auth.ts';
+import { commandRoutes } from './routes/commands.ts';
+import { livePayloads, liveStateRoutes } from './routes/live-state.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { overrideRoutes } from './routes/overrides.ts';
+import { recordRoutes } from './routes/records.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
+import { streamRoutes } from './routes/stream.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { registerDashboard } from './static-dashboard.ts';
 
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly logger: Logger;
-  readonly view: HttpView;
 }
 
-/** Builds the app without listening (tests use app.inject()). */
-export function buildHttpApp(view: HttpView, logger?: Logger) {
+/** Builds the app without listening (tests use app.inject() or listen on port 0). */
+export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiMetrics()) {
+  const logger = deps.logger;
   // Requests are logged at info by fastify: keep them out of the operator's log unless debugging.
   const app = Fastify({
-    loggerInstance: logger?.child({}, { level: logger.level === 'debug' ? 'debug' : 'warn' }),
+    loggerInstance: logger?.child({}, { level: logger.level === 'debug' ? 'debug' : 'warn' }) as
+      FastifyBaseLogger | undefined,
+    trustProxy: deps.options.trustProxy,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.decorateRequest('principal', null);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Fusebox HTTP API',
+        version: '1',
+        description: 'Live state, records, overrides, schedules and station commands. See docs/api.md.',
+      },
+      components: {
+        securitySchemes: {
+          cookie: { type: 'apiKey', in: 'cookie', name: 'fusebox_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ cookie: [] }, { bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
   });
-  app.get('/healthz', async (_req, reply) => {
-    const at = view.lastRunAtMs();
-    if (at === null)
-      return reply.code(503).send({ status: 'starting', detail: 'the control loop has not run yet' });
-    return { status: 'ok', lastRunAt: new Date(at).toISOString() };
-  });
-  app.get('/api/v1/state', () => Promise.resolve(view.state()));
-  app.get('/', async (_req, reply) =>
-    reply
-      .type('text/plain; charset=utf-8')
-      .send(
-        'Fusebox is running.\n\nGET /healthz         health\nGET /api/v1/state    latest allocation, per port and circuit\n',
-      ),
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  const secure = (req: { protocol: string }): boolean =>
+    deps.options.secureCookies || req.protocol === 'https';
+  app.addHook(
+    'onRequest',
+    accessHook(deps.store, () => deps.now(), secure as (req: FastifyRequest) => boolean),
   );
+
+  const sync = new ControlSync(deps);
+  const ctx: ApiContext = {
+    deps,
+    sync,
+    throttle: new LoginThrottle(),
+    hub: new LiveHub(() => {
+      const p = livePayloads(ctx);
+      return { circuits: p.circuits(), ports: p.ports() };
+    }),
+  };
+  sync.applyOverrides();
+  const refused = sync.applySchedules();
+  if (refused) logger?.warn(refused);
+
+  const history = new PowerHistoryRecorder(deps.store.records, logger);
+  deps.live.onRun((s) => {
+    metrics.controlRun(s);
+    ctx.hub.onRun();
+    history.sample(deps.live.site(), s, deps.live.ports(), deps.now());
+  });
+  deps.live.onDispatch((d) => {
+    metrics.dispatched(d.answeredAtMs - d.sentAtMs, d.result);
+    metrics.ocppMessage('out', 'SetChargingProfile');
+  });
+  const unsubscribe = deps.store.records.onEvent((e) =>
+    ctx.hub.publish('event', {
+      id: e.id,
+      at: new Date(e.atMs).toISOString(),
+      level: e.level,
+      kind: e.kind,
+      stationId: e.stationId,
+      portId: e.portId,
+      message: e.message,
+      data: e.data,
+    }),
+  );
+  metrics.setSources({
+    circuits: () => livePayloads(ctx).circuits().circuits,
+    portsCharging: () => deps.live.snapshot()?.allocation.filter((a) => a.currentA > 0).length ?? 0,
+    sessions: () => ({
+      active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
+      total: deps.store.records.sessions({ limit: 1, offset: 0 }).total,
+    }),
+  });
+  app.addHook('onClose', async () => {
+    unsubscribe();
+    ctx.hub.close();
+    await history.flush();
+  });
+
+  app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () =>
+    app.swagger(),
+  );
+  authRoutes(app, ctx, secure);
+  tokenRoutes(app, ctx);
+  liveStateRoutes(app, ctx);
+  recordRoutes(app, ctx);
+  overrideRoutes(app, ctx);
+  scheduleRoutes(app, ctx);
+  commandRoutes(app, ctx);
+  streamRoutes(app, ctx);
+  opsRoutes(app, ctx, metrics, () => app.server.listening);
+  await registerDashboard(app, deps.options.webRoot);
   return app;
 }
 
 export type HttpApp = Awaited<ReturnType<typeof buildHttpApp>>;
 
-/** Starts listening; resolves with the app once bound. */
-export async function startHttpServer(opts: HttpServerOptions): Promise<HttpApp> {
-  const app = buildHttpApp(opts.view, opts.logger);
+/** Builds the app and starts listening; resolves once bound. */
+export async function startHttpServer(
+  deps: ApiDeps,
+  opts: HttpServerOptions,
+  metrics?: ApiMetrics,
+): Promise<HttpApp> {
+  const app = await buildHttpApp(deps, metrics);
   await app.listen({ host: opts.host, port: opts.port });
   return app;
 }

@@ -135,7 +135,8 @@ const datedExceptionSchema = z
     },
   );
 
-const scheduleSchema = z.strictObject({
+/** A circuit's schedule (also what the API accepts for schedules made in the dashboard). */
+export const scheduleSchema = z.strictObject({
   weekly: z.array(weeklyEntrySchema).default([]),
   exceptions: z.array(datedExceptionSchema).default([]),
 });

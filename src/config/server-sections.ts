@@ -32,10 +32,16 @@ export const ocppSectionSchema = z.strictObject({
     .default(5 * 60_000),
 });
 
-/** `http`: health, API and (later) the dashboard. */
+/** `http`: health, API, live stream, metrics and the dashboard (docs/api.md). */
 export const httpSectionSchema = z.strictObject({
   host: host.default('0.0.0.0'),
   port: port.default(8080),
+  /** Mark the session cookie Secure even over plain HTTP (Fusebox behind a TLS-terminating proxy). */
+  secureCookies: z.boolean().default(false),
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
+  /** Trust X-Forwarded-For/-Proto from a reverse proxy (client IPs for login throttling, https). */
+  trustProxy: z.boolean().default(false),
 });
 
 /** `store`: the SQLite database file. */

@@ -1,0 +1,90 @@
+/** What the HTTP API is given by the composition root (src/app.ts): store, live state, commands, options. */
+import type { Logger } from 'pino';
+import type { SiteConfig } from '../config/schema.ts';
+import type { ControlSnapshot } from '../control/control-loop.ts';
+import type { CompiledSite } from '../core/compiled-site.ts';
+import type { OperatorOverride } from '../core/effective-capacity.ts';
+import type { ApiStore } from './api-store.ts';
+
+/** A port as the station gateway reports it (structurally the OCPP server's PortSnapshot). */
+export interface LivePort {
+  readonly portId: string;
+  readonly stationId: string;
+  readonly connected: boolean;
+  readonly status: string;
+  readonly sessionId?: number | undefined;
+  readonly sessionStartedAtMs?: number | undefined;
+  readonly lastMeter?:
+    | {
+        readonly atMs: number;
+        readonly currentA: readonly (number | undefined)[];
+        readonly powerKw?: number | undefined;
+      }
+    | undefined;
+}
+
+/** A setpoint's round trip, for the dispatch latency metric. */
+export interface DispatchSample {
+  readonly sentAtMs: number;
+  readonly answeredAtMs: number;
+  readonly result: string;
+}
+
+/** The running controller as the API sees it. */
+export interface LiveSource {
+  snapshot(): ControlSnapshot | null;
+  onRun(fn: (s: ControlSnapshot) => void): void;
+  onDispatch(fn: (d: DispatchSample) => void): void;
+  ports(): readonly LivePort[];
+  connectedStationIds(): readonly string[];
+  /** The site in force (site file plus the dashboard's schedules). */
+  site(): CompiledSite;
+  setOverrides(overrides: ReadonlyMap<string, readonly OperatorOverride[]>): void;
+  /** Applies a site with merged schedules; returns why it cannot, or null. */
+  reconfigure(site: CompiledSite): string | null;
+}
+
+/** The station's answer to a command ('Accepted', 'Rejected', ...). */
+export interface CommandAnswer {
+  readonly status: string;
+}
+
+/** Operator commands to stations; errors carry `code` OCPP_UNKNOWN_STATION / _PORT, _STATION_OFFLINE, _NO_SESSION. */
+export interface StationCommands {
+  remoteStart(portId: string, idTag: string): Promise<CommandAnswer>;
+  remoteStop(portId: string): Promise<CommandAnswer>;
+  reset(stationId: string, kind: 'soft' | 'hard'): Promise<CommandAnswer>;
+  changeAvailability(
+    target: { stationId: string; portId?: string },
+    operative: boolean,
+  ): Promise<CommandAnswer>;
+}
+
+export interface ApiOptions {
+  /** Set the Secure flag on the session cookie even over plain HTTP (behind a TLS proxy). */
+  readonly secureCookies: boolean;
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  readonly metricsToken?: string | undefined;
+  /** Trust X-Forwarded-* headers (client IP for login throttling, https for Secure cookies). */
+  readonly trustProxy: boolean;
+  /** The demo's account, shown on the login page; null on a real site. */
+  readonly demo: { readonly username: string; readonly password: string } | null;
+  /** Where the built dashboard is (dist/web). */
+  readonly webRoot: string;
+}
+
+export interface ApiDeps {
+  readonly config: SiteConfig;
+  /** The site as the site file describes it, before the dashboard's schedules. */
+  baseSite(): CompiledSite;
+  readonly store: ApiStore;
+  readonly live: LiveSource;
+  readonly commands: StationCommands;
+  hashPassword(password: string): Promise<string>;
+  verifyPassword(password: string, hash: string): Promise<boolean>;
+  readonly options: ApiOptions;
+  readonly logger?: Logger | undefined;
+  now(): number;
+  /** True when the store is open and OCPP listens (for /readyz). */
+  readiness(): { readonly store: boolean; readonly ocpp: boolean };
+}

@@ -1,0 +1,91 @@
+/**
+ * Puts what operators set through the API into the control loop at once: overrides become a capacity
+ * input, dashboard schedules are merged into the site's circuit schedules (the lower limit wins).
+ */
+import type { CompiledSite } from '../core/compiled-site.ts';
+import { compileSite } from '../core/compiled-site.ts';
+import type { OperatorOverride } from '../core/effective-capacity.ts';
+import type { Schedule } from '../core/schedule.ts';
+import type { OverrideRecord, UiScheduleRecord } from './api-records.ts';
+import type { ApiDeps } from './api-deps.ts';
+
+/** "18:00", or "27 Nov 18:00" when not today, in the site's time zone. */
+export function localTimeText(ms: number, nowMs: number, timeZone: string): string {
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' });
+  const time = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+  const sameDay = day.format(ms) === day.format(nowMs);
+  return sameDay ? time.format(ms) : `${day.format(ms)} ${time.format(ms)}`;
+}
+
+/** Per circuit, the overrides as the core's capacity input, each with its explanation. */
+export function overrideInputs(
+  overrides: readonly OverrideRecord[],
+  nowMs: number,
+  timeZone: string,
+): Map<string, OperatorOverride[]> {
+  const out = new Map<string, OperatorOverride[]>();
+  for (const o of overrides) {
+    if (o.untilMs <= nowMs) continue;
+    const list = out.get(o.circuitId) ?? [];
+    list.push({
+      limitA: o.limitA ?? undefined,
+      limitKw: o.limitKw ?? undefined,
+      untilMs: o.untilMs,
+      source: `override by ${o.updatedBy} until ${localTimeText(o.untilMs, nowMs, timeZone)}`,
+    });
+    out.set(o.circuitId, list);
+  }
+  return out;
+}
+
+/** The site with each enabled dashboard schedule added to its circuit's schedule (lowest limit wins). */
+export function withUiSchedules(base: CompiledSite, schedules: readonly UiScheduleRecord[]): CompiledSite {
+  const enabled = schedules.filter((s) => s.enabled && base.circuitIndex.has(s.circuitId));
+  if (enabled.length === 0) return base;
+  const circuits = base.site.circuits.map((c) => {
+    const mine = enabled.filter((s) => s.circuitId === c.id);
+    if (mine.length === 0) return c;
+    const schedule: Schedule = {
+      weekly: [
+        ...(c.schedule?.weekly ?? []),
+        ...mine.flatMap((s) => s.weekly.map((e) => ({ ...e, label: e.label ?? s.name }))),
+      ],
+      exceptions: [
+        ...(c.schedule?.exceptions ?? []),
+        ...mine.flatMap((s) => s.exceptions.map((x) => ({ ...x, label: x.label ?? s.name }))),
+      ],
+    };
+    return { ...c, schedule };
+  });
+  return compileSite({ ...base.site, circuits });
+}
+
+export class ControlSync {
+  private overrideList: readonly OverrideRecord[] = [];
+
+  constructor(private readonly deps: ApiDeps) {}
+
+  /** The overrides last applied. */
+  overrides(): readonly OverrideRecord[] {
+    return this.overrideList;
+  }
+
+  applyOverrides(): void {
+    this.overrideList = this.deps.store.overrides.list();
+    this.deps.live.setOverrides(
+      overrideInputs(this.overrideList, this.deps.now(), this.deps.config.site.timeZone),
+    );
+  }
+
+  /** Returns why the control loop refused the merged site, or null. */
+  applySchedules(): string | null {
+    return this.deps.live.reconfigure(
+      withUiSchedules(this.deps.baseSite(), this.deps.store.schedules.list()),
+    );
+  }
+}

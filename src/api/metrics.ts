@@ -1,0 +1,134 @@
+/**
+ * Prometheus metrics in a registry of Fusebox's own (not prom-client's global one): per circuit and phase
+ * load, effective limit and EV capacity; ports charging; sessions; OCPP messages by direction and action;
+ * allocation time; dispatch latency.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ControlSnapshot } from '../control/control-loop.ts';
+
+/** Per circuit, the values of the gauges (null phases are skipped). */
+export interface CircuitSample {
+  readonly id: string;
+  readonly loadA: readonly (number | null)[];
+  readonly effectiveLimitA: readonly (number | null)[];
+  readonly capacityA: readonly (number | null)[];
+}
+
+export interface MetricSources {
+  circuits(): readonly CircuitSample[];
+  portsCharging(): number;
+  sessions(): { active: number; total: number };
+}
+
+const PHASES = ['L1', 'L2', 'L3'];
+
+export class ApiMetrics {
+  readonly registry = new Registry();
+  private sources: MetricSources | null = null;
+  private readonly ocpp: Counter;
+  private readonly allocation: Histogram;
+  private readonly dispatch: Histogram;
+  private readonly runs: Counter;
+
+  constructor() {
+    const r = this.registry;
+    const perPhase = (
+      name: string,
+      help: string,
+      pick: (c: CircuitSample) => readonly (number | null)[],
+    ): void => {
+      const sources = (): MetricSources | null => this.sources;
+      new Gauge({
+        name,
+        help,
+        labelNames: ['circuit', 'phase'],
+        registers: [r],
+        collect() {
+          this.reset();
+          for (const c of sources()?.circuits() ?? [])
+            pick(c).forEach((v, p) => {
+              if (v !== null) this.set({ circuit: c.id, phase: PHASES[p]! }, v);
+            });
+        },
+      });
+    };
+    perPhase(
+      'fusebox_circuit_load_amperes',
+      'Load per circuit and phase (metered, else EV ports), A',
+      (c) => c.loadA,
+    );
+    perPhase(
+      'fusebox_circuit_limit_amperes',
+      'Effective limit per circuit and phase (static, schedule, override, EMS), A',
+      (c) => c.effectiveLimitA,
+    );
+    perPhase(
+      'fusebox_circuit_capacity_amperes',
+      'What EV ports may use per circuit and phase now, A',
+      (c) => c.capacityA,
+    );
+    const current = (): MetricSources | null => this.sources;
+    new Gauge({
+      name: 'fusebox_ports_charging',
+      help: 'Ports with a non-zero allocated current',
+      registers: [r],
+      collect() {
+        this.set(current()?.portsCharging() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'fusebox_sessions_active',
+      help: 'Sessions in progress',
+      registers: [r],
+      collect() {
+        this.set(current()?.sessions().active ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'fusebox_sessions_total',
+      help: 'Sessions recorded in the store',
+      registers: [r],
+      collect() {
+        this.set(current()?.sessions().total ?? 0);
+      },
+    });
+    this.ocpp = new Counter({
+      name: 'fusebox_ocpp_messages_total',
+      help: 'OCPP calls by direction (in: from stations, out: to stations) and action',
+      labelNames: ['direction', 'action'],
+      registers: [r],
+    });
+    this.runs = new Counter({ name: 'fusebox_control_runs_total', help: 'Allocation runs', registers: [r] });
+    this.allocation = new Histogram({
+      name: 'fusebox_allocation_seconds',
+      help: 'Time the allocator took per run',
+      buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+      registers: [r],
+    });
+    this.dispatch = new Histogram({
+      name: 'fusebox_dispatch_latency_seconds',
+      help: 'From sending a setpoint to the station to its answer, by result',
+      labelNames: ['result'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [r],
+    });
+  }
+
+  /** Where the gauges read from when scraped. */
+  setSources(sources: MetricSources): void {
+    this.sources = sources;
+  }
+
+  ocppMessage(direction: 'in' | 'out', action: string): void {
+    this.ocpp.inc({ direction, action });
+  }
+
+  controlRun(s: ControlSnapshot): void {
+    this.runs.inc();
+    this.allocation.observe(s.allocationMs / 1000);
+  }
+
+  dispatched(latencyMs: number, result: string): void {
+    this.dispatch.observe({ result }, Math.max(0, latencyMs) / 1000);
+  }
+}

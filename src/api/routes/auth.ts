@@ -1,0 +1,85 @@
+/** Log in and out, who am I, and what the login page should say (the demo's account). */
+import { z } from 'zod';
+import type { ApiContext, ZodApp } from '../api-context.ts';
+import { ApiError } from '../api-error.ts';
+import { SESSION_COOKIE, SESSION_TTL_MS, setSessionCookie } from '../auth/access.ts';
+import { newSecret, secretHash } from '../auth/secrets.ts';
+
+const tags = ['auth'];
+const me = z.object({ username: z.string(), role: z.enum(['viewer', 'operator']) });
+
+/** A stable hash to check against when the user does not exist, so timing does not tell who exists. */
+let dummyHash: Promise<string> | undefined;
+
+export function authRoutes(
+  app: ZodApp,
+  ctx: ApiContext,
+  secure: (req: { protocol: string }) => boolean,
+): void {
+  const { deps, throttle } = ctx;
+  app.get(
+    '/api/v1/auth/config',
+    {
+      config: { access: 'public' },
+      schema: { tags, summary: 'What the login page shows (the demo account)' },
+    },
+    () =>
+      deps.options.demo
+        ? { demo: true, demoUser: deps.options.demo.username, demoPassword: deps.options.demo.password }
+        : { demo: false },
+  );
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Log in: sets the fusebox_session cookie',
+        body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
+        response: { 200: me },
+      },
+    },
+    async (req, reply) => {
+      const { username, password } = req.body;
+      const nowMs = deps.now();
+      const waitMs = throttle.retryAfterMs(username, req.ip, nowMs);
+      if (waitMs > 0) {
+        void reply.header('retry-after', Math.ceil(waitMs / 1000));
+        throw new ApiError(
+          429,
+          'rate_limited',
+          `too many failed logins for ${username}: try again in ${Math.ceil(waitMs / 60_000)} min`,
+        );
+      }
+      const account = deps.store.accounts.find(username);
+      dummyHash ??= deps.hashPassword('not a password');
+      const ok = await deps.verifyPassword(password, account?.passwordHash ?? (await dummyHash));
+      if (!account || !ok) {
+        throttle.fail(username, req.ip, nowMs);
+        throw new ApiError(401, 'bad_credentials', 'wrong username or password');
+      }
+      throttle.succeed(username, req.ip);
+      const sessionId = newSecret();
+      await deps.store.accounts.addSession(secretHash(sessionId), account.username, nowMs + SESSION_TTL_MS);
+      setSessionCookie(reply, sessionId, secure(req));
+      return { username: account.username, role: account.role };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    { config: { access: 'public' }, schema: { tags, summary: 'Log out: ends the session' } },
+    async (req, reply) => {
+      if (req.principal?.sessionHash) await deps.store.accounts.dropSession(req.principal.sessionHash);
+      void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/auth/me',
+    { schema: { tags, summary: 'The logged-in user', response: { 200: me } } },
+    (req) => ({ username: req.principal!.username, role: req.principal!.role }),
+  );
+}

@@ -1,0 +1,75 @@
+/** Station commands: remote start/stop, reset, availability; each answered with the station's status. */
+import { z } from 'zod';
+import type { ApiContext, ZodApp } from '../api-context.ts';
+import { ApiError, badRequest, conflict, notFound } from '../api-error.ts';
+
+const commandBody = z.discriminatedUnion('command', [
+  z.object({
+    command: z.literal('remoteStart'),
+    portId: z.string().min(1),
+    idTag: z.string().min(1).max(36).optional(),
+  }),
+  z.object({ command: z.literal('remoteStop'), portId: z.string().min(1) }),
+  z.object({ command: z.literal('reset'), type: z.enum(['soft', 'hard']) }),
+  z.object({
+    command: z.literal('availability'),
+    portId: z.string().min(1).optional(),
+    available: z.boolean(),
+  }),
+]);
+
+export function commandRoutes(app: ZodApp, { deps }: ApiContext): void {
+  app.post(
+    '/api/v1/stations/:id/commands',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags: ['stations'],
+        summary: 'Send a station a command',
+        params: z.object({ id: z.string().min(1) }),
+        body: commandBody,
+      },
+    },
+    async (req) => {
+      const stationId = req.params.id;
+      if (!deps.config.stations.some((s) => s.id === stationId)) throw notFound(`no station '${stationId}'`);
+      const b = req.body;
+      if ('portId' in b && b.portId !== undefined) {
+        const port = deps.baseSite().ports.find((p) => p.id === b.portId);
+        if (!port || port.stationId !== stationId)
+          throw badRequest(`portId: '${b.portId}' is not a port of station '${stationId}'`);
+      }
+      const by = req.principal!.username;
+      try {
+        let answer;
+        switch (b.command) {
+          case 'remoteStart':
+            answer = await deps.commands.remoteStart(b.portId, b.idTag ?? by.slice(0, 20));
+            break;
+          case 'remoteStop':
+            answer = await deps.commands.remoteStop(b.portId);
+            break;
+          case 'reset':
+            answer = await deps.commands.reset(stationId, b.type);
+            break;
+          case 'availability':
+            answer = await deps.commands.changeAvailability(
+              b.portId === undefined ? { stationId } : { stationId, portId: b.portId },
+              b.available,
+            );
+            break;
+        }
+        await deps.store.records.audit(by, `${b.command} on ${stationId}: ${answer.status}`, b);
+        return { status: answer.status };
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const message = err instanceof Error ? err.message : String(err);
+        if (code === 'OCPP_STATION_OFFLINE') throw conflict(message);
+        if (code === 'OCPP_NO_SESSION') throw conflict(message);
+        if (code === 'OCPP_UNKNOWN_STATION') throw notFound(message);
+        if (code === 'OCPP_UNKNOWN_PORT') throw badRequest(`portId: ${message}`);
+        throw new ApiError(502, 'station_error', `the station did not answer as expected: ${message}`);
+      }
+    },
+  );
+}

@@ -1,0 +1,89 @@
+/** Live reads: site, circuits, ports, one port, stations, allocation. */
+import { z } from 'zod';
+import type { ApiContext, ZodApp } from '../api-context.ts';
+import { iso } from '../api-context.ts';
+import { notFound } from '../api-error.ts';
+import { circuitsView } from '../views/circuits-view.ts';
+import { allocationView, portsView } from '../views/ports-view.ts';
+import { siteView } from '../views/site-view.ts';
+
+const tags = ['live'];
+
+/** The circuits and ports payloads (GET routes and the live stream share them). */
+export function livePayloads(ctx: ApiContext) {
+  const { deps, sync } = ctx;
+  return {
+    circuits: () =>
+      circuitsView(deps.live.site(), deps.live.snapshot(), deps.live.ports(), sync.overrides(), deps.now()),
+    ports: () =>
+      portsView(
+        deps.live.site(),
+        deps.live.snapshot(),
+        deps.live.ports(),
+        deps.store.records.sessions({ active: true, limit: 100_000, offset: 0 }).items,
+        deps.now(),
+      ),
+  };
+}
+
+export function liveStateRoutes(app: ZodApp, ctx: ApiContext): void {
+  const { deps } = ctx;
+  const payloads = livePayloads(ctx);
+  app.get('/api/v1/site', { schema: { tags, summary: 'The site as its file describes it' } }, () =>
+    siteView(
+      deps.config,
+      deps.baseSite(),
+      new Set(
+        deps.store.schedules
+          .list()
+          .filter((s) => s.enabled)
+          .map((s) => s.circuitId),
+      ),
+    ),
+  );
+  app.get(
+    '/api/v1/circuits',
+    { schema: { tags, summary: 'Per circuit and phase: load, limits, headroom' } },
+    () => payloads.circuits(),
+  );
+  app.get('/api/v1/ports', { schema: { tags, summary: 'Every port: state, current, limit and why' } }, () =>
+    payloads.ports(),
+  );
+  app.get(
+    '/api/v1/ports/:id',
+    { schema: { tags, summary: 'One port', params: z.object({ id: z.string().min(1) }) } },
+    (req) => {
+      const port = payloads.ports().ports.find((p) => p.id === req.params.id);
+      if (!port) throw notFound(`no port '${req.params.id}'`);
+      return port;
+    },
+  );
+  app.get('/api/v1/stations', { schema: { tags, summary: 'Stations and their connection' } }, () => {
+    const stored = new Map(deps.store.records.stations().map((s) => [s.stationId, s]));
+    const connected = new Set(deps.live.connectedStationIds());
+    const livePorts = deps.live.ports();
+    return {
+      stations: deps.config.stations.map((s) => {
+        const row = stored.get(s.id);
+        return {
+          id: s.id,
+          connected: connected.has(s.id) && livePorts.some((p) => p.stationId === s.id && p.connected),
+          ocppVersion: row?.ocppVersion ?? s.ocppVersion,
+          vendor: row?.vendor ?? null,
+          model: row?.model ?? null,
+          firmwareVersion: row?.firmwareVersion ?? null,
+          lastSeenAt: row?.lastSeenMs == null ? null : iso(row.lastSeenMs),
+          portIds: deps
+            .baseSite()
+            .ports.filter((p) => p.stationId === s.id)
+            .map((p) => p.id),
+        };
+      }),
+    };
+  });
+  app.get(
+    '/api/v1/allocation',
+    { schema: { tags, summary: 'The latest allocation with the reason per port' } },
+    () => allocationView(deps.live.snapshot(), deps.now()),
+  );
+}

@@ -1,0 +1,199 @@
+/** What Fusebox recorded: sessions (JSON and CSV), events, and the power history. */
+import { z } from 'zod';
+import type { ApiContext, ZodApp } from '../api-context.ts';
+import { iso } from '../api-context.ts';
+import { badRequest } from '../api-error.ts';
+import type { SessionFilter, SessionItem } from '../api-store.ts';
+
+const instant = z.iso.datetime({
+  offset: true,
+  error: 'expected an ISO-8601 date-time, e.g. 2026-11-26T08:00:00Z',
+});
+const sessionQuery = z.object({
+  from: instant.optional(),
+  to: instant.optional(),
+  stationId: z.string().min(1).optional(),
+  portId: z.string().min(1).optional(),
+  idTag: z.string().min(1).optional(),
+  active: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+const ms = (s: string | undefined): number | undefined => (s === undefined ? undefined : Date.parse(s));
+
+const RESOLUTIONS = { '1m': 60_000, '15m': 15 * 60_000, '1h': 3600_000 } as const;
+const MAX_POINTS = 1500;
+
+function sessionItem(s: SessionItem, nowMs: number) {
+  return {
+    id: s.id,
+    stationId: s.stationId,
+    portId: s.portId,
+    idTag: s.idTag,
+    startedAt: iso(s.startedMs),
+    stoppedAt: s.stoppedMs === null ? null : iso(s.stoppedMs),
+    energyKwh: s.energyWh === null ? 0 : Math.round(s.energyWh) / 1000,
+    durationS: Math.round(((s.stoppedMs ?? nowMs) - s.startedMs) / 1000),
+    stopReason: s.stopReason,
+  };
+}
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break; formula-looking text is defused. */
+function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  let s = typeof v === 'string' ? v : JSON.stringify(v);
+  if (typeof v === 'string' && /^[=+\-@]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
+  const filterOf = (q: z.infer<typeof sessionQuery>): SessionFilter => ({
+    fromMs: ms(q.from),
+    toMs: ms(q.to),
+    stationId: q.stationId,
+    portId: q.portId,
+    idTag: q.idTag,
+    active: q.active === undefined ? undefined : q.active === 'true',
+    limit: q.limit,
+    offset: q.offset,
+  });
+
+  app.get(
+    '/api/v1/sessions',
+    { schema: { tags: ['records'], summary: 'Charging sessions, newest first', querystring: sessionQuery } },
+    (req) => {
+      const r = deps.store.records.sessions(filterOf(req.query));
+      const nowMs = deps.now();
+      return { total: r.total, items: r.items.map((s) => sessionItem(s, nowMs)) };
+    },
+  );
+
+  app.get(
+    '/api/v1/sessions.csv',
+    {
+      schema: {
+        tags: ['records'],
+        summary: 'Sessions as CSV (same filters; limit up to 100000, default all up to that)',
+        querystring: sessionQuery.extend({
+          limit: z.coerce.number().int().min(1).max(100_000).default(100_000),
+        }),
+      },
+    },
+    (req, reply) => {
+      const r = deps.store.records.sessions(filterOf(req.query));
+      const nowMs = deps.now();
+      const header = [
+        'id',
+        'stationId',
+        'portId',
+        'idTag',
+        'startedAt',
+        'stoppedAt',
+        'energyKwh',
+        'durationS',
+        'stopReason',
+      ];
+      const lines = [header.join(',')];
+      for (const s of r.items) {
+        const item = sessionItem(s, nowMs);
+        lines.push(header.map((h) => csvField(item[h as keyof typeof item])).join(','));
+      }
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="sessions.csv"')
+        .send(`${lines.join('\r\n')}\r\n`);
+    },
+  );
+
+  app.get(
+    '/api/v1/events',
+    {
+      schema: {
+        tags: ['records'],
+        summary: 'Events, newest first',
+        querystring: z.object({
+          from: instant.optional(),
+          to: instant.optional(),
+          level: z.enum(['info', 'warn', 'error']).optional(),
+          kind: z.string().min(1).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+    },
+    (req) => {
+      const q = req.query;
+      const r = deps.store.records.events({
+        fromMs: ms(q.from),
+        toMs: ms(q.to),
+        level: q.level,
+        kind: q.kind,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return {
+        total: r.total,
+        items: r.items.map((e) => ({
+          id: e.id,
+          at: iso(e.atMs),
+          level: e.level,
+          kind: e.kind,
+          stationId: e.stationId,
+          portId: e.portId,
+          message: e.message,
+          data: e.data,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/history',
+    {
+      schema: {
+        tags: ['records'],
+        summary: 'Power history of the site (kW) or of one circuit (A, highest phase)',
+        querystring: z.object({
+          from: instant.optional(),
+          to: instant.optional(),
+          resolution: z.enum(['1m', '15m', '1h']).optional(),
+          circuitId: z.string().min(1).optional(),
+        }),
+      },
+    },
+    (req) => {
+      const q = req.query;
+      const toMs = ms(q.to) ?? deps.now();
+      const fromMs = ms(q.from) ?? toMs - 24 * 3600_000;
+      if (fromMs >= toMs) throw badRequest(`query.from: must be before to (${iso(toMs)})`);
+      if (q.circuitId !== undefined && !deps.baseSite().circuitIndex.has(q.circuitId))
+        throw badRequest(`query.circuitId: no circuit '${q.circuitId}'`);
+      const span = toMs - fromMs;
+      const auto = Object.values(RESOLUTIONS).find((b) => span / b <= MAX_POINTS) ?? RESOLUTIONS['1h'];
+      const bucketMs = q.resolution ? RESOLUTIONS[q.resolution] : auto;
+      if (span / bucketMs > 10 * MAX_POINTS)
+        throw badRequest(
+          `query.resolution: ${q.resolution} over this range gives too many points; choose a coarser one`,
+        );
+      const rows = new Map(
+        deps.store.records.history(fromMs, toMs, bucketMs, q.circuitId ?? '').map((b) => [b.t, b.values]),
+      );
+      const columns: Record<string, string> =
+        q.circuitId === undefined
+          ? { grid: 'grid_kw', pv: 'pv_kw', battery: 'battery_kw', ev: 'ev_kw', other: 'other_kw' }
+          : { load: 'load_a', ev: 'ev_a', limit: 'limit_a' };
+      const t: number[] = [];
+      for (let b = Math.floor(fromMs / bucketMs) * bucketMs; b < toMs; b += bucketMs) t.push(b);
+      const series = Object.fromEntries(
+        Object.entries(columns).map(([name, col]) => [
+          name,
+          t.map((b) => {
+            const v = rows.get(b)?.[col];
+            return v === undefined || v === null ? null : Math.round(v * 100) / 100;
+          }),
+        ]),
+      );
+      return { resolutionS: bucketMs / 1000, t, series };
+    },
+  );
+}

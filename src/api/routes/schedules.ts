@@ -1,0 +1,138 @@
+/**
+ * Schedules made in the dashboard: the site file's schedule format and rules; they apply on top of the
+ * site file's schedules (the lower limit wins) as soon as they are saved. Edits carry their version (409).
+ */
+import { z } from 'zod';
+import { scheduleSchema } from '../../config/schema.ts';
+import { validateSchedule } from '../../core/schedule.ts';
+import type { UiScheduleInput, UiScheduleRecord } from '../api-records.ts';
+import type { ApiContext, ZodApp } from '../api-context.ts';
+import { iso } from '../api-context.ts';
+import { badRequest, conflict, notFound } from '../api-error.ts';
+
+const tags = ['schedules'];
+const scheduleBody = z.object({
+  circuitId: z.string().min(1),
+  name: z.string().trim().min(1).max(80),
+  weekly: scheduleSchema.shape.weekly,
+  exceptions: scheduleSchema.shape.exceptions,
+  enabled: z.boolean().default(true),
+});
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+
+export function scheduleView(s: UiScheduleRecord) {
+  return {
+    id: s.id,
+    circuitId: s.circuitId,
+    name: s.name,
+    weekly: s.weekly,
+    exceptions: s.exceptions,
+    enabled: s.enabled,
+    version: s.version,
+    updatedBy: s.updatedBy,
+    updatedAt: iso(s.updatedMs),
+  };
+}
+
+export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
+  const { deps, sync, hub } = ctx;
+
+  const checked = (b: z.infer<typeof scheduleBody>): UiScheduleInput => {
+    if (!deps.baseSite().circuitIndex.has(b.circuitId))
+      throw badRequest(`circuitId: no circuit '${b.circuitId}'`);
+    const problems = validateSchedule({ weekly: b.weekly, exceptions: b.exceptions });
+    if (problems.length > 0) throw badRequest(problems.join('; '));
+    return {
+      circuitId: b.circuitId,
+      name: b.name,
+      weekly: b.weekly,
+      exceptions: b.exceptions,
+      enabled: b.enabled,
+    };
+  };
+
+  const changed = (): void => {
+    const refused = sync.applySchedules();
+    if (refused) deps.logger?.warn(refused);
+    hub.publish('schedules', { items: deps.store.schedules.list().map(scheduleView) });
+  };
+
+  app.get(
+    '/api/v1/schedules',
+    { schema: { tags, summary: "Dashboard schedules, and the site file's" } },
+    () => ({
+      items: deps.store.schedules.list().map(scheduleView),
+      fromSiteFile: deps
+        .baseSite()
+        .circuits.filter((c) => c.schedule)
+        .map((c) => ({ circuitId: c.id, weekly: c.schedule!.weekly, exceptions: c.schedule!.exceptions })),
+    }),
+  );
+
+  app.post(
+    '/api/v1/schedules',
+    {
+      config: { access: 'operator' },
+      schema: { tags, summary: 'Add a schedule to a circuit', body: scheduleBody },
+    },
+    async (req, reply) => {
+      const input = checked(req.body);
+      const by = req.principal!.username;
+      const item = await deps.store.schedules.add(input, by);
+      await deps.store.records.audit(
+        by,
+        `schedule ${item.id} '${item.name}' added on ${item.circuitId}`,
+        scheduleView(item),
+      );
+      changed();
+      return reply.code(201).send(scheduleView(item));
+    },
+  );
+
+  app.put(
+    '/api/v1/schedules/:id',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags,
+        summary: 'Change a schedule (409 when version is stale)',
+        params: idParams,
+        body: scheduleBody.extend({ version: z.number().int().positive() }),
+      },
+    },
+    async (req) => {
+      const input = checked(req.body);
+      const by = req.principal!.username;
+      const r = await deps.store.schedules.update(req.params.id, req.body.version, input, by);
+      if (r.status === 'not-found') throw notFound(`no schedule ${req.params.id}`);
+      if (r.status === 'conflict')
+        throw conflict(
+          `version: schedule ${req.params.id} was changed by ${r.current.updatedBy} (now version ${r.current.version}); reload and edit again`,
+        );
+      await deps.store.records.audit(
+        by,
+        `schedule ${r.item.id} '${r.item.name}' changed`,
+        scheduleView(r.item),
+      );
+      changed();
+      return scheduleView(r.item);
+    },
+  );
+
+  app.delete(
+    '/api/v1/schedules/:id',
+    { config: { access: 'operator' }, schema: { tags, summary: 'Delete a schedule', params: idParams } },
+    async (req, reply) => {
+      const before = deps.store.schedules.get(req.params.id);
+      if (!before || !(await deps.store.schedules.remove(req.params.id)))
+        throw notFound(`no schedule ${req.params.id}`);
+      await deps.store.records.audit(
+        req.principal!.username,
+        `schedule ${before.id} '${before.name}' deleted`,
+        scheduleView(before),
+      );
+      changed();
+      return reply.code(204).send();
+    },
+  );
+}

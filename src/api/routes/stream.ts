@@ -1,0 +1,17 @@
+/** GET /api/v1/stream: the live stream (Server-Sent Events, see live-hub.ts). */
+import type { ApiContext, ZodApp } from '../api-context.ts';
+
+export function streamRoutes(app: ZodApp, { hub }: ApiContext): void {
+  app.get(
+    '/api/v1/stream',
+    {
+      schema: { tags: ['live'], summary: 'Server-Sent Events: circuits, ports, event, overrides, schedules' },
+    },
+    (req, reply) => {
+      // The hub writes to the socket itself from now on.
+      reply.hijack();
+      hub.attach(reply.raw);
+      req.raw.on('close', () => reply.raw.end());
+    },
+  );
+}

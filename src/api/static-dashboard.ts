@@ -1,0 +1,33 @@
+/**
+ * The dashboard: Vite's build in dist/web served at `/`, with unknown non-API GET paths answering
+ * index.html (client-side routes). Without a build, `/` says how to make one.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from './api-error.ts';
+
+const NOT_BUILT = `Fusebox is running, but the dashboard is not built: run npm run build:web
+
+GET /healthz             health
+GET /api/docs            the HTTP API (OpenAPI, Swagger UI)
+`;
+
+/** Registers static serving (or the text page) and the SPA fallback as the not-found handler. */
+export async function registerDashboard(app: FastifyInstance, webRoot: string): Promise<void> {
+  const built = existsSync(join(webRoot, 'index.html'));
+  if (built) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  } else {
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, (_req, reply) =>
+      reply.type('text/plain; charset=utf-8').send(NOT_BUILT),
+    );
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const api = req.url.startsWith('/api/') || req.url === '/metrics' || req.url.startsWith('/healthz');
+    if (built && req.method === 'GET' && !api)
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    throw new ApiError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
+  });
+}
