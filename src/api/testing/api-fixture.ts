@@ -10,7 +10,6 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import type { Fusebox } from '../../app.ts';
 import { startFusebox } from '../../app.ts';
-import type { LoadedSiteConfig } from '../../config/load.ts';
 import { loadSiteConfigText } from '../../config/load.ts';
 import { hashStationPassword } from '../../ocpp/password-hash.ts';
 import { SimulatedStation } from '../../sim/ocpp-station.ts';
@@ -42,7 +41,7 @@ export interface ApiFixture {
   readonly dir: string;
   readonly logLines: string[];
   /** Logs in; returns the headers for cookie-authenticated calls (with the CSRF header). */
-  login(username: keyof typeof PASSWORDS): Promise<Record<string, string>>;
+  login(username: keyof typeof PASSWORDS): Promise<{ cookie: string; 'x-fusebox-csrf': string }>;
   /** fetch against the API with JSON in and out. */
   call(
     method: string,
