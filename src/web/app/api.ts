@@ -46,7 +46,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   if (!res.ok) {
     const b = (body ?? {}) as { error?: string; message?: string };
-    if (res.status === 401 && !path.startsWith('/auth/')) onUnauthorized();
+    if (res.status === 401 && path !== '/auth/login') onUnauthorized();
     throw new ApiError(
       res.status,
       b.error ?? String(res.status),

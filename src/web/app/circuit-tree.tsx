@@ -41,7 +41,6 @@ function CircuitNode(props: TreeProps & { circuit: SiteCircuit }) {
           <span class="kind">{c.kind}</span>
           <span class="kw" title="Load now">
             {fmtKw(l?.loadKw)}
-            {c.limitKw !== null ? ` / ${fmtKw(c.limitKw)}` : ''}
           </span>
         </div>
         <p class="source" data-testid="limit-source">
@@ -59,6 +58,17 @@ function CircuitNode(props: TreeProps & { circuit: SiteCircuit }) {
               headroomA={l?.headroomA[i] ?? null}
             />
           ))}
+          {c.limitKw !== null && l ? (
+            <PhaseBar
+              phase="kW"
+              unit="kW"
+              loadA={l.loadKw}
+              evLoadA={null}
+              limitA={c.limitKw}
+              effectiveLimitA={l.limitKw}
+              headroomA={l.limitKw !== null && l.loadKw !== null ? Math.max(0, l.limitKw - l.loadKw) : null}
+            />
+          ) : null}
         </div>
         {ports.length > 0 ? (
           <ul class="port-chips" aria-label={`Ports on ${c.name}`}>

@@ -34,6 +34,25 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
     <div class="limits">
       <nav class="circuit-picker" aria-label="Circuits">
         <h2>Circuits</h2>
+        <label class="circuit-select">
+          Circuit
+          <select
+            value={circuitId ?? ''}
+            onChange={(e) => {
+              location.hash = href('limits', e.currentTarget.value);
+            }}
+          >
+            <option value="" disabled>
+              choose a circuit
+            </option>
+            {site.circuits.map((c) => (
+              <option key={c.id} value={c.id}>
+                {'\u00a0'.repeat(depth(c.id) * 2)}
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
         <ul>
           {site.circuits.map((c) => (
             <li key={c.id} style={{ paddingLeft: `${depth(c.id) * 0.9}rem` }}>
@@ -47,59 +66,65 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
       {circuit ? (
         <section class="circuit-limits" aria-labelledby="limits-title">
           <h2 id="limits-title">{circuit.name}</h2>
-          <dl class="facts">
-            <dt>Static limit</dt>
-            <dd>
-              {fmtA(circuit.limitA, 0)}
-              {circuit.limitKw !== null ? ` / ${circuit.limitKw} kW` : ''} per phase
-            </dd>
-            <dt>In force now</dt>
-            <dd data-testid="effective-limit">
-              {live
-                ? PHASES.map((ph, i) =>
-                    live.effectiveLimitA[i] !== null ? `${ph} ${fmtA(live.effectiveLimitA[i], 0)}` : null,
-                  )
-                    .filter(Boolean)
-                    .join(' · ')
-                : '–'}
-            </dd>
-            <dt>Set by</dt>
-            <dd data-testid="circuit-limit-source">{live?.limitSource ?? 'static limit'}</dd>
-            <dt>EV capacity now</dt>
-            <dd>
-              {live
-                ? PHASES.map((ph, i) =>
-                    live.capacityA[i] !== null ? `${ph} ${fmtA(live.capacityA[i])}` : null,
-                  )
-                    .filter(Boolean)
-                    .join(' · ')
-                : '–'}
-            </dd>
-          </dl>
-          {overrides.error ? (
-            <p class="error" role="alert">
-              Overrides: {overrides.error}
-            </p>
-          ) : null}
-          <OverridesPanel
-            circuit={circuit}
-            overrides={(overrides.data?.items ?? []).filter((o) => o.circuitId === circuit.id)}
-            onChanged={reloadOverrides}
-          />
-          {schedules.error ? (
-            <p class="error" role="alert">
-              Schedules: {schedules.error}
-            </p>
-          ) : null}
-          {schedules.data ? (
-            <ScheduleEditor
-              key={circuit.id}
-              circuit={circuit}
-              schedule={schedules.data.items.find((s) => s.circuitId === circuit.id) ?? null}
-              siteFile={schedules.data.fromSiteFile.find((s) => s.circuitId === circuit.id)?.weekly ?? []}
-              onSaved={reloadSchedules}
-            />
-          ) : null}
+          <div class="limits-columns">
+            <div>
+              <dl class="facts">
+                <dt>Static limit</dt>
+                <dd>
+                  {fmtA(circuit.limitA, 0)}
+                  {circuit.limitKw !== null ? ` / ${circuit.limitKw} kW` : ''} per phase
+                </dd>
+                <dt>In force now</dt>
+                <dd data-testid="effective-limit">
+                  {live
+                    ? PHASES.map((ph, i) =>
+                        live.effectiveLimitA[i] !== null ? `${ph} ${fmtA(live.effectiveLimitA[i], 0)}` : null,
+                      )
+                        .filter(Boolean)
+                        .join(' · ')
+                    : '–'}
+                </dd>
+                <dt>Set by</dt>
+                <dd data-testid="circuit-limit-source">{live?.limitSource ?? 'static limit'}</dd>
+                <dt>EV capacity now</dt>
+                <dd>
+                  {live
+                    ? PHASES.map((ph, i) =>
+                        live.capacityA[i] !== null ? `${ph} ${fmtA(live.capacityA[i])}` : null,
+                      )
+                        .filter(Boolean)
+                        .join(' · ')
+                    : '–'}
+                </dd>
+              </dl>
+              {overrides.error ? (
+                <p class="error" role="alert">
+                  Overrides: {overrides.error}
+                </p>
+              ) : null}
+              <OverridesPanel
+                circuit={circuit}
+                overrides={(overrides.data?.items ?? []).filter((o) => o.circuitId === circuit.id)}
+                onChanged={reloadOverrides}
+              />
+            </div>
+            <div>
+              {schedules.error ? (
+                <p class="error" role="alert">
+                  Schedules: {schedules.error}
+                </p>
+              ) : null}
+              {schedules.data ? (
+                <ScheduleEditor
+                  key={circuit.id}
+                  circuit={circuit}
+                  schedule={schedules.data.items.find((s) => s.circuitId === circuit.id) ?? null}
+                  siteFile={schedules.data.fromSiteFile.find((s) => s.circuitId === circuit.id)?.weekly ?? []}
+                  onSaved={reloadSchedules}
+                />
+              ) : null}
+            </div>
+          </div>
         </section>
       ) : (
         <p class="hint">Choose a circuit to see and change its limits and schedule.</p>

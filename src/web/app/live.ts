@@ -37,7 +37,11 @@ export class LiveStore {
       // After a reconnect the stream only sends changes: reload what may have been missed.
       void this.load();
     };
-    es.onerror = () => this.set({ status: 'reconnecting' });
+    es.onerror = () => {
+      this.set({ status: 'reconnecting' });
+      // EventSource hides the status code: ask whether the session ended (a 401 shows the login page).
+      api('/auth/me').catch(() => {});
+    };
     es.addEventListener('circuits', (e) => this.set({ circuits: parse<CircuitsPayload>(e) }));
     es.addEventListener('ports', (e) => this.set({ ports: parse<PortsPayload>(e) }));
     for (const topic of ['event', 'overrides', 'schedules'] as const)

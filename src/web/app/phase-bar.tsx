@@ -10,6 +10,8 @@ export interface PhaseBarProps {
   /** Limit in force now (schedule, override, EMS), drawn as a marker when below the static limit. */
   readonly effectiveLimitA: number | null;
   readonly headroomA: number | null;
+  /** 'A' per phase (default) or 'kW' for a circuit's power limit. */
+  readonly unit?: string;
 }
 
 /** A horizontal bar with an accessible meter role and the numbers as text. */
@@ -22,7 +24,9 @@ export function PhaseBar(p: PhaseBarProps) {
   const use = eff > 0 ? load / eff : 0;
   const level = use >= 0.95 ? 'full' : use >= 0.8 ? 'high' : 'ok';
   const headroom = p.headroomA ?? eff - load;
-  const text = `${p.phase}: ${fmtA(load)} of ${fmtA(eff, 0)}${eff < full ? ` (static ${fmtA(full, 0)})` : ''}, headroom ${fmtA(headroom)}`;
+  const unit = p.unit ?? 'A';
+  const f = (x: number, digits = 1) => (unit === 'A' ? fmtA(x, digits) : `${x.toFixed(digits)} ${unit}`);
+  const text = `${p.phase}: ${f(load)} of ${f(eff, 0)}${eff < full ? ` (static ${f(full, 0)})` : ''}, headroom ${f(headroom)}`;
   return (
     <div
       class={`phase phase-${level}`}
@@ -41,7 +45,7 @@ export function PhaseBar(p: PhaseBarProps) {
         {eff < full ? <span class="reduced" style={{ left: `${pct(eff)}%` }} /> : null}
       </span>
       <span class="phase-nums">
-        <span class="load-num">{load.toFixed(1)}</span>/{eff.toFixed(0)} A
+        <span class="load-num">{load.toFixed(1)}</span>/{eff.toFixed(0)} {unit}
         <span class="headroom"> · {headroom.toFixed(1)} free</span>
       </span>
     </div>
