@@ -1,0 +1,224 @@
+/**
+ * The offline optimum (PUBLISHED.md §1.3, "Offline optimal"): with every arrival, departure and demand known
+ * in advance, a linear program over the whole horizon maximizes the energy delivered subject to the pilot
+ * bounds, each session's demand and every network constraint at every step. Solved with HiGHS (npm
+ * `highs`, WebAssembly), one LP per group of sessions that overlap in time. Its optimum is an upper bound
+ * for every policy; on the exact three-phase model the magnitude constraints are outer-approximated
+ * (lp-rows.ts), so it stays an upper bound, and the replayed schedule is scaled down per step where the
+ * polygon let it exceed a true magnitude limit.
+ */
+import loadHighs from 'highs';
+import type { Highs } from 'highs';
+import { lpRows } from '../lp-rows.ts';
+import type { Network } from '../network.ts';
+import { constraintValues } from '../network.ts';
+import { mapStations } from '../engine.ts';
+import type { Policy, StepInput } from '../policy.ts';
+import type { SimSessionLike } from '../sim-session-like.ts';
+
+let highsPromise: Promise<Highs> | undefined;
+
+/** The offline policy; `boundPct` is the LP optimum as % of demand once `plan` has run. */
+export interface OfflinePolicy extends Policy {
+  readonly boundPct: number | undefined;
+  /** Time the LPs took, ms. */
+  readonly solveMs: number;
+}
+
+interface Planned {
+  readonly firstStep: number;
+  readonly rates: Float64Array;
+}
+
+/** Builds and solves the LP of one group of overlapping sessions; returns the rates per session. */
+function solveGroup(
+  highs: Highs,
+  group: readonly number[],
+  sessions: readonly SimSessionLike[],
+  evseOf: Int32Array,
+  network: Network,
+  stepMs: number,
+  defaultMaxPowerKw: number,
+): Planned[] {
+  const hours = stepMs / 3_600_000;
+  const first = group.map((i) => Math.floor(sessions[i]!.arrivalMs / stepMs));
+  const last = group.map((i) => Math.floor(sessions[i]!.departureMs / stepMs));
+  const t0 = Math.min(...first);
+  const t1 = Math.max(...last);
+  // Columns: one per session and step it is present.
+  const colStart: number[] = [];
+  let numCols = 0;
+  group.forEach((_, g) => {
+    colStart.push(numCols);
+    numCols += Math.max(0, last[g]! - first[g]!);
+  });
+  const colUpper = new Float64Array(numCols);
+  const colCost = new Float64Array(numCols);
+  const rowsIdx: number[][] = [];
+  const rowsVal: number[][] = [];
+  const rowUpper: number[] = [];
+  group.forEach((i, g) => {
+    const s = sessions[i]!;
+    const evse = network.evses[evseOf[i]!]!;
+    const carA = ((s.maxPowerKw ?? defaultMaxPowerKw) * 1000) / evse.voltageV;
+    const ub = Math.min(evse.maxA, carA);
+    const idx: number[] = [];
+    for (let t = first[g]!; t < last[g]!; t++) {
+      const col = colStart[g]! + t - first[g]!;
+      colUpper[col] = ub;
+      colCost[col] = (evse.voltageV * hours) / 1000; // kWh per A·step
+      idx.push(col);
+    }
+    if (idx.length === 0) return;
+    rowsIdx.push(idx);
+    rowsVal.push(idx.map(() => (evse.voltageV * hours) / 1000));
+    rowUpper.push(Math.max(0, s.energyKwh));
+  });
+  // Network rows per step, over the sessions present then.
+  const templates = network.constraints.map((c) => ({ c, rows: lpRows(network, c) }));
+  const presentAt: number[][] = Array.from({ length: t1 - t0 }, () => []);
+  group.forEach((_, g) => {
+    for (let t = first[g]!; t < last[g]!; t++) presentAt[t - t0]!.push(g);
+  });
+  for (let t = t0; t < t1; t++) {
+    const here = presentAt[t - t0]!;
+    if (here.length < 2) continue; // one car alone is held by its own bounds unless a limit is tighter
+    for (const { c, rows } of templates) {
+      const termOf = new Map<number, number>();
+      c.terms.forEach((term, k) => termOf.set(term.evse, k));
+      for (const row of rows) {
+        const idx: number[] = [];
+        const val: number[] = [];
+        for (const g of here) {
+          const k = termOf.get(evseOf[group[g]!]!);
+          if (k === undefined || row.coef[k] === 0) continue;
+          idx.push(colStart[g]! + t - first[g]!);
+          val.push(row.coef[k]!);
+        }
+        if (idx.length === 0) continue;
+        rowsIdx.push(idx);
+        rowsVal.push(val);
+        rowUpper.push(row.limit);
+      }
+    }
+  }
+  // A single car can still meet a limit below its own max (a tiny capacity): cap its bound by each row.
+  for (let t = t0; t < t1; t++) {
+    const here = presentAt[t - t0]!;
+    if (here.length !== 1) continue;
+    const g = here[0]!;
+    const col = colStart[g]! + t - first[g]!;
+    for (const { c, rows } of templates) {
+      const k = c.terms.findIndex((term) => term.evse === evseOf[group[g]!]!);
+      if (k < 0) continue;
+      for (const row of rows) {
+        const a = row.coef[k]!;
+        if (a > 0) colUpper[col] = Math.min(colUpper[col]!, Math.max(0, row.limit) / a);
+      }
+    }
+  }
+  const starts = [0];
+  const indices: number[] = [];
+  const values: number[] = [];
+  rowsIdx.forEach((idx, r) => {
+    indices.push(...idx);
+    values.push(...rowsVal[r]!);
+    starts.push(indices.length);
+  });
+  const model = highs.createModel({
+    numCols,
+    numRows: rowUpper.length,
+    sense: highs.constants.objectiveSense.maximize,
+    colCost,
+    colLower: new Float64Array(numCols),
+    colUpper,
+    rowLower: new Float64Array(rowUpper.length).fill(-highs.infinity),
+    rowUpper,
+    matrix: { format: 'csr', numRows: rowUpper.length, numCols, starts, indices, values },
+  });
+  try {
+    model.options.set({ output_flag: false });
+    model.run();
+    const status = model.getModelStatus();
+    if (status !== highs.constants.modelStatus.optimal) {
+      throw new Error(`the offline LP did not solve (HiGHS model status ${status})`);
+    }
+    const x = model.getSolution().colValue;
+    return group.map((_, g) => ({
+      firstStep: first[g]!,
+      rates: Float64Array.from({ length: Math.max(0, last[g]! - first[g]!) }, (__, k) =>
+        Math.max(0, x[colStart[g]! + k]!),
+      ),
+    }));
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Groups of sessions whose stays overlap (chained), each solvable on its own. */
+function overlapGroups(sessions: readonly SimSessionLike[], stepMs: number): number[][] {
+  const order = sessions.map((_, i) => i).sort((a, b) => sessions[a]!.arrivalMs - sessions[b]!.arrivalMs);
+  const groups: number[][] = [];
+  let end = -Infinity;
+  for (const i of order) {
+    const a = Math.floor(sessions[i]!.arrivalMs / stepMs);
+    const d = Math.floor(sessions[i]!.departureMs / stepMs);
+    if (a >= end || groups.length === 0) groups.push([]);
+    groups[groups.length - 1]!.push(i);
+    end = Math.max(end, d);
+  }
+  return groups;
+}
+
+/** The offline optimum policy (max energy). `defaultMaxPowerKw` for sessions without a car max power. */
+export function offlinePolicy(defaultMaxPowerKw = Infinity): OfflinePolicy {
+  const plan = new Map<string, Planned>();
+  let boundPct: number | undefined;
+  let solveMs = 0;
+  return {
+    name: 'offline',
+    get boundPct() {
+      return boundPct;
+    },
+    get solveMs() {
+      return solveMs;
+    },
+    async plan(all: readonly SimSessionLike[], network: Network, stepMs: number): Promise<void> {
+      const started = performance.now();
+      highsPromise ??= loadHighs();
+      const highs = await highsPromise;
+      const evseOf = mapStations(all, network);
+      const hours = stepMs / 3_600_000;
+      let planned = 0;
+      let requested = 0;
+      for (const group of overlapGroups(all, stepMs)) {
+        const rates = solveGroup(highs, group, all, evseOf, network, stepMs, defaultMaxPowerKw);
+        group.forEach((i, g) => {
+          plan.set(all[i]!.id, rates[g]!);
+          const v = network.evses[evseOf[i]!]!.voltageV;
+          for (const r of rates[g]!.rates) planned += (r * v * hours) / 1000;
+        });
+      }
+      for (const s of all) requested += Math.max(0, s.energyKwh);
+      boundPct = requested > 0 ? Math.min(100, (100 * planned) / requested) : 100;
+      solveMs = performance.now() - started;
+    },
+    step(input: StepInput): Float64Array {
+      const step = Math.floor(input.tMs / input.stepMs);
+      const out = Float64Array.from(input.active, (ev) => {
+        const p = plan.get(ev.sessionId);
+        return p ? (p.rates[step - p.firstStep] ?? 0) : 0;
+      });
+      // Where the outer polygon let the plan exceed a true limit, scale the step down to fit.
+      const evseA = new Float64Array(input.network.evses.length);
+      input.active.forEach((ev, i) => (evseA[ev.evseIndex] = evseA[ev.evseIndex]! + out[i]!));
+      const values = constraintValues(input.network, evseA);
+      let scale = 1;
+      input.network.constraints.forEach((c, k) => {
+        if (values[k]! > c.limitA) scale = Math.min(scale, Math.max(0, c.limitA) / values[k]!);
+      });
+      if (scale < 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! * scale * (1 - 1e-9);
+      return out;
+    },
+  };
+}
