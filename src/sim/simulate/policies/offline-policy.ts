@@ -7,7 +7,7 @@
  * (lp-rows.ts), so it stays an upper bound, and the replayed schedule is scaled down per step where the
  * polygon let it exceed a true magnitude limit.
  */
-import loadHighs from 'highs';
+import highsModule from 'highs';
 import type { Highs } from 'highs';
 import { lpRows } from '../lp-rows.ts';
 import type { Network } from '../network.ts';
@@ -15,6 +15,14 @@ import { constraintValues } from '../network.ts';
 import { mapStations } from '../engine.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import type { SimSessionLike } from '../sim-session-like.ts';
+
+// The package's types describe its CommonJS build (default import = the module object); Node loads its ES
+// module build, whose default export is the loader itself. Accept either shape.
+type HighsLoader = () => Promise<Highs>;
+const loadHighs: HighsLoader =
+  typeof highsModule === 'function'
+    ? highsModule
+    : (highsModule as unknown as { default: HighsLoader }).default;
 
 let highsPromise: Promise<Highs> | undefined;
 
