@@ -1,0 +1,68 @@
+/**
+ * Arrival and departure written in local wall-clock time (no offset), turned into instants in an IANA zone.
+ * A wall time in the spring-forward gap never happened: the row is a problem. A wall time in the fall-back
+ * overlap happened twice: the stated duration decides when the data has one, else the earliest reading
+ * with departure after arrival (the same first-occurrence rule as schedules).
+ */
+import { DAY_MS, daysFromCivil, offsetAtMs } from '../../core/local-time.ts';
+import { RowProblem } from './row-fields.ts';
+
+/** Wall ms (local time on a UTC-like axis) of a calendar date and time, or null when not a real date. */
+export function wallMsOf(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second = 0,
+): number | null {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
+  const days = daysFromCivil(year, month, day);
+  const back = new Date(days * DAY_MS);
+  if (back.getUTCMonth() + 1 !== month || back.getUTCDate() !== day) return null;
+  return days * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000;
+}
+
+/** Every instant at which the zone's clock reads wallMs: none (DST gap), one, or two (DST overlap). */
+export function instantsOfWall(timeZone: string, wallMs: number): number[] {
+  const offsets = new Set([offsetAtMs(timeZone, wallMs - DAY_MS), offsetAtMs(timeZone, wallMs + DAY_MS)]);
+  const out: number[] = [];
+  for (const o of offsets) {
+    const t = wallMs - o;
+    if (offsetAtMs(timeZone, t) === o) out.push(t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function isoWall(wallMs: number): string {
+  return new Date(wallMs).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** Arrival and departure instants of a local-time session; throws RowProblem when no reading is valid. */
+export function localSpan(
+  timeZone: string,
+  arrivalWallMs: number,
+  departureWallMs: number,
+  statedDurationMs?: number,
+): { arrivalMs: number; departureMs: number } {
+  const starts = instantsOfWall(timeZone, arrivalWallMs);
+  const ends = instantsOfWall(timeZone, departureWallMs);
+  if (starts.length === 0)
+    throw new RowProblem(`arrival ${isoWall(arrivalWallMs)} does not exist in ${timeZone} (DST gap)`);
+  if (ends.length === 0)
+    throw new RowProblem(`departure ${isoWall(departureWallMs)} does not exist in ${timeZone} (DST gap)`);
+  let best: { arrivalMs: number; departureMs: number; miss: number } | null = null;
+  for (const a of starts) {
+    for (const d of ends) {
+      if (d <= a) continue;
+      const miss = statedDurationMs === undefined ? 0 : Math.abs(d - a - statedDurationMs);
+      // Strictly better only: ties keep the earliest reading (loops run in ascending order).
+      if (best === null || miss < best.miss) best = { arrivalMs: a, departureMs: d, miss };
+    }
+  }
+  if (best === null) {
+    const what = departureWallMs === arrivalWallMs ? 'equals' : 'is before';
+    throw new RowProblem(`departure ${isoWall(departureWallMs)} ${what} arrival ${isoWall(arrivalWallMs)}`);
+  }
+  return { arrivalMs: best.arrivalMs, departureMs: best.departureMs };
+}

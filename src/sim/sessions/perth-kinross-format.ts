@@ -1,0 +1,75 @@
+/**
+ * Perth & Kinross Council charge sessions: "Start Date" looks like ISO ("2019-08-31T00:00:00") with the
+ * time in its own column, local time Europe/London. Upstream bug: for days 1–12 the month and day are
+ * swapped, so a stored YYYY-AA-BB with BB ≤ 12 is the date YYYY-BB-AA. This is the README's rule ("a
+ * month outside Sep 2018–Aug 2019 means YYYY-DD-MM") applied to every affected date: the rule as
+ * written also leaves e.g. 5 August (stored 2019-05-08) read as 8 May. The file is in reverse
+ * chronological order by _id, and with this reading it is in order everywhere.
+ */
+import type { CsvRow } from './csv-table.ts';
+import { localSpan, wallMsOf } from './local-span.ts';
+import { requiredNumber, requiredText, RowProblem } from './row-fields.ts';
+import type { RowReader, SessionFormatSpec } from './session-format.ts';
+import { checkedSession } from './session-format.ts';
+import type { SimSession } from './sim-session.ts';
+
+const ZONE = 'Europe/London';
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T00:00:00(?:\.0+)?)?$/;
+const HM_RE = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+/** Wall ms of a stored date and time, and whether the day/month swap was undone. */
+function wall(row: CsvRow, dateColumn: string, timeColumn: string): { wallMs: number; swapped: boolean } {
+  const date = requiredText(row, dateColumn);
+  const time = requiredText(row, timeColumn);
+  const d = DATE_RE.exec(date);
+  const t = HM_RE.exec(time);
+  if (!d) throw new RowProblem(`${dateColumn} is not a date "yyyy-mm-ddT00:00:00": "${date}"`);
+  if (!t) throw new RowProblem(`${timeColumn} is not a time "HH:MM": "${time}"`);
+  const year = Number(d[1]);
+  const a = Number(d[2]);
+  const b = Number(d[3]);
+  const swapped = b <= 12 && a !== b;
+  const [month, day] = swapped ? [b, a] : [a, b];
+  const wallMs = wallMsOf(year, month, day, Number(t[1]), Number(t[2]), Number(t[3] ?? 0));
+  if (wallMs === null)
+    throw new RowProblem(`${dateColumn} ${timeColumn} is not a real date and time: "${date} ${time}"`);
+  return { wallMs, swapped };
+}
+
+function createPerthReader(): RowReader {
+  let fixed = 0;
+  return {
+    read(row: CsvRow): SimSession {
+      if (row.get('End Date') === '' || row.get('End Time') === '') {
+        throw new RowProblem('no end date/time (session has no departure)');
+      }
+      const start = wall(row, 'Start Date', 'Start Time');
+      const end = wall(row, 'End Date', 'End Time');
+      const cp = requiredText(row, 'CP ID');
+      const connector = row.get('Connector');
+      const site = row.get('Site');
+      const s = checkedSession({
+        id: requiredText(row, '_id'),
+        stationId: cp,
+        ...localSpan(ZONE, start.wallMs, end.wallMs),
+        energyKwh: requiredNumber(row, 'Total kWh'),
+        portId: connector === '' ? undefined : `${cp}-${connector}`,
+        siteId: site === '' ? undefined : site,
+      });
+      if (start.swapped || end.swapped) fixed++;
+      return s;
+    },
+    fixedRows: () => fixed,
+    notes: () => [
+      `${fixed} imported rows had a date stored as YYYY-DD-MM (upstream day/month swap for days 1–12) and were read with day and month exchanged`,
+    ],
+  };
+}
+
+export const perthKinrossFormat: SessionFormatSpec = {
+  format: 'perth-kinross',
+  delimiter: ',',
+  columns: ['_id', 'CP ID', 'Start Date', 'Start Time', 'End Date', 'End Time', 'Total kWh'],
+  timeZone: ZONE,
+  createReader: createPerthReader,
+};
