@@ -25,9 +25,12 @@ export async function registerDashboard(app: FastifyInstance, webRoot: string): 
     );
   }
   app.setNotFoundHandler((req, reply) => {
-    const api = req.url.startsWith('/api/') || req.url === '/metrics' || req.url.startsWith('/healthz');
-    if (built && req.method === 'GET' && !api)
+    const path = req.url.split('?')[0]!;
+    const api = path.startsWith('/api/') || path === '/metrics' || path === '/healthz' || path === '/readyz';
+    // A path with a file extension is a missing file (an old asset), not a client-side route.
+    const asset = /\.[A-Za-z0-9]+$/.test(path);
+    if (built && req.method === 'GET' && !api && !asset)
       return reply.type('text/html; charset=utf-8').sendFile('index.html');
-    throw new ApiError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
+    throw new ApiError(404, 'not_found', `no route ${req.method} ${path}`);
   });
 }

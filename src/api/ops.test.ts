@@ -1,0 +1,158 @@
+/** Health, readiness, metrics, the OpenAPI document, Swagger UI and the dashboard's static files. */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- assertions read JSON bodies */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiFixture } from './testing/api-fixture.ts';
+import { TEST_SITE, startApiFixture } from './testing/api-fixture.ts';
+
+let f: ApiFixture;
+beforeAll(async () => {
+  f = await startApiFixture();
+});
+afterAll(async () => f?.stop());
+
+describe('health and readiness', () => {
+  it('/healthz is 200 once the control loop ran; /readyz lists nothing missing', async () => {
+    const h = await f.call('GET', '/healthz');
+    expect(h.status).toBe(200);
+    expect(h.body.status).toBe('ok');
+    expect(Date.parse(h.body.lastRunAt)).toBeGreaterThan(Date.now() - 30_000);
+    const r = await f.call('GET', '/readyz');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ ready: true, missing: [] });
+  });
+});
+
+describe('/metrics', () => {
+  it('is Prometheus text with per-circuit gauges, sessions, runs and allocation time', async () => {
+    const r = await f.call('GET', '/metrics');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(r.text).toMatch(/^fusebox_circuit_limit_amperes\{circuit="left",phase="L1"\} 32$/m);
+    expect(r.text).toMatch(/^fusebox_circuit_load_amperes\{circuit="main",phase="L3"\} \d/m);
+    expect(r.text).toMatch(/^fusebox_circuit_capacity_amperes\{circuit="right",phase="L2"\} \d/m);
+    expect(r.text).toMatch(/^fusebox_ports_charging \d+$/m);
+    expect(r.text).toMatch(/^fusebox_sessions_active 0$/m);
+    expect(r.text).toMatch(/^fusebox_sessions_total 0$/m);
+    expect(r.text).toMatch(/^fusebox_control_runs_total [1-9]\d*$/m);
+    expect(r.text).toMatch(/^fusebox_allocation_seconds_count [1-9]\d*$/m);
+    expect(r.text).toContain('# TYPE fusebox_dispatch_latency_seconds histogram');
+    // Not prom-client's global registry: no default process metrics.
+    expect(r.text).not.toContain('process_cpu_seconds_total');
+  });
+
+  it('counts OCPP messages from stations by action', async () => {
+    const station = await f.station('st-2');
+    await station.heartbeat();
+    const r = await f.call('GET', '/metrics');
+    expect(r.text).toMatch(/^fusebox_ocpp_messages_total\{direction="in",action="BootNotification"\} [1-9]/m);
+    expect(r.text).toMatch(/^fusebox_ocpp_messages_total\{direction="in",action="Heartbeat"\} [1-9]/m);
+  });
+
+  it('needs the bearer token when http.metricsToken is set', async () => {
+    const g = await startApiFixture({
+      yaml: TEST_SITE.replace(
+        'http: { host: 127.0.0.1 }',
+        'http: { host: 127.0.0.1, metricsToken: metrics-secret-123456 }',
+      ),
+    });
+    try {
+      expect((await g.call('GET', '/metrics')).status).toBe(401);
+      expect((await g.call('GET', '/metrics', { headers: { authorization: 'Bearer wrong' } })).status).toBe(
+        401,
+      );
+      const ok = await g.call('GET', '/metrics', {
+        headers: { authorization: 'Bearer metrics-secret-123456' },
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('fusebox_circuit_limit_amperes');
+    } finally {
+      await g.stop();
+    }
+  });
+});
+
+describe('OpenAPI', () => {
+  it('/api/v1/openapi.json is generated from the route schemas and lists every route', async () => {
+    const r = await f.call('GET', '/api/v1/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toMatch(/^3\./);
+    const paths = Object.keys(r.body.paths);
+    for (const p of [
+      '/api/v1/auth/login',
+      '/api/v1/auth/logout',
+      '/api/v1/auth/me',
+      '/api/v1/auth/config',
+      '/api/v1/site',
+      '/api/v1/circuits',
+      '/api/v1/ports',
+      '/api/v1/ports/{id}',
+      '/api/v1/stations',
+      '/api/v1/allocation',
+      '/api/v1/sessions',
+      '/api/v1/sessions.csv',
+      '/api/v1/history',
+      '/api/v1/events',
+      '/api/v1/overrides',
+      '/api/v1/overrides/{id}',
+      '/api/v1/schedules',
+      '/api/v1/schedules/{id}',
+      '/api/v1/stations/{id}/commands',
+      '/api/v1/tokens',
+      '/api/v1/tokens/{id}',
+      '/api/v1/stream',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+    ])
+      expect(paths, p).toContain(p);
+    // Request schemas come from zod: the override body names its fields.
+    const body = r.body.paths['/api/v1/overrides'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['circuitId', 'limitA', 'until']));
+    expect(body.required).toEqual(expect.arrayContaining(['circuitId', 'until']));
+  });
+
+  it('Swagger UI is served at /api/docs', async () => {
+    const r = await fetch(`${f.url}/api/docs`, { redirect: 'follow' });
+    expect(r.status).toBe(200);
+    expect(await r.text()).toMatch(/swagger/i);
+  });
+});
+
+describe('the dashboard', () => {
+  it('says how to build it when dist/web is missing', async () => {
+    const r = await f.call('GET', '/');
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('run npm run build:web');
+    expect((await f.call('GET', '/api/v1/nothing-here')).status).toBe(401); // routes are not revealed
+    const alice = await f.login('alice');
+    expect((await f.call('GET', '/api/v1/nothing-here', { headers: alice })).status).toBe(404);
+  });
+
+  it('serves the build, with index.html for client-side routes and JSON 404s for the API', async () => {
+    const web = join(f.dir, 'web');
+    mkdirSync(join(web, 'assets'), { recursive: true });
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>Fusebox</title><div id="app"></div>');
+    writeFileSync(join(web, 'assets', 'app.js'), 'console.log("fusebox")');
+    const g = await startApiFixture({ webRoot: web });
+    try {
+      const index = await g.call('GET', '/');
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(index.text).toContain('<title>Fusebox</title>');
+      const js = await g.call('GET', '/assets/app.js');
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+      expect(js.text).toContain('fusebox');
+      const route = await g.call('GET', '/ports/st-1');
+      expect(route.status).toBe(200);
+      expect(route.text).toContain('<title>Fusebox</title>');
+      const api = await g.call('GET', '/api/v1/nothing-here', { headers: await g.login('victor') });
+      expect(api.status).toBe(404);
+      expect(api.body.error).toBe('not_found');
+      expect((await g.call('GET', '/assets/missing.js')).status).toBe(404); // a missing file, not a route
+    } finally {
+      await g.stop();
+    }
+  });
+});

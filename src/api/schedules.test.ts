@@ -1,0 +1,129 @@
+/** Schedules made through the API: validation like the site file, concurrency, and their effect. */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- assertions read JSON bodies */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ApiFixture } from './testing/api-fixture.ts';
+import { startApiFixture } from './testing/api-fixture.ts';
+
+let f: ApiFixture;
+let alice: Record<string, string>;
+beforeAll(async () => {
+  f = await startApiFixture();
+  alice = await f.login('alice');
+});
+afterAll(async () => f?.stop());
+
+const ALL_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const allWeek = (limitA: number, label?: string) => ({
+  days: ALL_DAYS,
+  from: '00:00',
+  to: '24:00',
+  limitA,
+  ...(label ? { label } : {}),
+});
+
+describe('schedules', () => {
+  it("lists the site file's schedules next to the dashboard's", async () => {
+    const r = await f.call('GET', '/api/v1/schedules', { headers: alice });
+    expect(r.status).toBe(200);
+    expect(r.body.items).toEqual([]);
+    expect(r.body.fromSiteFile).toEqual([
+      {
+        circuitId: 'right',
+        weekly: [{ days: ['sat'], from: '00:00', to: '24:00', limitA: 20, label: 'weekend' }],
+        exceptions: [],
+      },
+    ]);
+  });
+
+  it('applies a new schedule at once (lower wins), can be disabled, and edits need the current version', async () => {
+    const created = await f.call('POST', '/api/v1/schedules', {
+      headers: alice,
+      body: { circuitId: 'left', name: 'always low', weekly: [allWeek(12)], exceptions: [] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      circuitId: 'left',
+      name: 'always low',
+      enabled: true,
+      version: 1,
+      updatedBy: 'alice',
+    });
+    const id = created.body.id as number;
+
+    const left = async () =>
+      (await f.call('GET', '/api/v1/circuits', { headers: alice })).body.circuits.find(
+        (c: { id: string }) => c.id === 'left',
+      );
+    await vi.waitFor(async () => expect((await left()).effectiveLimitA).toEqual([12, 12, 12]), {
+      timeout: 5000,
+    });
+    expect((await left()).limitSource).toBe("schedule 'always low'");
+    const site = await f.call('GET', '/api/v1/site', { headers: alice });
+    expect(site.body.circuits.find((c: { id: string }) => c.id === 'left').hasSchedule).toBe(true);
+
+    const disabled = await f.call('PUT', `/api/v1/schedules/${id}`, {
+      headers: alice,
+      body: {
+        circuitId: 'left',
+        name: 'always low',
+        weekly: [allWeek(12)],
+        exceptions: [],
+        enabled: false,
+        version: 1,
+      },
+    });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body.version).toBe(2);
+    await vi.waitFor(async () => expect((await left()).effectiveLimitA).toEqual([32, 32, 32]), {
+      timeout: 5000,
+    });
+
+    const stale = await f.call('PUT', `/api/v1/schedules/${id}`, {
+      headers: alice,
+      body: { circuitId: 'left', name: 'x', weekly: [allWeek(10)], exceptions: [], version: 1 },
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toMatch(/version/);
+
+    // A schedule above the static limit has no effect: the lower (static) limit wins.
+    await f.call('PUT', `/api/v1/schedules/${id}`, {
+      headers: alice,
+      body: { circuitId: 'left', name: 'high', weekly: [allWeek(50)], exceptions: [], version: 2 },
+    });
+    expect((await left()).effectiveLimitA).toEqual([32, 32, 32]);
+
+    expect((await f.call('DELETE', `/api/v1/schedules/${id}`, { headers: alice })).status).toBe(204);
+    expect((await f.call('DELETE', `/api/v1/schedules/${id}`, { headers: alice })).status).toBe(404);
+    const audit = await f.call('GET', '/api/v1/events?kind=audit', { headers: alice });
+    expect(audit.body.items.map((e: { message: string }) => e.message)).toEqual(
+      expect.arrayContaining([
+        `alice: schedule ${id} 'always low' added on left`,
+        `alice: schedule ${id} 'always low' changed`,
+        `alice: schedule ${id} 'high' deleted`,
+      ]),
+    );
+  });
+
+  it.each([
+    [
+      { weekly: [{ days: ['mon'], from: '25:00', to: '26:00', limitA: 10 }] },
+      'body.weekly[0].from',
+      /not a local time/,
+    ],
+    [
+      { weekly: [{ days: ['funday'], from: '08:00', to: '09:00', limitA: 10 }] },
+      'body.weekly[0].days[0]',
+      /not a day/,
+    ],
+    [{ weekly: [{ days: ['mon'], from: '08:00', to: '09:00' }] }, 'body.weekly[0]', /limitA or limitKw/],
+    [{ exceptions: [{ date: '2026-02-30' }] }, 'body.exceptions[0].date', /not a date/],
+    [{ circuitId: 'nowhere' }, 'circuitId', /no circuit 'nowhere'/],
+    [{ name: '' }, 'body.name', /./],
+  ])('refuses %j with 400 naming %s', async (patch, field, message) => {
+    const body = { circuitId: 'left', name: 'n', weekly: [], exceptions: [], ...patch };
+    const r = await f.call('POST', '/api/v1/schedules', { headers: alice, body });
+    expect(r.status).toBe(400);
+    expect(r.body.message.startsWith(`${field}:`) || r.body.message.startsWith(field)).toBe(true);
+    expect(r.body.message).toMatch(message);
+  });
+});
