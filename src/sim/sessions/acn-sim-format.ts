@@ -4,7 +4,7 @@
  * shift them; the periods, not the rounded *_utc columns, are the source of truth.
  */
 import type { CsvRow } from './csv-table.ts';
-import { optionalNumber, requiredNumber, requiredText, RowProblem } from './row-fields.ts';
+import { optionalNumber, parseIsoInstant, requiredNumber, requiredText, RowProblem } from './row-fields.ts';
 import type { SessionFormatSpec } from './session-format.ts';
 import { checkedSession } from './session-format.ts';
 import type { SimSession } from './sim-session.ts';
@@ -19,13 +19,23 @@ function period(row: CsvRow, column: string): number {
   return ACN_SIM_START_MS + p * ACN_SIM_PERIOD_MS;
 }
 
+/** The period's instant; the rounded *_utc column, when present, must agree (a check on the flattening). */
+function periodChecked(row: CsvRow, column: string, utcColumn: string): number {
+  const t = period(row, column);
+  const utc = row.get(utcColumn);
+  if (utc !== '' && parseIsoInstant(utc) !== t) {
+    throw new RowProblem(`${utcColumn} "${utc}" disagrees with ${column} (${new Date(t).toISOString()})`);
+  }
+  return t;
+}
+
 function readAcnSim(row: CsvRow): SimSession {
   const energyKwh = requiredNumber(row, 'requested_energy_kwh');
   return checkedSession({
     id: requiredText(row, 'session_id'),
     stationId: requiredText(row, 'station_id'),
-    arrivalMs: period(row, 'arrival_period'),
-    departureMs: period(row, 'departure_period'),
+    arrivalMs: periodChecked(row, 'arrival_period', 'arrival_utc'),
+    departureMs: periodChecked(row, 'departure_period', 'departure_utc'),
     energyKwh,
     maxPowerKw: optionalNumber(row, 'max_power_kw'),
     estimatedDepartureMs:
