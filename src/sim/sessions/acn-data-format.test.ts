@@ -36,10 +36,9 @@ describe('ACN-Data CSV', () => {
   });
 
   it('reports bad rows with their line numbers (the BOM does not shift them)', () => {
-    expect(r.problems).toEqual([
-      { line: 5, message: expect.stringMatching(/departure 2019-05-01T14:00:00.000Z is before arrival/) },
-      { line: 6, message: 'delivered_energy (kWh) is not a number: "abc"' },
-      { line: 7, message: expect.stringMatching(/^arrival is not an ISO 8601 date-time with offset/) },
-    ]);
+    expect(r.problems.map((p) => p.line)).toEqual([5, 6, 7]);
+    expect(r.problems[0]!.message).toMatch(/^departure 2019-05-01T14:00:00.000Z is before arrival/);
+    expect(r.problems[1]!.message).toBe('delivered_energy (kWh) is not a number: "abc"');
+    expect(r.problems[2]!.message).toMatch(/^arrival is not an ISO 8601 date-time with offset/);
   });
 });
