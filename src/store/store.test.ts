@@ -61,3 +61,22 @@ describe('WriteBatcher', () => {
     await expect(insert(4)).rejects.toThrow(/closed/);
   });
 });
+
+describe('the read-only connection', () => {
+  it('reads what the writer thread committed, and cannot write', async () => {
+    const path = join(tmp(), 'fusebox.db');
+    store = openStore(path);
+    await store.api.overrides.add(
+      { circuitId: 'c', limitA: 10, limitKw: null, untilMs: Date.now() + 60_000, reason: null },
+      'alice',
+    );
+    expect(store.api.overrides.list()).toHaveLength(1);
+    expect(store.reader.readonly).toBe(true);
+    expect(() => store!.reader.prepare('DELETE FROM overrides').run()).toThrow(/readonly/);
+    await store.api.records.audit('alice', 'did a thing');
+    expect(store.api.records.events({ kind: 'audit', limit: 10, offset: 0 }).items[0]).toMatchObject({
+      message: 'alice: did a thing',
+      data: { user: 'alice' },
+    });
+  });
+});
