@@ -97,6 +97,8 @@ function OverrideForm(p: {
     toLocalInput(existing ? new Date(existing.until) : new Date(Date.now() + 2 * 3_600_000)),
   );
   const [reason, setReason] = useState(existing?.reason ?? '');
+  // The version the form was opened on: a change made meanwhile by someone else makes the save a 409.
+  const [version] = useState(existing?.version);
   const [error, setError] = useState<{ text: string; conflict: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -118,7 +120,7 @@ function OverrideForm(p: {
       if (existing)
         await api(`/overrides/${existing.id}`, {
           method: 'PUT',
-          body: { ...body, version: existing.version },
+          body: { ...body, version },
         });
       else await api('/overrides', { method: 'POST', body });
       p.onDone();

@@ -24,6 +24,8 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
         </a>
       </div>
       <dl class="facts">
+        <dt>Id</dt>
+        <dd data-testid="port-id">{sp.id}</dd>
         <dt>Station</dt>
         <dd>{sp.stationId}</dd>
         <dt>Circuit</dt>

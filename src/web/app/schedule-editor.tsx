@@ -20,8 +20,11 @@ interface Props {
 
 type Cell = { day: number; hour: number };
 
-export function ScheduleEditor({ circuit, schedule, siteFile, onSaved }: Props) {
+export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }: Props) {
   const canWrite = useCanWrite();
+  // The version this editor started from: saving sends its version, so an edit made meanwhile by someone
+  // else is refused (409) instead of silently overwritten.
+  const [schedule, setBase] = useState<Schedule | null>(latest);
   const initial = weekFromEntries(schedule?.weekly ?? []);
   const [cells, setCells] = useState<WeekCells>(initial.cells);
   const [name, setName] = useState(schedule?.name ?? `${circuit.name} schedule`);
@@ -32,16 +35,29 @@ export function ScheduleEditor({ circuit, schedule, siteFile, onSaved }: Props) 
   const [drag, setDrag] = useState<{ start: Cell; base: WeekCells } | null>(null);
   const [status, setStatus] = useState<{ ok: boolean; text: string; conflict?: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
+  const adoptNext = useRef(false);
   const grid = useRef<HTMLTableElement>(null);
   const siteCells = weekFromEntries(siteFile).cells;
-  const dirty = JSON.stringify(entriesFromWeek(cells)) !== JSON.stringify(entriesFromWeek(initial.cells));
+  const dirty =
+    JSON.stringify(entriesFromWeek(cells)) !== JSON.stringify(entriesFromWeek(initial.cells)) ||
+    name !== (schedule?.name ?? `${circuit.name} schedule`) ||
+    enabled !== (schedule?.enabled ?? true);
+  const newer =
+    latest !== null && schedule !== null && latest.id === schedule.id && latest.version !== schedule.version;
 
-  // A new version from the server (after save or someone else's edit) resets the editor.
+  const adopt = (s: Schedule | null) => {
+    setBase(s);
+    setCells(weekFromEntries(s?.weekly ?? []).cells);
+    setName(s?.name ?? `${circuit.name} schedule`);
+    setEnabled(s?.enabled ?? true);
+  };
+  // A new version from the server: take it unless the user has unsaved changes (then `newer` warns).
   useEffect(() => {
-    setCells(weekFromEntries(schedule?.weekly ?? []).cells);
-    setName(schedule?.name ?? `${circuit.name} schedule`);
-    setEnabled(schedule?.enabled ?? true);
-  }, [schedule?.id, schedule?.version, circuit.id]);
+    if (!dirty || adoptNext.current) {
+      adoptNext.current = false;
+      adopt(latest);
+    }
+  }, [latest?.id, latest?.version]);
 
   const brushValue = (): number | null | 'invalid' => {
     if (erase) return null;
@@ -123,6 +139,7 @@ export function ScheduleEditor({ circuit, schedule, siteFile, onSaved }: Props) 
         });
       }
       setStatus({ ok: true, text: `Saved: ${weekly.length} entr${weekly.length === 1 ? 'y' : 'ies'}.` });
+      adoptNext.current = true;
       onSaved();
     } catch (err) {
       const conflict = err instanceof ApiError && err.status === 409;
@@ -143,6 +160,7 @@ export function ScheduleEditor({ circuit, schedule, siteFile, onSaved }: Props) 
     try {
       await api(`/schedules/${schedule.id}`, { method: 'DELETE' });
       setStatus({ ok: true, text: 'Schedule deleted.' });
+      adoptNext.current = true;
       onSaved();
     } catch (err) {
       setStatus({ ok: false, text: `Not deleted: ${errorText(err)}` });
@@ -157,6 +175,15 @@ export function ScheduleEditor({ circuit, schedule, siteFile, onSaved }: Props) 
       {initial.inexact ? (
         <p class="note">
           Some hours of this schedule do not start on the hour; they are shown and saved as whole hours.
+        </p>
+      ) : null}
+      {newer && dirty ? (
+        <p class="error conflict" role="alert">
+          {latest.updatedBy} saved a newer version of this schedule while you were editing. Saving now will be
+          refused;{' '}
+          <button type="button" class="link-button" onClick={() => adopt(latest)}>
+            discard my changes and show theirs
+          </button>
         </p>
       ) : null}
       {canWrite ? (
@@ -270,7 +297,16 @@ export function ScheduleEditor({ circuit, schedule, siteFile, onSaved }: Props) 
             >
               {status.text}
               {status.conflict ? (
-                <button type="button" class="link-button" onClick={onSaved}>
+                <button
+                  type="button"
+                  class="link-button"
+                  onClick={() => {
+                    adoptNext.current = true;
+                    adopt(latest);
+                    setStatus(null);
+                    onSaved();
+                  }}
+                >
                   Reload
                 </button>
               ) : null}

@@ -1,0 +1,244 @@
+/**
+ * The dashboard in a real Chromium against a real Fusebox running the demo site: log in, live tree, a port's
+ * binding constraint, an override the allocation follows, a schedule, the sessions CSV, phone width.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningDemo } from './testing/demo-dashboard.ts';
+import { buildDashboard, launchChromium, loginAsDemo, startDemoFusebox } from './testing/demo-dashboard.ts';
+
+/** Values of every phase meter in the tree, in document order. */
+async function meterValues(page: Page): Promise<string[]> {
+  const meters = await page.getByTestId('circuit-tree').getByRole('meter').all();
+  return Promise.all(meters.map(async (m) => (await m.getAttribute('aria-valuenow')) ?? ''));
+}
+
+/** Sum of the "Limit" column (allocated A) over the port table's rows. */
+async function allocatedSum(page: Page): Promise<number> {
+  const cells = await page.locator('[data-testid=port-table] tbody tr td.strong').allTextContents();
+  return cells.reduce((sum, t) => sum + (Number.parseFloat(t) || 0), 0);
+}
+
+describe('dashboard in Chromium on the demo site', () => {
+  let demo: RunningDemo | undefined;
+  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  let webRoot: string | undefined;
+
+  beforeAll(async () => {
+    webRoot = await buildDashboard();
+    demo = await startDemoFusebox({ webRoot });
+    chromium = await launchChromium();
+    browser = chromium.browser;
+    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+    // Fail a step after 15 s with its own message rather than at the test's timeout.
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    await demo?.stop();
+    if (webRoot) rmSync(webRoot, { recursive: true, force: true });
+  });
+
+  it('shows the demo account on the login page, refuses a wrong password and logs in as demo/demo', async () => {
+    const url = demo!.url;
+    await page.goto(url);
+    await expect.poll(() => page.getByTestId('demo-hint').textContent()).toMatch(/demo.*demo/);
+    await page.getByLabel('Username').fill('demo');
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).not.toBe('');
+    await loginAsDemo(page, url);
+    expect(await page.getByRole('status').first().textContent()).toMatch(/Live|Connecting/);
+  });
+
+  it('draws the circuit tree nested as in the site file, with live values that change without reloading', async () => {
+    const tree = page.getByTestId('circuit-tree');
+    // row-a sits in office, which sits in grid.
+    expect(await tree.locator('[data-circuit=grid] [data-circuit=office] [data-circuit=row-a]').count()).toBe(
+      1,
+    );
+    expect(await tree.locator('[data-circuit=grid] [data-circuit=carport] [data-circuit=bays]').count()).toBe(
+      1,
+    );
+    await expect.poll(async () => (await meterValues(page)).length, { timeout: 10_000 }).toBeGreaterThan(10);
+    // No page load happens from here on: the values must change through the live stream.
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    let circuitGets = 0;
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/v1/circuits')) circuitGets++;
+    });
+    const before = (await meterValues(page)).join(',');
+    await expect
+      .poll(async () => (await meterValues(page)).join(','), { timeout: 20_000, interval: 500 })
+      .not.toBe(before);
+    expect(navigations).toBe(0);
+    // Live means pushed, not polled: at most the one reload after a stream (re)connect.
+    expect(circuitGets).toBeLessThanOrEqual(1);
+    expect(await page.getByRole('meter', { name: 'L1 load' }).first().getAttribute('aria-valuetext')).toMatch(
+      /L1: .* A of .* A.*headroom/,
+    );
+  });
+
+  it('opens a charging port and shows its binding constraint as the API explains it', async () => {
+    await page.goto(`${demo!.url}/#/ports`);
+    const charging = page.locator('[data-testid=port-table] tbody tr', {
+      has: page.locator('.state-charging'),
+    });
+    await charging.first().waitFor({ timeout: 20_000 });
+    const portId = (await charging.first().getAttribute('data-port'))!;
+    await charging.first().getByRole('link').first().click();
+    const detail = page.getByTestId('port-detail');
+    await detail.waitFor();
+    expect(await detail.getByTestId('port-id').textContent()).toBe(portId);
+    expect(await detail.getByRole('heading', { name: 'Binding constraint' }).count()).toBe(1);
+    // The reason shown is the API's reason for this port (both follow the same control run).
+    await expect
+      .poll(async () => {
+        const api = (await (
+          await page.request.get(`${demo!.url}/api/v1/ports/${encodeURIComponent(portId)}`)
+        ).json()) as {
+          reason: string;
+        };
+        return (await page.getByTestId('binding-reason').textContent()) === api.reason && api.reason !== '';
+      })
+      .toBe(true);
+  });
+
+  it('lowers row-a with an override and the allocation follows within seconds', async () => {
+    await page.goto(`${demo!.url}/#/ports`);
+    await page.getByLabel('Show').selectOption('row-a');
+    await expect.poll(() => allocatedSum(page), { timeout: 20_000 }).toBeGreaterThan(12);
+
+    await page.goto(`${demo!.url}/#/limits/row-a`);
+    const form = page.getByRole('form', { name: 'New override' });
+    await form.getByLabel('Limit (A)').fill('12');
+    await form.getByLabel('Reason').fill('browser test');
+    const added = Date.now();
+    await form.getByRole('button', { name: 'Add override' }).click();
+    const overrides = page.getByTestId('overrides');
+    await overrides.getByText('browser test').waitFor({ timeout: 10_000 });
+    await expect
+      .poll(() => page.getByTestId('circuit-limit-source').textContent(), { timeout: 10_000 })
+      .toMatch(/override/);
+
+    await page.goto(`${demo!.url}/#/ports`);
+    await page.getByLabel('Show').selectOption('row-a');
+    // Three-phase ports on row-a: their limits add up on every phase; 12 A leaves room for two at 6 A.
+    await expect.poll(() => allocatedSum(page), { timeout: 10_000, interval: 250 }).toBeLessThanOrEqual(12);
+    expect(Date.now() - added).toBeLessThan(15_000);
+
+    // An edit with a stale version is refused with a clear conflict next to the form.
+    const list = (await (await page.request.get(`${demo!.url}/api/v1/overrides`)).json()) as {
+      items: { id: number; version: number }[];
+    };
+    const o = list.items[0]!;
+    const bumped = await page.request.put(`${demo!.url}/api/v1/overrides/${o.id}`, {
+      headers: { 'x-fusebox-csrf': '1' },
+      data: {
+        circuitId: 'row-a',
+        limitA: 10,
+        until: new Date(Date.now() + 3_600_000).toISOString(),
+        version: o.version,
+      },
+    });
+    expect(bumped.status()).toBe(200);
+    await page.goto(`${demo!.url}/#/limits/row-a`);
+    await overrides.getByRole('button', { name: `Edit override ${o.id}` }).click();
+    // Someone else edits while this form is open.
+    await page.request.put(`${demo!.url}/api/v1/overrides/${o.id}`, {
+      headers: { 'x-fusebox-csrf': '1' },
+      data: {
+        circuitId: 'row-a',
+        limitA: 11,
+        until: new Date(Date.now() + 3_600_000).toISOString(),
+        version: o.version + 1,
+      },
+    });
+    await overrides.getByRole('button', { name: 'Save override' }).click();
+    await expect
+      .poll(() => overrides.locator('.conflict').textContent(), { timeout: 10_000 })
+      .toMatch(/Conflict/);
+  });
+
+  it('adds a weekly schedule by dragging over the grid', async () => {
+    await page.goto(`${demo!.url}/#/limits/row-b`);
+    const editor = page.getByTestId('schedule-editor');
+    await editor.waitFor();
+    await editor.getByLabel('Paint limit (A)').fill('30');
+    const from = editor.locator('[data-day="0"][data-hour="8"]');
+    const to = editor.locator('[data-day="4"][data-hour="17"]');
+    const a = (await from.boundingBox())!;
+    const b = (await to.boundingBox())!;
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+    await page.mouse.up();
+    expect(await editor.locator('td.cell.set').count()).toBe(5 * 10);
+    await editor.getByRole('button', { name: 'Create schedule' }).click();
+    await editor.getByText(/Saved/).waitFor({ timeout: 10_000 });
+    const saved = (await (await page.request.get(`${demo!.url}/api/v1/schedules`)).json()) as {
+      items: { circuitId: string; weekly: { days: string[]; from: string; to: string; limitA?: number }[] }[];
+    };
+    const rowB = saved.items.find((s) => s.circuitId === 'row-b');
+    expect(rowB?.weekly).toEqual([
+      expect.objectContaining({
+        days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+        from: '08:00',
+        to: '18:00',
+        limitA: 30,
+      }),
+    ]);
+  });
+
+  it('exports the sessions as CSV with the filters applied', async () => {
+    await page.goto(`${demo!.url}/#/sessions`);
+    await page.getByTestId('sessions-table').waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('sessions.csv');
+    const csv = readFileSync(await download.path(), 'utf8');
+    const lines = csv.trim().split(/\r?\n/);
+    expect(lines[0]).toMatch(/portId/i);
+    const total = (
+      (await (await page.request.get(`${demo!.url}/api/v1/sessions?limit=1`)).json()) as { total: number }
+    ).total;
+    expect(lines.length - 1).toBe(total);
+  });
+
+  it('fits a 390 px phone without sideways scrolling, and every control has an accessible name', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      storageState: await context.storageState(),
+    });
+    try {
+      const p = await phone.newPage();
+      for (const view of ['', 'ports', 'sessions', 'events', 'limits/row-a', 'stations']) {
+        await p.goto(`${demo!.url}/#/${view}`);
+        await p.locator('main h2:visible').first().waitFor();
+        await p.waitForTimeout(300);
+        const width = await p.evaluate<number>('document.documentElement.scrollWidth');
+        expect(width, `#/${view} is wider than the phone`).toBeLessThanOrEqual(390);
+        const tree = await p.locator('body').ariaSnapshot();
+        const unnamed = tree
+          .split('\n')
+          .filter((l) => /^\s*- (button|textbox|combobox|checkbox|spinbutton|link)\s*(:|$)/.test(l));
+        expect(unnamed, `#/${view} has controls without a name`).toEqual([]);
+      }
+    } finally {
+      await phone.close();
+    }
+  });
+});
