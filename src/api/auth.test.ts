@@ -1,5 +1,5 @@
 /** Accounts, sessions, roles, CSRF, login rate limiting and API tokens, over real HTTP. */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- assertions read JSON bodies */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- assertions read JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiFixture } from './testing/api-fixture.ts';
 import { startApiFixture } from './testing/api-fixture.ts';
@@ -171,6 +171,9 @@ describe('API tokens', () => {
     expect(write.status).toBe(201);
 
     const list = await f.call('GET', '/api/v1/tokens', { headers: alice });
+    const listed = list.body.items.find((t: { name: string }) => t.name === 'home-assistant');
+    expect(Date.parse(listed.lastUsedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(listed).toMatchObject({ role: 'operator', createdBy: 'alice' });
     expect(list.body.items.map((t: { name: string }) => t.name)).toContain('home-assistant');
     expect(JSON.stringify(list.body)).not.toContain(created.body.token);
 

@@ -24,6 +24,8 @@ export interface Principal {
   readonly via: 'cookie' | 'token';
   /** Hash of the session id (cookie) for logout and sliding expiry. */
   readonly sessionHash?: string | undefined;
+  /** The API token used, and when it was last used before this request. */
+  readonly token?: { readonly id: number; readonly lastUsedMs: number | null } | undefined;
 }
 
 declare module 'fastify' {
@@ -46,7 +48,12 @@ export function identify(req: FastifyRequest, store: ApiStore, nowMs: number): P
     if (!m) return null;
     const token = store.tokens.findByHash(secretHash(m[1]!));
     if (!token) return null;
-    return { username: `token:${token.name}`, role: token.role, via: 'token' };
+    return {
+      username: `token:${token.name}`,
+      role: token.role,
+      via: 'token',
+      token: { id: token.id, lastUsedMs: token.lastUsedMs },
+    };
   }
   const cookie = req.cookies[SESSION_COOKIE];
   if (!cookie) return null;
@@ -75,6 +82,8 @@ export function accessHook(store: ApiStore, now: () => number, secure: (req: Fas
     const write = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
     if (write && p.via === 'cookie' && req.headers[CSRF_HEADER] === undefined)
       throw new ApiError(403, 'csrf', `writes with a session cookie need the header X-Fusebox-CSRF`);
+    if (p.token && (p.token.lastUsedMs === null || nowMs - p.token.lastUsedMs >= TOUCH_EVERY_MS))
+      await store.tokens.touch(p.token.id);
     if (p.via === 'cookie' && p.sessionHash) {
       const session = store.accounts.findSession(p.sessionHash);
       if (session && session.expiresMs - nowMs < SESSION_TTL_MS - TOUCH_EVERY_MS) {
