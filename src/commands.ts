@@ -4,6 +4,7 @@ import { runCheck } from './config/check.ts';
 import { runStart } from './start-command.ts';
 import { runProbe } from './modbus/probe.ts';
 import { runHashPassword } from './hash-password-command.ts';
+import { runSimulate } from './simulate-command.ts';
 import { runUser } from './user-command.ts';
 
 const USAGE = `Usage: fusebox <command> [options]
@@ -13,6 +14,7 @@ Commands:
         [--log-format pretty|json] [--log-level info|debug|warn] [--demo-speed 60]
   check <site.yaml>            validate a site configuration and print its circuit tree
   probe modbus://host:port/unit --preset NAME   read a meter once and print what Fusebox understood
+  simulate --sessions FILE     replay charging sessions against policies; size a site (simulate --help)
   hash-password                read a station password on stdin, print the passwordHash for the site file
   user add|passwd|remove|list  dashboard/API accounts: user add NAME --role operator --config site.yaml
                                (password on stdin)
@@ -65,6 +67,8 @@ export async function main(
     }
     case 'probe':
       return runProbe(rest, out);
+    case 'simulate':
+      return runSimulate(rest, out);
     case 'hash-password':
       return runHashPassword(process.stdin, out);
     case 'user':

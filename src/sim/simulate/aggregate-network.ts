@@ -15,7 +15,7 @@ export function aggregateNetwork(
       {
         id: 'aggregate',
         circuitId: 'site',
-        phase: 'total',
+        phase: 'L1', // a single-phase circuit: the Fusebox policy reads it as the circuit's L1
         limitA: (capacityKw * 1000) / voltageV,
         terms: ids.map((_, i) => ({ evse: i, re: 1, im: 0 })),
         externalPerKw: 1000 / voltageV,

@@ -9,7 +9,7 @@ import { acceptedKwh } from './battery.ts';
 import type { Network } from './network.ts';
 import { constraintValues, withExternalLoad } from './network.ts';
 import type { ActiveEv, Policy } from './policy.ts';
-import type { SimSessionLike } from './sim-session-like.ts';
+import type { SimSession } from '../sessions/sim-session.ts';
 
 export interface EngineOptions {
   readonly stepMs: number;
@@ -25,7 +25,7 @@ export interface EngineOptions {
 /** Everything a run produced; metrics.ts turns it into numbers. */
 export interface RunTrace {
   readonly policy: string;
-  readonly sessions: readonly SimSessionLike[];
+  readonly sessions: readonly SimSession[];
   /** Per session: EVSE index, demand and energy delivered. */
   readonly evseOf: Int32Array;
   readonly requestedKwh: Float64Array;
@@ -49,7 +49,7 @@ export interface RunTrace {
 const VIOLATION_TOL_A = 1e-6;
 
 /** Maps each session's station to an EVSE of the network: by id, or the first port `station/…`. */
-export function mapStations(sessions: readonly SimSessionLike[], network: Network): Int32Array {
+export function mapStations(sessions: readonly SimSession[], network: Network): Int32Array {
   const byId = new Map<string, number>();
   network.evses.forEach((e, i) => {
     if (!byId.has(e.id)) byId.set(e.id, i);
@@ -74,7 +74,7 @@ export function mapStations(sessions: readonly SimSessionLike[], network: Networ
 
 /** Runs one policy over the workload on the network. */
 export async function simulate(
-  sessionsIn: readonly SimSessionLike[],
+  sessionsIn: readonly SimSession[],
   network: Network,
   policy: Policy,
   opts: EngineOptions,

@@ -1,6 +1,6 @@
 /** The policy interface of `fusebox simulate` (sim-contract.md): what a policy sees and what it returns. */
 import type { Network } from './network.ts';
-import type { SimSessionLike } from './sim-session-like.ts';
+import type { SimSession } from '../sessions/sim-session.ts';
 
 /** One car that is plugged in and not yet full, as a policy sees it at the start of a step. */
 export interface ActiveEv {
@@ -35,7 +35,7 @@ export interface Policy {
   readonly name: string;
   step(input: StepInput): Float64Array;
   /** Optional: called once with the whole workload before the first step (the offline LP plans here). */
-  plan?(all: readonly SimSessionLike[], network: Network, stepMs: number): Promise<void>;
+  plan?(all: readonly SimSession[], network: Network, stepMs: number): Promise<void>;
 }
 
 /** Pilot in A that delivers `remainingKwh` in one step at the EVSE voltage: sorted policies never offer more. */

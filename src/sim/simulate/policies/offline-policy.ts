@@ -14,7 +14,7 @@ import type { Network } from '../network.ts';
 import { constraintValues } from '../network.ts';
 import { mapStations } from '../engine.ts';
 import type { Policy, StepInput } from '../policy.ts';
-import type { SimSessionLike } from '../sim-session-like.ts';
+import type { SimSession } from '../../sessions/sim-session.ts';
 
 // The package's types describe its CommonJS build (default import = the module object); Node loads its ES
 // module build, whose default export is the loader itself. Accept either shape.
@@ -42,7 +42,7 @@ interface Planned {
 function solveGroup(
   highs: Highs,
   group: readonly number[],
-  sessions: readonly SimSessionLike[],
+  sessions: readonly SimSession[],
   evseOf: Int32Array,
   network: Network,
   stepMs: number,
@@ -164,7 +164,7 @@ function solveGroup(
 }
 
 /** Groups of sessions whose stays overlap (chained), each solvable on its own. */
-function overlapGroups(sessions: readonly SimSessionLike[], stepMs: number): number[][] {
+function overlapGroups(sessions: readonly SimSession[], stepMs: number): number[][] {
   const order = sessions.map((_, i) => i).sort((a, b) => sessions[a]!.arrivalMs - sessions[b]!.arrivalMs);
   const groups: number[][] = [];
   let end = -Infinity;
@@ -191,7 +191,7 @@ export function offlinePolicy(defaultMaxPowerKw = Infinity): OfflinePolicy {
     get solveMs() {
       return solveMs;
     },
-    async plan(all: readonly SimSessionLike[], network: Network, stepMs: number): Promise<void> {
+    async plan(all: readonly SimSession[], network: Network, stepMs: number): Promise<void> {
       const started = performance.now();
       highsPromise ??= loadHighs();
       const highs = await highsPromise;

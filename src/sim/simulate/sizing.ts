@@ -1,0 +1,58 @@
+/**
+ * Sizing mode: the smallest grid capacity at which a policy meets at least a target share of the demand,
+ * by bisection on the capacity (demand met grows with capacity). The bracket's top starts at the
+ * uncontrolled peak and doubles until the target is met.
+ */
+import type { RunOptions } from './run-one.ts';
+import { runOne } from './run-one.ts';
+import type { PolicyName, SetupOptions } from './scenario.ts';
+import { buildSetup } from './scenario.ts';
+import type { SimSession } from '../sessions/sim-session.ts';
+
+export interface SizingResult {
+  readonly policy: PolicyName;
+  readonly targetPct: number;
+  /** Smallest capacity found (within `toleranceKw`), or null when the target is out of reach. */
+  readonly capacityKw: number | null;
+  readonly demandMetPct: number;
+  /** Capacities tried, in order, with the demand met at each. */
+  readonly tried: readonly { readonly capacityKw: number; readonly demandMetPct: number }[];
+  /** What uncontrolled charging meets (the ceiling when cars are never limited). */
+  readonly ceilingPct: number;
+}
+
+/** Bisection for the smallest capacity meeting `targetPct`. */
+export async function sizeFor(
+  sessions: readonly SimSession[],
+  setupOpts: SetupOptions,
+  policy: PolicyName,
+  targetPct: number,
+  runOpts: RunOptions,
+  toleranceKw = 0.5,
+): Promise<SizingResult> {
+  const tried: { capacityKw: number; demandMetPct: number }[] = [];
+  const met = async (c: number): Promise<number> => {
+    const { metrics } = await runOne(sessions, buildSetup(setupOpts, c), policy, runOpts);
+    tried.push({ capacityKw: c, demandMetPct: metrics.demandMetPct });
+    return metrics.demandMetPct;
+  };
+  const free = await runOne(sessions, buildSetup(setupOpts, 1e6), 'uncontrolled', runOpts);
+  const ceilingPct = free.metrics.demandMetPct;
+  let hi = Math.max(1, Math.ceil(free.metrics.peakKw));
+  let atHi = await met(hi);
+  for (let k = 0; k < 6 && atHi < targetPct; k++) {
+    hi *= 2;
+    atHi = await met(hi);
+  }
+  if (atHi < targetPct) return { policy, targetPct, capacityKw: null, demandMetPct: atHi, tried, ceilingPct };
+  let lo = 0;
+  while (hi - lo > toleranceKw) {
+    const mid = (lo + hi) / 2;
+    const m = await met(mid);
+    if (m >= targetPct) {
+      hi = mid;
+      atHi = m;
+    } else lo = mid;
+  }
+  return { policy, targetPct, capacityKw: Math.round(hi * 10) / 10, demandMetPct: atHi, tried, ceilingPct };
+}

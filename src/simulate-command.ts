@@ -1,0 +1,348 @@
+/**
+ * `fusebox simulate`: replays a session file against one or more policies on a network model, at one
+ * capacity, over a sweep of capacities, or searching the smallest capacity that meets a demand target.
+ * Prints a table (or, with --json, one JSON line last on stdout), and writes a report with --report.
+ */
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { formatProblem } from './config/config-problem.ts';
+import { loadSiteConfigFile } from './config/load.ts';
+import type { CompiledSite } from './core/compiled-site.ts';
+import { importSessionsFile } from './sim/sessions/import-sessions.ts';
+import type { ImportResult } from './sim/sessions/import-sessions.ts';
+import type { RunMetrics } from './sim/simulate/metrics.ts';
+import { writeReport } from './sim/simulate/report.ts';
+import type { RunOptions, RunOutcome } from './sim/simulate/run-one.ts';
+import { runOne } from './sim/simulate/run-one.ts';
+import type { NetworkKind, PolicyName, SetupOptions } from './sim/simulate/scenario.ts';
+import { buildSetup, POLICY_NAMES } from './sim/simulate/scenario.ts';
+import type { SizingResult } from './sim/simulate/sizing.ts';
+import { sizeFor } from './sim/simulate/sizing.ts';
+
+export const SIMULATE_USAGE = `Usage: fusebox simulate --sessions FILE [options]
+
+  --sessions FILE          session data (ACN-Data, ACN-Sim, Norway, Dundee, Perth & Kinross, Fusebox export,
+                           generic CSV; the format is detected from the content)
+  --site site.yaml         the site's circuit tree (default: every station on one circuit, the aggregate model)
+  --network MODEL          aggregate | caltech | caltech-linear (Caltech ACN, exact three-phase or linearized)
+  --capacity-kw N          grid capacity in kW (scales the site's service and transformer with --site)
+  --sweep-capacity A:B:S   capacities A, A+S, … B kW
+  --size-for PCT           smallest capacity meeting at least PCT % of the energy demand
+  --policy P[,P...]        fusebox, uncontrolled, fcfs, round-robin, edf, llf, offline (default fusebox)
+  --step 5m                time step: 5m (default), 1m, or e.g. 30s, 15m
+  --voltage V              EVSE voltage of the aggregate model (default 208)
+  --evse-max-a A           EVSE pilot maximum of the aggregate and Caltech models (default 32)
+  --ev-max-kw KW           car max power where the data has none (default: the EVSE's)
+  --taper SOC              two-stage battery: full power up to this state of charge (0-1), then linear to 0
+  --battery-kwh KWH        battery size of the taper model (default 60; at least the session's demand)
+  --report DIR             write report.md and SVG charts to DIR
+  --json                   quiet; the last stdout line is {"runs":[...]}`;
+
+const EXIT_BAD_ARGS = 2;
+
+class ArgError extends Error {}
+
+function num(
+  name: string,
+  v: string | undefined,
+  check: (x: number) => boolean,
+  what: string,
+): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || !check(x))
+    throw new ArgError(`--${name} is ${what}, not '${v}'`);
+  return x;
+}
+
+/** '5m', '1m', '30s', '15min', '300000ms' → ms. */
+export function parseStep(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?$/.exec(v.trim());
+  if (!m) throw new ArgError(`--step is a duration such as 5m, 1m or 30s, not '${v}'`);
+  const x = Number(m[1]);
+  const unit = m[2] ?? 'm';
+  const ms = x * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000);
+  if (!(ms >= 1000 && ms <= 3_600_000) || !Number.isInteger(ms))
+    throw new ArgError(`--step must be a whole number of ms between 1 s and 1 h, not '${v}'`);
+  return ms;
+}
+
+/** 'A:B:S' → [A, A+S, …, B]. */
+export function parseSweep(v: string): number[] {
+  const parts = v.split(':').map((p) => Number(p));
+  const [a, b, s] = parts;
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p)) || !(a! > 0) || !(b! >= a!) || !(s! > 0))
+    throw new ArgError(
+      `--sweep-capacity is FROM:TO:STEP in kW with 0 < FROM ≤ TO and STEP > 0, e.g. 10:125:5, not '${v}'`,
+    );
+  const out: number[] = [];
+  for (let k = 0; a! + k * s! <= b! + 1e-9; k++) out.push(Number((a! + k * s!).toFixed(6)));
+  if (out.length > 1000)
+    throw new ArgError(`--sweep-capacity '${v}' gives ${out.length} capacities; at most 1000`);
+  return out;
+}
+
+function parsePolicies(v: string): PolicyName[] {
+  const names = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0) throw new ArgError('--policy needs at least one policy name');
+  for (const n of names)
+    if (!(POLICY_NAMES as readonly string[]).includes(n))
+      throw new ArgError(`--policy: '${n}' is not a policy; use ${POLICY_NAMES.join(', ')}`);
+  return [...new Set(names)] as PolicyName[];
+}
+
+/** The `--json` line's fields for one run (names fixed by issue 7). */
+export function jsonRun(m: RunMetrics): Record<string, number | string> {
+  const r = (x: number, d: number): number => Number(x.toFixed(d));
+  return {
+    policy: m.policy,
+    capacityKw: r(m.capacityKw, 3),
+    demandMetPct: r(m.demandMetPct, 4),
+    sessionsFullyServedPct: r(m.sessionsFullyServedPct, 4),
+    peakKw: r(m.peakKw, 3),
+    demandPeakKw: r(m.demandPeakKw, 3),
+    energyCost: r(m.energyCost, 2),
+    demandCharge: r(m.demandCharge, 2),
+    violationAmpSeconds: r(m.violationAmpSeconds, 3),
+    jainIndex: r(m.jainIndex, 4),
+    stepP99Ms: r(m.stepP99Ms, 4),
+  };
+}
+
+/** Runs `fusebox simulate` with `args` (after the command name); returns the exit code. */
+export async function runSimulate(
+  args: readonly string[],
+  out: (line: string) => void,
+  err: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<number> {
+  try {
+    return await simulateCommand(args, out, err);
+  } catch (e) {
+    if (
+      e instanceof ArgError ||
+      (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      err(`fusebox simulate: ${e.message}`);
+      err('Run `npx fusebox simulate --help` for the options.');
+      return EXIT_BAD_ARGS;
+    }
+    throw e;
+  }
+}
+
+async function simulateCommand(
+  args: readonly string[],
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      sessions: { type: 'string' },
+      site: { type: 'string' },
+      network: { type: 'string' },
+      'capacity-kw': { type: 'string' },
+      'sweep-capacity': { type: 'string' },
+      'size-for': { type: 'string' },
+      policy: { type: 'string' },
+      step: { type: 'string' },
+      voltage: { type: 'string' },
+      'evse-max-a': { type: 'string' },
+      'ev-max-kw': { type: 'string' },
+      taper: { type: 'string' },
+      'battery-kwh': { type: 'string' },
+      report: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    out(SIMULATE_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new ArgError(`unexpected argument '${positionals[0]}'`);
+  if (values.sessions === undefined) throw new ArgError('give the session data with --sessions FILE');
+  const json = values.json === true;
+  const policies = parsePolicies(values.policy ?? 'fusebox');
+  const stepMs = parseStep(values.step ?? '5m');
+  const positive = (x: number): boolean => x > 0;
+  const capacity = num('capacity-kw', values['capacity-kw'], positive, 'a capacity in kW above 0');
+  const sweep = values['sweep-capacity'] === undefined ? undefined : parseSweep(values['sweep-capacity']);
+  const sizeTarget = num(
+    'size-for',
+    values['size-for'],
+    (x) => x > 0 && x <= 100,
+    'a percentage above 0 and at most 100',
+  );
+  if ([capacity, sweep, sizeTarget].filter((x) => x !== undefined).length > 1)
+    throw new ArgError('give one of --capacity-kw, --sweep-capacity and --size-for');
+  const network = values.network ?? (values.site === undefined ? 'aggregate' : 'site');
+  if (!['aggregate', 'caltech', 'caltech-linear', 'site'].includes(network))
+    throw new ArgError(`--network is aggregate, caltech or caltech-linear, not '${network}'`);
+  if (values.site !== undefined && network !== 'site')
+    throw new ArgError(`--site and --network ${network} exclude each other: the site file is the network`);
+  if (network === 'aggregate' && capacity === undefined && sweep === undefined && sizeTarget === undefined)
+    throw new ArgError('the aggregate model (no --site) needs --capacity-kw, --sweep-capacity or --size-for');
+  const voltageV = num('voltage', values.voltage, (x) => x >= 50 && x <= 1000, 'a voltage from 50 to 1000 V');
+  const evseMaxA = num('evse-max-a', values['evse-max-a'], positive, 'a current in A above 0');
+  const evMaxKw = num('ev-max-kw', values['ev-max-kw'], positive, 'a power in kW above 0');
+  const taperSoc = num('taper', values.taper, (x) => x > 0 && x < 1, 'a state of charge between 0 and 1');
+  const batteryKwh = num('battery-kwh', values['battery-kwh'], positive, 'an energy in kWh above 0');
+  if (batteryKwh !== undefined && taperSoc === undefined)
+    throw new ArgError('--battery-kwh only applies with --taper');
+
+  let site: CompiledSite | undefined;
+  if (values.site !== undefined) {
+    const loaded = loadSiteConfigFile(values.site);
+    if (!loaded.ok) {
+      for (const p of loaded.problems) err(formatProblem(p));
+      err(`fusebox simulate: ${values.site} has errors; run \`npx fusebox check ${values.site}\``);
+      return EXIT_BAD_ARGS;
+    }
+    site = loaded.compiled;
+  }
+
+  let imported: ImportResult;
+  try {
+    imported = importSessionsFile(values.sessions);
+  } catch (e) {
+    err(`fusebox simulate: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT_BAD_ARGS;
+  }
+  const sessions = imported.sessions;
+  if (imported.problems.length > 0) {
+    err(`${values.sessions}: ${imported.problems.length} malformed row(s) skipped`);
+    for (const p of imported.problems.slice(0, 10)) err(`  line ${p.line}: ${p.message}`);
+    if (imported.problems.length > 10) err(`  … and ${imported.problems.length - 10} more`);
+  }
+  if (sessions.length === 0) {
+    err(`fusebox simulate: ${values.sessions} holds no usable session`);
+    return EXIT_BAD_ARGS;
+  }
+
+  const setupOpts: SetupOptions = {
+    kind: network as NetworkKind,
+    stationIds: sessions.map((s) => s.stationId),
+    site,
+    voltageV,
+    evseMaxA,
+  };
+  const runOpts: RunOptions = {
+    stepMs,
+    defaultMaxPowerKw: evMaxKw,
+    taper: taperSoc === undefined ? undefined : { thresholdSoc: taperSoc, capacityKwh: batteryKwh ?? 60 },
+  };
+  // Fail early on stations the network does not know, before any long run.
+  try {
+    buildSetup(setupOpts, capacity ?? sweep?.[0] ?? 100);
+  } catch (e) {
+    err(`fusebox simulate: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT_BAD_ARGS;
+  }
+
+  const capacities: (number | undefined)[] = sweep ?? (sizeTarget === undefined ? [capacity] : []);
+  const bar =
+    !json && process.stderr.isTTY && capacities.length * policies.length > 0
+      ? new cliProgress.SingleBar(
+          { format: 'simulating {bar} {percentage}% | {label}', stream: process.stderr, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+  const runs: RunOutcome[] = [];
+  const total = capacities.length * policies.length;
+  bar?.start(total * 100, 0, { label: '' });
+  try {
+    let done = 0;
+    for (const c of capacities) {
+      for (const p of policies) {
+        const setup = buildSetup(setupOpts, c);
+        const label = `${p} at ${setup.capacityKw} kW`;
+        const outcome = await runOne(sessions, setup, p, {
+          ...runOpts,
+          onProgress: bar
+            ? (k, n) => bar.update(done * 100 + Math.floor((100 * k) / n), { label })
+            : undefined,
+        });
+        done++;
+        bar?.update(done * 100, { label });
+        runs.push(outcome);
+      }
+    }
+  } catch (e) {
+    bar?.stop();
+    err(`fusebox simulate: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  bar?.stop();
+
+  const sizing: SizingResult[] = [];
+  if (sizeTarget !== undefined) {
+    for (const p of policies) {
+      if (!json) err(`sizing for ${p}: bisection on the capacity…`);
+      sizing.push(await sizeFor(sessions, setupOpts, p, sizeTarget, runOpts));
+    }
+  }
+
+  if (values.report !== undefined) {
+    const files = writeReport(values.report, {
+      title: 'Fusebox simulation',
+      sessionsFile: values.sessions,
+      format: imported.format,
+      networkLabel: networkLabel(network, values.site),
+      stepMs,
+      runs,
+      sizing,
+      notes: imported.notes,
+    });
+    if (!json) err(`report: ${files.join(', ')}`);
+  }
+
+  if (json) {
+    const line: Record<string, unknown> = { runs: runs.map((r) => jsonRun(r.metrics)) };
+    if (sizing.length > 0)
+      line.sizing = sizing.map((s) => ({
+        policy: s.policy,
+        targetPct: s.targetPct,
+        capacityKw: s.capacityKw,
+        demandMetPct: Number(s.demandMetPct.toFixed(4)),
+      }));
+    out(JSON.stringify(line));
+    return 0;
+  }
+  out(
+    `${sessions.length} sessions (${imported.format}), ${networkLabel(network, values.site)}, step ${stepMs / 60_000} min`,
+  );
+  if (runs.length > 0) {
+    out(
+      'policy         capacity kW  demand met %  fully served %  peak kW  15-min kW  violation A·s  Jain   p99 ms',
+    );
+    for (const { metrics: m } of runs)
+      out(
+        `${m.policy.padEnd(14)} ${m.capacityKw.toFixed(1).padStart(11)}  ${m.demandMetPct.toFixed(2).padStart(12)}  ${m.sessionsFullyServedPct.toFixed(1).padStart(14)}  ${m.peakKw.toFixed(1).padStart(7)}  ${m.demandPeakKw.toFixed(1).padStart(9)}  ${m.violationAmpSeconds.toFixed(0).padStart(13)}  ${m.jainIndex.toFixed(3)}  ${m.stepP99Ms.toFixed(3).padStart(6)}${m.lpBoundPct === undefined ? '' : `  (LP bound ${m.lpBoundPct.toFixed(2)} %)`}`,
+      );
+  }
+  for (const s of sizing)
+    out(
+      s.capacityKw === null
+        ? `${s.policy}: ${s.targetPct} % of demand is out of reach (uncontrolled meets ${s.ceilingPct.toFixed(2)} %)`
+        : `${s.policy}: smallest capacity meeting ≥ ${s.targetPct} % of demand: ${s.capacityKw.toFixed(1)} kW (${s.demandMetPct.toFixed(2)} % met)`,
+    );
+  return 0;
+}
+
+function networkLabel(network: string, sitePath: string | undefined): string {
+  switch (network) {
+    case 'caltech':
+      return 'Caltech ACN, exact three-phase model';
+    case 'caltech-linear':
+      return 'Caltech ACN, linearized three-phase model';
+    case 'site':
+      return `site ${sitePath ?? ''}`;
+    default:
+      return 'aggregate (all stations on one circuit)';
+  }
+}
