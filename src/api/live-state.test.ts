@@ -82,6 +82,8 @@ describe('live state', () => {
     expect(left.loadA).toEqual(left.evLoadA);
     for (let p = 0; p < 3; p++) expect(left.headroomA[p]).toBeCloseTo(32 - left.loadA[p], 1);
     const main = r.body.circuits.find((c: { id: string }) => c.id === 'main');
+    expect(main.name).toBe('Main');
+    expect(left.name).toBe('Left row');
     expect(main.limitKw).toBe(40);
     expect(main.loadKw).toBeGreaterThan(0);
   });

@@ -12,9 +12,17 @@ const tags = ['live'];
 /** The circuits and ports payloads (GET routes and the live stream share them). */
 export function livePayloads(ctx: ApiContext) {
   const { deps, sync } = ctx;
+  const names = new Map(deps.config.circuits.map((c) => [c.id, c.name ?? c.id]));
   return {
     circuits: () =>
-      circuitsView(deps.live.site(), deps.live.snapshot(), deps.live.ports(), sync.overrides(), deps.now()),
+      circuitsView(
+        deps.live.site(),
+        deps.live.snapshot(),
+        deps.live.ports(),
+        sync.overrides(),
+        deps.now(),
+        names,
+      ),
     ports: () =>
       portsView(
         deps.live.site(),

@@ -36,6 +36,7 @@ export function circuitsView(
   ports: readonly LivePort[],
   overrides: readonly OverrideRecord[],
   nowMs: number,
+  names: ReadonlyMap<string, string> = new Map(),
 ) {
   const ev = measuredEvLoad(cs, ports, nowMs);
   return {
@@ -68,7 +69,7 @@ export function circuitsView(
       return {
         id: c.id,
         parentId: c.parentId,
-        name: c.id,
+        name: names.get(c.id) ?? c.id,
         loadA: triple(loadA),
         evLoadA: triple(evA),
         limitA: triple(() => c.limitA),
