@@ -29,6 +29,12 @@ export interface PortDemand {
   readonly measuredAtMs?: number | undefined;
   /** When the car arrived (session start), for rotation order among new arrivals. */
   readonly arrivedAtMs?: number | undefined;
+  /**
+   * Deadline mode: when the car is expected to leave (UTC epoch ms) and the energy it still needs (kWh).
+   * Live, they come from OCPP 2.0.1 ChargingNeeds (departureTime, energyAmount) or a configured dwell.
+   */
+  readonly departureMs?: number | undefined;
+  readonly energyRemainingKwh?: number | undefined;
 }
 
 export interface AllocationInput {

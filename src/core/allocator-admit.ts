@@ -98,6 +98,7 @@ function admissionKeysHaveNaN(works: Works): boolean {
 export function admit(scratch: Scratch, factors: FactorTable): void {
   const { works, remaining, classStart, reserved } = scratch;
   const { ks, fs } = factors;
+  const exact = factors.anyPhasor ? new PhasorAdmission(scratch, factors) : undefined;
   remaining.set(scratch.capacity);
   classStart.set(remaining);
   // reserved[k] = 1 + the waiting work that reserved constraint k (0 = none).
@@ -108,6 +109,7 @@ export function admit(scratch: Scratch, factors: FactorTable): void {
     if (works.priority[w] !== classPriority) {
       classPriority = works.priority[w];
       classStart.set(remaining);
+      exact?.startClass();
     }
     const lo = works.lo[w]!;
     const hi = works.hi[w]!;
@@ -122,7 +124,8 @@ export function admit(scratch: Scratch, factors: FactorTable): void {
     let blocking = -1;
     for (let j = start; j < end; j++) {
       const k = ks[j]!;
-      if (remaining[k]! - lo * fs[j]! < -EPS || (waiting && reserved[k])) {
+      const over = exact?.isPhasor(k) ? !exact.fits(k, j, lo, false) : remaining[k]! - lo * fs[j]! < -EPS;
+      if (over || (waiting && reserved[k])) {
         blocking = k;
         break;
       }
@@ -130,6 +133,7 @@ export function admit(scratch: Scratch, factors: FactorTable): void {
     if (blocking < 0) {
       works.admitted[w] = 1;
       for (let j = start; j < end; j++) remaining[ks[j]!] = remaining[ks[j]!]! - lo * fs[j]!;
+      exact?.add(start, end, lo);
       continue;
     }
     const behind = waiting ? reserved[blocking]! - 1 : -1;
@@ -141,12 +145,59 @@ export function admit(scratch: Scratch, factors: FactorTable): void {
     if (waiting && behind < 0) {
       for (let j = start; j < end; j++) {
         const k = ks[j]!;
-        if (remaining[k]! - lo * fs[j]! < -EPS && classStart[k]! - lo * fs[j]! >= -EPS && !reserved[k])
-          reserved[k] = w + 1;
+        const full = exact?.isPhasor(k)
+          ? !exact.fits(k, j, lo, false) && exact.fits(k, j, lo, true)
+          : remaining[k]! - lo * fs[j]! < -EPS && classStart[k]! - lo * fs[j]! >= -EPS;
+        if (full && !reserved[k]) reserved[k] = w + 1;
       }
     }
   }
   markRotation(works);
+}
+
+/** Admission's loads on phasor constraints (lineModel 'phasor'): sums of phasors, compared by magnitude. */
+class PhasorAdmission {
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly startRe: Float64Array;
+  private readonly startIm: Float64Array;
+
+  constructor(
+    private readonly scratch: Scratch,
+    private readonly factors: FactorTable,
+  ) {
+    this.re = scratch.admitRe;
+    this.im = scratch.admitIm;
+    this.startRe = scratch.classStartRe;
+    this.startIm = scratch.classStartIm;
+    this.re.fill(0);
+    this.im.fill(0);
+    this.startClass();
+  }
+
+  isPhasor(k: number): boolean {
+    return this.factors.phasor[k] === 1;
+  }
+
+  /** Whether factor entry j at `lo` A fits on constraint k, now or (fromClassStart) as at the class start. */
+  fits(k: number, j: number, lo: number, fromClassStart: boolean): boolean {
+    const re = (fromClassStart ? this.startRe : this.re)[k]! + this.factors.fre[j]! * lo;
+    const im = (fromClassStart ? this.startIm : this.im)[k]! + this.factors.fim[j]! * lo;
+    return Math.hypot(re, im) <= this.scratch.capacity[k]! + EPS;
+  }
+
+  add(start: number, end: number, lo: number): void {
+    const { ks, fre, fim } = this.factors;
+    for (let j = start; j < end; j++) {
+      this.re[ks[j]!] = this.re[ks[j]!]! + fre[j]! * lo;
+      this.im[ks[j]!] = this.im[ks[j]!]! + fim[j]! * lo;
+    }
+  }
+
+  startClass(): void {
+    this.startRe.set(this.re);
+    this.startIm.set(this.im);
+  }
 }
 
 /** A paused port waits for its turn (rotation) when ports of its class or below are running. */

@@ -17,6 +17,9 @@ export class Filler {
   /** Load per constraint as a function of the level: used(t) = base + rate·t. */
   private readonly base: Float64Array;
   private readonly rate: Float64Array;
+  /** Imaginary parts of base and rate, on phasor constraints (the load is then |base + rate·t|). */
+  private readonly baseIm: Float64Array;
+  private readonly rateIm: Float64Array;
   private readonly tight: Uint8Array;
   /** Bumped when a constraint's base or rate changes: heap entries with an older version are stale. */
   private readonly version: Int32Array;
@@ -42,6 +45,10 @@ export class Filler {
   /** Load factors and capacities of the call being filled (set by run). */
   private ks: Int32Array = new Int32Array(0);
   private fs: Float64Array = new Float64Array(0);
+  private fim: Float64Array = new Float64Array(0);
+  private phasor: Uint8Array = new Uint8Array(0);
+  /** True when the site has phasor constraints: only then are the imaginary parts kept. */
+  private complex = false;
   private cap: Float64Array = new Float64Array(0);
 
   constructor(
@@ -51,6 +58,8 @@ export class Filler {
   ) {
     this.base = new Float64Array(constraintCount);
     this.rate = new Float64Array(constraintCount);
+    this.baseIm = new Float64Array(constraintCount);
+    this.rateIm = new Float64Array(constraintCount);
     this.tight = new Uint8Array(constraintCount);
     this.version = new Int32Array(constraintCount);
     this.dirty = new Uint8Array(constraintCount);
@@ -68,10 +77,18 @@ export class Filler {
   /** Sets `exact` and the reason of every admitted work, starting each at its minimum. */
   run(works: Works, factors: FactorTable, cap: Float64Array): void {
     this.ks = factors.ks;
-    this.fs = factors.fs;
+    // Real parts: on a linear constraint fre = fs, so these are the same numbers as the linear model's.
+    this.fs = factors.fre;
+    this.fim = factors.fim;
+    this.phasor = factors.phasor;
+    this.complex = factors.anyPhasor;
     this.cap = cap;
     this.base.fill(0);
     this.rate.fill(0);
+    if (this.complex) {
+      this.baseIm.fill(0);
+      this.rateIm.fill(0);
+    }
     this.tight.fill(0);
     this.version.fill(0);
     const { admitted, base, ks, fs } = this;
@@ -91,6 +108,7 @@ export class Filler {
         const k = ks[j]!;
         base[k] = base[k]! + fs[j]! * lo;
       }
+      if (this.complex) this.addIm(w, works, lo, 0);
     }
     let start = 0;
     while (start < m) {
@@ -241,6 +259,18 @@ export class Filler {
       rate[k] = rate[k]! + fs[j]! * weight;
       this.markDirty(k);
     }
+    if (this.complex) this.addIm(w, works, -lo, weight);
+  }
+
+  /** Adds a work's phasor loads to the imaginary parts: `value` to the base, `weight` to the rate. */
+  private addIm(w: number, works: Works, value: number, weight: number): void {
+    const { ks, fim, baseIm, rateIm } = this;
+    const end = works.kEnd[w]!;
+    for (let j = works.kStart[w]!; j < end; j++) {
+      const k = ks[j]!;
+      baseIm[k] = baseIm[k]! + fim[j]! * value;
+      rateIm[k] = rateIm[k]! + fim[j]! * weight;
+    }
   }
 
   private freeze(works: Works, w: number, value: number, reason: number, k: number): void {
@@ -259,6 +289,7 @@ export class Filler {
       rate[c] = rate[c]! - fs[j]! * weight;
       this.markDirty(c);
     }
+    if (this.complex) this.addIm(w, works, value, -weight);
   }
 
   private markDirty(k: number): void {
@@ -275,10 +306,37 @@ export class Filler {
       const k = dirtyList[i]!;
       dirty[k] = 0;
       version[k]!++;
-      if (tight[k] || rate[k]! <= EPS || cap[k] === Infinity) continue;
+      if (tight[k] || cap[k] === Infinity) continue;
+      if (this.complex && this.phasor[k]) {
+        const level = this.phasorTightLevel(k);
+        if (level < Infinity) heap.push(Math.max(t, level), k, version[k]!);
+        continue;
+      }
+      if (rate[k]! <= EPS) continue;
       heap.push(Math.max(t, (cap[k]! - base[k]!) / rate[k]!), k, version[k]!);
     }
     this.dirtyCount = 0;
+  }
+
+  /**
+   * The level at which |base + rate·t| reaches the capacity of phasor constraint k: the larger root of a
+   * quadratic (the magnitude is convex in t, so the load leaves the capacity there and never comes back).
+   * Infinity when it never does; the current level when the load is over the capacity already.
+   */
+  private phasorTightLevel(k: number): number {
+    const br = this.base[k]!;
+    const bi = this.baseIm[k]!;
+    const rr = this.rate[k]!;
+    const ri = this.rateIm[k]!;
+    const a = rr * rr + ri * ri;
+    if (a <= EPS * EPS) return Infinity;
+    const b = br * rr + bi * ri;
+    const c = br * br + bi * bi - this.cap[k]! * this.cap[k]!;
+    const disc = b * b - a * c;
+    if (disc < 0) return this.t;
+    const root = Math.sqrt(disc);
+    // The larger root, in the form that does not cancel.
+    return b <= 0 ? (root - b) / a : -c / (b + root);
   }
 
   private dropStale(): void {

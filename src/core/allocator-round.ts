@@ -1,6 +1,7 @@
 /** From the filling's exact limits to limits on each charger's step, without exceeding any capacity. */
 import type { FactorTable, Scratch } from './allocator-scratch.ts';
 import type { Works } from './allocator-works.ts';
+import { REASON_CIRCUIT } from './allocator-works.ts';
 import { EPS, floorStep, roundA } from './current-step.ts';
 
 /**
@@ -23,8 +24,81 @@ export function roundAndTopUp(scratch: Scratch, factors: FactorTable): void {
     for (let j = works.kStart[w]!; j < end; j++) used[ks[j]!] = used[ks[j]!]! + fs[j]! * x;
     if (x + stepA <= works.hi[w]! + EPS) candidates[count++] = w;
   }
+  if (factors.anyPhasor) {
+    phasorLoads(scratch, factors);
+    repairPhasors(scratch, factors);
+  }
   const order = orderCandidates(scratch, count);
-  topUp(works, order, count, used, scratch.capacity, factors);
+  topUp(works, order, count, used, scratch.capacity, factors, scratch);
+  if (factors.anyPhasor) {
+    const { phasor } = factors;
+    for (let k = 0; k < used.length; k++)
+      if (phasor[k]) used[k] = Math.hypot(scratch.usedRe[k]!, scratch.usedIm[k]!);
+  }
+}
+
+/** The phasor sums of the rounded limits, per constraint. */
+function phasorLoads(scratch: Scratch, factors: FactorTable): void {
+  const { works, usedRe, usedIm } = scratch;
+  const { ks, fre, fim } = factors;
+  usedRe.fill(0);
+  usedIm.fill(0);
+  for (let w = 0; w < works.count; w++) {
+    const x = works.currentA[w]!;
+    if (!works.admitted[w] || x === 0) continue;
+    const end = works.kEnd[w]!;
+    for (let j = works.kStart[w]!; j < end; j++) {
+      usedRe[ks[j]!] = usedRe[ks[j]!]! + fre[j]! * x;
+      usedIm[ks[j]!] = usedIm[ks[j]!]! + fim[j]! * x;
+    }
+  }
+}
+
+/**
+ * On a phasor constraint, lowering one current can raise the magnitude (a phasor pointing away from the
+ * sum), so rounding down may leave a line over its capacity by a fraction of a step. Until none is, the
+ * port that adds most to the over-full line's magnitude gives up one step (or pauses, at its minimum).
+ * Each round lowers a limit, so this ends; it is rare, and then takes a handful of rounds.
+ */
+function repairPhasors(scratch: Scratch, factors: FactorTable): void {
+  const { works, usedRe, usedIm, capacity } = scratch;
+  const { ks, fre, fim, phasor } = factors;
+  for (;;) {
+    let over = -1;
+    for (let k = 0; k < usedRe.length && over < 0; k++) {
+      if (phasor[k] && Math.hypot(usedRe[k]!, usedIm[k]!) > capacity[k]! + EPS) over = k;
+    }
+    if (over < 0) return;
+    let best = -1;
+    let bestPull = 0;
+    for (let w = 0; w < works.count; w++) {
+      if (!works.admitted[w] || works.currentA[w]! <= 0) continue;
+      const end = works.kEnd[w]!;
+      for (let j = works.kStart[w]!; j < end; j++) {
+        if (ks[j] !== over) continue;
+        const pull = usedRe[over]! * fre[j]! + usedIm[over]! * fim[j]!;
+        if (pull > bestPull) {
+          bestPull = pull;
+          best = w;
+        }
+      }
+    }
+    if (best < 0) return; // cannot happen: a non-zero sum has a member pointing along it
+    const x = works.currentA[best]!;
+    const lowered = x - works.stepA[best]! >= works.lo[best]! - EPS ? roundA(x - works.stepA[best]!) : 0;
+    works.currentA[best] = lowered;
+    if (lowered === 0) {
+      works.reason[best] = REASON_CIRCUIT;
+      works.reasonK[best] = over;
+    }
+    const end = works.kEnd[best]!;
+    for (let j = works.kStart[best]!; j < end; j++) {
+      const k = ks[j]!;
+      scratch.used[k] = scratch.used[k]! - factors.fs[j]! * (x - lowered);
+      usedRe[k] = usedRe[k]! - fre[j]! * (x - lowered);
+      usedIm[k] = usedIm[k]! - fim[j]! * (x - lowered);
+    }
+  }
 }
 
 /**
@@ -74,8 +148,10 @@ function topUp(
   used: Float64Array,
   cap: Float64Array,
   factors: FactorTable,
+  scratch: Scratch,
 ): void {
-  const { ks, fs } = factors;
+  const { ks, fs, fre, fim, phasor, anyPhasor } = factors;
+  const { usedRe, usedIm } = scratch;
   let live = count;
   while (live > 0) {
     let kept = 0;
@@ -88,11 +164,22 @@ function topUp(
       const end = works.kEnd[w]!;
       let fits = true;
       for (let j = start; j < end && fits; j++) {
-        if (used[ks[j]!]! + fs[j]! * stepA > cap[ks[j]!]! + EPS) fits = false;
+        const k = ks[j]!;
+        if (anyPhasor && phasor[k]) {
+          const re = usedRe[k]! + fre[j]! * stepA;
+          const im = usedIm[k]! + fim[j]! * stepA;
+          if (Math.hypot(re, im) > cap[k]! + EPS) fits = false;
+        } else if (used[k]! + fs[j]! * stepA > cap[k]! + EPS) fits = false;
       }
       if (!fits) continue;
       works.currentA[w] = roundA(x + stepA);
       for (let j = start; j < end; j++) used[ks[j]!] = used[ks[j]!]! + fs[j]! * stepA;
+      if (anyPhasor) {
+        for (let j = start; j < end; j++) {
+          usedRe[ks[j]!] = usedRe[ks[j]!]! + fre[j]! * stepA;
+          usedIm[ks[j]!] = usedIm[ks[j]!]! + fim[j]! * stepA;
+        }
+      }
       list[kept++] = w;
     }
     live = kept;

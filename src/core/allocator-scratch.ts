@@ -9,6 +9,7 @@ import { Filler } from './allocator-fill.ts';
 import { Works } from './allocator-works.ts';
 import { BucketOrder } from './bucket-order.ts';
 import { DemandFields } from './demand-fields.ts';
+import { phasorCircuits, portPhasorFactors } from './phasor-factors.ts';
 
 /**
  * Load factors of every (port, conductor mask) met so far, as one flat list: per entry a constraint
@@ -18,6 +19,17 @@ import { DemandFields } from './demand-fields.ts';
 export class FactorTable {
   ks = new Int32Array(1024);
   fs = new Float64Array(1024);
+  /**
+   * The same load as a phasor (re, im per A). On a phasor constraint (see `phasor`) the load is the
+   * magnitude of the sum of these; elsewhere re = fs and im = 0, so the magnitude is the plain sum.
+   */
+  fre = new Float64Array(1024);
+  fim = new Float64Array(1024);
+  /** Per constraint, 1 when it is a line current evaluated as a phasor magnitude (lineModel 'phasor'). */
+  readonly phasor: Uint8Array;
+  /** True when some constraint is a phasor one: the allocator takes its exact paths only then. */
+  readonly anyPhasor: boolean;
+  private readonly phasorCircuit: Uint8Array;
   /** Per slot (port × 8 + mask bits), the start of its entries in ks/fs, -1 until computed. */
   readonly start: Int32Array;
   readonly end: Int32Array;
@@ -26,6 +38,15 @@ export class FactorTable {
   constructor(private readonly cs: CompiledSite) {
     this.start = new Int32Array(cs.ports.length * 8).fill(-1);
     this.end = new Int32Array(cs.ports.length * 8);
+    this.phasorCircuit = phasorCircuits(cs);
+    this.phasor = new Uint8Array(cs.circuits.length * DIM_COUNT);
+    let any = false;
+    for (let c = 0; c < cs.circuits.length; c++) {
+      if (!this.phasorCircuit[c]) continue;
+      any = true;
+      for (let d = 0; d < 3; d++) this.phasor[c * DIM_COUNT + d] = 1;
+    }
+    this.anyPhasor = any;
   }
 
   /** The slot of the port's factors with the car on these conductors; computed on first use. */
@@ -38,14 +59,21 @@ export class FactorTable {
   private compute(slot: number, portIdx: number, conductorsInUse: readonly boolean[] | undefined): void {
     const dense = portLoadFactors(this.cs, portIdx, conductorsInUse);
     const path = this.cs.portPath[portIdx]!;
+    const complex = this.anyPhasor
+      ? portPhasorFactors(this.cs, portIdx, this.phasorCircuit, conductorsInUse)
+      : undefined;
     this.reserve(this.size + dense.length);
     this.start[slot] = this.size;
     for (let l = 0; l < path.length; l++) {
       for (let d = 0; d < DIM_COUNT; d++) {
         const f = dense[l * DIM_COUNT + d]!;
         if (f > 0) {
-          this.ks[this.size] = path[l]! * DIM_COUNT + d;
-          this.fs[this.size++] = f;
+          const k = path[l]! * DIM_COUNT + d;
+          this.ks[this.size] = k;
+          this.fs[this.size] = f;
+          const exact = complex !== undefined && this.phasor[k] === 1;
+          this.fre[this.size] = exact ? complex[l * 6 + 2 * d]! : f;
+          this.fim[this.size++] = exact ? complex[l * 6 + 2 * d + 1]! : 0;
         }
       }
     }
@@ -57,10 +85,16 @@ export class FactorTable {
     const capacity = Math.max(size, this.ks.length * 2);
     const ks = new Int32Array(capacity);
     const fs = new Float64Array(capacity);
+    const fre = new Float64Array(capacity);
+    const fim = new Float64Array(capacity);
     ks.set(this.ks);
     fs.set(this.fs);
+    fre.set(this.fre);
+    fim.set(this.fim);
     this.ks = ks;
     this.fs = fs;
+    this.fre = fre;
+    this.fim = fim;
   }
 }
 
@@ -115,6 +149,13 @@ export class Scratch {
   readonly classStart: Float64Array;
   readonly reserved: Int32Array;
   readonly used: Float64Array;
+  /** Phasor sums per constraint (phasor constraints only): admission's and rounding's loads. */
+  readonly usedRe: Float64Array;
+  readonly usedIm: Float64Array;
+  readonly admitRe: Float64Array;
+  readonly admitIm: Float64Array;
+  readonly classStartRe: Float64Array;
+  readonly classStartIm: Float64Array;
   /** Ports that may take one more step after rounding down, in top-up order, and their sort keys. */
   readonly candidates: Int32Array;
   readonly candidatesSorted: Int32Array;
@@ -146,6 +187,12 @@ export class Scratch {
     this.classStart = new Float64Array(k4);
     this.reserved = new Int32Array(k4);
     this.used = new Float64Array(k4);
+    this.usedRe = new Float64Array(k4);
+    this.usedIm = new Float64Array(k4);
+    this.admitRe = new Float64Array(k4);
+    this.admitIm = new Float64Array(k4);
+    this.classStartRe = new Float64Array(k4);
+    this.classStartIm = new Float64Array(k4);
     this.candidates = new Int32Array(n);
     this.candidatesSorted = new Int32Array(n);
     this.candidateKey = new Float64Array(n);

@@ -64,8 +64,24 @@ export class Works {
   readonly behind: Int32Array;
   readonly rotation: Uint8Array;
   readonly order: Int32Array;
+  /** Deadline mode: the current each port needs to finish by its departure (A), NaN when unknown. */
+  readonly needA: Float64Array;
+  /** Deadline mode: time left to departure (ms). */
+  readonly leftMs: Float64Array;
+  /** Deadline mode: lo, hi and weight as given, while the passes fill with their own. */
+  readonly givenLo: Float64Array;
+  readonly givenHi: Float64Array;
+  readonly givenWeight: Float64Array;
+  /** Deadline mode: each port's phase group (allocator-deadline.ts). */
+  readonly phaseGroup: Uint8Array;
 
   constructor(capacity: number) {
+    this.phaseGroup = new Uint8Array(capacity);
+    this.needA = new Float64Array(capacity);
+    this.leftMs = new Float64Array(capacity);
+    this.givenLo = new Float64Array(capacity);
+    this.givenHi = new Float64Array(capacity);
+    this.givenWeight = new Float64Array(capacity);
     this.port = new Int32Array(capacity);
     this.kStart = new Int32Array(capacity);
     this.kEnd = new Int32Array(capacity);

@@ -13,6 +13,7 @@
 import type { AllocationInput, AllocationResult, AllocatorOptions, AllocatorState } from './allocation.ts';
 import { DEFAULT_ALLOCATOR_OPTIONS } from './allocation.ts';
 import { admit, orderForAdmission } from './allocator-admit.ts';
+import { fillByDeadline } from './allocator-deadline.ts';
 import { buildWorks } from './allocator-demands.ts';
 import { allocations, explainCircuits, nextState } from './allocator-result.ts';
 import { roundAndTopUp } from './allocator-round.ts';
@@ -39,7 +40,8 @@ export function allocate(
     works.resetResults();
     orderForAdmission(scratch);
     admit(scratch, tables.factors);
-    scratch.filler.run(works, tables.factors, scratch.capacity);
+    if (cs.site.allocation?.mode === 'deadline') fillByDeadline(scratch, tables.factors, nowMs);
+    else scratch.filler.run(works, tables.factors, scratch.capacity);
     roundAndTopUp(scratch, tables.factors);
     return {
       allocation: allocations(cs, tables, scratch, source),

@@ -17,6 +17,8 @@ const CONDUCTORS_IN_USE = 'conductorsInUse';
 const MEASURED_A = 'measuredA';
 const MEASURED_AT_MS = 'measuredAtMs';
 const ARRIVED_AT_MS = 'arrivedAtMs';
+const DEPARTURE_MS = 'departureMs';
+const ENERGY_REMAINING_KWH = 'energyRemainingKwh';
 
 /** The port id of a demand. */
 export function demandPortId(demand: PortDemand): string {
@@ -26,6 +28,14 @@ export function demandPortId(demand: PortDemand): string {
 /** The arrival time of a demand, read only when needed: a running session never needs it. */
 export function demandArrivedAtMs(demand: PortDemand): number | undefined {
   return ARRIVED_AT_MS in demand ? demand[ARRIVED_AT_MS] : undefined;
+}
+
+/** Departure and remaining energy of a demand, read only in deadline mode. */
+export function demandDeadline(demand: PortDemand): [number | undefined, number | undefined] {
+  return [
+    DEPARTURE_MS in demand ? demand[DEPARTURE_MS] : undefined,
+    ENERGY_REMAINING_KWH in demand ? demand[ENERGY_REMAINING_KWH] : undefined,
+  ];
 }
 
 /** The other fields of one demand; one instance is reused for every demand of a call. */

@@ -72,8 +72,21 @@ export interface SitePort {
   readonly chargingMode?: ChargingMode | undefined;
 }
 
+/**
+ * How the allocator shares current (docs/allocation.md). `mode`: 'fair' is weighted max-min; 'deadline'
+ * also uses each session's departure and remaining energy. `lineModel`: 'linear' adds the currents of a
+ * line as numbers (safe everywhere); 'phasor' adds them as phasors on three-phase circuits (exact for
+ * line-to-line ports on a wye supply, assuming the cars share one power factor).
+ */
+export interface AllocationSettings {
+  readonly mode?: 'fair' | 'deadline' | undefined;
+  readonly lineModel?: 'linear' | 'phasor' | undefined;
+}
+
 export interface Site {
   readonly timeZone: string;
+  /** Allocation settings; absent = fair, linear. */
+  readonly allocation?: AllocationSettings | undefined;
   readonly circuits: readonly SiteCircuit[];
   readonly ports: readonly SitePort[];
   readonly meters: readonly SiteMeter[];

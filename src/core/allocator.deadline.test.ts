@@ -1,0 +1,149 @@
+/** Deadline mode (allocation.mode 'deadline', docs/allocation.md): sessions that would miss their need first. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { PortDemand } from './allocation.ts';
+import { INITIAL_ALLOCATOR_STATE } from './allocation.ts';
+import { allocate } from './allocator.ts';
+import { compileSite } from './compiled-site.ts';
+import type { Wiring } from './phases.ts';
+import type { AllocationSettings, Site, SitePort, Supply } from './site.ts';
+import { problemView, safetyViolations } from './testing/allocation-check.ts';
+import { exactLineCurrents } from './testing/phasor-check.ts';
+import { scenarioArbitrary } from './testing/scenario-arbitrary.ts';
+import { SUPPLIES } from './testing/supplies.ts';
+
+const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
+const HOUR = 3_600_000;
+
+function site(
+  limitA: number,
+  wirings: Wiring[],
+  allocation: AllocationSettings,
+  supply: Supply = SUPPLIES.eu400,
+): Site {
+  const ports = wirings.map((wiring, i): SitePort => ({
+    id: `p${i}`,
+    stationId: `s${i}`,
+    connectorId: 1,
+    circuitId: 'main',
+    wiring,
+    currentType: 'AC',
+    minCurrentA: 6,
+    maxCurrentA: 32,
+    stepA: 0.1,
+    priority: 0,
+  }));
+  return {
+    timeZone: 'UTC',
+    circuits: [{ id: 'main', parentId: null, limitA, marginA: 0, supply }],
+    ports,
+    meters: [],
+    allocation,
+  };
+}
+
+function run(s: Site, demands: PortDemand[]): number[] {
+  const cs = compileSite(s);
+  const input = { capacities: new Map(), demands };
+  const r = allocate(cs, input, INITIAL_ALLOCATOR_STATE, NOW);
+  expect(safetyViolations(problemView(cs, input), r)).toEqual([]);
+  return r.allocation.map((a) => a.currentA);
+}
+
+describe('allocate, deadline mode', () => {
+  // 2.3 kWh at 230 V is 10 A for one hour: the first car needs 10 A, the second 1.25 A over 8 h.
+  const demands: PortDemand[] = [
+    { portId: 'p0', departureMs: NOW + HOUR, energyRemainingKwh: 2.3 },
+    { portId: 'p1', departureMs: NOW + 8 * HOUR, energyRemainingKwh: 2.3 },
+  ];
+
+  it('serves the session that leaves soon first when capacity is short', () => {
+    expect(run(site(16, ['L1', 'L1'], { mode: 'fair' }), demands)).toEqual([8, 8]);
+    expect(run(site(16, ['L1', 'L1'], { mode: 'deadline' }), demands)).toEqual([10, 6]);
+  });
+
+  it('shares what is left over by max-min once every need is met', () => {
+    // Needs 10 A and 1.25 A (at least the 6 A minimum): 40 A leaves 24 A to share, 32 A cap each.
+    expect(run(site(40, ['L1', 'L1'], { mode: 'deadline' }), demands)).toEqual([20, 20]);
+    expect(run(site(100, ['L1', 'L1'], { mode: 'deadline' }), demands)).toEqual([32, 32]);
+  });
+
+  it('puts sessions past their departure first (they need everything now)', () => {
+    const late: PortDemand[] = [
+      { portId: 'p0', departureMs: NOW - HOUR, energyRemainingKwh: 5 },
+      { portId: 'p1', departureMs: NOW + HOUR, energyRemainingKwh: 2.3 },
+    ];
+    expect(run(site(30, ['L1', 'L1'], { mode: 'deadline' }), late)).toEqual([24, 6]);
+  });
+
+  it('a session without a departure still gets its max-min share of what urgent ones leave', () => {
+    const mixed: PortDemand[] = [{ portId: 'p0' }, { ...demands[0]!, portId: 'p1' }];
+    expect(run(site(40, ['L1', 'L1'], { mode: 'deadline' }), mixed)).toEqual([20, 20]);
+    expect(run(site(20, ['L1', 'L1'], { mode: 'deadline' }), mixed)).toEqual([10, 10]);
+    expect(run(site(18, ['L1', 'L1'], { mode: 'deadline' }), mixed)).toEqual([8, 10]);
+  });
+
+  it('evens out line pairs: more power through the same lines than per-car max-min', () => {
+    // Four cars on L1-L2, one on L2-L3, one on L3-L1, all equally urgent, 208Y/120 V, 60 A lines.
+    const wirings: Wiring[] = ['L1-L2', 'L1-L2', 'L1-L2', 'L1-L2', 'L2-L3', 'L3-L1'];
+    const urgent = wirings.map((_, i) => ({
+      portId: `p${i}`,
+      departureMs: NOW + HOUR,
+      energyRemainingKwh: 20,
+    }));
+    const power = (mode: 'fair' | 'deadline'): number => {
+      const s = site(60, wirings, { mode, lineModel: 'phasor' }, SUPPLIES.us208);
+      const cs = compileSite(s);
+      const input = { capacities: new Map(), demands: urgent };
+      const r = allocate(cs, input, INITIAL_ALLOCATOR_STATE, NOW);
+      expect(Math.max(...exactLineCurrents(cs, input, r))).toBeLessThanOrEqual(60 + 1e-6);
+      return r.allocation.reduce((sum, a) => sum + a.currentA, 0) * 0.208;
+    };
+    // Best here: L2-L3 and L3-L1 at their 32 A, L1-L2 up to where L1 and L2 fill: AB² + 32·AB + 32² = 60².
+    const best = (64 + (-16 + Math.sqrt(16 * 16 - 32 * 32 + 60 * 60))) * 0.208;
+    expect(power('deadline')).toBeGreaterThan(0.99 * best);
+    // Per-car max-min stops when L1 and L2 fill with four cars each.
+    expect(power('deadline')).toBeGreaterThan(1.2 * power('fair'));
+  });
+});
+
+describe('allocate, deadline mode on generated sites', () => {
+  it('never exceeds a capacity, whatever the departures and energies', () => {
+    fc.assert(
+      fc.property(
+        scenarioArbitrary(),
+        fc.array(
+          fc.record({
+            leftH: fc.double({ min: -3, max: 24, noNaN: true }),
+            kwh: fc.oneof(fc.double({ min: 0, max: 80, noNaN: true }), fc.constant(Number.NaN)),
+          }),
+          { minLength: 16, maxLength: 16 },
+        ),
+        (s, info) => {
+          const cs = compileSite({ ...s.site, allocation: { mode: 'deadline' } });
+          const demands = s.input.demands.map((d, i) =>
+            i % 3 === 2
+              ? d
+              : { ...d, departureMs: NOW + info[i]!.leftH * HOUR, energyRemainingKwh: info[i]!.kwh },
+          );
+          const input = { capacities: s.input.capacities, demands };
+          const r = allocate(cs, input, INITIAL_ALLOCATOR_STATE, NOW);
+          expect(safetyViolations(problemView(cs, input), r)).toEqual([]);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('is the fair mode when no session has a departure', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary(), (s) => {
+        const fair = allocate(s.cs, s.input, INITIAL_ALLOCATOR_STATE, NOW);
+        const cs = compileSite({ ...s.site, allocation: { mode: 'deadline' } });
+        const deadline = allocate(cs, s.input, INITIAL_ALLOCATOR_STATE, NOW);
+        expect(deadline.allocation).toEqual(fair.allocation);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
