@@ -10,6 +10,7 @@ import { loadSiteConfigFile } from './config/load.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
 import { importSessionsFile } from './sim/sessions/import-sessions.ts';
 import type { ImportResult } from './sim/sessions/import-sessions.ts';
+import { mapStations } from './sim/simulate/engine.ts';
 import type { RunMetrics } from './sim/simulate/metrics.ts';
 import { writeReport } from './sim/simulate/report.ts';
 import type { RunOptions, RunOutcome } from './sim/simulate/run-one.ts';
@@ -238,7 +239,7 @@ async function simulateCommand(
   };
   // Fail early on stations the network does not know, before any long run.
   try {
-    buildSetup(setupOpts, capacity ?? sweep?.[0] ?? 100);
+    mapStations(sessions, buildSetup(setupOpts, capacity ?? sweep?.[0] ?? 100).network);
   } catch (e) {
     err(`fusebox simulate: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT_BAD_ARGS;

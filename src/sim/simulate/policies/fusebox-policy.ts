@@ -1,12 +1,15 @@
 /**
  * Fusebox's own allocator as a simulation policy: each step calls the real core `allocate` on the compiled
- * site, with one demand per car (its max pilot, never more than it still needs this step) and the
- * capacities of this step's network (lowered by building load less PV when profiles are given).
+ * site, with one demand per car (its max pilot, never more than it still needs this step; its stated
+ * departure and remaining energy, which the site's deadline mode uses) and the capacities of this step's
+ * network (lowered by building load less PV when profiles are given). The site's allocation settings
+ * apply, except that a phasor line model falls back to linear on a network checked the linear way.
  */
 import type { Capacity, AllocatorState, PortDemand } from '../../../core/allocation.ts';
 import { INITIAL_ALLOCATOR_STATE } from '../../../core/allocation.ts';
 import { allocate } from '../../../core/allocator.ts';
 import type { CompiledSite } from '../../../core/compiled-site.ts';
+import { compileSite } from '../../../core/compiled-site.ts';
 import type { Network } from '../network.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import { pilotCapA } from './sorted-policy.ts';
@@ -44,13 +47,22 @@ function capacitiesFrom(cs: CompiledSite, network: Network): Map<string, Capacit
 }
 
 /** The Fusebox policy on `compiled` (whose circuits carry the same ids as the network's constraints). */
-export function fuseboxPolicy(compiled: CompiledSite): Policy {
+export function fuseboxPolicy(site: CompiledSite): Policy {
   let state: AllocatorState = INITIAL_ALLOCATOR_STATE;
+  let linear: CompiledSite | undefined;
+  /** The site as allocated on this network: never a less conservative line model than the network's. */
+  const siteFor = (network: Network): CompiledSite => {
+    const allocation = site.site.allocation;
+    if (network.exact || allocation?.lineModel !== 'phasor') return site;
+    linear ??= compileSite({ ...site.site, allocation: { ...allocation, lineModel: 'linear' } });
+    return linear;
+  };
   let ports: Int32Array | undefined;
   let portsFor: Network['evses'] | undefined;
   return {
     name: 'fusebox',
     step(input: StepInput): Float64Array {
+      const compiled = siteFor(input.network);
       if (portsFor !== input.network.evses) {
         ports = portsOfEvses(compiled, input.network);
         portsFor = input.network.evses;
@@ -65,6 +77,8 @@ export function fuseboxPolicy(compiled: CompiledSite): Policy {
           portId: port.id,
           maxCurrentA: Math.max(pilotCapA(ev, input), port.minCurrentA),
           arrivedAtMs: ev.arrivalMs,
+          departureMs: ev.estimatedDepartureMs,
+          energyRemainingKwh: ev.remainingKwh,
         });
       });
       const result = allocate(

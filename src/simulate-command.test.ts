@@ -1,0 +1,171 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { main } from './commands.ts';
+import { runSimulate } from './simulate-command.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'fusebox-simulate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Generic CSV (docs/simulate.md): six sessions on three stations, one malformed row (line 8).
+const SESSIONS = join(dir, 'sessions.csv');
+writeFileSync(
+  SESSIONS,
+  [
+    'session_id,station_id,arrival,departure,energy_kwh,max_power_kw',
+    'a,S1,2024-05-06T08:00:00Z,2024-05-06T12:00:00Z,20,7.2',
+    'b,S2,2024-05-06T08:10:00Z,2024-05-06T10:00:00Z,9,7.2',
+    'c,S3,2024-05-06T09:00:00Z,2024-05-06T17:00:00Z,30,11',
+    'd,S1,2024-05-06T12:30:00Z,2024-05-06T16:00:00Z,12,7.2',
+    'e,S2,2024-05-06T10:15:00Z,2024-05-06T18:00:00Z,25,7.2',
+    'f,S3,not-a-time,2024-05-06T18:00:00Z,25,7.2',
+    'g,S2,2024-05-06T18:15:00Z,2024-05-06T19:00:00Z,3,7.2',
+  ].join('\n'),
+);
+
+async function cli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runSimulate(
+    args,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
+  return { code, out, err };
+}
+
+describe('fusebox simulate', () => {
+  it('--json: the last stdout line is {"runs":[...]} with the fields of issue 7', async () => {
+    const { code, out, err } = await cli([
+      '--sessions',
+      SESSIONS,
+      '--capacity-kw',
+      '8',
+      '--policy',
+      'fcfs,llf,uncontrolled,fusebox',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expect(err.join('\n')).toMatch(/1 malformed row\(s\) skipped/);
+    expect(err.join('\n')).toMatch(/line 7/);
+    const last = JSON.parse(out[out.length - 1]!) as { runs: Record<string, unknown>[] };
+    expect(last.runs.map((r) => r.policy)).toEqual(['fcfs', 'llf', 'uncontrolled', 'fusebox']);
+    for (const r of last.runs) {
+      expect(Object.keys(r).sort()).toEqual(
+        [
+          'policy',
+          'capacityKw',
+          'demandMetPct',
+          'sessionsFullyServedPct',
+          'peakKw',
+          'demandPeakKw',
+          'energyCost',
+          'demandCharge',
+          'violationAmpSeconds',
+          'jainIndex',
+          'stepP99Ms',
+        ].sort(),
+      );
+      expect(r.capacityKw).toBe(8);
+    }
+    const by = Object.fromEntries(last.runs.map((r) => [r.policy, r]));
+    expect(by.fcfs!.violationAmpSeconds).toBe(0);
+    expect(by.uncontrolled!.violationAmpSeconds as number).toBeGreaterThan(0);
+    expect(by.uncontrolled!.peakKw as number).toBeGreaterThan(8);
+    expect(by.llf!.peakKw as number).toBeLessThanOrEqual(8 + 1e-6);
+  });
+
+  it('through `fusebox simulate`, with a sweep, a report and sizing', async () => {
+    const report = join(dir, 'report');
+    const out: string[] = [];
+    const code = await main(
+      [
+        'simulate',
+        '--sessions',
+        SESSIONS,
+        '--sweep-capacity',
+        '4:12:4',
+        '--policy',
+        'edf,round-robin',
+        '--report',
+        report,
+        '--json',
+      ],
+      (l) => out.push(l),
+    );
+    expect(code).toBe(0);
+    const runs = (JSON.parse(out.at(-1)!) as { runs: { capacityKw: number; demandMetPct: number }[] }).runs;
+    expect(runs.map((r) => r.capacityKw)).toEqual([4, 4, 8, 8, 12, 12]);
+    expect(runs[4]!.demandMetPct).toBeGreaterThanOrEqual(runs[0]!.demandMetPct);
+    const files = readdirSync(report).sort();
+    expect(files).toContain('report.md');
+    expect(files).toContain('sweep.svg');
+    expect(files.some((f) => f.startsWith('load-edf-'))).toBe(true);
+    const svg = readFileSync(join(report, 'sweep.svg'), 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).not.toMatch(/<script|href=/);
+    expect(readFileSync(join(report, 'report.md'), 'utf8')).toMatch(/\| edf \| 8\.0 \|/);
+
+    const sized = await cli(['--sessions', SESSIONS, '--size-for', '99', '--policy', 'llf', '--json']);
+    expect(sized.code).toBe(0);
+    const s = (JSON.parse(sized.out.at(-1)!) as { sizing: { capacityKw: number; demandMetPct: number }[] })
+      .sizing[0]!;
+    expect(s.demandMetPct).toBeGreaterThanOrEqual(99);
+    // Just below the size found, LLF misses the target.
+    const below = await cli([
+      '--sessions',
+      SESSIONS,
+      '--capacity-kw',
+      String(s.capacityKw - 0.6),
+      '--policy',
+      'llf',
+      '--json',
+    ]);
+    expect(
+      (JSON.parse(below.out.at(-1)!) as { runs: { demandMetPct: number }[] }).runs[0]!.demandMetPct,
+    ).toBeLessThan(99);
+  }, 60_000);
+
+  const bad: [string[], RegExp][] = [
+    [['--capacity-kw', '10'], /--sessions FILE/],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--policy', 'greedy'],
+      /'greedy' is not a policy; use fusebox, uncontrolled/,
+    ],
+    [['--sessions', SESSIONS, '--capacity-kw', '0'], /--capacity-kw is a capacity in kW above 0, not '0'/],
+    [['--sessions', SESSIONS, '--sweep-capacity', '10:5:1'], /--sweep-capacity is FROM:TO:STEP/],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--sweep-capacity', '1:2:1'],
+      /give one of --capacity-kw, --sweep-capacity and --size-for/,
+    ],
+    [['--sessions', SESSIONS], /needs --capacity-kw, --sweep-capacity or --size-for/],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--step', '7 parsecs'],
+      /--step is a duration such as 5m/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--network', 'mesh'],
+      /--network is aggregate, caltech or caltech-linear, not 'mesh'/,
+    ],
+    [['--sessions', SESSIONS, '--capacity-kw', '10', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [
+      ['--sessions', join(dir, 'missing.csv'), '--capacity-kw', '10'],
+      /missing\.csv: cannot read the session file/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--network', 'caltech', '--capacity-kw', '10'],
+      /not in the network: S1, S2, S3/,
+    ],
+    [['--sessions', SESSIONS, '--capacity-kw', '10', '--size-for', '101'], /--size-for is a percentage/],
+  ];
+  for (const [args, message] of bad) {
+    it(`exits 2 with a clear message: ${args.slice(-2).join(' ')}`, async () => {
+      const { code, err, out } = await cli(args);
+      expect(code).toBe(2);
+      expect(err.join('\n')).toMatch(message);
+      expect(out).toEqual([]);
+    });
+  }
+});
