@@ -11,6 +11,7 @@ import type { ApiDeps } from './api-deps.ts';
 import type { LoginThrottle } from './auth/login-throttle.ts';
 import type { ControlSync } from './control-sync.ts';
 import type { LiveHub } from './live-hub.ts';
+import type { ApiMetrics } from './metrics.ts';
 
 export type ZodApp = FastifyInstance<
   RawServerDefault,
@@ -25,6 +26,7 @@ export interface ApiContext {
   readonly hub: LiveHub;
   readonly sync: ControlSync;
   readonly throttle: LoginThrottle;
+  readonly metrics: ApiMetrics;
 }
 
 /** An ISO-8601 UTC string for ms since epoch. */

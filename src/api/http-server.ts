@@ -80,6 +80,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     deps,
     sync,
     throttle: new LoginThrottle(),
+    metrics,
     hub: new LiveHub(() => {
       const p = livePayloads(ctx);
       return { circuits: p.circuits(), ports: p.ports() };

@@ -269,6 +269,10 @@ describe('station commands', () => {
     expect(audit.body.items.map((e: { message: string }) => e.message)).toEqual(
       expect.arrayContaining(['alice: remoteStop on st-1: Accepted', 'alice: reset on st-1: Accepted']),
     );
+    const metrics = await f.call('GET', '/metrics');
+    expect(metrics.text).toMatch(
+      /^fusebox_ocpp_messages_total\{direction="out",action="RemoteStopTransaction"\} 1$/m,
+    );
   });
 
   it('404 for an unknown station, 409 when offline, 400 for a bad body or a port of another station', async () => {

@@ -1,8 +1,9 @@
 /** Schedules made through the API: validation like the site file, concurrency, and their effect. */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- assertions read JSON bodies */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return -- assertions read JSON bodies */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadSiteConfigText } from '../config/load.ts';
 import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { TEST_SITE, startApiFixture } from './testing/api-fixture.ts';
 
 let f: ApiFixture;
 let alice: Record<string, string>;
@@ -102,6 +103,37 @@ describe('schedules', () => {
         `alice: schedule ${id} 'high' deleted`,
       ]),
     );
+  });
+
+  it('a reloaded site file (SIGHUP) keeps the schedules made in the dashboard', async () => {
+    const created = await f.call('POST', '/api/v1/schedules', {
+      headers: alice,
+      body: { circuitId: 'left', name: 'kept', weekly: [allWeek(14)], exceptions: [] },
+    });
+    const r = loadSiteConfigText(TEST_SITE.replace('limitA: 32 }', 'limitA: 30 }'), 'test.yaml');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(f.fusebox.reconfigure(r.compiled)).toBeNull();
+    const left = async () =>
+      (await f.call('GET', '/api/v1/circuits', { headers: alice })).body.circuits.find(
+        (c: { id: string }) => c.id === 'left',
+      );
+    await vi.waitFor(
+      async () => {
+        const c = await left();
+        expect(c.limitA).toEqual([30, 30, 30]);
+        expect(c.effectiveLimitA).toEqual([14, 14, 14]);
+        expect(c.limitSource).toBe("schedule 'kept'");
+      },
+      { timeout: 5000 },
+    );
+    // Overrides are checked against the reloaded static limit.
+    const over = await f.call('POST', '/api/v1/overrides', {
+      headers: alice,
+      body: { circuitId: 'left', limitA: 31, until: new Date(Date.now() + 60_000).toISOString() },
+    });
+    expect(over.body.message).toMatch(/static limit of 30 A/);
+    await f.call('DELETE', `/api/v1/schedules/${created.body.id as number}`, { headers: alice });
   });
 
   it.each([

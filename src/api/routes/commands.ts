@@ -18,7 +18,15 @@ const commandBody = z.discriminatedUnion('command', [
   }),
 ]);
 
-export function commandRoutes(app: ZodApp, { deps }: ApiContext): void {
+/** The OCPP action each command sends, per protocol family (for the outbound message metric). */
+const ACTIONS: Record<string, readonly [string, string]> = {
+  remoteStart: ['RemoteStartTransaction', 'RequestStartTransaction'],
+  remoteStop: ['RemoteStopTransaction', 'RequestStopTransaction'],
+  reset: ['Reset', 'Reset'],
+  availability: ['ChangeAvailability', 'ChangeAvailability'],
+};
+
+export function commandRoutes(app: ZodApp, { deps, metrics }: ApiContext): void {
   app.post(
     '/api/v1/stations/:id/commands',
     {
@@ -32,7 +40,8 @@ export function commandRoutes(app: ZodApp, { deps }: ApiContext): void {
     },
     async (req) => {
       const stationId = req.params.id;
-      if (!deps.config.stations.some((s) => s.id === stationId)) throw notFound(`no station '${stationId}'`);
+      const station = deps.config.stations.find((s) => s.id === stationId);
+      if (!station) throw notFound(`no station '${stationId}'`);
       const b = req.body;
       if ('portId' in b && b.portId !== undefined) {
         const port = deps.baseSite().ports.find((p) => p.id === b.portId);
@@ -40,6 +49,7 @@ export function commandRoutes(app: ZodApp, { deps }: ApiContext): void {
           throw badRequest(`portId: '${b.portId}' is not a port of station '${stationId}'`);
       }
       const by = req.principal!.username;
+      const action = ACTIONS[b.command]![station.ocppVersion === '1.6' ? 0 : 1];
       try {
         let answer;
         switch (b.command) {
@@ -59,6 +69,7 @@ export function commandRoutes(app: ZodApp, { deps }: ApiContext): void {
             );
             break;
         }
+        metrics.ocppMessage('out', action);
         await deps.store.records.audit(by, `${b.command} on ${stationId}: ${answer.status}`, b);
         return { status: answer.status };
       } catch (err) {
