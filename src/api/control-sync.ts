@@ -84,8 +84,9 @@ export class ControlSync {
 
   /** Returns why the control loop refused the merged site, or null. */
   applySchedules(): string | null {
-    return this.deps.live.reconfigure(
-      withUiSchedules(this.deps.baseSite(), this.deps.store.schedules.list()),
-    );
+    const site = withUiSchedules(this.deps.baseSite(), this.deps.store.schedules.list());
+    // Nothing to merge into the site in force (the first start without dashboard schedules).
+    if (site === this.deps.live.site()) return null;
+    return this.deps.live.reconfigure(site);
   }
 }
