@@ -97,19 +97,17 @@ export class PowerHistoryRecorder {
   /** Writes the minute being collected (also on shutdown). */
   flush(): Promise<void> {
     if (this.minuteMs < 0 || this.sums.size === 0) return Promise.resolve();
-    const rows = new Map<string, Record<string, number | string>>();
+    type Field = Exclude<keyof PowerHistoryRow, 'minuteMs' | 'circuitId'>;
+    const rows = new Map<string, { -readonly [K in keyof PowerHistoryRow]: PowerHistoryRow[K] }>();
     for (const [key, { sum, n }] of this.sums) {
-      const [circuitId, field] = key.split('\0') as [string, string];
+      const [circuitId, field] = key.split('\0') as [string, Field];
       const row = rows.get(circuitId) ?? { minuteMs: this.minuteMs, circuitId };
       row[field] = sum / n;
       rows.set(circuitId, row);
     }
     this.sums = new Map();
     return this.store
-      .recordHistory(
-        [...rows.values()] as unknown as PowerHistoryRow[],
-        this.minuteMs - HISTORY_RETENTION_DAYS * 24 * 3600_000,
-      )
+      .recordHistory([...rows.values()], this.minuteMs - HISTORY_RETENTION_DAYS * 24 * 3600_000)
       .catch((err: unknown) => this.logger?.error({ err }, 'could not record the power history'));
   }
 }
