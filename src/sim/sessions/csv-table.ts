@@ -75,7 +75,7 @@ export function parseCsvTable(text: string, delimiter: ',' | ';'): CsvTable {
   const index = new Map<string, number>();
   header.forEach((h, i) => {
     const key = columnKey(h);
-    if (key !== '' && !index.has(key)) index.set(key, i);
+    if (!index.has(key)) index.set(key, i); // first wins, also for unnamed ('') columns
   });
   const rows = body.map((rec): CsvRow => {
     const fields = rec.record;
