@@ -128,6 +128,36 @@ describe('fusebox simulate', () => {
     ).toBeLessThan(99);
   }, 60_000);
 
+  it('--tariff: energy cost and demand charge of the grid import (SCE TOU-EV-4, $15.51/kW)', async () => {
+    const tariff = new URL('../../shared/data/tariffs/sce_tou_ev_4_march_2019.json', import.meta.url)
+      .pathname;
+    const { code, out } = await cli([
+      '--sessions',
+      SESSIONS,
+      '--capacity-kw',
+      '8',
+      '--policy',
+      'edf',
+      '--tariff',
+      tariff,
+      '--time-zone',
+      'America/Los_Angeles',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const run = (
+      JSON.parse(out.at(-1)!) as {
+        runs: { energyCost: number; demandCharge: number; demandPeakKw: number }[];
+      }
+    ).runs[0]!;
+    expect(run.demandPeakKw).toBeGreaterThan(0);
+    expect(run.demandPeakKw).toBeLessThanOrEqual(8 + 1e-6);
+    expect(run.demandCharge).toBeCloseTo(run.demandPeakKw * 15.51, 1);
+    // About 100 kWh at 5.6 to 26.7 cents.
+    expect(run.energyCost).toBeGreaterThan(2);
+    expect(run.energyCost).toBeLessThan(30);
+  });
+
   const bad: [string[], RegExp][] = [
     [['--capacity-kw', '10'], /--sessions FILE/],
     [
@@ -159,6 +189,18 @@ describe('fusebox simulate', () => {
       /not in the network: S1, S2, S3/,
     ],
     [['--sessions', SESSIONS, '--capacity-kw', '10', '--size-for', '101'], /--size-for is a percentage/],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--tariff', join(dir, 'none.json')],
+      /none\.json: cannot read tariff JSON/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--time-zone', 'Mars/Olympus'],
+      /'Mars\/Olympus' is not an IANA time zone/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--building', SESSIONS, '--bdew', 'x9:5'],
+      /--bdew is PROFILE:ANNUAL_KWH/,
+    ],
   ];
   for (const [args, message] of bad) {
     it(`exits 2 with a clear message: ${args.slice(-2).join(' ')}`, async () => {

@@ -8,6 +8,13 @@ import cliProgress from 'cli-progress';
 import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
+import type { Tariff } from './core/tariff.ts';
+import type { BdewProfileName } from './sim/profiles-data/bdew-profile.ts';
+import { BDEW_PROFILES, loadBdewProfile } from './sim/profiles-data/bdew-profile.ts';
+import { loadBuildingProfile } from './sim/profiles-data/building-profile.ts';
+import { profileAt } from './sim/profiles-data/power-profile.ts';
+import { loadPvProfile } from './sim/profiles-data/pv-profile.ts';
+import { loadTariffFile } from './sim/profiles-data/tariff-file.ts';
 import { importSessionsFile } from './sim/sessions/import-sessions.ts';
 import type { ImportResult } from './sim/sessions/import-sessions.ts';
 import { mapStations } from './sim/simulate/engine.ts';
@@ -36,6 +43,14 @@ export const SIMULATE_USAGE = `Usage: fusebox simulate --sessions FILE [options]
   --ev-max-kw KW           car max power where the data has none (default: the EVSE's)
   --taper SOC              two-stage battery: full power up to this state of charge (0-1), then linear to 0
   --battery-kwh KWH        battery size of the taper model (default 60; at least the session's demand)
+  --tariff FILE            acnportal tariff JSON (e.g. SCE TOU-EV-4): energy cost and monthly demand charge
+  --time-zone ZONE         the site's IANA zone for the tariff, profiles and demand windows
+                           (default: the site file's, else the data's, else UTC)
+  --building FILE          building load: NREL hourly CSV, or the BDEW shapes file with --bdew
+  --building-scale X       multiply the building load (default 1)
+  --bdew PROFILE:KWH       read --building as BDEW shapes, profile (h0, g0…g6, l0…l2) scaled to KWH a year
+  --pv FILE                PV production: NREL SAM CSV (DC kW)
+  --pv-scale X             multiply the PV power (default 1), e.g. 50/219.586 for a 50 kWdc array
   --report DIR             write report.md and SVG charts to DIR
   --json                   quiet; the last stdout line is {"runs":[...]}`;
 
@@ -156,6 +171,13 @@ async function simulateCommand(
       'ev-max-kw': { type: 'string' },
       taper: { type: 'string' },
       'battery-kwh': { type: 'string' },
+      tariff: { type: 'string' },
+      'time-zone': { type: 'string' },
+      building: { type: 'string' },
+      'building-scale': { type: 'string' },
+      bdew: { type: 'string' },
+      pv: { type: 'string' },
+      'pv-scale': { type: 'string' },
       report: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -225,6 +247,39 @@ async function simulateCommand(
     return EXIT_BAD_ARGS;
   }
 
+  const timeZone = values['time-zone'] ?? site?.site.timeZone ?? imported.timeZone ?? 'UTC';
+  if (!isTimeZone(timeZone)) throw new ArgError(`--time-zone: '${timeZone}' is not an IANA time zone`);
+  const buildingScale =
+    num('building-scale', values['building-scale'], (x) => x >= 0, 'a factor of 0 or more') ?? 1;
+  const pvScale = num('pv-scale', values['pv-scale'], (x) => x >= 0, 'a factor of 0 or more') ?? 1;
+  if (values.bdew !== undefined && values.building === undefined)
+    throw new ArgError('--bdew needs --building FILE');
+  let tariff: Tariff | undefined;
+  let buildingKwAt: ((tMs: number) => number) | undefined;
+  let pvKwAt: ((tMs: number) => number) | undefined;
+  try {
+    if (values.tariff !== undefined) {
+      const loaded = loadTariffFile(values.tariff, timeZone);
+      for (const w of loaded.warnings) err(`${values.tariff}: warning: ${w}`);
+      tariff = loaded.tariff;
+    }
+    if (values.building !== undefined) {
+      const profile =
+        values.bdew === undefined
+          ? loadBuildingProfile(values.building, { timeZone, scale: buildingScale })
+          : loadBdewProfile(values.building, { ...parseBdew(values.bdew), timeZone });
+      const k = values.bdew === undefined ? 1 : buildingScale;
+      buildingKwAt = (t) => k * profileAt(profile, t);
+    }
+    if (values.pv !== undefined) {
+      const profile = loadPvProfile(values.pv, { timeZone, scale: pvScale });
+      pvKwAt = (t) => profileAt(profile, t);
+    }
+  } catch (e) {
+    err(`fusebox simulate: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT_BAD_ARGS;
+  }
+
   const setupOpts: SetupOptions = {
     kind: network as NetworkKind,
     stationIds: sessions.map((s) => s.stationId),
@@ -235,6 +290,10 @@ async function simulateCommand(
   const runOpts: RunOptions = {
     stepMs,
     defaultMaxPowerKw: evMaxKw,
+    tariff,
+    timeZone,
+    buildingKwAt,
+    pvKwAt,
     taper: taperSoc === undefined ? undefined : { thresholdSoc: taperSoc, capacityKwh: batteryKwh ?? 60 },
   };
   // Fail early on stations the network does not know, before any long run.
@@ -333,6 +392,26 @@ async function simulateCommand(
         : `${s.policy}: smallest capacity meeting ≥ ${s.targetPct} % of demand: ${s.capacityKw.toFixed(1)} kW (${s.demandMetPct.toFixed(2)} % met)`,
     );
   return 0;
+}
+
+/** 'g1:150000' → BDEW profile and annual kWh. */
+function parseBdew(v: string): { profile: BdewProfileName; annualKwh: number } {
+  const [name, kwh] = v.split(':');
+  const annualKwh = Number(kwh);
+  if (!(BDEW_PROFILES as readonly string[]).includes(name ?? '') || !(annualKwh > 0))
+    throw new ArgError(
+      `--bdew is PROFILE:ANNUAL_KWH with PROFILE one of ${BDEW_PROFILES.join(', ')}, e.g. g1:150000, not '${v}'`,
+    );
+  return { profile: name as BdewProfileName, annualKwh };
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function networkLabel(network: string, sitePath: string | undefined): string {

@@ -101,4 +101,27 @@ describe('energy bookkeeping', () => {
       simulate([session({ stationId: 'X9' })], net, fixedPilot(1), { stepMs: MIN }),
     ).rejects.toThrow(/X9/);
   });
+
+  it('building load less PV lowers the limits the policy sees; the grid import stays within the capacity', async () => {
+    const net = aggregateNetwork(['A', 'B', 'C', 'D'], 20, 208);
+    const sessions = randomWorkload(5, ['A', 'B', 'C', 'D'], 16);
+    // 12 kW of building load, minus 6 kW of PV during the middle of the day.
+    const buildingKwAt = (): number => 12;
+    const pvKwAt = (t: number): number =>
+      new Date(t).getUTCHours() >= 11 && new Date(t).getUTCHours() < 14 ? 6 : 0;
+    const trace = await simulate(sessions, net, sortedPolicy('edf'), {
+      stepMs: 5 * MIN,
+      buildingKwAt,
+      pvKwAt,
+    });
+    expect(trace.violationAmpSeconds[0]).toBe(0);
+    let busy = 0;
+    trace.gridKw.forEach((g, k) => {
+      expect(g).toBeLessThanOrEqual(20 + 1e-6);
+      expect(g).toBeCloseTo(trace.evKw[k]! + 12 - pvKwAt(trace.startMs + k * trace.stepMs), 9);
+      if (trace.evKw[k]! > 7.9) busy++;
+    });
+    // PV hours let the cars take more than the 8 kW left otherwise.
+    expect(busy).toBeGreaterThan(0);
+  });
 });

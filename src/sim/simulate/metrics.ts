@@ -1,15 +1,7 @@
 /** The numbers of one run (issue 7): demand met, peaks, cost, violations, fairness, compute time. */
+import type { Tariff } from '../../core/tariff.ts';
+import { demandCharge, demandPeakKw, energyCost } from '../../core/tariff.ts';
 import type { RunTrace } from './engine.ts';
-
-/** Prices for the cost metrics; built from a tariff file by the command. */
-export interface CostModel {
-  /** Energy price in $/kWh at an instant. */
-  energyPricePerKwh(tMs: number): number;
-  /** Demand charge in $/kW of the billing period's highest 15-min demand. */
-  demandChargePerKw(tMs: number): number;
-  /** Billing period of an instant (e.g. '2019-03' in the tariff's zone). */
-  billingPeriod(tMs: number): string;
-}
 
 export interface ConstraintViolation {
   readonly constraintId: string;
@@ -42,7 +34,6 @@ export interface RunMetrics {
 
 /** A session counts as fully served when at most this much of its demand is missing (rounding in pilots). */
 export const FULLY_SERVED_TOL_KWH = 0.01;
-const DEMAND_WINDOW_MS = 15 * 60_000;
 
 /** Percentile (0–100) of values, nearest rank. */
 export function percentile(values: Float64Array, p: number): number {
@@ -64,30 +55,16 @@ export function jainIndex(x: readonly number[]): number {
   return s2 === 0 ? 1 : (s * s) / (x.length * s2);
 }
 
-/** Highest average grid load over clock-aligned 15-minute windows, per billing period when given. */
-export function demandPeaks(trace: RunTrace, period: (tMs: number) => string): Map<string, number> {
-  const sums = new Map<number, { kwh: number; key: string }>();
-  for (let k = 0; k < trace.gridKw.length; k++) {
-    const t = trace.startMs + k * trace.stepMs;
-    const w = Math.floor(t / DEMAND_WINDOW_MS);
-    const e = sums.get(w) ?? { kwh: 0, key: period(t) };
-    e.kwh += Math.max(0, trace.gridKw[k]!) * (trace.stepMs / 3_600_000);
-    sums.set(w, e);
-  }
-  const out = new Map<string, number>();
-  for (const { kwh, key } of sums.values()) {
-    const kw = kwh / (DEMAND_WINDOW_MS / 3_600_000);
-    out.set(key, Math.max(out.get(key) ?? 0, kw));
-  }
-  return out;
-}
-
-/** Metrics of a finished run. */
+/**
+ * Metrics of a finished run. Cost and the 15-min demand peak are taken on the grid import (EV load plus
+ * building load less PV, never below 0) with the core's tariff arithmetic, windows aligned to the local clock.
+ */
 export function runMetrics(
   trace: RunTrace,
   capacityKw: number,
-  cost: CostModel | undefined,
+  tariff: Tariff | undefined,
   runMs: number,
+  timeZone = tariff?.timeZone ?? 'UTC',
 ): RunMetrics {
   let requested = 0;
   let delivered = 0;
@@ -106,25 +83,11 @@ export function runMetrics(
   }
   let peakKw = 0;
   for (const v of trace.evKw) peakKw = Math.max(peakKw, v);
-  const hours = trace.stepMs / 3_600_000;
-  let energyCost = 0;
-  if (cost) {
-    for (let k = 0; k < trace.gridKw.length; k++) {
-      const kwh = Math.max(0, trace.gridKw[k]!) * hours;
-      if (kwh > 0) energyCost += kwh * cost.energyPricePerKwh(trace.startMs + k * trace.stepMs);
-    }
-  }
-  const peaks = demandPeaks(trace, cost ? (t) => cost.billingPeriod(t) : () => 'all');
-  let demandPeakKw = 0;
-  let demandCharge = 0;
-  for (const [key, kw] of peaks) {
-    demandPeakKw = Math.max(demandPeakKw, kw);
-    if (cost) {
-      // The billing period's rate: taken at the period's first window with load.
-      const t = firstTimeOf(trace, key, cost);
-      demandCharge += kw * cost.demandChargePerKw(t);
-    }
-  }
+  const imported = {
+    startMs: trace.startMs,
+    stepMs: trace.stepMs,
+    kw: Float64Array.from(trace.gridKw, (kw) => Math.max(0, kw)),
+  };
   const violations = trace.network.constraints.map((c, k) => ({
     constraintId: c.id,
     seconds: trace.violationSeconds[k]!,
@@ -137,9 +100,9 @@ export function runMetrics(
     demandMetPct: requested > 0 ? (100 * delivered) / requested : 100,
     sessionsFullyServedPct: counted > 0 ? (100 * full) / counted : 100,
     peakKw,
-    demandPeakKw,
-    energyCost,
-    demandCharge,
+    demandPeakKw: demandPeakKw(imported, timeZone),
+    energyCost: tariff ? energyCost(tariff, imported) : 0,
+    demandCharge: tariff ? demandCharge(tariff, imported) : 0,
     violationAmpSeconds: violations.reduce((s, v) => s + v.ampSeconds, 0),
     jainIndex: jainIndex(share),
     stepP99Ms: percentile(trace.policyMs, 99),
@@ -149,12 +112,4 @@ export function runMetrics(
     violations,
     runMs,
   };
-}
-
-function firstTimeOf(trace: RunTrace, key: string, cost: CostModel): number {
-  for (let k = 0; k < trace.gridKw.length; k++) {
-    const t = trace.startMs + k * trace.stepMs;
-    if (cost.billingPeriod(t) === key) return t;
-  }
-  return trace.startMs;
 }

@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import type { TaperModel } from './battery.ts';
 import type { RunTrace } from './engine.ts';
 import { simulate } from './engine.ts';
-import type { CostModel, RunMetrics } from './metrics.ts';
+import type { Tariff } from '../../core/tariff.ts';
+import type { RunMetrics } from './metrics.ts';
 import { runMetrics } from './metrics.ts';
 import type { OfflinePolicy } from './policies/offline-policy.ts';
 import type { PolicyName, Setup } from './scenario.ts';
@@ -16,7 +17,10 @@ export interface RunOptions {
   readonly defaultMaxPowerKw?: number | undefined;
   readonly buildingKwAt?: ((tMs: number) => number) | undefined;
   readonly pvKwAt?: ((tMs: number) => number) | undefined;
-  readonly cost?: CostModel | undefined;
+  /** Prices for energy cost and demand charge (the tariff's zone also aligns the demand windows). */
+  readonly tariff?: Tariff | undefined;
+  /** The site's zone: demand windows follow its clock when there is no tariff. */
+  readonly timeZone?: string | undefined;
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
@@ -32,7 +36,10 @@ export async function runOne(
   policy: PolicyName,
   opts: RunOptions,
 ): Promise<RunOutcome> {
-  const p = makePolicy(policy, setup, opts.defaultMaxPowerKw);
+  const { buildingKwAt, pvKwAt } = opts;
+  const external =
+    buildingKwAt || pvKwAt ? (t: number) => (buildingKwAt?.(t) ?? 0) - (pvKwAt?.(t) ?? 0) : undefined;
+  const p = makePolicy(policy, setup, opts.defaultMaxPowerKw, external);
   const t0 = performance.now();
   const trace = await simulate(sessions, setup.network, p, {
     stepMs: opts.stepMs,
@@ -43,7 +50,13 @@ export async function runOne(
     onProgress: opts.onProgress,
   });
   const ms = performance.now() - t0;
-  const metrics = runMetrics(trace, setup.capacityKw, opts.cost, ms);
+  const metrics = runMetrics(
+    trace,
+    setup.capacityKw,
+    opts.tariff,
+    ms,
+    opts.timeZone ?? opts.tariff?.timeZone,
+  );
   const bound = policy === 'offline' ? (p as OfflinePolicy).boundPct : undefined;
   return { metrics: bound === undefined ? metrics : { ...metrics, lpBoundPct: bound }, trace };
 }

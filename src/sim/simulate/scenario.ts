@@ -115,8 +115,13 @@ function rootKw(cs: CompiledSite): number {
   return root.limitKw ?? (root.limitA * root.supply.lineToNeutralV * root.supply.phases.length) / 1000;
 }
 
-/** A fresh policy by name for one run on `setup`. */
-export function makePolicy(name: PolicyName, setup: Setup, defaultMaxPowerKw?: number): Policy {
+/** A fresh policy by name for one run on `setup` (`externalKwAt`: building less PV, for the offline plan). */
+export function makePolicy(
+  name: PolicyName,
+  setup: Setup,
+  defaultMaxPowerKw?: number,
+  externalKwAt?: (tMs: number) => number,
+): Policy {
   switch (name) {
     case 'uncontrolled':
       return uncontrolledPolicy();
@@ -127,7 +132,7 @@ export function makePolicy(name: PolicyName, setup: Setup, defaultMaxPowerKw?: n
     case 'round-robin':
       return roundRobinPolicy();
     case 'offline':
-      return offlinePolicy(defaultMaxPowerKw);
+      return offlinePolicy(defaultMaxPowerKw, externalKwAt);
     case 'fusebox':
       return fuseboxPolicy(setup.compiled);
   }

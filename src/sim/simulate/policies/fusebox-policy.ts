@@ -73,9 +73,16 @@ export function fuseboxPolicy(site: CompiledSite): Policy {
         const port = compiled.ports[ports![ev.evseIndex]!]!;
         if (slot.has(port.id)) return; // two cars on one port: the first one charges
         slot.set(port.id, i);
+        // The simulated EVSE's pilot range holds for every policy: ACN-Sim's BASIC EVSEs go down to 0 A.
+        const minA = Math.min(port.minCurrentA, ev.minA);
+        // What the car still needs this step, up to the port's next step: the allocator rounds limits down,
+        // and a car a fraction of a step short of full would otherwise leave that fraction behind.
+        const capA = pilotCapA(ev, input);
+        const maxA = capA < ev.maxA ? Math.min(ev.maxA, Math.ceil(capA / port.stepA) * port.stepA) : capA;
         demands.push({
           portId: port.id,
-          maxCurrentA: Math.max(pilotCapA(ev, input), port.minCurrentA),
+          minCurrentA: minA,
+          maxCurrentA: Math.max(maxA, minA),
           arrivedAtMs: ev.arrivalMs,
           departureMs: ev.estimatedDepartureMs,
           energyRemainingKwh: ev.remainingKwh,

@@ -47,6 +47,7 @@ function solveGroup(
   network: Network,
   stepMs: number,
   defaultMaxPowerKw: number,
+  externalKwAt: ((tMs: number) => number) | undefined,
 ): Planned[] {
   const hours = stepMs / 3_600_000;
   const first = group.map((i) => Math.floor(sessions[i]!.arrivalMs / stepMs));
@@ -88,6 +89,11 @@ function solveGroup(
   group.forEach((_, g) => {
     for (let t = first[g]!; t < last[g]!; t++) presentAt[t - t0]!.push(g);
   });
+  // A constraint's limit at step t, less the building load net of PV when profiles are given.
+  const limitAt = (c: (typeof network.constraints)[number], limit: number, t: number): number =>
+    externalKwAt && c.externalPerKw !== undefined
+      ? limit - externalKwAt(t * stepMs) * c.externalPerKw
+      : limit;
   for (let t = t0; t < t1; t++) {
     const here = presentAt[t - t0]!;
     if (here.length < 2) continue; // one car alone is held by its own bounds unless a limit is tighter
@@ -106,7 +112,7 @@ function solveGroup(
         if (idx.length === 0) continue;
         rowsIdx.push(idx);
         rowsVal.push(val);
-        rowUpper.push(row.limit);
+        rowUpper.push(Math.max(0, limitAt(c, row.limit, t)));
       }
     }
   }
@@ -121,7 +127,7 @@ function solveGroup(
       if (k < 0) continue;
       for (const row of rows) {
         const a = row.coef[k]!;
-        if (a > 0) colUpper[col] = Math.min(colUpper[col]!, Math.max(0, row.limit) / a);
+        if (a > 0) colUpper[col] = Math.min(colUpper[col]!, Math.max(0, limitAt(c, row.limit, t)) / a);
       }
     }
   }
@@ -178,8 +184,14 @@ function overlapGroups(sessions: readonly SimSession[], stepMs: number): number[
   return groups;
 }
 
-/** The offline optimum policy (max energy). `defaultMaxPowerKw` for sessions without a car max power. */
-export function offlinePolicy(defaultMaxPowerKw = Infinity): OfflinePolicy {
+/**
+ * The offline optimum policy (max energy). `defaultMaxPowerKw` for sessions without a car max power;
+ * `externalKwAt`: building load less PV in kW at an instant, which the limits must also carry.
+ */
+export function offlinePolicy(
+  defaultMaxPowerKw = Infinity,
+  externalKwAt?: (tMs: number) => number,
+): OfflinePolicy {
   const plan = new Map<string, Planned>();
   let boundPct: number | undefined;
   let solveMs = 0;
@@ -200,7 +212,7 @@ export function offlinePolicy(defaultMaxPowerKw = Infinity): OfflinePolicy {
       let planned = 0;
       let requested = 0;
       for (const group of overlapGroups(all, stepMs)) {
-        const rates = solveGroup(highs, group, all, evseOf, network, stepMs, defaultMaxPowerKw);
+        const rates = solveGroup(highs, group, all, evseOf, network, stepMs, defaultMaxPowerKw, externalKwAt);
         group.forEach((i, g) => {
           plan.set(all[i]!.id, rates[g]!);
           const v = network.evses[evseOf[i]!]!.voltageV;
