@@ -3,7 +3,8 @@
  * time Europe/London. A charge point (CP ID) has numbered connectors; rows with no end are reported.
  */
 import type { CsvRow } from './csv-table.ts';
-import { localSpan, wallMsOf } from './local-span.ts';
+import type { DstTally } from './local-span.ts';
+import { dstNotes, dstTally, localSpan, wallMsOf } from './local-span.ts';
 import { requiredNumber, requiredText, RowProblem } from './row-fields.ts';
 import type { SessionFormatSpec } from './session-format.ts';
 import { checkedSession } from './session-format.ts';
@@ -26,7 +27,7 @@ function wall(row: CsvRow, dateColumn: string, timeColumn: string): number {
   return w;
 }
 
-function readDundee(row: CsvRow): SimSession {
+function readDundee(row: CsvRow, tally: DstTally): SimSession {
   if (row.get('End Date') === '' || row.get('End Time') === '')
     throw new RowProblem('no end date/time (session has no departure)');
   const cp = requiredText(row, 'CP ID');
@@ -35,7 +36,13 @@ function readDundee(row: CsvRow): SimSession {
   return checkedSession({
     id: requiredText(row, 'Charging event'),
     stationId: cp,
-    ...localSpan(ZONE, wall(row, 'Start Date', 'Start Time'), wall(row, 'End Date', 'End Time')),
+    ...localSpan(
+      ZONE,
+      wall(row, 'Start Date', 'Start Time'),
+      wall(row, 'End Date', 'End Time'),
+      undefined,
+      tally,
+    ),
     energyKwh: requiredNumber(row, 'Total kWh'),
     portId: connector === '' ? undefined : `${cp}-${connector}`,
     siteId: site === '' ? undefined : site,
@@ -47,5 +54,8 @@ export const dundeeFormat: SessionFormatSpec = {
   delimiter: ',',
   columns: ['Charging event', 'CP ID', 'Start Date', 'Start Time', 'End Date', 'End Time', 'Total kWh'],
   timeZone: ZONE,
-  createReader: () => ({ read: readDundee }),
+  createReader: () => {
+    const tally = dstTally();
+    return { read: (row) => readDundee(row, tally), notes: () => dstNotes(tally, ZONE) };
+  },
 };

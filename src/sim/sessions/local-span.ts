@@ -38,12 +38,43 @@ function isoWall(wallMs: number): string {
   return new Date(wallMs).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-/** Arrival and departure instants of a local-time session; throws RowProblem when no reading is valid. */
+/** Counts of rows whose local times fell in a DST overlap, by how the reading was chosen. */
+export interface DstTally {
+  byDuration: number;
+  earliest: number;
+}
+
+/** A fresh tally. */
+export function dstTally(): DstTally {
+  return { byDuration: 0, earliest: 0 };
+}
+
+/** The import notes of a tally (none when no row was ambiguous). */
+export function dstNotes(t: DstTally, timeZone: string): string[] {
+  const notes: string[] = [];
+  if (t.byDuration > 0) {
+    notes.push(
+      `${t.byDuration} row(s) had a time in the repeated DST hour of ${timeZone}; the stated duration chose the reading`,
+    );
+  }
+  if (t.earliest > 0) {
+    notes.push(
+      `${t.earliest} row(s) had a time in the repeated DST hour of ${timeZone}; the earliest reading with departure after arrival was used`,
+    );
+  }
+  return notes;
+}
+
+/**
+ * Arrival and departure instants of a local-time session; throws RowProblem when no reading is valid.
+ * When `tally` is given, a row with a DST-ambiguous time is counted there.
+ */
 export function localSpan(
   timeZone: string,
   arrivalWallMs: number,
   departureWallMs: number,
   statedDurationMs?: number,
+  tally?: DstTally,
 ): { arrivalMs: number; departureMs: number } {
   const starts = instantsOfWall(timeZone, arrivalWallMs);
   const ends = instantsOfWall(timeZone, departureWallMs);
@@ -63,6 +94,10 @@ export function localSpan(
   if (best === null) {
     const what = departureWallMs === arrivalWallMs ? 'equals' : 'is before';
     throw new RowProblem(`departure ${isoWall(departureWallMs)} ${what} arrival ${isoWall(arrivalWallMs)}`);
+  }
+  if (tally && (starts.length > 1 || ends.length > 1)) {
+    if (statedDurationMs === undefined) tally.earliest++;
+    else tally.byDuration++;
   }
   return { arrivalMs: best.arrivalMs, departureMs: best.departureMs };
 }

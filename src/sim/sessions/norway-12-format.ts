@@ -4,7 +4,8 @@
  * connection_time (hours) settles DST-ambiguous readings.
  */
 import type { CsvRow } from './csv-table.ts';
-import { localSpan, wallMsOf } from './local-span.ts';
+import type { DstTally } from './local-span.ts';
+import { dstNotes, dstTally, localSpan, wallMsOf } from './local-span.ts';
 import { optionalField, requiredNumber, requiredText, RowProblem } from './row-fields.ts';
 import type { SessionFormatSpec } from './session-format.ts';
 import { checkedSession } from './session-format.ts';
@@ -24,7 +25,7 @@ function wall(row: CsvRow, column: string): number {
   return w;
 }
 
-function readNorway12(row: CsvRow): SimSession {
+function readNorway12(row: CsvRow, tally: DstTally): SimSession {
   const hours =
     optionalField(row, 'connection_time') === undefined
       ? undefined
@@ -34,6 +35,7 @@ function readNorway12(row: CsvRow): SimSession {
     wall(row, 'plugin_time'),
     wall(row, 'plugout_time'),
     hours === undefined ? undefined : hours * 3_600_000,
+    tally,
   );
   return checkedSession({
     id: requiredText(row, 'session_id'),
@@ -49,5 +51,8 @@ export const norway12Format: SessionFormatSpec = {
   delimiter: ';',
   columns: ['location', 'user_id', 'session_id', 'plugin_time', 'plugout_time', 'energy_session'],
   timeZone: ZONE,
-  createReader: () => ({ read: readNorway12 }),
+  createReader: () => {
+    const tally = dstTally();
+    return { read: (row) => readNorway12(row, tally), notes: () => dstNotes(tally, ZONE) };
+  },
 };

@@ -7,7 +7,7 @@
  * chronological order by _id, and with this reading it is in order everywhere.
  */
 import type { CsvRow } from './csv-table.ts';
-import { localSpan, wallMsOf } from './local-span.ts';
+import { dstNotes, dstTally, localSpan, wallMsOf } from './local-span.ts';
 import { requiredNumber, requiredText, RowProblem } from './row-fields.ts';
 import type { RowReader, SessionFormatSpec } from './session-format.ts';
 import { checkedSession } from './session-format.ts';
@@ -38,6 +38,7 @@ function wall(row: CsvRow, dateColumn: string, timeColumn: string): { wallMs: nu
 
 function createPerthReader(): RowReader {
   let fixed = 0;
+  const tally = dstTally();
   return {
     read(row: CsvRow): SimSession {
       if (row.get('End Date') === '' || row.get('End Time') === '') {
@@ -51,7 +52,7 @@ function createPerthReader(): RowReader {
       const s = checkedSession({
         id: requiredText(row, '_id'),
         stationId: cp,
-        ...localSpan(ZONE, start.wallMs, end.wallMs),
+        ...localSpan(ZONE, start.wallMs, end.wallMs, undefined, tally),
         energyKwh: requiredNumber(row, 'Total kWh'),
         portId: connector === '' ? undefined : `${cp}-${connector}`,
         siteId: site === '' ? undefined : site,
@@ -61,6 +62,7 @@ function createPerthReader(): RowReader {
     },
     fixedRows: () => fixed,
     notes: () => [
+      ...dstNotes(tally, ZONE),
       `${fixed} imported rows had a date stored as YYYY-DD-MM (upstream day/month swap for days 1–12) and were read with day and month exchanged`,
     ],
   };

@@ -37,6 +37,13 @@ describe('Trondheim CSV (semicolons, decimal comma, Europe/Oslo, BOM, CRLF)', ()
     expect(byId.get('4')!.departureMs).toBe(Date.parse('2019-10-27T00:20:00Z'));
   });
 
+  it('says how many DST-ambiguous rows were read, and how', () => {
+    expect(r.notes).toEqual([
+      '1 row(s) had a time in the repeated DST hour of Europe/Oslo; the stated duration chose the reading',
+      '1 row(s) had a time in the repeated DST hour of Europe/Oslo; the earliest reading with departure after arrival was used',
+    ]);
+  });
+
   it('reports a time in the spring-forward gap, an NA end and numbers that are not decimal-comma numbers', () => {
     expect(r.problems).toEqual([
       { line: 6, message: 'arrival 2019-03-31 02:30 does not exist in Europe/Oslo (DST gap)' },

@@ -4,7 +4,8 @@
  * points are named by Shared_ID. Duration_hours (from the precise times) settles DST-ambiguous readings.
  */
 import type { CsvRow } from './csv-table.ts';
-import { localSpan, wallMsOf } from './local-span.ts';
+import type { DstTally } from './local-span.ts';
+import { dstNotes, dstTally, localSpan, wallMsOf } from './local-span.ts';
 import { optionalField, requiredNumber, requiredText, RowProblem } from './row-fields.ts';
 import type { SessionFormatSpec } from './session-format.ts';
 import { checkedSession } from './session-format.ts';
@@ -22,7 +23,7 @@ function wall(row: CsvRow, column: string): number {
   return w;
 }
 
-function readTrondheim(row: CsvRow): SimSession {
+function readTrondheim(row: CsvRow, tally: DstTally): SimSession {
   const shared = row.get('User_type').toLowerCase() === 'shared';
   const sharedId = row.get('Shared_ID');
   const stationId = shared && sharedId !== '' && sharedId !== 'NA' ? sharedId : requiredText(row, 'User_ID');
@@ -35,6 +36,7 @@ function readTrondheim(row: CsvRow): SimSession {
     wall(row, 'Start_plugin'),
     wall(row, 'End_plugout'),
     hours === undefined ? undefined : hours * 3_600_000,
+    tally,
   );
   return checkedSession({
     id: requiredText(row, 'session_ID'),
@@ -50,5 +52,8 @@ export const trondheimFormat: SessionFormatSpec = {
   delimiter: ';',
   columns: ['session_ID', 'Garage_ID', 'User_ID', 'Start_plugin', 'End_plugout', 'El_kWh'],
   timeZone: ZONE,
-  createReader: () => ({ read: readTrondheim }),
+  createReader: () => {
+    const tally = dstTally();
+    return { read: (row) => readTrondheim(row, tally), notes: () => dstNotes(tally, ZONE) };
+  },
 };
