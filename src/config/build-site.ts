@@ -1,5 +1,5 @@
 /** Assembles the core Site from the checked parts of a configuration. */
-import type { Site, SiteCircuit, SitePort } from '../core/site.ts';
+import type { AllocationSettings, Site, SiteCircuit, SitePort } from '../core/site.ts';
 import type { CircuitTree } from './circuit-tree.ts';
 import type { MeterLinks } from './meter-links.ts';
 
@@ -9,6 +9,7 @@ export function buildSite(
   tree: CircuitTree,
   links: MeterLinks,
   ports: readonly SitePort[],
+  allocation?: AllocationSettings,
 ): Site {
   const circuits = tree.ordered.map((c): SiteCircuit => {
     const meterId = links.loadMeterOf.get(c.id);
@@ -31,5 +32,6 @@ export function buildSite(
       chargingMode: c.config.chargingMode,
     };
   });
-  return { timeZone, circuits, ports, meters: links.meters };
+  const site: Site = { timeZone, circuits, ports, meters: links.meters };
+  return allocation === undefined ? site : { ...site, allocation };
 }

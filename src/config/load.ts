@@ -105,7 +105,7 @@ export function loadSiteConfigText(text: string, fileName: string): SiteConfigRe
   if (problems.errorCount > 0 || !parsed.complete || !parsed.site)
     return { ok: false, problems: problems.sorted() };
 
-  const site = deepFreeze(buildSite(parsed.site.timeZone, tree, links, ports.ports));
+  const site = deepFreeze(buildSite(parsed.site.timeZone, tree, links, ports.ports, parsed.site.allocation));
   let compiled: CompiledSite;
   try {
     compiled = compileSite(site);

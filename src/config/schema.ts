@@ -147,6 +147,21 @@ export const siteSectionSchema = z.strictObject({
   timeZone: timeZoneSchema,
   /** Default supply system of every root circuit (children inherit from their parent). */
   supply: supplySchema.default('230/400V'),
+  /** How the allocator shares current (docs/allocation.md); absent: fair, linear. */
+  allocation: z
+    .strictObject({
+      mode: z
+        .enum(['fair', 'deadline'], {
+          error: (iss) => `'${String(iss.input)}' is not an allocation mode: fair or deadline`,
+        })
+        .optional(),
+      lineModel: z
+        .enum(['linear', 'phasor'], {
+          error: (iss) => `'${String(iss.input)}' is not a line model: linear or phasor`,
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 /** One node of the electrical tree. */

@@ -10,13 +10,14 @@ import { EPS } from './current-step.ts';
  * previous call's order, which is usually nearly right, and an insertion sort finishes it in linear time.
  * With NaN keys it sorts the demand order with Array.prototype.sort, as the allocator always did.
  */
-export function orderForAdmission(scratch: Scratch): void {
+export function orderForAdmission(scratch: Scratch, deadline = false): void {
   const { works, workOf, mark } = scratch;
+  const compare = deadline ? works.compareDeadline : works.compareAdmission;
   const order = works.order;
   const n = works.count;
   if (admissionKeysHaveNaN(works)) {
     for (let w = 0; w < n; w++) order[w] = w;
-    sortByArraySort(order, n, works.compareAdmission, scratch.sortBuffer);
+    sortByArraySort(order, n, compare, scratch.sortBuffer);
   } else {
     let r = 0;
     for (let i = 0; i < scratch.previousCount; i++) {
@@ -29,8 +30,7 @@ export function orderForAdmission(scratch: Scratch): void {
       if (mark[w]) mark[w] = 0;
       else order[r++] = w;
     }
-    if (!insertionSort(order, n, works.compareAdmission, 4 * n + 64))
-      sortByArraySort(order, n, works.compareAdmission, scratch.sortBuffer);
+    if (!insertionSort(order, n, compare, 4 * n + 64)) sortByArraySort(order, n, compare, scratch.sortBuffer);
   }
   for (let i = 0; i < n; i++) scratch.previousOrder[i] = works.port[order[i]!]!;
   scratch.previousCount = n;

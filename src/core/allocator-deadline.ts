@@ -21,26 +21,37 @@ const MS_PER_HOUR = 3_600_000;
 /** Added to the laxity (h) so that a session with none left has a finite, very large weight. */
 const LAXITY_FLOOR_H = 1 / 60;
 
+/**
+ * Each work's need (A), time left and laxity (h) from its demand's departure and remaining energy: NaN need
+ * and Infinity laxity when either is missing. Admission orders by the laxity (Works.compareDeadline).
+ */
+export function deadlineKeys(works: Works, factors: FactorTable, nowMs: number): void {
+  for (let w = 0; w < works.count; w++) {
+    works.needA[w] = Number.NaN;
+    works.laxityH[w] = Infinity;
+    const [departureMs, energyKwh] = demandDeadline(works.demand[w]!);
+    const kwPerA = ownKwPerA(factors, works.kStart[w]!, works.kEnd[w]!);
+    if (departureMs === undefined || energyKwh === undefined) continue;
+    if (!Number.isFinite(departureMs) || !(energyKwh > 0) || !(kwPerA > 0)) continue;
+    const leftMs = departureMs - nowMs;
+    const hours = energyKwh / kwPerA;
+    works.leftMs[w] = leftMs;
+    works.needA[w] = leftMs > 0 ? hours / (leftMs / MS_PER_HOUR) : Infinity;
+    const hi = works.hi[w]!;
+    if (hi > 0) works.laxityH[w] = leftMs / MS_PER_HOUR - hours / hi;
+  }
+}
+
 /** Sets `exact` and the reasons of the admitted works, as Filler.run does in the fair mode. */
-export function fillByDeadline(scratch: Scratch, factors: FactorTable, nowMs: number): void {
+export function fillByDeadline(scratch: Scratch, factors: FactorTable): void {
   const { works, filler } = scratch;
   const n = works.count;
   works.givenLo.set(works.lo.subarray(0, n));
   works.givenHi.set(works.hi.subarray(0, n));
   works.givenWeight.set(works.weight.subarray(0, n));
   let anyNeed = false;
-  for (let w = 0; w < n; w++) {
-    works.needA[w] = Number.NaN;
-    if (!works.admitted[w]) continue;
-    const [departureMs, energyKwh] = demandDeadline(works.demand[w]!);
-    const kwPerA = ownKwPerA(factors, works.kStart[w]!, works.kEnd[w]!);
-    if (departureMs === undefined || energyKwh === undefined) continue;
-    if (!Number.isFinite(departureMs) || !(energyKwh > 0) || !(kwPerA > 0)) continue;
-    const leftMs = departureMs - nowMs;
-    works.leftMs[w] = leftMs;
-    works.needA[w] = leftMs > 0 ? energyKwh / kwPerA / (leftMs / MS_PER_HOUR) : Infinity;
-    anyNeed = true;
-  }
+  for (let w = 0; w < n && !anyNeed; w++)
+    if (works.admitted[w] && !Number.isNaN(works.needA[w])) anyNeed = true;
   if (anyNeed) {
     mustHaveBounds(works);
     balancePhaseGroups(works, factors);
@@ -71,7 +82,7 @@ function mustHaveBounds(works: Works): void {
     }
     const target = Math.min(hi, Math.max(lo, need));
     works.hi[w] = target;
-    const laxityH = Math.max(0, (works.leftMs[w]! / MS_PER_HOUR) * (1 - Math.min(need, hi) / hi));
+    const laxityH = Math.max(0, works.laxityH[w]!);
     works.weight[w] = (works.givenWeight[w]! * Math.max(target, EPS)) / (laxityH + LAXITY_FLOOR_H);
   }
 }

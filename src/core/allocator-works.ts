@@ -68,6 +68,8 @@ export class Works {
   readonly needA: Float64Array;
   /** Deadline mode: time left to departure (ms). */
   readonly leftMs: Float64Array;
+  /** Deadline mode: time left less the time needed at the maximum (h), Infinity when unknown. */
+  readonly laxityH: Float64Array;
   /** Deadline mode: lo, hi and weight as given, while the passes fill with their own. */
   readonly givenLo: Float64Array;
   readonly givenHi: Float64Array;
@@ -79,6 +81,7 @@ export class Works {
     this.phaseGroup = new Uint8Array(capacity);
     this.needA = new Float64Array(capacity);
     this.leftMs = new Float64Array(capacity);
+    this.laxityH = new Float64Array(capacity);
     this.givenLo = new Float64Array(capacity);
     this.givenHi = new Float64Array(capacity);
     this.givenWeight = new Float64Array(capacity);
@@ -126,6 +129,24 @@ export class Works {
     this.servedMs[a]! - this.servedMs[b]! ||
     this.lo[a]! - this.lo[b]! ||
     this.port[a]! - this.port[b]!;
+
+  /**
+   * Admission order in deadline mode: priority classes, then ports that started less than a rotation
+   * interval ago (they keep running), then everyone else least laxity first, ties as compareAdmission.
+   */
+  readonly compareDeadline = (a: number, b: number): number => {
+    const p = this.priority[b]! - this.priority[a]!;
+    if (p !== 0) return p;
+    const ra = this.group[a] === 0 ? 0 : 1;
+    const rb = this.group[b] === 0 ? 0 : 1;
+    if (ra !== rb) return ra - rb;
+    if (ra === 1) {
+      const l = this.laxityH[a]! - this.laxityH[b]!;
+      // Both unknown (Infinity - Infinity) falls through to the fair mode's keys.
+      if (l !== 0 && !Number.isNaN(l)) return l;
+    }
+    return this.compareAdmission(a, b);
+  };
 
   /** Clears the per-call results of works 0..count-1 (inputs are all written by the caller). */
   resetResults(): void {

@@ -83,6 +83,15 @@ describe('allocate, deadline mode', () => {
     expect(run(site(18, ['L1', 'L1'], { mode: 'deadline' }), mixed)).toEqual([8, 10]);
   });
 
+  it('admits the least laxity first when not every minimum fits', () => {
+    const queue: PortDemand[] = [
+      { portId: 'p0', arrivedAtMs: NOW - 2 * HOUR, departureMs: NOW + 8 * HOUR, energyRemainingKwh: 2.3 },
+      { portId: 'p1', arrivedAtMs: NOW - HOUR, departureMs: NOW + HOUR, energyRemainingKwh: 2.3 },
+    ];
+    expect(run(site(8, ['L1', 'L1'], { mode: 'fair' }), queue)).toEqual([8, 0]);
+    expect(run(site(8, ['L1', 'L1'], { mode: 'deadline' }), queue)).toEqual([0, 8]);
+  });
+
   it('evens out line pairs: more power through the same lines than per-car max-min', () => {
     // Four cars on L1-L2, one on L2-L3, one on L3-L1, all equally urgent, 208Y/120 V, 60 A lines.
     const wirings: Wiring[] = ['L1-L2', 'L1-L2', 'L1-L2', 'L1-L2', 'L2-L3', 'L3-L1'];

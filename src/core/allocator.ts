@@ -13,7 +13,7 @@
 import type { AllocationInput, AllocationResult, AllocatorOptions, AllocatorState } from './allocation.ts';
 import { DEFAULT_ALLOCATOR_OPTIONS } from './allocation.ts';
 import { admit, orderForAdmission } from './allocator-admit.ts';
-import { fillByDeadline } from './allocator-deadline.ts';
+import { deadlineKeys, fillByDeadline } from './allocator-deadline.ts';
 import { buildWorks } from './allocator-demands.ts';
 import { allocations, explainCircuits, nextState } from './allocator-result.ts';
 import { roundAndTopUp } from './allocator-round.ts';
@@ -38,9 +38,11 @@ export function allocate(
     const source = capacityVector(cs, input, tables, scratch.capacity);
     buildWorks(cs, input, state, nowMs, opts, tables, scratch);
     works.resetResults();
-    orderForAdmission(scratch);
+    const deadline = cs.site.allocation?.mode === 'deadline';
+    if (deadline) deadlineKeys(works, tables.factors, nowMs);
+    orderForAdmission(scratch, deadline);
     admit(scratch, tables.factors);
-    if (cs.site.allocation?.mode === 'deadline') fillByDeadline(scratch, tables.factors, nowMs);
+    if (deadline) fillByDeadline(scratch, tables.factors);
     else scratch.filler.run(works, tables.factors, scratch.capacity);
     roundAndTopUp(scratch, tables.factors);
     return {
