@@ -92,6 +92,18 @@ describe('energy cost of a kW series', () => {
     const cost = energyCost(sce, { startMs: at('2019-07-10T18:30:00Z'), stepMs: 5 * 60_000, kw });
     expect(cost).toBeCloseTo(10 * 0.5 * 0.0925 + 10 * 0.5 * 0.26668, 10); // $1.7959
   });
+
+  it('a step across a price change is split: one hour-long sample from 11:30 PDT costs the same', () => {
+    const cost = energyCost(sce, { startMs: at('2019-07-10T18:30:00Z'), stepMs: 3_600_000, kw: [10] });
+    expect(cost).toBeCloseTo(10 * 0.5 * 0.0925 + 10 * 0.5 * 0.26668, 10);
+  });
+
+  it('a day-long sample is split at every band and at midnight, into the next season', () => {
+    // Sun 2 June 2019 20:00 PDT to Mon 3 June 20:00 PDT at 1 kW: Sunday 4 h at 0.05623, Monday 8 h at 0.05623,
+    // 4 h at 0.0925, 6 h at 0.26668, 2 h at 0.0925.
+    const cost = energyCost(sce, { startMs: at('2019-06-03T03:00:00Z'), stepMs: 24 * 3_600_000, kw: [1] });
+    expect(cost).toBeCloseTo(12 * 0.05623 + 4 * 0.0925 + 6 * 0.26668 + 2 * 0.0925, 10);
+  });
 });
 
 describe('demand windows and charges', () => {

@@ -2,7 +2,7 @@
  * Time-of-use energy prices and monthly demand charges (the acnportal tariff schedule model), evaluated in
  * the tariff's IANA zone. Pure: the loader validates a file into a Tariff; everything here is arithmetic.
  */
-import { DAY_MS, MINUTE_MS, civilFromDays, wallAtMs, weekdayOfDay } from './local-time.ts';
+import { DAY_MS, MINUTE_MS, civilFromDays, instantOfWall, wallAtMs, weekdayOfDay } from './local-time.ts';
 
 /** One price band: from a minute of the local day, until the next band starts. */
 export interface TariffBand {
@@ -139,15 +139,34 @@ export function billingMonth(tariff: Tariff, tMs: number): string {
 }
 
 /**
- * Energy cost in $ of a kW series: Σ kW × step hours × price at the start of the step. Exact when steps
- * do not cross a price boundary (true of 1, 5 and 15 min steps for bands on the half hour).
+ * The next instant after tMs at which the price may change: the next band start or local midnight
+ * (where the schedule may change). DST-correct: boundaries are local wall times.
  */
+export function nextPriceChangeMs(tariff: Tariff, tMs: number): number {
+  const wall = wallAtMs(tariff.timeZone, tMs);
+  const day = Math.floor(wall / DAY_MS);
+  const minute = (wall - day * DAY_MS) / MINUTE_MS;
+  const s = scheduleAt(tariff, tMs);
+  const next = s.bands.find((b) => b.fromMin > minute);
+  const boundaryWall = day * DAY_MS + (next ? next.fromMin * MINUTE_MS : DAY_MS);
+  const t = instantOfWall(tariff.timeZone, boundaryWall);
+  // A boundary inside a DST overlap maps to its first occurrence, which may not be after tMs.
+  return t > tMs ? t : tMs + MINUTE_MS;
+}
+
+/** Energy cost in $ of a kW series: each step's energy priced exactly, split where the price changes. */
 export function energyCost(tariff: Tariff, series: PowerSeries): number {
-  const hours = series.stepMs / HOUR_MS;
   let cost = 0;
   for (let i = 0; i < series.kw.length; i++) {
     const kw = series.kw[i]!;
-    if (kw !== 0) cost += kw * hours * energyPriceAt(tariff, series.startMs + i * series.stepMs);
+    if (kw === 0) continue;
+    let t = series.startMs + i * series.stepMs;
+    const end = t + series.stepMs;
+    while (t < end) {
+      const until = Math.min(end, nextPriceChangeMs(tariff, t));
+      cost += ((kw * (until - t)) / HOUR_MS) * energyPriceAt(tariff, t);
+      t = until;
+    }
   }
   return cost;
 }
