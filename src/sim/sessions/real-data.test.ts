@@ -67,6 +67,8 @@ describe('real session files in ../shared/data', () => {
     expect(totalKwh(r) / r.sessions.length).toBeLessThan(30);
     const first = Math.min(...r.sessions.map((s) => s.arrivalMs));
     expect(new Date(first).toISOString()).toBe('2018-12-21T09:20:00.000Z'); // 10:20 CET
+    const last = Math.max(...r.sessions.map((s) => s.arrivalMs));
+    expect(new Date(last).toISOString().slice(0, 10)).toBe('2020-01-31');
   });
 
   it('Norway 12 locations: 35377 rows = sessions + problems, 12 locations', () => {
@@ -77,6 +79,10 @@ describe('real session files in ../shared/data', () => {
     const perSite = new Map<string, number>();
     for (const s of r.sessions) perSite.set(s.siteId ?? '', (perSite.get(s.siteId ?? '') ?? 0) + 1);
     expect(perSite.size).toBe(12);
+    expect(new Set(r.sessions.map((s) => s.stationId)).size).toBe(267); // README: 267 users (parking spaces)
+    const arrivals = r.sessions.map((s) => s.arrivalMs);
+    expect(new Date(Math.min(...arrivals)).toISOString().slice(0, 10)).toBe('2018-02-06');
+    expect(new Date(Math.max(...arrivals)).toISOString().slice(0, 10)).toBe('2021-08-05');
     // README: OSL_S 9757 sessions; only the rows reported as problems may be missing.
     expect(perSite.get('OSL_S')).toBeGreaterThan(9757 - r.problems.length - 1);
     expect(perSite.get('OSL_S')).toBeLessThanOrEqual(9757);
