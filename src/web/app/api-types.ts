@@ -48,7 +48,7 @@ export interface Site {
   readonly ports: SitePort[];
 }
 
-/** Site power flows now, in kW (grid import, PV production and battery discharge positive). */
+/** Site power flows now, in kW (grid import, PV production and battery charging positive). */
 export interface Flows {
   readonly atMs: number;
   readonly gridKw: number | null;

@@ -67,7 +67,7 @@ export function EventsView() {
             <time dateTime={e.at}>{fmtTime(e.at, site.timeZone)}</time>
             <span class="level">{e.level}</span>
             <span class="kind">{e.kind}</span>
-            <span class="where">{[e.stationId, e.portId].filter(Boolean).join(' / ')}</span>
+            <span class="where">{e.portId ?? e.stationId ?? ''}</span>
             <span class="message">{e.message}</span>
           </li>
         ))}

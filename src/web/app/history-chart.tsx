@@ -15,9 +15,10 @@ const SERIES = [
 export function HistoryChart({ history, timeZone }: { history: History; timeZone: string }) {
   const box = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
+  const empty = !SERIES.some((s) => history.series[s.key]?.some((v) => v !== null));
   useEffect(() => {
     const el = box.current;
-    if (!el) return;
+    if (!el || empty) return;
     let plot: uPlot | null = null;
     let observer: ResizeObserver | null = null;
     let cancelled = false;
@@ -35,7 +36,8 @@ export function HistoryChart({ history, timeZone }: { history: History; timeZone
             width: width(),
             height: 240,
             tzDate: (ts) => UPlot.tzDate(new Date(ts * 1000), timeZone),
-            scales: { x: { time: true } },
+            // Always the last 24 h, however little has been recorded yet.
+            scales: { x: { time: true, range: () => [Date.now() / 1000 - 86_400, Date.now() / 1000] } },
             axes: [{ stroke: '#000' }, { stroke: '#000', label: 'kW', size: 56 }],
             series: [
               {},
@@ -45,6 +47,12 @@ export function HistoryChart({ history, timeZone }: { history: History; timeZone
                 width: 2,
                 dash: s.dash,
                 spanGaps: false,
+                // A few minutes of history are single points: draw them as dots so they show.
+                points: {
+                  show: (history.series[s.key] ?? []).filter((v) => v !== null).length < 120,
+                  size: 6,
+                  fill: s.stroke,
+                },
               })),
             ],
           },
@@ -60,7 +68,7 @@ export function HistoryChart({ history, timeZone }: { history: History; timeZone
       observer?.disconnect();
       plot?.destroy();
     };
-  }, [history, timeZone]);
+  }, [history, timeZone, empty]);
   return (
     <figure class="chart">
       <div
@@ -69,7 +77,7 @@ export function HistoryChart({ history, timeZone }: { history: History; timeZone
         aria-label="Power over the last 24 hours: grid, PV, battery, EVs and building"
       />
       {error ? <p class="error">Chart failed: {error}</p> : null}
-      {history.t.length === 0 ? <p class="muted">No history yet: it fills as Fusebox runs.</p> : null}
+      {empty ? <p class="muted">No history yet: Fusebox records one point a minute as it runs.</p> : null}
     </figure>
   );
 }

@@ -28,11 +28,11 @@ export function OverviewView() {
   const flows = snap.circuits?.flows ?? (history.data ? flowsFromHistory(history.data) : null);
   return (
     <div class="overview">
-      <section aria-labelledby="flows-title">
+      <section aria-labelledby="flows-title" class="area-flows">
         <h2 id="flows-title">Power now</h2>
         <PowerFlows flows={flows} />
       </section>
-      <section aria-labelledby="tree-title">
+      <section aria-labelledby="tree-title" class="area-tree">
         <h2 id="tree-title">
           Circuits{' '}
           <span class="muted small" data-testid="updated-at">
@@ -55,7 +55,7 @@ export function OverviewView() {
           <p class="loading">Waiting for the first live values…</p>
         )}
       </section>
-      <section aria-labelledby="history-title">
+      <section aria-labelledby="history-title" class="area-history">
         <h2 id="history-title">Last 24 hours</h2>
         {history.error ? <p class="error">History: {history.error}</p> : null}
         {history.data ? <HistoryChart history={history.data} timeZone={site.timeZone} /> : null}

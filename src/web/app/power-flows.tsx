@@ -2,7 +2,7 @@
 import type { Flows } from './api-types.ts';
 import { fmtKw } from './format.ts';
 
-/** Five tiles; grid shows import or export, battery charging or discharging. */
+/** Five tiles; grid shows import or export, battery charging (positive) or discharging. */
 export function PowerFlows({ flows }: { flows: Flows | null }) {
   const f = flows;
   const grid = f?.gridKw ?? null;
@@ -13,7 +13,7 @@ export function PowerFlows({ flows }: { flows: Flows | null }) {
     [
       'battery',
       'Battery',
-      bat === null ? '–' : `${fmtKw(Math.abs(bat))} ${bat >= 0 ? 'discharging' : 'charging'}`,
+      bat === null ? '–' : `${fmtKw(Math.abs(bat))} ${bat >= 0 ? 'charging' : 'discharging'}`,
     ],
     ['ev', 'EVs', fmtKw(f?.evKw)],
     ['other', 'Building', fmtKw(f?.otherKw)],

@@ -64,8 +64,17 @@ async function main(): Promise<void> {
     await first.screenshot({ path: join(OUT, 'dashboard-login-desktop.png') });
     await loginAsDemo(first, demo.url);
     await seedLimits(first, demo.url);
-    // Let cars connect and values settle.
+    // Let cars connect and values settle, and the power history record its first minute (for the chart and
+    // the "power now" tiles, which come from it).
     await first.waitForTimeout(15_000);
+    const deadline = Date.now() + 100_000;
+    while (Date.now() < deadline) {
+      const h = (await (await first.request.get(`${demo.url}/api/v1/history`)).json()) as {
+        series: Record<string, (number | null)[]>;
+      };
+      if (Object.values(h.series).some((xs) => xs.some((x) => x !== null))) break;
+      await first.waitForTimeout(2000);
+    }
     const storageState = await login.storageState();
     for (const size of SIZES) {
       const ctx = await chromium.browser.newContext({
