@@ -5,6 +5,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashStationPassword } from '../ocpp/password-hash.ts';
+import { toLocalInput } from './app/format.ts';
 import type { RunningDemo } from './testing/demo-dashboard.ts';
 import { buildDashboard, launchChromium, loginAsDemo, startDemoFusebox } from './testing/demo-dashboard.ts';
 
@@ -134,6 +136,12 @@ describe('dashboard in Chromium on the demo site', () => {
 
     await page.goto(`${demo!.url}/#/limits/row-a`);
     const form = page.getByRole('form', { name: 'New override' });
+    // The API's refusal is shown next to the form, in its words (an end time in the past).
+    await form.getByLabel('Limit (A)').fill('12');
+    await form.getByLabel('Until').fill('2020-01-01T10:00');
+    await form.getByRole('button', { name: 'Add override' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/until/);
+    await form.getByLabel('Until').fill(toLocalInput(new Date(Date.now() + 3_600_000)));
     await form.getByLabel('Limit (A)').fill('12');
     await form.getByLabel('Reason').fill('browser test');
     const added = Date.now();
@@ -250,6 +258,43 @@ describe('dashboard in Chromium on the demo site', () => {
     const stopped = header.indexOf('stoppedAt');
     expect(stopped).toBeGreaterThanOrEqual(0);
     for (const line of lines.slice(1)) expect(line.split(',')[stopped]).toBe('');
+  });
+
+  it('shows a viewer every view without the controls that change things, and the login page once the session is gone', async () => {
+    await demo!.fusebox.store.api.accounts.add(
+      'watcher',
+      await hashStationPassword('watcher-pass'),
+      'viewer',
+    );
+    const viewer = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    try {
+      const p = await viewer.newPage();
+      await p.goto(demo!.url);
+      await p.getByLabel('Username').fill('watcher');
+      await p.getByLabel('Password').fill('watcher-pass');
+      await p.getByRole('button', { name: 'Log in' }).click();
+      await p.getByTestId('circuit-tree').waitFor();
+      expect(await p.getByText('watcher (viewer)').count()).toBe(1);
+      await p.goto(`${demo!.url}/#/limits/row-a`);
+      await p.getByTestId('overrides').waitFor();
+      expect(await p.getByRole('button', { name: 'Add override' }).count()).toBe(0);
+      expect(await p.getByText('Read-only: operators can change schedules.').count()).toBe(1);
+      await p.goto(`${demo!.url}/#/stations`);
+      await p.locator('[data-station]').first().waitFor();
+      expect(await p.getByRole('button', { name: /Remote start|reset/ }).count()).toBe(0);
+      // A write the API refuses anyway (403) for this role.
+      const refused = await p.request.post(`${demo!.url}/api/v1/overrides`, {
+        headers: { 'x-fusebox-csrf': '1' },
+        data: { circuitId: 'row-a', limitA: 10, until: new Date(Date.now() + 3_600_000).toISOString() },
+      });
+      expect(refused.status()).toBe(403);
+      // The session disappears (expired, or logged out elsewhere): the next view goes back to the login page.
+      await viewer.clearCookies();
+      await p.goto(`${demo!.url}/#/sessions`);
+      await p.getByLabel('Password').waitFor();
+    } finally {
+      await viewer.close();
+    }
   });
 
   it('fits a 390 px phone without sideways scrolling, and every control has an accessible name', async () => {

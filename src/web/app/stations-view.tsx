@@ -13,7 +13,7 @@ export function StationsView() {
   const { site } = useSite();
   const stations = useFetch<{ stations: StationInfo[] }>('/stations');
   const snap = useLive();
-  // Connection changes come with the live port states; reload the list when they change.
+  // Connection changes come with the live port states: they override the list's `connected` flag.
   const connected = new Map((snap.ports?.ports ?? []).map((p) => [p.stationId, p.connected]));
   return (
     <section aria-labelledby="stations-title">
