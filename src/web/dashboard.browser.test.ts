@@ -260,6 +260,27 @@ describe('dashboard in Chromium on the demo site', () => {
     for (const line of lines.slice(1)) expect(line.split(',')[stopped]).toBe('');
   });
 
+  it('lists events and adds new ones at the top as they happen', async () => {
+    await page.goto(`${demo!.url}/#/events`);
+    const events = page.getByTestId('events');
+    await events.locator('li').first().waitFor();
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    const made = await page.request.post(`${demo!.url}/api/v1/overrides`, {
+      headers: { 'x-fusebox-csrf': '1' },
+      data: { circuitId: 'carport', limitA: 50, until: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    expect(made.status()).toBe(201);
+    await expect
+      .poll(() => events.locator('li').first().textContent(), { timeout: 10_000 })
+      .toMatch(/audit.*carport/);
+    expect(navigations).toBe(0);
+    await page.getByLabel('Kind').fill('audit');
+    await expect
+      .poll(async () => (await events.locator('li .kind').allTextContents()).every((k) => k === 'audit'))
+      .toBe(true);
+  });
+
   it('shows a viewer every view without the controls that change things, and the login page once the session is gone', async () => {
     await demo!.fusebox.store.api.accounts.add(
       'watcher',

@@ -52,7 +52,7 @@ export function EventsView() {
           <input
             value={kind}
             placeholder="e.g. audit"
-            onChange={(e) => (setKind(e.currentTarget.value), reset())}
+            onInput={(e) => (setKind(e.currentTarget.value), reset())}
           />
         </label>
       </form>

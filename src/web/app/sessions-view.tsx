@@ -82,7 +82,7 @@ export function SessionsView() {
         </label>
         <label>
           Id tag
-          <input value={f.idTag} onChange={set('idTag')} />
+          <input value={f.idTag} onInput={set('idTag')} />
         </label>
         <label>
           Status
