@@ -260,6 +260,26 @@ describe('dashboard in Chromium on the demo site', () => {
     for (const line of lines.slice(1)) expect(line.split(',')[stopped]).toBe('');
   });
 
+  it('stops a session from the port panel and shows the station answer next to the button', async () => {
+    await page.goto(`${demo!.url}/#/ports`);
+    const charging = page.locator('[data-testid=port-table] tbody tr', {
+      has: page.locator('.state-charging'),
+    });
+    await charging.first().waitFor({ timeout: 20_000 });
+    const portId = (await charging.last().getAttribute('data-port'))!;
+    await page.goto(`${demo!.url}/#/ports/${encodeURIComponent(portId)}`);
+    const detail = page.getByTestId('port-detail');
+    page.once('dialog', (d) => void d.accept());
+    await detail.getByRole('button', { name: `Remote stop on ${portId}` }).click();
+    await expect
+      .poll(() => detail.getByRole('status').textContent(), { timeout: 10_000 })
+      .toMatch(/Accepted/);
+    // The session ends: the live state leaves "charging" without a reload.
+    await expect
+      .poll(() => detail.locator('.state').first().textContent(), { timeout: 15_000 })
+      .not.toBe('Charging');
+  });
+
   it('lists events and adds new ones at the top as they happen', async () => {
     await page.goto(`${demo!.url}/#/events`);
     const events = page.getByTestId('events');
