@@ -11,7 +11,10 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importSessionsFile } from '../src/sim/sessions/import-sessions.ts';
 import type { SimSession } from '../src/sim/sessions/sim-session.ts';
+import { simulate } from '../src/sim/simulate/engine.ts';
 import type { RunMetrics } from '../src/sim/simulate/metrics.ts';
+import { runMetrics } from '../src/sim/simulate/metrics.ts';
+import { sortedPolicy } from '../src/sim/simulate/policies/sorted-policy.ts';
 import { runOne } from '../src/sim/simulate/run-one.ts';
 import type { NetworkKind, PolicyName } from '../src/sim/simulate/scenario.ts';
 import { buildSetup } from '../src/sim/simulate/scenario.ts';
@@ -77,11 +80,11 @@ function fmtReading(x: Reading): string {
   if (!x) return '–';
   return x[0] === x[1] ? `≈${x[0]}` : x[1] === 100 && x[0] >= 99 ? `≥${x[0]}` : `≈${x[0]}–${x[1]}`;
 }
-/** Distance outside the reading's range, beyond its ±1 point accuracy (0 inside). */
+/** Signed distance from the reading's range (0 inside it). */
 function gapToReading(v: number, x: Reading): number {
   if (!x) return 0;
-  if (v < x[0] - 1) return v - (x[0] - 1);
-  if (v > x[1] + 1) return v - (x[1] + 1);
+  if (v < x[0]) return v - x[0];
+  if (v > x[1]) return v - x[1];
   return 0;
 }
 
@@ -183,11 +186,32 @@ function summaryTable(three: NetworkResult, one: NetworkResult, full: boolean): 
       `| ${NAME[p]} | ${stat(a, mean)} | ${pub ? f2(pub.mean3) : '–'} | ${stat(a, mn)} | ${pub ? f2(pub.min3) : '–'} | ${stat(b, mean)} | ${pub ? f2(pub.mean1) : '–'} | ${stat(b, mn)} | ${pub ? f2(pub.min1) : '–'} |`,
     );
   }
-  if (!full)
+  if (!full) {
     lines.push(
       '',
       '_Quick run: means over the quick capacities only, not comparable with the published means._',
     );
+    return lines.join('\n');
+  }
+  const bound = (res: NetworkResult, f: (x: number[]) => number): string => {
+    const xs = res.runs.get('offline')?.map((m) => m.lpBoundPct ?? Number.NaN);
+    return xs && xs.length ? f2(f(xs)) : '–';
+  };
+  const mn = (xs: number[]): number => Math.min(...xs);
+  lines.push(
+    `| Offline LP bound | ${bound(three, mean)} | | ${bound(three, mn)} | | ${bound(one, mean)} | | ${bound(one, mn)} | |`,
+  );
+  lines.push('', 'Means over 10–125 kW only (24 capacities), for reference:', '');
+  lines.push('| algorithm | 3-phase mean 10–125 | 1-phase mean 10–125 |', '|---|---:|---:|');
+  const upTo125 = (res: NetworkResult, p: string): string => {
+    const xs = res.runs
+      .get(p)
+      ?.filter((m) => m.capacityKw <= 125)
+      .map((m) => m.demandMetPct);
+    return xs && xs.length ? f2(mean(xs)) : '–';
+  };
+  for (const p of ['fcfs', 'edf', 'llf', 'round-robin', 'offline', 'fusebox'])
+    lines.push(`| ${NAME[p]} | ${upTo125(three, p)} | ${upTo125(one, p)} |`);
   return lines.join('\n');
 }
 
@@ -208,7 +232,7 @@ function gaps(three: NetworkResult, one: NetworkResult, capacities: readonly num
         const v = list[k]!.demandMetPct;
         const x = reading(p, c);
         const g = gapToReading(v, x);
-        if (g !== 0)
+        if (Math.abs(g) > 1)
           out.push({
             what: `${model} ${NAME[p]} at ${c} kW (plot reading)`,
             ours: v,
@@ -353,7 +377,7 @@ export async function run(opts: { readonly json?: boolean } = {}): Promise<unkno
     '## Gaps of more than 1 point to the published values',
     '',
     gapList.length === 0
-      ? 'None: every baseline lands within 1 point of every published exact statistic and within the ±1 point accuracy of every plot reading.'
+      ? 'None: every baseline lands within 1 point of every published exact statistic and of every plot reading.'
       : [
           '| comparison | ours | published | gap (points) |',
           '|---|---:|---:|---:|',
@@ -362,7 +386,7 @@ export async function run(opts: { readonly json?: boolean } = {}): Promise<unkno
           ),
         ].join('\n'),
     '',
-    DISCUSSION,
+    discussion(three, one, lin, await overchargingVariant(sessions, three, one)),
   ].join('\n');
   writeFileSync(outFile, doc);
   log(`wrote ${outFile}`);
@@ -388,36 +412,130 @@ function violationSummary(results: readonly NetworkResult[]): string {
   return lines.join('\n');
 }
 
-const DISCUSSION = `## Discussion
+interface VariantRow {
+  readonly model: string;
+  readonly capacityKw: number;
+  readonly policy: string;
+  readonly capped: number;
+  readonly overcharging: number;
+  readonly published: string;
+}
 
-**The offline bound.** The LP maximizes delivered energy with every arrival known. On the linear and
-aggregate models it is exact. On the exact three-phase model each magnitude constraint |Σ aᵢ·Iᵢ| ≤ L is
-replaced by half-planes Re(z·e^(−jφ)) ≤ L for directions φ every 10° across the cone the phasors can point in
-(the currents are ≥ 0, so that cone spans 60° or 120°). The polygon contains the circle, so the "LP bound"
-column is an **upper bound** on the true optimum (by at most 1/cos 5° ≈ 0.4 % of the capacity where a
-line limit binds). The "offline ours" column is that schedule replayed through the simulator, scaled down in
-the few steps where the polygon let a line current exceed its true limit: a feasible schedule, so a lower
-bound on the optimum. The published offline optimum (52.09 % at 10 kW, 95.26 % mean) lies between the two.
-The published offline is the cost-minimizing variant (1000·energy + TOU cost + demand charge); its energy
-term dominates, so its energy is the maximum energy up to solver tolerance.
+/** FCFS/EDF/LLF with acnportal's allow_overcharging on, at 10 and 20 kW on both published models. */
+async function overchargingVariant(
+  sessions: readonly SimSession[],
+  three: NetworkResult,
+  one: NetworkResult,
+): Promise<VariantRow[]> {
+  const rows: VariantRow[] = [];
+  for (const [res, kind, model] of [
+    [three, 'caltech', '3-phase'],
+    [one, 'aggregate', '1-phase'],
+  ] as const) {
+    for (const c of [10, 20]) {
+      const k = res.runs.get('fcfs')?.findIndex((m) => m.capacityKw === c) ?? -1;
+      if (k < 0) continue;
+      const setup = buildSetup(
+        { kind, stationIds: sessions.map((x) => x.stationId), voltageV: 208, evseMaxA: 32, evseMinA: 0 },
+        c,
+      );
+      for (const p of ['fcfs', 'edf', 'llf'] as const) {
+        const trace = await simulate(sessions, setup.network, sortedPolicy(p, { allowOvercharging: true }), {
+          stepMs: STEP_MS,
+        });
+        const pub = PUBLISHED_STATS[p]!;
+        const published =
+          c === 10
+            ? f2(model === '3-phase' ? pub.min3 : pub.min1)
+            : fmtReading((model === '3-phase' ? reading3 : reading1)(p, c));
+        rows.push({
+          model,
+          capacityKw: c,
+          policy: NAME[p]!,
+          capped: res.runs.get(p)![k]!.demandMetPct,
+          overcharging: runMetrics(trace, c, undefined, 0).demandMetPct,
+          published,
+        });
+      }
+    }
+  }
+  return rows;
+}
 
-**Sorted baselines and round robin.** Differences to ACN-Sim we know of: (1) we solve each car's highest
-feasible rate exactly where acnportal bisects to a tolerance; (2) ties in the sort order fall back to arrival
-then input order, acnportal's to its session order; (3) the published plot values are read by eye (±1
-point). Where a gap above 1 point remains in the table above, these are the candidate causes; none of them
-is a tuned constant.
-
-**Uncontrolled.** Ours is the same at every capacity (it ignores the limits): 99.88 %, equal to the published
-minimum. The published mean (99.94 %) being above its minimum means ACN-Sim's uncontrolled run varied with
-the capacity, which it should not; 30 sessions of this workload demand more than 6.6 kW × their stay, so
-99.88 % is the physical ceiling under the protocol's car model.
-
-**Fusebox.** Fusebox's tree model is the linearized three-phase model (sum of magnitudes, as a
-breaker sees it), which is conservative against the exact phasor model the published results use; where it
-falls short of EDF/LLF on the exact network, the difference between the "3-phase linear" and "3-phase exact"
-tables shows how much of that is the model rather than the policy. Fusebox also never signals less than
-6 A (IEC 61851-1), where the BASIC EVSEs of the protocol may run at any current from 0 A.
-`;
+function discussion(
+  three: NetworkResult,
+  one: NetworkResult,
+  lin: NetworkResult,
+  variant: readonly VariantRow[],
+): string {
+  const boundOf = (res: NetworkResult, c: number): number | undefined =>
+    res.runs.get('offline')?.find((m) => m.capacityKw === c)?.lpBoundPct;
+  const b3 = boundOf(three, 10);
+  const b1 = boundOf(one, 10);
+  const fb3 = three.runs.get('fusebox');
+  const fbl = lin.runs.get('fusebox');
+  const llf3 = three.runs.get('llf');
+  const parts = [
+    '## Discussion',
+    '',
+    '**Sweep range.** The published means are over 27 capacities. Our FCFS, EDF, LLF and RR means over',
+    '10–140 kW (27 points) land within 0.2 point of all eight published means; over 10–125 kW (24 points)',
+    'they are about 1 point lower (table above). We therefore read the published sweep as 10–140 kW.',
+    '',
+    '**The offline bound.** The LP maximizes delivered energy with every arrival known. On the aggregate and',
+    'linearized models it is exact. On the exact three-phase model each magnitude constraint |Σ aᵢ·Iᵢ| ≤ L is',
+    'replaced by half-planes Re(z·e^(−jφ)) ≤ L for directions φ every 10° across the cone the phasors can',
+    'point in (currents are ≥ 0, so the cone spans 60° for a secondary line and 120° for a primary one). The',
+    'polygon contains the circle, so "LP bound" is an **upper bound** on the true optimum (loose by at most',
+    '1/cos 5° − 1 ≈ 0.4 % of a binding line limit). "offline ours" is that schedule replayed through the',
+    'simulator, scaled down in the steps where the polygon let a line current exceed its true limit: a',
+    'feasible schedule, hence a lower bound on the optimum.',
+    b3 !== undefined && b1 !== undefined
+      ? `At 10 kW our bound is ${f2(b3)} % (three-phase) and ${f2(b1)} % (single-phase, where the LP is exact); the published offline optimum is 52.09 % and 59.17 %, i.e. ${f2(52.09 - b3)} and ${f2(59.17 - b1)} points **above** our optimum. An optimum cannot be beaten, so the published instance or accounting differs slightly from ours. Candidates, none verified: the solver's feasibility tolerance (CVXPY with a conic solver accepts constraint violations of about 1e-8 relative, far too small for 0.06 point), the published offline being cost-minimizing with an energy weight of 1000 (it cannot deliver more than the maximum), or a difference in how the final period of a stay or a session with zero-length stay is counted. The published offline lies within 0.1 point of our bound everywhere it can be compared; we report the gap rather than hide it.`
+      : '',
+    '',
+    "**Sorted baselines and round robin.** Our sorted policies solve each car's highest feasible rate in",
+    'closed form where acnportal bisects to a tolerance, and break sort ties by arrival then input order. The',
+    'one exact statistic off by more than 1 point is the single-phase EDF minimum at 10 kW. The variant',
+    "below runs FCFS/EDF/LLF with acnportal's `allow_overcharging` flag on (each car is offered its full",
+    'maximum even when it needs less in the step, and leaves the rest unused), measured in this run:',
+    '',
+    '| model | kW | policy | ours (default: no overcharging) | ours with overcharging | published |',
+    '|---|---:|---|---:|---:|---:|',
+    ...variant.map(
+      (v) =>
+        `| ${v.model} | ${v.capacityKw} | ${v.policy} | ${f2(v.capped)} | ${f2(v.overcharging)} | ${v.published} |`,
+    ),
+    '',
+    'With overcharging the single-phase minimums move onto the published ones (within about 0.2 point), but',
+    'the three-phase minimums, which our default matches to 0.02 point, move 0.2–0.7 point away. No single',
+    'setting of this flag reproduces both published models, so the published runs likely differ in a detail',
+    "we cannot see (for example the acnportal version of each run). We keep acnportal's documented default.",
+    'Both variants are within about 1 point of every published number.',
+    '',
+    '**Uncontrolled.** Ours is the same at every capacity (it ignores the limits): 99.88 %, equal to the',
+    'published minimum. 30 sessions of this workload demand more than 6.6 kW × their stay, so 99.88 % is the',
+    "ceiling under the protocol's car model; the published mean of 99.94 % implies ACN-Sim's uncontrolled",
+    'run delivered more at some capacities, which we cannot reproduce.',
+    '',
+    '**Fusebox.** ',
+  ];
+  if (fb3 && fbl && llf3) {
+    const m3 = mean(fb3.map((x) => x.demandMetPct));
+    const ml = mean(fbl.map((x) => x.demandMetPct));
+    const mllf = mean(llf3.map((x) => x.demandMetPct));
+    const sameModel = Math.abs(m3 - ml) < 0.005;
+    parts[parts.length - 1] += [
+      `Fusebox's mean is ${f2(m3)} % on the exact three-phase network and ${f2(ml)} % on the linearized one,`,
+      `against ${f2(mllf)} % for our LLF on the exact network.`,
+      sameModel
+        ? 'Its allocations are the same on both: it plans on its own circuit tree, whose per-phase sums are exactly the linearized constraints (a test checks this), so it never uses the extra room the phasor geometry gives on the exact network. Its gap to the exact-model baselines is partly that model and partly the policy; its row on the linearized network compares it with the baselines there on equal terms.'
+        : `It plans differently on the two networks (the exact network is ${f2(m3 - ml)} points apart from the linearized one in the mean), so it uses the phasor geometry there.`,
+      "It never signals less than 6 A (IEC 61851-1), where the protocol's BASIC EVSEs may run at any current from 0 A.",
+    ].join(' ');
+  }
+  return parts.filter((x, i, a) => !(x === '' && a[i - 1] === '')).join('\n');
+}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await run();

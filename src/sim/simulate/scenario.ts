@@ -16,7 +16,7 @@ import { offlinePolicy } from './policies/offline-policy.ts';
 import { roundRobinPolicy } from './policies/round-robin.ts';
 import { sortedPolicy } from './policies/sorted-policy.ts';
 import { uncontrolledPolicy } from './policies/uncontrolled.ts';
-import { networkFromSite } from './site-network.ts';
+import { networkFromSite, scaleSite, withLineModel } from './site-network.ts';
 
 export const POLICY_NAMES = [
   'fusebox',
@@ -99,8 +99,13 @@ export function buildSetup(opts: SetupOptions, capacityKw: number | undefined): 
     case 'caltech':
     case 'caltech-linear': {
       const c = capacityKw ?? 150;
-      const network = caltechNetwork(c, { exact: opts.kind === 'caltech', ...evse });
-      return { network, compiled: networkFromSite(caltechCompiledSite(), c).compiled, capacityKw: c };
+      const exact = opts.kind === 'caltech';
+      const network = caltechNetwork(c, { exact, ...evse });
+      // On the linearized network Fusebox must plan linearly too: its phasor line model would use room
+      // that this (conservative) network does not grant.
+      const site = caltechCompiledSite().site;
+      const planned = exact ? site : withLineModel(site, 'linear');
+      return { network, compiled: compileSite(scaleSite(planned, c)), capacityKw: c };
     }
     case 'site': {
       if (!opts.site) throw new Error('the site model needs a site file (--site)');

@@ -3,36 +3,41 @@ import { CALTECH_AB, CALTECH_BC, caltechNetwork } from './caltech-network.ts';
 import { constraintValues } from './network.ts';
 import { NetworkLoad } from './network-load.ts';
 import { caltechCompiledSite } from './scenario.ts';
-import { networkFromSite } from './site-network.ts';
+import { networkFromSite, withLineModel } from './site-network.ts';
+import { compileSite } from '../../core/compiled-site.ts';
 import { seededRandom } from './testing-workload.ts';
 
 describe('networks', () => {
-  it("examples/caltech-acn.yaml through the core's load factors is acnportal's linearized Caltech network", () => {
-    for (const c of [10, 60, 150]) {
-      const fromSite = networkFromSite(caltechCompiledSite(), c).network;
-      const linear = caltechNetwork(c, { exact: false });
-      const rnd = seededRandom(c);
-      const aSite = new Float64Array(fromSite.evses.length);
-      const aLin = new Float64Array(linear.evses.length);
-      const linIndex = new Map(linear.evses.map((e, i) => [e.id, i]));
-      fromSite.evses.forEach((e, i) => {
-        const a = rnd() * 32;
-        aSite[i] = a;
-        aLin[linIndex.get(e.id.split('/')[0]!)!] = a;
-      });
-      const vs = constraintValues(fromSite, aSite);
-      const vl = constraintValues(linear, aLin);
-      for (const [k, con] of linear.constraints.entries()) {
-        const j = fromSite.constraints.findIndex(
-          (x) => x.circuitId === con.circuitId && x.phase === con.phase,
-        );
-        expect(j, con.id).toBeGreaterThanOrEqual(0);
-        expect(vs[j]).toBeCloseTo(vl[k]!, 6);
-        // The site's scaled limits are the model's (to 0.01 %).
-        expect(fromSite.constraints[j]!.limitA / con.limitA).toBeCloseTo(1, 3);
+  for (const lineModel of ['linear', 'phasor'] as const) {
+    it(`examples/caltech-acn.yaml with the ${lineModel} line model, through the core's factors, is acnportal's ${lineModel === 'linear' ? 'linearized' : 'exact'} Caltech network`, () => {
+      for (const c of [10, 60, 150]) {
+        const site = compileSite(withLineModel(caltechCompiledSite().site, lineModel));
+        const fromSite = networkFromSite(site, c).network;
+        const acn = caltechNetwork(c, { exact: lineModel === 'phasor' });
+        expect(fromSite.exact).toBe(lineModel === 'phasor');
+        const rnd = seededRandom(c);
+        const aSite = new Float64Array(fromSite.evses.length);
+        const aAcn = new Float64Array(acn.evses.length);
+        const acnIndex = new Map(acn.evses.map((e, i) => [e.id, i]));
+        fromSite.evses.forEach((e, i) => {
+          const a = rnd() * 32;
+          aSite[i] = a;
+          aAcn[acnIndex.get(e.id.split('/')[0]!)!] = a;
+        });
+        const vs = constraintValues(fromSite, aSite);
+        const va = constraintValues(acn, aAcn);
+        for (const [k, con] of acn.constraints.entries()) {
+          const j = fromSite.constraints.findIndex(
+            (x) => x.circuitId === con.circuitId && x.phase === con.phase,
+          );
+          expect(j, con.id).toBeGreaterThanOrEqual(0);
+          expect(vs[j], `${con.id} at ${c} kW`).toBeCloseTo(va[k]!, 6);
+          // The site's scaled limits are the model's (to 0.01 %).
+          expect(fromSite.constraints[j]!.limitA / con.limitA).toBeCloseTo(1, 3);
+        }
       }
-    }
-  });
+    });
+  }
 
   it('the exact phasor model allows at least what the linear one does (headroom)', () => {
     const exact = caltechNetwork(40, { exact: true });

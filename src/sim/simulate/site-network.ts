@@ -4,6 +4,7 @@
  */
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import { compileSite, DIM_COUNT, portLoadFactors } from '../../core/compiled-site.ts';
+import { phasorCircuits, portPhasorFactors } from '../../core/phasor-factors.ts';
 import type { Site, SiteCircuit } from '../../core/site.ts';
 import type { ConstraintTerm, Network, NetworkConstraint } from './network.ts';
 
@@ -50,20 +51,35 @@ export function scaleSite(site: Site, capacityKw: number): Site {
   };
 }
 
-/** The compiled site's constraints as a Network (linear); with `capacityKw`, the site is scaled first. */
+/**
+ * The compiled site's constraints as a Network; with `capacityKw`, the site is scaled first. A site whose
+ * allocation uses the phasor line model (docs/allocation.md) gives the exact network: its three-phase
+ * circuits' line currents are magnitudes of phasor sums, with the core's own phasor factors; elsewhere
+ * (and always for kW limits) the coefficients are real, where a magnitude is the plain sum.
+ */
 export function networkFromSite(
   compiled: CompiledSite,
   capacityKw?: number,
 ): { network: Network; compiled: CompiledSite } {
   const cs = capacityKw === undefined ? compiled : compileSite(scaleSite(compiled.site, capacityKw));
+  const phasor = phasorCircuits(cs);
+  const exact = phasor.some((x) => x === 1);
   const perCircuit = cs.circuits.map(() => Array.from({ length: DIM_COUNT }, () => [] as ConstraintTerm[]));
   const evses = cs.ports.map((port, i) => {
     const f = portLoadFactors(cs, i);
+    const pf = exact ? portPhasorFactors(cs, i, phasor) : undefined;
     const path = cs.portPath[i]!;
     for (let level = 0; level < path.length; level++) {
+      const ci = path[level]!;
       for (let d = 0; d < DIM_COUNT; d++) {
+        if (pf && phasor[ci] && d < 3) {
+          const re = pf[level * 6 + 2 * d]!;
+          const im = pf[level * 6 + 2 * d + 1]!;
+          if (re !== 0 || im !== 0) perCircuit[ci]![d]!.push({ evse: i, re, im });
+          continue;
+        }
         const coef = f[level * DIM_COUNT + d]!;
-        if (coef > 0) perCircuit[path[level]!]![d]!.push({ evse: i, re: coef, im: 0 });
+        if (coef > 0) perCircuit[ci]![d]!.push({ evse: i, re: coef, im: 0 });
       }
     }
     return {
@@ -103,5 +119,10 @@ export function networkFromSite(
       });
     }
   });
-  return { network: { evses, constraints, exact: false }, compiled: cs };
+  return { network: { evses, constraints, exact }, compiled: cs };
+}
+
+/** The same site with the allocator's line model set (the linearized Caltech network needs 'linear'). */
+export function withLineModel(site: Site, lineModel: 'linear' | 'phasor'): Site {
+  return { ...site, allocation: { ...site.allocation, lineModel } };
 }

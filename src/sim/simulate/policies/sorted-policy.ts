@@ -33,8 +33,11 @@ export function pilotCapA(ev: ActiveEv, input: StepInput): number {
   return Math.min(ev.maxA, energyCapA(ev.remainingKwh, v, input.stepMs));
 }
 
-/** FCFS, EDF or LLF. */
-export function sortedPolicy(order: SortOrder): Policy {
+/**
+ * FCFS, EDF or LLF. `allowOvercharging` (acnportal's flag of that name, off by default there and here)
+ * offers each car its full max even when it needs less this step; the car then leaves the rest unused.
+ */
+export function sortedPolicy(order: SortOrder, opts: { readonly allowOvercharging?: boolean } = {}): Policy {
   return {
     name: order,
     step(input: StepInput): Float64Array {
@@ -42,7 +45,7 @@ export function sortedPolicy(order: SortOrder): Policy {
       const load = new NetworkLoad(input.network);
       for (const i of serviceOrder(order, input)) {
         const ev = input.active[i]!;
-        const ub = pilotCapA(ev, input);
+        const ub = opts.allowOvercharging ? ev.maxA : pilotCapA(ev, input);
         const r = Math.min(ub, load.headroomA(ev.evseIndex));
         // Below the EVSE's minimum non-zero pilot the car gets nothing this step.
         if (r <= 0 || r < ev.minA) continue;
