@@ -32,11 +32,8 @@ export class LiveStore {
     void this.load();
     const es = new EventSource('/api/v1/stream', { withCredentials: true });
     this.source = es;
-    es.onopen = () => {
-      this.set({ status: 'live' });
-      // After a reconnect the stream only sends changes: reload what may have been missed.
-      void this.load();
-    };
+    // The server sends the current circuits and ports first on every (re)connect: nothing to reload.
+    es.onopen = () => this.set({ status: 'live' });
     es.onerror = () => {
       this.set({ status: 'reconnecting' });
       // EventSource hides the status code: ask whether the session ended (a 401 shows the login page).
