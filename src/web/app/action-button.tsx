@@ -14,6 +14,7 @@ export interface ActionButtonProps {
   readonly class?: string;
 }
 
+/** The button; while the write runs it is disabled, then its outcome stays next to it. */
 export function ActionButton(p: ActionButtonProps) {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);

@@ -10,6 +10,7 @@ import { useFetch } from './use-fetch.ts';
 
 const PAGE = 50;
 
+/** The events page. */
 export function EventsView() {
   const { site } = useSite();
   const [level, setLevel] = useState('');

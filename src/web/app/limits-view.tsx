@@ -9,6 +9,7 @@ import { ScheduleEditor } from './schedule-editor.tsx';
 import { useSite } from './site-context.ts';
 import { useFetch } from './use-fetch.ts';
 
+/** The limits page for one circuit (from the route), or the circuit list alone. */
 export function LimitsView({ circuitId }: { circuitId: string | null }) {
   const { site } = useSite();
   const snap = useLive();

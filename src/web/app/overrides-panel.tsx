@@ -11,6 +11,7 @@ interface Props {
   readonly onChanged: () => void;
 }
 
+/** The overrides of one circuit with their edit forms and a form for a new one (operators). */
 export function OverridesPanel({ circuit, overrides, onChanged }: Props) {
   const canWrite = useCanWrite();
   const { site } = useSite();

@@ -12,6 +12,7 @@ import { useFetch } from './use-fetch.ts';
 /** History is reloaded once a minute (its resolution), never per second. */
 const HISTORY_REFRESH_MS = 60_000;
 
+/** The overview page. */
 export function OverviewView() {
   const { site } = useSite();
   const snap = useLive();

@@ -1,5 +1,6 @@
 /** Previous/next paging with "21–40 of 230". */
 
+/** The pager under a paged table. */
 export function Pager(p: {
   offset: number;
   limit: number;

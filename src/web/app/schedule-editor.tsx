@@ -20,6 +20,7 @@ interface Props {
 
 type Cell = { day: number; hour: number };
 
+/** The weekly grid of one circuit, editable by operators. */
 export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }: Props) {
   const canWrite = useCanWrite();
   // The version this editor started from: saving sends its version, so an edit made meanwhile by someone

@@ -28,6 +28,7 @@ function dayBound(date: string, next: boolean): string | undefined {
   return d.toISOString();
 }
 
+/** The sessions page. */
 export function SessionsView() {
   const { site } = useSite();
   const [f, setF] = useState<Filters>(EMPTY);

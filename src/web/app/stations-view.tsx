@@ -9,6 +9,7 @@ import { useCanWrite, useSite } from './site-context.ts';
 import { sendCommand } from './station-commands.ts';
 import { useFetch } from './use-fetch.ts';
 
+/** The stations page. */
 export function StationsView() {
   const { site } = useSite();
   const stations = useFetch<{ stations: StationInfo[] }>('/stations');
