@@ -183,7 +183,8 @@ class PhasorAdmission {
   fits(k: number, j: number, lo: number, fromClassStart: boolean): boolean {
     const re = (fromClassStart ? this.startRe : this.re)[k]! + this.factors.fre[j]! * lo;
     const im = (fromClassStart ? this.startIm : this.im)[k]! + this.factors.fim[j]! * lo;
-    return Math.hypot(re, im) <= this.scratch.capacity[k]! + EPS;
+    const cap = this.scratch.capacity[k]! + EPS;
+    return cap >= 0 && re * re + im * im <= cap * cap;
   }
 
   add(start: number, end: number, lo: number): void {

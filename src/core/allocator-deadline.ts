@@ -15,7 +15,7 @@ import type { FactorTable, Scratch } from './allocator-scratch.ts';
 import type { Works } from './allocator-works.ts';
 import { DIM_COUNT } from './compiled-site.ts';
 import { EPS } from './current-step.ts';
-import { demandDeadline } from './demand-fields.ts';
+import { demandDepartureMs, demandEnergyKwh } from './demand-fields.ts';
 
 const MS_PER_HOUR = 3_600_000;
 /** Added to the laxity (h) so that a session with none left has a finite, very large weight. */
@@ -29,7 +29,8 @@ export function deadlineKeys(works: Works, factors: FactorTable, nowMs: number):
   for (let w = 0; w < works.count; w++) {
     works.needA[w] = Number.NaN;
     works.laxityH[w] = Infinity;
-    const [departureMs, energyKwh] = demandDeadline(works.demand[w]!);
+    const departureMs = demandDepartureMs(works.demand[w]!);
+    const energyKwh = demandEnergyKwh(works.demand[w]!);
     const kwPerA = ownKwPerA(factors, works.kStart[w]!, works.kEnd[w]!);
     if (departureMs === undefined || energyKwh === undefined) continue;
     if (!Number.isFinite(departureMs) || !(energyKwh > 0) || !(kwPerA > 0)) continue;

@@ -168,7 +168,8 @@ function topUp(
         if (anyPhasor && phasor[k]) {
           const re = usedRe[k]! + fre[j]! * stepA;
           const im = usedIm[k]! + fim[j]! * stepA;
-          if (Math.hypot(re, im) > cap[k]! + EPS) fits = false;
+          const c = cap[k]! + EPS;
+          if (c < 0 || re * re + im * im > c * c) fits = false;
         } else if (used[k]! + fs[j]! * stepA > cap[k]! + EPS) fits = false;
       }
       if (!fits) continue;

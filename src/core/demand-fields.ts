@@ -30,12 +30,14 @@ export function demandArrivedAtMs(demand: PortDemand): number | undefined {
   return ARRIVED_AT_MS in demand ? demand[ARRIVED_AT_MS] : undefined;
 }
 
-/** Departure and remaining energy of a demand, read only in deadline mode. */
-export function demandDeadline(demand: PortDemand): [number | undefined, number | undefined] {
-  return [
-    DEPARTURE_MS in demand ? demand[DEPARTURE_MS] : undefined,
-    ENERGY_REMAINING_KWH in demand ? demand[ENERGY_REMAINING_KWH] : undefined,
-  ];
+/** Departure of a demand, read only in deadline mode. */
+export function demandDepartureMs(demand: PortDemand): number | undefined {
+  return DEPARTURE_MS in demand ? demand[DEPARTURE_MS] : undefined;
+}
+
+/** Remaining energy of a demand, read only in deadline mode. */
+export function demandEnergyKwh(demand: PortDemand): number | undefined {
+  return ENERGY_REMAINING_KWH in demand ? demand[ENERGY_REMAINING_KWH] : undefined;
 }
 
 /** The other fields of one demand; one instance is reused for every demand of a call. */
