@@ -103,13 +103,16 @@ function solveGroup(
       for (const row of rows) {
         const idx: number[] = [];
         const val: number[] = [];
+        let most = 0; // the row's largest possible value: a row that cannot bind is left out
         for (const g of here) {
           const k = termOf.get(evseOf[group[g]!]!);
           if (k === undefined || row.coef[k] === 0) continue;
-          idx.push(colStart[g]! + t - first[g]!);
+          const col = colStart[g]! + t - first[g]!;
+          idx.push(col);
           val.push(row.coef[k]!);
+          if (row.coef[k]! > 0) most += row.coef[k]! * colUpper[col]!;
         }
-        if (idx.length === 0) continue;
+        if (idx.length === 0 || most <= limitAt(c, row.limit, t)) continue;
         rowsIdx.push(idx);
         rowsVal.push(val);
         rowUpper.push(Math.max(0, limitAt(c, row.limit, t)));
