@@ -14,7 +14,7 @@ import {
 } from '../src/web/testing/demo-dashboard.ts';
 import type { BenchOptions } from './run.ts';
 
-const RUNS = 7;
+const RUNS = 11;
 
 export interface BundleFile {
   readonly file: string;

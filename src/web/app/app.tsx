@@ -13,6 +13,20 @@ import { SessionsView } from './sessions-view.tsx';
 import { SiteContext } from './site-context.ts';
 import { StationsView } from './stations-view.tsx';
 
+// Asked in parallel as the bundle starts, not one after the other: a logged-in visitor needs all of them
+// for the first screen (a logged-out one gets 401s and the login page).
+const firstMe = api<Me>('/auth/me');
+let firstSite: Promise<Site> | null = api<Site>('/site');
+firstSite.catch(() => {});
+live.preload();
+
+/** The site description: the one asked for at page load the first time, if it came. */
+function loadSite(): Promise<Site> {
+  const p = firstSite;
+  firstSite = null;
+  return p ? p.catch(() => api<Site>('/site')) : api<Site>('/site');
+}
+
 /** Root component: asks who is logged in, shows the login page or the dashboard. */
 export function App() {
   // undefined: still asking the server.
@@ -22,7 +36,7 @@ export function App() {
       live.stop();
       setMe(null);
     });
-    api<Me>('/auth/me').then(setMe, () => setMe(null));
+    firstMe.then(setMe, () => setMe(null));
   }, []);
   if (me === undefined) return <p class="loading">Loading…</p>;
   if (me === null) return <LoginView onLogin={setMe} />;
@@ -52,7 +66,7 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const route = useRoute();
   useEffect(() => {
     live.start();
-    api<Site>('/site').then(setSite, (err: unknown) => setError(errorText(err)));
+    loadSite().then(setSite, (err: unknown) => setError(errorText(err)));
   }, []);
   const logout = async () => {
     try {

@@ -26,10 +26,20 @@ export class LiveStore {
   private readonly topicListeners = new Map<Topic, Set<(data: unknown) => void>>();
   private source: EventSource | null = null;
 
-  /** Loads the current state once, then follows the stream. */
+  private preloaded: Promise<boolean> | null = null;
+
+  /** Starts loading the current state before anyone asked (page load: most visitors are logged in). */
+  preload(): void {
+    this.preloaded = this.load();
+  }
+
+  /** Loads the current state once (unless preloaded), then follows the stream. */
   start(): void {
     if (this.source) return;
-    void this.load();
+    const pre = this.preloaded;
+    this.preloaded = null;
+    if (pre) void pre.then((ok) => (ok ? undefined : this.load()));
+    else void this.load();
     const es = new EventSource('/api/v1/stream', { withCredentials: true });
     this.source = es;
     // The server sends the current circuits and ports first on every (re)connect: nothing to reload.
@@ -72,7 +82,8 @@ export class LiveStore {
     return () => set.delete(fn);
   }
 
-  private async load(): Promise<void> {
+  /** Resolves true when both payloads loaded. */
+  private async load(): Promise<boolean> {
     try {
       const [circuits, ports] = await Promise.all([
         api<CircuitsPayload>('/circuits'),
@@ -84,8 +95,10 @@ export class LiveStore {
         circuits: cur.circuits && cur.circuits.atMs > circuits.atMs ? cur.circuits : circuits,
         ports: cur.ports && cur.ports.atMs > ports.atMs ? cur.ports : ports,
       });
+      return true;
     } catch {
       // The stream status shows the trouble; a 401 already sent the user to the login page.
+      return false;
     }
   }
 
