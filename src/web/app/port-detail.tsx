@@ -118,6 +118,7 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
               label="Remote stop"
               ariaLabel={`Remote stop on ${sp.id}`}
               confirm={`Stop the session on ${sp.id}?`}
+              disabled={!port?.session}
               run={() => sendCommand(sp.stationId, { command: 'remoteStop', portId: sp.id })}
             />
             <ActionButton

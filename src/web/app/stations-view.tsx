@@ -1,8 +1,8 @@
 /** Stations: connection, identity, and the operator commands (remote start/stop, reset, availability). */
 import { useState } from 'preact/hooks';
 import { ActionButton } from './action-button.tsx';
-import type { StationInfo } from './api-types.ts';
-import { fmtTime } from './format.ts';
+import type { PortLive, StationInfo } from './api-types.ts';
+import { fmtTime, stateLabel } from './format.ts';
 import { useLive } from './live.ts';
 import { href } from './router.ts';
 import { useCanWrite, useSite } from './site-context.ts';
@@ -16,6 +16,7 @@ export function StationsView() {
   const snap = useLive();
   // Connection changes come with the live port states: they override the list's `connected` flag.
   const connected = new Map((snap.ports?.ports ?? []).map((p) => [p.stationId, p.connected]));
+  const portStates = new Map((snap.ports?.ports ?? []).map((p) => [p.id, p]));
   return (
     <section aria-labelledby="stations-title">
       <h2 id="stations-title">Stations</h2>
@@ -30,6 +31,7 @@ export function StationsView() {
             key={s.id}
             s={s}
             online={connected.get(s.id) ?? s.connected}
+            ports={portStates}
             timeZone={site.timeZone}
           />
         ))}
@@ -38,7 +40,13 @@ export function StationsView() {
   );
 }
 
-function StationCard({ s, online, timeZone }: { s: StationInfo; online: boolean; timeZone: string }) {
+function StationCard(props: {
+  s: StationInfo;
+  online: boolean;
+  ports: ReadonlyMap<string, PortLive>;
+  timeZone: string;
+}) {
+  const { s, online, timeZone } = props;
   const canWrite = useCanWrite();
   const [idTag, setIdTag] = useState('');
   return (
@@ -58,6 +66,9 @@ function StationCard({ s, online, timeZone }: { s: StationInfo; online: boolean;
         {s.portIds.map((pid) => (
           <li key={pid}>
             <a href={href('ports', pid)}>{pid}</a>
+            <span class={`state state-${props.ports.get(pid)?.state ?? 'offline'}`}>
+              {stateLabel(props.ports.get(pid)?.state ?? 'unknown')}
+            </span>
             {canWrite ? (
               <span class="row-actions">
                 <ActionButton
@@ -71,6 +82,7 @@ function StationCard({ s, online, timeZone }: { s: StationInfo; online: boolean;
                   label="Stop"
                   ariaLabel={`Remote stop on ${pid}`}
                   confirm={`Stop the session on ${pid}?`}
+                  disabled={!props.ports.get(pid)?.session}
                   run={() => sendCommand(s.id, { command: 'remoteStop', portId: pid })}
                 />
                 <ActionButton
