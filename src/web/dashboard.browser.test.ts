@@ -193,6 +193,16 @@ describe('dashboard in Chromium on the demo site', () => {
     await expect
       .poll(() => overrides.locator('.conflict').textContent(), { timeout: 10_000 })
       .toMatch(/Conflict/);
+
+    // Reload shows their version; deleting it gives row-a its static limit back.
+    await overrides.getByRole('button', { name: 'Reload overrides' }).click();
+    await overrides.getByRole('button', { name: `Delete override ${o.id}` }).click();
+    await expect
+      .poll(() => overrides.locator(`[data-override="${o.id}"]`).count(), { timeout: 10_000 })
+      .toBe(0);
+    await expect
+      .poll(() => page.getByTestId('circuit-limit-source').textContent(), { timeout: 10_000 })
+      .toBe('static limit');
   });
 
   it('adds a weekly schedule by dragging over the grid and with the keyboard', async () => {
