@@ -7,7 +7,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext } from './api-context.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -27,6 +27,7 @@ import { recordRoutes } from './routes/records.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { lenientSerializerCompiler } from './response-serializer.ts';
 import { registerDashboard } from './static-dashboard.ts';
 
 export interface HttpServerOptions {
@@ -44,7 +45,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     trustProxy: deps.options.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(lenientSerializerCompiler(() => app.log));
   app.setErrorHandler(handleError);
   app.decorateRequest('principal', null);
 
@@ -64,7 +65,13 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
       },
       security: [{ cookie: [] }, { bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: (doc) => {
+      const out = jsonSchemaTransform(doc);
+      // zod's null becomes a nullable string in OpenAPI 3.0; @fastify/swagger documents type 'null' as no body.
+      const response = (out.schema as { response?: Record<string, unknown> } | undefined)?.response;
+      if (response?.['204']) response['204'] = { type: 'null', description: 'No content' };
+      return out;
+    },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 

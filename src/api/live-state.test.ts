@@ -235,7 +235,7 @@ describe('records', () => {
     expect(auto.body.t.length).toBeLessThanOrEqual(1500);
     const bad = await f.call('GET', '/api/v1/history?circuitId=nowhere', { headers: victor });
     expect(bad.status).toBe(400);
-    expect(bad.body.message).toMatch(/^query\.circuitId/);
+    expect(bad.body.message).toMatch(/^querystring\.circuitId/);
     expect((await f.call('GET', '/api/v1/history?resolution=5m', { headers: victor })).body.message).toMatch(
       /^querystring\.resolution/,
     );

@@ -4,9 +4,9 @@ import type { ApiContext, ZodApp } from '../api-context.ts';
 import { ApiError } from '../api-error.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, setSessionCookie } from '../auth/access.ts';
 import { newSecret, secretHash } from '../auth/secrets.ts';
+import * as R from '../response-schemas.ts';
 
 const tags = ['auth'];
-const me = z.object({ username: z.string(), role: z.enum(['viewer', 'operator']) });
 
 /** A stable hash to check against when the user does not exist, so timing does not tell who exists. */
 let dummyHash: Promise<string> | undefined;
@@ -21,7 +21,11 @@ export function authRoutes(
     '/api/v1/auth/config',
     {
       config: { access: 'public' },
-      schema: { tags, summary: 'What the login page shows (the demo account)' },
+      schema: {
+        tags,
+        summary: 'What the login page shows (the demo account)',
+        response: { 200: R.authConfig },
+      },
     },
     () =>
       deps.options.demo
@@ -37,7 +41,7 @@ export function authRoutes(
         tags,
         summary: 'Log in: sets the fusebox_session cookie',
         body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
-        response: { 200: me },
+        response: { 200: R.me, ...R.errors(400, 401, 429) },
       },
     },
     async (req, reply) => {
@@ -69,17 +73,20 @@ export function authRoutes(
 
   app.post(
     '/api/v1/auth/logout',
-    { config: { access: 'public' }, schema: { tags, summary: 'Log out: ends the session' } },
+    {
+      config: { access: 'public' },
+      schema: { tags, summary: 'Log out: ends the session', response: { 204: R.noContent } },
+    },
     async (req, reply) => {
       if (req.principal?.sessionHash) await deps.store.accounts.dropSession(req.principal.sessionHash);
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   app.get(
     '/api/v1/auth/me',
-    { schema: { tags, summary: 'The logged-in user', response: { 200: me } } },
+    { schema: { tags, summary: 'The logged-in user', response: { 200: R.me, ...R.errors(401) } } },
     (req) => ({ username: req.principal!.username, role: req.principal!.role }),
   );
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { ApiError, badRequest, conflict, notFound } from '../api-error.ts';
+import * as R from '../response-schemas.ts';
 
 const commandBody = z.discriminatedUnion('command', [
   z.object({
@@ -36,6 +37,7 @@ export function commandRoutes(app: ZodApp, { deps, metrics }: ApiContext): void 
         summary: 'Send a station a command',
         params: z.object({ id: z.string().min(1) }),
         body: commandBody,
+        response: { 200: R.commandAnswer, ...R.errors(400, 401, 403, 404, 409, 502) },
       },
     },
     async (req) => {

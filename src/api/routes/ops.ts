@@ -4,6 +4,7 @@ import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso } from '../api-context.ts';
 import { ApiError } from '../api-error.ts';
 import type { ApiMetrics } from '../metrics.ts';
+import * as R from '../response-schemas.ts';
 
 /** The control loop must have run within this long for /healthz to be 200. */
 export const HEALTHY_WITHIN_MS = 30_000;
@@ -16,25 +17,43 @@ export function opsRoutes(
 ): void {
   app.get(
     '/healthz',
-    { config: { access: 'public' }, schema: { tags: ['ops'], summary: 'Liveness' } },
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['ops'],
+        summary: 'Liveness: 200 when the control loop ran within 30 s',
+        response: { 200: R.health, 503: R.health.describe('starting or stalled') },
+      },
+    },
     (_req, reply) => {
       const at = deps.live.snapshot()?.atMs ?? null;
-      if (at === null)
-        return reply.code(503).send({ status: 'starting', detail: 'the control loop has not run yet' });
+      if (at === null) {
+        void reply.code(503);
+        return { status: 'starting' as const, detail: 'the control loop has not run yet' };
+      }
       const ageMs = deps.now() - at;
-      if (ageMs > HEALTHY_WITHIN_MS)
-        return reply.code(503).send({
-          status: 'stalled',
+      if (ageMs > HEALTHY_WITHIN_MS) {
+        void reply.code(503);
+        return {
+          status: 'stalled' as const,
           detail: `the control loop last ran ${Math.round(ageMs / 1000)} s ago`,
           lastRunAt: iso(at),
-        });
-      return reply.send({ status: 'ok', lastRunAt: iso(at) });
+        };
+      }
+      return { status: 'ok' as const, lastRunAt: iso(at) };
     },
   );
 
   app.get(
     '/readyz',
-    { config: { access: 'public' }, schema: { tags: ['ops'], summary: 'Readiness' } },
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['ops'],
+        summary: 'Readiness: store, OCPP, HTTP and the first allocation',
+        response: { 200: R.readiness, 503: R.readiness.describe('what is missing') },
+      },
+    },
     (_req, reply) => {
       const r = deps.readiness();
       const missing = [
@@ -43,13 +62,24 @@ export function opsRoutes(
         listening() ? null : 'HTTP server not listening',
         deps.live.snapshot() ? null : 'no allocation yet',
       ].filter((m): m is string => m !== null);
-      return reply.code(missing.length ? 503 : 200).send({ ready: missing.length === 0, missing });
+      void reply.code(missing.length ? 503 : 200);
+      return { ready: missing.length === 0, missing };
     },
   );
 
   app.get(
     '/metrics',
-    { config: { access: 'public' }, schema: { tags: ['ops'], summary: 'Prometheus metrics' } },
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['ops'],
+        summary: 'Prometheus metrics (bearer http.metricsToken when set)',
+        response: {
+          200: R.textAnswer('text/plain', 'Prometheus text exposition format 0.0.4'),
+          ...R.errors(401),
+        },
+      },
+    },
     async (req, reply) => {
       const token = deps.options.metricsToken;
       if (token) {
@@ -58,7 +88,8 @@ export function opsRoutes(
         if (given.length !== want.length || !timingSafeEqual(given, want))
           throw new ApiError(401, 'unauthorized', '/metrics needs Authorization: Bearer <http.metricsToken>');
       }
-      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      void reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
     },
   );
 }

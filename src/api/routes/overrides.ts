@@ -7,6 +7,7 @@ import type { OverrideInput, OverrideRecord } from '../api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso } from '../api-context.ts';
 import { badRequest, conflict, notFound } from '../api-error.ts';
+import * as R from '../response-schemas.ts';
 
 const tags = ['overrides'];
 export const MAX_OVERRIDE_MS = 7 * 24 * 3600_000;
@@ -71,7 +72,13 @@ export function overrideRoutes(app: ZodApp, ctx: ApiContext): void {
 
   app.get(
     '/api/v1/overrides',
-    { schema: { tags, summary: 'Overrides (expired ones are pruned after a day)' } },
+    {
+      schema: {
+        tags,
+        summary: 'Overrides (expired ones are pruned after a day)',
+        response: { 200: R.overrideList, ...R.errors(401) },
+      },
+    },
     () => ({
       items: deps.store.overrides.list().map(overrideView),
     }),
@@ -81,7 +88,12 @@ export function overrideRoutes(app: ZodApp, ctx: ApiContext): void {
     '/api/v1/overrides',
     {
       config: { access: 'operator' },
-      schema: { tags, summary: 'Lower a circuit until a time', body: overrideBody },
+      schema: {
+        tags,
+        summary: 'Lower a circuit until a time',
+        body: overrideBody,
+        response: { 201: R.overrideItem, ...R.errors(400, 401, 403) },
+      },
     },
     async (req, reply) => {
       const input = checked(req.body);
@@ -102,6 +114,7 @@ export function overrideRoutes(app: ZodApp, ctx: ApiContext): void {
         summary: 'Change an override (409 when version is stale)',
         params: idParams,
         body: overrideBody.extend({ version: z.number().int().positive() }),
+        response: { 200: R.overrideItem, ...R.errors(400, 401, 403, 404, 409) },
       },
     },
     async (req) => {
@@ -125,7 +138,15 @@ export function overrideRoutes(app: ZodApp, ctx: ApiContext): void {
 
   app.delete(
     '/api/v1/overrides/:id',
-    { config: { access: 'operator' }, schema: { tags, summary: 'End an override now', params: idParams } },
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags,
+        summary: 'End an override now',
+        params: idParams,
+        response: { 204: R.noContent, ...R.errors(400, 401, 403, 404) },
+      },
+    },
     async (req, reply) => {
       const before = deps.store.overrides.get(req.params.id);
       if (!before || !(await deps.store.overrides.remove(req.params.id)))
@@ -136,7 +157,7 @@ export function overrideRoutes(app: ZodApp, ctx: ApiContext): void {
         overrideView(before),
       );
       changed();
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -4,6 +4,7 @@ import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso } from '../api-context.ts';
 import { badRequest } from '../api-error.ts';
 import type { SessionFilter, SessionItem } from '../api-store.ts';
+import * as R from '../response-schemas.ts';
 
 const instant = z.iso.datetime({
   offset: true,
@@ -60,7 +61,14 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
 
   app.get(
     '/api/v1/sessions',
-    { schema: { tags: ['records'], summary: 'Charging sessions, newest first', querystring: sessionQuery } },
+    {
+      schema: {
+        tags: ['records'],
+        summary: 'Charging sessions, newest first',
+        querystring: sessionQuery,
+        response: { 200: R.sessions, ...R.errors(400, 401) },
+      },
+    },
     (req) => {
       const r = deps.store.records.sessions(filterOf(req.query));
       const nowMs = deps.now();
@@ -77,6 +85,10 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
         querystring: sessionQuery.extend({
           limit: z.coerce.number().int().min(1).max(100_000).default(100_000),
         }),
+        response: {
+          200: R.textAnswer('text/csv', 'Sessions as CSV with a header row (CRLF line ends)'),
+          ...R.errors(400, 401),
+        },
       },
     },
     (req, reply) => {
@@ -98,10 +110,10 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
         const item = sessionItem(s, nowMs);
         lines.push(header.map((h) => csvField(item[h as keyof typeof item])).join(','));
       }
-      return reply
+      void reply
         .type('text/csv; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="sessions.csv"')
-        .send(`${lines.join('\r\n')}\r\n`);
+        .header('content-disposition', 'attachment; filename="sessions.csv"');
+      return `${lines.join('\r\n')}\r\n`;
     },
   );
 
@@ -119,6 +131,7 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
           limit: z.coerce.number().int().min(1).max(1000).default(100),
           offset: z.coerce.number().int().min(0).default(0),
         }),
+        response: { 200: R.events, ...R.errors(400, 401) },
       },
     },
     (req) => {
@@ -159,40 +172,45 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
           resolution: z.enum(['1m', '15m', '1h']).optional(),
           circuitId: z.string().min(1).optional(),
         }),
+        response: { 200: R.history, ...R.errors(400, 401) },
       },
     },
     (req) => {
       const q = req.query;
       const toMs = ms(q.to) ?? deps.now();
       const fromMs = ms(q.from) ?? toMs - 24 * 3600_000;
-      if (fromMs >= toMs) throw badRequest(`query.from: must be before to (${iso(toMs)})`);
+      if (fromMs >= toMs) throw badRequest(`querystring.from: must be before to (${iso(toMs)})`);
       if (q.circuitId !== undefined && !deps.baseSite().circuitIndex.has(q.circuitId))
-        throw badRequest(`query.circuitId: no circuit '${q.circuitId}'`);
+        throw badRequest(`querystring.circuitId: no circuit '${q.circuitId}'`);
       const span = toMs - fromMs;
       const auto = Object.values(RESOLUTIONS).find((b) => span / b <= MAX_POINTS) ?? RESOLUTIONS['1h'];
       const bucketMs = q.resolution ? RESOLUTIONS[q.resolution] : auto;
       if (span / bucketMs > 10 * MAX_POINTS)
         throw badRequest(
-          `query.resolution: ${q.resolution} over this range gives too many points; choose a coarser one`,
+          q.resolution === undefined
+            ? `querystring.from: the range is too long; at most ${(10 * MAX_POINTS * bucketMs) / (24 * 3600_000)} days`
+            : `querystring.resolution: ${q.resolution} over this range gives more than ${10 * MAX_POINTS} points; choose a coarser one`,
         );
       const rows = new Map(
         deps.store.records.history(fromMs, toMs, bucketMs, q.circuitId ?? '').map((b) => [b.t, b.values]),
       );
-      const columns: Record<string, string> =
-        q.circuitId === undefined
-          ? { grid: 'grid_kw', pv: 'pv_kw', battery: 'battery_kw', ev: 'ev_kw', other: 'other_kw' }
-          : { load: 'load_a', ev: 'ev_a', limit: 'limit_a' };
       const t: number[] = [];
       for (let b = Math.floor(fromMs / bucketMs) * bucketMs; b < toMs; b += bucketMs) t.push(b);
-      const series = Object.fromEntries(
-        Object.entries(columns).map(([name, col]) => [
-          name,
-          t.map((b) => {
-            const v = rows.get(b)?.[col];
-            return v === undefined || v === null ? null : Math.round(v * 100) / 100;
-          }),
-        ]),
-      );
+      const column = (col: string): (number | null)[] =>
+        t.map((b) => {
+          const v = rows.get(b)?.[col];
+          return v === undefined || v === null ? null : Math.round(v * 100) / 100;
+        });
+      const series =
+        q.circuitId === undefined
+          ? {
+              grid: column('grid_kw'),
+              pv: column('pv_kw'),
+              battery: column('battery_kw'),
+              ev: column('ev_kw'),
+              other: column('other_kw'),
+            }
+          : { load: column('load_a'), ev: column('ev_a'), limit: column('limit_a') };
       return { resolutionS: bucketMs / 1000, t, series };
     },
   );

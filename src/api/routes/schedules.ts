@@ -5,10 +5,12 @@
 import { z } from 'zod';
 import { scheduleSchema } from '../../config/schema.ts';
 import { validateSchedule } from '../../core/schedule.ts';
+import type { DatedException, WeeklyEntry } from '../../core/schedule.ts';
 import type { UiScheduleInput, UiScheduleRecord } from '../api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso } from '../api-context.ts';
 import { badRequest, conflict, notFound } from '../api-error.ts';
+import * as R from '../response-schemas.ts';
 
 const tags = ['schedules'];
 const scheduleBody = z.object({
@@ -20,13 +22,20 @@ const scheduleBody = z.object({
 });
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 
+/** Plain (mutable) copies of a schedule's entries, as the response schema types them. */
+function entries(weekly: readonly WeeklyEntry[], exceptions: readonly DatedException[]) {
+  return {
+    weekly: weekly.map((e) => ({ ...e, days: [...e.days] })),
+    exceptions: exceptions.map((x) => ({ ...x })),
+  };
+}
+
 export function scheduleView(s: UiScheduleRecord) {
   return {
     id: s.id,
     circuitId: s.circuitId,
     name: s.name,
-    weekly: s.weekly,
-    exceptions: s.exceptions,
+    ...entries(s.weekly, s.exceptions),
     enabled: s.enabled,
     version: s.version,
     updatedBy: s.updatedBy,
@@ -59,13 +68,19 @@ export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
 
   app.get(
     '/api/v1/schedules',
-    { schema: { tags, summary: "Dashboard schedules, and the site file's" } },
+    {
+      schema: {
+        tags,
+        summary: "Dashboard schedules, and the site file's",
+        response: { 200: R.scheduleList, ...R.errors(401) },
+      },
+    },
     () => ({
       items: deps.store.schedules.list().map(scheduleView),
       fromSiteFile: deps
         .baseSite()
         .circuits.filter((c) => c.schedule)
-        .map((c) => ({ circuitId: c.id, weekly: c.schedule!.weekly, exceptions: c.schedule!.exceptions })),
+        .map((c) => ({ circuitId: c.id, ...entries(c.schedule!.weekly, c.schedule!.exceptions) })),
     }),
   );
 
@@ -73,7 +88,12 @@ export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
     '/api/v1/schedules',
     {
       config: { access: 'operator' },
-      schema: { tags, summary: 'Add a schedule to a circuit', body: scheduleBody },
+      schema: {
+        tags,
+        summary: 'Add a schedule to a circuit',
+        body: scheduleBody,
+        response: { 201: R.scheduleItem, ...R.errors(400, 401, 403) },
+      },
     },
     async (req, reply) => {
       const input = checked(req.body);
@@ -98,6 +118,7 @@ export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
         summary: 'Change a schedule (409 when version is stale)',
         params: idParams,
         body: scheduleBody.extend({ version: z.number().int().positive() }),
+        response: { 200: R.scheduleItem, ...R.errors(400, 401, 403, 404, 409) },
       },
     },
     async (req) => {
@@ -121,7 +142,15 @@ export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
 
   app.delete(
     '/api/v1/schedules/:id',
-    { config: { access: 'operator' }, schema: { tags, summary: 'Delete a schedule', params: idParams } },
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags,
+        summary: 'Delete a schedule',
+        params: idParams,
+        response: { 204: R.noContent, ...R.errors(400, 401, 403, 404) },
+      },
+    },
     async (req, reply) => {
       const before = deps.store.schedules.get(req.params.id);
       if (!before || !(await deps.store.schedules.remove(req.params.id)))
@@ -132,7 +161,7 @@ export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
         scheduleView(before),
       );
       changed();
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -4,6 +4,7 @@ import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso } from '../api-context.ts';
 import { notFound } from '../api-error.ts';
 import { newSecret, secretHash } from '../auth/secrets.ts';
+import * as R from '../response-schemas.ts';
 
 const tags = ['tokens'];
 
@@ -18,7 +19,10 @@ export function tokenRoutes(app: ZodApp, { deps }: ApiContext): void {
   });
   app.get(
     '/api/v1/tokens',
-    { config: { access: 'operator' }, schema: { tags, summary: 'API tokens' } },
+    {
+      config: { access: 'operator' },
+      schema: { tags, summary: 'API tokens', response: { 200: R.tokenList, ...R.errors(401, 403) } },
+    },
     () => ({
       items: deps.store.tokens.list().map(view),
     }),
@@ -31,7 +35,11 @@ export function tokenRoutes(app: ZodApp, { deps }: ApiContext): void {
       schema: {
         tags,
         summary: 'Create an API token (the token is shown in this answer only)',
-        body: z.object({ name: z.string().trim().min(1).max(64), role: z.enum(['viewer', 'operator']) }),
+        body: z.strictObject({
+          name: z.string().trim().min(1).max(64),
+          role: z.enum(['viewer', 'operator']),
+        }),
+        response: { 201: R.tokenCreated, ...R.errors(400, 401, 403) },
       },
     },
     async (req, reply) => {
@@ -51,12 +59,13 @@ export function tokenRoutes(app: ZodApp, { deps }: ApiContext): void {
         tags,
         summary: 'Revoke an API token',
         params: z.object({ id: z.coerce.number().int().positive() }),
+        response: { 204: R.noContent, ...R.errors(400, 401, 403, 404) },
       },
     },
     async (req, reply) => {
       if (!(await deps.store.tokens.remove(req.params.id))) throw notFound(`no API token ${req.params.id}`);
       await deps.store.records.audit(req.principal!.username, `revoked API token ${req.params.id}`);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

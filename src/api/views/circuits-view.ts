@@ -16,10 +16,10 @@ type Triple = [number | null, number | null, number | null];
 const r2 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
 
 /** A port's current per conductor as last measured, when measured within `maxAgeMs`. */
-export function measuredConductors(p: LivePort, nowMs: number, maxAgeMs = 60_000): (number | null)[] {
+export function measuredConductors(p: LivePort, nowMs: number, maxAgeMs = 60_000): Triple {
   const m = p.lastMeter;
   if (!m || nowMs - m.atMs > maxAgeMs) return [null, null, null];
-  return [0, 1, 2].map((k) => m.currentA[k] ?? null);
+  return [m.currentA[0] ?? null, m.currentA[1] ?? null, m.currentA[2] ?? null];
 }
 
 /** EV load measured on every circuit (circuits × DIM_COUNT), from the ports' last meter values. */
