@@ -61,13 +61,39 @@ export function fillByDeadline(scratch: Scratch, factors: FactorTable): void {
     for (let w = 0; w < n; w++) {
       works.lo[w] = works.admitted[w] ? works.exact[w]! : works.givenLo[w]!;
       works.hi[w] = works.givenHi[w]!;
-      works.weight[w] = works.givenWeight[w]!;
     }
+    restWeights(works);
     works.frozen.fill(0, 0, n);
     works.rising.fill(0, 0, n);
   }
   filler.run(works, factors, scratch.capacity);
   works.lo.set(works.givenLo.subarray(0, n));
+  works.weight.set(works.givenWeight.subarray(0, n));
+}
+
+/** need / (laxity + floor): how fast a session rises in both passes (need capped at its maximum). */
+function urgency(works: Works, w: number): number {
+  const need = Math.min(works.needA[w]!, works.givenHi[w]!);
+  return Math.max(need, EPS) / (Math.max(0, works.laxityH[w]!) + LAXITY_FLOOR_H);
+}
+
+/**
+ * Pass 2 weights: the urgency again, now up to the maximum and without phase balancing; a session without
+ * a departure counts as averagely urgent (the mean of the others), so it keeps its share of the rest.
+ */
+function restWeights(works: Works): void {
+  let sum = 0;
+  let count = 0;
+  for (let w = 0; w < works.count; w++) {
+    if (!works.admitted[w] || Number.isNaN(works.needA[w])) continue;
+    sum += urgency(works, w);
+    count++;
+  }
+  const mean = count > 0 ? sum / count : 1;
+  for (let w = 0; w < works.count; w++) {
+    const u = Number.isNaN(works.needA[w]) ? mean : urgency(works, w);
+    works.weight[w] = works.givenWeight[w]! * u;
+  }
 }
 
 /** Pass 1 bounds and weights: up to the need, weight need / (laxity + floor); no need: stays at minimum. */
@@ -81,10 +107,8 @@ function mustHaveBounds(works: Works): void {
       works.hi[w] = lo;
       continue;
     }
-    const target = Math.min(hi, Math.max(lo, need));
-    works.hi[w] = target;
-    const laxityH = Math.max(0, works.laxityH[w]!);
-    works.weight[w] = (works.givenWeight[w]! * Math.max(target, EPS)) / (laxityH + LAXITY_FLOOR_H);
+    works.hi[w] = Math.min(hi, Math.max(lo, need));
+    works.weight[w] = works.givenWeight[w]! * urgency(works, w);
   }
 }
 

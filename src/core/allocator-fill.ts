@@ -21,6 +21,11 @@ export class Filler {
   private readonly baseIm: Float64Array;
   private readonly rateIm: Float64Array;
   private readonly tight: Uint8Array;
+  /**
+   * Rising works per constraint. A constraint is scheduled while any member rises, however small its rate:
+   * a threshold on the rate would let ports with tiny weights rise past a limit nobody watches.
+   */
+  private readonly risingCount: Int32Array;
   /** Bumped when a constraint's base or rate changes: heap entries with an older version are stale. */
   private readonly version: Int32Array;
   private readonly dirty: Uint8Array;
@@ -61,6 +66,7 @@ export class Filler {
     this.baseIm = new Float64Array(constraintCount);
     this.rateIm = new Float64Array(constraintCount);
     this.tight = new Uint8Array(constraintCount);
+    this.risingCount = new Int32Array(constraintCount);
     this.version = new Int32Array(constraintCount);
     this.dirty = new Uint8Array(constraintCount);
     this.dirtyList = new Int32Array(constraintCount);
@@ -90,6 +96,7 @@ export class Filler {
       this.rateIm.fill(0);
     }
     this.tight.fill(0);
+    this.risingCount.fill(0);
     this.version.fill(0);
     const { admitted, base, ks, fs } = this;
     let m = 0;
@@ -257,6 +264,7 @@ export class Filler {
       const k = ks[j]!;
       base[k] = base[k]! - fs[j]! * lo;
       rate[k] = rate[k]! + fs[j]! * weight;
+      this.risingCount[k]!++;
       this.markDirty(k);
     }
     if (this.complex) this.addIm(w, works, -lo, weight);
@@ -287,6 +295,7 @@ export class Filler {
       const c = ks[j]!;
       base[c] = base[c]! + fs[j]! * value;
       rate[c] = rate[c]! - fs[j]! * weight;
+      this.risingCount[c]!--;
       this.markDirty(c);
     }
     if (this.complex) this.addIm(w, works, value, -weight);
@@ -306,13 +315,13 @@ export class Filler {
       const k = dirtyList[i]!;
       dirty[k] = 0;
       version[k]!++;
-      if (tight[k] || cap[k] === Infinity) continue;
+      if (tight[k] || cap[k] === Infinity || this.risingCount[k] === 0) continue;
       if (this.complex && this.phasor[k]) {
         const level = this.phasorTightLevel(k);
         if (level < Infinity) heap.push(Math.max(t, level), k, version[k]!);
         continue;
       }
-      if (rate[k]! <= EPS) continue;
+      if (rate[k]! <= 0) continue;
       heap.push(Math.max(t, (cap[k]! - base[k]!) / rate[k]!), k, version[k]!);
     }
     this.dirtyCount = 0;
@@ -329,7 +338,7 @@ export class Filler {
     const rr = this.rate[k]!;
     const ri = this.rateIm[k]!;
     const a = rr * rr + ri * ri;
-    if (a <= EPS * EPS) return Infinity;
+    if (a <= 0) return Infinity;
     const b = br * rr + bi * ri;
     const c = br * br + bi * bi - this.cap[k]! * this.cap[k]!;
     const disc = b * b - a * c;

@@ -62,9 +62,9 @@ describe('allocate, deadline mode', () => {
     expect(run(site(16, ['L1', 'L1'], { mode: 'deadline' }), demands)).toEqual([10, 6]);
   });
 
-  it('shares what is left over by max-min once every need is met', () => {
-    // Needs 10 A and 1.25 A (at least the 6 A minimum): 40 A leaves 24 A to share, 32 A cap each.
-    expect(run(site(40, ['L1', 'L1'], { mode: 'deadline' }), demands)).toEqual([20, 20]);
+  it('gives what is left once every need is met by urgency too, up to each maximum', () => {
+    // Needs 10 A and 1.25 A (at least the 6 A minimum); the 24 A left go to the urgent car first.
+    expect(run(site(40, ['L1', 'L1'], { mode: 'deadline' }), demands)).toEqual([32, 8]);
     expect(run(site(100, ['L1', 'L1'], { mode: 'deadline' }), demands)).toEqual([32, 32]);
   });
 

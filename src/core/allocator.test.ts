@@ -285,3 +285,15 @@ describe('allocate: determinism', () => {
     expect(two).toEqual(one);
   });
 });
+
+describe('allocate: extreme weights', () => {
+  it('never lets a port with a tiny weight rise past a limit', () => {
+    const ports = [port('a', 'main', 'L1', { minCurrentA: 1 }), port('b', 'main', 'L1', { minCurrentA: 1 })];
+    const { a } = run([circuit('main', null, 10)], ports, [
+      { portId: 'a', weight: 1e-12 },
+      { portId: 'b', weight: 1e-12 },
+    ]);
+    expect(a['a']! + a['b']!).toBeLessThanOrEqual(10);
+    expect(a['a']! + a['b']!).toBeGreaterThan(9.5);
+  });
+});
