@@ -122,12 +122,10 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       repo: store.ocpp,
       log: logger.child({ part: 'ocpp' }),
       now: () => clock.nowMs(),
-      middleware: [
-        (next) => (call) => {
-          metrics.ocppMessage('in', call.action);
-          return next(call);
-        },
-      ],
+      observer: {
+        onCall: (e) => metrics.ocppCall(e.direction, e.action, e.version),
+        onCallError: (e) => metrics.ocppCallError(e.direction, e.action, e.code),
+      },
       settings: {
         host: config.ocpp.host,
         port: opts.ports?.ocpp ?? config.ocpp.port,

@@ -103,10 +103,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     ctx.hub.onRun();
     history.sample(deps.live.site(), s, deps.live.ports(), deps.now());
   });
-  deps.live.onDispatch((d) => {
-    metrics.dispatched(d.answeredAtMs - d.sentAtMs, d.result);
-    metrics.ocppMessage('out', 'SetChargingProfile');
-  });
+  deps.live.onDispatch((d) => metrics.dispatched(d.answeredAtMs - d.sentAtMs, d.result));
   const unsubscribe = deps.store.records.onEvent((e) =>
     ctx.hub.publish('event', {
       id: e.id,

@@ -271,7 +271,7 @@ describe('station commands', () => {
     );
     const metrics = await f.call('GET', '/metrics');
     expect(metrics.text).toMatch(
-      /^fusebox_ocpp_messages_total\{direction="out",action="RemoteStopTransaction"\} 1$/m,
+      /^fusebox_ocpp_messages_total\{direction="out",action="RemoteStopTransaction",version="1\.6"\} 1$/m,
     );
   });
 

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics in a registry of Fusebox's own (not prom-client's global one): per circuit and phase
- * load, effective limit and EV capacity; ports charging; sessions; OCPP messages by direction and action;
- * allocation time; dispatch latency.
+ * load, effective limit and EV capacity; ports charging; sessions; OCPP CALLs by direction, action and
+ * version, and CALLERRORs (fed by the composition root from the OCPP server); allocation time; dispatch
+ * latency.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ControlSnapshot } from '../control/control-loop.ts';
@@ -26,6 +27,7 @@ export class ApiMetrics {
   readonly registry = new Registry();
   private sources: MetricSources | null = null;
   private readonly ocpp: Counter;
+  private readonly ocppErrors: Counter;
   private readonly allocation: Histogram;
   private readonly dispatch: Histogram;
   private readonly runs: Counter;
@@ -84,9 +86,10 @@ export class ApiMetrics {
         this.set(current()?.sessions().active ?? 0);
       },
     });
+    // A gauge, so not *_total (Prometheus keeps that suffix for counters): retention lowers it.
     new Gauge({
-      name: 'fusebox_sessions_total',
-      help: 'Sessions recorded in the store',
+      name: 'fusebox_sessions_stored',
+      help: 'Sessions recorded in the store (retention removes old ones)',
       registers: [r],
       collect() {
         this.set(current()?.sessions().total ?? 0);
@@ -94,8 +97,14 @@ export class ApiMetrics {
     });
     this.ocpp = new Counter({
       name: 'fusebox_ocpp_messages_total',
-      help: 'OCPP calls by direction (in: from stations, out: to stations) and action',
-      labelNames: ['direction', 'action'],
+      help: 'OCPP CALLs by direction (in: from stations, out: to stations), action and OCPP version',
+      labelNames: ['direction', 'action', 'version'],
+      registers: [r],
+    });
+    this.ocppErrors = new Counter({
+      name: 'fusebox_ocpp_call_errors_total',
+      help: 'OCPP CALLERRORs by direction (out: Fusebox refused a station CALL; in: a station refused one), action and error code',
+      labelNames: ['direction', 'action', 'code'],
       registers: [r],
     });
     this.runs = new Counter({ name: 'fusebox_control_runs_total', help: 'Allocation runs', registers: [r] });
@@ -119,15 +128,23 @@ export class ApiMetrics {
     this.sources = sources;
   }
 
-  ocppMessage(direction: 'in' | 'out', action: string): void {
-    this.ocpp.inc({ direction, action });
+  /** An OCPP CALL from (`in`) or to (`out`) a station. */
+  ocppCall(direction: 'in' | 'out', action: string, version: string): void {
+    this.ocpp.inc({ direction, action, version });
   }
 
+  /** An OCPP CALLERROR: `out` answers a station's CALL, `in` answers one of Fusebox's. */
+  ocppCallError(direction: 'in' | 'out', action: string, code: string): void {
+    this.ocppErrors.inc({ direction, action, code });
+  }
+
+  /** One control run: counts it and observes how long the allocator took. */
   controlRun(s: ControlSnapshot): void {
     this.runs.inc();
     this.allocation.observe(s.allocationMs / 1000);
   }
 
+  /** A setpoint's round trip, from sending it to the station's answer. */
   dispatched(latencyMs: number, result: string): void {
     this.dispatch.observe({ result }, Math.max(0, latencyMs) / 1000);
   }

@@ -2,7 +2,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- assertions read JSON bodies */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiFixture } from './testing/api-fixture.ts';
 import { TEST_SITE, startApiFixture } from './testing/api-fixture.ts';
 
@@ -34,7 +34,9 @@ describe('/metrics', () => {
     expect(r.text).toMatch(/^fusebox_circuit_capacity_amperes\{circuit="right",phase="L2"\} \d/m);
     expect(r.text).toMatch(/^fusebox_ports_charging \d+$/m);
     expect(r.text).toMatch(/^fusebox_sessions_active 0$/m);
-    expect(r.text).toMatch(/^fusebox_sessions_total 0$/m);
+    expect(r.text).toMatch(/^fusebox_sessions_stored 0$/m);
+    // Gauges are not named *_total (Prometheus keeps that for counters).
+    expect(r.text).not.toMatch(/^# TYPE \w+_total gauge$/m);
     expect(r.text).toMatch(/^fusebox_control_runs_total [1-9]\d*$/m);
     expect(r.text).toMatch(/^fusebox_allocation_seconds_count [1-9]\d*$/m);
     expect(r.text).toContain('# TYPE fusebox_dispatch_latency_seconds histogram');
@@ -42,12 +44,62 @@ describe('/metrics', () => {
     expect(r.text).not.toContain('process_cpu_seconds_total');
   });
 
-  it('counts OCPP messages from stations by action', async () => {
+  it('counts every OCPP CALL in and out by action and version, and the CALLERRORs Fusebox sends', async () => {
+    const count = (text: string, name: string, labels: string): number =>
+      Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = (await f.call('GET', '/metrics')).text;
     const station = await f.station('st-2');
     await station.heartbeat();
-    const r = await f.call('GET', '/metrics');
-    expect(r.text).toMatch(/^fusebox_ocpp_messages_total\{direction="in",action="BootNotification"\} [1-9]/m);
-    expect(r.text).toMatch(/^fusebox_ocpp_messages_total\{direction="in",action="Heartbeat"\} [1-9]/m);
+    await station.heartbeat();
+    // Frames the library answers by itself, without a handler: an unknown action, a schema violation.
+    station.sendRaw('[2,"bad-1","NoSuchAction",{}]');
+    station.sendRaw('[2,"bad-2","Heartbeat",{"unexpected":1}]');
+    await vi.waitFor(
+      async () => {
+        const t = (await f.call('GET', '/metrics')).text;
+        expect(
+          count(t, 'fusebox_ocpp_call_errors_total', 'direction="out",action="Heartbeat",code="[A-Za-z]+"'),
+        ).toBe(1);
+      },
+      { timeout: 5000 },
+    );
+    const r = (await f.call('GET', '/metrics')).text;
+    const inCall = (action: string): string => `direction="in",action="${action}",version="2.0.1"`;
+    expect(count(r, 'fusebox_ocpp_messages_total', inCall('BootNotification'))).toBe(1);
+    expect(
+      count(r, 'fusebox_ocpp_messages_total', inCall('Heartbeat')) -
+        count(before, 'fusebox_ocpp_messages_total', inCall('Heartbeat')),
+    ).toBe(3);
+    expect(count(r, 'fusebox_ocpp_messages_total', inCall('NoSuchAction'))).toBe(1);
+    expect(r).toMatch(
+      /^fusebox_ocpp_call_errors_total\{direction="out",action="NoSuchAction",code="NotImplemented"\} 1$/m,
+    );
+    // Fusebox's own CALLs at set-up (fail-safe default profile), not only the API's commands.
+    expect(r).toMatch(
+      /^fusebox_ocpp_messages_total\{direction="out",action="SetChargingProfile",version="2\.0\.1"\} [1-9]/m,
+    );
+  });
+
+  it('feeds the allocation time from every control run and the dispatch latency from the setpoints', async () => {
+    const station = await f.station('st-1', 2);
+    await station.plugIn(1, { maxCurrentA: 16, phases: 3 });
+    await station.start(1, 'TAG-METRICS');
+    await vi.waitFor(
+      async () => {
+        const t = (await f.call('GET', '/metrics')).text;
+        expect(t).toMatch(/^fusebox_dispatch_latency_seconds_count\{result="accepted"\} [1-9]/m);
+      },
+      { timeout: 5000 },
+    );
+    const t = (await f.call('GET', '/metrics')).text;
+    const runs = Number(/^fusebox_control_runs_total (\d+)$/m.exec(t)?.[1]);
+    expect(runs).toBeGreaterThan(0);
+    expect(Number(/^fusebox_allocation_seconds_count (\d+)$/m.exec(t)?.[1])).toBe(runs);
+    expect(Number(/^fusebox_allocation_seconds_sum (\S+)$/m.exec(t)?.[1])).toBeGreaterThan(0);
+    expect(
+      Number(/^fusebox_dispatch_latency_seconds_sum\{result="accepted"\} (\S+)$/m.exec(t)?.[1]),
+    ).toBeLessThan(30);
+    await station.stop(1);
   });
 
   it('needs the bearer token when http.metricsToken is set', async () => {

@@ -19,12 +19,14 @@ import type { OcppRepository } from './ocpp-repository.ts';
 import type { OcppServerSettings, OcppStationSettings } from './ocpp-settings.ts';
 import { DEFAULT_OCPP_SERVER_SETTINGS } from './ocpp-settings.ts';
 import { isV2, subprotocolOf, versionOfSubprotocol } from './ocpp-version.ts';
+import type { OcppVersion } from './ocpp-version.ts';
 import { OperatorCommands } from './operator-commands.ts';
 import { PortDirectory } from './port-directory.ts';
 import { PortRuntime } from './port-runtime.ts';
 import type { RpcServer, RpcServerClient } from './rpc.ts';
-import { createRpcServer, rpcError } from './rpc.ts';
+import { createRpcServer, observeFrames, rpcError } from './rpc.ts';
 import { SmartCharging } from './smart-charging.ts';
+import type { OcppTrafficObserver } from './traffic-observer.ts';
 import type { AcceptedStation } from './station-auth.ts';
 import { ALL_SUBPROTOCOLS, StationAuthenticator } from './station-auth.ts';
 import type { StationLink } from './station-connection.ts';
@@ -49,6 +51,8 @@ export interface OcppServerOptions {
   readonly now?: (() => number) | undefined;
   /** Wraps every station's handler table, outermost first (a cloud relay goes here). */
   readonly middleware?: readonly InboundMiddleware[] | undefined;
+  /** Told of every CALL and CALLERROR on every station connection (metrics). */
+  readonly observer?: OcppTrafficObserver | undefined;
 }
 
 /** The URL path stations connect under: `/ocpp/{stationId}`. */
@@ -79,6 +83,7 @@ export class OcppServer implements StationGateway {
   private constructor(
     private readonly ctx: OcppContext,
     private readonly middleware: readonly InboundMiddleware[],
+    private readonly observer: OcppTrafficObserver | undefined,
   ) {
     this.smart = new SmartCharging(ctx);
     this.cs = new CentralSystem(ctx, (conn) => {
@@ -157,7 +162,7 @@ export class OcppServer implements StationGateway {
       const rt = s.portId !== undefined ? ports.get(s.portId) : undefined;
       rt?.startSession({ sessionId: s.sessionId, transactionRef: s.transactionRef, startedMs: s.startedMs });
     }
-    const server = new OcppServer(ctx, options.middleware ?? []);
+    const server = new OcppServer(ctx, options.middleware ?? [], options.observer);
     await server.listen();
     return server;
   }
@@ -235,6 +240,7 @@ export class OcppServer implements StationGateway {
       return;
     }
     const stationId = accepted.stationId;
+    if (this.observer) this.observe(peer, stationId, version, this.observer);
     const conn = new StationConnection(stationId, version, peer, ctx.settings.callTimeoutMs, ctx.now());
     const previous = ctx.connections.get(stationId);
     ctx.connections.set(stationId, conn);
@@ -280,6 +286,31 @@ export class OcppServer implements StationGateway {
     peer.once('close', (e: { code?: number; reason?: string }) => this.onClose(conn, e.code, e.reason));
 
     ctx.events.emit('station-connected', { stationId, version, atMs: conn.connectedAtMs });
+  }
+
+  /** Reports the connection's CALLs and CALLERRORs; an observer that throws is logged, never fatal. */
+  private observe(
+    peer: RpcServerClient,
+    stationId: string,
+    version: OcppVersion,
+    observer: OcppTrafficObserver,
+  ): void {
+    observeFrames(peer, (frame) => {
+      try {
+        if (frame.kind === 'call')
+          observer.onCall?.({ stationId, version, direction: frame.direction, action: frame.action });
+        else if (frame.kind === 'error')
+          observer.onCallError?.({
+            stationId,
+            version,
+            direction: frame.direction,
+            action: frame.action ?? 'unknown',
+            code: frame.code,
+          });
+      } catch (err) {
+        this.ctx.log.error({ err }, 'OCPP traffic observer failed');
+      }
+    });
   }
 
   /** Load what the store knows of the station; a station accepted at an earlier boot need not boot again. */

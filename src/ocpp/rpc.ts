@@ -190,6 +190,54 @@ export function rpcErrorCode(err: unknown): string | undefined {
   return err instanceof lib.RPCError ? err.rpcErrorCode : undefined;
 }
 
+/** One OCPP-J frame seen on a connection; a CALLRESULT or CALLERROR names the action of its CALL when known. */
+export type RpcFrame =
+  | { readonly direction: 'in' | 'out'; readonly kind: 'call'; readonly action: string }
+  | { readonly direction: 'in' | 'out'; readonly kind: 'result'; readonly action: string | undefined }
+  | {
+      readonly direction: 'in' | 'out';
+      readonly kind: 'error';
+      readonly action: string | undefined;
+      readonly code: string;
+    };
+
+/** Unanswered CALLs remembered per direction (OCPP-J allows one at a time; a bound against silent peers). */
+const MAX_PENDING_CALLS = 64;
+
+/**
+ * Calls `fn` for every frame `peer` sends or receives, including CALLs the library answers by itself
+ * (unknown actions, schema violations). Malformed text is not a frame and is skipped.
+ */
+export function observeFrames(peer: RpcPeer, fn: (frame: RpcFrame) => void): void {
+  // Message id -> action of CALLs awaiting their answer: 'in' = the peer's CALLs, 'out' = ours.
+  const pending = { in: new Map<string, string>(), out: new Map<string, string>() };
+  peer.on('message', (e: { message: unknown; outbound: boolean }) => {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(String(e.message));
+    } catch {
+      return;
+    }
+    if (!Array.isArray(frame) || typeof frame[1] !== 'string') return;
+    const direction = e.outbound ? 'out' : 'in';
+    const id = frame[1];
+    if (frame[0] === 2 && typeof frame[2] === 'string') {
+      const calls = pending[direction];
+      if (calls.size >= MAX_PENDING_CALLS) calls.delete(calls.keys().next().value!);
+      calls.set(id, frame[2]);
+      fn({ direction, kind: 'call', action: frame[2] });
+      return;
+    }
+    // An answer goes the other way from its CALL.
+    const calls = pending[e.outbound ? 'in' : 'out'];
+    const action = calls.get(id);
+    calls.delete(id);
+    if (frame[0] === 3) fn({ direction, kind: 'result', action });
+    else if (frame[0] === 4)
+      fn({ direction, kind: 'error', action, code: typeof frame[2] === 'string' ? frame[2] : 'unknown' });
+  });
+}
+
 /** Returned from a handler: send no response (a station that never answers, in the simulator). */
 export const NO_REPLY: symbol = lib.NOREPLY;
 

@@ -19,15 +19,7 @@ const commandBody = z.discriminatedUnion('command', [
   }),
 ]);
 
-/** The OCPP action each command sends, per protocol family (for the outbound message metric). */
-const ACTIONS: Record<string, readonly [string, string]> = {
-  remoteStart: ['RemoteStartTransaction', 'RequestStartTransaction'],
-  remoteStop: ['RemoteStopTransaction', 'RequestStopTransaction'],
-  reset: ['Reset', 'Reset'],
-  availability: ['ChangeAvailability', 'ChangeAvailability'],
-};
-
-export function commandRoutes(app: ZodApp, { deps, metrics }: ApiContext): void {
+export function commandRoutes(app: ZodApp, { deps }: ApiContext): void {
   app.post(
     '/api/v1/stations/:id/commands',
     {
@@ -51,7 +43,6 @@ export function commandRoutes(app: ZodApp, { deps, metrics }: ApiContext): void 
           throw badRequest(`portId: '${b.portId}' is not a port of station '${stationId}'`);
       }
       const by = req.principal!.username;
-      const action = ACTIONS[b.command]![station.ocppVersion === '1.6' ? 0 : 1];
       try {
         let answer;
         switch (b.command) {
@@ -71,7 +62,6 @@ export function commandRoutes(app: ZodApp, { deps, metrics }: ApiContext): void 
             );
             break;
         }
-        metrics.ocppMessage('out', action);
         await deps.store.records.audit(by, `${b.command} on ${stationId}: ${answer.status}`, b);
         return { status: answer.status };
       } catch (err) {
