@@ -7,12 +7,12 @@ import { observeFrames } from './rpc.ts';
 function peerWithFrames(): {
   peer: RpcPeer;
   frames: RpcFrame[];
-  wire(outbound: boolean, text: string): void;
+  wire: (outbound: boolean, text: string) => void;
 } {
   const peer = new EventEmitter() as unknown as RpcPeer;
   const frames: RpcFrame[] = [];
   observeFrames(peer, (f) => frames.push(f));
-  return { peer, frames, wire: (outbound, message) => peer.emit('message', { message, outbound }) };
+  return { peer, frames, wire: (outbound, message) => void peer.emit('message', { message, outbound }) };
 }
 
 describe('observeFrames', () => {
