@@ -276,33 +276,43 @@ function timingTable(results: readonly NetworkResult[]): string {
   return lines.join('\n');
 }
 
-function fuseboxVerdict(three: NetworkResult, capacities: readonly number[]): string {
+function fuseboxVerdict(three: NetworkResult, capacities: readonly number[], full: boolean): string {
   const fb = three.runs.get('fusebox');
   if (!fb) return 'Fusebox was not run.';
-  const lines: string[] = [];
+  // Nobody delivers more than uncontrolled charging (cars at full power all stay): a tie there is a tie.
+  const ceiling = three.runs.get('uncontrolled')?.[0]?.demandMetPct ?? 100;
+  const TOL = 0.005; // the tables' precision
   const losses: string[] = [];
+  let ties = 0;
   capacities.forEach((c, k) => {
+    const v = fb[k]!.demandMetPct;
     for (const p of ['fcfs', 'edf', 'llf', 'round-robin']) {
       const x = reading3(p, c);
       const ours = three.runs.get(p)?.[k]?.demandMetPct;
-      // Beat the published curve where it was read; else our own run of that baseline.
-      const bar = x ? x[1] : ours;
-      if (bar !== undefined && fb[k]!.demandMetPct < bar - 1e-9)
-        losses.push(
-          `${c} kW: ${f2(fb[k]!.demandMetPct)} < ${NAME[p]} ${x ? fmtReading(x) + ' (published)' : f2(bar) + ' (ours)'}`,
-        );
+      // The published curve where it was read (its upper end), and our own run of that baseline.
+      for (const [bar, what] of [
+        [x ? Math.min(x[1], ceiling) : undefined, `${NAME[p]} ${fmtReading(x)} (published)`],
+        [ours, `${NAME[p]} ${ours === undefined ? '' : f2(ours)} (ours)`],
+      ] as const) {
+        if (bar === undefined) continue;
+        if (v < bar - TOL) losses.push(`${c} kW: ${f2(v)} < ${what}`);
+        else if (v < bar + TOL) ties++;
+      }
     }
   });
   const m = mean(fb.map((x) => x.demandMetPct));
   const off = three.runs.get('offline');
-  lines.push(
-    `- Fusebox mean over the sweep (three-phase): **${f2(m)} %**; published MPC mean 95.06 %, published offline 95.26 %${off ? `, our offline ${f2(mean(off.map((x) => x.demandMetPct)))} %` : ''}.`,
-  );
-  lines.push(
+  const mOff = off ? mean(off.map((x) => x.demandMetPct)) : undefined;
+  const lines = [
+    `- Fusebox mean over the sweep (three-phase exact): **${f2(m)} %**; published MPC mean 95.06 % (${m >= 95.06 - TOL ? 'reached' : `${f2(95.06 - m)} points short`}), published offline 95.26 %${mOff === undefined ? '' : `, our offline ${f2(mOff)} % (Fusebox ${f2(mOff - m)} points below it)`}.`,
     losses.length === 0
-      ? '- Fusebox is at or above every published FCFS, EDF, LLF and RR value at every capacity.'
-      : `- Capacities where Fusebox is below a baseline (${losses.length}): ${losses.slice(0, 12).join('; ')}${losses.length > 12 ? '; …' : ''}.`,
-  );
+      ? `- Fusebox is at or above every published FCFS, EDF, LLF and RR value (upper end of each plot reading, capped at the ${f2(ceiling)} % any policy can reach) and every one of our runs of them, at every capacity${ties > 0 ? ` (${ties} comparisons are ties at the table's precision, mostly at that ceiling)` : ''}.`
+      : `- Comparisons where Fusebox is below a baseline (${losses.length}; published readings compared at their upper end, capped at ${f2(ceiling)} %): ${losses.slice(0, 12).join('; ')}${losses.length > 12 ? '; …' : ''}.`,
+  ];
+  if (!full)
+    lines.push(
+      '- _Quick run: the means are over the quick capacities and not comparable with the published ones._',
+    );
   return lines.join('\n');
 }
 
@@ -362,7 +372,7 @@ export async function run(opts: { readonly json?: boolean } = {}): Promise<unkno
     '',
     '## Fusebox against the targets of issue 7',
     '',
-    fuseboxVerdict(three, capacities),
+    fuseboxVerdict(three, capacities, full),
     '',
     '## Limit violations',
     '',

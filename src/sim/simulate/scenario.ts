@@ -62,12 +62,14 @@ export function caltechCompiledSite(): CompiledSite {
   return caltechSite;
 }
 
-/** A one-circuit site with one single-phase port per station: the aggregate model as a Fusebox site. */
+/** A one-circuit site with one single-phase port per station, in deadline mode: the aggregate model as a Fusebox site. */
 export function aggregateSite(network: Network): CompiledSite {
   const v = network.evses[0]?.voltageV ?? 230;
   const supply = { lineToNeutralV: v, lineToLineV: v, phases: ['L1'] as const };
   const site: Site = {
     timeZone: 'UTC',
+    // The workload gives every session's departure and energy: let the allocator use them.
+    allocation: { mode: 'deadline' },
     meters: [],
     circuits: [{ id: 'site', parentId: null, limitA: network.constraints[0]!.limitA, marginA: 0, supply }],
     ports: network.evses.map((e) => ({
