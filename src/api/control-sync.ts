@@ -43,24 +43,21 @@ export function overrideInputs(
   return out;
 }
 
-/** The site with each enabled dashboard schedule added to its circuit's schedule (lowest limit wins). */
+/**
+ * The site with each enabled dashboard schedule as an operator schedule of its circuit: each is evaluated on
+ * its own next to the site file's (an exception suspends only its own schedule) and the lowest limit wins.
+ */
 export function withUiSchedules(base: CompiledSite, schedules: readonly UiScheduleRecord[]): CompiledSite {
   const enabled = schedules.filter((s) => s.enabled && base.circuitIndex.has(s.circuitId));
   if (enabled.length === 0) return base;
   const circuits = base.site.circuits.map((c) => {
     const mine = enabled.filter((s) => s.circuitId === c.id);
     if (mine.length === 0) return c;
-    const schedule: Schedule = {
-      weekly: [
-        ...(c.schedule?.weekly ?? []),
-        ...mine.flatMap((s) => s.weekly.map((e) => ({ ...e, label: e.label ?? s.name }))),
-      ],
-      exceptions: [
-        ...(c.schedule?.exceptions ?? []),
-        ...mine.flatMap((s) => s.exceptions.map((x) => ({ ...x, label: x.label ?? s.name }))),
-      ],
-    };
-    return { ...c, schedule };
+    const operatorSchedules: Schedule[] = mine.map((s) => ({
+      weekly: s.weekly.map((e) => ({ ...e, label: e.label ?? s.name })),
+      exceptions: s.exceptions.map((x) => ({ ...x, label: x.label ?? s.name })),
+    }));
+    return { ...c, operatorSchedules };
   });
   return compileSite({ ...base.site, circuits });
 }

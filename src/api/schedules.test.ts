@@ -136,6 +136,71 @@ describe('schedules', () => {
     await f.call('DELETE', `/api/v1/schedules/${created.body.id as number}`, { headers: alice });
   });
 
+  it("a dashboard schedule's exception suspends only its own weekly entries, not the site file's", async () => {
+    const g = await startApiFixture({
+      yaml: TEST_SITE.replace(
+        '  - { id: left, name: Left row, parent: main, limitA: 32 }',
+        `  - id: left
+    parent: main
+    limitA: 32
+    schedule:
+      weekly: [{ days: [mon, tue, wed, thu, fri, sat, sun], from: '00:00', to: '24:00', limitA: 25, label: site cap }]`,
+      ),
+    });
+    try {
+      const h = await g.login('alice');
+      // A local date-time span around now in the site's zone (Europe/Amsterdam), "YYYY-MM-DDTHH:MM".
+      const local = (ms: number): string =>
+        new Intl.DateTimeFormat('sv-SE', {
+          timeZone: 'Europe/Amsterdam',
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          hourCycle: 'h23',
+        })
+          .format(ms)
+          .replace(' ', 'T');
+      const now = Date.now();
+      const exception = { from: local(now - 3600_000), to: local(now + 3600_000), label: 'works' };
+      const created = await g.call('POST', '/api/v1/schedules', {
+        headers: h,
+        body: { circuitId: 'left', name: 'dash', weekly: [allWeek(20)], exceptions: [exception] },
+      });
+      expect(created.status).toBe(201);
+      const left = async () =>
+        (await g.call('GET', '/api/v1/circuits', { headers: h })).body.circuits.find(
+          (c: { id: string }) => c.id === 'left',
+        );
+      // The dashboard's exception is in force: its 20 A is off, the site file's 25 A still holds.
+      await vi.waitFor(
+        async () => {
+          const c = await left();
+          expect(c.effectiveLimitA).toEqual([25, 25, 25]);
+          expect(c.limitSource).toBe("schedule 'site cap'");
+        },
+        { timeout: 5000 },
+      );
+      // Without the exception the dashboard's lower 20 A wins.
+      const put = await g.call('PUT', `/api/v1/schedules/${created.body.id as number}`, {
+        headers: h,
+        body: { circuitId: 'left', name: 'dash', weekly: [allWeek(20)], exceptions: [], version: 1 },
+      });
+      expect(put.status).toBe(200);
+      await vi.waitFor(
+        async () => {
+          const c = await left();
+          expect(c.effectiveLimitA).toEqual([20, 20, 20]);
+          expect(c.limitSource).toBe("schedule 'dash'");
+        },
+        { timeout: 5000 },
+      );
+    } finally {
+      await g.stop();
+    }
+  });
+
   it.each([
     [
       { weekly: [{ days: ['mon'], from: '25:00', to: '26:00', limitA: 10 }] },

@@ -15,7 +15,8 @@ import { effectiveCapacities, effectiveLimits, nextCapacityChangeMs } from '../c
 import { describeLimitedBy } from '../core/explain.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import { loadOnCircuits, subtractLoad } from '../core/port-load.ts';
-import { scheduledLimitAt } from '../core/schedule.ts';
+import { scheduledLimitOfAll } from '../core/schedule.ts';
+import { schedulesOf } from '../core/site.ts';
 import type { ChargingMode } from '../core/site.ts';
 import type { SolarPort, SolarState } from '../core/solar.ts';
 import { INITIAL_SOLAR_STATE, solarCaps } from '../core/solar.ts';
@@ -315,10 +316,11 @@ export class ControlLoop {
   private scheduleBoundaries(fromMs: number, toMs: number, max = 16): number[] {
     const out = new Set<number>();
     for (const c of this.cs.circuits) {
-      if (!c.schedule) continue;
+      const schedules = schedulesOf(c);
+      if (schedules.length === 0) continue;
       let t = fromMs;
       for (let i = 0; i < max; i++) {
-        const next = scheduledLimitAt(c.schedule, this.cs.site.timeZone, t).nextChangeMs;
+        const next = scheduledLimitOfAll(schedules, this.cs.site.timeZone, t).nextChangeMs;
         if (next === null || next > toMs) break;
         out.add(next);
         t = next;

@@ -20,8 +20,9 @@ import type { Capacity } from './allocation.ts';
 import type { CompiledSite } from './compiled-site.ts';
 import type { PhaseVector } from './phases.ts';
 import { phaseIndex } from './phases.ts';
-import { scheduledLimitAt } from './schedule.ts';
+import { scheduledLimitOfAll } from './schedule.ts';
 import type { SiteCircuit, SiteMeter } from './site.ts';
+import { schedulesOf } from './site.ts';
 
 /** A reading of a circuit's load meter, with the EV load measured below it. */
 export interface LoadReading {
@@ -107,7 +108,8 @@ export function nextCapacityChangeMs(cs: CompiledSite, inputs: CapacityInputs, n
     if (ms !== null && ms > nowMs && ms < nextMs) nextMs = ms;
   };
   for (const c of cs.circuits) {
-    if (c.schedule) consider(scheduledLimitAt(c.schedule, cs.site.timeZone, nowMs).nextChangeMs);
+    const schedules = schedulesOf(c);
+    if (schedules.length > 0) consider(scheduledLimitOfAll(schedules, cs.site.timeZone, nowMs).nextChangeMs);
     const inp = inputs.circuits.get(c.id);
     for (const o of inp?.overrides ?? []) consider(o.untilMs);
     // A reading turns stale the first millisecond after its timeout.
@@ -149,7 +151,8 @@ export function circuitLimit(
   timeZone: string,
   nowMs: number,
 ): CircuitLimit {
-  const sched = c.schedule ? scheduledLimitAt(c.schedule, timeZone, nowMs) : undefined;
+  const schedules = schedulesOf(c);
+  const sched = schedules.length > 0 ? scheduledLimitOfAll(schedules, timeZone, nowMs) : undefined;
   let limitA = c.limitA;
   let sourceA = 'static limit';
   const lowerA = (v: number | undefined, source: string): void => {

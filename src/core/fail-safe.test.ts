@@ -38,6 +38,23 @@ describe('failSafeLimits', () => {
     expect(failSafeLimits(cs).map((x) => x.currentA)).toEqual([9, 9, 9, 9]);
   });
 
+  it("takes the lowest limit of the site file's schedule and the operators' schedules", () => {
+    const weekly = (limitA: number) => ({ days: ['mon' as const], from: '08:00', to: '09:00', limitA });
+    const c: SiteCircuit = {
+      id: 'c',
+      parentId: null,
+      limitA: 40,
+      marginA: 0,
+      supply: S400,
+      schedule: { weekly: [weekly(30)], exceptions: [] },
+      operatorSchedules: [
+        { weekly: [weekly(35)], exceptions: [] },
+        { weekly: [], exceptions: [{ date: '2026-12-24', limitA: 12 }] },
+      ],
+    };
+    expect(worstCaseCapacity(c).phaseA).toEqual([12, 12, 12]);
+  });
+
   it('pauses the fewest ports where not all fit at their minimum', () => {
     const circuits: SiteCircuit[] = [{ id: 'c', parentId: null, limitA: 20, marginA: 0, supply: S400 }];
     const ports = [0, 1, 2, 3].map((i) => port(`p${i}`, 'c'));

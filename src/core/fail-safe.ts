@@ -8,6 +8,7 @@ import { INITIAL_ALLOCATOR_STATE } from './allocation.ts';
 import { allocate } from './allocator.ts';
 import type { CompiledSite } from './compiled-site.ts';
 import type { SiteCircuit } from './site.ts';
+import { schedulesOf } from './site.ts';
 
 export interface FailSafeLimit {
   readonly portId: string;
@@ -20,7 +21,7 @@ export interface FailSafeLimit {
 export function worstCaseCapacity(c: SiteCircuit): Capacity {
   let limitA = c.limitA;
   let limitKw = c.limitKw ?? Infinity;
-  for (const entry of [...(c.schedule?.weekly ?? []), ...(c.schedule?.exceptions ?? [])]) {
+  for (const entry of schedulesOf(c).flatMap((s) => [...s.weekly, ...s.exceptions])) {
     if (entry.limitA !== undefined) limitA = Math.min(limitA, entry.limitA);
     if (entry.limitKw !== undefined) limitKw = Math.min(limitKw, entry.limitKw);
   }

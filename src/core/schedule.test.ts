@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DatedException, Schedule, WeeklyEntry, Weekday } from './schedule.ts';
-import { WEEKDAYS, scheduledLimitAt, validateSchedule } from './schedule.ts';
+import { WEEKDAYS, scheduledLimitAt, scheduledLimitOfAll, validateSchedule } from './schedule.ts';
 
 const HOUR_MS = 3_600_000;
 const at = (isoUtc: string): number => Date.parse(isoUtc);
@@ -494,6 +494,83 @@ describe('scheduledLimitAt: property against brute force', () => {
             const { nextChangeMs: _b, ...there } = scheduledLimitAt(s, zone, u);
             expect(there).toEqual(here);
           }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('scheduledLimitOfAll: independent schedules (site file and dashboard)', () => {
+  // Wed 25 Nov 2026 and Thu 24 Dec 2026, Europe/Amsterdam (CET, UTC+1).
+  const siteFile = schedule(
+    [{ days: ALL_DAYS, from: '17:00', to: '20:00', limitA: 25, label: 'evening peak' }],
+    [{ date: '2026-12-24', limitA: 30, label: 'christmas eve' }],
+  );
+  const dashboard = schedule(
+    [{ days: ALL_DAYS, from: '18:00', to: '19:00', limitA: 20, label: 'dinner' }],
+    [{ date: '2026-11-25', label: 'works day' }],
+  );
+  const zone = 'Europe/Amsterdam';
+  const both = (isoUtc: string) => scheduledLimitOfAll([siteFile, dashboard], zone, at(isoUtc));
+
+  it("one schedule's exception does not suspend the other's weekly entries", () => {
+    // 25 Nov 17:30: the dashboard's exception is in force (its weekly entry is off), the site file's is not.
+    expect(both('2026-11-25T16:30:00Z')).toMatchObject({ limitA: 25, label: 'evening peak' });
+    // 24 Dec 18:30: the site file's exception (30 A) replaces its own evening peak; dinner still applies.
+    expect(both('2026-12-24T17:30:00Z')).toMatchObject({ limitA: 20, label: 'dinner' });
+    expect(both('2026-12-24T16:30:00Z')).toMatchObject({ limitA: 30, label: 'christmas eve' });
+  });
+
+  it('the lowest limit per field wins with its label; the earliest change of any schedule comes next', () => {
+    expect(both('2026-11-26T17:30:00Z')).toEqual({
+      limitA: 20,
+      limitKw: undefined,
+      label: 'dinner',
+      labelKw: undefined,
+      nextChangeMs: at('2026-11-26T18:00:00Z'), // 19:00, dinner ends (evening peak goes on to 20:00)
+    });
+    const kw = schedule([{ days: ALL_DAYS, from: '00:00', to: '24:00', limitKw: 11, label: 'kw cap' }]);
+    expect(scheduledLimitOfAll([siteFile, kw], zone, at('2026-11-26T12:00:00Z'))).toMatchObject({
+      limitA: undefined,
+      limitKw: 11,
+      label: 'kw cap',
+      labelKw: 'kw cap',
+      nextChangeMs: at('2026-11-26T16:00:00Z'), // 17:00, evening peak starts
+    });
+  });
+
+  it('an exception without limits in force still names itself; none at all sets nothing', () => {
+    expect(both('2026-11-25T12:00:00Z')).toMatchObject({ limitA: undefined, label: 'works day' });
+    expect(scheduledLimitOfAll([], zone, at('2026-11-25T12:00:00Z'))).toEqual({
+      limitA: undefined,
+      limitKw: undefined,
+      label: undefined,
+      labelKw: undefined,
+      nextChangeMs: null,
+    });
+  });
+
+  it('property: per field the minimum of the schedules evaluated one by one; the earliest next change', () => {
+    const first = Math.floor(at('2026-03-26T00:00:00Z') / DAY_MS);
+    fc.assert(
+      fc.property(
+        fc.array(arbSchedule(first, 6), { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('Europe/Berlin', 'America/New_York'),
+        fc.integer({ min: at('2026-03-25T00:00:00Z'), max: at('2026-04-06T00:00:00Z') }),
+        (schedules, tz, tMs) => {
+          const each = schedules.map((s) => scheduledLimitAt(s, tz, tMs));
+          const min = (xs: (number | undefined | null)[]): number | undefined => {
+            const v = xs.filter((x): x is number => typeof x === 'number');
+            return v.length ? Math.min(...v) : undefined;
+          };
+          const got = scheduledLimitOfAll(schedules, tz, tMs);
+          expect(got.limitA).toBe(min(each.map((r) => r.limitA)));
+          expect(got.limitKw).toBe(min(each.map((r) => r.limitKw)));
+          expect(got.nextChangeMs).toBe(min(each.map((r) => r.nextChangeMs)) ?? null);
+          // The label is that of a schedule giving the binding limit.
+          if (got.limitA !== undefined)
+            expect(each.some((r) => r.limitA === got.limitA && r.label === got.label)).toBe(true);
         },
       ),
       { numRuns: 300 },

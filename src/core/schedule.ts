@@ -231,6 +231,42 @@ export function scheduledLimitAt(schedule: Schedule, timeZone: string, tMs: numb
   };
 }
 
+/**
+ * The scheduled limits of several independent schedules at tMs (a circuit's schedule from the site file and
+ * each one made in the dashboard). Each is evaluated on its own, so a dated exception suspends only its own
+ * schedule's weekly entries; per field the lowest limit wins with the label of the schedule that set it
+ * (the first on ties); nextChangeMs is the earliest of theirs.
+ */
+export function scheduledLimitOfAll(
+  schedules: readonly Schedule[],
+  timeZone: string,
+  tMs: number,
+): ScheduledLimit {
+  if (schedules.length === 1) return scheduledLimitAt(schedules[0]!, timeZone, tMs);
+  let limitA: number | undefined;
+  let limitKw: number | undefined;
+  let labelA: string | undefined;
+  let labelKw: string | undefined;
+  // An exception in force without limits still names itself (see ScheduledLimit.label).
+  let anyLabel: string | undefined;
+  let nextChangeMs: number | null = null;
+  for (const s of schedules) {
+    const r = scheduledLimitAt(s, timeZone, tMs);
+    if (r.limitA !== undefined && (limitA === undefined || r.limitA < limitA)) {
+      limitA = r.limitA;
+      labelA = r.label;
+    }
+    if (r.limitKw !== undefined && (limitKw === undefined || r.limitKw < limitKw)) {
+      limitKw = r.limitKw;
+      labelKw = r.labelKw ?? r.label;
+    }
+    anyLabel ??= r.label;
+    if (r.nextChangeMs !== null && (nextChangeMs === null || r.nextChangeMs < nextChangeMs))
+      nextChangeMs = r.nextChangeMs;
+  }
+  return { limitA, limitKw, label: labelA ?? labelKw ?? anyLabel, labelKw, nextChangeMs };
+}
+
 /** Human-readable problems with a schedule (bad times, dates, limits), each prefixed by its path; [] if fine. */
 export function validateSchedule(schedule: Schedule): string[] {
   const errors: string[] = [];

@@ -28,6 +28,11 @@ export interface SiteCircuit {
   readonly supply: Supply;
   /** Limits that follow a weekly schedule and dated exceptions; they can only lower limitA/limitKw. */
   readonly schedule?: Schedule | undefined;
+  /**
+   * Schedules set by operators (the dashboard), each evaluated on its own next to `schedule`: the lowest
+   * limit of all wins, and one schedule's dated exception does not suspend another's weekly entries.
+   */
+  readonly operatorSchedules?: readonly Schedule[] | undefined;
   /** DLM: the meter that measures this circuit's total load; absent = SLM (other loads ignored). */
   readonly meterId?: string | undefined;
   /** DLM: non-EV load per phase in A to assume while the meter's data is stale (worst case). */
@@ -118,4 +123,10 @@ export function dcCurrentToPowerKw(
 ): number {
   const conductors = wiring.includes('-') ? 1 : wiring.length / 2;
   return currentA * kwPerAmp(supply, wiring, conductors) * efficiency;
+}
+
+/** Every schedule of a circuit: the site file's first, then the operators'. */
+export function schedulesOf(c: SiteCircuit): readonly Schedule[] {
+  const operator = c.operatorSchedules ?? [];
+  return c.schedule ? [c.schedule, ...operator] : operator;
 }
