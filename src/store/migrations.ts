@@ -252,6 +252,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX power_history_time ON power_history (minute_ms);
     `,
   },
+  {
+    version: 3,
+    name: 'ocpp: what the car said of its needs per session (NotifyEVChargingNeeds), for deadline mode',
+    sql: `
+      -- ev_needs_ms: when the last NotifyEVChargingNeeds arrived (NULL: the car said nothing).
+      -- ev_needs_meter_wh: the port's energy register then, so that what it still needs is
+      -- ev_energy_wh minus what was delivered since.
+      ALTER TABLE sessions ADD COLUMN ev_needs_ms INTEGER;
+      ALTER TABLE sessions ADD COLUMN ev_departure_ms INTEGER;
+      ALTER TABLE sessions ADD COLUMN ev_energy_wh REAL;
+      ALTER TABLE sessions ADD COLUMN ev_needs_meter_wh REAL;
+      ALTER TABLE sessions ADD COLUMN ev_min_current_a REAL;
+      ALTER TABLE sessions ADD COLUMN ev_max_current_a REAL;
+      ALTER TABLE sessions ADD COLUMN ev_capacity_wh REAL;
+      ALTER TABLE sessions ADD COLUMN ev_target_soc_pct REAL;
+    `,
+  },
 ];
 
 /** A database written by a newer Fusebox than this one. */
