@@ -42,7 +42,8 @@ export function OverviewView() {
         </h2>
         <p class="legend">
           <span class="key key-other" aria-hidden="true" /> building{' '}
-          <span class="key key-ev" aria-hidden="true" /> EVs{' '}
+          <span class="key key-ev" aria-hidden="true" /> EVs <span class="key key-high" aria-hidden="true" />{' '}
+          EVs, phase ≥ 80 % used <span class="key key-full" aria-hidden="true" /> EVs, phase ≥ 95 % used{' '}
           <span class="key key-reduced" aria-hidden="true" /> reduced limit (schedule, override, EMS)
         </p>
         {snap.circuits ? (
