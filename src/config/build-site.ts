@@ -1,5 +1,6 @@
 /** Assembles the core Site from the checked parts of a configuration. */
 import type { AllocationSettings, Site, SiteCircuit, SitePort } from '../core/site.ts';
+import type { SiteSectionConfig } from './schema.ts';
 import type { CircuitTree } from './circuit-tree.ts';
 import type { MeterLinks } from './meter-links.ts';
 
@@ -9,7 +10,7 @@ export function buildSite(
   tree: CircuitTree,
   links: MeterLinks,
   ports: readonly SitePort[],
-  allocation?: AllocationSettings,
+  allocation?: SiteSectionConfig['allocation'],
 ): Site {
   const circuits = tree.ordered.map((c): SiteCircuit => {
     const meterId = links.loadMeterOf.get(c.id);
@@ -33,5 +34,11 @@ export function buildSite(
     };
   });
   const site: Site = { timeZone, circuits, ports, meters: links.meters };
-  return allocation === undefined ? site : { ...site, allocation };
+  return allocation === undefined ? site : { ...site, allocation: allocationSettings(allocation) };
+}
+
+/** The site file's allocation section in the core's units (hours become ms). */
+function allocationSettings(a: NonNullable<SiteSectionConfig['allocation']>): AllocationSettings {
+  const { defaultStayH, ...rest } = a;
+  return defaultStayH === undefined ? rest : { ...rest, defaultStayMs: defaultStayH * 3_600_000 };
 }

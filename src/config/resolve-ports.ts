@@ -19,6 +19,8 @@ export const DC_DEFAULT_EFFICIENCY = 0.95;
 // IEC 62196-2 / SAE J1772 AC inputs: at most 277 V across the car's input (480Y/277 V three phase).
 const AC_MAX_INPUT_V = 277;
 
+const MS_PER_HOUR = 3_600_000;
+
 type SettingKey = Exclude<keyof PortConfig & keyof StationConfig, 'id' | 'name'>;
 
 /** The default wiring on a supply: all phases, line to line on split phase, the one phase on single phase. */
@@ -151,6 +153,9 @@ function resolvePort(
   const stepA = pick('stepA')?.value ?? DEFAULT_STEP_A;
   const priority = pick('priority')?.value ?? 0;
   const chargingMode = pick('chargingMode')?.value;
+  // Deadline mode's assumptions for cars that do not say (docs/allocation.md), in the core's units.
+  const stayH = pick('stayH')?.value;
+  const energyKwh = pick('energyKwh')?.value;
   const common = {
     id,
     stationId: station.id,
@@ -160,6 +165,8 @@ function resolvePort(
     stepA,
     priority,
     chargingMode,
+    ...(stayH !== undefined ? { stayMs: stayH * MS_PER_HOUR } : {}),
+    ...(energyKwh !== undefined ? { energyKwh } : {}),
   };
 
   if (type === 'AC') {

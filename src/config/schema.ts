@@ -141,6 +141,16 @@ export const scheduleSchema = z.strictObject({
   exceptions: z.array(datedExceptionSchema).default([]),
 });
 
+// A stay of more than a week is a typo (minutes for hours), not a car park.
+const stayHours = z
+  .number({ error: 'expected a number of hours such as 8 or 0.5' })
+  .positive('must be more than 0 h')
+  .max(168, 'must be at most 168 h (a week): give hours, not minutes');
+const sessionEnergyKwh = z
+  .number({ error: 'expected an energy in kWh such as 20' })
+  .positive('must be more than 0 kWh')
+  .max(1000, 'must be at most 1000 kWh: give kWh, not Wh');
+
 /** The `site` section. */
 export const siteSectionSchema = z.strictObject({
   name: nameSchema.default('Fusebox site'),
@@ -160,6 +170,10 @@ export const siteSectionSchema = z.strictObject({
           error: (iss) => `'${String(iss.input)}' is not a line model: linear or phasor`,
         })
         .optional(),
+      /** Deadline mode, cars that do not say: departure = session start + this; absent: unknown. */
+      defaultStayH: stayHours.optional(),
+      /** Deadline mode, cars that do not say: the energy they need per session; absent: unknown. */
+      defaultEnergyKwh: sessionEnergyKwh.optional(),
     })
     .optional(),
 });
@@ -238,6 +252,9 @@ const portSettings = {
   stepA: positiveA.optional(),
   priority: z.number({ error: 'expected a whole number' }).int('expected a whole number').optional(),
   chargingMode: chargingModeSchema.optional(),
+  /** Deadline mode, cars that do not say: how long they stay and the energy they need (site defaults else). */
+  stayH: stayHours.optional(),
+  energyKwh: sessionEnergyKwh.optional(),
 };
 
 /** One port (EVSE) of a station. */

@@ -29,6 +29,7 @@ import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { DimValues, EstimatePort } from './non-ev-estimate.ts';
 import { evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
+import { sessionNeeds } from './session-needs.ts';
 
 /** The latest decision, for the API, the EMS map and the logs. */
 export interface ControlSnapshot {
@@ -120,6 +121,7 @@ export class ControlLoop {
         this.requestRun('session stopped');
       }),
       g.on('meter-values', () => this.requestRun('port meter values')),
+      g.on('ev-charging-needs', () => this.requestRun('car charging needs')),
     ];
     this.requestRun('start');
   }
@@ -341,13 +343,19 @@ export class ControlLoop {
     return out;
   }
 
-  /** Demands of ports with a car: measured draw, phases in use, solar caps. */
+  /**
+   * Demands of ports with a car: measured draw, phases in use, the car's own current range, solar caps, and
+   * in deadline mode its departure and remaining energy (session-needs.ts).
+   */
   private demands(active: readonly PortSnapshot[], nowMs: number): PortDemand[] {
     const solarPorts: SolarPort[] = [];
     const out: PortDemand[] = [];
+    const allocation = this.cs.site.allocation;
+    const deadline = allocation?.mode === 'deadline';
     for (const p of active) {
       const idx = this.cs.portIndex.get(p.portId);
       if (idx === undefined) continue;
+      const needs = sessionNeeds(p, this.cs.ports[idx]!, allocation);
       const m = p.lastMeter;
       const fresh = m !== undefined && nowMs - m.atMs <= this.opts.portMeterMaxAgeMs;
       const mode = this.modes[idx]!;
@@ -368,6 +376,12 @@ export class ControlLoop {
         ...(fresh
           ? { measuredA: m.maxCurrentA, measuredAtMs: m.atMs, conductorsInUse: m.conductorsInUse }
           : {}),
+        ...(needs.minCurrentA !== undefined ? { minCurrentA: needs.minCurrentA } : {}),
+        ...(needs.maxCurrentA !== undefined ? { maxCurrentA: needs.maxCurrentA } : {}),
+        ...(deadline && needs.departureMs !== undefined ? { departureMs: needs.departureMs } : {}),
+        ...(deadline && needs.energyRemainingKwh !== undefined
+          ? { energyRemainingKwh: needs.energyRemainingKwh }
+          : {}),
       });
     }
     if (solarPorts.length === 0) return out;
@@ -380,7 +394,7 @@ export class ControlLoop {
     this.solarState = solar.state;
     return out.map((d) => {
       const cap = solar.caps.get(d.portId);
-      return cap === undefined ? d : { ...d, maxCurrentA: cap };
+      return cap === undefined ? d : { ...d, maxCurrentA: Math.min(cap, d.maxCurrentA ?? Infinity) };
     });
   }
 

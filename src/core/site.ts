@@ -75,6 +75,9 @@ export interface SitePort {
   readonly efficiency?: number | undefined;
   /** Charging mode; defaults to the nearest circuit's, then 'fast'. */
   readonly chargingMode?: ChargingMode | undefined;
+  /** Deadline mode, for cars that do not say: stay (ms) and energy need (kWh) here; else the site's defaults. */
+  readonly stayMs?: number | undefined;
+  readonly energyKwh?: number | undefined;
 }
 
 /**
@@ -86,6 +89,10 @@ export interface SitePort {
 export interface AllocationSettings {
   readonly mode?: 'fair' | 'deadline' | undefined;
   readonly lineModel?: 'linear' | 'phasor' | undefined;
+  /** Deadline mode, for cars that do not say: departure = session start + this (ms); absent: unknown. */
+  readonly defaultStayMs?: number | undefined;
+  /** Deadline mode, for cars that do not say: the energy a session needs (kWh); absent: unknown. */
+  readonly defaultEnergyKwh?: number | undefined;
 }
 
 export interface Site {

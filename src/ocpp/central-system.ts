@@ -12,7 +12,7 @@ import type { MeterSampleRecord, Registration, SessionRecord } from './ocpp-repo
 import { portStatusOf } from './port-status.ts';
 import type { PortRuntime } from './port-runtime.ts';
 import type { StationConnection } from './station-connection.ts';
-import type { PortMeterEvent } from './station-gateway.ts';
+import type { EvChargingNeeds, PortMeterEvent } from './station-gateway.ts';
 
 export interface BootInfo {
   readonly vendor: string;
@@ -166,6 +166,7 @@ export class CentralSystem {
   async attachSession(rt: PortRuntime, session: SessionRecord): Promise<void> {
     const previous = rt.session;
     if (previous?.sessionId === session.sessionId) return;
+    const pending = session.evNeeds ? undefined : rt.takePendingNeeds(session.startedMs);
     if (previous) {
       // The station started a new transaction on this port: the old one ended without us hearing of it.
       const stale = await this.ctx.repo.stopSession({
@@ -179,6 +180,8 @@ export class CentralSystem {
       sessionId: session.sessionId,
       transactionRef: session.transactionRef,
       startedMs: session.startedMs,
+      meterStartWh: session.meterStartWh,
+      evNeeds: session.evNeeds,
     });
     this.ctx.events.emit('session-started', {
       portId: rt.portId,
@@ -187,6 +190,41 @@ export class CentralSystem {
       startedAtMs: session.startedMs,
       meterStartWh: session.meterStartWh,
     });
+    if (pending) await this.bindNeeds(rt, session.sessionId, pending);
+  }
+
+  /**
+   * NotifyEVChargingNeeds (OCPP 2.0.1 / 2.1 K15-K17): stored with the port's session (or held for the
+   * session about to start), then the control loop is told. Returns false for an EVSE that is not a port.
+   */
+  async evChargingNeeds(conn: StationConnection, evseId: number, said: EvChargingNeeds): Promise<boolean> {
+    const { ctx } = this;
+    const rt = portAt(ctx, conn.stationId, evseId);
+    if (!rt) return false;
+    const sessionId = rt.session?.sessionId;
+    const last = rt.lastMeter;
+    // The register when it was said: energyWh is what the car needs from here on.
+    const meterWh = sessionId !== undefined && last?.sessionId === sessionId ? last.energyWh : undefined;
+    const needs: EvChargingNeeds = { ...said, meterWh: meterWh ?? rt.sessionStartWh };
+    recordEvent(ctx, {
+      level: 'info',
+      kind: 'ev-charging-needs',
+      stationId: conn.stationId,
+      portId: rt.portId,
+      sessionId,
+      message: describeNeeds(needs),
+      data: needs,
+    });
+    if (sessionId === undefined) rt.holdNeeds(needs);
+    else await this.bindNeeds(rt, sessionId, needs);
+    return true;
+  }
+
+  private async bindNeeds(rt: PortRuntime, sessionId: number, needs: EvChargingNeeds): Promise<void> {
+    await this.ctx.repo.recordEvNeeds(sessionId, needs);
+    if (rt.session?.sessionId !== sessionId) return;
+    rt.evNeeds = needs;
+    this.ctx.events.emit('ev-charging-needs', { portId: rt.portId, sessionId, needs });
   }
 
   /** A session stopped (1.6 StopTransaction, 2.0.1 TransactionEvent Ended). Idempotent. */
@@ -278,6 +316,14 @@ export class CentralSystem {
         socPct: sample.socPct,
       };
       if (currents.conductorsInUse) rt.conductorsInUse = currents.conductorsInUse.filter(Boolean).length;
+      if (sessionId !== undefined && rt.session?.sessionId === sessionId) {
+        // A 2.0.1 transaction often has no meter start: its first reading is where the session began.
+        if (rt.sessionStartWh === undefined) rt.sessionStartWh = sample.energyWh;
+        if (sample.socPct !== undefined && !(sample.atMs < (rt.socAtMs ?? -Infinity))) {
+          rt.socPct = sample.socPct;
+          rt.socAtMs = sample.atMs;
+        }
+      }
       if (!rt.lastMeter || rt.lastMeter.atMs <= event.atMs) rt.lastMeter = event;
       ctx.events.emit('meter-values', event);
     }
@@ -300,4 +346,13 @@ export class CentralSystem {
     });
     return { status: 'UnknownVendorId' };
   }
+}
+
+/** One line for the event log: what the car said. */
+function describeNeeds(n: EvChargingNeeds): string {
+  const parts: string[] = [];
+  if (n.departureMs !== undefined) parts.push(`leaves at ${new Date(n.departureMs).toISOString()}`);
+  if (n.energyWh !== undefined) parts.push(`needs ${(n.energyWh / 1000).toFixed(1)} kWh`);
+  if (n.maxCurrentA !== undefined) parts.push(`takes ${n.minCurrentA ?? '?'}-${n.maxCurrentA} A`);
+  return `car charging needs: ${parts.length ? parts.join(', ') : 'nothing usable'}`;
 }

@@ -4,6 +4,7 @@
  * after this promise resolves, so a crash never loses what a station was told was stored.
  */
 import type { OcppVersion } from './ocpp-version.ts';
+import type { EvChargingNeeds } from './station-gateway.ts';
 
 export type Registration = 'accepted' | 'pending' | 'rejected';
 
@@ -72,6 +73,8 @@ export interface SessionRecord {
   readonly stopReason?: string | undefined;
   /** 2.0.1: highest TransactionEvent seqNo applied (duplicates are ignored). */
   readonly lastSeqNo?: number | undefined;
+  /** What the car said of its needs (the last NotifyEVChargingNeeds), if anything. */
+  readonly evNeeds?: EvChargingNeeds | undefined;
 }
 
 export interface StartSessionInput {
@@ -185,6 +188,8 @@ export interface OcppRepository {
   updateSession(update: SessionUpdate): Promise<SessionRecord | undefined>;
   stopSession(input: StopSessionInput): Promise<SessionRecord | undefined>;
   findSession(stationId: string, transactionRef: string): Promise<SessionRecord | undefined>;
+  /** Store what the car said of its needs for an open session (replacing what it said before). */
+  recordEvNeeds(sessionId: number, needs: EvChargingNeeds): Promise<void>;
   openSessions(): Promise<readonly SessionRecord[]>;
   /** Store readings (a retransmitted one is ignored) and advance their open session's energy register. */
   recordMeterValues(samples: readonly MeterSampleRecord[]): Promise<void>;

@@ -160,7 +160,13 @@ export class OcppServer implements StationGateway {
     );
     for (const s of await options.repo.openSessions()) {
       const rt = s.portId !== undefined ? ports.get(s.portId) : undefined;
-      rt?.startSession({ sessionId: s.sessionId, transactionRef: s.transactionRef, startedMs: s.startedMs });
+      rt?.startSession({
+        sessionId: s.sessionId,
+        transactionRef: s.transactionRef,
+        startedMs: s.startedMs,
+        meterStartWh: s.meterStartWh,
+        evNeeds: s.evNeeds,
+      });
     }
     const server = new OcppServer(ctx, options.middleware ?? [], options.observer);
     await server.listen();

@@ -1,13 +1,19 @@
 /** What Fusebox knows about one port while it runs: status, session, last reading, setpoints. */
 import type { PortInfo } from './port-directory.ts';
 import { SetpointTracker } from './setpoint-tracker.ts';
-import type { PortMeterEvent, PortSnapshot, PortStatus } from './station-gateway.ts';
+import type { EvChargingNeeds, PortMeterEvent, PortSnapshot, PortStatus } from './station-gateway.ts';
 
 export interface ActiveSession {
   readonly sessionId: number;
   readonly transactionRef: string;
   readonly startedMs: number;
+  readonly meterStartWh?: number | undefined;
+  /** What the car said of its needs, as stored (a restart mid-session keeps it). */
+  readonly evNeeds?: EvChargingNeeds | undefined;
 }
+
+/** Needs said before the transaction started are kept this long for it, in ms. */
+const PENDING_NEEDS_MS = 10 * 60_000;
 
 export class PortRuntime {
   status: PortStatus = 'unknown';
@@ -15,6 +21,15 @@ export class PortRuntime {
   lastMeter: PortMeterEvent | undefined;
   /** Conductors the car was last seen drawing on (for W limits); undefined until measured. */
   conductorsInUse: number | undefined;
+  /** Energy register at the session's start, else its first reading, in Wh. */
+  sessionStartWh: number | undefined;
+  /** Latest SoC reported in the session, in %, and when. */
+  socPct: number | undefined;
+  socAtMs: number | undefined;
+  /** What the car said of its needs in this session. */
+  evNeeds: EvChargingNeeds | undefined;
+  /** Needs said on this port before its transaction started (ISO 15118 may talk before TxStartPoint). */
+  private pendingNeeds: EvChargingNeeds | undefined;
   /** A renewal of the session setpoint is in flight. */
   renewing = false;
   readonly setpoints: SetpointTracker;
@@ -33,13 +48,33 @@ export class PortRuntime {
   startSession(session: ActiveSession): void {
     this.session = session;
     this.conductorsInUse = undefined;
+    this.sessionStartWh = session.meterStartWh;
+    this.socPct = this.socAtMs = undefined;
+    this.evNeeds = session.evNeeds;
     this.setpoints.setSession(session.sessionId);
   }
 
   endSession(): void {
     this.session = undefined;
     this.conductorsInUse = undefined;
+    this.sessionStartWh = undefined;
+    this.socPct = this.socAtMs = undefined;
+    this.evNeeds = undefined;
+    this.pendingNeeds = undefined;
     this.setpoints.setSession(undefined);
+  }
+
+  /** Keeps needs said while no transaction runs, for the one about to start. */
+  holdNeeds(needs: EvChargingNeeds): void {
+    this.pendingNeeds = needs;
+  }
+
+  /** Needs said shortly before the session started at `startedMs`, once; undefined when none. */
+  takePendingNeeds(startedMs: number): EvChargingNeeds | undefined {
+    const needs = this.pendingNeeds;
+    this.pendingNeeds = undefined;
+    if (!needs || startedMs - needs.receivedAtMs > PENDING_NEEDS_MS) return undefined;
+    return needs;
   }
 
   snapshot(connected: boolean, nowMs: number): PortSnapshot {
@@ -52,6 +87,10 @@ export class PortRuntime {
       sessionId: this.session?.sessionId,
       sessionStartedAtMs: this.session?.startedMs,
       lastMeter: this.lastMeter,
+      sessionStartWh: this.sessionStartWh,
+      socPct: this.socPct,
+      socAtMs: this.socAtMs,
+      evNeeds: this.evNeeds,
       failSafeA: this.info.failSafeA,
       effectiveLimitA: this.setpoints.effectiveLimitA(nowMs),
     };

@@ -71,6 +71,33 @@ export interface PortMeterEvent {
   readonly socPct?: number | undefined;
 }
 
+/**
+ * What a car said of its needs (OCPP 2.0.1 / 2.1 NotifyEVChargingNeeds, from ISO 15118), as Fusebox keeps it
+ * for the session. Every field is optional: a car says what it says.
+ */
+export interface EvChargingNeeds {
+  /** When Fusebox received it (UTC epoch ms). */
+  readonly receivedAtMs: number;
+  /** When the car expects to leave (chargingNeeds.departureTime). */
+  readonly departureMs?: number | undefined;
+  /** Energy the car asked for when it said so, in Wh (energyAmount; from SoC and capacity where only those came). */
+  readonly energyWh?: number | undefined;
+  /** The port's energy register then, in Wh: the car still needs energyWh less what was delivered since. */
+  readonly meterWh?: number | undefined;
+  /** AC: the car's own current range per phase, in A (evMinCurrent, evMaxCurrent). */
+  readonly minCurrentA?: number | undefined;
+  readonly maxCurrentA?: number | undefined;
+  /** DC: battery capacity in Wh and the SoC it charges to in %, to follow its SoC as it charges. */
+  readonly capacityWh?: number | undefined;
+  readonly targetSocPct?: number | undefined;
+}
+
+export interface EvChargingNeedsEvent {
+  readonly portId: string;
+  readonly sessionId?: number | undefined;
+  readonly needs: EvChargingNeeds;
+}
+
 export type SetpointResult =
   | 'accepted'
   | 'rejected'
@@ -97,6 +124,7 @@ export interface GatewayEvents {
   'session-started': SessionStartedEvent;
   'session-stopped': SessionStoppedEvent;
   'meter-values': PortMeterEvent;
+  'ev-charging-needs': EvChargingNeedsEvent;
   setpoint: SetpointEvent;
 }
 
@@ -117,6 +145,13 @@ export interface PortSnapshot {
   readonly sessionId?: number | undefined;
   readonly sessionStartedAtMs?: number | undefined;
   readonly lastMeter?: PortMeterEvent | undefined;
+  /** The energy register at the session's start (or its first reading), in Wh. */
+  readonly sessionStartWh?: number | undefined;
+  /** The latest SoC the station reported in this session, in %, and when. */
+  readonly socPct?: number | undefined;
+  readonly socAtMs?: number | undefined;
+  /** What the car said of its needs in this session (OCPP 2.0.1 / 2.1 only). */
+  readonly evNeeds?: EvChargingNeeds | undefined;
   /** The fail-safe default limit sent at boot, in A. */
   readonly failSafeA: number;
   readonly effectiveLimitA: number;

@@ -2,6 +2,8 @@
 import type { AuthorizationDecision } from './authorization.ts';
 import type { CentralSystem } from './central-system.ts';
 import { acknowledge, notSupported } from './common-handlers.ts';
+import type { NotifyEvChargingNeeds2 } from './ev-charging-needs.ts';
+import { parseEvChargingNeeds } from './ev-charging-needs.ts';
 import type { InboundHandler } from './inbound-pipeline.ts';
 import { ACKNOWLEDGED_ACTIONS, STATION_ACTIONS } from './inbound-pipeline.ts';
 import type { AnyMeterValue, MeterSample } from './meter-sample.ts';
@@ -145,6 +147,15 @@ export function v2Handlers(
   on<MeterValues2>('MeterValues', async (p) => {
     await cs.meterValues(conn, p.evseId, samplesOf(p.meterValue), undefined);
     return {};
+  });
+
+  // K15-K17: Fusebox limits every session by a TxProfile, so it does provide a schedule (K15.FR.03: Accepted).
+  // An EVSE that is not a configured port gets Rejected (2.1 K19.FR.04 NoChargingProfile is for a CSMS that
+  // chose not to send one; Fusebox has no port to send it to).
+  on<NotifyEvChargingNeeds2>('NotifyEVChargingNeeds', async (p) => {
+    const needs = parseEvChargingNeeds(p, ctx.now());
+    const known = await cs.evChargingNeeds(conn, p.evseId, needs);
+    return known ? { status: 'Accepted' } : { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } };
   });
 
   on<DataTransfer2>('DataTransfer', (p) => cs.dataTransfer(conn, p.vendorId, p.messageId, p.data));

@@ -1,6 +1,7 @@
 /** Session rows as SQLite holds them, and the statements that read them (shared by readers and writers). */
 import type Database from 'better-sqlite3';
 import type { SessionRecord } from '../ocpp/ocpp-repository.ts';
+import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
 
 export interface SessionRow {
   session_id: number;
@@ -18,6 +19,14 @@ export interface SessionRow {
   energy_wh: number | null;
   stop_reason: string | null;
   last_seq_no: number | null;
+  ev_needs_ms: number | null;
+  ev_departure_ms: number | null;
+  ev_energy_wh: number | null;
+  ev_needs_meter_wh: number | null;
+  ev_min_current_a: number | null;
+  ev_max_current_a: number | null;
+  ev_capacity_wh: number | null;
+  ev_target_soc_pct: number | null;
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -39,6 +48,22 @@ export function toSession(r: SessionRow): SessionRecord {
     energyWh: opt(r.energy_wh),
     stopReason: opt(r.stop_reason),
     lastSeqNo: opt(r.last_seq_no),
+    evNeeds: evNeedsOf(r),
+  };
+}
+
+/** What the car said, from the ev_* columns (migration 3); undefined when it said nothing. */
+function evNeedsOf(r: SessionRow): EvChargingNeeds | undefined {
+  if (r.ev_needs_ms === null || r.ev_needs_ms === undefined) return undefined;
+  return {
+    receivedAtMs: r.ev_needs_ms,
+    departureMs: opt(r.ev_departure_ms),
+    energyWh: opt(r.ev_energy_wh),
+    meterWh: opt(r.ev_needs_meter_wh),
+    minCurrentA: opt(r.ev_min_current_a),
+    maxCurrentA: opt(r.ev_max_current_a),
+    capacityWh: opt(r.ev_capacity_wh),
+    targetSocPct: opt(r.ev_target_soc_pct),
   };
 }
 

@@ -16,6 +16,7 @@ import type {
   StopSessionInput,
 } from '../ocpp/ocpp-repository.ts';
 import type { OcppVersion } from '../ocpp/ocpp-version.ts';
+import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
 import { sessionStatements, toSession } from './session-rows.ts';
 import type { StoreWriter } from './store-writer.ts';
 
@@ -124,6 +125,10 @@ export class SqliteOcppRepository implements OcppRepository {
 
   stopSession(input: StopSessionInput): Promise<SessionRecord | undefined> {
     return this.writer.run('stopSession', input);
+  }
+
+  recordEvNeeds(sessionId: number, needs: EvChargingNeeds): Promise<void> {
+    return this.writer.run('recordEvNeeds', { sessionId, needs });
   }
 
   recordMeterValues(samples: readonly MeterSampleRecord[]): Promise<void> {

@@ -16,6 +16,7 @@ import type {
   StatusRecord,
   StopSessionInput,
 } from '../ocpp/ocpp-repository.ts';
+import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
 import type { RetentionPolicy, RetentionReport } from './retention.ts';
 import { applyRetention } from './retention.ts';
 import { apiWriteOps } from './api-write-ops.ts';
@@ -85,6 +86,11 @@ function prepare(db: Database.Database) {
         stop_reason = @reason,
         last_seq_no = MAX(COALESCE(last_seq_no, -1), COALESCE(@seqNo, -1)),
         updated_ms = @stoppedMs
+      WHERE session_id = @sessionId AND stopped_ms IS NULL`),
+    evNeeds: db.prepare(`
+      UPDATE sessions SET ev_needs_ms = @receivedAtMs, ev_departure_ms = @departureMs, ev_energy_wh = @energyWh,
+        ev_needs_meter_wh = @meterWh, ev_min_current_a = @minCurrentA, ev_max_current_a = @maxCurrentA,
+        ev_capacity_wh = @capacityWh, ev_target_soc_pct = @targetSocPct, updated_ms = @receivedAtMs
       WHERE session_id = @sessionId AND stopped_ms IS NULL`),
     insertMeter: db.prepare(`
       INSERT OR IGNORE INTO meter_values (station_id, evse_id, port_id, session_id, at_ms, energy_wh, power_w,
@@ -205,6 +211,22 @@ export function writeOps(db: Database.Database) {
       });
       const row = s.sessionById.get(input.sessionId);
       return row && toSession(row);
+    },
+
+    /** The car's needs replace what it said before (a car may renegotiate during the session). */
+    recordEvNeeds(args: { readonly sessionId: number; readonly needs: EvChargingNeeds }): void {
+      const n = args.needs;
+      s.evNeeds.run({
+        sessionId: args.sessionId,
+        receivedAtMs: n.receivedAtMs,
+        departureMs: und(n.departureMs),
+        energyWh: und(n.energyWh),
+        meterWh: und(n.meterWh),
+        minCurrentA: und(n.minCurrentA),
+        maxCurrentA: und(n.maxCurrentA),
+        capacityWh: und(n.capacityWh),
+        targetSocPct: und(n.targetSocPct),
+      });
     },
 
     recordMeterValues(samples: readonly MeterSampleRecord[]): void {

@@ -1,0 +1,65 @@
+/**
+ * What a session needs, for the allocator's PortDemand: when the car leaves and the energy it still needs
+ * (deadline mode, docs/allocation.md), and the car's own current range. From what the car said
+ * (NotifyEVChargingNeeds), else from the site file's assumptions for cars that say nothing.
+ */
+import type { AllocationSettings, SitePort } from '../core/site.ts';
+import type { PortSnapshot } from '../ocpp/station-gateway.ts';
+
+export interface SessionNeeds {
+  /** When the car is expected to leave (UTC epoch ms); undefined when unknown. */
+  readonly departureMs?: number | undefined;
+  /** Energy it still needs, in kWh (0 once it had it); undefined when unknown. */
+  readonly energyRemainingKwh?: number | undefined;
+  /** The car's own current range per phase (AC), in A, where it said and it makes sense on this port. */
+  readonly minCurrentA?: number | undefined;
+  readonly maxCurrentA?: number | undefined;
+}
+
+/** The needs of the session on `port`, whose configuration is `sitePort`; {} without a session. */
+export function sessionNeeds(
+  port: PortSnapshot,
+  sitePort: SitePort,
+  allocation: AllocationSettings | undefined,
+): SessionNeeds {
+  const startedMs = port.sessionStartedAtMs;
+  if (port.sessionId === undefined || startedMs === undefined) return {};
+  const said = port.evNeeds;
+  const stayMs = sitePort.stayMs ?? allocation?.defaultStayMs;
+  const departureMs = said?.departureMs ?? (stayMs !== undefined ? startedMs + stayMs : undefined);
+
+  // Energy delivered so far is read from the session's own readings only.
+  const last = port.lastMeter;
+  const lastWh = last !== undefined && last.sessionId === port.sessionId ? last.energyWh : undefined;
+  const deliveredSinceWh = (fromWh: number | undefined): number =>
+    lastWh !== undefined && fromWh !== undefined ? Math.max(0, lastWh - fromWh) : 0;
+
+  let energyRemainingKwh: number | undefined;
+  if (said?.capacityWh !== undefined && port.socPct !== undefined) {
+    // A DC car that gave its battery capacity: its SoC says best what it lacks (losses included).
+    const lackPct = Math.max(0, (said.targetSocPct ?? 100) - port.socPct);
+    energyRemainingKwh = (lackPct / 100) * (said.capacityWh / 1000);
+  } else if (said?.energyWh !== undefined) {
+    const fromWh = said.meterWh ?? port.sessionStartWh;
+    energyRemainingKwh = Math.max(0, said.energyWh - deliveredSinceWh(fromWh)) / 1000;
+  } else {
+    const assumedKwh = sitePort.energyKwh ?? allocation?.defaultEnergyKwh;
+    if (assumedKwh !== undefined)
+      energyRemainingKwh = Math.max(0, assumedKwh - deliveredSinceWh(port.sessionStartWh) / 1000);
+  }
+
+  // The car's range only narrows the port's (a car cannot be offered less than IEC 61851-1's minimum).
+  const ac = sitePort.currentType === 'AC';
+  const minCurrentA =
+    ac && said?.minCurrentA !== undefined && said.minCurrentA > sitePort.minCurrentA
+      ? Math.min(said.minCurrentA, sitePort.maxCurrentA)
+      : undefined;
+  const maxCurrentA =
+    ac &&
+    said?.maxCurrentA !== undefined &&
+    said.maxCurrentA >= sitePort.minCurrentA &&
+    said.maxCurrentA < sitePort.maxCurrentA
+      ? said.maxCurrentA
+      : undefined;
+  return { departureMs, energyRemainingKwh, minCurrentA, maxCurrentA };
+}
