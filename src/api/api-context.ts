@@ -7,6 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { ApiDeps } from './api-deps.ts';
 import type { LoginThrottle } from './auth/login-throttle.ts';
 import type { ControlSync } from './control-sync.ts';
@@ -28,6 +29,18 @@ export interface ApiContext {
   readonly throttle: LoginThrottle;
   readonly metrics: ApiMetrics;
 }
+
+/**
+ * Fields of a stored item that a client may send back unchanged in a write (GET, edit, PUT) and that the
+ * API ignores; any other unknown field is a 400 naming it.
+ */
+export const readOnlyFields = {
+  id: z.unknown().optional().describe('read-only; ignored'),
+  createdBy: z.unknown().optional().describe('read-only; ignored'),
+  createdAt: z.unknown().optional().describe('read-only; ignored'),
+  updatedBy: z.unknown().optional().describe('read-only; ignored'),
+  updatedAt: z.unknown().optional().describe('read-only; ignored'),
+};
 
 /** An ISO-8601 UTC string for ms since epoch. */
 export const iso = (ms: number): string => new Date(ms).toISOString();

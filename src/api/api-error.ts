@@ -28,6 +28,66 @@ function fieldName(context: string | undefined, instancePath: string): string {
   return `${context ?? 'request'}${path}`;
 }
 
+/** zod's wording made plainer for API clients ("received undefined" is a missing field). */
+function plainer(message: string): string {
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message);
+  if (missing) return `missing (expected ${missing[1]})`;
+  if (/received NaN$/.test(message)) return 'expected a number';
+  if (/^Invalid input: expected int, received number$/.test(message)) return 'expected a whole number';
+  return message;
+}
+
+/** "body.limitA: …" lines of a zod validation error (at most three), unknown keys named one by one. */
+function validationMessage(
+  context: string | undefined,
+  validation: readonly {
+    keyword?: string;
+    instancePath: string;
+    message?: string;
+    params?: Record<string, unknown>;
+  }[],
+): string {
+  const lines: string[] = [];
+  for (const v of validation) {
+    // fastify-type-provider-zod: keyword = the zod issue code, instancePath = its path (also for a
+    // missing key), params = the rest of the issue (`keys` for unknown keys).
+    const keys = v.params?.keys;
+    if (v.keyword === 'unrecognized_keys' && Array.isArray(keys))
+      for (const key of keys)
+        lines.push(`${fieldName(context, `${v.instancePath}/${String(key)}`)}: unknown field`);
+    else if (
+      context === 'body' &&
+      v.instancePath === '/' &&
+      /received (null|undefined)$/.test(v.message ?? '')
+    )
+      lines.push('body: missing (expected a JSON object)');
+    else lines.push(`${fieldName(context, v.instancePath)}: ${plainer(v.message ?? 'invalid')}`);
+  }
+  return lines.slice(0, 3).join('; ');
+}
+
+/** Machine codes for the 4xx statuses fastify raises itself (body parsing, routing). */
+const CODE_OF_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/** Fastify's own messages about a request body, in the API's "field: problem" form. */
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'body: not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'body: empty; send a JSON object',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body: too large (at most 1 MiB)',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'content-type: not supported; send application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'content-length: does not match the body',
+};
+
 /** Fastify error handler: validation problems are 400s naming the field; unknown errors are 500s, logged. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof ApiError) {
@@ -35,31 +95,18 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     return;
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const first = err.validation[0];
-    const issue = first?.params?.issue as { path?: unknown[]; message?: string } | undefined;
-    // A missing required key has no instancePath of its own: the zod issue's path names it.
-    const path =
-      issue?.path && issue.path.length > 0
-        ? `/${issue.path.map(String).join('/')}`
-        : (first?.instancePath ?? '');
-    const message = err.validation
-      .slice(0, 3)
-      .map((v) => {
-        const vi = v.params?.issue as { path?: unknown[] } | undefined;
-        const p = vi?.path && vi.path.length > 0 ? `/${vi.path.map(String).join('/')}` : v.instancePath;
-        return `${fieldName(err.validationContext, p)}: ${v.message}`;
-      })
-      .join('; ');
+    const message = validationMessage(err.validationContext, err.validation);
     void reply.code(400).send({
       error: 'bad_request',
-      message: message || `${fieldName(err.validationContext, path)}: invalid`,
+      message: message || `${err.validationContext ?? 'request'}: invalid`,
     });
     return;
   }
   const status = err.statusCode ?? 500;
   if (status >= 500) req.log.error({ err }, 'request failed');
   void reply.code(status).send({
-    error: status === 429 ? 'rate_limited' : status >= 500 ? 'internal' : (err.code ?? 'error'),
-    message: status >= 500 ? 'internal error; see the Fusebox log' : err.message,
+    error: status >= 500 ? 'internal' : (CODE_OF_STATUS[status] ?? 'error'),
+    message:
+      status >= 500 ? 'internal error; see the Fusebox log' : (FASTIFY_MESSAGES[err.code] ?? err.message),
   });
 }

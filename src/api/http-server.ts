@@ -6,7 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext } from './api-context.ts';
@@ -43,10 +43,26 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     loggerInstance: logger?.child({}, { level: logger.level === 'debug' ? 'debug' : 'warn' }) as
       FastifyBaseLogger | undefined,
     trustProxy: deps.options.trustProxy,
+    // A bad %-escape in the path fails before routing: answer in the API's error shape too.
+    frameworkErrors: (err: Error, _req: FastifyRequest, reply: FastifyReply) => {
+      void reply.code(400).send({
+        error: 'bad_request',
+        message: `url: ${err.message.replace(/ is not a valid url component$/, ': not a valid URL (bad %-escape)')}`,
+      });
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(lenientSerializerCompiler(() => app.log));
   app.setErrorHandler(handleError);
+  // An empty body sent with content-type: application/json (a DELETE from many HTTP clients) is no body:
+  // the route's own validation then says what it needs, if anything.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') done(null, undefined);
+    else void parseJson(req, text, done);
+  });
   app.decorateRequest('principal', null);
 
   await app.register(fastifyCookie);

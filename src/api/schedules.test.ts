@@ -86,11 +86,15 @@ describe('schedules', () => {
     expect(stale.status).toBe(409);
     expect(stale.body.message).toMatch(/version/);
 
-    // A schedule above the static limit has no effect: the lower (static) limit wins.
-    await f.call('PUT', `/api/v1/schedules/${id}`, {
+    // A schedule above the static limit would have no effect: refused, naming the entry.
+    const high = await f.call('PUT', `/api/v1/schedules/${id}`, {
       headers: alice,
       body: { circuitId: 'left', name: 'high', weekly: [allWeek(50)], exceptions: [], version: 2 },
     });
+    expect(high.status).toBe(400);
+    expect(high.body.message).toMatch(
+      /^body\.weekly\[0\]\.limitA: 50 A is above circuit left's static limit of 32 A/,
+    );
     expect((await left()).effectiveLimitA).toEqual([32, 32, 32]);
 
     expect((await f.call('DELETE', `/api/v1/schedules/${id}`, { headers: alice })).status).toBe(204);
@@ -100,7 +104,7 @@ describe('schedules', () => {
       expect.arrayContaining([
         `alice: schedule ${id} 'always low' added on left`,
         `alice: schedule ${id} 'always low' changed`,
-        `alice: schedule ${id} 'high' deleted`,
+        `alice: schedule ${id} 'always low' deleted`,
       ]),
     );
   });

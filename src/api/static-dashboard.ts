@@ -31,6 +31,10 @@ export async function registerDashboard(app: FastifyInstance, webRoot: string): 
     const asset = /\.[A-Za-z0-9]+$/.test(path);
     if (built && req.method === 'GET' && !api && !asset)
       return reply.type('text/html; charset=utf-8').sendFile('index.html');
-    throw new ApiError(404, 'not_found', `no route ${req.method} ${path}`);
+    // A port id holds a '/': unencoded it splits the path (office-a1/1 must be office-a1%2F1).
+    const hint = /^\/api\/v1\/ports\/[^/]+\/[^/]+$/.test(path)
+      ? `; URL-encode the port id: /api/v1/ports/${encodeURIComponent(path.slice('/api/v1/ports/'.length))}`
+      : '';
+    throw new ApiError(404, 'not_found', `no route ${req.method} ${path}${hint}`);
   });
 }

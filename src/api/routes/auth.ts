@@ -40,7 +40,10 @@ export function authRoutes(
       schema: {
         tags,
         summary: 'Log in: sets the fusebox_session cookie',
-        body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
+        body: z.strictObject({
+          username: z.string().min(1).max(64),
+          password: z.string().min(1).max(1024),
+        }),
         response: { 200: R.me, ...R.errors(400, 401, 429) },
       },
     },

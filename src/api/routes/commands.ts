@@ -5,14 +5,14 @@ import { ApiError, badRequest, conflict, notFound } from '../api-error.ts';
 import * as R from '../response-schemas.ts';
 
 const commandBody = z.discriminatedUnion('command', [
-  z.object({
+  z.strictObject({
     command: z.literal('remoteStart'),
     portId: z.string().min(1),
     idTag: z.string().min(1).max(36).optional(),
   }),
-  z.object({ command: z.literal('remoteStop'), portId: z.string().min(1) }),
-  z.object({ command: z.literal('reset'), type: z.enum(['soft', 'hard']) }),
-  z.object({
+  z.strictObject({ command: z.literal('remoteStop'), portId: z.string().min(1) }),
+  z.strictObject({ command: z.literal('reset'), type: z.enum(['soft', 'hard']) }),
+  z.strictObject({
     command: z.literal('availability'),
     portId: z.string().min(1).optional(),
     available: z.boolean(),

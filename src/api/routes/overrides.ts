@@ -5,14 +5,15 @@
 import { z } from 'zod';
 import type { OverrideInput, OverrideRecord } from '../api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
-import { iso } from '../api-context.ts';
+import { iso, readOnlyFields } from '../api-context.ts';
 import { badRequest, conflict, notFound } from '../api-error.ts';
 import * as R from '../response-schemas.ts';
 
 const tags = ['overrides'];
 export const MAX_OVERRIDE_MS = 7 * 24 * 3600_000;
 
-const overrideBody = z.object({
+const overrideBody = z.strictObject({
+  ...readOnlyFields,
   circuitId: z.string().min(1),
   limitA: z.number().min(0).nullish(),
   limitKw: z.number().min(0).nullish(),

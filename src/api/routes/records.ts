@@ -59,6 +59,12 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
     offset: q.offset,
   });
 
+  /** from/to bound a range: an empty one is a mistake worth saying. */
+  const range = (q: { from?: string | undefined; to?: string | undefined }): void => {
+    if (q.from !== undefined && q.to !== undefined && Date.parse(q.from) > Date.parse(q.to))
+      throw badRequest(`querystring.from: ${q.from} is after to (${q.to})`);
+  };
+
   app.get(
     '/api/v1/sessions',
     {
@@ -70,6 +76,7 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
       },
     },
     (req) => {
+      range(req.query);
       const r = deps.store.records.sessions(filterOf(req.query));
       const nowMs = deps.now();
       return { total: r.total, items: r.items.map((s) => sessionItem(s, nowMs)) };
@@ -92,6 +99,7 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
       },
     },
     (req, reply) => {
+      range(req.query);
       const r = deps.store.records.sessions(filterOf(req.query));
       const nowMs = deps.now();
       const header = [
@@ -136,6 +144,7 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
     },
     (req) => {
       const q = req.query;
+      range(q);
       const r = deps.store.records.events({
         fromMs: ms(q.from),
         toMs: ms(q.to),

@@ -8,12 +8,13 @@ import { validateSchedule } from '../../core/schedule.ts';
 import type { DatedException, WeeklyEntry } from '../../core/schedule.ts';
 import type { UiScheduleInput, UiScheduleRecord } from '../api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
-import { iso } from '../api-context.ts';
+import { iso, readOnlyFields } from '../api-context.ts';
 import { badRequest, conflict, notFound } from '../api-error.ts';
 import * as R from '../response-schemas.ts';
 
 const tags = ['schedules'];
-const scheduleBody = z.object({
+const scheduleBody = z.strictObject({
+  ...readOnlyFields,
   circuitId: z.string().min(1),
   name: z.string().trim().min(1).max(80),
   weekly: scheduleSchema.shape.weekly,
@@ -47,9 +48,25 @@ export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
   const { deps, sync, hub } = ctx;
 
   const checked = (b: z.infer<typeof scheduleBody>): UiScheduleInput => {
-    if (!deps.baseSite().circuitIndex.has(b.circuitId))
-      throw badRequest(`circuitId: no circuit '${b.circuitId}'`);
-    const problems = validateSchedule({ weekly: b.weekly, exceptions: b.exceptions });
+    const idx = deps.baseSite().circuitIndex.get(b.circuitId);
+    if (idx === undefined) throw badRequest(`circuitId: no circuit '${b.circuitId}'`);
+    const problems = validateSchedule({ weekly: b.weekly, exceptions: b.exceptions }).map((m) => `body.${m}`);
+    // A schedule can only lower a limit: a value above the static one would silently do nothing.
+    const c = deps.baseSite().circuits[idx]!;
+    const entries = [
+      ...b.weekly.map((e, i) => [`weekly[${i}]`, e] as const),
+      ...b.exceptions.map((x, i) => [`exceptions[${i}]`, x] as const),
+    ];
+    for (const [path, e] of entries) {
+      if (e.limitA !== undefined && e.limitA > c.limitA)
+        problems.push(
+          `body.${path}.limitA: ${e.limitA} A is above circuit ${c.id}'s static limit of ${c.limitA} A; a schedule can only lower it`,
+        );
+      if (e.limitKw !== undefined && c.limitKw !== undefined && e.limitKw > c.limitKw)
+        problems.push(
+          `body.${path}.limitKw: ${e.limitKw} kW is above circuit ${c.id}'s static limit of ${c.limitKw} kW; a schedule can only lower it`,
+        );
+    }
     if (problems.length > 0) throw badRequest(problems.join('; '));
     return {
       circuitId: b.circuitId,
