@@ -152,6 +152,22 @@ describe('request bodies', () => {
   });
 });
 
+describe('station commands', () => {
+  it("an idTag too long for the station's OCPP version is a 400, not a station error", async () => {
+    // st-1 speaks OCPP 1.6 (idTag at most 20 characters); it need not be connected for the check.
+    const r = await f.call('POST', '/api/v1/stations/st-1/commands', {
+      headers: alice,
+      body: { command: 'remoteStart', portId: 'st-1/1', idTag: 'X'.repeat(21) },
+    });
+    expectError(
+      r,
+      400,
+      'bad_request',
+      /^body\.idTag: at most 20 characters for station 'st-1' \(OCPP 1\.6\)$/,
+    );
+  });
+});
+
 describe('paths and queries', () => {
   it('path parameters: not a number, not found, a port id not URL-encoded, a bad %-escape', async () => {
     expectError(

@@ -42,6 +42,12 @@ export function commandRoutes(app: ZodApp, { deps }: ApiContext): void {
         if (!port || port.stationId !== stationId)
           throw badRequest(`portId: '${b.portId}' is not a port of station '${stationId}'`);
       }
+      // OCPP 1.6 IdToken is CiString20 (2.0.1: 36): a longer one would fail the station's schema.
+      const maxIdTag = station.ocppVersion === '1.6' ? 20 : 36;
+      if (b.command === 'remoteStart' && b.idTag !== undefined && b.idTag.length > maxIdTag)
+        throw badRequest(
+          `body.idTag: at most ${maxIdTag} characters for station '${stationId}' (OCPP ${station.ocppVersion})`,
+        );
       const by = req.principal!.username;
       try {
         let answer;
