@@ -129,9 +129,16 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
   const cycle = (station: SimulatedStation, connectorId: number, delayMs: number): void => {
     later(delayMs, async () => {
       const port = station.port(connectorId);
-      await station.plugIn(connectorId, carFor(port.maxCurrentA, port.phases));
+      const stayMs = 180_000 + rnd() * 600_000;
+      const car = carFor(port.maxCurrentA, port.phases);
+      // ISO 15118 cars (on 2.0.1 stations) say when they leave and what they need: from a quarter to all
+      // of what the car could take over its stay, so that some need the site's help to get it.
+      const couldTakeWh = (car.maxCurrentA * Math.min(car.phases, port.phases) * 230 * stayMs) / 3_600_000;
+      car.departureMs = Date.now() + stayMs;
+      car.energyWantedWh = Math.round(couldTakeWh * (0.25 + 0.75 * rnd()));
+      await station.plugIn(connectorId, car);
       await station.start(connectorId, `DEMO-${station.stationId}-${connectorId}`);
-      later(180_000 + rnd() * 600_000, async () => {
+      later(stayMs, async () => {
         await station.unplug(connectorId);
         cycle(station, connectorId, 30_000 + rnd() * 120_000);
       });

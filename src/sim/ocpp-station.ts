@@ -65,6 +65,12 @@ export interface SimCar {
   socPct?: number | undefined;
   /** Battery size for SoC to follow the energy, in Wh. */
   capacityWh?: number | undefined;
+  /**
+   * An ISO 15118 car: when it leaves (ms since epoch) and the energy it asks for, in Wh. A 2.0.1 / 2.1
+   * station sends them in NotifyEVChargingNeeds when its transaction starts; a 1.6 station cannot.
+   */
+  departureMs?: number | undefined;
+  energyWantedWh?: number | undefined;
 }
 
 export interface SimTransaction {
@@ -282,9 +288,45 @@ export class SimulatedStation extends EventEmitter {
       await this.transactionEvent(port, 'Started', 'Authorized', 'Transaction.Begin', {
         idToken: { idToken: idTag, type: 'ISO14443' },
       });
+      const car = port.car;
+      if (car && (car.departureMs !== undefined || car.energyWantedWh !== undefined))
+        await this.notifyChargingNeeds(connectorId);
     }
     this.emit('transaction-started', { connectorId, transactionId: id });
     return { accepted, transactionId: id };
+  }
+
+  /**
+   * NotifyEVChargingNeeds (2.0.1 / 2.1, K15) for the car on the port, as an AC ISO 15118 car states them:
+   * its departure, the energy it asks for (else what its SoC lacks of its battery), its current range.
+   * Resolves with the CSMS's status.
+   */
+  async notifyChargingNeeds(connectorId: number): Promise<string> {
+    const port = this.port(connectorId);
+    const car = port.car;
+    if (this.version === '1.6') throw new Error('NotifyEVChargingNeeds is OCPP 2.0.1 / 2.1');
+    if (!car) throw new Error(`no car on connector ${connectorId}`);
+    const lackWh =
+      car.socPct !== undefined && car.capacityWh !== undefined
+        ? ((100 - car.socPct) / 100) * car.capacityWh
+        : undefined;
+    const energyWh = car.energyWantedWh ?? lackWh ?? 0;
+    const phases = Math.min(car.phases, port.phases);
+    const res = await this.call<{ status: string }>('NotifyEVChargingNeeds', {
+      evseId: connectorId,
+      chargingNeeds: {
+        requestedEnergyTransfer: ['AC_single_phase', 'AC_two_phase', 'AC_three_phase'][phases - 1],
+        ...(car.departureMs !== undefined ? { departureTime: new Date(car.departureMs).toISOString() } : {}),
+        acChargingParameters: {
+          // 2.0.1 has these as integers.
+          energyAmount: Math.round(energyWh),
+          evMinCurrent: MIN_CHARGING_A,
+          evMaxCurrent: Math.max(MIN_CHARGING_A, Math.floor(car.maxCurrentA)),
+          evMaxVoltage: Math.round(this.voltageV),
+        },
+      },
+    });
+    return res.status;
   }
 
   async authorize(idTag: string): Promise<string> {

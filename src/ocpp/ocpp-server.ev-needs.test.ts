@@ -1,0 +1,174 @@
+/**
+ * NotifyEVChargingNeeds (OCPP 2.0.1 / 2.1 K15-K17) over real WebSockets and a real SQLite file: answered,
+ * kept on the port snapshot the control loop reads, stored with the session so a restart keeps it, and a
+ * bad payload gets a CALLERROR without harm.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedStation } from '../sim/ocpp-station.ts';
+import type { OcppVersion } from './ocpp-version.ts';
+import type { EvChargingNeedsEvent } from './station-gateway.ts';
+import type { Harness } from './testing/ocpp-harness.ts';
+import { eventually, startHarness } from './testing/ocpp-harness.ts';
+
+let h: Harness | undefined;
+const sims: SimulatedStation[] = [];
+afterEach(async () => {
+  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
+  await h?.dispose();
+  h = undefined;
+});
+
+async function station(version: OcppVersion, dbPath?: string): Promise<SimulatedStation> {
+  h = await startHarness({
+    stations: [{ id: 'CP1', ports: 2, version }],
+    settings: { acceptUnknownIdTags: true },
+    dbPath,
+  });
+  const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2 });
+  sims.push(st);
+  await st.connect();
+  return st;
+}
+
+/** Send a raw CALL; resolve with the answer frame. */
+function raw(st: SimulatedStation, id: string, action: string, payload: unknown): Promise<unknown[]> {
+  return new Promise((resolve) => {
+    const listener = (e: { message: unknown; outbound: boolean }): void => {
+      if (e.outbound) return;
+      const msg = JSON.parse(String(e.message)) as unknown[];
+      if (msg[1] !== id) return;
+      st.off('message', listener);
+      resolve(msg);
+    };
+    st.on('message', listener);
+    st.sendRaw(JSON.stringify([2, id, action, payload]));
+  });
+}
+
+const HOUR = 3_600_000;
+const acNeeds = (evseId: number, departure: string, energyAmount: number) => ({
+  evseId,
+  chargingNeeds: {
+    requestedEnergyTransfer: 'AC_three_phase',
+    departureTime: departure,
+    acChargingParameters: { energyAmount, evMinCurrent: 6, evMaxCurrent: 16, evMaxVoltage: 230 },
+  },
+});
+
+describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (version) => {
+  it('is Accepted, reaches the port snapshot and the control loop event, and is stored with the session', async () => {
+    const st = await station(version);
+    const seen: EvChargingNeedsEvent[] = [];
+    h!.server.on('ev-charging-needs', (e) => seen.push(e));
+    const departureMs = Math.floor((Date.now() + 2 * HOUR) / 1000) * 1000;
+    await st.plugIn(1, { maxCurrentA: 16, phases: 3, departureMs, energyWantedWh: 18_000 });
+    await st.start(1, 'TAG1');
+    await eventually(() => seen.length === 1, 'the ev-charging-needs event');
+    const port = h!.server.port('CP1-1')!;
+    expect(port.evNeeds).toMatchObject({
+      departureMs,
+      energyWh: 18_000,
+      minCurrentA: 6,
+      maxCurrentA: 16,
+    });
+    expect(seen[0]).toMatchObject({ portId: 'CP1-1', sessionId: port.sessionId });
+    const row = h!.store.db
+      .prepare('SELECT ev_departure_ms, ev_energy_wh, ev_max_current_a FROM sessions WHERE session_id = ?')
+      .get(port.sessionId) as Record<string, number>;
+    expect(row).toEqual({ ev_departure_ms: departureMs, ev_energy_wh: 18_000, ev_max_current_a: 16 });
+    // The other port said nothing.
+    expect(h!.server.port('CP1-2')!.evNeeds).toBeUndefined();
+    // A renegotiation replaces what the car said; the register then is where its new need counts from.
+    await st.sendMeterValues(1);
+    expect(
+      await st.call('NotifyEVChargingNeeds', acNeeds(1, new Date(departureMs).toISOString(), 9000)),
+    ).toEqual({ status: 'Accepted' });
+    await eventually(() => seen.length === 2, 'the second event');
+    expect(h!.server.port('CP1-1')!.evNeeds?.energyWh).toBe(9000);
+    expect(h!.server.port('CP1-1')!.evNeeds?.meterWh).toBe(h!.server.port('CP1-1')!.lastMeter?.energyWh);
+  });
+
+  it('keeps needs said before the transaction started for it, and forgets them when it ends', async () => {
+    const st = await station(version);
+    const departure = new Date(Date.now() + HOUR).toISOString();
+    expect(await st.call('NotifyEVChargingNeeds', acNeeds(2, departure, 5000))).toEqual({
+      status: 'Accepted',
+    });
+    expect(h!.server.port('CP1-2')!.evNeeds).toBeUndefined();
+    await st.plugIn(2, { maxCurrentA: 32, phases: 3 });
+    await st.start(2, 'TAG2');
+    await eventually(() => h!.server.port('CP1-2')!.evNeeds?.energyWh === 5000, 'needs bound at start');
+    expect(h!.server.port('CP1-2')!.evNeeds?.departureMs).toBe(Date.parse(departure));
+    await st.stop(2);
+    await eventually(() => h!.server.port('CP1-2')!.sessionId === undefined, 'session end');
+    expect(h!.server.port('CP1-2')!.evNeeds).toBeUndefined();
+  });
+
+  it('answers an unknown EVSE Rejected, and a bad payload with a CALLERROR, and stays up', async () => {
+    const st = await station(version);
+    const departure = new Date(Date.now() + HOUR).toISOString();
+    expect(await st.call('NotifyEVChargingNeeds', acNeeds(7, departure, 5000))).toEqual({
+      status: 'Rejected',
+      statusInfo: { reasonCode: 'UnknownEvse' },
+    });
+    const missing = await raw(st, 'b1', 'NotifyEVChargingNeeds', { evseId: 1 });
+    // ocpp-rpc spells it as OCPP 1.6 did (one r) on every version.
+    expect(missing.slice(0, 2)).toEqual([4, 'b1']);
+    expect(missing[2]).toMatch(/^Occur+enceConstraintViolation$/);
+    const wrongType = await raw(st, 'b2', 'NotifyEVChargingNeeds', {
+      evseId: 1,
+      chargingNeeds: {
+        requestedEnergyTransfer: 'AC_three_phase',
+        acChargingParameters: { energyAmount: 'lots' },
+      },
+    });
+    expect(wrongType[0]).toBe(4);
+    expect(wrongType[2]).toMatch(/^(TypeConstraintViolation|Occur+enceConstraintViolation)$/);
+    const unknownField = await raw(st, 'b3', 'NotifyEVChargingNeeds', {
+      ...acNeeds(1, departure, 5000),
+      surprise: 1,
+    });
+    expect(unknownField.slice(0, 3)).toEqual([4, 'b3', 'PropertyConstraintViolation']);
+    const negative = await raw(st, 'b4', 'NotifyEVChargingNeeds', acNeeds(1, departure, -5000));
+    expect(negative.slice(0, 3)).toEqual([4, 'b4', 'PropertyConstraintViolation']);
+    expect(String(negative[3])).toContain('chargingNeeds.acChargingParameters.energyAmount');
+    const minAboveMax = await raw(st, 'b5', 'NotifyEVChargingNeeds', {
+      evseId: 1,
+      chargingNeeds: {
+        requestedEnergyTransfer: 'AC_single_phase',
+        acChargingParameters: { energyAmount: 100, evMinCurrent: 20, evMaxCurrent: 10, evMaxVoltage: 230 },
+      },
+    });
+    expect(minAboveMax.slice(0, 3)).toEqual([4, 'b5', 'PropertyConstraintViolation']);
+    expect(await st.heartbeat()).toBeGreaterThan(0);
+    expect(h!.server.port('CP1-1')!.evNeeds).toBeUndefined();
+  });
+});
+
+describe('NotifyEVChargingNeeds across a restart', () => {
+  it('keeps the departure and energy the car stated for its running session', async () => {
+    let st = await station('2.0.1');
+    const dbPath = h!.dbPath;
+    const departureMs = Math.floor((Date.now() + 3 * HOUR) / 1000) * 1000;
+    await st.plugIn(1, { maxCurrentA: 16, phases: 3, departureMs, energyWantedWh: 12_000 });
+    await st.start(1, 'TAG1');
+    await st.sendMeterValues(1);
+    await eventually(() => h!.server.port('CP1-1')!.evNeeds !== undefined, 'needs stored');
+    const before = h!.server.port('CP1-1')!;
+    await st.close();
+    sims.splice(0);
+    await h!.stop();
+
+    // Fusebox restarts on the same database; the station carries on its transaction without booting.
+    h = await startHarness({ stations: [{ id: 'CP1', ports: 2, version: '2.0.1' }], dbPath });
+    const after = h.server.port('CP1-1')!;
+    expect(after.sessionId).toBe(before.sessionId);
+    expect(after.evNeeds).toEqual(before.evNeeds);
+    expect(after.evNeeds?.departureMs).toBe(departureMs);
+    expect(after.sessionStartWh).toBe(before.sessionStartWh);
+    st = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '2.0.1', ports: 2 });
+    sims.push(st);
+    await st.connect({ boot: false });
+    expect(await st.heartbeat()).toBeGreaterThan(0);
+  });
+});
