@@ -40,13 +40,15 @@ export function errors(...statuses: readonly (keyof typeof ERROR_TEXT)[]): Recor
 /** A 204 answer: no body (@fastify/swagger documents a null schema as "no content"). */
 export const noContent = z.null().describe('No content');
 
-export const me = z.strictObject({ username: z.string(), role });
+export const me = z.strictObject({ username: z.string(), role }).describe('The logged-in user');
 
-export const authConfig = z.strictObject({
-  demo: z.boolean(),
-  demoUser: z.string().optional(),
-  demoPassword: z.string().optional(),
-});
+export const authConfig = z
+  .strictObject({
+    demo: z.boolean(),
+    demoUser: z.string().optional(),
+    demoPassword: z.string().optional(),
+  })
+  .describe('What the login page shows');
 
 export const tokenItem = z.strictObject({
   id: z.number().int(),
@@ -56,50 +58,56 @@ export const tokenItem = z.strictObject({
   createdAt: at,
   lastUsedAt: at.nullable(),
 });
-export const tokenList = z.strictObject({ items: z.array(tokenItem) });
-export const tokenCreated = z.strictObject({
-  id: z.number().int(),
-  name: z.string(),
-  role,
-  token: z.string().describe('fbx_…; shown in this answer only'),
-});
+export const tokenList = z
+  .strictObject({ items: z.array(tokenItem) })
+  .describe('API tokens (the secrets are never shown again)');
+export const tokenCreated = z
+  .strictObject({
+    id: z.number().int(),
+    name: z.string(),
+    role,
+    token: z.string().describe('fbx_…; shown in this answer only'),
+  })
+  .describe('The new token, shown this once');
 
 const supply = z.union([
   z.string(),
   z.strictObject({ lineToNeutralV: z.number(), lineToLineV: z.number(), phases: z.number().int() }),
 ]);
 
-export const site = z.strictObject({
-  name: z.string(),
-  timeZone: z.string(),
-  supply,
-  circuits: z.array(
-    z.strictObject({
-      id: z.string(),
-      name: z.string(),
-      kind: z.string().describe('grid, transformer, panel or circuit'),
-      parentId: z.string().nullable(),
-      phases: z.array(z.enum(['L1', 'L2', 'L3'])),
-      limitA: z.number(),
-      limitKw: nullableNumber,
-      hasSchedule: z.boolean(),
-      meterId: z.string().nullable(),
-    }),
-  ),
-  stations: z.array(z.strictObject({ id: z.string(), name: z.string(), ocppVersion: z.string() })),
-  ports: z.array(
-    z.strictObject({
-      id: z.string(),
-      stationId: z.string(),
-      circuitId: z.string(),
-      name: z.string(),
-      phases: z.string().describe('wiring: L1, L1-L2, L1L2L3, L2L3L1, …'),
-      minA: z.number(),
-      maxA: z.number(),
-      kind: z.enum(['ac', 'dc']),
-    }),
-  ),
-});
+export const site = z
+  .strictObject({
+    name: z.string(),
+    timeZone: z.string(),
+    supply,
+    circuits: z.array(
+      z.strictObject({
+        id: z.string(),
+        name: z.string(),
+        kind: z.string().describe('grid, transformer, panel or circuit'),
+        parentId: z.string().nullable(),
+        phases: z.array(z.enum(['L1', 'L2', 'L3'])),
+        limitA: z.number(),
+        limitKw: nullableNumber,
+        hasSchedule: z.boolean(),
+        meterId: z.string().nullable(),
+      }),
+    ),
+    stations: z.array(z.strictObject({ id: z.string(), name: z.string(), ocppVersion: z.string() })),
+    ports: z.array(
+      z.strictObject({
+        id: z.string(),
+        stationId: z.string(),
+        circuitId: z.string(),
+        name: z.string(),
+        phases: z.string().describe('wiring: L1, L1-L2, L1L2L3, L2L3L1, …'),
+        minA: z.number(),
+        maxA: z.number(),
+        kind: z.enum(['ac', 'dc']),
+      }),
+    ),
+  })
+  .describe('The site as its file describes it');
 
 export const circuitLive = z.strictObject({
   id: z.string(),
@@ -127,7 +135,9 @@ export const flows = z.strictObject({
   otherKw: nullableNumber.describe('grid + pv − ev − battery'),
 });
 
-export const circuits = z.strictObject({ atMs: ms, circuits: z.array(circuitLive), flows });
+export const circuits = z
+  .strictObject({ atMs: ms, circuits: z.array(circuitLive), flows })
+  .describe('Circuits now, and the site power flows');
 
 const dimension = z.enum(['L1', 'L2', 'L3', 'kW']);
 /** core/allocation.ts LimitedBy. */
@@ -155,47 +165,55 @@ export const limitedBy = z
   ])
   .describe('what limits the port (the binding constraint)');
 
-export const portLive = z.strictObject({
-  id: z.string(),
-  stationId: z.string(),
-  circuitId: z.string(),
-  state: z.enum(['available', 'charging', 'suspended', 'offline', 'faulted', 'preparing', 'finishing']),
-  connected: z.boolean(),
-  measuredA: phaseValues,
-  limitA: z.number().describe('allocated current, A per phase'),
-  limitedBy,
-  reason: z.string(),
-  session: z
-    .strictObject({
-      id: z.number().int(),
-      startedAt: at,
-      energyKwh: z.number(),
-      durationS: z.number(),
-      idTag: z.string().nullable(),
-    })
-    .nullable(),
-});
-export const ports = z.strictObject({ atMs: ms, ports: z.array(portLive) });
+export const portLive = z
+  .strictObject({
+    id: z.string(),
+    stationId: z.string(),
+    circuitId: z.string(),
+    state: z.enum(['available', 'charging', 'suspended', 'offline', 'faulted', 'preparing', 'finishing']),
+    connected: z.boolean(),
+    measuredA: phaseValues,
+    limitA: z.number().describe('allocated current, A per phase'),
+    limitedBy,
+    reason: z.string(),
+    session: z
+      .strictObject({
+        id: z.number().int(),
+        startedAt: at,
+        energyKwh: z.number(),
+        durationS: z.number(),
+        idTag: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .describe('One port');
+export const ports = z.strictObject({ atMs: ms, ports: z.array(portLive) }).describe('Every port now');
 
-export const stations = z.strictObject({
-  stations: z.array(
-    z.strictObject({
-      id: z.string(),
-      connected: z.boolean(),
-      ocppVersion: z.string(),
-      vendor: z.string().nullable(),
-      model: z.string().nullable(),
-      firmwareVersion: z.string().nullable(),
-      lastSeenAt: at.nullable(),
-      portIds: z.array(z.string()),
-    }),
-  ),
-});
+export const stations = z
+  .strictObject({
+    stations: z.array(
+      z.strictObject({
+        id: z.string(),
+        connected: z.boolean(),
+        ocppVersion: z.string(),
+        vendor: z.string().nullable(),
+        model: z.string().nullable(),
+        firmwareVersion: z.string().nullable(),
+        lastSeenAt: at.nullable(),
+        portIds: z.array(z.string()),
+      }),
+    ),
+  })
+  .describe('Stations');
 
-export const allocation = z.strictObject({
-  atMs: ms,
-  ports: z.array(z.strictObject({ portId: z.string(), currentA: z.number(), limitedBy, reason: z.string() })),
-});
+export const allocation = z
+  .strictObject({
+    atMs: ms,
+    ports: z.array(
+      z.strictObject({ portId: z.string(), currentA: z.number(), limitedBy, reason: z.string() }),
+    ),
+  })
+  .describe('The latest allocation');
 
 export const sessionItem = z.strictObject({
   id: z.number().int(),
@@ -208,7 +226,9 @@ export const sessionItem = z.strictObject({
   durationS: z.number(),
   stopReason: z.string().nullable(),
 });
-export const sessions = z.strictObject({ total: z.number().int(), items: z.array(sessionItem) });
+export const sessions = z
+  .strictObject({ total: z.number().int(), items: z.array(sessionItem) })
+  .describe('A page of sessions, newest first');
 
 export const eventItem = z.strictObject({
   id: z.number().int(),
@@ -220,36 +240,42 @@ export const eventItem = z.strictObject({
   message: z.string(),
   data: z.unknown().describe('details, by kind (audit: { user, change })'),
 });
-export const events = z.strictObject({ total: z.number().int(), items: z.array(eventItem) });
+export const events = z
+  .strictObject({ total: z.number().int(), items: z.array(eventItem) })
+  .describe('A page of events, newest first');
 
 const series = z.array(nullableNumber);
-export const history = z.strictObject({
-  resolutionS: z.number().int(),
-  t: z.array(ms).describe('bucket starts'),
-  series: z.union([
-    z
-      .strictObject({ grid: series, pv: series, battery: series, ev: series, other: series })
-      .describe('site, kW'),
-    z
-      .strictObject({ load: series, ev: series, limit: series })
-      .describe('one circuit, A on the highest phase'),
-  ]),
-});
+export const history = z
+  .strictObject({
+    resolutionS: z.number().int(),
+    t: z.array(ms).describe('bucket starts'),
+    series: z.union([
+      z
+        .strictObject({ grid: series, pv: series, battery: series, ev: series, other: series })
+        .describe('site, kW'),
+      z
+        .strictObject({ load: series, ev: series, limit: series })
+        .describe('one circuit, A on the highest phase'),
+    ]),
+  })
+  .describe('Power history');
 
-export const overrideItem = z.strictObject({
-  id: z.number().int(),
-  circuitId: z.string(),
-  limitA: nullableNumber,
-  limitKw: nullableNumber,
-  until: at,
-  reason: z.string().nullable(),
-  createdBy: z.string(),
-  createdAt: at,
-  updatedBy: z.string(),
-  updatedAt: at,
-  version: z.number().int(),
-});
-export const overrideList = z.strictObject({ items: z.array(overrideItem) });
+export const overrideItem = z
+  .strictObject({
+    id: z.number().int(),
+    circuitId: z.string(),
+    limitA: nullableNumber,
+    limitKw: nullableNumber,
+    until: at,
+    reason: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: at,
+    updatedBy: z.string(),
+    updatedAt: at,
+    version: z.number().int(),
+  })
+  .describe('An override');
+export const overrideList = z.strictObject({ items: z.array(overrideItem) }).describe('Overrides');
 
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 const weeklyEntry = z.strictObject({
@@ -268,39 +294,49 @@ const datedException = z.strictObject({
   limitKw: z.number().optional(),
   label: z.string().optional(),
 });
-export const scheduleItem = z.strictObject({
-  id: z.number().int(),
-  circuitId: z.string(),
-  name: z.string(),
-  weekly: z.array(weeklyEntry),
-  exceptions: z.array(datedException),
-  enabled: z.boolean(),
-  version: z.number().int(),
-  updatedBy: z.string(),
-  updatedAt: at,
-});
-export const scheduleList = z.strictObject({
-  items: z.array(scheduleItem),
-  fromSiteFile: z.array(
-    z.strictObject({
-      circuitId: z.string(),
-      weekly: z.array(weeklyEntry),
-      exceptions: z.array(datedException),
-    }),
-  ),
-});
+export const scheduleItem = z
+  .strictObject({
+    id: z.number().int(),
+    circuitId: z.string(),
+    name: z.string(),
+    weekly: z.array(weeklyEntry),
+    exceptions: z.array(datedException),
+    enabled: z.boolean(),
+    version: z.number().int(),
+    updatedBy: z.string(),
+    updatedAt: at,
+  })
+  .describe('A dashboard schedule');
+export const scheduleList = z
+  .strictObject({
+    items: z.array(scheduleItem),
+    fromSiteFile: z.array(
+      z.strictObject({
+        circuitId: z.string(),
+        weekly: z.array(weeklyEntry),
+        exceptions: z.array(datedException),
+      }),
+    ),
+  })
+  .describe("Dashboard schedules and the site file's");
 export const scheduleItems = z.strictObject({ items: z.array(scheduleItem) });
 
-export const commandAnswer = z.strictObject({
-  status: z.string().describe("the station's answer: Accepted, Rejected, Scheduled, …"),
-});
+export const commandAnswer = z
+  .strictObject({
+    status: z.string().describe("the station's answer: Accepted, Rejected, Scheduled, …"),
+  })
+  .describe("The station's answer");
 
-export const health = z.strictObject({
-  status: z.enum(['ok', 'starting', 'stalled']),
-  detail: z.string().optional(),
-  lastRunAt: at.optional(),
-});
-export const readiness = z.strictObject({ ready: z.boolean(), missing: z.array(z.string()) });
+export const health = z
+  .strictObject({
+    status: z.enum(['ok', 'starting', 'stalled']),
+    detail: z.string().optional(),
+    lastRunAt: at.optional(),
+  })
+  .describe('Liveness');
+export const readiness = z
+  .strictObject({ ready: z.boolean(), missing: z.array(z.string()) })
+  .describe('Readiness');
 
 /** A non-JSON answer, documented by its content type. */
 export function textAnswer(contentType: string, description: string) {
