@@ -36,6 +36,8 @@ export interface ControlSnapshot {
   readonly atMs: number;
   readonly runs: number;
   readonly allocation: readonly PortAllocation[];
+  /** What the allocator was asked: per port with a car, its demand (car range, departure, energy left). */
+  readonly demands: readonly PortDemand[];
   readonly capacities: ReadonlyMap<string, Capacity>;
   /** Per circuit, its limits before other loads (static, schedule, override, EMS) and what set them. */
   readonly limits: ReadonlyMap<string, CircuitLimit>;
@@ -302,6 +304,7 @@ export class ControlLoop {
       atMs: nowMs,
       runs: this.runs,
       allocation: result.allocation,
+      demands,
       capacities,
       limits: effectiveLimits(this.cs, inputs, nowMs),
       circuits: result.explain.circuits,

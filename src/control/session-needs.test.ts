@@ -1,0 +1,130 @@
+/** sessionNeeds: the car's word first, then the site file's assumptions; energy less what was delivered. */
+import { describe, expect, it } from 'vitest';
+import type { AllocationSettings, SitePort } from '../core/site.ts';
+import type { EvChargingNeeds, PortSnapshot } from '../ocpp/station-gateway.ts';
+import { sessionNeeds } from './session-needs.ts';
+
+const T0 = Date.UTC(2026, 10, 26, 8, 0, 0);
+const HOUR = 3_600_000;
+
+const sitePort: SitePort = {
+  id: 'p1',
+  stationId: 's',
+  connectorId: 1,
+  circuitId: 'c',
+  wiring: 'L1L2L3',
+  currentType: 'AC',
+  minCurrentA: 6,
+  maxCurrentA: 32,
+  stepA: 1,
+  priority: 0,
+};
+
+function port(o: {
+  evNeeds?: EvChargingNeeds;
+  startWh?: number;
+  lastWh?: number;
+  lastSession?: number;
+  socPct?: number;
+  session?: boolean;
+}): PortSnapshot {
+  const sessionId = o.session === false ? undefined : 5;
+  return {
+    portId: 'p1',
+    stationId: 's',
+    connectorId: 1,
+    connected: true,
+    status: 'charging',
+    sessionId,
+    sessionStartedAtMs: sessionId === undefined ? undefined : T0,
+    sessionStartWh: o.startWh,
+    lastMeter:
+      o.lastWh === undefined
+        ? undefined
+        : { portId: 'p1', sessionId: o.lastSession ?? 5, atMs: T0 + HOUR, currentA: [], energyWh: o.lastWh },
+    socPct: o.socPct,
+    evNeeds: o.evNeeds,
+    failSafeA: 10,
+    effectiveLimitA: 10,
+  };
+}
+
+const defaults: AllocationSettings = { mode: 'deadline', defaultStayMs: 8 * HOUR, defaultEnergyKwh: 20 };
+
+describe('sessionNeeds', () => {
+  it.each<[string, PortSnapshot, SitePort, AllocationSettings | undefined, object]>([
+    ['no session: nothing', port({ session: false }), sitePort, defaults, {}],
+    [
+      'a car that says nothing: the site defaults, less what it got',
+      port({ startWh: 1000, lastWh: 6000 }),
+      sitePort,
+      defaults,
+      { departureMs: T0 + 8 * HOUR, energyRemainingKwh: 15 },
+    ],
+    [
+      "the port's own stay and energy win over the site's",
+      port({ startWh: 1000, lastWh: 6000 }),
+      { ...sitePort, stayMs: HOUR / 2, energyKwh: 8 },
+      defaults,
+      { departureMs: T0 + HOUR / 2, energyRemainingKwh: 3 },
+    ],
+    [
+      'no defaults and a silent car: unknown',
+      port({ startWh: 1000, lastWh: 6000 }),
+      sitePort,
+      { mode: 'deadline' },
+      { departureMs: undefined, energyRemainingKwh: undefined },
+    ],
+    [
+      "the car's word: energy less what came since it said so",
+      port({
+        evNeeds: { receivedAtMs: T0, departureMs: T0 + 2 * HOUR, energyWh: 10_000, meterWh: 3000 },
+        startWh: 1000,
+        lastWh: 6000,
+      }),
+      sitePort,
+      defaults,
+      { departureMs: T0 + 2 * HOUR, energyRemainingKwh: 7 },
+    ],
+    [
+      'a car that gave energy but no departure: the default stay',
+      port({ evNeeds: { receivedAtMs: T0, energyWh: 4000 }, startWh: 1000, lastWh: 6000 }),
+      sitePort,
+      defaults,
+      { departureMs: T0 + 8 * HOUR, energyRemainingKwh: 0 },
+    ],
+    [
+      'a reading of an earlier session is not delivered energy',
+      port({ evNeeds: { receivedAtMs: T0, energyWh: 4000 }, lastWh: 90_000, lastSession: 4 }),
+      sitePort,
+      undefined,
+      { departureMs: undefined, energyRemainingKwh: 4 },
+    ],
+    [
+      'a DC car with its capacity: what its SoC lacks to its target',
+      port({
+        evNeeds: { receivedAtMs: T0, energyWh: 30_000, capacityWh: 60_000, targetSocPct: 80 },
+        socPct: 55,
+      }),
+      { ...sitePort, currentType: 'DC' },
+      undefined,
+      { energyRemainingKwh: 15 },
+    ],
+  ])('%s', (_what, p, sp, allocation, expected) => {
+    expect(sessionNeeds(p, sp, allocation)).toMatchObject(expected);
+  });
+
+  it("narrows the port's current range by the car's, never below the port's minimum", () => {
+    const with_ = (minCurrentA: number, maxCurrentA: number, sp = sitePort) =>
+      sessionNeeds(port({ evNeeds: { receivedAtMs: T0, minCurrentA, maxCurrentA } }), sp, undefined);
+    expect(with_(6, 16)).toMatchObject({ minCurrentA: undefined, maxCurrentA: 16 });
+    expect(with_(10, 40)).toMatchObject({ minCurrentA: 10, maxCurrentA: undefined });
+    // A car that claims less than IEC 61851-1's minimum is not believed (it would be paused for nothing).
+    expect(with_(0, 4)).toMatchObject({ minCurrentA: undefined, maxCurrentA: undefined });
+    // DC: the car's currents are on the DC side, not the port's AC input.
+    expect(with_(10, 16, { ...sitePort, currentType: 'DC' })).toMatchObject({
+      minCurrentA: undefined,
+      maxCurrentA: undefined,
+    });
+  });
+});
