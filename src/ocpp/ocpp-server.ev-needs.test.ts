@@ -88,6 +88,30 @@ describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (
     expect(h!.server.port('CP1-1')!.evNeeds?.meterWh).toBe(h!.server.port('CP1-1')!.lastMeter?.energyWh);
   });
 
+  it("sends the session's limit again so the station has a schedule for the car (K15.FR.03)", async () => {
+    const st = await station(version);
+    await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
+    await st.start(1, 'TAG1');
+    await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'the session');
+    expect(await h!.server.applySetpoint('CP1-1', 11)).toBe('accepted');
+    const profiles = (): number => st.received.filter((r) => r.action === 'SetChargingProfile').length;
+    const before = profiles();
+    const departure = new Date(Date.now() + HOUR).toISOString();
+    expect(await st.call('NotifyEVChargingNeeds', acNeeds(1, departure, 5000))).toEqual({
+      status: 'Accepted',
+    });
+    await eventually(() => profiles() > before, 'a SetChargingProfile after the needs', 5000);
+    const last = st.received.filter((r) => r.action === 'SetChargingProfile').at(-1)!.payload as {
+      chargingProfile: {
+        chargingProfilePurpose: string;
+        chargingSchedule: { chargingSchedulePeriod: { limit: number }[] }[];
+      };
+    };
+    expect(last.chargingProfile.chargingProfilePurpose).toBe('TxProfile');
+    expect(last.chargingProfile.chargingSchedule[0]!.chargingSchedulePeriod[0]!.limit).toBe(11);
+    expect(st.currentLimitA(1)).toBe(11);
+  });
+
   it('keeps needs said before the transaction started for it, and forgets them when it ends', async () => {
     const st = await station(version);
     const departure = new Date(Date.now() + HOUR).toISOString();

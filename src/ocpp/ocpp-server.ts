@@ -65,6 +65,8 @@ const MAX_LOGGED_BAD_MESSAGES = 10;
 const MAX_LOGGED_REFUSALS_PER_MINUTE = 30;
 /** A configured station connected without booting is asked to boot after this long, in ms. */
 const BOOT_TRIGGER_DELAY_MS = 2000;
+/** After NotifyEVChargingNeeds, the control loop has this long to send a new limit before the last is resent. */
+const NEEDS_RESEND_MS = 1000;
 /** How often due setpoint renewals are looked for, in ms. */
 const RENEW_CHECK_MS = 1000;
 /** A TxProfile this close to expiry may already have lapsed on the station (clock skew), in ms. */
@@ -90,6 +92,10 @@ export class OcppServer implements StationGateway {
       this.smart.setUpStation(conn).catch((err: unknown) => ctx.log.error({ err }, 'station set-up failed'));
     });
     this.commands = new OperatorCommands(ctx);
+    ctx.events.on('ev-charging-needs', (e) => {
+      const atMs = ctx.now();
+      setTimeout(() => this.smart.resendSince(e.portId, atMs), NEEDS_RESEND_MS).unref();
+    });
     this.auth = new StationAuthenticator(ctx, OCPP_PATH);
     this.rpc = createRpcServer({
       protocols: ALL_SUBPROTOCOLS,

@@ -126,6 +126,23 @@ export class SmartCharging {
     }
   }
 
+  /**
+   * The session's limit again, unless one was sent since `sinceMs`: after NotifyEVChargingNeeds the station
+   * waits for a schedule to hand the car (OCPP 2.0.1 K15.FR.03), and the allocation may not have changed.
+   */
+  resendSince(portId: string, sinceMs: number): void {
+    const rt = this.ctx.ports.get(portId);
+    const desired = rt?.setpoints.desired;
+    if (!rt || !desired || rt.renewing || rt.session?.sessionId !== desired.sessionId) return;
+    if (desired.expiresAtMs - desired.expiresAfterMs >= sinceMs) return;
+    rt.renewing = true;
+    this.applySetpoint(portId, desired.currentA, { expiresAfterMs: desired.expiresAfterMs }, true)
+      .catch((err: unknown) => this.ctx.log.error({ err, portId }, 'setpoint resend failed'))
+      .finally(() => {
+        rt.renewing = false;
+      });
+  }
+
   private async send(conn: StationConnection, spec: ProfileSpec): Promise<SendOutcome> {
     try {
       const res = await protocolOf(conn.version).setChargingProfile(conn, spec);
