@@ -57,7 +57,7 @@ export function writeReport(dir: string, input: ReportInput): string[] {
   for (const n of input.notes ?? []) lines.push(`- ${n}`);
   if (input.notes?.length) lines.push('');
 
-  lines.push('## Runs', '', runsTable(input.runs.map((r) => r.metrics)), '');
+  if (input.runs.length > 0) lines.push('## Runs', '', runsTable(input.runs.map((r) => r.metrics)), '');
 
   const violated = input.runs.flatMap((r) =>
     r.metrics.violations.filter((v) => v.seconds > 0).map((v) => ({ run: r.metrics, v })),
@@ -87,6 +87,11 @@ export function writeReport(dir: string, input: ReportInput): string[] {
       lines.push(
         `| ${s.policy} | ${f1(s.targetPct)} | ${s.capacityKw === null ? 'out of reach' : f1(s.capacityKw)} | ${f2(s.demandMetPct)} | ${f2(s.ceilingPct)} |`,
       );
+    lines.push('');
+    for (const s of input.sizing) {
+      const tried = s.tried.map((t) => `${f1(t.capacityKw)} kW → ${f2(t.demandMetPct)} %`).join(', ');
+      lines.push(`- ${s.policy}, capacities tried in order: ${tried}`);
+    }
     lines.push('');
   }
 
