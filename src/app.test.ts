@@ -75,6 +75,16 @@ describe('Fusebox on the demo site, end to end over real sockets', () => {
     );
     expect(Date.now() - started).toBeLessThan(15_000);
 
+    // The demo runs in deadline mode: cars on its 2.0.1 stations said when they leave (NotifyEVChargingNeeds).
+    await vi.waitFor(
+      () => {
+        const told = f.control.snapshot()!.demands.filter((d) => d.departureMs !== undefined);
+        expect(told.length).toBeGreaterThan(0);
+        for (const d of told) expect(d.departureMs).toBeGreaterThan(started);
+      },
+      { timeout: 10_000, interval: 250 },
+    );
+
     // Over the next seconds the metered grid current stays within the 250 A connection limit.
     const limitA = loaded.site.circuits.find((c) => c.id === 'grid')!.limitA;
     let samples = 0;
