@@ -18,6 +18,7 @@ import { isLineToLine, wiringConductors } from '../core/phases.ts';
 import type { SitePort } from '../core/site.ts';
 import { kwPerAmp } from '../core/site.ts';
 import type {
+  EvChargingNeeds,
   GatewayEventName,
   GatewayEvents,
   PortMeterEvent,
@@ -85,6 +86,8 @@ interface SimSession {
   readonly startedAtMs: number;
   readonly ev: EvModel;
   readonly startKwh: number;
+  /** What the car states at plug-in (as an ISO 15118 car would in NotifyEVChargingNeeds), if anything. */
+  readonly needs: EvChargingNeeds | undefined;
 }
 
 interface SimPort {
@@ -249,7 +252,7 @@ export class SimGateway implements StationGateway {
     const sessionId = this.nextSessionId++;
     const used = ev.spec.phases === 1 ? 1 : sp.conductors;
     const supply = this.cs.circuits[this.cs.circuitIndex.get(sp.port.circuitId)!]!.supply;
-    sp.session = { sessionId, startedAtMs: nowMs, ev, startKwh: ev.energyKwh };
+    sp.session = { sessionId, startedAtMs: nowMs, ev, startKwh: ev.energyKwh, needs: statedNeeds(ev, nowMs) };
     this.clearTx(sp);
     this.resetTracking(sp);
     sp.pilotA = this.stationLimitA(portId);
@@ -394,6 +397,9 @@ export class SimGateway implements StationGateway {
       sessionId: visibleSession ? sp.session!.sessionId : undefined,
       sessionStartedAtMs: visibleSession ? sp.session!.startedAtMs : undefined,
       lastMeter: visibleSession ? sp.lastMeter : undefined,
+      // Meter values count the session's energy from 0.
+      sessionStartWh: visibleSession ? 0 : undefined,
+      evNeeds: visibleSession ? sp.session!.needs : undefined,
       failSafeA: sp.failSafeA,
       effectiveLimitA: this.effectiveLimitA(sp.port.id),
     };
@@ -680,4 +686,16 @@ export class SimGateway implements StationGateway {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A car with a departure or an energy wish states them when it plugs in; others say nothing. */
+function statedNeeds(ev: EvModel, nowMs: number): EvChargingNeeds | undefined {
+  const { departureMs, energyWantedKwh } = ev.spec;
+  if (departureMs === undefined && energyWantedKwh === undefined) return undefined;
+  return {
+    receivedAtMs: nowMs,
+    departureMs,
+    energyWh: energyWantedKwh !== undefined ? energyWantedKwh * 1000 : undefined,
+    meterWh: 0,
+  };
 }
