@@ -104,6 +104,14 @@ describe('the OpenAPI document', () => {
     }
     expect(doc.paths['/api/v1/overrides/{id}'].put.responses).toHaveProperty('409');
     expect(doc.paths['/api/v1/auth/login'].post.responses).toHaveProperty('429');
+    for (const [path, method] of [
+      ['/api/v1/overrides', 'post'],
+      ['/api/v1/schedules/{id}', 'put'],
+      ['/api/v1/stations/{id}/commands', 'post'],
+    ] as const)
+      expect(Object.keys(doc.paths[path][method].responses), `${method} ${path}`).toEqual(
+        expect.arrayContaining(['413', '415']),
+      );
     expect(doc.paths['/api/v1/stations/{id}/commands'].post.responses).toHaveProperty('502');
     expect(doc.paths['/api/v1/sessions.csv'].get.responses['200'].content).toHaveProperty('text/csv');
   });

@@ -28,6 +28,8 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'Role too low, or a cookie write without X-Fusebox-CSRF',
   404: 'No such resource',
   409: 'Stale version, or the station is offline',
+  413: 'The request body is over 1 MiB',
+  415: 'The request body is not JSON',
   429: 'Too many failed logins; Retry-After says when to try again',
   502: 'The station did not answer as expected',
 };

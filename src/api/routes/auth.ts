@@ -44,7 +44,7 @@ export function authRoutes(
           username: z.string().min(1).max(64),
           password: z.string().min(1).max(1024),
         }),
-        response: { 200: R.me, ...R.errors(400, 401, 429) },
+        response: { 200: R.me, ...R.errors(400, 413, 415, 401, 429) },
       },
     },
     async (req, reply) => {

@@ -29,7 +29,7 @@ export function commandRoutes(app: ZodApp, { deps }: ApiContext): void {
         summary: 'Send a station a command',
         params: z.object({ id: z.string().min(1) }),
         body: commandBody,
-        response: { 200: R.commandAnswer, ...R.errors(400, 401, 403, 404, 409, 502) },
+        response: { 200: R.commandAnswer, ...R.errors(400, 413, 415, 401, 403, 404, 409, 502) },
       },
     },
     async (req) => {

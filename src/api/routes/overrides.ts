@@ -93,7 +93,7 @@ export function overrideRoutes(app: ZodApp, ctx: ApiContext): void {
         tags,
         summary: 'Lower a circuit until a time',
         body: overrideBody,
-        response: { 201: R.overrideItem, ...R.errors(400, 401, 403) },
+        response: { 201: R.overrideItem, ...R.errors(400, 413, 415, 401, 403) },
       },
     },
     async (req, reply) => {
@@ -115,7 +115,7 @@ export function overrideRoutes(app: ZodApp, ctx: ApiContext): void {
         summary: 'Change an override (409 when version is stale)',
         params: idParams,
         body: overrideBody.extend({ version: z.number().int().positive() }),
-        response: { 200: R.overrideItem, ...R.errors(400, 401, 403, 404, 409) },
+        response: { 200: R.overrideItem, ...R.errors(400, 413, 415, 401, 403, 404, 409) },
       },
     },
     async (req) => {

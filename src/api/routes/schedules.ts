@@ -109,7 +109,7 @@ export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
         tags,
         summary: 'Add a schedule to a circuit',
         body: scheduleBody,
-        response: { 201: R.scheduleItem, ...R.errors(400, 401, 403) },
+        response: { 201: R.scheduleItem, ...R.errors(400, 413, 415, 401, 403) },
       },
     },
     async (req, reply) => {
@@ -135,7 +135,7 @@ export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
         summary: 'Change a schedule (409 when version is stale)',
         params: idParams,
         body: scheduleBody.extend({ version: z.number().int().positive() }),
-        response: { 200: R.scheduleItem, ...R.errors(400, 401, 403, 404, 409) },
+        response: { 200: R.scheduleItem, ...R.errors(400, 413, 415, 401, 403, 404, 409) },
       },
     },
     async (req) => {

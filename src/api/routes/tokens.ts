@@ -39,7 +39,7 @@ export function tokenRoutes(app: ZodApp, { deps }: ApiContext): void {
           name: z.string().trim().min(1).max(64),
           role: z.enum(['viewer', 'operator']),
         }),
-        response: { 201: R.tokenCreated, ...R.errors(400, 401, 403) },
+        response: { 201: R.tokenCreated, ...R.errors(400, 413, 415, 401, 403) },
       },
     },
     async (req, reply) => {
