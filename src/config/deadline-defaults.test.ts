@@ -47,6 +47,21 @@ describe('deadline defaults in the site file', () => {
     ).toBe(true);
   });
 
+  it('warns, without failing, where they can do nothing (not deadline mode)', () => {
+    const r = loadSiteConfigText(
+      text('{ defaultStayH: 8 }', '{ id: cp1, circuit: grid, ports: [{ energyKwh: 5 }] }'),
+      'site.yaml',
+    );
+    expect(r.ok).toBe(true);
+    expect(r.problems.map((p) => [p.severity, p.path, p.line])).toEqual([
+      ['warning', 'site.allocation.defaultStayH', 3],
+      ['warning', 'stations[0].ports[0].energyKwh', 7],
+    ]);
+    expect(r.problems[0]!.message).toBe(
+      'has no effect: only deadline mode uses it (site.allocation.mode: deadline)',
+    );
+  });
+
   it.each([
     ['{ defaultStayH: 0 }', undefined, 'site.allocation.defaultStayH', 'must be more than 0 h', 3],
     [

@@ -8,6 +8,7 @@ import { buildSite } from './build-site.ts';
 import { resolveCircuitTree } from './circuit-tree.ts';
 import type { ConfigProblem } from './config-problem.ts';
 import { deepFreeze } from './deep-freeze.ts';
+import { checkDeadlineSettings } from './deadline-checks.ts';
 import { checkPortCapacity, checkTreeLimits } from './limit-checks.ts';
 import { linkMeters } from './meter-links.ts';
 import { parseSections } from './parse-sections.ts';
@@ -102,6 +103,7 @@ export function loadSiteConfigText(text: string, fileName: string): SiteConfigRe
   const hasPv = parsed.meters.some((m) => m.value.role === 'pv');
   const ports = resolvePorts(parsed, tree, hasPv, problems);
   checkTreeLimits(tree, problems);
+  checkDeadlineSettings(parsed, problems);
   if (problems.errorCount > 0 || !parsed.complete || !parsed.site)
     return { ok: false, problems: problems.sorted() };
 
