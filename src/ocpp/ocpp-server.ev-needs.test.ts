@@ -112,6 +112,40 @@ describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (
     expect(st.currentLimitA(1)).toBe(11);
   });
 
+  it("reads a DC car's need from its SoC and capacity, and follows its SoC in TransactionEvent", async () => {
+    const st = await station(version);
+    await st.plugIn(1, { maxCurrentA: 32, phases: 3, socPct: 40, capacityWh: 60_000 });
+    await st.start(1, 'TAG1');
+    const dc = {
+      evseId: 1,
+      chargingNeeds: {
+        requestedEnergyTransfer: 'DC',
+        dcChargingParameters: {
+          evMaxCurrent: 125,
+          evMaxVoltage: 450,
+          stateOfCharge: 40,
+          evEnergyCapacity: 60_000,
+          fullSoC: 90,
+        },
+      },
+    };
+    expect(await st.call('NotifyEVChargingNeeds', dc)).toEqual({ status: 'Accepted' });
+    await eventually(() => h!.server.port('CP1-1')!.evNeeds, 'needs');
+    expect(h!.server.port('CP1-1')!.evNeeds).toMatchObject({
+      energyWh: 30_000,
+      capacityWh: 60_000,
+      targetSocPct: 90,
+      maxCurrentA: undefined,
+    });
+    st.setCar(1, { socPct: 55 });
+    await st.sendMeterValues(1); // TransactionEvent Updated with the SoC measurand
+    // The car charges on while the frame goes out: a hair above 55.
+    await eventually(
+      () => Math.abs((h!.server.port('CP1-1')!.socPct ?? 0) - 55) < 0.1,
+      'the SoC from TransactionEvent',
+    );
+  });
+
   it('keeps needs said before the transaction started for it, and forgets them when it ends', async () => {
     const st = await station(version);
     const departure = new Date(Date.now() + HOUR).toISOString();
