@@ -27,6 +27,7 @@ function port(o: {
   lastSession?: number;
   socPct?: number;
   session?: boolean;
+  storedLastWh?: number;
 }): PortSnapshot {
   const sessionId = o.session === false ? undefined : 5;
   return {
@@ -38,6 +39,7 @@ function port(o: {
     sessionId,
     sessionStartedAtMs: sessionId === undefined ? undefined : T0,
     sessionStartWh: o.startWh,
+    sessionLastWh: o.storedLastWh,
     lastMeter:
       o.lastWh === undefined
         ? undefined
@@ -99,6 +101,17 @@ describe('sessionNeeds', () => {
       sitePort,
       undefined,
       { departureMs: undefined, energyRemainingKwh: 4 },
+    ],
+    [
+      'after a restart, before any new reading: the register stored for the session',
+      port({
+        evNeeds: { receivedAtMs: T0, energyWh: 10_000, meterWh: 3000 },
+        startWh: 1000,
+        storedLastWh: 8000,
+      }),
+      sitePort,
+      undefined,
+      { energyRemainingKwh: 5 },
     ],
     [
       'a DC car with its capacity: what its SoC lacks to its target',

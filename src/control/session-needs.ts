@@ -30,7 +30,9 @@ export function sessionNeeds(
 
   // Energy delivered so far is read from the session's own readings only.
   const last = port.lastMeter;
-  const lastWh = last !== undefined && last.sessionId === port.sessionId ? last.energyWh : undefined;
+  const lastWh =
+    port.sessionLastWh ??
+    (last !== undefined && last.sessionId === port.sessionId ? last.energyWh : undefined);
   const deliveredSinceWh = (fromWh: number | undefined): number =>
     lastWh !== undefined && fromWh !== undefined ? Math.max(0, lastWh - fromWh) : 0;
 

@@ -202,10 +202,8 @@ export class CentralSystem {
     const rt = portAt(ctx, conn.stationId, evseId);
     if (!rt) return false;
     const sessionId = rt.session?.sessionId;
-    const last = rt.lastMeter;
     // The register when it was said: energyWh is what the car needs from here on.
-    const meterWh = sessionId !== undefined && last?.sessionId === sessionId ? last.energyWh : undefined;
-    const needs: EvChargingNeeds = { ...said, meterWh: meterWh ?? rt.sessionStartWh };
+    const needs: EvChargingNeeds = { ...said, meterWh: rt.sessionLastWh ?? rt.sessionStartWh };
     recordEvent(ctx, {
       level: 'info',
       kind: 'ev-charging-needs',
@@ -319,6 +317,9 @@ export class CentralSystem {
       if (sessionId !== undefined && rt.session?.sessionId === sessionId) {
         // A 2.0.1 transaction often has no meter start: its first reading is where the session began.
         if (rt.sessionStartWh === undefined) rt.sessionStartWh = sample.energyWh;
+        // The register only rises: the highest reading is the latest, whatever order frames came in.
+        if (sample.energyWh !== undefined && !(sample.energyWh <= (rt.sessionLastWh ?? -Infinity)))
+          rt.sessionLastWh = sample.energyWh;
         if (sample.socPct !== undefined && !(sample.atMs < (rt.socAtMs ?? -Infinity))) {
           rt.socPct = sample.socPct;
           rt.socAtMs = sample.atMs;

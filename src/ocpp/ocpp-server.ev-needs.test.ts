@@ -210,6 +210,7 @@ describe('NotifyEVChargingNeeds across a restart', () => {
     const departureMs = Math.floor((Date.now() + 3 * HOUR) / 1000) * 1000;
     await st.plugIn(1, { maxCurrentA: 16, phases: 3, departureMs, energyWantedWh: 12_000 });
     await st.start(1, 'TAG1');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the car charges a few Wh
     await st.sendMeterValues(1);
     await eventually(() => h!.server.port('CP1-1')!.evNeeds !== undefined, 'needs stored');
     const before = h!.server.port('CP1-1')!;
@@ -224,6 +225,9 @@ describe('NotifyEVChargingNeeds across a restart', () => {
     expect(after.evNeeds).toEqual(before.evNeeds);
     expect(after.evNeeds?.departureMs).toBe(departureMs);
     expect(after.sessionStartWh).toBe(before.sessionStartWh);
+    // What was delivered before the restart still counts against what the car asked for.
+    expect(before.sessionLastWh).toBeGreaterThan(before.sessionStartWh!);
+    expect(after.sessionLastWh).toBe(before.sessionLastWh);
     st = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '2.0.1', ports: 2 });
     sims.push(st);
     await st.connect({ boot: false });

@@ -171,6 +171,7 @@ export class OcppServer implements StationGateway {
         transactionRef: s.transactionRef,
         startedMs: s.startedMs,
         meterStartWh: s.meterStartWh,
+        meterLastWh: s.meterLastWh,
         evNeeds: s.evNeeds,
       });
     }

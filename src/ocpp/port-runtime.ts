@@ -8,6 +8,8 @@ export interface ActiveSession {
   readonly transactionRef: string;
   readonly startedMs: number;
   readonly meterStartWh?: number | undefined;
+  /** The latest energy register stored for the session (a restart resumes from it). */
+  readonly meterLastWh?: number | undefined;
   /** What the car said of its needs, as stored (a restart mid-session keeps it). */
   readonly evNeeds?: EvChargingNeeds | undefined;
 }
@@ -23,6 +25,8 @@ export class PortRuntime {
   conductorsInUse: number | undefined;
   /** Energy register at the session's start, else its first reading, in Wh. */
   sessionStartWh: number | undefined;
+  /** The session's latest energy register, in Wh. */
+  sessionLastWh: number | undefined;
   /** Latest SoC reported in the session, in %, and when. */
   socPct: number | undefined;
   socAtMs: number | undefined;
@@ -49,6 +53,7 @@ export class PortRuntime {
     this.session = session;
     this.conductorsInUse = undefined;
     this.sessionStartWh = session.meterStartWh;
+    this.sessionLastWh = session.meterLastWh ?? session.meterStartWh;
     this.socPct = this.socAtMs = undefined;
     this.evNeeds = session.evNeeds;
     this.setpoints.setSession(session.sessionId);
@@ -57,7 +62,7 @@ export class PortRuntime {
   endSession(): void {
     this.session = undefined;
     this.conductorsInUse = undefined;
-    this.sessionStartWh = undefined;
+    this.sessionStartWh = this.sessionLastWh = undefined;
     this.socPct = this.socAtMs = undefined;
     this.evNeeds = undefined;
     this.pendingNeeds = undefined;
@@ -88,6 +93,7 @@ export class PortRuntime {
       sessionStartedAtMs: this.session?.startedMs,
       lastMeter: this.lastMeter,
       sessionStartWh: this.sessionStartWh,
+      sessionLastWh: this.sessionLastWh,
       socPct: this.socPct,
       socAtMs: this.socAtMs,
       evNeeds: this.evNeeds,

@@ -145,8 +145,9 @@ export interface PortSnapshot {
   readonly sessionId?: number | undefined;
   readonly sessionStartedAtMs?: number | undefined;
   readonly lastMeter?: PortMeterEvent | undefined;
-  /** The energy register at the session's start (or its first reading), in Wh. */
+  /** The energy register at the session's start (or its first reading), and its latest reading, in Wh. */
   readonly sessionStartWh?: number | undefined;
+  readonly sessionLastWh?: number | undefined;
   /** The latest SoC the station reported in this session, in %, and when. */
   readonly socPct?: number | undefined;
   readonly socAtMs?: number | undefined;

@@ -399,6 +399,7 @@ export class SimGateway implements StationGateway {
       lastMeter: visibleSession ? sp.lastMeter : undefined,
       // Meter values count the session's energy from 0.
       sessionStartWh: visibleSession ? 0 : undefined,
+      sessionLastWh: visibleSession ? sp.lastMeter?.energyWh : undefined,
       evNeeds: visibleSession ? sp.session!.needs : undefined,
       failSafeA: sp.failSafeA,
       effectiveLimitA: this.effectiveLimitA(sp.port.id),
