@@ -110,6 +110,15 @@ describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (
     expect(last.chargingProfile.chargingProfilePurpose).toBe('TxProfile');
     expect(last.chargingProfile.chargingSchedule[0]!.chargingSchedulePeriod[0]!.limit).toBe(11);
     expect(st.currentLimitA(1)).toBe(11);
+    // K15.FR.10/11: the car's plan within it comes back and is accepted.
+    const schedule = last.chargingProfile.chargingSchedule[0]!;
+    expect(
+      await st.call('NotifyEVChargingSchedule', {
+        timeBase: new Date().toISOString(),
+        evseId: 1,
+        chargingSchedule: schedule,
+      }),
+    ).toEqual({ status: 'Accepted' });
   });
 
   it("reads a DC car's need from its SoC and capacity, and follows its SoC in TransactionEvent", async () => {

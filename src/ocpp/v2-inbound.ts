@@ -158,6 +158,21 @@ export function v2Handlers(
     return known ? { status: 'Accepted' } : { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } };
   });
 
+  // K15.FR.10/11: the car's own plan within Fusebox's TxProfile, which the station has checked (K15.FR.07) and
+  // enforces; Fusebox keeps it as an event and accepts it.
+  on<{ evseId: number }>('NotifyEVChargingSchedule', async (p) => {
+    await ctx.repo.recordEvent({
+      atMs: ctx.now(),
+      level: 'info',
+      kind: 'ev-charging-schedule',
+      stationId: conn.stationId,
+      portId: portAt(ctx, conn.stationId, p.evseId)?.portId,
+      message: `car charging schedule on EVSE ${p.evseId}`,
+      data: p,
+    });
+    return { status: 'Accepted' };
+  });
+
   on<DataTransfer2>('DataTransfer', (p) => cs.dataTransfer(conn, p.vendorId, p.messageId, p.data));
 
   for (const action of STATION_ACTIONS[conn.version]) {
