@@ -8,11 +8,15 @@
  *    maximum, as in least-laxity-first. Weights are evened out over phase connections (see
  *    balancePhaseGroups), so that a crowded phase pair does not fill its lines while the others idle.
  * 2. The rest: weighted max-min from where pass 1 left every port, exactly the fair mode's filling.
+ * 3. Laxity order (allocator-laxity-order.ts): among ports that load every full constraint alike, current
+ *    moves from the sessions with most laxity to those with least, as least-laxity-first would share it.
+ *    The passes decide how much each phase connection and circuit carries; this step decides who gets it.
  *
  * Without departure information nobody needs anything in pass 1 and the result is the fair mode's.
  */
 import type { FactorTable, Scratch } from './allocator-scratch.ts';
 import type { Works } from './allocator-works.ts';
+import { orderByLaxity } from './allocator-laxity-order.ts';
 import { DIM_COUNT } from './compiled-site.ts';
 import { EPS } from './current-step.ts';
 import { demandDepartureMs, demandEnergyKwh } from './demand-fields.ts';
@@ -67,6 +71,7 @@ export function fillByDeadline(scratch: Scratch, factors: FactorTable): void {
     works.rising.fill(0, 0, n);
   }
   filler.run(works, factors, scratch.capacity);
+  if (anyNeed) orderByLaxity(scratch, factors);
   works.lo.set(works.givenLo.subarray(0, n));
   works.weight.set(works.givenWeight.subarray(0, n));
 }

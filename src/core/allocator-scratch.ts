@@ -174,6 +174,15 @@ export class Scratch {
   /** Per position in the previous call's demands, its port (-1 = none): see portIndexOf. */
   demandPorts: Int32Array = new Int32Array(0);
   readonly demand = new DemandFields();
+  /** Deadline mode's laxity order (allocator-laxity-order.ts): full constraints, classes of ports. */
+  readonly full: Uint8Array;
+  readonly laxityIds: Int32Array;
+  readonly laxitySorted: Int32Array;
+  readonly laxityNext: Int32Array;
+  readonly laxityTail: Int32Array;
+  readonly laxityHeads: Int32Array;
+  readonly laxityMembers: Int32Array;
+  readonly laxityClasses = new Map<number, number>();
   inUse = false;
 
   constructor(tables: SiteTables) {
@@ -198,6 +207,13 @@ export class Scratch {
     this.candidateKey = new Float64Array(n);
     this.previousOrder = new Int32Array(n);
     this.mark = new Uint8Array(n);
+    this.full = new Uint8Array(k4);
+    this.laxityIds = new Int32Array(n);
+    this.laxitySorted = new Int32Array(n);
+    this.laxityNext = new Int32Array(n);
+    this.laxityTail = new Int32Array(n);
+    this.laxityHeads = new Int32Array(n);
+    this.laxityMembers = new Int32Array(n);
   }
 }
 

@@ -116,6 +116,71 @@ describe('allocate, deadline mode', () => {
   });
 });
 
+describe('allocate, deadline mode: least laxity first among ports that load the circuits alike', () => {
+  it('on one circuit, a session with more laxity has its minimum before one with less loses anything', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            leftH: fc.double({ min: 0.1, max: 12, noNaN: true }),
+            kwh: fc.double({ min: 0.5, max: 40, noNaN: true }),
+            maxA: fc.integer({ min: 8, max: 32 }),
+          }),
+          { minLength: 2, maxLength: 8 },
+        ),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (cars, share) => {
+          // Room for every minimum (6 A each), short of every maximum.
+          const lo = 6 * cars.length;
+          const hi = cars.reduce((sum, c) => sum + c.maxA, 0);
+          const limitA = lo + share * (hi - lo);
+          const s = site(limitA, cars.map(() => 'L1' as const), { mode: 'deadline' });
+          const demands = cars.map((c, i) => ({
+            portId: `p${i}`,
+            maxCurrentA: c.maxA,
+            departureMs: NOW + c.leftH * HOUR,
+            energyRemainingKwh: c.kwh,
+          }));
+          const got = run(s, demands);
+          const laxity = cars.map((c) => c.leftH - c.kwh / (c.maxA * 0.23));
+          for (let a = 0; a < cars.length; a++) {
+            for (let b = 0; b < cars.length; b++) {
+              if (!(laxity[a]! < laxity[b]! - 1e-9)) continue;
+              // Rounding to 0.1 A and its top-up may move one step.
+              expect(got[a]! >= cars[a]!.maxA - 0.2 || got[b]! <= 6 + 0.2).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('on line pairs: least laxity first within a pair, while every pair keeps carrying current', () => {
+    // Three cars on L1-L2 (leaving in 2 h, 10 h and 6 h), one lax car on each other pair; 208Y/120 V,
+    // 60 A lines: not every car fits at its maximum.
+    const wirings: Wiring[] = ['L1-L2', 'L1-L2', 'L1-L2', 'L2-L3', 'L3-L1'];
+    const leftH = [2, 10, 6, 10, 10];
+    const demands = wirings.map((_, i) => ({
+      portId: `p${i}`,
+      departureMs: NOW + leftH[i]! * HOUR,
+      energyRemainingKwh: 20,
+    }));
+    const s = site(60, wirings, { mode: 'deadline', lineModel: 'phasor' }, SUPPLIES.us208);
+    const cs = compileSite(s);
+    const input = { capacities: new Map(), demands };
+    const r = allocate(cs, input, INITIAL_ALLOCATOR_STATE, NOW);
+    expect(Math.max(...exactLineCurrents(cs, input, r))).toBeLessThanOrEqual(60 + 1e-6);
+    const a = r.allocation.map((x) => x.currentA);
+    expect(a[0]).toBe(32);
+    // p2 (6 h) before p1 (10 h): p2 is below its maximum, so p1 stays at its minimum.
+    expect(a[2]).toBeLessThan(32);
+    expect(a[1]).toBe(6);
+    expect(a[3]).toBeGreaterThan(6);
+    expect(a[4]).toBeGreaterThan(6);
+  });
+});
+
 describe('allocate, deadline mode on generated sites', () => {
   it('never exceeds a capacity, whatever the departures and energies', () => {
     fc.assert(
