@@ -134,7 +134,11 @@ describe('allocate, deadline mode: least laxity first among ports that load the 
           const lo = 6 * cars.length;
           const hi = cars.reduce((sum, c) => sum + c.maxA, 0);
           const limitA = lo + share * (hi - lo);
-          const s = site(limitA, cars.map(() => 'L1' as const), { mode: 'deadline' });
+          const s = site(
+            limitA,
+            cars.map(() => 'L1' as const),
+            { mode: 'deadline' },
+          );
           const demands = cars.map((c, i) => ({
             portId: `p${i}`,
             maxCurrentA: c.maxA,
