@@ -1,8 +1,31 @@
-/** Human words for why a port got its limit (used by the CLI, logs and, later, the dashboard). */
+/** Human words for why a port got its limit (used by the CLI, logs, the API and the dashboard). */
 import type { LimitedBy } from './allocation.ts';
 
-/** One short phrase: "circuit row-a L2 full (schedule 'peak')", "paused: waiting for its turn on row-a L1". */
-export function describeLimitedBy(why: LimitedBy): string {
+/** Deadline mode's view of a session, for the reason line: when it leaves (already in words) and its need. */
+export interface Urgency {
+  /** The departure as the reader's clock shows it, e.g. "10:30" or "27 Nov 10:30". */
+  readonly leaves: string;
+  readonly energyRemainingKwh: number;
+}
+
+/**
+ * One short phrase: "circuit row-a L2 full (schedule 'peak')", "paused: waiting for its turn on row-a L1";
+ * with `urgency` (deadline mode) followed by it: "…; least laxity first: leaves 10:30, needs 8.0 kWh".
+ */
+export function describeLimitedBy(why: LimitedBy, urgency?: Urgency): string {
+  const base = describeBinding(why);
+  return urgency === undefined ? base : `${base}; ${describeUrgency(urgency)}`;
+}
+
+/** "least laxity first: leaves 10:30, needs 8.0 kWh", or "has its energy, leaves 10:30" once it had it. */
+export function describeUrgency(u: Urgency): string {
+  const kwh = u.energyRemainingKwh;
+  // Below 0.05 kWh a need rounds to 0.0: say it is met rather than "needs 0.0 kWh".
+  if (!(kwh >= 0.05)) return `has its energy, leaves ${u.leaves}`;
+  return `least laxity first: leaves ${u.leaves}, needs ${kwh < 10 ? kwh.toFixed(1) : Math.round(kwh)} kWh`;
+}
+
+function describeBinding(why: LimitedBy): string {
   switch (why.kind) {
     case 'idle':
       return 'idle (no car)';
