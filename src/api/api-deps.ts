@@ -21,6 +21,16 @@ export interface LivePort {
         readonly powerKw?: number | undefined;
       }
     | undefined;
+  /** The latest SoC the station reported in this session, in %. */
+  readonly socPct?: number | undefined;
+  /** What the car said of its needs in this session (OCPP 2.0.1 / 2.1 NotifyEVChargingNeeds). */
+  readonly evNeeds?:
+    | {
+        readonly departureMs?: number | undefined;
+        readonly energyWh?: number | undefined;
+        readonly capacityWh?: number | undefined;
+      }
+    | undefined;
 }
 
 /** A setpoint's round trip, for the dispatch latency metric. */

@@ -103,6 +103,15 @@ describe('live state', () => {
       durationS: expect.any(Number),
     });
     expect(Date.parse(p1.session.startedAt)).toBeGreaterThan(Date.now() - 60_000);
+    // Fair mode, a 1.6 car that says nothing: no departure or energy to show (ports-deadline.test.ts has them).
+    expect(p1.session).toMatchObject({
+      departureAt: null,
+      departureSource: null,
+      energyRequestedKwh: null,
+      energyRemainingKwh: null,
+      socPct: null,
+    });
+    expect(p1.reason).not.toMatch(/laxity/);
     const p2 = r.body.ports.find((p: { id: string }) => p.id === 'st-1/2');
     expect(p2.session).toBeNull();
     const offline = r.body.ports.find((p: { id: string }) => p.id === 'st-2/1');

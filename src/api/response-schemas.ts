@@ -167,6 +167,8 @@ export const limitedBy = z
   ])
   .describe('what limits the port (the binding constraint)');
 
+const DEPARTURE_SOURCES = ['car', 'port', 'station', 'site'] as const;
+
 export const portLive = z
   .strictObject({
     id: z.string(),
@@ -185,6 +187,25 @@ export const portLive = z
         energyKwh: z.number(),
         durationS: z.number(),
         idTag: z.string().nullable(),
+        departureAt: at
+          .nullable()
+          .describe('when the car is expected to leave: as it said, else (deadline mode) the assumed stay'),
+        // OpenAPI 3.0: a nullable enum must list null among its values, or validators refuse a null.
+        departureSource: z
+          .enum(DEPARTURE_SOURCES)
+          .nullable()
+          .meta({
+            description:
+              "who set departureAt: the car, the port's or station's stayH, the site's defaultStayH",
+            enum: [...DEPARTURE_SOURCES, null],
+          }),
+        energyRequestedKwh: nullableNumber.describe(
+          'energy the car asked for, else (deadline mode) the assumed energyKwh / defaultEnergyKwh',
+        ),
+        energyRemainingKwh: nullableNumber.describe(
+          'deadline mode: the energy still needed, as the last allocation counted it; null in fair mode',
+        ),
+        socPct: nullableNumber.describe("the car's state of charge as the station last reported it, %"),
       })
       .nullable(),
   })

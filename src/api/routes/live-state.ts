@@ -7,6 +7,7 @@ import { sitePowers } from '../power-history-recorder.ts';
 import * as R from '../response-schemas.ts';
 import { circuitsView } from '../views/circuits-view.ts';
 import { allocationView, portsView } from '../views/ports-view.ts';
+import { stayOrigins } from '../views/session-needs-view.ts';
 import { siteView } from '../views/site-view.ts';
 
 const tags = ['live'];
@@ -18,6 +19,7 @@ const r2 = (x: number | null): number | null =>
 export function livePayloads(ctx: ApiContext) {
   const { deps, sync } = ctx;
   const names = new Map(deps.config.circuits.map((c) => [c.id, c.name ?? c.id]));
+  const stays = stayOrigins(deps.config);
   return {
     circuits: () => {
       const site = deps.live.site();
@@ -44,6 +46,7 @@ export function livePayloads(ctx: ApiContext) {
         deps.live.ports(),
         deps.store.records.sessions({ active: true, limit: 100_000, offset: 0 }).items,
         deps.now(),
+        stays,
       ),
   };
 }
@@ -152,6 +155,6 @@ export function liveStateRoutes(app: ZodApp, ctx: ApiContext): void {
         response: { 200: R.allocation, ...viewerErrors },
       },
     },
-    () => allocationView(deps.live.snapshot(), deps.now()),
+    () => allocationView(deps.live.snapshot(), deps.now(), deps.live.site()),
   );
 }
