@@ -27,6 +27,8 @@ import { capacityInputs, exportKw } from './capacity-inputs.ts';
 import type { ControlOptions } from './control-options.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import { Dispatcher } from './dispatcher.ts';
+import type { PriorSetpoint, UnknownReason } from './restart-guard.ts';
+import { RestartGuard } from './restart-guard.ts';
 import type { DimValues, EstimatePort } from './non-ev-estimate.ts';
 import { evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
 import { sessionNeeds } from './session-needs.ts';
@@ -46,8 +48,13 @@ export interface ControlSnapshot {
     readonly load: readonly number[];
     readonly capacity: readonly number[];
   }[];
-  /** Ports counted at a fixed current they may be drawing (offline station, unconfirmed decrease). */
+  /**
+   * Ports counted at a fixed current they may be drawing (offline station, unconfirmed decrease, state not
+   * confirmed since the start).
+   */
   readonly fixed: readonly PortConductorLoad[];
+  /** Ports whose state is not confirmed since Fusebox started, and why (empty once all are, or after the grace). */
+  readonly unknownPorts: ReadonlyMap<string, UnknownReason>;
   readonly meters: ReadonlyMap<string, MeterObservation>;
   readonly ems: EmsCommands | null;
   /** Run time of the last allocation, in ms. */
@@ -60,10 +67,19 @@ export interface ControlLoopDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly options?: Partial<ControlOptions> | undefined;
+  /**
+   * Session setpoints the previous process sent within the last profile lifetime (the store's `setpoints`
+   * table): after a restart a port counts at them until its station confirms a new one (restart-guard.ts).
+   */
+  readonly priorSetpoints?: readonly PriorSetpoint[] | undefined;
 }
 
-/** Ports that have a car wanting energy: a session, in any state but finished or faulted. */
-const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspended-evse']);
+/**
+ * Ports that have a car wanting energy: a session, in any state but finished or faulted. 'unknown' counts:
+ * after a restart a station that reconnects without booting reports no status until it changes, and its
+ * session must still be counted and limited.
+ */
+const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspended-evse', 'unknown']);
 
 export class ControlLoop {
   readonly dispatcher: Dispatcher;
@@ -85,13 +101,20 @@ export class ControlLoop {
   private latestSnapshot: ControlSnapshot | null = null;
   private runs = 0;
   private readonly runListeners: ((s: ControlSnapshot) => void)[] = [];
+  /** Set at start: what is not known of the ports yet (restart-guard.ts). */
+  private guard: RestartGuard | null = null;
+  private loggedUnknown = -1;
 
   constructor(private readonly deps: ControlLoopDeps) {
     this.cs = deps.site;
     this.opts = { ...DEFAULT_CONTROL_OPTIONS, ...deps.options };
     this.dispatcher = new Dispatcher(deps.gateway, deps.clock, deps.logger, this.opts);
     this.dispatcher.onRecord((r) => {
-      if (r.result === 'accepted') this.limits.record(r.portId, r.answeredAtMs, r.currentA);
+      if (r.result === 'accepted') {
+        this.limits.record(r.portId, r.answeredAtMs, r.currentA);
+        // The station took a profile with the port's id: whatever the previous process left is replaced.
+        this.guard?.confirm(r.portId);
+      }
       // Re-allocate around a port that did not take its decrease (it counts at its higher limit); an offline
       // station is re-allocated on its disconnect event, and re-running for it would only spin.
       if (r.decrease && (r.result === 'rejected' || r.result === 'timeout'))
@@ -106,13 +129,25 @@ export class ControlLoop {
     if (this.running) return;
     this.running = true;
     const g = this.deps.gateway;
+    const graceMs = this.opts.restartGraceMs ?? this.opts.setpointExpiryMs;
+    this.guard =
+      graceMs > 0
+        ? new RestartGuard(
+            this.deps.clock.nowMs(),
+            graceMs,
+            this.opts.setpointExpiryMs,
+            this.deps.priorSetpoints,
+          )
+        : null;
     this.unsubscribe = [
       g.on('station-connected', () => this.requestRun('station connected')),
       g.on('station-disconnected', () => this.requestRun('station disconnected')),
       g.on('port-status', () => this.requestRun('port status')),
       g.on('session-started', (e) => {
         this.dispatcher.forget(e.portId);
-        // A new transaction runs under the station's fail-safe default until its first TxProfile.
+        // A new transaction runs under the station's fail-safe default until its first TxProfile (profiles of
+        // an earlier transaction died with it).
+        this.guard?.confirm(e.portId);
         this.limits.forget(e.portId);
         this.limits.record(e.portId, e.startedAtMs, g.port(e.portId)?.failSafeA ?? 0);
         this.requestRun('session started');
@@ -120,6 +155,7 @@ export class ControlLoop {
       g.on('session-stopped', (e) => {
         this.dispatcher.forget(e.portId);
         this.limits.forget(e.portId);
+        this.guard?.confirm(e.portId);
         this.requestRun('session stopped');
       }),
       g.on('meter-values', () => this.requestRun('port meter values')),
@@ -225,13 +261,31 @@ export class ControlLoop {
     const active: PortSnapshot[] = [];
     const fixed: PortConductorLoad[] = [];
     const estimated: EstimatePort[] = [];
+    const unknownPorts = new Map<string, UnknownReason>();
+    /** Unknown ports with a session on a connected station: their limit is re-asserted at once. */
+    const reassert = new Map<string, number>();
     for (const p of ports) {
-      if (p.sessionId === undefined) continue; // no session, no draw
+      const unknown = this.guard?.pending(p, nowMs) ?? null;
+      if (unknown !== null) unknownPorts.set(p.portId, unknown);
+      if (p.sessionId === undefined) {
+        // No session, no draw; but after a start a car may have begun under the default unseen.
+        if (unknown !== null) {
+          const a = this.guard!.loadA(p, 0, nowMs);
+          fixed.push({ portId: p.portId, conductorA: [a, a, a] });
+        }
+        continue;
+      }
       const limitA = g.effectiveLimitA(p.portId);
-      if (!p.connected || this.dispatcher.hasFailedDecrease(p.portId)) {
-        // DESIGN.md §5: an offline station's port, or one that did not confirm a decrease, counts at what it
-        // may draw (its last profile or its default) until it is back / confirms.
-        fixed.push({ portId: p.portId, conductorA: [limitA, limitA, limitA] });
+      const failed = this.dispatcher.hasFailedDecrease(p.portId);
+      if (!p.connected || failed || unknown !== null) {
+        // DESIGN.md §5: an offline station's port, one that did not confirm a decrease, or one whose state is
+        // not confirmed since the start counts at what it may draw (its last profile, one of the previous
+        // process, or its default) until it is back / confirms.
+        const a = unknown !== null ? this.guard!.loadA(p, limitA, nowMs) : limitA;
+        fixed.push({ portId: p.portId, conductorA: [a, a, a] });
+        // Its limit is re-asserted no higher than its default (safe with every port at it), which is within
+        // what it is counted at; the dispatcher retries a failed one by itself.
+        if (p.connected && !failed) reassert.set(p.portId, p.failSafeA);
         continue;
       }
       if (!SESSION_STATES.has(p.status)) continue; // finishing, faulted, unavailable: no car to serve
@@ -296,7 +350,9 @@ export class ControlLoop {
     const targets = new Map<string, number>();
     const demanded = new Set(demands.map((d) => d.portId));
     for (const a of result.allocation) if (demanded.has(a.portId)) targets.set(a.portId, a.currentA);
+    for (const [portId, a] of reassert) targets.set(portId, a);
     this.dispatcher.update(targets);
+    this.logUnknown(unknownPorts);
 
     this.runs++;
     const previous = this.latestSnapshot;
@@ -309,12 +365,27 @@ export class ControlLoop {
       limits: effectiveLimits(this.cs, inputs, nowMs),
       circuits: result.explain.circuits,
       fixed,
+      unknownPorts,
       meters: new Map(this.meters),
       ems: this.ems,
       allocationMs,
     };
     this.logChanges(previous, this.latestSnapshot);
     for (const fn of this.runListeners) fn(this.latestSnapshot);
+  }
+
+  /** Logs when the number of ports not confirmed since the start changes (and when none is left). */
+  private logUnknown(unknown: ReadonlyMap<string, UnknownReason>): void {
+    if (unknown.size === this.loggedUnknown) return;
+    if (unknown.size > 0) {
+      this.deps.logger.info(
+        { ports: unknown.size, graceEndsAt: new Date(this.guard!.graceEndsAtMs).toISOString() },
+        'ports not confirmed since the start count at the most they may draw',
+      );
+    } else if (this.loggedUnknown > 0) {
+      this.deps.logger.info('every port confirmed since the start (or the grace period is over)');
+    }
+    this.loggedUnknown = unknown.size;
   }
 
   /** Schedule boundaries of any circuit in (fromMs, toMs], soonest first, at most `max` of them. */
@@ -443,6 +514,8 @@ export class ControlLoop {
     const [boundary] = this.scheduleBoundaries(nowMs + this.opts.scheduleLeadMs, Infinity, 1);
     if (boundary !== undefined)
       delayMs = Math.max(1, Math.min(delayMs, boundary - this.opts.scheduleLeadMs - nowMs));
+    // Release what the restart guard still holds the moment its grace period ends.
+    if (this.guard?.active(nowMs)) delayMs = Math.max(1, Math.min(delayMs, this.guard.graceEndsAtMs - nowMs));
     this.backstopTimer = this.deps.clock.setTimeout(() => {
       this.backstopTimer = null;
       this.runNow();

@@ -20,6 +20,12 @@ export interface ControlOptions {
    * confirmed and the cars have followed (IEC 61851-1: 5 s) by the time it is in force, in ms.
    */
   readonly scheduleLeadMs: number;
+  /**
+   * After a start, ports whose state is not confirmed count at the most they may draw for this long, in ms
+   * (restart-guard.ts); default: `setpointExpiryMs`, by when every profile of the previous process has
+   * expired. 0 turns the guard off (tests' negative controls only).
+   */
+  readonly restartGraceMs?: number | undefined;
   readonly allocator: Partial<AllocatorOptions>;
   readonly solar: Partial<SolarOptions>;
 }

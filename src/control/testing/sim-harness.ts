@@ -14,6 +14,7 @@ import { SiteWorld } from '../../sim/site-world.ts';
 import { VirtualClock } from '../../sim/virtual-clock.ts';
 import { ControlLoop } from '../control-loop.ts';
 import type { ControlOptions } from '../control-options.ts';
+import type { PriorSetpoint } from '../restart-guard.ts';
 
 /** The compiled site of a YAML configuration; throws with the problems when it has errors. */
 export function siteFromYaml(text: string): CompiledSite {
@@ -32,6 +33,11 @@ export interface HarnessOptions {
   readonly pv?: readonly PvSource[] | undefined;
   readonly meterIntervalMs?: number | undefined;
   readonly tickMs?: number | undefined;
+  /**
+   * Hand a restarted loop the setpoints answered before (as the store's `setpoints` table does; default
+   * true). A setpoint whose answer was lost when Fusebox died is not among them, as in the store.
+   */
+  readonly rememberSetpoints?: boolean | undefined;
   /** Start the control loop at once (default true). */
   readonly startLoop?: boolean | undefined;
 }
@@ -44,7 +50,10 @@ export class SimHarness {
   readonly logger: Logger;
   /** Every control loop started on this world, the current one last. */
   readonly loops: ControlLoop[] = [];
+  /** Every session setpoint answered while Fusebox ran (answer time as the time sent: a later expiry). */
+  readonly setpointLog: PriorSetpoint[] = [];
   private readonly control: Partial<ControlOptions> | undefined;
+  private readonly rememberSetpoints: boolean;
   private current: ControlLoop | null = null;
 
   constructor(o: HarnessOptions) {
@@ -62,6 +71,18 @@ export class SimHarness {
     });
     this.logger = pino({ level: 'silent' });
     this.control = o.control;
+    this.rememberSetpoints = o.rememberSetpoints !== false;
+    this.gateway.on('setpoint', (e) => {
+      if (e.result !== 'accepted' && e.result !== 'rejected' && e.result !== 'timeout') return;
+      const sessionId = this.gateway.port(e.portId)?.sessionId;
+      this.setpointLog.push({
+        portId: e.portId,
+        sessionId,
+        currentA: e.currentA,
+        sentMs: e.atMs,
+        outcome: e.result,
+      });
+    });
     this.world.start();
     if (o.startLoop !== false) this.startLoop();
   }
@@ -80,6 +101,7 @@ export class SimHarness {
       clock: this.clock,
       logger: this.logger,
       options: this.control,
+      priorSetpoints: this.rememberSetpoints ? [...this.setpointLog] : [],
     });
     this.loops.push(loop);
     this.current = loop;
