@@ -158,6 +158,37 @@ describe('dashboard in Chromium on the demo site', () => {
       .toBe(true);
   });
 
+  it('shows when a 2.0.1 car leaves and what it needs, stated by the car, and its urgency in the reason', async () => {
+    // The demo runs in deadline mode and its cars on 2.0.1 stations state their departure and energy.
+    type Port = { id: string; reason: string; session: { departureSource?: string | null } | null };
+    let portId = '';
+    await expect
+      .poll(
+        async () => {
+          const r = (await (await page.request.get(`${demo!.url}/api/v1/ports`)).json()) as { ports: Port[] };
+          const p = r.ports.find((x) => x.session?.departureSource === 'car' && /leaves/.test(x.reason));
+          portId = p?.id ?? '';
+          return portId;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .not.toBe('');
+    await page.goto(`${demo!.url}/#/ports`);
+    const row = page.locator(`[data-testid=port-table] tr[data-port="${portId}"]`);
+    await expect.poll(() => row.getByTestId('leaves').textContent()).toMatch(/\d\d:\d\d car$/);
+    await page.goto(`${demo!.url}/#/ports/${encodeURIComponent(portId)}`);
+    const detail = page.getByTestId('port-detail');
+    await expect
+      .poll(() => detail.getByTestId('departure').textContent(), { timeout: 10_000 })
+      .toMatch(/^Leaves at (\d{1,2} \w{3} )?\d\d:\d\d \(stated by the car\)/);
+    expect(await detail.getByTestId('energy-need').textContent()).toMatch(
+      /^(Needs \d+\.\d kWh more of \d+\.\d kWh|Has its \d+\.\d kWh)$/,
+    );
+    await expect
+      .poll(() => detail.getByTestId('binding-reason').textContent())
+      .toMatch(/(least laxity first: leaves \S+( \d\d:\d\d)?, needs [\d.]+ kWh|has its energy, leaves)/);
+  });
+
   it('lowers row-a with an override and the allocation follows within seconds', async () => {
     await page.goto(`${demo!.url}/#/ports`);
     await page.getByLabel('Show').selectOption('row-a');

@@ -101,6 +101,13 @@ export interface PortSession {
   readonly energyKwh: number;
   readonly durationS: number;
   readonly idTag: string | null;
+  /** When the car leaves and who said so (absent on servers before these fields; docs/api.md). */
+  readonly departureAt?: string | null;
+  readonly departureSource?: 'car' | 'port' | 'station' | 'site' | null;
+  readonly energyRequestedKwh?: number | null;
+  /** Deadline mode: what the allocator counts the session still needs. */
+  readonly energyRemainingKwh?: number | null;
+  readonly socPct?: number | null;
 }
 
 export interface PortLive {

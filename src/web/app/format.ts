@@ -44,6 +44,42 @@ export function fmtTime(iso: string | number | null | undefined, timeZone?: stri
   });
 }
 
+/** "10:30" in the site's time zone, or "27 Nov 10:30" when it is not on the day of `nowMs`. */
+export function fmtClock(
+  iso: string | number | null | undefined,
+  timeZone?: string,
+  nowMs: number = Date.now(),
+): string {
+  if (iso === null || iso === undefined) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const day = (x: Date | number) => new Date(x).toLocaleDateString('en-GB', { timeZone });
+  const time = d.toLocaleTimeString('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+  if (day(d) === day(nowMs)) return time;
+  return `${d.toLocaleDateString('en-GB', { timeZone, day: 'numeric', month: 'short' })} ${time}`;
+}
+
+/** Who set a session's departure, in words: "stated by the car", "site default". */
+export function departureSourceLabel(source: string | null | undefined): string {
+  switch (source) {
+    case 'car':
+      return 'stated by the car';
+    case 'port':
+      return "the port's usual stay";
+    case 'station':
+      return "the station's usual stay";
+    case 'site':
+      return 'site default';
+    default:
+      return 'source unknown';
+  }
+}
+
 /** Value for an `<input type="datetime-local">` (the browser's local time) from a Date. */
 export function toLocalInput(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');

@@ -1,8 +1,17 @@
 /** One port in detail: its binding constraint in words and parts, phases, session, and operator commands. */
 import { useState } from 'preact/hooks';
 import { ActionButton } from './action-button.tsx';
-import type { PortLive, SitePort } from './api-types.ts';
-import { PHASES, fmtA, fmtDuration, fmtKwh, fmtTime, stateLabel } from './format.ts';
+import type { PortLive, PortSession, SitePort } from './api-types.ts';
+import {
+  PHASES,
+  departureSourceLabel,
+  fmtA,
+  fmtClock,
+  fmtDuration,
+  fmtKwh,
+  fmtTime,
+  stateLabel,
+} from './format.ts';
 import { href } from './router.ts';
 import { useCanWrite, useSite } from './site-context.ts';
 import { sendCommand } from './station-commands.ts';
@@ -88,6 +97,7 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
             <dd>{fmtDuration(port.session.durationS)}</dd>
             <dt>Id tag</dt>
             <dd>{port.session.idTag ?? '–'}</dd>
+            <SessionNeeds session={port.session} timeZone={site.timeZone} />
           </dl>
         ) : (
           <p class="muted">No session.</p>
@@ -139,5 +149,49 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
         </section>
       ) : null}
     </aside>
+  );
+}
+
+/** "12.3 kWh": one decimal is enough for a need. */
+const kwh1 = (kwh: number): string => `${kwh.toFixed(1)} kWh`;
+
+/** "Needs 8.1 kWh more of 12.0 kWh", or what is known of it; null when nothing is. */
+function energyNeedText(s: PortSession): string | null {
+  const left = s.energyRemainingKwh ?? null;
+  const asked = s.energyRequestedKwh ?? null;
+  if (left !== null && left < 0.05) return asked !== null ? `Has its ${kwh1(asked)}` : 'Has its energy';
+  if (left !== null)
+    return asked !== null ? `Needs ${kwh1(left)} more of ${kwh1(asked)}` : `Needs ${kwh1(left)} more`;
+  return asked !== null ? `Asked for ${kwh1(asked)}` : null;
+}
+
+/** Deadline mode's facts of a session: when the car leaves and who said so, the energy it needs, its SoC. */
+function SessionNeeds({ session: s, timeZone }: { session: PortSession; timeZone: string }) {
+  const need = energyNeedText(s);
+  const leftS = s.departureAt ? (Date.parse(s.departureAt) - Date.now()) / 1000 : null;
+  return (
+    <>
+      {s.departureAt ? (
+        <>
+          <dt>Departure</dt>
+          <dd data-testid="departure">
+            Leaves at {fmtClock(s.departureAt, timeZone)} ({departureSourceLabel(s.departureSource)})
+            {leftS !== null && leftS > 0 ? `, in ${fmtDuration(leftS)}` : ''}
+          </dd>
+        </>
+      ) : null}
+      {need ? (
+        <>
+          <dt>Energy need</dt>
+          <dd data-testid="energy-need">{need}</dd>
+        </>
+      ) : null}
+      {s.socPct !== null && s.socPct !== undefined ? (
+        <>
+          <dt>State of charge</dt>
+          <dd data-testid="soc">{Math.round(s.socPct)} %</dd>
+        </>
+      ) : null}
+    </>
   );
 }

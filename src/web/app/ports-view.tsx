@@ -1,7 +1,7 @@
 /** Ports: every port as a table row or a card (state, current per phase, limit, why, session), plus a detail panel. */
 import { useMemo, useState } from 'preact/hooks';
-import type { PortLive, SitePort } from './api-types.ts';
-import { PHASES, fmtA, fmtDuration, fmtKwh, stateLabel } from './format.ts';
+import type { PortLive, PortSession, SitePort } from './api-types.ts';
+import { PHASES, fmtA, fmtClock, fmtDuration, fmtKwh, stateLabel } from './format.ts';
 import { useLive } from './live.ts';
 import { PortDetail } from './port-detail.tsx';
 import { href } from './router.ts';
@@ -62,7 +62,11 @@ export function PortsView({ selectedId }: { selectedId: string | null }) {
           </div>
         </div>
         {!snap.ports ? <p class="loading">Waiting for live values…</p> : null}
-        {layout === 'table' ? <PortTable rows={rows} live={live} /> : <PortCards rows={rows} live={live} />}
+        {layout === 'table' ? (
+          <PortTable rows={rows} live={live} timeZone={site.timeZone} />
+        ) : (
+          <PortCards rows={rows} live={live} timeZone={site.timeZone} />
+        )}
       </section>
     </div>
   );
@@ -71,9 +75,19 @@ export function PortsView({ selectedId }: { selectedId: string | null }) {
 interface ListProps {
   readonly rows: readonly SitePort[];
   readonly live: ReadonlyMap<string, PortLive>;
+  readonly timeZone: string;
 }
 
-function PortTable({ rows, live }: ListProps) {
+/** Who set the departure, in one short word for the list ("car", "site"). */
+const SOURCE_WORD: Record<string, string> = { car: 'car', port: 'port', station: 'station', site: 'site' };
+
+/** "10:30" and who said so, for the list; null without a departure. */
+function leaves(s: PortSession | null | undefined, timeZone: string): { at: string; by: string } | null {
+  if (!s?.departureAt) return null;
+  return { at: fmtClock(s.departureAt, timeZone), by: SOURCE_WORD[s.departureSource ?? ''] ?? '' };
+}
+
+function PortTable({ rows, live, timeZone }: ListProps) {
   return (
     <div class="table-wrap">
       <table class="port-table" data-testid="port-table">
@@ -90,6 +104,7 @@ function PortTable({ rows, live }: ListProps) {
               Limit
             </th>
             <th scope="col">Why</th>
+            <th scope="col">Leaves</th>
             <th scope="col" class="num">
               Energy
             </th>
@@ -101,6 +116,7 @@ function PortTable({ rows, live }: ListProps) {
         <tbody>
           {rows.map((p) => {
             const l = live.get(p.id);
+            const lv = leaves(l?.session, timeZone);
             return (
               <tr key={p.id} data-port={p.id}>
                 <th scope="row">
@@ -117,6 +133,16 @@ function PortTable({ rows, live }: ListProps) {
                 ))}
                 <td class="num strong">{l ? fmtA(l.limitA) : '–'}</td>
                 <td class="why">{l?.reason ?? '–'}</td>
+                <td class="leaves" data-testid="leaves">
+                  {lv ? (
+                    <>
+                      {lv.at}
+                      <span class="muted small"> {lv.by}</span>
+                    </>
+                  ) : (
+                    '–'
+                  )}
+                </td>
                 <td class="num">{fmtKwh(l?.session?.energyKwh)}</td>
                 <td class="num">{fmtDuration(l?.session?.durationS)}</td>
               </tr>
@@ -128,11 +154,13 @@ function PortTable({ rows, live }: ListProps) {
   );
 }
 
-function PortCards({ rows, live }: ListProps) {
+function PortCards({ rows, live, timeZone }: ListProps) {
   return (
     <ul class="cards" data-testid="port-cards">
       {rows.map((p) => {
         const l = live.get(p.id);
+        const lv = leaves(l?.session, timeZone);
+        const left = l?.session?.energyRemainingKwh;
         return (
           <li key={p.id} class="card" data-port={p.id}>
             <div class="card-head">
@@ -149,6 +177,12 @@ function PortCards({ rows, live }: ListProps) {
             {l?.session ? (
               <p class="small">
                 {fmtKwh(l.session.energyKwh)} in {fmtDuration(l.session.durationS)}
+              </p>
+            ) : null}
+            {lv ? (
+              <p class="small" data-testid="leaves">
+                Leaves {lv.at} ({lv.by})
+                {left !== null && left !== undefined && left >= 0.05 ? ` · needs ${left.toFixed(1)} kWh` : ''}
               </p>
             ) : null}
           </li>
