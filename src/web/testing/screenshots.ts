@@ -75,6 +75,14 @@ async function main(): Promise<void> {
       if (Object.values(h.series).some((xs) => xs.some((x) => x !== null))) break;
       await first.waitForTimeout(2000);
     }
+    // The port detail shows a car that stated its departure and energy (a 2.0.1 one; the demo is in deadline
+    // mode), so the picture has them and the urgency in the reason; office-a1/1 if none has yet.
+    const detail = VIEWS.find((v) => v.name === 'port-detail')!;
+    const ports = (await (await first.request.get(`${demo.url}/api/v1/ports`)).json()) as {
+      ports: { id: string; reason: string; session: { departureSource?: string | null } | null }[];
+    };
+    const stated = ports.ports.find((p) => p.session?.departureSource === 'car' && /leaves/.test(p.reason));
+    if (stated) detail.hash = `ports/${encodeURIComponent(stated.id)}`;
     const storageState = await login.storageState();
     for (const size of SIZES) {
       const ctx = await chromium.browser.newContext({
