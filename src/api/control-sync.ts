@@ -9,15 +9,25 @@ import type { Schedule } from '../core/schedule.ts';
 import type { OverrideRecord, UiScheduleRecord } from './api-records.ts';
 import type { ApiDeps } from './api-deps.ts';
 
+// Making an Intl.DateTimeFormat costs tens of µs, and the ports payload words a departure per session.
+const formats = new Map<string, { day: Intl.DateTimeFormat; time: Intl.DateTimeFormat }>();
+
 /** "18:00", or "27 Nov 18:00" when not today, in the site's time zone. */
 export function localTimeText(ms: number, nowMs: number, timeZone: string): string {
-  const day = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' });
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = {
+      day: new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' }),
+      time: new Intl.DateTimeFormat('en-GB', {
+        timeZone,
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }),
+    };
+    formats.set(timeZone, f);
+  }
+  const { day, time } = f;
   const sameDay = day.format(ms) === day.format(nowMs);
   return sameDay ? time.format(ms) : `${day.format(ms)} ${time.format(ms)}`;
 }
