@@ -66,9 +66,13 @@ describe('fusebox simulate', () => {
           'violationAmpSeconds',
           'jainIndex',
           'stepP99Ms',
+          'turnedAwaySessions',
+          'turnedAwayKwh',
         ].sort(),
       );
       expect(r.capacityKw).toBe(8);
+      // The aggregate model is made of the data's stations: every car finds its port.
+      expect(r.turnedAwaySessions).toBe(0);
     }
     const by = (policy: string): Record<string, unknown> => last.runs.find((r) => r.policy === policy)!;
     expect(by('fcfs').violationAmpSeconds).toBe(0);
@@ -158,7 +162,133 @@ describe('fusebox simulate', () => {
     expect(run.energyCost).toBeLessThan(30);
   });
 
+  // Eight cars of another site (stations the site file does not have) all plugged in from 08:00 to 12:00.
+  const FOREIGN = join(dir, 'foreign.csv');
+  writeFileSync(
+    FOREIGN,
+    [
+      'session_id,station_id,arrival,departure,energy_kwh,max_power_kw',
+      ...Array.from(
+        { length: 8 },
+        (_, i) => `f${i},home-${i},2024-05-06T08:0${i}:00Z,2024-05-06T12:00:00Z,${5 + i},7.4`,
+      ),
+    ].join('\n'),
+  );
+  const SMALL = new URL('../examples/small.yaml', import.meta.url).pathname;
+
+  it('--assign-ports free puts a foreign workload on the site file’s 6 ports; the cars turned away count as demand not met', async () => {
+    const { code, out, err } = await cli([
+      '--sessions',
+      FOREIGN,
+      '--site',
+      SMALL,
+      '--assign-ports',
+      'free',
+      '--policy',
+      'fusebox,uncontrolled',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expect(err).toEqual([]);
+    const runs = (JSON.parse(out.at(-1)!) as { runs: Record<string, number>[] }).runs;
+    // The first six to arrive (5 to 10 kWh) plug in; f6 and f7 (11 and 12 kWh) are turned away.
+    const demand = 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12;
+    for (const r of runs) {
+      expect(r.turnedAwaySessions).toBe(2);
+      expect(r.turnedAwayKwh).toBe(23);
+      expect(r.demandMetPct).toBeCloseTo((100 * (demand - 23)) / demand, 3);
+      expect(r.sessionsFullyServedPct).toBe(75);
+    }
+
+    // The table and the report say so too.
+    const report = join(dir, 'report-foreign');
+    const table = await cli([
+      '--sessions',
+      FOREIGN,
+      '--site',
+      SMALL,
+      '--assign-ports',
+      'free',
+      '--report',
+      report,
+    ]);
+    expect(table.code).toBe(0);
+    expect(table.err.join('\n')).toMatch(/6; 2 session\(s\) \(23\.0 kWh of demand\) turned away/);
+    expect(table.out.join('\n')).toMatch(/cars on free ports \(6 ports, 2 turned away \(23\.0 kWh\)\)/);
+    expect(table.out.at(-1)).toMatch(/^fusebox .* 2 \(23\) /);
+    const md = readFileSync(join(report, 'report.md'), 'utf8');
+    expect(md).toMatch(/\| turned away \| turned away kWh \|/);
+    expect(md).toMatch(/\| fusebox \| 43\.5 \| 66\.18 \| 75\.0 \| 2 \| 23\.0 \|/);
+  });
+
+  it('sizing with cars turned away: out of reach for all the demand, and the service the cars that found a port need', async () => {
+    const { code, out } = await cli([
+      '--sessions',
+      FOREIGN,
+      '--site',
+      SMALL,
+      '--assign-ports',
+      'free',
+      '--size-for',
+      '99',
+      '--policy',
+      'fusebox',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const sizing = (
+      JSON.parse(out.at(-1)!) as {
+        sizing: { basis: string; capacityKw: number | null; demandMetPct: number }[];
+      }
+    ).sizing;
+    expect(sizing.map((x) => x.basis)).toEqual(['all', 'plugged-in']);
+    expect(sizing[0]!.capacityKw).toBeNull();
+    expect(sizing[0]!.demandMetPct).toBeCloseTo((100 * 45) / 68, 1);
+    // 45 kWh in 4 h (less the late arrivals' minutes): a little over 11 kW.
+    expect(sizing[1]!.capacityKw!).toBeGreaterThan(11);
+    expect(sizing[1]!.capacityKw!).toBeLessThan(14);
+    expect(sizing[1]!.demandMetPct).toBeGreaterThanOrEqual(99);
+  }, 60_000);
+
+  it('as in the data, stays that overlap beyond a station’s ports are turned away and reported', async () => {
+    const overlap = join(dir, 'overlap.csv');
+    writeFileSync(
+      overlap,
+      [
+        'session_id,station_id,arrival,departure,energy_kwh',
+        'a,cp1,2024-05-06T08:00:00Z,2024-05-06T12:00:00Z,10',
+        'b,cp1,2024-05-06T08:30:00Z,2024-05-06T12:00:00Z,10',
+        'c,cp1,2024-05-06T09:00:00Z,2024-05-06T10:00:00Z,4',
+        'd,cp2,2024-05-06T09:00:00Z,2024-05-06T10:00:00Z,4',
+      ].join('\n'),
+    );
+    const { code, out, err } = await cli(['--sessions', overlap, '--site', SMALL, '--json']);
+    expect(code).toBe(0);
+    expect(err.join('\n')).toMatch(
+      /1 session\(s\) \(4\.0 kWh of demand\) arrive while every port of their station is still occupied.*--assign-ports free/,
+    );
+    const run = (JSON.parse(out.at(-1)!) as { runs: Record<string, number>[] }).runs[0]!;
+    expect(run.turnedAwaySessions).toBe(1);
+    expect(run.demandMetPct).toBeCloseTo((100 * 24) / 28, 3);
+  });
+
   const bad: [string[], RegExp][] = [
+    [
+      ['--sessions', FOREIGN, '--site', SMALL],
+      /8 station\(s\) of the sessions are not in the network: home-0, .*; to place the sessions on the network's own ports, use --assign-ports free/,
+    ],
+    [
+      ['--sessions', FOREIGN, '--site', SMALL, '--assign-ports', 'as-in-data'],
+      /not in the network: .*use --assign-ports free/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--assign-ports', 'anywhere'],
+      /--assign-ports is as-in-data or free, not 'anywhere'/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--assign-ports', 'free'],
+      /--assign-ports free needs a network with ports of its own/,
+    ],
     [['--capacity-kw', '10'], /--sessions FILE/],
     [
       ['--sessions', SESSIONS, '--capacity-kw', '10', '--policy', 'greedy'],
@@ -186,7 +316,7 @@ describe('fusebox simulate', () => {
     ],
     [
       ['--sessions', SESSIONS, '--network', 'caltech', '--capacity-kw', '10'],
-      /not in the network: S1, S2, S3/,
+      /not in the network: S1, S2, S3; .*--assign-ports free/,
     ],
     [['--sessions', SESSIONS, '--capacity-kw', '10', '--size-for', '101'], /--size-for is a percentage/],
     [

@@ -17,8 +17,15 @@ import { loadPvProfile } from './sim/profiles-data/pv-profile.ts';
 import { loadTariffFile } from './sim/profiles-data/tariff-file.ts';
 import { importSessionsFile } from './sim/sessions/import-sessions.ts';
 import type { ImportResult } from './sim/sessions/import-sessions.ts';
-import { mapStations } from './sim/simulate/engine.ts';
 import type { RunMetrics } from './sim/simulate/metrics.ts';
+import type { AssignPortsMode, PortAssignment } from './sim/simulate/port-assignment.ts';
+import {
+  ASSIGN_PORTS_MODES,
+  assignPorts,
+  carsAtOncePerStation,
+  UnknownStationsError,
+  unknownStations,
+} from './sim/simulate/port-assignment.ts';
 import { writeReport } from './sim/simulate/report.ts';
 import type { RunOptions, RunOutcome } from './sim/simulate/run-one.ts';
 import { runOne } from './sim/simulate/run-one.ts';
@@ -33,6 +40,9 @@ export const SIMULATE_USAGE = `Usage: fusebox simulate --sessions FILE [options]
                            generic CSV; the format is detected from the content)
   --site site.yaml         the site's circuit tree (default: every station on one circuit, the aggregate model)
   --network MODEL          aggregate | caltech | caltech-linear (Caltech ACN, exact three-phase or linearized)
+  --assign-ports MODE      as-in-data: each car on its station's port (default, when the network has every
+                           station of the data); free: each car on a free port of the network (the one idle
+                           longest), turned away when none is free (for data from another site)
   --capacity-kw N          grid capacity in kW (scales the site's service and transformer with --site)
   --sweep-capacity A:B:S   capacities A, A+S, … B kW
   --size-for PCT           smallest capacity meeting at least PCT % of the energy demand
@@ -125,7 +135,25 @@ export function jsonRun(m: RunMetrics): Record<string, number | string> {
     violationAmpSeconds: r(m.violationAmpSeconds, 3),
     jainIndex: r(m.jainIndex, 4),
     stepP99Ms: r(m.stepP99Ms, 4),
+    turnedAwaySessions: m.turnedAwaySessions,
+    turnedAwayKwh: r(m.turnedAwayKwh, 3),
   };
+}
+
+/** What placing the cars on ports did, for stderr: cars turned away, and why. */
+export function placementNotes(p: PortAssignment, ports: number): string[] {
+  const away = `${p.turnedAwaySessions} session(s) (${p.turnedAwayKwh.toFixed(1)} kWh of demand)`;
+  if (p.mode === 'free')
+    return [
+      p.turnedAwaySessions === 0
+        ? `placement: each car on a free port of the network's ${ports}; none turned away`
+        : `placement: each car on a free port of the network's ${ports}; ${away} turned away, every port occupied when they arrived (counted as demand not met)`,
+    ];
+  if (p.turnedAwaySessions === 0) return [];
+  return [
+    `placement: ${away} arrive while every port of their station is still occupied (stays that overlap in the data): ` +
+      'turned away, counted as demand not met; --assign-ports free puts them on any free port',
+  ];
 }
 
 /** Runs `fusebox simulate` with `args` (after the command name); returns the exit code. */
@@ -161,6 +189,7 @@ async function simulateCommand(
       sessions: { type: 'string' },
       site: { type: 'string' },
       network: { type: 'string' },
+      'assign-ports': { type: 'string' },
       'capacity-kw': { type: 'string' },
       'sweep-capacity': { type: 'string' },
       'size-for': { type: 'string' },
@@ -208,6 +237,15 @@ async function simulateCommand(
     throw new ArgError(`--network is aggregate, caltech or caltech-linear, not '${network}'`);
   if (values.site !== undefined && network !== 'site')
     throw new ArgError(`--site and --network ${network} exclude each other: the site file is the network`);
+  const assignArg = values['assign-ports'];
+  if (assignArg !== undefined && !(ASSIGN_PORTS_MODES as readonly string[]).includes(assignArg))
+    throw new ArgError(`--assign-ports is ${ASSIGN_PORTS_MODES.join(' or ')}, not '${assignArg}'`);
+  if (assignArg === 'free' && network === 'aggregate')
+    throw new ArgError(
+      '--assign-ports free needs a network with ports of its own (--site FILE or --network caltech); ' +
+        'the aggregate model is made of the data’s stations',
+    );
+  const assignMode = (assignArg ?? 'as-in-data') as AssignPortsMode;
   if (network === 'aggregate' && capacity === undefined && sweep === undefined && sizeTarget === undefined)
     throw new ArgError('the aggregate model (no --site) needs --capacity-kw, --sweep-capacity or --size-for');
   const voltageV = num('voltage', values.voltage, (x) => x >= 50 && x <= 1000, 'a voltage from 50 to 1000 V');
@@ -286,6 +324,8 @@ async function simulateCommand(
     site,
     voltageV,
     evseMaxA,
+    // A station the data shows holding several cars at once (two connectors) gets as many EVSEs.
+    evsesPerStation: network === 'aggregate' ? carsAtOncePerStation(sessions) : undefined,
   };
   const runOpts: RunOptions = {
     stepMs,
@@ -295,13 +335,22 @@ async function simulateCommand(
     buildingKwAt,
     pvKwAt,
     taper: taperSoc === undefined ? undefined : { thresholdSoc: taperSoc, capacityKwh: batteryKwh ?? 60 },
+    assignPorts: assignMode,
   };
-  // Fail early on stations the network does not know, before any long run.
-  try {
-    mapStations(sessions, buildSetup(setupOpts, capacity ?? sweep?.[0] ?? 100).network);
-  } catch (e) {
-    err(`fusebox simulate: ${e instanceof Error ? e.message : String(e)}`);
-    return EXIT_BAD_ARGS;
+  // Place the cars once, before any long run: placement does not depend on the policy or the capacity.
+  // Stations the network does not know stop the run here, with the flag that would place them.
+  const placementNetwork = buildSetup(setupOpts, capacity ?? sweep?.[0] ?? 100).network;
+  if (assignMode === 'as-in-data') {
+    const missing = unknownStations(sessions, placementNetwork);
+    if (missing.length > 0) {
+      err(`fusebox simulate: ${new UnknownStationsError(missing).message}`);
+      return EXIT_BAD_ARGS;
+    }
+  }
+  const placement = assignPorts(sessions, placementNetwork, assignMode);
+  for (const line of placementNotes(placement, placementNetwork.evses.length)) {
+    // A data problem is worth saying even with --json (as malformed rows are); the rest is for the table.
+    if (!json || assignMode === 'as-in-data') err(line);
   }
 
   const capacities: (number | undefined)[] = sweep ?? (sizeTarget === undefined ? [capacity] : []);
@@ -344,6 +393,9 @@ async function simulateCommand(
     for (const p of policies) {
       if (!json) err(`sizing for ${p}: bisection on the capacity…`);
       sizing.push(await sizeFor(sessions, setupOpts, p, sizeTarget, runOpts));
+      // With cars turned away, also the service the cars that found a port need (the ports are the other answer).
+      if (placement.turnedAwaySessions > 0)
+        sizing.push(await sizeFor(sessions, setupOpts, p, sizeTarget, runOpts, 0.5, 'plugged-in'));
     }
   }
 
@@ -353,6 +405,7 @@ async function simulateCommand(
       sessionsFile: values.sessions,
       format: imported.format,
       networkLabel: networkLabel(network, values.site),
+      placement: placementLabel(placement, placementNetwork.evses.length),
       stepMs,
       runs,
       sizing,
@@ -367,6 +420,7 @@ async function simulateCommand(
       line.sizing = sizing.map((s) => ({
         policy: s.policy,
         targetPct: s.targetPct,
+        basis: s.basis,
         capacityKw: s.capacityKw,
         demandMetPct: Number(s.demandMetPct.toFixed(4)),
       }));
@@ -374,23 +428,29 @@ async function simulateCommand(
     return 0;
   }
   out(
-    `${sessions.length} sessions (${imported.format}), ${networkLabel(network, values.site)}, step ${stepMs / 60_000} min`,
+    `${sessions.length} sessions (${imported.format}), ${networkLabel(network, values.site)}, ${placementLabel(placement, placementNetwork.evses.length)}, step ${stepMs / 60_000} min`,
   );
   if (runs.length > 0) {
     out(
-      'policy         capacity kW  demand met %  fully served %  peak kW  15-min kW  violation A·s  Jain   p99 ms',
+      'policy         capacity kW  demand met %  fully served %  turned away (kWh)  peak kW  15-min kW  violation A·s  Jain   p99 ms',
     );
     for (const { metrics: m } of runs)
       out(
-        `${m.policy.padEnd(14)} ${m.capacityKw.toFixed(1).padStart(11)}  ${m.demandMetPct.toFixed(2).padStart(12)}  ${m.sessionsFullyServedPct.toFixed(1).padStart(14)}  ${m.peakKw.toFixed(1).padStart(7)}  ${m.demandPeakKw.toFixed(1).padStart(9)}  ${m.violationAmpSeconds.toFixed(0).padStart(13)}  ${m.jainIndex.toFixed(3)}  ${m.stepP99Ms.toFixed(3).padStart(6)}${m.lpBoundPct === undefined ? '' : `  (LP bound ${m.lpBoundPct.toFixed(2)} %)`}`,
+        `${m.policy.padEnd(14)} ${m.capacityKw.toFixed(1).padStart(11)}  ${m.demandMetPct.toFixed(2).padStart(12)}  ${m.sessionsFullyServedPct.toFixed(1).padStart(14)}  ${`${m.turnedAwaySessions} (${m.turnedAwayKwh.toFixed(0)})`.padStart(17)}  ${m.peakKw.toFixed(1).padStart(7)}  ${m.demandPeakKw.toFixed(1).padStart(9)}  ${m.violationAmpSeconds.toFixed(0).padStart(13)}  ${m.jainIndex.toFixed(3)}  ${m.stepP99Ms.toFixed(3).padStart(6)}${m.lpBoundPct === undefined ? '' : `  (LP bound ${m.lpBoundPct.toFixed(2)} %)`}`,
       );
   }
-  for (const s of sizing)
+  const pluggedIn = sessions.length - placement.turnedAwaySessions;
+  for (const s of sizing) {
+    const of =
+      s.basis === 'all'
+        ? 'of demand'
+        : `of the demand of the ${pluggedIn} car(s) that found a port (${placement.turnedAwaySessions} turned away)`;
     out(
       s.capacityKw === null
-        ? `${s.policy}: ${s.targetPct} % of demand is out of reach (uncontrolled meets ${s.ceilingPct.toFixed(2)} %)`
-        : `${s.policy}: smallest capacity meeting ≥ ${s.targetPct} % of demand: ${s.capacityKw.toFixed(1)} kW (${s.demandMetPct.toFixed(2)} % met)`,
+        ? `${s.policy}: ${s.targetPct} % ${of} is out of reach (uncontrolled meets ${s.ceilingPct.toFixed(2)} %${s.basis === 'all' && placement.turnedAwaySessions > 0 ? `; ${placement.turnedAwaySessions} session(s) turned away for want of a free port, whatever the capacity` : ''})`
+        : `${s.policy}: smallest capacity meeting ≥ ${s.targetPct} % ${of}: ${s.capacityKw.toFixed(1)} kW (${s.demandMetPct.toFixed(2)} % met)`,
     );
+  }
   return 0;
 }
 
@@ -412,6 +472,16 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+function placementLabel(p: PortAssignment, ports: number): string {
+  const away =
+    p.turnedAwaySessions === 0
+      ? 'none turned away'
+      : `${p.turnedAwaySessions} turned away (${p.turnedAwayKwh.toFixed(1)} kWh)`;
+  return p.mode === 'free'
+    ? `cars on free ports (${ports} ports, ${away})`
+    : `cars on their stations' ports as in the data (${away})`;
 }
 
 function networkLabel(network: string, sitePath: string | undefined): string {

@@ -9,6 +9,8 @@ import { acceptedKwh } from './battery.ts';
 import type { Network } from './network.ts';
 import { constraintValues, withExternalLoad } from './network.ts';
 import type { ActiveEv, Policy } from './policy.ts';
+import type { AssignPortsMode, PortAssignment } from './port-assignment.ts';
+import { assignPorts } from './port-assignment.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
 
 export interface EngineOptions {
@@ -19,6 +21,8 @@ export interface EngineOptions {
   readonly pvKwAt?: ((tMs: number) => number) | undefined;
   /** Car max power when the session has none, kW. */
   readonly defaultMaxPowerKw?: number | undefined;
+  /** Where cars plug in (port-assignment.ts); default as in the data. */
+  readonly assignPorts?: AssignPortsMode | undefined;
   readonly onProgress?: ((doneSteps: number, totalSteps: number) => void) | undefined;
 }
 
@@ -26,8 +30,10 @@ export interface EngineOptions {
 export interface RunTrace {
   readonly policy: string;
   readonly sessions: readonly SimSession[];
-  /** Per session: EVSE index, demand and energy delivered. */
+  /** Per session: EVSE index (-1: turned away, no port for it), demand and energy delivered. */
   readonly evseOf: Int32Array;
+  /** How the sessions were placed on ports, and how many found none. */
+  readonly assignment: PortAssignment;
   readonly requestedKwh: Float64Array;
   readonly deliveredKwh: Float64Array;
   readonly startMs: number;
@@ -48,30 +54,6 @@ export interface RunTrace {
 /** Tolerance before a constraint counts as violated: floating-point noise, not current. */
 const VIOLATION_TOL_A = 1e-6;
 
-/** Maps each session's station to an EVSE of the network: by id, or the first port `station/…`. */
-export function mapStations(sessions: readonly SimSession[], network: Network): Int32Array {
-  const byId = new Map<string, number>();
-  network.evses.forEach((e, i) => {
-    if (!byId.has(e.id)) byId.set(e.id, i);
-    const slash = e.id.indexOf('/');
-    if (slash > 0 && !byId.has(e.id.slice(0, slash))) byId.set(e.id.slice(0, slash), i);
-  });
-  const out = new Int32Array(sessions.length);
-  const missing = new Set<string>();
-  sessions.forEach((s, i) => {
-    const e = byId.get(s.stationId);
-    if (e === undefined) missing.add(s.stationId);
-    out[i] = e ?? -1;
-  });
-  if (missing.size > 0) {
-    const list = [...missing].sort();
-    throw new Error(
-      `${list.length} station(s) of the sessions are not in the network: ${list.slice(0, 8).join(', ')}${list.length > 8 ? ', …' : ''}`,
-    );
-  }
-  return out;
-}
-
 /** Runs one policy over the workload on the network. */
 export async function simulate(
   sessionsIn: readonly SimSession[],
@@ -82,7 +64,8 @@ export async function simulate(
   const stepMs = opts.stepMs;
   const hours = stepMs / 3_600_000;
   const sessions = [...sessionsIn].sort((a, b) => a.arrivalMs - b.arrivalMs || a.id.localeCompare(b.id));
-  const evseOf = mapStations(sessions, network);
+  const assignment = assignPorts(sessions, network, opts.assignPorts ?? 'as-in-data');
+  const evseOf = assignment.evseOf;
   const n = sessions.length;
   const requestedKwh = Float64Array.from(sessions, (s) => Math.max(0, s.energyKwh));
   const deliveredKwh = new Float64Array(n);
@@ -101,7 +84,7 @@ export async function simulate(
   const policyMs: number[] = [];
   const evseA = new Float64Array(network.evses.length);
 
-  if (policy.plan) await policy.plan(sessions, network, stepMs);
+  if (policy.plan) await policy.plan(sessions, network, stepMs, evseOf);
 
   const present: number[] = [];
   let next = 0;
@@ -109,7 +92,9 @@ export async function simulate(
   for (let k = 0; k < steps; k++) {
     const tMs = startMs + k * stepMs;
     const stepIdx = firstStep + k;
-    while (next < n && Math.floor(sessions[next]!.arrivalMs / stepMs) <= stepIdx) present.push(next++);
+    // A car turned away never plugs in. Placement keeps one car per port at any instant, so per step too.
+    for (; next < n && Math.floor(sessions[next]!.arrivalMs / stepMs) <= stepIdx; next++)
+      if (evseOf[next]! >= 0) present.push(next);
     // Leave at the departure step; keep arrival order.
     for (let j = present.length - 1; j >= 0; j--) {
       if (Math.floor(sessions[present[j]!]!.departureMs / stepMs) <= stepIdx) present.splice(j, 1);
@@ -191,6 +176,7 @@ export async function simulate(
     policy: policy.name,
     sessions,
     evseOf,
+    assignment,
     requestedKwh,
     deliveredKwh,
     startMs,

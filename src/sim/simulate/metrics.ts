@@ -23,6 +23,11 @@ export interface RunMetrics {
   readonly violationAmpSeconds: number;
   readonly jainIndex: number;
   readonly stepP99Ms: number;
+  /** Cars that found no port they could use (their demand counts as not met), and their demand. */
+  readonly turnedAwaySessions: number;
+  readonly turnedAwayKwh: number;
+  /** Energy delivered / energy demanded by the cars that found a port, %. */
+  readonly pluggedInDemandMetPct: number;
   readonly deliveredKwh: number;
   readonly requestedKwh: number;
   readonly sessions: number;
@@ -56,7 +61,8 @@ export function jainIndex(x: readonly number[]): number {
 }
 
 /**
- * Metrics of a finished run. Cost and the 15-min demand peak are taken on the grid import (EV load plus
+ * Metrics of a finished run. Cars turned away count with their demand and nothing delivered: in the demand
+ * met, the sessions fully served and Jain's index (a share of 0). Cost and the 15-min demand peak are taken on the grid import (EV load plus
  * building load less PV, never below 0) with the core's tariff arithmetic, windows aligned to the local clock.
  */
 export function runMetrics(
@@ -106,6 +112,12 @@ export function runMetrics(
     violationAmpSeconds: violations.reduce((s, v) => s + v.ampSeconds, 0),
     jainIndex: jainIndex(share),
     stepP99Ms: percentile(trace.policyMs, 99),
+    turnedAwaySessions: trace.assignment.turnedAwaySessions,
+    turnedAwayKwh: trace.assignment.turnedAwayKwh,
+    pluggedInDemandMetPct:
+      requested - trace.assignment.turnedAwayKwh > 1e-9
+        ? Math.min(100, (100 * delivered) / (requested - trace.assignment.turnedAwayKwh))
+        : 100,
     deliveredKwh: delivered,
     requestedKwh: requested,
     sessions: trace.sessions.length,

@@ -6,6 +6,8 @@
 /** One EVSE: where a car plugs in. Voltage is what converts its current to power. */
 export interface NetworkEvse {
   readonly id: string;
+  /** The station the EVSE belongs to, where it is not the EVSE's own id (a site's ports, the aggregate's extra EVSEs). */
+  readonly stationId?: string | undefined;
   readonly voltageV: number;
   readonly phaseAngleDeg: number;
   readonly maxA: number;

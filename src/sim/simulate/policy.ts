@@ -34,8 +34,11 @@ export interface Policy {
   /** fusebox | uncontrolled | fcfs | round-robin | edf | llf | offline */
   readonly name: string;
   step(input: StepInput): Float64Array;
-  /** Optional: called once with the whole workload before the first step (the offline LP plans here). */
-  plan?(all: readonly SimSession[], network: Network, stepMs: number): Promise<void>;
+  /**
+   * Optional: called once with the whole workload before the first step (the offline LP plans here), with
+   * each session's EVSE index (-1 for a car turned away: it never plugs in).
+   */
+  plan?(all: readonly SimSession[], network: Network, stepMs: number, evseOf: Int32Array): Promise<void>;
 }
 
 /** Pilot in A that delivers `remainingKwh` in one step at the EVSE voltage: sorted policies never offer more. */

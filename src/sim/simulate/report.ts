@@ -11,6 +11,8 @@ export interface ReportInput {
   readonly sessionsFile: string;
   readonly format: string;
   readonly networkLabel: string;
+  /** How cars were placed on ports (and how many found none). */
+  readonly placement?: string | undefined;
   readonly stepMs: number;
   readonly runs: readonly RunOutcome[];
   readonly sizing?: readonly SizingResult[] | undefined;
@@ -23,11 +25,11 @@ const f2 = (x: number): string => x.toFixed(2);
 /** The runs as a Markdown table (the `--json` fields, rounded). */
 export function runsTable(runs: readonly RunMetrics[]): string {
   const head =
-    '| policy | capacity kW | demand met % | sessions fully served % | peak kW | 15-min peak kW | energy cost $ | demand charge $ | violation A·s | Jain index | step p99 ms |';
-  const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| policy | capacity kW | demand met % | sessions fully served % | turned away | turned away kWh | peak kW | 15-min peak kW | energy cost $ | demand charge $ | violation A·s | Jain index | step p99 ms |';
+  const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const rows = runs.map(
     (m) =>
-      `| ${m.policy}${m.lpBoundPct === undefined ? '' : ` (LP bound ${f2(m.lpBoundPct)} %)`} | ${f1(m.capacityKw)} | ${f2(m.demandMetPct)} | ${f1(m.sessionsFullyServedPct)} | ${f1(m.peakKw)} | ${f1(m.demandPeakKw)} | ${f2(m.energyCost)} | ${f2(m.demandCharge)} | ${f1(m.violationAmpSeconds)} | ${m.jainIndex.toFixed(3)} | ${m.stepP99Ms.toFixed(3)} |`,
+      `| ${m.policy}${m.lpBoundPct === undefined ? '' : ` (LP bound ${f2(m.lpBoundPct)} %)`} | ${f1(m.capacityKw)} | ${f2(m.demandMetPct)} | ${f1(m.sessionsFullyServedPct)} | ${m.turnedAwaySessions} | ${f1(m.turnedAwayKwh)} | ${f1(m.peakKw)} | ${f1(m.demandPeakKw)} | ${f2(m.energyCost)} | ${f2(m.demandCharge)} | ${f1(m.violationAmpSeconds)} | ${m.jainIndex.toFixed(3)} | ${m.stepP99Ms.toFixed(3)} |`,
   );
   return [head, sep, ...rows].join('\n');
 }
@@ -50,10 +52,11 @@ export function writeReport(dir: string, input: ReportInput): string[] {
     const t = first.trace;
     lines.push(
       `- Sessions: \`${input.sessionsFile}\` (${input.format}), ${t.sessions.length} sessions, ${f1(first.metrics.requestedKwh)} kWh demanded, ${isoDay(t.startMs)} to ${isoDay(t.startMs + t.evKw.length * t.stepMs)} (UTC)`,
-      `- Network: ${input.networkLabel}; step ${input.stepMs / 60_000} min`,
-      '',
     );
-  }
+  } else lines.push(`- Sessions: \`${input.sessionsFile}\` (${input.format})`);
+  lines.push(`- Network: ${input.networkLabel}; step ${input.stepMs / 60_000} min`);
+  if (input.placement !== undefined) lines.push(`- Ports: ${input.placement}`);
+  lines.push('');
   for (const n of input.notes ?? []) lines.push(`- ${n}`);
   if (input.notes?.length) lines.push('');
 
@@ -80,17 +83,19 @@ export function writeReport(dir: string, input: ReportInput): string[] {
     lines.push(
       '## Sizing',
       '',
-      '| policy | target % | smallest capacity kW | demand met there % | uncontrolled ceiling % |',
+      '| policy | target % of the demand of | smallest capacity kW | demand met there % | uncontrolled ceiling % |',
       '|---|---:|---:|---:|---:|',
     );
     for (const s of input.sizing)
       lines.push(
-        `| ${s.policy} | ${f1(s.targetPct)} | ${s.capacityKw === null ? 'out of reach' : f1(s.capacityKw)} | ${f2(s.demandMetPct)} | ${f2(s.ceilingPct)} |`,
+        `| ${s.policy} | ${f1(s.targetPct)} ${s.basis === 'all' ? 'every session' : 'the cars that found a port'} | ${s.capacityKw === null ? 'out of reach' : f1(s.capacityKw)} | ${f2(s.demandMetPct)} | ${f2(s.ceilingPct)} |`,
       );
     lines.push('');
     for (const s of input.sizing) {
       const tried = s.tried.map((t) => `${f1(t.capacityKw)} kW → ${f2(t.demandMetPct)} %`).join(', ');
-      lines.push(`- ${s.policy}, capacities tried in order: ${tried}`);
+      lines.push(
+        `- ${s.policy}${s.basis === 'all' ? '' : ' (cars that found a port)'}, capacities tried in order: ${tried}`,
+      );
     }
     lines.push('');
   }

@@ -7,6 +7,7 @@ import type { Tariff } from '../../core/tariff.ts';
 import type { RunMetrics } from './metrics.ts';
 import { runMetrics } from './metrics.ts';
 import type { OfflinePolicy } from './policies/offline-policy.ts';
+import type { AssignPortsMode } from './port-assignment.ts';
 import type { PolicyName, Setup } from './scenario.ts';
 import { makePolicy } from './scenario.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
@@ -21,6 +22,8 @@ export interface RunOptions {
   readonly tariff?: Tariff | undefined;
   /** The site's zone: demand windows follow its clock when there is no tariff. */
   readonly timeZone?: string | undefined;
+  /** Where cars plug in (port-assignment.ts); default as in the data. */
+  readonly assignPorts?: AssignPortsMode | undefined;
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
@@ -47,6 +50,7 @@ export async function runOne(
     defaultMaxPowerKw: opts.defaultMaxPowerKw,
     buildingKwAt: opts.buildingKwAt,
     pvKwAt: opts.pvKwAt,
+    assignPorts: opts.assignPorts,
     onProgress: opts.onProgress,
   });
   const ms = performance.now() - t0;

@@ -48,6 +48,8 @@ export interface SetupOptions {
   /** EVSE pilot bounds of the aggregate and Caltech models. */
   readonly evseMaxA?: number | undefined;
   readonly evseMinA?: number | undefined;
+  /** Aggregate model: EVSEs per station, where the data has a station hold several cars at once. */
+  readonly evsesPerStation?: ReadonlyMap<string, number> | undefined;
 }
 
 const CALTECH_SITE_FILE = fileURLToPath(new URL('../../../examples/caltech-acn.yaml', import.meta.url));
@@ -95,7 +97,13 @@ export function buildSetup(opts: SetupOptions, capacityKw: number | undefined): 
   switch (opts.kind) {
     case 'aggregate': {
       if (capacityKw === undefined) throw new Error('the aggregate model needs a capacity (--capacity-kw)');
-      const network = aggregateNetwork(opts.stationIds, capacityKw, opts.voltageV ?? 208, evse);
+      const network = aggregateNetwork(
+        opts.stationIds,
+        capacityKw,
+        opts.voltageV ?? 208,
+        evse,
+        opts.evsesPerStation,
+      );
       return { network, compiled: aggregateSite(network), capacityKw };
     }
     case 'caltech':

@@ -84,6 +84,7 @@ export function networkFromSite(
     }
     return {
       id: port.id,
+      stationId: port.stationId,
       voltageV: f[3]! * 1000,
       phaseAngleDeg: 0,
       maxA: port.maxCurrentA,

@@ -12,7 +12,6 @@ import type { Highs } from 'highs';
 import { lpRows } from '../lp-rows.ts';
 import type { Network } from '../network.ts';
 import { constraintValues } from '../network.ts';
-import { mapStations } from '../engine.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import type { SimSession } from '../../sessions/sim-session.ts';
 
@@ -172,9 +171,9 @@ function solveGroup(
   }
 }
 
-/** Groups of sessions whose stays overlap (chained), each solvable on its own. */
-function overlapGroups(sessions: readonly SimSession[], stepMs: number): number[][] {
-  const order = sessions.map((_, i) => i).sort((a, b) => sessions[a]!.arrivalMs - sessions[b]!.arrivalMs);
+/** Groups of the sessions `which` whose stays overlap (chained), each solvable on its own. */
+function overlapGroups(sessions: readonly SimSession[], which: number[], stepMs: number): number[][] {
+  const order = which.sort((a, b) => sessions[a]!.arrivalMs - sessions[b]!.arrivalMs);
   const groups: number[][] = [];
   let end = -Infinity;
   for (const i of order) {
@@ -206,15 +205,21 @@ export function offlinePolicy(
     get solveMs() {
       return solveMs;
     },
-    async plan(all: readonly SimSession[], network: Network, stepMs: number): Promise<void> {
+    async plan(
+      all: readonly SimSession[],
+      network: Network,
+      stepMs: number,
+      evseOf: Int32Array,
+    ): Promise<void> {
       const started = performance.now();
       highsPromise ??= loadHighs();
       const highs = await highsPromise;
-      const evseOf = mapStations(all, network);
       const hours = stepMs / 3_600_000;
       let planned = 0;
       let requested = 0;
-      for (const group of overlapGroups(all, stepMs)) {
+      // Cars turned away never plug in: nothing to plan for them (their demand still counts below).
+      const placed = all.map((_, i) => i).filter((i) => evseOf[i]! >= 0);
+      for (const group of overlapGroups(all, placed, stepMs)) {
         const rates = solveGroup(highs, group, all, evseOf, network, stepMs, defaultMaxPowerKw, externalKwAt);
         group.forEach((i, g) => {
           plan.set(all[i]!.id, rates[g]!);
