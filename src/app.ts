@@ -22,6 +22,7 @@ import type { CompiledSite } from './core/compiled-site.ts';
 import { OcppServer } from './ocpp/ocpp-server.ts';
 import { hashStationPassword, verifyStationPassword } from './ocpp/password-hash.ts';
 import type { OcppStationSettings } from './ocpp/ocpp-settings.ts';
+import { recentSessionSetpoints } from './store/recent-setpoints.ts';
 import { DEFAULT_RETENTION, scheduleRetention } from './store/retention.ts';
 import type { Store } from './store/store.ts';
 import { openStore } from './store/store.ts';
@@ -140,12 +141,15 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     });
     stops.push(() => ocpp.close());
 
+    const controlOptions = { setpointExpiryMs: config.ocpp.setpointExpiresAfterMs, ...opts.control };
     const control = new ControlLoop({
       site: compiled,
       gateway: ocpp,
       clock,
       logger: logger.child({ part: 'control' }),
-      options: { setpointExpiryMs: config.ocpp.setpointExpiresAfterMs, ...opts.control },
+      options: controlOptions,
+      // Stations may still hold setpoints of the previous process: their ports count at them until replaced.
+      priorSetpoints: recentSessionSetpoints(store.db, clock.nowMs() - controlOptions.setpointExpiryMs),
     });
     stops.push(() => control.stop());
 

@@ -112,8 +112,9 @@ export class ControlLoop {
     this.dispatcher.onRecord((r) => {
       if (r.result === 'accepted') {
         this.limits.record(r.portId, r.answeredAtMs, r.currentA);
-        // The station took a profile with the port's id: whatever the previous process left is replaced.
-        this.guard?.confirm(r.portId);
+        // The station took a profile with the port's id: whatever the previous process left is replaced, and
+        // the port no longer counts at it.
+        if (this.guard?.confirm(r.portId)) this.requestRun('port confirmed since the start');
       }
       // Re-allocate around a port that did not take its decrease (it counts at its higher limit); an offline
       // station is re-allocated on its disconnect event, and re-running for it would only spin.

@@ -47,9 +47,11 @@ export class RestartGuard {
     return nowMs < this.graceEndsAtMs;
   }
 
-  /** The station told Fusebox something that settles what the port runs under (see `pending`). */
-  confirm(portId: string): void {
+  /** The station told Fusebox something that settles what the port runs under (see `pending`); true if news. */
+  confirm(portId: string): boolean {
+    if (this.confirmed.has(portId)) return false;
     this.confirmed.add(portId);
+    return true;
   }
 
   /**

@@ -49,12 +49,13 @@ interface Outcome {
  * Cars on a and b fill the circuit (20 A each, profiles renewed at half life); Fusebox is killed, restarted
  * 10 s later, and a car plugs into x 1 s after that. Runs until 10 minutes after the restart.
  */
-async function restartWhileFull(trouble: Trouble, guard: boolean): Promise<Outcome> {
+async function restartWhileFull(trouble: Trouble, guard: boolean, store = true): Promise<Outcome> {
   const h = new SimHarness({
     site: SITE,
     startMs: T0,
     tickMs: 100,
     control: guard ? {} : { restartGraceMs: 0 },
+    rememberSetpoints: store,
   });
   const killAtMs = T0 + 200_000;
   const restartAtMs = killAtMs + 10_000;
@@ -136,6 +137,17 @@ describe('restart while a circuit is full, a new car plugs in right after', () =
       expect(off.lastOverAtMs! - off.restartAtMs).toBeGreaterThan(30_000);
     });
   }
+
+  it('needs the stored setpoints: counting the hung station at its default only is not enough', async () => {
+    const blind = await restartWhileFull('hung', true, false);
+    report('restart/hung without stored setpoints', {
+      overS: blind.overMs / 1000,
+      maxOverA: +blind.maxOverA.toFixed(2),
+    });
+    // a's old 20 A profile is unknown: a counts at 13.4 A, b and x get 26.6 A, 6.6 A over until it expires.
+    expect(blind.maxOverA).toBeGreaterThan(5);
+    expect(blind.overMs).toBeGreaterThan(30_000);
+  });
 
   it('the guard lets go when the grace period ends: the hung station counts at its default then', async () => {
     const on = await restartWhileFull('hung', true);

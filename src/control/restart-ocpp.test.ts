@@ -1,0 +1,102 @@
+/**
+ * The restart guard over real sockets and a real SQLite file: the OCPP server restores the session, the
+ * store gives the previous process's setpoints, the station reconnects without booting (so it reports no
+ * status), and the control loop counts the port, re-asserts it, and admits nothing into what it may draw.
+ */
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../clock.ts';
+import { compileSite } from '../core/compiled-site.ts';
+import type { Harness } from '../ocpp/testing/ocpp-harness.ts';
+import { eventually, startHarness } from '../ocpp/testing/ocpp-harness.ts';
+import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { recentSessionSetpoints } from '../store/recent-setpoints.ts';
+import { ControlLoop } from './control-loop.ts';
+import type { ControlOptions } from './control-options.ts';
+
+const EXPIRY_MS = 300_000;
+const harnesses: Harness[] = [];
+const loops: ControlLoop[] = [];
+const sims: SimulatedStation[] = [];
+
+afterEach(async () => {
+  for (const l of loops.splice(0)) l.stop();
+  for (const s of sims.splice(0)) await s.close().catch(() => undefined);
+  const [first, ...rest] = harnesses.splice(0);
+  for (const h of rest) await h.stop();
+  await first?.dispose();
+});
+
+async function fusebox(dbPath: string | undefined, control: Partial<ControlOptions> = {}) {
+  const h = await startHarness({
+    stations: [{ id: 'CP1', ports: 2, version: '1.6' }],
+    circuitLimitA: 40,
+    settings: { acceptUnknownIdTags: true },
+    ...(dbPath !== undefined ? { dbPath } : {}),
+  });
+  harnesses.push(h);
+  const loop = new ControlLoop({
+    site: compileSite(h.site),
+    gateway: h.server,
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+    options: { setpointExpiryMs: EXPIRY_MS, coalesceMs: 5, ...control },
+    priorSetpoints: recentSessionSetpoints(h.store.db, Date.now() - EXPIRY_MS),
+  });
+  loops.push(loop);
+  loop.start();
+  loop.runNow();
+  return { h, loop };
+}
+
+describe('restart guard over real OCPP and SQLite', () => {
+  it('counts a restored session at its stored 32 A until its re-assert is accepted, then limits it', async () => {
+    // Before: one car alone on CP1-1 (40 A circuit, two 32 A ports, fail-safe 20 A each) gets 32 A.
+    const before = await fusebox(undefined);
+    const st = new SimulatedStation({ url: before.h.url, stationId: 'CP1', version: '1.6', ports: 2 });
+    sims.push(st);
+    await st.connect();
+    await st.plugIn(1);
+    await st.start(1, 'T');
+    await eventually(() => st.currentLimitA(1) === 32, 'the car alone gets 32 A');
+    await eventually(
+      () =>
+        recentSessionSetpoints(before.h.store.db, 0).some(
+          (s) => s.currentA === 32 && s.outcome === 'accepted',
+        ),
+      '32 A stored',
+    );
+    // Session setpoints only: the fail-safe defaults (20 A, no session) are not among them.
+    expect(recentSessionSetpoints(before.h.store.db, 0).every((r) => r.sessionId !== undefined)).toBe(true);
+    before.loop.stop();
+    await before.h.stop(); // Fusebox goes away; the station keeps its transaction
+
+    // After: the session is restored from the store, the station is not back yet.
+    const { h, loop } = await fusebox(before.h.dbPath, { restartGraceMs: 3000 });
+    const fixedA = (portId: string) => loop.snapshot()!.fixed.find((f) => f.portId === portId)?.conductorA[0];
+    expect(loop.snapshot()!.unknownPorts.get('CP1-1')).toBe('station-offline');
+    expect(fixedA('CP1-1')).toBe(32);
+    // A car may be on CP1-2 under its default without Fusebox knowing.
+    expect(fixedA('CP1-2')).toBe(20);
+
+    const st2 = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
+    sims.push(st2);
+    st2.ports.set(1, st.port(1));
+    await st2.connect({ boot: false }); // no BootNotification, hence no StatusNotification
+    // Re-asserted at its default and accepted: confirmed; its status is still unknown, and it is limited.
+    await eventually(() => st2.currentLimitA(1) === 20, 'CP1-1 re-asserted at its default');
+    await eventually(
+      () => loop.snapshot()!.demands.some((d) => d.portId === 'CP1-1'),
+      'CP1-1 allocated in status unknown',
+    );
+    expect(h.server.port('CP1-1')!.status).toBe('unknown');
+    const s = loop.snapshot()!;
+    expect(s.unknownPorts.has('CP1-1')).toBe(false);
+    // CP1-2 reported nothing: it keeps counting at its default, and CP1-1 gets only the rest.
+    expect(s.unknownPorts.get('CP1-2')).toBe('status-unknown');
+    expect(s.allocation.find((a) => a.portId === 'CP1-1')!.currentA).toBe(20);
+    // After the grace period, CP1-2 is let go: CP1-1 may have the whole 32 A again.
+    await eventually(() => st2.currentLimitA(1) === 32, 'CP1-1 back to 32 A after the grace period');
+    expect(loop.snapshot()!.unknownPorts.size).toBe(0);
+  });
+});
