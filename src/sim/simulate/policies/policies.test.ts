@@ -81,3 +81,32 @@ describe('a site file as the network', () => {
     expect(free.metrics.violationAmpSeconds).toBeGreaterThan(0);
   }, 60_000);
 });
+
+describe('the last fraction of a kWh', () => {
+  it('is delivered on ports whose minimum pilot is 6 A: offered the minimum, the car takes what it needs', async () => {
+    const { simulate } = await import('../engine.ts');
+    const { sortedPolicy } = await import('./sorted-policy.ts');
+    const { roundRobinPolicy } = await import('./round-robin.ts');
+    const network = {
+      evses: [{ id: 'cp1/1', stationId: 'cp1', voltageV: 230, phaseAngleDeg: 0, maxA: 32, minA: 6 }],
+      constraints: [
+        { id: 'site', circuitId: 'site', phase: 'L1', limitA: 63, terms: [{ evse: 0, re: 1, im: 0 }] },
+      ],
+      exact: false,
+    };
+    // 32 A × 230 V for 5 min is 0.6133 kWh; the 0.05 kWh left after it is less than 6 A for a step (0.115 kWh).
+    const t0 = Date.UTC(2024, 0, 8, 8);
+    const sessions = [
+      { id: 'a', stationId: 'cp1', arrivalMs: t0, departureMs: t0 + 3_600_000, energyKwh: 0.6633 },
+    ];
+    for (const policy of [
+      sortedPolicy('fcfs'),
+      sortedPolicy('edf'),
+      sortedPolicy('llf'),
+      roundRobinPolicy(),
+    ]) {
+      const trace = await simulate(sessions, network, policy, { stepMs: 5 * 60_000 });
+      expect(trace.deliveredKwh[0], policy.name).toBeCloseTo(0.6633, 9);
+    }
+  });
+});

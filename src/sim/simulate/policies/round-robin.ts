@@ -5,7 +5,7 @@
  */
 import { NetworkLoad } from '../network-load.ts';
 import type { Policy, StepInput } from '../policy.ts';
-import { pilotCapA, serviceOrder } from './sorted-policy.ts';
+import { offerCapA, serviceOrder } from './sorted-policy.ts';
 
 /** The round-robin baseline with pilot steps of `incrementA`. */
 export function roundRobinPolicy(incrementA = 1): Policy {
@@ -19,7 +19,7 @@ export function roundRobinPolicy(incrementA = 1): Policy {
       const queue: number[] = [];
       for (const i of serviceOrder('fcfs', input)) {
         const ev = a[i]!;
-        ub[i] = pilotCapA(ev, input);
+        ub[i] = offerCapA(ev, input);
         // Allowed pilots are min, min + 1 A, … up to the cap; start at the lowest.
         const lb = ub[i] >= ev.minA ? ev.minA : 0;
         if (lb > 0) {

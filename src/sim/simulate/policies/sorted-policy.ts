@@ -34,6 +34,16 @@ export function pilotCapA(ev: ActiveEv, input: StepInput): number {
 }
 
 /**
+ * `pilotCapA`, raised to the EVSE's minimum pilot for a car that needs less than one step at it: offered the
+ * minimum, the car takes what it needs and stops (the engine never delivers more), instead of never
+ * getting its last fraction of a kWh (site ports cannot signal below 6 A).
+ */
+export function offerCapA(ev: ActiveEv, input: StepInput): number {
+  const cap = pilotCapA(ev, input);
+  return cap > 0 && cap < ev.minA ? Math.min(ev.minA, ev.maxA) : cap;
+}
+
+/**
  * FCFS, EDF or LLF. `allowOvercharging` (acnportal's flag of that name, off by default there and here)
  * offers each car its full max even when it needs less this step; the car then leaves the rest unused.
  */
@@ -45,7 +55,7 @@ export function sortedPolicy(order: SortOrder, opts: { readonly allowOverchargin
       const load = new NetworkLoad(input.network);
       for (const i of serviceOrder(order, input)) {
         const ev = input.active[i]!;
-        const ub = opts.allowOvercharging ? ev.maxA : pilotCapA(ev, input);
+        const ub = opts.allowOvercharging ? ev.maxA : offerCapA(ev, input);
         const r = Math.min(ub, load.headroomA(ev.evseIndex));
         // Below the EVSE's minimum non-zero pilot the car gets nothing this step.
         if (r <= 0 || r < ev.minA) continue;
