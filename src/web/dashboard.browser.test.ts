@@ -393,7 +393,8 @@ describe('dashboard in Chromium on the demo site', () => {
       await p.goto(`${demo!.url}/#/limits/row-a`);
       await p.getByTestId('overrides').waitFor();
       expect(await p.getByRole('button', { name: 'Add override' }).count()).toBe(0);
-      expect(await p.getByText('Read-only: operators can change schedules.').count()).toBe(1);
+      // The schedule editor loads its schedules on its own: wait for it rather than count at once.
+      await expect.poll(() => p.getByText('Read-only: operators can change schedules.').count()).toBe(1);
       await p.goto(`${demo!.url}/#/stations`);
       await p.locator('[data-station]').first().waitFor();
       expect(await p.getByRole('button', { name: /Remote start|reset/ }).count()).toBe(0);
