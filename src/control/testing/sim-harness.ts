@@ -50,10 +50,14 @@ export class SimHarness {
   readonly logger: Logger;
   /** Every control loop started on this world, the current one last. */
   readonly loops: ControlLoop[] = [];
-  /** Every session setpoint answered while Fusebox ran (answer time as the time sent: a later expiry). */
-  readonly setpointLog: PriorSetpoint[] = [];
+  /**
+   * Session setpoints answered while Fusebox ran, the last hour's (answer time as the time sent: a later
+   * expiry).
+   */
+  setpointLog: PriorSetpoint[] = [];
   private readonly control: Partial<ControlOptions> | undefined;
   private readonly rememberSetpoints: boolean;
+  private pruneAt = 20_000;
   private current: ControlLoop | null = null;
 
   constructor(o: HarnessOptions) {
@@ -82,6 +86,12 @@ export class SimHarness {
         sentMs: e.atMs,
         outcome: e.result,
       });
+      // Long scenarios send many: keep what a restart could still need (profiles live minutes).
+      if (this.setpointLog.length > this.pruneAt) {
+        const sinceMs = e.atMs - 3_600_000;
+        this.setpointLog = this.setpointLog.filter((s) => s.sentMs >= sinceMs);
+        this.pruneAt = Math.max(20_000, 2 * this.setpointLog.length);
+      }
     });
     this.world.start();
     if (o.startLoop !== false) this.startLoop();
