@@ -214,3 +214,27 @@ describe('cars turned away in a run', () => {
     expect(offline.boundPct!).toBeGreaterThanOrEqual(m.demandMetPct - 1e-6);
   });
 });
+
+describe('--assign-ports free on the Caltech network', () => {
+  it('spreads a foreign workload over its 54 EVSEs, turns away the 55th and 56th car, and every controlled policy keeps every limit', async () => {
+    const { buildSetup } = await import('./scenario.ts');
+    const { runOne } = await import('./run-one.ts');
+    const sessions = Array.from({ length: 56 }, (_, i) =>
+      session(`s${String(i).padStart(2, '0')}`, `elsewhere-${i % 7}`, i, 240 + i, { energyKwh: 4 }),
+    );
+    const setup = buildSetup({ kind: 'caltech', stationIds: [] }, 40);
+    for (const policy of ['fusebox', 'llf', 'round-robin'] as const) {
+      const { metrics, trace } = await runOne(sessions, setup, policy, {
+        stepMs: 5 * MIN,
+        assignPorts: 'free',
+      });
+      expect(metrics.turnedAwaySessions, policy).toBe(2);
+      expect(metrics.turnedAwayKwh).toBe(8);
+      expect(new Set(Array.from(trace.evseOf).filter((e) => e >= 0)).size).toBe(54);
+      expect(metrics.violationAmpSeconds, policy).toBe(0);
+      expect(metrics.demandMetPct).toBeLessThanOrEqual((100 * 54) / 56 + 1e-9);
+      // 216 kWh in about 4 h on 40 kW: most of it, not all.
+      expect(metrics.demandMetPct).toBeGreaterThan(50);
+    }
+  }, 60_000);
+});

@@ -54,6 +54,10 @@ export async function sizeFor(
   const ceilingPct = metOn(free.metrics, basis);
   let hi = Math.max(1, Math.ceil(free.metrics.peakKw));
   let atHi = await met(hi);
+  // No policy gives a car more than uncontrolled charging without limits does: above that ceiling (cars
+  // turned away, stays too short), no capacity helps, and doubling it would only cost runs.
+  if (ceilingPct < targetPct - 1e-9)
+    return { policy, targetPct, basis, capacityKw: null, demandMetPct: atHi, tried, ceilingPct };
   for (let k = 0; k < 6 && atHi < targetPct; k++) {
     hi *= 2;
     atHi = await met(hi);
