@@ -375,11 +375,11 @@ export class ControlLoop {
     for (const fn of this.runListeners) fn(this.latestSnapshot);
   }
 
-  /** Logs when the number of ports not confirmed since the start changes (and when none is left). */
+  /** Logs the ports not confirmed since the start: at first (info), as they change (debug), none left (info). */
   private logUnknown(unknown: ReadonlyMap<string, UnknownReason>): void {
     if (unknown.size === this.loggedUnknown) return;
     if (unknown.size > 0) {
-      this.deps.logger.info(
+      this.deps.logger[this.loggedUnknown <= 0 ? 'info' : 'debug'](
         { ports: unknown.size, graceEndsAt: new Date(this.guard!.graceEndsAtMs).toISOString() },
         'ports not confirmed since the start count at the most they may draw',
       );
