@@ -18,10 +18,9 @@ import { sortedPolicy } from '../src/sim/simulate/policies/sorted-policy.ts';
 import { runOne } from '../src/sim/simulate/run-one.ts';
 import type { NetworkKind, PolicyName } from '../src/sim/simulate/scenario.ts';
 import { buildSetup } from '../src/sim/simulate/scenario.ts';
+import { sharedDataPath } from '../src/sim/testing/shared-data.ts';
 
-const WORKLOAD = fileURLToPath(
-  new URL('../../shared/data/acn-sim-case-study/caltech_2019-03_acnsim_events_5min.csv', import.meta.url),
-);
+const WORKLOAD = sharedDataPath('acn-sim-case-study/caltech_2019-03_acnsim_events_5min.csv');
 const OUT = fileURLToPath(new URL('../docs/evaluation.md', import.meta.url));
 const STEP_MS = 5 * 60_000;
 const FULL_SWEEP = Array.from({ length: 27 }, (_, k) => 10 + 5 * k);

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FACILITY_COLUMN, loadBuildingProfile, parseBuildingProfile } from './building-profile.ts';
 import { profileAt } from './power-profile.ts';
+import { sharedDataPath } from '../testing/shared-data.ts';
 
-const DATA = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/site-profiles');
+const DATA = sharedDataPath('site-profiles');
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** An EnergyPlus-like hourly file whose value is the row index (0 = the hour ending 01/01 01:00). */

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { profileAt, profileEnergyKwh } from './power-profile.ts';
 import { loadPvProfile, parsePvProfile } from './pv-profile.ts';
+import { sharedDataPath } from '../testing/shared-data.ts';
 
-const DATA = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/site-profiles');
+const DATA = sharedDataPath('site-profiles');
 const JPL = join(DATA, 'pv_jpl_220kWdc_sam_30min.csv');
 const LA = 'America/Los_Angeles';
 

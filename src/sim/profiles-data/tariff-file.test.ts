@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { energyPriceAt, demandChargeRateAt } from '../../core/tariff.ts';
 import { loadTariffFile, parseTariff } from './tariff-file.ts';
+import { sharedDataPath } from '../testing/shared-data.ts';
 
-const DATA = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/tariffs');
+const DATA = sharedDataPath('tariffs');
 const LA = 'America/Los_Angeles';
 const at = (iso: string): number => Date.parse(iso);
 

@@ -1,19 +1,11 @@
 // Imports every real workload in ../shared/data (beside the repo) and checks the counts its README gives.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { importSessionsFile } from './import-sessions.ts';
 import type { ImportResult } from './sim-session.ts';
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const DATA = resolve(REPO, '../shared/data');
+import { sharedDataPath } from '../testing/shared-data.ts';
 
 function load(rel: string): ImportResult {
-  const path = resolve(DATA, rel);
-  if (!existsSync(path))
-    throw new Error(`real data file missing: ${path} (expected ../shared/data beside the repo)`);
-  return importSessionsFile(path);
+  return importSessionsFile(sharedDataPath(rel));
 }
 
 const totalKwh = (r: ImportResult): number => r.sessions.reduce((a, s) => a + s.energyKwh, 0);
