@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadBdewProfile, parseBdewProfile } from './bdew-profile.ts';
 import { profileAt, profileEnergyKwh } from './power-profile.ts';
+import { sharedDataPath } from '../testing/shared-data.ts';
 
-const PATH = join(
-  resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/site-profiles'),
-  'bdew_standard_load_profiles_15min_typical_days.csv',
-);
+const PATH = sharedDataPath('site-profiles/bdew_standard_load_profiles_15min_typical_days.csv');
 const BERLIN = 'Europe/Berlin';
 
 /** The shape value of a profile column for (period, weekday, HH:MM), read straight from the file text. */
