@@ -269,9 +269,13 @@ export class ControlLoop {
       const unknown = this.guard?.pending(p, nowMs) ?? null;
       if (unknown !== null) unknownPorts.set(p.portId, unknown);
       if (p.sessionId === undefined) {
-        // No session, no draw; but after a start a car may have begun under the default unseen.
+        // No session known, no draw; but a car may have begun there under the default unseen: on a station
+        // that is away (it plugs in and charges while nobody listens), or after a start.
         if (unknown !== null) {
           const a = this.guard!.loadA(p, 0, nowMs);
+          fixed.push({ portId: p.portId, conductorA: [a, a, a] });
+        } else if (!p.connected && this.opts.countOfflineEmptyPorts !== false) {
+          const a = offlineLoadA(p, p.effectiveLimitA);
           fixed.push({ portId: p.portId, conductorA: [a, a, a] });
         }
         continue;
@@ -282,7 +286,9 @@ export class ControlLoop {
         // DESIGN.md §5: an offline station's port, one that did not confirm a decrease, or one whose state is
         // not confirmed since the start counts at what it may draw (its last profile, one of the previous
         // process, or its default) until it is back / confirms.
-        const a = unknown !== null ? this.guard!.loadA(p, limitA, nowMs) : limitA;
+        let a = unknown !== null ? this.guard!.loadA(p, limitA, nowMs) : limitA;
+        // Away, its session may end and a new car start under the default while Fusebox cannot see it.
+        if (!p.connected && this.opts.countOfflineEmptyPorts !== false) a = offlineLoadA(p, a);
         fixed.push({ portId: p.portId, conductorA: [a, a, a] });
         // Its limit is re-asserted no higher than its default (safe with every port at it), which is within
         // what it is counted at; the dispatcher retries a failed one by itself.
@@ -522,6 +528,15 @@ export class ControlLoop {
       this.runNow();
     }, delayMs);
   }
+}
+
+/**
+ * What a port of a station that is away counts at, in A: what it may draw as far as Fusebox knows
+ * (`knownA`: its profile until it expires, else its default; the port maximum if the station never took its
+ * default), and never less than its fail-safe default, under which a car that plugs in meanwhile charges.
+ */
+function offlineLoadA(p: PortSnapshot, knownA: number): number {
+  return Math.max(p.failSafeA, knownA);
 }
 
 /** Inputs as they would be `shiftMs` later with the readings just as fresh (only the schedule moves). */

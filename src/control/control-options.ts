@@ -26,6 +26,12 @@ export interface ControlOptions {
    * expired. 0 turns the guard off (tests' negative controls only).
    */
   readonly restartGraceMs?: number | undefined;
+  /**
+   * Every port of a station that is away counts at least at its fail-safe default (a car may plug in and
+   * charge under it unseen). false: its ports without a session count at 0 A, as before (tests' negative
+   * controls only).
+   */
+  readonly countOfflineEmptyPorts?: boolean | undefined;
   readonly allocator: Partial<AllocatorOptions>;
   readonly solar: Partial<SolarOptions>;
 }

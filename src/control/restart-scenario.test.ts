@@ -2,7 +2,9 @@
  * Scenario: Fusebox restarts while a circuit is full and a new car plugs in right after (restart-guard.ts).
  * Until each older session's limit is confirmed (or every profile of the previous process has expired), it
  * counts at the most it may draw, and the new car is admitted only into what remains. Negative controls
- * run the same worlds with the guard off (restartGraceMs: 0). Virtual time; SCENARIO_REPORT=1 prints.
+ * run the same worlds with the guard off (restartGraceMs: 0) and an offline station's empty ports at 0 A
+ * (countOfflineEmptyPorts: false; that rule alone covers a car started unseen on a station still away).
+ * Virtual time; SCENARIO_REPORT=1 prints.
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
@@ -49,12 +51,17 @@ interface Outcome {
  * Cars on a and b fill the circuit (20 A each, profiles renewed at half life); Fusebox is killed, restarted
  * 10 s later, and a car plugs into x 1 s after that. Runs until 10 minutes after the restart.
  */
-async function restartWhileFull(trouble: Trouble, guard: boolean, store = true): Promise<Outcome> {
+async function restartWhileFull(
+  trouble: Trouble,
+  guard: boolean,
+  store = true,
+  offlineRule = guard,
+): Promise<Outcome> {
   const h = new SimHarness({
     site: SITE,
     startMs: T0,
     tickMs: 100,
-    control: guard ? {} : { restartGraceMs: 0 },
+    control: { ...(guard ? {} : { restartGraceMs: 0 }), countOfflineEmptyPorts: offlineRule },
     rememberSetpoints: store,
   });
   const killAtMs = T0 + 200_000;
@@ -147,6 +154,16 @@ describe('restart while a circuit is full, a new car plugs in right after', () =
     // a's old 20 A profile is unknown: a counts at 13.4 A, b and x get 26.6 A, 6.6 A over until it expires.
     expect(blind.maxOverA).toBeGreaterThan(5);
     expect(blind.overMs).toBeGreaterThan(30_000);
+  });
+
+  it('without the guard, counting the empty ports of a station that is away at their default covers a car started unseen there', async () => {
+    const ruleOnly = await restartWhileFull('unseen-session', false, true, true);
+    report('restart/unseen-session, offline rule without the guard', {
+      overS: ruleOnly.overMs / 1000,
+      maxOverA: +ruleOnly.maxOverA.toFixed(2),
+    });
+    // Over only while b still has its 32 A profile from before the restart (as with the guard).
+    expect(ruleOnly.lastOverAtMs! - ruleOnly.restartAtMs).toBeLessThan(4000);
   });
 
   it('the guard lets go when the grace period ends: the hung station counts at its default then', async () => {
