@@ -78,7 +78,14 @@ async function run(
     const snap = f.control.snapshot();
     if (!snap || snap.demands.length !== 2) return false;
     const want = new Map(snap.allocation.map((a) => [a.portId, a.currentA]));
-    return soon!.currentLimitA(1) === want.get('soon/1') && late!.currentLimitA(1) === want.get('late/1');
+    // An increase smaller than the dispatcher's dead band (0.5 A) is not sent, so a station may sit just
+    // below its allocation for good; it must never sit above it.
+    const runsUnder = (st: SimulatedStation | undefined, portId: string): boolean => {
+      const limit = st!.currentLimitA(1);
+      const target = want.get(portId);
+      return limit !== undefined && target !== undefined && limit <= target + 1e-9 && target - limit < 0.5;
+    };
+    return runsUnder(soon, 'soon/1') && runsUnder(late, 'late/1');
   }, 'the stations to run under the allocation');
   await new Promise((resolve) => setTimeout(resolve, 500));
   const snap = f.control.snapshot()!;
