@@ -82,6 +82,8 @@ describe('restart guard over real OCPP and SQLite', () => {
     const st2 = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
     sims.push(st2);
     st2.ports.set(1, st.port(1));
+    // A station without RemoteTrigger: Fusebox's request for its ports' status is refused.
+    st2.answeringTrigger = 'NotImplemented';
     await st2.connect({ boot: false }); // no BootNotification, hence no StatusNotification
     // Re-asserted at its default and accepted: confirmed; its status is still unknown, and it is limited.
     await eventually(() => st2.currentLimitA(1) === 20, 'CP1-1 re-asserted at its default');
@@ -98,5 +100,37 @@ describe('restart guard over real OCPP and SQLite', () => {
     // After the grace period, CP1-2 is let go: CP1-1 may have the whole 32 A again.
     await eventually(() => st2.currentLimitA(1) === 32, 'CP1-1 back to 32 A after the grace period');
     expect(loop.snapshot()!.unknownPorts.size).toBe(0);
+  });
+
+  it('a station that answers the status request lets its empty port go at once, not after the grace period', async () => {
+    const before = await fusebox(undefined);
+    const st = new SimulatedStation({ url: before.h.url, stationId: 'CP1', version: '1.6', ports: 2 });
+    sims.push(st);
+    await st.connect();
+    await st.plugIn(1);
+    await st.start(1, 'T');
+    await eventually(() => st.currentLimitA(1) === 32, 'the car alone gets 32 A');
+    before.loop.stop();
+    await before.h.stop();
+
+    // A grace period far longer than the test: only the status the station reports can release CP1-2.
+    const { h, loop } = await fusebox(before.h.dbPath, { restartGraceMs: 600_000 });
+    const st2 = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
+    sims.push(st2);
+    st2.ports.set(1, st.port(1));
+    const t0 = performance.now();
+    await st2.connect({ boot: false });
+    await eventually(() => loop.snapshot()!.unknownPorts.size === 0, 'every port confirmed');
+    const confirmedMs = performance.now() - t0;
+    expect(h.server.port('CP1-2')!.status).toBe('available');
+    expect(st2.received.filter((r) => r.action === 'TriggerMessage').length).toBe(2);
+    // CP1-2 no longer counts at its 20 A default: the car gets its 32 A back.
+    await eventually(() => st2.currentLimitA(1) === 32, 'CP1-1 back to 32 A');
+    expect(loop.snapshot()!.fixed).toEqual([]);
+    expect(confirmedMs).toBeLessThan(5000);
+    if (process.env.SCENARIO_REPORT)
+      console.log(
+        `[scenario] restart, status asked: every port confirmed ${confirmedMs.toFixed(0)} ms after connecting`,
+      );
   });
 });

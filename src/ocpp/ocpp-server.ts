@@ -26,6 +26,7 @@ import { PortRuntime } from './port-runtime.ts';
 import type { RpcServer, RpcServerClient } from './rpc.ts';
 import { createRpcServer, observeFrames, rpcError } from './rpc.ts';
 import { SmartCharging } from './smart-charging.ts';
+import { askPortStatus } from './status-trigger.ts';
 import type { OcppTrafficObserver } from './traffic-observer.ts';
 import type { AcceptedStation } from './station-auth.ts';
 import { ALL_SUBPROTOCOLS, StationAuthenticator } from './station-auth.ts';
@@ -348,18 +349,28 @@ export class OcppServer implements StationGateway {
       const needsSetUp = ctx.directory
         .ofStation(conn.stationId)
         .some((info) => ctx.ports.get(info.port.id)?.setpoints.defaultProfile !== 'accepted');
+      const statusUnknown = ctx.directory
+        .ofStation(conn.stationId)
+        .some((info) => ctx.ports.get(info.port.id)?.status === 'unknown');
       if (configured && !conn.accepted) this.askForBoot(conn);
-      // First connection since Fusebox started, without a boot: make sure the fail-safe defaults are in place.
-      if (conn.accepted && needsSetUp) {
+      // First connection since Fusebox started, without a boot: make sure the fail-safe defaults are in place,
+      // and ask for the status the station will not send by itself.
+      if (conn.accepted && (needsSetUp || statusUnknown)) {
         setImmediate(() => {
-          this.smart
-            .setUpStation(conn)
-            .catch((err: unknown) => ctx.log.error({ err }, 'station set-up failed'));
+          this.resume(conn, needsSetUp).catch((err: unknown) =>
+            ctx.log.error({ err }, 'station set-up failed'),
+          );
         });
       }
     } catch (err) {
       ctx.log.error({ err, stationId: conn.stationId }, 'could not load station record');
     }
+  }
+
+  /** A station accepted before connects without booting: its defaults (unless in place), then its ports' status. */
+  private async resume(conn: StationConnection, needsSetUp: boolean): Promise<void> {
+    if (needsSetUp) await this.smart.setUpStation(conn);
+    if (conn.open) await askPortStatus(this.ctx, conn);
   }
 
   /**

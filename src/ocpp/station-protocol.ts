@@ -57,6 +57,8 @@ export interface StationProtocol {
   setConfiguration(conn: StationConnection, key: string, value: string): Promise<CommandResult>;
   /** `message` in the version's own vocabulary (e.g. MeterValues, StatusNotification, TransactionEvent). */
   triggerMessage(conn: StationConnection, message: string, connectorId?: number): Promise<CommandResult>;
+  /** Ask for one port's StatusNotification (1.6 connector, 2.0.1 connector 1 of the EVSE). */
+  triggerStatus(conn: StationConnection, connectorId: number): Promise<CommandResult>;
   unlockConnector(conn: StationConnection, connectorId: number): Promise<CommandResult>;
   clearChargingProfile(
     conn: StationConnection,

@@ -76,6 +76,9 @@ export const v16Outbound: StationProtocol = {
       ...(connectorId !== undefined ? { connectorId } : {}),
     }),
 
+  triggerStatus: (conn, connectorId) =>
+    command(conn, 'TriggerMessage', { requestedMessage: 'StatusNotification', connectorId }),
+
   unlockConnector: (conn, connectorId) => command(conn, 'UnlockConnector', { connectorId }),
 
   clearChargingProfile: (conn, criteria) =>

@@ -122,6 +122,13 @@ export const v2Outbound: StationProtocol = {
       ...(connectorId !== undefined && connectorId > 0 ? { evse: { id: connectorId } } : {}),
     }),
 
+  // 2.0.1 F06.FR.13: a StatusNotification is asked for with the evse field, at connector level.
+  triggerStatus: (conn, connectorId) =>
+    command(conn, 'TriggerMessage', {
+      requestedMessage: 'StatusNotification',
+      evse: { id: connectorId, connectorId: 1 },
+    }),
+
   // Fusebox ports are EVSEs with one connector each (the usual case); connector 1 is the one to unlock.
   unlockConnector: (conn, connectorId) =>
     command(conn, 'UnlockConnector', { evseId: connectorId, connectorId: 1 }),

@@ -1,6 +1,6 @@
 /** How a simulated station answers what the CSMS asks of it (OCPP 1.6 §5, 2.0.1 Part 2). */
 import type { RpcClient, RpcInboundCall } from '../ocpp/rpc.ts';
-import { NO_REPLY } from '../ocpp/rpc.ts';
+import { NO_REPLY, rpcError } from '../ocpp/rpc.ts';
 import type { SimulatedStation } from './ocpp-station.ts';
 import { profileFrom16, profileFrom2 } from './ocpp-station-messages.ts';
 import type { SimProfilePurpose } from './ocpp-station-profiles.ts';
@@ -174,6 +174,9 @@ function v2(st: SimulatedStation): Record<string, Handler> {
 }
 
 function trigger(st: SimulatedStation, message: string, connectorId: number | undefined): { status: string } {
+  // A station without RemoteTrigger (a CALLERROR), or one that will not send it now.
+  if (st.answeringTrigger === 'CALLERROR') throw rpcError('NotImplemented', 'TriggerMessage');
+  if (st.answeringTrigger !== 'Accepted') return { status: st.answeringTrigger };
   const run: Record<string, () => Promise<unknown>> = {
     BootNotification: () => st.boot(),
     Heartbeat: () => st.heartbeat(),

@@ -95,6 +95,9 @@ export interface SimPort {
 
 export type SimAnswering = 'normal' | 'never' | 'reject-profiles';
 
+/** How a station answers TriggerMessage: as asked, refusing (its status word), or with a CALLERROR. */
+export type SimTriggerAnswer = 'Accepted' | 'Rejected' | 'NotImplemented' | 'CALLERROR';
+
 /** IEC 61851-1: a car does not charge below 6 A. */
 const MIN_CHARGING_A = 6;
 
@@ -109,6 +112,8 @@ export class SimulatedStation extends EventEmitter {
   readonly received: { action: string; payload: unknown; atMs: number }[] = [];
   /** How the station answers the CSMS: normally, never (a station that hangs), or refusing profiles. */
   answering: SimAnswering = 'normal';
+  /** How the station answers TriggerMessage (when `answering` is 'normal' or 'reject-profiles'). */
+  answeringTrigger: SimTriggerAnswer = 'Accepted';
   bootStatus: string | undefined;
   heartbeatIntervalS: number | undefined;
   readonly now: () => number;

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 import type { Site, SitePort } from '../../core/site.ts';
 import type { Store } from '../../store/store.ts';
 import { openStore } from '../../store/store.ts';
@@ -29,6 +30,8 @@ export interface HarnessOptions {
   readonly dbPath?: string;
   readonly now?: () => number;
   readonly middleware?: readonly InboundMiddleware[];
+  /** The server's logger (default: silent, or FUSEBOX_TEST_LOG's level). */
+  readonly log?: Logger;
 }
 
 export interface Harness {
@@ -88,7 +91,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     site,
     stations: settings,
     repo: store.ocpp,
-    log: pino({ level: process.env.FUSEBOX_TEST_LOG ?? 'silent' }),
+    log: options.log ?? pino({ level: process.env.FUSEBOX_TEST_LOG ?? 'silent' }),
     settings: { port: 0, host: '127.0.0.1', ...options.settings },
     now: options.now,
     middleware: options.middleware,
