@@ -11,7 +11,7 @@ import type { LoadedSiteConfig } from './config/load.ts';
 import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
 import { describeLimitedBy } from './core/explain.ts';
-import { startDemoSite } from './sim/demo-site.ts';
+import { startDemoMeters, startDemoSite } from './sim/demo-site.ts';
 
 export interface StartOptions {
   readonly configPath?: string | undefined;
@@ -41,20 +41,33 @@ export async function runStart(opts: StartOptions): Promise<number> {
     opts.logLevel ?? 'info',
   );
 
+  // The demo's meters answer where its configuration says the grid meter is; they start before Fusebox so
+  // that its first poll finds them (no "cannot connect" warning on every demo start).
+  const gridDriver = loaded.config.meters.find((m) => m.driver.type === 'modbus')?.driver;
+  const demoMeterPort = gridDriver?.type === 'modbus' ? gridDriver.port : 1502;
+  let demoMeters: Awaited<ReturnType<typeof startDemoMeters>> | undefined;
+  if (demo) {
+    try {
+      demoMeters = await startDemoMeters(demoMeterPort, logger.child({ part: 'demo' }));
+    } catch (err) {
+      out(`fusebox: the demo's simulated meters could not start: ${explainStartError(err)}`);
+      return 1;
+    }
+  }
+
   let fusebox;
   try {
     fusebox = await startFusebox({ loaded, configDir: configDirOf(path), logger, demo });
   } catch (err) {
     out(`fusebox: could not start: ${explainStartError(err)}`);
+    await demoMeters?.close();
     return 1;
   }
   let demoSite: Awaited<ReturnType<typeof startDemoSite>> | null = null;
-  // The demo's meters answer where its configuration says the grid meter is.
-  const gridDriver = loaded.config.meters.find((m) => m.driver.type === 'modbus')?.driver;
-  const demoMeterPort = gridDriver?.type === 'modbus' ? gridDriver.port : 1502;
   if (demo) {
     try {
       demoSite = await startDemoSite({
+        meters: demoMeters,
         site: loaded.compiled,
         versions: new Map(loaded.config.stations.map((s) => [s.id, s.ocppVersion])),
         ocppUrl: `ws://127.0.0.1:${fusebox.endpoints.ocppPort}/ocpp`,
@@ -65,6 +78,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
     } catch (err) {
       out(`fusebox: the demo simulator could not start: ${explainStartError(err)}`);
       await fusebox.stop();
+      await demoMeters?.close().catch(() => undefined);
       return 1;
     }
   }

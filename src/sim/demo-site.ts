@@ -23,6 +23,9 @@ export interface DemoSiteOptions {
   /** ws://host:port/ocpp */
   readonly ocppUrl: string;
   readonly meterPort: number;
+  /** Meters started beforehand with startDemoMeters (so Fusebox finds them at its first poll); the demo
+   * site then drives and closes them. Without it the demo starts its own on meterPort. */
+  readonly meters?: SimulatedMeters | undefined;
   readonly logger: Logger;
   /** Profile time runs this many times faster than real time (default 60: an hour a minute). */
   readonly speed?: number;
@@ -42,6 +45,19 @@ const GRID_UNIT = 1;
 const PV_UNIT = 2;
 const PV_PEAK_KW = 30;
 
+/** Starts the demo's Modbus meters (grid meter on unit 1, PV inverter on unit 2) before anything drives them. */
+export function startDemoMeters(port: number, logger: Logger): Promise<SimulatedMeters> {
+  return SimulatedMeters.start({
+    host: '127.0.0.1',
+    port,
+    logger,
+    devices: [
+      { unitId: GRID_UNIT, model: { preset: 'sdm630' } },
+      { unitId: PV_UNIT, model: { sunspec: [103], manufacturer: 'Fusebox', model: 'Simulated PV 30 kW' } },
+    ],
+  });
+}
+
 /** Starts the demo world; stations connect to Fusebox, which must already listen. */
 export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
   const rng = createRng(o.seed ?? 2026);
@@ -52,15 +68,7 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
   const simT0 = startOfDay + (o.startHour ?? 10) * 3_600_000;
   const simTime = (atMs: number): number => simT0 + (atMs - t0) * speed;
 
-  const meters = await SimulatedMeters.start({
-    host: '127.0.0.1',
-    port: o.meterPort,
-    logger: o.logger,
-    devices: [
-      { unitId: GRID_UNIT, model: { preset: 'sdm630' } },
-      { unitId: PV_UNIT, model: { sunspec: [103], manufacturer: 'Fusebox', model: 'Simulated PV 30 kW' } },
-    ],
-  });
+  const meters = o.meters ?? (await startDemoMeters(o.meterPort, o.logger));
 
   const byStation = new Map<string, { connectorId: number; portIdx: number }[]>();
   o.site.ports.forEach((p, portIdx) => {
