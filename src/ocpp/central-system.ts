@@ -59,6 +59,13 @@ export interface SessionStop {
 /** A pending station is asked to boot again after this long, in s (1.6 §4.2.1 interval when Pending). */
 const PENDING_RETRY_S = 60;
 
+/** Stop reason of a session closed because its station reported the port Available (no stop message). */
+export const AVAILABLE_STOP_REASON = 'StationReportedAvailable';
+/** Stop reason of a session closed because its station started a new transaction on the port. */
+export const SUPERSEDED_STOP_REASON = 'SupersededOnPort';
+/** Stops Fusebox inferred: the station's own stop, arriving later, replaces them. */
+const INFERRED_STOP_REASONS: readonly string[] = [AVAILABLE_STOP_REASON, SUPERSEDED_STOP_REASON];
+
 export class CentralSystem {
   readonly authorization: Authorization;
 
@@ -113,7 +120,37 @@ export class CentralSystem {
     const rt = report.evseId > 0 ? portAt(this.ctx, conn.stationId, report.evseId) : undefined;
     await this.ctx.repo.recordStatus({ stationId: conn.stationId, ...report, portId: rt?.portId });
     if (!rt) return;
+    if (report.status === 'Available') await this.closeOnAvailable(conn, rt, report.atMs);
     this.updatePortStatus(rt, report.status, report.atMs, report.errorCode);
+  }
+
+  /**
+   * A connector reported Available has no transaction: a session still open on it was lost by the station (it
+   * rebooted, or its stop never came). Close it, else its setpoints are refused and retried forever. A stop
+   * message arriving later (offline queue) replaces this one (see stopSession).
+   */
+  private async closeOnAvailable(conn: StationConnection, rt: PortRuntime, atMs: number): Promise<void> {
+    const open = rt.session;
+    // A report older than the session says nothing about it (the session started after it).
+    if (!open || (Number.isFinite(atMs) && atMs < open.startedMs)) return;
+    const stopped = await this.ctx.repo.stopSession({
+      sessionId: open.sessionId,
+      stoppedMs: Number.isFinite(atMs) ? atMs : this.ctx.now(),
+      reason: AVAILABLE_STOP_REASON,
+    });
+    if (rt.session?.sessionId !== open.sessionId) return; // ended or replaced meanwhile
+    this.emitStopped(rt, open.sessionId, stopped);
+    recordEvent(this.ctx, {
+      level: 'warn',
+      kind: 'session-stopped',
+      stationId: conn.stationId,
+      portId: rt.portId,
+      sessionId: open.sessionId,
+      message:
+        `session ${open.sessionId} closed: the station reports connector ${rt.info.port.connectorId} ` +
+        `Available without having stopped the transaction (it may have restarted); ` +
+        `${stopped?.energyWh ?? '?'} Wh by the last meter reading`,
+    });
   }
 
   updatePortStatus(rt: PortRuntime, ocppStatus: string, atMs: number, errorCode?: string): void {
@@ -172,7 +209,7 @@ export class CentralSystem {
       const stale = await this.ctx.repo.stopSession({
         sessionId: previous.sessionId,
         stoppedMs: session.startedMs,
-        reason: 'SupersededOnPort',
+        reason: SUPERSEDED_STOP_REASON,
       });
       this.emitStopped(rt, previous.sessionId, stale);
     }
@@ -225,17 +262,37 @@ export class CentralSystem {
     this.ctx.events.emit('ev-charging-needs', { portId: rt.portId, sessionId, needs });
   }
 
-  /** A session stopped (1.6 StopTransaction, 2.0.1 TransactionEvent Ended). Idempotent. */
+  /**
+   * A session stopped (1.6 StopTransaction, 2.0.1 TransactionEvent Ended). Idempotent; a stop Fusebox only
+   * inferred (Available, superseded) is replaced by the station's own, which has the real time and meter.
+   */
   async stopSession(conn: StationConnection, stop: SessionStop): Promise<SessionRecord | undefined> {
     const { ctx } = this;
-    if (stop.session.stoppedMs !== undefined) return stop.session;
+    const inferred = stop.session.stopReason;
+    if (stop.session.stoppedMs !== undefined && !INFERRED_STOP_REASONS.includes(inferred ?? '')) {
+      return stop.session;
+    }
     const stopped = await ctx.repo.stopSession({
       sessionId: stop.session.sessionId,
       stoppedMs: stop.stoppedMs,
       meterStopWh: stop.meterStopWh,
       reason: stop.reason,
       seqNo: stop.seqNo,
+      replacesReasons: INFERRED_STOP_REASONS,
     });
+    if (stop.session.stoppedMs !== undefined) {
+      recordEvent(ctx, {
+        level: 'info',
+        kind: 'session-stopped',
+        stationId: conn.stationId,
+        portId: stop.session.portId,
+        sessionId: stop.session.sessionId,
+        message:
+          `session ${stop.session.sessionId}: the station's stop arrived late (${stop.reason ?? 'Local'}) ` +
+          `and replaces the one Fusebox inferred (${inferred}): ${stopped?.energyWh ?? '?'} Wh`,
+      });
+      return stopped;
+    }
     const rt = this.runtimeOfSession(stop.session);
     if (rt?.session?.sessionId === stop.session.sessionId)
       this.emitStopped(rt, stop.session.sessionId, stopped);

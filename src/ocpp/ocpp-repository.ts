@@ -107,6 +107,12 @@ export interface StopSessionInput {
   readonly meterStopWh?: number | undefined;
   readonly reason?: string | undefined;
   readonly seqNo?: number | undefined;
+  /**
+   * Stop reasons of a stop Fusebox inferred (no stop message from the station) that this stop replaces: the
+   * station's own stop, arriving late, carries the real time, meter stop and reason. Absent: an already
+   * stopped session is left as it is.
+   */
+  readonly replacesReasons?: readonly string[] | undefined;
 }
 
 /** One sampled instant of one port, normalised, with the sampled values as the station sent them. */

@@ -86,7 +86,8 @@ function prepare(db: Database.Database) {
         stop_reason = @reason,
         last_seq_no = MAX(COALESCE(last_seq_no, -1), COALESCE(@seqNo, -1)),
         updated_ms = @stoppedMs
-      WHERE session_id = @sessionId AND stopped_ms IS NULL`),
+      WHERE session_id = @sessionId
+        AND (stopped_ms IS NULL OR stop_reason IN (SELECT value FROM json_each(@replacesReasons)))`),
     evNeeds: db.prepare(`
       UPDATE sessions SET ev_needs_ms = @receivedAtMs, ev_departure_ms = @departureMs, ev_energy_wh = @energyWh,
         ev_needs_meter_wh = @meterWh, ev_min_current_a = @minCurrentA, ev_max_current_a = @maxCurrentA,
@@ -208,6 +209,7 @@ export function writeOps(db: Database.Database) {
         meterStopWh: und(input.meterStopWh),
         reason: und(input.reason),
         seqNo: und(input.seqNo),
+        replacesReasons: JSON.stringify(input.replacesReasons ?? []),
       });
       const row = s.sessionById.get(input.sessionId);
       return row && toSession(row);
