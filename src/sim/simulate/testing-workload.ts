@@ -1,16 +1,11 @@
 /** Small random workloads for the simulator's tests (seeded, so a failure can be replayed). */
+import { createRng } from '../profiles.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
 
-/** Mulberry32: a tiny seeded PRNG; uniform in [0, 1). */
+/** Uniform in [0, 1) from a seed: the simulator's own PRNG (createRng, mulberry32), not a second copy. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  return () => rng.next();
 }
 
 /** `count` sessions on the given stations within `hours` from 2019-03-04T08:00Z, 5-min aligned. */
