@@ -29,6 +29,7 @@ import { streamRoutes } from './routes/stream.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { lenientSerializerCompiler } from './response-serializer.ts';
 import { registerDashboard } from './static-dashboard.ts';
+import { eventView } from './views/event-view.ts';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -120,18 +121,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     history.sample(deps.live.site(), s, deps.live.ports(), deps.now());
   });
   deps.live.onDispatch((d) => metrics.dispatched(d.answeredAtMs - d.sentAtMs, d.result));
-  const unsubscribe = deps.store.records.onEvent((e) =>
-    ctx.hub.publish('event', {
-      id: e.id,
-      at: new Date(e.atMs).toISOString(),
-      level: e.level,
-      kind: e.kind,
-      stationId: e.stationId,
-      portId: e.portId,
-      message: e.message,
-      data: e.data,
-    }),
-  );
+  const unsubscribe = deps.store.records.onEvent((e) => ctx.hub.publish('event', eventView(e)));
   metrics.setSources({
     circuits: () => livePayloads(ctx).circuits().circuits,
     portsCharging: () => deps.live.snapshot()?.allocation.filter((a) => a.currentA > 0).length ?? 0,

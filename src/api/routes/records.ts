@@ -5,6 +5,7 @@ import { iso } from '../api-context.ts';
 import { badRequest } from '../api-error.ts';
 import type { SessionFilter, SessionItem } from '../api-store.ts';
 import * as R from '../response-schemas.ts';
+import { eventView } from '../views/event-view.ts';
 
 const instant = z.iso.datetime({
   offset: true,
@@ -155,16 +156,7 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
       });
       return {
         total: r.total,
-        items: r.items.map((e) => ({
-          id: e.id,
-          at: iso(e.atMs),
-          level: e.level,
-          kind: e.kind,
-          stationId: e.stationId,
-          portId: e.portId,
-          message: e.message,
-          data: e.data,
-        })),
+        items: r.items.map(eventView),
       };
     },
   );
