@@ -33,31 +33,18 @@ export interface ApiTokensStore {
   remove(id: number): Promise<boolean>;
 }
 
-export interface OverridesStore {
-  list(): readonly OverrideRecord[];
-  get(id: number): OverrideRecord | undefined;
-  add(input: OverrideInput, by: string): Promise<OverrideRecord>;
-  update(
-    id: number,
-    version: number,
-    input: OverrideInput,
-    by: string,
-  ): Promise<VersionedOutcome<OverrideRecord>>;
+/** Records edited from the dashboard, each change guarded by its version number (409 when stale). */
+export interface VersionedStore<Rec, Input> {
+  list(): readonly Rec[];
+  get(id: number): Rec | undefined;
+  add(input: Input, by: string): Promise<Rec>;
+  update(id: number, version: number, input: Input, by: string): Promise<VersionedOutcome<Rec>>;
   remove(id: number): Promise<boolean>;
 }
 
-export interface UiSchedulesStore {
-  list(): readonly UiScheduleRecord[];
-  get(id: number): UiScheduleRecord | undefined;
-  add(input: UiScheduleInput, by: string): Promise<UiScheduleRecord>;
-  update(
-    id: number,
-    version: number,
-    input: UiScheduleInput,
-    by: string,
-  ): Promise<VersionedOutcome<UiScheduleRecord>>;
-  remove(id: number): Promise<boolean>;
-}
+export type OverridesStore = VersionedStore<OverrideRecord, OverrideInput>;
+
+export type UiSchedulesStore = VersionedStore<UiScheduleRecord, UiScheduleInput>;
 
 export interface SessionFilter {
   readonly fromMs?: number | undefined;
