@@ -11,6 +11,7 @@ import { compileSite } from '../src/core/compiled-site.ts';
 import { cycleInput, largeSite, prng } from '../src/core/testing/large-site.ts';
 import { exactViolations } from '../src/core/testing/phasor-check.ts';
 import type { AllocatorBenchResult } from './allocator.ts';
+import { quantile } from './allocator.ts';
 import type { BenchOptions } from './run.ts';
 
 const SIZES = [
@@ -21,9 +22,6 @@ const SIZES = [
 
 const CYCLE_MS = 1_000;
 const HOUR = 3_600_000;
-
-const quantile = (sorted: readonly number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 /** Departures spread over the next ten hours, energies up to 30 kWh; every fourth car says nothing. */
 function withDeadlines(demands: readonly PortDemand[], startMs: number): PortDemand[] {

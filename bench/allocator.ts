@@ -18,7 +18,8 @@ const SIZES = [
 
 const CYCLE_MS = 1_000;
 
-function quantile(sorted: readonly number[], q: number): number {
+/** The value at quantile q (0..1) of an ascending list (nearest rank, no interpolation). */
+export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
