@@ -26,7 +26,7 @@ const MS_PER_HOUR = 3_600_000;
 const LAXITY_FLOOR_H = 1 / 60;
 
 /**
- * Each work's need (A), time left and laxity (h) from its demand's departure and remaining energy: NaN need
+ * Each work's need (A) and laxity (h) from its demand's departure and remaining energy: NaN need
  * and Infinity laxity when either is missing. Admission orders by the laxity (Works.compareDeadline).
  */
 export function deadlineKeys(works: Works, factors: FactorTable, nowMs: number): void {
@@ -35,12 +35,12 @@ export function deadlineKeys(works: Works, factors: FactorTable, nowMs: number):
     works.laxityH[w] = Infinity;
     const departureMs = demandDepartureMs(works.demand[w]!);
     const energyKwh = demandEnergyKwh(works.demand[w]!);
-    const kwPerA = ownKwPerA(factors, works.kStart[w]!, works.kEnd[w]!);
     if (departureMs === undefined || energyKwh === undefined) continue;
-    if (!Number.isFinite(departureMs) || !(energyKwh > 0) || !(kwPerA > 0)) continue;
+    if (!Number.isFinite(departureMs) || !(energyKwh > 0)) continue;
+    const kwPerA = ownKwPerA(factors, works.kStart[w]!, works.kEnd[w]!);
+    if (!(kwPerA > 0)) continue;
     const leftMs = departureMs - nowMs;
     const hours = energyKwh / kwPerA;
-    works.leftMs[w] = leftMs;
     works.needA[w] = leftMs > 0 ? hours / (leftMs / MS_PER_HOUR) : Infinity;
     const hi = works.hi[w]!;
     if (hi > 0) works.laxityH[w] = leftMs / MS_PER_HOUR - hours / hi;

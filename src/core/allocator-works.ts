@@ -66,8 +66,6 @@ export class Works {
   readonly order: Int32Array;
   /** Deadline mode: the current each port needs to finish by its departure (A), NaN when unknown. */
   readonly needA: Float64Array;
-  /** Deadline mode: time left to departure (ms). */
-  readonly leftMs: Float64Array;
   /** Deadline mode: time left less the time needed at the maximum (h), Infinity when unknown. */
   readonly laxityH: Float64Array;
   /** Deadline mode: lo, hi and weight as given, while the passes fill with their own. */
@@ -80,7 +78,6 @@ export class Works {
   constructor(capacity: number) {
     this.phaseGroup = new Uint8Array(capacity);
     this.needA = new Float64Array(capacity);
-    this.leftMs = new Float64Array(capacity);
     this.laxityH = new Float64Array(capacity);
     this.givenLo = new Float64Array(capacity);
     this.givenHi = new Float64Array(capacity);
