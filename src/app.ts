@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './api/api-deps.ts';
-import { withUiSchedules } from './api/control-sync.ts';
+import { overrideInputs, withUiSchedules } from './api/control-sync.ts';
 import { startHttpServer } from './api/http-server.ts';
 import type { HttpApp } from './api/http-server.ts';
 import { ApiMetrics } from './api/metrics.ts';
@@ -142,8 +142,10 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     stops.push(() => ocpp.close());
 
     const controlOptions = { setpointExpiryMs: config.ocpp.setpointExpiresAfterMs, ...opts.control };
+    // Stored dashboard schedules and overrides apply from the very first allocation (the API re-applies
+    // them when it starts, but stations may already be connected by then).
     const control = new ControlLoop({
-      site: compiled,
+      site: withUiSchedules(compiled, store.api.schedules.list()),
       gateway: ocpp,
       clock,
       logger: logger.child({ part: 'control' }),
@@ -169,6 +171,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       meters = poller;
     }
 
+    control.setOverrides(overrideInputs(store.api.overrides.list(), clock.nowMs(), config.site.timeZone));
     // First decision before anything can read it (the EMS map, /healthz): fail-safe defaults and no cars.
     control.start();
     control.runNow();
