@@ -118,7 +118,9 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   deps.live.onRun((s) => {
     metrics.controlRun(s);
     ctx.hub.onRun();
-    history.sample(deps.live.site(), s, deps.live.ports(), deps.now());
+    // Port snapshots are built only when the recorder keeps the sample (at most every 2 s), not every run.
+    const nowMs = deps.now();
+    if (history.due(nowMs)) history.sample(deps.live.site(), s, deps.live.ports(), nowMs);
   });
   deps.live.onDispatch((d) => metrics.dispatched(d.answeredAtMs - d.sentAtMs, d.result));
   const unsubscribe = deps.store.records.onEvent((e) => ctx.hub.publish('event', eventView(e)));

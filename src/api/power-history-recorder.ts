@@ -65,9 +65,14 @@ export class PowerHistoryRecorder {
     private readonly sampleMs = 2000,
   ) {}
 
+  /** Whether a sample taken at nowMs would be kept (callers skip building its inputs otherwise). */
+  due(nowMs: number): boolean {
+    return nowMs - this.lastSampleMs >= this.sampleMs;
+  }
+
   /** Adds one sample (call after each control run). */
   sample(cs: CompiledSite, snap: ControlSnapshot, ports: readonly LivePort[], nowMs: number): void {
-    if (nowMs - this.lastSampleMs < this.sampleMs) return;
+    if (!this.due(nowMs)) return;
     this.lastSampleMs = nowMs;
     const minute = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
     if (minute !== this.minuteMs) {
