@@ -2,7 +2,6 @@
  * The composition root (DESIGN.md §3): loads the site and wires the adapters around the core: the store,
  * the OCPP server, the Modbus meter poller, the EMS server, the control loop and the HTTP server.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -14,6 +13,8 @@ import { ApiMetrics } from './api/metrics.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
+import type { TlsSection } from './config/tls-files.ts';
+import { readTlsFiles } from './config/tls-files.ts';
 import { ControlLoop } from './control/control-loop.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
@@ -21,7 +22,7 @@ import { EmsServer, MeterPoller, buildEmsLayout, emsLayoutInputOf, polledMeterOf
 import type { CompiledSite } from './core/compiled-site.ts';
 import { OcppServer } from './ocpp/ocpp-server.ts';
 import { hashStationPassword, verifyStationPassword } from './ocpp/password-hash.ts';
-import type { OcppStationSettings } from './ocpp/ocpp-settings.ts';
+import type { OcppStationSettings, TlsSettings } from './ocpp/ocpp-settings.ts';
 import { recentSessionSetpoints } from './store/recent-setpoints.ts';
 import { DEFAULT_RETENTION, scheduleRetention } from './store/retention.ts';
 import type { Store } from './store/store.ts';
@@ -108,15 +109,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       securityProfile: s.securityProfile ?? (s.passwordHash ? 1 : 0),
       passwordHash: s.passwordHash,
     }));
-    const tls = config.ocpp.tls
-      ? {
-          key: readFileSync(resolve(opts.configDir, config.ocpp.tls.keyFile)),
-          cert: readFileSync(resolve(opts.configDir, config.ocpp.tls.certFile)),
-          ca: config.ocpp.tls.caFile
-            ? readFileSync(resolve(opts.configDir, config.ocpp.tls.caFile))
-            : undefined,
-        }
-      : undefined;
+    const tls = config.ocpp.tls ? tlsSettingsOf(config.ocpp.tls, opts.configDir) : undefined;
     const ocpp = await OcppServer.start({
       site: loaded.site,
       stations,
@@ -255,6 +248,13 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     await stopAll();
     throw err;
   }
+}
+
+/** The TLS material of `ocpp.tls`; throws naming every file at fault (they changed since the site was checked). */
+export function tlsSettingsOf(section: TlsSection, configDir: string): TlsSettings {
+  const files = readTlsFiles(section, configDir);
+  if (!files.ok) throw new Error(files.problems.map((p) => `ocpp.tls.${p.key}: ${p.message}`).join('; '));
+  return files.tls;
 }
 
 /** Directory of a site file, for resolving the relative paths in it. */

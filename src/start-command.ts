@@ -6,7 +6,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Fusebox } from './app.ts';
-import { DEMO_ACCOUNT, DEMO_CONFIG_PATH, configDirOf, startFusebox } from './app.ts';
+import { DEMO_ACCOUNT, DEMO_CONFIG_PATH, configDirOf, startFusebox, tlsSettingsOf } from './app.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
 import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
@@ -93,7 +93,9 @@ export async function runStart(opts: StartOptions): Promise<number> {
   out(
     `  Dashboard and API   http://localhost:${httpPort}/   (API docs: /api/docs, health: /healthz, metrics: /metrics)`,
   );
-  out(`  OCPP for stations   ws://localhost:${ocppPort}/ocpp/{stationId}`);
+  out(
+    `  OCPP for stations   ${loaded.config.ocpp.tls ? 'wss' : 'ws'}://localhost:${ocppPort}/ocpp/{stationId}`,
+  );
   if (emsPort !== null)
     out(`  EMS (Modbus TCP)    localhost:${emsPort}, unit ${loaded.config.ems?.unitId ?? 1}`);
   if (demo) out(`  Demo meters         Modbus TCP localhost:${demoMeterPort} (grid: unit 1, PV: unit 2)`);
@@ -105,7 +107,8 @@ export async function runStart(opts: StartOptions): Promise<number> {
   out('');
 
   const summary = setInterval(() => logSummary(logger, fusebox), 10_000);
-  // SIGHUP re-reads the site file: new limits, margins, schedules and modes apply at once.
+  // SIGHUP re-reads the site file: new limits, margins, schedules and modes apply at once; so do the OCPP TLS
+  // files (renewed or rotated certificates, a new CRL), for the connections made from then on.
   let current: LoadedSiteConfig = loaded;
   const onHangup = (): void => {
     current = reload(path, current, fusebox, logger);
@@ -129,13 +132,37 @@ function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logge
     logger.error(`${path} has errors: the running configuration stays in force`);
     return running;
   }
+  // ocpp.tls is reloaded below; the rest of the process part needs a restart.
   const processPart = (c: LoadedSiteConfig['config']): string =>
-    JSON.stringify([c.ocpp, c.http, c.store, c.ems, c.meters, c.stations]);
+    JSON.stringify([{ ...c.ocpp, tls: undefined }, c.http, c.store, c.ems, c.meters, c.stations]);
   if (processPart(next.config) !== processPart(running.config))
     logger.warn('listeners, store, EMS, meters or stations changed: those changes apply after a restart');
+  reloadTls(path, next, running, fusebox, logger);
   const refused = fusebox.reconfigure(next.compiled);
   if (refused) logger.warn(refused);
   return refused ? running : next;
+}
+
+/** Re-reads the files of `ocpp.tls` (replaced on disk) for new OCPP connections; logs why when it cannot. */
+function reloadTls(
+  path: string,
+  next: LoadedSiteConfig,
+  running: LoadedSiteConfig,
+  fusebox: Fusebox,
+  logger: Logger,
+): void {
+  const section = next.config.ocpp.tls;
+  if (!section) {
+    if (running.config.ocpp.tls) logger.warn('ocpp.tls removed: turning TLS off applies after a restart');
+    return;
+  }
+  try {
+    fusebox.ocpp.reloadTls(tlsSettingsOf(section, configDirOf(path)));
+  } catch (err) {
+    logger.error(
+      `OCPP TLS files not reloaded, the running certificates stay in force: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }
 
 function makeLogger(format: 'pretty' | 'json', level: string): Logger {
