@@ -50,6 +50,24 @@ describe.skipIf(!haveOpenssl)('fusebox check: ocpp.tls files', () => {
     expect(r.code).toBe(0);
   });
 
+  it('warns of a server certificate that expires soon and of a caFile certificate that is not a CA', () => {
+    const ca = new TestCa(join(dir, 'soon'), 'Soon CA');
+    const end = new Date(Date.now() + 10 * 24 * 3600_000 + 3600_000);
+    const stamp = end.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+    const soon = ca.server({ endDate: stamp });
+    copyFileSync(soon.keyFile, join(dir, 'soon.key'));
+    copyFileSync(soon.certFile, join(dir, 'soon.crt'));
+    const r = check('    keyFile: soon.key\n    certFile: soon.crt\n    caFile: soon.crt\n');
+    expect(r.code).toBe(0);
+    expect(r.text).toMatch(
+      /:9:15 {2}ocpp\.tls\.certFile {2}warning: the server certificate in 'soon\.crt' expires on \S+ \(in 10 days\): renew it/,
+    );
+    expect(r.text).toMatch(
+      /:10:13 {2}ocpp\.tls\.caFile {2}warning: certificate 1 in 'soon\.crt' \(CN=127\.0\.0\.1\) is not a CA certificate/,
+    );
+    expect(r.text).toMatch(/OK, 2 warnings/);
+  });
+
   it('names the file, line and column of a missing file, bad PEM, a key not the certificate’s', () => {
     const r = check(
       [

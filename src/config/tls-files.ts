@@ -19,9 +19,18 @@ export interface TlsFileProblem {
   readonly message: string;
 }
 
+/** Errors make the files unusable; warnings (a server certificate about to expire) do not. */
 export type TlsFilesResult =
-  | { readonly ok: true; readonly tls: TlsSettings }
-  | { readonly ok: false; readonly problems: readonly TlsFileProblem[] };
+  | { readonly ok: true; readonly tls: TlsSettings; readonly warnings: readonly TlsFileProblem[] }
+  | {
+      readonly ok: false;
+      readonly problems: readonly TlsFileProblem[];
+      readonly warnings: readonly TlsFileProblem[];
+    };
+
+/** A server certificate that expires within this many days is warned about. */
+const EXPIRY_WARNING_DAYS = 30;
+const DAY_MS = 24 * 3600_000;
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const CRL_BLOCK = /-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g;
@@ -29,6 +38,7 @@ const CRL_BLOCK = /-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g;
 /** Reads and checks the files of an `ocpp.tls` section; `baseDir` is the site file's directory. */
 export function readTlsFiles(section: TlsSection, baseDir: string): TlsFilesResult {
   const problems: TlsFileProblem[] = [];
+  const warnings: TlsFileProblem[] = [];
   const read = (key: TlsFileKey): string | undefined => {
     const name = section[key];
     if (name === undefined) return undefined;
@@ -67,7 +77,13 @@ export function readTlsFiles(section: TlsSection, baseDir: string): TlsFilesResu
       }
   }
   const certs = certText !== undefined ? certificates('certFile', certText, where, problems) : undefined;
-  if (caText !== undefined) certificates('caFile', caText, where, problems);
+  const cas = caText !== undefined ? certificates('caFile', caText, where, problems) : undefined;
+  for (const [i, ca] of (cas ?? []).entries())
+    if (!ca.ca)
+      warnings.push({
+        key: 'caFile',
+        message: `certificate ${i + 1} in '${section.caFile}' (${ca.subject.replaceAll('\n', ', ')}) is not a CA certificate (no basicConstraints CA:TRUE): it cannot sign station certificates`,
+      });
   if (crlText !== undefined) {
     const blocks = crlText.match(CRL_BLOCK) ?? [];
     if (blocks.length === 0)
@@ -89,9 +105,34 @@ export function readTlsFiles(section: TlsSection, baseDir: string): TlsFilesResu
       message: `the key in '${section.keyFile}' is not the key of the certificate in '${section.certFile}' (the first in the file)`,
     });
 
-  if (problems.length > 0 || keyText === undefined || certText === undefined) return { ok: false, problems };
+  if (leaf) {
+    // The stations check it against their own clock; this warns against the machine's.
+    const now = Date.now();
+    const from = Date.parse(leaf.validFrom);
+    const to = Date.parse(leaf.validTo);
+    const at = (ms: number): string => new Date(ms).toISOString();
+    if (to < now)
+      warnings.push({
+        key: 'certFile',
+        message: `the server certificate in '${section.certFile}' expired on ${at(to)}: stations refuse the connection; renew it`,
+      });
+    else if (from > now)
+      warnings.push({
+        key: 'certFile',
+        message: `the server certificate in '${section.certFile}' is not valid before ${at(from)}: stations refuse the connection until then`,
+      });
+    else if (to - now < EXPIRY_WARNING_DAYS * DAY_MS)
+      warnings.push({
+        key: 'certFile',
+        message: `the server certificate in '${section.certFile}' expires on ${at(to)} (in ${Math.floor((to - now) / DAY_MS)} days): renew it`,
+      });
+  }
+
+  if (problems.length > 0 || keyText === undefined || certText === undefined)
+    return { ok: false, problems, warnings };
   return {
     ok: true,
+    warnings,
     tls: {
       key: keyText,
       cert: certText,
@@ -162,4 +203,5 @@ export function checkTls(parsed: ParsedSections, baseDir: string | undefined, re
   if (!tls || baseDir === undefined) return;
   const files = readTlsFiles(tls, baseDir);
   if (!files.ok) for (const p of files.problems) report.error(['ocpp', 'tls', p.key], p.message);
+  for (const p of files.warnings) report.warning(['ocpp', 'tls', p.key], p.message);
 }

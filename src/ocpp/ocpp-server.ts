@@ -251,7 +251,11 @@ export class OcppServer implements StationGateway {
     const trusted = tls.ca ? parseCertificates(tls.ca) : [];
     http.setSecureContext(options);
     this.trustedCas = trusted;
-    this.ctx.log.info('OCPP TLS certificates reloaded: new connections use them');
+    const server = parseCertificates(tls.cert)[0];
+    this.ctx.log.info(
+      { subject: server?.subject, validTo: server?.validTo, cas: trusted.length, crl: tls.crl !== undefined },
+      'OCPP TLS certificates reloaded: new connections use them',
+    );
   }
 
   /** The port actually listened on (useful with port 0). */
