@@ -30,7 +30,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
   const { out } = opts;
   const demo = opts.configPath === undefined;
   const path = opts.configPath ?? DEMO_CONFIG_PATH;
-  const loaded = loadSiteConfigFile(path);
+  const loaded = loadSiteConfigFile(path, { readFiles: true });
   for (const p of loaded.problems) out(formatProblem(p));
   if (!loaded.ok) {
     out(`fusebox: ${path} has errors; nothing started. Run \`npx fusebox check ${path}\` after fixing them.`);
@@ -126,7 +126,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
 
 /** Applies a changed site file to the running control loop, or says why it cannot (never stops Fusebox). */
 function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logger: Logger): LoadedSiteConfig {
-  const next = loadSiteConfigFile(path);
+  const next = loadSiteConfigFile(path, { readFiles: true });
   if (!next.ok) {
     for (const p of next.problems) logger.error(formatProblem(p));
     logger.error(`${path} has errors: the running configuration stays in force`);

@@ -37,8 +37,17 @@ export interface FailedSiteConfig {
 
 export type SiteConfigResult = LoadedSiteConfig | FailedSiteConfig;
 
+export interface LoadOptions {
+  /**
+   * Also read and check the files the site file names (`ocpp.tls`): `fusebox check`, start and reload do; commands
+   * that only need the site's model or store path (user, simulate) do not, so that they run where those files are
+   * absent or not readable.
+   */
+  readonly readFiles?: boolean;
+}
+
 /** Reads and checks a site configuration file; never throws for anything the file or its absence can cause. */
-export function loadSiteConfigFile(path: string): SiteConfigResult {
+export function loadSiteConfigFile(path: string, options: LoadOptions = {}): SiteConfigResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -60,7 +69,7 @@ export function loadSiteConfigFile(path: string): SiteConfigResult {
       problems: [{ severity: 'error', file: path, line: 0, column: 0, path: '', message }],
     };
   }
-  return loadSiteConfigText(text, path, dirname(resolve(path)));
+  return loadSiteConfigText(text, path, options.readFiles ? dirname(resolve(path)) : undefined);
 }
 
 /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCa, haveOpenssl } from '../ocpp/testing/test-ca.ts';
 import { runCheck } from './check.ts';
+import { loadSiteConfigFile } from './load.ts';
 
 const SITE = `site: { timeZone: Europe/Paris }
 circuits:
@@ -103,6 +104,21 @@ describe.skipIf(!haveOpenssl)('fusebox check: ocpp.tls files', () => {
     );
     const crlAlone = check('    keyFile: server.key\n    certFile: server.crt\n    crlFile: crl.pem\n');
     expect(crlAlone.text).toMatch(/ocpp\.tls\.crlFile {2}a CRL is only used with caFile/);
+  });
+
+  it('reads the files only when asked (fusebox user and simulate run where they are absent)', () => {
+    writeFileSync(
+      site,
+      `${SITE}ocpp:\n  tls:\n    keyFile: gone.key\n    certFile: gone.crt\n    caFile: gone-ca.crt\n`,
+    );
+    expect(loadSiteConfigFile(site).ok).toBe(true);
+    const r = loadSiteConfigFile(site, { readFiles: true });
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.path)).toEqual([
+      'ocpp.tls.keyFile',
+      'ocpp.tls.certFile',
+      'ocpp.tls.caFile',
+    ]);
   });
 
   it('refuses security profiles 2 and 3 without the TLS files they need', () => {
