@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
 import type { SimTlsOptions } from '../sim/ocpp-station.ts';
+import type { OcppVersion } from './ocpp-version.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
 import { eventually, startHarness } from './testing/ocpp-harness.ts';
 import type { Issued } from './testing/test-ca.ts';
@@ -22,8 +23,13 @@ afterEach(async () => {
   h = undefined;
 });
 
-function sim(stationId: string, tls: SimTlsOptions, ports = 1): SimulatedStation {
-  const st = new SimulatedStation({ url: h!.url, version: '1.6', stationId, tls, ports });
+function sim(
+  stationId: string,
+  tls: SimTlsOptions,
+  ports = 1,
+  version: OcppVersion = '1.6',
+): SimulatedStation {
+  const st = new SimulatedStation({ url: h!.url, version, stationId, tls, ports });
   sims.push(st);
   return st;
 }
@@ -64,20 +70,28 @@ describe.skipIf(!haveOpenssl)(
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('a station with a valid certificate boots and reports its status over wss://', async () => {
+    it('stations with a valid certificate boot and report their status over wss:// (OCPP 1.6 and 2.0.1)', async () => {
       h = await startHarness({
-        stations: [{ id: 'CP3', securityProfile: 3, ports: 2 }],
+        stations: [
+          { id: 'CP3', securityProfile: 3, ports: 2 },
+          { id: 'CP201', securityProfile: 3, ports: 1, version: '2.0.1' },
+        ],
         settings: { tls: { key: server.key, cert: server.cert, ca: ca.cert, crl: ca.crl() } },
       });
       expect(h.url).toMatch(/^wss:\/\//);
       const st = sim('CP3', withCert(ca.station('CP3')), 2);
       expect((await st.connect()).status).toBe('Accepted');
+      const v2 = sim('CP201', withCert(ca.station('CP201')), 1, '2.0.1');
+      expect((await v2.connect()).status).toBe('Accepted');
       const harness = h;
       await eventually(
-        () => harness.server.ports().every((p) => p.connected && p.status === 'available'),
-        'both ports available',
+        () =>
+          harness.server.ports().length === 3 &&
+          harness.server.ports().every((p) => p.connected && p.status === 'available'),
+        'all three ports available',
       );
       expect(await st.heartbeat()).toBeGreaterThan(0);
+      expect(await v2.heartbeat()).toBeGreaterThan(0);
       expect(refusals()).toEqual([]);
     });
 
