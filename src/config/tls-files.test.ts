@@ -130,6 +130,12 @@ describe.skipIf(!haveOpenssl)('fusebox check: ocpp.tls files', () => {
     );
     const r = check('    keyFile: server.key\n    certFile: server.crt\n');
     expect(r.text).toContain('security profile 3 needs ocpp.tls with keyFile, certFile and caFile');
+    writeFileSync(site, SITE.replace('securityProfile: 3', 'securityProfile: 2'));
+    const profile2: string[] = [];
+    expect(runCheck(site, (line) => profile2.push(line))).toBe(2);
+    expect(profile2.join('\n')).toContain(
+      'stations[0].securityProfile  security profile 2 needs ocpp.tls with keyFile and certFile (stations connect with wss://)',
+    );
   });
 });
 
