@@ -148,10 +148,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     });
     stops.push(() => control.stop());
 
-    const modbusMeters = config.meters.flatMap((m) =>
-      m.driver.type === 'modbus'
-        ? [polledMeterOf({ id: m.id, role: m.role, timeoutMs: m.timeoutMs, driver: m.driver })]
-        : [],
+    const modbusMeters = config.meters.map((m) =>
+      polledMeterOf({ id: m.id, role: m.role, timeoutMs: m.timeoutMs, driver: m.driver }),
     );
     let meters: MeterPoller | null = null;
     if (modbusMeters.length > 0) {

@@ -209,12 +209,6 @@ export const circuitSchema = z
     path: ['marginPct'],
   });
 
-const simulatedDriverSchema = z.strictObject({
-  type: z.literal('simulated'),
-  /** Name of a simulated profile (building load, PV curve); the simulator validates it. */
-  profile: nameSchema.optional(),
-});
-
 /** A measurement source. */
 export const meterSchema = z.strictObject({
   id: idSchema,
@@ -228,7 +222,8 @@ export const meterSchema = z.strictObject({
     .int('must be a whole number of ms')
     .positive('must be greater than 0 ms')
     .default(5000),
-  driver: z.discriminatedUnion('type', [modbusDriverSchema, simulatedDriverSchema]),
+  // A union of one, so that an unknown `type` is reported as such (zod-issues.ts names the retired ones).
+  driver: z.discriminatedUnion('type', [modbusDriverSchema]),
 });
 
 // Keys a port can set, and its station can set for all of its ports.
