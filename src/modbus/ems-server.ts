@@ -82,7 +82,12 @@ export class EmsServer extends EventEmitter<EmsServerEvents> {
       host: config.host,
       port: config.port,
       allow: config.allow,
+      maxConnections: config.maxConnections,
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      idleTimeoutMs: config.idleTimeoutMs,
+      maxPendingRequests: config.maxPendingRequests,
       logger,
+      clock: ems.clock,
       handler: { read: (req) => ems.read(req), write: (req) => ems.write(req) },
     });
     ems.tick();
