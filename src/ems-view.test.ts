@@ -150,4 +150,35 @@ describe('the EMS map of a running Fusebox (ems-view)', () => {
     expect(p[0]).toBe(3);
     expect(u32(p, 8) / 100).toBeGreaterThanOrEqual(12.34);
   }, 60_000);
+  it('keeps answering between a reload and the next allocation (the snapshot is still of the old site)', async () => {
+    // Requested runs wait a minute, the periodic one ten: after the reload the control snapshot still has
+    // 'left', the site in force 'west'.
+    const second = await startFusebox({
+      loaded: load(BEFORE),
+      configDir: dir,
+      logger: pino({ level: 'silent' }),
+      ports: { ocpp: 0, http: 0, ems: 0 },
+      storePath: join(dir, 'second.db'),
+      webRoot: join(dir, 'no-web'),
+      control: { coalesceMs: 60_000, periodMs: 600_000 },
+    });
+    const reader = new ModbusTcpClient(
+      { host: '127.0.0.1', port: second.endpoints.emsPort!, unitId: 1 },
+      10_000,
+    );
+    try {
+      await reader.connect();
+      const runs = second.control.snapshot()!.runs;
+      expect(second.reconfigure(load(AFTER).compiled)).toBeNull();
+      const [hb1] = await reader.read('holding', 100, 1);
+      await vi.waitFor(async () => expect((await reader.read('holding', 100, 1))[0]).not.toBe(hb1), UNTIL);
+      expect(second.control.snapshot()!.runs).toBe(runs); // still the snapshot of the site before the reload
+      expect((await reader.read('holding', 101, 1))[0]! & 1).toBe(1); // controller alive
+      expect(s32(await reader.read('holding', 1000, 10), 6)).toBe(6300); // main, as last allocated
+      expect(s32(await reader.read('holding', 1010, 10), 6)).toBe(NOT_AVAILABLE_S32); // 'left' is gone
+    } finally {
+      reader.close();
+      await second.stop();
+    }
+  });
 });
