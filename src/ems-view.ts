@@ -37,7 +37,7 @@ export function emsSnapshot(
   const allocation = new Map(control.allocation.map((a) => [a.portId, a]));
 
   // `cs` is the site in force; after a reload the snapshot may still be of the previous site until the next
-  // run: a circuit either does not know is left out (it reads "not available"), never an error.
+  // run: a circuit the site in force does not know is left out (it reads "not available"), never an error.
   const circuits = new Map<string, EmsCircuitValues>();
   for (const c of control.circuits) {
     const idx = cs.circuitIndex.get(c.circuitId);
