@@ -173,7 +173,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       const server = await EmsServer.start({
         config: opts.ports?.ems !== undefined ? { ...config.ems, port: opts.ports.ems } : config.ems,
         layout: buildEmsLayout(emsLayoutInputOf(config.circuits, portsInOrder)),
-        snapshot: () => emsSnapshot(compiled, control.snapshot(), ocpp.ports()),
+        // The site in force (a SIGHUP reload changes its circuits and limits), not the one Fusebox started with.
+        snapshot: () => emsSnapshot(control.site(), control.snapshot(), ocpp.ports()),
         logger: logger.child({ part: 'ems' }),
         clock,
       });
@@ -237,7 +238,15 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       },
       reconfigure(site) {
         const refused = control.reconfigure(withUiSchedules(site, store.api.schedules.list()));
-        if (refused === null) baseSite = site;
+        if (refused === null) {
+          baseSite = site;
+          const changed = ems?.circuitChanges(site.circuits.map((c) => c.id));
+          if (changed && (changed.added.length > 0 || changed.removed.length > 0))
+            logger.warn(
+              { added: changed.added, removed: changed.removed },
+              'EMS map: circuits changed; the map keeps its numbering until a restart (removed circuits read "not available", added ones appear after a restart)',
+            );
+        }
         return refused;
       },
       stop: stopAll,
