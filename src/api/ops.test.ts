@@ -44,8 +44,6 @@ describe('/metrics', () => {
     expect(r.text).toMatch(/^fusebox_control_runs_total [1-9]\d*$/m);
     expect(r.text).toMatch(/^fusebox_allocation_seconds_count [1-9]\d*$/m);
     expect(r.text).toContain('# TYPE fusebox_dispatch_latency_seconds histogram');
-    // Not prom-client's global registry: no default process metrics.
-    expect(r.text).not.toContain('process_cpu_seconds_total');
   });
 
   it('counts every OCPP CALL in and out by action and version, and the CALLERRORs Fusebox sends', async () => {
