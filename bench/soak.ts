@@ -378,6 +378,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
     stepBuilding();
 
     // Every second: limits against physics; every 5 s: RSS and event-loop delay.
+    const startMs = Date.now();
     const limits = cs.circuits.map((c) => c.limitA);
     const overSince = new Float64Array(cs.circuits.length * 3).fill(NaN);
     let violations = 0;
@@ -413,11 +414,34 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
         }
       });
     };
-    tick = setInterval(checkLimits, 1000);
+    // --trace FILE: per second, the root circuit as the cars and building make it and as Fusebox sees it.
+    const traceAt = opts.args.indexOf('--trace');
+    const trace = traceAt >= 0 ? createWriteStream(opts.args[traceAt + 1]!) : undefined;
+    trace?.write('t_s,phase,building_a,ev_a,total_a,limit_a,capacity_a,load_a\n');
+    const traceRoot = async (): Promise<void> => {
+      if (!trace) return;
+      const text = await fetch(`${http}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      const gauge = (name: string, ph: number): string =>
+        new RegExp(`^${name}\\{circuit="grid",phase="L${ph + 1}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? '';
+      const t = ((Date.now() - startMs) / 1000).toFixed(1);
+      for (let ph = 0; ph < 3; ph++) {
+        const ev = atCircuits[root * DIM_COUNT + ph]!;
+        trace.write(
+          `${t},L${ph + 1},${building[ph]!.toFixed(1)},${ev.toFixed(1)},${(ev + building[ph]!).toFixed(1)},` +
+            `${limits[root]},${gauge('fusebox_circuit_capacity_amperes', ph)},${gauge('fusebox_circuit_load_amperes', ph)}\n`,
+        );
+      }
+    };
+    tick = setInterval(() => {
+      checkLimits();
+      void traceRoot();
+    }, 1000);
 
     const rss: { atMs: number; mb: number }[] = [];
     let maxLoopDelayMs = 0;
-    const startMs = Date.now();
     let lastReport = startMs;
     while (Date.now() - startMs < durationMs) {
       await new Promise((r) => setTimeout(r, 5000));
