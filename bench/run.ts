@@ -1,12 +1,14 @@
 /**
  * Benchmark runner: `npm run bench -- NAME [--json]` imports bench/NAME.ts and runs its `run()`.
- * Human-readable lines go to stdout; with --json the last line of stdout is {"bench": NAME, "results": [...]}.
+ * Words after NAME are the benchmark's own options. Human-readable lines go to stdout; with --json the last line of stdout is {"bench": NAME, "results": [...]}.
  */
 import { readdirSync } from 'node:fs';
 
 /** What a benchmark module exports. */
 export interface BenchOptions {
   readonly json: boolean;
+  /** The arguments after the benchmark's name, for its own options (e.g. `--minutes 30`). */
+  readonly args: readonly string[];
 }
 type BenchModule = { run?: (opts: BenchOptions) => Promise<unknown[]> };
 
@@ -16,13 +18,14 @@ const available = readdirSync(dir)
   .map((f) => f.slice(0, -3))
   .sort();
 
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const names = args.filter((a) => !a.startsWith('--'));
-const name = names[0];
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+// The first word is the benchmark; the words after it are its own options (`--minutes 30`).
+const name = argv.find((a) => !a.startsWith('--'));
+const args = name === undefined ? [] : argv.slice(argv.indexOf(name) + 1).filter((a) => a !== '--json');
 
-if (name === undefined || names.length > 1 || !available.includes(name)) {
-  const what = name === undefined ? 'no benchmark given' : `unknown benchmark '${names.join(' ')}'`;
+if (name === undefined || !available.includes(name)) {
+  const what = name === undefined ? 'no benchmark given' : `unknown benchmark '${name}'`;
   console.error(`${what}; usage: npm run bench -- NAME [--json]; available: ${available.join(', ')}`);
   process.exit(2);
 }
@@ -32,5 +35,5 @@ if (typeof mod.run !== 'function') {
   console.error(`bench/${name}.ts does not export run(opts): Promise<unknown[]>`);
   process.exit(2);
 }
-const results = await mod.run({ json });
+const results = await mod.run({ json, args });
 if (json) console.log(JSON.stringify({ bench: name, results }));

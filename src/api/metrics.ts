@@ -2,9 +2,9 @@
  * Prometheus metrics in a registry of Fusebox's own (not prom-client's global one): per circuit and phase
  * load, effective limit and EV capacity; ports charging; sessions; OCPP CALLs by direction, action and
  * version, and CALLERRORs (fed by the composition root from the OCPP server); allocation time; dispatch
- * latency.
+ * latency; and the Node.js process metrics (memory, CPU, event-loop delay).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ControlSnapshot } from '../control/control-loop.ts';
 
 /** Per circuit, the values of the gauges (null phases are skipped). */
@@ -34,6 +34,9 @@ export class ApiMetrics {
 
   constructor() {
     const r = this.registry;
+    // The process's own health: resident memory, CPU, heap, event-loop delay (nodejs_eventloop_lag_*,
+    // measured between scrapes), open handles; what a soak test or an operator watches for leaks and stalls.
+    collectDefaultMetrics({ register: r });
     const perPhase = (
       name: string,
       help: string,

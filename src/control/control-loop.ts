@@ -30,7 +30,7 @@ import { Dispatcher } from './dispatcher.ts';
 import type { PriorSetpoint, UnknownReason } from './restart-guard.ts';
 import { RestartGuard } from './restart-guard.ts';
 import type { DimValues, EstimatePort } from './non-ev-estimate.ts';
-import { evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
+import { CarObservations, evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
 import { sessionNeeds } from './session-needs.ts';
 
 /** The latest decision, for the API, the EMS map and the logs. */
@@ -89,6 +89,7 @@ export class ControlLoop {
   private readonly meters = new Map<string, MeterObservation>();
   /** Limits in force per port over time, and the non-EV estimate per DLM circuit (non-ev-estimate.ts). */
   private readonly limits = new LimitHistory();
+  private readonly cars = new CarObservations();
   private readonly nonEv = new Map<string, DimValues>();
   private ems: EmsCommands | null = null;
   private overrides: ReadonlyMap<string, readonly OperatorOverride[]> = new Map();
@@ -302,13 +303,22 @@ export class ControlLoop {
       const m = p.lastMeter;
       const fresh = m && nowMs - m.atMs <= this.opts.portMeterMaxAgeMs;
       const idx = this.cs.portIndex.get(p.portId);
+      const minCurrentA = idx === undefined ? 0 : this.cs.ports[idx]!.minCurrentA;
+      const measured = fresh ? { conductorA: m.currentA.map((a) => a ?? NaN), atMs: m.atMs } : undefined;
       estimated.push({
         portId: p.portId,
-        minCurrentA: idx === undefined ? 0 : this.cs.ports[idx]!.minCurrentA,
-        measured: fresh ? { conductorA: m.currentA.map((a) => a ?? 0), atMs: m.atMs } : undefined,
+        minCurrentA,
+        measured,
         effectiveLimitA: limitA,
+        car: this.cars.observe(
+          { portId: p.portId, sessionId: p.sessionId, minCurrentA },
+          measured && { ...measured, inUse: m?.conductorsInUse },
+          this.limits,
+          this.opts.carResponseMs,
+        ),
       });
     }
+    this.cars.retain(new Set(estimated.map((e) => e.portId)));
 
     const evLoad = evLoadForMeters(
       this.cs,

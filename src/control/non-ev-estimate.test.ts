@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { MeterReading } from '../modbus/index.ts';
 import type { DimValues, EstimatePort } from './non-ev-estimate.ts';
-import { evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
+import { CarObservations, evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
 import { siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';
 
 const CS = siteFromYaml(`
@@ -102,6 +102,110 @@ describe('evLoadForMeters: the non-EV load of a DLM circuit', () => {
     h.record('s/1', 20_000, 24); // increase
     expect(nonEvL1(measured, h, reading(24_000, 74), prev)).toBe(50); // followed, value not in yet
     expect(nonEvL1([port('s/1', 24, 26_000)], h, reading(26_500, 74), prev)).toBe(50);
+  });
+
+  it('counts a car seen limiting itself at what it drew, on the conductors it uses: a building step is seen at once', () => {
+    // Found by `npm run bench -- soak`: with many ports whose limits the controller had just changed, counting
+    // every such port at its limit on every conductor hid tens of amperes of a building step for 10-20 s
+    // (until the ports' next meter values), and the grid was over its limit all that time.
+    const h = new LimitHistory();
+    const cars = new CarObservations();
+    h.record('s/1', 0, 32);
+    const prev = new Map<string, DimValues>();
+    const grid = CS.circuitIndex.get('grid')! * DIM_COUNT;
+    // A single-phase car with a 16 A charger under 32 A: its value shows 16 A on L1, nothing on L2 and L3.
+    const measured = { conductorA: [16, 0, 0], atMs: 10_000 };
+    const car = (): EstimatePort => ({
+      portId: 's/1',
+      minCurrentA: 6,
+      measured,
+      effectiveLimitA: 32,
+      car: cars.observe(
+        { portId: 's/1', sessionId: 1, minCurrentA: 6 },
+        { ...measured, inUse: [true, false, false] },
+        h,
+        RESPONSE_MS,
+      ),
+    });
+    const nonEv = (atMs: number, building: number): number[] => {
+      const r: MeterReading = { ...reading(atMs, building), currentA: [building + 16, building, building] };
+      const ev = evLoadForMeters(CS, [car()], h, new Map([['gm', r]]), prev, RESPONSE_MS);
+      return [0, 1, 2].map((k) => building + (k === 0 ? 16 : 0) - ev[grid + k]!);
+    };
+    expect(nonEv(10_500, 50)).toEqual([50, 50, 50]);
+    expect(car().car).toEqual({ inUse: [true, false, false], ownMaxA: 16 });
+    h.record('s/1', 20_000, 30); // the controller lowers it a little; its value is now older than that
+    // The building steps up by 30 A on every phase: the car cannot be drawing more than 16 A (+ 0.5 A of
+    // noise) on L1 nor anything on L2 and L3, so the step is non-EV load at once.
+    const after = nonEv(21_000, 80);
+    expect(after).toEqual([79.5, 80, 80]);
+    // A car that then draws more than it was seen to makes the non-EV load look larger, never smaller.
+    expect(after.every((a) => a <= 80)).toBe(true);
+  });
+
+  it('remembers a single-phase, self-limited car through a pause, for its session only', () => {
+    const h = new LimitHistory();
+    const cars = new CarObservations();
+    const prev = new Map<string, DimValues>();
+    const grid = CS.circuitIndex.get('grid')! * DIM_COUNT;
+    const session = { portId: 's/1', sessionId: 7, minCurrentA: 6 };
+    h.record('s/1', 0, 32);
+    // Seen drawing 16 A on L1 alone under 32 A, then paused (0 A: nothing to tell), then resumed at 32 A.
+    cars.observe(
+      session,
+      { conductorA: [16, 0, 0], atMs: 8_000, inUse: [true, false, false] },
+      h,
+      RESPONSE_MS,
+    );
+    h.record('s/1', 10_000, 0);
+    const paused = { conductorA: [0, 0, 0], atMs: 16_000 };
+    expect(cars.observe(session, paused, h, RESPONSE_MS)).toEqual({
+      inUse: [true, false, false],
+      ownMaxA: 16,
+    });
+    h.record('s/1', 20_000, 32);
+    const car: EstimatePort = {
+      portId: 's/1',
+      minCurrentA: 6,
+      measured: paused,
+      effectiveLimitA: 32,
+      car: cars.observe(session, paused, h, RESPONSE_MS),
+    };
+    const at = (atMs: number, l1: number, l2: number): number[] => {
+      const r: MeterReading = { ...reading(atMs, 0), currentA: [l1, l2, l2] };
+      const ev = evLoadForMeters(CS, [car], h, new Map([['gm', r]]), prev, RESPONSE_MS);
+      return [l1 - ev[grid]!, l2 - ev[grid + 1]!];
+    };
+    expect(at(17_000, 40, 40)).toEqual([40, 40]);
+    // Resumed: 16 A on L1; the building steps up by 20 A on every phase: seen at once (L1 less the noise).
+    expect(at(21_000, 76, 60)).toEqual([59.5, 60]);
+    // A value showing more than it was seen to draw drops what was known of its own maximum.
+    expect(
+      cars.observe(session, { conductorA: [30, 0, 0], atMs: 27_000 }, h, RESPONSE_MS)?.ownMaxA,
+    ).toBeUndefined();
+    // Another session on the port: nothing is known of its car; ended sessions are forgotten.
+    expect(cars.observe({ ...session, sessionId: 8 }, undefined, h, RESPONSE_MS)).toBeUndefined();
+    cars.observe(
+      { ...session, portId: 's/2', sessionId: 9 },
+      { conductorA: [10, 10, 10], atMs: 1, inUse: [true, true, true] },
+      h,
+      RESPONSE_MS,
+    );
+    cars.retain(new Set(['s/1']));
+    expect(
+      cars.observe({ ...session, portId: 's/2', sessionId: 9 }, undefined, h, RESPONSE_MS),
+    ).toBeUndefined();
+  });
+
+  it('does not take a car below its minimum current for a self-limited one', () => {
+    const h = new LimitHistory();
+    h.record('s/1', 0, 4); // paused below 6 A: the car draws nothing because of the limit, not by itself
+    const prev = new Map<string, DimValues>();
+    const ports = [port('s/1', 0, 10_000)];
+    expect(nonEvL1(ports, h, reading(10_500, 50), prev)).toBe(50);
+    h.record('s/1', 20_000, 16); // released: the car may draw up to 16 A before its next value
+    // The meter rises by 16 A: that is the car, not the building.
+    expect(nonEvL1(ports, h, reading(22_000, 66), prev)).toBe(50);
   });
 
   it('forgets the estimate while the meter is stale', () => {

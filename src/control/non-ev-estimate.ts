@@ -83,14 +83,104 @@ export class LimitHistory {
   }
 }
 
+/** A car drawing this much less than the limit it had settled under is limiting itself, in A. */
+export const SELF_LIMIT_MARGIN_A = 2;
+/**
+ * What a self-limiting car may draw above what it was seen to draw, in A (meter noise). Counting a car lower
+ * than it draws makes the non-EV load look larger: the safe side, so no more than noise is added; a car that
+ * could not charge on a conductor (a single-phase car) counts 0 A there.
+ */
+export const DRAW_NOISE_A = 0.5;
+
+/** What a port's meter values told of its car in this session. */
+export interface CarSeen {
+  /** The conductors it was last seen drawing on (a single-phase car on a three-phase port uses one). */
+  readonly inUse?: readonly boolean[] | undefined;
+  /**
+   * The most it drew when last proven to limit itself (a 16 A on-board charger on a 32 A port, a full
+   * battery at 0 A): a value clearly below the lowest limit it had had time to follow, that limit at or above
+   * its minimum current (below it a car draws nothing because of the limit). Dropped when it draws more.
+   */
+  readonly ownMaxA?: number | undefined;
+}
+
+/**
+ * Per port and session, what its car was seen doing (CarSeen): a car paused and resumed, or one whose value
+ * predates its last limit change, still draws on those conductors alone and no more than it could.
+ */
+export class CarObservations {
+  private readonly seen = new Map<
+    string,
+    { readonly sessionId: number | undefined; readonly car: CarSeen }
+  >();
+
+  /** Notes what the port's latest value shows, against the limits it was under; returns what is known. */
+  observe(
+    port: { readonly portId: string; readonly sessionId: number | undefined; readonly minCurrentA: number },
+    m:
+      | {
+          readonly conductorA: readonly number[];
+          readonly atMs: number;
+          readonly inUse?: readonly boolean[] | undefined;
+        }
+      | undefined,
+    history: LimitHistory,
+    carResponseMs: number,
+  ): CarSeen | undefined {
+    const entry = this.seen.get(port.portId);
+    let car = entry && entry.sessionId === port.sessionId ? entry.car : undefined;
+    if (m) {
+      const drawn = Math.max(0, ...m.conductorA.filter((a) => Number.isFinite(a)));
+      const reported = m.conductorA.some((a) => Number.isFinite(a));
+      const settled = history.range(port.portId, m.atMs - carResponseMs, m.atMs);
+      let ownMaxA = car?.ownMaxA;
+      if (
+        reported &&
+        settled &&
+        settled.lowA >= port.minCurrentA &&
+        drawn < settled.lowA - SELF_LIMIT_MARGIN_A
+      )
+        ownMaxA = drawn;
+      else if (ownMaxA !== undefined && drawn > ownMaxA + SELF_LIMIT_MARGIN_A) ownMaxA = undefined;
+      const inUse = m.inUse ?? car?.inUse;
+      if (inUse !== car?.inUse || ownMaxA !== car?.ownMaxA) car = { inUse, ownMaxA };
+    }
+    if (car) this.seen.set(port.portId, { sessionId: port.sessionId, car });
+    else this.seen.delete(port.portId);
+    return car;
+  }
+
+  /** Forgets every port not in `portIds` (their sessions ended). */
+  retain(portIds: ReadonlySet<string>): void {
+    for (const id of this.seen.keys()) if (!portIds.has(id)) this.seen.delete(id);
+  }
+}
+
 /** One port with a car below some meter, as the estimate sees it. */
 export interface EstimatePort {
   readonly portId: string;
   readonly minCurrentA: number;
-  /** Fresh meter value: per conductor A, and when it was taken. */
+  /** Fresh meter value: per conductor A (NaN where the station reported none), and when it was taken. */
   readonly measured?: { readonly conductorA: readonly number[]; readonly atMs: number } | undefined;
   /** What the port may be drawing under now, when its history is unknown (the gateway's effectiveLimitA). */
   readonly effectiveLimitA: number;
+  /** What its meter values told of its car in this session (CarObservations); undefined: nothing. */
+  readonly car?: CarSeen | undefined;
+}
+
+/**
+ * Per conductor, the most a port whose meter value predates its last limit change may be drawing now: its
+ * limit, except where its car was seen (CarSeen) not drawing on that conductor (0 A) or limiting itself
+ * (what it drew then plus DRAW_NOISE_A). Counting such cars at their full limit on
+ * every conductor makes the non-EV load look smaller than it is by the sum of those gaps, for as long as
+ * the values lag the controller's changes: a building step then stayed hidden for one or two meter-value
+ * intervals (found by `npm run bench -- soak`). A car that starts to draw more than it was seen to makes
+ * the non-EV load look larger until its next value: the safe side.
+ */
+function highConductorsA(p: EstimatePort, highA: number): number[] {
+  const car = p.car;
+  const own = car?.ownMaxA === undefined ? highA : Math.min(highA, car.ownMaxA + DRAW_NOISE_A);
+  return [0, 1, 2].map((k) => (car?.inUse?.[k] === false ? 0 : own));
 }
 
 /** Per-phase and kW values of one circuit: L1, L2, L3 in A, kW. */
@@ -122,7 +212,7 @@ export function evLoadForMeters(
       continue;
     }
     const highA = r ? r.highA : p.effectiveLimitA;
-    high.push({ portId: p.portId, conductorA: [highA, highA, highA] });
+    high.push({ portId: p.portId, conductorA: highConductorsA(p, highA) });
     // Below the minimum a car draws nothing (IEC 61851-1); an unknown history proves no draw at all.
     const lowA = r && r.lowA >= p.minCurrentA ? r.lowA : 0;
     if (m && lowA > 0) low.push({ portId: p.portId, conductorA: m.conductorA.map((a) => Math.min(a, lowA)) });
