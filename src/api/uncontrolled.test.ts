@@ -13,8 +13,8 @@ let victor: Record<string, string>;
 beforeAll(async () => {
   f = await startApiFixture();
   victor = await f.login('victor');
-}, 20_000);
-afterAll(async () => f?.stop());
+}, 60_000);
+afterAll(async () => f?.stop(), 30_000);
 
 describe('an uncontrolled port in the API and the metrics', () => {
   it('GET /ports flags it with its reason and what it counts at; /metrics has it by reason', async () => {

@@ -61,7 +61,7 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
           {port?.reason ?? '–'}
         </p>
         {port?.uncontrolled ? (
-          <p class="error" role="status" data-testid="uncontrolled-detail">
+          <p class="error" data-testid="uncontrolled-detail">
             Uncontrolled: {port.uncontrolled.reasonText} ({port.uncontrolled.detail}). It counts at{' '}
             {fmtA(port.uncontrolled.countedA)}; the other ports get what is left.{' '}
             {port.uncontrolled.retryAt
