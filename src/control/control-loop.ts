@@ -280,6 +280,7 @@ export class ControlLoop {
    * uncontrolled, an acceptance brings it back under control (uncontrolled-ports.ts).
    */
   private onSetpoint(e: SetpointEvent): void {
+    if (this.opts.uncontrolledPorts === false) return;
     const log = this.deps.logger;
     if (e.result === 'accepted') {
       if (this.uncontrolled.accepted(e.portId, this.deps.gateway.port(e.portId)?.smartCharging)) {
@@ -359,7 +360,11 @@ export class ControlLoop {
     for (const p of ports) {
       const unknown = this.guard?.pending(p, nowMs) ?? null;
       if (unknown !== null) unknownPorts.set(p.portId, unknown);
-      if (p.smartCharging === false && this.uncontrolled.noSmartCharging(p.portId, nowMs))
+      if (
+        p.smartCharging === false &&
+        this.opts.uncontrolledPorts !== false &&
+        this.uncontrolled.noSmartCharging(p.portId, nowMs)
+      )
         this.deps.logger.warn({ portId: p.portId }, 'port uncontrolled: its station has no smart charging');
       if (this.uncontrolled.get(p.portId) !== undefined) uncontrolledA.set(p.portId, 0);
       if (p.sessionId === undefined) {

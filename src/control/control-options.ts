@@ -44,6 +44,11 @@ export interface ControlOptions {
    * 'stop' (RemoteStop its transaction).
    */
   readonly uncontrolledAction?: 'none' | 'unavailable' | 'stop' | undefined;
+  /**
+   * false: a refused or unanswered profile leaves the port counted as before (its higher limit, retried by
+   * the dispatcher), not at its maximum as uncontrolled (tests' negative controls only).
+   */
+  readonly uncontrolledPorts?: boolean | undefined;
   readonly allocator: Partial<AllocatorOptions>;
   readonly solar: Partial<SolarOptions>;
 }
