@@ -134,7 +134,11 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     });
     stops.push(() => ocpp.close());
 
-    const controlOptions = { setpointExpiryMs: config.ocpp.setpointExpiresAfterMs, ...opts.control };
+    const controlOptions = {
+      setpointExpiryMs: config.ocpp.setpointExpiresAfterMs,
+      uncontrolledAction: config.ocpp.uncontrolledPortAction,
+      ...opts.control,
+    };
     // Stored dashboard schedules and overrides apply from the very first allocation (the API re-applies
     // them when it starts, but stations may already be connected by then).
     const control = new ControlLoop({

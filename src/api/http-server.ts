@@ -137,6 +137,12 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   metrics.setSources({
     circuits: () => livePayloads(ctx).circuits().circuits,
     portsCharging: () => deps.live.snapshot()?.allocation.filter((a) => a.currentA > 0).length ?? 0,
+    uncontrolledPorts: () =>
+      [...(deps.live.snapshot()?.uncontrolled ?? [])].map(([portId, u]) => ({
+        portId,
+        reason: u.reason,
+        countedA: u.countedA,
+      })),
     sessions: () => ({
       active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
       total: deps.store.records.sessions({ limit: 1, offset: 0 }).total,

@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics in a registry of Fusebox's own (not prom-client's global one): per circuit and phase
- * load, effective limit and EV capacity; ports charging; sessions; OCPP CALLs by direction, action and
+ * load, effective limit and EV capacity; ports charging; uncontrolled ports; sessions; OCPP CALLs by direction, action and
  * version, and CALLERRORs (fed by the composition root from the OCPP server); allocation time; dispatch
  * latency; and the Node.js process metrics (memory, CPU, event-loop delay).
  */
@@ -15,10 +15,19 @@ export interface CircuitSample {
   readonly capacityA: readonly (number | null)[];
 }
 
+/** A port whose station does not take limits (control-loop.ts UncontrolledState). */
+export interface UncontrolledSample {
+  readonly portId: string;
+  readonly reason: string;
+  readonly countedA: number;
+}
+
 export interface MetricSources {
   circuits(): readonly CircuitSample[];
   portsCharging(): number;
   sessions(): { active: number; total: number };
+  /** Ports whose station does not take limits (docs/control.md); none when absent. */
+  uncontrolledPorts?(): readonly UncontrolledSample[];
 }
 
 const PHASES = ['L1', 'L2', 'L3'];
@@ -87,6 +96,27 @@ export class ApiMetrics {
       registers: [r],
       collect() {
         this.set(current()?.sessions().active ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'fusebox_port_uncontrolled',
+      help: 'Ports whose station does not take limits (1 per port, by reason: rejected, not-implemented, timeout, no-smart-charging)',
+      labelNames: ['port', 'reason'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const u of current()?.uncontrolledPorts?.() ?? [])
+          this.set({ port: u.portId, reason: u.reason }, 1);
+      },
+    });
+    new Gauge({
+      name: 'fusebox_port_uncontrolled_counted_amperes',
+      help: 'What an uncontrolled port counts at per phase (its maximum, or its measured draw if more; 0 idle), A',
+      labelNames: ['port'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const u of current()?.uncontrolledPorts?.() ?? []) this.set({ port: u.portId }, u.countedA);
       },
     });
     // A gauge, not *_total (Prometheus keeps that suffix for counters), though retention never deletes a

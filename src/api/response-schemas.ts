@@ -142,6 +142,8 @@ export const circuits = z
   .describe('Circuits now, and the site power flows');
 
 const dimension = z.enum(['L1', 'L2', 'L3', 'kW']);
+/** core/allocation.ts UncontrolledReason. */
+const uncontrolledReason = z.enum(['rejected', 'not-implemented', 'timeout', 'no-smart-charging']);
 /** core/allocation.ts LimitedBy. */
 export const limitedBy = z
   .discriminatedUnion('kind', [
@@ -150,6 +152,11 @@ export const limitedBy = z
     z.strictObject({ kind: z.literal('demand-max') }),
     z.strictObject({ kind: z.literal('below-minimum') }),
     z.strictObject({ kind: z.literal('car'), measuredA: z.number() }),
+    z.strictObject({
+      kind: z.literal('uncontrolled'),
+      reason: uncontrolledReason,
+      countedA: z.number().describe('what the port counts at: its maximum, or its measured draw if more'),
+    }),
     z.strictObject({
       kind: z.literal('circuit'),
       circuitId: z.string(),
@@ -180,6 +187,27 @@ export const portLive = z
     limitA: z.number().describe('allocated current, A per phase'),
     limitedBy,
     reason: z.string(),
+    uncontrolled: z
+      .strictObject({
+        reason: uncontrolledReason,
+        reasonText: z.string().describe('the reason in words'),
+        detail: z.string().describe("the station's answer, e.g. 'CALLERROR NotImplemented: …'"),
+        since: at,
+        failures: z.number().int().describe('profiles refused in a row'),
+        retryAt: at.nullable().describe('when a profile is tried next; null while one is in flight'),
+        countedA: z
+          .number()
+          .describe('what the port counts at per phase: its maximum, or its measured draw if more; 0 idle'),
+        restricted: z
+          .strictObject({
+            action: z.enum(['unavailable', 'stop']),
+            answer: z.string().describe("the station's answer ('pending' until it came)"),
+          })
+          .nullable()
+          .describe('what was done about it (site file ocpp.uncontrolledPortAction)'),
+      })
+      .nullable()
+      .describe('its station does not take limits (docs/control.md); null when it does'),
     session: z
       .strictObject({
         id: z.number().int(),

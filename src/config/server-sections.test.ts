@@ -8,7 +8,12 @@ describe('process sections: ocpp, http, store, station security', () => {
     const r = loadSiteConfigText([...base, 'stations: [{ id: cp1, circuit: main }]'].join('\n'), 'site.yaml');
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.config.ocpp).toMatchObject({ host: '0.0.0.0', port: 9000, autoRegister: false });
+    expect(r.config.ocpp).toMatchObject({
+      host: '0.0.0.0',
+      port: 9000,
+      autoRegister: false,
+      uncontrolledPortAction: 'none',
+    });
     expect(r.config.http).toEqual({ host: '0.0.0.0', port: 8080, secureCookies: false, trustProxy: false });
     expect(r.config.store).toEqual({ path: 'data/fusebox.db' });
     expect(r.config.stations[0]!.securityProfile).toBeUndefined();
@@ -16,6 +21,7 @@ describe('process sections: ocpp, http, store, station security', () => {
 
   it.each([
     ['ocpp: { port: 70000 }', 'ocpp.port', 3, /65535/],
+    ['ocpp: { uncontrolledPortAction: kill }', 'ocpp.uncontrolledPortAction', 3, /none, unavailable or stop/],
     ['http: { port: -1 }', 'http.port', 3, /0/],
     ['http: { metricsToken: short }', 'http.metricsToken', 3, /16 characters/],
     ['store: { file: x.db }', 'store.file', 3, /unknown key 'file'/],

@@ -32,6 +32,16 @@ export const ocppSectionSchema = z.strictObject({
     .min(30_000)
     .max(24 * 3600_000)
     .default(5 * 60_000),
+  /**
+   * A port whose station does not take limits (it refuses profiles or has no smart charging) and that the
+   * other ports cannot make room for: 'none' (counted only), 'unavailable' (ChangeAvailability Inoperative)
+   * or 'stop' (its transaction stopped). docs/configuration.md.
+   */
+  uncontrolledPortAction: z
+    .enum(['none', 'unavailable', 'stop'], {
+      error: (iss) => `'${String(iss.input)}' is not an action: none, unavailable or stop`,
+    })
+    .default('none'),
 });
 
 /** `http`: health, API, live stream, metrics and the dashboard (docs/api.md). */

@@ -5,7 +5,13 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import type { AllocatorState, Capacity, PortAllocation, PortDemand } from '../core/allocation.ts';
+import type {
+  AllocatorState,
+  Capacity,
+  PortAllocation,
+  PortDemand,
+  UncontrolledReason,
+} from '../core/allocation.ts';
 import { INITIAL_ALLOCATOR_STATE } from '../core/allocation.ts';
 import { allocate } from '../core/allocator.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
@@ -21,7 +27,7 @@ import type { ChargingMode } from '../core/site.ts';
 import type { SolarPort, SolarState } from '../core/solar.ts';
 import { INITIAL_SOLAR_STATE, solarCaps } from '../core/solar.ts';
 import type { EmsCommands, MeterReading } from '../modbus/index.ts';
-import type { PortSnapshot, StationGateway } from '../ocpp/station-gateway.ts';
+import type { PortSnapshot, SetpointEvent, StationGateway } from '../ocpp/station-gateway.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import { capacityInputs, exportKw } from './capacity-inputs.ts';
 import type { ControlOptions } from './control-options.ts';
@@ -32,6 +38,29 @@ import { RestartGuard } from './restart-guard.ts';
 import type { DimValues, EstimatePort } from './non-ev-estimate.ts';
 import { CarObservations, evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
 import { sessionNeeds } from './session-needs.ts';
+import type { UncontrolledAction } from './uncontrolled-ports.ts';
+import {
+  DEFAULT_UNCONTROLLED_BACKOFF,
+  refusalOf,
+  UncontrolledPorts,
+  uncontrolledLoadA,
+} from './uncontrolled-ports.ts';
+
+/** A port whose station does not take limits, as the last run counted it (uncontrolled-ports.ts). */
+export interface UncontrolledState {
+  readonly reason: UncontrolledReason;
+  /** The station's answer in words. */
+  readonly detail: string;
+  readonly sinceMs: number;
+  /** Refusals in a row. */
+  readonly failures: number;
+  /** When a profile is tried next; null while one is in flight. */
+  readonly retryAtMs: number | null;
+  /** What it counts at per conductor, in A (0 without a session: nothing draws there). */
+  readonly countedA: number;
+  /** What was done about it (site file `ocpp.uncontrolledPortAction`), and the station's answer. */
+  readonly restricted?: { readonly action: 'unavailable' | 'stop'; readonly answer: string } | undefined;
+}
 
 /** The latest decision, for the API, the EMS map and the logs. */
 export interface ControlSnapshot {
@@ -55,6 +84,8 @@ export interface ControlSnapshot {
   readonly fixed: readonly PortConductorLoad[];
   /** Ports whose state is not confirmed since Fusebox started, and why (empty once all are, or after the grace). */
   readonly unknownPorts: ReadonlyMap<string, UnknownReason>;
+  /** Ports whose station does not take limits (they are among `fixed` while they have a session). */
+  readonly uncontrolled: ReadonlyMap<string, UncontrolledState>;
   readonly meters: ReadonlyMap<string, MeterObservation>;
   readonly ems: EmsCommands | null;
   /** Run time of the last allocation, in ms. */
@@ -105,6 +136,15 @@ export class ControlLoop {
   /** Set at start: what is not known of the ports yet (restart-guard.ts). */
   private guard: RestartGuard | null = null;
   private loggedUnknown = -1;
+  /** Ports whose station does not take limits, and their retries. */
+  private readonly uncontrolled: UncontrolledPorts;
+  /** The soonest retry of an uncontrolled port that can be tried (for the backstop). */
+  private nextProbeMs: number | null = null;
+  /** Per uncontrolled port, the action taken and for which session ('idle' without one). */
+  private readonly restricted = new Map<
+    string,
+    { key: string; action: 'unavailable' | 'stop'; answer: string }
+  >();
 
   constructor(private readonly deps: ControlLoopDeps) {
     this.cs = deps.site;
@@ -124,6 +164,10 @@ export class ControlLoop {
     });
     this.modes = this.cs.ports.map((p) => portMode(this.cs, p.circuitId, p.chargingMode));
     for (const m of this.cs.site.meters) this.meters.set(m.id, { reading: null, stale: true });
+    this.uncontrolled = new UncontrolledPorts({
+      firstMs: this.opts.uncontrolledRetryFirstMs ?? DEFAULT_UNCONTROLLED_BACKOFF.firstMs,
+      maxMs: this.opts.uncontrolledRetryMaxMs ?? DEFAULT_UNCONTROLLED_BACKOFF.maxMs,
+    });
   }
 
   /** Subscribes to the gateway and runs the first allocation. */
@@ -142,11 +186,22 @@ export class ControlLoop {
           )
         : null;
     this.unsubscribe = [
-      g.on('station-connected', () => this.requestRun('station connected')),
+      g.on('station-connected', (e) => {
+        this.uncontrolled.stationConnected(
+          g
+            .ports()
+            .filter((p) => p.stationId === e.stationId)
+            .map((p) => p.portId),
+        );
+        for (const p of g.ports()) if (p.stationId === e.stationId) this.restricted.delete(p.portId);
+        this.requestRun('station connected');
+      }),
+      g.on('setpoint', (e) => this.onSetpoint(e)),
       g.on('station-disconnected', () => this.requestRun('station disconnected')),
       g.on('port-status', () => this.requestRun('port status')),
       g.on('session-started', (e) => {
         this.dispatcher.forget(e.portId);
+        this.uncontrolled.sessionStarted(e.portId, this.deps.clock.nowMs());
         // A new transaction runs under the station's fail-safe default until its first TxProfile (profiles of
         // an earlier transaction died with it).
         this.guard?.confirm(e.portId);
@@ -221,6 +276,40 @@ export class ControlLoop {
     this.requestRun('operator override');
   }
 
+  /**
+   * Every setpoint's answer (the dispatcher's and the gateway's renewals): a refusal makes the port
+   * uncontrolled, an acceptance brings it back under control (uncontrolled-ports.ts).
+   */
+  private onSetpoint(e: SetpointEvent): void {
+    if (this.opts.uncontrolledPorts === false) return;
+    const log = this.deps.logger;
+    if (e.result === 'accepted') {
+      if (this.uncontrolled.accepted(e.portId, this.deps.gateway.port(e.portId)?.smartCharging)) {
+        this.restricted.delete(e.portId);
+        log.info({ portId: e.portId }, 'port under control again: its station accepted a profile');
+        this.requestRun('port under control again');
+      }
+      return;
+    }
+    const refusal = refusalOf(e);
+    if (refusal === null) {
+      this.uncontrolled.untried(e.portId, e.atMs);
+      return;
+    }
+    const first = this.uncontrolled.refused(e.portId, refusal.reason, refusal.detail, e.atMs);
+    const u = this.uncontrolled.get(e.portId)!;
+    log[first ? 'warn' : 'debug'](
+      {
+        portId: e.portId,
+        reason: refusal.reason,
+        detail: refusal.detail,
+        retryAt: new Date(u.retryAtMs).toISOString(),
+      },
+      'port uncontrolled: its station refused a profile; it counts at what it can draw',
+    );
+    this.requestRun('profile refused');
+  }
+
   /** The site configuration in force (the API merges its schedules into it). */
   site(): CompiledSite {
     return this.cs;
@@ -266,9 +355,19 @@ export class ControlLoop {
     const unknownPorts = new Map<string, UnknownReason>();
     /** Unknown ports with a session on a connected station: their limit is re-asserted at once. */
     const reassert = new Map<string, number>();
+    /** Uncontrolled ports: what each counts at, and those tried again in this run (with the value sent). */
+    const uncontrolledA = new Map<string, number>();
+    const probes = new Map<string, number>();
     for (const p of ports) {
       const unknown = this.guard?.pending(p, nowMs) ?? null;
       if (unknown !== null) unknownPorts.set(p.portId, unknown);
+      if (
+        p.smartCharging === false &&
+        this.opts.uncontrolledPorts !== false &&
+        this.uncontrolled.noSmartCharging(p.portId, nowMs)
+      )
+        this.deps.logger.warn({ portId: p.portId }, 'port uncontrolled: its station has no smart charging');
+      if (this.uncontrolled.get(p.portId) !== undefined) uncontrolledA.set(p.portId, 0);
       if (p.sessionId === undefined) {
         // No session known, no draw; but a car may have begun there under the default unseen: on a station
         // that is away (it plugs in and charges while nobody listens), or after a start.
@@ -282,6 +381,21 @@ export class ControlLoop {
         continue;
       }
       const limitA = g.effectiveLimitA(p.portId);
+      if (uncontrolledA.has(p.portId)) {
+        // Its station does not take limits: it counts at what it can draw (its maximum, more if measured so),
+        // the others share the rest; it is tried again with a backoff (uncontrolled-ports.ts), at no more than
+        // its default, which is within what it counts at.
+        this.dispatcher.release(p.portId);
+        const idx = this.cs.portIndex.get(p.portId);
+        const maxA = idx === undefined ? limitA : this.cs.ports[idx]!.maxCurrentA;
+        let a = Math.max(limitA, uncontrolledLoadA(p, maxA, this.opts.portMeterMaxAgeMs, nowMs));
+        if (unknown !== null) a = Math.max(a, this.guard!.loadA(p, limitA, nowMs));
+        if (!p.connected && this.opts.countOfflineEmptyPorts !== false) a = offlineLoadA(p, a);
+        fixed.push({ portId: p.portId, conductorA: [a, a, a] });
+        uncontrolledA.set(p.portId, a);
+        if (p.connected && this.uncontrolled.due(p.portId, nowMs)) probes.set(p.portId, p.failSafeA);
+        continue;
+      }
       const failed = this.dispatcher.hasFailedDecrease(p.portId);
       if (!p.connected || failed || unknown !== null) {
         // DESIGN.md §5: an offline station's port, one that did not confirm a decrease, or one whose state is
@@ -348,6 +462,8 @@ export class ControlLoop {
     }
     const fixedIds = new Set(fixed.map((f) => f.portId));
     if (fixed.length > 0) capacities = subtractLoad(this.cs, capacities, loadOnCircuits(this.cs, fixed));
+    if (uncontrolledA.size > 0 && (this.opts.uncontrolledAction ?? 'none') !== 'none')
+      this.restrictWhereNoRoom(capacities, ports, uncontrolledA);
 
     const demands = this.demands(
       active.filter((p) => !fixedIds.has(p.portId)),
@@ -369,6 +485,11 @@ export class ControlLoop {
     for (const a of result.allocation) if (demanded.has(a.portId)) targets.set(a.portId, a.currentA);
     for (const [portId, a] of reassert) targets.set(portId, a);
     this.dispatcher.update(targets);
+    for (const [portId, a] of probes) {
+      this.uncontrolled.trying(portId);
+      this.dispatcher.probe(portId, a);
+    }
+    this.nextProbeMs = this.nextProbe(ports);
     this.logUnknown(unknownPorts);
 
     this.runs++;
@@ -376,19 +497,126 @@ export class ControlLoop {
     this.latestSnapshot = {
       atMs: nowMs,
       runs: this.runs,
-      allocation: result.allocation,
+      allocation: this.withUncontrolled(result.allocation, ports, uncontrolledA),
       demands,
       capacities,
       limits: effectiveLimits(this.cs, inputs, nowMs),
       circuits: result.explain.circuits,
       fixed,
       unknownPorts,
+      uncontrolled: this.uncontrolledStates(uncontrolledA),
       meters: new Map(this.meters),
       ems: this.ems,
       allocationMs,
     };
     this.logChanges(previous, this.latestSnapshot);
     for (const fn of this.runListeners) fn(this.latestSnapshot);
+  }
+
+  /** The soonest retry of an uncontrolled port that can be tried (connected, with a session); null if none. */
+  private nextProbe(ports: readonly PortSnapshot[]): number | null {
+    let next = Infinity;
+    for (const p of ports) {
+      const u = this.uncontrolled.get(p.portId);
+      if (u && p.connected && p.sessionId !== undefined) next = Math.min(next, u.retryAtMs);
+    }
+    return Number.isFinite(next) ? next : null;
+  }
+
+  /** The allocation as shown: an uncontrolled port with a session at what it counts at, and why. */
+  private withUncontrolled(
+    allocation: readonly PortAllocation[],
+    ports: readonly PortSnapshot[],
+    counted: ReadonlyMap<string, number>,
+  ): readonly PortAllocation[] {
+    if (counted.size === 0) return allocation;
+    const withSession = new Set(ports.filter((p) => p.sessionId !== undefined).map((p) => p.portId));
+    return allocation.map((a) => {
+      const u = this.uncontrolled.get(a.portId);
+      if (!u || !withSession.has(a.portId)) return a;
+      const countedA = counted.get(a.portId) ?? 0;
+      return {
+        portId: a.portId,
+        currentA: countedA,
+        limitedBy: { kind: 'uncontrolled', reason: u.reason, countedA },
+      };
+    });
+  }
+
+  private uncontrolledStates(counted: ReadonlyMap<string, number>): Map<string, UncontrolledState> {
+    const out = new Map<string, UncontrolledState>();
+    for (const [portId, u] of this.uncontrolled.all()) {
+      const r = this.restricted.get(portId);
+      out.set(portId, {
+        reason: u.reason,
+        detail: u.detail,
+        sinceMs: u.sinceMs,
+        failures: u.failures,
+        retryAtMs: Number.isFinite(u.retryAtMs) ? u.retryAtMs : null,
+        countedA: counted.get(portId) ?? 0,
+        ...(r ? { restricted: { action: r.action, answer: r.answer } } : {}),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The operator's option (`ocpp.uncontrolledPortAction`): an uncontrolled port that cannot be made room for
+   * (counted at what it can draw, a circuit on its path is over its limit even with every controlled port at
+   * 0) is made unavailable or its transaction stopped, once per session (or once while idle). `capacities`
+   * are those left to controlled ports after every fixed load (uncontrolled ports included).
+   */
+  private restrictWhereNoRoom(
+    capacities: ReadonlyMap<string, Capacity>,
+    ports: readonly PortSnapshot[],
+    counted: ReadonlyMap<string, number>,
+  ): void {
+    const action: UncontrolledAction = this.opts.uncontrolledAction ?? 'none';
+    const restrictPort = this.deps.gateway.restrictPort?.bind(this.deps.gateway);
+    if (action === 'none' || !restrictPort) return;
+    const EPS = 1e-6;
+    for (const p of ports) {
+      if (!counted.has(p.portId) || !p.connected) continue;
+      const idx = this.cs.portIndex.get(p.portId);
+      if (idx === undefined) continue;
+      // Idle: nothing to stop; made unavailable only if a car there, drawing its maximum, could not fit.
+      const idle = p.sessionId === undefined;
+      if (idle && action === 'stop') continue;
+      const extra = idle
+        ? loadOnCircuits(this.cs, [
+            { portId: p.portId, conductorA: Array(3).fill(this.cs.ports[idx]!.maxCurrentA) as number[] },
+          ])
+        : null;
+      const over = this.cs.portPath[idx]!.find((ci) => {
+        const c = this.cs.circuits[ci]!;
+        const cap = capacities.get(c.id);
+        if (!cap) return false;
+        const o = ci * DIM_COUNT;
+        const less = (d: number): number => (extra ? extra[o + d]! : 0);
+        return cap.phaseA.some((v, ph) => v - less(ph) < -EPS) || cap.powerKw - less(3) < -EPS;
+      });
+      if (over === undefined) continue;
+      const key = idle ? 'idle' : `session ${p.sessionId}`;
+      if (this.restricted.get(p.portId)?.key === key) continue;
+      const circuitId = this.cs.circuits[over]!.id;
+      const entry = { key, action, answer: 'pending' };
+      this.restricted.set(p.portId, entry);
+      this.deps.logger.warn(
+        { portId: p.portId, action, circuitId },
+        'uncontrolled port cannot be made room for: taking it out of use (ocpp.uncontrolledPortAction)',
+      );
+      restrictPort(p.portId, action)
+        .then((answer) => {
+          entry.answer = answer;
+        })
+        .catch((err: unknown) => {
+          entry.answer = `failed: ${(err as Error).message}`;
+          this.deps.logger.error(
+            { err, portId: p.portId, action },
+            'could not take an uncontrolled port out of use',
+          );
+        });
+    }
   }
 
   /** Logs the ports not confirmed since the start: at first (info), as they change (debug), none left (info). */
@@ -531,6 +759,8 @@ export class ControlLoop {
     const [boundary] = this.scheduleBoundaries(nowMs + this.opts.scheduleLeadMs, Infinity, 1);
     if (boundary !== undefined)
       delayMs = Math.max(1, Math.min(delayMs, boundary - this.opts.scheduleLeadMs - nowMs));
+    // Try an uncontrolled port again when its backoff is over.
+    if (this.nextProbeMs !== null) delayMs = Math.max(1, Math.min(delayMs, this.nextProbeMs - nowMs));
     // Release what the restart guard still holds the moment its grace period ends.
     if (this.guard?.active(nowMs)) delayMs = Math.max(1, Math.min(delayMs, this.guard.graceEndsAtMs - nowMs));
     this.backstopTimer = this.deps.clock.setTimeout(() => {

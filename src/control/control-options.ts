@@ -32,6 +32,23 @@ export interface ControlOptions {
    * controls only).
    */
   readonly countOfflineEmptyPorts?: boolean | undefined;
+  /**
+   * A port whose station refuses its profiles is tried again after this long, doubling after each refusal
+   * up to `uncontrolledRetryMaxMs` (uncontrolled-ports.ts), in ms. Defaults: 1 s and 5 min.
+   */
+  readonly uncontrolledRetryFirstMs?: number | undefined;
+  readonly uncontrolledRetryMaxMs?: number | undefined;
+  /**
+   * What to do with an uncontrolled port the others cannot make room for (site file
+   * `ocpp.uncontrolledPortAction`): 'none' (default), 'unavailable' (ChangeAvailability Inoperative) or
+   * 'stop' (RemoteStop its transaction).
+   */
+  readonly uncontrolledAction?: 'none' | 'unavailable' | 'stop' | undefined;
+  /**
+   * false: a refused or unanswered profile leaves the port counted as before (its higher limit, retried by
+   * the dispatcher), not at its maximum as uncontrolled (tests' negative controls only).
+   */
+  readonly uncontrolledPorts?: boolean | undefined;
   readonly allocator: Partial<AllocatorOptions>;
   readonly solar: Partial<SolarOptions>;
 }

@@ -127,6 +127,25 @@ export class Dispatcher {
     this.flushIncreases();
   }
 
+  // Uncontrolled ports (uncontrolled-ports.ts): the control loop counts them at what they can draw and owns
+  // their retries, with its own backoff; the dispatcher only sends what it is told to.
+
+  /** The control loop took this port over: drop its own retry and any pending increase. */
+  release(portId: string): void {
+    this.failedDecreases.delete(portId);
+    this.pendingIncreases.delete(portId);
+  }
+
+  /**
+   * Sends `value` to the port now, whatever the dispatcher believes is in force there: a try whether its
+   * station takes a profile again. Sent as a decrease (the port counts higher meanwhile), so once accepted
+   * other ports' increases wait for its car to follow.
+   */
+  probe(portId: string, value: number): void {
+    this.pendingIncreases.delete(portId);
+    this.send(portId, value, true);
+  }
+
   /** Stops the pending flush timer (shutdown). */
   stop(): void {
     if (this.flushTimer !== null) this.clock.clearTimeout(this.flushTimer);

@@ -3,7 +3,9 @@
  * Until each older session's limit is confirmed (or every profile of the previous process has expired), it
  * counts at the most it may draw, and the new car is admitted only into what remains. Negative controls
  * run the same worlds with the guard off (restartGraceMs: 0) and an offline station's empty ports at 0 A
- * (countOfflineEmptyPorts: false; that rule alone covers a car started unseen on a station still away).
+ * (countOfflineEmptyPorts: false; that rule alone covers a car started unseen on a station still away), and
+ * without the uncontrolled-port rule (uncontrolledPorts: false), which by itself counts the hung station,
+ * whose profiles time out, at its maximum.
  * Virtual time; SCENARIO_REPORT=1 prints.
  */
 import { describe, expect, it } from 'vitest';
@@ -56,12 +58,17 @@ async function restartWhileFull(
   guard: boolean,
   store = true,
   offlineRule = guard,
+  uncontrolledRule = guard,
 ): Promise<Outcome> {
   const h = new SimHarness({
     site: SITE,
     startMs: T0,
     tickMs: 100,
-    control: { ...(guard ? {} : { restartGraceMs: 0 }), countOfflineEmptyPorts: offlineRule },
+    control: {
+      ...(guard ? {} : { restartGraceMs: 0 }),
+      countOfflineEmptyPorts: offlineRule,
+      uncontrolledPorts: uncontrolledRule,
+    },
     rememberSetpoints: store,
   });
   const killAtMs = T0 + 200_000;
@@ -135,8 +142,17 @@ describe('restart while a circuit is full, a new car plugs in right after', () =
         expect(on.overloads).toEqual([]);
         expect(on.peakA).toBeLessThanOrEqual(40 + 1e-9);
       }
-      // The new car still charged: held back only while the older limits were not confirmed.
-      expect(on.newCarKwh).toBeGreaterThan(1);
+      if (trouble === 'hung') {
+        // a's profiles time out: it is uncontrolled and counts at its 32 A maximum (uncontrolled-ports.ts),
+        // so b and the new car share what is left.
+        expect(on.h.loop.snapshot()!.uncontrolled.get('a/1')).toMatchObject({
+          reason: 'timeout',
+          countedA: 32,
+        });
+      } else {
+        // The new car still charged: held back only while the older limits were not confirmed.
+        expect(on.newCarKwh).toBeGreaterThan(1);
+      }
       // Negative control: without the guard the same world goes over after the restart by at least 5 A, for
       // longer than any car response.
       expect(off.maxOverA).toBeGreaterThan(5);
@@ -146,7 +162,8 @@ describe('restart while a circuit is full, a new car plugs in right after', () =
   }
 
   it('needs the stored setpoints: counting the hung station at its default only is not enough', async () => {
-    const blind = await restartWhileFull('hung', true, false);
+    // Without the uncontrolled-port rule, which counts the hung station at its maximum by itself.
+    const blind = await restartWhileFull('hung', true, false, true, false);
     report('restart/hung without stored setpoints', {
       overS: blind.overMs / 1000,
       maxOverA: +blind.maxOverA.toFixed(2),
@@ -166,8 +183,8 @@ describe('restart while a circuit is full, a new car plugs in right after', () =
     expect(ruleOnly.lastOverAtMs! - ruleOnly.restartAtMs).toBeLessThan(4000);
   });
 
-  it('the guard lets go when the grace period ends: the hung station counts at its default then', async () => {
-    const on = await restartWhileFull('hung', true);
+  it('the guard lets go when the grace period ends: the hung station counts at its default then (uncontrolled-port rule off)', async () => {
+    const on = await restartWhileFull('hung', true, true, true, false);
     const snap = on.h.loop.snapshot()!;
     expect(snap.unknownPorts.size).toBe(0);
     // a's old 20 A profile has expired by now; a still counts (its re-assert never answered) at its default.
@@ -176,5 +193,15 @@ describe('restart while a circuit is full, a new car plugs in right after', () =
     const fixed = snap.fixed.find((f) => f.portId === 'a/1');
     expect(fixed?.conductorA[0]).toBe(defaultA);
     expect(on.h.clock.nowMs()).toBeGreaterThan(on.restartAtMs + EXPIRY_MS);
+  });
+
+  it('with the uncontrolled-port rule, the hung station counts at its maximum, not its default, after the grace', async () => {
+    const on = await restartWhileFull('hung', true);
+    const snap = on.h.loop.snapshot()!;
+    expect(snap.unknownPorts.size).toBe(0);
+    expect(on.h.gateway.stationLimitA('a/1')).toBe(on.h.gateway.failSafeA('a/1'));
+    expect(snap.fixed.find((f) => f.portId === 'a/1')?.conductorA[0]).toBe(32);
+    expect(snap.uncontrolled.get('a/1')?.reason).toBe('timeout');
+    expect(on.overloads).toEqual([]);
   });
 });

@@ -85,6 +85,12 @@ export const DEFAULT_ALLOCATOR_OPTIONS: AllocatorOptions = {
   carProbeIntervalMs: 5 * 60_000,
 };
 
+/**
+ * Why a port's station does not take Fusebox's limits: it rejected a profile, answered NotImplemented (or
+ * NotSupported), did not answer in time, or said it has no smart charging (docs/control.md).
+ */
+export type UncontrolledReason = 'rejected' | 'not-implemented' | 'timeout' | 'no-smart-charging';
+
 /** Why a port got the current it got. */
 export type LimitedBy =
   | { readonly kind: 'idle' }
@@ -106,7 +112,9 @@ export type LimitedBy =
       /** Set when a port that has waited longer holds the room on this circuit: its turn comes first. */
       readonly waitingBehind?: string | undefined;
     }
-  | { readonly kind: 'below-minimum' };
+  | { readonly kind: 'below-minimum' }
+  /** Its station does not take limits: it counts at what it can draw (`countedA`), the others get the rest. */
+  | { readonly kind: 'uncontrolled'; readonly reason: UncontrolledReason; readonly countedA: number };
 
 export interface PortAllocation {
   readonly portId: string;

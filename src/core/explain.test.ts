@@ -25,6 +25,18 @@ describe('describeLimitedBy', () => {
     expect(describeLimitedBy({ kind: 'idle' })).toBe('idle (no car)');
   });
 
+  it('says why a port is uncontrolled and what it counts at', () => {
+    expect(describeLimitedBy({ kind: 'uncontrolled', reason: 'not-implemented', countedA: 32 })).toBe(
+      'uncontrolled: station does not implement charging profiles; counted at 32 A',
+    );
+    expect(describeLimitedBy({ kind: 'uncontrolled', reason: 'timeout', countedA: 40 })).toBe(
+      'uncontrolled: station does not answer its charging profiles; counted at 40 A',
+    );
+    expect(describeLimitedBy({ kind: 'uncontrolled', reason: 'no-smart-charging', countedA: 0 })).toBe(
+      'uncontrolled: station has no smart charging; counted at 0 A',
+    );
+  });
+
   it('adds deadline mode urgency after the constraint when given', () => {
     const why = { kind: 'circuit', circuitId: 'small', dimension: 'L1' } as const;
     expect(describeLimitedBy(why, { leaves: '10:30', energyRemainingKwh: 8 })).toBe(

@@ -1,5 +1,5 @@
 /** Human words for why a port got its limit (used by the CLI, logs, the API and the dashboard). */
-import type { LimitedBy } from './allocation.ts';
+import type { LimitedBy, UncontrolledReason } from './allocation.ts';
 
 /** Deadline mode's view of a session, for the reason line: when it leaves (already in words) and its need. */
 export interface Urgency {
@@ -37,6 +37,8 @@ function describeBinding(why: LimitedBy): string {
       return `car draws ${why.measuredA} A`;
     case 'below-minimum':
       return 'paused: maximum below minimum';
+    case 'uncontrolled':
+      return `uncontrolled: ${describeUncontrolled(why.reason)}; counted at ${why.countedA} A`;
     case 'circuit':
       return `circuit ${why.circuitId} ${why.dimension} full${sourceSuffix(why.source)}`;
     case 'paused':
@@ -45,6 +47,20 @@ function describeBinding(why: LimitedBy): string {
       return why.rotation
         ? `paused: waiting for its turn on ${why.circuitId} ${why.dimension}${sourceSuffix(why.source)}`
         : `paused: no room at minimum on ${why.circuitId} ${why.dimension}${sourceSuffix(why.source)}`;
+  }
+}
+
+/** "station rejects its charging profiles", … (the API's and the dashboard's words for the reason). */
+export function describeUncontrolled(reason: UncontrolledReason): string {
+  switch (reason) {
+    case 'rejected':
+      return 'station rejects its charging profiles';
+    case 'not-implemented':
+      return 'station does not implement charging profiles';
+    case 'timeout':
+      return 'station does not answer its charging profiles';
+    case 'no-smart-charging':
+      return 'station has no smart charging';
   }
 }
 

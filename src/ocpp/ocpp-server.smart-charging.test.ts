@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
 import type { OcppVersion } from './ocpp-version.ts';
+import type { SetpointEvent } from './station-gateway.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
 import { eventually, startHarness } from './testing/ocpp-harness.ts';
 
@@ -67,6 +68,58 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
     expect(await h!.server.applySetpoint('CP1-1', 16)).toBe('accepted');
     expect(lastProfileLimit()).toEqual({ unit: 'W', limit: 16 * 230 * 3 });
     expect(st.currentLimitA(1)).toBeCloseTo(16);
+  });
+
+  it('reads whether the station has smart charging, after its defaults; reports refusals in its words', async () => {
+    h = await startHarness({
+      stations: [
+        { id: 'CP1', ports: 1, version },
+        { id: 'CP2', ports: 1, version },
+      ],
+      circuitLimitA: 40,
+      settings: { acceptUnknownIdTags: true, callTimeoutMs: 500 },
+    });
+    const without = new SimulatedStation({ url: h.url, stationId: 'CP1', version, smartCharging: false });
+    const refusing = new SimulatedStation({
+      url: h.url,
+      stationId: 'CP2',
+      version,
+      refuseProfiles: 'NotImplemented',
+    });
+    sims.push(without, refusing);
+    const events: SetpointEvent[] = [];
+    h.server.on('setpoint', (e) => events.push(e));
+    await without.connect();
+    await refusing.connect();
+    await eventually(() => h!.server.port('CP1-1')!.smartCharging === false, 'CP1 has no smart charging');
+    await eventually(() => h!.server.port('CP2-1')!.smartCharging === true, 'CP2 has it');
+    // Asked after the fail-safe default went out.
+    const actions = without.received.map((c) => c.action);
+    const query = version === '1.6' ? 'GetConfiguration' : 'GetVariables';
+    expect(actions.lastIndexOf(query)).toBeGreaterThan(actions.indexOf('SetChargingProfile'));
+    // CP2's default was refused with a CALLERROR: the event says so, in the station's word.
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        portId: 'CP2-1',
+        purpose: 'default',
+        result: 'rejected',
+        stationAnswer: 'NotImplemented',
+      }),
+    );
+    await refusing.plugIn(1);
+    await refusing.start(1, 'T');
+    await eventually(() => h!.server.port('CP2-1')!.sessionId !== undefined, 'session');
+    expect(await h.server.applySetpoint('CP2-1', 10)).toBe('rejected');
+    refusing.refuseProfiles = 'Rejected';
+    expect(await h.server.applySetpoint('CP2-1', 10)).toBe('rejected');
+    refusing.refuseProfiles = 'no-answer';
+    expect(await h.server.applySetpoint('CP2-1', 10)).toBe('timeout');
+    const session = events.filter((e) => e.portId === 'CP2-1' && e.purpose === undefined);
+    expect(session.map((e) => [e.result, e.stationAnswer])).toEqual([
+      ['rejected', 'NotImplemented'],
+      ['rejected', 'Rejected'],
+      ['timeout', undefined],
+    ]);
   });
 
   it('reports an offline station and a port without a session', async () => {

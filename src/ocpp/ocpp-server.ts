@@ -463,11 +463,22 @@ export class OcppServer implements StationGateway {
   port(portId: string): PortSnapshot | undefined {
     const rt = this.ctx.ports.get(portId);
     if (!rt) return undefined;
-    return rt.snapshot(this.ctx.connections.get(rt.info.port.stationId)?.open === true, this.ctx.now());
+    const conn = this.ctx.connections.get(rt.info.port.stationId);
+    return rt.snapshot(conn?.open === true, this.ctx.now(), conn?.smartCharging);
   }
 
   ports(): readonly PortSnapshot[] {
     return [...this.ctx.ports.keys()].map((id) => this.port(id)!);
+  }
+
+  async restrictPort(portId: string, action: 'unavailable' | 'stop'): Promise<string> {
+    const rt = this.ctx.ports.get(portId);
+    if (!rt) throw new Error(`unknown port '${portId}'`);
+    const res =
+      action === 'stop'
+        ? await this.commands.remoteStop(portId)
+        : await this.commands.changeAvailability({ stationId: rt.info.port.stationId, portId }, false);
+    return res.status;
   }
 
   /** A connected station to call through (a relay forwarding upstream commands), if connected. */

@@ -82,7 +82,7 @@ export class PortRuntime {
     return needs;
   }
 
-  snapshot(connected: boolean, nowMs: number): PortSnapshot {
+  snapshot(connected: boolean, nowMs: number, smartCharging?: boolean): PortSnapshot {
     return {
       portId: this.portId,
       stationId: this.info.port.stationId,
@@ -99,6 +99,7 @@ export class PortRuntime {
       evNeeds: this.evNeeds,
       failSafeA: this.info.failSafeA,
       effectiveLimitA: this.setpoints.effectiveLimitA(nowMs),
+      smartCharging,
     };
   }
 }

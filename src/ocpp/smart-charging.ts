@@ -19,6 +19,8 @@ const START_SKEW_MS = 60_000;
 interface SendOutcome {
   readonly outcome: SetpointOutcome;
   readonly reason?: string | undefined;
+  /** A refusal's status word or CALLERROR code (SetpointEvent.stationAnswer). */
+  readonly stationAnswer?: string | undefined;
 }
 
 export class SmartCharging {
@@ -40,6 +42,36 @@ export class SmartCharging {
       const rt = ctx.ports.get(info.port.id);
       if (rt && conn.open) await this.sendDefault(conn, rt);
     }
+    if (conn.open) await this.readSmartChargingSupport(conn);
+  }
+
+  /**
+   * Whether the station has smart charging at all, asked after the fail-safe defaults (docs/ocpp.md): a
+   * station without it draws what its ports allow whatever Fusebox sends, and the control loop counts its
+   * ports at their maximum (uncontrolled) until one of its profiles is accepted. No answer: not known.
+   */
+  async readSmartChargingSupport(conn: StationConnection): Promise<void> {
+    const { ctx } = this;
+    try {
+      conn.smartCharging = await protocolOf(conn.version).readSmartChargingSupport(conn);
+    } catch (err) {
+      ctx.log.warn(
+        { err, stationId: conn.stationId },
+        'could not read whether the station has smart charging',
+      );
+      return;
+    }
+    if (conn.smartCharging !== false) return;
+    ctx.log.warn({ stationId: conn.stationId }, 'station has no smart charging: its ports are uncontrolled');
+    recordEvent(ctx, {
+      level: 'warn',
+      kind: 'no-smart-charging',
+      stationId: conn.stationId,
+      message:
+        conn.version === '1.6'
+          ? 'SupportedFeatureProfiles lacks SmartCharging: its ports count at their maximum'
+          : 'SmartChargingCtrlr not available or not enabled: its ports count at their maximum',
+    });
   }
 
   /** The fail-safe TxDefaultProfile of one port. */
@@ -57,9 +89,20 @@ export class SmartCharging {
       startMs: nowMs - START_SKEW_MS,
     };
     rt.setpoints.setDefaultState('pending');
-    const { outcome, reason } = await this.send(conn, spec);
+    const { outcome, reason, stationAnswer } = await this.send(conn, spec);
     rt.setpoints.setDefaultState(outcome === 'error' ? 'timeout' : outcome);
     this.log(rt, 'default', rt.info.failSafeA, spec, nowMs, outcome, reason);
+    // A refused default leaves the port at its maximum: the control loop counts it so (uncontrolled).
+    this.ctx.events.emit('setpoint', {
+      portId: rt.portId,
+      currentA: rt.info.failSafeA,
+      result: outcome === 'error' ? 'timeout' : outcome,
+      reason,
+      stationAnswer,
+      atMs: this.ctx.now(),
+      renewal: false,
+      purpose: 'default',
+    });
     return outcome;
   }
 
@@ -101,11 +144,11 @@ export class SmartCharging {
       validToMs: nowMs + expiresAfterMs,
     };
     const seq = rt.setpoints.sent(limitA, nowMs + expiresAfterMs);
-    const { outcome, reason } = await this.send(conn, spec);
+    const { outcome, reason, stationAnswer } = await this.send(conn, spec);
     rt.setpoints.resolve(seq, outcome);
     this.log(rt, 'session', limitA, spec, nowMs, outcome, reason, session.sessionId);
     const result: SetpointResult = outcome === 'error' ? 'timeout' : outcome;
-    return this.report(rt, limitA, result, ctx.now(), renewal, reason);
+    return this.report(rt, limitA, result, ctx.now(), renewal, reason, stationAnswer);
   }
 
   /** Renew session setpoints that are due (and re-apply ones that lapsed while a station was away). */
@@ -148,12 +191,17 @@ export class SmartCharging {
       const res = await protocolOf(conn.version).setChargingProfile(conn, spec);
       return res.status === 'Accepted'
         ? { outcome: 'accepted' }
-        : { outcome: 'rejected', reason: `station answered ${res.status}` };
+        : { outcome: 'rejected', reason: `station answered ${res.status}`, stationAnswer: res.status };
     } catch (err) {
       if (isRpcTimeout(err)) return { outcome: 'timeout', reason: 'no answer in time' };
       const code = rpcErrorCode(err);
       // A CALLERROR means the station did not apply it; anything else (disconnect) leaves it unknown.
-      if (code) return { outcome: 'rejected', reason: `CALLERROR ${code}: ${(err as Error).message}` };
+      if (code)
+        return {
+          outcome: 'rejected',
+          reason: `CALLERROR ${code}: ${(err as Error).message}`,
+          stationAnswer: code,
+        };
       return { outcome: 'error', reason: (err as Error).message };
     }
   }
@@ -203,8 +251,17 @@ export class SmartCharging {
     atMs: number,
     renewal: boolean,
     reason?: string,
+    stationAnswer?: string,
   ): SetpointResult {
-    this.ctx.events.emit('setpoint', { portId: rt.portId, currentA, result, reason, atMs, renewal });
+    this.ctx.events.emit('setpoint', {
+      portId: rt.portId,
+      currentA,
+      result,
+      reason,
+      stationAnswer,
+      atMs,
+      renewal,
+    });
     return result;
   }
 }

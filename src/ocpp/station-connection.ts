@@ -16,6 +16,8 @@ export class StationConnection implements StationLink {
   accepted = false;
   /** Charging rate units the station takes, best first (from its configuration). */
   rateUnits: readonly RateUnit[] = ['A'];
+  /** false: the station says it has no smart charging (read at set-up); undefined: not known. */
+  smartCharging: boolean | undefined = undefined;
   readonly connectedAtMs: number;
 
   constructor(

@@ -112,9 +112,19 @@ export interface SetpointEvent {
   readonly currentA: number;
   readonly result: SetpointResult;
   readonly reason?: string | undefined;
+  /**
+   * A refusal in the station's own word: its status (e.g. 'Rejected') or the code of its CALLERROR (e.g.
+   * 'NotImplemented'); undefined when accepted, timed out, or not sent.
+   */
+  readonly stationAnswer?: string | undefined;
   readonly atMs: number;
   /** True when the gateway renewed an expiring setpoint by itself. */
   readonly renewal: boolean;
+  /**
+   * 'default' for the fail-safe TxDefaultProfile sent at a station's set-up (no session); absent for a
+   * session's setpoint.
+   */
+  readonly purpose?: 'default' | undefined;
 }
 
 export interface GatewayEvents {
@@ -156,6 +166,11 @@ export interface PortSnapshot {
   /** The fail-safe default limit sent at boot, in A. */
   readonly failSafeA: number;
   readonly effectiveLimitA: number;
+  /**
+   * false when the station said at its set-up that it has no smart charging (1.6 SupportedFeatureProfiles
+   * without SmartCharging; 2.0.1 SmartChargingCtrlr Available or Enabled false); undefined when not known.
+   */
+  readonly smartCharging?: boolean | undefined;
 }
 
 export interface StationGateway {
@@ -170,4 +185,10 @@ export interface StationGateway {
   effectiveLimitA(portId: string): number;
   port(portId: string): PortSnapshot | undefined;
   ports(): readonly PortSnapshot[];
+  /**
+   * Takes an uncontrolled port out of use (docs/control.md): 'unavailable' sends ChangeAvailability
+   * Inoperative, 'stop' stops its transaction. Resolves with the station's answer (e.g. 'Accepted',
+   * 'Scheduled'). Optional: a gateway without it cannot.
+   */
+  restrictPort?(portId: string, action: 'unavailable' | 'stop'): Promise<string>;
 }

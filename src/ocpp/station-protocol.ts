@@ -37,6 +37,11 @@ export interface StationProtocol {
   setChargingProfile(conn: StationConnection, spec: ProfileSpec): Promise<CommandResult>;
   /** Rate units the station takes, from its configuration; ['A'] when it does not say. */
   readRateUnits(conn: StationConnection): Promise<readonly RateUnit[]>;
+  /**
+   * Whether the station has smart charging at all (1.6 SupportedFeatureProfiles, 2.0.1 SmartChargingCtrlr
+   * Available/Enabled); undefined when it does not say.
+   */
+  readSmartChargingSupport(conn: StationConnection): Promise<boolean | undefined>;
   /** Ask for per-phase current, power, energy, voltage and SoC every `intervalS` during sessions. */
   configureMeterValues(conn: StationConnection, intervalS: number): Promise<void>;
   remoteStart(

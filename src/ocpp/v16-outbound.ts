@@ -36,6 +36,14 @@ export const v16Outbound: StationProtocol = {
     return units.length ? units : ['A'];
   },
 
+  async readSmartChargingSupport(conn) {
+    // 1.6 §9.1.31 SupportedFeatureProfiles: a list such as "Core,FirmwareManagement,SmartCharging".
+    const entries = await this.getConfiguration(conn, ['SupportedFeatureProfiles']);
+    const value = entries.find((e) => e.key === 'SupportedFeatureProfiles')?.value;
+    if (!value) return undefined;
+    return value.split(',').some((p) => p.trim().toLowerCase() === 'smartcharging');
+  },
+
   async configureMeterValues(conn, intervalS) {
     // Best effort: a station that refuses keeps its own settings; MeterValues are parsed whatever they hold.
     await this.setConfiguration(conn, 'MeterValuesSampledData', MEASURANDS).catch(() => undefined);

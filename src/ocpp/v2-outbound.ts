@@ -69,6 +69,19 @@ export const v2Outbound: StationProtocol = {
     return units.length ? units : ['A'];
   },
 
+  async readSmartChargingSupport(conn) {
+    // 2.0.1 Part 2 appendix: SmartChargingCtrlr.Available (the block is there) and .Enabled (switched on).
+    const entries = await this.getConfiguration(conn, [
+      'SmartChargingCtrlr.Available',
+      'SmartChargingCtrlr.Enabled',
+    ]);
+    const said = entries
+      .filter((e) => e.status === 'Accepted' && e.value !== undefined)
+      .map((e) => e.value!.trim().toLowerCase());
+    if (said.includes('false')) return false;
+    return said.includes('true') ? true : undefined;
+  },
+
   async configureMeterValues(conn, intervalS) {
     const setVariableData = [
       { ...parseVariableKey('SampledDataCtrlr.TxUpdatedMeasurands'), attributeValue: MEASURANDS },

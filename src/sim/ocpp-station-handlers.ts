@@ -17,7 +17,8 @@ const after = (st: SimulatedStation, fn: () => Promise<unknown>): void => {
 function v16(st: SimulatedStation): Record<string, Handler> {
   return {
     SetChargingProfile: (p: { connectorId: number }) => {
-      if (st.answering === 'reject-profiles') return { status: 'Rejected' };
+      const refused = refuseProfile(st);
+      if (refused !== undefined) return refused;
       const profile = profileFrom16(p, st.now());
       const tx = profile.connectorId > 0 ? st.ports.get(profile.connectorId)?.tx?.id : undefined;
       return { status: st.profiles.set(profile, tx) };
@@ -99,7 +100,8 @@ function v2(st: SimulatedStation): Record<string, Handler> {
   const key = (cv: CV): string => `${cv.component.name}.${cv.variable.name}`;
   return {
     SetChargingProfile: (p: { evseId: number }) => {
-      if (st.answering === 'reject-profiles') return { status: 'Rejected' };
+      const refused = refuseProfile(st);
+      if (refused !== undefined) return refused;
       const profile = profileFrom2(p, st.now());
       const tx = profile.connectorId > 0 ? st.ports.get(profile.connectorId)?.tx?.id : undefined;
       return { status: st.profiles.set(profile, tx) };
@@ -171,6 +173,14 @@ function v2(st: SimulatedStation): Record<string, Handler> {
     UnlockConnector: () => ({ status: 'Unlocked' }),
     DataTransfer: () => ({ status: 'UnknownVendorId' }),
   };
+}
+
+/** The answer of a station that refuses profiles (SimProfileRefusal), or undefined when it applies them. */
+function refuseProfile(st: SimulatedStation): { status: string } | typeof NO_REPLY | undefined {
+  if (st.answering === 'reject-profiles' || st.refuseProfiles === 'Rejected') return { status: 'Rejected' };
+  if (st.refuseProfiles === 'NotImplemented') throw rpcError('NotImplemented', 'SetChargingProfile');
+  if (st.refuseProfiles === 'no-answer') return NO_REPLY;
+  return undefined;
 }
 
 function trigger(st: SimulatedStation, message: string, connectorId: number | undefined): { status: string } {

@@ -56,6 +56,13 @@ export interface SimStationOptions {
   readonly keepReceived?: number;
   /** Told the round-trip time of every CALL the station makes (benchmarks). */
   readonly onCallDone?: (action: string, ms: number, ok: boolean) => void;
+  /** How SetChargingProfile is refused (see SimProfileRefusal); default: profiles are applied. */
+  readonly refuseProfiles?: SimProfileRefusal | undefined;
+  /**
+   * false: the station announces no smart charging (1.6 SupportedFeatureProfiles without SmartCharging,
+   * 2.0.1 SmartChargingCtrlr Available and Enabled false). Default true.
+   */
+  readonly smartCharging?: boolean | undefined;
 }
 
 /** What a car on a port wants: up to `maxCurrentA` per phase on `phases` conductors. */
@@ -95,6 +102,12 @@ export interface SimPort {
 
 export type SimAnswering = 'normal' | 'never' | 'reject-profiles';
 
+/**
+ * How a station without (working) smart charging answers SetChargingProfile: status Rejected, a CALLERROR
+ * NotImplemented, or no answer at all (Fusebox's call times out). Undefined: it applies profiles.
+ */
+export type SimProfileRefusal = 'Rejected' | 'NotImplemented' | 'no-answer';
+
 /** How a station answers TriggerMessage: as asked, refusing (its status word), or with a CALLERROR. */
 export type SimTriggerAnswer = 'Accepted' | 'Rejected' | 'NotImplemented' | 'CALLERROR';
 
@@ -112,6 +125,8 @@ export class SimulatedStation extends EventEmitter {
   readonly received: { action: string; payload: unknown; atMs: number }[] = [];
   /** How the station answers the CSMS: normally, never (a station that hangs), or refusing profiles. */
   answering: SimAnswering = 'normal';
+  /** Set: SetChargingProfile is refused this way (every other call is answered normally). */
+  refuseProfiles: SimProfileRefusal | undefined;
   /** How the station answers TriggerMessage (when `answering` is 'normal' or 'reject-profiles'). */
   answeringTrigger: SimTriggerAnswer = 'Accepted';
   bootStatus: string | undefined;
@@ -127,6 +142,8 @@ export class SimulatedStation extends EventEmitter {
     this.version = options.version;
     this.now = options.now ?? Date.now;
     this.voltageV = options.voltageV ?? 230;
+    this.refuseProfiles = options.refuseProfiles;
+    const smart = options.smartCharging !== false;
     const ports: readonly SimPortOptions[] =
       typeof options.ports === 'number' || options.ports === undefined
         ? Array.from({ length: options.ports ?? 1 }, (_, i) => ({ connectorId: i + 1 }))
@@ -153,9 +170,16 @@ export class SimulatedStation extends EventEmitter {
       this.config.set('MeterValueSampleInterval', '60');
       this.config.set('MeterValuesSampledData', 'Energy.Active.Import.Register');
       this.config.set('NumberOfConnectors', String(this.ports.size));
+      this.config.set(
+        'SupportedFeatureProfiles',
+        smart
+          ? 'Core,FirmwareManagement,RemoteTrigger,SmartCharging'
+          : 'Core,FirmwareManagement,RemoteTrigger',
+      );
     } else {
       this.config.set('SmartChargingCtrlr.RateUnit', units.join(','));
-      this.config.set('SmartChargingCtrlr.Enabled', 'true');
+      this.config.set('SmartChargingCtrlr.Available', String(smart));
+      this.config.set('SmartChargingCtrlr.Enabled', String(smart));
       this.config.set('SampledDataCtrlr.TxUpdatedInterval', '60');
       this.config.set('SampledDataCtrlr.TxUpdatedMeasurands', 'Energy.Active.Import.Register');
       this.config.set('OCPPCommCtrlr.HeartbeatInterval', '300');

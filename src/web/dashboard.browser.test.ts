@@ -438,4 +438,29 @@ describe('dashboard in Chromium on the demo site', () => {
       await phone.close();
     }
   });
+  // Last: it leaves a demo station refusing its profiles.
+  it('marks the ports of a station that refuses its profiles as uncontrolled, and says why', async () => {
+    const st = demo!.demo.stations[0]!;
+    st.refuseProfiles = 'Rejected';
+    await st.close();
+    await st.connect(); // it boots again: its fail-safe defaults are sent, and refused
+    await page.goto(`${demo!.url}/#/ports`);
+    const row = page.locator(`[data-testid=port-table] tbody tr`, {
+      has: page.getByTestId('uncontrolled'),
+    });
+    await row.first().waitFor({ timeout: 20_000 });
+    const portId = (await row.first().getAttribute('data-port'))!;
+    const api = (await (
+      await page.request.get(`${demo!.url}/api/v1/ports/${encodeURIComponent(portId)}`)
+    ).json()) as { stationId: string; uncontrolled: { reason: string } | null };
+    expect(api.stationId).toBe(st.stationId);
+    expect(api.uncontrolled?.reason).toBe('rejected');
+    expect(await row.first().getByTestId('uncontrolled').getAttribute('title')).toMatch(
+      /^station rejects its charging profiles \(station answered Rejected\)/,
+    );
+    await page.goto(`${demo!.url}/#/ports/${encodeURIComponent(portId)}`);
+    await expect
+      .poll(() => page.getByTestId('uncontrolled-detail').textContent(), { timeout: 10_000 })
+      .toMatch(/^Uncontrolled: station rejects its charging profiles/);
+  });
 });

@@ -12,6 +12,7 @@ import type { Fusebox } from '../../app.ts';
 import { startFusebox } from '../../app.ts';
 import { loadSiteConfigText } from '../../config/load.ts';
 import { hashStationPassword } from '../../ocpp/password-hash.ts';
+import type { SimStationOptions } from '../../sim/ocpp-station.ts';
 import { SimulatedStation } from '../../sim/ocpp-station.ts';
 
 /** Two circuits under a 63 A main; one two-port station on `left`, one offline-by-default on `right`. */
@@ -48,8 +49,12 @@ export interface ApiFixture {
     path: string,
     opts?: { headers?: Record<string, string>; body?: unknown },
   ): Promise<{ status: number; body: any; headers: Headers; text: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
-  /** Connects a simulated station of the site over real OCPP. */
-  station(stationId: string, ports?: number): Promise<SimulatedStation>;
+  /** Connects a simulated station of the site over real OCPP (`options`: how it behaves, e.g. refusals). */
+  station(
+    stationId: string,
+    ports?: number,
+    options?: Pick<SimStationOptions, 'refuseProfiles' | 'smartCharging'>,
+  ): Promise<SimulatedStation>;
   stop(): Promise<void>;
 }
 
@@ -121,7 +126,7 @@ export async function startApiFixture(o: FixtureOptions = {}): Promise<ApiFixtur
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith('fusebox_session='))!;
       return { cookie: cookie.split(';')[0]!, 'x-fusebox-csrf': '1' };
     },
-    async station(stationId, ports = 1) {
+    async station(stationId, ports = 1, options = {}) {
       const version = loaded.config.stations.find((s) => s.id === stationId)?.ocppVersion ?? '1.6';
       const s = new SimulatedStation({
         url: `ws://127.0.0.1:${fusebox.endpoints.ocppPort}/ocpp`,
@@ -130,6 +135,7 @@ export async function startApiFixture(o: FixtureOptions = {}): Promise<ApiFixtur
         ports,
         vendor: 'TestVendor',
         model: 'T1',
+        ...options,
       });
       s.on('error', () => undefined);
       stations.push(s);

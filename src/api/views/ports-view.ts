@@ -1,9 +1,9 @@
 /** GET /api/v1/ports, /allocation and the `ports` stream event: state, current, limit and why. */
-import type { ControlSnapshot } from '../../control/control-loop.ts';
+import type { ControlSnapshot, UncontrolledState } from '../../control/control-loop.ts';
 import type { LimitedBy, PortDemand } from '../../core/allocation.ts';
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import type { Urgency } from '../../core/explain.ts';
-import { describeLimitedBy } from '../../core/explain.ts';
+import { describeLimitedBy, describeUncontrolled } from '../../core/explain.ts';
 import type { SessionItem } from '../api-store.ts';
 import type { LivePort } from '../api-deps.ts';
 import { iso } from '../api-context.ts';
@@ -85,6 +85,7 @@ export function portsView(
           limitA: a?.currentA ?? 0,
           limitedBy,
           reason: describeLimitedBy(limitedBy, urgency),
+          uncontrolled: uncontrolledView(snap?.uncontrolled.get(p.portId)),
           session:
             p.sessionId === undefined
               ? null
@@ -101,6 +102,21 @@ export function portsView(
                 },
         };
       }),
+  };
+}
+
+/** A port whose station does not take limits, for the API (null when it does). */
+function uncontrolledView(u: UncontrolledState | undefined) {
+  if (!u) return null;
+  return {
+    reason: u.reason,
+    reasonText: describeUncontrolled(u.reason),
+    detail: u.detail,
+    since: iso(u.sinceMs),
+    failures: u.failures,
+    retryAt: u.retryAtMs === null ? null : iso(u.retryAtMs),
+    countedA: u.countedA,
+    restricted: u.restricted ? { action: u.restricted.action, answer: u.restricted.answer } : null,
   };
 }
 

@@ -91,6 +91,8 @@ export function describeLimit(l: LimitedBy): string {
       return `circuit ${l.circuitId}/${l.dimension}${src(l.source)}`;
     case 'paused':
       return `paused ${l.circuitId}/${l.dimension}${l.rotation ? ' rotation' : ''}${src(l.source)}`;
+    case 'uncontrolled':
+      return `uncontrolled (${l.reason}, ${fmt(l.countedA)} A)`;
   }
 }
 

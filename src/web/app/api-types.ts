@@ -120,7 +120,21 @@ export interface PortLive {
   readonly limitA: number;
   readonly limitedBy: LimitedBy | null;
   readonly reason: string;
+  /** Its station does not take limits (absent on servers before this field; docs/api.md). */
+  readonly uncontrolled?: PortUncontrolled | null;
   readonly session: PortSession | null;
+}
+
+/** A port whose station does not take limits: why, and what it counts at. */
+export interface PortUncontrolled {
+  readonly reason: 'rejected' | 'not-implemented' | 'timeout' | 'no-smart-charging';
+  readonly reasonText: string;
+  readonly detail: string;
+  readonly since: string;
+  readonly failures: number;
+  readonly retryAt: string | null;
+  readonly countedA: number;
+  readonly restricted: { readonly action: 'unavailable' | 'stop'; readonly answer: string } | null;
 }
 
 export interface PortsPayload {

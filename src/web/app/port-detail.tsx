@@ -60,6 +60,18 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
         <p class="reason" data-testid="binding-reason">
           {port?.reason ?? '–'}
         </p>
+        {port?.uncontrolled ? (
+          <p class="error" data-testid="uncontrolled-detail">
+            Uncontrolled: {port.uncontrolled.reasonText} ({port.uncontrolled.detail}). It counts at{' '}
+            {fmtA(port.uncontrolled.countedA)}; the other ports get what is left.{' '}
+            {port.uncontrolled.retryAt
+              ? `Next try ${new Date(port.uncontrolled.retryAt).toLocaleTimeString()}.`
+              : 'A try is under way.'}
+            {port.uncontrolled.restricted
+              ? ` Taken out of use (${port.uncontrolled.restricted.action}): ${port.uncontrolled.restricted.answer}.`
+              : ''}
+          </p>
+        ) : null}
         {lb ? (
           <ul class="binding-parts">
             <li>Kind: {lb.kind}</li>

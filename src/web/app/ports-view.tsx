@@ -194,5 +194,20 @@ function PortCards({ rows, live, timeZone }: ListProps) {
 
 function StateBadge({ port }: { port: PortLive | undefined }) {
   const state = port?.state ?? 'offline';
-  return <span class={`state state-${state}`}>{stateLabel(state)}</span>;
+  const u = port?.uncontrolled;
+  return (
+    <>
+      <span class={`state state-${state}`}>{stateLabel(state)}</span>
+      {u ? (
+        <span
+          class="state state-uncontrolled"
+          data-testid="uncontrolled"
+          title={`${u.reasonText} (${u.detail}); counted at ${u.countedA} A`}
+        >
+          {' '}
+          uncontrolled
+        </span>
+      ) : null}
+    </>
+  );
 }

@@ -1,0 +1,284 @@
+/**
+ * Stations that do not take Fusebox's limits, over real OCPP WebSockets with the simulated station: one that
+ * answers SetChargingProfile Rejected, with a CALLERROR NotImplemented, or not at all, and one that says it
+ * has no smart charging. Its port counts at what it can draw (its maximum, more if measured so), the others
+ * get the rest and the circuit is never over; it is tried again with a backoff and comes back under control
+ * once a profile is accepted; where the operator allows it, it is taken out of use when nothing else can
+ * make room.
+ */
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../clock.ts';
+import { compileSite } from '../core/compiled-site.ts';
+import type { Harness } from '../ocpp/testing/ocpp-harness.ts';
+import { eventually, startHarness } from '../ocpp/testing/ocpp-harness.ts';
+import type { SimProfileRefusal } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/ocpp-station.ts';
+import type { ControlOptions } from './control-options.ts';
+import { ControlLoop } from './control-loop.ts';
+
+const harnesses: Harness[] = [];
+const loops: ControlLoop[] = [];
+const sims: SimulatedStation[] = [];
+
+afterEach(async () => {
+  for (const l of loops.splice(0)) l.stop();
+  for (const s of sims.splice(0)) await s.close().catch(() => undefined);
+  for (const h of harnesses.splice(0)) await h.dispose();
+});
+
+interface Site {
+  readonly h: Harness;
+  readonly loop: ControlLoop;
+  /** Two 1.6 stations that take profiles. */
+  readonly good: readonly SimulatedStation[];
+  /** The 2.0.1 station that refuses them (or says it has no smart charging). */
+  readonly bad: SimulatedStation;
+}
+
+/**
+ * One circuit of `limitA`, three one-port stations of 32 A (CP1, CP2: 1.6; CP3: 2.0.1 refusing as told);
+ * a car on every port, CP3's first.
+ */
+async function site(
+  limitA: number,
+  bad: { refuse?: SimProfileRefusal; smartCharging?: boolean; carA?: number; portMaxA?: number },
+  options: Partial<ControlOptions> = {},
+): Promise<Site> {
+  const h = await startHarness({
+    stations: [
+      { id: 'CP1', ports: 1, version: '1.6' },
+      { id: 'CP2', ports: 1, version: '1.6' },
+      { id: 'CP3', ports: 1, version: '2.0.1' },
+    ],
+    circuitLimitA: limitA,
+    settings: { acceptUnknownIdTags: true, callTimeoutMs: 400 },
+  });
+  harnesses.push(h);
+  const loop = new ControlLoop({
+    site: compileSite(h.site),
+    gateway: h.server,
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+    options: {
+      coalesceMs: 5,
+      carResponseMs: 0,
+      uncontrolledRetryFirstMs: 200,
+      uncontrolledRetryMaxMs: 1600,
+      ...options,
+    },
+  });
+  loops.push(loop);
+  loop.start();
+  const good = ['CP1', 'CP2'].map(
+    (id) => new SimulatedStation({ url: h.url, stationId: id, version: '1.6', ports: 1 }),
+  );
+  const cp3 = new SimulatedStation({
+    url: h.url,
+    stationId: 'CP3',
+    version: '2.0.1',
+    ports: [{ connectorId: 1, maxCurrentA: bad.portMaxA ?? 32 }],
+    refuseProfiles: bad.refuse,
+    smartCharging: bad.smartCharging,
+  });
+  sims.push(...good, cp3);
+  for (const st of [...good, cp3]) await st.connect();
+  await cp3.plugIn(1, { maxCurrentA: bad.carA ?? 32, phases: 3 });
+  await cp3.start(1, 'T3');
+  for (const st of good) {
+    await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
+    await st.start(1, 'T');
+  }
+  return { h, loop, good, bad: cp3 };
+}
+
+/**
+ * Watches the circuit every 10 ms until stopped: per phase, the sum over ports of the larger of what
+ * Fusebox counts (its allocation, or what it counts an uncontrolled port at) and what the station draws.
+ */
+function watchCircuit(s: Site): { stop(): number } {
+  let peak = 0;
+  const stations = [...s.good, s.bad];
+  const ids = ['CP1-1', 'CP2-1', 'CP3-1'];
+  const sample = (): void => {
+    const snap = s.loop.snapshot();
+    let sum = 0;
+    stations.forEach((st, i) => {
+      const counted = snap?.allocation.find((a) => a.portId === ids[i])?.currentA ?? 0;
+      sum += Math.max(counted, ...st.drawA(1));
+    });
+    peak = Math.max(peak, sum);
+  };
+  const timer = setInterval(sample, 10);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
+const sessionProfilesTo = (st: SimulatedStation): number[] =>
+  st.received
+    .filter((c) => c.action === 'SetChargingProfile')
+    .filter((c) => {
+      const p = c.payload as { chargingProfile?: { chargingProfilePurpose?: string } };
+      return p.chargingProfile?.chargingProfilePurpose === 'TxProfile';
+    })
+    .map((c) => c.atMs);
+
+describe.each<SimProfileRefusal>(['NotImplemented', 'Rejected', 'no-answer'])(
+  'a 2.0.1 station that refuses every profile (%s), over real OCPP',
+  (refuse) => {
+    it('counts at its maximum, the others get the rest, the circuit is never over; backoff; recovery', async () => {
+      const s = await site(48, { refuse });
+      const reason = { NotImplemented: 'not-implemented', Rejected: 'rejected', 'no-answer': 'timeout' }[
+        refuse
+      ];
+      // CP3 counts at its 32 A; CP1 and CP2 share the 16 A left.
+      await eventually(
+        () => s.good.every((st) => st.currentLimitA(1) === 8),
+        'CP1 and CP2 at 8 A each',
+        15_000,
+      );
+      // From here on (the cars have started: a car that starts draws its port's default, or CP3's 32 A, until
+      // its first profile) the circuit is never over.
+      const watch = watchCircuit(s);
+      const snap = s.loop.snapshot()!;
+      expect(snap.uncontrolled.get('CP3-1')).toMatchObject({ reason, countedA: 32 });
+      expect(snap.allocation.find((a) => a.portId === 'CP3-1')).toMatchObject({
+        currentA: 32,
+        limitedBy: { kind: 'uncontrolled', reason, countedA: 32 },
+      });
+      expect(s.bad.drawA(1)).toEqual([32, 32, 32]);
+
+      // Tried again with a backoff doubling from 0.2 s to 1.6 s, not on every run. (A station that does not
+      // answer holds each call for the 0.4 s call timeout: calls queued behind one another go out 0.4 s apart.)
+      const tries = await eventually(
+        () => {
+          const t = sessionProfilesTo(s.bad);
+          return t.length >= 7 ? t : undefined;
+        },
+        'seven tries',
+        30_000,
+      );
+      const gaps = tries.slice(1).map((t, i) => t - tries[i]!);
+      if (refuse !== 'no-answer') {
+        expect(gaps[0]!).toBeGreaterThanOrEqual(190);
+        expect(gaps[1]!).toBeGreaterThanOrEqual(380);
+        expect(gaps[2]!).toBeGreaterThanOrEqual(760);
+      }
+      expect(gaps.at(-2)!).toBeGreaterThanOrEqual(1500);
+      expect(gaps.at(-1)!).toBeGreaterThanOrEqual(1500);
+      expect(s.loop.snapshot()!.uncontrolled.get('CP3-1')!.failures).toBeGreaterThanOrEqual(5);
+
+      // The station takes profiles again: the next try is accepted and CP3 is shared like the others.
+      s.bad.refuseProfiles = undefined;
+      await eventually(() => s.loop.snapshot()!.uncontrolled.size === 0, 'CP3 under control', 15_000);
+      await eventually(
+        () => [...s.good, s.bad].every((st) => st.currentLimitA(1) === 16),
+        'three ports at 16 A',
+        15_000,
+      );
+      expect(watch.stop()).toBeLessThanOrEqual(48 + 1e-9);
+    }, 60_000);
+  },
+);
+
+describe('uncontrolled ports over real OCPP', () => {
+  it('a measured draw above the port maximum counts', async () => {
+    // The site says 32 A, the station lets its car draw 40 A (and reports it).
+    const s = await site(48, { refuse: 'NotImplemented', carA: 40, portMaxA: 40 });
+    await eventually(() => s.loop.snapshot()!.uncontrolled.has('CP3-1'), 'CP3 uncontrolled');
+    await s.bad.sendMeterValues(1);
+    await eventually(
+      () => s.loop.snapshot()!.uncontrolled.get('CP3-1')!.countedA === 40,
+      'CP3 counted at its measured 40 A',
+    );
+    // 8 A left: one of CP1, CP2 runs at it, the other is paused (6 A minimum each).
+    await eventually(
+      () =>
+        s.good
+          .map((st) => st.currentLimitA(1))
+          .sort((a, b) => a - b)
+          .join() === '0,8',
+      'one port at 8 A, the other paused',
+    );
+  }, 30_000);
+
+  it('a station that says it has no smart charging is uncontrolled from its boot, until it takes a profile', async () => {
+    const s = await site(48, { smartCharging: false, refuse: 'Rejected' });
+    const snap = await eventually(() => {
+      const x = s.loop.snapshot();
+      return x?.uncontrolled.has('CP3-1') ? x : undefined;
+    }, 'CP3 uncontrolled');
+    expect(s.h.server.port('CP3-1')!.smartCharging).toBe(false);
+    expect(s.h.server.port('CP1-1')!.smartCharging).toBe(true);
+    // Its first session profile is refused too (the last refusal says why now).
+    await eventually(() => s.loop.snapshot()!.uncontrolled.get('CP3-1')?.reason === 'rejected', 'refused');
+    expect(['no-smart-charging', 'rejected']).toContain(snap.uncontrolled.get('CP3-1')!.reason);
+    await eventually(() => s.good.every((st) => st.currentLimitA(1) === 8), 'the others share 16 A');
+    s.bad.refuseProfiles = undefined;
+    await eventually(() => s.loop.snapshot()!.uncontrolled.size === 0, 'CP3 under control', 15_000);
+  }, 30_000);
+
+  it('a station without smart charging shows it before any car (reason no-smart-charging)', async () => {
+    const h = await startHarness({
+      stations: [{ id: 'CP9', ports: 1, version: '1.6' }],
+      circuitLimitA: 48,
+      settings: { acceptUnknownIdTags: true },
+    });
+    harnesses.push(h);
+    const loop = new ControlLoop({
+      site: compileSite(h.site),
+      gateway: h.server,
+      clock: systemClock,
+      logger: pino({ level: 'silent' }),
+      options: { coalesceMs: 5, carResponseMs: 0 },
+    });
+    loops.push(loop);
+    loop.start();
+    const st = new SimulatedStation({
+      url: h.url,
+      stationId: 'CP9',
+      version: '1.6',
+      ports: 1,
+      smartCharging: false,
+    });
+    sims.push(st);
+    await st.connect();
+    await eventually(
+      () => loop.snapshot()?.uncontrolled.get('CP9-1')?.reason === 'no-smart-charging',
+      'CP9 uncontrolled for want of smart charging',
+    );
+    expect(st.received.some((c) => c.action === 'GetConfiguration')).toBe(true);
+    expect(loop.snapshot()!.uncontrolled.get('CP9-1')!.countedA).toBe(0); // no car: nothing draws
+  });
+});
+
+describe.each<['stop' | 'unavailable', string]>([
+  ['stop', 'RequestStopTransaction'],
+  ['unavailable', 'ChangeAvailability'],
+])('ocpp.uncontrolledPortAction: %s', (action, call) => {
+  it('takes the port out of use when nothing else can make room; not by default', async () => {
+    // 24 A circuit: CP3 at its 32 A is over even with CP1 and CP2 at 0.
+    const on = await site(24, { refuse: 'NotImplemented' }, { uncontrolledAction: action });
+    await eventually(() => on.bad.received.some((c) => c.action === call), `${call} sent`);
+    await eventually(
+      () => on.loop.snapshot()!.uncontrolled.get('CP3-1')?.restricted?.answer === 'Accepted',
+      'its answer recorded',
+    );
+    expect(on.loop.snapshot()!.uncontrolled.get('CP3-1')!.restricted!.action).toBe(action);
+    if (action === 'stop') await eventually(() => on.bad.drawA(1).every((a) => a === 0), 'CP3 stopped');
+    else expect(on.bad.ports.get(1)!.operative).toBe(false);
+
+    // Negative control: the same site with the option at its default sends neither.
+    const off = await site(24, { refuse: 'NotImplemented' });
+    await eventually(() => off.loop.snapshot()?.uncontrolled.has('CP3-1'), 'CP3 uncontrolled');
+    await eventually(() => off.good.every((st) => st.currentLimitA(1) === 0), 'the others paused');
+    expect(
+      off.bad.received.filter((c) => ['RequestStopTransaction', 'ChangeAvailability'].includes(c.action)),
+    ).toEqual([]);
+  }, 40_000);
+});
