@@ -19,6 +19,7 @@ function v16(st: SimulatedStation): Record<string, Handler> {
     SetChargingProfile: (p: { connectorId: number }) => {
       if (st.answering === 'reject-profiles') return { status: 'Rejected' };
       const profile = profileFrom16(p, st.now());
+      if (!st.takesUnit(profile.unit)) return { status: 'Rejected' };
       const tx = profile.connectorId > 0 ? st.ports.get(profile.connectorId)?.tx?.id : undefined;
       return { status: st.profiles.set(profile, tx) };
     },
@@ -101,6 +102,7 @@ function v2(st: SimulatedStation): Record<string, Handler> {
     SetChargingProfile: (p: { evseId: number }) => {
       if (st.answering === 'reject-profiles') return { status: 'Rejected' };
       const profile = profileFrom2(p, st.now());
+      if (!st.takesUnit(profile.unit)) return { status: 'Rejected' };
       const tx = profile.connectorId > 0 ? st.ports.get(profile.connectorId)?.tx?.id : undefined;
       return { status: st.profiles.set(profile, tx) };
     },

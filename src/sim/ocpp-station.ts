@@ -559,6 +559,15 @@ export class SimulatedStation extends EventEmitter {
     });
   }
 
+  /** Whether the station takes charging schedules in `unit` (its configured rate units); others are refused. */
+  takesUnit(unit: 'A' | 'W'): boolean {
+    if (this.version === '1.6') {
+      const said = this.config.get('ChargingScheduleAllowedChargingRateUnit') ?? 'Current';
+      return new RegExp(unit === 'A' ? 'current' : 'power', 'i').test(said);
+    }
+    return (this.config.get('SmartChargingCtrlr.RateUnit') ?? 'A').split(',').includes(unit);
+  }
+
   /** Remember a CSMS call (bounded). */
   noteReceived(action: string, payload: unknown): void {
     const keep = this.options.keepReceived ?? 200;
