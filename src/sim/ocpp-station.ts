@@ -43,6 +43,8 @@ export interface SimStationOptions {
   readonly ports?: number | readonly SimPortOptions[];
   readonly password?: string | undefined;
   readonly tls?: SimTlsOptions | undefined;
+  /** Local address to connect from (tests: another 127.0.0.0/8 address is another source). */
+  readonly localAddress?: string | undefined;
   readonly voltageV?: number;
   /** Rate units announced in the station's configuration. Default ['A']. */
   readonly rateUnits?: readonly ('A' | 'W')[];
@@ -179,7 +181,10 @@ export class SimulatedStation extends EventEmitter {
       reconnect: false,
       callTimeoutMs: o.callTimeoutMs ?? 30_000,
       pingIntervalMs: 0,
-      wsOpts: o.tls ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key } : {},
+      wsOpts: {
+        ...(o.tls ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key } : {}),
+        ...(o.localAddress ? { localAddress: o.localAddress } : {}),
+      },
     });
     installStationHandlers(this, client);
     client.on('close', (e: unknown) => this.emit('disconnected', e));
