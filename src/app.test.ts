@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -9,37 +8,32 @@ import { DEMO_CONFIG_PATH, startFusebox } from './app.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
 import { loadSiteConfigText } from './config/load.ts';
 import type { DemoSite } from './sim/demo-site.ts';
-import { startDemoSite } from './sim/demo-site.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { startDemoMeters, startDemoSite } from './sim/demo-site.ts';
+import type { SimulatedMeters } from './sim/modbus-meter-server.ts';
 
 describe('Fusebox on the demo site, end to end over real sockets', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-app-'));
   let fusebox: Fusebox | undefined;
   let demo: DemoSite | undefined;
+  let meters: SimulatedMeters | undefined;
 
   afterAll(async () => {
-    await demo?.stop();
+    // The demo site closes the meters it drives; before it started, they are closed here.
+    await (demo ? demo.stop() : meters?.close());
     await fusebox?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('starts, connects every simulated station, reads the meters and keeps the grid under its limit', async () => {
-    const meterPort = await freePort();
+    const logger = pino({ level: 'silent' });
+    // The meters listen first, on a free port (never a port picked, released and bound later: another
+    // test or a second copy of the suite could take it in between); the demo site then drives them.
+    meters = await startDemoMeters(0, logger);
+    const meterPort = meters.port;
     const text = readFileSync(DEMO_CONFIG_PATH, 'utf8').replaceAll('port: 1502', `port: ${meterPort}`);
     const r = loadSiteConfigText(text, 'demo.yaml');
     expect(r.ok).toBe(true);
     const loaded = r as LoadedSiteConfig;
-    const logger = pino({ level: 'silent' });
     fusebox = await startFusebox({
       loaded,
       configDir: dir,
@@ -54,6 +48,7 @@ describe('Fusebox on the demo site, end to end over real sockets', () => {
       versions: new Map(loaded.config.stations.map((s) => [s.id, s.ocppVersion])),
       ocppUrl: `ws://127.0.0.1:${fusebox.endpoints.ocppPort}/ocpp`,
       meterPort,
+      meters,
       logger,
       seed: 7,
       meterValuesMs: 1000,

@@ -2,7 +2,6 @@
  * The composition root (DESIGN.md §3): loads the site and wires the adapters around the core: the store,
  * the OCPP server, the Modbus meter poller, the EMS server, the control loop and the HTTP server.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -14,6 +13,8 @@ import { ApiMetrics } from './api/metrics.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
+import type { TlsSection } from './config/tls-files.ts';
+import { readTlsFiles } from './config/tls-files.ts';
 import { ControlLoop } from './control/control-loop.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
@@ -21,7 +22,7 @@ import { EmsServer, MeterPoller, buildEmsLayout, emsLayoutInputOf, polledMeterOf
 import type { CompiledSite } from './core/compiled-site.ts';
 import { OcppServer } from './ocpp/ocpp-server.ts';
 import { hashStationPassword, verifyStationPassword } from './ocpp/password-hash.ts';
-import type { OcppStationSettings } from './ocpp/ocpp-settings.ts';
+import type { OcppStationSettings, TlsSettings } from './ocpp/ocpp-settings.ts';
 import { recentSessionSetpoints } from './store/recent-setpoints.ts';
 import { DEFAULT_RETENTION, scheduleRetention } from './store/retention.ts';
 import type { Store } from './store/store.ts';
@@ -108,15 +109,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       securityProfile: s.securityProfile ?? (s.passwordHash ? 1 : 0),
       passwordHash: s.passwordHash,
     }));
-    const tls = config.ocpp.tls
-      ? {
-          key: readFileSync(resolve(opts.configDir, config.ocpp.tls.keyFile)),
-          cert: readFileSync(resolve(opts.configDir, config.ocpp.tls.certFile)),
-          ca: config.ocpp.tls.caFile
-            ? readFileSync(resolve(opts.configDir, config.ocpp.tls.caFile))
-            : undefined,
-        }
-      : undefined;
+    const tls = config.ocpp.tls ? tlsSettingsOf(config.ocpp.tls, opts.configDir) : undefined;
     const ocpp = await OcppServer.start({
       site: loaded.site,
       stations,
@@ -155,10 +148,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     });
     stops.push(() => control.stop());
 
-    const modbusMeters = config.meters.flatMap((m) =>
-      m.driver.type === 'modbus'
-        ? [polledMeterOf({ id: m.id, role: m.role, timeoutMs: m.timeoutMs, driver: m.driver })]
-        : [],
+    const modbusMeters = config.meters.map((m) =>
+      polledMeterOf({ id: m.id, role: m.role, timeoutMs: m.timeoutMs, driver: m.driver }),
     );
     let meters: MeterPoller | null = null;
     if (modbusMeters.length > 0) {
@@ -182,7 +173,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       const server = await EmsServer.start({
         config: opts.ports?.ems !== undefined ? { ...config.ems, port: opts.ports.ems } : config.ems,
         layout: buildEmsLayout(emsLayoutInputOf(config.circuits, portsInOrder)),
-        snapshot: () => emsSnapshot(compiled, control.snapshot(), ocpp.ports()),
+        // The site in force (a SIGHUP reload changes its circuits and limits), not the one Fusebox started with.
+        snapshot: () => emsSnapshot(control.site(), control.snapshot(), ocpp.ports()),
         logger: logger.child({ part: 'ems' }),
         clock,
       });
@@ -246,7 +238,15 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       },
       reconfigure(site) {
         const refused = control.reconfigure(withUiSchedules(site, store.api.schedules.list()));
-        if (refused === null) baseSite = site;
+        if (refused === null) {
+          baseSite = site;
+          const changed = ems?.circuitChanges(site.circuits.map((c) => c.id));
+          if (changed && (changed.added.length > 0 || changed.removed.length > 0))
+            logger.warn(
+              { added: changed.added, removed: changed.removed },
+              'EMS map: circuits changed; the map keeps its numbering until a restart (removed circuits read "not available", added ones appear after a restart)',
+            );
+        }
         return refused;
       },
       stop: stopAll,
@@ -255,6 +255,13 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     await stopAll();
     throw err;
   }
+}
+
+/** The TLS material of `ocpp.tls`; throws naming every file at fault (they changed since the site was checked). */
+export function tlsSettingsOf(section: TlsSection, configDir: string): TlsSettings {
+  const files = readTlsFiles(section, configDir);
+  if (!files.ok) throw new Error(files.problems.map((p) => `ocpp.tls.${p.key}: ${p.message}`).join('; '));
+  return files.tls;
 }
 
 /** Directory of a site file, for resolving the relative paths in it. */

@@ -73,20 +73,25 @@ async function run(
   }
   const [soon, late] = stations;
   const f = fusebox;
-  // Settled: the stations run under what the control loop decided, and it has both demands.
-  await eventually(() => {
-    const snap = f.control.snapshot();
-    if (!snap || snap.demands.length !== 2) return false;
-    const want = new Map(snap.allocation.map((a) => [a.portId, a.currentA]));
-    // An increase smaller than the dispatcher's dead band (0.5 A) is not sent, so a station may sit just
-    // below its allocation for good; it must never sit above it.
-    const runsUnder = (st: SimulatedStation | undefined, portId: string): boolean => {
-      const limit = st!.currentLimitA(1);
-      const target = want.get(portId);
-      return limit !== undefined && target !== undefined && limit <= target + 1e-9 && target - limit < 0.5;
-    };
-    return runsUnder(soon, 'soon/1') && runsUnder(late, 'late/1');
-  }, 'the stations to run under the allocation');
+  // Settled: the stations run under what the control loop decided, and it has both demands. A long
+  // deadline: on a loaded 2-core machine settling took longer than the default 10 s.
+  await eventually(
+    () => {
+      const snap = f.control.snapshot();
+      if (!snap || snap.demands.length !== 2) return false;
+      const want = new Map(snap.allocation.map((a) => [a.portId, a.currentA]));
+      // An increase smaller than the dispatcher's dead band (0.5 A) is not sent, so a station may sit just
+      // below its allocation for good; it must never sit above it.
+      const runsUnder = (st: SimulatedStation | undefined, portId: string): boolean => {
+        const limit = st!.currentLimitA(1);
+        const target = want.get(portId);
+        return limit !== undefined && target !== undefined && limit <= target + 1e-9 && target - limit < 0.5;
+      };
+      return runsUnder(soon, 'soon/1') && runsUnder(late, 'late/1');
+    },
+    'the stations to run under the allocation',
+    45_000,
+  );
   await new Promise((resolve) => setTimeout(resolve, 500));
   const snap = f.control.snapshot()!;
   return {

@@ -36,18 +36,23 @@ export function emsSnapshot(
   const fresh = rootReading && !rootReading.stale ? rootReading.reading : null;
   const allocation = new Map(control.allocation.map((a) => [a.portId, a]));
 
+  // `cs` is the site in force; after a reload the snapshot may still be of the previous site until the next
+  // run: a circuit the site in force does not know is left out (it reads "not available"), never an error.
   const circuits = new Map<string, EmsCircuitValues>();
-  control.circuits.forEach((c) => {
-    const site = cs.circuits[cs.circuitIndex.get(c.circuitId)!]!;
+  for (const c of control.circuits) {
+    const idx = cs.circuitIndex.get(c.circuitId);
+    if (idx === undefined) continue;
+    const site = cs.circuits[idx]!;
     const meter = site.meterId !== undefined ? control.meters.get(site.meterId) : undefined;
     const loadA: PhaseValues =
       meter && !meter.stale && meter.reading ? meter.reading.currentA : [c.load[0]!, c.load[1]!, c.load[2]!];
     circuits.set(c.circuitId, {
       loadA,
-      limitA: site.limitA,
+      // The limit in force: the lowest of the static limit, schedules, operator overrides and EMS commands.
+      limitA: control.limits.get(c.circuitId)?.limitA ?? null,
       powerKw: meter && !meter.stale && meter.reading ? meter.reading.powerKw : c.load[3]!,
     });
-  });
+  }
 
   let evPowerKw = 0;
   let active = 0;
@@ -71,7 +76,7 @@ export function emsSnapshot(
       currentA: p.lastMeter?.maxCurrentA ?? null,
       limitA: inSession ? (a?.currentA ?? null) : null,
       powerKw,
-      sessionEnergyKwh: null,
+      sessionEnergyKwh: inSession ? sessionEnergyKwh(p) : null,
     });
   }
 
@@ -79,7 +84,7 @@ export function emsSnapshot(
   let headroomA: number | null = null;
   let headroomKw: number | null = null;
   if (root) {
-    const explained = control.circuits[cs.circuitIndex.get(root.id)!];
+    const explained = control.circuits.find((c) => c.circuitId === root.id);
     if (explained) {
       headroomA = Math.max(0, Math.min(...[0, 1, 2].map((d) => explained.capacity[d]! - explained.load[d]!)));
       const kw = explained.capacity[DIM_COUNT - 1]! - explained.load[DIM_COUNT - 1]!;
@@ -108,4 +113,14 @@ export function emsSnapshot(
     circuits,
     ports: portValues,
   };
+}
+
+/**
+ * Energy of the port's session: the rise of its energy register since the session began (the meter start, or
+ * the session's first reading), in kWh; null while no register value of the session is known.
+ */
+function sessionEnergyKwh(p: PortSnapshot): number | null {
+  if (p.sessionStartWh === undefined) return null;
+  const lastWh = p.sessionLastWh ?? p.sessionStartWh;
+  return Math.max(0, lastWh - p.sessionStartWh) / 1000;
 }

@@ -6,7 +6,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Fusebox } from './app.ts';
-import { DEMO_ACCOUNT, DEMO_CONFIG_PATH, configDirOf, startFusebox } from './app.ts';
+import { DEMO_ACCOUNT, DEMO_CONFIG_PATH, configDirOf, startFusebox, tlsSettingsOf } from './app.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
 import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
@@ -37,7 +37,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
   const { out } = opts;
   const demo = opts.configPath === undefined;
   const path = opts.configPath ?? opts.demoConfigPath ?? DEMO_CONFIG_PATH;
-  const loaded = loadSiteConfigFile(path);
+  const loaded = loadSiteConfigFile(path, { readFiles: true });
   for (const p of loaded.problems) out(formatProblem(p));
   if (!loaded.ok) {
     out(`fusebox: ${path} has errors; nothing started. Run \`npx fusebox check ${path}\` after fixing them.`);
@@ -109,10 +109,12 @@ export async function runStart(opts: StartOptions): Promise<number> {
   out(
     `  Dashboard and API   http://${httpHost}:${httpPort}/   (API docs: /api/docs, health: /healthz, metrics: /metrics)`,
   );
-  out(`  OCPP for stations   ws://${ocppHost}:${ocppPort}/ocpp/{stationId}`);
+  out(
+    `  OCPP for stations   ${loaded.config.ocpp.tls ? 'wss' : 'ws'}://${ocppHost}:${ocppPort}/ocpp/{stationId}`,
+  );
   if (emsPort !== null)
     out(`  EMS (Modbus TCP)    ${emsHost}:${emsPort}, unit ${loaded.config.ems?.unitId ?? 1}`);
-  if (demo) out(`  Demo meters         Modbus TCP localhost:${demoMeterPort} (grid: unit 1, PV: unit 2)`);
+  if (demo) out(`  Demo meters         Modbus TCP 127.0.0.1:${demoMeterPort} (grid: unit 1, PV: unit 2)`);
   if (demo)
     out(
       `  Demo login          user '${DEMO_ACCOUNT.username}', password '${DEMO_ACCOUNT.password}' (operator)`,
@@ -126,7 +128,8 @@ export async function runStart(opts: StartOptions): Promise<number> {
   out('');
 
   const summary = setInterval(() => logSummary(logger, fusebox), 10_000);
-  // SIGHUP re-reads the site file: new limits, margins, schedules and modes apply at once.
+  // SIGHUP re-reads the site file: new limits, margins, schedules and modes apply at once; so do the OCPP TLS
+  // files (renewed or rotated certificates, a new CRL), for the connections made from then on.
   let current: LoadedSiteConfig = loaded;
   const onHangup = (): void => {
     current = reload(path, current, fusebox, logger);
@@ -167,19 +170,43 @@ function urlHost(host: string): string {
 
 /** Applies a changed site file to the running control loop, or says why it cannot (never stops Fusebox). */
 function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logger: Logger): LoadedSiteConfig {
-  const next = loadSiteConfigFile(path);
+  const next = loadSiteConfigFile(path, { readFiles: true });
   if (!next.ok) {
     for (const p of next.problems) logger.error(formatProblem(p));
     logger.error(`${path} has errors: the running configuration stays in force`);
     return running;
   }
+  // ocpp.tls is reloaded below; the rest of the process part needs a restart.
   const processPart = (c: LoadedSiteConfig['config']): string =>
-    JSON.stringify([c.ocpp, c.http, c.store, c.ems, c.meters, c.stations]);
+    JSON.stringify([{ ...c.ocpp, tls: undefined }, c.http, c.store, c.ems, c.meters, c.stations]);
   if (processPart(next.config) !== processPart(running.config))
     logger.warn('listeners, store, EMS, meters or stations changed: those changes apply after a restart');
+  reloadTls(path, next, running, fusebox, logger);
   const refused = fusebox.reconfigure(next.compiled);
   if (refused) logger.warn(refused);
   return refused ? running : next;
+}
+
+/** Re-reads the files of `ocpp.tls` (replaced on disk) for new OCPP connections; logs why when it cannot. */
+function reloadTls(
+  path: string,
+  next: LoadedSiteConfig,
+  running: LoadedSiteConfig,
+  fusebox: Fusebox,
+  logger: Logger,
+): void {
+  const section = next.config.ocpp.tls;
+  if (!section) {
+    if (running.config.ocpp.tls) logger.warn('ocpp.tls removed: turning TLS off applies after a restart');
+    return;
+  }
+  try {
+    fusebox.ocpp.reloadTls(tlsSettingsOf(section, configDirOf(path)));
+  } catch (err) {
+    logger.error(
+      `OCPP TLS files not reloaded, the running certificates stay in force: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }
 
 function makeLogger(format: 'pretty' | 'json', level: string): Logger {

@@ -29,11 +29,14 @@ function fieldName(context: string | undefined, instancePath: string): string {
 }
 
 /** zod's wording made plainer for API clients ("received undefined" is a missing field). */
-function plainer(message: string): string {
+function plainer(message: string, context: string | undefined): string {
   const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message);
   if (missing) return `missing (expected ${missing[1]})`;
   if (/received NaN$/.test(message)) return 'expected a number';
   if (/^Invalid input: expected int, received number$/.test(message)) return 'expected a whole number';
+  // A query parameter given twice (stationId=a&stationId=b) arrives as a list.
+  if (context === 'querystring' && /^Invalid input: expected \w+, received array$/.test(message))
+    return 'given more than once; give it once';
   return message;
 }
 
@@ -61,7 +64,7 @@ function validationMessage(
       /received (null|undefined)$/.test(v.message ?? '')
     )
       lines.push('body: missing (expected a JSON object)');
-    else lines.push(`${fieldName(context, v.instancePath)}: ${plainer(v.message ?? 'invalid')}`);
+    else lines.push(`${fieldName(context, v.instancePath)}: ${plainer(v.message ?? 'invalid', context)}`);
   }
   return lines.slice(0, 3).join('; ');
 }
@@ -83,7 +86,6 @@ const CODE_OF_STATUS: Record<number, string> = {
 const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'body: not valid JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'body: empty; send a JSON object',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'body: too large (at most 1 MiB)',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'content-type: not supported; send application/json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'content-length: does not match the body',
 };
@@ -104,9 +106,15 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   }
   const status = err.statusCode ?? 500;
   if (status >= 500) req.log.error({ err }, 'request failed');
+  const tooLarge =
+    err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? `body: too large (at most ${Math.round(req.routeOptions.bodyLimit / 1024)} KiB on this route)`
+      : undefined;
   void reply.code(status).send({
     error: status >= 500 ? 'internal' : (CODE_OF_STATUS[status] ?? 'error'),
     message:
-      status >= 500 ? 'internal error; see the Fusebox log' : (FASTIFY_MESSAGES[err.code] ?? err.message),
+      status >= 500
+        ? 'internal error; see the Fusebox log'
+        : (tooLarge ?? FASTIFY_MESSAGES[err.code] ?? err.message),
   });
 }

@@ -77,7 +77,7 @@ describe('request bodies', () => {
       headers: alice,
       body: { circuitId: 'left', limitA: '16', until: soon() },
     });
-    expectError(type, 400, 'bad_request', /^body\.limitA: .*expected number, received string/);
+    expectError(type, 400, 'bad_request', /^body\.limitA: expected a current in A$/);
     const missing = await f.call('POST', '/api/v1/auth/login', { body: { username: 'alice' } });
     expectError(missing, 400, 'bad_request', /^body\.password: missing \(expected string\)$/);
     const notJson = await raw('POST', '/api/v1/overrides', { 'content-type': 'application/json' }, '{"a":');

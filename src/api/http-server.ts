@@ -18,6 +18,7 @@ import { ControlSync } from './control-sync.ts';
 import { LiveHub } from './live-hub.ts';
 import { ApiMetrics } from './metrics.ts';
 import { PowerHistoryRecorder } from './power-history-recorder.ts';
+import { PUBLIC_BODY_LIMIT, apiRouteDefaults, unknownQueryParameters } from './request-guards.ts';
 import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { livePayloads, liveStateRoutes } from './routes/live-state.ts';
@@ -28,6 +29,7 @@ import { scheduleRoutes } from './routes/schedules.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { lenientSerializerCompiler } from './response-serializer.ts';
+import { securityHeadersHook, setSecurityHeaders } from './security-headers.ts';
 import { registerDashboard } from './static-dashboard.ts';
 import { eventView } from './views/event-view.ts';
 
@@ -44,8 +46,11 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     loggerInstance: logger?.child({}, { level: logger.level === 'debug' ? 'debug' : 'warn' }) as
       FastifyBaseLogger | undefined,
     trustProxy: deps.options.trustProxy,
+    // Without a login (and on paths that are no route) a body is small; routes needing a login get more.
+    bodyLimit: PUBLIC_BODY_LIMIT,
     // A bad %-escape in the path fails before routing: answer in the API's error shape too.
     frameworkErrors: (err: Error, _req: FastifyRequest, reply: FastifyReply) => {
+      setSecurityHeaders(reply);
       void reply.code(400).send({
         error: 'bad_request',
         message: `url: ${err.message.replace(/ is not a valid url component$/, ': not a valid URL (bad %-escape)')}`,
@@ -55,6 +60,9 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(lenientSerializerCompiler(() => app.log));
   app.setErrorHandler(handleError);
+  app.addHook('onRoute', apiRouteDefaults);
+  app.addHook('onSend', securityHeadersHook);
+  app.addHook('preValidation', unknownQueryParameters);
   // An empty body sent with content-type: application/json (a DELETE from many HTTP clients) is no body:
   // the route's own validation then says what it needs, if anything.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -64,6 +72,8 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     if (text.trim() === '') done(null, undefined);
     else void parseJson(req, text, done);
   });
+  // JSON only: a text/plain body is a 415 (fastify would otherwise hand the route a string: a 400).
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
 
   await app.register(fastifyCookie);

@@ -86,10 +86,11 @@ export class ApiMetrics {
         this.set(current()?.sessions().active ?? 0);
       },
     });
-    // A gauge, so not *_total (Prometheus keeps that suffix for counters): retention lowers it.
+    // A gauge, not *_total (Prometheus keeps that suffix for counters), though retention never deletes a
+    // session (src/store/retention.ts): it goes down only when the database is replaced (a restored backup).
     new Gauge({
       name: 'fusebox_sessions_stored',
-      help: 'Sessions recorded in the store (retention removes old ones)',
+      help: 'Sessions in the store, in progress and ended (retention keeps every session)',
       registers: [r],
       collect() {
         this.set(current()?.sessions().total ?? 0);

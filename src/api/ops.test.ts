@@ -35,6 +35,10 @@ describe('/metrics', () => {
     expect(r.text).toMatch(/^fusebox_ports_charging \d+$/m);
     expect(r.text).toMatch(/^fusebox_sessions_active 0$/m);
     expect(r.text).toMatch(/^fusebox_sessions_stored 0$/m);
+    // Retention never deletes sessions (src/store/retention.ts): the help must not say it does.
+    expect(r.text).toMatch(
+      /^# HELP fusebox_sessions_stored Sessions in the store, in progress and ended \(retention keeps every session\)$/m,
+    );
     // Gauges are not named *_total (Prometheus keeps that for counters).
     expect(r.text).not.toMatch(/^# TYPE \w+_total gauge$/m);
     expect(r.text).toMatch(/^fusebox_control_runs_total [1-9]\d*$/m);

@@ -23,12 +23,12 @@ export const errorBody = z
   .describe('An error');
 
 const ERROR_TEXT: Record<number, string> = {
-  400: 'Bad input; the message names the field',
+  400: 'Bad input; the message names the field or query parameter',
   401: 'Not logged in (or wrong credentials)',
   403: 'Role too low, or a cookie write without X-Fusebox-CSRF',
   404: 'No such resource',
   409: 'Stale version, or the station is offline',
-  413: 'The request body is over 1 MiB',
+  413: 'The request body is too large (8 KiB without a login, 64 KiB with one)',
   415: 'The request body is not JSON',
   429: 'Too many failed logins; Retry-After says when to try again',
   502: 'The station did not answer as expected',

@@ -89,6 +89,24 @@ describe('runCheck', () => {
     ]);
   });
 
+  it('refuses the retired `simulated` meter driver with what to use instead, and exits 2', () => {
+    // Fusebox never read a `simulated` driver: the meter stayed stale. The demo's meters are Modbus TCP.
+    const file = tempFile(
+      [
+        'site: { timeZone: Europe/Paris }',
+        'circuits: [{ id: main, limitA: 63, meter: m }]',
+        'meters:',
+        '  - { id: m, role: load, driver: { type: simulated, profile: office } }',
+      ].join('\n'),
+    );
+    const { code, lines } = check(file);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      `${file}:4:42  meters[0].driver.type  'simulated' is not a meter driver: Fusebox reads meters over Modbus TCP only (type: modbus); the demo's simulated meters are Modbus TCP servers too`,
+      `${file}: 1 error, 0 warnings`,
+    ]);
+  });
+
   it('reports YAML syntax errors with their position and exits 2', () => {
     const file = tempFile('site: { timeZone: Europe/Paris\ncircuits: []\n');
     const { code, lines } = check(file);

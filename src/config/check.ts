@@ -8,7 +8,7 @@ export const CHECK_FAILED = 2;
 
 /** Checks the file at `path`, writes the report line by line to `out`; returns the exit code (0 or 2). */
 export function runCheck(path: string, out: (line: string) => void): number {
-  const result = loadSiteConfigFile(path);
+  const result = loadSiteConfigFile(path, { readFiles: true });
   const errors = result.problems.filter((p) => p.severity === 'error').length;
   const warnings = result.problems.length - errors;
   if (!result.ok) {

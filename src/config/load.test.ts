@@ -108,8 +108,8 @@ const cases: BadCase[] = [
       'site: { timeZone: Europe/Paris }',
       'circuits: [{ id: main, limitA: 63 }]',
       'meters:',
-      '  - { id: m, role: load, circuit: main, driver: { type: simulated } }',
-      '  - { id: m, role: pv, circuit: main, driver: { type: simulated } }', // 5
+      '  - { id: m, role: load, circuit: main, driver: { type: modbus, host: 127.0.0.1, preset: sdm630 } }',
+      '  - { id: m, role: pv, circuit: main, driver: { type: modbus, host: 127.0.0.1, preset: sdm630 } }', // 5
     ),
     path: 'meters[1].id',
     message: /^duplicate meter id 'm'/,
@@ -254,7 +254,7 @@ const cases: BadCase[] = [
       'circuits:',
       '  - { id: main, limitA: 63, pv: [m] }', // 3
       'meters:',
-      '  - { id: m, role: load, driver: { type: simulated } }',
+      '  - { id: m, role: load, driver: { type: modbus, host: 127.0.0.1, preset: sdm630 } }',
     ),
     path: 'circuits[0].pv[0]',
     message: /^meter 'm' is a load meter; `pv` takes PV meters$/,
@@ -270,7 +270,7 @@ const cases: BadCase[] = [
       '  - { id: m, role: load, circuit: main, driver: { type: modbuss } }', // 4
     ),
     path: 'meters[0].driver.type',
-    message: /^'modbuss' is not one of: modbus, simulated$/,
+    message: /^'modbuss' is not one of: modbus$/,
     line: 4,
     column: 57,
   },
@@ -514,7 +514,7 @@ describe('loadSiteConfigText: the site model', () => {
         '  - { id: carport, parent: grid, limitA: 63, marginPct: 10 }',
         'meters:',
         '  - { id: gm, role: load, driver: { type: modbus, host: 10.0.0.2, preset: sdm630 } }',
-        '  - { id: pv, role: pv, circuit: carport, driver: { type: simulated } }',
+        '  - { id: pv, role: pv, circuit: carport, driver: { type: modbus, host: 127.0.0.1, preset: sdm630 } }',
       ),
     );
     expect(r.site.circuits).toMatchObject([

@@ -1,5 +1,6 @@
 /** Loads a site configuration file: YAML with positions, strict schema, cross-checks, core Site. */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { compileSite, SiteModelError } from '../core/compiled-site.ts';
@@ -16,6 +17,7 @@ import { ProblemList } from './problem-list.ts';
 import { resolvePorts } from './resolve-ports.ts';
 import type { SiteConfig } from './schema.ts';
 import { SourcePositions } from './source-positions.ts';
+import { checkTls } from './tls-files.ts';
 import { resolveSupply } from './supply-systems.ts';
 
 /** A configuration that passed every check. `problems` holds its warnings. */
@@ -35,8 +37,17 @@ export interface FailedSiteConfig {
 
 export type SiteConfigResult = LoadedSiteConfig | FailedSiteConfig;
 
+export interface LoadOptions {
+  /**
+   * Also read and check the files the site file names (`ocpp.tls`): `fusebox check`, start and reload do; commands
+   * that only need the site's model or store path (user, simulate) do not, so that they run where those files are
+   * absent or not readable.
+   */
+  readonly readFiles?: boolean;
+}
+
 /** Reads and checks a site configuration file; never throws for anything the file or its absence can cause. */
-export function loadSiteConfigFile(path: string): SiteConfigResult {
+export function loadSiteConfigFile(path: string, options: LoadOptions = {}): SiteConfigResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -58,11 +69,14 @@ export function loadSiteConfigFile(path: string): SiteConfigResult {
       problems: [{ severity: 'error', file: path, line: 0, column: 0, path: '', message }],
     };
   }
-  return loadSiteConfigText(text, path);
+  return loadSiteConfigText(text, path, options.readFiles ? dirname(resolve(path)) : undefined);
 }
 
-/** Checks the text of a site configuration; `fileName` is only used in the problems it reports. */
-export function loadSiteConfigText(text: string, fileName: string): SiteConfigResult {
+/**
+ * Checks the text of a site configuration; `fileName` is only used in the problems it reports. With `baseDir`
+ * (the directory of the file, which relative paths in it start from), the files it names are checked too.
+ */
+export function loadSiteConfigText(text: string, fileName: string, baseDir?: string): SiteConfigResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
   const problems = new ProblemList(fileName, new SourcePositions(doc, lineCounter));
@@ -104,6 +118,7 @@ export function loadSiteConfigText(text: string, fileName: string): SiteConfigRe
   const ports = resolvePorts(parsed, tree, hasPv, problems);
   checkTreeLimits(tree, problems);
   checkDeadlineSettings(parsed, problems);
+  checkTls(parsed, baseDir, problems);
   if (problems.errorCount > 0 || !parsed.complete || !parsed.site)
     return { ok: false, problems: problems.sorted() };
 

@@ -14,6 +14,8 @@ export const ocppSectionSchema = z.strictObject({
       keyFile: z.string().min(1),
       certFile: z.string().min(1),
       caFile: z.string().min(1).optional(),
+      /** Revoked station certificates: one PEM CRL per CA of caFile. */
+      crlFile: z.string().min(1).optional(),
     })
     .optional(),
   /** Accept unknown station ids as pending instead of rejecting them. */

@@ -76,10 +76,7 @@ export function summarizeSite(loaded: LoadedSiteConfig): string[] {
     lines.push('meters:');
     for (const m of config.meters) {
       const at = site.meters.find((sm) => sm.id === m.id)?.circuitId ?? '?';
-      const driver =
-        m.driver.type === 'modbus'
-          ? `modbus ${m.driver.host}:${m.driver.port} unit ${m.driver.unitId}${m.driver.preset ? ` (${m.driver.preset})` : ''}`
-          : `simulated${m.driver.profile ? ` (${m.driver.profile})` : ''}`;
+      const driver = `modbus ${m.driver.host}:${m.driver.port} unit ${m.driver.unitId}${m.driver.preset ? ` (${m.driver.preset})` : ''}`;
       lines.push(`  ${m.id}: ${m.role} on ${at}, ${driver}, stale after ${m.timeoutMs} ms`);
     }
   }

@@ -37,11 +37,12 @@ function reportIssue(issue: Issue, value: unknown, prefix: DocPath, report: Repo
         const options = (issue as { options?: unknown[] }).options ?? [];
         const at = valueAt(value, rel);
         const list = options.map(String).join(', ');
+        const retired = RETIRED_VALUES.find((r) => r.key === lastKey(path) && r.value === at);
         report.error(
           path,
           at === undefined
             ? `missing required key '${lastKey(path)}' (${list})`
-            : `${show(at)} is not one of: ${list}`,
+            : (retired?.message ?? `${show(at)} is not one of: ${list}`),
         );
         return;
       }
@@ -61,6 +62,17 @@ function reportIssue(issue: Issue, value: unknown, prefix: DocPath, report: Repo
       report.error(path, tidy(issue.message));
   }
 }
+
+/** Values earlier builds accepted and never acted on: what to use instead. */
+const RETIRED_VALUES: readonly { key: string; value: string; message: string }[] = [
+  {
+    key: 'type',
+    value: 'simulated',
+    message:
+      "'simulated' is not a meter driver: Fusebox reads meters over Modbus TCP only (type: modbus); " +
+      "the demo's simulated meters are Modbus TCP servers too",
+  },
+];
 
 function isShapeMismatch(issue: Issue): boolean {
   return issue.path.length === 0 && (issue.code === 'invalid_type' || issue.code === 'invalid_value');

@@ -30,6 +30,14 @@ export const emsServerConfigSchema = z.strictObject({
       { error: 'every entry must be an IP address or a CIDR block such as 10.0.0.0/24' },
     )
     .default(['127.0.0.1']),
+  /** A connection with no complete request for this long is closed (a partial frame is not activity). */
+  idleTimeoutMs: z.number().int().min(1000, 'at least 1000 ms').max(3_600_000).default(60_000),
+  /** Open connections at most, from all addresses together. */
+  maxConnections: z.number().int().min(1).max(1000).default(32),
+  /** Open connections from one client address at most: one client cannot take every connection. */
+  maxConnectionsPerAddress: z.number().int().min(1).max(1000).default(8),
+  /** Requests received and not yet answered on one connection at most; one more closes the connection. */
+  maxPendingRequests: z.number().int().min(1).max(1000).default(16),
   /** false: the EMS can read but every write is refused (exception 01). */
   writes: z.boolean().default(true),
   /** A command the EMS does not refresh within this time reverts to its fallback. */

@@ -82,7 +82,12 @@ export class EmsServer extends EventEmitter<EmsServerEvents> {
       host: config.host,
       port: config.port,
       allow: config.allow,
+      maxConnections: config.maxConnections,
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      idleTimeoutMs: config.idleTimeoutMs,
+      maxPendingRequests: config.maxPendingRequests,
       logger,
+      clock: ems.clock,
       handler: { read: (req) => ems.read(req), write: (req) => ems.write(req) },
     });
     ems.tick();
@@ -101,6 +106,19 @@ export class EmsServer extends EventEmitter<EmsServerEvents> {
   /** The commands in force now (fallbacks applied). */
   commands(): EmsCommands {
     return this.commandState.inForce(this.clock.nowMs());
+  }
+
+  /**
+   * What a site with these circuit ids changes in this map: the map keeps the numbering it started with
+   * (docs/modbus-ems.md), so added circuits are not in it and removed ones read "not available".
+   */
+  circuitChanges(circuitIds: readonly string[]): { added: string[]; removed: string[] } {
+    const mapped = new Set(this.options.layout.input.circuits.map((c) => c.id));
+    const now = new Set(circuitIds);
+    return {
+      added: circuitIds.filter((id) => !mapped.has(id)),
+      removed: [...mapped].filter((id) => !now.has(id)),
+    };
   }
 
   async close(): Promise<void> {

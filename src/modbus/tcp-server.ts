@@ -1,11 +1,16 @@
 /**
  * A small Modbus TCP server: MBAP framing, FC3/FC4 reads, FC6/FC16 writes, exception responses, an IP
- * allow-list. Used by the EMS interface and the simulated meters. (modbus-serial's ServerTCP cannot listen on
- * an ephemeral port, hides its socket server from an allow-list and does not bound request sizes.)
+ * allow-list, connection caps (overall and per address), an idle timeout and a cap on pending requests per
+ * connection, with rate-limited logging of the clients it refuses or closes. Used by the EMS interface and the
+ * simulated meters. (modbus-serial's ServerTCP cannot listen on an ephemeral port, hides its socket server
+ * from an allow-list and does not bound request sizes.)
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { allowListOf, isAllowed } from './allow-list.ts';
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
+import { RefusalLog } from './refusal-log.ts';
 import { EXCEPTION, ModbusException } from './modbus-exception.ts';
 import type { RegisterFunction } from './register-types.ts';
 
@@ -37,9 +42,30 @@ export interface ModbusTcpServerOptions {
   readonly handler: ModbusRequestHandler;
   /** Client addresses (IPv4/IPv6, or CIDR like 10.0.0.0/24) allowed to connect; empty or absent: everyone. */
   readonly allow?: readonly string[] | undefined;
+  /** Open connections at most (default 32); more are refused. */
   readonly maxConnections?: number | undefined;
+  /** Open connections from one client address at most (default: maxConnections); more from it are refused. */
+  readonly maxConnectionsPerAddress?: number | undefined;
+  /**
+   * A connection with no complete request and no answer for this long is closed (default 60 s). Bytes of an
+   * unfinished frame do not count: a client that sends a partial header and stops is closed all the same.
+   */
+  readonly idleTimeoutMs?: number | undefined;
+  /** Requests received and not yet answered on one connection at most (default 16); one more closes it. */
+  readonly maxPendingRequests?: number | undefined;
+  /** Refused and closed clients are logged once, then as one summary line per this interval (default 60 s). */
+  readonly refusalLogIntervalMs?: number | undefined;
   readonly logger?: Logger | undefined;
+  /** Timers of the idle timeout and the log summary (default: the system clock). */
+  readonly clock?: Clock | undefined;
 }
+
+export const TCP_SERVER_DEFAULTS = {
+  maxConnections: 32,
+  idleTimeoutMs: 60_000,
+  maxPendingRequests: 16,
+  refusalLogIntervalMs: 60_000,
+} as const;
 
 export interface ModbusTcpServer {
   readonly host: string;
@@ -133,47 +159,94 @@ async function answer(
   }
 }
 
+/** The address a client is counted under: IPv4-mapped IPv6 addresses as IPv4. */
+function addressKey(remote: string): string {
+  return remote.startsWith('::ffff:') ? remote.slice(7) : remote;
+}
+
 /** Starts listening; resolves once the port is bound. */
 export async function startModbusTcpServer(options: ModbusTcpServerOptions): Promise<ModbusTcpServer> {
   const allow = allowListOf(options.allow);
   const { handler, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const maxConnections = options.maxConnections ?? TCP_SERVER_DEFAULTS.maxConnections;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? maxConnections;
+  const idleTimeoutMs = options.idleTimeoutMs ?? TCP_SERVER_DEFAULTS.idleTimeoutMs;
+  const maxPending = options.maxPendingRequests ?? TCP_SERVER_DEFAULTS.maxPendingRequests;
+  const refusals = new RefusalLog(
+    logger,
+    clock,
+    options.refusalLogIntervalMs ?? TCP_SERVER_DEFAULTS.refusalLogIntervalMs,
+  );
   const sockets = new Set<net.Socket>();
+  const perAddress = new Map<string, number>();
   const server = net.createServer((socket) => {
     const remote = socket.remoteAddress ?? '';
+    const key = addressKey(remote);
     if (!isAllowed(allow, remote)) {
-      logger?.warn({ remote }, 'modbus client refused: not on the allow-list');
+      refusals.note('refused: not on the allow-list', remote);
       socket.destroy();
       return;
     }
-    if (sockets.size >= (options.maxConnections ?? 32)) {
-      logger?.warn({ remote }, 'modbus client refused: too many connections');
+    if (sockets.size >= maxConnections) {
+      refusals.note('refused: too many connections', remote, { maxConnections });
+      socket.destroy();
+      return;
+    }
+    if ((perAddress.get(key) ?? 0) >= maxPerAddress) {
+      refusals.note('refused: too many connections from its address', remote, {
+        maxConnectionsPerAddress: maxPerAddress,
+      });
       socket.destroy();
       return;
     }
     sockets.add(socket);
+    perAddress.set(key, (perAddress.get(key) ?? 0) + 1);
     socket.setNoDelay(true);
     let pending = Buffer.alloc(0);
     // Requests of one connection are answered in order, one after the other.
     let queue: Promise<void> = Promise.resolve();
+    let inFlight = 0;
+    // Idle: no complete request and no answer for idleTimeoutMs (a request being answered is not idleness).
+    let idleTimer: unknown = null;
+    const onIdle = (): void => {
+      if (inFlight > 0) return armIdle();
+      refusals.note('closed: idle', remote, { idleTimeoutMs, partialFrameBytes: pending.length });
+      socket.destroy();
+    };
+    const armIdle = (): void => {
+      clock.clearTimeout(idleTimer);
+      idleTimer = clock.setTimeout(onIdle, idleTimeoutMs);
+    };
+    armIdle();
     socket.on('data', (chunk) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       while (pending.length >= MBAP_LENGTH) {
         const protocol = pending.readUInt16BE(2);
         const length = pending.readUInt16BE(4);
         if (protocol !== 0 || length < 2 || length > MAX_PDU + 1) {
-          logger?.warn({ remote, protocol, length }, 'modbus client sent a malformed frame; closing');
+          refusals.note('closed: malformed frame', remote, { protocol, length });
           socket.destroy();
           return;
         }
         if (pending.length < 6 + length) break;
+        if (inFlight >= maxPending) {
+          refusals.note('closed: too many pending requests', remote, { maxPendingRequests: maxPending });
+          socket.destroy();
+          return;
+        }
         const frame = pending.subarray(0, 6 + length);
         pending = pending.subarray(6 + length);
         const tid = frame.readUInt16BE(0);
         const unitId = frame[6]!;
         const pdu = Buffer.from(frame.subarray(7));
+        inFlight++;
+        armIdle();
         queue = queue.then(async () => {
           const reply = await answer(pdu, unitId, remote, handler, logger);
+          inFlight--;
           if (socket.destroyed) return;
+          armIdle();
           const head = Buffer.alloc(MBAP_LENGTH);
           head.writeUInt16BE(tid, 0);
           head.writeUInt16BE(0, 2);
@@ -184,9 +257,16 @@ export async function startModbusTcpServer(options: ModbusTcpServerOptions): Pro
       }
     });
     socket.on('error', (err) => logger?.debug({ err, remote }, 'modbus client socket error'));
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      clock.clearTimeout(idleTimer);
+      sockets.delete(socket);
+      const left = (perAddress.get(key) ?? 1) - 1;
+      if (left > 0) perAddress.set(key, left);
+      else perAddress.delete(key);
+    });
   });
-  server.maxConnections = (options.maxConnections ?? 32) + 8;
+  // The kernel-level backstop; refusals above it are counted by our own cap first.
+  server.maxConnections = maxConnections + 8;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: options.host, port: options.port }, () => {
@@ -203,6 +283,7 @@ export async function startModbusTcpServer(options: ModbusTcpServerOptions): Pro
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
+        refusals.close();
         server.close(() => resolve());
       }),
   };

@@ -3,10 +3,13 @@
  * subprotocol). It owns the listener and the connections and is the StationGateway of the control loop;
  * what to do with each message lives in CentralSystem, limits in SmartCharging.
  */
+import type { X509Certificate } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext } from 'node:tls';
+import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Site } from '../core/site.ts';
 import { CentralSystem } from './central-system.ts';
@@ -16,7 +19,7 @@ import { compose, dispatch } from './inbound-pipeline.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { protocolOf, recordEvent } from './ocpp-context.ts';
 import type { OcppRepository } from './ocpp-repository.ts';
-import type { OcppServerSettings, OcppStationSettings } from './ocpp-settings.ts';
+import type { OcppServerSettings, OcppStationSettings, TlsSettings } from './ocpp-settings.ts';
 import { DEFAULT_OCPP_SERVER_SETTINGS } from './ocpp-settings.ts';
 import { isV2, subprotocolOf, versionOfSubprotocol } from './ocpp-version.ts';
 import type { OcppVersion } from './ocpp-version.ts';
@@ -28,6 +31,7 @@ import { createRpcServer, observeFrames, rpcError } from './rpc.ts';
 import { SmartCharging } from './smart-charging.ts';
 import { askPortStatus } from './status-trigger.ts';
 import type { OcppTrafficObserver } from './traffic-observer.ts';
+import { parseCertificates } from './client-certificate.ts';
 import type { AcceptedStation } from './station-auth.ts';
 import { ALL_SUBPROTOCOLS, StationAuthenticator } from './station-auth.ts';
 import type { StationLink } from './station-connection.ts';
@@ -89,6 +93,8 @@ export class OcppServer implements StationGateway {
   private readonly refusalBudget = new PerMinuteBudget(MAX_LOGGED_REFUSALS_PER_MINUTE);
   /** Station ids whose connection is being pinged because another connection claims the id. */
   private readonly probing = new Set<string>();
+  /** The CA certificates of the listener's secure context (they change with reloadTls). */
+  private trustedCas: readonly X509Certificate[];
 
   private constructor(
     private readonly ctx: OcppContext,
@@ -104,7 +110,8 @@ export class OcppServer implements StationGateway {
       const atMs = ctx.now();
       setTimeout(() => this.smart.resendSince(e.portId, atMs), NEEDS_RESEND_MS).unref();
     });
-    this.auth = new StationAuthenticator(ctx, OCPP_PATH);
+    this.trustedCas = ctx.settings.tls?.ca ? parseCertificates(ctx.settings.tls.ca) : [];
+    this.auth = new StationAuthenticator(ctx, OCPP_PATH, () => this.trustedCas);
     this.rpc = createRpcServer({
       protocols: ALL_SUBPROTOCOLS,
       strictMode: true,
@@ -251,9 +258,8 @@ export class OcppServer implements StationGateway {
     const http = settings.tls
       ? createHttpsServer(
           {
-            key: settings.tls.key,
-            cert: settings.tls.cert,
-            ...(settings.tls.ca ? { ca: settings.tls.ca, requestCert: true } : {}),
+            ...secureContextOptions(settings.tls),
+            requestCert: settings.tls.ca !== undefined,
             // Profile 2 stations have no client certificate; profile 3 is checked per station on upgrade.
             rejectUnauthorized: false,
           },
@@ -278,6 +284,39 @@ export class OcppServer implements StationGateway {
     this.renewTimer = setInterval(() => this.smart.renewDue(), RENEW_CHECK_MS);
     this.renewTimer.unref();
     this.ctx.log.info({ url: this.url }, 'OCPP server listening');
+  }
+
+  /**
+   * New server key and certificate, CA and CRL (rotated or renewed files) for the connections made from now on;
+   * open connections keep the certificates they were made with. Throws, and keeps the running ones, when the
+   * material is unusable (bad PEM, a key that is not the certificate's) or turns client certificates on or
+   * off (that needs a restart).
+   */
+  reloadTls(tls: TlsSettings): void {
+    const http = this.http;
+    // Whether client certificates are asked for is fixed at start (requestCert), and so is ctx.settings.tls.
+    const running = this.ctx.settings.tls;
+    if (!(http instanceof HttpsServer) || !running)
+      throw new Error('the OCPP listener was started without TLS: turning TLS on needs a restart');
+    if ((tls.ca === undefined) !== (running.ca === undefined))
+      throw new Error(
+        `client certificates (caFile) were ${running.ca ? 'on' : 'off'} at start: turning them ${running.ca ? 'off' : 'on'} needs a restart`,
+      );
+    const options = secureContextOptions(tls);
+    try {
+      // Builds the context the listener would: the same errors, before anything is replaced.
+      createSecureContext(options);
+    } catch (err) {
+      throw new Error(`the new TLS files are unusable: ${describeTlsError(err)}`, { cause: err });
+    }
+    const trusted = tls.ca ? parseCertificates(tls.ca) : [];
+    http.setSecureContext(options);
+    this.trustedCas = trusted;
+    const server = parseCertificates(tls.cert)[0];
+    this.ctx.log.info(
+      { subject: server?.subject, validTo: server?.validTo, cas: trusted.length, crl: tls.crl !== undefined },
+      'OCPP TLS certificates reloaded: new connections use them',
+    );
   }
 
   /** The port actually listened on (useful with port 0). */
@@ -527,6 +566,23 @@ function bootGate(conn: StationConnection, ready: Promise<void>): InboundMiddlew
       }
       return next(call);
     };
+}
+
+/** What the listener's secure context is made of. */
+function secureContextOptions(tls: TlsSettings): SecureContextOptions {
+  return {
+    key: tls.key,
+    cert: tls.cert,
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.crl !== undefined ? { crl: tls.crl } : {}),
+  };
+}
+
+/** OpenSSL's messages for the common mistakes, in words. */
+function describeTlsError(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH') return 'the key does not match the certificate';
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** At most `limit` per clock minute. */

@@ -23,6 +23,8 @@ export interface TlsSettings {
   readonly cert: string | Buffer;
   /** PEM CA certificates that sign station certificates (profile 3). */
   readonly ca?: string | Buffer | undefined;
+  /** PEM certificate revocation lists, one per CA in `ca` (profile 3); absent: no revocation check. */
+  readonly crl?: string | Buffer | undefined;
 }
 
 export interface OcppServerSettings {

@@ -4,7 +4,9 @@
  * profile: basic auth password (1, 2), TLS (2, 3), a client certificate whose CN is the identity (3).
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import { clientCertificateProblem } from './client-certificate.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import type { OcppStationSettings, SecurityProfile } from './ocpp-settings.ts';
 import type { OcppVersion } from './ocpp-version.ts';
@@ -53,6 +55,8 @@ export class StationAuthenticator {
     private readonly ctx: OcppContext,
     /** The URL path before the identity. */
     private readonly endpoint: string,
+    /** The CA certificates the listener verifies client certificates against now (profile 3). */
+    private readonly trustedCas: () => readonly X509Certificate[] = () => [],
   ) {}
 
   async authenticate(h: RpcHandshake): Promise<AcceptedStation | RejectedStation> {
@@ -82,9 +86,8 @@ export class StationAuthenticator {
     if (profile >= 2 && !encrypted)
       return { ok: false, httpStatus: 403, reason: `security profile ${profile} needs TLS` };
     if (profile === 3) {
-      const cn = socket.authorized ? socket.getPeerCertificate?.()?.subject?.CN : undefined;
-      if (cn !== stationId)
-        return { ok: false, httpStatus: 401, reason: 'no valid client certificate for this station' };
+      const problem = clientCertificateProblem(socket, stationId, this.trustedCas());
+      if (problem) return { ok: false, httpStatus: 401, reason: problem };
     }
     if (profile === 1 || profile === 2) {
       const nowMs = ctx.now();

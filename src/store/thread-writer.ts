@@ -2,10 +2,9 @@
  * Writes in a worker thread: the main thread queues named writes per event-loop turn and posts them; the
  * worker commits whatever has arrived in one transaction (one fsync, however slow the disk) and answers.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { buildSync } from 'esbuild';
 import type { StoreWriter } from './store-writer.ts';
 import type { WriteArgs, WriteOpName, WriteResult } from './write-ops.ts';
 import type { WorkerReply, WorkerRequest, WriteItem } from './writer-protocol.ts';
@@ -20,12 +19,29 @@ export class StoreWriterError extends Error {
   }
 }
 
-// The worker is TypeScript: it registers tsx's loader itself (`--import` loaders do not reach workers on
-// Node 20), with tsx found from here so any working directory works.
-const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
-const tsxApi = pathToFileURL(join(dirname(tsxPackage), 'dist/esm/api/index.mjs')).href;
-const workerUrl = new URL('./store-worker.ts', import.meta.url).href;
-const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); });`;
+// The worker is TypeScript, and `--import` loaders do not reach workers on Node 20. Registering tsx's
+// loader in each worker costs a loader thread and seconds on a loaded machine (for every store opened), so
+// the worker's code is bundled once per process with esbuild (what tsx itself transpiles with) and each
+// worker evaluates that. Its packages (better-sqlite3) resolve from here, so any working directory works.
+let workerSource: string | undefined;
+
+function bundledWorker(): string {
+  if (workerSource === undefined) {
+    const built = buildSync({
+      entryPoints: [fileURLToPath(new URL('./store-worker.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      packages: 'external',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = built.outputFiles[0]!.text;
+    workerSource = `(function (require) {\n${code}\n})(require('node:module').createRequire(${JSON.stringify(import.meta.url)}));`;
+  }
+  return workerSource;
+}
 
 export class ThreadWriter implements StoreWriter {
   private readonly worker: Worker;
@@ -40,7 +56,7 @@ export class ThreadWriter implements StoreWriter {
   private closing: Promise<void> | undefined;
 
   constructor(path: string) {
-    this.worker = new Worker(bootstrap, { eval: true, workerData: { path } });
+    this.worker = new Worker(bundledWorker(), { eval: true, workerData: { path } });
     this.worker.on('message', (reply: WorkerReply) => {
       for (const r of reply.results) {
         const p = this.pending.get(r.id);

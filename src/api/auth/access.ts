@@ -80,8 +80,7 @@ export function accessHook(store: ApiStore, now: () => number, secure: (req: Fas
     if (RANK[p.role] < RANK[access])
       throw new ApiError(403, 'forbidden', `this needs the ${access} role; ${p.username} is a ${p.role}`);
     const write = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
-    if (write && p.via === 'cookie' && req.headers[CSRF_HEADER] === undefined)
-      throw new ApiError(403, 'csrf', `writes with a session cookie need the header X-Fusebox-CSRF`);
+    if (write && p.via === 'cookie') requireCsrf(req);
     if (p.token && (p.token.lastUsedMs === null || nowMs - p.token.lastUsedMs >= TOUCH_EVERY_MS))
       await store.tokens.touch(p.token.id);
     if (p.via === 'cookie' && p.sessionHash) {
@@ -92,6 +91,12 @@ export function accessHook(store: ApiStore, now: () => number, secure: (req: Fas
       }
     }
   };
+}
+
+/** Cookie-authenticated writes must carry X-Fusebox-CSRF (any value): a 403 `csrf` otherwise. */
+export function requireCsrf(req: FastifyRequest): void {
+  if (req.headers[CSRF_HEADER] === undefined)
+    throw new ApiError(403, 'csrf', `writes with a session cookie need the header X-Fusebox-CSRF`);
 }
 
 /** Sets the session cookie: HttpOnly, SameSite=Strict, Path=/, Secure over TLS or when configured. */

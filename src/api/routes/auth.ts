@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { ApiError } from '../api-error.ts';
-import { SESSION_COOKIE, SESSION_TTL_MS, setSessionCookie } from '../auth/access.ts';
+import { SESSION_COOKIE, SESSION_TTL_MS, requireCsrf, setSessionCookie } from '../auth/access.ts';
 import { newSecret, secretHash } from '../auth/secrets.ts';
 import * as R from '../response-schemas.ts';
 
@@ -50,23 +50,21 @@ export function authRoutes(
     async (req, reply) => {
       const { username, password } = req.body;
       const nowMs = deps.now();
-      const waitMs = throttle.retryAfterMs(username, req.ip, nowMs);
-      if (waitMs > 0) {
-        void reply.header('retry-after', Math.ceil(waitMs / 1000));
+      const allowed = throttle.attempt(username, req.ip, nowMs);
+      if (!allowed.ok) {
+        const waitS = Math.ceil(allowed.retryAfterMs / 1000);
+        void reply.header('retry-after', waitS);
         throw new ApiError(
           429,
           'rate_limited',
-          `too many failed logins for ${username}: try again in ${Math.ceil(waitMs / 60_000)} min`,
+          `too many failed logins ${allowed.by === 'ip' ? `from ${req.ip}` : `for ${username}`}: try again in ${Math.ceil(waitS / 60)} min`,
         );
       }
       const account = deps.store.accounts.find(username);
       dummyHash ??= deps.hashPassword('not a password');
       const ok = await deps.verifyPassword(password, account?.passwordHash ?? (await dummyHash));
-      if (!account || !ok) {
-        throttle.fail(username, req.ip, nowMs);
-        throw new ApiError(401, 'bad_credentials', 'wrong username or password');
-      }
-      throttle.succeed(username, req.ip);
+      if (!account || !ok) throw new ApiError(401, 'bad_credentials', 'wrong username or password');
+      throttle.succeed(username, req.ip, nowMs);
       const sessionId = newSecret();
       await deps.store.accounts.addSession(secretHash(sessionId), account.username, nowMs + SESSION_TTL_MS);
       setSessionCookie(reply, sessionId, secure(req));
@@ -78,9 +76,15 @@ export function authRoutes(
     '/api/v1/auth/logout',
     {
       config: { access: 'public' },
-      schema: { tags, summary: 'Log out: ends the session', response: { 204: R.noContent } },
+      schema: {
+        tags,
+        summary: 'Log out: ends the session (with the cookie: needs X-Fusebox-CSRF)',
+        response: { 204: R.noContent, ...R.errors(403, 413, 415) },
+      },
     },
     async (req, reply) => {
+      // Like every cookie write: a cross-site form cannot set the header.
+      if (req.cookies[SESSION_COOKIE] !== undefined) requireCsrf(req);
       if (req.principal?.sessionHash) await deps.store.accounts.dropSession(req.principal.sessionHash);
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);

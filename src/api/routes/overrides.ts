@@ -3,6 +3,7 @@
  * and take effect at once. Edits carry the version they were made on: a stale one gets 409.
  */
 import { z } from 'zod';
+import { setLimitA, setLimitKw } from '../../config/schema.ts';
 import type { OverrideInput, OverrideRecord } from '../api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso, readOnlyFields } from '../api-context.ts';
@@ -15,8 +16,8 @@ export const MAX_OVERRIDE_MS = 7 * 24 * 3600_000;
 const overrideBody = z.strictObject({
   ...readOnlyFields,
   circuitId: z.string().min(1),
-  limitA: z.number().min(0).nullish(),
-  limitKw: z.number().min(0).nullish(),
+  limitA: setLimitA.nullish(),
+  limitKw: setLimitKw.nullish(),
   until: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 date-time, e.g. 2026-11-26T18:00:00Z' }),
   reason: z.string().max(200).nullish(),
 });

@@ -40,11 +40,17 @@ function sessionItem(s: SessionItem, nowMs: number) {
   };
 }
 
+/**
+ * Text a spreadsheet would take for a formula: starting with = + - @, a tab or a carriage return (which
+ * spreadsheets strip before looking), or spaces before one of those.
+ */
+const FORMULA_START = /^[\t\r]|^ *[=+\-@]/;
+
 /** RFC 4180 field: quoted when it holds a comma, quote or line break; formula-looking text is defused. */
 function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
   let s = typeof v === 'string' ? v : JSON.stringify(v);
-  if (typeof v === 'string' && /^[=+\-@]/.test(s)) s = `'${s}`;
+  if (typeof v === 'string' && FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

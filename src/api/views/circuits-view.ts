@@ -74,7 +74,9 @@ export function circuitsView(
         evLoadA: triple(evA),
         limitA: triple(() => c.limitA),
         effectiveLimitA: triple(() => effA),
-        capacityA: triple((p) => capacity?.phaseA[p] ?? 0),
+        // The allocator's capacity may go below 0 (a load it cannot steer is over the limit: it pauses the
+        // rest); what EV ports may use is then nothing.
+        capacityA: triple((p) => Math.max(0, capacity?.phaseA[p] ?? 0)),
         headroomA: triple((p) => Math.max(0, effA - c.marginA - loadA(p))),
         loadKw: r2(loadKw),
         limitKw: limit && Number.isFinite(limit.limitKw) ? r2(limit.limitKw) : (c.limitKw ?? null),

@@ -4,7 +4,6 @@
  * ports, a temporary store), and launch Debian's Chromium through playwright-core.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +15,7 @@ import type { Fusebox } from '../../app.ts';
 import { DEMO_CONFIG_PATH, startFusebox } from '../../app.ts';
 import { loadSiteConfigText } from '../../config/load.ts';
 import type { DemoSite } from '../../sim/demo-site.ts';
-import { startDemoSite } from '../../sim/demo-site.ts';
+import { startDemoMeters, startDemoSite } from '../../sim/demo-site.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -35,18 +34,6 @@ export async function buildDashboard(outDir?: string): Promise<string> {
   return dir;
 }
 
-/** A free TCP port on loopback (for the demo's Modbus meters, whose address is in the site file). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export interface RunningDemo {
   /** http://127.0.0.1:PORT */
   readonly url: string;
@@ -58,21 +45,30 @@ export interface RunningDemo {
 /** Starts Fusebox on the demo site with the simulated world, like `npm start` but on free ports. */
 export async function startDemoFusebox(opts: { webRoot: string; seed?: number }): Promise<RunningDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-web-'));
-  const meterPort = await freePort();
+  const logger = pino({ level: 'silent' });
+  // The meters listen first, on a free port (never a port picked, released and bound later: another
+  // test or a second copy of the suite could take it in between); the demo site then drives them.
+  const meters = await startDemoMeters(0, logger);
+  const meterPort = meters.port;
   const text = readFileSync(DEMO_CONFIG_PATH, 'utf8').replaceAll('port: 1502', `port: ${meterPort}`);
   const r = loadSiteConfigText(text, 'demo.yaml');
   if (!r.ok) throw new Error('examples/demo.yaml does not load');
   const loaded = r;
-  const logger = pino({ level: 'silent' });
-  const fusebox = await startFusebox({
-    loaded,
-    configDir: dir,
-    logger,
-    ports: { ocpp: 0, http: 0, ems: 0 },
-    storePath: join(dir, 'fusebox.db'),
-    demo: true,
-    webRoot: opts.webRoot,
-  });
+  let fusebox: Fusebox;
+  try {
+    fusebox = await startFusebox({
+      loaded,
+      configDir: dir,
+      logger,
+      ports: { ocpp: 0, http: 0, ems: 0 },
+      storePath: join(dir, 'fusebox.db'),
+      demo: true,
+      webRoot: opts.webRoot,
+    });
+  } catch (err) {
+    await meters.close();
+    throw err;
+  }
   let demo: DemoSite;
   try {
     demo = await startDemoSite({
@@ -80,11 +76,13 @@ export async function startDemoFusebox(opts: { webRoot: string; seed?: number })
       versions: new Map(loaded.config.stations.map((s) => [s.id, s.ocppVersion])),
       ocppUrl: `ws://127.0.0.1:${fusebox.endpoints.ocppPort}/ocpp`,
       meterPort,
+      meters,
       logger,
       seed: opts.seed ?? 7,
       meterValuesMs: 1000,
     });
   } catch (err) {
+    await meters.close();
     await fusebox.stop();
     throw err;
   }
