@@ -12,6 +12,7 @@ const USAGE = `Usage: fusebox <command> [options]
 Commands:
   start [--config site.yaml]   run Fusebox (without --config: the embedded demo site)
         [--log-format pretty|json] [--log-level info|debug|warn] [--demo-speed 60]
+        [--host 0.0.0.0]       listen address of OCPP, HTTP and EMS (the demo: 127.0.0.1 unless given)
   check <site.yaml>            validate a site configuration and print its circuit tree
   probe modbus://host:port/unit --preset NAME   read a meter once and print what Fusebox understood
   simulate --sessions FILE     replay charging sessions against policies; size a site (simulate --help)
@@ -45,8 +46,15 @@ export async function main(
           'log-format': { type: 'string' },
           'log-level': { type: 'string' },
           'demo-speed': { type: 'string' },
+          host: { type: 'string' },
         },
       });
+      if (values.host !== undefined && values.host.trim() === '') {
+        out(
+          'fusebox start: --host needs an address, e.g. --host 0.0.0.0 (every interface) or --host 127.0.0.1',
+        );
+        return 2;
+      }
       const format = values['log-format'];
       if (format !== undefined && format !== 'pretty' && format !== 'json') {
         out(`fusebox start: --log-format is 'pretty' or 'json', not '${format}'`);
@@ -63,6 +71,7 @@ export async function main(
         logFormat: format,
         logLevel: values['log-level'],
         demoSpeed: speed,
+        host: values.host,
       });
     }
     case 'probe':

@@ -21,6 +21,13 @@ export interface StartOptions {
   readonly logLevel?: string | undefined;
   /** Demo only: how much faster than real time the building and PV profiles run. */
   readonly demoSpeed?: number | undefined;
+  /**
+   * Address the OCPP, HTTP and EMS listeners bind to, for any site; default: the site file's, and for the demo
+   * 127.0.0.1 (its demo/demo login and password-less stations must not be reachable from the network).
+   */
+  readonly host?: string | undefined;
+  /** The demo's site file (tests: a copy on free ports); default examples/demo.yaml. */
+  readonly demoConfigPath?: string | undefined;
   /** Resolves to stop (tests); default: the first SIGINT or SIGTERM. */
   readonly until?: Promise<unknown> | undefined;
 }
@@ -29,7 +36,7 @@ export interface StartOptions {
 export async function runStart(opts: StartOptions): Promise<number> {
   const { out } = opts;
   const demo = opts.configPath === undefined;
-  const path = opts.configPath ?? DEMO_CONFIG_PATH;
+  const path = opts.configPath ?? opts.demoConfigPath ?? DEMO_CONFIG_PATH;
   const loaded = loadSiteConfigFile(path, { readFiles: true });
   for (const p of loaded.problems) out(formatProblem(p));
   if (!loaded.ok) {
@@ -55,9 +62,15 @@ export async function runStart(opts: StartOptions): Promise<number> {
     }
   }
 
+  const host = opts.host ?? (demo ? '127.0.0.1' : undefined);
   let fusebox;
   try {
-    fusebox = await startFusebox({ loaded, configDir: configDirOf(path), logger, demo });
+    fusebox = await startFusebox({
+      loaded: host === undefined ? loaded : listeningOn(loaded, host),
+      configDir: configDirOf(path),
+      logger,
+      demo,
+    });
   } catch (err) {
     out(`fusebox: could not start: ${explainStartError(err)}`);
     await demoMeters?.close();
@@ -70,7 +83,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
         meters: demoMeters,
         site: loaded.compiled,
         versions: new Map(loaded.config.stations.map((s) => [s.id, s.ocppVersion])),
-        ocppUrl: `ws://127.0.0.1:${fusebox.endpoints.ocppPort}/ocpp`,
+        ocppUrl: `ws://${urlHost(host ?? '127.0.0.1')}:${fusebox.endpoints.ocppPort}/ocpp`,
         meterPort: demoMeterPort,
         logger: logger.child({ part: 'demo' }),
         speed: opts.demoSpeed,
@@ -84,6 +97,9 @@ export async function runStart(opts: StartOptions): Promise<number> {
   }
 
   const { ocppPort, httpPort, emsPort } = fusebox.endpoints;
+  const ocppHost = urlHost(host ?? loaded.config.ocpp.host);
+  const httpHost = urlHost(host ?? loaded.config.http.host);
+  const emsHost = urlHost(host ?? loaded.config.ems?.host ?? '0.0.0.0');
   out('');
   out(
     demo
@@ -91,17 +107,22 @@ export async function runStart(opts: StartOptions): Promise<number> {
       : `Fusebox is running ${path}.`,
   );
   out(
-    `  Dashboard and API   http://localhost:${httpPort}/   (API docs: /api/docs, health: /healthz, metrics: /metrics)`,
+    `  Dashboard and API   http://${httpHost}:${httpPort}/   (API docs: /api/docs, health: /healthz, metrics: /metrics)`,
   );
   out(
-    `  OCPP for stations   ${loaded.config.ocpp.tls ? 'wss' : 'ws'}://localhost:${ocppPort}/ocpp/{stationId}`,
+    `  OCPP for stations   ${loaded.config.ocpp.tls ? 'wss' : 'ws'}://${ocppHost}:${ocppPort}/ocpp/{stationId}`,
   );
   if (emsPort !== null)
-    out(`  EMS (Modbus TCP)    localhost:${emsPort}, unit ${loaded.config.ems?.unitId ?? 1}`);
-  if (demo) out(`  Demo meters         Modbus TCP localhost:${demoMeterPort} (grid: unit 1, PV: unit 2)`);
+    out(`  EMS (Modbus TCP)    ${emsHost}:${emsPort}, unit ${loaded.config.ems?.unitId ?? 1}`);
+  if (demo) out(`  Demo meters         Modbus TCP 127.0.0.1:${demoMeterPort} (grid: unit 1, PV: unit 2)`);
   if (demo)
     out(
       `  Demo login          user '${DEMO_ACCOUNT.username}', password '${DEMO_ACCOUNT.password}' (operator)`,
+    );
+  if (demo && !isLoopback(host ?? '127.0.0.1'))
+    out(
+      `  Warning             the demo listens on ${host}: it is reachable from other machines, with the ` +
+        `demo login above and stations without passwords. Never run it on a network you do not trust.`,
     );
   out('  Stop with Ctrl+C.');
   out('');
@@ -122,6 +143,29 @@ export async function runStart(opts: StartOptions): Promise<number> {
   await demoSite?.stop();
   await fusebox.stop();
   return 0;
+}
+
+/** The site with its OCPP, HTTP and EMS listeners on `host` (--host, and the demo's 127.0.0.1). */
+function listeningOn(loaded: LoadedSiteConfig, host: string): LoadedSiteConfig {
+  const c = loaded.config;
+  return {
+    ...loaded,
+    config: {
+      ...c,
+      ocpp: { ...c.ocpp, host },
+      http: { ...c.http, host },
+      ems: c.ems ? { ...c.ems, host } : c.ems,
+    },
+  };
+}
+
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** How to reach a listener on `host` from this machine, for a URL: a wildcard is reached on localhost. */
+function urlHost(host: string): string {
+  if (isWildcard(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Applies a changed site file to the running control loop, or says why it cannot (never stops Fusebox). */

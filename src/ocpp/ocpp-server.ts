@@ -68,6 +68,11 @@ const MAX_BAD_MESSAGES = 20;
 const MAX_LOGGED_BAD_MESSAGES = 10;
 /** Refused connections logged and stored per minute; beyond, only debug logs see them. */
 const MAX_LOGGED_REFUSALS_PER_MINUTE = 30;
+/**
+ * A connected station whose id another connection claims must answer a ping within this long to keep it, in
+ * ms; a rebooted station whose old TCP connection is half-open gets back in after this long.
+ */
+const TAKEOVER_PING_TIMEOUT_MS = 2000;
 /** A configured station connected without booting is asked to boot after this long, in ms. */
 const BOOT_TRIGGER_DELAY_MS = 2000;
 /** After NotifyEVChargingNeeds, the control loop has this long to send a new limit before the last is resent. */
@@ -86,6 +91,8 @@ export class OcppServer implements StationGateway {
   private http: HttpServer | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly refusalBudget = new PerMinuteBudget(MAX_LOGGED_REFUSALS_PER_MINUTE);
+  /** Station ids whose connection is being pinged because another connection claims the id. */
+  private readonly probing = new Set<string>();
   /** The CA certificates of the listener's secure context (they change with reloadTls). */
   private trustedCas: readonly X509Certificate[];
 
@@ -118,21 +125,14 @@ export class OcppServer implements StationGateway {
       try {
         const r = await this.auth.authenticate(handshake);
         if (!r.ok) {
-          // Refusals are what an attacker controls: log and store a bounded number of them.
-          if (!this.refusalBudget.take(ctx.now())) {
-            ctx.log.debug({ stationId: handshake.identity, reason: r.reason }, 'station connection refused');
-            reject(r.httpStatus, r.reason);
-            return;
-          }
-          ctx.log.warn({ stationId: handshake.identity, reason: r.reason }, 'station connection refused');
-          recordEvent(ctx, {
-            level: 'warn',
-            kind: 'station-refused',
-            stationId: handshake.identity.slice(0, 48),
-            message: `connection refused (${r.httpStatus}): ${r.reason}`,
-            data: { remoteAddress: handshake.remoteAddress },
-          });
+          this.refused(handshake.identity, handshake.remoteAddress, r.httpStatus, r.reason);
           reject(r.httpStatus, r.reason);
+          return;
+        }
+        const taken = await this.claimIdentity(r.stationId, handshake.remoteAddress);
+        if (taken) {
+          this.refused(r.stationId, handshake.remoteAddress, 409, taken);
+          reject(409, taken);
           return;
         }
         accept({ ...r }, r.version ? subprotocolOf(r.version) : false);
@@ -143,6 +143,67 @@ export class OcppServer implements StationGateway {
     });
     this.rpc.on('client', (peer: RpcServerClient) => this.onClient(peer));
     this.rpc.on('error', (err: unknown) => ctx.log.error({ err }, 'OCPP WebSocket server error'));
+  }
+
+  /** A refused connection: logged and stored, a bounded number a minute (refusals are what an attacker controls). */
+  private refused(
+    identity: string,
+    remoteAddress: string | undefined,
+    httpStatus: number,
+    reason: string,
+  ): void {
+    const { ctx } = this;
+    if (!this.refusalBudget.take(ctx.now())) {
+      ctx.log.debug({ stationId: identity, remoteAddress, reason }, 'station connection refused');
+      return;
+    }
+    ctx.log.warn({ stationId: identity, remoteAddress, reason }, 'station connection refused');
+    recordEvent(ctx, {
+      level: 'warn',
+      kind: 'station-refused',
+      stationId: identity.slice(0, 48),
+      message: `connection refused (${httpStatus}): ${reason}`,
+      data: { remoteAddress },
+    });
+  }
+
+  /**
+   * A station id that is already connected: the new connection is refused (returns why) while the station's
+   * connection answers a ping within TAKEOVER_PING_TIMEOUT_MS; one that does not (the station rebooted and
+   * its old TCP connection is half-open) is dropped and the new connection takes its place.
+   */
+  private async claimIdentity(
+    stationId: string,
+    remoteAddress: string | undefined,
+  ): Promise<string | undefined> {
+    const { ctx } = this;
+    const previous = ctx.connections.get(stationId);
+    if (!previous) return undefined;
+    if (this.probing.has(stationId)) return 'station already connected; its connection is being checked';
+    this.probing.add(stationId);
+    let alive: boolean;
+    try {
+      alive = await previous.answersPing(TAKEOVER_PING_TIMEOUT_MS);
+    } finally {
+      this.probing.delete(stationId);
+    }
+    if (alive)
+      return `station already connected (from ${previous.remoteAddress ?? 'unknown address'}, answering pings)`;
+    if (ctx.connections.get(stationId) !== previous) return undefined;
+    const message =
+      `connection from ${previous.remoteAddress ?? 'unknown address'} did not answer a ping within ` +
+      `${TAKEOVER_PING_TIMEOUT_MS / 1000} s: replaced by a new connection from ${remoteAddress ?? 'unknown address'}`;
+    ctx.log.warn({ stationId, remoteAddress, previousAddress: previous.remoteAddress }, message);
+    recordEvent(ctx, {
+      level: 'warn',
+      kind: 'station-replaced',
+      stationId,
+      message,
+      data: { remoteAddress, previousAddress: previous.remoteAddress },
+    });
+    await previous.terminate().catch(() => undefined);
+    this.onClose(previous, 1006, 'replaced: did not answer a ping');
+    return undefined;
   }
 
   /** Start listening; open sessions from the store are picked up again (a restart mid-session). */
@@ -293,14 +354,25 @@ export class OcppServer implements StationGateway {
       return;
     }
     const stationId = accepted.stationId;
-    if (this.observer) this.observe(peer, stationId, version, this.observer);
-    const conn = new StationConnection(stationId, version, peer, ctx.settings.callTimeoutMs, ctx.now());
+    const remoteAddress = peer.handshake.remoteAddress;
     const previous = ctx.connections.get(stationId);
-    ctx.connections.set(stationId, conn);
-    if (previous) {
-      ctx.log.info({ stationId }, 'station reconnected; dropping its previous connection');
-      previous.terminate().catch(() => undefined);
+    if (previous?.open) {
+      // Two connections for one id passed the handshake at the same time: the first one stays.
+      this.refused(stationId, remoteAddress, 409, 'station already connected');
+      peer.close({ code: 1008, reason: 'station already connected' }).catch(() => undefined);
+      return;
     }
+    if (this.observer) this.observe(peer, stationId, version, this.observer);
+    const conn = new StationConnection(
+      stationId,
+      version,
+      peer,
+      ctx.settings.callTimeoutMs,
+      ctx.now(),
+      remoteAddress,
+    );
+    ctx.connections.set(stationId, conn);
+    if (previous) previous.terminate().catch(() => undefined);
 
     const ready = this.prepare(conn, accepted.configured);
     const table: HandlerTable = isV2(version)

@@ -238,6 +238,42 @@ export function observeFrames(peer: RpcPeer, fn: (frame: RpcFrame) => void): voi
   });
 }
 
+/** The part of the `ws` WebSocket under a peer that a liveness probe uses (the library keeps it private). */
+interface RawWebSocket {
+  readonly readyState: number;
+  ping(): void;
+  on(event: 'pong' | 'close', listener: () => void): unknown;
+  off(event: 'pong' | 'close', listener: () => void): unknown;
+}
+
+/**
+ * Sends a WebSocket ping on `peer` now; resolves true if the pong arrives within `timeoutMs`, false if not,
+ * or if the socket is not open (a half-open TCP connection never answers).
+ */
+export function answersPing(peer: RpcPeer, timeoutMs: number): Promise<boolean> {
+  // ocpp-rpc pings only on its own interval and exposes no ping: reach its socket (`_ws`, 2.2.x).
+  const ws = (peer as unknown as { _ws?: RawWebSocket })._ws;
+  if (!ws || ws.readyState !== 1) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (alive: boolean): void => {
+      clearTimeout(timer);
+      ws.off('pong', onPong);
+      ws.off('close', onClose);
+      resolve(alive);
+    };
+    const onPong = (): void => done(true);
+    const onClose = (): void => done(false);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    ws.on('pong', onPong);
+    ws.on('close', onClose);
+    try {
+      ws.ping();
+    } catch {
+      done(false);
+    }
+  });
+}
+
 /** Returned from a handler: send no response (a station that never answers, in the simulator). */
 export const NO_REPLY: symbol = lib.NOREPLY;
 

@@ -26,21 +26,30 @@ interface SendOutcome {
 export class SmartCharging {
   constructor(private readonly ctx: OcppContext) {}
 
-  /** After an accepted boot (or the first connection since Fusebox started): capabilities, sampling, defaults. */
+  /**
+   * After an accepted boot (or the first connection since Fusebox started): the fail-safe defaults first, then
+   * capabilities and sampling. A station may start charging the moment its boot is accepted (power back after
+   * an outage): until its default is in place it would charge at its own maximum, so nothing goes before it.
+   */
   async setUpStation(conn: StationConnection): Promise<void> {
     const { ctx } = this;
     const protocol = protocolOf(conn.version);
-    try {
-      conn.rateUnits = await protocol.readRateUnits(conn);
-    } catch (err) {
-      ctx.log.warn({ err, stationId: conn.stationId }, 'could not read charging rate units; assuming A');
-    }
-    if (ctx.settings.meterValueSampleIntervalS > 0) {
-      await protocol.configureMeterValues(conn, ctx.settings.meterValueSampleIntervalS);
-    }
     for (const info of ctx.directory.ofStation(conn.stationId)) {
       const rt = ctx.ports.get(info.port.id);
       if (rt && conn.open) await this.sendDefault(conn, rt);
+    }
+    if (!conn.open) return;
+    // The unit a default was accepted in stays first unless the station's configuration says otherwise.
+    try {
+      conn.rateUnits = await protocol.readRateUnits(conn);
+    } catch (err) {
+      ctx.log.warn(
+        { err, stationId: conn.stationId },
+        `could not read charging rate units; assuming ${conn.rateUnits[0] ?? 'A'}`,
+      );
+    }
+    if (ctx.settings.meterValueSampleIntervalS > 0) {
+      await protocol.configureMeterValues(conn, ctx.settings.meterValueSampleIntervalS);
     }
     if (conn.open) await this.readSmartChargingSupport(conn);
   }
@@ -74,24 +83,21 @@ export class SmartCharging {
     });
   }
 
-  /** The fail-safe TxDefaultProfile of one port. */
+  /**
+   * The fail-safe TxDefaultProfile of one port, in the connection's unit (A until known); refused, it goes
+   * again at once in the other unit, and a unit accepted that way is the connection's from then on.
+   */
   async sendDefault(conn: StationConnection, rt: PortRuntime): Promise<SetpointOutcome> {
-    const nowMs = this.ctx.now();
     const unit = conn.rateUnits[0] ?? 'A';
-    // In W a single-phase car could take all of it on one phase: count one conductor (safe, may under-deliver).
-    const limit = unit === 'A' ? rt.info.failSafeA : currentToWatts(rt.info.failSafeA, rt.info, 1);
-    const spec: ProfileSpec = {
-      purpose: 'default',
-      connectorId: rt.info.port.connectorId,
-      limit,
-      unit,
-      numberPhases: rt.info.conductors,
-      startMs: nowMs - START_SKEW_MS,
-    };
     rt.setpoints.setDefaultState('pending');
-    const { outcome, reason, stationAnswer } = await this.send(conn, spec);
+    let sent = await this.sendDefaultIn(conn, rt, unit, true);
+    if (sent.outcome === 'rejected' && conn.open) {
+      const other: RateUnit = unit === 'A' ? 'W' : 'A';
+      sent = await this.sendDefaultIn(conn, rt, other, false);
+      if (sent.outcome === 'accepted') conn.rateUnits = [other, ...conn.rateUnits.filter((u) => u !== other)];
+    }
+    const { outcome, reason, stationAnswer } = sent;
     rt.setpoints.setDefaultState(outcome === 'error' ? 'timeout' : outcome);
-    this.log(rt, 'default', rt.info.failSafeA, spec, nowMs, outcome, reason);
     // A refused default leaves the port at its maximum: the control loop counts it so (uncontrolled).
     this.ctx.events.emit('setpoint', {
       portId: rt.portId,
@@ -104,6 +110,30 @@ export class SmartCharging {
       purpose: 'default',
     });
     return outcome;
+  }
+
+  /** One attempt at a port's default in `unit`; `retryIfRejected`: a refusal is not yet worth an event. */
+  private async sendDefaultIn(
+    conn: StationConnection,
+    rt: PortRuntime,
+    unit: RateUnit,
+    retryIfRejected: boolean,
+  ): Promise<SendOutcome> {
+    const nowMs = this.ctx.now();
+    // In W a single-phase car could take all of it on one phase: count one conductor (safe, may under-deliver).
+    const limit = unit === 'A' ? rt.info.failSafeA : currentToWatts(rt.info.failSafeA, rt.info, 1);
+    const spec: ProfileSpec = {
+      purpose: 'default',
+      connectorId: rt.info.port.connectorId,
+      limit,
+      unit,
+      numberPhases: rt.info.conductors,
+      startMs: nowMs - START_SKEW_MS,
+    };
+    const sent = await this.send(conn, spec);
+    const quiet = retryIfRejected && sent.outcome === 'rejected';
+    this.log(rt, 'default', rt.info.failSafeA, spec, nowMs, sent.outcome, sent.reason, undefined, quiet);
+    return sent;
   }
 
   /** Send a session its limit; see StationGateway.applySetpoint. */
@@ -215,6 +245,8 @@ export class SmartCharging {
     outcome: SetpointOutcome,
     reason: string | undefined,
     sessionId?: number,
+    /** Store it, but no warning: a retry follows (a default refused in A goes again in W). */
+    quiet = false,
   ): void {
     const { ctx } = this;
     ctx.repo
@@ -232,6 +264,13 @@ export class SmartCharging {
       })
       .catch((err: unknown) => ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint'));
     if (outcome === 'accepted') return;
+    if (quiet) {
+      ctx.log.info(
+        { portId: rt.portId, purpose, unit: spec.unit, reason },
+        'default refused; trying the other unit',
+      );
+      return;
+    }
     ctx.log.warn({ portId: rt.portId, purpose, currentA, outcome, reason }, 'setpoint not accepted');
     recordEvent(ctx, {
       level: 'warn',

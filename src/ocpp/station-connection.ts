@@ -2,6 +2,7 @@
 import type { RateUnit } from './charging-profile.ts';
 import type { OcppVersion } from './ocpp-version.ts';
 import type { RpcPeer } from './rpc.ts';
+import { answersPing } from './rpc.ts';
 
 /** A link to a station a relay or an operator command can call through. */
 export interface StationLink {
@@ -26,6 +27,8 @@ export class StationConnection implements StationLink {
     private readonly peer: RpcPeer,
     private readonly callTimeoutMs: number,
     nowMs: number,
+    /** Where the connection came from (logs and events). */
+    readonly remoteAddress?: string | undefined,
   ) {
     this.connectedAtMs = nowMs;
   }
@@ -36,6 +39,11 @@ export class StationConnection implements StationLink {
 
   async call<T = unknown>(action: string, payload: unknown, timeoutMs?: number): Promise<T> {
     return (await this.peer.call(action, payload, { callTimeoutMs: timeoutMs ?? this.callTimeoutMs })) as T;
+  }
+
+  /** Whether the station answers a WebSocket ping within `timeoutMs` (a half-open connection does not). */
+  answersPing(timeoutMs: number): Promise<boolean> {
+    return answersPing(this.peer, timeoutMs);
   }
 
   /** Close the WebSocket (1000 normal, 1008 policy, 4000+ application). */

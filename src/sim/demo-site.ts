@@ -87,7 +87,10 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
         const p = o.site.ports[portIdx]!;
         return { connectorId, phases: p.wiring.length === 6 ? 3 : 1, maxCurrentA: Math.floor(p.maxCurrentA) };
       }),
+      // Like real stations: back by themselves (with backoff) after a dropped connection or a restart.
+      reconnect: true,
     });
+    station.on('reconnected', () => o.logger.info({ stationId }, 'simulated station reconnected'));
     station.on('error', (err: unknown) => o.logger.debug({ err, stationId }, 'simulated station error'));
     stations.push(station);
   }
@@ -134,9 +137,27 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
       capacityWh: 40_000 + 40_000 * rnd(),
     };
   };
+  // A step that fails (the station is offline) is tried again later, so no port stays idle for good.
+  const RETRY_MS = 30_000;
+  const leave = (station: SimulatedStation, connectorId: number, delayMs: number): void => {
+    later(delayMs, async () => {
+      try {
+        await station.unplug(connectorId);
+      } catch (err) {
+        o.logger.debug({ err, stationId: station.stationId }, 'demo car could not leave yet');
+        leave(station, connectorId, RETRY_MS);
+        return;
+      }
+      cycle(station, connectorId, 30_000 + rnd() * 120_000);
+    });
+  };
   const cycle = (station: SimulatedStation, connectorId: number, delayMs: number): void => {
     later(delayMs, async () => {
       const port = station.port(connectorId);
+      if (!station.connected) {
+        cycle(station, connectorId, RETRY_MS);
+        return;
+      }
       const stayMs = 180_000 + rnd() * 600_000;
       const car = carFor(port.maxCurrentA, port.phases);
       // ISO 15118 cars (on 2.0.1 stations) say when they leave and what they need: from a quarter to all
@@ -144,12 +165,15 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
       const couldTakeWh = (car.maxCurrentA * Math.min(car.phases, port.phases) * 230 * stayMs) / 3_600_000;
       car.departureMs = Date.now() + stayMs;
       car.energyWantedWh = Math.round(couldTakeWh * (0.25 + 0.75 * rnd()));
-      await station.plugIn(connectorId, car);
-      await station.start(connectorId, `DEMO-${station.stationId}-${connectorId}`);
-      later(stayMs, async () => {
-        await station.unplug(connectorId);
-        cycle(station, connectorId, 30_000 + rnd() * 120_000);
-      });
+      try {
+        await station.plugIn(connectorId, car);
+        await station.start(connectorId, `DEMO-${station.stationId}-${connectorId}`);
+      } catch (err) {
+        o.logger.debug({ err, stationId: station.stationId }, 'demo car could not start charging');
+        leave(station, connectorId, RETRY_MS);
+        return;
+      }
+      leave(station, connectorId, stayMs);
     });
   };
   for (const station of stations) {

@@ -20,6 +20,7 @@ function v16(st: SimulatedStation): Record<string, Handler> {
       const refused = refuseProfile(st);
       if (refused !== undefined) return refused;
       const profile = profileFrom16(p, st.now());
+      if (!st.takesUnit(profile.unit)) return { status: 'Rejected' };
       const tx = profile.connectorId > 0 ? st.ports.get(profile.connectorId)?.tx?.id : undefined;
       return { status: st.profiles.set(profile, tx) };
     },
@@ -103,6 +104,7 @@ function v2(st: SimulatedStation): Record<string, Handler> {
       const refused = refuseProfile(st);
       if (refused !== undefined) return refused;
       const profile = profileFrom2(p, st.now());
+      if (!st.takesUnit(profile.unit)) return { status: 'Rejected' };
       const tx = profile.connectorId > 0 ? st.ports.get(profile.connectorId)?.tx?.id : undefined;
       return { status: st.profiles.set(profile, tx) };
     },

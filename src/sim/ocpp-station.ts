@@ -43,6 +43,8 @@ export interface SimStationOptions {
   readonly ports?: number | readonly SimPortOptions[];
   readonly password?: string | undefined;
   readonly tls?: SimTlsOptions | undefined;
+  /** Local address to connect from (tests: another 127.0.0.0/8 address is another source). */
+  readonly localAddress?: string | undefined;
   readonly voltageV?: number;
   /** Rate units announced in the station's configuration. Default ['A']. */
   readonly rateUnits?: readonly ('A' | 'W')[];
@@ -54,6 +56,12 @@ export interface SimStationOptions {
   readonly offerProtocols?: readonly string[];
   /** Keep the last N calls received from the CSMS in `received` (0: none). Default 200. */
   readonly keepReceived?: number;
+  /**
+   * Reconnect by itself after losing the connection, as real stations do: after `initialDelayMs` (default
+   * 1 s), doubling up to `maxDelayMs` (default 30 s), each delay randomised down to half so that stations
+   * dropped together do not come back in step; without a new BootNotification. Off by default (tests).
+   */
+  readonly reconnect?: boolean | { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
   /** Told the round-trip time of every CALL the station makes (benchmarks). */
   readonly onCallDone?: (action: string, ms: number, ok: boolean) => void;
   /** How SetChargingProfile is refused (see SimProfileRefusal); default: profiles are applied. */
@@ -135,6 +143,11 @@ export class SimulatedStation extends EventEmitter {
   readonly voltageV: number;
   private client: RpcClient | undefined;
   private meterTimer: NodeJS.Timeout | undefined;
+  /** close() was called: no reconnecting. */
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** The backoff delay before randomisation of the last reconnect scheduled; 0 after a success. */
+  private retryBaseMs = 0;
 
   constructor(private readonly options: SimStationOptions) {
     super();
@@ -203,14 +216,27 @@ export class SimulatedStation extends EventEmitter {
       reconnect: false,
       callTimeoutMs: o.callTimeoutMs ?? 30_000,
       pingIntervalMs: 0,
-      wsOpts: o.tls ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key } : {},
+      wsOpts: {
+        ...(o.tls ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key } : {}),
+        ...(o.localAddress ? { localAddress: o.localAddress } : {}),
+      },
     });
+    this.closed = false;
     installStationHandlers(this, client);
-    client.on('close', (e: unknown) => this.emit('disconnected', e));
+    client.on('close', (e: unknown) => {
+      this.emit('disconnected', e);
+      if (this.client === client) this.scheduleReconnect();
+    });
     client.on('disconnect', (e: unknown) => this.emit('disconnect', e));
     client.on('message', (e: { message: unknown; outbound: boolean }) => this.emit('message', e));
     this.client = client;
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      if (this.client === client) this.scheduleReconnect();
+      throw err;
+    }
+    this.retryBaseMs = 0;
     if (options.boot === false) return { status: this.bootStatus };
     return this.boot();
   }
@@ -233,13 +259,38 @@ export class SimulatedStation extends EventEmitter {
 
   /** Drop the connection as a network fault would, and come back without booting (OCPP: no new boot). */
   async reconnect(): Promise<void> {
-    await this.client?.close({ force: true });
+    const old = this.client;
+    this.client = undefined;
+    await old?.close({ force: true });
     await this.connect({ boot: false });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.stopMeterValues();
     await this.client?.close({ code: 1000, reason: 'station going away' });
+  }
+
+  /** With `reconnect`: the next attempt after the backoff delay (one pending at a time). */
+  private scheduleReconnect(): void {
+    const o = this.options.reconnect;
+    if (!o || this.closed || this.retryTimer) return;
+    const initialMs = (o === true ? undefined : o.initialDelayMs) ?? 1000;
+    const maxMs = (o === true ? undefined : o.maxDelayMs) ?? 30_000;
+    this.retryBaseMs = this.retryBaseMs > 0 ? Math.min(maxMs, this.retryBaseMs * 2) : initialMs;
+    const delayMs = Math.round(this.retryBaseMs * (0.5 + Math.random() / 2));
+    this.emit('reconnect-scheduled', { delayMs });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.closed) return;
+      this.connect({ boot: false }).then(
+        () => this.emit('reconnected'),
+        (err: unknown) => this.emit('reconnect-failed', err),
+      );
+    }, delayMs);
+    this.retryTimer.unref();
   }
 
   /** Any CALL to the CSMS (tests use it for raw protocol checks). */
@@ -581,6 +632,15 @@ export class SimulatedStation extends EventEmitter {
       meterValue: [meterValue(this.version, this.reading(port.connectorId, context))],
       ...extra,
     });
+  }
+
+  /** Whether the station takes charging schedules in `unit` (its configured rate units); others are refused. */
+  takesUnit(unit: 'A' | 'W'): boolean {
+    if (this.version === '1.6') {
+      const said = this.config.get('ChargingScheduleAllowedChargingRateUnit') ?? 'Current';
+      return new RegExp(unit === 'A' ? 'current' : 'power', 'i').test(said);
+    }
+    return (this.config.get('SmartChargingCtrlr.RateUnit') ?? 'A').split(',').includes(unit);
   }
 
   /** Remember a CSMS call (bounded). */

@@ -1,0 +1,87 @@
+/**
+ * Station passwords cannot be guessed at full speed: after too many failures from one address, or for one
+ * station id, connections are refused with 429 without the password being checked until the window passes.
+ * Real WebSockets; other source addresses are other 127.0.0.0/8 addresses.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { hashStationPassword } from './password-hash.ts';
+import type { Harness } from './testing/ocpp-harness.ts';
+import { eventually, startHarness } from './testing/ocpp-harness.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const WINDOW_MS = 5 * 60_000;
+
+let h: Harness | undefined;
+const sims: SimulatedStation[] = [];
+afterEach(async () => {
+  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
+  await h?.dispose();
+  h = undefined;
+});
+
+let nowMs = Date.now();
+
+async function harness(): Promise<Harness> {
+  nowMs = Date.now();
+  h = await startHarness({
+    stations: [
+      { id: 'CP1', securityProfile: 1, passwordHash: await hashStationPassword(PASSWORD) },
+      { id: 'CP2', securityProfile: 1, passwordHash: await hashStationPassword(PASSWORD) },
+    ],
+    now: () => nowMs,
+  });
+  return h;
+}
+
+/** One connection attempt; resolves with the HTTP status of a refusal, or 101 when accepted (then closed). */
+async function attempt(stationId: string, password: string, from = '127.0.0.1'): Promise<number> {
+  const st = new SimulatedStation({ url: h!.url, stationId, version: '1.6', password, localAddress: from });
+  sims.push(st);
+  try {
+    await st.connect({ boot: false });
+  } catch (err) {
+    return (err as { code?: number }).code ?? -1;
+  }
+  await st.close();
+  await eventually(() => !h!.server.connectedStationIds().includes(stationId), 'disconnected');
+  return 101;
+}
+
+const refusals = (): string[] =>
+  (
+    h!.store.db.prepare("SELECT message FROM events WHERE kind = 'station-refused'").all() as {
+      message: string;
+    }[]
+  ).map((e) => e.message);
+
+describe('station password attempts', () => {
+  it('locks out an address after 10 failures, even for the right password, until the window passes', async () => {
+    await harness();
+    for (let i = 0; i < 10; i++) expect(await attempt('CP1', `guess ${i}`)).toBe(401);
+    expect(await attempt('CP1', PASSWORD)).toBe(429);
+    // Another station from the same address: the address is locked, not just the id.
+    expect(await attempt('CP2', PASSWORD)).toBe(429);
+    // The same station from another address is not.
+    expect(await attempt('CP1', PASSWORD, '127.0.0.2')).toBe(101);
+    await eventually(() => refusals().some((m) => m.startsWith('connection refused (429)')), 'logged');
+    expect(refusals().find((m) => m.includes('(429)'))).toMatch(/too many failed password attempts/);
+    nowMs += WINDOW_MS;
+    expect(await attempt('CP1', PASSWORD)).toBe(101);
+  });
+
+  it('locks out a station id after 20 failures from any addresses', async () => {
+    await harness();
+    for (const [from, n] of [
+      ['127.0.0.2', 9],
+      ['127.0.0.3', 9],
+      ['127.0.0.4', 2],
+    ] as const) {
+      for (let i = 0; i < n; i++) expect(await attempt('CP1', `guess ${i}`, from)).toBe(401);
+    }
+    expect(await attempt('CP1', PASSWORD, '127.0.0.5')).toBe(429);
+    expect(await attempt('CP2', PASSWORD, '127.0.0.5')).toBe(101);
+    nowMs += WINDOW_MS;
+    expect(await attempt('CP1', PASSWORD, '127.0.0.5')).toBe(101);
+  });
+});
