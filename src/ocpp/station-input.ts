@@ -66,13 +66,21 @@ export interface PortBounds {
   readonly maxPowerW: number;
 }
 
+/**
+ * Lowest DC output voltage assumed for a DC port's current, in V: a DC charger may report its output current
+ * (its maximum power at a low battery voltage) rather than its AC input current.
+ */
+export const DC_MIN_VOLTAGE_V = 150;
+
 export function portBounds(info: PortInfo): PortBounds {
   const { port } = info;
   const maxPowerW =
     port.maxPowerKw !== undefined
       ? port.maxPowerKw * 1000
       : currentToWatts(port.maxCurrentA, info, info.conductors);
-  return { maxCurrentA: port.maxCurrentA, maxPowerW };
+  const maxCurrentA =
+    port.currentType === 'DC' ? Math.max(port.maxCurrentA, maxPowerW / DC_MIN_VOLTAGE_V) : port.maxCurrentA;
+  return { maxCurrentA, maxPowerW };
 }
 
 /** The session a reading belongs to, for the checks of its energy register. */
