@@ -56,6 +56,7 @@ function meterValue(version: OcppVersion, atMs: number, v: Values): unknown {
 /** A transaction on connector 1 the test drives by hand (its own seqNo for 2.0.1). */
 interface Tx {
   readonly ref: string;
+  readonly connectorId: number;
   seqNo: number;
 }
 
@@ -73,7 +74,7 @@ async function startTx(
       meterStart: meterStartWh,
       timestamp: iso(atMs),
     });
-    return { ref: String(res.transactionId), seqNo: 0 };
+    return { ref: String(res.transactionId), connectorId, seqNo: 0 };
   }
   const ref = `tx-${atMs}-${Math.random().toString(36).slice(2)}`;
   await st.call('TransactionEvent', {
@@ -86,7 +87,7 @@ async function startTx(
     idToken: { idToken: 'T', type: 'ISO14443' },
     meterValue: [meterValue(version, atMs, { energyWh: meterStartWh })],
   });
-  return { ref, seqNo: 1 };
+  return { ref, connectorId, seqNo: 1 };
 }
 
 /** Meter values within the transaction; resolves with the station's answer. */
@@ -99,7 +100,7 @@ function sendValues(
 ): Promise<unknown> {
   if (version === '1.6')
     return st.call('MeterValues', {
-      connectorId: 1,
+      connectorId: tx.connectorId,
       transactionId: Number(tx.ref),
       meterValue: [meterValue(version, atMs, v)],
     });
@@ -258,6 +259,17 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s station clocks', (version)
     // Stamped 2100 on the other port: the receive time too.
     const future = await startTx(st, version, Date.parse('2100-01-01T00:00:00Z'), 3_000, 2);
     expect(sessionOf(future).started_ms).toBeLessThanOrEqual(Date.now());
+    // Its meter values and stop stamped 2100 too: at most the receive time.
+    await sendValues(st, version, future, Date.parse('2100-01-01T00:00:10Z'), { energyWh: 3_100 });
+    await stopTx(st, version, future, Date.parse('2100-01-01T00:01:00Z'), 3_200);
+    const futureStop = await eventually(() => {
+      const row = sessionOf(future);
+      return row.stopped_ms !== null ? row : undefined;
+    }, 'the future stop');
+    expect(futureStop.stopped_ms!).toBeLessThanOrEqual(Date.now());
+    expect(futureStop.stopped_ms!).toBeGreaterThanOrEqual(futureStop.started_ms);
+    const latest = h!.store.db.prepare('SELECT MAX(at_ms) AS t FROM meter_values').get() as { t: number };
+    expect(latest.t).toBeLessThanOrEqual(Date.now());
 
     // Meter values stamped before the session started, then a stop stamped 2000: never before the start.
     await sendValues(st, version, past, Date.parse('2000-01-01T00:00:10Z'), { energyWh: 2_100 });
