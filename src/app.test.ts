@@ -106,5 +106,11 @@ describe('Fusebox on the demo site, end to end over real sockets', () => {
     const withSession = state.ports.filter((p) => p.session !== null);
     expect(withSession.length).toBeGreaterThan(0);
     for (const p of withSession) expect(p.reason).toEqual(expect.any(String));
+
+    // The simulated stations' readings and clocks are plausible: none was rejected (docs/ocpp.md).
+    const rejected = f.store.db
+      .prepare("SELECT kind, message FROM events WHERE kind IN ('implausible-meter-value', 'station-clock')")
+      .all();
+    expect(rejected).toEqual([]);
   }, 40_000);
 });

@@ -208,6 +208,18 @@ describe('evLoadForMeters: the non-EV load of a DLM circuit', () => {
     expect(nonEvL1(ports, h, reading(22_000, 66), prev)).toBe(50);
   });
 
+  it('never counts a port above the highest limit in force on it: a wild EV reading cannot raise capacity', () => {
+    const h = new LimitHistory();
+    h.record('s/1', 0, 16);
+    const prev = new Map<string, DimValues>();
+    // A station reporting 400 A or 1e308 A on a port limited to 16 A: at most 16 A is EV load.
+    expect(nonEvL1([port('s/1', 400, 10_000)], h, reading(10_500, 70), prev)).toBe(54);
+    expect(nonEvL1([port('s/1', 1e308, 11_000)], h, reading(11_500, 70), prev)).toBe(54);
+    // A non-finite value says nothing: none of the metered load is taken for the car's.
+    for (const a of [Infinity, -Infinity, NaN])
+      expect(nonEvL1([port('s/1', a, 13_000)], h, reading(13_500, 70), new Map())).toBe(70);
+  });
+
   it('forgets the estimate while the meter is stale', () => {
     const h = new LimitHistory();
     const prev = new Map<string, DimValues>();

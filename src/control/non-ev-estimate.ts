@@ -183,6 +183,9 @@ function highConductorsA(p: EstimatePort, highA: number): number[] {
   return [0, 1, 2].map((k) => (car?.inUse?.[k] === false ? 0 : own));
 }
 
+/** A measured current bounded by `maxA`; a non-finite one counts as none (all metered load is non-EV). */
+const atMost = (a: number, maxA: number): number => (Number.isFinite(a) ? Math.min(a, maxA) : 0);
+
 /** Per-phase and kW values of one circuit: L1, L2, L3 in A, kW. */
 export type DimValues = Float64Array;
 
@@ -207,15 +210,18 @@ export function evLoadForMeters(
     const m = p.measured;
     const r = Number.isFinite(readAtMs) ? history.range(p.portId, readAtMs - carResponseMs, readAtMs) : null;
     if (m && r && m.atMs >= r.changedAtMs + carResponseMs) {
-      low.push({ portId: p.portId, conductorA: m.conductorA });
-      high.push({ portId: p.portId, conductorA: m.conductorA });
+      // A car draws no more than its limit: a reading above it (a wrong meter) must not be taken for EV load,
+      // which would lower the non-EV estimate and so raise the capacity shared.
+      const conductorA = m.conductorA.map((a) => atMost(a, r.highA));
+      low.push({ portId: p.portId, conductorA });
+      high.push({ portId: p.portId, conductorA });
       continue;
     }
     const highA = r ? r.highA : p.effectiveLimitA;
     high.push({ portId: p.portId, conductorA: highConductorsA(p, highA) });
     // Below the minimum a car draws nothing (IEC 61851-1); an unknown history proves no draw at all.
     const lowA = r && r.lowA >= p.minCurrentA ? r.lowA : 0;
-    if (m && lowA > 0) low.push({ portId: p.portId, conductorA: m.conductorA.map((a) => Math.min(a, lowA)) });
+    if (m && lowA > 0) low.push({ portId: p.portId, conductorA: m.conductorA.map((a) => atMost(a, lowA)) });
   }
   const evLow = loadOnCircuits(cs, low);
   const evHigh = loadOnCircuits(cs, high);

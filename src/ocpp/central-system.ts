@@ -13,6 +13,8 @@ import { portStatusOf } from './port-status.ts';
 import type { PortRuntime } from './port-runtime.ts';
 import type { StationConnection } from './station-connection.ts';
 import type { EvChargingNeeds, PortMeterEvent } from './station-gateway.ts';
+import type { EnergyContext } from './station-input.ts';
+import { checkSample, energyProblem, portBounds, StationNotices, stationTime } from './station-input.ts';
 
 export interface BootInfo {
   readonly vendor: string;
@@ -68,6 +70,8 @@ const INFERRED_STOP_REASONS: readonly string[] = [AVAILABLE_STOP_REASON, SUPERSE
 
 export class CentralSystem {
   readonly authorization: Authorization;
+  /** Rate limit of the warnings about what a station sent (implausible readings, clock skew). */
+  private readonly notices = new StationNotices();
 
   constructor(
     private readonly ctx: OcppContext,
@@ -116,8 +120,10 @@ export class CentralSystem {
   }
 
   /** StatusNotification (and 2.0.1 charging state changes). */
-  async status(conn: StationConnection, report: StatusReport): Promise<void> {
-    const rt = report.evseId > 0 ? portAt(this.ctx, conn.stationId, report.evseId) : undefined;
+  async status(conn: StationConnection, said: StatusReport): Promise<void> {
+    const rt = said.evseId > 0 ? portAt(this.ctx, conn.stationId, said.evseId) : undefined;
+    const atMs = this.clock(conn, said.atMs, this.ctx.now(), 'StatusNotification', rt?.portId);
+    const report = { ...said, atMs };
     await this.ctx.repo.recordStatus({ stationId: conn.stationId, ...report, portId: rt?.portId });
     if (!rt) return;
     if (report.status === 'Available') await this.closeOnAvailable(conn, rt, report.atMs);
@@ -175,6 +181,15 @@ export class CentralSystem {
   async startSession(conn: StationConnection, start: SessionStart): Promise<SessionRecord> {
     const { ctx } = this;
     const rt = start.evseId !== undefined ? portAt(ctx, conn.stationId, start.evseId) : undefined;
+    const receivedMs = ctx.now();
+    const startedMs = this.clock(conn, start.startedMs, receivedMs, 'transaction start', rt?.portId);
+    let meterStartWh = start.meterStartWh;
+    const startProblem =
+      meterStartWh === undefined ? undefined : energyProblem(meterStartWh, undefined, undefined, startedMs);
+    if (startProblem) {
+      this.implausible(conn, rt?.portId, [`meter start: ${startProblem}`]);
+      meterStartWh = undefined;
+    }
     const { session, duplicate } = await ctx.repo.startSession({
       stationId: conn.stationId,
       portId: rt?.portId,
@@ -182,8 +197,10 @@ export class CentralSystem {
       connectorId: start.connectorId ?? start.evseId ?? 0,
       transactionRef: start.transactionRef,
       idTag: start.idTag,
-      startedMs: start.startedMs,
-      meterStartWh: start.meterStartWh,
+      startedMs,
+      stationMs: start.startedMs,
+      receivedMs,
+      meterStartWh,
       seqNo: start.seqNo,
     });
     if (duplicate) return session;
@@ -208,7 +225,8 @@ export class CentralSystem {
       // The station started a new transaction on this port: the old one ended without us hearing of it.
       const stale = await this.ctx.repo.stopSession({
         sessionId: previous.sessionId,
-        stoppedMs: session.startedMs,
+        // Never before the old one started (a queued start may be older than a session restored meanwhile).
+        stoppedMs: Math.max(session.startedMs, previous.startedMs),
         reason: SUPERSEDED_STOP_REASON,
       });
       this.emitStopped(rt, previous.sessionId, stale);
@@ -272,10 +290,34 @@ export class CentralSystem {
     if (stop.session.stoppedMs !== undefined && !INFERRED_STOP_REASONS.includes(inferred ?? '')) {
       return stop.session;
     }
+    const rt = this.runtimeOfSession(stop.session);
+    const receivedMs = ctx.now();
+    const started = stop.session.startedMs;
+    const stoppedMs = this.clock(conn, stop.stoppedMs, receivedMs, 'transaction stop', rt?.portId, started);
+    let meterStopWh = stop.meterStopWh;
+    if (meterStopWh !== undefined) {
+      const live = rt?.session?.sessionId === stop.session.sessionId ? rt : undefined;
+      const problem = energyProblem(
+        meterStopWh,
+        rt ? portBounds(rt.info) : undefined,
+        {
+          startedMs: started,
+          startWh: stop.session.meterStartWh ?? live?.sessionStartWh,
+          lastWh: Math.max(stop.session.meterLastWh ?? -Infinity, live?.sessionLastWh ?? -Infinity),
+        },
+        Math.max(stoppedMs, receivedMs),
+      );
+      if (problem) {
+        this.implausible(conn, rt?.portId, [`meter stop: ${problem}`]);
+        meterStopWh = undefined;
+      }
+    }
     const stopped = await ctx.repo.stopSession({
       sessionId: stop.session.sessionId,
-      stoppedMs: stop.stoppedMs,
-      meterStopWh: stop.meterStopWh,
+      stoppedMs,
+      stationMs: stop.stoppedMs,
+      receivedMs,
+      meterStopWh,
       reason: stop.reason,
       seqNo: stop.seqNo,
       replacesReasons: INFERRED_STOP_REASONS,
@@ -293,7 +335,6 @@ export class CentralSystem {
       });
       return stopped;
     }
-    const rt = this.runtimeOfSession(stop.session);
     if (rt?.session?.sessionId === stop.session.sessionId)
       this.emitStopped(rt, stop.session.sessionId, stopped);
     recordEvent(ctx, {
@@ -338,25 +379,48 @@ export class CentralSystem {
     const { ctx } = this;
     const rt = evseId > 0 ? portAt(ctx, conn.stationId, evseId) : undefined;
     const sessionId = session?.sessionId ?? rt?.session?.sessionId;
-    const records: MeterSampleRecord[] = samples
-      .filter((s) => Number.isFinite(s.sample.atMs))
-      .map(({ sample, raw }) => ({
-        stationId: conn.stationId,
-        evseId,
-        portId: rt?.portId,
-        sessionId,
-        atMs: sample.atMs,
-        energyWh: sample.energyWh,
-        powerW: sample.powerW,
-        currentA: sample.phaseCurrentA,
-        voltageV: sample.voltageV,
-        socPct: sample.socPct,
-        raw,
-      }));
+    const live = sessionId !== undefined && rt?.session?.sessionId === sessionId ? rt : undefined;
+    const startedMs = session?.startedMs ?? live?.session?.startedMs;
+    const bounds = rt ? portBounds(rt.info) : undefined;
+    // The session's register as the checks see it, advanced by each plausible sample in turn.
+    let energy: EnergyContext | undefined =
+      startedMs === undefined
+        ? undefined
+        : {
+            startedMs,
+            startWh: live ? live.sessionStartWh : session?.meterStartWh,
+            lastWh: live ? live.sessionLastWh : session?.meterLastWh,
+          };
+    const receivedMs = ctx.now();
+    const problems: string[] = [];
+    const checked = samples.map(({ sample: said, raw }) => {
+      const atMs = this.clock(conn, said.atMs, receivedMs, 'meter value', rt?.portId, startedMs);
+      const { sample, problems: found } = checkSample({ ...said, atMs }, bounds, energy, receivedMs);
+      problems.push(...found);
+      const wh = sample.energyWh;
+      if (energy && wh !== undefined)
+        energy = { ...energy, startWh: energy.startWh ?? wh, lastWh: Math.max(wh, energy.lastWh ?? wh) };
+      return { sample, raw, stationAtMs: atMs === said.atMs ? undefined : said.atMs };
+    });
+    if (problems.length) this.implausible(conn, rt?.portId, problems);
+    const records: MeterSampleRecord[] = checked.map(({ sample, raw, stationAtMs }) => ({
+      stationId: conn.stationId,
+      evseId,
+      portId: rt?.portId,
+      sessionId,
+      atMs: sample.atMs,
+      energyWh: sample.energyWh,
+      powerW: sample.powerW,
+      currentA: sample.phaseCurrentA,
+      voltageV: sample.voltageV,
+      socPct: sample.socPct,
+      raw,
+      stationAtMs,
+      receivedMs,
+    }));
     await ctx.repo.recordMeterValues(records);
     if (!rt) return;
-    for (const { sample } of samples) {
-      if (!Number.isFinite(sample.atMs)) continue;
+    for (const { sample } of checked) {
       const currents = conductorCurrents(sample, rt.info.conductors);
       const event: PortMeterEvent = {
         portId: rt.portId,
@@ -385,6 +449,56 @@ export class CentralSystem {
       if (!rt.lastMeter || rt.lastMeter.atMs <= event.atMs) rt.lastMeter = event;
       ctx.events.emit('meter-values', event);
     }
+  }
+
+  /**
+   * The time to use for a station's timestamp (station-input.ts stationTime); a replaced one is logged and
+   * recorded as a `station-clock` event, rate-limited per station.
+   */
+  private clock(
+    conn: StationConnection,
+    stationMs: number,
+    receivedMs: number,
+    what: string,
+    portId: string | undefined,
+    notBeforeMs?: number,
+  ): number {
+    const verdict = stationTime(stationMs, receivedMs, notBeforeMs);
+    if (verdict.problem !== undefined) {
+      this.notice(
+        conn,
+        'station-clock',
+        portId,
+        `${what}${portId ? ` on ${portId}` : ''} stamped ${verdict.problem}: ` +
+          `Fusebox used its receive time ${new Date(receivedMs).toISOString()} (is the station's clock set?)`,
+      );
+    }
+    return verdict.atMs;
+  }
+
+  /** Values a station sent that its port cannot have measured: logged and recorded, rate-limited. */
+  private implausible(
+    conn: StationConnection,
+    portId: string | undefined,
+    problems: readonly string[],
+  ): void {
+    this.notice(
+      conn,
+      'implausible-meter-value',
+      portId,
+      `${portId ?? 'a connector that is no port'} reported ${problems.join('; ')}: not used`,
+    );
+  }
+
+  private notice(conn: StationConnection, kind: string, portId: string | undefined, text: string): void {
+    const { ctx } = this;
+    const { log, suppressed } = this.notices.take(conn.stationId, kind, ctx.now());
+    if (!log) return;
+    const message = `station ${conn.stationId}: ${text}${
+      suppressed ? ` (${suppressed} more since the last warning)` : ''
+    }`;
+    ctx.log.warn({ stationId: conn.stationId, portId, kind }, message);
+    recordEvent(ctx, { level: 'warn', kind, stationId: conn.stationId, portId, message });
   }
 
   /** DataTransfer: no vendor extension is known yet; stored, answered, never fatal. */

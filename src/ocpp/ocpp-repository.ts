@@ -62,8 +62,15 @@ export interface SessionRecord {
   /** The OCPP transaction id as text (2.0.1: assigned by the station; 1.6: the sessionId). */
   readonly transactionRef: string;
   readonly idTag?: string | undefined;
+  /** When it started, as Fusebox counts it: the station's timestamp when plausible, else the receive time. */
   readonly startedMs: number;
+  /** The station's start timestamp and when Fusebox received the start (undefined in older rows). */
+  readonly startedStationMs?: number | undefined;
+  readonly startedReceivedMs?: number | undefined;
   readonly stoppedMs?: number | undefined;
+  /** The station's stop timestamp and when Fusebox received the stop (undefined for inferred stops). */
+  readonly stoppedStationMs?: number | undefined;
+  readonly stoppedReceivedMs?: number | undefined;
   readonly meterStartWh?: number | undefined;
   /** Last energy register seen during the session (meter stop once stopped). */
   readonly meterLastWh?: number | undefined;
@@ -86,6 +93,9 @@ export interface StartSessionInput {
   readonly transactionRef?: string | undefined;
   readonly idTag?: string | undefined;
   readonly startedMs: number;
+  /** The station's timestamp (a retransmitted 1.6 start is recognised by it) and the receive time. */
+  readonly stationMs?: number | undefined;
+  readonly receivedMs?: number | undefined;
   readonly meterStartWh?: number | undefined;
   readonly seqNo?: number | undefined;
 }
@@ -104,6 +114,9 @@ export interface SessionUpdate {
 export interface StopSessionInput {
   readonly sessionId: number;
   readonly stoppedMs: number;
+  /** The station's timestamp and the receive time of its stop (undefined for a stop Fusebox inferred). */
+  readonly stationMs?: number | undefined;
+  readonly receivedMs?: number | undefined;
   readonly meterStopWh?: number | undefined;
   readonly reason?: string | undefined;
   readonly seqNo?: number | undefined;
@@ -129,6 +142,9 @@ export interface MeterSampleRecord {
   readonly voltageV?: number | undefined;
   readonly socPct?: number | undefined;
   readonly raw: unknown;
+  /** The station's timestamp when `atMs` is not it (implausible: replaced by the receive time). */
+  readonly stationAtMs?: number | undefined;
+  readonly receivedMs?: number | undefined;
 }
 
 export type SetpointOutcome = 'accepted' | 'rejected' | 'timeout' | 'error';

@@ -12,6 +12,7 @@ import type { OcppContext } from './ocpp-context.ts';
 import { portAt } from './ocpp-context.ts';
 import type { SessionRecord } from './ocpp-repository.ts';
 import type { StationConnection } from './station-connection.ts';
+import { stationTime } from './station-input.ts';
 import type {
   BootNotification2,
   DataTransfer2,
@@ -129,7 +130,8 @@ export function v2Handlers(
       }
     }
     const rt = cs.runtimeOfSession(session);
-    if (rt && p.transactionInfo.chargingState) cs.updatePortStatus(rt, p.transactionInfo.chargingState, atMs);
+    if (rt && p.transactionInfo.chargingState)
+      cs.updatePortStatus(rt, p.transactionInfo.chargingState, stationTime(atMs, ctx.now()).atMs);
     // The station's own count of phases in use (E02) is as good as a measurement for W limits.
     if (rt && p.numberOfPhasesUsed !== undefined && rt.session) rt.conductorsInUse = p.numberOfPhasesUsed;
     if (p.eventType === 'Ended') {

@@ -345,6 +345,8 @@ export class SimulatedStation extends EventEmitter {
     const port = this.port(connectorId);
     this.advance(port);
     const auth = await this.authorize(idTag);
+    // Nothing flowed while authorizing (no transaction yet): the register starts from here.
+    this.advance(port);
     const startMs = this.now();
     let accepted = auth === 'Accepted';
     let id: string;

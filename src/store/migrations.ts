@@ -269,6 +269,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN ev_target_soc_pct REAL;
     `,
   },
+  {
+    version: 4,
+    name: 'ocpp: the station timestamp and the Fusebox receive time beside the time used (station clocks)',
+    sql: `
+      -- started_ms / stopped_ms / at_ms are the times Fusebox uses: the station's timestamp when plausible,
+      -- else the receive time (docs/ocpp.md). Sessions keep both the station's timestamps and the receive
+      -- times (NULL in rows written before this migration); a reading keeps its receive time, and its
+      -- station timestamp only when that was not used (station_at_ms NULL: at_ms is the station's).
+      ALTER TABLE sessions ADD COLUMN started_station_ms INTEGER;
+      ALTER TABLE sessions ADD COLUMN started_received_ms INTEGER;
+      ALTER TABLE sessions ADD COLUMN stopped_station_ms INTEGER;
+      ALTER TABLE sessions ADD COLUMN stopped_received_ms INTEGER;
+      ALTER TABLE meter_values ADD COLUMN station_at_ms INTEGER;
+      ALTER TABLE meter_values ADD COLUMN received_ms INTEGER;
+    `,
+  },
 ];
 
 /** A database written by a newer Fusebox than this one. */

@@ -27,6 +27,10 @@ export interface SessionRow {
   ev_max_current_a: number | null;
   ev_capacity_wh: number | null;
   ev_target_soc_pct: number | null;
+  started_station_ms: number | null;
+  started_received_ms: number | null;
+  stopped_station_ms: number | null;
+  stopped_received_ms: number | null;
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -41,7 +45,11 @@ export function toSession(r: SessionRow): SessionRecord {
     transactionRef: r.transaction_ref,
     idTag: opt(r.id_tag),
     startedMs: r.started_ms,
+    startedStationMs: opt(r.started_station_ms),
+    startedReceivedMs: opt(r.started_received_ms),
     stoppedMs: opt(r.stopped_ms),
+    stoppedStationMs: opt(r.stopped_station_ms),
+    stoppedReceivedMs: opt(r.stopped_received_ms),
     meterStartWh: opt(r.meter_start_wh),
     meterLastWh: opt(r.meter_last_wh),
     meterStopWh: opt(r.meter_stop_wh),
@@ -73,9 +81,10 @@ export function sessionStatements(db: Database.Database) {
     sessionByRef: db.prepare<[string, string], SessionRow>(
       'SELECT * FROM sessions WHERE station_id = ? AND transaction_ref = ?',
     ),
-    // A 1.6 session (its ref is its id) with the same connector, start time and meter start.
+    // A 1.6 session (its ref is its id) with the same connector, station start time and meter start.
     sessionRetransmitted: db.prepare<[string, number, number, number | null], SessionRow>(`
-      SELECT * FROM sessions WHERE station_id = ? AND connector_id = ? AND started_ms = ?
+      SELECT * FROM sessions WHERE station_id = ? AND connector_id = ?
+        AND COALESCE(started_station_ms, started_ms) = ?
         AND meter_start_wh IS ? AND transaction_ref = CAST(session_id AS TEXT)`),
     openSessions: db.prepare<[], SessionRow>('SELECT * FROM sessions WHERE stopped_ms IS NULL'),
   };

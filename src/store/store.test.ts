@@ -32,6 +32,37 @@ describe('opening the store', () => {
     expect(store.migrated).toEqual([]);
   });
 
+  it('upgrades a schema 3 database in place: its sessions keep working, new ones keep both timestamps', async () => {
+    const path = join(tmp(), 'fusebox.db');
+    const old = new Database(path);
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 3),
+    );
+    old
+      .prepare(
+        `INSERT INTO sessions (station_id, evse_id, connector_id, transaction_ref, started_ms, meter_start_wh,
+          updated_ms) VALUES ('CP1', 1, 1, '1', 1000, 500, 1000)`,
+      )
+      .run();
+    old.close();
+    store = openStore(path);
+    expect(store.migrated).toEqual([4]);
+    const repo = store.ocpp;
+    // The old session: found, a retransmission of its 1.6 start recognised by the start time it had.
+    const start = { stationId: 'CP1', evseId: 1, connectorId: 1, startedMs: 1000, meterStartWh: 500 };
+    expect(await repo.startSession(start)).toMatchObject({ duplicate: true, session: { sessionId: 1 } });
+    const stopped = await repo.stopSession({ sessionId: 1, stoppedMs: 5000, meterStopWh: 900 });
+    expect(stopped).toMatchObject({ energyWh: 400, startedStationMs: undefined, stoppedMs: 5000 });
+    // A new session whose station time was replaced by the receive time: both kept, and a retransmission
+    // (same station time, later receive time) is the same session.
+    const replaced = { ...start, startedMs: 9000, stationMs: 1, receivedMs: 9000 };
+    const { session } = await repo.startSession(replaced);
+    expect(session).toMatchObject({ startedMs: 9000, startedStationMs: 1, startedReceivedMs: 9000 });
+    const again = await repo.startSession({ ...replaced, startedMs: 9500, receivedMs: 9500 });
+    expect(again).toMatchObject({ duplicate: true, session: { sessionId: session.sessionId } });
+  });
+
   it('refuses a database from a newer Fusebox', () => {
     const db = new Database(':memory:');
     db.pragma('user_version = 999');

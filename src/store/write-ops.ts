@@ -23,6 +23,8 @@ import { apiWriteOps } from './api-write-ops.ts';
 import { sessionStatements, toSession } from './session-rows.ts';
 
 const und = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+const finiteOrNull = (v: number | undefined): number | null =>
+  v !== undefined && Number.isFinite(v) ? v : null;
 
 function prepare(db: Database.Database) {
   return {
@@ -62,9 +64,9 @@ function prepare(db: Database.Database) {
       WHERE @atMs >= updated_ms`),
     insertSession: db.prepare(`
       INSERT INTO sessions (station_id, port_id, evse_id, connector_id, transaction_ref, id_tag, started_ms,
-        meter_start_wh, last_seq_no, updated_ms)
+        started_station_ms, started_received_ms, meter_start_wh, last_seq_no, updated_ms)
       VALUES (@stationId, @portId, @evseId, @connectorId, @transactionRef, @idTag, @startedMs,
-        @meterStartWh, @seqNo, @startedMs)`),
+        @stationMs, @receivedMs, @meterStartWh, @seqNo, @startedMs)`),
     setRef: db.prepare('UPDATE sessions SET transaction_ref = CAST(session_id AS TEXT) WHERE session_id = ?'),
     updateSession: db.prepare(`
       UPDATE sessions SET
@@ -80,6 +82,8 @@ function prepare(db: Database.Database) {
     stopSession: db.prepare(`
       UPDATE sessions SET
         stopped_ms = @stoppedMs,
+        stopped_station_ms = @stationMs,
+        stopped_received_ms = @receivedMs,
         meter_stop_wh = COALESCE(@meterStopWh, meter_last_wh),
         meter_last_wh = COALESCE(@meterStopWh, meter_last_wh),
         energy_wh = COALESCE(@meterStopWh, meter_last_wh) - meter_start_wh,
@@ -95,9 +99,9 @@ function prepare(db: Database.Database) {
       WHERE session_id = @sessionId AND stopped_ms IS NULL`),
     insertMeter: db.prepare(`
       INSERT OR IGNORE INTO meter_values (station_id, evse_id, port_id, session_id, at_ms, energy_wh, power_w,
-        current_l1_a, current_l2_a, current_l3_a, voltage_v, soc_pct, raw)
+        current_l1_a, current_l2_a, current_l3_a, voltage_v, soc_pct, raw, station_at_ms, received_ms)
       VALUES (@stationId, @evseId, @portId, @sessionId, @atMs, @energyWh, @powerW,
-        @l1, @l2, @l3, @voltageV, @socPct, @raw)`),
+        @l1, @l2, @l3, @voltageV, @socPct, @raw, @stationAtMs, @receivedMs)`),
     advanceEnergy: db.prepare(`
       UPDATE sessions SET
         meter_start_wh = COALESCE(meter_start_wh, @energyWh),
@@ -166,7 +170,7 @@ export function writeOps(db: Database.Database) {
           : s.sessionRetransmitted.get(
               input.stationId,
               input.connectorId,
-              input.startedMs,
+              input.stationMs ?? input.startedMs,
               und(input.meterStartWh),
             );
       if (existing) return { session: toSession(existing), duplicate: true };
@@ -178,6 +182,8 @@ export function writeOps(db: Database.Database) {
         transactionRef: und(input.transactionRef),
         idTag: und(input.idTag),
         startedMs: input.startedMs,
+        stationMs: finiteOrNull(input.stationMs),
+        receivedMs: und(input.receivedMs),
         meterStartWh: und(input.meterStartWh),
         seqNo: und(input.seqNo),
       });
@@ -206,6 +212,8 @@ export function writeOps(db: Database.Database) {
       s.stopSession.run({
         sessionId: input.sessionId,
         stoppedMs: input.stoppedMs,
+        stationMs: finiteOrNull(input.stationMs),
+        receivedMs: und(input.receivedMs),
         meterStopWh: und(input.meterStopWh),
         reason: und(input.reason),
         seqNo: und(input.seqNo),
@@ -247,6 +255,8 @@ export function writeOps(db: Database.Database) {
           voltageV: und(m.voltageV),
           socPct: und(m.socPct),
           raw: JSON.stringify(m.raw),
+          stationAtMs: finiteOrNull(m.stationAtMs),
+          receivedMs: und(m.receivedMs),
         });
         if (m.sessionId !== undefined && m.energyWh !== undefined) {
           s.advanceEnergy.run({ sessionId: m.sessionId, energyWh: m.energyWh, atMs: m.atMs });
