@@ -57,9 +57,10 @@ export class SmartCharging {
       startMs: nowMs - START_SKEW_MS,
     };
     rt.setpoints.setDefaultState('pending');
+    const rowId = await this.store(rt, 'default', rt.info.failSafeA, spec, nowMs);
     const { outcome, reason } = await this.send(conn, spec);
     rt.setpoints.setDefaultState(outcome === 'error' ? 'timeout' : outcome);
-    this.log(rt, 'default', rt.info.failSafeA, spec, nowMs, outcome, reason);
+    this.log(rt, 'default', rt.info.failSafeA, spec, nowMs, rowId, outcome, reason);
     return outcome;
   }
 
@@ -101,9 +102,11 @@ export class SmartCharging {
       validToMs: nowMs + expiresAfterMs,
     };
     const seq = rt.setpoints.sent(limitA, nowMs + expiresAfterMs);
+    // Stored before it goes out: after a crash the restart guard sees an increase that was in flight.
+    const rowId = await this.store(rt, 'session', limitA, spec, nowMs, session.sessionId);
     const { outcome, reason } = await this.send(conn, spec);
     rt.setpoints.resolve(seq, outcome);
-    this.log(rt, 'session', limitA, spec, nowMs, outcome, reason, session.sessionId);
+    this.log(rt, 'session', limitA, spec, nowMs, rowId, outcome, reason, session.sessionId);
     const result: SetpointResult = outcome === 'error' ? 'timeout' : outcome;
     return this.report(rt, limitA, result, ctx.now(), renewal, reason);
   }
@@ -158,19 +161,20 @@ export class SmartCharging {
     }
   }
 
-  private log(
+  /**
+   * Stores a setpoint about to be sent, committed before it goes out; undefined when the store failed
+   * (logged: the setpoint is sent all the same, a decrease must never wait for the disk).
+   */
+  private async store(
     rt: PortRuntime,
     purpose: 'default' | 'session',
     currentA: number,
     spec: ProfileSpec,
     sentMs: number,
-    outcome: SetpointOutcome,
-    reason: string | undefined,
     sessionId?: number,
-  ): void {
-    const { ctx } = this;
-    ctx.repo
-      .recordSetpoint({
+  ): Promise<number | undefined> {
+    try {
+      return await this.ctx.repo.beginSetpoint({
         portId: rt.portId,
         sessionId,
         purpose,
@@ -178,11 +182,42 @@ export class SmartCharging {
         limit: spec.limit,
         unit: spec.unit,
         sentMs,
-        resolvedMs: ctx.now(),
-        outcome,
-        reason,
-      })
-      .catch((err: unknown) => ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint'));
+      });
+    } catch (err) {
+      this.ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint before sending it');
+      return undefined;
+    }
+  }
+
+  private log(
+    rt: PortRuntime,
+    purpose: 'default' | 'session',
+    currentA: number,
+    spec: ProfileSpec,
+    sentMs: number,
+    rowId: number | undefined,
+    outcome: SetpointOutcome,
+    reason: string | undefined,
+    sessionId?: number,
+  ): void {
+    const { ctx } = this;
+    const resolvedMs = ctx.now();
+    const stored =
+      rowId !== undefined
+        ? ctx.repo.resolveSetpoint({ id: rowId, portId: rt.portId, purpose, resolvedMs, outcome, reason })
+        : ctx.repo.recordSetpoint({
+            portId: rt.portId,
+            sessionId,
+            purpose,
+            currentA,
+            limit: spec.limit,
+            unit: spec.unit,
+            sentMs,
+            resolvedMs,
+            outcome,
+            reason,
+          });
+    stored.catch((err: unknown) => ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint'));
     if (outcome === 'accepted') return;
     ctx.log.warn({ portId: rt.portId, purpose, currentA, outcome, reason }, 'setpoint not accepted');
     recordEvent(ctx, {
