@@ -1,5 +1,6 @@
 /**
- * Limits to stations (DESIGN.md §5): the fail-safe TxDefaultProfile per port at boot, and per session a
+ * Limits to stations (DESIGN.md §5): the fail-safe TxDefaultProfile per port at boot and again whenever the
+ * limits change it (updateDefaults), and per session a
  * TxProfile that expires unless renewed, so a station falls back to its fail-safe by itself if Fusebox
  * stops. Every setpoint is tracked (sent, accepted, rejected, timed out) and logged.
  */
@@ -21,7 +22,17 @@ interface SendOutcome {
   readonly reason?: string | undefined;
 }
 
+/** A station that did not accept a fail-safe default is sent it again after this long, in ms. */
+const DEFAULT_RETRY_MS = 30_000;
+
 export class SmartCharging {
+  /** Stations whose defaults are being brought to their targets, and those with news meanwhile. */
+  private readonly syncing = new Set<string>();
+  private readonly resync = new Set<string>();
+  private readonly defaultRetryAtMs = new Map<string, number>();
+  /** Connections whose charging rate units were read. */
+  private readonly unitsRead = new WeakSet<StationConnection>();
+
   constructor(private readonly ctx: OcppContext) {}
 
   /** After an accepted boot (or the first connection since Fusebox started): capabilities, sampling, defaults. */
@@ -33,6 +44,7 @@ export class SmartCharging {
     } catch (err) {
       ctx.log.warn({ err, stationId: conn.stationId }, 'could not read charging rate units; assuming A');
     }
+    this.unitsRead.add(conn);
     if (ctx.settings.meterValueSampleIntervalS > 0) {
       await protocol.configureMeterValues(conn, ctx.settings.meterValueSampleIntervalS);
     }
@@ -42,12 +54,13 @@ export class SmartCharging {
     }
   }
 
-  /** The fail-safe TxDefaultProfile of one port. */
+  /** The fail-safe TxDefaultProfile of one port: its current target (see updateDefaults). */
   async sendDefault(conn: StationConnection, rt: PortRuntime): Promise<SetpointOutcome> {
     const nowMs = this.ctx.now();
     const unit = conn.rateUnits[0] ?? 'A';
+    const currentA = rt.setpoints.defaults.targetA;
     // In W a single-phase car could take all of it on one phase: count one conductor (safe, may under-deliver).
-    const limit = unit === 'A' ? rt.info.failSafeA : currentToWatts(rt.info.failSafeA, rt.info, 1);
+    const limit = unit === 'A' ? currentA : currentToWatts(currentA, rt.info, 1);
     const spec: ProfileSpec = {
       purpose: 'default',
       connectorId: rt.info.port.connectorId,
@@ -56,12 +69,93 @@ export class SmartCharging {
       numberPhases: rt.info.conductors,
       startMs: nowMs - START_SKEW_MS,
     };
-    rt.setpoints.setDefaultState('pending');
-    const rowId = await this.store(rt, 'default', rt.info.failSafeA, spec, nowMs);
+    const seq = rt.setpoints.defaults.sent(currentA);
+    const rowId = await this.store(rt, 'default', currentA, spec, nowMs);
     const { outcome, reason } = await this.send(conn, spec);
-    rt.setpoints.setDefaultState(outcome === 'error' ? 'timeout' : outcome);
-    this.log(rt, 'default', rt.info.failSafeA, spec, nowMs, rowId, outcome, reason);
+    rt.setpoints.defaults.resolve(seq, outcome);
+    if (outcome !== 'accepted') this.defaultRetryAtMs.set(conn.stationId, this.ctx.now() + DEFAULT_RETRY_MS);
+    this.log(rt, 'default', currentA, spec, nowMs, rowId, outcome, reason);
     return outcome;
+  }
+
+  /**
+   * New fail-safe defaults for the limits in force (the control loop's, per port id): kept as each port's
+   * target, and sent at once to the stations that are connected; a station that is away gets them when it
+   * is back (renewDue). Decreases go out first; see syncDefaults.
+   */
+  updateDefaults(defaults: ReadonlyMap<string, number>): void {
+    const stations = new Set<string>();
+    for (const [portId, currentA] of defaults) {
+      const rt = this.ctx.ports.get(portId);
+      if (rt?.setpoints.defaults.setTarget(Math.max(0, Math.min(currentA, rt.info.port.maxCurrentA))))
+        stations.add(rt.info.port.stationId);
+    }
+    if (stations.size === 0) return;
+    this.ctx.log.info(
+      { stations: [...stations] },
+      'fail-safe defaults changed with the limits: sending them to the stations',
+    );
+    for (const id of stations) this.syncDefaults(id);
+  }
+
+  /**
+   * Brings a connected station's defaults to their targets, one call at a time. Decreases go out at once;
+   * an increase only while no port of the site may hold more than its target (every decrease accepted,
+   * stations that are away included), so the defaults held never add up past a limit. A station that did
+   * not accept one is tried again after DEFAULT_RETRY_MS (renewDue).
+   */
+  syncDefaults(stationId: string): void {
+    if (this.syncing.has(stationId)) {
+      this.resync.add(stationId);
+      return;
+    }
+    const conn = this.ctx.connections.get(stationId);
+    if (!conn?.open || !conn.accepted) return;
+    this.syncing.add(stationId);
+    this.syncLoop(conn)
+      .catch((err: unknown) => this.ctx.log.error({ err, stationId }, 'fail-safe default update failed'))
+      .finally(() => {
+        this.syncing.delete(stationId);
+        this.resync.delete(stationId);
+      });
+  }
+
+  private async syncLoop(conn: StationConnection): Promise<void> {
+    if (!this.unitsRead.has(conn)) {
+      // A station that reconnected without booting: its units were not read on this connection yet.
+      try {
+        conn.rateUnits = await protocolOf(conn.version).readRateUnits(conn);
+      } catch (err) {
+        this.ctx.log.warn(
+          { err, stationId: conn.stationId },
+          'could not read charging rate units; assuming A',
+        );
+      }
+      this.unitsRead.add(conn);
+    }
+    for (;;) {
+      this.resync.delete(conn.stationId);
+      let failed = false;
+      for (const rt of this.stationPorts(conn.stationId)) {
+        const d = rt.setpoints.defaults;
+        if (!conn.open || !d.due()) continue;
+        const increase = d.targetA > d.heldA();
+        if (increase && !this.noDefaultAboveTarget()) continue;
+        if ((await this.sendDefault(conn, rt)) !== 'accepted') failed = true;
+      }
+      if (failed || !conn.open || !this.resync.has(conn.stationId)) return;
+    }
+  }
+
+  /** True when no port of the site may hold a default above its target. */
+  private noDefaultAboveTarget(): boolean {
+    for (const rt of this.ctx.ports.values())
+      if (rt.setpoints.defaults.heldA() > rt.setpoints.defaults.targetA) return false;
+    return true;
+  }
+
+  private stationPorts(stationId: string): PortRuntime[] {
+    return this.ctx.directory.ofStation(stationId).flatMap((i) => this.ctx.ports.get(i.port.id) ?? []);
   }
 
   /** Send a session its limit; see StationGateway.applySetpoint. */
@@ -111,9 +205,21 @@ export class SmartCharging {
     return this.report(rt, limitA, result, ctx.now(), renewal, reason);
   }
 
-  /** Renew session setpoints that are due (and re-apply ones that lapsed while a station was away). */
+  /**
+   * Renew session setpoints that are due (and re-apply ones that lapsed while a station was away); bring
+   * the defaults of connected stations to their targets (a station back from away, a refusal to retry, an
+   * increase that waited for decreases elsewhere).
+   */
   renewDue(): void {
     const nowMs = this.ctx.now();
+    for (const conn of this.ctx.connections.values()) {
+      if (!conn.open || !conn.accepted || this.syncing.has(conn.stationId)) continue;
+      if (nowMs < (this.defaultRetryAtMs.get(conn.stationId) ?? -Infinity)) continue;
+      if (!this.stationPorts(conn.stationId).some((rt) => rt.setpoints.defaults.due())) continue;
+      // A station still being set up after its boot gets its defaults from setUpStation.
+      if (this.stationPorts(conn.stationId).some((rt) => rt.setpoints.defaultProfile === 'unsent')) continue;
+      this.syncDefaults(conn.stationId);
+    }
     for (const rt of this.ctx.ports.values()) {
       const desired = rt.setpoints.desired;
       if (!desired || rt.renewing || nowMs < desired.renewAtMs) continue;
