@@ -30,6 +30,8 @@ export class SmartCharging {
   private readonly syncing = new Set<string>();
   private readonly resync = new Set<string>();
   private readonly defaultRetryAtMs = new Map<string, number>();
+  /** Per port, the store of its latest session setpoint while it is not committed yet. */
+  private readonly storing = new Map<string, Promise<number | undefined>>();
   /** Connections whose charging rate units were read. */
   private readonly unitsRead = new WeakSet<StationConnection>();
 
@@ -195,12 +197,23 @@ export class SmartCharging {
       durationS: Math.ceil((expiresAfterMs + START_SKEW_MS) / 1000),
       validToMs: nowMs + expiresAfterMs,
     };
+    const raises = limitA >= rt.setpoints.effectiveLimitA(nowMs);
     const seq = rt.setpoints.sent(limitA, nowMs + expiresAfterMs);
-    // Stored before it goes out: after a crash the restart guard sees an increase that was in flight.
-    const rowId = await this.store(rt, 'session', limitA, spec, nowMs, session.sessionId);
+    // Stored, committed, before it goes out when it may raise what the port draws: after a crash the restart
+    // guard sees an increase that was in flight. A decrease goes out without waiting for the disk (the guard
+    // counts the higher limit it replaces, which was stored before it went out), but after any earlier
+    // setpoint of the port still being stored, so that the station gets them in the order they were made.
+    const stored = this.store(rt, 'session', limitA, spec, nowMs, session.sessionId);
+    const earlier = this.storing.get(portId);
+    this.storing.set(portId, stored);
+    void stored.finally(() => {
+      if (this.storing.get(portId) === stored) this.storing.delete(portId);
+    });
+    if (raises) await stored;
+    else if (earlier) await earlier;
     const { outcome, reason } = await this.send(conn, spec);
     rt.setpoints.resolve(seq, outcome);
-    this.log(rt, 'session', limitA, spec, nowMs, rowId, outcome, reason, session.sessionId);
+    this.log(rt, 'session', limitA, spec, nowMs, await stored, outcome, reason, session.sessionId);
     const result: SetpointResult = outcome === 'error' ? 'timeout' : outcome;
     return this.report(rt, limitA, result, ctx.now(), renewal, reason);
   }
