@@ -19,6 +19,7 @@ import { DIM_COUNT, portLoadFactors } from '../core/compiled-site.ts';
 import type { CapacityInputs, CircuitLimit, OperatorOverride } from '../core/effective-capacity.ts';
 import { effectiveCapacities, effectiveLimits, nextCapacityChangeMs } from '../core/effective-capacity.ts';
 import { describeLimitedBy } from '../core/explain.ts';
+import { commandedLimits, failSafeLimits } from '../core/fail-safe.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import { loadOnCircuits, subtractLoad } from '../core/port-load.ts';
 import { scheduledLimitOfAll } from '../core/schedule.ts';
@@ -145,6 +146,9 @@ export class ControlLoop {
     string,
     { key: string; action: 'unavailable' | 'stop'; answer: string }
   >();
+  /** What the fail-safe defaults were last computed from (site and commanded limits), and the result. */
+  private failSafeKey: { readonly site: CompiledSite; readonly commanded: string } | null = null;
+  private failSafe: ReadonlyMap<string, number> = new Map();
 
   constructor(private readonly deps: ControlLoopDeps) {
     this.cs = deps.site;
@@ -444,6 +448,7 @@ export class ControlLoop {
     );
     this.limits.prune(nowMs - this.opts.carResponseMs - 60_000);
     const inputs = capacityInputs(this.cs, this.meters, evLoad, this.ems, this.overrides);
+    this.followFailSafe(inputs, nowMs);
     let capacities: Map<string, Capacity> = effectiveCapacities(this.cs, inputs, nowMs);
     // A scheduled drop coming within the lead time is in force already: cars have followed by its boundary.
     for (const atMs of this.scheduleBoundaries(nowMs, nowMs + this.opts.scheduleLeadMs)) {
@@ -617,6 +622,30 @@ export class ControlLoop {
           );
         });
     }
+  }
+
+  /**
+   * Recomputes the fail-safe defaults when the site's limits, its schedules or the commanded limits
+   * (operator overrides, EMS) changed, and hands the new ones to the gateway, which sends them to the
+   * stations. Each fits the lowest limit that may be in force while Fusebox is away: every level of the
+   * schedules, the overrides until they end, the EMS command until it is lifted (core/fail-safe.ts).
+   */
+  private followFailSafe(inputs: CapacityInputs, nowMs: number): void {
+    const commanded = commandedLimits(inputs, nowMs, this.ems !== null && !this.ems.enabled);
+    const key = JSON.stringify([...commanded]);
+    if (this.failSafeKey?.site === this.cs && this.failSafeKey.commanded === key) return;
+    this.failSafeKey = { site: this.cs, commanded: key };
+    const next = new Map(failSafeLimits(this.cs, commanded).map((l) => [l.portId, l.currentA]));
+    const changed = [...next].filter(([id, a]) => this.failSafe.get(id) !== a);
+    this.failSafe = next;
+    if (changed.length === 0 || !this.deps.gateway.setFailSafeDefaults) return;
+    this.deps.logger.debug({ defaults: Object.fromEntries(changed) }, 'fail-safe defaults recomputed');
+    this.deps.gateway.setFailSafeDefaults(next);
+  }
+
+  /** The fail-safe default per port for the limits in force (what the stations are being sent). */
+  failSafeDefaults(): ReadonlyMap<string, number> {
+    return this.failSafe;
   }
 
   /** Logs the ports not confirmed since the start: at first (info), as they change (debug), none left (info). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileSite } from './compiled-site.ts';
-import { failSafeLimits, worstCaseCapacity } from './fail-safe.ts';
+import { commandedLimits, failSafeLimits, worstCaseCapacity } from './fail-safe.ts';
 import type { SiteCircuit, SitePort, Supply } from './site.ts';
 
 const S400: Supply = { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] };
@@ -63,5 +63,46 @@ describe('failSafeLimits', () => {
     // 20 A: three ports at 6 A fit, the fourth gets 0; the leftover 2 A go to the running ones.
     expect(limits.map((x) => x.currentA)).toEqual([7, 7, 6, 0]);
     expect(limits[3]!.limitedBy).toMatchObject({ kind: 'paused', circuitId: 'c' });
+  });
+
+  it('fits the overrides in force and the EMS commands; an ended override no longer counts', () => {
+    const circuits: SiteCircuit[] = [
+      { id: 'main', parentId: null, limitA: 63, marginA: 0, supply: S400 },
+      { id: 'left', parentId: 'main', limitA: 32, marginA: 0, supply: S400 },
+      { id: 'right', parentId: 'main', limitA: 32, marginA: 0, supply: S400 },
+    ];
+    const ports = [port('a', 'left'), port('b', 'left'), port('c', 'right')];
+    const cs = compileSite({ timeZone: 'UTC', circuits, ports, meters: [] });
+    const inputs = {
+      circuits: new Map([
+        [
+          'left',
+          {
+            overrides: [
+              { limitA: 14, untilMs: 2000, source: 'override' },
+              { limitA: 8, untilMs: 1000, source: 'ended' },
+            ],
+          },
+        ],
+        ['right', { emsLimitA: 10 }],
+      ]),
+    };
+    const commanded = commandedLimits(inputs, 1500);
+    expect([...commanded]).toEqual([
+      ['left', { limitA: 14 }],
+      ['right', { limitA: 10 }],
+    ]);
+    expect(failSafeLimits(cs).map((x) => x.currentA)).toEqual([16, 16, 31]);
+    expect(failSafeLimits(cs, commanded).map((x) => x.currentA)).toEqual([7, 7, 10]);
+    // At 500 ms the 8 A override is in force too; after 2 s neither is.
+    expect(commandedLimits(inputs, 500).get('left')).toEqual({ limitA: 8 });
+    expect(commandedLimits(inputs, 2000).get('left')).toBeUndefined();
+  });
+
+  it('gives every port 0 A while the EMS has disabled charging', () => {
+    const circuits: SiteCircuit[] = [{ id: 'c', parentId: null, limitA: 40, marginA: 0, supply: S400 }];
+    const cs = compileSite({ timeZone: 'UTC', circuits, ports: [port('a', 'c')], meters: [] });
+    const commanded = commandedLimits({ circuits: new Map([['c', {}]]) }, 0, true);
+    expect(failSafeLimits(cs, commanded).map((x) => x.currentA)).toEqual([0]);
   });
 });

@@ -163,6 +163,19 @@ export interface SetpointRecord {
   readonly reason?: string | undefined;
 }
 
+/** A setpoint about to be sent: stored, committed, before the frame goes out (see beginSetpoint). */
+export type SentSetpointRecord = Omit<SetpointRecord, 'resolvedMs' | 'outcome' | 'reason'>;
+
+/** The answer to a setpoint stored by beginSetpoint. */
+export interface SetpointResolution {
+  readonly id: number;
+  readonly portId: string;
+  readonly purpose: 'default' | 'session';
+  readonly resolvedMs: number;
+  readonly outcome: SetpointOutcome;
+  readonly reason?: string | undefined;
+}
+
 export type EventLevel = 'info' | 'warn' | 'error';
 
 export interface EventRecord {
@@ -216,6 +229,13 @@ export interface OcppRepository {
   /** Store readings (a retransmitted one is ignored) and advance their open session's energy register. */
   recordMeterValues(samples: readonly MeterSampleRecord[]): Promise<void>;
   recordSetpoint(setpoint: SetpointRecord): Promise<void>;
+  /**
+   * Store a setpoint about to be sent; resolves once committed, so a crash before its answer leaves it as
+   * sent with no answer ('timeout': it may be in force). Returns its id for `resolveSetpoint`.
+   */
+  beginSetpoint(setpoint: SentSetpointRecord): Promise<number>;
+  /** Store the answer to a setpoint of `beginSetpoint`. */
+  resolveSetpoint(resolution: SetpointResolution): Promise<void>;
   recordEvent(event: EventRecord): Promise<void>;
   findIdTag(idTag: string): Promise<IdTagRecord | undefined>;
   saveIdTag(record: IdTagRecord): Promise<void>;

@@ -532,6 +532,10 @@ export class OcppServer implements StationGateway {
     return this.ctx.ports.get(portId)?.setpoints.effectiveLimitA(this.ctx.now()) ?? 0;
   }
 
+  setFailSafeDefaults(defaults: ReadonlyMap<string, number>): void {
+    this.smart.updateDefaults(defaults);
+  }
+
   port(portId: string): PortSnapshot | undefined {
     const rt = this.ctx.ports.get(portId);
     if (!rt) return undefined;

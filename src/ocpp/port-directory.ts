@@ -9,7 +9,10 @@ export interface PortInfo {
   /** Conductors the port draws on: 1 (single phase, line to line) or 3. */
   readonly conductors: number;
   readonly supply: Supply;
-  /** Fail-safe default limit in A (0 when the pausing rule pauses the port). */
+  /**
+   * Fail-safe default limit in A computed from the site file at the start (0 when the pausing rule pauses the
+   * port); the control loop replaces it as the limits change (SetpointTracker.defaults).
+   */
   readonly failSafeA: number;
 }
 

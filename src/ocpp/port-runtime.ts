@@ -97,7 +97,7 @@ export class PortRuntime {
       socPct: this.socPct,
       socAtMs: this.socAtMs,
       evNeeds: this.evNeeds,
-      failSafeA: this.info.failSafeA,
+      failSafeA: this.setpoints.failSafeA,
       effectiveLimitA: this.setpoints.effectiveLimitA(nowMs),
       smartCharging,
     };

@@ -1,10 +1,13 @@
 /**
  * Per port, what limit a station may be running under (DESIGN.md §5 fail-safe): the fail-safe default once
- * the station accepted it, the port maximum before; a TxProfile once accepted and until it expires; and,
- * while a change is unconfirmed or timed out, the higher of old and new. Pure: time is an argument.
+ * the station accepted it (the one it may hold, fail-safe-default.ts), the port maximum before; a TxProfile
+ * once accepted and until it expires; and, while a change is unconfirmed or timed out, the higher of old and
+ * new. Pure: time is an argument.
  */
+import type { DefaultProfileState } from './fail-safe-default.ts';
+import { FailSafeDefault } from './fail-safe-default.ts';
 
-export type DefaultProfileState = 'unsent' | 'pending' | 'accepted' | 'rejected' | 'timeout';
+export type { DefaultProfileState } from './fail-safe-default.ts';
 
 interface TxLimit {
   readonly seq: number;
@@ -22,7 +25,8 @@ export interface DesiredSetpoint {
 }
 
 export class SetpointTracker {
-  private defaultState: DefaultProfileState = 'unsent';
+  /** The fail-safe TxDefaultProfile: wanted and held. */
+  readonly defaults: FailSafeDefault;
   private confirmed: TxLimit | undefined;
   private readonly unconfirmed = new Map<number, TxLimit>();
   private nextSeq = 1;
@@ -30,26 +34,43 @@ export class SetpointTracker {
   desired: DesiredSetpoint | undefined;
 
   constructor(
-    readonly failSafeA: number,
+    /** The fail-safe default computed at the start. */
+    failSafeA: number,
     /** What the port may draw with no profile at all (its configured maximum). */
     readonly portMaxA: number,
     /** A limit this close to its expiry may already have lapsed on a station whose clock runs ahead. */
     private readonly expiryMarginMs: number,
-  ) {}
-
-  get defaultProfile(): DefaultProfileState {
-    return this.defaultState;
+  ) {
+    this.defaults = new FailSafeDefault(failSafeA);
   }
 
+  /** The fail-safe default the station may hold (the higher of old and new while a change is in doubt). */
+  get failSafeA(): number {
+    return this.defaults.heldA();
+  }
+
+  get defaultProfile(): DefaultProfileState {
+    return this.defaults.profileState;
+  }
+
+  /**
+   * The outcome of sending the current target default at once (tests): 'accepted' puts it in place,
+   * 'rejected' means the station holds none of Fusebox's; 'pending' and 'timeout' leave it in doubt.
+   */
   setDefaultState(state: DefaultProfileState): void {
-    // A default that was accepted once stays on the station even if a later resend times out.
-    if (this.defaultState === 'accepted' && state !== 'accepted' && state !== 'rejected') return;
-    this.defaultState = state;
+    if (state === 'unsent') return;
+    if (state === 'rejected') {
+      this.defaults.cleared();
+      return;
+    }
+    const seq = this.defaults.sent(this.defaults.targetA);
+    if (state !== 'pending') this.defaults.resolve(seq, state);
   }
 
   /** The limit a station runs under with no TxProfile in force. */
   baseLimitA(): number {
-    return this.defaultState === 'accepted' ? this.failSafeA : Math.max(this.failSafeA, this.portMaxA);
+    const held = this.defaults.heldA();
+    return this.defaults.profileState === 'accepted' ? held : Math.max(held, this.portMaxA);
   }
 
   /** A session started or ended (undefined): TxProfiles belong to one transaction and die with it. */

@@ -1,5 +1,6 @@
 /**
- * Limits to stations (DESIGN.md §5): the fail-safe TxDefaultProfile per port at boot, and per session a
+ * Limits to stations (docs/control.md, docs/ocpp.md): the fail-safe TxDefaultProfile per port at boot and again whenever the
+ * limits change it (updateDefaults), and per session a
  * TxProfile that expires unless renewed, so a station falls back to its fail-safe by itself if Fusebox
  * stops. Every setpoint is tracked (sent, accepted, rejected, timed out) and logged.
  */
@@ -23,7 +24,19 @@ interface SendOutcome {
   readonly stationAnswer?: string | undefined;
 }
 
+/** A station that did not accept a fail-safe default is sent it again after this long, in ms. */
+const DEFAULT_RETRY_MS = 30_000;
+
 export class SmartCharging {
+  /** Stations whose defaults are being brought to their targets, and those with news meanwhile. */
+  private readonly syncing = new Set<string>();
+  private readonly resync = new Set<string>();
+  private readonly defaultRetryAtMs = new Map<string, number>();
+  /** Per port, the store of its latest session setpoint while it is not committed yet. */
+  private readonly storing = new Map<string, Promise<number | undefined>>();
+  /** Connections whose charging rate units were read. */
+  private readonly unitsRead = new WeakSet<StationConnection>();
+
   constructor(private readonly ctx: OcppContext) {}
 
   /**
@@ -48,6 +61,7 @@ export class SmartCharging {
         `could not read charging rate units; assuming ${conn.rateUnits[0] ?? 'A'}`,
       );
     }
+    this.unitsRead.add(conn);
     if (ctx.settings.meterValueSampleIntervalS > 0) {
       await protocol.configureMeterValues(conn, ctx.settings.meterValueSampleIntervalS);
     }
@@ -84,24 +98,27 @@ export class SmartCharging {
   }
 
   /**
-   * The fail-safe TxDefaultProfile of one port, in the connection's unit (A until known); refused, it goes
-   * again at once in the other unit, and a unit accepted that way is the connection's from then on.
+   * The fail-safe TxDefaultProfile of one port: its current target (see updateDefaults), in the connection's
+   * unit (A until known); refused, it goes again at once in the other unit, and a unit accepted that way is
+   * the connection's from then on.
    */
   async sendDefault(conn: StationConnection, rt: PortRuntime): Promise<SetpointOutcome> {
+    const currentA = rt.setpoints.defaults.targetA;
+    const seq = rt.setpoints.defaults.sent(currentA);
     const unit = conn.rateUnits[0] ?? 'A';
-    rt.setpoints.setDefaultState('pending');
-    let sent = await this.sendDefaultIn(conn, rt, unit, true);
+    let sent = await this.sendDefaultIn(conn, rt, currentA, unit, true);
     if (sent.outcome === 'rejected' && conn.open) {
       const other: RateUnit = unit === 'A' ? 'W' : 'A';
-      sent = await this.sendDefaultIn(conn, rt, other, false);
+      sent = await this.sendDefaultIn(conn, rt, currentA, other, false);
       if (sent.outcome === 'accepted') conn.rateUnits = [other, ...conn.rateUnits.filter((u) => u !== other)];
     }
     const { outcome, reason, stationAnswer } = sent;
-    rt.setpoints.setDefaultState(outcome === 'error' ? 'timeout' : outcome);
+    rt.setpoints.defaults.resolve(seq, outcome);
+    if (outcome !== 'accepted') this.defaultRetryAtMs.set(conn.stationId, this.ctx.now() + DEFAULT_RETRY_MS);
     // A refused default leaves the port at its maximum: the control loop counts it so (uncontrolled).
     this.ctx.events.emit('setpoint', {
       portId: rt.portId,
-      currentA: rt.info.failSafeA,
+      currentA,
       result: outcome === 'error' ? 'timeout' : outcome,
       reason,
       stationAnswer,
@@ -112,16 +129,20 @@ export class SmartCharging {
     return outcome;
   }
 
-  /** One attempt at a port's default in `unit`; `retryIfRejected`: a refusal is not yet worth an event. */
+  /**
+   * One attempt at a port's default in `unit`, stored before it goes out; `retryIfRejected`: a refusal is not
+   * yet worth an event.
+   */
   private async sendDefaultIn(
     conn: StationConnection,
     rt: PortRuntime,
+    currentA: number,
     unit: RateUnit,
     retryIfRejected: boolean,
   ): Promise<SendOutcome> {
     const nowMs = this.ctx.now();
     // In W a single-phase car could take all of it on one phase: count one conductor (safe, may under-deliver).
-    const limit = unit === 'A' ? rt.info.failSafeA : currentToWatts(rt.info.failSafeA, rt.info, 1);
+    const limit = unit === 'A' ? currentA : currentToWatts(currentA, rt.info, 1);
     const spec: ProfileSpec = {
       purpose: 'default',
       connectorId: rt.info.port.connectorId,
@@ -130,10 +151,91 @@ export class SmartCharging {
       numberPhases: rt.info.conductors,
       startMs: nowMs - START_SKEW_MS,
     };
+    const rowId = await this.store(rt, 'default', currentA, spec, nowMs);
     const sent = await this.send(conn, spec);
     const quiet = retryIfRejected && sent.outcome === 'rejected';
-    this.log(rt, 'default', rt.info.failSafeA, spec, nowMs, sent.outcome, sent.reason, undefined, quiet);
+    this.log(rt, 'default', currentA, spec, nowMs, rowId, sent.outcome, sent.reason, undefined, quiet);
     return sent;
+  }
+
+  /**
+   * New fail-safe defaults for the limits in force (the control loop's, per port id): kept as each port's
+   * target, and sent at once to the stations that are connected; a station that is away gets them when it
+   * is back (renewDue). Decreases go out first; see syncDefaults.
+   */
+  updateDefaults(defaults: ReadonlyMap<string, number>): void {
+    const stations = new Set<string>();
+    for (const [portId, currentA] of defaults) {
+      const rt = this.ctx.ports.get(portId);
+      if (rt?.setpoints.defaults.setTarget(Math.max(0, Math.min(currentA, rt.info.port.maxCurrentA))))
+        stations.add(rt.info.port.stationId);
+    }
+    if (stations.size === 0) return;
+    this.ctx.log.info(
+      { stations: [...stations] },
+      'fail-safe defaults changed with the limits: sending them to the stations',
+    );
+    for (const id of stations) this.syncDefaults(id);
+  }
+
+  /**
+   * Brings a connected station's defaults to their targets, one call at a time. Decreases go out at once;
+   * an increase only while no port of the site may hold more than its target (every decrease accepted,
+   * stations that are away included), so the defaults held never add up past a limit. A station that did
+   * not accept one is tried again after DEFAULT_RETRY_MS (renewDue).
+   */
+  syncDefaults(stationId: string): void {
+    if (this.syncing.has(stationId)) {
+      this.resync.add(stationId);
+      return;
+    }
+    const conn = this.ctx.connections.get(stationId);
+    if (!conn?.open || !conn.accepted) return;
+    this.syncing.add(stationId);
+    this.syncLoop(conn)
+      .catch((err: unknown) => this.ctx.log.error({ err, stationId }, 'fail-safe default update failed'))
+      .finally(() => {
+        this.syncing.delete(stationId);
+        this.resync.delete(stationId);
+      });
+  }
+
+  private async syncLoop(conn: StationConnection): Promise<void> {
+    if (!this.unitsRead.has(conn)) {
+      // A station that reconnected without booting: its units were not read on this connection yet.
+      try {
+        conn.rateUnits = await protocolOf(conn.version).readRateUnits(conn);
+      } catch (err) {
+        this.ctx.log.warn(
+          { err, stationId: conn.stationId },
+          'could not read charging rate units; assuming A',
+        );
+      }
+      this.unitsRead.add(conn);
+    }
+    for (;;) {
+      this.resync.delete(conn.stationId);
+      let failed = false;
+      for (const rt of this.stationPorts(conn.stationId)) {
+        const d = rt.setpoints.defaults;
+        if (!conn.open || !d.due()) continue;
+        const increase = d.targetA > d.heldA();
+        if (increase && !this.noDefaultAboveTarget()) continue;
+        if ((await this.sendDefault(conn, rt)) !== 'accepted') failed = true;
+      }
+      if (failed || !conn.open || !this.resync.has(conn.stationId)) return;
+    }
+  }
+
+  /** True when no port of the site may hold a default above its target. */
+  private noDefaultAboveTarget(): boolean {
+    for (const rt of this.ctx.ports.values())
+      if (rt.setpoints.defaults.heldA() > rt.setpoints.defaults.targetA) return false;
+    return true;
+  }
+
+  private stationPorts(stationId: string): PortRuntime[] {
+    return this.ctx.directory.ofStation(stationId).flatMap((i) => this.ctx.ports.get(i.port.id) ?? []);
   }
 
   /** Send a session its limit; see StationGateway.applySetpoint. */
@@ -173,17 +275,42 @@ export class SmartCharging {
       durationS: Math.ceil((expiresAfterMs + START_SKEW_MS) / 1000),
       validToMs: nowMs + expiresAfterMs,
     };
+    const raises = limitA >= rt.setpoints.effectiveLimitA(nowMs);
     const seq = rt.setpoints.sent(limitA, nowMs + expiresAfterMs);
+    // Stored, committed, before it goes out when it may raise what the port draws: after a crash the restart
+    // guard sees an increase that was in flight. A decrease goes out without waiting for the disk (the guard
+    // counts the higher limit it replaces, which was stored before it went out), but after any earlier
+    // setpoint of the port still being stored, so that the station gets them in the order they were made.
+    const stored = this.store(rt, 'session', limitA, spec, nowMs, session.sessionId);
+    const earlier = this.storing.get(portId);
+    this.storing.set(portId, stored);
+    void stored.finally(() => {
+      if (this.storing.get(portId) === stored) this.storing.delete(portId);
+    });
+    if (raises) await stored;
+    else if (earlier) await earlier;
     const { outcome, reason, stationAnswer } = await this.send(conn, spec);
     rt.setpoints.resolve(seq, outcome);
-    this.log(rt, 'session', limitA, spec, nowMs, outcome, reason, session.sessionId);
+    this.log(rt, 'session', limitA, spec, nowMs, await stored, outcome, reason, session.sessionId);
     const result: SetpointResult = outcome === 'error' ? 'timeout' : outcome;
     return this.report(rt, limitA, result, ctx.now(), renewal, reason, stationAnswer);
   }
 
-  /** Renew session setpoints that are due (and re-apply ones that lapsed while a station was away). */
+  /**
+   * Renew session setpoints that are due (and re-apply ones that lapsed while a station was away); bring
+   * the defaults of connected stations to their targets (a station back from away, a refusal to retry, an
+   * increase that waited for decreases elsewhere).
+   */
   renewDue(): void {
     const nowMs = this.ctx.now();
+    for (const conn of this.ctx.connections.values()) {
+      if (!conn.open || !conn.accepted || this.syncing.has(conn.stationId)) continue;
+      if (nowMs < (this.defaultRetryAtMs.get(conn.stationId) ?? -Infinity)) continue;
+      if (!this.stationPorts(conn.stationId).some((rt) => rt.setpoints.defaults.due())) continue;
+      // A station still being set up after its boot gets its defaults from setUpStation.
+      if (this.stationPorts(conn.stationId).some((rt) => rt.setpoints.defaultProfile === 'unsent')) continue;
+      this.syncDefaults(conn.stationId);
+    }
     for (const rt of this.ctx.ports.values()) {
       const desired = rt.setpoints.desired;
       if (!desired || rt.renewing || nowMs < desired.renewAtMs) continue;
@@ -236,21 +363,20 @@ export class SmartCharging {
     }
   }
 
-  private log(
+  /**
+   * Stores a setpoint about to be sent, committed before it goes out; undefined when the store failed
+   * (logged: the setpoint is sent all the same, a decrease must never wait for the disk).
+   */
+  private async store(
     rt: PortRuntime,
     purpose: 'default' | 'session',
     currentA: number,
     spec: ProfileSpec,
     sentMs: number,
-    outcome: SetpointOutcome,
-    reason: string | undefined,
     sessionId?: number,
-    /** Store it, but no warning: a retry follows (a default refused in A goes again in W). */
-    quiet = false,
-  ): void {
-    const { ctx } = this;
-    ctx.repo
-      .recordSetpoint({
+  ): Promise<number | undefined> {
+    try {
+      return await this.ctx.repo.beginSetpoint({
         portId: rt.portId,
         sessionId,
         purpose,
@@ -258,11 +384,44 @@ export class SmartCharging {
         limit: spec.limit,
         unit: spec.unit,
         sentMs,
-        resolvedMs: ctx.now(),
-        outcome,
-        reason,
-      })
-      .catch((err: unknown) => ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint'));
+      });
+    } catch (err) {
+      this.ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint before sending it');
+      return undefined;
+    }
+  }
+
+  private log(
+    rt: PortRuntime,
+    purpose: 'default' | 'session',
+    currentA: number,
+    spec: ProfileSpec,
+    sentMs: number,
+    rowId: number | undefined,
+    outcome: SetpointOutcome,
+    reason: string | undefined,
+    sessionId?: number,
+    /** Store it, but no warning: a retry follows (a default refused in A goes again in W). */
+    quiet = false,
+  ): void {
+    const { ctx } = this;
+    const resolvedMs = ctx.now();
+    const stored =
+      rowId !== undefined
+        ? ctx.repo.resolveSetpoint({ id: rowId, portId: rt.portId, purpose, resolvedMs, outcome, reason })
+        : ctx.repo.recordSetpoint({
+            portId: rt.portId,
+            sessionId,
+            purpose,
+            currentA,
+            limit: spec.limit,
+            unit: spec.unit,
+            sentMs,
+            resolvedMs,
+            outcome,
+            reason,
+          });
+    stored.catch((err: unknown) => ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint'));
     if (outcome === 'accepted') return;
     if (quiet) {
       ctx.log.info(

@@ -163,7 +163,11 @@ export interface PortSnapshot {
   readonly socAtMs?: number | undefined;
   /** What the car said of its needs in this session (OCPP 2.0.1 / 2.1 only). */
   readonly evNeeds?: EvChargingNeeds | undefined;
-  /** The fail-safe default limit sent at boot, in A. */
+  /**
+   * The fail-safe default the station may hold, in A: the last it accepted (the higher of that and one sent
+   * and not answered, while in doubt; before any answer since the start, the one computed at the start).
+   * What the port may draw when no TxProfile is in force.
+   */
   readonly failSafeA: number;
   readonly effectiveLimitA: number;
   /**
@@ -191,4 +195,10 @@ export interface StationGateway {
    * 'Scheduled'). Optional: a gateway without it cannot.
    */
   restrictPort?(portId: string, action: 'unavailable' | 'stop'): Promise<string>;
+  /**
+   * The fail-safe defaults that fit the limits in force now, per port id (the control loop's, whenever they
+   * change): sent to the stations as TxDefaultProfiles, decreases first; a station that is away gets them
+   * when it is back. Until a station accepts its new one, `failSafeA` stays at the one it may hold.
+   */
+  setFailSafeDefaults?(defaults: ReadonlyMap<string, number>): void;
 }

@@ -8,7 +8,9 @@ import type {
   PortRecord,
   SessionRecord,
   SessionUpdate,
+  SentSetpointRecord,
   SetpointRecord,
+  SetpointResolution,
   StartSessionInput,
   StationRecord,
   StationUpdate,
@@ -138,6 +140,14 @@ export class SqliteOcppRepository implements OcppRepository {
 
   recordSetpoint(setpoint: SetpointRecord): Promise<void> {
     return this.writer.run('recordSetpoint', setpoint);
+  }
+
+  beginSetpoint(setpoint: SentSetpointRecord): Promise<number> {
+    return this.writer.run('beginSetpoint', setpoint);
+  }
+
+  resolveSetpoint(resolution: SetpointResolution): Promise<void> {
+    return this.writer.run('resolveSetpoint', resolution);
   }
 
   /** Records the event; once committed, listeners (the API's live stream) get it with its row id. */

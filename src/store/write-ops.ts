@@ -10,7 +10,9 @@ import type {
   PortRecord,
   SessionRecord,
   SessionUpdate,
+  SentSetpointRecord,
   SetpointRecord,
+  SetpointResolution,
   StartSessionInput,
   StationUpdate,
   StatusRecord,
@@ -111,6 +113,9 @@ function prepare(db: Database.Database) {
     insertSetpoint: db.prepare(`
       INSERT INTO setpoints (port_id, session_id, purpose, current_a, limit_value, unit, sent_ms, resolved_ms, outcome, reason)
       VALUES (@portId, @sessionId, @purpose, @currentA, @limit, @unit, @sentMs, @resolvedMs, @outcome, @reason)`),
+    updateSetpoint: db.prepare(
+      'UPDATE setpoints SET resolved_ms = @resolvedMs, outcome = @outcome, reason = @reason WHERE id = @id',
+    ),
     insertEvent: db.prepare(`
       INSERT INTO events (at_ms, level, kind, station_id, port_id, session_id, message, data)
       VALUES (@atMs, @level, @kind, @stationId, @portId, @sessionId, @message, @data)`),
@@ -267,6 +272,26 @@ export function writeOps(db: Database.Database) {
     recordSetpoint(sp: SetpointRecord): void {
       s.insertSetpoint.run({ ...sp, sessionId: und(sp.sessionId), reason: und(sp.reason) });
       if (sp.purpose === 'default') s.portDefault.run(sp.outcome, sp.resolvedMs, sp.resolvedMs, sp.portId);
+    },
+
+    /**
+     * A setpoint before it is sent: stored as sent with no answer ('timeout', resolved when sent), which is
+     * what it stays if Fusebox stops before the answer; returns the row id for resolveSetpoint.
+     */
+    beginSetpoint(sp: SentSetpointRecord): number {
+      const { lastInsertRowid } = s.insertSetpoint.run({
+        ...sp,
+        sessionId: und(sp.sessionId),
+        resolvedMs: sp.sentMs,
+        outcome: 'timeout',
+        reason: 'sent; no answer recorded',
+      });
+      return Number(lastInsertRowid);
+    },
+
+    resolveSetpoint(r: SetpointResolution): void {
+      s.updateSetpoint.run({ id: r.id, resolvedMs: r.resolvedMs, outcome: r.outcome, reason: und(r.reason) });
+      if (r.purpose === 'default') s.portDefault.run(r.outcome, r.resolvedMs, r.resolvedMs, r.portId);
     },
 
     /** Returns the new row's id (the API's live stream sends it). */
