@@ -38,7 +38,10 @@ const ROUTES: readonly { method: 'POST' | 'PUT' | 'DELETE'; url: string; body?: 
       circuitId: 'right',
       name: 'evening',
       weekly: [{ days: ['mon', 'tue'], from: '17:00', to: '21:00', limitA: 10, label: 'peak' }],
-      exceptions: [{ date: '2026-12-24', from: '00:00', to: '24:00', limitA: 5 }],
+      exceptions: [
+        { date: '2026-12-24', limitA: 5 },
+        { from: '2026-12-31T18:00', to: '2027-01-01T02:00', limitKw: 3 },
+      ],
       enabled: true,
     },
   },
@@ -141,6 +144,19 @@ function expectClientAnswer(a: Answer, what: string): void {
 }
 
 describe('API fuzzing', () => {
+  it('starts from bodies the API accepts (else the fuzzer would only explore refusals)', async () => {
+    for (const route of ROUTES.filter((r) => r.method === 'POST' && !r.url.includes(':'))) {
+      if (route.url.includes('/auth/login')) continue; // a wrong password on purpose: 401
+      const a = await f.fusebox.http.inject({
+        method: 'POST',
+        url: route.url,
+        headers: { ...alice, 'content-type': 'application/json' },
+        payload: JSON.stringify(route.body),
+      });
+      expect(a.statusCode, `${route.url} ${a.body}`).toBe(201);
+    }
+  });
+
   it(
     'answers random bodies to every write route with 2xx or a 4xx naming the field, never 5xx',
     async () => {

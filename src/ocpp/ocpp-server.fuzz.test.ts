@@ -161,11 +161,11 @@ describe.each<Version>(['1.6', '2.0.1'])('OCPP %s fuzzing', (version) => {
           }
           await wire.heartbeatAnswered();
         }),
-        fuzzParams(60),
+        fuzzParams(30),
       );
       expectConsistentStore(h);
     },
-    fuzzTimeoutMs(60, 500),
+    fuzzTimeoutMs(30, 1000),
   );
 
   it(
@@ -187,11 +187,11 @@ describe.each<Version>(['1.6', '2.0.1'])('OCPP %s fuzzing', (version) => {
           expect(EXPECTED_ERRORS[mutation], what).toContain(a[2]);
           await wire.heartbeatAnswered();
         }),
-        fuzzParams(100),
+        fuzzParams(60),
       );
       expectConsistentStore(h);
     },
-    fuzzTimeoutMs(100, 200),
+    fuzzTimeoutMs(60, 300),
   );
 
   it(
@@ -294,7 +294,7 @@ describe.each<Version>(['1.6', '2.0.1'])('OCPP %s fuzzing', (version) => {
           await wire.heartbeatAnswered();
           expect(wire.unexpected, 'answers to no question').toEqual([]);
         }),
-        fuzzParams(100),
+        fuzzParams(60),
       );
       // A duplicate message id while the first is in flight: one result, one RpcFrameworkError.
       const dupId = wire.nextId();
@@ -305,6 +305,6 @@ describe.each<Version>(['1.6', '2.0.1'])('OCPP %s fuzzing', (version) => {
       await wire.heartbeatAnswered();
       expectConsistentStore(h);
     },
-    fuzzTimeoutMs(100, 200),
+    fuzzTimeoutMs(60, 300),
   );
 });
