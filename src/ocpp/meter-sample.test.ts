@@ -3,6 +3,34 @@ import type { MeterSample } from './meter-sample.ts';
 import { conductorCurrents, parseMeterValue } from './meter-sample.ts';
 
 describe('parseMeterValue', () => {
+  it('skips values that overflow to Infinity once scaled or summed (found by fuzzing)', () => {
+    const big = 1e308;
+    const s = parseMeterValue({
+      timestamp: '2025-01-01T10:00:00Z',
+      sampledValue: [
+        // 2.0.1: a schema-valid number whose multiplier or kWh scale overflows
+        {
+          value: big,
+          measurand: 'Energy.Active.Import.Register',
+          unitOfMeasure: { unit: 'Wh', multiplier: 3 },
+        },
+        { value: big, measurand: 'Current.Import', phase: 'L1', unitOfMeasure: { unit: 'A', multiplier: 1 } },
+        { value: 10, measurand: 'Current.Import', phase: 'L2' },
+        // finite each, infinite once summed or averaged
+        { value: big, measurand: 'Power.Active.Import', phase: 'L1' },
+        { value: big, measurand: 'Power.Active.Import', phase: 'L2' },
+        { value: big, measurand: 'Voltage', phase: 'L1-N' },
+        { value: big, measurand: 'Voltage', phase: 'L2-N' },
+        { value: '1e308', measurand: 'SoC', unit: 'kWh' },
+      ],
+    });
+    expect(s.energyWh).toBeUndefined();
+    expect(s.phaseCurrentA).toEqual([undefined, 10, undefined]);
+    expect(s.powerW).toBeUndefined();
+    expect(s.voltageV).toBeUndefined();
+    expect(s.socPct).toBeUndefined();
+  });
+
   it('reads OCPP 1.6 text values with units and phases', () => {
     const s = parseMeterValue({
       timestamp: '2025-01-01T10:00:00Z',

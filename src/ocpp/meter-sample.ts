@@ -46,7 +46,12 @@ function numeric(sv: AnySampledValue): number | undefined {
   const scale = unit === undefined ? 1 : (SCALE[unit] ?? NaN);
   if (Number.isNaN(scale)) return undefined;
   const multiplier = sv.unitOfMeasure?.multiplier ?? 0;
-  return raw * scale * 10 ** multiplier;
+  // A schema-valid value can overflow once scaled (1e308 kWh): unreadable, never Infinity.
+  return finiteOrUndefined(raw * scale * 10 ** multiplier);
+}
+
+function finiteOrUndefined(v: number): number | undefined {
+  return Number.isFinite(v) ? v : undefined;
 }
 
 function phaseIndex(phase: string | undefined): 0 | 1 | 2 | undefined {
@@ -59,7 +64,7 @@ function phaseIndex(phase: string | undefined): 0 | 1 | 2 | undefined {
 
 function sum(values: readonly (number | undefined)[]): number | undefined {
   const defined = values.filter((v): v is number => v !== undefined);
-  return defined.length ? defined.reduce((a, b) => a + b, 0) : undefined;
+  return defined.length ? finiteOrUndefined(defined.reduce((a, b) => a + b, 0)) : undefined;
 }
 
 /** Normalise one MeterValue; unreadable values (signed data, unknown units) are skipped. */
@@ -112,13 +117,14 @@ export function parseMeterValue(mv: AnyMeterValue): MeterSample {
     }
   }
   const atMs = Date.parse(mv.timestamp);
+  const voltageSum = sum(voltages);
   return {
     atMs,
     energyWh: energyWh ?? sum(energyPhases),
     powerW: powerW ?? sum(powerPhases),
     phaseCurrentA: current,
     unphasedCurrentA,
-    voltageV: voltages.length ? voltages.reduce((a, b) => a + b, 0) / voltages.length : undefined,
+    voltageV: voltageSum === undefined ? undefined : voltageSum / voltages.length,
     socPct,
     context,
   };

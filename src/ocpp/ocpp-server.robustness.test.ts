@@ -252,3 +252,23 @@ describe('a Fusebox restart mid-session', () => {
     h = first; // disposing the first harness removes the shared temporary directory
   });
 });
+
+describe('a stop timestamped before its start (a station clock jumped back; found by fuzzing)', () => {
+  it('is stored as a zero-length session, never a negative duration', async () => {
+    const st = await setUp('1.6');
+    await st.plugIn(1);
+    await st.start(1, 'T');
+    const sessionId = await eventually(() => h!.server.port('CP1-1')!.sessionId, 'session');
+    await st.call('StopTransaction', {
+      transactionId: sessionId,
+      meterStop: 0,
+      timestamp: '2000-01-01T00:00:00Z',
+    });
+    const row = h!.store.db
+      .prepare('SELECT started_ms, stopped_ms FROM sessions WHERE session_id = ?')
+      .get(sessionId) as { started_ms: number; stopped_ms: number };
+    expect(row.started_ms).toBeGreaterThan(Date.parse('2020-01-01T00:00:00Z'));
+    expect(row.stopped_ms).toBe(row.started_ms);
+    expect(await st.heartbeat()).toBeGreaterThan(0);
+  });
+});

@@ -83,7 +83,9 @@ function prepare(db: Database.Database) {
       WHERE session_id = @sessionId`),
     stopSession: db.prepare(`
       UPDATE sessions SET
-        stopped_ms = @stoppedMs,
+        -- A stop timestamped before the start (a station clock that jumped back) is a zero-length session,
+        -- never a negative duration.
+        stopped_ms = MAX(started_ms, @stoppedMs),
         stopped_station_ms = @stationMs,
         stopped_received_ms = @receivedMs,
         meter_stop_wh = COALESCE(@meterStopWh, meter_last_wh),
@@ -91,7 +93,7 @@ function prepare(db: Database.Database) {
         energy_wh = COALESCE(@meterStopWh, meter_last_wh) - meter_start_wh,
         stop_reason = @reason,
         last_seq_no = MAX(COALESCE(last_seq_no, -1), COALESCE(@seqNo, -1)),
-        updated_ms = @stoppedMs
+        updated_ms = MAX(started_ms, @stoppedMs)
       WHERE session_id = @sessionId
         AND (stopped_ms IS NULL OR stop_reason IN (SELECT value FROM json_each(@replacesReasons)))`),
     evNeeds: db.prepare(`
