@@ -13,7 +13,7 @@ import type { MeterReading } from '../modbus/meter-reading.ts';
 import { DEFAULT_EV_RESPONSE_DELAY_MS } from '../sim/ev-model.ts';
 import type { Fault, MeterFaultMode } from '../sim/fault-schedule.ts';
 import { faultSchedule, faultSeeds } from '../sim/fault-schedule.ts';
-import { buildingLoadProfile } from '../sim/profiles.ts';
+import { buildingLoadProfile, withSteps } from '../sim/profiles.ts';
 import type { MeterSink } from '../sim/site-world.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import { report } from './testing/scenario-metrics.ts';
@@ -79,6 +79,28 @@ interface Excursion {
   ms: number;
 }
 
+/** Excursions over the limit per circuit phase, measured on the physics (what the cars really draw). */
+function watchExcursions(h: SimHarness) {
+  const openSince = new Map<number, number>();
+  let worst: Excursion | null = null;
+  let ticks = 0;
+  h.world.onTick((s) => {
+    ticks++;
+    for (let ci = 0; ci < h.cs.circuits.length; ci++) {
+      for (let d = 0; d < 3; d++) {
+        const k = ci * DIM_COUNT + d;
+        if (s.circuits[k]! > s.limits[k]! + 1e-6) {
+          if (!openSince.has(k)) openSince.set(k, s.atMs);
+          const fromMs = openSince.get(k)!;
+          const ms = s.atMs - fromMs + s.tickMs;
+          if (!worst || ms > worst.ms) worst = { circuitId: h.cs.circuits[ci]!.id, phase: d + 1, fromMs, ms };
+        } else openSince.delete(k);
+      }
+    }
+  });
+  return { worst: () => worst, ticks: () => ticks };
+}
+
 async function runSeed(seed: number) {
   const faults = faultSchedule(seed, {
     startMs: T0 + 60_000,
@@ -107,24 +129,7 @@ async function runSeed(seed: number) {
   };
   attach();
 
-  // Excursions over the limit per circuit phase, measured on the physics (what the cars really draw).
-  const openSince = new Map<number, number>();
-  let worst: Excursion | null = null;
-  let ticks = 0;
-  h.world.onTick((s) => {
-    ticks++;
-    for (let ci = 0; ci < site.circuits.length; ci++) {
-      for (let d = 0; d < 3; d++) {
-        const k = ci * DIM_COUNT + d;
-        if (s.circuits[k]! > s.limits[k]! + 1e-6) {
-          if (!openSince.has(k)) openSince.set(k, s.atMs);
-          const fromMs = openSince.get(k)!;
-          const ms = s.atMs - fromMs + s.tickMs;
-          if (!worst || ms > worst.ms) worst = { circuitId: site.circuits[ci]!.id, phase: d + 1, fromMs, ms };
-        } else openSince.delete(k);
-      }
-    }
-  });
+  const excursions = watchExcursions(h);
 
   let down = false;
   const applied: string[] = [];
@@ -195,7 +200,7 @@ async function runSeed(seed: number) {
 
   await h.advanceTo(T0 + RUN_MS);
   const energyKwh = h.world.evs().reduce((s, e) => s + e.ev.energyKwh, 0);
-  return { h, faults, applied, worst: worst as Excursion | null, ticks, energyKwh, down };
+  return { h, faults, applied, worst: excursions.worst(), ticks: excursions.ticks(), energyKwh, down };
 }
 
 function describe1(f: Fault): string {
@@ -243,6 +248,25 @@ describe('fault injection in simulated time', () => {
       expect(r.energyKwh, rerun).toBeGreaterThan(1); // the cars were charged meanwhile
     }, 120_000);
   }
+
+  it('negative control: stations that keep an expired profile while Fusebox is dead give a long excursion', async () => {
+    const h = new SimHarness({
+      site,
+      startMs: T0,
+      tickMs: TICK_MS,
+      meterIntervalMs: METER_INTERVAL_MS,
+      gateway: { ignoreExpiry: true },
+      loads: [
+        { circuitId: 'grid', profile: withSteps(() => [20, 20, 20], [{ atMs: T0 + 240_000, addA: 40 }]) },
+      ],
+    });
+    site.ports.forEach((p, i) => h.world.addEv(p.id, bigCar(`ev${i}`, T0 + i * 1000)));
+    const excursions = watchExcursions(h);
+    await h.advanceTo(T0 + 180_000);
+    h.kill();
+    await h.advanceTo(T0 + 900_000);
+    expect(excursions.worst()!.ms).toBeGreaterThan(BOUND_MS);
+  });
 
   it('the same seed gives the same schedule; another seed another', () => {
     const o = { startMs: 0, durationMs: 1_000_000, stationIds: STATIONS, siteLimitA: 100 };

@@ -119,3 +119,16 @@ export function faultSeeds(defaults: readonly number[], env: NodeJS.ProcessEnv =
   if (n !== undefined) return Array.from({ length: n }, (_, i) => i + 1);
   return [...defaults];
 }
+
+/** Where a kill -9 of the real process falls: after this many acknowledged messages, plus a delay. */
+export interface KillPoint {
+  readonly afterAcks: number;
+  /** Further wait before the kill, in ms: the kill lands between or inside messages. */
+  readonly extraMs: number;
+}
+
+/** `rounds` kill points for the real-stack crash test, the same for the same seed. */
+export function killPoints(seed: number, rounds: number): KillPoint[] {
+  const rng = createRng(seed ^ 0x6b696c6c);
+  return Array.from({ length: rounds }, () => ({ afterAcks: rng.int(5, 120), extraMs: rng.int(0, 30) }));
+}
