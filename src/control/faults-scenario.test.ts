@@ -16,7 +16,7 @@ import { faultSchedule, faultSeeds } from '../sim/fault-schedule.ts';
 import { buildingLoadProfile, withSteps } from '../sim/profiles.ts';
 import type { MeterSink } from '../sim/site-world.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
-import { report } from './testing/scenario-metrics.ts';
+import { describeOverloads, report } from './testing/scenario-metrics.ts';
 import { bigCar, SimHarness, siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';
 
 const TZ = 'Europe/Berlin';
@@ -235,6 +235,7 @@ describe('fault injection in simulated time', () => {
         faults: r.applied.length,
         ticks: r.ticks,
         worstExcursion: r.worst,
+        over: describeOverloads(r.h.world.violations()),
         energyKwh: +r.energyKwh.toFixed(2),
       });
       expect(r.applied.length, rerun).toBe(r.faults.length);
