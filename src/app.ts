@@ -215,7 +215,11 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       },
       logger: logger.child({ part: 'http' }),
       now: () => clock.nowMs(),
-      readiness: () => ({ store: store.db.open, ocpp: ocpp.listenPort > 0 }),
+      readiness: () => ({
+        store: store.db.open && store.writeProblem() === null,
+        storeProblem: store.writeProblem(),
+        ocpp: ocpp.listenPort > 0,
+      }),
     };
     const http = await startHttpServer(
       deps,

@@ -96,5 +96,6 @@ export interface ApiDeps {
   readonly logger?: Logger | undefined;
   now(): number;
   /** True when the store is open and OCPP listens (for /readyz). */
-  readiness(): { readonly store: boolean; readonly ocpp: boolean };
+  /** `storeProblem`: why the store cannot write, when that is why it is not ready. */
+  readiness(): { readonly store: boolean; readonly ocpp: boolean; readonly storeProblem?: string | null };
 }

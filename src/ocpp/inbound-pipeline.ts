@@ -3,8 +3,9 @@
  * A cloud relay (a later issue) is one more middleware: it forwards the call upstream and falls back to
  * `next` (Fusebox answering locally) when the cloud is away, without touching the connection code.
  */
+import type { Logger } from 'pino';
 import type { OcppVersion } from './ocpp-version.ts';
-import { rpcError } from './rpc.ts';
+import { rpcError, rpcErrorCode } from './rpc.ts';
 
 export interface InboundCall {
   readonly stationId: string;
@@ -29,6 +30,27 @@ export function dispatch(table: HandlerTable): InboundHandler {
     const handler = table.get(call.action);
     if (!handler) return Promise.reject(rpcError('NotImplemented', `action '${call.action}' is not known`));
     return handler(call);
+  };
+}
+
+/**
+ * A handler that failed for a reason of Fusebox's own (above all a store that cannot write: the report is
+ * not stored, so it must not be acknowledged) is logged as an error and answered with an InternalError
+ * CALLERROR: the station keeps the message and sends it again. CALLERRORs a handler chose pass unchanged.
+ */
+export function logFailures(log: Logger): InboundMiddleware {
+  return (next) => async (call) => {
+    try {
+      return await next(call);
+    } catch (err) {
+      if (rpcErrorCode(err) !== undefined) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      log.error(
+        { err, stationId: call.stationId, action: call.action },
+        'could not handle a station message (not acknowledged: the station sends it again)',
+      );
+      throw rpcError('InternalError', `${call.action} could not be handled: ${message}`);
+    }
   };
 }
 

@@ -15,7 +15,7 @@ import type { Site } from '../core/site.ts';
 import { CentralSystem } from './central-system.ts';
 import { GatewayEmitter } from './gateway-emitter.ts';
 import type { HandlerTable, InboundHandler, InboundMiddleware } from './inbound-pipeline.ts';
-import { compose, dispatch } from './inbound-pipeline.ts';
+import { compose, dispatch, logFailures } from './inbound-pipeline.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { protocolOf, recordEvent } from './ocpp-context.ts';
 import type { OcppRepository } from './ocpp-repository.ts';
@@ -378,7 +378,7 @@ export class OcppServer implements StationGateway {
     const table: HandlerTable = isV2(version)
       ? v2Handlers(ctx, this.cs, conn)
       : v16Handlers(ctx, this.cs, conn);
-    const local = compose(dispatch(table), [bootGate(conn, ready)]);
+    const local = compose(dispatch(table), [logFailures(ctx.log), bootGate(conn, ready)]);
     const pipeline = compose(local, this.middleware);
     for (const action of table.keys()) {
       peer.handle(action, (call) =>

@@ -131,6 +131,22 @@ describe('SimGateway', () => {
     expect(g.effectiveLimitA('a/1')).toBe(16);
   });
 
+  it('a late station applies a profile after Fusebox timed out; a reboot drops its profiles', async () => {
+    const { clock, g } = setup({ lateAnswerMs: 500 });
+    g.plugIn('a/1', car());
+    g.setStationBehaviour('a', 'late');
+    const late = g.applySetpoint('a/1', 10, { expiresAfterMs: 60_000 });
+    await clock.advanceBy(2000);
+    await expect(late).resolves.toBe('timeout');
+    expect(g.stationLimitA('a/1')).toBe(16); // not yet...
+    expect(g.effectiveLimitA('a/1')).toBe(16); // Fusebox counts the higher of the two
+    await clock.advanceBy(500);
+    expect(g.stationLimitA('a/1')).toBe(10); // ...then the late answer: the profile is in force
+    g.rebootStation('a');
+    expect(g.stationLimitA('a/1')).toBe(16); // back on its fail-safe default
+    expect(g.port('a/1')!.connected).toBe(true);
+  });
+
   it('answers offline, no-session and unknown-port without waiting', async () => {
     const { g } = setup();
     await expect(g.applySetpoint('a/1', 10)).resolves.toBe('no-session');

@@ -30,8 +30,11 @@ import type {
 } from '../ocpp/station-gateway.ts';
 import type { EvModel } from './ev-model.ts';
 
-/** How a station answers SetChargingProfile. */
-export type StationBehaviour = 'accept' | 'reject' | 'no-answer';
+/**
+ * How a station answers SetChargingProfile. 'late': it applies the profile and answers only after the
+ * call timed out (a late CALLRESULT, which the OCPP server drops): Fusebox sees 'timeout'.
+ */
+export type StationBehaviour = 'accept' | 'reject' | 'no-answer' | 'late';
 
 export interface SimGatewayOptions {
   /** Time a station takes to answer a setpoint, in ms (default 200). */
@@ -52,6 +55,8 @@ export interface SimGatewayOptions {
   readonly meterValuesAligned?: boolean | undefined;
   /** Fail-safe default per port id; default: core failSafeLimits. */
   readonly failSafeA?: ReadonlyMap<string, number> | undefined;
+  /** How long after its time-out a 'late' station applies a profile and answers, in ms (default 5 s). */
+  readonly lateAnswerMs?: number | undefined;
   /** Stations that do not apply profile expiry (a faulty firmware; for negative-control tests only). */
   readonly ignoreExpiry?: boolean | undefined;
 }
@@ -65,6 +70,7 @@ const DEFAULTS = {
   expiryMarginMs: 10_000,
   meterValuesIntervalMs: 10_000,
   meterValuesAligned: false,
+  lateAnswerMs: 5_000,
 };
 
 /** One setpoint as Fusebox's OCPP side tracks it. */
@@ -308,6 +314,21 @@ export class SimGateway implements StationGateway {
     }
   }
 
+  /**
+   * A station reboots: its connection drops, its TxProfiles are gone (its ports fall back to their
+   * fail-safe defaults; the cars stay plugged in) and it connects again at once.
+   */
+  rebootStation(stationId: string): void {
+    const st = this.stations.get(stationId);
+    if (!st) return;
+    this.setStationOnline(stationId, false);
+    for (const sp of st.ports) {
+      this.clearTx(sp);
+      this.refreshPilot(sp);
+    }
+    this.setStationOnline(stationId, true);
+  }
+
   /** How a station answers setpoints from now on. */
   setStationBehaviour(stationId: string, behaviour: StationBehaviour): void {
     const st = this.stations.get(stationId);
@@ -479,6 +500,14 @@ export class SimGateway implements StationGateway {
       st.calls.add(call);
       if (behaviour === 'no-answer') {
         call.timer = this.clock.setTimeout(() => call.finish('timeout'), this.opts.callTimeoutMs);
+        return;
+      }
+      if (behaviour === 'late') {
+        call.timer = this.clock.setTimeout(() => call.finish('timeout'), this.opts.callTimeoutMs);
+        // The station applies it after Fusebox gave up on the call (unless the connection dropped first).
+        this.clock.setTimeout(() => {
+          if (st.online && sp.session?.sessionId === sessionId) this.applyTx(sp, limitA, expiresAtMs);
+        }, this.opts.callTimeoutMs + this.opts.lateAnswerMs);
         return;
       }
       call.timer = this.clock.setTimeout(() => {

@@ -15,7 +15,7 @@ import { OverridesRepository } from './overrides-repository.ts';
 import { RecordsRepository } from './records-repository.ts';
 import { SqliteOcppRepository } from './sqlite-ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
-import { InlineWriter } from './store-writer.ts';
+import { InlineWriter, MonitoredWriter } from './store-writer.ts';
 import { ThreadWriter } from './thread-writer.ts';
 import { UiSchedulesRepository } from './ui-schedules-repository.ts';
 
@@ -36,6 +36,8 @@ export interface Store {
   readonly api: ApiStore;
   /** A read-only connection (WAL readers never block the writer); the same as `db` for ':memory:'. */
   readonly reader: Database.Database;
+  /** Why the store cannot write (full, read-only, locked, ...) since the last write failed so; else null. */
+  writeProblem(): string | null;
   /** Schema versions applied by this open (empty when up to date). */
   readonly migrated: readonly number[];
   /** Commit what is queued and close the file. */
@@ -48,8 +50,9 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const db = openDatabase(path);
   const migrated = migrate(db);
-  const writer: StoreWriter =
-    memory || options.writer === 'inline' ? new InlineWriter(db) : new ThreadWriter(path);
+  const writer = new MonitoredWriter(
+    memory || options.writer === 'inline' ? new InlineWriter(db) : new ThreadWriter(path),
+  );
   const ocpp = new SqliteOcppRepository(db, writer, options.now);
   const reader = memory ? db : new Sqlite(path, { readonly: true });
   if (!memory) reader.pragma('busy_timeout = 5000');
@@ -68,6 +71,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     api,
     reader,
     migrated,
+    writeProblem: () => writer.problem,
     close() {
       closing ??= writer.close().finally(() => {
         if (reader !== db) reader.close();

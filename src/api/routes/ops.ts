@@ -57,7 +57,7 @@ export function opsRoutes(
     (_req, reply) => {
       const r = deps.readiness();
       const missing = [
-        r.store ? null : 'store not open',
+        r.store ? null : r.storeProblem ? `store cannot write: ${r.storeProblem}` : 'store not open',
         r.ocpp ? null : 'OCPP server not listening',
         listening() ? null : 'HTTP server not listening',
         deps.live.snapshot() ? null : 'no allocation yet',

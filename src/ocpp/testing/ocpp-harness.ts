@@ -32,6 +32,8 @@ export interface HarnessOptions {
   readonly middleware?: readonly InboundMiddleware[];
   /** The server's logger (default: silent, or FUSEBOX_TEST_LOG's level). */
   readonly log?: Logger;
+  /** The store's writer (default: its writer thread); 'inline' writes on `store.db` (store fault tests). */
+  readonly storeWriter?: 'thread' | 'inline';
 }
 
 export interface Harness {
@@ -80,7 +82,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const dir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'fusebox-ocpp-'));
   const dbPath = options.dbPath ?? join(dir!, 'fusebox.db');
-  const store = openStore(dbPath, { now: options.now });
+  const store = openStore(dbPath, { now: options.now, writer: options.storeWriter });
   const settings: OcppStationSettings[] = stations.map((s) => ({
     stationId: s.id,
     version: s.version,
