@@ -1,7 +1,7 @@
 /**
- * Fail-safe limits (DESIGN.md §5): the current each port may draw when Fusebox is not there to decide,
- * sent once as a default profile. Safe with every port drawing it at once, at the lowest scheduled limit,
- * with every DLM circuit's non-EV load at its worst case and no PV.
+ * Fail-safe limits (docs/allocation.md, "Fail-safe default"): the current each port may draw when
+ * Fusebox is not there to decide, sent once as a default profile. Safe with every port drawing it at once,
+ * at the lowest scheduled limit, with every DLM circuit's non-EV load at its worst case and no PV.
  */
 import type { Capacity, LimitedBy } from './allocation.ts';
 import { INITIAL_ALLOCATOR_STATE } from './allocation.ts';
