@@ -1,7 +1,7 @@
 /**
  * Allocator latency: 100, 1,000 and 10,000 ports on a 4-level tree with mixed wiring and oversubscribed
  * limits, one allocate() per control cycle with state carried, time advancing and measurements varying.
- * Targets (DESIGN.md §4, 2-core box): median < 0.1 ms at 100 ports, < 1 ms at 1,000, < 15 ms at 10,000.
+ * Targets (docs/allocation.md, "Speed"; 2-core box): median < 0.1 ms at 100 ports, < 1 ms at 1,000, < 15 ms at 10,000.
  */
 import type { AllocationResult, AllocatorState } from '../src/core/allocation.ts';
 import { INITIAL_ALLOCATOR_STATE } from '../src/core/allocation.ts';

@@ -1,10 +1,10 @@
 /**
- * `npm run eval`: the ACN-Sim algorithm comparison reproduced (PUBLISHED.md §1.4 A, protocol §1.5).
+ * `npm run eval`: the ACN-Sim algorithm comparison reproduced (datasets/published.md §1.4 A, protocol §1.5).
  * Caltech, March 2019, 954 sessions, 5-min steps, 208 V, 6.6 kW cars, BASIC EVSEs (0–32 A continuous);
  * transformer 10…125 kW step 5; the exact three-phase network and the single-phase aggregate model (plus
  * the linearized three-phase one, for reference); every policy. Writes docs/evaluation.md.
  * The sweep is 10…140 kW: the published means are over 27 capacities, and 27 steps of 5 kW from 10 kW end at
- * 140 kW (PUBLISHED.md's "10 to 125" gives 24); our means match the published ones over 10–140 only.
+ * 140 kW (datasets/published.md's "10 to 125" gives 24); our means match the published ones over 10–140 only.
  * Options: --quick (capacities 10, 20, 30, 50, 80, 125), --no-offline (skip the LPs), --out FILE.
  */
 import { writeFileSync } from 'node:fs';
@@ -18,16 +18,16 @@ import { sortedPolicy } from '../src/sim/simulate/policies/sorted-policy.ts';
 import { runOne } from '../src/sim/simulate/run-one.ts';
 import type { NetworkKind, PolicyName } from '../src/sim/simulate/scenario.ts';
 import { buildSetup } from '../src/sim/simulate/scenario.ts';
-import { sharedDataPath } from '../src/sim/testing/shared-data.ts';
+import { datasetPath } from '../src/sim/testing/datasets.ts';
 
-const WORKLOAD = sharedDataPath('acn-sim-case-study/caltech_2019-03_acnsim_events_5min.csv');
+const WORKLOAD = datasetPath('acn-sim-case-study/caltech_2019-03_acnsim_events_5min.csv.gz');
 const OUT = fileURLToPath(new URL('../docs/evaluation.md', import.meta.url));
 const STEP_MS = 5 * 60_000;
 const FULL_SWEEP = Array.from({ length: 27 }, (_, k) => 10 + 5 * k);
 const QUICK_SWEEP = [10, 20, 30, 50, 80, 125];
 const POLICIES: PolicyName[] = ['uncontrolled', 'fcfs', 'edf', 'llf', 'round-robin', 'fusebox', 'offline'];
 
-/** Published numbers (PUBLISHED.md §1.4 A): exact summary statistics over the 27 capacities. */
+/** Published numbers (datasets/published.md §1.4 A): exact summary statistics over the 27 capacities. */
 const PUBLISHED_STATS: Record<string, { mean3: number; min3: number; mean1: number; min1: number }> = {
   uncontrolled: { mean3: 99.94, min3: 99.88, mean1: 99.94, min1: 99.88 },
   fcfs: { mean3: 91.34, min3: 34.65, mean1: 95.53, min1: 54.74 },
@@ -41,7 +41,7 @@ const PUBLISHED_STATS: Record<string, { mean3: number; min3: number; mean1: numb
 /** A value read off the published plot: a range [lo, hi] (±1 point reading accuracy comes on top). */
 type Reading = readonly [number, number] | undefined;
 const r = (lo: number, hi = lo): Reading => [lo, hi];
-/** Three-phase plot readings by capacity (PUBLISHED.md: "≥ 60" applies to every capacity from 60 kW). */
+/** Three-phase plot readings by capacity (datasets/published.md §1.4 A: "≥ 60" applies to every capacity from 60 kW). */
 function reading3(policy: string, c: number): Reading {
   const at = <T>(table: Record<number, T>): T | undefined => table[c];
   const big = c >= 60;
@@ -344,12 +344,12 @@ export async function run(opts: { readonly json?: boolean } = {}): Promise<unkno
     '',
     '## What was run',
     '',
-    `- Workload: \`../shared/data/acn-sim-case-study/caltech_2019-03_acnsim_events_5min.csv\` (the exact ACN-Sim event queue of the published comparison): ${sessions.length} sessions, ${requested.toFixed(1)} kWh demanded, ${imported.problems.length} rows skipped.`,
-    '- Protocol of PUBLISHED.md §1.5: 5-minute steps aligned to the epoch as ACN-Sim periods, 208 V, car max 6.6 kW (31.7 A), BASIC EVSEs (continuous 0–32 A), ideal batteries, demand = kWhDelivered, actual departure as the deadline.',
-    `- Capacities: ${capacities.join(', ')} kW${quick ? ' (quick run)' : ''}. PUBLISHED.md says "10 to 125 kW in 5 kW steps (27 points)"; 27 points at 5 kW steps from 10 kW end at 140 kW, and our baselines' means match the published means over 10–140 kW (within 0.2 point) but sit about 1 point lower over 10–125 kW (24 points). We conclude the published sweep ran to 140 kW and average over the same 27 points; the 10–125 kW means are given as well.`,
+    `- Workload: \`datasets/acn-sim-case-study/caltech_2019-03_acnsim_events_5min.csv.gz\` (the exact ACN-Sim event queue of the published comparison): ${sessions.length} sessions, ${requested.toFixed(1)} kWh demanded, ${imported.problems.length} rows skipped.`,
+    '- Protocol of datasets/published.md §1.5: 5-minute steps aligned to the epoch as ACN-Sim periods, 208 V, car max 6.6 kW (31.7 A), BASIC EVSEs (continuous 0–32 A), ideal batteries, demand = kWhDelivered, actual departure as the deadline.',
+    `- Capacities: ${capacities.join(', ')} kW${quick ? ' (quick run)' : ''}. datasets/published.md says "10 to 125 kW in 5 kW steps (27 points)"; 27 points at 5 kW steps from 10 kW end at 140 kW, and our baselines' means match the published means over 10–140 kW (within 0.2 point) but sit about 1 point lower over 10–125 kW (24 points). We conclude the published sweep ran to 140 kW and average over the same 27 points; the 10–125 kW means are given as well.`,
     "- Networks: **3-phase exact** = `caltechNetwork(C, { exact: true })`, acnportal's `caltech_acn` (54 line-to-line EVSEs at +30°/−90°/150°, two 80 A pods, secondary lines ≤ C·1000/360 A, primary lines ≤ C·1000/831 A, magnitudes of phasor sums); **1-phase aggregate** = every station on one circuit of C·1000/208 A (acnportal `simple_acn`); **3-phase linear** = acnportal's `linear=True` linearization (Σ|coef|·I), which is exactly the constraint set of Fusebox's own tree for `examples/caltech-acn.yaml`.",
     '- Policies: uncontrolled, FCFS, EDF, LLF (sorted: each car in order gets the highest feasible rate, solved per constraint in closed form, never more than it still needs), round robin (1 A progressive filling from the lower bound), Fusebox (the real core allocator on `examples/caltech-acn.yaml` scaled to C, or on a one-circuit site for the aggregate model), offline optimum (HiGHS LP over the whole month, maximum energy; see below).',
-    '- Published values: PUBLISHED.md §1.4 (A). Means and 10 kW minimums are exact notebook outputs; per-capacity values marked ≈ are **read off the published plot** (±1 point); "–" = not readable.',
+    '- Published values: datasets/published.md §1.4 (A) (sources there: the acnportal-experiments notebook and the ACN-Sim paper). Means and 10 kW minimums are exact notebook outputs; per-capacity values marked ≈ are **read off the published plot** (±1 point); "–" = not readable.',
     '',
     '## Summary over the sweep (% of energy demand met)',
     '',

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { main } from './commands.ts';
 import { runSimulate } from './simulate-command.ts';
-import { sharedDataPath } from './sim/testing/shared-data.ts';
+import { datasetPath } from './sim/testing/datasets.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusebox-simulate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -134,7 +134,7 @@ describe('fusebox simulate', () => {
   }, 60_000);
 
   it('--tariff: energy cost and demand charge of the grid import (SCE TOU-EV-4, $15.51/kW)', async () => {
-    const tariff = sharedDataPath('tariffs/sce_tou_ev_4_march_2019.json');
+    const tariff = datasetPath('tariffs/sce_tou_ev_4_march_2019.json');
     const { code, out } = await cli([
       '--sessions',
       SESSIONS,

@@ -1,4 +1,4 @@
-/** Inputs, state and results of the allocator (DESIGN.md §4). */
+/** Inputs, state and results of the allocator (docs/allocation.md). */
 import type { Dimension } from './compiled-site.ts';
 
 /** Capacity of one circuit at this instant, after schedule, EMS, non-EV load, PV and margin. */

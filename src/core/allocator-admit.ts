@@ -1,4 +1,4 @@
-/** Admission: the order in which ports get their minimum, and who is paused (DESIGN.md §4). */
+/** Admission: the order in which ports get their minimum, and who is paused (docs/allocation.md, "Who gets what"). */
 import type { FactorTable, Scratch } from './allocator-scratch.ts';
 import type { Works } from './allocator-works.ts';
 import { HI_PORT_MAX, REASON_HI, REASON_PAUSED } from './allocator-works.ts';

@@ -1,4 +1,4 @@
-/** Invariants of the allocator on generated sites (DESIGN.md §4: "no allocation it returns ever exceeds a capacity"). */
+/** Invariants of the allocator on generated sites (docs/allocation.md, "What it guarantees"). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type {

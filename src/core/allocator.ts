@@ -1,6 +1,6 @@
 /**
  * The allocator: per-port current limits such that every circuit, on every phase and in kW, stays within
- * its capacity (DESIGN.md §4). Weighted max-min fair by progressive filling, strict priority classes,
+ * its capacity (docs/allocation.md). Weighted max-min fair by progressive filling, strict priority classes,
  * pausing the fewest sessions when not everyone fits at minimum, with rotation so nobody starves.
  *
  * Built for speed (10,000 ports in about 10 ms on a small box): the site's port data and load factors sit

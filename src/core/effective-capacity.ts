@@ -1,5 +1,5 @@
 /**
- * Effective capacity of every circuit at one instant (DESIGN.md §5 step 2): per phase,
+ * Effective capacity of every circuit at one instant (docs/control.md, "What a circuit can give EVs"): per phase,
  * min(static limit, schedule(t), operator override, EMS command) − non-EV load − margin, and in kW
  * min(static kW limit, schedule(t), operator override, EMS command, demand cap) − non-EV power.
  *
@@ -10,7 +10,7 @@
  *   (meter and EV measurements a moment apart) never shows up as phantom capacity.
  * - An SLM circuit (no load meter) ignores other loads; PV feeding it adds its production.
  * - A stale or missing meter reading means the configured worst-case non-EV load (staleNonEvLoadA) and no
- *   PV credit (DESIGN.md §5 fail-safe); with no worst case configured the whole static limit is assumed
+ *   PV credit (docs/control.md, "Fail-safe"); with no worst case configured the whole static limit is assumed
  *   taken, so EV ports pause until the meter is back.
  * - Capacities are clamped at 0, never negative: EV ports cannot draw less than nothing, and the
  *   allocator's invariant (load ≤ capacity) stays satisfiable. No value is ever NaN.
@@ -192,11 +192,12 @@ function circuitCapacity(
   let nonEvA: [number, number, number];
   let nonEvKw: number;
   if (c.meterId === undefined) {
-    // SLM: other loads are not looked at (DESIGN.md §1); PV feeding the circuit relieves its breaker.
+    // SLM: other loads are not looked at (docs/configuration.md, circuits, `meter`); PV feeding the
+    // circuit relieves its breaker.
     nonEvA = [-pv.phaseA[0], -pv.phaseA[1], -pv.phaseA[2]];
     nonEvKw = -pv.powerKw;
   } else if (load === null) {
-    // Fail-safe (DESIGN.md §5): worst-case non-EV load on every phase, no PV credit.
+    // Fail-safe (docs/control.md): worst-case non-EV load on every phase, no PV credit.
     const worstA = isNum(c.staleNonEvLoadA) ? c.staleNonEvLoadA : c.limitA;
     nonEvA = [worstA, worstA, worstA];
     nonEvKw = worstA * v * c.supply.phases.length;

@@ -1,8 +1,9 @@
 /**
- * Fail-safe limits: the current each port may draw when Fusebox is not there to decide, sent as a default
- * profile. Safe with every port drawing it at once, at the lowest scheduled limit, under every operator
- * override and EMS command in force, with every DLM circuit's non-EV load at its worst case and no PV. The
- * control loop recomputes them whenever a limit changes (docs/control.md).
+ * Fail-safe limits (docs/allocation.md, "Fail-safe default"): the current each port may draw when Fusebox
+ * is not there to decide, sent as a default profile. Safe with every port drawing it at once, at the lowest
+ * scheduled limit, under every operator override and EMS command in force, with every DLM circuit's non-EV
+ * load at its worst case and no PV. The control loop recomputes them whenever a limit changes
+ * (docs/control.md).
  */
 import type { Capacity, LimitedBy } from './allocation.ts';
 import { INITIAL_ALLOCATOR_STATE } from './allocation.ts';

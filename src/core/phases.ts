@@ -1,4 +1,4 @@
-/** Site phases and how a port's conductors map onto them (DESIGN.md §2). */
+/** Site phases and how a port's conductors map onto them (docs/configuration.md, "Wiring (`phases`)"). */
 
 export const PHASES = ['L1', 'L2', 'L3'] as const;
 export type Phase = (typeof PHASES)[number];

@@ -2,7 +2,7 @@
 import type { Phase, Wiring } from './phases.ts';
 import type { Schedule } from './schedule.ts';
 
-/** How a port or circuit uses solar power (DESIGN.md §1). */
+/** How a port or circuit uses solar power (docs/control.md, "Solar modes"). */
 export type ChargingMode = 'fast' | 'solar-only' | 'min-plus-solar';
 
 /** A supply system: nominal voltages and which phases exist. */

@@ -1,5 +1,5 @@
 /**
- * Solar charging modes (DESIGN.md §1): `solar-only` ports charge from PV surplus only, starting and
+ * Solar charging modes (docs/control.md, "Solar modes"): `solar-only` ports charge from PV surplus only, starting and
  * stopping with hysteresis and minimum on/off times so contactors do not chatter; `min-plus-solar` ports
  * always get their minimum and take surplus above it. The result is a cap per port (the allocator's
  * `PortDemand.maxCurrentA`); circuit limits still apply on top.

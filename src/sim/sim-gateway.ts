@@ -2,7 +2,7 @@
  * An in-process simulated set of charging stations behind the StationGateway interface, for fast,
  * deterministic control-loop tests (no sockets; the OCPP simulator over WebSockets is ocpp-station.ts).
  *
- * Two sides are modelled, because the safety argument of DESIGN.md §5 depends on both:
+ * Two sides are modelled, because the safety argument (docs/control.md, "Fail-safe") depends on both:
  * - the stations: per port the limit in force is the TxProfile of the running session until it expires,
  *   else the fail-safe default (core failSafeLimits) set at boot; plugged-in EVs follow it;
  * - Fusebox's OCPP side: setpoints sent, answered, rejected or timed out, the limit each port may be

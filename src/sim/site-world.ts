@@ -1,5 +1,5 @@
 /**
- * The physics of a simulated site (DESIGN.md §9): per circuit and phase, the current that really flows =
+ * The physics of a simulated site: per circuit and phase, the current that really flows =
  * what the cars draw (mapped through wiring and transformers by core loadOnCircuits) + non-EV load
  * profiles − PV production, all propagated up the tree. It produces the site meters' readings (import
  * positive, export negative), feeds them to the controller at a fixed rate as the Modbus poller would

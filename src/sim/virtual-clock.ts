@@ -1,5 +1,5 @@
 /**
- * Simulated time (DESIGN.md §9, FoundationDB-style simulation): a Clock whose time moves only when a test
+ * Simulated time (FoundationDB-style deterministic simulation): a Clock whose time moves only when a test
  * advances it. Due timers run in time order (ties in the order they were set), and pending promise
  * callbacks are drained after each one, so code that chains promises on timers (the dispatcher awaiting
  * setpoint answers) behaves as in real time: hours of simulated time run in seconds, the same every run.

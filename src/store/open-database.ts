@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 
 /**
  * `synchronous = FULL` makes every commit durable across a power cut, not only a process crash
- * (DESIGN.md §6); group commit in the writer thread keeps that cheap.
+ * (docs/operations.md, "What survives a crash"); group commit in the writer thread keeps that cheap.
  */
 export function openDatabase(path: string): Database.Database {
   const db = new Database(path);

@@ -1,15 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { readDataText } from '../data-file.ts';
 import { describe, expect, it } from 'vitest';
 import { loadBdewProfile, parseBdewProfile } from './bdew-profile.ts';
 import { profileAt, profileEnergyKwh } from './power-profile.ts';
-import { sharedDataPath } from '../testing/shared-data.ts';
+import { datasetPath } from '../testing/datasets.ts';
 
-const PATH = sharedDataPath('site-profiles/bdew_standard_load_profiles_15min_typical_days.csv');
+const PATH = datasetPath('site-profiles/bdew_standard_load_profiles_15min_typical_days.csv.gz');
 const BERLIN = 'Europe/Berlin';
 
 /** The shape value of a profile column for (period, weekday, HH:MM), read straight from the file text. */
 function shape(period: string, weekday: number, hhmm: string, column: string): number {
-  const lines = readFileSync(PATH, 'utf8').split('\n');
+  const lines = readDataText(PATH).split('\n');
   const header = lines[0]!.split(',');
   const line = lines.find((l) => {
     const f = l.split(',');
@@ -67,7 +67,7 @@ describe('BDEW standard load profiles', () => {
   });
 
   it('unknown profile, bad energy and an incomplete file are errors', () => {
-    const text = readFileSync(PATH, 'utf8');
+    const text = readDataText(PATH);
     // @ts-expect-error: a profile name the type does not allow, as from a config file
     expect(() => parseBdewProfile(text, { profile: 'x9', annualKwh: 1, timeZone: BERLIN })).toThrow(
       /profile must be one of h0, g0/,

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readDataText } from '../data-file.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FACILITY_COLUMN, loadBuildingProfile, parseBuildingProfile } from './building-profile.ts';
 import { profileAt } from './power-profile.ts';
-import { sharedDataPath } from '../testing/shared-data.ts';
+import { datasetPath } from '../testing/datasets.ts';
 
-const DATA = sharedDataPath('site-profiles');
+const DATA = datasetPath('site-profiles');
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** An EnergyPlus-like hourly file whose value is the row index (0 = the hour ending 01/01 01:00). */
@@ -73,14 +73,14 @@ describe('building load profile (EnergyPlus hourly, hour-ending)', () => {
   });
 
   it('the real Los Angeles medium office: 8760 h, 18.8-226.0 kW, mean 76.1 kW, data year starting on a Sunday', () => {
-    const path = join(DATA, 'building_medium_office_los_angeles_hourly.csv');
+    const path = join(DATA, 'building_medium_office_los_angeles_hourly.csv.gz');
     const p = loadBuildingProfile(path, { timeZone: 'America/Los_Angeles' });
     expect(Math.min(...p.kw)).toBeCloseTo(18.8, 1);
     expect(Math.max(...p.kw)).toBeCloseTo(226.0, 1);
     expect(p.kw.reduce((a, b) => a + b, 0) / 8760).toBeCloseTo(76.1, 1);
     expect(p.yearly?.firstWeekday).toBe(6);
     // Same row as the file's " 07/12  12:00:00" (day 192, hour ending 12), read straight from the text.
-    const row = readFileSync(path, 'utf8')
+    const row = readDataText(path)
       .split('\n')
       .find((l) => l.startsWith(' 07/12  12:00:00'))!;
     expect(profileAt(p, Date.parse('2019-07-10T19:30:00Z'))).toBe(Number(row.split(',')[1]));

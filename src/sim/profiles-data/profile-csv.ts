@@ -1,13 +1,13 @@
 /** Reading a profile CSV: the text of a file, and its rows, with file-and-line errors. */
-import { readFileSync } from 'node:fs';
+import { readDataText } from '../data-file.ts';
 import type { CsvRow } from '../sessions/csv-table.ts';
 import { parseCsvTable } from '../sessions/csv-table.ts';
 import { ProfileFileError } from './power-profile.ts';
 
-/** The text of a profile file; an unreadable file is a ProfileFileError naming it. */
+/** The text of a profile file (plain or gzipped); an unreadable file is a ProfileFileError naming it. */
 export function readProfileText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readDataText(path);
   } catch (err) {
     throw new ProfileFileError(`${path}: cannot read the profile file: ${(err as Error).message}`);
   }

@@ -1,17 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { readDataText } from '../data-file.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { profileAt, profileEnergyKwh } from './power-profile.ts';
 import { loadPvProfile, parsePvProfile } from './pv-profile.ts';
-import { sharedDataPath } from '../testing/shared-data.ts';
+import { datasetPath } from '../testing/datasets.ts';
 
-const DATA = sharedDataPath('site-profiles');
-const JPL = join(DATA, 'pv_jpl_220kWdc_sam_30min.csv');
+const DATA = datasetPath('site-profiles');
+const JPL = join(DATA, 'pv_jpl_220kWdc_sam_30min.csv.gz');
 const LA = 'America/Los_Angeles';
 
 /** The DC kW the file gives for a time stamp, read straight from the text. */
 function rowValue(path: string, stamp: string): number {
-  const line = readFileSync(path, 'utf8')
+  const line = readDataText(path)
     .split('\n')
     .find((l) => l.startsWith(`"${stamp}"`))!;
   return Number(line.split(',').pop());
@@ -38,7 +38,7 @@ describe('PV profile (SAM output)', () => {
   });
 
   it('Des Moines hourly: 8760 rows, max 255.0 kW DC, more energy in June than in December', () => {
-    const path = join(DATA, 'pv_des_moines_270kWdc_sam.csv');
+    const path = join(DATA, 'pv_des_moines_270kWdc_sam.csv.gz');
     const p = loadPvProfile(path, { timeZone: 'America/Chicago' });
     expect(p.kw).toHaveLength(8760);
     expect(Math.max(...p.kw)).toBeCloseTo(255.0, 1);
@@ -51,12 +51,12 @@ describe('PV profile (SAM output)', () => {
     expect(() =>
       parsePvProfile(`${head}"Jan 1, 12:00 am",0\n"Jan 1, 01:00 am",0\n`, { timeZone: LA }, 'pv.csv'),
     ).toThrow(/^pv\.csv: expected a whole year of 30-min or hourly rows, got 2 rows$/);
-    const text = readFileSync(JPL, 'utf8').replace('"Mar 3, 04:00 pm"', '"Mar 3, 04:00 am"');
+    const text = readDataText(JPL).replace('"Mar 3, 04:00 pm"', '"Mar 3, 04:00 am"');
     expect(() => parsePvProfile(text, { timeZone: LA }, 'pv.csv')).toThrow(
       /^pv\.csv: line \d+: time stamp "Mar 3, 04:00 am" is not 30 min after/,
     );
-    expect(() =>
-      parsePvProfile(readFileSync(JPL, 'utf8'), { timeZone: LA, inverterEfficiency: 1.2 }),
-    ).toThrow(/inverterEfficiency/);
+    expect(() => parsePvProfile(readDataText(JPL), { timeZone: LA, inverterEfficiency: 1.2 })).toThrow(
+      /inverterEfficiency/,
+    );
   });
 });

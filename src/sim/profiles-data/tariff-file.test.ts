@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { energyPriceAt, demandChargeRateAt } from '../../core/tariff.ts';
 import { loadTariffFile, parseTariff } from './tariff-file.ts';
-import { sharedDataPath } from '../testing/shared-data.ts';
+import { datasetPath } from '../testing/datasets.ts';
 
-const DATA = sharedDataPath('tariffs');
+const DATA = datasetPath('tariffs');
 const LA = 'America/Los_Angeles';
 const at = (iso: string): number => Date.parse(iso);
 

@@ -3,7 +3,7 @@
  * dow_mask, times, tariffs, demand_charge}`) into the core's Tariff, checking every field. Unlike
  * acnportal, fractional hours are honoured (8.5 = 08:30) and effective_end is used.
  */
-import { readFileSync } from 'node:fs';
+import { readDataText } from '../data-file.ts';
 import { isValidTimeZone } from '../../core/local-time.ts';
 import type { Tariff, TariffBand, TariffSchedule } from '../../core/tariff.ts';
 import { makeTariff, scheduleAppliesOn } from '../../core/tariff.ts';
@@ -147,7 +147,7 @@ function dateOfLeapDay(yday: number): { month: number; day: number } {
 export function loadTariffFile(path: string, timeZone: string): LoadedTariff {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(readDataText(path));
   } catch (err) {
     throw new TariffFileError(`${path}: cannot read tariff JSON: ${(err as Error).message}`);
   }

@@ -1,5 +1,5 @@
 /** Imports a session file of any supported format: detects the format, reads rows, reports bad ones. */
-import { readFileSync } from 'node:fs';
+import { readDataText } from '../data-file.ts';
 import { parseCsvTable } from './csv-table.ts';
 import { detectFormat, FORMAT_SPECS } from './detect-format.ts';
 import { RowProblem } from './row-fields.ts';
@@ -50,11 +50,11 @@ export function importSessionsText(text: string, opts: { fileName?: string } = {
   };
 }
 
-/** Imports sessions from a file (UTF-8), detecting the format from its content. */
+/** Imports sessions from a file (UTF-8, plain or gzipped), detecting the format from its content. */
 export function importSessionsFile(path: string): ImportResult {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readDataText(path);
   } catch (err) {
     throw new SessionFileError(path, `cannot read the session file: ${(err as Error).message}`);
   }

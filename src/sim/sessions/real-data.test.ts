@@ -1,19 +1,19 @@
-// Imports every real workload in ../shared/data (beside the repo) and checks the counts its README gives.
+// Imports every real workload in datasets/ and checks the counts its READMEs give.
 import { describe, expect, it } from 'vitest';
 import { importSessionsFile } from './import-sessions.ts';
 import type { ImportResult } from './sim-session.ts';
-import { sharedDataPath } from '../testing/shared-data.ts';
+import { datasetPath } from '../testing/datasets.ts';
 
 function load(rel: string): ImportResult {
-  return importSessionsFile(sharedDataPath(rel));
+  return importSessionsFile(datasetPath(rel));
 }
 
 const totalKwh = (r: ImportResult): number => r.sessions.reduce((a, s) => a + s.energyKwh, 0);
 const countOf = (r: ImportResult, re: RegExp): number => r.problems.filter((p) => re.test(p.message)).length;
 
-describe('real session files in ../shared/data', () => {
+describe('real session files in datasets/', () => {
   it('the ACN-Sim case study: 954 sessions, 47 stations, 8900.5 kWh, 6.6 kW, March 2019', () => {
-    const r = load('acn-sim-case-study/caltech_2019-03_acnsim_events_5min.csv');
+    const r = load('acn-sim-case-study/caltech_2019-03_acnsim_events_5min.csv.gz');
     expect(r.format).toBe('acn-sim');
     expect(r.problems).toEqual([]);
     expect(r.sessions).toHaveLength(954);
@@ -29,10 +29,10 @@ describe('real session files in ../shared/data', () => {
   });
 
   it.each([
-    ['acn/acn_caltech_2019-05-01_2019-08-31.csv', 3527, 52, 3021, 29533],
-    ['acn/acn_caltech_2019-09-01_2019-12-31.csv', 3177, 51, 2636, 27974],
-    ['acn/acn_caltech_2020-02-01_2020-05-31.csv', 1269, 49, 1015, 9523],
-    ['acn/acn_caltech_2021-05-01_2021-08-31.csv', 1829, 40, 1645, 22784],
+    ['acn/acn_caltech_2019-05-01_2019-08-31.csv.gz', 3527, 52, 3021, 29533],
+    ['acn/acn_caltech_2019-09-01_2019-12-31.csv.gz', 3177, 51, 2636, 27974],
+    ['acn/acn_caltech_2020-02-01_2020-05-31.csv.gz', 1269, 49, 1015, 9523],
+    ['acn/acn_caltech_2021-05-01_2021-08-31.csv.gz', 1829, 40, 1645, 22784],
   ])(
     '%s: %i sessions, %i stations, %i claimed, %i kWh delivered',
     (file, sessions, stations, claimed, kwh) => {
@@ -48,7 +48,7 @@ describe('real session files in ../shared/data', () => {
   );
 
   it('Trondheim: 6878 rows = sessions + problems, 24 garages, decimal comma read', () => {
-    const r = load('norway/trondheim_ev_charging_reports.csv');
+    const r = load('norway/trondheim_ev_charging_reports.csv.gz');
     expect(r.format).toBe('norway-trondheim');
     expect(r.sessions.length + r.problems.length).toBe(6878);
     expect(r.problems.length).toBeLessThan(100);
@@ -64,7 +64,7 @@ describe('real session files in ../shared/data', () => {
   });
 
   it('Norway 12 locations: 35377 rows = sessions + problems, 12 locations', () => {
-    const r = load('norway/norway_12_locations_charging_reports.csv');
+    const r = load('norway/norway_12_locations_charging_reports.csv.gz');
     expect(r.format).toBe('norway-12');
     expect(r.sessions.length + r.problems.length).toBe(35377);
     expect(r.problems.length).toBeLessThan(100);
@@ -81,7 +81,7 @@ describe('real session files in ../shared/data', () => {
   });
 
   it('Dundee: 19227 rows, the 72 without an end are problems, the rest are sessions or reported', () => {
-    const r = load('scotland/dundee_charge_sessions_2018-06_2018-09.csv');
+    const r = load('scotland/dundee_charge_sessions_2018-06_2018-09.csv.gz');
     expect(r.format).toBe('dundee');
     expect(r.sessions.length + r.problems.length).toBe(19227);
     expect(countOf(r, /no end/)).toBe(72);
@@ -93,7 +93,7 @@ describe('real session files in ../shared/data', () => {
   });
 
   it('Perth & Kinross: 32711 rows; with the day/month swap undone every date is in Sep 2018-Aug 2019 and in order', () => {
-    const r = load('scotland/perth_kinross_ev_chargestation_use_2018-09_2019-08.csv');
+    const r = load('scotland/perth_kinross_ev_chargestation_use_2018-09_2019-08.csv.gz');
     expect(r.format).toBe('perth-kinross');
     expect(r.sessions.length + r.problems.length).toBe(32711);
     expect(new Set(r.sessions.map((s) => s.siteId)).size).toBe(14);

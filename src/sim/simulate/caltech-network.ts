@@ -1,5 +1,5 @@
 /**
- * The Caltech ACN as ACN-Sim models it (PUBLISHED.md §1.2, acnportal `caltech_acn.py`): 54 EVSEs wired line
+ * The Caltech ACN as ACN-Sim models it (datasets/published.md §1.2, acnportal `caltech_acn.py`): 54 EVSEs wired line
  * to line at 208 V (+30° AB, −90° BC, 150° CA), two 80 A pods, three secondary and three primary line
  * currents of a delta–wye transformer whose limits scale with its capacity C (C·1000/360 and C·1000/831 A).
  */

@@ -1,4 +1,4 @@
-/** Shapes of the HTTP API v1 as the dashboard reads them (see /work/api-contract.md and docs/api.md). */
+/** Shapes of the HTTP API v1 as the dashboard reads them (see docs/api.md). */
 
 /** Per-phase values L1, L2, L3; null where the circuit or port has no such phase or it is unknown. */
 export type PhaseValues = [number | null, number | null, number | null];

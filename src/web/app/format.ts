@@ -1,4 +1,4 @@
-/** Number, time and duration formatting for the dashboard (units as in DESIGN.md §2). */
+/** Number, time and duration formatting for the dashboard (units: docs/configuration.md). */
 
 export const PHASES = ['L1', 'L2', 'L3'] as const;
 

@@ -99,8 +99,9 @@ export async function startDemoFusebox(opts: { webRoot: string; seed?: number })
 }
 
 /**
- * Headless Chromium with the flags from STACK.md. playwright-core gives every launch a fresh temporary
- * profile (its own --user-data-dir, removed on close), so nothing carries over between runs.
+ * Headless Chromium with the flags below (a headless Linux box, possibly as root, without a GPU).
+ * playwright-core gives every launch a fresh temporary profile (its own --user-data-dir, removed on close),
+ * so nothing carries over between runs.
  */
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
   const browser = await chromium.launch({

@@ -1,5 +1,5 @@
 /**
- * The offline optimum (PUBLISHED.md §1.3, "Offline optimal"): with every arrival, departure and demand known
+ * The offline optimum (datasets/published.md §1.3, "Offline optimal"): with every arrival, departure and demand known
  * in advance, a linear program over the whole horizon maximizes the energy delivered subject to the pilot
  * bounds, each session's demand and every network constraint at every step. Solved with HiGHS (npm
  * `highs`, WebAssembly), one LP per group of sessions that overlap in time. Its optimum is an upper bound

@@ -1,5 +1,5 @@
 /**
- * Round robin as acnportal does it (PUBLISHED.md §1.3): everyone starts at the lower bound; a queue in
+ * Round robin as acnportal does it (datasets/published.md §1.3): everyone starts at the lower bound; a queue in
  * first-come order bumps each car one pilot step (1 A) at a time; a car whose bump does not fit leaves
  * the queue. Discrete progressive filling ("equal sharing").
  */

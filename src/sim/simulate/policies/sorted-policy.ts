@@ -1,5 +1,5 @@
 /**
- * The sorted baselines of acnportal (`sorted_algorithms.py`, PUBLISHED.md §1.3): order the cars, then give
+ * The sorted baselines of acnportal (`sorted_algorithms.py`, datasets/published.md §1.3): order the cars, then give
  * each in turn the highest rate that keeps every constraint met, never more than it still needs this step.
  * The highest feasible rate is solved in closed form per constraint (it is the limit the bisection converges to).
  */
