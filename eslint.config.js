@@ -22,7 +22,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    // core/ is pure: no I/O, no clocks, nothing outside core/ (DESIGN.md §3).
+    // core/ is pure: no I/O, no clocks, nothing outside core/ (README "Layout").
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

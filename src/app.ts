@@ -1,5 +1,5 @@
 /**
- * The composition root (DESIGN.md §3): loads the site and wires the adapters around the core: the store,
+ * The composition root (README "Layout"): loads the site and wires the adapters around the core: the store,
  * the OCPP server, the Modbus meter poller, the EMS server, the control loop and the HTTP server.
  */
 import { dirname, resolve } from 'node:path';

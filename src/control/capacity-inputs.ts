@@ -1,5 +1,5 @@
 /**
- * Turns what the meters and stations report into the core's capacity inputs (DESIGN.md §5 step 2):
+ * Turns what the meters and stations report into the core's capacity inputs (docs/control.md, "What a circuit can give EVs"):
  * per DLM circuit its metered load and the EV load measured below it, PV production, EMS commands.
  */
 import type { CompiledSite } from '../core/compiled-site.ts';

@@ -1,5 +1,5 @@
 /**
- * The control loop (DESIGN.md §5): inputs arrive as events, a burst of them gives one allocation run,
+ * The control loop (docs/control.md): inputs arrive as events, a burst of them gives one allocation run,
  * a periodic run is the backstop; every run computes effective capacities, allocates, and hands the
  * targets to the dispatcher, which sends decreases before increases.
  */
@@ -402,7 +402,7 @@ export class ControlLoop {
       }
       const failed = this.dispatcher.hasFailedDecrease(p.portId);
       if (!p.connected || failed || unknown !== null) {
-        // DESIGN.md §5: an offline station's port, one that did not confirm a decrease, or one whose state is
+        // docs/control.md: an offline station's port, one that did not confirm a decrease, or one whose state is
         // not confirmed since the start counts at what it may draw (its last profile, one of the previous
         // process, or its default) until it is back / confirms.
         let a = unknown !== null ? this.guard!.loadA(p, limitA, nowMs) : limitA;

@@ -1,5 +1,5 @@
 /**
- * Sends allocations to stations in a safe order (DESIGN.md §5 step 3): an increase within the dead band is
+ * Sends allocations to stations in a safe order (docs/control.md, "Sending limits"): an increase within the dead band is
  * not sent; decreases, however small, go out at once; increases wait until no decrease is unconfirmed and
  * cars have had `carResponseMs` to follow the last confirmed one, so the sum never overshoots while cars
  * respond.

@@ -1,5 +1,5 @@
 /**
- * The non-EV load of a DLM circuit (DESIGN.md §1: metered load − EV load below it), robust to the lag of
+ * The non-EV load of a DLM circuit (docs/control.md: metered load − EV load below it), robust to the lag of
  * stations' meter values. A port's meter values come every 10 s or so and cars follow a new limit only
  * after a few seconds, so "metered − last measured EV draw" swings whenever the controller itself changes
  * a limit: after a decrease the meter drops before the port's value does (the non-EV load looks smaller:

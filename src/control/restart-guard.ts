@@ -1,5 +1,5 @@
 /**
- * What Fusebox does not know right after it starts (DESIGN.md §5 fail-safe): a station may still hold a
+ * What Fusebox does not know right after it starts (docs/control.md, "After a restart"): a station may still hold a
  * TxProfile the previous process sent (until it expires), and a car may have started under a station's
  * fail-safe default while nobody listened. Until each port's state is confirmed the port counts as a fixed
  * load at the most it may draw, and new sessions are admitted only into what remains. The grace period (the

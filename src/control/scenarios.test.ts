@@ -1,5 +1,5 @@
 /**
- * Scenario tests (issue #5): the control loop against a simulated site (DESIGN.md §9), in virtual time,
+ * Scenario tests (issue #5): the control loop against a simulated site (docs/simulate.md), in virtual time,
  * deterministic from a seed. Each asserts measured outcomes: overload time and ampere-seconds per circuit
  * and phase, reaction times, transitions, fairness, energy. Run with SCENARIO_REPORT=1 to print them.
  */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { PRESET_NAMES } from './presets/index.ts';
 import { registerMapSchema } from './register-map.ts';
 
-/** 4 Hz, the default poll rate (DESIGN.md §1: DLM recomputes on every reading). */
+/** 4 Hz, the default poll rate (docs/control.md: DLM recomputes on every reading). */
 export const DEFAULT_POLL_INTERVAL_MS = 250;
 
 export const modbusDriverSchema = z

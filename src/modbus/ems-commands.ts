@@ -7,7 +7,7 @@ import type { EmsLayout } from './ems-layout.ts';
 import { NO_LIMIT } from './ems-map-spec.ts';
 import { EXCEPTION, ModbusException } from './modbus-exception.ts';
 
-/** What the control loop applies (DESIGN.md §5 step 2: min(static, schedule, EMS command, ...)). */
+/** What the control loop applies (docs/control.md: min(static, schedule, EMS command, ...)). */
 export interface EmsCommands {
   /** false: pause every port. */
   readonly enabled: boolean;

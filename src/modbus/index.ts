@@ -1,5 +1,5 @@
 /**
- * What the rest of Fusebox uses from the Modbus adapter (DESIGN.md §3: the control loop imports interfaces,
+ * What the rest of Fusebox uses from the Modbus adapter (README "Layout": the control loop imports interfaces,
  * never internals): meter polling, the driver config schema, the EMS server and its config.
  */
 export type { MeterReading, PhaseValues, RejectedValue } from './meter-reading.ts';

@@ -54,7 +54,7 @@ export interface MeterStatus {
 export interface MeterPollerEvents {
   /** A complete read; `latencyMs` is the time from the first request to the last answer. */
   reading: [reading: MeterReading, latencyMs: number];
-  /** The meter has been silent past its staleAfterMs: use the configured worst case (DESIGN.md §5). */
+  /** The meter has been silent past its staleAfterMs: use the configured worst case (docs/control.md). */
   stale: [meterId: string, lastReadingAtMs: number | null];
   /** A valid reading after being stale (every meter starts stale). */
   fresh: [meterId: string];

@@ -2,7 +2,7 @@
 import modbusSerial from 'modbus-serial';
 import type { RegisterFunction } from './register-types.ts';
 
-// modbus-serial is CommonJS: under NodeNext its default export arrives as the module object (STACK.md).
+// modbus-serial is CommonJS: under NodeNext its default export arrives as the module object.
 type ModbusRTUClass = typeof modbusSerial.default;
 const ModbusRTU = ((modbusSerial as unknown as { default?: ModbusRTUClass }).default ??
   modbusSerial) as ModbusRTUClass;

@@ -1,4 +1,4 @@
-/** Register value types and word/byte orders of a Modbus data point (DESIGN.md §8: device models as data). */
+/** Register value types and word/byte orders of a Modbus data point (docs/meters.md: device models as data). */
 
 /** Value types a register map can declare; the number says how many bits, u/s/f unsigned, signed, IEEE float. */
 export const REGISTER_TYPES = ['u16', 's16', 'u32', 's32', 'f32', 'u64', 's64', 'f64'] as const;

@@ -1,5 +1,5 @@
 /**
- * Per port, what limit a station may be running under (DESIGN.md §5 fail-safe): the fail-safe default once
+ * Per port, what limit a station may be running under (docs/control.md, "Fail-safe"): the fail-safe default once
  * the station accepted it (the one it may hold, fail-safe-default.ts), the port maximum before; a TxProfile
  * once accepted and until it expires; and, while a change is unconfirmed or timed out, the higher of old and
  * new. Pure: time is an argument.

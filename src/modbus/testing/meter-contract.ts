@@ -1,5 +1,5 @@
 /**
- * The shared contract every meter driver source passes (DESIGN.md §8): served by a simulated device with
+ * The shared contract every meter driver source passes (docs/meters.md): served by a simulated device with
  * known values, the generic driver reads them back with the sign convention and units of MeterReading.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

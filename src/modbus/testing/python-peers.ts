@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// STACK.md: the python3 first on PATH does not see Debian's modules.
+// The python3 first on PATH may be another interpreter that does not see Debian's modules: use /usr/bin/python3.
 export const PYTHON = '/usr/bin/python3';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const INSTALL = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-pymodbus mbpoll';
