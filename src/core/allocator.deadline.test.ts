@@ -185,6 +185,63 @@ describe('allocate, deadline mode: least laxity first among ports that load the 
   });
 });
 
+describe('allocate, deadline mode: a counterexample found by the generated sites below', () => {
+  it('keeps a phase within its capacity when urgencies differ by thirteen orders of magnitude', () => {
+    // fast-check seed 1488848983: a line-to-line port whose car needs almost nothing (urgency ~4e-11)
+    // beside urgent ones rose to 13.51 A where L2 had 13.44 A left (39.5 A on a 39.44 A circuit).
+    const supply: Supply = { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] };
+    const ac = (id: string, wiring: Wiring, maxCurrentA: number, stepA: number, priority = 0): SitePort => ({
+      id,
+      stationId: `s-${id}`,
+      connectorId: 1,
+      circuitId: 'c0',
+      wiring,
+      currentType: 'AC',
+      minCurrentA: 6,
+      maxCurrentA,
+      stepA,
+      priority,
+    });
+    const dc = (id: string, priority: number): SitePort => ({
+      ...ac(id, 'L1L2L3', 36.61, 1, priority),
+      currentType: 'DC',
+      minCurrentA: 1,
+      maxPowerKw: 24,
+      efficiency: 0.95,
+    });
+    const s: Site = {
+      timeZone: 'UTC',
+      circuits: [{ id: 'c0', parentId: null, limitA: 39.44, marginA: 0, supply }],
+      ports: [
+        ac('p00', 'L1', 16, 1),
+        ac('p01', 'L2-L3', 80, 0.1),
+        ac('p02', 'L1', 16, 1),
+        dc('p03', 2),
+        ac('p04', 'L1', 16, 1),
+        ac('p05', 'L2L3L1', 16, 1, 2),
+        dc('p06', 0),
+      ],
+      meters: [],
+      allocation: { mode: 'deadline' },
+    };
+    const cs = compileSite(s);
+    const demands: PortDemand[] = [
+      { portId: 'p00', departureMs: NOW, energyRemainingKwh: NaN },
+      { portId: 'p01', departureMs: NOW + 22.98 * HOUR, energyRemainingKwh: 5e-324 },
+      { portId: 'p02' },
+      { portId: 'p03', maxCurrentA: 10, weight: 3, departureMs: NOW, energyRemainingKwh: NaN },
+      { portId: 'p04', departureMs: NOW, energyRemainingKwh: 5e-324 },
+      { portId: 'p05', weight: 2, conductorsInUse: [true, false, false] },
+    ];
+    const input = { capacities: new Map(), demands };
+    const r = allocate(cs, input, INITIAL_ALLOCATOR_STATE, NOW);
+    expect(safetyViolations(problemView(cs, input), r)).toEqual([]);
+    // Every port still charges: the repair takes a step, not a session.
+    for (const id of ['p00', 'p01', 'p02', 'p03', 'p04', 'p05'])
+      expect(r.allocation.find((a) => a.portId === id)!.currentA).toBeGreaterThan(0);
+  });
+});
+
 describe('allocate, deadline mode on generated sites', () => {
   it('never exceeds a capacity, whatever the departures and energies', () => {
     fc.assert(
