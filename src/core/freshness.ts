@@ -10,3 +10,12 @@ export function isFresh(atMs: number, nowMs: number, maxAgeMs: number, maxAheadM
   const ageMs = nowMs - atMs;
   return ageMs <= maxAgeMs && ageMs >= -maxAheadMs;
 }
+
+/**
+ * Whether a time set for later (`atMs`, wall clock, at most `withinMs` after it was set) has come at
+ * `nowMs`: reached, or further ahead than it was ever set, which means the wall clock stepped back since
+ * (without this, the step would delay it by its length).
+ */
+export function isDue(atMs: number, nowMs: number, withinMs: number): boolean {
+  return nowMs >= atMs || atMs - nowMs > withinMs;
+}

@@ -12,6 +12,7 @@
  */
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { failSafeLimits } from '../core/fail-safe.ts';
+import { isDue } from '../core/freshness.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import { isLineToLine, wiringConductors } from '../core/phases.ts';
 import type { SitePort } from '../core/site.ts';
@@ -631,7 +632,8 @@ export class SimGateway implements StationGateway {
     const nowMs = this.clock.nowMs();
     for (const sp of this.byPort.values()) {
       const d = sp.desired;
-      if (!d || sp.renewing || nowMs < d.renewAtMs || sp.session?.sessionId !== d.sessionId) continue;
+      if (!d || sp.renewing || !isDue(d.renewAtMs, nowMs, d.expiresAfterMs)) continue;
+      if (sp.session?.sessionId !== d.sessionId) continue;
       if (!this.stationOfPort.get(sp.port.id)!.online) continue;
       sp.renewing = true;
       this.apply(sp.port.id, d.currentA, { expiresAfterMs: d.expiresAfterMs }, true)
