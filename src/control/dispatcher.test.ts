@@ -202,6 +202,17 @@ describe('Dispatcher', () => {
     expect(g.open()).toEqual([]);
   });
 
+  it('a wall clock stepped back does not hold the retry of a rejected decrease for the length of the step', async () => {
+    const { clock, g, d } = setup();
+    d.update(targets({ a: 6 }));
+    g.answerAll('rejected');
+    await clock.flush();
+    clock.stepWallClock(-3_600_000);
+    await clock.advanceBy(1000);
+    d.update(targets({}));
+    expect(g.open()).toEqual(['a=6']);
+  });
+
   it('a timed-out decrease is retried too', async () => {
     const { clock, g, d } = setup();
     d.update(targets({ a: 6 }));

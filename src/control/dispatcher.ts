@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import { isDue } from '../core/freshness.ts';
 import type { SetpointResult, StationGateway } from '../ocpp/station-gateway.ts';
 
 export interface DispatcherOptions {
@@ -103,7 +104,7 @@ export class Dispatcher {
     for (const [portId, failed] of this.failedDecreases) {
       // An offline station cannot take it (and its port counts at its last limit meanwhile): retry when back.
       if (this.inFlight.has(portId) || targets.has(portId) || !this.gateway.port(portId)?.connected) continue;
-      if (now < failed.retryAtMs) continue;
+      if (!isDue(failed.retryAtMs, now, RETRY_MAX_MS)) continue; // a wall-clock step back: due now
       this.send(portId, failed.value, true);
     }
     for (const [portId, target] of targets) {
