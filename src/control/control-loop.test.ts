@@ -4,7 +4,7 @@
  * and regression tests for the bugs the simulation found.
  */
 import { describe, expect, it } from 'vitest';
-import type { EmsCommands } from '../modbus/index.ts';
+import type { EmsCommands, MeterReading } from '../modbus/index.ts';
 import { constantLoad, withSteps } from '../sim/profiles.ts';
 import type { DispatchRecord } from './dispatcher.ts';
 import { bigCar, SimHarness, siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';
@@ -258,6 +258,53 @@ describe('ControlLoop: EMS and meters', () => {
     expect(fallbackAt! - silentAt).toBeLessThanOrEqual(5000 + 20);
     expect(h.gateway.evOf('s/1')!.currentA + h.gateway.evOf('s/2')!.currentA).toBeLessThanOrEqual(35);
   });
+});
+
+describe('ControlLoop: wall-clock steps (docs/operations.md, "Fault injection")', () => {
+  /** Passes the world's meter readings on, or, once frozen, the last one again (its old timestamp). */
+  function freezableMeters(h: SimHarness) {
+    const m = {
+      frozen: false,
+      last: null as MeterReading | null,
+      onMeterReading(r: MeterReading): void {
+        if (!m.frozen) m.last = r;
+        h.loop.onMeterReading(m.frozen && m.last ? m.last : r);
+      },
+      onMeterStatus(meterId: string, stale: boolean): void {
+        h.loop.onMeterStatus(meterId, stale);
+      },
+    };
+    h.world.connect(m);
+    return m;
+  }
+
+  for (const stepMs of [-60_000, -3_600_000]) {
+    it(`a reading from before a ${stepMs / 60_000} min step back does not stay fresh: the meter goes stale`, async () => {
+      const h = new SimHarness({
+        site: dlmSite(2, 60),
+        startMs: T0,
+        loads: [{ circuitId: 'grid', profile: constantLoad(20) }],
+      });
+      const meters = freezableMeters(h);
+      h.world.addEv('s/1', bigCar('a', T0));
+      h.world.addEv('s/2', bigCar('b', T0));
+      await h.advanceBy(60_000);
+      expect(h.loop.snapshot()!.capacities.get('grid')!.phaseA).toEqual([75, 75, 75]);
+      // The wall clock steps back; the meter freezes: its last reading is now stamped in the future.
+      h.clock.stepWallClock(stepMs);
+      meters.frozen = true;
+      const frozenAt = h.clock.monotonicMs();
+      let fallbackAt: number | null = null;
+      h.loop.onRun((s) => {
+        if (fallbackAt === null && s.capacities.get('grid')!.source?.includes('stale meter fallback'))
+          fallbackAt = h.clock.monotonicMs();
+      });
+      await h.advanceBy(30_000);
+      expect(fallbackAt, 'never fell back to the worst case').not.toBeNull();
+      expect(fallbackAt! - frozenAt).toBeLessThanOrEqual(5000 + 1000 + 20); // its timeout, a poll, coalescing
+      expect(h.loop.snapshot()!.capacities.get('grid')!.phaseA).toEqual([35, 35, 35]);
+    });
+  }
 });
 
 describe('ControlLoop: regressions found by the simulation', () => {

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import { isFresh } from '../core/freshness.ts';
 import type {
   AllocatorState,
   Capacity,
@@ -29,6 +30,7 @@ import type { SolarPort, SolarState } from '../core/solar.ts';
 import { INITIAL_SOLAR_STATE, solarCaps } from '../core/solar.ts';
 import type { EmsCommands, MeterReading } from '../modbus/index.ts';
 import type { PortSnapshot, SetpointEvent, StationGateway } from '../ocpp/station-gateway.ts';
+import { CLOCK_AHEAD_MS } from '../ocpp/station-input.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import { capacityInputs, exportKw } from './capacity-inputs.ts';
 import type { ControlOptions } from './control-options.ts';
@@ -419,7 +421,7 @@ export class ControlLoop {
       // Unknown history (a restart): count the limit the gateway knows as set now.
       if (!this.limits.has(p.portId)) this.limits.record(p.portId, nowMs, limitA);
       const m = p.lastMeter;
-      const fresh = m && nowMs - m.atMs <= this.opts.portMeterMaxAgeMs;
+      const fresh = m && isFresh(m.atMs, nowMs, this.opts.portMeterMaxAgeMs, CLOCK_AHEAD_MS);
       const idx = this.cs.portIndex.get(p.portId);
       const minCurrentA = idx === undefined ? 0 : this.cs.ports[idx]!.minCurrentA;
       const measured = fresh ? { conductorA: m.currentA.map((a) => a ?? NaN), atMs: m.atMs } : undefined;
@@ -686,7 +688,7 @@ export class ControlLoop {
       if (m.role !== 'load') continue;
       const o = this.meters.get(m.id);
       const r = o && !o.stale ? o.reading : null;
-      out.set(m.id, r && nowMs - r.atMs <= m.timeoutMs ? r : null);
+      out.set(m.id, r && isFresh(r.atMs, nowMs, m.timeoutMs) ? r : null);
     }
     return out;
   }
@@ -705,7 +707,7 @@ export class ControlLoop {
       if (idx === undefined) continue;
       const needs = sessionNeeds(p, this.cs.ports[idx]!, allocation);
       const m = p.lastMeter;
-      const fresh = m !== undefined && nowMs - m.atMs <= this.opts.portMeterMaxAgeMs;
+      const fresh = m !== undefined && isFresh(m.atMs, nowMs, this.opts.portMeterMaxAgeMs, CLOCK_AHEAD_MS);
       const mode = this.modes[idx]!;
       if (mode !== 'fast') {
         const kwPerA = portLoadFactors(this.cs, idx, fresh ? m.conductorsInUse : undefined)[3]!;

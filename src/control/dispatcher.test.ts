@@ -131,6 +131,34 @@ describe('Dispatcher', () => {
     expect(d.inForceA('b')).toBe(16);
   });
 
+  it('a wall clock stepped forward does not send increases before cars had carResponseMs', async () => {
+    const { clock, g, d } = setup();
+    d.update(targets({ a: 6 }));
+    g.answerAll(); // a confirmed at 0
+    await clock.flush();
+    clock.stepWallClock(60_000); // an NTP step forward, 1 s after the confirmation
+    await clock.advanceBy(1000);
+    d.update(targets({ a: 6, b: 16 }));
+    expect(g.open()).toEqual([]);
+    await clock.advanceBy(3999);
+    expect(g.open()).toEqual([]);
+    await clock.advanceBy(1);
+    expect(g.open()).toEqual(['b=16']);
+  });
+
+  it('a wall clock stepped back does not hold increases for the length of the step', async () => {
+    const { clock, g, d } = setup();
+    d.update(targets({ a: 6 }));
+    g.answerAll(); // a confirmed at 0
+    await clock.flush();
+    clock.stepWallClock(-3_600_000);
+    d.update(targets({ a: 6, b: 16 }));
+    await clock.advanceBy(4999);
+    expect(g.open()).toEqual([]);
+    await clock.advanceBy(1);
+    expect(g.open()).toEqual(['b=16']);
+  });
+
   it('a newer target replaces a pending increase; a later decrease holds increases again', async () => {
     const { clock, g, d } = setup();
     d.update(targets({ a: 6 }));
@@ -172,6 +200,17 @@ describe('Dispatcher', () => {
     d.update(targets({ a: 6, b: 14 }));
     await clock.advanceBy(5000);
     expect(g.open()).toEqual([]);
+  });
+
+  it('a wall clock stepped back does not hold the retry of a rejected decrease for the length of the step', async () => {
+    const { clock, g, d } = setup();
+    d.update(targets({ a: 6 }));
+    g.answerAll('rejected');
+    await clock.flush();
+    clock.stepWallClock(-3_600_000);
+    await clock.advanceBy(1000);
+    d.update(targets({}));
+    expect(g.open()).toEqual(['a=6']);
   });
 
   it('a timed-out decrease is retried too', async () => {

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import { isDue } from '../core/freshness.ts';
 import type { SetpointResult, StationGateway } from '../ocpp/station-gateway.ts';
 
 export interface DispatcherOptions {
@@ -52,8 +53,12 @@ export class Dispatcher {
    * may still hold a TxProfile of the previous process.
    */
   private readonly atDefault = new Set<string>();
-  private lastDecreaseConfirmedAtMs = -Infinity;
-  private flushTimer: unknown = null;
+  /**
+   * Runs carResponseMs from the last confirmed decrease; increases wait for it. A timer, not a wall-clock
+   * time: a wall clock stepped forward must not let increases go before the cars followed the decreases,
+   * nor one stepped back hold them for the length of the step (docs/operations.md, "Fault injection").
+   */
+  private settleTimer: unknown = null;
   private listeners: ((r: DispatchRecord) => void)[] = [];
 
   constructor(
@@ -99,7 +104,7 @@ export class Dispatcher {
     for (const [portId, failed] of this.failedDecreases) {
       // An offline station cannot take it (and its port counts at its last limit meanwhile): retry when back.
       if (this.inFlight.has(portId) || targets.has(portId) || !this.gateway.port(portId)?.connected) continue;
-      if (now < failed.retryAtMs) continue;
+      if (!isDue(failed.retryAtMs, now, RETRY_MAX_MS)) continue; // a wall-clock step back: due now
       this.send(portId, failed.value, true);
     }
     for (const [portId, target] of targets) {
@@ -146,10 +151,10 @@ export class Dispatcher {
     this.send(portId, value, true);
   }
 
-  /** Stops the pending flush timer (shutdown). */
+  /** Stops the pending settle timer (shutdown). */
   stop(): void {
-    if (this.flushTimer !== null) this.clock.clearTimeout(this.flushTimer);
-    this.flushTimer = null;
+    if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
   }
 
   /** The value a port is heading to: in flight, else in force, else its default if known; else unknown. */
@@ -170,18 +175,7 @@ export class Dispatcher {
   }
 
   private flushIncreases(): void {
-    if (this.pendingIncreases.size === 0 || this.decreasesInFlight > 0) return;
-    const readyAtMs = this.lastDecreaseConfirmedAtMs + this.opts.carResponseMs;
-    const now = this.clock.nowMs();
-    if (now < readyAtMs) {
-      if (this.flushTimer === null) {
-        this.flushTimer = this.clock.setTimeout(() => {
-          this.flushTimer = null;
-          this.flushIncreases();
-        }, readyAtMs - now);
-      }
-      return;
-    }
+    if (this.pendingIncreases.size === 0 || this.decreasesInFlight > 0 || this.settleTimer !== null) return;
     const increases = [...this.pendingIncreases];
     this.pendingIncreases.clear();
     for (const [portId, value] of increases) this.send(portId, value, false);
@@ -212,7 +206,13 @@ export class Dispatcher {
     if (result === 'accepted') {
       this.inForce.set(portId, value);
       this.failedDecreases.delete(portId);
-      if (decrease) this.lastDecreaseConfirmedAtMs = Math.max(this.lastDecreaseConfirmedAtMs, answeredAtMs);
+      if (decrease) {
+        if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
+        this.settleTimer = this.clock.setTimeout(() => {
+          this.settleTimer = null;
+          this.flushIncreases();
+        }, this.opts.carResponseMs);
+      }
     } else {
       // The station keeps what it had; the gateway counts the higher of old and new (effectiveLimitA).
       this.logger.warn({ portId, currentA: value, result }, 'setpoint not accepted');

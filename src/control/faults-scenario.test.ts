@@ -133,8 +133,9 @@ async function runSeed(seed: number) {
 
   let down = false;
   const applied: string[] = [];
+  // Fault times are true (monotonic) times: a wall-clock step does not move them.
   const at = (atMs: number, fn: () => void): void => {
-    h.clock.setTimeout(fn, atMs - h.clock.nowMs());
+    h.clock.setTimeout(fn, atMs - h.clock.monotonicMs());
   };
   for (const f of faults) {
     at(f.atMs, () => {
@@ -195,6 +196,15 @@ async function runSeed(seed: number) {
         });
         return;
       }
+      case 'clock': {
+        const step = (ms: number): void => {
+          if (f.target === 'fusebox') h.clock.stepWallClock(ms);
+          else h.gateway.stepStationClock(f.target, ms);
+        };
+        step(f.stepMs);
+        if (f.correctAfterMs !== null) at(f.atMs + f.correctAfterMs, () => step(-f.stepMs));
+        return;
+      }
     }
   }
 
@@ -215,6 +225,8 @@ function describe1(f: Fault): string {
       return `kill -9, restart after ${f.downMs} ms`;
     case 'ems':
       return `EMS ${f.limitA} A, watchdog ${f.watchdogMs} ms → ${f.fallbackA} A`;
+    case 'clock':
+      return `${f.target === 'fusebox' ? "Fusebox's" : `station ${f.target}'s`} clock steps ${f.stepMs} ms${f.correctAfterMs === null ? '' : `, back after ${f.correctAfterMs} ms`}`;
   }
 }
 

@@ -6,7 +6,9 @@
  * tried again with a backoff that doubles up to `maxMs`; the first one accepted returns the port to normal
  * control. Pure: time is an argument.
  */
+import { isFresh } from '../core/freshness.ts';
 import type { PortSnapshot, SetpointEvent } from '../ocpp/station-gateway.ts';
+import { CLOCK_AHEAD_MS } from '../ocpp/station-input.ts';
 
 /** Why a port is uncontrolled, in the API's and the metrics' words. */
 export type UncontrolledReason = 'rejected' | 'not-implemented' | 'timeout' | 'no-smart-charging';
@@ -59,7 +61,7 @@ export function uncontrolledLoadA(
   nowMs: number,
 ): number {
   const m = p.lastMeter;
-  const fresh = m !== undefined && nowMs - m.atMs <= meterMaxAgeMs;
+  const fresh = m !== undefined && isFresh(m.atMs, nowMs, meterMaxAgeMs, CLOCK_AHEAD_MS);
   const measured = fresh
     ? Math.max(0, ...m.currentA.map((a) => (a !== undefined && Number.isFinite(a) ? a : 0)))
     : 0;

@@ -21,6 +21,7 @@ import type { CompiledSite } from './compiled-site.ts';
 import type { PhaseVector } from './phases.ts';
 import { phaseIndex } from './phases.ts';
 import { scheduledLimitOfAll } from './schedule.ts';
+import { isFresh } from './freshness.ts';
 import type { SiteCircuit, SiteMeter } from './site.ts';
 import { schedulesOf } from './site.ts';
 
@@ -231,7 +232,7 @@ function freshLoad(
   const load = inp.load;
   if (!load || inp.meterStale === true) return null;
   if (!load.totalA.every(isNum) || !load.evA.every(isNum) || !isNum(load.readAtMs)) return null;
-  if (meter && nowMs - load.readAtMs > meter.timeoutMs) return null;
+  if (meter && !isFresh(load.readAtMs, nowMs, meter.timeoutMs)) return null;
   return load;
 }
 
@@ -255,7 +256,8 @@ function pvCredit(
   const none = { phaseA: [0, 0, 0] as const, powerKw: 0 };
   if (!pv || !c.pvMeterIds || c.pvMeterIds.length === 0) return none;
   const timeoutMs = pvTimeout(c, meters);
-  if (!isNum(pv.readAtMs) || (timeoutMs !== undefined && nowMs - pv.readAtMs > timeoutMs)) return none;
+  if (!isNum(pv.readAtMs) || (timeoutMs !== undefined && !isFresh(pv.readAtMs, nowMs, timeoutMs)))
+    return none;
   // An inverter's own night-time draw can read as negative production: it never lowers capacity here.
   const phaseA = pv.phaseA.map((a) => (isNum(a) && a > 0 ? a : 0)) as [number, number, number];
   return { phaseA, powerKw: isNum(pv.powerKw) && pv.powerKw > 0 ? pv.powerKw : 0 };

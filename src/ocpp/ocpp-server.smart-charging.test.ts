@@ -13,11 +13,16 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function charging(version: OcppVersion, rateUnits: ('A' | 'W')[] = ['A']): Promise<SimulatedStation> {
+async function charging(
+  version: OcppVersion,
+  rateUnits: ('A' | 'W')[] = ['A'],
+  now?: () => number,
+): Promise<SimulatedStation> {
   h = await startHarness({
     stations: [{ id: 'CP1', ports: 2, version }],
     circuitLimitA: 40,
     settings: { acceptUnknownIdTags: true },
+    ...(now ? { now } : {}),
   });
   const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2, rateUnits });
   sims.push(st);
@@ -42,6 +47,17 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
     await h!.stop();
     // Fusebox is gone: the TxProfile runs out and the station is back on its 20 A default by itself.
     await eventually(() => st.currentLimitA(1) === 20, 'fall back to the default', 10_000);
+  });
+
+  it("renews on time after Fusebox's wall clock stepped back an hour (an NTP step)", async () => {
+    let offsetMs = 0;
+    const st = await charging(version, ['A'], () => Date.now() + offsetMs);
+    const sent = (): number => st.received.filter((c) => c.action === 'SetChargingProfile').length;
+    expect(await h!.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 2000 })).toBe('accepted');
+    const before = sent();
+    offsetMs = -3_600_000;
+    // Its renewal was due at half its life by the old clock: an hour away by the new one.
+    await eventually(() => sent() >= before + 2, 'two renewals', 10_000);
   });
 
   it('sends W to a station that only takes W, for the phases the car is seen to use', async () => {

@@ -4,6 +4,7 @@
  * TxProfile that expires unless renewed, so a station falls back to its fail-safe by itself if Fusebox
  * stops. Every setpoint is tracked (sent, accepted, rejected, timed out) and logged.
  */
+import { isDue } from '../core/freshness.ts';
 import type { ProfileSpec, RateUnit } from './charging-profile.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { protocolOf, recordEvent } from './ocpp-context.ts';
@@ -305,7 +306,7 @@ export class SmartCharging {
     const nowMs = this.ctx.now();
     for (const conn of this.ctx.connections.values()) {
       if (!conn.open || !conn.accepted || this.syncing.has(conn.stationId)) continue;
-      if (nowMs < (this.defaultRetryAtMs.get(conn.stationId) ?? -Infinity)) continue;
+      if (!isDue(this.defaultRetryAtMs.get(conn.stationId) ?? -Infinity, nowMs, DEFAULT_RETRY_MS)) continue;
       if (!this.stationPorts(conn.stationId).some((rt) => rt.setpoints.defaults.due())) continue;
       // A station still being set up after its boot gets its defaults from setUpStation.
       if (this.stationPorts(conn.stationId).some((rt) => rt.setpoints.defaultProfile === 'unsent')) continue;
@@ -313,7 +314,7 @@ export class SmartCharging {
     }
     for (const rt of this.ctx.ports.values()) {
       const desired = rt.setpoints.desired;
-      if (!desired || rt.renewing || nowMs < desired.renewAtMs) continue;
+      if (!desired || rt.renewing || !isDue(desired.renewAtMs, nowMs, desired.expiresAfterMs)) continue;
       if (rt.session?.sessionId !== desired.sessionId) continue;
       const conn = this.ctx.connections.get(rt.info.port.stationId);
       if (!conn?.open || !conn.accepted) continue;

@@ -43,7 +43,22 @@ export type Fault =
       readonly limitA: number;
       readonly watchdogMs: number;
       readonly fallbackA: number;
+    }
+  /**
+   * A wall clock steps by `stepMs` (an NTP step; negative: backwards) while monotonic time goes on: Fusebox's
+   * (`target` 'fusebox') or a station's (its id). With `correctAfterMs` it steps back that much later (a
+   * wrong RTC at boot corrected by NTP).
+   */
+  | {
+      readonly kind: 'clock';
+      readonly atMs: number;
+      readonly target: string;
+      readonly stepMs: number;
+      readonly correctAfterMs: number | null;
     };
+
+/** The wall-clock steps drawn for clock faults: ±1 min, ±1 h, +1 day. */
+export const CLOCK_STEPS_MS = [60_000, -60_000, 3_600_000, -3_600_000, 86_400_000] as const;
 
 export interface FaultScheduleOptions {
   /** Faults start in [startMs, startMs + durationMs). */
@@ -54,6 +69,11 @@ export interface FaultScheduleOptions {
   readonly siteLimitA: number;
   /** How many faults (default 8). */
   readonly count?: number | undefined;
+  /**
+   * How many clock jumps on top (default 2). They are drawn from a second stream of the seed, so the other
+   * faults of a seed are the same as before clock jumps existed.
+   */
+  readonly clockJumps?: number | undefined;
 }
 
 /** A schedule of faults in time order, the same for the same seed and options. */
@@ -98,6 +118,16 @@ export function faultSchedule(seed: number, o: FaultScheduleOptions): Fault[] {
         fallbackA: rng.int(Math.round(o.siteLimitA * 0.2), o.siteLimitA),
       });
     }
+  }
+  const clockRng = createRng(seed ^ 0x636c6f63);
+  for (let i = 0; i < (o.clockJumps ?? 2); i++) {
+    faults.push({
+      kind: 'clock',
+      atMs: o.startMs + clockRng.int(0, o.durationMs - 1),
+      target: clockRng.chance(0.5) ? 'fusebox' : clockRng.pick(o.stationIds),
+      stepMs: clockRng.pick(CLOCK_STEPS_MS),
+      correctAfterMs: clockRng.chance(0.5) ? clockRng.int(10_000, 600_000) : null,
+    });
   }
   return faults.sort((a, b) => a.atMs - b.atMs);
 }

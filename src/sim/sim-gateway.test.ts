@@ -254,4 +254,25 @@ describe('SimGateway', () => {
     expect(g.port('b/1')).toMatchObject({ status: 'available', sessionId: undefined });
     expect(g.portDraws()).toEqual([]);
   });
+
+  it("a station runs a profile by its own clock and stamps its reports with it, checked against Fusebox's", async () => {
+    const { clock, g, of } = setup({ meterValuesIntervalMs: 5000 });
+    const sessionId = g.plugIn('a/1', car());
+    const set = async (a: number): Promise<string> =>
+      (await Promise.all([g.applySetpoint('a/1', a, { expiresAfterMs: 600_000 }), clock.advanceBy(100)]))[0];
+    expect(await set(10)).toBe('accepted');
+    expect(g.stationLimitA('a/1')).toBe(10);
+    // Its clock steps an hour ahead: the profile's validTo (Fusebox's time + 10 min) has passed for it.
+    g.stepStationClock('a', 3_600_000);
+    expect(g.stationLimitA('a/1')).toBe(16);
+    await clock.advanceBy(5000);
+    // Its meter value is stamped an hour ahead: more than CLOCK_AHEAD_MS, so Fusebox's receive time is used.
+    expect(of('meter-values').at(-1)).toMatchObject({ sessionId, atMs: 1_005_000 });
+    // Back on time, and Fusebox's clock a day ahead: the next profile starts tomorrow for the station.
+    g.stepStationClock('a', -3_600_000);
+    clock.stepWallClock(86_400_000);
+    expect(await set(8)).toBe('accepted');
+    expect(g.stationLimitA('a/1')).toBe(16);
+    expect(g.effectiveLimitA('a/1')).toBe(8); // what Fusebox believes: see docs/operations.md
+  });
 });

@@ -10,13 +10,14 @@
  * Fusebox can be "killed" (fuseboxDown: nothing is sent or renewed, its knowledge is lost) and restarted
  * (fuseboxUp) while the stations and cars keep running.
  */
-import type { Clock } from '../clock.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { failSafeLimits } from '../core/fail-safe.ts';
+import { isDue } from '../core/freshness.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import { isLineToLine, wiringConductors } from '../core/phases.ts';
 import type { SitePort } from '../core/site.ts';
 import { kwPerAmp } from '../core/site.ts';
+import { stationTime } from '../ocpp/station-input.ts';
 import type {
   EvChargingNeeds,
   GatewayEventName,
@@ -28,6 +29,7 @@ import type {
   SetpointResult,
   StationGateway,
 } from '../ocpp/station-gateway.ts';
+import type { VirtualClock } from './virtual-clock.ts';
 import type { EvModel } from './ev-model.ts';
 
 /**
@@ -105,8 +107,16 @@ interface SimPort {
   session: SimSession | null;
   /** The session Fusebox knows of (it learns of sessions started while it was away when it comes back). */
   knownSessionId: number | undefined;
-  /** Station side: the TxProfile in force, if any. */
-  tx: { readonly currentA: number; readonly expiresAtMs: number; timer: unknown } | null;
+  /**
+   * Station side: the TxProfile last applied, if any: in force from `startsAtMs` (its startSchedule) until
+   * `expiresAtMs` (its validTo), both as Fusebox stamped them and compared with the station's own clock.
+   */
+  tx: {
+    readonly currentA: number;
+    readonly startsAtMs: number;
+    readonly expiresAtMs: number;
+    timers: unknown[];
+  } | null;
   pilotA: number;
   status: PortStatus;
   lastMeter: PortMeterEvent | undefined;
@@ -130,7 +140,12 @@ interface SimStation {
   online: boolean;
   behaviour: StationBehaviour;
   readonly calls: Set<Call>;
+  /** How far the station's clock is off the true time, in ms (a clock-jump fault). */
+  clockOffsetMs: number;
 }
+
+/** A TxProfile starts this long before it is sent, as smart-charging.ts sends it (START_SKEW_MS). */
+const PROFILE_START_SKEW_MS = 60_000;
 
 /** Counters of setpoint traffic, for tests and benchmarks. */
 export interface SetpointStats {
@@ -167,7 +182,7 @@ export class SimGateway implements StationGateway {
 
   constructor(
     private readonly cs: CompiledSite,
-    private readonly clock: Clock,
+    private readonly clock: VirtualClock,
     options: SimGatewayOptions = {},
   ) {
     this.opts = { ...DEFAULTS, ...stripUndefined(options) };
@@ -195,7 +210,14 @@ export class SimGateway implements StationGateway {
       this.byPort.set(port.id, sp);
       let st = this.stations.get(port.stationId);
       if (!st) {
-        st = { id: port.stationId, ports: [], online: true, behaviour: 'accept', calls: new Set() };
+        st = {
+          id: port.stationId,
+          ports: [],
+          online: true,
+          behaviour: 'accept',
+          calls: new Set(),
+          clockOffsetMs: 0,
+        };
         this.stations.set(port.stationId, st);
       }
       st.ports.push(sp);
@@ -255,18 +277,20 @@ export class SimGateway implements StationGateway {
     const sp = this.mustPort(portId);
     if (sp.session) throw new Error(`port ${portId} already has a session`);
     const nowMs = this.clock.nowMs();
+    // The station stamps the start with its clock; Fusebox checks it against its own (station-input.ts).
+    const startedAtMs = stationTime(this.stationClockMs(sp), nowMs).atMs;
     const sessionId = this.nextSessionId++;
     const used = ev.spec.phases === 1 ? 1 : sp.conductors;
     const supply = this.cs.circuits[this.cs.circuitIndex.get(sp.port.circuitId)!]!.supply;
-    sp.session = { sessionId, startedAtMs: nowMs, ev, startKwh: ev.energyKwh, needs: statedNeeds(ev, nowMs) };
+    sp.session = { sessionId, startedAtMs, ev, startKwh: ev.energyKwh, needs: statedNeeds(ev, nowMs) };
     this.clearTx(sp);
     this.resetTracking(sp);
     sp.pilotA = this.stationLimitA(portId);
-    ev.plugIn(nowMs, kwPerAmp(supply, sp.port.wiring, used), sp.pilotA);
+    ev.plugIn(this.clock.monotonicMs(), kwPerAmp(supply, sp.port.wiring, used), sp.pilotA);
     this.startMeterValues(sp);
     if (this.visible(sp)) {
       sp.knownSessionId = sessionId;
-      this.emit('session-started', { portId, sessionId, startedAtMs: nowMs, meterStartWh: 0 });
+      this.emit('session-started', { portId, sessionId, startedAtMs, meterStartWh: 0 });
     }
     this.updateStatus(sp, true);
     return sessionId;
@@ -277,8 +301,8 @@ export class SimGateway implements StationGateway {
     const sp = this.mustPort(portId);
     const s = sp.session;
     if (!s) return;
-    const nowMs = this.clock.nowMs();
-    s.ev.unplug(nowMs);
+    const stoppedAtMs = stationTime(this.stationClockMs(sp), this.clock.nowMs(), s.startedAtMs).atMs;
+    s.ev.unplug(this.clock.monotonicMs());
     sp.session = null;
     this.clearTx(sp);
     this.resetTracking(sp);
@@ -289,7 +313,7 @@ export class SimGateway implements StationGateway {
     if (this.visible(sp)) {
       sp.knownSessionId = undefined;
       const energyWh = (s.ev.energyKwh - s.startKwh) * 1000;
-      this.emit('session-stopped', { portId, sessionId: s.sessionId, stoppedAtMs: nowMs, energyWh, reason });
+      this.emit('session-stopped', { portId, sessionId: s.sessionId, stoppedAtMs, energyWh, reason });
     }
     this.updateStatus(sp, true);
   }
@@ -327,6 +351,21 @@ export class SimGateway implements StationGateway {
       this.refreshPilot(sp);
     }
     this.setStationOnline(stationId, true);
+  }
+
+  /**
+   * Steps a station's clock by `deltaMs` (an NTP step, a wrong RTC): it stamps its reports and runs its
+   * profiles' startSchedule and validTo by this clock from now on.
+   */
+  stepStationClock(stationId: string, deltaMs: number): void {
+    const st = this.stations.get(stationId);
+    if (!st) return;
+    st.clockOffsetMs += deltaMs;
+    for (const sp of st.ports) {
+      if (!sp.tx) continue;
+      const { currentA, startsAtMs, expiresAtMs } = sp.tx;
+      this.applyTx(sp, currentA, startsAtMs, expiresAtMs); // re-arms its timers on the new clock
+    }
   }
 
   /** How a station answers setpoints from now on. */
@@ -392,10 +431,12 @@ export class SimGateway implements StationGateway {
   /** The station's truth: the limit in force on the port now (TxProfile, else its default), in A. */
   stationLimitA(portId: string): number {
     const sp = this.mustPort(portId);
-    const nowMs = this.clock.nowMs();
+    const stationMs = this.stationClockMs(sp);
     const tx = sp.tx;
     const inForce =
-      tx && (this.opts.ignoreExpiry === true || nowMs < tx.expiresAtMs) ? tx.currentA : sp.failSafeA;
+      tx && stationMs >= tx.startsAtMs && (this.opts.ignoreExpiry === true || stationMs < tx.expiresAtMs)
+        ? tx.currentA
+        : sp.failSafeA;
     return Math.min(sp.port.maxCurrentA, inForce);
   }
 
@@ -460,10 +501,11 @@ export class SimGateway implements StationGateway {
     if (!st.online) return report('offline');
 
     const seq = this.nextSeq++;
+    const startsAtMs = nowMs - PROFILE_START_SKEW_MS;
     const expiresAtMs = nowMs + expiresAfterMs;
     const tx: TxLimit = { seq, currentA: limitA, expiresAtMs };
     sp.unconfirmed.set(seq, tx);
-    const outcome = await this.station(st, sp, session.sessionId, limitA, expiresAtMs);
+    const outcome = await this.station(st, sp, session.sessionId, limitA, startsAtMs, expiresAtMs);
     if (outcome === null) return new Promise<SetpointResult>(() => {}); // Fusebox died: no answer, ever
     if (outcome === 'accepted') {
       for (const s of [...sp.unconfirmed.keys()]) if (s <= seq) sp.unconfirmed.delete(s);
@@ -481,6 +523,7 @@ export class SimGateway implements StationGateway {
     sp: SimPort,
     sessionId: number,
     limitA: number,
+    startsAtMs: number,
     expiresAtMs: number,
   ): Promise<SetpointResult | null> {
     const epoch = this.epoch;
@@ -506,7 +549,8 @@ export class SimGateway implements StationGateway {
         call.timer = this.clock.setTimeout(() => call.finish('timeout'), this.opts.callTimeoutMs);
         // The station applies it after Fusebox gave up on the call (unless the connection dropped first).
         this.clock.setTimeout(() => {
-          if (st.online && sp.session?.sessionId === sessionId) this.applyTx(sp, limitA, expiresAtMs);
+          if (st.online && sp.session?.sessionId === sessionId)
+            this.applyTx(sp, limitA, startsAtMs, expiresAtMs);
         }, this.opts.callTimeoutMs + this.opts.lateAnswerMs);
         return;
       }
@@ -514,7 +558,7 @@ export class SimGateway implements StationGateway {
         // The station got the request: it applies it whatever happened to Fusebox in the meantime.
         let r: SetpointResult = 'rejected';
         if (behaviour === 'accept' && sp.session?.sessionId === sessionId) {
-          this.applyTx(sp, limitA, expiresAtMs);
+          this.applyTx(sp, limitA, startsAtMs, expiresAtMs);
           r = 'accepted';
         }
         call.finish(r);
@@ -527,27 +571,36 @@ export class SimGateway implements StationGateway {
     for (const call of [...st.calls]) call.finish('timeout');
   }
 
-  private applyTx(sp: SimPort, currentA: number, expiresAtMs: number): void {
+  private applyTx(sp: SimPort, currentA: number, startsAtMs: number, expiresAtMs: number): void {
     this.clearTx(sp);
-    const nowMs = this.clock.nowMs();
-    const timer =
-      this.opts.ignoreExpiry === true
-        ? null
-        : this.clock.setTimeout(() => this.refreshPilot(sp), Math.max(0, expiresAtMs - nowMs));
-    sp.tx = { currentA, expiresAtMs, timer };
+    // The station runs the profile by its own clock: the pilot changes when it starts and when it expires.
+    const stationMs = this.stationClockMs(sp);
+    const timers: unknown[] = [];
+    if (startsAtMs > stationMs) {
+      timers.push(this.clock.setTimeout(() => this.refreshPilot(sp), startsAtMs - stationMs));
+    }
+    if (this.opts.ignoreExpiry !== true) {
+      timers.push(this.clock.setTimeout(() => this.refreshPilot(sp), Math.max(0, expiresAtMs - stationMs)));
+    }
+    sp.tx = { currentA, startsAtMs, expiresAtMs, timers };
     this.refreshPilot(sp);
   }
 
   private clearTx(sp: SimPort): void {
-    if (sp.tx) this.clock.clearTimeout(sp.tx.timer);
+    if (sp.tx) for (const t of sp.tx.timers) this.clock.clearTimeout(t);
     sp.tx = null;
+  }
+
+  /** The station's clock: the true (monotonic) time plus its offset. */
+  private stationClockMs(sp: SimPort): number {
+    return this.clock.monotonicMs() + this.stationOfPort.get(sp.port.id)!.clockOffsetMs;
   }
 
   private refreshPilot(sp: SimPort): void {
     const a = this.stationLimitA(sp.port.id);
     if (a === sp.pilotA) return;
     sp.pilotA = a;
-    sp.session?.ev.setPilot(a, this.clock.nowMs());
+    sp.session?.ev.setPilot(a, this.clock.monotonicMs());
   }
 
   private resetTracking(sp: SimPort): void {
@@ -579,7 +632,8 @@ export class SimGateway implements StationGateway {
     const nowMs = this.clock.nowMs();
     for (const sp of this.byPort.values()) {
       const d = sp.desired;
-      if (!d || sp.renewing || nowMs < d.renewAtMs || sp.session?.sessionId !== d.sessionId) continue;
+      if (!d || sp.renewing || !isDue(d.renewAtMs, nowMs, d.expiresAfterMs)) continue;
+      if (sp.session?.sessionId !== d.sessionId) continue;
       if (!this.stationOfPort.get(sp.port.id)!.online) continue;
       sp.renewing = true;
       this.apply(sp.port.id, d.currentA, { expiresAfterMs: d.expiresAfterMs }, true)
@@ -671,8 +725,9 @@ export class SimGateway implements StationGateway {
   private sendMeterValues(sp: SimPort): void {
     const s = sp.session;
     if (!s || !this.visible(sp) || sp.knownSessionId !== s.sessionId) return;
-    const nowMs = this.clock.nowMs();
-    s.ev.advance(nowMs);
+    s.ev.advance(this.clock.monotonicMs());
+    // Stamped by the station's clock and checked against Fusebox's, as central-system.ts does.
+    const atMs = stationTime(this.stationClockMs(sp), this.clock.nowMs(), s.startedAtMs).atMs;
     this.updateStatus(sp, false);
     const currentA = this.conductorCurrents(sp);
     const maxCurrentA = Math.max(...currentA);
@@ -680,7 +735,7 @@ export class SimGateway implements StationGateway {
     const e: PortMeterEvent = {
       portId: sp.port.id,
       sessionId: s.sessionId,
-      atMs: nowMs,
+      atMs,
       currentA,
       conductorsInUse: inUse,
       maxCurrentA,

@@ -203,10 +203,10 @@ export class SiteWorld {
     const ev = spec instanceof EvModel ? spec : new EvModel(spec);
     const placed: PlacedEv = { portId, ev, plugged: false, left: false };
     this.placed.push(placed);
-    const nowMs = this.clock.nowMs();
+    const nowMs = this.clock.monotonicMs();
     this.clock.setTimeout(
       () => {
-        this.gateway.step(this.clock.nowMs());
+        this.gateway.step(this.clock.monotonicMs());
         this.gateway.plugIn(portId, ev);
         placed.plugged = true;
       },
@@ -217,7 +217,7 @@ export class SiteWorld {
       this.clock.setTimeout(
         () => {
           if (!placed.plugged) return;
-          this.gateway.step(this.clock.nowMs());
+          this.gateway.step(this.clock.monotonicMs());
           this.gateway.unplug(portId);
           placed.left = true;
         },
@@ -254,7 +254,7 @@ export class SiteWorld {
 
   /** The net load of a circuit at the last step: [L1, L2, L3 (A), kW]. */
   circuitLoad(circuitId: string): [number, number, number, number] {
-    const s = this.last ?? this.sample(this.clock.nowMs());
+    const s = this.last ?? this.sample(this.clock.monotonicMs());
     const o = this.cs.circuitIndex.get(circuitId)! * DIM_COUNT;
     return [s.circuits[o]!, s.circuits[o + 1]!, s.circuits[o + 2]!, s.circuits[o + 3]!];
   }
@@ -293,7 +293,7 @@ export class SiteWorld {
   }
 
   private tick(): void {
-    const s = this.sample(this.clock.nowMs());
+    const s = this.sample(this.clock.monotonicMs());
     this.last = s;
     const dtMs = this.tickMs;
     for (let k = 0; k < s.circuits.length; k++) {
@@ -350,7 +350,7 @@ export class SiteWorld {
   }
 
   private readMeters(): void {
-    const nowMs = this.clock.nowMs();
+    const nowMs = this.clock.monotonicMs();
     const s = this.sample(nowMs);
     for (const m of this.meters) {
       if (m.silent || m.role === 'battery') continue;
@@ -389,7 +389,8 @@ export class SiteWorld {
     }
     return {
       meterId: m.id,
-      atMs: s.atMs,
+      // Stamped by the reader, as Fusebox's poller does: its wall clock (stepped by a clock-jump fault).
+      atMs: s.atMs + this.clock.wallClockOffsetMs,
       currentA,
       voltageV: present.map((on) => (on ? v : 0)) as [number, number, number],
       powerKw,

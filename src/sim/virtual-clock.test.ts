@@ -87,4 +87,20 @@ describe('VirtualClock', () => {
     expect(n).toBe(86_400);
     expect(performance.now() - t0).toBeLessThan(5000);
   });
+
+  it('steps the wall clock without moving timers or monotonic time', async () => {
+    const clock = new VirtualClock(10_000);
+    const seen: number[] = [];
+    clock.setTimeout(() => seen.push(clock.monotonicMs()), 1000);
+    clock.stepWallClock(-3_600_000);
+    expect(clock.nowMs()).toBe(10_000 - 3_600_000);
+    expect(clock.monotonicMs()).toBe(10_000);
+    await clock.advanceBy(1000);
+    expect(seen).toEqual([11_000]);
+    expect(clock.nowMs()).toBe(11_000 - 3_600_000);
+    clock.stepWallClock(86_400_000);
+    expect(clock.wallClockOffsetMs).toBe(86_400_000 - 3_600_000);
+    expect(clock.nextTimerAtMs()).toBeNull();
+    expect(() => clock.stepWallClock(NaN)).toThrow(/stepWallClock: NaN/);
+  });
 });

@@ -3,6 +3,11 @@
  * advances it. Due timers run in time order (ties in the order they were set), and pending promise
  * callbacks are drained after each one, so code that chains promises on timers (the dispatcher awaiting
  * setpoint answers) behaves as in real time: hours of simulated time run in seconds, the same every run.
+ *
+ * One clock, two readings: `monotonicMs()` is the time that really passed (timers, advanceTo and the
+ * simulated physics run on it), `nowMs()` is the wall clock Fusebox reads: the monotonic time plus an offset
+ * that `stepWallClock` changes, as an NTP step or a wrong RTC corrected at boot does (fault injection,
+ * docs/operations.md). Without a step both are the same.
  */
 import type { Clock } from '../clock.ts';
 
@@ -24,13 +29,32 @@ export class VirtualClock implements Clock {
   private readonly heap: Timer[] = [];
   private live = 0;
   private advancing = false;
+  private wallOffsetMs = 0;
 
   constructor(startMs = 0) {
     this.now = startMs;
   }
 
+  /** The wall clock: monotonic time plus the offset of the wall-clock steps so far. */
   nowMs(): number {
+    return this.now + this.wallOffsetMs;
+  }
+
+  /** The time that really passed (what timers and `advanceTo` count in); never jumps. */
+  monotonicMs(): number {
     return this.now;
+  }
+
+  /** How far the wall clock is off the monotonic time, in ms (the sum of the steps). */
+  get wallClockOffsetMs(): number {
+    return this.wallOffsetMs;
+  }
+
+  /** Steps the wall clock by `deltaMs` (negative: backwards); timers and monotonic time are not moved. */
+  stepWallClock(deltaMs: number): void {
+    if (!Number.isFinite(deltaMs))
+      throw new Error(`VirtualClock.stepWallClock: ${deltaMs} is not a finite number`);
+    this.wallOffsetMs += deltaMs;
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
@@ -54,7 +78,7 @@ export class VirtualClock implements Clock {
     return this.live;
   }
 
-  /** When the next timer is due, or null when none is set. */
+  /** When the next timer is due (monotonic time), or null when none is set. */
   nextTimerAtMs(): number | null {
     this.dropCancelled();
     return this.heap[0]?.atMs ?? null;
@@ -66,7 +90,7 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * Moves time to `targetMs`: runs every timer due by then in time order (including timers those set),
+   * Moves monotonic time to `targetMs`: runs every timer due by then in time order (including timers those set),
    * draining promise callbacks before the first and after each. A timer that throws rejects the returned
    * promise at that instant, as an uncaught exception would stop a real process.
    */
