@@ -36,10 +36,11 @@ describe('an uncontrolled port in the API and the metrics', () => {
     });
     await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
     await st.start(1, 'TAG');
+    // It was flagged while idle already: wait for the control run that counts its session.
     const port = await eventually(async () => {
       const p = await portOf();
-      return p.uncontrolled ? p : undefined;
-    }, 'the port flagged uncontrolled');
+      return p.uncontrolled?.countedA === 32 ? p : undefined;
+    }, 'the port with its session counted at 32 A');
     expect(port.uncontrolled).toMatchObject({
       reason: 'not-implemented',
       reasonText: 'station does not implement charging profiles',
