@@ -15,6 +15,8 @@ import type { EmsServerConfig } from '../modbus/ems-config-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
 import type { HttpSection, OcppSection, StoreSection } from './server-sections.ts';
 import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
+import type { UpstreamSection } from './upstream-section.ts';
+import { upstreamSectionSchema } from './upstream-section.ts';
 
 /** A validated list element and its position in the list. */
 export interface Indexed<T> {
@@ -28,6 +30,8 @@ export interface ParsedSections {
   readonly ocpp: OcppSection;
   readonly http: HttpSection;
   readonly store: StoreSection;
+  /** Undefined without an `upstream` section or when it is invalid (then reported). */
+  readonly upstream: UpstreamSection | undefined;
   readonly circuits: readonly Indexed<CircuitConfig>[];
   readonly meters: readonly Indexed<MeterConfig>[];
   readonly stations: readonly Indexed<StationConfig>[];
@@ -86,10 +90,14 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   const ocpp = section(ocppSectionSchema, top.data.ocpp ?? {}, ['ocpp']) ?? ocppSectionSchema.parse({});
   const http = section(httpSectionSchema, top.data.http ?? {}, ['http']) ?? httpSectionSchema.parse({});
   const store = section(storeSectionSchema, top.data.store ?? {}, ['store']) ?? storeSectionSchema.parse({});
+  const upstream =
+    top.data.upstream === undefined
+      ? undefined
+      : section(upstreamSectionSchema, top.data.upstream, ['upstream']);
   const circuits = list(circuitSchema, top.data.circuits, 'circuits', writtenIds.circuits);
   const meters = list(meterSchema, top.data.meters, 'meters', writtenIds.meters);
   const stations = list(stationSchema, top.data.stations, 'stations', writtenIds.stations);
-  return { site, ems, ocpp, http, store, circuits, meters, stations, writtenIds, complete };
+  return { site, ems, ocpp, http, store, upstream, circuits, meters, stations, writtenIds, complete };
 }
 
 /** Top-level keys starting with `x-` hold YAML anchors for reuse (as in Compose files) and are ignored. */

@@ -2,6 +2,7 @@
 import { modbusDriverSchema } from '../modbus/device-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
 import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
+import { upstreamSectionSchema } from './upstream-section.ts';
 import { z } from 'zod';
 import {
   isValidTimeZone,
@@ -324,6 +325,8 @@ export const siteConfigSchema = z.strictObject({
   http: httpSectionSchema.prefault({}),
   store: storeSectionSchema.prefault({}),
   ems: emsServerConfigSchema.optional(),
+  /** The operator's cloud central system Fusebox relays stations to (docs/proxy.md). */
+  upstream: upstreamSectionSchema.optional(),
   circuits: z
     .array(circuitSchema, { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
@@ -341,6 +344,7 @@ export const siteConfigSkeletonSchema = z.strictObject({
   http: z.unknown().optional(),
   store: z.unknown().optional(),
   ems: z.unknown().optional(),
+  upstream: z.unknown().optional(),
   circuits: z
     .array(z.unknown(), { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
