@@ -21,6 +21,8 @@ import { emsSnapshot } from './ems-view.ts';
 import { EmsServer, MeterPoller, buildEmsLayout, emsLayoutInputOf, polledMeterOf } from './modbus/index.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
 import { OcppServer } from './ocpp/ocpp-server.ts';
+import { upstreamSettingsOf } from './config/upstream-section.ts';
+import { CloudProxy } from './proxy/cloud-proxy.ts';
 import { hashStationPassword, verifyStationPassword } from './ocpp/password-hash.ts';
 import type { OcppStationSettings, TlsSettings } from './ocpp/ocpp-settings.ts';
 import { recentSessionSetpoints } from './store/recent-setpoints.ts';
@@ -110,12 +112,23 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       passwordHash: s.passwordHash,
     }));
     const tls = config.ocpp.tls ? tlsSettingsOf(config.ocpp.tls, opts.configDir) : undefined;
+    // With `upstream:`, Fusebox relays the stations to the operator's cloud (docs/proxy.md).
+    const upstream = upstreamSettingsOf(config, opts.configDir);
+    const proxy = upstream
+      ? new CloudProxy({
+          settings: upstream,
+          log: logger.child({ part: 'proxy' }),
+          now: () => clock.nowMs(),
+          callTimeoutMs: Math.min(10_000, config.ocpp.callTimeoutMs),
+        })
+      : undefined;
     const ocpp = await OcppServer.start({
       site: loaded.site,
       stations,
       repo: store.ocpp,
       log: logger.child({ part: 'ocpp' }),
       now: () => clock.nowMs(),
+      middleware: proxy ? [proxy.middleware] : [],
       observer: {
         onCall: (e) => metrics.ocppCall(e.direction, e.action, e.version),
         onCallError: (e) => metrics.ocppCallError(e.direction, e.action, e.code),
@@ -133,6 +146,10 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       },
     });
     stops.push(() => ocpp.close());
+    if (proxy) {
+      proxy.attach(ocpp, store);
+      stops.push(() => proxy.close());
+    }
 
     const controlOptions = {
       setpointExpiryMs: config.ocpp.setpointExpiresAfterMs,

@@ -26,6 +26,8 @@ export interface RpcPeer extends EventEmitter {
   /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly state: number;
   handle(method: string, handler: RpcHandler): void;
+  /** The handler of every action that has none of its own (the cloud relay's). */
+  handle(handler: RpcHandler): void;
   call(method: string, params: unknown, options?: { callTimeoutMs?: number }): Promise<unknown>;
   sendRaw(message: string): void;
   close(options?: {

@@ -285,6 +285,44 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE meter_values ADD COLUMN received_ms INTEGER;
     `,
   },
+  {
+    version: 5,
+    name: 'proxy: store and forward of the messages answered while the cloud was away, transaction id map',
+    sql: `
+      -- A station message Fusebox answered itself while its cloud central system was away (docs/proxy.md),
+      -- to replay in id order per station. payload: the message as the station sent it, except that a 1.6
+      -- transactionId is Fusebox's own (local) id; local_tx_id: for a 1.6 StartTransaction, the id the
+      -- station was given. state: queued, delivered (the cloud answered), failed (the cloud answered with a
+      -- CALLERROR, kept in error_code/error_text and not sent again).
+      CREATE TABLE proxy_outbox (
+        id INTEGER PRIMARY KEY,
+        station_id TEXT NOT NULL,
+        ocpp_version TEXT NOT NULL,
+        action TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        local_tx_id TEXT,
+        queued_ms INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'delivered', 'failed')),
+        done_ms INTEGER,
+        error_code TEXT,
+        error_text TEXT
+      );
+      CREATE INDEX proxy_outbox_queued ON proxy_outbox (station_id, id) WHERE state = 'queued';
+
+      -- OCPP 1.6 transaction ids: Fusebox's own (the session id) and the cloud's. station_knows says which
+      -- one the station was given: 'cloud' when the cloud answered its StartTransaction live, 'local' when
+      -- Fusebox answered it during an outage and the cloud's id came with the replay.
+      CREATE TABLE proxy_transactions (
+        station_id TEXT NOT NULL,
+        local_tx_id TEXT NOT NULL,
+        cloud_tx_id TEXT NOT NULL,
+        station_knows TEXT NOT NULL CHECK (station_knows IN ('cloud', 'local')),
+        created_ms INTEGER NOT NULL,
+        PRIMARY KEY (station_id, local_tx_id)
+      );
+      CREATE INDEX proxy_transactions_cloud ON proxy_transactions (station_id, cloud_tx_id);
+    `,
+  },
 ];
 
 /** A database written by a newer Fusebox than this one. */

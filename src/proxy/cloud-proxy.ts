@@ -1,0 +1,500 @@
+/**
+ * Fusebox as the communication proxy between a site's stations and the operator's cloud central system
+ * (docs/proxy.md). An inbound middleware (src/ocpp/inbound-pipeline.ts) sees every CALL a station sends:
+ * Fusebox's own handler runs first (load management keeps observing everything), then the CALL goes to the
+ * cloud and the station gets the cloud's answer. While the cloud is away the station gets Fusebox's answer,
+ * and the transaction messages are stored (SQLite, committed before the answer) and replayed in order when
+ * the cloud is back. The cloud's CALLs go down to the station, except charging profiles (CloudProfileSink)
+ * and composite schedules (answered from the limit Fusebox has in force).
+ */
+import type { Logger } from 'pino';
+import type { InboundCall, InboundHandler, InboundMiddleware } from '../ocpp/inbound-pipeline.ts';
+import type { IdTagStatus } from '../ocpp/ocpp-repository.ts';
+import type { OcppServer } from '../ocpp/ocpp-server.ts';
+import type { OcppVersion } from '../ocpp/ocpp-version.ts';
+import type { RpcInboundCall } from '../ocpp/rpc.ts';
+import { rpcError, rpcErrorCode } from '../ocpp/rpc.ts';
+import type { Store } from '../store/store.ts';
+import type { CloudProfileSink, CloudProfileVersion } from './cloud-profiles.ts';
+import { RejectingCloudProfiles } from './cloud-profiles.ts';
+import { ProxyOutbox } from './proxy-outbox.ts';
+import type { OutboxEntry } from './proxy-outbox.ts';
+import type { LinkState } from './upstream-link.ts';
+import { UpstreamLink } from './upstream-link.ts';
+import type { UpstreamSettings } from './upstream-settings.ts';
+
+export interface CloudProxyOptions {
+  readonly settings: UpstreamSettings;
+  readonly log: Logger;
+  readonly cloudProfiles?: CloudProfileSink | undefined;
+  /** A CALL to the cloud unanswered after this long is answered by Fusebox (and queued), in ms. */
+  readonly callTimeoutMs?: number | undefined;
+  /** The cloud link of a station that disconnected is kept this long (a quick reconnect keeps it), in ms. */
+  readonly stationGoneCloseMs?: number | undefined;
+  /** A station's first messages wait this long for its cloud link to open, in ms. */
+  readonly firstConnectWaitMs?: number | undefined;
+  readonly now?: (() => number) | undefined;
+}
+
+/** What the API shows per relayed station. */
+export interface UpstreamStatus {
+  readonly stationId: string;
+  /** connected; connecting; outage (the cloud unreachable); idle (no link: station away); disabled (not relayed). */
+  readonly state: 'connected' | 'connecting' | 'outage' | 'idle' | 'disabled';
+  readonly outageSinceMs: number | undefined;
+  readonly queueDepth: number;
+  readonly oldestQueuedMs: number | undefined;
+  readonly lastRelayMs: number | undefined;
+  /** Queued messages the cloud answered with a CALLERROR (kept, not sent again). */
+  readonly failed: number;
+}
+
+/** Station messages stored and replayed when answered locally (the rest is collapsed or only answered). */
+const QUEUED: Readonly<Record<'v16' | 'v2', ReadonlySet<string>>> = {
+  v16: new Set(['StartTransaction', 'StopTransaction', 'MeterValues']),
+  v2: new Set(['TransactionEvent', 'MeterValues']),
+};
+
+interface Relay {
+  readonly stationId: string;
+  version: OcppVersion;
+  link: UpstreamLink | undefined;
+  draining: boolean;
+  outageSinceMs: number | undefined;
+  lastRelayMs: number | undefined;
+  /** The latest BootNotification answered locally, told to the cloud when it is back. */
+  pendingBoot: unknown;
+  /** The latest StatusNotification per connector answered locally. */
+  readonly latestStatus: Map<string, unknown>;
+  heartbeatOwed: boolean;
+  goneTimer: NodeJS.Timeout | undefined;
+  stationConnected: boolean;
+}
+
+export class CloudProxy {
+  private readonly relays = new Map<string, Relay>();
+  private readonly sink: CloudProfileSink;
+  private readonly now: () => number;
+  private readonly callTimeoutMs: number;
+  private server: OcppServer | undefined;
+  private outbox: ProxyOutbox | undefined;
+  private store: Store | undefined;
+  private closed = false;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly o: CloudProxyOptions) {
+    this.sink = o.cloudProfiles ?? new RejectingCloudProfiles();
+    this.now = o.now ?? Date.now;
+    this.callTimeoutMs = o.callTimeoutMs ?? 10_000;
+  }
+
+  /** The inbound middleware to give OcppServer.start: relays while attached, passes through before. */
+  readonly middleware: InboundMiddleware = (next) => (call) => {
+    const r = this.relayFor(call.stationId, call.version);
+    return r ? this.handle(r, call, next) : next(call);
+  };
+
+  /** Start relaying through `server`; messages queued before a restart are replayed once the cloud answers. */
+  attach(server: OcppServer, store: Store): void {
+    this.server = server;
+    this.store = store;
+    this.outbox = new ProxyOutbox(store, this.now);
+    this.unsubscribe.push(
+      server.on('station-connected', (e) => {
+        const r = this.relayFor(e.stationId, e.version);
+        if (!r) return;
+        r.stationConnected = true;
+        clearTimeout(r.goneTimer);
+      }),
+      server.on('station-disconnected', (e) => {
+        const r = this.relays.get(e.stationId);
+        if (!r) return;
+        r.stationConnected = false;
+        this.closeWhenIdle(r);
+      }),
+    );
+    for (const [stationId, version] of this.outbox.stationsWithQueue()) {
+      const r = this.relayFor(stationId, version);
+      if (r) this.closeWhenIdle(r);
+    }
+  }
+
+  status(stationId: string): UpstreamStatus {
+    const r = this.relays.get(stationId);
+    const outbox = this.outbox;
+    const queue = outbox?.queueOf(stationId) ?? [];
+    const relayed = this.o.settings.stationFor(stationId) !== undefined;
+    const linkState = r?.link?.state;
+    return {
+      stationId,
+      state: !relayed
+        ? 'disabled'
+        : linkState === 'connected'
+          ? 'connected'
+          : linkState === 'connecting'
+            ? r?.outageSinceMs !== undefined
+              ? 'outage'
+              : 'connecting'
+            : linkState === 'down'
+              ? 'outage'
+              : 'idle',
+      outageSinceMs: r?.outageSinceMs,
+      queueDepth: queue.length,
+      oldestQueuedMs: queue[0]?.queuedMs,
+      lastRelayMs: r?.lastRelayMs,
+      failed: outbox?.failedCount(stationId) ?? 0,
+    };
+  }
+
+  /** Every station relayed or with something queued, by id. */
+  statuses(): UpstreamStatus[] {
+    const ids = new Set([...this.relays.keys(), ...(this.server?.connectedStationIds() ?? [])]);
+    return [...ids].sort().map((id) => this.status(id));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const u of this.unsubscribe.splice(0)) u();
+    const links = [...this.relays.values()].map((r) => {
+      clearTimeout(r.goneTimer);
+      return r.link?.close() ?? Promise.resolve();
+    });
+    await Promise.allSettled(links);
+  }
+
+  private relayFor(stationId: string, version: OcppVersion): Relay | undefined {
+    if (!this.server || this.closed) return undefined;
+    const settings = this.o.settings.stationFor(stationId);
+    if (!settings) return undefined;
+    let r = this.relays.get(stationId);
+    if (!r) {
+      r = {
+        stationId,
+        version,
+        link: undefined,
+        draining: false,
+        outageSinceMs: undefined,
+        lastRelayMs: undefined,
+        pendingBoot: undefined,
+        latestStatus: new Map(),
+        heartbeatOwed: false,
+        goneTimer: undefined,
+        stationConnected: false,
+      };
+      this.relays.set(stationId, r);
+    }
+    if (!r.link || r.link.version !== version || r.link.state === 'closed') {
+      const old = r.link;
+      if (old) void old.close();
+      r.version = version;
+      const relay = r;
+      r.link = new UpstreamLink({
+        settings,
+        version,
+        reconnect: this.o.settings.reconnect,
+        callTimeoutMs: this.callTimeoutMs,
+        log: this.o.log,
+        handler: (call) => this.fromCloud(relay, call),
+        onState: (state) => this.linkState(relay, state),
+      });
+    }
+    return r;
+  }
+
+  /** Closes the cloud link of a station that is away and has nothing left to replay, after a grace time. */
+  private closeWhenIdle(r: Relay): void {
+    clearTimeout(r.goneTimer);
+    r.goneTimer = setTimeout(() => {
+      if (r.stationConnected) return;
+      if ((this.outbox?.queueOf(r.stationId).length ?? 0) > 0) {
+        this.closeWhenIdle(r);
+        return;
+      }
+      void r.link?.close();
+    }, this.o.stationGoneCloseMs ?? 60_000);
+    r.goneTimer.unref();
+  }
+
+  private linkState(r: Relay, state: LinkState): void {
+    const nowMs = this.now();
+    if (state === 'connected') {
+      if (r.outageSinceMs !== undefined) {
+        const s = Math.round((nowMs - r.outageSinceMs) / 1000);
+        this.event('info', 'upstream-restored', r.stationId, `cloud reachable again after ${s} s`);
+      }
+      r.outageSinceMs = undefined;
+      this.kick(r);
+    } else if (state === 'down' && r.outageSinceMs === undefined) {
+      r.outageSinceMs = nowMs;
+      this.event(
+        'warn',
+        'upstream-outage',
+        r.stationId,
+        'cloud unreachable: Fusebox answers the station and queues',
+      );
+    }
+  }
+
+  private async handle(r: Relay, call: InboundCall, next: InboundHandler): Promise<unknown> {
+    const link = r.link!;
+    if (link.state === 'connecting' && r.outageSinceMs === undefined)
+      await link.settled(this.o.firstConnectWaitMs ?? 2000);
+    const outbox = this.outbox!;
+    const v16 = call.version === '1.6';
+    const queued = QUEUED[v16 ? 'v16' : 'v2'].has(call.action);
+    const localPayload = v16 ? outbox.toLocalIds(r.stationId, call.action, call.payload) : call.payload;
+
+    if (call.action === 'Authorize' && link.state === 'connected') {
+      try {
+        const answer = await link.call(call.action, call.payload);
+        r.lastRelayMs = this.now();
+        await this.cacheAuthorization(call.version, call.payload, answer);
+        return answer;
+      } catch (err) {
+        if (rpcErrorCode(err) !== undefined) throw err;
+        // Not answered: Fusebox decides (local list, cache, policy for unknown tags).
+      }
+    }
+
+    const local = await next({ ...call, payload: localPayload });
+    const live = link.state === 'connected' && (!queued || outbox.queueOf(r.stationId).length === 0);
+    if (live) {
+      try {
+        const payload = v16 ? outbox.toCloudIds(r.stationId, call.action, call.payload, true) : call.payload;
+        const answer = await link.call(call.action, payload);
+        r.lastRelayMs = this.now();
+        await this.learn(r, call, local, answer);
+        return answer;
+      } catch (err) {
+        if (rpcErrorCode(err) !== undefined) throw err;
+        this.o.log.info(
+          { stationId: r.stationId, action: call.action, err },
+          'cloud did not answer: Fusebox answers (and queues when a transaction message)',
+        );
+      }
+    }
+    if (queued) {
+      const localTxId =
+        v16 && call.action === 'StartTransaction'
+          ? String((local as { transactionId: number }).transactionId)
+          : undefined;
+      await outbox.enqueue(r.stationId, call.version, call.action, localPayload, localTxId);
+      this.kick(r);
+    } else this.owe(r, call);
+    return local;
+  }
+
+  /** What the cloud's answer to a live CALL teaches: its transaction id, its authorization answers. */
+  private async learn(r: Relay, call: InboundCall, local: unknown, answer: unknown): Promise<void> {
+    if (call.action === 'StatusNotification') r.latestStatus.delete(statusKey(call.payload));
+    if (call.version === '1.6' && call.action === 'StartTransaction') {
+      const cloudTx = (answer as { transactionId?: unknown }).transactionId;
+      const localTx = (local as { transactionId?: unknown }).transactionId;
+      if (typeof cloudTx === 'number' && typeof localTx === 'number')
+        await this.outbox!.mapTransaction(r.stationId, String(localTx), String(cloudTx), 'cloud');
+    }
+    await this.cacheAuthorization(call.version, call.payload, answer);
+  }
+
+  /** A message answered locally that is not queued: the latest boot and statuses are told to the cloud later. */
+  private owe(r: Relay, call: InboundCall): void {
+    if (call.action === 'BootNotification') r.pendingBoot = call.payload;
+    else if (call.action === 'StatusNotification') r.latestStatus.set(statusKey(call.payload), call.payload);
+    else if (call.action === 'Heartbeat') r.heartbeatOwed = true;
+  }
+
+  private kick(r: Relay): void {
+    if (r.draining || r.link?.state !== 'connected') return;
+    this.drain(r).catch((err: unknown) =>
+      this.o.log.error({ err, stationId: r.stationId }, 'replay to the cloud failed'),
+    );
+  }
+
+  /** Replays what was answered locally: the boot, the queue in order, then the latest statuses. */
+  private async drain(r: Relay): Promise<void> {
+    const outbox = this.outbox!;
+    const link = r.link!;
+    r.draining = true;
+    let sent = 0;
+    let failed = 0;
+    try {
+      if (r.pendingBoot !== undefined) {
+        const boot = r.pendingBoot;
+        if (!(await this.replayOne(link, 'BootNotification', boot))) return;
+        if (r.pendingBoot === boot) r.pendingBoot = undefined;
+      }
+      for (let e = outbox.queueOf(r.stationId)[0]; e; e = outbox.queueOf(r.stationId)[0]) {
+        const outcome = await this.replayEntry(r, e);
+        if (outcome === 'retry') return;
+        if (outcome === 'failed') failed++;
+        else sent++;
+      }
+      for (const [key, payload] of [...r.latestStatus]) {
+        if (!(await this.replayOne(link, 'StatusNotification', payload))) return;
+        if (r.latestStatus.get(key) === payload) r.latestStatus.delete(key);
+      }
+      if (r.heartbeatOwed) {
+        r.heartbeatOwed = false;
+        await this.replayOne(link, 'Heartbeat', {});
+      }
+    } finally {
+      r.draining = false;
+      if (sent + failed > 0)
+        this.event(
+          failed > 0 ? 'warn' : 'info',
+          'upstream-replayed',
+          r.stationId,
+          `replayed ${sent} queued message${sent === 1 ? '' : 's'} to the cloud` +
+            (failed > 0 ? `; ${failed} refused by the cloud (kept, not sent again)` : ''),
+          { sent, failed },
+        );
+    }
+    if (outbox.queueOf(r.stationId).length > 0) this.kick(r);
+  }
+
+  /** A collapsed message (boot, status, heartbeat): true when answered (a CALLERROR is logged and dropped). */
+  private async replayOne(link: UpstreamLink, action: string, payload: unknown): Promise<boolean> {
+    try {
+      await link.call(action, payload);
+      return true;
+    } catch (err) {
+      if (rpcErrorCode(err) === undefined) return false;
+      this.o.log.warn({ err, action }, 'cloud refused a replayed message');
+      return true;
+    }
+  }
+
+  private async replayEntry(r: Relay, e: OutboxEntry): Promise<'sent' | 'failed' | 'retry'> {
+    const outbox = this.outbox!;
+    const v16 = e.version === '1.6';
+    let payload = v16 ? outbox.toCloudIds(r.stationId, e.action, e.payload, false) : e.payload;
+    if (!v16 && e.action === 'TransactionEvent') payload = { ...(payload as object), offline: true };
+    let answer: unknown;
+    try {
+      answer = await r.link!.call(e.action, payload);
+    } catch (err) {
+      const code = rpcErrorCode(err);
+      if (code === undefined) return 'retry';
+      const text = err instanceof Error ? err.message : String(err);
+      await outbox.failed(e, code, text);
+      this.o.log.warn(
+        { stationId: r.stationId, action: e.action, code, text },
+        'cloud refused a queued message',
+      );
+      this.event(
+        'warn',
+        'upstream-refused',
+        r.stationId,
+        `cloud refused queued ${e.action}: ${code} ${text}`,
+        {
+          outboxId: e.id,
+        },
+      );
+      return 'failed';
+    }
+    const cloudTx = (answer as { transactionId?: unknown } | undefined)?.transactionId;
+    await outbox.delivered(
+      e,
+      v16 && e.action === 'StartTransaction' && typeof cloudTx === 'number' ? String(cloudTx) : undefined,
+    );
+    r.lastRelayMs = this.now();
+    await this.cacheAuthorization(e.version, e.payload, answer);
+    return 'sent';
+  }
+
+  /** A CALL from the cloud for the station. */
+  private async fromCloud(r: Relay, call: RpcInboundCall): Promise<unknown> {
+    const version: CloudProfileVersion = r.version === '1.6' ? '1.6' : '2.0.1';
+    switch (call.method) {
+      case 'SetChargingProfile':
+        return { status: this.sink.set(r.stationId, version, call.params) };
+      case 'ClearChargingProfile':
+        return { status: this.sink.clear(r.stationId, version, call.params) };
+      case 'GetCompositeSchedule':
+        return this.compositeSchedule(r, call.params);
+    }
+    const link = this.server?.link(r.stationId);
+    if (!link) throw rpcError('GenericError', `station ${r.stationId} is not connected to Fusebox`);
+    const answer = await link.call(call.method, call.params);
+    r.lastRelayMs = this.now();
+    return answer;
+  }
+
+  /** The limit Fusebox has in force on the connector (0: the station's ports together), as one period. */
+  private compositeSchedule(r: Relay, params: unknown): unknown {
+    const server = this.server!;
+    const p = params as { connectorId?: number; evseId?: number; duration?: number };
+    const at = r.version === '1.6' ? (p.connectorId ?? 0) : (p.evseId ?? 0);
+    const ports = server
+      .ports()
+      .filter((x) => x.stationId === r.stationId && (at === 0 || x.connectorId === at));
+    if (ports.length === 0) return { status: 'Rejected' };
+    const limit = ports.reduce((sum, x) => sum + server.effectiveLimitA(x.portId), 0);
+    const schedule = {
+      duration: p.duration ?? 0,
+      chargingRateUnit: 'A',
+      chargingSchedulePeriod: [{ startPeriod: 0, limit }],
+    };
+    const start = new Date(this.now()).toISOString();
+    return r.version === '1.6'
+      ? { status: 'Accepted', connectorId: at, scheduleStart: start, chargingSchedule: schedule }
+      : { status: 'Accepted', schedule: { evseId: at, scheduleStart: start, ...schedule } };
+  }
+
+  /** Remembers the cloud's authorization answers (the cache Fusebox answers from during outages). */
+  private async cacheAuthorization(version: OcppVersion, payload: unknown, answer: unknown): Promise<void> {
+    const repo = this.store?.ocpp;
+    if (!repo || answer === null || typeof answer !== 'object') return;
+    let idTag: string | undefined;
+    let info:
+      | { status?: unknown; expiryDate?: unknown; cacheExpiryDateTime?: unknown; parentIdTag?: unknown }
+      | undefined;
+    if (version === '1.6') {
+      idTag = (payload as { idTag?: string }).idTag;
+      info = (answer as { idTagInfo?: typeof info }).idTagInfo;
+    } else {
+      idTag = (payload as { idToken?: { idToken?: string } }).idToken?.idToken;
+      info = (answer as { idTokenInfo?: typeof info }).idTokenInfo;
+    }
+    if (idTag === undefined || !info || typeof info.status !== 'string') return;
+    try {
+      const existing = await repo.findIdTag(idTag);
+      if (existing?.source === 'local') return;
+      const expiry = info.expiryDate ?? info.cacheExpiryDateTime;
+      const expiresMs = typeof expiry === 'string' ? Date.parse(expiry) : undefined;
+      await repo.saveIdTag({
+        idTag,
+        status: idTagStatus(info.status),
+        expiresMs: expiresMs !== undefined && Number.isFinite(expiresMs) ? expiresMs : undefined,
+        parentIdTag: typeof info.parentIdTag === 'string' ? info.parentIdTag : undefined,
+        source: 'cache',
+        updatedMs: this.now(),
+      });
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not cache the cloud authorization answer');
+    }
+  }
+
+  private event(
+    level: 'info' | 'warn',
+    kind: string,
+    stationId: string,
+    message: string,
+    data?: unknown,
+  ): void {
+    this.store?.ocpp
+      .recordEvent({ atMs: this.now(), level, kind, stationId, message, data })
+      .catch((err: unknown) => this.o.log.error({ err, kind }, 'could not store event'));
+    this.o.log[level]({ stationId, kind }, message);
+  }
+}
+
+function statusKey(payload: unknown): string {
+  const p = payload as { connectorId?: number; evseId?: number };
+  return `${p.evseId ?? ''}/${p.connectorId ?? ''}`;
+}
+
+/** 2.0.1 has more statuses than the cache keeps: anything but these refuses the tag. */
+function idTagStatus(s: string): IdTagStatus {
+  return s === 'Accepted' || s === 'Blocked' || s === 'Expired' ? s : 'Invalid';
+}
