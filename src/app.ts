@@ -232,6 +232,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       },
       logger: logger.child({ part: 'http' }),
       now: () => clock.nowMs(),
+      ...(proxy ? { upstream: { statuses: () => proxy.statuses(config.stations.map((s) => s.id)) } } : {}),
       readiness: () => ({
         store: store.db.open && store.writeProblem() === null,
         storeProblem: store.writeProblem(),

@@ -4,6 +4,7 @@ import type { SiteConfig } from '../config/schema.ts';
 import type { ControlSnapshot } from '../control/control-loop.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
+import type { UpstreamStatus } from '../proxy/cloud-proxy.ts';
 import type { ApiStore } from './api-store.ts';
 
 /** A port as the station gateway reports it (structurally the OCPP server's PortSnapshot). */
@@ -98,4 +99,12 @@ export interface ApiDeps {
   /** True when the store is open and OCPP listens (for /readyz). */
   /** `storeProblem`: why the store cannot write, when that is why it is not ready. */
   readiness(): { readonly store: boolean; readonly ocpp: boolean; readonly storeProblem?: string | null };
+  /** The relay to the cloud central system (docs/proxy.md); absent without `upstream:` in the site file. */
+  readonly upstream?: UpstreamSource | undefined;
+}
+
+/** What the API and the metrics read of the cloud relay. */
+export interface UpstreamSource {
+  /** Per station (relayed, disabled, or with messages queued), by id. */
+  statuses(): readonly UpstreamStatus[];
 }

@@ -28,6 +28,7 @@ import { recordRoutes } from './routes/records.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { upstreamRoutes } from './routes/upstream.ts';
 import { lenientSerializerCompiler } from './response-serializer.ts';
 import { securityHeadersHook, setSecurityHeaders } from './security-headers.ts';
 import { registerDashboard } from './static-dashboard.ts';
@@ -143,6 +144,8 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
         reason: u.reason,
         countedA: u.countedA,
       })),
+    upstream: () => deps.upstream?.statuses() ?? [],
+    now: () => deps.now(),
     sessions: () => ({
       active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
       total: deps.store.records.sessions({ limit: 1, offset: 0 }).total,
@@ -165,6 +168,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   scheduleRoutes(app, ctx);
   commandRoutes(app, ctx);
   streamRoutes(app, ctx);
+  upstreamRoutes(app, ctx);
   opsRoutes(app, ctx, metrics, () => app.server.listening);
   await registerDashboard(app, deps.options.webRoot);
   return app;

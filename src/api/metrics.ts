@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ControlSnapshot } from '../control/control-loop.ts';
+import type { UpstreamStatus } from '../proxy/cloud-proxy.ts';
 
 /** Per circuit, the values of the gauges (null phases are skipped). */
 export interface CircuitSample {
@@ -28,6 +29,10 @@ export interface MetricSources {
   sessions(): { active: number; total: number };
   /** Ports whose station does not take limits (docs/control.md); none when absent. */
   uncontrolledPorts?(): readonly UncontrolledSample[];
+  /** The cloud relay per station (docs/proxy.md); none without `upstream:`. */
+  upstream?(): readonly UpstreamStatus[];
+  /** Fusebox's clock (ages); Date.now when absent. */
+  now?(): number;
 }
 
 const PHASES = ['L1', 'L2', 'L3'];
@@ -129,6 +134,50 @@ export class ApiMetrics {
         this.set(current()?.sessions().total ?? 0);
       },
     });
+    const upstream = (
+      name: string,
+      help: string,
+      value: (s: UpstreamStatus, nowMs: number) => number | undefined,
+    ): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['station'],
+        registers: [r],
+        collect() {
+          this.reset();
+          const nowMs = current()?.now?.() ?? Date.now();
+          for (const s of current()?.upstream?.() ?? []) {
+            if (s.state === 'disabled') continue;
+            const v = value(s, nowMs);
+            if (v !== undefined) this.set({ station: s.stationId }, v);
+          }
+        },
+      });
+    };
+    upstream('fusebox_upstream_connected', 'Cloud link of the station open (1) or not (0)', (s) =>
+      s.state === 'connected' ? 1 : 0,
+    );
+    upstream(
+      'fusebox_upstream_outage_seconds',
+      'How long the cloud has been unreachable for the station, s',
+      (s, now) => (s.outageSinceMs === undefined ? 0 : Math.max(0, (now - s.outageSinceMs) / 1000)),
+    );
+    upstream(
+      'fusebox_upstream_queue_depth',
+      'Station messages answered by Fusebox, waiting for the cloud',
+      (s) => s.queueDepth,
+    );
+    upstream(
+      'fusebox_upstream_oldest_queued_seconds',
+      'Age of the oldest message waiting for the cloud, s (0: none)',
+      (s, now) => (s.oldestQueuedMs === undefined ? 0 : Math.max(0, (now - s.oldestQueuedMs) / 1000)),
+    );
+    upstream(
+      'fusebox_upstream_failed_messages',
+      'Queued messages the cloud refused with a CALLERROR (kept, not resent)',
+      (s) => s.failed,
+    );
     this.ocpp = new Counter({
       name: 'fusebox_ocpp_messages_total',
       help: 'OCPP CALLs by direction (in: from stations, out: to stations), action and OCPP version',

@@ -295,6 +295,33 @@ export const events = z
   .strictObject({ total: z.number().int(), items: z.array(eventItem) })
   .describe('A page of events, newest first');
 
+export const upstream = z
+  .strictObject({
+    relaying: z
+      .boolean()
+      .describe('false: no `upstream:` in the site file, Fusebox is the only central system'),
+    stations: z.array(
+      z.strictObject({
+        stationId: z.string(),
+        state: z
+          .enum(['connected', 'connecting', 'outage', 'idle', 'disabled'])
+          .describe('idle: no cloud link because the station is away; disabled: not relayed'),
+        outageSince: at.nullable().describe('when the cloud became unreachable, during an outage'),
+        queueDepth: z
+          .number()
+          .int()
+          .describe('messages answered by Fusebox and not yet replayed to the cloud'),
+        oldestQueuedAgeS: z.number().nullable().describe('age of the oldest of them, s'),
+        lastRelayAt: at.nullable().describe('last message relayed either way'),
+        failed: z
+          .number()
+          .int()
+          .describe('queued messages the cloud refused with a CALLERROR (kept, not resent)'),
+      }),
+    ),
+  })
+  .describe('The relay to the cloud central system, per station');
+
 const series = z.array(nullableNumber);
 export const history = z
   .strictObject({

@@ -146,9 +146,9 @@ export class CloudProxy {
     };
   }
 
-  /** Every station relayed or with something queued, by id. */
-  statuses(): UpstreamStatus[] {
-    const ids = new Set([...this.relays.keys(), ...(this.server?.connectedStationIds() ?? [])]);
+  /** The stations `known` (the configured ones), and every other one relayed or connected, by id. */
+  statuses(known: readonly string[] = []): UpstreamStatus[] {
+    const ids = new Set([...known, ...this.relays.keys(), ...(this.server?.connectedStationIds() ?? [])]);
     return [...ids].sort().map((id) => this.status(id));
   }
 
