@@ -12,6 +12,8 @@ export interface CloudCall {
   readonly stationId: string;
   readonly action: string;
   readonly payload: unknown;
+  /** True when the connection was gone by the time the answer was ready: the sender never got it. */
+  lost?: boolean;
 }
 
 export interface TestCloudOptions {
@@ -106,13 +108,18 @@ export class TestCloud {
       if (this.clients.get(id) === client) this.clients.delete(id);
     });
     const v16 = client.protocol === 'ocpp1.6';
-    client.handle((call: { method: string; params: unknown }) =>
-      this.answer(id, v16, call.method, call.params),
-    );
+    client.handle(async (call: { method: string; params: unknown }) => {
+      const record: CloudCall = { stationId: id, action: call.method, payload: call.params };
+      this.calls.push(record);
+      try {
+        return await this.answer(id, v16, call.method, call.params);
+      } finally {
+        if (client.state !== 1) record.lost = true;
+      }
+    });
   }
 
   private async answer(stationId: string, v16: boolean, action: string, payload: unknown): Promise<unknown> {
-    this.calls.push({ stationId, action, payload });
     if (this.options.answerDelayMs) await new Promise((r) => setTimeout(r, this.options.answerDelayMs));
     const custom = this.answers.get(action);
     if (custom) return custom(payload, stationId);
