@@ -237,6 +237,31 @@ describe('OCPP 1.6 relay', () => {
     expect(row.error_code).toMatch(/InternalError|GenericError/);
   });
 
+  it('a queued message the cloud does not answer in time is sent again, though the station stays silent', async () => {
+    cloud = await TestCloud.start();
+    await cloud.goDown();
+    p = await startProxied({ cloudUrl: cloud.url, stations: [{ id: 'CP1', version: '1.6' }] });
+    const st = station16(p.h.url);
+    await st.connect();
+    await st.call('StartTransaction', {
+      connectorId: 1,
+      idTag: 'T',
+      meterStart: 0,
+      timestamp: iso(Date.now()),
+    });
+    let attempts = 0;
+    cloud.answers.set('StartTransaction', () => {
+      attempts++;
+      // The first copy is never answered (a cloud that hangs): the proxy's 5 s call timeout runs out.
+      return attempts === 1
+        ? new Promise(() => undefined)
+        : { transactionId: 4242, idTagInfo: { status: 'Accepted' } };
+    });
+    cloud.up();
+    await eventually(() => p!.proxy.status('CP1').queueDepth === 0, 'sent again and answered', 30_000);
+    expect(attempts).toBe(2);
+  }, 40_000);
+
   it('an upstream close does not drop the station, a station reconnect does not drop the upstream', async () => {
     cloud = await TestCloud.start();
     p = await startProxied({ cloudUrl: cloud.url, stations: [{ id: 'CP1', version: '1.6' }] });

@@ -49,6 +49,9 @@ export interface UpstreamStatus {
   readonly failed: number;
 }
 
+/** A replay the cloud did not answer (timeout) is tried again after this long while the link stays up, in ms. */
+const REPLAY_RETRY_MS = 2000;
+
 /** Station messages stored and replayed when answered locally (the rest is collapsed or only answered). */
 const QUEUED: Readonly<Record<'v16' | 'v2', ReadonlySet<string>>> = {
   v16: new Set(['StartTransaction', 'StopTransaction', 'MeterValues']),
@@ -317,6 +320,7 @@ export class CloudProxy {
     r.draining = true;
     let sent = 0;
     let failed = 0;
+    let stalled = true;
     try {
       if (r.pendingBoot !== undefined) {
         const boot = r.pendingBoot;
@@ -337,8 +341,14 @@ export class CloudProxy {
         r.heartbeatOwed = false;
         await this.replayOne(link, 'Heartbeat', {});
       }
+      stalled = false;
     } finally {
       r.draining = false;
+      // Not answered while the link stays up (a hung cloud): try again later, the station may stay silent.
+      if (stalled && !this.closed) {
+        const retry = setTimeout(() => this.kick(r), REPLAY_RETRY_MS);
+        retry.unref();
+      }
       if (sent + failed > 0)
         this.event(
           failed > 0 ? 'warn' : 'info',
