@@ -321,4 +321,65 @@ describe('OCPP 2.0.1 relay', () => {
       ...offline.map((e) => ({ ...e, offline: true })),
     ]);
   });
+
+  it('relays cloud calls down (GetVariables, RequestStartTransaction) and keeps cloud profiles from the station', async () => {
+    cloud = await TestCloud.start();
+    p = await startProxied({ cloudUrl: cloud.url, stations: [{ id: 'CP2', version: '2.0.1' }] });
+    const st = new SimulatedStation({ url: p.h.url, stationId: 'CP2', version: '2.0.1', ports: 1 });
+    stations.push(st);
+    await st.connect();
+    await upstreamConnected('CP2');
+    await eventually(() => cloud!.clients.has('CP2'), 'cloud sees CP2');
+    const query = {
+      getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NoSuchThing' } }],
+    };
+    expect(await cloud.call('CP2', 'GetVariables', query)).toEqual({
+      getVariableResult: [
+        {
+          attributeStatus: 'UnknownVariable',
+          component: { name: 'OCPPCommCtrlr' },
+          variable: { name: 'NoSuchThing' },
+        },
+      ],
+    });
+    expect(
+      st.received.find(
+        (r) => r.action === 'GetVariables' && JSON.stringify(r.payload) === JSON.stringify(query),
+      ),
+    ).toBeDefined();
+
+    await st.plugIn(1);
+    expect(
+      await cloud.call('CP2', 'RequestStartTransaction', {
+        evseId: 1,
+        remoteStartId: 9,
+        idToken: { idToken: 'APP', type: 'Central' },
+      }),
+    ).toEqual({ status: 'Accepted' });
+    await eventually(() => cloud!.of('CP2', ['TransactionEvent']).length >= 1, 'cloud got the Started event');
+    await eventually(() => p!.h.server.port('CP2-1')?.sessionId !== undefined, 'Fusebox manages the session');
+
+    const before = st.received.filter((r) => r.action === 'SetChargingProfile').length;
+    const profile = {
+      evseId: 1,
+      chargingProfile: {
+        id: 5,
+        stackLevel: 3,
+        chargingProfilePurpose: 'TxDefaultProfile',
+        chargingProfileKind: 'Absolute',
+        chargingSchedule: [
+          { id: 1, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }] },
+        ],
+      },
+    };
+    expect(await cloud.call('CP2', 'SetChargingProfile', profile)).toEqual({ status: 'Rejected' });
+    expect(st.received.filter((r) => r.action === 'SetChargingProfile').length).toBe(before);
+    const schedule = (await cloud.call('CP2', 'GetCompositeSchedule', { evseId: 1, duration: 600 })) as {
+      status: string;
+      schedule: { evseId: number; chargingSchedulePeriod: { limit: number }[] };
+    };
+    expect(schedule.status).toBe('Accepted');
+    expect(schedule.schedule.evseId).toBe(1);
+    expect(schedule.schedule.chargingSchedulePeriod[0]!.limit).toBe(p.h.server.effectiveLimitA('CP2-1'));
+  });
 });
