@@ -19,6 +19,8 @@ export interface ProxiedOptions {
   readonly dbPath?: string;
   readonly passwords?: Readonly<Record<string, string>>;
   readonly reconnect?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  /** Upstream settings of one's own (from a site file); else every station goes to cloudUrl. */
+  readonly settings?: UpstreamSettings;
 }
 
 export interface Proxied {
@@ -44,7 +46,7 @@ export function settingsFor(
 export async function startProxied(options: ProxiedOptions): Promise<Proxied> {
   const log = pino({ level: process.env.FUSEBOX_TEST_LOG ?? 'silent' });
   const proxy = new CloudProxy({
-    settings: settingsFor(options.cloudUrl, options.passwords, options.reconnect),
+    settings: options.settings ?? settingsFor(options.cloudUrl, options.passwords, options.reconnect),
     log,
     callTimeoutMs: 5000,
   });

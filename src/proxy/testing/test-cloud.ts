@@ -4,7 +4,9 @@
  * (connections closed, new ones refused with 503) and brought back.
  */
 import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { RpcServer, RpcServerClient } from '../../ocpp/rpc.ts';
 import { createRpcServer, rpcError } from '../../ocpp/rpc.ts';
 
@@ -23,11 +25,15 @@ export interface TestCloudOptions {
   readonly answerDelayMs?: number;
   /** First 1.6 transaction id the cloud assigns. */
   readonly firstTransactionId?: number;
+  /** wss:// with this server key and certificate; with `ca`, a client certificate from it is required. */
+  readonly tls?: { readonly key: string; readonly cert: string; readonly ca?: string };
 }
 
 export class TestCloud {
   readonly calls: CloudCall[] = [];
   readonly clients = new Map<string, RpcServerClient>();
+  /** The CN of the client certificate of each station's last connection (wss with `tls.ca`). */
+  readonly clientCns = new Map<string, string>();
   /** Connections made, per station (reconnect tests). */
   readonly connects = new Map<string, number>();
   /** Answers per action that replace the default (a CALLERROR: throw rpcError). */
@@ -56,16 +62,29 @@ export class TestCloud {
       if (cloud.down) return reject(503, 'cloud down');
       const want = options.passwords?.[handshake.identity];
       if (want !== undefined && handshake.password?.toString() !== want) return reject(401, 'bad password');
+      const socket = handshake.request.socket as Partial<TLSSocket>;
+      const cn = socket.getPeerCertificate?.().subject?.CN;
+      if (typeof cn === 'string') cloud.clientCns.set(handshake.identity, cn);
       accept();
     });
     rpc.on('client', (client: RpcServerClient) => cloud.onClient(client));
-    cloud.http = await rpc.listen(0, '127.0.0.1');
+    if (options.tls) {
+      const https = createHttpsServer({
+        key: options.tls.key,
+        cert: options.tls.cert,
+        ...(options.tls.ca ? { ca: options.tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
+      });
+      https.on('upgrade', (req, socket, head: Buffer) => void rpc.handleUpgrade(req, socket, head));
+      await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+      cloud.http = https;
+    } else cloud.http = await rpc.listen(0, '127.0.0.1');
     return cloud;
   }
 
   /** The url Fusebox's upstream setting uses (the station id is appended). */
   get url(): string {
-    return `ws://127.0.0.1:${(this.http!.address() as AddressInfo).port}/ocpp`;
+    const scheme = this.options.tls ? 'wss' : 'ws';
+    return `${scheme}://127.0.0.1:${(this.http!.address() as AddressInfo).port}/ocpp`;
   }
 
   get isDown(): boolean {
@@ -98,6 +117,7 @@ export class TestCloud {
   async close(): Promise<void> {
     await this.rpc.close({ force: true });
     this.http?.closeAllConnections();
+    this.http?.close();
   }
 
   private onClient(client: RpcServerClient): void {
