@@ -17,6 +17,18 @@ export function summarizeSite(loaded: LoadedSiteConfig): string[] {
     `${count(site.circuits.length, 'circuit')}, ${count(config.stations.length, 'station')}` +
       `${byVersion ? ` (${byVersion})` : ''}, ${count(site.ports.length, 'port')}, ${count(site.meters.length, 'meter')}`,
   );
+  const up = config.upstream;
+  if (up) {
+    const relayed = config.stations.filter((s) => {
+      const listed = up.stations.find((x) => x.id === s.id);
+      return listed ? listed.enabled && (listed.url ?? up.url) !== undefined : up.url !== undefined;
+    });
+    const not = config.stations.filter((s) => !relayed.includes(s)).map((s) => s.id);
+    lines.push(
+      `relayed to the cloud: ${relayed.length} of ${count(config.stations.length, 'station')}` +
+        `${up.url ? ` (${up.url})` : ''}${not.length ? `; not relayed: ${not.join(', ')}` : ''}`,
+    );
+  }
   lines.push('');
 
   // Sum of port maxima as seen at each circuit, per dimension (L1, L2, L3, kW), across transformers too.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSiteConfigFile, loadSiteConfigText } from './load.ts';
+import { summarizeSite } from './site-summary.ts';
 import { upstreamSettingsOf } from './upstream-section.ts';
 
 const base = [
@@ -48,6 +49,10 @@ describe('upstream: the operator cloud CSMS (docs/proxy.md)', () => {
     // A station that is not configured (auto-registered) goes to the site-wide url.
     expect(s.stationFor('cp9')?.endpoint).toBe('wss://csms.example.com/ocpp');
     expect(s.reconnect).toEqual({ initialDelayMs: 1000, maxDelayMs: 60_000 });
+    // fusebox check says so in its summary.
+    expect(summarizeSite(r)).toContain(
+      'relayed to the cloud: 1 of 2 stations (wss://csms.example.com/ocpp/{stationId}); not relayed: cp2',
+    );
   });
 
   it('a url without the placeholder gets the station id appended (OCPP-J)', () => {
