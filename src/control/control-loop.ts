@@ -24,6 +24,8 @@ import { commandedLimits, failSafeLimits } from '../core/fail-safe.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import { loadOnCircuits, subtractLoad } from '../core/port-load.ts';
 import { scheduledLimitOfAll } from '../core/schedule.ts';
+import type { RampPort } from '../core/ramp.ts';
+import { raiseWithin } from '../core/ramp.ts';
 import { schedulesOf } from '../core/site.ts';
 import type { ChargingMode } from '../core/site.ts';
 import type { SolarPort, SolarState } from '../core/solar.ts';
@@ -135,6 +137,8 @@ export class ControlLoop {
   private running = false;
   private latestSnapshot: ControlSnapshot | null = null;
   private runs = 0;
+  /** The last run left some increase short of its target (waiting for decreases to settle). */
+  private increasesShort = false;
   private readonly runListeners: ((s: ControlSnapshot) => void)[] = [];
   /** Set at start: what is not known of the ports yet (restart-guard.ts). */
   private guard: RestartGuard | null = null;
@@ -167,6 +171,10 @@ export class ControlLoop {
       // station is re-allocated on its disconnect event, and re-running for it would only spin.
       if (r.decrease && (r.result === 'rejected' || r.result === 'timeout'))
         this.requestRun('decrease not accepted');
+    });
+    // A car followed a decrease: increases left short for want of room may go further now.
+    this.dispatcher.onSettled(() => {
+      if (this.increasesShort) this.requestRun('decrease settled');
     });
     this.modes = this.cs.ports.map((p) => portMode(this.cs, p.circuitId, p.chargingMode));
     for (const m of this.cs.site.meters) this.meters.set(m.id, { reading: null, stale: true });
@@ -491,7 +499,17 @@ export class ControlLoop {
     const demanded = new Set(demands.map((d) => d.portId));
     for (const a of result.allocation) if (demanded.has(a.portId)) targets.set(a.portId, a.currentA);
     for (const [portId, a] of reassert) targets.set(portId, a);
-    this.dispatcher.update(targets);
+    // Increases go out as far as the room left with every port counted at what its car may still draw.
+    const held: RampPort[] = demands.map((d) => ({
+      portId: d.portId,
+      holdA: this.dispatcher.holdA(d.portId),
+      minCurrentA: d.minCurrentA ?? this.cs.ports[this.cs.portIndex.get(d.portId)!]!.minCurrentA,
+      conductorsInUse: d.conductorsInUse,
+    }));
+    this.increasesShort =
+      this.dispatcher.update(targets, (requests) =>
+        raiseWithin(this.cs, capacities, held, requests, this.opts.deadBandA),
+      ) > 0;
     for (const [portId, a] of probes) {
       this.uncontrolled.trying(portId);
       this.dispatcher.probe(portId, a);
