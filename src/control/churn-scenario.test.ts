@@ -50,7 +50,7 @@ describe('ControlLoop under constant churn', () => {
     // always in transit.
     const medianWaitMs = [...waits].sort((a, b) => a - b)[waits.length >> 1]!;
     // Measured: mean 168 A, median wait 0.77 s (a leaving car's room goes to the newcomer at once); with the
-    // old rule 150 A and 5.2 s (every increase waited for 5 s without a confirmed decrease anywhere).
+    // old rule 150 A and 2.2 s (every increase waited for 5 s without a confirmed decrease anywhere).
     expect(waits.length).toBe(cars);
     expect(medianWaitMs).toBeLessThan(2000);
     expect(mean).toBeGreaterThan(160);
