@@ -93,8 +93,9 @@ describe('ControlLoop: dispatch order', () => {
     expect(log).toEqual([
       ['a/1', 32, false, 20, 220],
       ['a/1', 20, true, 30_020, 30_220],
-      // 5 s after a's decrease was confirmed, by the run its car's settling asks for (coalesced, 20 ms)
-      ['b/1', 20, false, 35_240, 35_440],
+      // 5 s after a's decrease was confirmed, by the run its car's settling asks for (batched with other
+      // cars settling within 250 ms, then coalesced 20 ms)
+      ['b/1', 20, false, 35_490, 35_690],
     ]);
     expect(h.world.violations()).toEqual([]);
     expect(h.gateway.evOf('a/1')!.currentA + h.gateway.evOf('b/1')!.currentA).toBe(40);

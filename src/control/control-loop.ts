@@ -115,6 +115,8 @@ export interface ControlLoopDeps {
  * after a restart a station that reconnects without booting reports no status until it changes, and its
  * session must still be counted and limited.
  */
+/** Cars that settle within this of each other are served by one run (see the constructor). */
+const SETTLE_BATCH_MS = 250;
 const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspended-evse', 'unknown']);
 
 export class ControlLoop {
@@ -139,6 +141,7 @@ export class ControlLoop {
   private runs = 0;
   /** The last run left some increase short of its target (waiting for decreases to settle). */
   private increasesShort = false;
+  private settleBatch: unknown = null;
   private readonly runListeners: ((s: ControlSnapshot) => void)[] = [];
   /** Set at start: what is not known of the ports yet (restart-guard.ts). */
   private guard: RestartGuard | null = null;
@@ -172,9 +175,14 @@ export class ControlLoop {
       if (r.decrease && (r.result === 'rejected' || r.result === 'timeout'))
         this.requestRun('decrease not accepted');
     });
-    // A car followed a decrease: increases left short for want of room may go further now.
+    // A car followed a decrease: increases left short for want of room may go further now. Cars decreased
+    // together settle together: one run for those within SETTLE_BATCH_MS (hundreds of ports after a load step).
     this.dispatcher.onSettled(() => {
-      if (this.increasesShort) this.requestRun('decrease settled');
+      if (!this.increasesShort || this.settleBatch !== null) return;
+      this.settleBatch = this.deps.clock.setTimeout(() => {
+        this.settleBatch = null;
+        this.requestRun('decrease settled');
+      }, SETTLE_BATCH_MS);
     });
     this.modes = this.cs.ports.map((p) => portMode(this.cs, p.circuitId, p.chargingMode));
     for (const m of this.cs.site.meters) this.meters.set(m.id, { reading: null, stale: true });
@@ -212,6 +220,7 @@ export class ControlLoop {
       }),
       g.on('setpoint', (e) => this.onSetpoint(e)),
       g.on('station-disconnected', () => this.requestRun('station disconnected')),
+      g.on('station-capabilities', () => this.requestRun('station capabilities known')),
       g.on('port-status', () => this.requestRun('port status')),
       g.on('session-started', (e) => {
         this.dispatcher.forget(e.portId);
@@ -241,7 +250,8 @@ export class ControlLoop {
     this.unsubscribe = [];
     if (this.runTimer !== null) this.deps.clock.clearTimeout(this.runTimer);
     if (this.backstopTimer !== null) this.deps.clock.clearTimeout(this.backstopTimer);
-    this.runTimer = this.backstopTimer = null;
+    if (this.settleBatch !== null) this.deps.clock.clearTimeout(this.settleBatch);
+    this.runTimer = this.backstopTimer = this.settleBatch = null;
     this.dispatcher.stop();
   }
 
