@@ -10,6 +10,7 @@ import { overrideInputs, withUiSchedules } from './api/control-sync.ts';
 import { startHttpServer } from './api/http-server.ts';
 import type { HttpApp } from './api/http-server.ts';
 import { ApiMetrics } from './api/metrics.ts';
+import { startAlerts } from './alerts/alerts.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
@@ -151,6 +152,19 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       priorSetpoints: recentSessionSetpoints(store.db, clock.nowMs() - controlOptions.setpointExpiryMs),
     });
     stops.push(() => control.stop());
+
+    const alerts = startAlerts({
+      siteName: config.site.name,
+      config: config.alerts,
+      stationIds: config.stations.map((s) => s.id),
+      stationOfPort: (portId) => loaded.site.ports.find((p) => p.id === portId)?.stationId,
+      connectedStationIds: () => ocpp.connectedStationIds(),
+      control,
+      registry: metrics.registry,
+      clock,
+      logger: logger.child({ part: 'alerts' }),
+    });
+    stops.push(() => alerts.stop());
 
     const modbusMeters = config.meters.map((m) =>
       polledMeterOf({ id: m.id, role: m.role, timeoutMs: m.timeoutMs, driver: m.driver }),

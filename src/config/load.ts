@@ -149,6 +149,7 @@ export function loadSiteConfigText(
     http: parsed.http,
     store: parsed.store,
     ...(parsed.ems ? { ems: parsed.ems } : {}),
+    ...(parsed.alerts ? { alerts: parsed.alerts } : {}),
     circuits: parsed.circuits.map((c) => c.value),
     meters: parsed.meters.map((m) => m.value),
     stations: parsed.stations.map((s) => s.value),
