@@ -151,6 +151,41 @@ describe('Dockerfile', () => {
   });
 });
 
+describe('the runtime dependencies (npm prune --omit=dev in the build stage)', () => {
+  it('are enough: nothing reachable from bin/fusebox.js imports a devDependency', () => {
+    const pkg = JSON.parse(read('package.json')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    // Static imports and re-exports (type-only ones are erased), literal dynamic imports, and files named
+    // by new URL('./x.ts', import.meta.url) (the store's worker, bundled at run time).
+    const IMPORT =
+      /(?:^|\n)\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"](\.[^'"]+\.ts)['"],\s*import\.meta\.url\)/g;
+    const seen = new Set<string>();
+    const packages = new Map<string, string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const spec = m[1] ?? m[2] ?? m[3]!;
+        if (spec.startsWith('.')) visit(join(dirname(file), spec));
+        else if (!spec.startsWith('node:')) {
+          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+          if (!packages.has(name)) packages.set(name, file.slice(root.length + 1));
+        }
+      }
+    };
+    visit(join(root, 'bin/fusebox.js'));
+    visit(join(root, 'src/cli.ts'));
+    expect(seen.size).toBeGreaterThan(100);
+    const dev = [...packages].filter(([name]) => !(name in pkg.dependencies));
+    expect(dev, 'imported at run time but not in dependencies').toEqual([]);
+    // The ones the runtime is known to need are found (the walk reaches them).
+    for (const name of ['tsx', 'better-sqlite3', 'fastify', 'ocpp-rpc', 'modbus-serial', 'esbuild'])
+      expect(packages.has(name), name).toBe(true);
+  });
+});
+
 describe('the runtime stage, laid out from the repository and started as the image starts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-image-'));
   let child: ChildProcess | undefined;

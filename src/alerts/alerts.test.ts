@@ -97,7 +97,7 @@ alerts:
       secretHeader: X-Fusebox-Token
       secretEnv: FUSEBOX_TEST_WEBHOOK_SECRET
       timeoutMs: 5000
-ems: { allow: [127.0.0.1], watchdogMs: 1000 }
+ems: { allow: [127.0.0.1], watchdogMs: 3000 }
 circuits:
   - { id: main, limitA: 40, meter: grid }
 meters:
