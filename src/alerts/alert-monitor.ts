@@ -51,6 +51,8 @@ export interface AlertObservation {
   /** The stations of the site file. */
   readonly stationIds: readonly string[];
   readonly connectedStationIds: readonly string[];
+  /** Ports with a session (a transaction) now. */
+  readonly portsInSession: readonly string[];
   readonly snapshot: ControlSnapshot | null;
 }
 
@@ -88,6 +90,10 @@ export class AlertMonitor {
   observe(o: AlertObservation): void {
     this.last = o;
     const conditions: Condition[] = [];
+    // A rejection ends with the session (seen after the rejection): no session, no limit to take.
+    const inSession = new Set(o.portsInSession);
+    for (const [portId, r] of this.rejections)
+      if (o.atMs > r.sinceMs && !inSession.has(portId)) this.rejections.delete(portId);
     const connected = new Set(o.connectedStationIds);
     for (const id of o.stationIds)
       if (!connected.has(id))
@@ -151,7 +157,7 @@ export class AlertMonitor {
     this.reconcile(conditions, o.atMs);
   }
 
-  /** An answered setpoint: a rejection holds until the port accepts one. */
+  /** An answered setpoint: a rejection holds until the port accepts one, or its session ends. */
   onSetpoint(r: DispatchRecord): void {
     if (r.result === 'rejected') {
       if (this.rejections.has(r.portId)) return;

@@ -233,10 +233,14 @@ stations:
     // CP1 stops charging: the circuit no longer holds anybody back once CP2 also stops.
     await cp1.stop(1);
     await cp2.stop(1);
-    await vi.waitFor(() => expect(posts('limit-hit', 'main', 'resolved').length).toBe(1), {
-      timeout: 30_000,
-      interval: 100,
-    });
+    await vi.waitFor(
+      () => {
+        expect(posts('limit-hit', 'main', 'resolved').length).toBe(1);
+        // CP2 never accepted a limit: its rejection ends with its session.
+        expect(posts('setpoint-rejected', 'CP2/1', 'resolved').length).toBe(1);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
 
     // The secret was sent, never logged.
     expect(logs).toContain('alert: station CP1 is not connected');

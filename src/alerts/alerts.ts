@@ -50,6 +50,7 @@ export interface AlertsDeps {
   readonly stationIds: readonly string[];
   readonly stationOfPort: (portId: string) => string | undefined;
   readonly connectedStationIds: () => readonly string[];
+  readonly portsInSession: () => readonly string[];
   readonly control: ControlLoop;
   readonly registry: Registry;
   readonly clock: Clock;
@@ -146,6 +147,7 @@ export function startAlerts(deps: AlertsDeps): Alerts {
         atMs: snapshot.atMs,
         stationIds: deps.stationIds,
         connectedStationIds: deps.connectedStationIds(),
+        portsInSession: deps.portsInSession(),
         snapshot,
       }),
     ),
