@@ -1,7 +1,8 @@
 // Preload for tests that run the CLI as a child process (`node --import ./src/testing/module-recorder.js …`):
-// records the URL of every module the process loads and, at exit, writes them one a line to the file named
-// by FUSEBOX_MODULES_FILE. Plain JavaScript, so that it loads without tsx (the build test runs dist/ bare).
-import { writeFileSync } from 'node:fs';
+// records the URL of every module the process (and each of its worker threads) loads and, at exit, appends
+// them one a line to the file named by FUSEBOX_MODULES_FILE. Plain
+// JavaScript, so that it loads without tsx (src/build.test.ts runs the compiled dist/ with plain Node).
+import { appendFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import process from 'node:process';
 
@@ -16,5 +17,5 @@ registerHooks({
 });
 
 process.on('exit', () => {
-  if (file) writeFileSync(file, loaded.join('\n') + '\n');
+  if (file) appendFileSync(file, loaded.join('\n') + '\n');
 });
