@@ -3,13 +3,19 @@
 // them one a line to the file named by FUSEBOX_MODULES_FILE. Plain
 // JavaScript, so that it loads without tsx (src/build.test.ts runs the compiled dist/ with plain Node).
 import { appendFileSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+import * as nodeModule from 'node:module';
 import process from 'node:process';
 
 const file = process.env.FUSEBOX_MODULES_FILE;
 const loaded = [];
 
-registerHooks({
+// module.registerHooks: Node.js 22.15+ (engines allows 22.13): say so rather than fail obscurely.
+if (typeof nodeModule.registerHooks !== 'function') {
+  throw new Error(
+    `module-recorder.js needs module.registerHooks (Node.js 22.15 or later), not Node.js ${process.version}`,
+  );
+}
+nodeModule.registerHooks({
   load(url, context, nextLoad) {
     loaded.push(url);
     return nextLoad(url, context);
