@@ -150,6 +150,9 @@ export const limitedBy = z
     z.strictObject({ kind: z.literal('idle') }),
     z.strictObject({ kind: z.literal('port-max') }),
     z.strictObject({ kind: z.literal('demand-max') }),
+    z
+      .strictObject({ kind: z.literal('cloud-profile') })
+      .describe("the cloud's charging profile (OCPP proxy)"),
     z.strictObject({ kind: z.literal('below-minimum') }),
     z.strictObject({ kind: z.literal('car'), measuredA: z.number() }),
     z.strictObject({

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { ApiStore } from '../api/api-store.ts';
 import { AccountsRepository } from './accounts-repository.ts';
+import { CloudProfilesRepository } from './cloud-profiles-repository.ts';
 import { ApiTokensRepository } from './api-tokens-repository.ts';
 import { migrate } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
@@ -32,6 +33,8 @@ export interface Store {
   readonly writer: StoreWriter;
   /** What the OCPP server stores (src/ocpp's OcppRepository). */
   readonly ocpp: SqliteOcppRepository;
+  /** The cloud's charging profiles (src/proxy/cloud-profiles.ts). */
+  readonly cloudProfiles: CloudProfilesRepository;
   /** What the HTTP API reads and writes; its reads of records use `reader`. */
   readonly api: ApiStore;
   /** A read-only connection (WAL readers never block the writer); the same as `db` for ':memory:'. */
@@ -68,6 +71,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     db,
     writer,
     ocpp,
+    cloudProfiles: new CloudProfilesRepository(db, writer),
     api,
     reader,
     migrated,

@@ -19,6 +19,7 @@ import type {
   StopSessionInput,
 } from '../ocpp/ocpp-repository.ts';
 import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
+import type { StoredCloudProfile } from '../proxy/cloud-profiles.ts';
 import type { RetentionPolicy, RetentionReport } from './retention.ts';
 import { applyRetention } from './retention.ts';
 import { apiWriteOps } from './api-write-ops.ts';
@@ -126,6 +127,12 @@ function prepare(db: Database.Database) {
       VALUES (@idTag, @status, @expiresMs, @parentIdTag, @source, @updatedMs)
       ON CONFLICT (id_tag) DO UPDATE SET status = @status, expires_ms = @expiresMs,
         parent_id_tag = @parentIdTag, source = @source, updated_ms = @updatedMs`),
+    upsertCloudProfile: db.prepare(`
+      INSERT INTO cloud_profiles (station_id, profile_id, ocpp_version, payload, received_ms, session_id)
+      VALUES (@stationId, @profileId, @version, @payload, @receivedMs, @sessionId)
+      ON CONFLICT (station_id, profile_id) DO UPDATE SET ocpp_version = @version, payload = @payload,
+        received_ms = @receivedMs, session_id = @sessionId`),
+    dropCloudProfile: db.prepare('DELETE FROM cloud_profiles WHERE station_id = ? AND profile_id = ?'),
   };
 }
 
@@ -313,6 +320,21 @@ export function writeOps(db: Database.Database) {
 
     saveIdTag(rec: IdTagRecord): void {
       s.upsertIdTag.run({ ...rec, expiresMs: und(rec.expiresMs), parentIdTag: und(rec.parentIdTag) });
+    },
+
+    saveCloudProfile(p: StoredCloudProfile): void {
+      s.upsertCloudProfile.run({
+        stationId: p.stationId,
+        profileId: p.profileId,
+        version: p.version,
+        payload: JSON.stringify(p.payload),
+        receivedMs: p.receivedMs,
+        sessionId: und(p.sessionId),
+      });
+    },
+
+    dropCloudProfile(args: { readonly stationId: string; readonly profileId: number }): void {
+      s.dropCloudProfile.run(args.stationId, args.profileId);
     },
 
     applyRetention(args: { readonly policy: RetentionPolicy; readonly nowMs: number }): RetentionReport {
