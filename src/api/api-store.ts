@@ -1,4 +1,5 @@
 /** What the HTTP API needs from the store (src/store implements it; tests use a real SQLite file). */
+import type { LocalListStore } from '../ocpp/authorization.ts';
 import type {
   AccountRecord,
   ApiTokenRecord,
@@ -121,4 +122,6 @@ export interface ApiStore {
   readonly overrides: OverridesStore;
   readonly schedules: UiSchedulesStore;
   readonly records: RecordsStore;
+  /** The local authorization list (src/ocpp/authorization.ts). */
+  readonly localList: LocalListStore;
 }

@@ -10,6 +10,7 @@ import type { ApiStore } from '../api/api-store.ts';
 import { AccountsRepository } from './accounts-repository.ts';
 import { CloudProfilesRepository } from './cloud-profiles-repository.ts';
 import { ApiTokensRepository } from './api-tokens-repository.ts';
+import { LocalListRepository } from './local-list-repository.ts';
 import { migrate } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
 import { OverridesRepository } from './overrides-repository.ts';
@@ -65,6 +66,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     overrides: new OverridesRepository(db, writer, options.now),
     schedules: new UiSchedulesRepository(db, writer, options.now),
     records: new RecordsRepository(reader, writer, ocpp, options.now),
+    localList: new LocalListRepository(db, writer, options.now),
   };
   let closing: Promise<void> | undefined;
   return {

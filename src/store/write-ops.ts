@@ -133,6 +133,11 @@ function prepare(db: Database.Database) {
       ON CONFLICT (station_id, profile_id) DO UPDATE SET ocpp_version = @version, payload = @payload,
         received_ms = @receivedMs, session_id = @sessionId`),
     dropCloudProfile: db.prepare('DELETE FROM cloud_profiles WHERE station_id = ? AND profile_id = ?'),
+    dropLocalIdTag: db.prepare("DELETE FROM id_tags WHERE id_tag = ? AND source = 'local'"),
+    bumpLocalList: db.prepare<[], { version: number }>(
+      'UPDATE local_list SET version = version + 1 WHERE id = 1 RETURNING version',
+    ),
+    stationLocalList: db.prepare('UPDATE stations SET local_list_version = ? WHERE station_id = ?'),
   };
 }
 
@@ -331,6 +336,27 @@ export function writeOps(db: Database.Database) {
         receivedMs: p.receivedMs,
         sessionId: und(p.sessionId),
       });
+    },
+
+    /** An id tag of the local list, added or replaced, and the list's new version. */
+    putLocalIdTag(rec: Omit<IdTagRecord, 'source'>): number {
+      s.upsertIdTag.run({
+        ...rec,
+        source: 'local',
+        expiresMs: und(rec.expiresMs),
+        parentIdTag: und(rec.parentIdTag),
+      });
+      return s.bumpLocalList.get()!.version;
+    },
+
+    /** Removes an id tag of the local list: the list's new version, or null when it was not on it. */
+    removeLocalIdTag(idTag: string): number | null {
+      if (s.dropLocalIdTag.run(idTag).changes === 0) return null;
+      return s.bumpLocalList.get()!.version;
+    },
+
+    setStationLocalListVersion(args: { readonly stationId: string; readonly version: number }): void {
+      s.stationLocalList.run(args.version, args.stationId);
     },
 
     dropCloudProfile(args: { readonly stationId: string; readonly profileId: number }): void {
