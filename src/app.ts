@@ -16,6 +16,7 @@ import type { LoadedSiteConfig } from './config/load.ts';
 import type { TlsSection } from './config/tls-files.ts';
 import { readTlsFiles } from './config/tls-files.ts';
 import { ControlLoop } from './control/control-loop.ts';
+import { LocalListSync } from './ocpp/local-list-sync.ts';
 import { CloudProfiles } from './proxy/cloud-profiles.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
@@ -180,6 +181,14 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       onChange: () => control.requestRun('cloud profile'),
     });
     control.setCloudCaps(cloudProfiles);
+    // The local authorization list goes to the stations that keep one (on connect and on every change).
+    const localList = new LocalListSync({
+      gateway: ocpp,
+      store: store.api.localList,
+      log: logger.child({ part: 'ocpp' }),
+    });
+    localList.start();
+    stops.push(() => localList.stop());
     // First decision before anything can read it (the EMS map, /healthz): fail-safe defaults and no cars.
     control.start();
     control.runNow();
@@ -233,6 +242,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         storeProblem: store.writeProblem(),
         ocpp: ocpp.listenPort > 0,
       }),
+      onLocalListChange: () => localList.changed(),
     };
     const http = await startHttpServer(
       deps,

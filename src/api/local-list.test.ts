@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiFixture } from './testing/api-fixture.ts';
 import { startApiFixture } from './testing/api-fixture.ts';
+import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 
 let f: ApiFixture;
 let alice: Record<string, string>;
@@ -68,6 +69,16 @@ describe('/api/v1/local-list', () => {
     const messages = audit.body.items.map((e: { message: string }) => e.message);
     expect(messages).toContain(`alice: local list: CARD-0001 Accepted until ${until}, parent FLEET-A`);
     expect(messages).toContain('alice: local list: CARD-0002 removed');
+  });
+
+  it('sends each change to a connected station that keeps a local list (SendLocalList)', async () => {
+    const st = await f.station('st-1', 2, { localList: true });
+    await eventually(() => st.localList!.version === f.fusebox.store.api.localList.version(), 'st-1 in step');
+    const put = await f.call('PUT', '/api/v1/local-list/CARD-0099', { headers: alice, body: {} });
+    expect(put.status).toBe(200);
+    const version = f.fusebox.store.api.localList.version();
+    await eventually(() => st.localList!.version === version, `st-1 took version ${version}`);
+    expect([...st.localList!.entries.keys()]).toContain('CARD-0099');
   });
 
   it('rejects bad input with the field named, and viewers', async () => {
