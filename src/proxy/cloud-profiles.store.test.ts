@@ -93,4 +93,39 @@ describe('CloudProfiles in SQLite', () => {
     ).toEqual([1]);
     await store.close();
   });
+
+  it('drops a stored profile that is no longer valid, with a warning naming it, and keeps the others', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fusebox-cloud-'));
+    const path = join(dir, 'fusebox.db');
+    let store = openStore(path);
+    const insert = store.db.prepare(
+      `INSERT INTO cloud_profiles (station_id, profile_id, ocpp_version, payload, received_ms, session_id)
+       VALUES (?, ?, '1.6', ?, ?, NULL)`,
+    );
+    insert.run('s', 1, JSON.stringify(profile(1, 0, 'TxDefaultProfile', 12)), T0);
+    insert.run('s', 2, '{"connectorId": 1, "csChargingProf', T0);
+    insert.run('s', 3, JSON.stringify(profile(3, 1, 'TxDefaultProfile', -4)), T0);
+    const lines: string[] = [];
+    const cloud = new CloudProfiles({
+      site: SITE,
+      ports: () => [port(1), port(2)],
+      logger: pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }),
+      now: () => T0,
+      store: store.cloudProfiles,
+    });
+    expect(cloud.list().map((p) => p.profileId)).toEqual([1]);
+    expect(Object.fromEntries(cloud.capsA(T0))).toEqual({ 's/1': 12, 's/2': 12 });
+    const dropped = lines.filter((l) => l.includes('stored cloud charging profile dropped'));
+    expect(dropped).toHaveLength(2);
+    expect(dropped.join('')).toMatch(/"profileId":2/);
+    const msgs = dropped.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs).toEqual([
+      expect.stringMatching(/^stored cloud charging profile dropped: .*not JSON/),
+      expect.stringMatching(/^stored cloud charging profile dropped: .*chargingSchedulePeriod\.0\.limit/),
+    ]);
+    await store.close();
+    store = openStore(path);
+    expect(store.cloudProfiles.all().map((p) => p.profileId)).toEqual([1]);
+    await store.close();
+  });
 });

@@ -44,6 +44,8 @@ export interface StoredCloudProfile {
   readonly receivedMs: number;
   /** A TxProfile's Fusebox session (it ends with it). */
   readonly sessionId?: number | undefined;
+  /** Set by a store that could not read the stored payload: why. */
+  readonly unreadable?: string | undefined;
 }
 
 /** Where cloud profiles survive a restart (src/store, table cloud_profiles). */
@@ -234,11 +236,13 @@ export class CloudProfiles implements CloudProfileSink {
     this.directory = new PortDirectory(deps.site);
     for (const stored of deps.store?.all() ?? []) {
       try {
+        if (stored.unreadable !== undefined) throw new Invalid(stored.unreadable);
         this.add(parse(stored));
       } catch (err) {
+        if (!(err instanceof Invalid)) throw err;
         deps.logger.warn(
-          { stationId: stored.stationId, profileId: stored.profileId, err },
-          'stored cloud charging profile dropped: no longer valid',
+          { stationId: stored.stationId, profileId: stored.profileId },
+          `stored cloud charging profile dropped: ${err.message}`,
         );
         this.persistDrop(stored.stationId, stored.profileId);
       }

@@ -22,14 +22,16 @@ export class CloudProfilesRepository implements CloudProfileStore {
     this.allRows = db.prepare<[], Row>('SELECT * FROM cloud_profiles ORDER BY received_ms, rowid');
   }
 
-  /** Every stored profile; a payload that is not JSON any more comes back as null (and is then rejected). */
+  /** Every stored profile; one whose payload is not JSON any more comes back with `unreadable` set. */
   all(): readonly StoredCloudProfile[] {
     return this.allRows.all().map((r) => {
       let payload: unknown = null;
+      let unreadable: string | undefined;
       try {
         payload = JSON.parse(r.payload);
-      } catch {
-        // Left null: CloudProfiles drops it with a log line naming the station and profile.
+      } catch (err) {
+        // CloudProfiles drops it with a log line naming the station, the profile and this.
+        unreadable = `its stored payload is not JSON (${err instanceof Error ? err.message : String(err)})`;
       }
       return {
         stationId: r.station_id,
@@ -38,6 +40,7 @@ export class CloudProfilesRepository implements CloudProfileStore {
         payload,
         receivedMs: r.received_ms,
         sessionId: r.session_id ?? undefined,
+        unreadable,
       };
     });
   }
