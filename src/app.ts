@@ -184,7 +184,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     // The local authorization list goes to the stations that keep one (on connect and on every change).
     const localList = new LocalListSync({
       gateway: ocpp,
-      store: store.api.localList,
+      store: store.localList,
       log: logger.child({ part: 'ocpp' }),
     });
     localList.start();

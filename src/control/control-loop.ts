@@ -108,16 +108,16 @@ export interface ControlLoopDeps {
   readonly priorSetpoints?: readonly PriorSetpoint[] | undefined;
 }
 
-/**
- * Ports that have a car wanting energy: a session, in any state but finished or faulted. 'unknown' counts:
- * after a restart a station that reconnects without booting reports no status until it changes, and its
- * session must still be counted and limited.
- */
 /** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
 export interface CloudCaps {
   capsA(nowMs: number): ReadonlyMap<string, number>;
 }
 
+/**
+ * Ports that have a car wanting energy: a session, in any state but finished or faulted. 'unknown' counts:
+ * after a restart a station that reconnects without booting reports no status until it changes, and its
+ * session must still be counted and limited.
+ */
 const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspended-evse', 'unknown']);
 
 export class ControlLoop {

@@ -42,16 +42,12 @@ export class Authorization {
 /** An id tag of the operator's local list (the `id_tags` rows with source 'local'). */
 export type LocalIdTag = Omit<IdTagRecord, 'source'>;
 
-/** What the API and the SendLocalList sender need (src/ocpp/local-list-sync.ts). */
-export interface LocalListStore {
+/** What SendLocalList needs of the store (src/ocpp/local-list-sync.ts). */
+export interface LocalListSource {
   /** The list's version: 0 until the first change. */
   version(): number;
   /** Its id tags, by id tag. */
   list(): readonly LocalIdTag[];
-  /** Adds or replaces an id tag; resolves with the list's new version once committed. */
-  put(tag: Omit<LocalIdTag, 'updatedMs'>): Promise<{ readonly tag: LocalIdTag; readonly version: number }>;
-  /** Removes an id tag: the new version, or null when it was not on the list. */
-  remove(idTag: string): Promise<number | null>;
   /** The version a station last accepted by SendLocalList; null when never sent. */
   stationVersion(stationId: string): number | null;
   setStationVersion(stationId: string, version: number): Promise<void>;

@@ -25,7 +25,7 @@ const EXPIRES = Date.UTC(2027, 0, 1);
 async function setup(version: OcppVersion, localList: boolean) {
   const h = await startHarness({ stations: [{ id: 'CP1', ports: 1, version }] });
   harnesses.push(h);
-  const store = h.store.api.localList;
+  const store = h.store.localList;
   await store.put({ idTag: 'CARD-1', status: 'Accepted', expiresMs: EXPIRES, parentIdTag: 'FLEET' });
   await store.put({ idTag: 'CARD-2', status: 'Blocked' });
   const sync = new LocalListSync({

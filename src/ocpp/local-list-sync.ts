@@ -6,7 +6,7 @@
  * a station is never sent the list while it already has that version.
  */
 import type { Logger } from 'pino';
-import type { LocalIdTag, LocalListStore } from './authorization.ts';
+import type { LocalIdTag, LocalListSource } from './authorization.ts';
 import { rpcErrorCode } from './rpc.ts';
 import type { StationLink } from './station-connection.ts';
 import type { GatewayEventName, GatewayEvents } from './station-gateway.ts';
@@ -21,7 +21,7 @@ export interface LocalListGateway {
 
 export interface LocalListSyncDeps {
   readonly gateway: LocalListGateway;
-  readonly store: LocalListStore;
+  readonly store: LocalListSource;
   readonly log: Logger;
   /**
    * After a station connects, how long to wait before asking for its version (its boot and fail-safe set-up

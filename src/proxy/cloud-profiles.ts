@@ -22,7 +22,10 @@ import type { ScheduledProfile } from '../ocpp/charging-profile.ts';
 import { periodAt, profileEnded } from '../ocpp/charging-profile.ts';
 import type { PortInfo } from '../ocpp/port-directory.ts';
 import { PortDirectory, wattsToCurrent } from '../ocpp/port-directory.ts';
+import type { CloudProfileStore, StoredCloudProfile } from '../ocpp/ocpp-repository.ts';
 import type { PortSnapshot } from '../ocpp/station-gateway.ts';
+
+export type { CloudProfileStore, StoredCloudProfile };
 
 export type CloudProfileVersion = '1.6' | '2.0.1';
 export interface CloudProfileSink {
@@ -33,27 +36,6 @@ export interface CloudProfileSink {
 }
 
 export type CloudProfilePurpose = 'TxProfile' | 'TxDefaultProfile' | 'StationMax';
-
-/** A cloud profile as stored: the payload as the cloud sent it, and what it was bound to when accepted. */
-export interface StoredCloudProfile {
-  readonly stationId: string;
-  readonly version: CloudProfileVersion;
-  /** 1.6 chargingProfileId, 2.0.1 id. */
-  readonly profileId: number;
-  readonly payload: unknown;
-  readonly receivedMs: number;
-  /** A TxProfile's Fusebox session (it ends with it). */
-  readonly sessionId?: number | undefined;
-  /** Set by a store that could not read the stored payload: why. */
-  readonly unreadable?: string | undefined;
-}
-
-/** Where cloud profiles survive a restart (src/store, table cloud_profiles). */
-export interface CloudProfileStore {
-  all(): readonly StoredCloudProfile[];
-  save(profile: StoredCloudProfile): Promise<void>;
-  drop(stationId: string, profileId: number): Promise<void>;
-}
 
 export interface CloudProfilesDeps {
   readonly site: Site;

@@ -1,12 +1,12 @@
 /** The cloud's charging profiles on SQLite (table cloud_profiles): read at start, written through the writer. */
 import type Database from 'better-sqlite3';
-import type { CloudProfileStore, CloudProfileVersion, StoredCloudProfile } from '../proxy/cloud-profiles.ts';
+import type { CloudProfileStore, StoredCloudProfile } from '../ocpp/ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
 
 interface Row {
   station_id: string;
   profile_id: number;
-  ocpp_version: CloudProfileVersion;
+  ocpp_version: StoredCloudProfile['version'];
   payload: string;
   received_ms: number;
   session_id: number | null;

@@ -3,7 +3,9 @@
  * first), the list's version (raised by every change), and the version each station last accepted.
  */
 import type Database from 'better-sqlite3';
-import type { LocalIdTag, LocalListStore } from '../ocpp/authorization.ts';
+import type { LocalIdTagRecord } from '../api/api-records.ts';
+import type { LocalListStore } from '../api/api-store.ts';
+import type { LocalListSource } from '../ocpp/authorization.ts';
 import type { IdTagRecord } from '../ocpp/ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
 
@@ -15,7 +17,7 @@ interface TagRow {
   updated_ms: number;
 }
 
-export class LocalListRepository implements LocalListStore {
+export class LocalListRepository implements LocalListStore, LocalListSource {
   private readonly s;
 
   constructor(
@@ -36,7 +38,7 @@ export class LocalListRepository implements LocalListStore {
     return this.s.version.get()?.version ?? 0;
   }
 
-  list(): readonly LocalIdTag[] {
+  list(): readonly LocalIdTagRecord[] {
     return this.s.tags.all().map((r) => ({
       idTag: r.id_tag,
       status: r.status,
@@ -46,8 +48,8 @@ export class LocalListRepository implements LocalListStore {
     }));
   }
 
-  async put(tag: Omit<LocalIdTag, 'updatedMs'>): Promise<{ tag: LocalIdTag; version: number }> {
-    const full: LocalIdTag = { ...tag, updatedMs: this.now() };
+  async put(tag: Omit<LocalIdTagRecord, 'updatedMs'>): Promise<{ tag: LocalIdTagRecord; version: number }> {
+    const full: LocalIdTagRecord = { ...tag, updatedMs: this.now() };
     const version = await this.writer.run('putLocalIdTag', full);
     return { tag: full, version };
   }

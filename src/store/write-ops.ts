@@ -17,9 +17,9 @@ import type {
   StationUpdate,
   StatusRecord,
   StopSessionInput,
+  StoredCloudProfile,
 } from '../ocpp/ocpp-repository.ts';
 import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
-import type { StoredCloudProfile } from '../proxy/cloud-profiles.ts';
 import type { RetentionPolicy, RetentionReport } from './retention.ts';
 import { applyRetention } from './retention.ts';
 import { apiWriteOps } from './api-write-ops.ts';

@@ -4,7 +4,7 @@
  * sent to the stations that keep a local list (src/ocpp/local-list-sync.ts).
  */
 import { z } from 'zod';
-import type { LocalIdTag } from '../../ocpp/authorization.ts';
+import type { LocalIdTagRecord } from '../api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso, readOnlyFields } from '../api-context.ts';
 import { notFound } from '../api-error.ts';
@@ -30,7 +30,7 @@ const tagBody = z.strictObject({
   parentIdTag: idTagText('parentIdTag').nullish(),
 });
 
-export function localIdTagView(t: LocalIdTag) {
+export function localIdTagView(t: LocalIdTagRecord) {
   return {
     idTag: t.idTag,
     status: t.status,
