@@ -98,4 +98,6 @@ export interface ApiDeps {
   /** True when the store is open and OCPP listens (for /readyz). */
   /** `storeProblem`: why the store cannot write, when that is why it is not ready. */
   readiness(): { readonly store: boolean; readonly ocpp: boolean; readonly storeProblem?: string | null };
+  /** The local authorization list changed (src/ocpp/local-list-sync.ts sends it to the stations). */
+  onLocalListChange?: (() => void) | undefined;
 }

@@ -110,6 +110,11 @@ export interface ControlLoopDeps {
   readonly priorSetpoints?: readonly PriorSetpoint[] | undefined;
 }
 
+/** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
+export interface CloudCaps {
+  capsA(nowMs: number): ReadonlyMap<string, number>;
+}
+
 /**
  * Ports that have a car wanting energy: a session, in any state but finished or faulted. 'unknown' counts:
  * after a restart a station that reconnects without booting reports no status until it changes, and its
@@ -131,6 +136,7 @@ export class ControlLoop {
   private readonly nonEv = new Map<string, DimValues>();
   private ems: EmsCommands | null = null;
   private overrides: ReadonlyMap<string, readonly OperatorOverride[]> = new Map();
+  private cloudCaps: CloudCaps | null = null;
   private allocatorState: AllocatorState = INITIAL_ALLOCATOR_STATE;
   private solarState: SolarState = INITIAL_SOLAR_STATE;
   private runTimer: unknown = null;
@@ -298,6 +304,15 @@ export class ControlLoop {
   setOverrides(overrides: ReadonlyMap<string, readonly OperatorOverride[]>): void {
     this.overrides = overrides;
     this.requestRun('operator override');
+  }
+
+  /**
+   * The cloud's charging profiles (Fusebox as an OCPP proxy, src/proxy/cloud-profiles.ts): each port gets the
+   * lower of its allocation and the cloud's cap; re-allocates at once (call again when the caps change).
+   */
+  setCloudCaps(caps: CloudCaps | null): void {
+    this.cloudCaps = caps;
+    this.requestRun('cloud profile');
   }
 
   /**
@@ -762,6 +777,14 @@ export class ControlLoop {
           : {}),
       });
     }
+    const cloud = this.cloudCaps?.capsA(nowMs);
+    if (cloud?.size)
+      for (let i = 0; i < out.length; i++) {
+        const d = out[i]!;
+        const cap = cloud.get(d.portId);
+        if (cap !== undefined && cap <= (d.maxCurrentA ?? Infinity))
+          out[i] = { ...d, maxCurrentA: cap, maxFromCloud: true };
+      }
     if (solarPorts.length === 0) return out;
     const solar = solarCaps(
       { exportKw: exportKw(this.cs, this.meters), ports: solarPorts },
@@ -772,7 +795,8 @@ export class ControlLoop {
     this.solarState = solar.state;
     return out.map((d) => {
       const cap = solar.caps.get(d.portId);
-      return cap === undefined ? d : { ...d, maxCurrentA: Math.min(cap, d.maxCurrentA ?? Infinity) };
+      if (cap === undefined || cap >= (d.maxCurrentA ?? Infinity)) return d;
+      return { ...d, maxCurrentA: cap, maxFromCloud: false };
     });
   }
 
