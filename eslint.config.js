@@ -2,6 +2,60 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/ (docs/architecture.md): what each folder may import besides itself and core/ (the pure
+ * model every layer uses). A new upward or sideways import fails the lint; to change the rule, change the
+ * architecture document with it.
+ */
+const FOLDERS = [
+  'alerts',
+  'api',
+  'config',
+  'contracts',
+  'control',
+  'core',
+  'modbus',
+  'ocpp',
+  'proxy',
+  'sim',
+  'store',
+  'web',
+];
+const ROOT_MODULES = ['app', 'cli', 'commands', 'ems-view', '*-command'];
+const LAYERS = {
+  modbus: ['contracts', 'clock'],
+  ocpp: ['contracts', 'clock'],
+  control: ['contracts', 'ocpp', 'modbus', 'clock'],
+  config: ['contracts', 'modbus', 'ocpp'],
+  // store -> api and ocpp: record types that belong in contracts/ (issue 13, step 2), not yet moved.
+  store: ['contracts', 'api', 'ocpp', 'clock'],
+  api: ['contracts', 'control', 'config', 'clock'],
+  alerts: ['control', 'config', 'clock'],
+};
+const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => ({
+  files: [`src/${layer}/**/*.ts`],
+  ignores: ['**/*.test.ts', '**/testing/**'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: [
+              ...FOLDERS.filter((f) => f !== layer && f !== 'core' && !allowed.includes(f)).map(
+                (f) => `**/${f}/**`,
+              ),
+              ...ROOT_MODULES.filter((m) => !allowed.includes(m)).map((m) => `../**/${m}.ts`),
+              ...(allowed.includes('clock') ? [] : ['../**/clock.ts']),
+            ],
+            message: `${layer}/ may import only ${['core', ...allowed].join(', ')} (docs/architecture.md)`,
+          },
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'coverage', 'out', 'docs/**/*.html'] },
   js.configs.recommended,
@@ -44,6 +98,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerRules,
   {
     // Tests of the core may read their fixture files.
     files: ['src/core/**/*.test.ts', 'src/core/testing/**/*.ts'],

@@ -10,12 +10,15 @@ import { overrideInputs, withUiSchedules } from './api/control-sync.ts';
 import { startHttpServer } from './api/http-server.ts';
 import type { HttpApp } from './api/http-server.ts';
 import { ApiMetrics } from './api/metrics.ts';
+import { startAlerts } from './alerts/alerts.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
 import type { TlsSection } from './config/tls-files.ts';
 import { readTlsFiles } from './config/tls-files.ts';
 import { ControlLoop } from './control/control-loop.ts';
+import { LocalListSync } from './ocpp/local-list-sync.ts';
+import { CloudProfiles } from './proxy/cloud-profiles.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
 import { EmsServer, MeterPoller, buildEmsLayout, emsLayoutInputOf, polledMeterOf } from './modbus/index.ts';
@@ -60,6 +63,8 @@ export interface FuseboxOptions {
 export interface Fusebox {
   readonly control: ControlLoop;
   readonly ocpp: OcppServer;
+  /** The cloud's charging profiles, as caps in the allocation (the OCPP relay hands them over here). */
+  readonly cloudProfiles: CloudProfiles;
   readonly store: Store;
   readonly http: HttpApp;
   readonly ems: EmsServer | null;
@@ -169,6 +174,20 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     });
     stops.push(() => control.stop());
 
+    const alerts = startAlerts({
+      siteName: config.site.name,
+      config: config.alerts,
+      stationIds: config.stations.map((s) => s.id),
+      stationOfPort: (portId) => loaded.site.ports.find((p) => p.id === portId)?.stationId,
+      connectedStationIds: () => ocpp.connectedStationIds(),
+      portsInSession: () => ocpp.ports().flatMap((p) => (p.sessionId === undefined ? [] : [p.portId])),
+      control,
+      registry: metrics.registry,
+      clock,
+      logger: logger.child({ part: 'alerts' }),
+    });
+    stops.push(() => alerts.stop());
+
     const modbusMeters = config.meters.map((m) =>
       polledMeterOf({ id: m.id, role: m.role, timeoutMs: m.timeoutMs, driver: m.driver }),
     );
@@ -184,6 +203,25 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     }
 
     control.setOverrides(overrideInputs(store.api.overrides.list(), clock.nowMs(), config.site.timeZone));
+    // Stored cloud profiles cap the ports from the first allocation on (src/proxy/cloud-profiles.ts).
+    const cloudProfiles = new CloudProfiles({
+      site: loaded.site,
+      ports: () => ocpp.ports(),
+      logger: logger.child({ part: 'proxy' }),
+      now: () => clock.nowMs(),
+      store: store.cloudProfiles,
+      onChange: () => control.requestRun('cloud profile'),
+    });
+    proxy?.useCloudProfiles(cloudProfiles);
+    control.setCloudCaps(cloudProfiles);
+    // The local authorization list goes to the stations that keep one (on connect and on every change).
+    const localList = new LocalListSync({
+      gateway: ocpp,
+      store: store.localList,
+      log: logger.child({ part: 'ocpp' }),
+    });
+    localList.start();
+    stops.push(() => localList.stop());
     // First decision before anything can read it (the EMS map, /healthz): fail-safe defaults and no cars.
     control.start();
     control.runNow();
@@ -238,6 +276,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         storeProblem: store.writeProblem(),
         ocpp: ocpp.listenPort > 0,
       }),
+      onLocalListChange: () => localList.changed(),
     };
     const http = await startHttpServer(
       deps,
@@ -253,6 +292,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     return {
       control,
       ocpp,
+      cloudProfiles,
       store,
       http,
       ems,

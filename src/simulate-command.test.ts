@@ -309,7 +309,7 @@ describe('fusebox simulate', () => {
       ['--sessions', SESSIONS, '--capacity-kw', '10', '--network', 'mesh'],
       /--network is aggregate, caltech or caltech-linear, not 'mesh'/,
     ],
-    [['--sessions', SESSIONS, '--capacity-kw', '10', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--sessions', SESSIONS, '--capacity-kw', '10', '--frobnicate'], /unknown option '--frobnicate'/],
     [
       ['--sessions', join(dir, 'missing.csv'), '--capacity-kw', '10'],
       /missing\.csv: cannot read the session file/,

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { SIMULATE_USAGE, argumentError } from './cli-usage.ts';
 import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
@@ -33,36 +34,6 @@ import type { NetworkKind, PolicyName, SetupOptions } from './sim/simulate/scena
 import { buildSetup, POLICY_NAMES } from './sim/simulate/scenario.ts';
 import type { SizingResult } from './sim/simulate/sizing.ts';
 import { sizeFor } from './sim/simulate/sizing.ts';
-
-export const SIMULATE_USAGE = `Usage: fusebox simulate --sessions FILE [options]
-
-  --sessions FILE          session data (ACN-Data, ACN-Sim, Norway, Dundee, Perth & Kinross, Fusebox export,
-                           generic CSV; the format is detected from the content)
-  --site site.yaml         the site's circuit tree (default: every station on one circuit, the aggregate model)
-  --network MODEL          aggregate | caltech | caltech-linear (Caltech ACN, exact three-phase or linearized)
-  --assign-ports MODE      as-in-data: each car on its station's port (default, when the network has every
-                           station of the data); free: each car on a free port of the network (the one idle
-                           longest), turned away when none is free (for data from another site)
-  --capacity-kw N          grid capacity in kW (scales the site's service and transformer with --site)
-  --sweep-capacity A:B:S   capacities A, A+S, … B kW
-  --size-for PCT           smallest capacity meeting at least PCT % of the energy demand
-  --policy P[,P...]        fusebox, uncontrolled, fcfs, round-robin, edf, llf, offline (default fusebox)
-  --step 5m                time step: 5m (default), 1m, or e.g. 30s, 15m
-  --voltage V              EVSE voltage of the aggregate model (default 208)
-  --evse-max-a A           EVSE pilot maximum of the aggregate and Caltech models (default 32)
-  --ev-max-kw KW           car max power where the data has none (default: the EVSE's)
-  --taper SOC              two-stage battery: full power up to this state of charge (0-1), then linear to 0
-  --battery-kwh KWH        battery size of the taper model (default 60; at least the session's demand)
-  --tariff FILE            acnportal tariff JSON (e.g. SCE TOU-EV-4): energy cost and monthly demand charge
-  --time-zone ZONE         the site's IANA zone for the tariff, profiles and demand windows
-                           (default: the site file's, else the data's, else UTC)
-  --building FILE          building load: NREL hourly CSV, or the BDEW shapes file with --bdew
-  --building-scale X       multiply the building load (default 1)
-  --bdew PROFILE:KWH       read --building as BDEW shapes, profile (h0, g0…g6, l0…l2) scaled to KWH a year
-  --pv FILE                PV production: NREL SAM CSV (DC kW)
-  --pv-scale X             multiply the PV power (default 1), e.g. 50/219.586 for a 50 kWdc array
-  --report DIR             write report.md and SVG charts to DIR
-  --json                   quiet; the last stdout line is {"runs":[...]}`;
 
 const EXIT_BAD_ARGS = 2;
 
@@ -165,11 +136,9 @@ export async function runSimulate(
   try {
     return await simulateCommand(args, out, err);
   } catch (e) {
-    if (
-      e instanceof ArgError ||
-      (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
-    ) {
-      err(`fusebox simulate: ${e.message}`);
+    const message = e instanceof ArgError ? e.message : argumentError(e);
+    if (message !== undefined) {
+      err(`fusebox simulate: ${message}`);
       err('Run `npx fusebox simulate --help` for the options.');
       return EXIT_BAD_ARGS;
     }

@@ -178,9 +178,11 @@ function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logge
   }
   // ocpp.tls is reloaded below; the rest of the process part needs a restart.
   const processPart = (c: LoadedSiteConfig['config']): string =>
-    JSON.stringify([{ ...c.ocpp, tls: undefined }, c.http, c.store, c.ems, c.meters, c.stations]);
+    JSON.stringify([{ ...c.ocpp, tls: undefined }, c.http, c.store, c.ems, c.meters, c.stations, c.alerts]);
   if (processPart(next.config) !== processPart(running.config))
-    logger.warn('listeners, store, EMS, meters or stations changed: those changes apply after a restart');
+    logger.warn(
+      'listeners, store, EMS, meters, stations or alerts changed: those changes apply after a restart',
+    );
   reloadTls(path, next, running, fusebox, logger);
   const refused = fusebox.reconfigure(next.compiled);
   if (refused) logger.warn(refused);

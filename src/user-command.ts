@@ -5,17 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { ROLES } from './api/api-records.ts';
+import { USER_USAGE } from './cli-usage.ts';
 import type { Role } from './api/api-records.ts';
 import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
 import { hashStationPassword } from './ocpp/password-hash.ts';
 import { openStore } from './store/store.ts';
-
-const USAGE = `Usage:
-  fusebox user add NAME [--role viewer|operator] [--config site.yaml | --store file.db]   (password on stdin)
-  fusebox user passwd NAME [--config site.yaml | --store file.db]                         (password on stdin)
-  fusebox user remove NAME [--config site.yaml | --store file.db]
-  fusebox user list [--config site.yaml | --store file.db]`;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const MIN_PASSWORD_LENGTH = 8;
@@ -32,22 +27,16 @@ export async function runUser(
   input: NodeJS.ReadableStream,
   out: (line: string) => void,
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        role: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        store: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    out(`fusebox user: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
+  // An unknown option throws parseArgs' error, which `main` reports.
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      role: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      store: { type: 'string' },
+    },
+  });
   const [action, name] = positionals;
   let storePath = values.store ?? 'data/fusebox.db';
   if (values.config !== undefined) {
@@ -61,7 +50,7 @@ export async function runUser(
   }
   const needsName = action === 'add' || action === 'passwd' || action === 'remove';
   if (!action || !['add', 'passwd', 'remove', 'list'].includes(action) || (needsName && !name)) {
-    out(USAGE);
+    out(USER_USAGE);
     return 2;
   }
   if (needsName && !NAME.test(name!)) {

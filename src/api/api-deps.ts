@@ -4,7 +4,7 @@ import type { SiteConfig } from '../config/schema.ts';
 import type { ControlSnapshot } from '../control/control-loop.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
-import type { UpstreamStatus } from '../proxy/cloud-proxy.ts';
+import type { UpstreamStatus } from '../contracts/upstream.ts';
 import type { ApiStore } from './api-store.ts';
 
 /** A port as the station gateway reports it (structurally the OCPP server's PortSnapshot). */
@@ -101,6 +101,8 @@ export interface ApiDeps {
   readiness(): { readonly store: boolean; readonly ocpp: boolean; readonly storeProblem?: string | null };
   /** The relay to the cloud central system (docs/proxy.md); absent without `upstream:` in the site file. */
   readonly upstream?: UpstreamSource | undefined;
+  /** The local authorization list changed (src/ocpp/local-list-sync.ts sends it to the stations). */
+  onLocalListChange?: (() => void) | undefined;
 }
 
 /** What the API and the metrics read of the cloud relay. */

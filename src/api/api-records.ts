@@ -81,3 +81,12 @@ export interface PowerHistoryRow {
   readonly evA?: number | null;
   readonly limitA?: number | null;
 }
+
+/** An id tag of the local authorization list (the store's `id_tags` rows with source 'local'). */
+export interface LocalIdTagRecord {
+  readonly idTag: string;
+  readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
+  readonly expiresMs?: number | undefined;
+  readonly parentIdTag?: string | undefined;
+  readonly updatedMs: number;
+}

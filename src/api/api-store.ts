@@ -2,6 +2,7 @@
 import type {
   AccountRecord,
   ApiTokenRecord,
+  LocalIdTagRecord,
   OverrideInput,
   OverrideRecord,
   PowerHistoryRow,
@@ -121,4 +122,20 @@ export interface ApiStore {
   readonly overrides: OverridesStore;
   readonly schedules: UiSchedulesStore;
   readonly records: RecordsStore;
+  /** The local authorization list (Authorize checks it first: src/ocpp/authorization.ts). */
+  readonly localList: LocalListStore;
+}
+
+/** The local authorization list as the API edits it. */
+export interface LocalListStore {
+  /** The list's version: 0 until the first change. */
+  version(): number;
+  /** Its id tags, by id tag. */
+  list(): readonly LocalIdTagRecord[];
+  /** Adds or replaces an id tag; resolves with it and the list's new version once committed. */
+  put(
+    tag: Omit<LocalIdTagRecord, 'updatedMs'>,
+  ): Promise<{ readonly tag: LocalIdTagRecord; readonly version: number }>;
+  /** Removes an id tag: the list's new version, or null when it was not on the list. */
+  remove(idTag: string): Promise<number | null>;
 }

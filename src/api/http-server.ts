@@ -22,6 +22,7 @@ import { PUBLIC_BODY_LIMIT, apiRouteDefaults, unknownQueryParameters } from './r
 import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { livePayloads, liveStateRoutes } from './routes/live-state.ts';
+import { localListRoutes } from './routes/local-list.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { overrideRoutes } from './routes/overrides.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -165,6 +166,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   liveStateRoutes(app, ctx);
   recordRoutes(app, ctx);
   overrideRoutes(app, ctx);
+  localListRoutes(app, ctx);
   scheduleRoutes(app, ctx);
   commandRoutes(app, ctx);
   streamRoutes(app, ctx);

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ControlSnapshot } from '../control/control-loop.ts';
-import type { UpstreamStatus } from '../proxy/cloud-proxy.ts';
+import type { UpstreamStatus } from '../contracts/upstream.ts';
 
 /** Per circuit, the values of the gauges (null phases are skipped). */
 export interface CircuitSample {

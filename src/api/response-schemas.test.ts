@@ -11,7 +11,8 @@ import { SCHEMA_MISMATCH, lenientSerializerCompiler } from './response-serialize
 import type { ApiFixture } from './testing/api-fixture.ts';
 import { startApiFixture } from './testing/api-fixture.ts';
 
-// Ajv 8 as installed with fastify (the top-level ajv is eslint's Ajv 6); ajv-formats checks date-time.
+// Ajv 8 and ajv-formats (devDependencies), Ajv taken from where ajv-formats resolves it so that both are the
+// same Ajv 8 even in a node_modules whose top-level ajv is still eslint's Ajv 6; ajv-formats checks date-time.
 const requireHere = createRequire(import.meta.url);
 const requireFromFormats = createRequire(requireHere.resolve('ajv-formats'));
 type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };

@@ -150,6 +150,9 @@ export const limitedBy = z
     z.strictObject({ kind: z.literal('idle') }),
     z.strictObject({ kind: z.literal('port-max') }),
     z.strictObject({ kind: z.literal('demand-max') }),
+    z
+      .strictObject({ kind: z.literal('cloud-profile') })
+      .describe("the cloud's charging profile (OCPP proxy)"),
     z.strictObject({ kind: z.literal('below-minimum') }),
     z.strictObject({ kind: z.literal('car'), measuredA: z.number() }),
     z.strictObject({
@@ -354,6 +357,22 @@ export const overrideItem = z
   })
   .describe('An override');
 export const overrideList = z.strictObject({ items: z.array(overrideItem) }).describe('Overrides');
+
+export const localIdTag = z
+  .strictObject({
+    idTag: z.string(),
+    status: z.enum(['Accepted', 'Blocked', 'Expired', 'Invalid']),
+    expiresAt: at.nullable().describe('after it, Authorize answers Expired; null: never'),
+    parentIdTag: z.string().nullable().describe('the group (parent id tag) it belongs to'),
+    updatedAt: at,
+  })
+  .describe('An id tag of the local authorization list');
+export const localList = z
+  .strictObject({
+    version: z.number().int().describe('raised by every change; sent to stations as listVersion'),
+    items: z.array(localIdTag),
+  })
+  .describe('The local authorization list');
 
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 const weeklyEntry = z.strictObject({

@@ -134,12 +134,14 @@ describe('runCheck', () => {
       const ok = spawnSync(process.execPath, ['bin/fusebox.js', 'check', 'examples/small.yaml'], {
         cwd: root,
         encoding: 'utf8',
+        env: { ...process.env, FUSEBOX_FROM_SOURCE: '1' },
       });
       expect(ok.status).toBe(0);
       expect(ok.stdout).toContain('examples/small.yaml: OK, 0 warnings');
       const missing = spawnSync(process.execPath, ['bin/fusebox.js', 'check', 'examples/missing.yaml'], {
         cwd: root,
         encoding: 'utf8',
+        env: { ...process.env, FUSEBOX_FROM_SOURCE: '1' },
       });
       expect(missing.status).toBe(2);
       expect(missing.stdout + missing.stderr).toContain('no such file');

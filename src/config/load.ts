@@ -14,6 +14,7 @@ import { checkPortCapacity, checkTreeLimits } from './limit-checks.ts';
 import { linkMeters } from './meter-links.ts';
 import { parseSections } from './parse-sections.ts';
 import { ProblemList } from './problem-list.ts';
+import { resolveSecrets } from './secret-field.ts';
 import { resolvePorts } from './resolve-ports.ts';
 import type { SiteConfig } from './schema.ts';
 import { SourcePositions } from './source-positions.ts';
@@ -75,9 +76,15 @@ export function loadSiteConfigFile(path: string, options: LoadOptions = {}): Sit
 
 /**
  * Checks the text of a site configuration; `fileName` is only used in the problems it reports. With `baseDir`
- * (the directory of the file, which relative paths in it start from), the files it names are checked too.
+ * (the directory of the file, which relative paths in it start from), the files it names are checked too, and
+ * secrets given as `<key>File` or `<key>Env` (from `env`) are read; without it they are left out.
  */
-export function loadSiteConfigText(text: string, fileName: string, baseDir?: string): SiteConfigResult {
+export function loadSiteConfigText(
+  text: string,
+  fileName: string,
+  baseDir?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): SiteConfigResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
   const problems = new ProblemList(fileName, new SourcePositions(doc, lineCounter));
@@ -110,7 +117,8 @@ export function loadSiteConfigText(text: string, fileName: string, baseDir?: str
     return { ok: false, problems: problems.sorted() };
   }
 
-  const parsed = parseSections(raw, problems);
+  const secrets = resolveSecrets(raw, baseDir === undefined ? undefined : { baseDir, env }, problems);
+  const parsed = parseSections(secrets.value, secrets.report);
   if (!parsed) return { ok: false, problems: problems.sorted() };
   const siteSupply = resolveSupply(parsed.site?.supply ?? '230/400V');
   const tree = resolveCircuitTree(parsed, siteSupply, problems);
@@ -144,6 +152,7 @@ export function loadSiteConfigText(text: string, fileName: string, baseDir?: str
     store: parsed.store,
     ...(parsed.ems ? { ems: parsed.ems } : {}),
     ...(parsed.upstream ? { upstream: parsed.upstream } : {}),
+    ...(parsed.alerts ? { alerts: parsed.alerts } : {}),
     circuits: parsed.circuits.map((c) => c.value),
     meters: parsed.meters.map((m) => m.value),
     stations: parsed.stations.map((s) => s.value),

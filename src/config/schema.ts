@@ -13,6 +13,8 @@ import {
 import { WIRINGS } from '../core/phases.ts';
 import { WEEKDAYS } from '../core/schedule.ts';
 import { SUPPLY_NAMES } from './supply-systems.ts';
+import { secretField } from './secret-field.ts';
+import { alertsSectionSchema } from './alerts-section.ts';
 
 // Ids end up in URLs, logs and Modbus register docs: keep them plain.
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -307,13 +309,13 @@ export const stationSchema = z.strictObject({
   securityProfile: z
     .union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)], { error: 'expected 0, 1, 2 or 3' })
     .optional(),
-  /** Hash of the station's password from `npx fusebox hash-password` (never the password itself). */
-  passwordHash: z
-    .string()
-    .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, {
+  /** Hash of the station's password from `npx fusebox hash-password` (never the password itself); or -File/-Env. */
+  ...secretField(
+    'passwordHash',
+    z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, {
       error: 'expected a hash from `npx fusebox hash-password` (scrypt$...)',
-    })
-    .optional(),
+    }),
+  ),
   ports: portsSchema.default(() => [{}]),
   ...portSettings,
 });
@@ -327,6 +329,7 @@ export const siteConfigSchema = z.strictObject({
   ems: emsServerConfigSchema.optional(),
   /** The operator's cloud central system Fusebox relays stations to (docs/proxy.md). */
   upstream: upstreamSectionSchema.optional(),
+  alerts: alertsSectionSchema.optional(),
   circuits: z
     .array(circuitSchema, { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
@@ -345,6 +348,7 @@ export const siteConfigSkeletonSchema = z.strictObject({
   store: z.unknown().optional(),
   ems: z.unknown().optional(),
   upstream: z.unknown().optional(),
+  alerts: z.unknown().optional(),
   circuits: z
     .array(z.unknown(), { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),

@@ -1,5 +1,6 @@
 /** The process-level sections of a site file: where Fusebox listens and stores its data. */
 import { z } from 'zod';
+import { secretField } from './secret-field.ts';
 
 const port = z.number().int('must be a whole number').min(0).max(65535);
 const host = z.string().min(1, 'must not be empty');
@@ -50,8 +51,8 @@ export const httpSectionSchema = z.strictObject({
   port: port.default(8080),
   /** Mark the session cookie Secure even over plain HTTP (Fusebox behind a TLS-terminating proxy). */
   secureCookies: z.boolean().default(false),
-  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
-  metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>` (or metricsTokenFile/-Env). */
+  ...secretField('metricsToken', z.string().min(16, 'use at least 16 characters')),
   /** Trust X-Forwarded-For/-Proto from a reverse proxy (client IPs for login throttling, https). */
   trustProxy: z.boolean().default(false),
 });

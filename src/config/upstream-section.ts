@@ -6,9 +6,10 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { UpstreamSettings, UpstreamStationSettings } from '../proxy/upstream-settings.ts';
+import type { UpstreamSettings, UpstreamStationSettings } from '../contracts/upstream.ts';
 import type { ParsedSections } from './parse-sections.ts';
 import type { Report } from './problem-list.ts';
+import { secretField } from './secret-field.ts';
 
 /** The placeholder a site-wide url puts the station id in; OCPP-J wants it as the last path segment. */
 export const STATION_ID_PLACEHOLDER = '{stationId}';
@@ -43,7 +44,10 @@ const upstreamStationSchema = z.strictObject({
   /** This station's own url (else the site-wide one); `{stationId}` may stand for its id. */
   url: wsUrl.optional(),
   /** HTTP basic auth password the cloud knows the station by (security profiles 1 and 2). */
-  password: z.string().min(1, 'must not be empty').max(64, 'OCPP allows at most 64 characters').optional(),
+  ...secretField(
+    'password',
+    z.string().min(1, 'must not be empty').max(64, 'OCPP allows at most 64 characters'),
+  ),
   /** Client certificate and key for security profile 3 (PEM files, relative to the site file). */
   certFile: file.optional(),
   keyFile: file.optional(),

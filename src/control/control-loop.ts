@@ -24,6 +24,8 @@ import { commandedLimits, failSafeLimits } from '../core/fail-safe.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import { loadOnCircuits, subtractLoad } from '../core/port-load.ts';
 import { scheduledLimitOfAll } from '../core/schedule.ts';
+import type { RampPort } from '../core/ramp.ts';
+import { raiseWithin } from '../core/ramp.ts';
 import { schedulesOf } from '../core/site.ts';
 import type { ChargingMode } from '../core/site.ts';
 import type { SolarPort, SolarState } from '../core/solar.ts';
@@ -108,11 +110,18 @@ export interface ControlLoopDeps {
   readonly priorSetpoints?: readonly PriorSetpoint[] | undefined;
 }
 
+/** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
+export interface CloudCaps {
+  capsA(nowMs: number): ReadonlyMap<string, number>;
+}
+
 /**
  * Ports that have a car wanting energy: a session, in any state but finished or faulted. 'unknown' counts:
  * after a restart a station that reconnects without booting reports no status until it changes, and its
  * session must still be counted and limited.
  */
+/** Cars that settle within this of each other are served by one run (see the constructor). */
+const SETTLE_BATCH_MS = 250;
 const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspended-evse', 'unknown']);
 
 export class ControlLoop {
@@ -127,6 +136,7 @@ export class ControlLoop {
   private readonly nonEv = new Map<string, DimValues>();
   private ems: EmsCommands | null = null;
   private overrides: ReadonlyMap<string, readonly OperatorOverride[]> = new Map();
+  private cloudCaps: CloudCaps | null = null;
   private allocatorState: AllocatorState = INITIAL_ALLOCATOR_STATE;
   private solarState: SolarState = INITIAL_SOLAR_STATE;
   private runTimer: unknown = null;
@@ -135,6 +145,9 @@ export class ControlLoop {
   private running = false;
   private latestSnapshot: ControlSnapshot | null = null;
   private runs = 0;
+  /** The last run left some increase short of its target (waiting for decreases to settle). */
+  private increasesShort = false;
+  private settleBatch: unknown = null;
   private readonly runListeners: ((s: ControlSnapshot) => void)[] = [];
   /** Set at start: what is not known of the ports yet (restart-guard.ts). */
   private guard: RestartGuard | null = null;
@@ -167,6 +180,15 @@ export class ControlLoop {
       // station is re-allocated on its disconnect event, and re-running for it would only spin.
       if (r.decrease && (r.result === 'rejected' || r.result === 'timeout'))
         this.requestRun('decrease not accepted');
+    });
+    // A car followed a decrease: increases left short for want of room may go further now. Cars decreased
+    // together settle together: one run for those within SETTLE_BATCH_MS (hundreds of ports after a load step).
+    this.dispatcher.onSettled(() => {
+      if (!this.increasesShort || this.settleBatch !== null) return;
+      this.settleBatch = this.deps.clock.setTimeout(() => {
+        this.settleBatch = null;
+        this.requestRun('decrease settled');
+      }, SETTLE_BATCH_MS);
     });
     this.modes = this.cs.ports.map((p) => portMode(this.cs, p.circuitId, p.chargingMode));
     for (const m of this.cs.site.meters) this.meters.set(m.id, { reading: null, stale: true });
@@ -204,6 +226,7 @@ export class ControlLoop {
       }),
       g.on('setpoint', (e) => this.onSetpoint(e)),
       g.on('station-disconnected', () => this.requestRun('station disconnected')),
+      g.on('station-capabilities', () => this.requestRun('station capabilities known')),
       g.on('port-status', () => this.requestRun('port status')),
       g.on('session-started', (e) => {
         this.dispatcher.forget(e.portId);
@@ -233,7 +256,8 @@ export class ControlLoop {
     this.unsubscribe = [];
     if (this.runTimer !== null) this.deps.clock.clearTimeout(this.runTimer);
     if (this.backstopTimer !== null) this.deps.clock.clearTimeout(this.backstopTimer);
-    this.runTimer = this.backstopTimer = null;
+    if (this.settleBatch !== null) this.deps.clock.clearTimeout(this.settleBatch);
+    this.runTimer = this.backstopTimer = this.settleBatch = null;
     this.dispatcher.stop();
   }
 
@@ -280,6 +304,15 @@ export class ControlLoop {
   setOverrides(overrides: ReadonlyMap<string, readonly OperatorOverride[]>): void {
     this.overrides = overrides;
     this.requestRun('operator override');
+  }
+
+  /**
+   * The cloud's charging profiles (Fusebox as an OCPP proxy, src/proxy/cloud-profiles.ts): each port gets the
+   * lower of its allocation and the cloud's cap; re-allocates at once (call again when the caps change).
+   */
+  setCloudCaps(caps: CloudCaps | null): void {
+    this.cloudCaps = caps;
+    this.requestRun('cloud profile');
   }
 
   /**
@@ -491,7 +524,17 @@ export class ControlLoop {
     const demanded = new Set(demands.map((d) => d.portId));
     for (const a of result.allocation) if (demanded.has(a.portId)) targets.set(a.portId, a.currentA);
     for (const [portId, a] of reassert) targets.set(portId, a);
-    this.dispatcher.update(targets);
+    // Increases go out as far as the room left with every port counted at what its car may still draw.
+    const held: RampPort[] = demands.map((d) => ({
+      portId: d.portId,
+      holdA: this.dispatcher.holdA(d.portId),
+      minCurrentA: d.minCurrentA ?? this.cs.ports[this.cs.portIndex.get(d.portId)!]!.minCurrentA,
+      conductorsInUse: d.conductorsInUse,
+    }));
+    this.increasesShort =
+      this.dispatcher.update(targets, (requests) =>
+        raiseWithin(this.cs, capacities, held, requests, this.opts.deadBandA),
+      ) > 0;
     for (const [portId, a] of probes) {
       this.uncontrolled.trying(portId);
       this.dispatcher.probe(portId, a);
@@ -734,6 +777,14 @@ export class ControlLoop {
           : {}),
       });
     }
+    const cloud = this.cloudCaps?.capsA(nowMs);
+    if (cloud?.size)
+      for (let i = 0; i < out.length; i++) {
+        const d = out[i]!;
+        const cap = cloud.get(d.portId);
+        if (cap !== undefined && cap <= (d.maxCurrentA ?? Infinity))
+          out[i] = { ...d, maxCurrentA: cap, maxFromCloud: true };
+      }
     if (solarPorts.length === 0) return out;
     const solar = solarCaps(
       { exportKw: exportKw(this.cs, this.meters), ports: solarPorts },
@@ -744,7 +795,8 @@ export class ControlLoop {
     this.solarState = solar.state;
     return out.map((d) => {
       const cap = solar.caps.get(d.portId);
-      return cap === undefined ? d : { ...d, maxCurrentA: Math.min(cap, d.maxCurrentA ?? Infinity) };
+      if (cap === undefined || cap >= (d.maxCurrentA ?? Infinity)) return d;
+      return { ...d, maxCurrentA: cap, maxFromCloud: false };
     });
   }
 

@@ -1,12 +1,14 @@
 /**
  * Sends allocations to stations in a safe order (docs/control.md, "Sending limits"): an increase within the dead band is
- * not sent; decreases, however small, go out at once; increases wait until no decrease is unconfirmed and
- * cars have had `carResponseMs` to follow the last confirmed one, so the sum never overshoots while cars
- * respond.
+ * not sent; decreases, however small, go out at once; an increase goes out as far as the room left with every
+ * port counted at what it may draw now (`holdA`: its limit in force or in flight, and for `carResponseMs` after
+ * a decrease the limit before it, core/ramp.ts), so the sum never overshoots while cars respond, and a
+ * decrease elsewhere on the site holds back only the increases it must make room for.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { isDue } from '../core/freshness.ts';
+import type { IncreaseRequest } from '../core/ramp.ts';
 import type { SetpointResult, StationGateway } from '../ocpp/station-gateway.ts';
 
 export interface DispatcherOptions {
@@ -38,13 +40,26 @@ const RETRY_MAX_MS = 30_000;
 interface InFlight {
   readonly value: number;
   readonly decrease: boolean;
+  /** For a decrease: what the port could draw when it was sent (held for carResponseMs once accepted). */
+  readonly beforeA: number;
 }
+
+/** A port whose car may still draw the limit it had before a decrease, until the timer fires. */
+interface Settling {
+  readonly heldA: number;
+  readonly timer: unknown;
+}
+
+/**
+ * Given the increases the dispatcher would send (each port to its target), the value each may go to now
+ * (core/ramp.ts raiseWithin over the allocation's circuits).
+ */
+export type IncreaseLimiter = (requests: readonly IncreaseRequest[]) => ReadonlyMap<string, number>;
 
 export class Dispatcher {
   /** The limit each port's station has accepted (what is in force). */
   private readonly inForce = new Map<string, number>();
   private readonly inFlight = new Map<string, InFlight>();
-  private readonly pendingIncreases = new Map<string, number>();
   /** Decreases the station did not accept: retried on every update until it does. */
   private readonly failedDecreases = new Map<string, FailedDecrease>();
   /**
@@ -54,12 +69,14 @@ export class Dispatcher {
    */
   private readonly atDefault = new Set<string>();
   /**
-   * Runs carResponseMs from the last confirmed decrease; increases wait for it. A timer, not a wall-clock
-   * time: a wall clock stepped forward must not let increases go before the cars followed the decreases,
-   * nor one stepped back hold them for the length of the step (docs/operations.md, "Fault injection").
+   * Ports whose car may still draw the limit before an accepted decrease, for carResponseMs after it. A timer,
+   * not a wall-clock time: a wall clock stepped forward must not let increases go before the cars followed
+   * the decreases, nor one stepped back hold them for the length of the step (docs/operations.md, "Fault
+   * injection").
    */
-  private settleTimer: unknown = null;
+  private readonly settling = new Map<string, Settling>();
   private listeners: ((r: DispatchRecord) => void)[] = [];
+  private settledListeners: ((portId: string) => void)[] = [];
 
   constructor(
     private readonly gateway: StationGateway,
@@ -71,6 +88,25 @@ export class Dispatcher {
   /** Calls `fn` for every answered setpoint. */
   onRecord(fn: (r: DispatchRecord) => void): void {
     this.listeners.push(fn);
+  }
+
+  /** Calls `fn` when a port's car has had carResponseMs to follow a decrease (room may have opened). */
+  onSettled(fn: (portId: string) => void): void {
+    this.settledListeners.push(fn);
+  }
+
+  /**
+   * The most the port's car may draw now, in A: what its station may be running under (the gateway's
+   * effective limit: the higher of old and new while a change is unconfirmed) and, for carResponseMs after
+   * an accepted decrease, the limit before it.
+   */
+  holdA(portId: string): number {
+    const known = Math.max(
+      this.gateway.effectiveLimitA(portId),
+      this.inFlight.get(portId)?.value ?? 0,
+      this.currentA(portId) ?? 0,
+    );
+    return Math.max(known, this.settling.get(portId)?.heldA ?? 0);
   }
 
   /** The limit a port is under as far as the dispatcher knows (accepted, or the station's default). */
@@ -93,13 +129,15 @@ export class Dispatcher {
   /** A port's session ended or started: what was in force there is no longer known. */
   forget(portId: string): void {
     this.inForce.delete(portId);
-    this.pendingIncreases.delete(portId);
     this.failedDecreases.delete(portId);
     this.atDefault.add(portId);
   }
 
-  /** Brings every listed port towards its target: decreases now, increases when safe. */
-  update(targets: ReadonlyMap<string, number>): void {
+  /**
+   * Brings every listed port towards its target: decreases now, increases as far as `limitIncreases` allows
+   * (the rest waits for a later call). Returns the number of ports left short of their target.
+   */
+  update(targets: ReadonlyMap<string, number>, limitIncreases: IncreaseLimiter): number {
     const now = this.clock.nowMs();
     for (const [portId, failed] of this.failedDecreases) {
       // An offline station cannot take it (and its port counts at its last limit meanwhile): retry when back.
@@ -107,38 +145,38 @@ export class Dispatcher {
       if (!isDue(failed.retryAtMs, now, RETRY_MAX_MS)) continue; // a wall-clock step back: due now
       this.send(portId, failed.value, true);
     }
+    const increases: { portId: string; fromA: number; toA: number }[] = [];
+    let short = 0;
     for (const [portId, target] of targets) {
       const current = this.currentA(portId);
       if (current === undefined) {
         // What is in force is unknown: re-assert it at once, never above the fail-safe default (safe with
-        // every port at it), and raise it later like any increase, once the decreases are confirmed.
+        // every port at it), and raise it in a later call like any increase.
         const first = Math.min(target, this.gateway.port(portId)?.failSafeA ?? 0);
         this.send(portId, first, true);
-        if (this.worthSending(first, target)) this.pendingIncreases.set(portId, target);
-        else this.pendingIncreases.delete(portId);
+        if (this.worthSending(first, target)) short++;
         continue;
       }
-      if (!this.worthSending(current, target)) {
-        this.pendingIncreases.delete(portId);
-        continue;
-      }
-      if (target < current) {
-        this.pendingIncreases.delete(portId);
-        this.send(portId, target, true);
-      } else {
-        this.pendingIncreases.set(portId, target);
-      }
+      if (!this.worthSending(current, target)) continue;
+      if (target < current) this.send(portId, target, true);
+      else increases.push({ portId, fromA: current, toA: target });
     }
-    this.flushIncreases();
+    if (increases.length === 0) return short;
+    const allowed = limitIncreases(increases.map(({ portId, toA }) => ({ portId, toA })));
+    for (const { portId, fromA, toA } of increases) {
+      const value = Math.min(toA, allowed.get(portId) ?? fromA);
+      if (value < toA) short++;
+      if (value > fromA && this.worthSending(fromA, value)) this.send(portId, value, false);
+    }
+    return short;
   }
 
   // Uncontrolled ports (uncontrolled-ports.ts): the control loop counts them at what they can draw and owns
   // their retries, with its own backoff; the dispatcher only sends what it is told to.
 
-  /** The control loop took this port over: drop its own retry and any pending increase. */
+  /** The control loop took this port over: drop its own retry. */
   release(portId: string): void {
     this.failedDecreases.delete(portId);
-    this.pendingIncreases.delete(portId);
   }
 
   /**
@@ -147,14 +185,13 @@ export class Dispatcher {
    * other ports' increases wait for its car to follow.
    */
   probe(portId: string, value: number): void {
-    this.pendingIncreases.delete(portId);
     this.send(portId, value, true);
   }
 
-  /** Stops the pending settle timer (shutdown). */
+  /** Stops the settle timers (shutdown). */
   stop(): void {
-    if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
-    this.settleTimer = null;
+    for (const s of this.settling.values()) this.clock.clearTimeout(s.timer);
+    this.settling.clear();
   }
 
   /** The value a port is heading to: in flight, else in force, else its default if known; else unknown. */
@@ -174,23 +211,17 @@ export class Dispatcher {
     return target - current >= this.opts.deadBandA;
   }
 
-  private flushIncreases(): void {
-    if (this.pendingIncreases.size === 0 || this.decreasesInFlight > 0 || this.settleTimer !== null) return;
-    const increases = [...this.pendingIncreases];
-    this.pendingIncreases.clear();
-    for (const [portId, value] of increases) this.send(portId, value, false);
-  }
-
   private send(portId: string, value: number, decrease: boolean): void {
     const sentAtMs = this.clock.nowMs();
-    this.inFlight.set(portId, { value, decrease });
+    const beforeA = decrease ? this.holdA(portId) : 0;
+    this.inFlight.set(portId, { value, decrease, beforeA });
     this.gateway
       .applySetpoint(portId, value, { expiresAfterMs: this.opts.setpointExpiryMs })
       .catch((err: unknown) => {
         this.logger.error({ err, portId }, 'setpoint failed');
         return 'offline' as const;
       })
-      .then((result) => this.answered(portId, value, decrease, sentAtMs, result))
+      .then((result) => this.answered(portId, value, decrease, beforeA, sentAtMs, result))
       .catch((err: unknown) => this.logger.error({ err, portId }, 'setpoint bookkeeping failed'));
   }
 
@@ -198,6 +229,7 @@ export class Dispatcher {
     portId: string,
     value: number,
     decrease: boolean,
+    beforeA: number,
     sentAtMs: number,
     result: SetpointResult,
   ): void {
@@ -206,19 +238,12 @@ export class Dispatcher {
     if (result === 'accepted') {
       this.inForce.set(portId, value);
       this.failedDecreases.delete(portId);
-      if (decrease) {
-        if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
-        this.settleTimer = this.clock.setTimeout(() => {
-          this.settleTimer = null;
-          this.flushIncreases();
-        }, this.opts.carResponseMs);
-      }
+      if (decrease) this.settle(portId, beforeA);
     } else {
       // The station keeps what it had; the gateway counts the higher of old and new (effectiveLimitA).
       this.logger.warn({ portId, currentA: value, result }, 'setpoint not accepted');
-      // Pending increases assumed this decrease: drop them; the next run re-allocates around this port.
+      // The port keeps counting at its higher limit (holdA); the control loop re-allocates around it.
       if (decrease) {
-        this.pendingIncreases.clear();
         if (result === 'rejected' || result === 'timeout') {
           const failures = (this.failedDecreases.get(portId)?.failures ?? 0) + 1;
           const backoffMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
@@ -230,6 +255,17 @@ export class Dispatcher {
     }
     const record: DispatchRecord = { portId, currentA: value, decrease, sentAtMs, result, answeredAtMs };
     for (const fn of this.listeners) fn(record);
-    this.flushIncreases();
+  }
+
+  /** The port's car may draw `beforeA` for carResponseMs more (a later decrease restarts the wait). */
+  private settle(portId: string, beforeA: number): void {
+    const prev = this.settling.get(portId);
+    if (prev) this.clock.clearTimeout(prev.timer);
+    const heldA = Math.max(beforeA, prev?.heldA ?? 0);
+    const timer = this.clock.setTimeout(() => {
+      this.settling.delete(portId);
+      for (const fn of this.settledListeners) fn(portId);
+    }, this.opts.carResponseMs);
+    this.settling.set(portId, { heldA, timer });
   }
 }

@@ -18,6 +18,8 @@ export interface PortDemand {
   readonly minCurrentA?: number | undefined;
   /** Lowers the port's maximum (A): the car's own limit, a solar mode cap, an operator override. */
   readonly maxCurrentA?: number | undefined;
+  /** maxCurrentA is the cloud's charging profile (Fusebox as an OCPP proxy): explained as "cloud profile". */
+  readonly maxFromCloud?: boolean | undefined;
   /** Overrides the port's priority class. */
   readonly priority?: number | undefined;
   /** Share within the priority class relative to others (default 1). */
@@ -96,6 +98,8 @@ export type LimitedBy =
   | { readonly kind: 'idle' }
   | { readonly kind: 'port-max' }
   | { readonly kind: 'demand-max' }
+  /** The cloud's charging profile for the port or its station (src/proxy/cloud-profiles.ts). */
+  | { readonly kind: 'cloud-profile' }
   | { readonly kind: 'car'; readonly measuredA: number }
   | {
       readonly kind: 'circuit';

@@ -5,7 +5,7 @@
 import type { AllocationInput, AllocatorOptions, AllocatorState, PortMemory } from './allocation.ts';
 import type { Scratch, SiteTables } from './allocator-scratch.ts';
 import type { Works } from './allocator-works.ts';
-import { CAP_SET, CAP_SINCE_SET, HI_CAR, HI_DEMAND_MAX, HI_PORT_MAX } from './allocator-works.ts';
+import { CAP_SET, CAP_SINCE_SET, HI_CAR, HI_CLOUD, HI_DEMAND_MAX, HI_PORT_MAX } from './allocator-works.ts';
 import type { CompiledSite } from './compiled-site.ts';
 import { ceilStep, floorStep } from './current-step.ts';
 import type { DemandFields } from './demand-fields.ts';
@@ -56,7 +56,7 @@ function setDemand(works: Works, w: number, demand: DemandFields, tables: SiteTa
   let hiKind = HI_PORT_MAX;
   if (demand.maxCurrentA !== undefined && demand.maxCurrentA < hi) {
     hi = demand.maxCurrentA;
-    hiKind = HI_DEMAND_MAX;
+    hiKind = demand.maxFromCloud ? HI_CLOUD : HI_DEMAND_MAX;
   }
   works.hi[w] = hi;
   works.hiKind[w] = hiKind;

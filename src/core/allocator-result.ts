@@ -6,6 +6,7 @@ import {
   CAP_SET,
   CAP_SINCE_SET,
   HI_CAR,
+  HI_CLOUD,
   HI_DEMAND_MAX,
   REASON_CIRCUIT,
   REASON_HI,
@@ -17,6 +18,7 @@ import { roundA } from './current-step.ts';
 
 const PORT_MAX: LimitedBy = Object.freeze({ kind: 'port-max' });
 const DEMAND_MAX: LimitedBy = Object.freeze({ kind: 'demand-max' });
+const CLOUD_PROFILE: LimitedBy = Object.freeze({ kind: 'cloud-profile' });
 const BELOW_MINIMUM: LimitedBy = Object.freeze({ kind: 'below-minimum' });
 const IDLE: LimitedBy = Object.freeze({ kind: 'idle' });
 
@@ -72,6 +74,7 @@ class Reasons {
   private hiReason(w: number): LimitedBy {
     const kind = this.works.hiKind[w];
     if (kind === HI_CAR) return { kind: 'car', measuredA: this.works.carMeasuredA[w]! };
+    if (kind === HI_CLOUD) return CLOUD_PROFILE;
     return kind === HI_DEMAND_MAX ? DEMAND_MAX : PORT_MAX;
   }
 

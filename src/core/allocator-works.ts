@@ -14,6 +14,7 @@ export const REASON_PAUSED = 3;
 export const HI_PORT_MAX = 0;
 export const HI_DEMAND_MAX = 1;
 export const HI_CAR = 2;
+export const HI_CLOUD = 3;
 
 /** carCapFlags bits: which of carCapA and carCapSinceMs are set (not null). */
 export const CAP_SET = 1;

@@ -11,6 +11,7 @@ import type { PortDemand } from './allocation.ts';
 const PORT_ID = 'portId';
 const MIN_CURRENT_A = 'minCurrentA';
 const MAX_CURRENT_A = 'maxCurrentA';
+const MAX_FROM_CLOUD = 'maxFromCloud';
 const PRIORITY = 'priority';
 const WEIGHT = 'weight';
 const CONDUCTORS_IN_USE = 'conductorsInUse';
@@ -44,6 +45,7 @@ export function demandEnergyKwh(demand: PortDemand): number | undefined {
 export class DemandFields {
   minCurrentA: number | undefined = undefined;
   maxCurrentA: number | undefined = undefined;
+  maxFromCloud = false;
   priority: number | undefined = undefined;
   weight: number | undefined = undefined;
   conductorsInUse: readonly boolean[] | undefined = undefined;
@@ -54,6 +56,7 @@ export class DemandFields {
   read(demand: PortDemand): this {
     this.minCurrentA = MIN_CURRENT_A in demand ? demand[MIN_CURRENT_A] : undefined;
     this.maxCurrentA = MAX_CURRENT_A in demand ? demand[MAX_CURRENT_A] : undefined;
+    this.maxFromCloud = MAX_FROM_CLOUD in demand && demand[MAX_FROM_CLOUD] === true;
     this.priority = PRIORITY in demand ? demand[PRIORITY] : undefined;
     this.weight = WEIGHT in demand ? demand[WEIGHT] : undefined;
     this.conductorsInUse = CONDUCTORS_IN_USE in demand ? demand[CONDUCTORS_IN_USE] : undefined;

@@ -33,6 +33,8 @@ function describeBinding(why: LimitedBy): string {
       return "port's maximum";
     case 'demand-max':
       return "session's maximum";
+    case 'cloud-profile':
+      return 'cloud profile';
     case 'car':
       return `car draws ${why.measuredA} A`;
     case 'below-minimum':

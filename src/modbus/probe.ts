@@ -1,16 +1,12 @@
 /** `fusebox probe modbus://host:port/unit --preset X`: read a device once and print what Fusebox understood. */
 import { parseArgs } from 'node:util';
+import { probeUsage } from '../cli-usage.ts';
 import { MeterDriver, UnknownPresetError, presetSource } from './meter-driver.ts';
 import type { MeterReading } from './meter-reading.ts';
 import { ModbusTcpClient, endpointText } from './modbus-client.ts';
 import type { ModbusEndpoint } from './modbus-client.ts';
 import { PRESETS, PRESET_NAMES } from './presets/index.ts';
 import type { MeterRole } from './sunspec-discovery.ts';
-
-export const PROBE_USAGE = `Usage: fusebox probe modbus://host[:port][/unit] --preset NAME [--role load|pv|battery] [--timeout ms]
-
-Reads the device once and prints what Fusebox understood. Presets: ${PRESET_NAMES.join(', ')}.
-Port defaults to 502, unit to 1. Signs: positive = import from the grid / consumption.`;
 
 /** A probe target that is not modbus://host[:port][/unit]. */
 export class ProbeUrlError extends Error {
@@ -67,7 +63,7 @@ export async function runProbe(args: readonly string[], out: (line: string) => v
     },
   });
   if (positionals.length !== 1 || values.preset === undefined) {
-    out(PROBE_USAGE);
+    out(probeUsage(PRESET_NAMES));
     return 2;
   }
   const role = values.role as MeterRole;

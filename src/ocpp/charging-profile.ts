@@ -90,3 +90,63 @@ export function profile2(spec: ProfileSpec): SetChargingProfile2 {
     },
   };
 }
+
+/**
+ * A charging profile received from elsewhere (a simulated station's, the cloud's), reduced to what its limit
+ * at an instant depends on. Its one schedule (2.0.1: the first) in `unit`; a period's limit is A per phase or
+ * W in total.
+ */
+export interface ScheduledProfile {
+  readonly kind: 'Absolute' | 'Recurring' | 'Relative';
+  readonly recurrency?: 'Daily' | 'Weekly' | undefined;
+  readonly validFromMs?: number | undefined;
+  readonly validToMs?: number | undefined;
+  readonly startScheduleMs?: number | undefined;
+  readonly durationS?: number | undefined;
+  readonly unit: RateUnit;
+  readonly periods: readonly {
+    readonly startPeriodS: number;
+    readonly limit: number;
+    readonly numberPhases?: number | undefined;
+  }[];
+  /** When it was received: the start of an Absolute schedule without startSchedule. */
+  readonly receivedMs: number;
+}
+
+/**
+ * The period of a profile in force at `nowMs` (1.6 §3.13.2, 2.0.1 K01): undefined outside validFrom/validTo,
+ * before the schedule starts, after its duration, or before its first period. Relative schedules start with
+ * the transaction (`transactionStartMs`), recurring ones every day or week from startSchedule.
+ */
+export function periodAt(
+  p: ScheduledProfile,
+  nowMs: number,
+  transactionStartMs?: number,
+): ScheduledProfile['periods'][number] | undefined {
+  if (p.validFromMs !== undefined && nowMs < p.validFromMs) return undefined;
+  if (p.validToMs !== undefined && nowMs >= p.validToMs) return undefined;
+  let start: number;
+  if (p.kind === 'Relative') start = transactionStartMs ?? p.receivedMs;
+  else start = p.startScheduleMs ?? p.validFromMs ?? p.receivedMs;
+  let elapsedS = (nowMs - start) / 1000;
+  if (p.kind === 'Recurring') {
+    const periodS = p.recurrency === 'Weekly' ? 7 * 86400 : 86400;
+    elapsedS = ((elapsedS % periodS) + periodS) % periodS;
+  }
+  if (elapsedS < 0) return undefined;
+  if (p.durationS !== undefined && elapsedS >= p.durationS) return undefined;
+  let current: ScheduledProfile['periods'][number] | undefined;
+  for (const period of p.periods) if (period.startPeriodS <= elapsedS) current = period;
+  return current;
+}
+
+/**
+ * Whether a profile can never be in force again after `nowMs` (past validTo; an Absolute schedule past its
+ * duration). Recurring and Relative schedules end only with validTo (Relative ones with their transaction).
+ */
+export function profileEnded(p: ScheduledProfile, nowMs: number): boolean {
+  if (p.validToMs !== undefined && nowMs >= p.validToMs) return true;
+  if (p.kind !== 'Absolute' || p.durationS === undefined) return false;
+  const start = p.startScheduleMs ?? p.validFromMs ?? p.receivedMs;
+  return nowMs >= start + p.durationS * 1000;
+}

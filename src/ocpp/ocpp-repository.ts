@@ -240,3 +240,26 @@ export interface OcppRepository {
   findIdTag(idTag: string): Promise<IdTagRecord | undefined>;
   saveIdTag(record: IdTagRecord): Promise<void>;
 }
+
+/** The cloud's charging profiles when Fusebox relays stations to a cloud CSMS (src/proxy/cloud-profiles.ts). */
+/** A cloud profile as stored: the payload as the cloud sent it, and what it was bound to when accepted. */
+export interface StoredCloudProfile {
+  readonly stationId: string;
+  /** The OCPP version of the payload (src/proxy/cloud-profiles.ts CloudProfileVersion). */
+  readonly version: '1.6' | '2.0.1';
+  /** 1.6 chargingProfileId, 2.0.1 id. */
+  readonly profileId: number;
+  readonly payload: unknown;
+  readonly receivedMs: number;
+  /** A TxProfile's Fusebox session (it ends with it). */
+  readonly sessionId?: number | undefined;
+  /** Set by a store that could not read the stored payload: why. */
+  readonly unreadable?: string | undefined;
+}
+
+/** Where cloud profiles survive a restart (src/store, table cloud_profiles). */
+export interface CloudProfileStore {
+  all(): readonly StoredCloudProfile[];
+  save(profile: StoredCloudProfile): Promise<void>;
+  drop(stationId: string, profileId: number): Promise<void>;
+}

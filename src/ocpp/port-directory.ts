@@ -65,3 +65,13 @@ export function currentToWatts(currentA: number, info: PortInfo, conductorsInUse
     currentA * info.supply.lineToNeutralV * Math.max(1, Math.min(conductorsInUse, info.conductors)),
   );
 }
+
+/**
+ * The inverse of currentToWatts: a power limit in W as a per-phase current in A, counting `conductorsInUse`
+ * conductors at the supply voltage (line to line: one). Counting more conductors than the car uses only
+ * under-delivers; counting fewer would let it draw more than `watts`.
+ */
+export function wattsToCurrent(watts: number, info: PortInfo, conductorsInUse: number): number {
+  if (isLineToLine(info.port.wiring)) return watts / info.supply.lineToLineV;
+  return watts / (info.supply.lineToNeutralV * Math.max(1, Math.min(conductorsInUse, info.conductors)));
+}

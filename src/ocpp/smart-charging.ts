@@ -85,6 +85,11 @@ export class SmartCharging {
       );
       return;
     }
+    ctx.events.emit('station-capabilities', {
+      stationId: conn.stationId,
+      smartCharging: conn.smartCharging,
+      atMs: ctx.now(),
+    });
     if (conn.smartCharging !== false) return;
     ctx.log.warn({ stationId: conn.stationId }, 'station has no smart charging: its ports are uncontrolled');
     recordEvent(ctx, {

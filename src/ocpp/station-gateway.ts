@@ -23,6 +23,13 @@ export interface StationConnectedEvent {
   readonly atMs: number;
 }
 
+/** What the control loop counts on at a station changed after it connected (its smart-charging support became known). */
+export interface StationCapabilitiesEvent {
+  readonly stationId: string;
+  readonly smartCharging: boolean | undefined;
+  readonly atMs: number;
+}
+
 export interface StationDisconnectedEvent {
   readonly stationId: string;
   readonly atMs: number;
@@ -130,6 +137,7 @@ export interface SetpointEvent {
 export interface GatewayEvents {
   'station-connected': StationConnectedEvent;
   'station-disconnected': StationDisconnectedEvent;
+  'station-capabilities': StationCapabilitiesEvent;
   'port-status': PortStatusEvent;
   'session-started': SessionStartedEvent;
   'session-stopped': SessionStoppedEvent;

@@ -21,7 +21,7 @@ import { ProxyOutbox } from './proxy-outbox.ts';
 import type { OutboxEntry } from './proxy-outbox.ts';
 import type { LinkState } from './upstream-link.ts';
 import { UpstreamLink } from './upstream-link.ts';
-import type { UpstreamSettings } from './upstream-settings.ts';
+import type { UpstreamSettings, UpstreamStatus } from '../contracts/upstream.ts';
 
 export interface CloudProxyOptions {
   readonly settings: UpstreamSettings;
@@ -36,18 +36,7 @@ export interface CloudProxyOptions {
   readonly now?: (() => number) | undefined;
 }
 
-/** What the API shows per relayed station. */
-export interface UpstreamStatus {
-  readonly stationId: string;
-  /** connected; connecting; outage (the cloud unreachable); idle (no link: station away); disabled (not relayed). */
-  readonly state: 'connected' | 'connecting' | 'outage' | 'idle' | 'disabled';
-  readonly outageSinceMs: number | undefined;
-  readonly queueDepth: number;
-  readonly oldestQueuedMs: number | undefined;
-  readonly lastRelayMs: number | undefined;
-  /** Queued messages the cloud answered with a CALLERROR (kept, not sent again). */
-  readonly failed: number;
-}
+export type { UpstreamStatus };
 
 /** A replay the cloud did not answer (timeout) is tried again after this long while the link stays up, in ms. */
 const REPLAY_RETRY_MS = 2000;
@@ -76,7 +65,7 @@ interface Relay {
 
 export class CloudProxy {
   private readonly relays = new Map<string, Relay>();
-  private readonly sink: CloudProfileSink;
+  private sink: CloudProfileSink;
   private readonly now: () => number;
   private readonly callTimeoutMs: number;
   private server: OcppServer | undefined;
@@ -96,6 +85,11 @@ export class CloudProxy {
     const r = this.relayFor(call.stationId, call.version);
     return r ? this.handle(r, call, next) : next(call);
   };
+
+  /** Where the cloud's charging profiles go from now on (fusebox start: the allocator's CloudProfiles). */
+  useCloudProfiles(sink: CloudProfileSink): void {
+    this.sink = sink;
+  }
 
   /** Start relaying through `server`; messages queued before a restart are replayed once the cloud answers. */
   attach(server: OcppServer, store: Store): void {

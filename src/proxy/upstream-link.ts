@@ -7,7 +7,7 @@ import type { OcppVersion } from '../ocpp/ocpp-version.ts';
 import { subprotocolOf } from '../ocpp/ocpp-version.ts';
 import type { RpcClient, RpcHandler } from '../ocpp/rpc.ts';
 import { createRpcClient } from '../ocpp/rpc.ts';
-import type { UpstreamReconnect, UpstreamStationSettings } from './upstream-settings.ts';
+import type { UpstreamReconnect, UpstreamStationSettings } from '../contracts/upstream.ts';
 
 export type LinkState = 'connecting' | 'connected' | 'down' | 'closed';
 

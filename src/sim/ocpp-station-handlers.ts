@@ -90,6 +90,31 @@ function v16(st: SimulatedStation): Record<string, Handler> {
       trigger(st, p.requestedMessage, p.connectorId),
     UnlockConnector: () => ({ status: 'Unlocked' }),
     DataTransfer: () => ({ status: 'UnknownVendorId' }),
+    ...localListHandlers(st, 'listVersion', (e: { idTag: string }) => e.idTag),
+  };
+}
+
+/**
+ * GetLocalListVersion and SendLocalList (1.6 §5.10 / §5.15, 2.0.1 D01 / D02) of a station with a local list;
+ * none (NotImplemented) without one.
+ */
+function localListHandlers<E>(
+  st: SimulatedStation,
+  versionField: 'listVersion' | 'versionNumber',
+  keyOf: (entry: E) => string,
+): Record<string, Handler> {
+  const list = st.localList;
+  if (!list) return {};
+  return {
+    GetLocalListVersion: () => ({ [versionField]: list.version }),
+    SendLocalList: (p: Record<string, unknown>) => {
+      const entries = (p.localAuthorizationList ?? []) as E[];
+      if (p.updateType === 'Full') list.entries.clear();
+      else if ((p[versionField] as number) <= list.version) return { status: 'VersionMismatch' };
+      for (const e of entries) list.entries.set(keyOf(e), e);
+      list.version = p[versionField] as number;
+      return { status: 'Accepted' };
+    },
   };
 }
 
@@ -174,6 +199,7 @@ function v2(st: SimulatedStation): Record<string, Handler> {
       trigger(st, p.requestedMessage, p.evse?.id),
     UnlockConnector: () => ({ status: 'Unlocked' }),
     DataTransfer: () => ({ status: 'UnknownVendorId' }),
+    ...localListHandlers(st, 'versionNumber', (e: { idToken: { idToken: string } }) => e.idToken.idToken),
   };
 }
 

@@ -3,6 +3,8 @@
  * valid profile with the highest stack level wins; a TxProfile of the running transaction overrides the
  * TxDefaultProfile; the station maximum caps both. Without any profile the port runs at its own maximum.
  */
+import type { ScheduledProfile } from '../ocpp/charging-profile.ts';
+import { periodAt } from '../ocpp/charging-profile.ts';
 
 export type SimProfilePurpose =
   | 'ChargePointMaxProfile'
@@ -11,26 +13,13 @@ export type SimProfilePurpose =
   | 'TxDefaultProfile'
   | 'TxProfile';
 
-export interface SimProfile {
+export interface SimProfile extends ScheduledProfile {
   readonly id: number;
   readonly purpose: SimProfilePurpose;
   readonly stackLevel: number;
   /** 0: the whole station. */
   readonly connectorId: number;
   readonly transactionId?: string | undefined;
-  readonly kind: 'Absolute' | 'Recurring' | 'Relative';
-  readonly recurrency?: 'Daily' | 'Weekly' | undefined;
-  readonly validFromMs?: number | undefined;
-  readonly validToMs?: number | undefined;
-  readonly startScheduleMs?: number | undefined;
-  readonly durationS?: number | undefined;
-  readonly unit: 'A' | 'W';
-  readonly periods: readonly {
-    readonly startPeriodS: number;
-    readonly limit: number;
-    readonly numberPhases?: number;
-  }[];
-  readonly receivedMs: number;
 }
 
 export interface LimitContext {
@@ -51,20 +40,7 @@ const isMax = (p: SimProfilePurpose): boolean =>
 
 /** The limit a profile sets at an instant, in A per phase; undefined when not in force then. */
 function limitAt(p: SimProfile, ctx: LimitContext): number | undefined {
-  if (p.validFromMs !== undefined && ctx.nowMs < p.validFromMs) return undefined;
-  if (p.validToMs !== undefined && ctx.nowMs >= p.validToMs) return undefined;
-  let start: number;
-  if (p.kind === 'Relative') start = ctx.transactionStartMs ?? p.receivedMs;
-  else start = p.startScheduleMs ?? p.validFromMs ?? p.receivedMs;
-  let elapsedS = (ctx.nowMs - start) / 1000;
-  if (p.kind === 'Recurring') {
-    const periodS = p.recurrency === 'Weekly' ? 7 * 86400 : 86400;
-    elapsedS = ((elapsedS % periodS) + periodS) % periodS;
-  }
-  if (elapsedS < 0) return undefined;
-  if (p.durationS !== undefined && elapsedS >= p.durationS) return undefined;
-  let current: SimProfile['periods'][number] | undefined;
-  for (const period of p.periods) if (period.startPeriodS <= elapsedS) current = period;
+  const current = periodAt(p, ctx.nowMs, ctx.transactionStartMs);
   if (!current) return undefined;
   if (p.unit === 'A') return current.limit;
   const phases = Math.max(1, Math.min(ctx.phasesInUse, current.numberPhases ?? 3));

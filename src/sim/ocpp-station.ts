@@ -71,6 +71,17 @@ export interface SimStationOptions {
    * 2.0.1 SmartChargingCtrlr Available and Enabled false). Default true.
    */
   readonly smartCharging?: boolean | undefined;
+  /**
+   * true: the station keeps a local authorization list (1.6 SupportedFeatureProfiles names
+   * LocalAuthListManagement; GetLocalListVersion and SendLocalList are answered). Default false.
+   */
+  readonly localList?: boolean | undefined;
+}
+
+/** The station's local authorization list (SendLocalList): its version and entries by id tag. */
+export interface SimLocalList {
+  version: number;
+  readonly entries: Map<string, unknown>;
 }
 
 /** What a car on a port wants: up to `maxCurrentA` per phase on `phases` conductors. */
@@ -129,6 +140,8 @@ export class SimulatedStation extends EventEmitter {
   readonly ports = new Map<number, SimPort>();
   /** Configuration keys (1.6) or Component.Variable values (2.x), readable and writable by the CSMS. */
   readonly config = new Map<string, string>();
+  /** Its local authorization list; undefined when it has none (option `localList`). */
+  readonly localList: SimLocalList | undefined;
   /** Calls received from the CSMS, most recent last. */
   readonly received: { action: string; payload: unknown; atMs: number }[] = [];
   /** How the station answers the CSMS: normally, never (a station that hangs), or refusing profiles. */
@@ -175,6 +188,7 @@ export class SimulatedStation extends EventEmitter {
       });
     }
     const units = options.rateUnits ?? ['A'];
+    this.localList = options.localList ? { version: 0, entries: new Map() } : undefined;
     if (this.version === '1.6') {
       this.config.set(
         'ChargingScheduleAllowedChargingRateUnit',
@@ -185,9 +199,11 @@ export class SimulatedStation extends EventEmitter {
       this.config.set('NumberOfConnectors', String(this.ports.size));
       this.config.set(
         'SupportedFeatureProfiles',
-        smart
-          ? 'Core,FirmwareManagement,RemoteTrigger,SmartCharging'
-          : 'Core,FirmwareManagement,RemoteTrigger',
+        [
+          'Core,FirmwareManagement,RemoteTrigger',
+          ...(smart ? ['SmartCharging'] : []),
+          ...(options.localList ? ['LocalAuthListManagement'] : []),
+        ].join(','),
       );
     } else {
       this.config.set('SmartChargingCtrlr.RateUnit', units.join(','));

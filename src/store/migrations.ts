@@ -287,6 +287,32 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
+    name: "proxy: the cloud's charging profiles; the local authorization list's version, sent per station",
+    sql: `
+      -- The cloud's SetChargingProfile payloads as it sent them (src/proxy/cloud-profiles.ts), one per
+      -- station and profile id; session_id binds a TxProfile to its Fusebox session.
+      CREATE TABLE cloud_profiles (
+        station_id TEXT NOT NULL,
+        profile_id INTEGER NOT NULL,
+        ocpp_version TEXT NOT NULL CHECK (ocpp_version IN ('1.6', '2.0.1')),
+        payload TEXT NOT NULL,
+        received_ms INTEGER NOT NULL,
+        session_id INTEGER,
+        PRIMARY KEY (station_id, profile_id)
+      );
+
+      -- The local list (id_tags with source 'local') has one version, raised by every change; each station's
+      -- local_list_version is the version it last accepted by SendLocalList (NULL: never sent).
+      CREATE TABLE local_list (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+      );
+      INSERT INTO local_list (id, version) VALUES (1, 0);
+      ALTER TABLE stations ADD COLUMN local_list_version INTEGER;
+    `,
+  },
+  {
+    version: 6,
     name: 'proxy: store and forward of the messages answered while the cloud was away, transaction id map',
     sql: `
       -- A station message Fusebox answered itself while its cloud central system was away (docs/proxy.md),

@@ -8,7 +8,9 @@ import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { ApiStore } from '../api/api-store.ts';
 import { AccountsRepository } from './accounts-repository.ts';
+import { CloudProfilesRepository } from './cloud-profiles-repository.ts';
 import { ApiTokensRepository } from './api-tokens-repository.ts';
+import { LocalListRepository } from './local-list-repository.ts';
 import { migrate } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
 import { OverridesRepository } from './overrides-repository.ts';
@@ -32,6 +34,10 @@ export interface Store {
   readonly writer: StoreWriter;
   /** What the OCPP server stores (src/ocpp's OcppRepository). */
   readonly ocpp: SqliteOcppRepository;
+  /** The local authorization list (the API edits it as `api.localList`; SendLocalList reads it). */
+  readonly localList: LocalListRepository;
+  /** The cloud's charging profiles (src/proxy/cloud-profiles.ts). */
+  readonly cloudProfiles: CloudProfilesRepository;
   /** What the HTTP API reads and writes; its reads of records use `reader`. */
   readonly api: ApiStore;
   /** A read-only connection (WAL readers never block the writer); the same as `db` for ':memory:'. */
@@ -56,18 +62,22 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const ocpp = new SqliteOcppRepository(db, writer, options.now);
   const reader = memory ? db : new Sqlite(path, { readonly: true });
   if (!memory) reader.pragma('busy_timeout = 5000');
+  const localList = new LocalListRepository(db, writer, options.now);
   const api: ApiStore = {
     accounts: new AccountsRepository(db, writer, options.now),
     tokens: new ApiTokensRepository(db, writer, options.now),
     overrides: new OverridesRepository(db, writer, options.now),
     schedules: new UiSchedulesRepository(db, writer, options.now),
     records: new RecordsRepository(reader, writer, ocpp, options.now),
+    localList,
   };
   let closing: Promise<void> | undefined;
   return {
     db,
     writer,
     ocpp,
+    localList,
+    cloudProfiles: new CloudProfilesRepository(db, writer),
     api,
     reader,
     migrated,

@@ -2,9 +2,10 @@
  * Writes in a worker thread: the main thread queues named writes per event-loop turn and posts them; the
  * worker commits whatever has arrived in one transaction (one fsync, however slow the disk) and answers.
  */
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { buildSync } from 'esbuild';
+import type * as Esbuild from 'esbuild';
 import type { StoreWriter } from './store-writer.ts';
 import type { WriteArgs, WriteOpName, WriteResult } from './write-ops.ts';
 import type { WorkerReply, WorkerRequest, WriteItem } from './writer-protocol.ts';
@@ -19,14 +20,18 @@ export class StoreWriterError extends Error {
   }
 }
 
-// The worker is TypeScript, and `--import` loaders do not reach workers on Node 20. Registering tsx's
-// loader in each worker costs a loader thread and seconds on a loaded machine (for every store opened), so
-// the worker's code is bundled once per process with esbuild (what tsx itself transpiles with) and each
+// Compiled (dist/, what `npm start` and an installed package run), the worker is the JavaScript file beside
+// this one. From the sources (tests, `FUSEBOX_FROM_SOURCE=1`), the worker is TypeScript, and `--import`
+// loaders do not reach workers on Node 20. Registering tsx's loader in each worker costs a loader thread and
+// seconds on a loaded machine (for every store opened), so the worker's code is bundled once per process
+// with esbuild (what tsx itself transpiles with; a development dependency, loaded only here) and each
 // worker evaluates that. Its packages (better-sqlite3) resolve from here, so any working directory works.
+const COMPILED = import.meta.url.endsWith('.js');
 let workerSource: string | undefined;
 
 function bundledWorker(): string {
   if (workerSource === undefined) {
+    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
     const built = buildSync({
       entryPoints: [fileURLToPath(new URL('./store-worker.ts', import.meta.url))],
       bundle: true,
@@ -43,6 +48,12 @@ function bundledWorker(): string {
   return workerSource;
 }
 
+function startWorker(path: string): Worker {
+  return COMPILED
+    ? new Worker(new URL('./store-worker.js', import.meta.url), { workerData: { path } })
+    : new Worker(bundledWorker(), { eval: true, workerData: { path } });
+}
+
 export class ThreadWriter implements StoreWriter {
   private readonly worker: Worker;
   private readonly pending = new Map<
@@ -56,7 +67,7 @@ export class ThreadWriter implements StoreWriter {
   private closing: Promise<void> | undefined;
 
   constructor(path: string) {
-    this.worker = new Worker(bundledWorker(), { eval: true, workerData: { path } });
+    this.worker = startWorker(path);
     this.worker.on('message', (reply: WorkerReply) => {
       for (const r of reply.results) {
         const p = this.pending.get(r.id);

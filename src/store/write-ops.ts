@@ -17,6 +17,7 @@ import type {
   StationUpdate,
   StatusRecord,
   StopSessionInput,
+  StoredCloudProfile,
 } from '../ocpp/ocpp-repository.ts';
 import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
 import type { RetentionPolicy, RetentionReport } from './retention.ts';
@@ -127,6 +128,17 @@ function prepare(db: Database.Database) {
       VALUES (@idTag, @status, @expiresMs, @parentIdTag, @source, @updatedMs)
       ON CONFLICT (id_tag) DO UPDATE SET status = @status, expires_ms = @expiresMs,
         parent_id_tag = @parentIdTag, source = @source, updated_ms = @updatedMs`),
+    upsertCloudProfile: db.prepare(`
+      INSERT INTO cloud_profiles (station_id, profile_id, ocpp_version, payload, received_ms, session_id)
+      VALUES (@stationId, @profileId, @version, @payload, @receivedMs, @sessionId)
+      ON CONFLICT (station_id, profile_id) DO UPDATE SET ocpp_version = @version, payload = @payload,
+        received_ms = @receivedMs, session_id = @sessionId`),
+    dropCloudProfile: db.prepare('DELETE FROM cloud_profiles WHERE station_id = ? AND profile_id = ?'),
+    dropLocalIdTag: db.prepare("DELETE FROM id_tags WHERE id_tag = ? AND source = 'local'"),
+    bumpLocalList: db.prepare<[], { version: number }>(
+      'UPDATE local_list SET version = version + 1 WHERE id = 1 RETURNING version',
+    ),
+    stationLocalList: db.prepare('UPDATE stations SET local_list_version = ? WHERE station_id = ?'),
   };
 }
 
@@ -315,6 +327,42 @@ export function writeOps(db: Database.Database) {
 
     saveIdTag(rec: IdTagRecord): void {
       s.upsertIdTag.run({ ...rec, expiresMs: und(rec.expiresMs), parentIdTag: und(rec.parentIdTag) });
+    },
+
+    saveCloudProfile(p: StoredCloudProfile): void {
+      s.upsertCloudProfile.run({
+        stationId: p.stationId,
+        profileId: p.profileId,
+        version: p.version,
+        payload: JSON.stringify(p.payload),
+        receivedMs: p.receivedMs,
+        sessionId: und(p.sessionId),
+      });
+    },
+
+    /** An id tag of the local list, added or replaced, and the list's new version. */
+    putLocalIdTag(rec: Omit<IdTagRecord, 'source'>): number {
+      s.upsertIdTag.run({
+        ...rec,
+        source: 'local',
+        expiresMs: und(rec.expiresMs),
+        parentIdTag: und(rec.parentIdTag),
+      });
+      return s.bumpLocalList.get()!.version;
+    },
+
+    /** Removes an id tag of the local list: the list's new version, or null when it was not on it. */
+    removeLocalIdTag(idTag: string): number | null {
+      if (s.dropLocalIdTag.run(idTag).changes === 0) return null;
+      return s.bumpLocalList.get()!.version;
+    },
+
+    setStationLocalListVersion(args: { readonly stationId: string; readonly version: number }): void {
+      s.stationLocalList.run(args.version, args.stationId);
+    },
+
+    dropCloudProfile(args: { readonly stationId: string; readonly profileId: number }): void {
+      s.dropCloudProfile.run(args.stationId, args.profileId);
     },
 
     applyRetention(args: { readonly policy: RetentionPolicy; readonly nowMs: number }): RetentionReport {

@@ -53,7 +53,7 @@ export interface ApiFixture {
   station(
     stationId: string,
     ports?: number,
-    options?: Pick<SimStationOptions, 'refuseProfiles' | 'smartCharging'>,
+    options?: Pick<SimStationOptions, 'refuseProfiles' | 'smartCharging' | 'localList'>,
   ): Promise<SimulatedStation>;
   stop(): Promise<void>;
 }

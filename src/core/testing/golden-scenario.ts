@@ -83,6 +83,8 @@ export function describeLimit(l: LimitedBy): string {
       return 'port max';
     case 'demand-max':
       return 'demand max';
+    case 'cloud-profile':
+      return 'cloud profile';
     case 'below-minimum':
       return 'below minimum';
     case 'car':

@@ -7,7 +7,7 @@ import type { RpcClient, RpcHandler } from '../../ocpp/rpc.ts';
 import { createRpcClient } from '../../ocpp/rpc.ts';
 import { subprotocolOf } from '../../ocpp/ocpp-version.ts';
 import { CloudProxy } from '../cloud-proxy.ts';
-import type { UpstreamSettings } from '../upstream-settings.ts';
+import type { UpstreamSettings } from '../../contracts/upstream.ts';
 
 export interface ProxiedOptions {
   readonly cloudUrl: string;

@@ -226,3 +226,17 @@ export interface SchedulesPayload {
   readonly items: Schedule[];
   readonly fromSiteFile: { circuitId: string; weekly: WeeklyEntry[]; exceptions: unknown[] }[];
 }
+
+/** An id tag of the local authorization list (GET /api/v1/local-list). */
+export interface LocalIdTag {
+  readonly idTag: string;
+  readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
+  readonly expiresAt: string | null;
+  readonly parentIdTag: string | null;
+  readonly updatedAt: string;
+}
+
+export interface LocalList {
+  readonly version: number;
+  readonly items: readonly LocalIdTag[];
+}

@@ -5,6 +5,7 @@ import type { Me, Site } from './api-types.ts';
 import { EventsView } from './events-view.tsx';
 import { LimitsView } from './limits-view.tsx';
 import { live, useLive } from './live.ts';
+import { LocalListView } from './local-list-view.tsx';
 import { LoginView } from './login-view.tsx';
 import { OverviewView } from './overview-view.tsx';
 import { PortsView } from './ports-view.tsx';
@@ -60,6 +61,9 @@ const NAV = [
   ['stations', 'Stations'],
 ] as const;
 
+/** Pages for operators only (their API refuses viewers). */
+const OPERATOR_NAV = [['id-tags', 'Id tags']] as const;
+
 function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const [site, setSite] = useState<Site | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -90,7 +94,7 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
         </button>
       </header>
       <nav class="main-nav" aria-label="Main">
-        {NAV.map(([view, label]) => (
+        {[...NAV, ...(me.role === 'operator' ? OPERATOR_NAV : [])].map(([view, label]) => (
           <a key={view} href={href(view)} aria-current={route.view === view ? 'page' : undefined}>
             {label}
           </a>
@@ -125,6 +129,8 @@ function RouteView({ view, id }: { view: string; id: string | null }) {
       return <LimitsView circuitId={id} />;
     case 'stations':
       return <StationsView />;
+    case 'id-tags':
+      return <LocalListView />;
     default:
       return <OverviewView />;
   }

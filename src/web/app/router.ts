@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 export interface Route {
-  /** First path segment: '' (overview), 'ports', 'sessions', 'events', 'limits', 'stations'. */
+  /** First path segment: '' (overview), 'ports', 'sessions', 'events', 'limits', 'stations', 'id-tags'. */
   readonly view: string;
   /** Second segment, decoded (a port or circuit id), if any. */
   readonly id: string | null;

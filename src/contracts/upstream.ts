@@ -1,4 +1,7 @@
-/** How Fusebox reaches the operator's cloud central system for each station (from `upstream:`, docs/proxy.md). */
+/**
+ * The cloud relay's contracts (docs/proxy.md): how Fusebox reaches the operator's cloud central system for each
+ * station (from `upstream:`, read by src/config, used by src/proxy), and what the API shows of it.
+ */
 
 export interface UpstreamTls {
   /** CA certificates (PEM) the cloud's server certificate must chain to; undefined: the system's. */
@@ -28,4 +31,17 @@ export interface UpstreamSettings {
   stationFor(stationId: string): UpstreamStationSettings | undefined;
   /** True when the station is deliberately not relayed (shown as 'disabled'). */
   disabled(stationId: string): boolean;
+}
+
+/** What the API shows per relayed station. */
+export interface UpstreamStatus {
+  readonly stationId: string;
+  /** connected; connecting; outage (the cloud unreachable); idle (no link: station away); disabled (not relayed). */
+  readonly state: 'connected' | 'connecting' | 'outage' | 'idle' | 'disabled';
+  readonly outageSinceMs: number | undefined;
+  readonly queueDepth: number;
+  readonly oldestQueuedMs: number | undefined;
+  readonly lastRelayMs: number | undefined;
+  /** Queued messages the cloud answered with a CALLERROR (kept, not sent again). */
+  readonly failed: number;
 }

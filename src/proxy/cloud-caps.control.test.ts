@@ -1,0 +1,73 @@
+/**
+ * A cloud profile caps the allocation (issue 11): the port gets the lower of Fusebox's share and the cloud's
+ * limit, the current it frees goes to the other ports, and `limitedBy` says "cloud profile".
+ */
+import { describe, expect, it } from 'vitest';
+import { bigCar, SimHarness, siteFromYaml } from '../control/testing/sim-harness.ts';
+import { describeLimitedBy } from '../core/explain.ts';
+import { CloudProfiles } from './cloud-profiles.ts';
+
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+
+/** One 45 A circuit, three single-port stations of 32 A. */
+const SITE = siteFromYaml(`
+site: { name: cloud, timeZone: Europe/Berlin }
+circuits:
+  - { id: c, limitA: 45 }
+stations:
+  - { id: a, circuit: c }
+  - { id: b, circuit: c }
+  - { id: x, circuit: c }
+`);
+
+const cap10 = {
+  connectorId: 1,
+  csChargingProfiles: {
+    chargingProfileId: 77,
+    stackLevel: 1,
+    chargingProfilePurpose: 'TxDefaultProfile',
+    chargingProfileKind: 'Absolute',
+    chargingSchedule: {
+      startSchedule: new Date(T0).toISOString(),
+      chargingRateUnit: 'A',
+      chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }],
+    },
+  },
+};
+
+describe('ControlLoop with cloud caps', () => {
+  it('a 10 A cloud cap lowers one port, the others get what it frees; cleared, all are equal again', async () => {
+    const h = new SimHarness({ site: SITE, startMs: T0 });
+    const cloud = new CloudProfiles({
+      site: SITE.site,
+      ports: () => h.gateway.ports(),
+      logger: h.logger,
+      now: () => h.clock.nowMs(),
+      onChange: () => h.loop.requestRun('cloud profile'),
+    });
+    h.loop.setCloudCaps(cloud);
+    for (const id of ['a', 'b', 'x']) h.world.addEv(`${id}/1`, bigCar(id, T0));
+    await h.advanceBy(60_000);
+    const byPort = () => new Map(h.loop.snapshot()!.allocation.map((a) => [a.portId, a]));
+    expect([...byPort().values()].map((a) => a.currentA)).toEqual([15, 15, 15]);
+
+    expect(cloud.set('a', '1.6', cap10)).toBe('Accepted');
+    await h.advanceBy(60_000);
+    let now = byPort();
+    expect(now.get('a/1')!.currentA).toBe(10);
+    expect(now.get('a/1')!.limitedBy).toEqual({ kind: 'cloud-profile' });
+    expect(describeLimitedBy(now.get('a/1')!.limitedBy)).toBe('cloud profile');
+    expect(now.get('b/1')!.currentA).toBe(17.5);
+    expect(now.get('x/1')!.currentA).toBe(17.5);
+    // The station got the lower limit too, and the site never went over its 45 A.
+    expect(h.gateway.stationLimitA('a/1')).toBe(10);
+    expect(h.world.violations()).toEqual([]);
+
+    expect(cloud.clear('a', '1.6', { id: 77 })).toBe('Accepted');
+    await h.advanceBy(60_000);
+    now = byPort();
+    expect([...now.values()].map((a) => a.currentA)).toEqual([15, 15, 15]);
+    expect(now.get('a/1')!.limitedBy.kind).not.toBe('cloud-profile');
+    expect(h.world.violations()).toEqual([]);
+  });
+});
