@@ -55,6 +55,24 @@ describe('upstream: the operator cloud CSMS (docs/proxy.md)', () => {
     );
   });
 
+  it('takes the password from an environment variable (passwordEnv, a secret field)', () => {
+    process.env.FUSEBOX_TEST_UPSTREAM_PW = 'from-the-env';
+    try {
+      const text = [
+        ...base,
+        'upstream:',
+        '  url: wss://csms.example.com/ocpp',
+        '  stations: [{ id: cp1, passwordEnv: FUSEBOX_TEST_UPSTREAM_PW }]',
+      ].join('\n');
+      const r = loadSiteConfigText(text, 'site.yaml', '.');
+      expect(r.ok, JSON.stringify(r.problems)).toBe(true);
+      if (!r.ok) return;
+      expect(upstreamSettingsOf(r.config, '.')!.stationFor('cp1')?.password).toBe('from-the-env');
+    } finally {
+      delete process.env.FUSEBOX_TEST_UPSTREAM_PW;
+    }
+  });
+
   it('a url without the placeholder gets the station id appended (OCPP-J)', () => {
     const text = [
       ...base,

@@ -95,6 +95,26 @@ describe('GET /api/v1/upstream and the upstream metrics', () => {
     expect((await cp1())!.lastRelayAt).not.toBeNull();
     expect(cloud.of('cp1', ['BootNotification'])).toHaveLength(1);
 
+    // A cloud charging profile goes to the allocator's caps, answered by Fusebox, never to the station.
+    await eventually(() => cloud!.clients.has('cp1'), 'cloud sees cp1');
+    const profile = {
+      connectorId: 1,
+      csChargingProfiles: {
+        chargingProfileId: 31,
+        stackLevel: 1,
+        chargingProfilePurpose: 'TxDefaultProfile',
+        chargingProfileKind: 'Absolute',
+        chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 9 }] },
+      },
+    };
+    expect(await cloud.call('cp1', 'SetChargingProfile', profile)).toEqual({ status: 'Accepted' });
+    expect([...f.cloudProfiles.capsA(Date.now()).values()]).toContain(9);
+    // (Fusebox may send its own profile to enforce the cap: never the cloud's, id 31.)
+    const cloudId = (x: { payload: unknown }) =>
+      (x.payload as { csChargingProfiles?: { chargingProfileId?: number } }).csChargingProfiles
+        ?.chargingProfileId;
+    expect(st.received.some((x) => x.action === 'SetChargingProfile' && cloudId(x) === 31)).toBe(false);
+
     await cloud.goDown();
     await eventually(async () => (await cp1())?.state === 'outage', 'outage shown');
     const { transactionId } = await st.call<{ transactionId: number }>('StartTransaction', {
