@@ -15,6 +15,8 @@ import type { EmsServerConfig } from '../modbus/ems-config-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
 import type { HttpSection, OcppSection, StoreSection } from './server-sections.ts';
 import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
+import type { TariffSection } from './tariff-section.ts';
+import { tariffSectionSchema } from './tariff-section.ts';
 
 /** A validated list element and its position in the list. */
 export interface Indexed<T> {
@@ -25,6 +27,7 @@ export interface Indexed<T> {
 export interface ParsedSections {
   readonly site: SiteSectionConfig | undefined;
   readonly ems: EmsServerConfig | undefined;
+  readonly tariff: TariffSection | undefined;
   readonly ocpp: OcppSection;
   readonly http: HttpSection;
   readonly store: StoreSection;
@@ -82,6 +85,8 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   };
   const site = section(siteSectionSchema, top.data.site, ['site']);
   const ems = top.data.ems === undefined ? undefined : section(emsServerConfigSchema, top.data.ems, ['ems']);
+  const tariff =
+    top.data.tariff === undefined ? undefined : section(tariffSectionSchema, top.data.tariff, ['tariff']);
   // Absent process sections take every default; a broken one is reported and replaced by its defaults.
   const ocpp = section(ocppSectionSchema, top.data.ocpp ?? {}, ['ocpp']) ?? ocppSectionSchema.parse({});
   const http = section(httpSectionSchema, top.data.http ?? {}, ['http']) ?? httpSectionSchema.parse({});
@@ -89,7 +94,7 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   const circuits = list(circuitSchema, top.data.circuits, 'circuits', writtenIds.circuits);
   const meters = list(meterSchema, top.data.meters, 'meters', writtenIds.meters);
   const stations = list(stationSchema, top.data.stations, 'stations', writtenIds.stations);
-  return { site, ems, ocpp, http, store, circuits, meters, stations, writtenIds, complete };
+  return { site, ems, tariff, ocpp, http, store, circuits, meters, stations, writtenIds, complete };
 }
 
 /** Top-level keys starting with `x-` hold YAML anchors for reuse (as in Compose files) and are ignored. */

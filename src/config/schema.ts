@@ -12,6 +12,7 @@ import {
 import { WIRINGS } from '../core/phases.ts';
 import { WEEKDAYS } from '../core/schedule.ts';
 import { SUPPLY_NAMES } from './supply-systems.ts';
+import { tariffSectionSchema } from './tariff-section.ts';
 
 // Ids end up in URLs, logs and Modbus register docs: keep them plain.
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -324,6 +325,7 @@ export const siteConfigSchema = z.strictObject({
   http: httpSectionSchema.prefault({}),
   store: storeSectionSchema.prefault({}),
   ems: emsServerConfigSchema.optional(),
+  tariff: tariffSectionSchema.optional(),
   circuits: z
     .array(circuitSchema, { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
@@ -341,6 +343,7 @@ export const siteConfigSkeletonSchema = z.strictObject({
   http: z.unknown().optional(),
   store: z.unknown().optional(),
   ems: z.unknown().optional(),
+  tariff: z.unknown().optional(),
   circuits: z
     .array(z.unknown(), { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
