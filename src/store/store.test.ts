@@ -47,7 +47,7 @@ describe('opening the store', () => {
       .run();
     old.close();
     store = openStore(path);
-    expect(store.migrated).toEqual([4]);
+    expect(store.migrated).toEqual([4, 5]);
     const repo = store.ocpp;
     // The old session: found, a retransmission of its 1.6 start recognised by the start time it had.
     const start = { stationId: 'CP1', evseId: 1, connectorId: 1, startedMs: 1000, meterStartWh: 500 };

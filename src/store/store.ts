@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { ApiStore } from '../api/api-store.ts';
 import { AccountsRepository } from './accounts-repository.ts';
+import { DemandRepository } from './demand-repository.ts';
 import { ApiTokensRepository } from './api-tokens-repository.ts';
 import { migrate } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
@@ -34,6 +35,8 @@ export interface Store {
   readonly ocpp: SqliteOcppRepository;
   /** What the HTTP API reads and writes; its reads of records use `reader`. */
   readonly api: ApiStore;
+  /** The demand cap's billing period peaks and pinned target (src/control/demand-cap.ts). */
+  readonly demand: DemandRepository;
   /** A read-only connection (WAL readers never block the writer); the same as `db` for ':memory:'. */
   readonly reader: Database.Database;
   /** Why the store cannot write (full, read-only, locked, ...) since the last write failed so; else null. */
@@ -69,6 +72,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     writer,
     ocpp,
     api,
+    demand: new DemandRepository(db, writer, options.now),
     reader,
     migrated,
     writeProblem: () => writer.problem,
