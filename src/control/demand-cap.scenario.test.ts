@@ -141,6 +141,7 @@ describe('the demand cap, simulated', () => {
       cappedWindowsKw: kw(capped.avgs),
       freeEvKwh: free.evKwh.toFixed(2),
       cappedEvKwh: capped.evKwh.toFixed(2),
+      cappedReasons: [...capped.reasons].filter((r) => r.includes('demand cap')),
     });
     // Without the cap, cars and building together go far above 30 kW in every window.
     expect(Math.max(...free.avgs)).toBeGreaterThan(50);
