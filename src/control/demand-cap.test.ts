@@ -155,3 +155,33 @@ describe('the demand cap', () => {
     expect(capKw).toBeCloseTo(allowed - 12, 9);
   });
 });
+
+describe('a failing demand cap', () => {
+  it('never stops the allocation: the inputs go through without a cap, and it is logged', () => {
+    const r = load(
+      'circuits:\n  - { id: grid, limitA: 400, meter: gm }\nmeters:\n  - { id: gm, role: load, circuit: grid, driver: { type: modbus, host: 127.0.0.1, port: 502, unitId: 1, preset: sdm630 } }',
+    );
+    const broken: DemandStore = {
+      peak: () => {
+        throw new Error('disk I/O error');
+      },
+      pin: () => null,
+      savePeak: () => Promise.resolve(),
+      savePin: () => Promise.resolve(),
+    };
+    const logged: string[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
+    const cap = new DemandCap({ tariff: r.tariff!, store: broken, logger: log });
+    const t = Date.parse('2019-04-10T18:00:00Z');
+    const inputs = { circuits: new Map([['grid', { emsLimitKw: 50 }]]) };
+    const ctx = {
+      site: r.compiled,
+      meters: new Map([['gm', reading('gm', 8, t)]]),
+      evLoad: new Float64Array(DIM_COUNT),
+      previous: null,
+      nowMs: t,
+    };
+    expect(cap.apply(inputs, ctx)).toBe(inputs);
+    expect(logged.join('\n')).toMatch(/demand cap failed.*disk I\/O error/);
+  });
+});

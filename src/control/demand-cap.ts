@@ -107,6 +107,7 @@ export class DemandCap {
   private pinned: DemandPinRecord | null;
   private last: Omit<DemandState, 'pin' | 'atMs'> | null = null;
   private lastAtMs = 0;
+  private lastFailure: string | null = null;
 
   constructor(private readonly o: DemandCapOptions) {
     this.meter = new DemandWindowMeter(o.tariff.timeZone, o.tariff.demandWindowMs);
@@ -119,9 +120,24 @@ export class DemandCap {
     return (roots.find(({ c }) => c.meterId !== undefined) ?? roots[0]!).i;
   }
 
-  /** The capacity inputs with the cap on the root circuit's kW (this run's sample counted first). */
+  /**
+   * The capacity inputs with the cap on the root circuit's kW (this run's sample counted first). The cap is
+   * about the bill, not safety: when it fails (a store error), the inputs go through uncapped and it is logged,
+   * rather than the allocation run failing.
+   */
   apply(inputs: CapacityInputs, ctx: DemandCapContext): CapacityInputs {
-    const capKw = this.update(ctx);
+    let capKw: number;
+    try {
+      capKw = this.update(ctx);
+    } catch (err) {
+      // Once per distinct failure: the loop runs several times a second.
+      const message = (err as Error).message;
+      if (message !== this.lastFailure)
+        this.o.logger.error({ err }, `demand cap failed, not applied until it works: ${message}`);
+      this.lastFailure = message;
+      return inputs;
+    }
+    this.lastFailure = null;
     const id = ctx.site.circuits[DemandCap.rootOf(ctx.site)]!.id;
     const circuits = new Map(inputs.circuits);
     circuits.set(id, { ...circuits.get(id), demandCapKw: capKw });
