@@ -43,8 +43,8 @@ describe('GET /api/v1/demand', () => {
       targetKw: 20,
       targetReason: 'floor',
       pin: null,
+      // Nothing is drawn: 0 kW, also if a window ended since the start (then periodPeakAt is that window).
       periodPeakKw: 0,
-      periodPeakAt: null,
       estimatedDemandCharge: 0,
       currency: 'EUR',
     });

@@ -13,6 +13,7 @@ import { loadSiteConfigText } from '../config/load.ts';
 import { describeLimitedBy } from '../core/explain.ts';
 import type { Triple } from '../sim/modbus-meter-values.ts';
 import type { Store } from '../store/store.ts';
+import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { openStore } from '../store/store.ts';
 import { DemandCap } from './demand-cap.ts';
 import { report } from './testing/scenario-metrics.ts';
@@ -188,6 +189,12 @@ describe('the demand cap, simulated', () => {
     const before = caps[0]!.state()!;
     expect(before.periodPeakKw).toBeGreaterThan(26);
     expect(before.targetReason).toBe('period peak');
+    // The peak is written by the store's writer thread: wait for it on disk (as a real process would have).
+    await eventually(
+      () => s.demand.peak('2026-03')?.peakKw === before.periodPeakKw,
+      'the peak in the database',
+      30_000,
+    );
     h.kill();
     await h.advanceBy(20_000);
     h.restart();
