@@ -7,7 +7,7 @@ import type { PortDemand } from '../core/allocation.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import type { DemandStore } from './demand-cap.ts';
 import { DemandCap } from './demand-cap.ts';
-import type { DemandPeakRecord, DemandPinRecord } from '../store/demand-repository.ts';
+import type { DemandPeakRecord, DemandPinRecord } from '../core/demand-window.ts';
 
 const MIN = 60_000;
 const logger = pino({ level: 'silent' });

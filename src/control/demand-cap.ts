@@ -17,7 +17,12 @@ import type { Logger } from 'pino';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { PortDemand } from '../core/allocation.ts';
-import type { BillingPeriod, TargetReason } from '../core/demand-window.ts';
+import type {
+  BillingPeriod,
+  DemandPeakRecord,
+  DemandPinRecord,
+  TargetReason,
+} from '../core/demand-window.ts';
 import {
   billingPeriodAt,
   deadlineNeedKw,
@@ -31,7 +36,6 @@ import type { Tariff } from '../core/tariff.ts';
 import { demandChargeRateAt } from '../core/tariff.ts';
 import type { CapacityInputs } from '../core/effective-capacity.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
-import type { DemandPeakRecord, DemandPinRecord } from '../store/demand-repository.ts';
 
 /** Where the demand cap keeps its peaks and pin (the store's DemandRepository). */
 export interface DemandStore {

@@ -200,3 +200,20 @@ export function deadlineNeedKw(sessions: readonly DeadlineSession[], nowMs: numb
   }
   return needKw > 0 ? needKw + Math.max(0, otherKw) : 0;
 }
+
+/** A billing period's peak, as stored: the highest demand window average at the grid connection. */
+export interface DemandPeakRecord {
+  /** Local calendar month "YYYY-MM". */
+  readonly period: string;
+  readonly peakKw: number;
+  /** Start of the window that set it. */
+  readonly peakAtMs: number;
+  readonly windowMs: number;
+}
+
+/** A target pinned by an operator, as stored. */
+export interface DemandPinRecord {
+  readonly targetKw: number;
+  readonly by: string;
+  readonly atMs: number;
+}

@@ -3,24 +3,8 @@
  * the target an operator pinned. Reads on the calling thread, writes through the writer like every other.
  */
 import type Database from 'better-sqlite3';
+import type { DemandPeakRecord, DemandPinRecord } from '../core/demand-window.ts';
 import type { StoreWriter } from './store-writer.ts';
-
-/** A billing period's peak: the highest demand window average at the grid connection. */
-export interface DemandPeakRecord {
-  /** Local calendar month "YYYY-MM". */
-  readonly period: string;
-  readonly peakKw: number;
-  /** Start of the window that set it. */
-  readonly peakAtMs: number;
-  readonly windowMs: number;
-}
-
-/** A target pinned by an operator. */
-export interface DemandPinRecord {
-  readonly targetKw: number;
-  readonly by: string;
-  readonly atMs: number;
-}
 
 interface PeakRow {
   period: string;
