@@ -19,6 +19,7 @@ import { readTlsFiles } from './config/tls-files.ts';
 import { ControlLoop } from './control/control-loop.ts';
 import { LocalListSync } from './ocpp/local-list-sync.ts';
 import { CloudProfiles } from './proxy/cloud-profiles.ts';
+import { DemandCap } from './control/demand-cap.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
 import { EmsServer, MeterPoller, buildEmsLayout, emsLayoutInputOf, polledMeterOf } from './modbus/index.ts';
@@ -146,6 +147,18 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     };
     // Stored dashboard schedules and overrides apply from the very first allocation (the API re-applies
     // them when it starts, but stations may already be connected by then).
+    // The live demand cap (docs/control.md, "Demand cap"), when the site file has tariff.demand.
+    const demandCap =
+      loaded.tariff && config.tariff?.demand
+        ? new DemandCap({
+            tariff: loaded.tariff,
+            targetKw: config.tariff.demand.targetKw,
+            floorKw: config.tariff.demand.floorKw,
+            store: store.demand,
+            logger: logger.child({ part: 'demand' }),
+            leadMs: controlOptions.carResponseMs,
+          })
+        : undefined;
     const control = new ControlLoop({
       site: withUiSchedules(compiled, store.api.schedules.list()),
       gateway: ocpp,
@@ -154,6 +167,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       options: controlOptions,
       // Stations may still hold setpoints of the previous process: their ports count at them until replaced.
       priorSetpoints: recentSessionSetpoints(store.db, clock.nowMs() - controlOptions.setpointExpiryMs),
+      demandCap,
     });
     stops.push(() => control.stop());
 
@@ -239,6 +253,13 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         site: () => control.site(),
         setOverrides: (o) => control.setOverrides(o),
         reconfigure: (site) => control.reconfigure(site),
+      },
+      demand: demandCap && {
+        state: () => demandCap.state(),
+        async pin(targetKw, by) {
+          await demandCap.pin(targetKw, by, clock.nowMs());
+          control.runNow();
+        },
       },
       commands: ocpp.commands,
       hashPassword: (pw) => hashStationPassword(pw),

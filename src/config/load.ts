@@ -5,6 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { compileSite, SiteModelError } from '../core/compiled-site.ts';
 import type { Site } from '../core/site.ts';
+import type { Tariff } from '../core/tariff.ts';
 import { buildSite } from './build-site.ts';
 import { resolveCircuitTree } from './circuit-tree.ts';
 import type { ConfigProblem } from './config-problem.ts';
@@ -18,6 +19,7 @@ import { resolveSecrets } from './secret-field.ts';
 import { resolvePorts } from './resolve-ports.ts';
 import type { SiteConfig } from './schema.ts';
 import { SourcePositions } from './source-positions.ts';
+import { checkTariff } from './tariff-section.ts';
 import { checkTls } from './tls-files.ts';
 import { resolveSupply } from './supply-systems.ts';
 
@@ -27,6 +29,8 @@ export interface LoadedSiteConfig {
   readonly config: SiteConfig;
   readonly site: Site;
   readonly compiled: CompiledSite;
+  /** The `tariff` section in the core's model (src/core/tariff.ts), in the site's zone; undefined without one. */
+  readonly tariff?: Tariff | undefined;
   readonly problems: readonly ConfigProblem[];
 }
 
@@ -127,6 +131,8 @@ export function loadSiteConfigText(
   checkTreeLimits(tree, problems);
   checkDeadlineSettings(parsed, problems);
   checkTls(parsed, baseDir, problems);
+  const tariff =
+    parsed.tariff && parsed.site ? checkTariff(parsed.tariff, parsed.site.timeZone, problems) : undefined;
   if (problems.errorCount > 0 || !parsed.complete || !parsed.site)
     return { ok: false, problems: problems.sorted() };
 
@@ -150,9 +156,10 @@ export function loadSiteConfigText(
     store: parsed.store,
     ...(parsed.ems ? { ems: parsed.ems } : {}),
     ...(parsed.alerts ? { alerts: parsed.alerts } : {}),
+    ...(parsed.tariff ? { tariff: parsed.tariff } : {}),
     circuits: parsed.circuits.map((c) => c.value),
     meters: parsed.meters.map((m) => m.value),
     stations: parsed.stations.map((s) => s.value),
   });
-  return { ok: true, config, site, compiled, problems: problems.sorted() };
+  return { ok: true, config, site, compiled, tariff, problems: problems.sorted() };
 }

@@ -17,6 +17,8 @@ import type { HttpSection, OcppSection, StoreSection } from './server-sections.t
 import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
 import type { AlertsSection } from './alerts-section.ts';
 import { alertsSectionSchema } from './alerts-section.ts';
+import type { TariffSection } from './tariff-section.ts';
+import { tariffSectionSchema } from './tariff-section.ts';
 
 /** A validated list element and its position in the list. */
 export interface Indexed<T> {
@@ -28,6 +30,7 @@ export interface ParsedSections {
   readonly site: SiteSectionConfig | undefined;
   readonly ems: EmsServerConfig | undefined;
   readonly alerts: AlertsSection | undefined;
+  readonly tariff: TariffSection | undefined;
   readonly ocpp: OcppSection;
   readonly http: HttpSection;
   readonly store: StoreSection;
@@ -87,6 +90,8 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   const ems = top.data.ems === undefined ? undefined : section(emsServerConfigSchema, top.data.ems, ['ems']);
   const alerts =
     top.data.alerts === undefined ? undefined : section(alertsSectionSchema, top.data.alerts, ['alerts']);
+  const tariff =
+    top.data.tariff === undefined ? undefined : section(tariffSectionSchema, top.data.tariff, ['tariff']);
   // Absent process sections take every default; a broken one is reported and replaced by its defaults.
   const ocpp = section(ocppSectionSchema, top.data.ocpp ?? {}, ['ocpp']) ?? ocppSectionSchema.parse({});
   const http = section(httpSectionSchema, top.data.http ?? {}, ['http']) ?? httpSectionSchema.parse({});
@@ -94,7 +99,7 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   const circuits = list(circuitSchema, top.data.circuits, 'circuits', writtenIds.circuits);
   const meters = list(meterSchema, top.data.meters, 'meters', writtenIds.meters);
   const stations = list(stationSchema, top.data.stations, 'stations', writtenIds.stations);
-  return { site, ems, alerts, ocpp, http, store, circuits, meters, stations, writtenIds, complete };
+  return { site, ems, alerts, tariff, ocpp, http, store, circuits, meters, stations, writtenIds, complete };
 }
 
 /** Top-level keys starting with `x-` hold YAML anchors for reuse (as in Compose files) and are ignored. */

@@ -14,6 +14,7 @@ import { WEEKDAYS } from '../core/schedule.ts';
 import { SUPPLY_NAMES } from './supply-systems.ts';
 import { secretField } from './secret-field.ts';
 import { alertsSectionSchema } from './alerts-section.ts';
+import { tariffSectionSchema } from './tariff-section.ts';
 
 // Ids end up in URLs, logs and Modbus register docs: keep them plain.
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -327,6 +328,7 @@ export const siteConfigSchema = z.strictObject({
   store: storeSectionSchema.prefault({}),
   ems: emsServerConfigSchema.optional(),
   alerts: alertsSectionSchema.optional(),
+  tariff: tariffSectionSchema.optional(),
   circuits: z
     .array(circuitSchema, { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
@@ -345,6 +347,7 @@ export const siteConfigSkeletonSchema = z.strictObject({
   store: z.unknown().optional(),
   ems: z.unknown().optional(),
   alerts: z.unknown().optional(),
+  tariff: z.unknown().optional(),
   circuits: z
     .array(z.unknown(), { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),

@@ -37,6 +37,7 @@ import type { MeterObservation } from './capacity-inputs.ts';
 import { capacityInputs, exportKw } from './capacity-inputs.ts';
 import type { ControlOptions } from './control-options.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
+import type { DemandCap } from './demand-cap.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { PriorSetpoint, UnknownReason } from './restart-guard.ts';
 import { RestartGuard } from './restart-guard.ts';
@@ -108,6 +109,8 @@ export interface ControlLoopDeps {
    * table): after a restart a port counts at them until its station confirms a new one (restart-guard.ts).
    */
   readonly priorSetpoints?: readonly PriorSetpoint[] | undefined;
+  /** The live demand cap (demand-cap.ts), when the site file has `tariff.demand`. */
+  readonly demandCap?: DemandCap | undefined;
 }
 
 /** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
@@ -482,7 +485,10 @@ export class ControlLoop {
       this.opts.carResponseMs,
     );
     this.limits.prune(nowMs - this.opts.carResponseMs - 60_000);
-    const inputs = capacityInputs(this.cs, this.meters, evLoad, this.ems, this.overrides);
+    const uncapped = capacityInputs(this.cs, this.meters, evLoad, this.ems, this.overrides);
+    // Demand cap (demand-cap.ts): a kW limit on the grid connection for the rest of the demand window.
+    const capCtx = { site: this.cs, meters: this.meters, evLoad, previous: this.latestSnapshot, nowMs };
+    const inputs = this.deps.demandCap?.apply(uncapped, capCtx) ?? uncapped;
     this.followFailSafe(inputs, nowMs);
     let capacities: Map<string, Capacity> = effectiveCapacities(this.cs, inputs, nowMs);
     // A scheduled drop coming within the lead time is in force already: cars have followed by its boundary.

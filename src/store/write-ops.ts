@@ -23,6 +23,7 @@ import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
 import type { RetentionPolicy, RetentionReport } from './retention.ts';
 import { applyRetention } from './retention.ts';
 import { apiWriteOps } from './api-write-ops.ts';
+import { demandWriteOps } from './demand-repository.ts';
 import { sessionStatements, toSession } from './session-rows.ts';
 
 const und = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
@@ -146,6 +147,7 @@ export function writeOps(db: Database.Database) {
   const s = prepare(db);
   return {
     ...apiWriteOps(db),
+    ...demandWriteOps(db),
     updateStation(u: StationUpdate): void {
       s.upsertStation.run({
         stationId: u.stationId,
