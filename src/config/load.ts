@@ -18,6 +18,7 @@ import { resolvePorts } from './resolve-ports.ts';
 import type { SiteConfig } from './schema.ts';
 import { SourcePositions } from './source-positions.ts';
 import { checkTls } from './tls-files.ts';
+import { checkMqttFiles } from '../mqtt/mqtt-config.ts';
 import { resolveSupply } from './supply-systems.ts';
 
 /** A configuration that passed every check. `problems` holds its warnings. */
@@ -104,7 +105,7 @@ export function loadSiteConfigText(text: string, fileName: string, baseDir?: str
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     problems.error(
       [],
-      'the file must be a map with the keys site, circuits, meters, stations (and optionally ocpp, http, store, ems)',
+      'the file must be a map with the keys site, circuits, meters, stations (and optionally ocpp, http, store, ems, mqtt)',
     );
     return { ok: false, problems: problems.sorted() };
   }
@@ -119,6 +120,7 @@ export function loadSiteConfigText(text: string, fileName: string, baseDir?: str
   checkTreeLimits(tree, problems);
   checkDeadlineSettings(parsed, problems);
   checkTls(parsed, baseDir, problems);
+  checkMqttFiles(parsed.mqtt, baseDir, problems);
   if (problems.errorCount > 0 || !parsed.complete || !parsed.site)
     return { ok: false, problems: problems.sorted() };
 
@@ -141,6 +143,7 @@ export function loadSiteConfigText(text: string, fileName: string, baseDir?: str
     http: parsed.http,
     store: parsed.store,
     ...(parsed.ems ? { ems: parsed.ems } : {}),
+    ...(parsed.mqtt ? { mqtt: parsed.mqtt } : {}),
     circuits: parsed.circuits.map((c) => c.value),
     meters: parsed.meters.map((m) => m.value),
     stations: parsed.stations.map((s) => s.value),

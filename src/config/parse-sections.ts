@@ -13,6 +13,8 @@ import {
 import { reportIssues } from './zod-issues.ts';
 import type { EmsServerConfig } from '../modbus/ems-config-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
+import type { MqttConfig } from '../mqtt/mqtt-config.ts';
+import { mqttConfigSchema } from '../mqtt/mqtt-config.ts';
 import type { HttpSection, OcppSection, StoreSection } from './server-sections.ts';
 import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
 
@@ -25,6 +27,7 @@ export interface Indexed<T> {
 export interface ParsedSections {
   readonly site: SiteSectionConfig | undefined;
   readonly ems: EmsServerConfig | undefined;
+  readonly mqtt: MqttConfig | undefined;
   readonly ocpp: OcppSection;
   readonly http: HttpSection;
   readonly store: StoreSection;
@@ -82,6 +85,7 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   };
   const site = section(siteSectionSchema, top.data.site, ['site']);
   const ems = top.data.ems === undefined ? undefined : section(emsServerConfigSchema, top.data.ems, ['ems']);
+  const mqtt = top.data.mqtt === undefined ? undefined : section(mqttConfigSchema, top.data.mqtt, ['mqtt']);
   // Absent process sections take every default; a broken one is reported and replaced by its defaults.
   const ocpp = section(ocppSectionSchema, top.data.ocpp ?? {}, ['ocpp']) ?? ocppSectionSchema.parse({});
   const http = section(httpSectionSchema, top.data.http ?? {}, ['http']) ?? httpSectionSchema.parse({});
@@ -89,7 +93,7 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   const circuits = list(circuitSchema, top.data.circuits, 'circuits', writtenIds.circuits);
   const meters = list(meterSchema, top.data.meters, 'meters', writtenIds.meters);
   const stations = list(stationSchema, top.data.stations, 'stations', writtenIds.stations);
-  return { site, ems, ocpp, http, store, circuits, meters, stations, writtenIds, complete };
+  return { site, ems, mqtt, ocpp, http, store, circuits, meters, stations, writtenIds, complete };
 }
 
 /** Top-level keys starting with `x-` hold YAML anchors for reuse (as in Compose files) and are ignored. */

@@ -1,6 +1,7 @@
 /** The site configuration file (YAML), as one strict zod schema; the types are derived from it. */
 import { modbusDriverSchema } from '../modbus/device-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
+import { mqttConfigSchema } from '../mqtt/mqtt-config.ts';
 import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
 import { z } from 'zod';
 import {
@@ -324,6 +325,7 @@ export const siteConfigSchema = z.strictObject({
   http: httpSectionSchema.prefault({}),
   store: storeSectionSchema.prefault({}),
   ems: emsServerConfigSchema.optional(),
+  mqtt: mqttConfigSchema.optional(),
   circuits: z
     .array(circuitSchema, { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
@@ -341,6 +343,7 @@ export const siteConfigSkeletonSchema = z.strictObject({
   http: z.unknown().optional(),
   store: z.unknown().optional(),
   ems: z.unknown().optional(),
+  mqtt: z.unknown().optional(),
   circuits: z
     .array(z.unknown(), { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),

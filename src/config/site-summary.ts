@@ -2,6 +2,7 @@
 import { DIM_COUNT, portLoadFactors } from '../core/compiled-site.ts';
 import type { SiteCircuit, SitePort } from '../core/site.ts';
 import type { LoadedSiteConfig } from './load.ts';
+import { displayUrl } from '../mqtt/mqtt-config.ts';
 import { round } from './round.ts';
 import { sameSupply, supplyLabel } from './supply-systems.ts';
 
@@ -79,6 +80,15 @@ export function summarizeSite(loaded: LoadedSiteConfig): string[] {
       const driver = `modbus ${m.driver.host}:${m.driver.port} unit ${m.driver.unitId}${m.driver.preset ? ` (${m.driver.preset})` : ''}`;
       lines.push(`  ${m.id}: ${m.role} on ${at}, ${driver}, stale after ${m.timeoutMs} ms`);
     }
+  }
+  const mqtt = config.mqtt;
+  if (mqtt) {
+    lines.push('');
+    const commands = mqtt.commands ? `commands on (watchdog ${mqtt.watchdogS} s)` : 'commands off';
+    const discovery = mqtt.discovery ? `, Home Assistant discovery under ${mqtt.discoveryPrefix}` : '';
+    lines.push(
+      `MQTT: ${displayUrl(mqtt.url)}, prefix ${mqtt.prefix}, ${commands}${discovery}${mqtt.enabled ? '' : ' (disabled)'}`,
+    );
   }
   return lines;
 }
