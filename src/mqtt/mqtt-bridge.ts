@@ -79,6 +79,8 @@ export class MqttBridge {
   private lastExpired = false;
   private closed = false;
   private connectErrors = 0;
+  /** Connected since the last 'connect' event (for logging a lost connection once). */
+  private connected = false;
   private readonly unsubscribeEvents: () => void;
 
   constructor(private readonly options: MqttBridgeOptions) {
@@ -115,8 +117,11 @@ export class MqttBridge {
         'MQTT broker: connection failed (retrying every 5 s)',
       );
     });
-    this.client.on('offline', () => {
-      if (!this.closed) logger.warn({ url: displayUrl(mqtt.url) }, 'MQTT broker: disconnected (retrying)');
+    this.client.on('close', () => {
+      // Once per lost connection; a connection attempt that fails is reported by 'error' above.
+      if (this.connected && !this.closed)
+        logger.warn({ url: displayUrl(mqtt.url) }, 'MQTT broker: disconnected (retrying every 5 s)');
+      this.connected = false;
     });
     this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
     options.live.onRun(() => this.schedule());
@@ -171,6 +176,7 @@ export class MqttBridge {
     const { mqtt, logger, config } = this.options;
     logger.info({ url: displayUrl(mqtt.url), prefix: this.prefix }, 'MQTT broker: connected');
     this.connectErrors = 0;
+    this.connected = true;
     this.lastSent.clear();
     this.send('status', 'online', true);
     if (mqtt.discovery) {

@@ -58,11 +58,12 @@ async function binary(): Promise<string> {
  * Starts Mosquitto on a free port of 127.0.0.1 with anonymous access. The OS picks the port (bind 0) and
  * Mosquitto binds it next; if another process took it in between, it is tried again with another.
  */
-export async function startMosquitto(): Promise<Mosquitto> {
+export async function startMosquitto(options: { port?: number } = {}): Promise<Mosquitto> {
   const exe = await binary();
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-mosquitto-'));
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+    // A given port: a broker restarted where clients expect it (the port its predecessor had).
+    const port = options.port ?? (await freePort());
     const conf = join(dir, 'mosquitto.conf');
     writeFileSync(
       conf,
@@ -107,6 +108,8 @@ export interface SubMessage {
   readonly topic: string;
   readonly payload: string;
   readonly retained: boolean;
+  /** When the test received it (Date.now()). */
+  readonly atMs: number;
 }
 
 /** `mosquitto_sub` on a topic filter, collecting every message it prints (an independent client). */
@@ -140,7 +143,12 @@ export async function subscribe(broker: Mosquitto, filter: string): Promise<Subs
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       const [retained, topic, ...rest] = line.split('\t');
-      messages.push({ retained: retained === '1', topic: topic ?? '', payload: rest.join('\t') });
+      messages.push({
+        retained: retained === '1',
+        topic: topic ?? '',
+        payload: rest.join('\t'),
+        atMs: Date.now(),
+      });
     }
   });
   const deadline = Date.now() + 10_000;
