@@ -144,8 +144,11 @@ describe('MQTT with a real Mosquitto broker', () => {
     expect(sub.last('fbtest/port/st-1/1')!.retained).toBe(true);
 
     // Home Assistant discovery: every config message is retained JSON with the fields HA needs.
-    await vi.waitFor(() =>
-      expect(sub.messages.filter((m) => m.topic.startsWith('hatest/')).length).toBeGreaterThan(20),
+    // 13 site sensors (9 sensors, 4 alarms), 6 per three-phase circuit (3 of them), 6 per port (2 of them).
+    const expected = 13 + 6 * 3 + 6 * 2;
+    await vi.waitFor(
+      () => expect(sub.messages.filter((m) => m.topic.startsWith('hatest/')).length).toBe(expected),
+      { timeout: 20_000 },
     );
     const configs = new Map(
       sub.messages
