@@ -273,7 +273,9 @@ export class MqttBridge {
 
   private onMessage(topic: string, payload: Buffer, retained: boolean): void {
     if (this.closed) return;
-    const text = payload.toString('utf8');
+    // A command is a few bytes: a huge payload is refused on its first kilobyte, never decoded whole.
+    const text =
+      payload.length > 1024 ? `${payload.subarray(0, 1024).toString('utf8')}…` : payload.toString('utf8');
     try {
       if (topic === `${this.prefix}/command/keepalive`) {
         if (retained)
