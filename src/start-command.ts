@@ -12,6 +12,7 @@ import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
 import { describeLimitedBy } from './core/explain.ts';
 import { startDemoMeters, startDemoSite } from './sim/demo-site.ts';
+import { describeMqtt } from './mqtt/mqtt-config.ts';
 
 export interface StartOptions {
   readonly configPath?: string | undefined;
@@ -114,6 +115,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
   );
   if (emsPort !== null)
     out(`  EMS (Modbus TCP)    ${emsHost}:${emsPort}, unit ${loaded.config.ems?.unitId ?? 1}`);
+  if (loaded.config.mqtt?.enabled) out(`  MQTT                ${describeMqtt(loaded.config.mqtt)}`);
   if (demo) out(`  Demo meters         Modbus TCP 127.0.0.1:${demoMeterPort} (grid: unit 1, PV: unit 2)`);
   if (demo)
     out(

@@ -2,7 +2,7 @@
 import { DIM_COUNT, portLoadFactors } from '../core/compiled-site.ts';
 import type { SiteCircuit, SitePort } from '../core/site.ts';
 import type { LoadedSiteConfig } from './load.ts';
-import { displayUrl } from '../mqtt/mqtt-config.ts';
+import { describeMqtt } from '../mqtt/mqtt-config.ts';
 import { round } from './round.ts';
 import { sameSupply, supplyLabel } from './supply-systems.ts';
 
@@ -84,11 +84,7 @@ export function summarizeSite(loaded: LoadedSiteConfig): string[] {
   const mqtt = config.mqtt;
   if (mqtt) {
     lines.push('');
-    const commands = mqtt.commands ? `commands on (watchdog ${mqtt.watchdogS} s)` : 'commands off';
-    const discovery = mqtt.discovery ? `, Home Assistant discovery under ${mqtt.discoveryPrefix}` : '';
-    lines.push(
-      `MQTT: ${displayUrl(mqtt.url)}, prefix ${mqtt.prefix}, ${commands}${discovery}${mqtt.enabled ? '' : ' (disabled)'}`,
-    );
+    lines.push(`MQTT: ${describeMqtt(mqtt)}`);
   }
   return lines;
 }

@@ -115,3 +115,10 @@ export function displayUrl(url: string): string {
     return url;
   }
 }
+
+/** One line for `fusebox check` and `fusebox start`: broker (password hidden), prefix, commands, discovery. */
+export function describeMqtt(mqtt: MqttConfig): string {
+  const commands = mqtt.commands ? `commands on (watchdog ${mqtt.watchdogS} s)` : 'commands off';
+  const discovery = mqtt.discovery ? `, Home Assistant discovery under ${mqtt.discoveryPrefix}` : '';
+  return `${displayUrl(mqtt.url)}, prefix ${mqtt.prefix}, ${commands}${discovery}${mqtt.enabled ? '' : ' (disabled)'}`;
+}
