@@ -15,6 +15,8 @@ const run = promisify(execFile);
 export interface Mosquitto {
   readonly port: number;
   readonly url: string;
+  /** With TLS: the CA file the clients trust. */
+  readonly caFile?: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -58,7 +60,9 @@ async function binary(): Promise<string> {
  * Starts Mosquitto on a free port of 127.0.0.1 with anonymous access. The OS picks the port (bind 0) and
  * Mosquitto binds it next; if another process took it in between, it is tried again with another.
  */
-export async function startMosquitto(options: { port?: number } = {}): Promise<Mosquitto> {
+export async function startMosquitto(
+  options: { port?: number; tls?: { certFile: string; keyFile: string; caFile: string } } = {},
+): Promise<Mosquitto> {
   const exe = await binary();
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-mosquitto-'));
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -67,9 +71,17 @@ export async function startMosquitto(options: { port?: number } = {}): Promise<M
     const conf = join(dir, 'mosquitto.conf');
     writeFileSync(
       conf,
-      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join(
-        '\n',
-      ),
+      [
+        `listener ${port} 127.0.0.1`,
+        ...(options.tls ? [`certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`] : []),
+        'allow_anonymous true',
+        'persistence false',
+        'log_dest stderr',
+        // Run as root (a CI container), Mosquitto would switch to the user "mosquitto", who cannot read the
+        // test's files: it stays the user who started it.
+        ...(process.getuid?.() === 0 ? ['user root'] : []),
+        '',
+      ].join('\n'),
     );
     const child = spawn(exe, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
@@ -82,7 +94,8 @@ export async function startMosquitto(options: { port?: number } = {}): Promise<M
     if (!exited && (await accepts(port))) {
       return {
         port,
-        url: `mqtt://127.0.0.1:${port}`,
+        url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
+        caFile: options.tls?.caFile,
         stop: async () => {
           await stopChild(child);
           rmSync(dir, { recursive: true, force: true });
@@ -131,6 +144,7 @@ export async function subscribe(broker: Mosquitto, filter: string): Promise<Subs
     // messages the broker stored before this client subscribed.
     [
       ...['-h', '127.0.0.1', '-p', String(broker.port), '-V', 'mqttv5', '--retain-as-published', '-q', '1'],
+      ...(broker.caFile ? ['--cafile', broker.caFile] : []),
       ...['-t', filter, '-t', probe, '-F', '%r\t%t\t%p'],
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -172,6 +186,7 @@ export async function publish(
   options: { retain?: boolean } = {},
 ): Promise<void> {
   const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', topic, '-m', payload];
+  if (broker.caFile) args.push('--cafile', broker.caFile);
   if (options.retain) args.push('-r');
   await run('mosquitto_pub', args);
 }
