@@ -171,7 +171,12 @@ function urlHost(host: string): string {
 }
 
 /** Applies a changed site file to the running control loop, or says why it cannot (never stops Fusebox). */
-function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logger: Logger): LoadedSiteConfig {
+export function reload(
+  path: string,
+  running: LoadedSiteConfig,
+  fusebox: Fusebox,
+  logger: Logger,
+): LoadedSiteConfig {
   const next = loadSiteConfigFile(path, { readFiles: true });
   if (!next.ok) {
     for (const p of next.problems) logger.error(formatProblem(p));
@@ -180,9 +185,11 @@ function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logge
   }
   // ocpp.tls is reloaded below; the rest of the process part needs a restart.
   const processPart = (c: LoadedSiteConfig['config']): string =>
-    JSON.stringify([{ ...c.ocpp, tls: undefined }, c.http, c.store, c.ems, c.meters, c.stations]);
+    JSON.stringify([{ ...c.ocpp, tls: undefined }, c.http, c.store, c.ems, c.mqtt, c.meters, c.stations]);
   if (processPart(next.config) !== processPart(running.config))
-    logger.warn('listeners, store, EMS, meters or stations changed: those changes apply after a restart');
+    logger.warn(
+      'listeners, store, EMS, MQTT, meters or stations changed: those changes apply after a restart',
+    );
   reloadTls(path, next, running, fusebox, logger);
   const refused = fusebox.reconfigure(next.compiled);
   if (refused) logger.warn(refused);
