@@ -97,6 +97,8 @@ export function statePayloads(input: LiveInputs, segment: (id: string) => string
       measuredA: triple(p.measuredA),
       powerKw: r2(values?.powerKw),
       limitA: r2(p.limitA),
+      // A port limit commanded over MQTT in force (the allocation then names it `demand-max`), else null.
+      commandLimitA: snap?.ems?.portLimitA?.get(p.id) ?? null,
       limitedBy: p.limitedBy.kind,
       reason: p.reason,
       sessionEnergyKwh: session?.energyKwh ?? null,

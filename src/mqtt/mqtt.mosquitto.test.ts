@@ -252,10 +252,14 @@ describe('MQTT with a real Mosquitto broker', () => {
     // A port command (JSON form) is obeyed, then reverts by itself when not published again in time.
     const sentAt = Date.now();
     await publish(broker, 'fbtest/port/st-1/1/limit/set', '{"limitA": 10}');
-    await until('fbtest/port/st-1/1', (p) => expect(p.limitA).toBe(10));
+    await until('fbtest/port/st-1/1', (p) => expect(p).toMatchObject({ limitA: 10, commandLimitA: 10 }));
     await vi.waitFor(() => expect(st.currentLimitA(1)).toBe(10), { timeout: 20_000 });
     await until('fbtest/commands', (p) => expect(p.ports).toEqual({ 'st-1/1': 10 }));
-    await until('fbtest/port/st-1/1', (p) => expect(p.limitA).toBe(fullA), 60_000);
+    await until(
+      'fbtest/port/st-1/1',
+      (p) => expect(p).toMatchObject({ limitA: fullA, commandLimitA: null }),
+      60_000,
+    );
     const revertedAfterMs = Date.now() - sentAt;
     expect(revertedAfterMs).toBeGreaterThanOrEqual(WATCHDOG_S * 1000);
     await until('fbtest/commands', (p) => {
