@@ -22,7 +22,16 @@ import { CloudProfiles } from './proxy/cloud-profiles.ts';
 import { DemandCap } from './control/demand-cap.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
-import { EmsServer, MeterPoller, buildEmsLayout, emsLayoutInputOf, polledMeterOf } from './modbus/index.ts';
+import type { EmsCommands } from './modbus/index.ts';
+import {
+  EmsServer,
+  MeterPoller,
+  buildEmsLayout,
+  combineEmsCommands,
+  emsLayoutInputOf,
+  polledMeterOf,
+} from './modbus/index.ts';
+import { MqttBridge } from './mqtt/mqtt-bridge.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
 import { OcppServer } from './ocpp/ocpp-server.ts';
 import { hashStationPassword, verifyStationPassword } from './ocpp/password-hash.ts';
@@ -68,6 +77,8 @@ export interface Fusebox {
   readonly http: HttpApp;
   readonly ems: EmsServer | null;
   readonly meters: MeterPoller | null;
+  /** The MQTT connection (site file `mqtt`), or null. */
+  readonly mqtt: MqttBridge | null;
   /** Addresses actually bound. */
   readonly endpoints: {
     readonly ocppPort: number;
@@ -222,6 +233,13 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     control.start();
     control.runNow();
 
+    // The EMS map's commands and MQTT's are in force together: the lower of each limit (ems-commands.ts).
+    const commandsBy: { ems: EmsCommands | null; mqtt: EmsCommands | null } = { ems: null, mqtt: null };
+    const applyCommands = (): void => {
+      const commands = combineEmsCommands(commandsBy.ems, commandsBy.mqtt);
+      if (commands) control.onEmsCommands(commands);
+    };
+
     let ems: EmsServer | null = null;
     if (config.ems?.enabled) {
       const portsInOrder = loaded.site.ports.map((p) => ({ id: p.id }));
@@ -233,10 +251,24 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         logger: logger.child({ part: 'ems' }),
         clock,
       });
-      server.on('commands', (commands) => control.onEmsCommands(commands));
-      control.onEmsCommands(server.commands());
+      server.on('commands', (commands) => {
+        commandsBy.ems = commands;
+        applyCommands();
+      });
+      commandsBy.ems = server.commands();
+      applyCommands();
       stops.push(() => server.close());
       ems = server;
+    }
+
+    let mqtt: MqttBridge | null = null;
+    if (config.mqtt?.enabled) {
+      const bridge = startMqtt(config.mqtt, opts, control, ocpp, store, logger, (commands) => {
+        commandsBy.mqtt = commands;
+        applyCommands();
+      });
+      stops.push(() => bridge.close());
+      mqtt = bridge;
     }
 
     let baseSite = compiled;
@@ -299,6 +331,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       http,
       ems,
       meters,
+      mqtt,
       endpoints: {
         ocppPort: ocpp.listenPort,
         httpPort: typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port,
@@ -323,6 +356,34 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     await stopAll();
     throw err;
   }
+}
+
+/** Connects to the MQTT broker (docs/integrations.md) in the background; never waits for it. */
+function startMqtt(
+  mqttConfig: NonNullable<LoadedSiteConfig['config']['mqtt']>,
+  opts: FuseboxOptions,
+  control: ControlLoop,
+  ocpp: OcppServer,
+  store: Store,
+  logger: Logger,
+  onCommands: (commands: EmsCommands) => void,
+): MqttBridge {
+  return new MqttBridge({
+    mqtt: mqttConfig,
+    config: opts.loaded.config,
+    configDir: opts.configDir,
+    live: {
+      site: () => control.site(),
+      snapshot: () => control.snapshot(),
+      onRun: (fn) => control.onRun(fn),
+      ports: () => ocpp.ports(),
+      openSessions: () => store.api.records.sessions({ active: true, limit: 10_000, offset: 0 }).items,
+      onEvent: (fn) => store.api.records.onEvent(fn),
+    },
+    onCommands,
+    logger: logger.child({ part: 'mqtt' }),
+    clock: opts.clock,
+  });
 }
 
 /** The TLS material of `ocpp.tls`; throws naming every file at fault (they changed since the site was checked). */

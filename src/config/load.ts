@@ -21,6 +21,7 @@ import type { SiteConfig } from './schema.ts';
 import { SourcePositions } from './source-positions.ts';
 import { checkTariff } from './tariff-section.ts';
 import { checkTls } from './tls-files.ts';
+import { checkMqttFiles } from '../mqtt/mqtt-config.ts';
 import { resolveSupply } from './supply-systems.ts';
 
 /** A configuration that passed every check. `problems` holds its warnings. */
@@ -115,7 +116,7 @@ export function loadSiteConfigText(
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     problems.error(
       [],
-      'the file must be a map with the keys site, circuits, meters, stations (and optionally ocpp, http, store, ems)',
+      'the file must be a map with the keys site, circuits, meters, stations (and optionally ocpp, http, store, ems, mqtt)',
     );
     return { ok: false, problems: problems.sorted() };
   }
@@ -133,6 +134,7 @@ export function loadSiteConfigText(
   checkTls(parsed, baseDir, problems);
   const tariff =
     parsed.tariff && parsed.site ? checkTariff(parsed.tariff, parsed.site.timeZone, problems) : undefined;
+  checkMqttFiles(parsed.mqtt, baseDir, problems);
   if (problems.errorCount > 0 || !parsed.complete || !parsed.site)
     return { ok: false, problems: problems.sorted() };
 
@@ -157,6 +159,7 @@ export function loadSiteConfigText(
     ...(parsed.ems ? { ems: parsed.ems } : {}),
     ...(parsed.alerts ? { alerts: parsed.alerts } : {}),
     ...(parsed.tariff ? { tariff: parsed.tariff } : {}),
+    ...(parsed.mqtt ? { mqtt: parsed.mqtt } : {}),
     circuits: parsed.circuits.map((c) => c.value),
     meters: parsed.meters.map((m) => m.value),
     stations: parsed.stations.map((s) => s.value),

@@ -1,6 +1,7 @@
 /** The site configuration file (YAML), as one strict zod schema; the types are derived from it. */
 import { modbusDriverSchema } from '../modbus/device-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
+import { mqttConfigSchema } from '../mqtt/mqtt-config.ts';
 import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
 import { z } from 'zod';
 import {
@@ -329,6 +330,7 @@ export const siteConfigSchema = z.strictObject({
   ems: emsServerConfigSchema.optional(),
   alerts: alertsSectionSchema.optional(),
   tariff: tariffSectionSchema.optional(),
+  mqtt: mqttConfigSchema.optional(),
   circuits: z
     .array(circuitSchema, { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
@@ -348,6 +350,7 @@ export const siteConfigSkeletonSchema = z.strictObject({
   ems: z.unknown().optional(),
   alerts: z.unknown().optional(),
   tariff: z.unknown().optional(),
+  mqtt: z.unknown().optional(),
   circuits: z
     .array(z.unknown(), { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),

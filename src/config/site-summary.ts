@@ -2,6 +2,7 @@
 import { DIM_COUNT, portLoadFactors } from '../core/compiled-site.ts';
 import type { SiteCircuit, SitePort } from '../core/site.ts';
 import type { LoadedSiteConfig } from './load.ts';
+import { describeMqtt } from '../mqtt/mqtt-config.ts';
 import { round } from './round.ts';
 import { sameSupply, supplyLabel } from './supply-systems.ts';
 
@@ -94,6 +95,11 @@ export function summarizeSite(loaded: LoadedSiteConfig): string[] {
     lines.push(
       `tariff '${tariff.name}'${cur}: ${count(tariff.seasons.length, 'season')} (${seasons}); ${cap}`,
     );
+  }
+  const mqtt = config.mqtt;
+  if (mqtt) {
+    lines.push('');
+    lines.push(`MQTT: ${describeMqtt(mqtt)}`);
   }
   return lines;
 }

@@ -755,6 +755,10 @@ export class ControlLoop {
       const idx = this.cs.portIndex.get(p.portId);
       if (idx === undefined) continue;
       const needs = sessionNeeds(p, this.cs.ports[idx]!, allocation);
+      // An EMS per-port limit (MQTT command topics) caps the port like the car's own maximum.
+      const emsPortA = this.ems?.portLimitA?.get(p.portId);
+      const maxCurrentA =
+        emsPortA === undefined ? needs.maxCurrentA : Math.min(emsPortA, needs.maxCurrentA ?? Infinity);
       const m = p.lastMeter;
       const fresh = m !== undefined && isFresh(m.atMs, nowMs, this.opts.portMeterMaxAgeMs, CLOCK_AHEAD_MS);
       const mode = this.modes[idx]!;
@@ -776,7 +780,7 @@ export class ControlLoop {
           ? { measuredA: m.maxCurrentA, measuredAtMs: m.atMs, conductorsInUse: m.conductorsInUse }
           : {}),
         ...(needs.minCurrentA !== undefined ? { minCurrentA: needs.minCurrentA } : {}),
-        ...(needs.maxCurrentA !== undefined ? { maxCurrentA: needs.maxCurrentA } : {}),
+        ...(maxCurrentA !== undefined ? { maxCurrentA } : {}),
         ...(deadline && needs.departureMs !== undefined ? { departureMs: needs.departureMs } : {}),
         ...(deadline && needs.energyRemainingKwh !== undefined
           ? { energyRemainingKwh: needs.energyRemainingKwh }
