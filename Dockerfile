@@ -1,5 +1,6 @@
 # Fusebox container image (docs/operations.md, "Docker"). Two stages: the build stage compiles better-sqlite3
-# for this image's Node.js and builds the dashboard; the runtime stage holds only what runs, as user `node`.
+# for this image's Node.js and builds dist/ (the server's JavaScript and the dashboard, `npm ci` runs the
+# `prepare` script); the runtime stage holds only what runs (no TypeScript, no tsx or vite), as user `node`.
 # Build: docker build -t fusebox .   Run: see compose.yaml.
 
 FROM node:24-bookworm-slim AS build
@@ -8,18 +9,15 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build:web && npm prune --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /opt/fusebox
-COPY --from=build /build/package.json /build/package-lock.json /build/tsconfig.json ./
+COPY --from=build /build/package.json /build/package-lock.json ./
 COPY --from=build /build/node_modules ./node_modules
 COPY --from=build /build/bin ./bin
-COPY --from=build /build/src ./src
 COPY --from=build /build/dist ./dist
 COPY --from=build /build/examples ./examples
 COPY --from=build /build/packaging/docker/healthcheck.js ./packaging/docker/healthcheck.js

@@ -19,9 +19,19 @@ import { readTlsFiles } from './config/tls-files.ts';
 import { ControlLoop } from './control/control-loop.ts';
 import { LocalListSync } from './ocpp/local-list-sync.ts';
 import { CloudProfiles } from './proxy/cloud-profiles.ts';
+import { DemandCap } from './control/demand-cap.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
-import { EmsServer, MeterPoller, buildEmsLayout, emsLayoutInputOf, polledMeterOf } from './modbus/index.ts';
+import type { EmsCommands } from './modbus/index.ts';
+import {
+  EmsServer,
+  MeterPoller,
+  buildEmsLayout,
+  combineEmsCommands,
+  emsLayoutInputOf,
+  polledMeterOf,
+} from './modbus/index.ts';
+import { MqttBridge } from './mqtt/mqtt-bridge.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
 import { OcppServer } from './ocpp/ocpp-server.ts';
 import { upstreamSettingsOf } from './config/upstream-section.ts';
@@ -69,6 +79,8 @@ export interface Fusebox {
   readonly http: HttpApp;
   readonly ems: EmsServer | null;
   readonly meters: MeterPoller | null;
+  /** The MQTT connection (site file `mqtt`), or null. */
+  readonly mqtt: MqttBridge | null;
   /** Addresses actually bound. */
   readonly endpoints: {
     readonly ocppPort: number;
@@ -163,6 +175,18 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     };
     // Stored dashboard schedules and overrides apply from the very first allocation (the API re-applies
     // them when it starts, but stations may already be connected by then).
+    // The live demand cap (docs/control.md, "Demand cap"), when the site file has tariff.demand.
+    const demandCap =
+      loaded.tariff && config.tariff?.demand
+        ? new DemandCap({
+            tariff: loaded.tariff,
+            targetKw: config.tariff.demand.targetKw,
+            floorKw: config.tariff.demand.floorKw,
+            store: store.demand,
+            logger: logger.child({ part: 'demand' }),
+            leadMs: controlOptions.carResponseMs,
+          })
+        : undefined;
     const control = new ControlLoop({
       site: withUiSchedules(compiled, store.api.schedules.list()),
       gateway: ocpp,
@@ -171,6 +195,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       options: controlOptions,
       // Stations may still hold setpoints of the previous process: their ports count at them until replaced.
       priorSetpoints: recentSessionSetpoints(store.db, clock.nowMs() - controlOptions.setpointExpiryMs),
+      demandCap,
     });
     stops.push(() => control.stop());
 
@@ -226,6 +251,13 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     control.start();
     control.runNow();
 
+    // The EMS map's commands and MQTT's are in force together: the lower of each limit (ems-commands.ts).
+    const commandsBy: { ems: EmsCommands | null; mqtt: EmsCommands | null } = { ems: null, mqtt: null };
+    const applyCommands = (): void => {
+      const commands = combineEmsCommands(commandsBy.ems, commandsBy.mqtt);
+      if (commands) control.onEmsCommands(commands);
+    };
+
     let ems: EmsServer | null = null;
     if (config.ems?.enabled) {
       const portsInOrder = loaded.site.ports.map((p) => ({ id: p.id }));
@@ -237,10 +269,24 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         logger: logger.child({ part: 'ems' }),
         clock,
       });
-      server.on('commands', (commands) => control.onEmsCommands(commands));
-      control.onEmsCommands(server.commands());
+      server.on('commands', (commands) => {
+        commandsBy.ems = commands;
+        applyCommands();
+      });
+      commandsBy.ems = server.commands();
+      applyCommands();
       stops.push(() => server.close());
       ems = server;
+    }
+
+    let mqtt: MqttBridge | null = null;
+    if (config.mqtt?.enabled) {
+      const bridge = startMqtt(config.mqtt, opts, control, ocpp, store, logger, (commands) => {
+        commandsBy.mqtt = commands;
+        applyCommands();
+      });
+      stops.push(() => bridge.close());
+      mqtt = bridge;
     }
 
     let baseSite = compiled;
@@ -257,6 +303,13 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         site: () => control.site(),
         setOverrides: (o) => control.setOverrides(o),
         reconfigure: (site) => control.reconfigure(site),
+      },
+      demand: demandCap && {
+        state: () => demandCap.state(),
+        async pin(targetKw, by) {
+          await demandCap.pin(targetKw, by, clock.nowMs());
+          control.runNow();
+        },
       },
       commands: ocpp.commands,
       hashPassword: (pw) => hashStationPassword(pw),
@@ -297,6 +350,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       http,
       ems,
       meters,
+      mqtt,
       endpoints: {
         ocppPort: ocpp.listenPort,
         httpPort: typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port,
@@ -321,6 +375,34 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     await stopAll();
     throw err;
   }
+}
+
+/** Connects to the MQTT broker (docs/integrations.md) in the background; never waits for it. */
+function startMqtt(
+  mqttConfig: NonNullable<LoadedSiteConfig['config']['mqtt']>,
+  opts: FuseboxOptions,
+  control: ControlLoop,
+  ocpp: OcppServer,
+  store: Store,
+  logger: Logger,
+  onCommands: (commands: EmsCommands) => void,
+): MqttBridge {
+  return new MqttBridge({
+    mqtt: mqttConfig,
+    config: opts.loaded.config,
+    configDir: opts.configDir,
+    live: {
+      site: () => control.site(),
+      snapshot: () => control.snapshot(),
+      onRun: (fn) => control.onRun(fn),
+      ports: () => ocpp.ports(),
+      openSessions: () => store.api.records.sessions({ active: true, limit: 10_000, offset: 0 }).items,
+      onEvent: (fn) => store.api.records.onEvent(fn),
+    },
+    onCommands,
+    logger: logger.child({ part: 'mqtt' }),
+    clock: opts.clock,
+  });
 }
 
 /** The TLS material of `ocpp.tls`; throws naming every file at fault (they changed since the site was checked). */

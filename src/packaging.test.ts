@@ -102,8 +102,11 @@ describe('Dockerfile', () => {
     expect(runtime.from).toMatch(/^node:24[-.\w]*-slim$/);
     const runs = all(build, 'RUN').join('\n');
     expect(runs).toContain('npm ci');
-    expect(runs).toContain('npm run build:web');
-    expect(runs).toContain('npm prune --omit=dev');
+    // npm ci builds dist/ (server and dashboard) through the prepare script, before the prune.
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.prepare).toBe('npm run build');
+    expect(scripts.build).toContain('build:web');
+    expect(runs.indexOf('npm prune --omit=dev')).toBeGreaterThan(runs.indexOf('npm ci'));
     // The compiler stays in the build stage.
     expect(all(runtime, 'RUN').join('\n')).not.toMatch(/g\+\+|apt-get install/);
   });
@@ -151,40 +154,8 @@ describe('Dockerfile', () => {
   });
 });
 
-describe('the runtime dependencies (npm prune --omit=dev in the build stage)', () => {
-  it('are enough: nothing reachable from bin/fusebox.js imports a devDependency', () => {
-    const pkg = JSON.parse(read('package.json')) as {
-      dependencies: Record<string, string>;
-      devDependencies: Record<string, string>;
-    };
-    // Static imports and re-exports (type-only ones are erased), literal dynamic imports, and files named
-    // by new URL('./x.ts', import.meta.url) (the store's worker, bundled at run time).
-    const IMPORT =
-      /(?:^|\n)\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"](\.[^'"]+\.ts)['"],\s*import\.meta\.url\)/g;
-    const seen = new Set<string>();
-    const packages = new Map<string, string>();
-    const visit = (file: string): void => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
-        const spec = m[1] ?? m[2] ?? m[3]!;
-        if (spec.startsWith('.')) visit(join(dirname(file), spec));
-        else if (!spec.startsWith('node:')) {
-          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
-          if (!packages.has(name)) packages.set(name, file.slice(root.length + 1));
-        }
-      }
-    };
-    visit(join(root, 'bin/fusebox.js'));
-    visit(join(root, 'src/cli.ts'));
-    expect(seen.size).toBeGreaterThan(100);
-    const dev = [...packages].filter(([name]) => !(name in pkg.dependencies));
-    expect(dev, 'imported at run time but not in dependencies').toEqual([]);
-    // The ones the runtime is known to need are found (the walk reaches them).
-    for (const name of ['tsx', 'better-sqlite3', 'fastify', 'ocpp-rpc', 'modbus-serial', 'esbuild'])
-      expect(packages.has(name), name).toBe(true);
-  });
-});
+// That the runtime (dist/, run by bin/fusebox.js) imports only runtime dependencies, so that `npm prune
+// --omit=dev` in the build stage keeps what runs, is checked by src/dependencies.test.ts and src/build.test.ts.
 
 describe('the runtime stage, laid out from the repository and started as the image starts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-image-'));
@@ -199,7 +170,8 @@ describe('the runtime stage, laid out from the repository and started as the ima
 
   it('serves /healthz to the HEALTHCHECK, keeps its database in the volume, and stops on SIGTERM', async () => {
     for (const [src, dest] of runtimeCopies()) {
-      if (!existsSync(join(root, src))) continue; // dist: the dashboard, optional for Fusebox to run
+      // dist/: the compiled server and the dashboard, built by `npm install` / `npm ci` (the prepare script).
+      expect(existsSync(join(root, src)), `${src} (npm run build makes dist/)`).toBe(true);
       mkdirSync(dirname(inDir(dest)), { recursive: true });
       // Copies, so that Fusebox runs from the layout and not from the repository; node_modules is linked.
       if (src === 'node_modules') symlinkSync(join(root, src), inDir(dest));

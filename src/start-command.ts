@@ -12,6 +12,7 @@ import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
 import { describeLimitedBy } from './core/explain.ts';
 import { startDemoMeters, startDemoSite } from './sim/demo-site.ts';
+import { describeMqtt } from './mqtt/mqtt-config.ts';
 
 export interface StartOptions {
   readonly configPath?: string | undefined;
@@ -114,6 +115,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
   );
   if (emsPort !== null)
     out(`  EMS (Modbus TCP)    ${emsHost}:${emsPort}, unit ${loaded.config.ems?.unitId ?? 1}`);
+  if (loaded.config.mqtt?.enabled) out(`  MQTT                ${describeMqtt(loaded.config.mqtt)}`);
   if (demo) out(`  Demo meters         Modbus TCP 127.0.0.1:${demoMeterPort} (grid: unit 1, PV: unit 2)`);
   if (demo)
     out(
@@ -169,7 +171,12 @@ function urlHost(host: string): string {
 }
 
 /** Applies a changed site file to the running control loop, or says why it cannot (never stops Fusebox). */
-function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logger: Logger): LoadedSiteConfig {
+export function reload(
+  path: string,
+  running: LoadedSiteConfig,
+  fusebox: Fusebox,
+  logger: Logger,
+): LoadedSiteConfig {
   const next = loadSiteConfigFile(path, { readFiles: true });
   if (!next.ok) {
     for (const p of next.problems) logger.error(formatProblem(p));
@@ -178,10 +185,10 @@ function reload(path: string, running: LoadedSiteConfig, fusebox: Fusebox, logge
   }
   // ocpp.tls is reloaded below; the rest of the process part needs a restart.
   const processPart = (c: LoadedSiteConfig['config']): string =>
-    JSON.stringify([{ ...c.ocpp, tls: undefined }, c.http, c.store, c.ems, c.meters, c.stations, c.alerts]);
+    JSON.stringify([{ ...c.ocpp, tls: undefined }, c.http, c.store, c.ems, c.mqtt, c.meters, c.stations, c.alerts]);
   if (processPart(next.config) !== processPart(running.config))
     logger.warn(
-      'listeners, store, EMS, meters, stations or alerts changed: those changes apply after a restart',
+      'listeners, store, EMS, MQTT, meters, stations or alerts changed: those changes apply after a restart',
     );
   reloadTls(path, next, running, fusebox, logger);
   const refused = fusebox.reconfigure(next.compiled);

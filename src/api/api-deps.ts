@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { SiteConfig } from '../config/schema.ts';
 import type { ControlSnapshot } from '../control/control-loop.ts';
+import type { DemandState } from '../control/demand-cap.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
 import type { UpstreamStatus } from '../contracts/upstream.ts';
@@ -55,6 +56,14 @@ export interface LiveSource {
   reconfigure(site: CompiledSite): string | null;
 }
 
+/** The demand cap as the API sees it (src/control/demand-cap.ts). */
+export interface DemandSource {
+  /** As of the last control run; null before it. */
+  state(): DemandState | null;
+  /** Pins the target (kW) or unpins it (null), stored; the control loop re-runs with it. */
+  pin(targetKw: number | null, by: string): Promise<void>;
+}
+
 /** The station's answer to a command ('Accepted', 'Rejected', ...). */
 export interface CommandAnswer {
   readonly status: string;
@@ -90,6 +99,8 @@ export interface ApiDeps {
   baseSite(): CompiledSite;
   readonly store: ApiStore;
   readonly live: LiveSource;
+  /** The live demand cap; absent when the site file has no `tariff.demand`. */
+  readonly demand?: DemandSource | undefined;
   readonly commands: StationCommands;
   hashPassword(password: string): Promise<string>;
   verifyPassword(password: string, hash: string): Promise<boolean>;

@@ -21,6 +21,7 @@ import { PowerHistoryRecorder } from './power-history-recorder.ts';
 import { PUBLIC_BODY_LIMIT, apiRouteDefaults, unknownQueryParameters } from './request-guards.ts';
 import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
+import { demandRoutes } from './routes/demand.ts';
 import { livePayloads, liveStateRoutes } from './routes/live-state.ts';
 import { localListRoutes } from './routes/local-list.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -147,6 +148,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
       })),
     upstream: () => deps.upstream?.statuses() ?? [],
     now: () => deps.now(),
+    demand: () => deps.demand?.state() ?? null,
     sessions: () => ({
       active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
       total: deps.store.records.sessions({ limit: 1, offset: 0 }).total,
@@ -167,6 +169,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   recordRoutes(app, ctx);
   overrideRoutes(app, ctx);
   localListRoutes(app, ctx);
+  demandRoutes(app, ctx);
   scheduleRoutes(app, ctx);
   commandRoutes(app, ctx);
   streamRoutes(app, ctx);

@@ -5,6 +5,7 @@
  * latency; and the Node.js process metrics (memory, CPU, event-loop delay).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DemandState } from '../control/demand-cap.ts';
 import type { ControlSnapshot } from '../control/control-loop.ts';
 import type { UpstreamStatus } from '../contracts/upstream.ts';
 
@@ -33,6 +34,8 @@ export interface MetricSources {
   upstream?(): readonly UpstreamStatus[];
   /** Fusebox's clock (ages); Date.now when absent. */
   now?(): number;
+  /** The demand cap's state (docs/control.md, "Demand cap"); null or absent without one. */
+  demand?(): DemandState | null;
 }
 
 const PHASES = ['L1', 'L2', 'L3'];
@@ -124,6 +127,45 @@ export class ApiMetrics {
         for (const u of current()?.uncontrolledPorts?.() ?? []) this.set({ port: u.portId }, u.countedA);
       },
     });
+    // The demand cap: absent (no sample) on a site without one.
+    const demandGauge = (name: string, help: string, value: (d: DemandState) => number | null): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.reset();
+          const d = current()?.demand?.() ?? null;
+          const v = d ? value(d) : null;
+          if (v !== null && Number.isFinite(v)) this.set(v);
+        },
+      });
+    };
+    demandGauge(
+      'fusebox_demand_window_average_kilowatts',
+      'Average grid import of the running demand window so far, kW',
+      (d) => d.windowAverageKw,
+    );
+    demandGauge(
+      'fusebox_demand_target_kilowatts',
+      'Demand target: every window average is held at or below it, kW',
+      (d) => d.targetKw,
+    );
+    demandGauge(
+      'fusebox_demand_period_peak_kilowatts',
+      'Highest demand window of the billing period so far, kW',
+      (d) => d.periodPeakKw,
+    );
+    demandGauge(
+      'fusebox_demand_limit_kilowatts',
+      "The demand cap's kW limit on the grid connection for the rest of the window",
+      (d) => d.capKw,
+    );
+    demandGauge(
+      'fusebox_demand_charge_estimate',
+      'Demand charge of the billing period so far (peak × rate), in the tariff currency',
+      (d) => d.estimatedDemandCharge,
+    );
     // A gauge, not *_total (Prometheus keeps that suffix for counters), though retention never deletes a
     // session (src/store/retention.ts): it goes down only when the database is replaced (a restored backup).
     new Gauge({

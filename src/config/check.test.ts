@@ -148,3 +148,13 @@ describe('runCheck', () => {
     },
   );
 });
+
+describe('runCheck with a tariff', () => {
+  it('prints the tariff: seasons, demand charges and the demand cap settings', () => {
+    const { code, lines } = check(example('tariff-sce-tou-ev-4.yaml'));
+    expect(code).toBe(0);
+    expect(lines).toContain(
+      "tariff 'SCE TOU-EV-4' (USD): 2 seasons (summer: months 6-9, demand 15.51/kW; winter: months 10-5, demand 15.51/kW); demand cap on 15-min windows, floor 20 kW",
+    );
+  });
+});

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadSiteConfigFile, loadSiteConfigText } from './load.ts';
 import { siteConfigSchema } from './schema.ts';
+import { demandChargeRateAt, energyPriceAt } from '../core/tariff.ts';
+import { loadTariffFile } from '../sim/profiles-data/tariff-file.ts';
 
 const root = join(import.meta.dirname, '../..');
 const dir = join(root, 'examples');
@@ -76,5 +78,26 @@ describe('docs/configuration.md', () => {
     const result = loadSiteConfigText(block!, 'docs/configuration.md');
     expect(result.problems).toEqual([]);
     expect(result.ok).toBe(true);
+  });
+});
+
+describe('the tariff examples', () => {
+  it.each([
+    ['tariff-sce-tou-ev-4.yaml', 'sce_tou_ev_4_march_2019.json'],
+    ['tariff-pge-a10.yaml', 'pge_a10_tou_aug_2019.json'],
+  ])('%s prices every 15 minutes of 2019 as datasets/tariffs/%s does', (file, json) => {
+    const r = loadSiteConfigFile(join(dir, file));
+    if (!r.ok || !r.tariff) throw new Error(`${file} must load with a tariff`);
+    const { tariff: fromJson } = loadTariffFile(join(root, 'datasets/tariffs', json), r.tariff.timeZone);
+    let checked = 0;
+    for (let t = Date.UTC(2019, 0, 1, 8); t < Date.UTC(2020, 0, 1, 8); t += 15 * 60_000) {
+      if (
+        energyPriceAt(r.tariff, t) !== energyPriceAt(fromJson, t) ||
+        demandChargeRateAt(r.tariff, t) !== demandChargeRateAt(fromJson, t)
+      )
+        throw new Error(`${file} and ${json} differ at ${new Date(t).toISOString()}`);
+      checked++;
+    }
+    expect(checked).toBe(365 * 96);
   });
 });

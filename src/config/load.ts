@@ -5,6 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { compileSite, SiteModelError } from '../core/compiled-site.ts';
 import type { Site } from '../core/site.ts';
+import type { Tariff } from '../core/tariff.ts';
 import { buildSite } from './build-site.ts';
 import { resolveCircuitTree } from './circuit-tree.ts';
 import type { ConfigProblem } from './config-problem.ts';
@@ -18,8 +19,10 @@ import { resolveSecrets } from './secret-field.ts';
 import { resolvePorts } from './resolve-ports.ts';
 import type { SiteConfig } from './schema.ts';
 import { SourcePositions } from './source-positions.ts';
+import { checkTariff } from './tariff-section.ts';
 import { checkTls } from './tls-files.ts';
 import { checkUpstream } from './upstream-section.ts';
+import { checkMqttFiles } from '../mqtt/mqtt-config.ts';
 import { resolveSupply } from './supply-systems.ts';
 
 /** A configuration that passed every check. `problems` holds its warnings. */
@@ -28,6 +31,8 @@ export interface LoadedSiteConfig {
   readonly config: SiteConfig;
   readonly site: Site;
   readonly compiled: CompiledSite;
+  /** The `tariff` section in the core's model (src/core/tariff.ts), in the site's zone; undefined without one. */
+  readonly tariff?: Tariff | undefined;
   readonly problems: readonly ConfigProblem[];
 }
 
@@ -112,7 +117,7 @@ export function loadSiteConfigText(
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     problems.error(
       [],
-      'the file must be a map with the keys site, circuits, meters, stations (and optionally ocpp, http, store, ems, upstream)',
+      'the file must be a map with the keys site, circuits, meters, stations (and optionally ocpp, http, store, ems, mqtt, upstream)',
     );
     return { ok: false, problems: problems.sorted() };
   }
@@ -129,6 +134,9 @@ export function loadSiteConfigText(
   checkDeadlineSettings(parsed, problems);
   checkTls(parsed, baseDir, problems);
   checkUpstream(parsed, baseDir, problems);
+  const tariff =
+    parsed.tariff && parsed.site ? checkTariff(parsed.tariff, parsed.site.timeZone, problems) : undefined;
+  checkMqttFiles(parsed.mqtt, baseDir, problems);
   if (problems.errorCount > 0 || !parsed.complete || !parsed.site)
     return { ok: false, problems: problems.sorted() };
 
@@ -153,9 +161,11 @@ export function loadSiteConfigText(
     ...(parsed.ems ? { ems: parsed.ems } : {}),
     ...(parsed.upstream ? { upstream: parsed.upstream } : {}),
     ...(parsed.alerts ? { alerts: parsed.alerts } : {}),
+    ...(parsed.tariff ? { tariff: parsed.tariff } : {}),
+    ...(parsed.mqtt ? { mqtt: parsed.mqtt } : {}),
     circuits: parsed.circuits.map((c) => c.value),
     meters: parsed.meters.map((m) => m.value),
     stations: parsed.stations.map((s) => s.value),
   });
-  return { ok: true, config, site, compiled, problems: problems.sorted() };
+  return { ok: true, config, site, compiled, tariff, problems: problems.sorted() };
 }

@@ -13,12 +13,16 @@ import {
 import { reportIssues } from './zod-issues.ts';
 import type { EmsServerConfig } from '../modbus/ems-config-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
+import type { MqttConfig } from '../mqtt/mqtt-config.ts';
+import { mqttConfigSchema } from '../mqtt/mqtt-config.ts';
 import type { HttpSection, OcppSection, StoreSection } from './server-sections.ts';
 import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
 import type { UpstreamSection } from './upstream-section.ts';
 import { upstreamSectionSchema } from './upstream-section.ts';
 import type { AlertsSection } from './alerts-section.ts';
 import { alertsSectionSchema } from './alerts-section.ts';
+import type { TariffSection } from './tariff-section.ts';
+import { tariffSectionSchema } from './tariff-section.ts';
 
 /** A validated list element and its position in the list. */
 export interface Indexed<T> {
@@ -30,6 +34,8 @@ export interface ParsedSections {
   readonly site: SiteSectionConfig | undefined;
   readonly ems: EmsServerConfig | undefined;
   readonly alerts: AlertsSection | undefined;
+  readonly tariff: TariffSection | undefined;
+  readonly mqtt: MqttConfig | undefined;
   readonly ocpp: OcppSection;
   readonly http: HttpSection;
   readonly store: StoreSection;
@@ -91,6 +97,9 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   const ems = top.data.ems === undefined ? undefined : section(emsServerConfigSchema, top.data.ems, ['ems']);
   const alerts =
     top.data.alerts === undefined ? undefined : section(alertsSectionSchema, top.data.alerts, ['alerts']);
+  const tariff =
+    top.data.tariff === undefined ? undefined : section(tariffSectionSchema, top.data.tariff, ['tariff']);
+  const mqtt = top.data.mqtt === undefined ? undefined : section(mqttConfigSchema, top.data.mqtt, ['mqtt']);
   // Absent process sections take every default; a broken one is reported and replaced by its defaults.
   const ocpp = section(ocppSectionSchema, top.data.ocpp ?? {}, ['ocpp']) ?? ocppSectionSchema.parse({});
   const http = section(httpSectionSchema, top.data.http ?? {}, ['http']) ?? httpSectionSchema.parse({});
@@ -102,7 +111,22 @@ export function parseSections(raw: unknown, report: Report): ParsedSections | un
   const circuits = list(circuitSchema, top.data.circuits, 'circuits', writtenIds.circuits);
   const meters = list(meterSchema, top.data.meters, 'meters', writtenIds.meters);
   const stations = list(stationSchema, top.data.stations, 'stations', writtenIds.stations);
-  return { site, ems, alerts, ocpp, http, store, upstream, circuits, meters, stations, writtenIds, complete };
+  return {
+    site,
+    ems,
+    alerts,
+    tariff,
+    mqtt,
+    ocpp,
+    http,
+    store,
+    upstream,
+    circuits,
+    meters,
+    stations,
+    writtenIds,
+    complete,
+  };
 }
 
 /** Top-level keys starting with `x-` hold YAML anchors for reuse (as in Compose files) and are ignored. */

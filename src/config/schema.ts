@@ -1,6 +1,7 @@
 /** The site configuration file (YAML), as one strict zod schema; the types are derived from it. */
 import { modbusDriverSchema } from '../modbus/device-schema.ts';
 import { emsServerConfigSchema } from '../modbus/ems-config-schema.ts';
+import { mqttConfigSchema } from '../mqtt/mqtt-config.ts';
 import { httpSectionSchema, ocppSectionSchema, storeSectionSchema } from './server-sections.ts';
 import { upstreamSectionSchema } from './upstream-section.ts';
 import { z } from 'zod';
@@ -15,6 +16,7 @@ import { WEEKDAYS } from '../core/schedule.ts';
 import { SUPPLY_NAMES } from './supply-systems.ts';
 import { secretField } from './secret-field.ts';
 import { alertsSectionSchema } from './alerts-section.ts';
+import { tariffSectionSchema } from './tariff-section.ts';
 
 // Ids end up in URLs, logs and Modbus register docs: keep them plain.
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -330,6 +332,8 @@ export const siteConfigSchema = z.strictObject({
   /** The operator's cloud central system Fusebox relays stations to (docs/proxy.md). */
   upstream: upstreamSectionSchema.optional(),
   alerts: alertsSectionSchema.optional(),
+  tariff: tariffSectionSchema.optional(),
+  mqtt: mqttConfigSchema.optional(),
   circuits: z
     .array(circuitSchema, { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),
@@ -349,6 +353,8 @@ export const siteConfigSkeletonSchema = z.strictObject({
   ems: z.unknown().optional(),
   upstream: z.unknown().optional(),
   alerts: z.unknown().optional(),
+  tariff: z.unknown().optional(),
+  mqtt: z.unknown().optional(),
   circuits: z
     .array(z.unknown(), { error: 'expected a list of circuits' })
     .min(1, 'a site needs at least one circuit'),

@@ -2,6 +2,7 @@
 import { DIM_COUNT, portLoadFactors } from '../core/compiled-site.ts';
 import type { SiteCircuit, SitePort } from '../core/site.ts';
 import type { LoadedSiteConfig } from './load.ts';
+import { describeMqtt } from '../mqtt/mqtt-config.ts';
 import { round } from './round.ts';
 import { sameSupply, supplyLabel } from './supply-systems.ts';
 
@@ -92,7 +93,33 @@ export function summarizeSite(loaded: LoadedSiteConfig): string[] {
       lines.push(`  ${m.id}: ${m.role} on ${at}, ${driver}, stale after ${m.timeoutMs} ms`);
     }
   }
+  const tariff = config.tariff;
+  if (tariff) {
+    const cur = tariff.currency ? ` (${tariff.currency})` : '';
+    const seasons = tariff.seasons
+      .map((se) => `${se.name}: months ${monthRange(se.months)}, demand ${se.demandPerKw}/kW`)
+      .join('; ');
+    const d = tariff.demand;
+    const cap = d
+      ? `demand cap on ${d.windowMin}-min windows${d.targetKw !== undefined ? `, target pinned at ${d.targetKw} kW` : ''}${d.floorKw !== undefined ? `, floor ${d.floorKw} kW` : ''}`
+      : 'no demand cap';
+    lines.push('');
+    lines.push(
+      `tariff '${tariff.name}'${cur}: ${count(tariff.seasons.length, 'season')} (${seasons}); ${cap}`,
+    );
+  }
+  const mqtt = config.mqtt;
+  if (mqtt) {
+    lines.push('');
+    lines.push(`MQTT: ${describeMqtt(mqtt)}`);
+  }
   return lines;
+}
+
+/** "6-9" for consecutive months (also over the new year: "10-5"), else "1,3,5". */
+function monthRange(months: readonly number[]): string {
+  const consecutive = months.every((m, i) => i === 0 || m === (months[i - 1]! % 12) + 1);
+  return consecutive && months.length > 1 ? `${months[0]}-${months.at(-1)}` : months.join(',');
 }
 
 /** "6 × AC 32 A L1L2L3, 1 × DC 50 kW (cp1/1 … cp4/1)". */

@@ -37,6 +37,7 @@ import type { MeterObservation } from './capacity-inputs.ts';
 import { capacityInputs, exportKw } from './capacity-inputs.ts';
 import type { ControlOptions } from './control-options.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
+import type { DemandCap } from './demand-cap.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { PriorSetpoint, UnknownReason } from './restart-guard.ts';
 import { RestartGuard } from './restart-guard.ts';
@@ -108,6 +109,8 @@ export interface ControlLoopDeps {
    * table): after a restart a port counts at them until its station confirms a new one (restart-guard.ts).
    */
   readonly priorSetpoints?: readonly PriorSetpoint[] | undefined;
+  /** The live demand cap (demand-cap.ts), when the site file has `tariff.demand`. */
+  readonly demandCap?: DemandCap | undefined;
 }
 
 /** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
@@ -482,7 +485,10 @@ export class ControlLoop {
       this.opts.carResponseMs,
     );
     this.limits.prune(nowMs - this.opts.carResponseMs - 60_000);
-    const inputs = capacityInputs(this.cs, this.meters, evLoad, this.ems, this.overrides);
+    const uncapped = capacityInputs(this.cs, this.meters, evLoad, this.ems, this.overrides);
+    // Demand cap (demand-cap.ts): a kW limit on the grid connection for the rest of the demand window.
+    const capCtx = { site: this.cs, meters: this.meters, evLoad, previous: this.latestSnapshot, nowMs };
+    const inputs = this.deps.demandCap?.apply(uncapped, capCtx) ?? uncapped;
     this.followFailSafe(inputs, nowMs);
     let capacities: Map<string, Capacity> = effectiveCapacities(this.cs, inputs, nowMs);
     // A scheduled drop coming within the lead time is in force already: cars have followed by its boundary.
@@ -749,6 +755,10 @@ export class ControlLoop {
       const idx = this.cs.portIndex.get(p.portId);
       if (idx === undefined) continue;
       const needs = sessionNeeds(p, this.cs.ports[idx]!, allocation);
+      // An EMS per-port limit (MQTT command topics) caps the port like the car's own maximum.
+      const emsPortA = this.ems?.portLimitA?.get(p.portId);
+      const maxCurrentA =
+        emsPortA === undefined ? needs.maxCurrentA : Math.min(emsPortA, needs.maxCurrentA ?? Infinity);
       const m = p.lastMeter;
       const fresh = m !== undefined && isFresh(m.atMs, nowMs, this.opts.portMeterMaxAgeMs, CLOCK_AHEAD_MS);
       const mode = this.modes[idx]!;
@@ -770,7 +780,7 @@ export class ControlLoop {
           ? { measuredA: m.maxCurrentA, measuredAtMs: m.atMs, conductorsInUse: m.conductorsInUse }
           : {}),
         ...(needs.minCurrentA !== undefined ? { minCurrentA: needs.minCurrentA } : {}),
-        ...(needs.maxCurrentA !== undefined ? { maxCurrentA: needs.maxCurrentA } : {}),
+        ...(maxCurrentA !== undefined ? { maxCurrentA } : {}),
         ...(deadline && needs.departureMs !== undefined ? { departureMs: needs.departureMs } : {}),
         ...(deadline && needs.energyRemainingKwh !== undefined
           ? { energyRemainingKwh: needs.energyRemainingKwh }

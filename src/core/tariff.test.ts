@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TariffSchedule } from './tariff.ts';
+import type { TariffBand, TariffSchedule } from './tariff.ts';
 import {
   billingMonth,
   demandCharge,
@@ -20,7 +20,7 @@ const sched = (
   id: string,
   [startMonth, startDay, endMonth, endDay]: number[],
   weekdays: boolean[],
-  b: ReturnType<typeof bands>,
+  b: readonly TariffBand[],
   demandChargePerKw: number,
 ): TariffSchedule => ({
   id,
@@ -164,5 +164,60 @@ describe('demand windows and charges', () => {
     expect(monthlyDemandCharges(t, s)).toEqual([
       { month: '2020-01', peakKw: 5, peakAtMs: at('2020-01-15T23:30:00Z'), chargePerKw: 10, charge: 50 },
     ]);
+  });
+});
+
+describe('holidays, band demand charges, export price', () => {
+  // Weekdays 0.1 with a 0.3 peak from 16:00 carrying its own $8/kW demand charge; weekends and holidays 0.05.
+  const t = makeTariff(
+    'ext',
+    'Europe/Berlin',
+    [
+      {
+        ...sched(
+          'work',
+          [1, 1, 12, 31],
+          WEEKDAYS,
+          [
+            { fromMin: 0, pricePerKwh: 0.1 },
+            { fromMin: 16 * 60, pricePerKwh: 0.3, demandChargePerKw: 8 },
+            { fromMin: 20 * 60, pricePerKwh: 0.1 },
+          ],
+          10,
+        ),
+      },
+      { ...sched('rest', [1, 1, 12, 31], WEEKENDS, bands([0], [0.05]), 10), holidays: true },
+    ],
+    { currency: 'EUR', exportPricePerKwh: 0.07, holidays: ['2026-12-25'] },
+  );
+
+  it('a listed holiday takes the schedule that says holidays, on a weekday too', () => {
+    // Fri 25 Dec 2026 17:00 CET = 16:00Z: a holiday; Thu 24 Dec 17:00 is the weekday peak.
+    expect(energyPriceAt(t, at('2026-12-25T16:00:00Z'))).toBe(0.05);
+    expect(energyPriceAt(t, at('2026-12-24T16:00:00Z'))).toBe(0.3);
+    expect(t.currency).toBe('EUR');
+    expect(t.exportPricePerKwh).toBe(0.07);
+  });
+
+  it('a band demand charge is paid on the month peak within that band, on top of the monthly one', () => {
+    // Thu 24 Dec 2026: 20 kW for 15 min at 12:00 CET (11:00Z), 12 kW for 15 min at 16:00 CET (15:00Z).
+    const kw = new Float64Array(24);
+    kw[0] = 20;
+    kw[16] = 12;
+    const s = { startMs: at('2026-12-24T11:00:00Z'), stepMs: 15 * 60_000, kw };
+    const [m] = monthlyDemandCharges(t, s);
+    expect(m!.peakKw).toBe(20);
+    expect(m!.bandCharges).toEqual([
+      {
+        scheduleId: 'work',
+        fromMin: 960,
+        peakKw: 12,
+        peakAtMs: at('2026-12-24T15:00:00Z'),
+        chargePerKw: 8,
+        charge: 96,
+      },
+    ]);
+    expect(m!.charge).toBe(20 * 10 + 96);
+    expect(demandCharge(t, s)).toBe(296);
   });
 });

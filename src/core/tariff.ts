@@ -1,14 +1,29 @@
 /**
- * Time-of-use energy prices and monthly demand charges (the acnportal tariff schedule model), evaluated in
- * the tariff's IANA zone. Pure: the loader validates a file into a Tariff; everything here is arithmetic.
+ * Time-of-use energy prices and monthly demand charges, evaluated in the tariff's IANA zone (the site's).
+ * One model for the site file's `tariff:` section (src/config/tariff-section.ts) and the acnportal JSON files
+ * `fusebox simulate --tariff` reads (src/sim/profiles-data/tariff-file.ts). Pure: the loaders validate into a
+ * Tariff; everything here is arithmetic.
  */
-import { DAY_MS, MINUTE_MS, civilFromDays, instantOfWall, wallAtMs, weekdayOfDay } from './local-time.ts';
+import {
+  DAY_MS,
+  MINUTE_MS,
+  civilFromDays,
+  instantOfWall,
+  parseLocalDate,
+  wallAtMs,
+  weekdayOfDay,
+} from './local-time.ts';
 
 /** One price band: from a minute of the local day, until the next band starts. */
 export interface TariffBand {
   /** Minutes since local midnight (8.5 h in the file = 510). */
   readonly fromMin: number;
   readonly pricePerKwh: number;
+  /**
+   * $/kW of the billing month's highest demand among the windows that start in this band (a time-of-use
+   * demand charge, paid on top of the schedule's demandChargePerKw); absent: none.
+   */
+  readonly demandChargePerKw?: number | undefined;
 }
 
 /** A schedule in force on a range of calendar days (MM-DD, inclusive, may wrap the new year) and weekdays. */
@@ -20,10 +35,24 @@ export interface TariffSchedule {
   readonly endDay: number;
   /** Weekdays it applies on, index 0 = Monday … 6 = Sunday. */
   readonly weekdays: readonly boolean[];
+  /** Whether it applies on the tariff's holidays (which take the first such schedule, whatever their weekday). */
+  readonly holidays?: boolean | undefined;
   /** Sorted by fromMin; a day's minutes before the first band belong to the last band (it wraps midnight). */
   readonly bands: readonly TariffBand[];
   /** $/kW of the billing month's highest demand. */
   readonly demandChargePerKw: number;
+}
+
+/** What a tariff has beyond its schedules; every field optional. */
+export interface TariffExtras {
+  /** ISO 4217 code the prices are in, e.g. "USD" (only shown). */
+  readonly currency?: string | undefined;
+  /** What exported energy earns, per kWh (0 when absent). */
+  readonly exportPricePerKwh?: number | undefined;
+  /** Local dates "YYYY-MM-DD" priced as holidays. */
+  readonly holidays?: readonly string[] | undefined;
+  /** Length of a demand window in ms (15 min when absent); it divides an hour. */
+  readonly demandWindowMs?: number | undefined;
 }
 
 export interface Tariff {
@@ -34,6 +63,13 @@ export interface Tariff {
   readonly schedules: readonly TariffSchedule[];
   /** Index into schedules for [day of a leap year 0..365][weekday 0..6], -1 where none applies. */
   readonly lookup: readonly Int16Array[];
+  readonly currency: string | undefined;
+  readonly exportPricePerKwh: number;
+  /** Local day numbers (days since 1970-01-01) of the holidays. */
+  readonly holidayDays: ReadonlySet<number>;
+  /** Index into schedules of the first that applies on holidays, per day of a leap year; -1: none (weekday rule). */
+  readonly holidayLookup: Int16Array;
+  readonly demandWindowMs: number;
 }
 
 /** A power series in kW: sample i holds from startMs + i·stepMs for stepMs. */
@@ -49,6 +85,20 @@ export interface MonthlyDemandCharge {
   readonly month: string;
   readonly peakKw: number;
   /** Start of the demand window that set the peak. */
+  readonly peakAtMs: number;
+  readonly chargePerKw: number;
+  /** The month's whole demand charge: peakKw × chargePerKw plus every band charge. */
+  readonly charge: number;
+  /** Time-of-use demand charges (bands with their own demandChargePerKw); absent when the tariff has none. */
+  readonly bandCharges?: readonly BandDemandCharge[];
+}
+
+/** One band's demand charge in a billing month: its highest window demand × its rate. */
+export interface BandDemandCharge {
+  readonly scheduleId: string;
+  /** The band's start (minutes since local midnight). */
+  readonly fromMin: number;
+  readonly peakKw: number;
   readonly peakAtMs: number;
   readonly chargePerKw: number;
   readonly charge: number;
@@ -82,16 +132,45 @@ export function scheduleLookup(schedules: readonly TariffSchedule[]): Int16Array
   return table;
 }
 
-/** Builds a Tariff (computes its lookup table). */
-export function makeTariff(name: string, timeZone: string, schedules: readonly TariffSchedule[]): Tariff {
-  return { name, timeZone, schedules, lookup: scheduleLookup(schedules) };
+/** Builds a Tariff (computes its lookup tables). Holidays that are not dates are a loader bug: RangeError. */
+export function makeTariff(
+  name: string,
+  timeZone: string,
+  schedules: readonly TariffSchedule[],
+  extras: TariffExtras = {},
+): Tariff {
+  const holidayDays = new Set<number>();
+  for (const h of extras.holidays ?? []) {
+    const d = parseLocalDate(h);
+    if (d === null) throw new RangeError(`tariff ${name}: holiday "${h}" is not a date YYYY-MM-DD`);
+    holidayDays.add(d);
+  }
+  const holidayLookup = new Int16Array(366).fill(-1);
+  for (let yday = 0; yday < 366; yday++) {
+    holidayLookup[yday] = schedules.findIndex(
+      (s) => s.holidays === true && scheduleAppliesOn({ ...s, weekdays: ALL_DAYS }, yday, 0),
+    );
+  }
+  return {
+    name,
+    timeZone,
+    schedules,
+    lookup: scheduleLookup(schedules),
+    currency: extras.currency,
+    exportPricePerKwh: extras.exportPricePerKwh ?? 0,
+    holidayDays,
+    holidayLookup,
+    demandWindowMs: extras.demandWindowMs ?? DEMAND_WINDOW_MS,
+  };
 }
+
+const ALL_DAYS = [true, true, true, true, true, true, true];
 
 /** Local calendar facts of an instant in the tariff's zone. */
 function localOf(
   tariff: Tariff,
   tMs: number,
-): { yday: number; weekday: number; minute: number; year: number; month: number } {
+): { yday: number; weekday: number; minute: number; year: number; month: number; day: number } {
   const wall = wallAtMs(tariff.timeZone, tMs);
   const day = Math.floor(wall / DAY_MS);
   const { year, month, day: dom } = civilFromDays(day);
@@ -101,30 +180,43 @@ function localOf(
     minute: (wall - day * DAY_MS) / MINUTE_MS,
     year,
     month,
+    day,
   };
+}
+
+/** Index of the schedule of a local day: a holiday's first holiday schedule, else by weekday; -1 when none. */
+function scheduleIndex(tariff: Tariff, yday: number, weekday: number, day: number): number {
+  if (tariff.holidayDays.has(day)) {
+    const h = tariff.holidayLookup[yday] ?? -1;
+    if (h >= 0) return h;
+  }
+  return tariff.lookup[yday]?.[weekday] ?? -1;
 }
 
 /** The schedule in force at an instant; throws when the tariff has none for that day (a loader bug). */
 export function scheduleAt(tariff: Tariff, tMs: number): TariffSchedule {
-  const { yday, weekday } = localOf(tariff, tMs);
-  const s = tariff.schedules[tariff.lookup[yday]?.[weekday] ?? -1];
+  const { yday, weekday, day } = localOf(tariff, tMs);
+  const s = tariff.schedules[scheduleIndex(tariff, yday, weekday, day)];
   if (!s)
     throw new RangeError(`tariff ${tariff.name}: no schedule applies at ${new Date(tMs).toISOString()}`);
   return s;
 }
 
-/** Energy price in $/kWh at an instant (local time in the tariff's zone). */
-export function energyPriceAt(tariff: Tariff, tMs: number): number {
-  const { yday, weekday, minute } = localOf(tariff, tMs);
-  const s = tariff.schedules[tariff.lookup[yday]?.[weekday] ?? -1];
-  if (!s)
-    throw new RangeError(`tariff ${tariff.name}: no schedule applies at ${new Date(tMs).toISOString()}`);
-  let price = s.bands[s.bands.length - 1]!.pricePerKwh;
+/** The band in force at an instant and its schedule. */
+export function bandAt(tariff: Tariff, tMs: number): { schedule: TariffSchedule; band: TariffBand } {
+  const { minute } = localOf(tariff, tMs);
+  const s = scheduleAt(tariff, tMs);
+  let band = s.bands[s.bands.length - 1]!;
   for (const b of s.bands) {
     if (b.fromMin > minute) break;
-    price = b.pricePerKwh;
+    band = b;
   }
-  return price;
+  return { schedule: s, band };
+}
+
+/** Energy price in $/kWh at an instant (local time in the tariff's zone). */
+export function energyPriceAt(tariff: Tariff, tMs: number): number {
+  return bandAt(tariff, tMs).band.pricePerKwh;
 }
 
 /** Demand charge rate in $/kW in force at an instant. */
@@ -226,21 +318,43 @@ export function demandPeakKw(series: PowerSeries, timeZone: string, windowMs = D
 export function monthlyDemandCharges(
   tariff: Tariff,
   series: PowerSeries,
-  windowMs = DEMAND_WINDOW_MS,
+  windowMs = tariff.demandWindowMs,
 ): MonthlyDemandCharge[] {
   const peaks = new Map<string, { kw: number; atMs: number }>();
+  /** Per month, per band with its own rate ("scheduleId|fromMin"): the highest window starting in it. */
+  const bandPeaks = new Map<string, Map<string, BandDemandCharge>>();
   for (const w of demandWindows(series, tariff.timeZone, windowMs)) {
     const month = billingMonth(tariff, w.startMs);
     const p = peaks.get(month);
     if (!p || w.kw > p.kw) peaks.set(month, { kw: w.kw, atMs: w.startMs });
+    const { schedule, band } = bandAt(tariff, w.startMs);
+    const rate = band.demandChargePerKw;
+    if (rate === undefined) continue;
+    let m = bandPeaks.get(month);
+    if (!m) bandPeaks.set(month, (m = new Map<string, BandDemandCharge>()));
+    const key = `${schedule.id}|${band.fromMin}`;
+    const b = m.get(key);
+    if (!b || w.kw > b.peakKw) {
+      m.set(key, {
+        scheduleId: schedule.id,
+        fromMin: band.fromMin,
+        peakKw: w.kw,
+        peakAtMs: w.startMs,
+        chargePerKw: rate,
+        charge: w.kw * rate,
+      });
+    }
   }
-  return [...peaks].map(([month, p]) => {
+  return [...peaks].map(([month, p]): MonthlyDemandCharge => {
     const chargePerKw = demandChargeRateAt(tariff, p.atMs);
-    return { month, peakKw: p.kw, peakAtMs: p.atMs, chargePerKw, charge: p.kw * chargePerKw };
+    const bands = [...(bandPeaks.get(month)?.values() ?? [])];
+    const charge = p.kw * chargePerKw + bands.reduce((a, b) => a + b.charge, 0);
+    const base = { month, peakKw: p.kw, peakAtMs: p.atMs, chargePerKw, charge };
+    return bands.length > 0 ? { ...base, bandCharges: bands } : base;
   });
 }
 
 /** Total demand charge in $ of a series over all its billing months. */
-export function demandCharge(tariff: Tariff, series: PowerSeries, windowMs = DEMAND_WINDOW_MS): number {
+export function demandCharge(tariff: Tariff, series: PowerSeries, windowMs = tariff.demandWindowMs): number {
   return monthlyDemandCharges(tariff, series, windowMs).reduce((a, m) => a + m.charge, 0);
 }

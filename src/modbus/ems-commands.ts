@@ -1,6 +1,8 @@
 /**
  * EMS commands as pure state: validate writes, and say which commands are in force at a time, with the
- * watchdog: a command not refreshed within watchdogMs reverts to the configured fallback.
+ * watchdog: a command not refreshed within watchdogMs reverts to the configured fallback. The command model
+ * (`EmsCommands`) and the watchdog (`CommandWatchdog`) are shared by every command source: the Modbus EMS
+ * map here, and the MQTT command topics (src/mqtt).
  */
 import type { EmsServerConfig } from './ems-config-schema.ts';
 import type { EmsLayout } from './ems-layout.ts';
@@ -15,8 +17,37 @@ export interface EmsCommands {
   readonly siteLimitKw?: number | undefined;
   /** Circuit id → per-phase limit in A. */
   readonly circuitLimitA: ReadonlyMap<string, number>;
+  /** Port id → limit in A (0 pauses the port); absent or empty: none. */
+  readonly portLimitA?: ReadonlyMap<string, number> | undefined;
   /** Some command timed out: its fallback is in force. */
   readonly watchdogExpired: boolean;
+}
+
+/**
+ * Commands from two sources in force together: the lower of each limit, paused if either pauses, and the
+ * watchdog flag if either timed out. Null stands for a source that has no commands.
+ */
+export function combineEmsCommands(a: EmsCommands | null, b: EmsCommands | null): EmsCommands | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  const lower = (x: number | undefined, y: number | undefined): number | undefined =>
+    x === undefined ? y : y === undefined ? x : Math.min(x, y);
+  const lowerMaps = (
+    x: ReadonlyMap<string, number> | undefined,
+    y: ReadonlyMap<string, number> | undefined,
+  ): Map<string, number> => {
+    const out = new Map(x);
+    for (const [id, v] of y ?? []) out.set(id, lower(out.get(id), v)!);
+    return out;
+  };
+  return {
+    enabled: a.enabled && b.enabled,
+    siteLimitA: lower(a.siteLimitA, b.siteLimitA),
+    siteLimitKw: lower(a.siteLimitKw, b.siteLimitKw),
+    circuitLimitA: lowerMaps(a.circuitLimitA, b.circuitLimitA),
+    portLimitA: lowerMaps(a.portLimitA, b.portLimitA),
+    watchdogExpired: a.watchdogExpired || b.watchdogExpired,
+  };
 }
 
 interface Written {
@@ -24,16 +55,63 @@ interface Written {
   readonly atMs: number;
 }
 
+/**
+ * The watchdog rule of every command source: a command is in force until `watchdogMs` after it was last
+ * written; a value older than that has timed out (and says so) until it is written again or cleared.
+ */
+export class CommandWatchdog<K> {
+  private readonly written = new Map<K, Written>();
+
+  constructor(private readonly watchdogMs: number) {}
+
+  set(key: K, raw: number, nowMs: number): void {
+    this.written.set(key, { raw, atMs: nowMs });
+  }
+
+  clear(key: K): void {
+    this.written.delete(key);
+  }
+
+  /** The value in force at `nowMs`, or undefined; `onExpired` is called for a value that timed out. */
+  fresh(key: K, nowMs: number, onExpired: () => void): number | undefined {
+    const w = this.written.get(key);
+    if (w && nowMs - w.atMs > this.watchdogMs) {
+      onExpired();
+      return undefined;
+    }
+    return w?.raw;
+  }
+
+  /** When the next value still in force at `nowMs` times out, if any. */
+  nextExpiryMs(nowMs: number): number | null {
+    let next: number | null = null;
+    for (const w of this.written.values()) {
+      const t = w.atMs + this.watchdogMs + 1;
+      if (t > nowMs) next = next === null ? t : Math.min(next, t);
+    }
+    return next;
+  }
+
+  /** Every value still in force starts its watchdog time again (a keepalive). */
+  refreshAll(nowMs: number): void {
+    for (const [key, w] of this.written) {
+      if (nowMs - w.atMs <= this.watchdogMs) this.written.set(key, { raw: w.raw, atMs: nowMs });
+    }
+  }
+}
+
 type Key = 'chargingEnabled' | 'siteLimitA' | 'siteLimitKw' | `circuit:${number}`;
 
 /** Command registers and their last writes. */
 export class EmsCommandState {
-  private readonly written = new Map<Key, Written>();
+  private readonly written: CommandWatchdog<Key>;
 
   constructor(
     private readonly layout: EmsLayout,
     private readonly config: Pick<EmsServerConfig, 'watchdogMs' | 'fallback'>,
-  ) {}
+  ) {
+    this.written = new CommandWatchdog<Key>(config.watchdogMs);
+  }
 
   /** Validates and applies a write of consecutive registers, all or nothing. */
   write(address: number, values: readonly number[], nowMs: number): void {
@@ -55,9 +133,9 @@ export class EmsCommandState {
       plan.push([key, raw]);
     });
     for (const [key, raw] of plan) {
-      if (key === 'keepalive') this.refreshAll(nowMs);
-      else if (raw === NO_LIMIT && key !== 'chargingEnabled') this.written.delete(key);
-      else this.written.set(key, { raw, atMs: nowMs });
+      if (key === 'keepalive') this.written.refreshAll(nowMs);
+      else if (raw === NO_LIMIT && key !== 'chargingEnabled') this.written.clear(key);
+      else this.written.set(key, raw, nowMs);
     }
   }
 
@@ -85,27 +163,23 @@ export class EmsCommandState {
   /** The commands in force at `nowMs`. */
   inForce(nowMs: number): EmsCommands {
     let expired = false;
-    const fresh = (key: Key): Written | undefined => {
-      const w = this.written.get(key);
-      if (w && nowMs - w.atMs > this.config.watchdogMs) {
+    const fresh = (key: Key): number | undefined =>
+      this.written.fresh(key, nowMs, () => {
         expired = true;
-        return undefined;
-      }
-      return w;
-    };
+      });
     const fb = this.config.fallback;
     const enabled = fresh('chargingEnabled');
     const siteA = fresh('siteLimitA');
     const siteKw = fresh('siteLimitKw');
     const circuitLimitA = new Map<string, number>();
     this.layout.input.circuits.forEach((c, i) => {
-      const w = fresh(`circuit:${i}`);
-      if (w) circuitLimitA.set(c.id, w.raw / 10);
+      const raw = fresh(`circuit:${i}`);
+      if (raw !== undefined) circuitLimitA.set(c.id, raw / 10);
     });
     return {
-      enabled: enabled ? enabled.raw === 1 : fb.chargingEnabled,
-      siteLimitA: siteA ? siteA.raw / 10 : fb.siteLimitA,
-      siteLimitKw: siteKw ? siteKw.raw / 10 : fb.siteLimitKw,
+      enabled: enabled !== undefined ? enabled === 1 : fb.chargingEnabled,
+      siteLimitA: siteA !== undefined ? siteA / 10 : fb.siteLimitA,
+      siteLimitKw: siteKw !== undefined ? siteKw / 10 : fb.siteLimitKw,
       circuitLimitA,
       watchdogExpired: expired,
     };
@@ -113,18 +187,7 @@ export class EmsCommandState {
 
   /** When the next command still in force at `nowMs` times out, if any. */
   nextExpiryMs(nowMs: number): number | null {
-    let next: number | null = null;
-    for (const w of this.written.values()) {
-      const t = w.atMs + this.config.watchdogMs + 1;
-      if (t > nowMs) next = next === null ? t : Math.min(next, t);
-    }
-    return next;
-  }
-
-  private refreshAll(nowMs: number): void {
-    for (const [key, w] of this.written) {
-      if (nowMs - w.atMs <= this.config.watchdogMs) this.written.set(key, { raw: w.raw, atMs: nowMs });
-    }
+    return this.written.nextExpiryMs(nowMs);
   }
 
   private check(key: Key | 'keepalive', raw: number, address: number): void {

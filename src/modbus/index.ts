@@ -12,6 +12,7 @@ export type { ModbusDriverConfig, ModbusDriverInput } from './device-schema.ts';
 export { DEFAULT_POLL_INTERVAL_MS, modbusDriverSchema } from './device-schema.ts';
 export { PRESET_NAMES } from './presets/index.ts';
 export type { EmsCommands } from './ems-commands.ts';
+export { CommandWatchdog, combineEmsCommands } from './ems-commands.ts';
 export type { EmsServerConfig, EmsServerConfigInput } from './ems-config-schema.ts';
 export { DEFAULT_EMS_PORT, emsServerConfigSchema } from './ems-config-schema.ts';
 export type { EmsLayout, EmsLayoutInput } from './ems-layout.ts';

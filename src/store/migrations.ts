@@ -313,6 +313,28 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
+    name: 'demand cap: the billing period peak so far and the operator pinned target',
+    sql: `
+      -- The highest demand window average of each billing period (local month "YYYY-MM") at the grid
+      -- connection, so that a restart keeps the month's peak (docs/control.md, "Demand cap").
+      CREATE TABLE demand_peaks (
+        period TEXT PRIMARY KEY,
+        peak_kw REAL NOT NULL,
+        peak_at_ms INTEGER NOT NULL,
+        window_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL
+      );
+      -- At most one row: the target an operator pinned through the API (absent: none).
+      CREATE TABLE demand_pin (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        target_kw REAL NOT NULL,
+        pinned_by TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 7,
     name: 'proxy: store and forward of the messages answered while the cloud was away, transaction id map',
     sql: `
       -- A station message Fusebox answered itself while its cloud central system was away (docs/proxy.md),

@@ -9,6 +9,7 @@ import Sqlite from 'better-sqlite3';
 import type { ApiStore } from '../api/api-store.ts';
 import { AccountsRepository } from './accounts-repository.ts';
 import { CloudProfilesRepository } from './cloud-profiles-repository.ts';
+import { DemandRepository } from './demand-repository.ts';
 import { ApiTokensRepository } from './api-tokens-repository.ts';
 import { LocalListRepository } from './local-list-repository.ts';
 import { migrate } from './migrations.ts';
@@ -40,6 +41,8 @@ export interface Store {
   readonly cloudProfiles: CloudProfilesRepository;
   /** What the HTTP API reads and writes; its reads of records use `reader`. */
   readonly api: ApiStore;
+  /** The demand cap's billing period peaks and pinned target (src/control/demand-cap.ts). */
+  readonly demand: DemandRepository;
   /** A read-only connection (WAL readers never block the writer); the same as `db` for ':memory:'. */
   readonly reader: Database.Database;
   /** Why the store cannot write (full, read-only, locked, ...) since the last write failed so; else null. */
@@ -79,6 +82,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     localList,
     cloudProfiles: new CloudProfilesRepository(db, writer),
     api,
+    demand: new DemandRepository(db, writer, options.now),
     reader,
     migrated,
     writeProblem: () => writer.problem,

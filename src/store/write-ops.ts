@@ -24,6 +24,7 @@ import type { RetentionPolicy, RetentionReport } from './retention.ts';
 import { applyRetention } from './retention.ts';
 import { apiWriteOps } from './api-write-ops.ts';
 import { proxyWriteOps } from './proxy-write-ops.ts';
+import { demandWriteOps } from './demand-repository.ts';
 import { sessionStatements, toSession } from './session-rows.ts';
 
 const und = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
@@ -148,6 +149,7 @@ export function writeOps(db: Database.Database) {
   return {
     ...apiWriteOps(db),
     ...proxyWriteOps(db),
+    ...demandWriteOps(db),
     updateStation(u: StationUpdate): void {
       s.upsertStation.run({
         stationId: u.stationId,

@@ -14,6 +14,7 @@ import { SiteWorld } from '../../sim/site-world.ts';
 import { VirtualClock } from '../../sim/virtual-clock.ts';
 import { ControlLoop } from '../control-loop.ts';
 import type { ControlOptions } from '../control-options.ts';
+import type { DemandCap } from '../demand-cap.ts';
 import type { PriorSetpoint } from '../restart-guard.ts';
 
 /** The compiled site of a YAML configuration; throws with the problems when it has errors. */
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   readonly rememberSetpoints?: boolean | undefined;
   /** Start the control loop at once (default true). */
   readonly startLoop?: boolean | undefined;
+  /** A demand cap for each control loop started (a restart makes a new one, as a new process does). */
+  readonly demandCap?: (() => DemandCap) | undefined;
 }
 
 export class SimHarness {
@@ -57,6 +60,7 @@ export class SimHarness {
   setpointLog: PriorSetpoint[] = [];
   private readonly control: Partial<ControlOptions> | undefined;
   private readonly rememberSetpoints: boolean;
+  private readonly demandCap: (() => DemandCap) | undefined;
   private pruneAt = 20_000;
   private current: ControlLoop | null = null;
 
@@ -76,6 +80,7 @@ export class SimHarness {
     this.logger = pino({ level: 'silent' });
     this.control = o.control;
     this.rememberSetpoints = o.rememberSetpoints !== false;
+    this.demandCap = o.demandCap;
     this.gateway.on('setpoint', (e) => {
       if (e.result !== 'accepted' && e.result !== 'rejected' && e.result !== 'timeout') return;
       const sessionId = this.gateway.port(e.portId)?.sessionId;
@@ -112,6 +117,7 @@ export class SimHarness {
       logger: this.logger,
       options: this.control,
       priorSetpoints: this.rememberSetpoints ? [...this.setpointLog] : [],
+      demandCap: this.demandCap?.(),
     });
     this.loops.push(loop);
     this.current = loop;

@@ -2,6 +2,7 @@
 import { useEffect, useMemo } from 'preact/hooks';
 import type { History } from './api-types.ts';
 import { CircuitTree } from './circuit-tree.tsx';
+import { DemandPanel } from './demand-panel.tsx';
 import { fmtTime } from './format.ts';
 import { HistoryChart } from './history-chart.tsx';
 import { useLive } from './live.ts';
@@ -32,6 +33,7 @@ export function OverviewView() {
       <section aria-labelledby="flows-title" class="area-flows">
         <h2 id="flows-title">Power now</h2>
         <PowerFlows flows={flows} />
+        <DemandPanel />
       </section>
       <section aria-labelledby="tree-title" class="area-tree">
         <h2 id="tree-title">

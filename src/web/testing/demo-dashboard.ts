@@ -43,14 +43,21 @@ export interface RunningDemo {
 }
 
 /** Starts Fusebox on the demo site with the simulated world, like `npm start` but on free ports. */
-export async function startDemoFusebox(opts: { webRoot: string; seed?: number }): Promise<RunningDemo> {
+export async function startDemoFusebox(opts: {
+  webRoot: string;
+  seed?: number;
+  /** YAML appended to the demo site file (e.g. a `tariff` section). */
+  appendYaml?: string;
+}): Promise<RunningDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-web-'));
   const logger = pino({ level: 'silent' });
   // The meters listen first, on a free port (never a port picked, released and bound later: another
   // test or a second copy of the suite could take it in between); the demo site then drives them.
   const meters = await startDemoMeters(0, logger);
   const meterPort = meters.port;
-  const text = readFileSync(DEMO_CONFIG_PATH, 'utf8').replaceAll('port: 1502', `port: ${meterPort}`);
+  const text =
+    readFileSync(DEMO_CONFIG_PATH, 'utf8').replaceAll('port: 1502', `port: ${meterPort}`) +
+    (opts.appendYaml ?? '');
   const r = loadSiteConfigText(text, 'demo.yaml');
   if (!r.ok) throw new Error('examples/demo.yaml does not load');
   const loaded = r;
