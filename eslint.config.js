@@ -15,6 +15,7 @@ const FOLDERS = [
   'control',
   'core',
   'modbus',
+  'mqtt',
   'ocpp',
   'proxy',
   'sim',
@@ -31,6 +32,10 @@ const LAYERS = {
   store: ['contracts', 'api', 'ocpp', 'clock'],
   api: ['contracts', 'control', 'config', 'clock'],
   alerts: ['control', 'config', 'clock'],
+  // The cloud relay sits on the OCPP server (inbound middleware, links) and stores its queue.
+  proxy: ['contracts', 'ocpp', 'store', 'clock'],
+  // MQTT publishes what the API and the EMS map show (their views) and feeds commands to the control loop.
+  mqtt: ['contracts', 'api', 'config', 'control', 'modbus', 'ocpp', 'clock', 'ems-view'],
 };
 const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => ({
   files: [`src/${layer}/**/*.ts`],
