@@ -12,7 +12,7 @@ import { newSecret, secretHash } from './api/auth/secrets.ts';
 import type { Fusebox } from './app.ts';
 import { startFusebox } from './app.ts';
 import { loadSiteConfigText } from './config/load.ts';
-import type { OcppVersion } from './ocpp/ocpp-version.ts';
+import type { OcppVersion } from './contracts/station-gateway.ts';
 import { SimulatedStation } from './sim/ocpp-station.ts';
 
 const SITE = `

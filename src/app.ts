@@ -22,7 +22,7 @@ import { CloudProfiles } from './proxy/cloud-profiles.ts';
 import { DemandCap } from './control/demand-cap.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
-import type { EmsCommands } from './modbus/index.ts';
+import type { EmsCommands } from './contracts/ems-commands.ts';
 import {
   EmsServer,
   MeterPoller,

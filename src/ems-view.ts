@@ -2,14 +2,9 @@
 import type { ControlSnapshot } from './control/control-loop.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
 import { DIM_COUNT } from './core/compiled-site.ts';
-import type {
-  EmsCircuitValues,
-  EmsPortState,
-  EmsPortValues,
-  EmsSnapshot,
-  PhaseValues,
-} from './modbus/index.ts';
-import type { PortSnapshot, PortStatus } from './ocpp/station-gateway.ts';
+import type { PhaseValues } from './contracts/meter-reading.ts';
+import type { EmsCircuitValues, EmsPortState, EmsPortValues, EmsSnapshot } from './modbus/index.ts';
+import type { PortSnapshot, PortStatus } from './contracts/station-gateway.ts';
 
 const STATE_OF: Record<PortStatus, EmsPortState> = {
   available: 'available',

@@ -10,7 +10,8 @@ import type {
   OperatorOverride,
   PvReading,
 } from '../core/effective-capacity.ts';
-import type { EmsCommands, MeterReading } from '../modbus/index.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 
 /** The latest of one meter, as the control loop holds it. */
 export interface MeterObservation {

@@ -4,7 +4,8 @@
  * and regression tests for the bugs the simulation found.
  */
 import { describe, expect, it } from 'vitest';
-import type { EmsCommands, MeterReading } from '../modbus/index.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 import { constantLoad, withSteps } from '../sim/profiles.ts';
 import type { DispatchRecord } from './dispatcher.ts';
 import { bigCar, SimHarness, siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';

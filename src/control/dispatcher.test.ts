@@ -6,7 +6,7 @@ import type {
   PortSnapshot,
   SetpointResult,
   StationGateway,
-} from '../ocpp/station-gateway.ts';
+} from '../contracts/station-gateway.ts';
 import { VirtualClock } from '../sim/virtual-clock.ts';
 import type { DispatchRecord, IncreaseLimiter } from './dispatcher.ts';
 import { Dispatcher } from './dispatcher.ts';

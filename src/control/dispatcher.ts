@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { isDue } from '../core/freshness.ts';
 import type { IncreaseRequest } from '../core/ramp.ts';
-import type { SetpointResult, StationGateway } from '../ocpp/station-gateway.ts';
+import type { SetpointResult, StationGateway } from '../contracts/station-gateway.ts';
 
 export interface DispatcherOptions {
   readonly deadBandA: number;

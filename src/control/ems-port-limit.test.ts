@@ -3,7 +3,7 @@
  * control loop never gives a port more, and the rest of the circuit goes to the other ports.
  */
 import { describe, expect, it } from 'vitest';
-import type { EmsCommands } from '../modbus/index.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { combineEmsCommands } from '../modbus/index.ts';
 import { bigCar, SimHarness, siteFromYaml } from './testing/sim-harness.ts';
 

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DIM_COUNT } from '../core/compiled-site.ts';
-import type { MeterReading } from '../modbus/meter-reading.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 import { DEFAULT_EV_RESPONSE_DELAY_MS } from '../sim/ev-model.ts';
 import type { Fault, MeterFaultMode } from '../sim/fault-schedule.ts';
 import { faultSchedule, faultSeeds } from '../sim/fault-schedule.ts';

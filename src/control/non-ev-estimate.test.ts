@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DIM_COUNT } from '../core/compiled-site.ts';
-import type { MeterReading } from '../modbus/index.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 import type { DimValues, EstimatePort } from './non-ev-estimate.ts';
 import { CarObservations, evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
 import { siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';

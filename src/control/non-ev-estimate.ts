@@ -19,7 +19,7 @@ import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import { loadOnCircuits } from '../core/port-load.ts';
-import type { MeterReading } from '../modbus/index.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 
 interface Change {
   readonly atMs: number;

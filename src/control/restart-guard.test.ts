@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PortSnapshot } from '../ocpp/station-gateway.ts';
+import type { PortSnapshot } from '../contracts/station-gateway.ts';
 import type { PriorSetpoint } from './restart-guard.ts';
 import { RestartGuard } from './restart-guard.ts';
 

@@ -7,7 +7,7 @@
  * stations that are connected; a station not seen since the start keeps its ports at their default, since a
  * car may be charging there under it for as long as the station stays away.
  */
-import type { PortSnapshot } from '../ocpp/station-gateway.ts';
+import type { PortSnapshot } from '../contracts/station-gateway.ts';
 
 /** A session setpoint the previous process sent, as the store keeps it (the `setpoints` table). */
 export interface PriorSetpoint {

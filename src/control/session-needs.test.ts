@@ -1,7 +1,7 @@
 /** sessionNeeds: the car's word first, then the site file's assumptions; energy less what was delivered. */
 import { describe, expect, it } from 'vitest';
 import type { AllocationSettings, SitePort } from '../core/site.ts';
-import type { EvChargingNeeds, PortSnapshot } from '../ocpp/station-gateway.ts';
+import type { EvChargingNeeds, PortSnapshot } from '../contracts/station-gateway.ts';
 import { sessionNeeds } from './session-needs.ts';
 
 const T0 = Date.UTC(2026, 10, 26, 8, 0, 0);

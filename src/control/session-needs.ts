@@ -4,7 +4,7 @@
  * (NotifyEVChargingNeeds), else from the site file's assumptions for cars that say nothing.
  */
 import type { AllocationSettings, SitePort } from '../core/site.ts';
-import type { PortSnapshot } from '../ocpp/station-gateway.ts';
+import type { PortSnapshot } from '../contracts/station-gateway.ts';
 
 export interface SessionNeeds {
   /** When the car is expected to leave (UTC epoch ms); undefined when unknown. */

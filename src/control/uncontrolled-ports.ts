@@ -7,8 +7,8 @@
  * control. Pure: time is an argument.
  */
 import { isFresh } from '../core/freshness.ts';
-import type { PortSnapshot, SetpointEvent } from '../ocpp/station-gateway.ts';
-import { CLOCK_AHEAD_MS } from '../ocpp/station-input.ts';
+import type { PortSnapshot, SetpointEvent } from '../contracts/station-gateway.ts';
+import { CLOCK_AHEAD_MS } from '../contracts/station-gateway.ts';
 
 /** Why a port is uncontrolled, in the API's and the metrics' words. */
 export type UncontrolledReason = 'rejected' | 'not-implemented' | 'timeout' | 'no-smart-charging';

@@ -1,27 +1,14 @@
 /**
  * EMS commands as pure state: validate writes, and say which commands are in force at a time, with the
  * watchdog: a command not refreshed within watchdogMs reverts to the configured fallback. The command model
- * (`EmsCommands`) and the watchdog (`CommandWatchdog`) are shared by every command source: the Modbus EMS
- * map here, and the MQTT command topics (src/mqtt).
+ * (`EmsCommands`, contracts/ems-commands.ts) and the watchdog (`CommandWatchdog`) are shared by every
+ * command source: the Modbus EMS map here, and the MQTT command topics (src/mqtt).
  */
+import type { EmsCommands } from '../contracts/ems-commands.ts';
 import type { EmsServerConfig } from './ems-config-schema.ts';
 import type { EmsLayout } from './ems-layout.ts';
 import { NO_LIMIT } from './ems-map-spec.ts';
 import { EXCEPTION, ModbusException } from './modbus-exception.ts';
-
-/** What the control loop applies (docs/control.md: min(static, schedule, EMS command, ...)). */
-export interface EmsCommands {
-  /** false: pause every port. */
-  readonly enabled: boolean;
-  readonly siteLimitA?: number | undefined;
-  readonly siteLimitKw?: number | undefined;
-  /** Circuit id → per-phase limit in A. */
-  readonly circuitLimitA: ReadonlyMap<string, number>;
-  /** Port id → limit in A (0 pauses the port); absent or empty: none. */
-  readonly portLimitA?: ReadonlyMap<string, number> | undefined;
-  /** Some command timed out: its fallback is in force. */
-  readonly watchdogExpired: boolean;
-}
 
 /**
  * Commands from two sources in force together: the lower of each limit, paused if either pauses, and the

@@ -9,7 +9,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fuzzParams, fuzzTimeoutMs } from '../testing/fuzz-runs.ts';
-import type { EmsCommands } from './ems-commands.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { EmsServer } from './ems-server.ts';
 import { NO_LIMIT } from './ems-map-spec.ts';
 import { emsOptions, layout } from './testing/ems-fixture.ts';

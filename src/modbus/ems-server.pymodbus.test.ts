@@ -1,6 +1,6 @@
 /** The EMS server with independent clients: pymodbus for reads, writes and exception codes; mbpoll as installers use it. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EmsCommands } from './ems-commands.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { EmsServer } from './ems-server.ts';
 import { emsOptions } from './testing/ems-fixture.ts';
 import { mbpoll, pyClient, requirePeers } from './testing/python-peers.ts';

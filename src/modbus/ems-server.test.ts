@@ -1,6 +1,6 @@
 /** The EMS server's heartbeat, status bits and watchdog on a manual clock (reads over real Modbus TCP). */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EmsCommands } from './ems-commands.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { EmsServer } from './ems-server.ts';
 import { ModbusTcpClient } from './modbus-client.ts';
 import { emsOptions } from './testing/ems-fixture.ts';

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
-import type { EmsCommands } from './ems-commands.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { EmsCommandState } from './ems-commands.ts';
 import type { EmsServerConfig } from './ems-config-schema.ts';
 import type { EmsAddress, EmsLayout } from './ems-layout.ts';

@@ -1,6 +1,6 @@
 /** What the control loop shows the building EMS; the server asks for it on every read. */
 import type { EmsPortState } from './ems-map-spec.ts';
-import type { PhaseValues } from './meter-reading.ts';
+import type { PhaseValues } from '../contracts/meter-reading.ts';
 
 export interface EmsCircuitValues {
   /** Measured load per phase in A (null: no meter or stale). */

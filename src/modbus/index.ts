@@ -1,9 +1,8 @@
 /**
- * What the rest of Fusebox uses from the Modbus adapter (README "Layout": the control loop imports interfaces,
- * never internals): meter polling, the driver config schema, the EMS server and its config.
+ * What the rest of Fusebox uses from the Modbus adapter (README "Layout"): meter polling, the driver config
+ * schema, the EMS server and its config. What the control loop sees of it (MeterReading, EmsCommands) is in
+ * contracts/.
  */
-export type { MeterReading, PhaseValues, RejectedValue } from './meter-reading.ts';
-export { completeCurrents } from './meter-reading.ts';
 export type { MeterPollerEvents, MeterPollerOptions, MeterStatus, PolledMeter } from './meter-poller.ts';
 export { MeterPoller } from './meter-poller.ts';
 export type { ModbusMeterConfig } from './polled-meter.ts';
@@ -11,7 +10,6 @@ export { polledMeterOf } from './polled-meter.ts';
 export type { ModbusDriverConfig, ModbusDriverInput } from './device-schema.ts';
 export { DEFAULT_POLL_INTERVAL_MS, modbusDriverSchema } from './device-schema.ts';
 export { PRESET_NAMES } from './presets/index.ts';
-export type { EmsCommands } from './ems-commands.ts';
 export { CommandWatchdog, combineEmsCommands } from './ems-commands.ts';
 export type { EmsServerConfig, EmsServerConfigInput } from './ems-config-schema.ts';
 export { DEFAULT_EMS_PORT, emsServerConfigSchema } from './ems-config-schema.ts';

@@ -1,6 +1,6 @@
 /** The one generic driver: reads a device's register map (preset, config or SunSpec) into a MeterReading. */
 import type { ModbusDriverConfig } from './device-schema.ts';
-import type { MeterReading, RejectedValue } from './meter-reading.ts';
+import type { MeterReading, RejectedValue } from '../contracts/meter-reading.ts';
 import type { RegisterReader } from './modbus-client.ts';
 import { ModbusDeviceError } from './modbus-client.ts';
 import { PRESETS } from './presets/index.ts';

@@ -1,7 +1,7 @@
 /** The poller against pymodbus: readings with time, timeouts → stale, recovery → fresh, reconnect after a restart. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { presetSource } from './meter-driver.ts';
-import type { MeterReading } from './meter-reading.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 import type { PolledMeter } from './meter-poller.ts';
 import { MeterPoller } from './meter-poller.ts';
 import type { PyPoint, PyServer, PyServerSpec } from './testing/python-peers.ts';

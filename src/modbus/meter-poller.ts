@@ -8,7 +8,7 @@ import type { Clock } from './clock.ts';
 import { sleep, systemClock } from './clock.ts';
 import type { MapSource } from './meter-driver.ts';
 import { MeterDriver } from './meter-driver.ts';
-import type { MeterReading } from './meter-reading.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 import type { ModbusEndpoint, RegisterReader } from './modbus-client.ts';
 import { ModbusDeviceError, ModbusTcpClient } from './modbus-client.ts';
 

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { probeUsage } from '../cli-usage.ts';
 import { MeterDriver, UnknownPresetError, presetSource } from './meter-driver.ts';
-import type { MeterReading } from './meter-reading.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 import { ModbusTcpClient, endpointText } from './modbus-client.ts';
 import type { ModbusEndpoint } from './modbus-client.ts';
 import { PRESETS, PRESET_NAMES } from './presets/index.ts';

@@ -1,5 +1,5 @@
 /** Turns the registers of one poll into a MeterReading: decode, scale, reject invalid values, normalise signs. */
-import type { MeterReading, PhaseValues, RejectedValue } from './meter-reading.ts';
+import type { MeterReading, PhaseValues, RejectedValue } from '../contracts/meter-reading.ts';
 import { decodeRegisters } from './register-codec.ts';
 import type { RegisterImage } from './register-image.ts';
 import type { PhaseQuantity, Quantity, RegisterMap, RegisterPoint, SingleQuantity } from './register-map.ts';

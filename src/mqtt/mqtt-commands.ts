@@ -3,7 +3,7 @@
  * EMS command model (`EmsCommands`) and its watchdog rule (`CommandWatchdog`) with the Modbus EMS map: a
  * command not published again within the watchdog time reverts to no limit.
  */
-import type { EmsCommands } from '../modbus/index.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { CommandWatchdog } from '../modbus/index.ts';
 
 /** A command refused: the message says what and why; nothing changed. */

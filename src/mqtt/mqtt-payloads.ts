@@ -9,8 +9,9 @@ import { portsView } from '../api/views/ports-view.ts';
 import type { ControlSnapshot } from '../control/control-loop.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { emsSnapshot } from '../ems-view.ts';
-import type { EmsCommands, EmsSnapshot } from '../modbus/index.ts';
-import type { PortSnapshot } from '../ocpp/station-gateway.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
+import type { EmsSnapshot } from '../modbus/index.ts';
+import type { PortSnapshot } from '../contracts/station-gateway.ts';
 
 const r2 = (x: number | null | undefined): number | null =>
   x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;

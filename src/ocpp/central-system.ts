@@ -12,7 +12,7 @@ import type { MeterSampleRecord, Registration, SessionRecord } from './ocpp-repo
 import { portStatusOf } from './port-status.ts';
 import type { PortRuntime } from './port-runtime.ts';
 import type { StationConnection } from './station-connection.ts';
-import type { EvChargingNeeds, PortMeterEvent } from './station-gateway.ts';
+import type { EvChargingNeeds, PortMeterEvent } from '../contracts/station-gateway.ts';
 import type { EnergyContext } from './station-input.ts';
 import { checkSample, energyProblem, portBounds, StationNotices, stationTime } from './station-input.ts';
 

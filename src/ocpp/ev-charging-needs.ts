@@ -4,7 +4,7 @@
  * required fields; this checks what the schema cannot (negative energy, a minimum above the maximum).
  */
 import { rpcError } from './rpc.ts';
-import type { EvChargingNeeds } from './station-gateway.ts';
+import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
 
 /** The request as far as Fusebox reads it (2.1 adds fields; the schema has checked all of them). */
 export interface NotifyEvChargingNeeds2 {

@@ -1,7 +1,7 @@
 /** Typed events of the StationGateway; a throwing listener is logged and never breaks OCPP handling. */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { GatewayEventName, GatewayEvents } from './station-gateway.ts';
+import type { GatewayEventName, GatewayEvents } from '../contracts/station-gateway.ts';
 
 export class GatewayEmitter {
   private readonly emitter = new EventEmitter();

@@ -4,7 +4,7 @@
  * `next` (Fusebox answering locally) when the cloud is away, without touching the connection code.
  */
 import type { Logger } from 'pino';
-import type { OcppVersion } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { rpcError, rpcErrorCode } from './rpc.ts';
 
 export interface InboundCall {

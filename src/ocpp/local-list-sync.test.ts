@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
 import type { LocalListOutcome } from './local-list-sync.ts';
 import { LocalListSync } from './local-list-sync.ts';
-import type { OcppVersion } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
 import { eventually, startHarness } from './testing/ocpp-harness.ts';
 

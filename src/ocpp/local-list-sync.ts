@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { LocalIdTag, LocalListSource } from './authorization.ts';
 import { rpcErrorCode } from './rpc.ts';
 import type { StationLink } from './station-connection.ts';
-import type { GatewayEventName, GatewayEvents } from './station-gateway.ts';
+import type { GatewayEventName, GatewayEvents } from '../contracts/station-gateway.ts';
 
 /** What the sync needs of the OCPP server. */
 export interface LocalListGateway {

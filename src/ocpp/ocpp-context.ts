@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { GatewayEmitter } from './gateway-emitter.ts';
 import type { EventRecord, OcppRepository } from './ocpp-repository.ts';
 import type { OcppStationSettings, OcppServerSettings } from './ocpp-settings.ts';
-import type { OcppVersion } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { isV2 } from './ocpp-version.ts';
 import type { PortDirectory } from './port-directory.ts';
 import type { PortRuntime } from './port-runtime.ts';

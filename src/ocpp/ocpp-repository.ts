@@ -3,8 +3,8 @@
  * them. Every write resolves once it is durable: a response tells a station its message was accepted only
  * after this promise resolves, so a crash never loses what a station was told was stored.
  */
-import type { OcppVersion } from './ocpp-version.ts';
-import type { EvChargingNeeds } from './station-gateway.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
+import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
 
 export type Registration = 'accepted' | 'pending' | 'rejected';
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
-import type { OcppVersion } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { BootTimeline } from './testing/boot-timeline.ts';
 import { profileOf, recordBoot } from './testing/boot-timeline.ts';
 import type { Harness } from './testing/ocpp-harness.ts';

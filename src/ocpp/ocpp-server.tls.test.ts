@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
 import type { SimTlsOptions } from '../sim/ocpp-station.ts';
-import type { OcppVersion } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
 import { eventually, startHarness } from './testing/ocpp-harness.ts';
 import type { Issued } from './testing/test-ca.ts';

@@ -22,7 +22,7 @@ import type { OcppRepository } from './ocpp-repository.ts';
 import type { OcppServerSettings, OcppStationSettings, TlsSettings } from './ocpp-settings.ts';
 import { DEFAULT_OCPP_SERVER_SETTINGS } from './ocpp-settings.ts';
 import { isV2, subprotocolOf, versionOfSubprotocol } from './ocpp-version.ts';
-import type { OcppVersion } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { OperatorCommands } from './operator-commands.ts';
 import { PortDirectory } from './port-directory.ts';
 import { PortRuntime } from './port-runtime.ts';
@@ -43,7 +43,7 @@ import type {
   SetpointOptions,
   SetpointResult,
   StationGateway,
-} from './station-gateway.ts';
+} from '../contracts/station-gateway.ts';
 import { v16Handlers } from './v16-inbound.ts';
 import { v2Handlers } from './v2-inbound.ts';
 

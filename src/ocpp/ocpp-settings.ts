@@ -1,5 +1,5 @@
 /** What the OCPP server needs to know, as plain data: the composition root maps the site config onto it. */
-import type { OcppVersion } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 
 /**
  * OCPP security profile (OCPP 1.6 Security Whitepaper §2, OCPP 2.0.1 Part 2 §A00.FR):

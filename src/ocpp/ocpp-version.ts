@@ -1,7 +1,6 @@
-/** OCPP versions Fusebox speaks and their WebSocket subprotocol names (OCPP-J §3.1.2 / 2.0.1 Part 4 §3.1). */
-
-export const OCPP_VERSIONS = ['1.6', '2.0.1', '2.1'] as const;
-export type OcppVersion = (typeof OCPP_VERSIONS)[number];
+/** The WebSocket subprotocol names of the OCPP versions Fusebox speaks (OCPP-J §3.1.2 / 2.0.1 Part 4 §3.1). */
+import type { OcppVersion } from '../contracts/station-gateway.ts';
+import { OCPP_VERSIONS } from '../contracts/station-gateway.ts';
 
 const SUBPROTOCOL: Record<OcppVersion, string> = {
   '1.6': 'ocpp1.6',

@@ -1,7 +1,12 @@
 /** What Fusebox knows about one port while it runs: status, session, last reading, setpoints. */
 import type { PortInfo } from './port-directory.ts';
 import { SetpointTracker } from './setpoint-tracker.ts';
-import type { EvChargingNeeds, PortMeterEvent, PortSnapshot, PortStatus } from './station-gateway.ts';
+import type {
+  EvChargingNeeds,
+  PortMeterEvent,
+  PortSnapshot,
+  PortStatus,
+} from '../contracts/station-gateway.ts';
 
 export interface ActiveSession {
   readonly sessionId: number;

@@ -1,5 +1,5 @@
 /** OCPP connector states mapped onto the one PortStatus the control loop sees. */
-import type { PortStatus } from './station-gateway.ts';
+import type { PortStatus } from '../contracts/station-gateway.ts';
 
 const MAP: Record<string, PortStatus> = {
   // OCPP 1.6 §7.7 ChargePointStatus

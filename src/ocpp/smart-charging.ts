@@ -13,7 +13,7 @@ import { currentToWatts } from './port-directory.ts';
 import type { PortRuntime } from './port-runtime.ts';
 import { isRpcTimeout, rpcErrorCode } from './rpc.ts';
 import type { StationConnection } from './station-connection.ts';
-import type { SetpointOptions, SetpointResult } from './station-gateway.ts';
+import type { SetpointOptions, SetpointResult } from '../contracts/station-gateway.ts';
 
 /** Schedules start this far in the past so a station whose clock is a little behind applies them at once. */
 const START_SKEW_MS = 60_000;

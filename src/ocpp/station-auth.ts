@@ -9,8 +9,9 @@ import type { TLSSocket } from 'node:tls';
 import { clientCertificateProblem } from './client-certificate.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import type { OcppStationSettings, SecurityProfile } from './ocpp-settings.ts';
-import type { OcppVersion } from './ocpp-version.ts';
-import { OCPP_VERSIONS, PREFERRED_VERSIONS, subprotocolOf } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
+import { OCPP_VERSIONS } from '../contracts/station-gateway.ts';
+import { PREFERRED_VERSIONS, subprotocolOf } from './ocpp-version.ts';
 import { hashStationPassword, verifyStationPassword } from './password-hash.ts';
 import type { RpcHandshake } from './rpc.ts';
 

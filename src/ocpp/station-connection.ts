@@ -1,6 +1,6 @@
 /** One live OCPP-J connection of a station: its version, its boot state, and the way to call it. */
 import type { RateUnit } from './charging-profile.ts';
-import type { OcppVersion } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { RpcPeer } from './rpc.ts';
 import { answersPing } from './rpc.ts';
 

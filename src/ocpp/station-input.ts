@@ -5,12 +5,11 @@
  * by it) but not used; the station's problem is logged and recorded once per station and kind, then at most
  * every NOTICE_INTERVAL_MS with the count since.
  */
+import { CLOCK_AHEAD_MS } from '../contracts/station-gateway.ts';
 import type { MeterSample } from './meter-sample.ts';
 import type { PortInfo } from './port-directory.ts';
 import { currentToWatts } from './port-directory.ts';
 
-/** A station timestamp may be this far ahead of Fusebox's receive time, in ms. */
-export const CLOCK_AHEAD_MS = 5 * 60_000;
 /**
  * A timestamp not tied to a session (a session's start, a status report) may be this old: a station queues
  * transaction messages while offline and sends them when back, hours later.

@@ -3,7 +3,7 @@
  * and out (with the station's OCPP version) and every CALLERROR. The composition root wires it; the OCPP
  * server knows nothing of who listens.
  */
-import type { OcppVersion } from './ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 
 /** A CALL: `in` from a station, `out` from Fusebox to a station. */
 export interface OcppCallSeen {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { siteFromYaml } from '../control/testing/sim-harness.ts';
-import type { PortSnapshot } from '../ocpp/station-gateway.ts';
+import type { PortSnapshot } from '../contracts/station-gateway.ts';
 import { openStore } from '../store/store.ts';
 import { CloudProfiles } from './cloud-profiles.ts';
 

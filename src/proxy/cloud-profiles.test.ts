@@ -5,7 +5,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { siteFromYaml } from '../control/testing/sim-harness.ts';
-import type { PortSnapshot } from '../ocpp/station-gateway.ts';
+import type { PortSnapshot } from '../contracts/station-gateway.ts';
 import { CloudProfiles } from './cloud-profiles.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { InboundCall, InboundHandler, InboundMiddleware } from '../ocpp/inbound-pipeline.ts';
 import type { IdTagStatus } from '../ocpp/ocpp-repository.ts';
 import type { OcppServer } from '../ocpp/ocpp-server.ts';
-import type { OcppVersion } from '../ocpp/ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { RpcInboundCall } from '../ocpp/rpc.ts';
 import { rpcError, rpcErrorCode } from '../ocpp/rpc.ts';
 import type { Store } from '../store/store.ts';

@@ -4,7 +4,7 @@
  * in replay order; and the map between Fusebox's 1.6 transaction ids and the cloud's (proxy_transactions).
  */
 import type { Statement } from 'better-sqlite3';
-import type { OcppVersion } from '../ocpp/ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { Store } from '../store/store.ts';
 
 export interface OutboxEntry {

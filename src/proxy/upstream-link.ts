@@ -3,7 +3,7 @@
  * subprotocol, its credentials), reopened with exponential backoff and jitter when it fails or drops.
  */
 import type { Logger } from 'pino';
-import type { OcppVersion } from '../ocpp/ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { subprotocolOf } from '../ocpp/ocpp-version.ts';
 import type { RpcClient, RpcHandler } from '../ocpp/rpc.ts';
 import { createRpcClient } from '../ocpp/rpc.ts';

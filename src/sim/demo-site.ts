@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import { loadOnCircuits } from '../core/port-load.ts';
-import type { OcppVersion } from '../ocpp/ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { buildingLoad, pvProduction } from './load-profile.ts';
 import { driveLoadMeter, drivePvInverter } from './modbus-meter-driver.ts';
 import { SimulatedMeters } from './modbus-meter-server.ts';

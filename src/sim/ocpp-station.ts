@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { OcppVersion } from '../ocpp/ocpp-version.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { subprotocolOf } from '../ocpp/ocpp-version.ts';
 import type { RpcClient } from '../ocpp/rpc.ts';
 import { createRpcClient } from '../ocpp/rpc.ts';

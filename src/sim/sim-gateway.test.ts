@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSiteConfigText } from '../config/load.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
-import type { GatewayEventName, GatewayEvents } from '../ocpp/station-gateway.ts';
+import type { GatewayEventName, GatewayEvents } from '../contracts/station-gateway.ts';
 import { EvModel } from './ev-model.ts';
 import type { SimGatewayOptions } from './sim-gateway.ts';
 import { SimGateway } from './sim-gateway.ts';

@@ -28,7 +28,7 @@ import type {
   SetpointOptions,
   SetpointResult,
   StationGateway,
-} from '../ocpp/station-gateway.ts';
+} from '../contracts/station-gateway.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 import type { EvModel } from './ev-model.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSiteConfigText } from '../config/load.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
-import type { MeterReading } from '../modbus/meter-reading.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 import { EvModel } from './ev-model.ts';
 import { constantLoad, withSteps } from './profiles.ts';
 import { SimGateway } from './sim-gateway.ts';

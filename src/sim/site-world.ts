@@ -11,7 +11,7 @@ import { DIM_COUNT } from '../core/compiled-site.ts';
 import { loadOnCircuits } from '../core/port-load.ts';
 import { phaseIndex } from '../core/phases.ts';
 import { scheduledLimitAt } from '../core/schedule.ts';
-import type { MeterReading } from '../modbus/meter-reading.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
 import type { EvSpec } from './ev-model.ts';
 import { EvModel } from './ev-model.ts';
 import type { LoadProfile, PvProfile } from './profiles.ts';

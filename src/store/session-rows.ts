@@ -1,7 +1,7 @@
 /** Session rows as SQLite holds them, and the statements that read them (shared by readers and writers). */
 import type Database from 'better-sqlite3';
 import type { SessionRecord } from '../ocpp/ocpp-repository.ts';
-import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
+import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
 
 export interface SessionRow {
   session_id: number;

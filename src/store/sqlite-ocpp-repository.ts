@@ -17,8 +17,8 @@ import type {
   StatusRecord,
   StopSessionInput,
 } from '../ocpp/ocpp-repository.ts';
-import type { OcppVersion } from '../ocpp/ocpp-version.ts';
-import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
+import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
 import { sessionStatements, toSession } from './session-rows.ts';
 import type { StoreWriter } from './store-writer.ts';
 

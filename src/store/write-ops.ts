@@ -19,7 +19,7 @@ import type {
   StopSessionInput,
   StoredCloudProfile,
 } from '../ocpp/ocpp-repository.ts';
-import type { EvChargingNeeds } from '../ocpp/station-gateway.ts';
+import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
 import type { RetentionPolicy, RetentionReport } from './retention.ts';
 import { applyRetention } from './retention.ts';
 import { apiWriteOps } from './api-write-ops.ts';

@@ -13,7 +13,7 @@ import { openStore } from '../../store/store.ts';
 import type { InboundMiddleware } from '../inbound-pipeline.ts';
 import { OcppServer } from '../ocpp-server.ts';
 import type { OcppServerSettings, OcppStationSettings, SecurityProfile } from '../ocpp-settings.ts';
-import type { OcppVersion } from '../ocpp-version.ts';
+import type { OcppVersion } from '../../contracts/station-gateway.ts';
 
 export interface HarnessOptions {
   readonly stations?: readonly {

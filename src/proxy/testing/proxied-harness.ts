@@ -1,6 +1,6 @@
 /** A real OcppServer with a CloudProxy in front of a TestCloud (or any upstream url), on a real SQLite file. */
 import { pino } from 'pino';
-import type { OcppVersion } from '../../ocpp/ocpp-version.ts';
+import type { OcppVersion } from '../../contracts/station-gateway.ts';
 import type { Harness } from '../../ocpp/testing/ocpp-harness.ts';
 import { startHarness } from '../../ocpp/testing/ocpp-harness.ts';
 import type { RpcClient, RpcHandler } from '../../ocpp/rpc.ts';

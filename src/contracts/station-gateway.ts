@@ -1,8 +1,18 @@
 /**
  * The OCPP side as the control loop sees it: events from stations, and setpoints to ports. Ports are the
- * core's `SitePort.id`. Implemented by OcppServer; a test double can implement it for control-loop tests.
+ * core's `SitePort.id`. Implemented by OcppServer (ocpp/ocpp-server.ts) and by the simulator's SimGateway
+ * (sim/sim-gateway.ts).
  */
-import type { OcppVersion } from './ocpp-version.ts';
+
+/** OCPP versions Fusebox speaks (the WebSocket subprotocols are in ocpp/ocpp-version.ts). */
+export const OCPP_VERSIONS = ['1.6', '2.0.1', '2.1'] as const;
+export type OcppVersion = (typeof OCPP_VERSIONS)[number];
+
+/**
+ * A station timestamp may be this far ahead of Fusebox's receive time, in ms; a later one is replaced by the
+ * receive time (ocpp/station-input.ts). So the `atMs` of an event is never more than this in the future.
+ */
+export const CLOCK_AHEAD_MS = 5 * 60_000;
 
 /** A port's state, normalised over 1.6 ChargePointStatus and 2.0.1 ConnectorStatus/ChargingState. */
 export type PortStatus =
