@@ -7,6 +7,9 @@
 import type { SetChargingProfile16 } from './v16-types.ts';
 import type { SetChargingProfile2 } from './v2-types.ts';
 
+/** Schedules start this far in the past so a station whose clock is a little behind applies them at once. */
+export const START_SKEW_MS = 60_000;
+
 export type ProfilePurpose = 'default' | 'session';
 export type RateUnit = 'A' | 'W';
 

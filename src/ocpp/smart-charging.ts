@@ -6,6 +6,7 @@
  */
 import { isDue } from '../core/freshness.ts';
 import type { ProfileSpec, RateUnit } from './charging-profile.ts';
+import { START_SKEW_MS } from './charging-profile.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { protocolOf, recordEvent } from './ocpp-context.ts';
 import type { SetpointOutcome } from './ocpp-repository.ts';
@@ -14,9 +15,6 @@ import type { PortRuntime } from './port-runtime.ts';
 import { isRpcTimeout, rpcErrorCode } from './rpc.ts';
 import type { StationConnection } from './station-connection.ts';
 import type { SetpointOptions, SetpointResult } from '../contracts/station-gateway.ts';
-
-/** Schedules start this far in the past so a station whose clock is a little behind applies them at once. */
-const START_SKEW_MS = 60_000;
 
 interface SendOutcome {
   readonly outcome: SetpointOutcome;

@@ -6,7 +6,9 @@
  * - the stations: per port the limit in force is the TxProfile of the running session until it expires,
  *   else the fail-safe default (core failSafeLimits) set at boot; plugged-in EVs follow it;
  * - Fusebox's OCPP side: setpoints sent, answered, rejected or timed out, the limit each port may be
- *   drawing under (effectiveLimitA, as the OCPP server's SetpointTracker), renewal of expiring setpoints.
+ *   drawing under (effectiveLimitA, the OCPP server's own SetpointTracker per port), renewal of expiring
+ *   setpoints. The stations hold their fail-safe defaults from the start: each port's tracker counts its
+ *   default as accepted.
  * Fusebox can be "killed" (fuseboxDown: nothing is sent or renewed, its knowledge is lost) and restarted
  * (fuseboxUp) while the stations and cars keep running.
  */
@@ -17,6 +19,8 @@ import type { PortConductorLoad } from '../core/port-load.ts';
 import { isLineToLine, wiringConductors } from '../core/phases.ts';
 import type { SitePort } from '../core/site.ts';
 import { kwPerAmp } from '../core/site.ts';
+import { SetpointTracker } from '../ocpp/setpoint-tracker.ts';
+import { START_SKEW_MS } from '../ocpp/charging-profile.ts';
 import { stationTime } from '../ocpp/station-input.ts';
 import type {
   EvChargingNeeds,
@@ -75,20 +79,6 @@ const DEFAULTS = {
   lateAnswerMs: 5_000,
 };
 
-/** One setpoint as Fusebox's OCPP side tracks it. */
-interface TxLimit {
-  readonly seq: number;
-  readonly currentA: number;
-  readonly expiresAtMs: number;
-}
-
-interface Desired {
-  readonly sessionId: number;
-  readonly currentA: number;
-  readonly expiresAfterMs: number;
-  readonly renewAtMs: number;
-}
-
 interface SimSession {
   readonly sessionId: number;
   readonly startedAtMs: number;
@@ -121,17 +111,18 @@ interface SimPort {
   status: PortStatus;
   lastMeter: PortMeterEvent | undefined;
   meterTimer: unknown;
-  // Fusebox side.
-  confirmed: TxLimit | undefined;
-  readonly unconfirmed: Map<number, TxLimit>;
-  desired: Desired | undefined;
+  /** Fusebox side: what the port may be drawing under, as the OCPP server tracks it (new when it restarts). */
+  setpoints: SetpointTracker;
   renewing: boolean;
 }
+
+/** A station's answer to SetChargingProfile as Fusebox sees it. */
+type StationAnswer = 'accepted' | 'rejected' | 'timeout';
 
 interface Call {
   timer: unknown;
   settled: boolean;
-  finish(r: SetpointResult): void;
+  finish(r: StationAnswer): void;
 }
 
 interface SimStation {
@@ -143,9 +134,6 @@ interface SimStation {
   /** How far the station's clock is off the true time, in ms (a clock-jump fault). */
   clockOffsetMs: number;
 }
-
-/** A TxProfile starts this long before it is sent, as smart-charging.ts sends it (START_SKEW_MS). */
-const PROFILE_START_SKEW_MS = 60_000;
 
 /** Counters of setpoint traffic, for tests and benchmarks. */
 export interface SetpointStats {
@@ -174,7 +162,6 @@ export class SimGateway implements StationGateway {
   private readonly stations = new Map<string, SimStation>();
   private readonly stationOfPort = new Map<string, SimStation>();
   private nextSessionId = 1;
-  private nextSeq = 1;
   private up = true;
   /** Incremented when Fusebox dies: answers to calls of an earlier epoch are lost. */
   private epoch = 0;
@@ -189,9 +176,10 @@ export class SimGateway implements StationGateway {
     const failSafe = options.failSafeA ?? new Map(failSafeLimits(cs).map((l) => [l.portId, l.currentA]));
     cs.ports.forEach((port, i) => {
       const supply = cs.circuits[cs.portPath[i]![0]!]!.supply;
+      const failSafeA = Math.min(port.maxCurrentA, failSafe.get(port.id) ?? 0);
       const sp: SimPort = {
         port,
-        failSafeA: Math.min(port.maxCurrentA, failSafe.get(port.id) ?? 0),
+        failSafeA,
         conductors: wiringConductors(port.wiring).length,
         voltageV: isLineToLine(port.wiring) ? supply.lineToLineV : supply.lineToNeutralV,
         session: null,
@@ -201,9 +189,7 @@ export class SimGateway implements StationGateway {
         status: 'available',
         lastMeter: undefined,
         meterTimer: null,
-        confirmed: undefined,
-        unconfirmed: new Map(),
-        desired: undefined,
+        setpoints: this.tracker(port, failSafeA),
         renewing: false,
       };
       sp.pilotA = sp.failSafeA;
@@ -246,19 +232,8 @@ export class SimGateway implements StationGateway {
   effectiveLimitA(portId: string): number {
     const sp = this.byPort.get(portId);
     if (!sp) return 0;
-    const nowMs = this.clock.nowMs();
-    const base = sp.failSafeA;
-    if (!sp.session || !this.up) return base;
-    let limit = 0;
-    let baseMayApply = true;
-    const consider = (tx: TxLimit): void => {
-      if (nowMs < tx.expiresAtMs) limit = Math.max(limit, tx.currentA);
-    };
-    if (sp.confirmed && nowMs < sp.confirmed.expiresAtMs - this.opts.expiryMarginMs) baseMayApply = false;
-    if (sp.confirmed) consider(sp.confirmed);
-    for (const tx of sp.unconfirmed.values()) consider(tx);
-    if (baseMayApply) limit = Math.max(limit, base);
-    return limit;
+    if (!this.up) return sp.setpoints.baseLimitA();
+    return sp.setpoints.effectiveLimitA(this.clock.nowMs());
   }
 
   port(portId: string): PortSnapshot | undefined {
@@ -284,7 +259,7 @@ export class SimGateway implements StationGateway {
     const supply = this.cs.circuits[this.cs.circuitIndex.get(sp.port.circuitId)!]!.supply;
     sp.session = { sessionId, startedAtMs, ev, startKwh: ev.energyKwh, needs: statedNeeds(ev, nowMs) };
     this.clearTx(sp);
-    this.resetTracking(sp);
+    sp.setpoints.setSession(sessionId);
     sp.pilotA = this.stationLimitA(portId);
     ev.plugIn(this.clock.monotonicMs(), kwPerAmp(supply, sp.port.wiring, used), sp.pilotA);
     this.startMeterValues(sp);
@@ -305,7 +280,7 @@ export class SimGateway implements StationGateway {
     s.ev.unplug(this.clock.monotonicMs());
     sp.session = null;
     this.clearTx(sp);
-    this.resetTracking(sp);
+    sp.setpoints.setSession(undefined);
     this.clock.clearTimeout(sp.meterTimer);
     sp.meterTimer = null;
     sp.lastMeter = undefined;
@@ -386,7 +361,8 @@ export class SimGateway implements StationGateway {
     this.renewTimer = null;
     for (const st of this.stations.values()) {
       for (const sp of st.ports) {
-        this.resetTracking(sp);
+        sp.setpoints = this.tracker(sp.port, sp.failSafeA);
+        sp.setpoints.setSession(sp.session?.sessionId);
         sp.renewing = false;
         sp.lastMeter = undefined; // held in memory only
       }
@@ -463,7 +439,7 @@ export class SimGateway implements StationGateway {
       sessionStartWh: visibleSession ? 0 : undefined,
       sessionLastWh: visibleSession ? sp.lastMeter?.energyWh : undefined,
       evNeeds: visibleSession ? sp.session!.needs : undefined,
-      failSafeA: sp.failSafeA,
+      failSafeA: sp.setpoints.failSafeA,
       effectiveLimitA: this.effectiveLimitA(sp.port.id),
     };
   }
@@ -491,29 +467,23 @@ export class SimGateway implements StationGateway {
     const session = sp.session;
     if (!session || sp.knownSessionId !== session.sessionId) return report('no-session');
     const expiresAfterMs = options.expiresAfterMs ?? this.opts.setpointExpiresAfterMs;
-    sp.desired = {
+    const expiresAtMs = nowMs + expiresAfterMs;
+    sp.setpoints.desired = {
       sessionId: session.sessionId,
       currentA: limitA,
       expiresAfterMs,
+      expiresAtMs,
       renewAtMs:
         this.opts.renewAtFraction > 0 ? nowMs + expiresAfterMs * this.opts.renewAtFraction : Infinity,
     };
     if (!st.online) return report('offline');
 
-    const seq = this.nextSeq++;
-    const startsAtMs = nowMs - PROFILE_START_SKEW_MS;
-    const expiresAtMs = nowMs + expiresAfterMs;
-    const tx: TxLimit = { seq, currentA: limitA, expiresAtMs };
-    sp.unconfirmed.set(seq, tx);
+    const startsAtMs = nowMs - START_SKEW_MS;
+    const tracker = sp.setpoints;
+    const seq = tracker.sent(limitA, expiresAtMs);
     const outcome = await this.station(st, sp, session.sessionId, limitA, startsAtMs, expiresAtMs);
     if (outcome === null) return new Promise<SetpointResult>(() => {}); // Fusebox died: no answer, ever
-    if (outcome === 'accepted') {
-      for (const s of [...sp.unconfirmed.keys()]) if (s <= seq) sp.unconfirmed.delete(s);
-      if (!sp.confirmed || sp.confirmed.seq < seq) sp.confirmed = tx;
-    } else if (outcome === 'rejected') {
-      sp.unconfirmed.delete(seq);
-    }
-    // 'timeout': the station may or may not have applied it; it counts until it would have expired.
+    tracker.resolve(seq, outcome);
     return report(outcome);
   }
 
@@ -525,7 +495,7 @@ export class SimGateway implements StationGateway {
     limitA: number,
     startsAtMs: number,
     expiresAtMs: number,
-  ): Promise<SetpointResult | null> {
+  ): Promise<StationAnswer | null> {
     const epoch = this.epoch;
     const behaviour = st.behaviour;
     return new Promise((resolve) => {
@@ -556,7 +526,7 @@ export class SimGateway implements StationGateway {
       }
       call.timer = this.clock.setTimeout(() => {
         // The station got the request: it applies it whatever happened to Fusebox in the meantime.
-        let r: SetpointResult = 'rejected';
+        let r: StationAnswer = 'rejected';
         if (behaviour === 'accept' && sp.session?.sessionId === sessionId) {
           this.applyTx(sp, limitA, startsAtMs, expiresAtMs);
           r = 'accepted';
@@ -603,10 +573,11 @@ export class SimGateway implements StationGateway {
     sp.session?.ev.setPilot(a, this.clock.monotonicMs());
   }
 
-  private resetTracking(sp: SimPort): void {
-    sp.confirmed = undefined;
-    sp.unconfirmed.clear();
-    sp.desired = undefined;
+  /** Fusebox's tracking of a port from its start: the station holds the fail-safe default. */
+  private tracker(port: SitePort, failSafeA: number): SetpointTracker {
+    const t = new SetpointTracker(failSafeA, port.maxCurrentA, this.opts.expiryMarginMs);
+    t.setDefaultState('accepted');
+    return t;
   }
 
   private count(result: SetpointResult, renewal: boolean): void {
@@ -631,7 +602,7 @@ export class SimGateway implements StationGateway {
   private renewDue(): void {
     const nowMs = this.clock.nowMs();
     for (const sp of this.byPort.values()) {
-      const d = sp.desired;
+      const d = sp.setpoints.desired;
       if (!d || sp.renewing || !isDue(d.renewAtMs, nowMs, d.expiresAfterMs)) continue;
       if (sp.session?.sessionId !== d.sessionId) continue;
       if (!this.stationOfPort.get(sp.port.id)!.online) continue;
