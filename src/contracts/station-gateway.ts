@@ -1,7 +1,7 @@
 /**
  * The OCPP side as the control loop sees it: events from stations, and setpoints to ports. Ports are the
  * core's `SitePort.id`. Implemented by OcppServer (ocpp/ocpp-server.ts) and by the simulator's SimGateway
- * (sim/sim-gateway.ts).
+ * (sim/sim-gateway.ts); both pass the same contract suite (contracts/testing/station-gateway-contract.ts).
  */
 
 /** OCPP versions Fusebox speaks (the WebSocket subprotocols are in ocpp/ocpp-version.ts). */
@@ -157,6 +157,20 @@ export interface GatewayEvents {
 }
 
 export type GatewayEventName = keyof GatewayEvents;
+
+const EVENT_NAMES: Record<GatewayEventName, true> = {
+  'station-connected': true,
+  'station-disconnected': true,
+  'station-capabilities': true,
+  'port-status': true,
+  'session-started': true,
+  'session-stopped': true,
+  'meter-values': true,
+  'ev-charging-needs': true,
+  setpoint: true,
+};
+/** Every event a gateway emits (complete: the compiler checks the record above against GatewayEvents). */
+export const GATEWAY_EVENT_NAMES = Object.keys(EVENT_NAMES) as readonly GatewayEventName[];
 
 export interface SetpointOptions {
   /** Lifetime of the TxProfile; the station falls back to its fail-safe default after it. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSiteConfigText } from '../config/load.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { GatewayEventName, GatewayEvents } from '../contracts/station-gateway.ts';
+import { GATEWAY_EVENT_NAMES } from '../contracts/station-gateway.ts';
 import { EvModel } from './ev-model.ts';
 import type { SimGatewayOptions } from './sim-gateway.ts';
 import { SimGateway } from './sim-gateway.ts';
@@ -26,16 +27,7 @@ function setup(opts: SimGatewayOptions = {}) {
   const clock = new VirtualClock(1_000_000);
   const g = new SimGateway(site(), clock, { setpointLatencyMs: 100, callTimeoutMs: 2000, ...opts });
   const events: { name: GatewayEventName; e: unknown }[] = [];
-  const names: GatewayEventName[] = [
-    'station-connected',
-    'station-disconnected',
-    'port-status',
-    'session-started',
-    'session-stopped',
-    'meter-values',
-    'setpoint',
-  ];
-  for (const name of names) g.on(name, (e) => events.push({ name, e }));
+  for (const name of GATEWAY_EVENT_NAMES) g.on(name, (e) => events.push({ name, e }));
   const of = <E extends GatewayEventName>(name: E): GatewayEvents[E][] =>
     events.filter((x) => x.name === name).map((x) => x.e as GatewayEvents[E]);
   return { clock, g, events, of };

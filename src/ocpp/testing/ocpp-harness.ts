@@ -64,15 +64,18 @@ export function testPort(stationId: string, connectorId: number, circuitId = 'ma
   };
 }
 
-export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const stations = options.stations ?? [{ id: 'CP1' }];
-  const site: Site = {
+/** The harness's site: `stations` (each `ports` test ports, default 2) on one circuit of `circuitLimitA`. */
+export function harnessSite(
+  stations: NonNullable<HarnessOptions['stations']>,
+  circuitLimitA: number | undefined,
+): Site {
+  return {
     timeZone: 'UTC',
     circuits: [
       {
         id: 'main',
         parentId: null,
-        limitA: options.circuitLimitA ?? 64,
+        limitA: circuitLimitA ?? 64,
         marginA: 0,
         supply: { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] },
       },
@@ -80,6 +83,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ports: stations.flatMap((s) => Array.from({ length: s.ports ?? 2 }, (_, i) => testPort(s.id, i + 1))),
     meters: [],
   };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const stations = options.stations ?? [{ id: 'CP1' }];
+  const site = harnessSite(stations, options.circuitLimitA);
   const dir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'fusebox-ocpp-'));
   const dbPath = options.dbPath ?? join(dir!, 'fusebox.db');
   const store = openStore(dbPath, { now: options.now, writer: options.storeWriter });
