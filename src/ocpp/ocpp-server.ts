@@ -28,6 +28,7 @@ import { PortDirectory } from './port-directory.ts';
 import { PortRuntime } from './port-runtime.ts';
 import type { RpcServer, RpcServerClient } from './rpc.ts';
 import { createRpcServer, observeFrames, rpcError } from './rpc.ts';
+import { EXPIRY_MARGIN_MS } from './setpoint-tracker.ts';
 import { SmartCharging } from './smart-charging.ts';
 import { askPortStatus } from './status-trigger.ts';
 import type { OcppTrafficObserver } from './traffic-observer.ts';
@@ -79,8 +80,6 @@ const BOOT_TRIGGER_DELAY_MS = 2000;
 const NEEDS_RESEND_MS = 1000;
 /** How often due setpoint renewals are looked for, in ms. */
 const RENEW_CHECK_MS = 1000;
-/** A TxProfile this close to expiry may already have lapsed on the station (clock skew), in ms. */
-const EXPIRY_MARGIN_MS = 10_000;
 
 export class OcppServer implements StationGateway {
   readonly commands: OperatorCommands;

@@ -9,6 +9,9 @@ import { FailSafeDefault } from './fail-safe-default.ts';
 
 export type { DefaultProfileState } from './fail-safe-default.ts';
 
+/** A TxProfile this close to expiry may already have lapsed on the station (clock skew), in ms. */
+export const EXPIRY_MARGIN_MS = 10_000;
+
 interface TxLimit {
   readonly seq: number;
   readonly currentA: number;

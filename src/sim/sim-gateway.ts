@@ -20,7 +20,8 @@ import type { PortConductorLoad } from '../core/port-load.ts';
 import { isLineToLine, wiringConductors } from '../core/phases.ts';
 import type { SitePort } from '../core/site.ts';
 import { kwPerAmp } from '../core/site.ts';
-import { SetpointTracker } from '../ocpp/setpoint-tracker.ts';
+import { DEFAULT_OCPP_SERVER_SETTINGS } from '../ocpp/ocpp-settings.ts';
+import { EXPIRY_MARGIN_MS, SetpointTracker } from '../ocpp/setpoint-tracker.ts';
 import { START_SKEW_MS } from '../ocpp/charging-profile.ts';
 import { stationTime } from '../ocpp/station-input.ts';
 import type {
@@ -46,17 +47,23 @@ export type StationBehaviour = 'accept' | 'reject' | 'no-answer' | 'late';
 export interface SimGatewayOptions {
   /** Time a station takes to answer a setpoint, in ms (default 200). */
   readonly setpointLatencyMs?: number | undefined;
-  /** A call unanswered after this long resolves 'timeout', in ms (default 15 s, as the OCPP server). */
+  /** A call unanswered after this long resolves 'timeout', in ms (default: the OCPP server's, 15 s). */
   readonly callTimeoutMs?: number | undefined;
-  /** TxProfile lifetime when the caller gives none, in ms (default 5 min). */
+  /** TxProfile lifetime when the caller gives none, in ms (default: the OCPP server's, 5 min). */
   readonly setpointExpiresAfterMs?: number | undefined;
-  /** The gateway renews a setpoint when this share of its lifetime has passed (default 0.5; 0: never). */
+  /**
+   * The gateway renews a setpoint when this share of its lifetime has passed (default: the OCPP server's,
+   * 0.5; 0: never).
+   */
   readonly renewAtFraction?: number | undefined;
-  /** How often due renewals are looked for, in ms (default 5 s). */
+  /** How often due renewals are looked for, in ms (default 5 s; the OCPP server looks every second). */
   readonly renewCheckMs?: number | undefined;
-  /** A TxProfile this close to its expiry may already have lapsed: the default counts too, in ms. */
+  /**
+   * A TxProfile this close to its expiry may already have lapsed: the default counts too, in ms (default: the
+   * OCPP server's, 10 s).
+   */
   readonly expiryMarginMs?: number | undefined;
-  /** Meter values of each session every this many ms (default 10 s). */
+  /** Meter values of each session every this many ms (default: the sample interval the server sets, 10 s). */
   readonly meterValuesIntervalMs?: number | undefined;
   /** Send meter values at multiples of the interval (clock-aligned) rather than from each session start. */
   readonly meterValuesAligned?: boolean | undefined;
@@ -68,14 +75,15 @@ export interface SimGatewayOptions {
   readonly ignoreExpiry?: boolean | undefined;
 }
 
+const SERVER = DEFAULT_OCPP_SERVER_SETTINGS;
 const DEFAULTS = {
   setpointLatencyMs: 200,
-  callTimeoutMs: 15_000,
-  setpointExpiresAfterMs: 5 * 60_000,
-  renewAtFraction: 0.5,
+  callTimeoutMs: SERVER.callTimeoutMs,
+  setpointExpiresAfterMs: SERVER.setpointExpiresAfterMs,
+  renewAtFraction: SERVER.setpointRenewAtFraction,
   renewCheckMs: 5_000,
-  expiryMarginMs: 10_000,
-  meterValuesIntervalMs: 10_000,
+  expiryMarginMs: EXPIRY_MARGIN_MS,
+  meterValuesIntervalMs: SERVER.meterValueSampleIntervalS * 1000,
   meterValuesAligned: false,
   lateAnswerMs: 5_000,
 };

@@ -1,6 +1,6 @@
 /**
- * The contract every StationGateway passes (contracts/station-gateway.ts): the real OCPP server with a station
- * over WebSocket, and the simulator's SimGateway. One station with two 32 A ports on a 40 A circuit
+ * The contract every StationGateway passes (contracts/station-gateway.ts): the real OCPP server with a
+ * station over WebSocket, and the simulator's SimGateway. One station with two 32 A ports on a 40 A circuit
  * (ocpp/testing/ocpp-harness.ts, harnessSite), so each port's fail-safe default is 20 A, below its maximum.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ export interface GatewayUnderTest {
   disconnect(): Promise<void>;
   /** Resolves with `p`, letting (virtual) time pass meanwhile. */
   settle<T>(p: Promise<T>): Promise<T>;
-  /** Resolves when `predicate` holds, letting (virtual) time pass; fails naming `what` after a long deadline. */
+  /** Resolves when `predicate` holds, letting (virtual) time pass; fails naming `what` after long. */
   until<T>(predicate: () => T | undefined | false, what: string): Promise<T>;
   dispose(): Promise<void>;
 }
