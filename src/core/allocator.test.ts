@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AllocatorState, Capacity, PortDemand } from './allocation.ts';
 import { INITIAL_ALLOCATOR_STATE } from './allocation.ts';
 import { allocate } from './allocator.ts';
+import { testPort } from './testing/supplies.ts';
 import { compileSite } from './compiled-site.ts';
 import type { Wiring } from './phases.ts';
 import type { SiteCircuit, SitePort, Supply } from './site.ts';
@@ -21,19 +22,7 @@ function circuit(
 }
 
 function port(id: string, circuitId: string, wiring: Wiring, extra: Partial<SitePort> = {}): SitePort {
-  return {
-    id,
-    stationId: `st-${id}`,
-    connectorId: 1,
-    circuitId,
-    wiring,
-    currentType: 'AC',
-    minCurrentA: 6,
-    maxCurrentA: 32,
-    stepA: 0.1,
-    priority: 0,
-    ...extra,
-  };
+  return testPort(id, circuitId, wiring, { stationId: `st-${id}`, ...extra });
 }
 
 function run(

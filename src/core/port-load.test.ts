@@ -2,22 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { compileSite } from './compiled-site.ts';
 import { loadOnCircuits, subtractLoad } from './port-load.ts';
 import type { SiteCircuit, SitePort, Supply } from './site.ts';
+import { testPort } from './testing/supplies.ts';
 
 const S400: Supply = { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] };
 const S208: Supply = { lineToNeutralV: 120, lineToLineV: 208, phases: ['L1', 'L2', 'L3'] };
 const S480: Supply = { lineToNeutralV: 277, lineToLineV: 480, phases: ['L1', 'L2', 'L3'] };
-const port = (id: string, circuitId: string, wiring: SitePort['wiring']): SitePort => ({
-  id,
-  stationId: id,
-  connectorId: 1,
-  circuitId,
-  wiring,
-  currentType: 'AC',
-  minCurrentA: 6,
-  maxCurrentA: 32,
-  stepA: 0.1,
-  priority: 0,
-});
+const port = (id: string, circuitId: string, wiring: SitePort['wiring']): SitePort =>
+  testPort(id, circuitId, wiring);
 
 describe('loadOnCircuits', () => {
   it('maps conductor currents to site phases through rotation and up the tree', () => {

@@ -5,21 +5,13 @@ import { compileSite, DIM_COUNT } from './compiled-site.ts';
 import { loadOnCircuits } from './port-load.ts';
 import type { RampPort } from './ramp.ts';
 import { raiseWithin } from './ramp.ts';
-import type { SiteCircuit, SitePort, Supply } from './site.ts';
+import type { Wiring } from './phases.ts';
+import type { SiteCircuit, SitePort } from './site.ts';
+import { SUPPLIES, testPort } from './testing/supplies.ts';
 
-const S400: Supply = { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] };
-const port = (id: string, circuitId: string, wiring: SitePort['wiring'] = 'L1L2L3'): SitePort => ({
-  id,
-  stationId: id,
-  connectorId: 1,
-  circuitId,
-  wiring,
-  currentType: 'AC',
-  minCurrentA: 6,
-  maxCurrentA: 32,
-  stepA: 0.1,
-  priority: 0,
-});
+const S400 = SUPPLIES.eu400;
+const port = (id: string, circuitId: string, wiring: Wiring = 'L1L2L3'): SitePort =>
+  testPort(id, circuitId, wiring);
 
 /** grid (100 A) → left (40 A: ports a, b single-phase on L1, c three-phase) and right (50 A: d, e). */
 function site() {

@@ -1,7 +1,7 @@
 /** Supply systems the generated and benchmark sites are built from. */
 import type { Phase, Wiring } from '../phases.ts';
 import { WIRINGS } from '../phases.ts';
-import type { Supply } from '../site.ts';
+import type { SitePort, Supply } from '../site.ts';
 
 const THREE: readonly Phase[] = ['L1', 'L2', 'L3'];
 
@@ -25,3 +25,25 @@ export function wiringsFor(supply: Supply): readonly Wiring[] {
 
 /** Three-phase wirings (with rotation). */
 export const THREE_PHASE_WIRINGS: readonly Wiring[] = WIRINGS.filter((w) => w.length === 6);
+
+/** A port as tests write it: 6-32 A AC in 0.1 A steps, priority 0, alone on its station unless `extra` says. */
+export function testPort(
+  id: string,
+  circuitId: string,
+  wiring: Wiring,
+  extra: Partial<SitePort> = {},
+): SitePort {
+  return {
+    id,
+    stationId: id,
+    connectorId: 1,
+    circuitId,
+    wiring,
+    currentType: 'AC',
+    minCurrentA: 6,
+    maxCurrentA: 32,
+    stepA: 0.1,
+    priority: 0,
+    ...extra,
+  };
+}
