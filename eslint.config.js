@@ -30,7 +30,7 @@ const LAYERS = {
   contracts: [],
   // control/ sees stations, meters and the EMS through contracts/ only.
   control: ['contracts', 'clock'],
-  config: ['contracts', 'modbus', 'ocpp'],
+  config: ['contracts', 'modbus', 'ocpp', 'mqtt'],
   // store -> api and ocpp: record types that belong in contracts/ (issue 13, step 2), not yet moved.
   store: ['contracts', 'api', 'ocpp', 'clock'],
   api: ['contracts', 'control', 'config', 'clock'],
