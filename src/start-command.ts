@@ -185,10 +185,20 @@ export function reload(
   }
   // ocpp.tls is reloaded below; the rest of the process part needs a restart.
   const processPart = (c: LoadedSiteConfig['config']): string =>
-    JSON.stringify([{ ...c.ocpp, tls: undefined }, c.http, c.store, c.ems, c.mqtt, c.meters, c.stations, c.alerts]);
+    JSON.stringify([
+      { ...c.ocpp, tls: undefined },
+      c.http,
+      c.store,
+      c.ems,
+      c.mqtt,
+      c.upstream,
+      c.meters,
+      c.stations,
+      c.alerts,
+    ]);
   if (processPart(next.config) !== processPart(running.config))
     logger.warn(
-      'listeners, store, EMS, MQTT, meters, stations or alerts changed: those changes apply after a restart',
+      'listeners, store, EMS, MQTT, upstream, meters, stations or alerts changed: those changes apply after a restart',
     );
   reloadTls(path, next, running, fusebox, logger);
   const refused = fusebox.reconfigure(next.compiled);
