@@ -54,10 +54,13 @@ export type { UpstreamStatus };
 /** A replay the cloud did not answer (timeout) is tried again after this long while the link stays up, in ms. */
 const REPLAY_RETRY_MS = 2000;
 
-/** Station messages stored and replayed when answered locally (the rest is collapsed or only answered). */
+/**
+ * Station messages stored and replayed when answered locally (the rest is collapsed or only answered). An
+ * Authorize answered locally is queued too: it reaches the cloud before the transaction it led to.
+ */
 const QUEUED: Readonly<Record<'v16' | 'v2', ReadonlySet<string>>> = {
-  v16: new Set(['StartTransaction', 'StopTransaction', 'MeterValues']),
-  v2: new Set(['TransactionEvent', 'MeterValues']),
+  v16: new Set(['Authorize', 'StartTransaction', 'StopTransaction', 'MeterValues']),
+  v2: new Set(['Authorize', 'TransactionEvent', 'MeterValues']),
 };
 
 interface Relay {
