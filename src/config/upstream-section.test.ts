@@ -69,6 +69,25 @@ describe('upstream: the operator cloud CSMS (docs/proxy.md)', () => {
     }
   });
 
+  it('fusebox check says what unknown id tags get during an outage', () => {
+    const summary = (policy: string | undefined): string => {
+      const extra = policy === undefined ? '' : `, offlineUnknownIdTags: ${policy}`;
+      const r = loadSiteConfigText(
+        [...base, `upstream: { url: "wss://x/ocpp"${extra} }`].join('\n'),
+        'site.yaml',
+      );
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      return summarizeSite(r);
+    };
+    expect(summary('{ acceptUpToKwh: 7.5 }')).toContain(
+      'unknown id tags while the cloud is down: accepted up to 7.5 kWh a session',
+    );
+    expect(summary('reject')).toContain('unknown id tags while the cloud is down: rejected');
+    expect(summary(undefined)).toContain(
+      'unknown id tags while the cloud is down: as ocpp.acceptUnknownIdTags (accepted)',
+    );
+  });
+
   it('takes the password from an environment variable (passwordEnv, a secret field)', () => {
     process.env.FUSEBOX_TEST_UPSTREAM_PW = 'from-the-env';
     try {
