@@ -70,7 +70,7 @@ describe('upstream: the operator cloud CSMS (docs/proxy.md)', () => {
   });
 
   it('fusebox check says what unknown id tags get during an outage', () => {
-    const summary = (policy: string | undefined): string => {
+    const summary = (policy: string | undefined): string[] => {
       const extra = policy === undefined ? '' : `, offlineUnknownIdTags: ${policy}`;
       const r = loadSiteConfigText(
         [...base, `upstream: { url: "wss://x/ocpp"${extra} }`].join('\n'),
