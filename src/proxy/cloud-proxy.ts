@@ -46,7 +46,10 @@ interface OfflineCap {
   readonly sessionId: number;
   readonly idTag: string;
   readonly limitWh: number;
-  stopped: boolean;
+  /** A stop is on its way or was accepted; false again when the station refused it (the next reading retries). */
+  stopping: boolean;
+  /** The event was recorded (once per session). */
+  announced: boolean;
 }
 
 export type { UpstreamStatus };
@@ -333,7 +336,8 @@ export class CloudProxy {
           sessionId: port.sessionId,
           idTag,
           limitWh: policy.acceptUpToKwh * 1000,
-          stopped: false,
+          stopping: false,
+          announced: false,
         });
     }
     return answer;
@@ -343,25 +347,34 @@ export class CloudProxy {
   private enforceCap(e: PortMeterEvent): void {
     const cap = this.caps.get(e.portId);
     const port = this.server?.port(e.portId);
-    if (!cap || cap.stopped || !port) return;
+    if (!cap || cap.stopping || !port) return;
     if (port.sessionId !== cap.sessionId) {
       this.caps.delete(e.portId);
       return;
     }
     const drawnWh = (port.sessionLastWh ?? 0) - (port.sessionStartWh ?? 0);
     if (drawnWh < cap.limitWh) return;
-    cap.stopped = true;
+    cap.stopping = true;
     const kwh = (x: number): string => String(Math.round(x / 10) / 100);
-    this.event(
-      'warn',
-      'upstream-offline-limit',
-      port.stationId,
-      `session of unknown id tag ${cap.idTag} (accepted while the cloud was down) stopped at ${kwh(drawnWh)} kWh: the limit is ${kwh(cap.limitWh)} kWh (upstream.offlineUnknownIdTags)`,
-      { portId: e.portId, sessionId: cap.sessionId, drawnWh },
-    );
+    if (!cap.announced) {
+      cap.announced = true;
+      this.event(
+        'warn',
+        'upstream-offline-limit',
+        port.stationId,
+        `session of unknown id tag ${cap.idTag} (accepted while the cloud was down) stopped at ${kwh(drawnWh)} kWh: the limit is ${kwh(cap.limitWh)} kWh (upstream.offlineUnknownIdTags)`,
+        { portId: e.portId, sessionId: cap.sessionId, drawnWh },
+      );
+    }
     this.server!.restrictPort(e.portId, 'stop').then(
-      (status) => this.o.log.info({ portId: e.portId, status }, 'offline limit: stop sent'),
-      (err: unknown) => this.o.log.error({ err, portId: e.portId }, 'offline limit: could not stop'),
+      (status) => {
+        this.o.log.info({ portId: e.portId, status }, 'offline limit: stop sent');
+        if (status !== 'Accepted') cap.stopping = false;
+      },
+      (err: unknown) => {
+        this.o.log.error({ err, portId: e.portId }, 'offline limit: could not stop');
+        cap.stopping = false;
+      },
     );
   }
 

@@ -8,7 +8,7 @@ import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
 import type { UpstreamSettings } from '../contracts/upstream.ts';
 import type { Proxied } from './testing/proxied-harness.ts';
-import { settingsFor, startProxied } from './testing/proxied-harness.ts';
+import { rawStation, settingsFor, startProxied } from './testing/proxied-harness.ts';
 import { TestCloud } from './testing/test-cloud.ts';
 
 let cloud: TestCloud | undefined;
@@ -146,5 +146,45 @@ describe('unknown id tags while the cloud is down (upstream.offlineUnknownIdTags
     expect(st.received.filter((r) => r.action === 'RequestStopTransaction').map((r) => r.payload)).toEqual([
       { transactionId },
     ]);
+  });
+
+  it('acceptUpToKwh: a stop the station refuses is sent again with its next reading', async () => {
+    cloud = await TestCloud.start();
+    await cloud.goDown();
+    p = await startProxied({
+      cloudUrl: cloud.url,
+      stations: [{ id: 'CP1', version: '1.6' }],
+      settings: { ...settingsFor(cloud.url), offlineUnknownIdTags: { acceptUpToKwh: 2 } },
+    });
+    let stopsAsked = 0;
+    const st = await rawStation(p.h.url, 'CP1', '1.6', (call) => {
+      if (call.method !== 'RemoteStopTransaction') return {};
+      stopsAsked++;
+      return { status: stopsAsked === 1 ? 'Rejected' : 'Accepted' };
+    });
+    try {
+      await st.client.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
+      await eventually(() => p!.proxy.status('CP1').state === 'outage', 'outage seen');
+      const { transactionId: tx } = (await st.client.call('StartTransaction', {
+        connectorId: 1,
+        idTag: 'STRANGER',
+        meterStart: 0,
+        timestamp: iso(Date.now()),
+      })) as { transactionId: number };
+      await st.client.call('MeterValues', meterValues(tx, 2100));
+      await eventually(() => stopsAsked === 1, 'first stop asked', 20_000);
+      await st.client.call('MeterValues', meterValues(tx, 2200));
+      await eventually(() => stopsAsked === 2, 'stop asked again after the refusal', 20_000);
+      const events = p.h.store.db
+        .prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'upstream-offline-limit'")
+        .get() as { n: number };
+      expect(events.n).toBe(1);
+      // Accepted: no more stops, whatever the readings.
+      await st.client.call('MeterValues', meterValues(tx, 2300));
+      await st.client.call('Heartbeat', {});
+      expect(stopsAsked).toBe(2);
+    } finally {
+      await st.client.close({ force: true });
+    }
   });
 });
