@@ -191,13 +191,14 @@ export function reload(
       c.store,
       c.ems,
       c.mqtt,
+      c.upstream,
       c.meters,
       c.stations,
       c.alerts,
     ]);
   if (processPart(next.config) !== processPart(running.config))
     logger.warn(
-      'listeners, store, EMS, MQTT, meters, stations or alerts changed: those changes apply after a restart',
+      'listeners, store, EMS, MQTT, upstream, meters, stations or alerts changed: those changes apply after a restart',
     );
   reloadTls(path, next, running, fusebox, logger);
   const refused = fusebox.reconfigure(next.compiled);

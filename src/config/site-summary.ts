@@ -29,6 +29,18 @@ export function summarizeSite(loaded: LoadedSiteConfig): string[] {
       `relayed to the cloud: ${relayed.length} of ${count(config.stations.length, 'station')}` +
         `${up.url ? ` (${up.url})` : ''}${not.length ? `; not relayed: ${not.join(', ')}` : ''}`,
     );
+    const policy = up.offlineUnknownIdTags;
+    lines.push(
+      `unknown id tags while the cloud is down: ${
+        policy === undefined
+          ? `as ocpp.acceptUnknownIdTags (${config.ocpp.acceptUnknownIdTags ? 'accepted' : 'rejected'})`
+          : policy === 'accept'
+            ? 'accepted'
+            : policy === 'reject'
+              ? 'rejected'
+              : `accepted up to ${policy.acceptUpToKwh} kWh a session`
+      }`,
+    );
   }
   lines.push('');
 

@@ -55,6 +55,39 @@ describe('upstream: the operator cloud CSMS (docs/proxy.md)', () => {
     );
   });
 
+  it('offlineUnknownIdTags: accept, reject or { acceptUpToKwh: N } reach the relay settings', () => {
+    for (const [yaml, want] of [
+      ['reject', 'reject'],
+      ['accept', 'accept'],
+      ['{ acceptUpToKwh: 7.5 }', { acceptUpToKwh: 7.5 }],
+    ] as const) {
+      const text = [...base, `upstream: { url: "wss://x/ocpp", offlineUnknownIdTags: ${yaml} }`].join('\n');
+      const r = loadSiteConfigText(text, 'site.yaml');
+      expect(r.ok, JSON.stringify(r.problems)).toBe(true);
+      if (!r.ok) return;
+      expect(upstreamSettingsOf(r.config, '.')!.offlineUnknownIdTags).toEqual(want);
+    }
+  });
+
+  it('fusebox check says what unknown id tags get during an outage', () => {
+    const summary = (policy: string | undefined): string[] => {
+      const extra = policy === undefined ? '' : `, offlineUnknownIdTags: ${policy}`;
+      const r = loadSiteConfigText(
+        [...base, `upstream: { url: "wss://x/ocpp"${extra} }`].join('\n'),
+        'site.yaml',
+      );
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      return summarizeSite(r);
+    };
+    expect(summary('{ acceptUpToKwh: 7.5 }')).toContain(
+      'unknown id tags while the cloud is down: accepted up to 7.5 kWh a session',
+    );
+    expect(summary('reject')).toContain('unknown id tags while the cloud is down: rejected');
+    expect(summary(undefined)).toContain(
+      'unknown id tags while the cloud is down: as ocpp.acceptUnknownIdTags (accepted)',
+    );
+  });
+
   it('takes the password from an environment variable (passwordEnv, a secret field)', () => {
     process.env.FUSEBOX_TEST_UPSTREAM_PW = 'from-the-env';
     try {
@@ -114,6 +147,18 @@ describe('upstream: the operator cloud CSMS (docs/proxy.md)', () => {
       'upstream.reconnect.maxDelayMs',
       4,
       /initialDelayMs/,
+    ],
+    [
+      'upstream: { url: "wss://x/ocpp", offlineUnknownIdTags: maybe }',
+      'upstream.offlineUnknownIdTags',
+      4,
+      /accept, reject or \{ acceptUpToKwh: N \}/,
+    ],
+    [
+      'upstream: { url: "wss://x/ocpp", offlineUnknownIdTags: { acceptUpToKwh: 0 } }',
+      'upstream.offlineUnknownIdTags.acceptUpToKwh',
+      4,
+      /more than 0/,
     ],
   ])('%s → %s', (line, path, lineNo, message) => {
     const r = loadSiteConfigText([...base, line].join('\n'), 'site.yaml');

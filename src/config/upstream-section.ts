@@ -70,6 +70,24 @@ export const upstreamSectionSchema = z.strictObject({
     })
     .prefault({}),
   stations: z.array(upstreamStationSchema, { error: 'expected a list of stations' }).default([]),
+  /**
+   * While the cloud is down, an id tag neither the local list nor the cache knows: accept, reject, or
+   * accept and stop the session at N kWh. Absent: `ocpp.acceptUnknownIdTags` decides.
+   */
+  offlineUnknownIdTags: z
+    .union(
+      [
+        z.enum(['accept', 'reject']),
+        z.strictObject({
+          acceptUpToKwh: z
+            .number({ error: 'expected a number of kWh' })
+            .positive('must be more than 0')
+            .max(1000, 'at most 1000 kWh'),
+        }),
+      ],
+      { error: 'expected accept, reject or { acceptUpToKwh: N }' },
+    )
+    .optional(),
 });
 
 export type UpstreamSection = z.output<typeof upstreamSectionSchema>;
@@ -200,6 +218,7 @@ export function upstreamSettingsOf(
   };
   return {
     reconnect: { ...up.reconnect },
+    ...(up.offlineUnknownIdTags !== undefined ? { offlineUnknownIdTags: up.offlineUnknownIdTags } : {}),
     stationFor(stationId) {
       if (!cache.has(stationId)) cache.set(stationId, build(stationId));
       return cache.get(stationId);

@@ -25,8 +25,16 @@ export interface UpstreamReconnect {
   readonly maxDelayMs: number;
 }
 
+/**
+ * What Fusebox answers, while the cloud is down, for an id tag neither the local list nor the cache of the
+ * cloud's answers knows: accept, reject, or accept and stop the session once it has drawn `acceptUpToKwh`.
+ */
+export type OfflineUnknownIdTags = 'accept' | 'reject' | { readonly acceptUpToKwh: number };
+
 export interface UpstreamSettings {
   readonly reconnect: UpstreamReconnect;
+  /** Undefined: `ocpp.acceptUnknownIdTags` decides, as when Fusebox is the only central system. */
+  readonly offlineUnknownIdTags?: OfflineUnknownIdTags | undefined;
   /** The station's upstream, or undefined when it is not relayed. */
   stationFor(stationId: string): UpstreamStationSettings | undefined;
   /** True when the station is deliberately not relayed (shown as 'disabled'). */

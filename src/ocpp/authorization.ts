@@ -25,9 +25,7 @@ export class Authorization {
   async check(idTag: string): Promise<AuthorizationDecision> {
     const nowMs = this.now();
     const rec = await this.repo.findIdTag(idTag);
-    const fresh =
-      rec && (rec.source === 'local' || nowMs - rec.updatedMs <= this.settings.authorizationCacheTtlMs);
-    if (rec && fresh) {
+    if (rec && isKnownIdTag(rec, nowMs, this.settings.authorizationCacheTtlMs)) {
       const expired = rec.expiresMs !== undefined && rec.expiresMs <= nowMs;
       return {
         status: expired && rec.status === 'Accepted' ? 'Expired' : rec.status,
@@ -37,6 +35,14 @@ export class Authorization {
     }
     return { status: this.settings.acceptUnknownIdTags ? 'Accepted' : 'Invalid' };
   }
+}
+
+/**
+ * True when `rec` decides for its tag: an entry of the local list, or a cached cloud answer younger than
+ * `cacheTtlMs`. Otherwise the tag is unknown and the policy for unknown tags decides.
+ */
+export function isKnownIdTag(rec: IdTagRecord | undefined, nowMs: number, cacheTtlMs: number): boolean {
+  return rec !== undefined && (rec.source === 'local' || nowMs - rec.updatedMs <= cacheTtlMs);
 }
 
 /** An id tag of the operator's local list (the `id_tags` rows with source 'local'). */

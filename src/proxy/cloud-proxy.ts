@@ -8,6 +8,9 @@
  * and composite schedules (answered from the limit Fusebox has in force).
  */
 import type { Logger } from 'pino';
+import { isKnownIdTag } from '../ocpp/authorization.ts';
+import { DEFAULT_OCPP_SERVER_SETTINGS } from '../ocpp/ocpp-settings.ts';
+import type { PortMeterEvent } from '../ocpp/station-gateway.ts';
 import type { InboundCall, InboundHandler, InboundMiddleware } from '../ocpp/inbound-pipeline.ts';
 import type { IdTagStatus } from '../ocpp/ocpp-repository.ts';
 import type { OcppServer } from '../ocpp/ocpp-server.ts';
@@ -34,6 +37,19 @@ export interface CloudProxyOptions {
   /** A station's first messages wait this long for its cloud link to open, in ms. */
   readonly firstConnectWaitMs?: number | undefined;
   readonly now?: (() => number) | undefined;
+  /** How long a cached cloud answer counts (`ocpp.authorizationCacheTtlMs`), in ms. */
+  readonly authorizationCacheTtlMs?: number | undefined;
+}
+
+/** A session Fusebox accepted for an unknown id tag during an outage, to stop at `limitWh`. */
+interface OfflineCap {
+  readonly sessionId: number;
+  readonly idTag: string;
+  readonly limitWh: number;
+  /** A stop is on its way or was accepted; false again when the station refused it (the next reading retries). */
+  stopping: boolean;
+  /** The event was recorded (once per session). */
+  announced: boolean;
 }
 
 export type { UpstreamStatus };
@@ -41,10 +57,13 @@ export type { UpstreamStatus };
 /** A replay the cloud did not answer (timeout) is tried again after this long while the link stays up, in ms. */
 const REPLAY_RETRY_MS = 2000;
 
-/** Station messages stored and replayed when answered locally (the rest is collapsed or only answered). */
+/**
+ * Station messages stored and replayed when answered locally (the rest is collapsed or only answered). An
+ * Authorize answered locally is queued too: it reaches the cloud before the transaction it led to.
+ */
 const QUEUED: Readonly<Record<'v16' | 'v2', ReadonlySet<string>>> = {
-  v16: new Set(['StartTransaction', 'StopTransaction', 'MeterValues']),
-  v2: new Set(['TransactionEvent', 'MeterValues']),
+  v16: new Set(['Authorize', 'StartTransaction', 'StopTransaction', 'MeterValues']),
+  v2: new Set(['Authorize', 'TransactionEvent', 'MeterValues']),
 };
 
 interface Relay {
@@ -73,6 +92,8 @@ export class CloudProxy {
   private store: Store | undefined;
   private closed = false;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Sessions accepted under `offlineUnknownIdTags: { acceptUpToKwh }`, by port id. */
+  private readonly caps = new Map<string, OfflineCap>();
 
   constructor(private readonly o: CloudProxyOptions) {
     this.sink = o.cloudProfiles ?? new RejectingCloudProfiles();
@@ -102,6 +123,10 @@ export class CloudProxy {
         if (!r) return;
         r.stationConnected = true;
         clearTimeout(r.goneTimer);
+      }),
+      server.on('meter-values', (e) => this.enforceCap(e)),
+      server.on('session-stopped', (e) => {
+        if (this.caps.get(e.portId)?.sessionId === e.sessionId) this.caps.delete(e.portId);
       }),
       server.on('station-disconnected', (e) => {
         const r = this.relays.get(e.stationId);
@@ -278,7 +303,79 @@ export class CloudProxy {
       await outbox.enqueue(r.stationId, call.version, call.action, localPayload, localTxId);
       this.kick(r);
     } else this.owe(r, call);
-    return local;
+    return this.unknownIdTagPolicy(r, call, local);
+  }
+
+  /**
+   * Fusebox answered an Authorize or a transaction start itself: an id tag it does not know (neither the
+   * local list nor a fresh cached cloud answer) gets `offlineUnknownIdTags`; with `acceptUpToKwh` the
+   * session it starts is watched and stopped at that energy.
+   */
+  private async unknownIdTagPolicy(r: Relay, call: InboundCall, local: unknown): Promise<unknown> {
+    const policy = this.o.settings.offlineUnknownIdTags;
+    const repo = this.store?.ocpp;
+    if (policy === undefined || !repo || local === null || typeof local !== 'object') return local;
+    const v16 = call.version === '1.6';
+    const idTag = idTagOf(v16, call.action, call.payload);
+    if (idTag === undefined) return local;
+    const ttl = this.o.authorizationCacheTtlMs ?? DEFAULT_OCPP_SERVER_SETTINGS.authorizationCacheTtlMs;
+    if (isKnownIdTag(await repo.findIdTag(idTag), this.now(), ttl)) return local;
+    const status = policy === 'reject' ? 'Invalid' : 'Accepted';
+    const key = v16 ? 'idTagInfo' : 'idTokenInfo';
+    const info = (local as Record<string, unknown>)[key];
+    const answer = { ...local, [key]: { ...(typeof info === 'object' ? info : {}), status } };
+    if (typeof policy === 'object' && call.action !== 'Authorize') {
+      const at = v16
+        ? (call.payload as { connectorId?: number }).connectorId
+        : (call.payload as { evse?: { id?: number } }).evse?.id;
+      const port = this.server
+        ?.ports()
+        .find((x) => x.stationId === r.stationId && x.connectorId === at && x.sessionId !== undefined);
+      if (port?.sessionId !== undefined && this.caps.get(port.portId)?.sessionId !== port.sessionId)
+        this.caps.set(port.portId, {
+          sessionId: port.sessionId,
+          idTag,
+          limitWh: policy.acceptUpToKwh * 1000,
+          stopping: false,
+          announced: false,
+        });
+    }
+    return answer;
+  }
+
+  /** A reading of a capped session: at its limit, Fusebox stops it (RemoteStop / RequestStopTransaction). */
+  private enforceCap(e: PortMeterEvent): void {
+    const cap = this.caps.get(e.portId);
+    const port = this.server?.port(e.portId);
+    if (!cap || cap.stopping || !port) return;
+    if (port.sessionId !== cap.sessionId) {
+      this.caps.delete(e.portId);
+      return;
+    }
+    const drawnWh = (port.sessionLastWh ?? 0) - (port.sessionStartWh ?? 0);
+    if (drawnWh < cap.limitWh) return;
+    cap.stopping = true;
+    const kwh = (x: number): string => String(Math.round(x / 10) / 100);
+    if (!cap.announced) {
+      cap.announced = true;
+      this.event(
+        'warn',
+        'upstream-offline-limit',
+        port.stationId,
+        `session of unknown id tag ${cap.idTag} (accepted while the cloud was down) stopped at ${kwh(drawnWh)} kWh: the limit is ${kwh(cap.limitWh)} kWh (upstream.offlineUnknownIdTags)`,
+        { portId: e.portId, sessionId: cap.sessionId, drawnWh },
+      );
+    }
+    this.server!.restrictPort(e.portId, 'stop').then(
+      (status) => {
+        this.o.log.info({ portId: e.portId, status }, 'offline limit: stop sent');
+        if (status !== 'Accepted') cap.stopping = false;
+      },
+      (err: unknown) => {
+        this.o.log.error({ err, portId: e.portId }, 'offline limit: could not stop');
+        cap.stopping = false;
+      },
+    );
   }
 
   /** What the cloud's answer to a live CALL teaches: its transaction id, its authorization answers. */
@@ -491,6 +588,18 @@ export class CloudProxy {
       .catch((err: unknown) => this.o.log.error({ err, kind }, 'could not store event'));
     this.o.log[level]({ stationId, kind }, message);
   }
+}
+
+/** The id tag an Authorize or a transaction start carries (1.6 idTag, 2.0.1 idToken), if any. */
+function idTagOf(v16: boolean, action: string, payload: unknown): string | undefined {
+  if (v16) {
+    if (action !== 'Authorize' && action !== 'StartTransaction') return undefined;
+    const tag = (payload as { idTag?: unknown }).idTag;
+    return typeof tag === 'string' ? tag : undefined;
+  }
+  if (action !== 'Authorize' && action !== 'TransactionEvent') return undefined;
+  const tag = (payload as { idToken?: { idToken?: unknown } }).idToken?.idToken;
+  return typeof tag === 'string' ? tag : undefined;
 }
 
 function statusKey(payload: unknown): string {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyRetention, BUCKET_MS, DEFAULT_RETENTION } from './retention.ts';
 import type { Store } from './store.ts';
@@ -109,5 +112,45 @@ describe('retention', () => {
     });
     expect(store.db.prepare('SELECT kind FROM events').all()).toEqual([{ kind: 'new' }]);
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 1 });
+  });
+
+  it('prunes delivered cloud relay messages older than proxyDeliveredDays, keeps queued and failed ones (SQLite file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusebox-retention-'));
+    const file = openStore(join(dir, 'fusebox.db'));
+    try {
+      const now = 1000 * DAY;
+      const enqueue = (queuedMs: number) =>
+        file.writer.run('proxyEnqueue', {
+          stationId: 'CP1',
+          version: 'ocpp1.6',
+          action: 'MeterValues',
+          payload: '{}',
+          queuedMs,
+        });
+      const oldDelivered = await enqueue(now - 60 * DAY);
+      await file.writer.run('proxyDelivered', { id: oldDelivered, atMs: now - 59 * DAY });
+      const recentDelivered = await enqueue(now - 3 * DAY);
+      await file.writer.run('proxyDelivered', { id: recentDelivered, atMs: now - 2 * DAY });
+      const oldFailed = await enqueue(now - 60 * DAY);
+      await file.writer.run('proxyFailed', {
+        id: oldFailed,
+        atMs: now - 59 * DAY,
+        code: 'FormationViolation',
+        text: 'refused',
+      });
+      const oldQueued = await enqueue(now - 60 * DAY);
+
+      const policy = { ...DEFAULT_RETENTION, proxyDeliveredDays: 30 };
+      const r = await file.writer.run('applyRetention', { policy, nowMs: now });
+      expect(r.deletedProxyDelivered).toBe(1);
+      expect(file.db.prepare('SELECT id, state FROM proxy_outbox ORDER BY id').all()).toEqual([
+        { id: recentDelivered, state: 'delivered' },
+        { id: oldFailed, state: 'failed' },
+        { id: oldQueued, state: 'queued' },
+      ]);
+    } finally {
+      await file.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Retention (docs/operations.md): a reading keeps the sampled values as the station sent them for
  * `sampledValuesDays`, the reading itself for `rawMeterValuesDays`; then readings are folded into 15-minute
- * buckets kept `downsampledDays`. Events, setpoints and status history have their own limits. Sessions are
- * never deleted: they are the record of energy delivered.
+ * buckets kept `downsampledDays`. Events, setpoints, status history and the cloud relay's delivered
+ * messages have their own limits. Sessions are never deleted: they are the record of energy delivered.
  */
 import type Database from 'better-sqlite3';
 import type { StoreWriter } from './store-writer.ts';
@@ -15,6 +15,11 @@ export interface RetentionPolicy {
   readonly eventsDays: number;
   readonly setpointsDays: number;
   readonly statusHistoryDays: number;
+  /**
+   * Cloud relay messages the cloud has answered (`proxy_outbox`, state delivered), counted from the answer.
+   * Queued and failed ones are never pruned: they are undelivered data and the operator's to look at.
+   */
+  readonly proxyDeliveredDays: number;
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
@@ -24,6 +29,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   eventsDays: 365,
   setpointsDays: 30,
   statusHistoryDays: 365,
+  proxyDeliveredDays: 30,
 };
 
 export const BUCKET_MS = 15 * 60_000;
@@ -37,6 +43,7 @@ export interface RetentionReport {
   readonly deletedEvents: number;
   readonly deletedSetpoints: number;
   readonly deletedStatusRows: number;
+  readonly deletedProxyDelivered: number;
 }
 
 /**
@@ -92,6 +99,9 @@ export function applyRetention(
       deletedEvents: deleteBefore('events', 'at_ms', policy.eventsDays),
       deletedSetpoints: deleteBefore('setpoints', 'sent_ms', policy.setpointsDays),
       deletedStatusRows: deleteBefore('connector_status_history', 'at_ms', policy.statusHistoryDays),
+      deletedProxyDelivered: db
+        .prepare(`DELETE FROM proxy_outbox WHERE state = 'delivered' AND done_ms < ?`)
+        .run(nowMs - policy.proxyDeliveredDays * DAY_MS).changes,
     };
   })();
 }

@@ -153,6 +153,22 @@ export interface StationInfo {
   readonly portIds: string[];
 }
 
+/** GET /api/v1/upstream: the relay to the operator's cloud, per station (docs/proxy.md). */
+export interface UpstreamStation {
+  readonly stationId: string;
+  readonly state: 'connected' | 'connecting' | 'outage' | 'idle' | 'disabled';
+  readonly outageSince: string | null;
+  readonly queueDepth: number;
+  readonly oldestQueuedAgeS: number | null;
+  readonly lastRelayAt: string | null;
+  readonly failed: number;
+}
+
+export interface UpstreamPayload {
+  readonly relaying: boolean;
+  readonly stations: UpstreamStation[];
+}
+
 export interface SessionRow {
   readonly id: number | string;
   readonly stationId: string;

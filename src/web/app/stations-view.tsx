@@ -1,13 +1,16 @@
 /** Stations: connection, identity, and the operator commands (remote start/stop, reset, availability). */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ActionButton } from './action-button.tsx';
-import type { PortLive, StationInfo } from './api-types.ts';
-import { fmtTime, stateLabel } from './format.ts';
+import type { PortLive, StationInfo, UpstreamPayload, UpstreamStation } from './api-types.ts';
+import { fmtDuration, fmtTime, stateLabel } from './format.ts';
 import { useLive } from './live.ts';
 import { href } from './router.ts';
 import { useCanWrite, useSite } from './site-context.ts';
 import { sendCommand } from './station-commands.ts';
 import { useFetch } from './use-fetch.ts';
+
+/** The cloud relay's state is polled this often while the page is open, in ms. */
+const UPSTREAM_POLL_MS = 5000;
 
 /** The stations page. */
 export function StationsView() {
@@ -17,6 +20,16 @@ export function StationsView() {
   // Connection changes come with the live port states: they override the list's `connected` flag.
   const connected = new Map((snap.ports?.ports ?? []).map((p) => [p.stationId, p.connected]));
   const portStates = new Map((snap.ports?.ports ?? []).map((p) => [p.id, p]));
+  // With `upstream:` (docs/proxy.md) each card says how its relay to the cloud is doing.
+  const upstream = useFetch<UpstreamPayload>('/upstream');
+  const reloadUpstream = upstream.reload;
+  useEffect(() => {
+    const timer = setInterval(reloadUpstream, UPSTREAM_POLL_MS);
+    return () => clearInterval(timer);
+  }, [reloadUpstream]);
+  const relays = upstream.data?.relaying
+    ? new Map(upstream.data.stations.map((u) => [u.stationId, u]))
+    : undefined;
   return (
     <section aria-labelledby="stations-title">
       <h2 id="stations-title">Stations</h2>
@@ -33,6 +46,7 @@ export function StationsView() {
             online={connected.get(s.id) ?? s.connected}
             ports={portStates}
             timeZone={site.timeZone}
+            cloud={relays ? (relays.get(s.id) ?? null) : undefined}
           />
         ))}
       </ul>
@@ -45,6 +59,8 @@ function StationCard(props: {
   online: boolean;
   ports: ReadonlyMap<string, PortLive>;
   timeZone: string;
+  /** The station's cloud relay; null: relaying but nothing known yet; undefined: no `upstream:`. */
+  cloud: UpstreamStation | null | undefined;
 }) {
   const { s, online, timeZone } = props;
   const canWrite = useCanWrite();
@@ -62,6 +78,7 @@ function StationCard(props: {
         {s.firmwareVersion ? ` · firmware ${s.firmwareVersion}` : ''}
       </p>
       <p class="small muted">Last seen {fmtTime(s.lastSeenAt, timeZone)}</p>
+      {props.cloud !== undefined ? <CloudLine u={props.cloud} timeZone={timeZone} /> : null}
       <ul class="station-ports">
         {s.portIds.map((pid) => (
           <li key={pid}>
@@ -122,5 +139,38 @@ function StationCard(props: {
         </div>
       ) : null}
     </li>
+  );
+}
+
+const CLOUD_STATE: Readonly<Record<UpstreamStation['state'], string>> = {
+  connected: 'connected',
+  connecting: 'connecting',
+  outage: 'outage',
+  idle: 'no link (station away)',
+  disabled: 'not relayed',
+};
+
+/** "Cloud: outage since 5 Dec 10:42 · 12 queued, oldest 3 min": the station's relay (docs/proxy.md). */
+function CloudLine(props: { u: UpstreamStation | null; timeZone: string }) {
+  const { u, timeZone } = props;
+  if (!u)
+    return (
+      <p class="small" data-testid="upstream">
+        Cloud: –
+      </p>
+    );
+  const parts = [
+    u.state === 'outage' && u.outageSince
+      ? `Cloud: outage since ${fmtTime(u.outageSince, timeZone)}`
+      : `Cloud: ${CLOUD_STATE[u.state]}`,
+  ];
+  if (u.lastRelayAt) parts.push(`last relay ${fmtTime(u.lastRelayAt, timeZone)}`);
+  if (u.queueDepth > 0) parts.push(`${u.queueDepth} queued, oldest ${fmtDuration(u.oldestQueuedAgeS)}`);
+  if (u.failed > 0) parts.push(`${u.failed} refused by the cloud`);
+  const bad = u.state === 'outage' || u.failed > 0;
+  return (
+    <p class={`small${bad ? ' error' : ''}`} data-testid="upstream">
+      {parts.join(' · ')}
+    </p>
   );
 }
