@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { isKnownIdTag } from '../ocpp/authorization.ts';
 import { DEFAULT_OCPP_SERVER_SETTINGS } from '../ocpp/ocpp-settings.ts';
-import type { PortMeterEvent } from '../ocpp/station-gateway.ts';
+import type { PortMeterEvent } from '../contracts/station-gateway.ts';
 import type { InboundCall, InboundHandler, InboundMiddleware } from '../ocpp/inbound-pipeline.ts';
 import type { IdTagStatus } from '../ocpp/ocpp-repository.ts';
 import type { OcppServer } from '../ocpp/ocpp-server.ts';
