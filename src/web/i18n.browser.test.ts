@@ -84,6 +84,29 @@ describe('the dashboard in French and English', () => {
       .toMatch(/^\d{1,2} (janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc)\.? \d{4}(,| à) \d\d:\d\d$/);
   });
 
+  it('fits a 390 px phone in French (longer words) without sideways scrolling', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      locale: 'fr-FR',
+      storageState: await context.storageState(),
+    });
+    try {
+      const p = await phone.newPage();
+      for (const view of ['', 'ports', 'sessions', 'events', 'limits/row-a', 'stations', 'id-tags']) {
+        await p.goto(`${demo!.url}/#/${view}`);
+        await p.locator('main h2:visible').first().waitFor();
+        await expect.poll(() => p.locator('html').getAttribute('lang')).toBe('fr');
+        await p.waitForTimeout(300);
+        const width = await p.evaluate<number>('document.documentElement.scrollWidth');
+        expect(width, `#/${view} is wider than the phone`).toBeLessThanOrEqual(390);
+      }
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('switches to English with the language switch and stays English after a reload', async () => {
     await page.goto(`${demo!.url}/#/`);
     await page.getByLabel('Langue').selectOption('en');
