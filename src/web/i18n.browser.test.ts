@@ -47,6 +47,8 @@ describe('the dashboard in French and English', () => {
     await expect.poll(() => page.getByRole('heading', { name: 'Puissance actuelle' }).count()).toBe(1);
     await expect.poll(() => page.getByRole('link', { name: 'Vue d’ensemble' }).count()).toBe(1);
     await expect.poll(() => page.getByRole('button', { name: 'Se déconnecter' }).count()).toBe(1);
+    // The site file's circuit kinds are words too: the demo's root is the grid connection.
+    expect(await page.locator('[data-circuit] .circuit-head .kind').first().textContent()).toBe('réseau');
     // Power in kW with a decimal comma: "12,3 kW" (or a whole number from 100 kW up).
     const flows = plain(await page.getByTestId('flows').textContent());
     expect(flows).toContain('Réseau');

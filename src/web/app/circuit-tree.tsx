@@ -1,6 +1,6 @@
 /** The circuit tree as the electrician drew it: each circuit with per-phase bars and the ports below it. */
 import type { CircuitLive, PortLive, SiteCircuit, SitePort } from './api-types.ts';
-import { PHASES, fmtA, fmtKw, limitSourceLabel, stateLabel } from './format.ts';
+import { PHASES, circuitKindLabel, fmtA, fmtKw, limitSourceLabel, stateLabel } from './format.ts';
 import { msg } from './i18n.ts';
 import { PhaseBar } from './phase-bar.tsx';
 import { href } from './router.ts';
@@ -40,7 +40,7 @@ function CircuitNode(props: TreeProps & { circuit: SiteCircuit }) {
           <h3 id={`c-${c.id}`}>
             {c.name} <span class="muted">({c.id})</span>
           </h3>
-          <span class="kind">{c.kind}</span>
+          <span class="kind">{circuitKindLabel(c.kind)}</span>
           <span class="kw" title={t.loadNow}>
             {fmtKw(l?.loadKw)}
           </span>

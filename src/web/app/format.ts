@@ -159,3 +159,15 @@ export function uncontrolledLabel(reason: string, fallback: string): string {
 export function limitSourceLabel(source: string | null | undefined): string {
   return source === null || source === undefined || source === 'static limit' ? msg().staticLimit : source;
 }
+
+/** A circuit's kind from the site file (grid, transformer, panel, circuit) as a label; others as they came. */
+export function circuitKindLabel(kind: string): string {
+  const t = msg();
+  const labels: Record<string, string> = {
+    grid: t.circuitKindGrid,
+    transformer: t.circuitKindTransformer,
+    panel: t.circuitKindPanel,
+    circuit: t.circuitKindCircuit,
+  };
+  return labels[kind] ?? kind;
+}

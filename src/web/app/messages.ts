@@ -104,6 +104,11 @@ export const en = {
     `${phase}: ${load} of ${limit}${staticLimit ? ` (static ${staticLimit})` : ''}, headroom ${headroom}`,
   free: 'free',
 
+  circuitKindGrid: 'grid',
+  circuitKindTransformer: 'transformer',
+  circuitKindPanel: 'panel',
+  circuitKindCircuit: 'circuit',
+
   // Demand panel
   demandTitle: (minutes: string) => `Demand (${minutes}-min windows)`,
   demandPeak: (period: string) => `Peak ${period}`,
@@ -433,6 +438,10 @@ export const fr: Catalogue = {
   phaseText: (phase, load, limit, staticLimit, headroom) =>
     `${phase} : ${load} sur ${limit}${staticLimit ? ` (statique ${staticLimit})` : ''}, marge ${headroom}`,
   free: 'libre',
+  circuitKindGrid: 'réseau',
+  circuitKindTransformer: 'transformateur',
+  circuitKindPanel: 'tableau',
+  circuitKindCircuit: 'circuit',
 
   demandTitle: (minutes) => `Puissance appelée (fenêtres de ${minutes} min)`,
   demandPeak: (period) => `Pointe ${period}`,
