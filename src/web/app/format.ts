@@ -6,12 +6,18 @@ import { intlLocale, msg } from './i18n.ts';
 
 export const PHASES = ['L1', 'L2', 'L3'] as const;
 
+/** Number formats by locale and decimals: made once, not on each of the many numbers a render shows. */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
 /** A number with exactly `digits` decimals in the current locale: "1234.5" → "1,234.5" / "1 234,5". */
 export function fmtNum(n: number, digits = 0): string {
-  return new Intl.NumberFormat(intlLocale(), {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(n);
+  const key = `${intlLocale()}|${digits}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(intlLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    numberFormats.set(key, f);
+  }
+  return f.format(n);
 }
 
 /** "12.3 A", or "–" when unknown. */
