@@ -1,5 +1,7 @@
 /** The dashboard's HTTP client: same-origin cookies, the CSRF header on writes, errors with the API's message. */
 
+import { msg } from './i18n.ts';
+
 /** An API answer that was not 2xx; `message` is the server's human sentence. */
 export class ApiError extends Error {
   constructor(
@@ -34,7 +36,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       body: init.body === undefined ? null : JSON.stringify(init.body),
     });
   } catch {
-    throw new ApiError(0, 'network', 'Fusebox did not answer (network error). Check the connection.');
+    throw new ApiError(0, 'network', msg().networkError);
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();

@@ -9,6 +9,8 @@ import { LocalListView } from './local-list-view.tsx';
 import { LoginView } from './login-view.tsx';
 import { OverviewView } from './overview-view.tsx';
 import { PortsView } from './ports-view.tsx';
+import { applyDocumentLang, msg } from './i18n.ts';
+import { LangSwitch, useLang } from './lang-switch.tsx';
 import { href, useRoute } from './router.ts';
 import { SessionsView } from './sessions-view.tsx';
 import { SiteContext } from './site-context.ts';
@@ -32,6 +34,9 @@ function loadSite(): Promise<Site> {
 export function App() {
   // undefined: still asking the server.
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  // The root follows the language: a switch re-renders every view in the new one.
+  const lang = useLang();
+  useEffect(applyDocumentLang, [lang]);
   useEffect(() => {
     setUnauthorizedHandler(() => {
       live.stop();
@@ -39,7 +44,7 @@ export function App() {
     });
     firstMe.then(setMe, () => setMe(null));
   }, []);
-  if (me === undefined) return <p class="loading">Loading…</p>;
+  if (me === undefined) return <p class="loading">{msg().loading}</p>;
   if (me === null) return <LoginView onLogin={setMe} />;
   return (
     <Shell
@@ -53,21 +58,22 @@ export function App() {
 }
 
 const NAV = [
-  ['', 'Overview'],
-  ['ports', 'Ports'],
-  ['sessions', 'Sessions'],
-  ['events', 'Events'],
-  ['limits', 'Limits & schedules'],
-  ['stations', 'Stations'],
+  ['', 'navOverview'],
+  ['ports', 'navPorts'],
+  ['sessions', 'navSessions'],
+  ['events', 'navEvents'],
+  ['limits', 'navLimits'],
+  ['stations', 'navStations'],
 ] as const;
 
 /** Pages for operators only (their API refuses viewers). */
-const OPERATOR_NAV = [['id-tags', 'Id tags']] as const;
+const OPERATOR_NAV = [['id-tags', 'navIdTags']] as const;
 
 function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
   const [site, setSite] = useState<Site | null>(null);
   const [error, setError] = useState<string | null>(null);
   const route = useRoute();
+  const t = msg();
   useEffect(() => {
     live.start();
     loadSite().then(setSite, (err: unknown) => setError(errorText(err)));
@@ -87,30 +93,32 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
         </a>
         <StreamStatus />
         <span class="user">
-          {me.username} ({me.role})
+          {me.username} (
+          {me.role === 'operator' ? t.roleOperator : me.role === 'viewer' ? t.roleViewer : me.role})
         </span>
+        <LangSwitch />
         <button type="button" class="link-button" onClick={() => void logout()}>
-          Log out
+          {t.logOut}
         </button>
       </header>
-      <nav class="main-nav" aria-label="Main">
+      <nav class="main-nav" aria-label={t.navMain}>
         {[...NAV, ...(me.role === 'operator' ? OPERATOR_NAV : [])].map(([view, label]) => (
           <a key={view} href={href(view)} aria-current={route.view === view ? 'page' : undefined}>
-            {label}
+            {t[label]}
           </a>
         ))}
       </nav>
       <main>
         {error ? (
           <p class="error" role="alert">
-            Could not load the site: {error}
+            {t.siteLoadFailed(error)}
           </p>
         ) : site ? (
           <SiteContext.Provider value={{ site, me }}>
             <RouteView view={route.view} id={route.id} />
           </SiteContext.Provider>
         ) : (
-          <p class="loading">Loading the site…</p>
+          <p class="loading">{t.loadingSite}</p>
         )}
       </main>
     </div>
@@ -138,7 +146,9 @@ function RouteView({ view, id }: { view: string; id: string | null }) {
 
 function StreamStatus() {
   const { status } = useLive();
-  const text = status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  const t = msg();
+  const text =
+    status === 'live' ? t.streamLive : status === 'connecting' ? t.streamConnecting : t.streamReconnecting;
   return (
     <span class={`stream stream-${status}`} role="status" aria-live="polite">
       <span class="dot" aria-hidden="true" />

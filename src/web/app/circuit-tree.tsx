@@ -1,6 +1,7 @@
 /** The circuit tree as the electrician drew it: each circuit with per-phase bars and the ports below it. */
 import type { CircuitLive, PortLive, SiteCircuit, SitePort } from './api-types.ts';
-import { PHASES, fmtA, fmtKw } from './format.ts';
+import { PHASES, circuitKindLabel, fmtA, fmtKw, limitSourceLabel, stateLabel } from './format.ts';
+import { msg } from './i18n.ts';
 import { PhaseBar } from './phase-bar.tsx';
 import { href } from './router.ts';
 
@@ -15,7 +16,7 @@ interface TreeProps {
 export function CircuitTree(props: TreeProps) {
   const roots = props.circuits.filter((c) => c.parentId === null);
   return (
-    <ul class="tree" aria-label="Circuit tree" data-testid="circuit-tree">
+    <ul class="tree" aria-label={msg().circuitTree} data-testid="circuit-tree">
       {roots.map((c) => (
         <CircuitNode key={c.id} circuit={c} {...props} />
       ))}
@@ -31,6 +32,7 @@ function CircuitNode(props: TreeProps & { circuit: SiteCircuit }) {
   const phases = PHASES.map((ph, i) => ({ ph, i })).filter(
     ({ i }) => l === undefined || l.limitA[i] !== null || l.loadA[i] !== null,
   );
+  const t = msg();
   return (
     <li class="node" data-circuit={c.id}>
       <section class="circuit" aria-labelledby={`c-${c.id}`}>
@@ -38,13 +40,14 @@ function CircuitNode(props: TreeProps & { circuit: SiteCircuit }) {
           <h3 id={`c-${c.id}`}>
             {c.name} <span class="muted">({c.id})</span>
           </h3>
-          <span class="kind">{c.kind}</span>
-          <span class="kw" title="Load now">
+          <span class="kind">{circuitKindLabel(c.kind)}</span>
+          <span class="kw" title={t.loadNow}>
             {fmtKw(l?.loadKw)}
           </span>
         </div>
         <p class="source" data-testid="limit-source">
-          Limit: {l?.limitSource ?? 'static limit'} · <a href={href('limits', c.id)}>change</a>
+          {t.limitSourceLine}
+          {limitSourceLabel(l?.limitSource)} · <a href={href('limits', c.id)}>{t.change}</a>
         </p>
         <div class="phases">
           {phases.map(({ ph, i }) => (
@@ -71,7 +74,7 @@ function CircuitNode(props: TreeProps & { circuit: SiteCircuit }) {
           ) : null}
         </div>
         {ports.length > 0 ? (
-          <ul class="port-chips" aria-label={`Ports on ${c.name}`}>
+          <ul class="port-chips" aria-label={t.portsOn(c.name)}>
             {ports.map((p) => {
               const lp = props.livePorts.get(p.id);
               return (
@@ -83,7 +86,7 @@ function CircuitNode(props: TreeProps & { circuit: SiteCircuit }) {
                   >
                     <span class="chip-name">{p.name || p.id}</span>{' '}
                     <span class="chip-a">
-                      {lp && lp.limitA > 0 ? fmtA(lp.limitA, 0) : (lp?.state ?? '–')}
+                      {lp && lp.limitA > 0 ? fmtA(lp.limitA, 0) : lp ? stateLabel(lp.state) : '–'}
                     </span>
                   </a>
                 </li>

@@ -3,7 +3,8 @@
  * the target and why, and the running window. Hidden on a site without a demand cap.
  */
 import { useEffect } from 'preact/hooks';
-import { fmtKw, fmtTime } from './format.ts';
+import { fmtKw, fmtNum, fmtTime } from './format.ts';
+import { intlLocale, msg } from './i18n.ts';
 import { useSite } from './site-context.ts';
 import { useFetch } from './use-fetch.ts';
 
@@ -31,10 +32,11 @@ export type DemandView =
 const DEMAND_REFRESH_MS = 10_000;
 
 function reasonText(d: Extract<DemandView, { enabled: true }>): string {
-  if (d.targetReason === 'pinned') return d.pin ? `pinned by ${d.pin.by}` : 'pinned in the site file';
-  if (d.targetReason === 'period peak') return "the month's peak (already paid for)";
-  if (d.targetReason === 'floor') return 'floor';
-  return 'raised: cars need it by their departure';
+  const t = msg();
+  if (d.targetReason === 'pinned') return d.pin ? t.pinnedBy(d.pin.by) : t.pinnedInSiteFile;
+  if (d.targetReason === 'period peak') return t.reasonPeriodPeak;
+  if (d.targetReason === 'floor') return t.reasonFloor;
+  return t.reasonCarsNeed;
 }
 
 export function DemandPanel() {
@@ -46,24 +48,34 @@ export function DemandPanel() {
   }, [demand.reload]);
   const d = demand.data;
   if (!d?.enabled) return null;
-  const money = `${d.estimatedDemandCharge.toFixed(2)}${d.currency ? ` ${d.currency}` : ''}`;
+  const t = msg();
+  const money = d.currency
+    ? new Intl.NumberFormat(intlLocale(), { style: 'currency', currency: d.currency }).format(
+        d.estimatedDemandCharge,
+      )
+    : fmtNum(d.estimatedDemandCharge, 2);
   return (
     <div class="demand" data-testid="demand-panel">
-      <h3>Demand ({d.windowMinutes}-min windows)</h3>
+      <h3>{t.demandTitle(fmtNum(d.windowMinutes))}</h3>
       <dl class="demand-facts">
-        <dt>Peak {d.period}</dt>
+        <dt>{t.demandPeak(d.period)}</dt>
         <dd data-testid="demand-peak">
           {fmtKw(d.periodPeakKw)}
-          {d.periodPeakAt ? ` at ${fmtTime(d.periodPeakAt, site.timeZone)}` : ''}, {money} so far
+          {d.periodPeakAt ? t.demandPeakAt(fmtTime(d.periodPeakAt, site.timeZone)) : ''}
+          {t.demandSoFar(money)}
         </dd>
-        <dt>Target</dt>
+        <dt>{t.demandTarget}</dt>
         <dd data-testid="demand-target">
           {fmtKw(d.targetKw)} ({reasonText(d)})
         </dd>
-        <dt>This window</dt>
+        <dt>{t.demandWindow}</dt>
         <dd data-testid="demand-window">
-          {fmtKw(d.windowAverageKw)} so far ({d.measuredBy}), EVs limited to {fmtKw(d.capKw)} at the grid
-          until {fmtTime(d.windowEnd, site.timeZone)}
+          {t.demandWindowText(
+            fmtKw(d.windowAverageKw),
+            d.measuredBy === 'grid meter' ? t.measuredGridMeter : t.measuredEstimate,
+            fmtKw(d.capKw),
+            fmtTime(d.windowEnd, site.timeZone),
+          )}
         </dd>
       </dl>
     </div>

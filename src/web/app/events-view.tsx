@@ -3,12 +3,25 @@ import { useCallback, useState } from 'preact/hooks';
 import { query } from './api.ts';
 import type { EventRow, Paged } from './api-types.ts';
 import { fmtTime } from './format.ts';
+import { msg } from './i18n.ts';
 import { useLiveTopic } from './live.ts';
 import { Pager } from './pager.tsx';
 import { useSite } from './site-context.ts';
 import { useFetch } from './use-fetch.ts';
 
 const PAGE = 50;
+
+/** An event's level in words; an unknown level as it came. */
+function levelLabel(level: string): string {
+  const t = msg();
+  return level === 'info'
+    ? t.levelInfo
+    : level === 'warn'
+      ? t.levelWarn
+      : level === 'error'
+        ? t.levelError
+        : level;
+}
 
 /** The events page. */
 export function EventsView() {
@@ -35,24 +48,25 @@ export function EventsView() {
     setOffset(0);
     setFresh([]);
   };
+  const t = msg();
   return (
     <section aria-labelledby="events-title">
-      <h2 id="events-title">Events</h2>
-      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Event filters">
+      <h2 id="events-title">{t.navEvents}</h2>
+      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label={t.eventFilters}>
         <label>
-          Level
+          {t.level}
           <select value={level} onChange={(e) => (setLevel(e.currentTarget.value), reset())}>
-            <option value="">all</option>
-            <option value="info">info</option>
-            <option value="warn">warn</option>
-            <option value="error">error</option>
+            <option value="">{t.all}</option>
+            <option value="info">{t.levelInfo}</option>
+            <option value="warn">{t.levelWarn}</option>
+            <option value="error">{t.levelError}</option>
           </select>
         </label>
         <label>
-          Kind
+          {t.kindLabel}
           <input
             value={kind}
-            placeholder="e.g. audit"
+            placeholder={t.kindPlaceholder}
             onInput={(e) => (setKind(e.currentTarget.value), reset())}
           />
         </label>
@@ -66,7 +80,7 @@ export function EventsView() {
         {rows.map((e) => (
           <li key={e.id} class={`event level-${e.level}`}>
             <time dateTime={e.at}>{fmtTime(e.at, site.timeZone)}</time>
-            <span class="level">{e.level}</span>
+            <span class="level">{levelLabel(e.level)}</span>
             <span class="kind">{e.kind}</span>
             <span class="where">{e.portId ?? e.stationId ?? ''}</span>
             <span class="message">{e.message}</span>
@@ -79,7 +93,7 @@ export function EventsView() {
           limit={PAGE}
           total={page.data.total + fresh.filter((e) => !seen.has(e.id)).length}
           onOffset={(o) => (setOffset(o), setFresh([]))}
-          label="Events"
+          label={t.navEvents}
         />
       ) : null}
     </section>

@@ -1,25 +1,43 @@
-/** Number, time and duration formatting for the dashboard (units: docs/configuration.md). */
+/**
+ * Number, time and duration formatting for the dashboard (units: docs/configuration.md), in the current
+ * language's conventions (Intl; i18n.ts): "12.3 A" in English, "12,3 A" in French.
+ */
+import { intlLocale, msg } from './i18n.ts';
 
 export const PHASES = ['L1', 'L2', 'L3'] as const;
 
+/** Number formats by locale and decimals: made once, not on each of the many numbers a render shows. */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** A number with exactly `digits` decimals in the current locale: "1234.5" → "1,234.5" / "1 234,5". */
+export function fmtNum(n: number, digits = 0): string {
+  const key = `${intlLocale()}|${digits}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(intlLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    numberFormats.set(key, f);
+  }
+  return f.format(n);
+}
+
 /** "12.3 A", or "–" when unknown. */
 export function fmtA(a: number | null | undefined, digits = 1): string {
-  return a === null || a === undefined || !Number.isFinite(a) ? '–' : `${a.toFixed(digits)} A`;
+  return a === null || a === undefined || !Number.isFinite(a) ? '–' : `${fmtNum(a, digits)} A`;
 }
 
 /** "4.20 kW", or "–" when unknown. */
 export function fmtKw(kw: number | null | undefined): string {
   return kw === null || kw === undefined || !Number.isFinite(kw)
     ? '–'
-    : `${kw.toFixed(kw >= 100 ? 0 : 1)} kW`;
+    : `${fmtNum(kw, kw >= 100 ? 0 : 1)} kW`;
 }
 
 /** "12.34 kWh". */
-export function fmtKwh(kwh: number | null | undefined): string {
-  return kwh === null || kwh === undefined ? '–' : `${kwh.toFixed(2)} kWh`;
+export function fmtKwh(kwh: number | null | undefined, digits = 2): string {
+  return kwh === null || kwh === undefined ? '–' : `${fmtNum(kwh, digits)} kWh`;
 }
 
-/** "1 h 05 min", "12 min", "40 s". */
+/** "1 h 05 min", "12 min", "40 s" (the same symbols in English and French). */
 export function fmtDuration(s: number | null | undefined): string {
   if (s === null || s === undefined || !Number.isFinite(s)) return '–';
   const total = Math.max(0, Math.round(s));
@@ -30,17 +48,19 @@ export function fmtDuration(s: number | null | undefined): string {
   return `${total} s`;
 }
 
-/** Date and time in the site's time zone: "26 Nov 14:05". */
+/** Date and time in the site's time zone: "5 Dec 2026, 14:05" / "5 déc. 2026, 14:05". */
 export function fmtTime(iso: string | number | null | undefined, timeZone?: string): string {
   if (iso === null || iso === undefined) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString('en-GB', {
+  return d.toLocaleString(intlLocale(), {
     timeZone,
     day: 'numeric',
     month: 'short',
+    year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
+    hourCycle: 'h23',
   });
 }
 
@@ -53,30 +73,39 @@ export function fmtClock(
   if (iso === null || iso === undefined) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  const day = (x: Date | number) => new Date(x).toLocaleDateString('en-GB', { timeZone });
-  const time = d.toLocaleTimeString('en-GB', {
+  const locale = intlLocale();
+  const day = (x: Date | number) => new Date(x).toLocaleDateString(locale, { timeZone });
+  const time = d.toLocaleTimeString(locale, {
     timeZone,
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
   });
   if (day(d) === day(nowMs)) return time;
-  return `${d.toLocaleDateString('en-GB', { timeZone, day: 'numeric', month: 'short' })} ${time}`;
+  return `${d.toLocaleDateString(locale, { timeZone, day: 'numeric', month: 'short' })} ${time}`;
+}
+
+/** Short weekday names, Monday first: "Mon"… / "lun."… */
+export function weekdayNames(): string[] {
+  const f = new Intl.DateTimeFormat(intlLocale(), { weekday: 'short', timeZone: 'UTC' });
+  // 2024-01-01 was a Monday.
+  return Array.from({ length: 7 }, (_, i) => f.format(Date.UTC(2024, 0, 1 + i)));
 }
 
 /** Who set a session's departure, in words: "stated by the car", "site default". */
 export function departureSourceLabel(source: string | null | undefined): string {
+  const t = msg();
   switch (source) {
     case 'car':
-      return 'stated by the car';
+      return t.departureCar;
     case 'port':
-      return "the port's usual stay";
+      return t.departurePort;
     case 'station':
-      return "the station's usual stay";
+      return t.departureStation;
     case 'site':
-      return 'site default';
+      return t.departureSite;
     default:
-      return 'source unknown';
+      return t.departureUnknown;
   }
 }
 
@@ -86,7 +115,65 @@ export function toLocalInput(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** Human label for a port state. */
+/** Label for a port state ("Charging" / "En charge"); an unknown state as it came. */
 export function stateLabel(state: string): string {
-  return state.charAt(0).toUpperCase() + state.slice(1);
+  const t = msg();
+  const labels: Record<string, string> = {
+    available: t.stateAvailable,
+    charging: t.stateCharging,
+    suspended: t.stateSuspended,
+    offline: t.stateOffline,
+    faulted: t.stateFaulted,
+    preparing: t.statePreparing,
+    finishing: t.stateFinishing,
+    unknown: t.stateUnknown,
+  };
+  return labels[state] ?? state.charAt(0).toUpperCase() + state.slice(1);
+}
+
+/** The binding constraint's kind (`limitedBy.kind`, docs/api.md) as a label; an unknown kind as it came. */
+export function limitedByKindLabel(kind: string): string {
+  const t = msg();
+  const labels: Record<string, string> = {
+    idle: t.kindIdle,
+    'port-max': t.kindPortMax,
+    'demand-max': t.kindDemandMax,
+    'cloud-profile': t.kindCloudProfile,
+    car: t.kindCar,
+    'below-minimum': t.kindBelowMinimum,
+    uncontrolled: t.kindUncontrolled,
+    circuit: t.kindCircuit,
+    paused: t.kindPaused,
+  };
+  return labels[kind] ?? kind;
+}
+
+/** Why a station is uncontrolled (`uncontrolled.reason`), as a label; an unknown reason as it came. */
+export function uncontrolledLabel(reason: string, fallback: string): string {
+  const t = msg();
+  const labels: Record<string, string> = {
+    rejected: t.uncontrolledRejected,
+    'not-implemented': t.uncontrolledNotImplemented,
+    timeout: t.uncontrolledTimeout,
+    'no-smart-charging': t.uncontrolledNoSmartCharging,
+  };
+  return labels[reason] ?? fallback;
+}
+
+/** A circuit's limit source from the API: its one fixed phrase "static limit" translated, others (schedule and
+ * override names, who set them) as they came. */
+export function limitSourceLabel(source: string | null | undefined): string {
+  return source === null || source === undefined || source === 'static limit' ? msg().staticLimit : source;
+}
+
+/** A circuit's kind from the site file (grid, transformer, panel, circuit) as a label; others as they came. */
+export function circuitKindLabel(kind: string): string {
+  const t = msg();
+  const labels: Record<string, string> = {
+    grid: t.circuitKindGrid,
+    transformer: t.circuitKindTransformer,
+    panel: t.circuitKindPanel,
+    circuit: t.circuitKindCircuit,
+  };
+  return labels[kind] ?? kind;
 }

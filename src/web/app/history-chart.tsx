@@ -2,19 +2,28 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import type { History } from './api-types.ts';
+import { lang, msg } from './i18n.ts';
 
-const SERIES = [
-  { key: 'grid', label: 'Grid', stroke: '#000000', dash: [] as number[] },
-  { key: 'pv', label: 'PV', stroke: '#b35900', dash: [] },
-  { key: 'battery', label: 'Battery', stroke: '#6a1b9a', dash: [6, 4] },
-  { key: 'ev', label: 'EVs', stroke: '#0050b3', dash: [] },
-  { key: 'other', label: 'Building', stroke: '#4d4d4d', dash: [2, 3] },
+const SERIES: readonly {
+  key: string;
+  label: 'flowGrid' | 'flowPv' | 'flowBattery' | 'flowEvs' | 'flowBuilding';
+  stroke: string;
+  dash: number[];
+}[] = [
+  { key: 'grid', label: 'flowGrid', stroke: '#000000', dash: [] },
+  { key: 'pv', label: 'flowPv', stroke: '#b35900', dash: [] },
+  { key: 'battery', label: 'flowBattery', stroke: '#6a1b9a', dash: [6, 4] },
+  { key: 'ev', label: 'flowEvs', stroke: '#0050b3', dash: [] },
+  { key: 'other', label: 'flowBuilding', stroke: '#4d4d4d', dash: [2, 3] },
 ];
 
 /** Line chart of kW per flow; the table below it carries the same numbers for screen readers. */
 export function HistoryChart({ history, timeZone }: { history: History; timeZone: string }) {
   const box = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
+  const t = msg();
+  // The series' names are the chart's own: redraw it in a new language.
+  const language = lang();
   const empty = !SERIES.some((s) => history.series[s.key]?.some((v) => v !== null));
   useEffect(() => {
     const el = box.current;
@@ -42,7 +51,7 @@ export function HistoryChart({ history, timeZone }: { history: History; timeZone
             series: [
               {},
               ...present.map((s) => ({
-                label: s.label,
+                label: t[s.label],
                 stroke: s.stroke,
                 width: 2,
                 dash: s.dash,
@@ -68,16 +77,12 @@ export function HistoryChart({ history, timeZone }: { history: History; timeZone
       observer?.disconnect();
       plot?.destroy();
     };
-  }, [history, timeZone, empty]);
+  }, [history, timeZone, empty, language]);
   return (
     <figure class="chart">
-      <div
-        ref={box}
-        role="img"
-        aria-label="Power over the last 24 hours: grid, PV, battery, EVs and building"
-      />
-      {error ? <p class="error">Chart failed: {error}</p> : null}
-      {empty ? <p class="muted">No history yet: Fusebox records one point a minute as it runs.</p> : null}
+      <div ref={box} role="img" aria-label={t.chartLabel} />
+      {error ? <p class="error">{t.chartFailed(error)}</p> : null}
+      {empty ? <p class="muted">{t.noHistory}</p> : null}
     </figure>
   );
 }

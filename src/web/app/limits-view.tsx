@@ -1,7 +1,8 @@
 /** Limits and schedules: pick a circuit, see what limits it now, change overrides and its weekly schedule. */
 import { useCallback } from 'preact/hooks';
 import type { Override, SchedulesPayload } from './api-types.ts';
-import { PHASES, fmtA } from './format.ts';
+import { PHASES, fmtA, fmtNum, limitSourceLabel } from './format.ts';
+import { msg } from './i18n.ts';
 import { useLive, useLiveTopic } from './live.ts';
 import { OverridesPanel } from './overrides-panel.tsx';
 import { href } from './router.ts';
@@ -31,12 +32,13 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
     const c = site.circuits.find((x) => x.id === id);
     return c?.parentId ? 1 + depth(c.parentId) : 0;
   };
+  const t = msg();
   return (
     <div class="limits">
-      <nav class="circuit-picker" aria-label="Circuits">
-        <h2>Circuits</h2>
+      <nav class="circuit-picker" aria-label={t.circuits}>
+        <h2>{t.circuits}</h2>
         <label class="circuit-select">
-          Circuit
+          {t.circuit}
           <select
             value={circuitId ?? ''}
             onChange={(e) => {
@@ -44,7 +46,7 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
             }}
           >
             <option value="" disabled>
-              choose a circuit
+              {t.chooseCircuit}
             </option>
             {site.circuits.map((c) => (
               <option key={c.id} value={c.id}>
@@ -70,12 +72,15 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
           <div class="limits-columns">
             <div>
               <dl class="facts">
-                <dt>Static limit</dt>
+                <dt>{t.staticLimitLabel}</dt>
                 <dd>
                   {fmtA(circuit.limitA, 0)}
-                  {circuit.limitKw !== null ? ` / ${circuit.limitKw} kW` : ''} per phase
+                  {circuit.limitKw !== null
+                    ? ` / ${fmtNum(circuit.limitKw, circuit.limitKw % 1 ? 1 : 0)} kW`
+                    : ''}
+                  {t.perPhase}
                 </dd>
-                <dt>In force now</dt>
+                <dt>{t.inForceNow}</dt>
                 <dd data-testid="effective-limit">
                   {live
                     ? PHASES.map((ph, i) =>
@@ -85,9 +90,9 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
                         .join(' · ')
                     : '–'}
                 </dd>
-                <dt>Set by</dt>
-                <dd data-testid="circuit-limit-source">{live?.limitSource ?? 'static limit'}</dd>
-                <dt>EV capacity now</dt>
+                <dt>{t.setBy}</dt>
+                <dd data-testid="circuit-limit-source">{limitSourceLabel(live?.limitSource)}</dd>
+                <dt>{t.evCapacityNow}</dt>
                 <dd>
                   {live
                     ? PHASES.map((ph, i) =>
@@ -100,7 +105,7 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
               </dl>
               {overrides.error ? (
                 <p class="error" role="alert">
-                  Overrides: {overrides.error}
+                  {t.overridesError(overrides.error)}
                 </p>
               ) : null}
               <OverridesPanel
@@ -112,7 +117,7 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
             <div>
               {schedules.error ? (
                 <p class="error" role="alert">
-                  Schedules: {schedules.error}
+                  {t.schedulesError(schedules.error)}
                 </p>
               ) : null}
               {schedules.data ? (
@@ -128,7 +133,7 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
           </div>
         </section>
       ) : (
-        <p class="hint">Choose a circuit to see and change its limits and schedule.</p>
+        <p class="hint">{t.chooseCircuitHint}</p>
       )}
     </div>
   );

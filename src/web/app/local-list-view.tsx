@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from './api.ts';
 import type { LocalIdTag, LocalList } from './api-types.ts';
 import { fmtTime } from './format.ts';
+import { msg } from './i18n.ts';
 import { useSite } from './site-context.ts';
 import { useFetch } from './use-fetch.ts';
 
@@ -27,14 +28,15 @@ export function LocalListView() {
     list.reload();
   };
   const items = list.data?.items ?? [];
+  const t = msg();
   return (
     <section aria-labelledby="local-list-title">
-      <h2 id="local-list-title">Local authorization list</h2>
+      <h2 id="local-list-title">{t.localListTitle}</h2>
       <p class="hint small">
-        Id tags on this list are accepted (or blocked) at once, before any cached answer or the site's rule
-        for unknown tags; after its expiry a tag is answered Expired. Stations that keep a local list of their
-        own get every change.{' '}
-        {list.data ? <span data-testid="local-list-version">List version {list.data.version}.</span> : null}
+        {t.localListHint}
+        {list.data ? (
+          <span data-testid="local-list-version">{t.listVersion(String(list.data.version))}</span>
+        ) : null}
       </p>
       {list.error ? (
         <p class="error" role="alert">
@@ -46,45 +48,49 @@ export function LocalListView() {
           {error}
         </p>
       ) : null}
-      {list.data && items.length === 0 ? <p class="muted">No id tag on the list.</p> : null}
+      {list.data && items.length === 0 ? <p class="muted">{t.noIdTag}</p> : null}
       {items.length > 0 ? (
         <div class="table-wrap">
           <table data-testid="local-list">
             <thead>
               <tr>
-                <th scope="col">Id tag</th>
-                <th scope="col">Status</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Parent id tag</th>
-                <th scope="col">Changed</th>
+                <th scope="col">{t.idTag}</th>
+                <th scope="col">{t.status}</th>
+                <th scope="col">{t.expires}</th>
+                <th scope="col">{t.parentIdTag}</th>
+                <th scope="col">{t.changed}</th>
                 <th scope="col">
-                  <span class="sr-only">Actions</span>
+                  <span class="sr-only">{t.actions}</span>
                 </th>
               </tr>
             </thead>
             <tbody>
-              {items.map((t) => (
-                <tr key={t.idTag} data-id-tag={t.idTag}>
-                  <td class="id-tag">{t.idTag}</td>
-                  <td class="status">{t.status}</td>
-                  <td>{t.expiresAt ? fmtTime(t.expiresAt, site.timeZone) : 'never'}</td>
-                  <td>{t.parentIdTag ?? '–'}</td>
-                  <td class="small">{fmtTime(t.updatedAt, site.timeZone)}</td>
+              {items.map((tag) => (
+                <tr key={tag.idTag} data-id-tag={tag.idTag}>
+                  <td class="id-tag">{tag.idTag}</td>
+                  <td class="status">{tag.status}</td>
+                  <td>{tag.expiresAt ? fmtTime(tag.expiresAt, site.timeZone) : t.never}</td>
+                  <td>{tag.parentIdTag ?? '–'}</td>
+                  <td class="small">{fmtTime(tag.updatedAt, site.timeZone)}</td>
                   <td class="row-actions">
                     <button
                       type="button"
-                      aria-label={`${t.status === 'Blocked' ? 'Unblock' : 'Block'} ${t.idTag}`}
-                      onClick={() => void act(() => put(t, t.status === 'Blocked' ? 'Accepted' : 'Blocked'))}
+                      aria-label={
+                        tag.status === 'Blocked' ? t.unblockAria(tag.idTag) : t.blockAria(tag.idTag)
+                      }
+                      onClick={() =>
+                        void act(() => put(tag, tag.status === 'Blocked' ? 'Accepted' : 'Blocked'))
+                      }
                     >
-                      {t.status === 'Blocked' ? 'Unblock' : 'Block'}
+                      {tag.status === 'Blocked' ? t.unblock : t.block}
                     </button>
                     <button
                       type="button"
                       class="danger"
-                      aria-label={`Remove ${t.idTag}`}
-                      onClick={() => void act(() => api(tagPath(t.idTag), { method: 'DELETE' }))}
+                      aria-label={t.removeAria(tag.idTag)}
+                      onClick={() => void act(() => api(tagPath(tag.idTag), { method: 'DELETE' }))}
                     >
-                      Remove
+                      {t.remove}
                     </button>
                   </td>
                 </tr>
@@ -112,12 +118,13 @@ function AddIdTag({ onDone }: { onDone: () => void }) {
   const [parent, setParent] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const t = msg();
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
     const expiresAt = expires ? new Date(expires) : null;
     if (expiresAt && Number.isNaN(expiresAt.getTime())) {
-      setError('Give a valid expiry, or none.');
+      setError(t.invalidExpiry);
       return;
     }
     setBusy(true);
@@ -140,8 +147,8 @@ function AddIdTag({ onDone }: { onDone: () => void }) {
     }
   };
   return (
-    <form class="override-form" onSubmit={(e) => void submit(e)} aria-label="Add an id tag">
-      <label for="lt-id">Id tag</label>
+    <form class="override-form" onSubmit={(e) => void submit(e)} aria-label={t.addIdTagForm}>
+      <label for="lt-id">{t.idTag}</label>
       <input
         id="lt-id"
         required
@@ -149,23 +156,23 @@ function AddIdTag({ onDone }: { onDone: () => void }) {
         value={idTag}
         onInput={(e) => setIdTag(e.currentTarget.value)}
       />
-      <label for="lt-expires">Expires</label>
+      <label for="lt-expires">{t.expires}</label>
       <input
         id="lt-expires"
         type="datetime-local"
         value={expires}
         onInput={(e) => setExpires(e.currentTarget.value)}
       />
-      <label for="lt-parent">Parent id tag</label>
+      <label for="lt-parent">{t.parentIdTag}</label>
       <input
         id="lt-parent"
         value={parent}
-        placeholder="optional"
+        placeholder={t.optional}
         onInput={(e) => setParent(e.currentTarget.value)}
       />
       <div class="row">
         <button type="submit" disabled={busy}>
-          Add id tag
+          {t.addIdTag}
         </button>
       </div>
       {error ? (

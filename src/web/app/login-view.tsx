@@ -2,6 +2,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from './api.ts';
 import type { AuthConfig, Me } from './api-types.ts';
+import { msg } from './i18n.ts';
+import { LangSwitch } from './lang-switch.tsx';
 
 /** Username and password form; calls onLogin with the account once the cookie is set. */
 export function LoginView({ onLogin }: { onLogin: (me: Me) => void }) {
@@ -25,19 +27,23 @@ export function LoginView({ onLogin }: { onLogin: (me: Me) => void }) {
       setBusy(false);
     }
   };
+  const t = msg();
   return (
     <main class="login">
       <h1>Fusebox</h1>
+      <LangSwitch />
       <form onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
-        <h2 id="login-title">Log in</h2>
+        <h2 id="login-title">{t.login}</h2>
         {config?.demo ? (
           <p class="hint" data-testid="demo-hint">
-            Demo site: log in as <strong>{config.demoUser}</strong> with password{' '}
+            {t.demoHintBefore}
+            <strong>{config.demoUser}</strong>
+            {t.demoHintMiddle}
             <strong>{config.demoPassword}</strong>.
           </p>
         ) : null}
         <label>
-          Username
+          {t.username}
           <input
             name="username"
             autocomplete="username"
@@ -47,7 +53,7 @@ export function LoginView({ onLogin }: { onLogin: (me: Me) => void }) {
           />
         </label>
         <label>
-          Password
+          {t.password}
           <input
             name="password"
             type="password"
@@ -58,7 +64,7 @@ export function LoginView({ onLogin }: { onLogin: (me: Me) => void }) {
           />
         </label>
         <button type="submit" disabled={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
+          {busy ? t.loggingIn : t.loginSubmit}
         </button>
         {error ? (
           <p class="error" role="alert">

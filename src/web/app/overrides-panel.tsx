@@ -2,7 +2,8 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, errorText } from './api.ts';
 import type { Override, SiteCircuit } from './api-types.ts';
-import { fmtA, fmtTime, toLocalInput } from './format.ts';
+import { fmtA, fmtNum, fmtTime, toLocalInput } from './format.ts';
+import { msg } from './i18n.ts';
 import { useCanWrite, useSite } from './site-context.ts';
 
 interface Props {
@@ -16,14 +17,12 @@ export function OverridesPanel({ circuit, overrides, onChanged }: Props) {
   const canWrite = useCanWrite();
   const { site } = useSite();
   const [editing, setEditing] = useState<number | null>(null);
+  const t = msg();
   return (
     <section class="overrides" aria-labelledby="overrides-title" data-testid="overrides">
-      <h3 id="overrides-title">Temporary overrides</h3>
-      <p class="hint small">
-        An override lowers this circuit's limit (at most {fmtA(circuit.limitA, 0)}, its static limit) until
-        its end time; then the schedule and static limit apply again.
-      </p>
-      {overrides.length === 0 ? <p class="muted">No override on this circuit.</p> : null}
+      <h3 id="overrides-title">{t.temporaryOverrides}</h3>
+      <p class="hint small">{t.overridesHint(fmtA(circuit.limitA, 0))}</p>
+      {overrides.length === 0 ? <p class="muted">{t.noOverride}</p> : null}
       <ul class="override-list">
         {overrides.map((o) =>
           editing === o.id ? (
@@ -40,14 +39,20 @@ export function OverridesPanel({ circuit, overrides, onChanged }: Props) {
             </li>
           ) : (
             <li key={o.id} class="override" data-override={o.id}>
-              <span class="big">{o.limitA !== null ? fmtA(o.limitA, 0) : `${o.limitKw} kW`}</span> until{' '}
-              <strong>{fmtTime(o.until, site.timeZone)}</strong>
+              <span class="big">
+                {o.limitA !== null ? fmtA(o.limitA, 0) : `${fmtNum(o.limitKw ?? 0, 1)} kW`}
+              </span>{' '}
+              {t.until} <strong>{fmtTime(o.until, site.timeZone)}</strong>
               {o.reason ? <span> · {o.reason}</span> : null}
-              <span class="muted small"> · by {o.createdBy}</span>
+              <span class="muted small">{t.byWhom(o.createdBy)}</span>
               {canWrite ? (
                 <span class="row-actions">
-                  <button type="button" onClick={() => setEditing(o.id)} aria-label={`Edit override ${o.id}`}>
-                    Edit
+                  <button
+                    type="button"
+                    onClick={() => setEditing(o.id)}
+                    aria-label={t.editOverride(String(o.id))}
+                  >
+                    {t.edit}
                   </button>
                   <DeleteOverride o={o} onDone={onChanged} />
                 </span>
@@ -72,10 +77,16 @@ function DeleteOverride({ o, onDone }: { o: Override; onDone: () => void }) {
       setError(errorText(err));
     }
   };
+  const t = msg();
   return (
     <>
-      <button type="button" class="danger" onClick={() => void del()} aria-label={`Delete override ${o.id}`}>
-        Delete
+      <button
+        type="button"
+        class="danger"
+        onClick={() => void del()}
+        aria-label={t.deleteOverride(String(o.id))}
+      >
+        {t.delete}
       </button>
       {error ? (
         <span class="error" role="alert">
@@ -102,12 +113,13 @@ function OverrideForm(p: {
   const [version] = useState(existing?.version);
   const [error, setError] = useState<{ text: string; conflict: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
+  const t = msg();
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
     const untilDate = new Date(until);
     if (Number.isNaN(untilDate.getTime())) {
-      setError({ text: 'Give an end time.', conflict: false });
+      setError({ text: t.giveEndTime, conflict: false });
       return;
     }
     setBusy(true);
@@ -129,9 +141,7 @@ function OverrideForm(p: {
       const conflict = err instanceof ApiError && err.status === 409;
       setError({
         conflict,
-        text: conflict
-          ? `Conflict: this override was changed by someone else after you opened it. ${errorText(err)}`
-          : errorText(err),
+        text: conflict ? t.overrideConflict(errorText(err)) : errorText(err),
       });
     } finally {
       setBusy(false);
@@ -142,9 +152,9 @@ function OverrideForm(p: {
     <form
       class="override-form"
       onSubmit={(e) => void submit(e)}
-      aria-label={existing ? `Edit override ${existing.id}` : 'New override'}
+      aria-label={existing ? t.editOverride(String(existing.id)) : t.newOverride}
     >
-      <label for={`${idp}-limit`}>Limit (A)</label>
+      <label for={`${idp}-limit`}>{t.limitA}</label>
       <input
         id={`${idp}-limit`}
         type="number"
@@ -156,7 +166,7 @@ function OverrideForm(p: {
         value={limitA}
         onInput={(e) => setLimitA(e.currentTarget.value)}
       />
-      <label for={`${idp}-until`}>Until</label>
+      <label for={`${idp}-until`}>{t.untilLabel}</label>
       <input
         id={`${idp}-until`}
         type="datetime-local"
@@ -164,20 +174,20 @@ function OverrideForm(p: {
         value={until}
         onInput={(e) => setUntil(e.currentTarget.value)}
       />
-      <label for={`${idp}-reason`}>Reason</label>
+      <label for={`${idp}-reason`}>{t.reason}</label>
       <input
         id={`${idp}-reason`}
         value={reason}
-        placeholder="optional"
+        placeholder={t.optional}
         onInput={(e) => setReason(e.currentTarget.value)}
       />
       <div class="row">
         <button type="submit" disabled={busy}>
-          {existing ? 'Save override' : 'Add override'}
+          {existing ? t.saveOverride : t.addOverride}
         </button>
         {p.onCancel ? (
           <button type="button" onClick={p.onCancel}>
-            Cancel
+            {t.cancel}
           </button>
         ) : null}
       </div>
@@ -186,7 +196,7 @@ function OverrideForm(p: {
           {error.text}
           {error.conflict ? (
             <button type="button" class="link-button" onClick={p.onDone}>
-              Reload overrides
+              {t.reloadOverrides}
             </button>
           ) : null}
         </p>

@@ -5,6 +5,7 @@ import { CircuitTree } from './circuit-tree.tsx';
 import { DemandPanel } from './demand-panel.tsx';
 import { fmtTime } from './format.ts';
 import { HistoryChart } from './history-chart.tsx';
+import { msg } from './i18n.ts';
 import { useLive } from './live.ts';
 import { PowerFlows, flowsFromHistory } from './power-flows.tsx';
 import { useSite } from './site-context.ts';
@@ -28,25 +29,27 @@ export function OverviewView() {
   );
   const livePorts = useMemo(() => new Map((snap.ports?.ports ?? []).map((p) => [p.id, p])), [snap.ports]);
   const flows = snap.circuits?.flows ?? (history.data ? flowsFromHistory(history.data) : null);
+  const t = msg();
   return (
     <div class="overview">
       <section aria-labelledby="flows-title" class="area-flows">
-        <h2 id="flows-title">Power now</h2>
+        <h2 id="flows-title">{t.powerNow}</h2>
         <PowerFlows flows={flows} />
         <DemandPanel />
       </section>
       <section aria-labelledby="tree-title" class="area-tree">
         <h2 id="tree-title">
-          Circuits{' '}
+          {t.circuits}{' '}
           <span class="muted small" data-testid="updated-at">
-            {snap.circuits ? `at ${fmtTime(snap.circuits.atMs, site.timeZone)}` : ''}
+            {snap.circuits ? t.updatedAt(fmtTime(snap.circuits.atMs, site.timeZone)) : ''}
           </span>
         </h2>
         <p class="legend">
-          <span class="key key-other" aria-hidden="true" /> building{' '}
-          <span class="key key-ev" aria-hidden="true" /> EVs <span class="key key-high" aria-hidden="true" />{' '}
-          EVs, phase ≥ 80 % used <span class="key key-full" aria-hidden="true" /> EVs, phase ≥ 95 % used{' '}
-          <span class="key key-reduced" aria-hidden="true" /> reduced limit (schedule, override, EMS)
+          <span class="key key-other" aria-hidden="true" /> {t.legendBuilding}{' '}
+          <span class="key key-ev" aria-hidden="true" /> {t.legendEvs}{' '}
+          <span class="key key-high" aria-hidden="true" /> {t.legendHigh}{' '}
+          <span class="key key-full" aria-hidden="true" /> {t.legendFull}{' '}
+          <span class="key key-reduced" aria-hidden="true" /> {t.legendReduced}
         </p>
         {snap.circuits ? (
           <CircuitTree
@@ -56,12 +59,12 @@ export function OverviewView() {
             livePorts={livePorts}
           />
         ) : (
-          <p class="loading">Waiting for the first live values…</p>
+          <p class="loading">{t.waitingFirstLive}</p>
         )}
       </section>
       <section aria-labelledby="history-title" class="area-history">
-        <h2 id="history-title">Last 24 hours</h2>
-        {history.error ? <p class="error">History: {history.error}</p> : null}
+        <h2 id="history-title">{t.last24h}</h2>
+        {history.error ? <p class="error">{t.historyError(history.error)}</p> : null}
         {history.data ? <HistoryChart history={history.data} timeZone={site.timeZone} /> : null}
       </section>
     </div>

@@ -1,5 +1,6 @@
 /** One phase of a circuit: building load and EV load against the limit, the rest is headroom. */
-import { fmtA } from './format.ts';
+import { fmtA, fmtNum } from './format.ts';
+import { msg } from './i18n.ts';
 
 export interface PhaseBarProps {
   readonly phase: string;
@@ -25,13 +26,14 @@ export function PhaseBar(p: PhaseBarProps) {
   const level = use >= 0.95 ? 'full' : use >= 0.8 ? 'high' : 'ok';
   const headroom = p.headroomA ?? eff - load;
   const unit = p.unit ?? 'A';
-  const f = (x: number, digits = 1) => (unit === 'A' ? fmtA(x, digits) : `${x.toFixed(digits)} ${unit}`);
-  const text = `${p.phase}: ${f(load)} of ${f(eff, 0)}${eff < full ? ` (static ${f(full, 0)})` : ''}, headroom ${f(headroom)}`;
+  const t = msg();
+  const f = (x: number, digits = 1) => (unit === 'A' ? fmtA(x, digits) : `${fmtNum(x, digits)} ${unit}`);
+  const text = t.phaseText(p.phase, f(load), f(eff, 0), eff < full ? f(full, 0) : null, f(headroom));
   return (
     <div
       class={`phase phase-${level}`}
       role="meter"
-      aria-label={`${p.phase} load`}
+      aria-label={t.phaseLoad(p.phase)}
       aria-valuemin={0}
       aria-valuemax={eff}
       aria-valuenow={Math.round(load * 10) / 10}
@@ -45,8 +47,11 @@ export function PhaseBar(p: PhaseBarProps) {
         {eff < full ? <span class="reduced" style={{ left: `${pct(eff)}%` }} /> : null}
       </span>
       <span class="phase-nums">
-        <span class="load-num">{load.toFixed(1)}</span>/{eff.toFixed(0)} {unit}
-        <span class="headroom"> · {headroom.toFixed(1)} free</span>
+        <span class="load-num">{fmtNum(load, 1)}</span>/{fmtNum(eff, 0)} {unit}
+        <span class="headroom">
+          {' '}
+          · {fmtNum(headroom, 1)} {t.free}
+        </span>
       </span>
     </div>
   );

@@ -9,9 +9,13 @@ import {
   fmtClock,
   fmtDuration,
   fmtKwh,
+  fmtNum,
   fmtTime,
+  limitedByKindLabel,
   stateLabel,
+  uncontrolledLabel,
 } from './format.ts';
+import { intlLocale, msg } from './i18n.ts';
 import { href } from './router.ts';
 import { useCanWrite, useSite } from './site-context.ts';
 import { sendCommand } from './station-commands.ts';
@@ -24,71 +28,81 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
   const circuit = site.circuits.find((c) => c.id === sp.circuitId);
   const lb = port?.limitedBy;
   const bindingCircuit = lb?.circuitId ? site.circuits.find((c) => c.id === lb.circuitId) : undefined;
+  const t = msg();
   return (
     <aside class="detail" aria-labelledby="port-detail-title" data-testid="port-detail">
       <div class="detail-head">
-        <h2 id="port-detail-title">Port {sp.name || sp.id}</h2>
-        <a href={href('ports')} class="close" aria-label="Close port details">
-          Close
+        <h2 id="port-detail-title">{t.portTitle(sp.name || sp.id)}</h2>
+        <a href={href('ports')} class="close" aria-label={t.closePortDetails}>
+          {t.close}
         </a>
       </div>
       <dl class="facts">
-        <dt>Id</dt>
+        <dt>{t.id}</dt>
         <dd data-testid="port-id">{sp.id}</dd>
-        <dt>Station</dt>
+        <dt>{t.station}</dt>
         <dd>{sp.stationId}</dd>
-        <dt>Circuit</dt>
+        <dt>{t.circuit}</dt>
         <dd>
           <a href={href('limits', sp.circuitId)}>{circuit?.name ?? sp.circuitId}</a>
         </dd>
-        <dt>State</dt>
+        <dt>{t.state}</dt>
         <dd>
           <span class={`state state-${port?.state ?? 'offline'}`}>
             {stateLabel(port?.state ?? 'unknown')}
           </span>
-          {port && !port.connected ? ' (station offline)' : ''}
+          {port && !port.connected ? t.stationOffline : ''}
         </dd>
-        <dt>Allocated limit</dt>
+        <dt>{t.allocatedLimit}</dt>
         <dd class="big">{port ? fmtA(port.limitA) : '–'}</dd>
-        <dt>Range</dt>
+        <dt>{t.range}</dt>
         <dd>
           {fmtA(sp.minA, 0)} – {fmtA(sp.maxA, 0)} ({sp.kind.toUpperCase()}, {sp.phases})
         </dd>
       </dl>
       <section class="binding" aria-labelledby="binding-title">
-        <h3 id="binding-title">Binding constraint</h3>
+        <h3 id="binding-title">{t.bindingConstraint}</h3>
         <p class="reason" data-testid="binding-reason">
           {port?.reason ?? '–'}
         </p>
         {port?.uncontrolled ? (
           <p class="error" data-testid="uncontrolled-detail">
-            Uncontrolled: {port.uncontrolled.reasonText} ({port.uncontrolled.detail}). It counts at{' '}
-            {fmtA(port.uncontrolled.countedA)}; the other ports get what is left.{' '}
+            {t.uncontrolledDetail(
+              uncontrolledLabel(port.uncontrolled.reason, port.uncontrolled.reasonText),
+              port.uncontrolled.detail,
+              fmtA(port.uncontrolled.countedA),
+            )}
             {port.uncontrolled.retryAt
-              ? `Next try ${new Date(port.uncontrolled.retryAt).toLocaleTimeString()}.`
-              : 'A try is under way.'}
+              ? t.nextTry(new Date(port.uncontrolled.retryAt).toLocaleTimeString(intlLocale()))
+              : t.tryUnderWay}
             {port.uncontrolled.restricted
-              ? ` Taken out of use (${port.uncontrolled.restricted.action}): ${port.uncontrolled.restricted.answer}.`
+              ? t.takenOutOfUse(port.uncontrolled.restricted.action, port.uncontrolled.restricted.answer)
               : ''}
           </p>
         ) : null}
         {lb ? (
           <ul class="binding-parts">
-            <li>Kind: {lb.kind}</li>
+            <li>
+              {t.kind}
+              {limitedByKindLabel(lb.kind)}
+            </li>
             {lb.circuitId ? (
               <li>
-                Circuit: <a href={href('limits', lb.circuitId)}>{bindingCircuit?.name ?? lb.circuitId}</a>
+                {t.circuitColon}
+                <a href={href('limits', lb.circuitId)}>{bindingCircuit?.name ?? lb.circuitId}</a>
                 {lb.dimension ? `, ${lb.dimension}` : ''}
               </li>
             ) : null}
-            {lb.source ? <li>Limit set by: {lb.source}</li> : null}
-            {lb.measuredA !== undefined ? <li>Car draws: {fmtA(lb.measuredA)}</li> : null}
-            {lb.waitingBehind ? <li>Waiting behind: {lb.waitingBehind}</li> : null}
+            {lb.source ? (
+              <li>{t.limitSetBy(lb.source === 'static limit' ? t.staticLimit : lb.source)}</li>
+            ) : null}
+            {lb.measuredA !== undefined ? <li>{t.carDraws(fmtA(lb.measuredA))}</li> : null}
+            {lb.waitingBehind ? <li>{t.waitingBehind(lb.waitingBehind)}</li> : null}
           </ul>
         ) : null}
       </section>
       <section aria-labelledby="measured-title">
-        <h3 id="measured-title">Measured current</h3>
+        <h3 id="measured-title">{t.measuredCurrent}</h3>
         <ul class="measured">
           {PHASES.map((ph, i) => (
             <li key={ph}>
@@ -98,34 +112,38 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
         </ul>
       </section>
       <section aria-labelledby="session-title">
-        <h3 id="session-title">Session</h3>
+        <h3 id="session-title">{t.session}</h3>
         {port?.session ? (
           <dl class="facts">
-            <dt>Started</dt>
+            <dt>{t.started}</dt>
             <dd>{fmtTime(port.session.startedAt, site.timeZone)}</dd>
-            <dt>Energy</dt>
+            <dt>{t.energy}</dt>
             <dd>{fmtKwh(port.session.energyKwh)}</dd>
-            <dt>Duration</dt>
+            <dt>{t.duration}</dt>
             <dd>{fmtDuration(port.session.durationS)}</dd>
-            <dt>Id tag</dt>
+            <dt>{t.idTag}</dt>
             <dd>{port.session.idTag ?? '–'}</dd>
             <SessionNeeds session={port.session} timeZone={site.timeZone} />
           </dl>
         ) : (
-          <p class="muted">No session.</p>
+          <p class="muted">{t.noSession}</p>
         )}
       </section>
       {canWrite ? (
         <section aria-labelledby="commands-title" class="commands">
-          <h3 id="commands-title">Commands</h3>
+          <h3 id="commands-title">{t.commands}</h3>
           <div class="row">
             <label>
-              Id tag
-              <input value={idTag} placeholder="optional" onInput={(e) => setIdTag(e.currentTarget.value)} />
+              {t.idTag}
+              <input
+                value={idTag}
+                placeholder={t.optional}
+                onInput={(e) => setIdTag(e.currentTarget.value)}
+              />
             </label>
             <ActionButton
-              label="Remote start"
-              ariaLabel={`Remote start on ${sp.id}`}
+              label={t.remoteStart}
+              ariaLabel={t.remoteStartOn(sp.id)}
               run={() =>
                 sendCommand(sp.stationId, {
                   command: 'remoteStart',
@@ -137,22 +155,22 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
           </div>
           <div class="row">
             <ActionButton
-              label="Remote stop"
-              ariaLabel={`Remote stop on ${sp.id}`}
-              confirm={`Stop the session on ${sp.id}?`}
+              label={t.remoteStop}
+              ariaLabel={t.remoteStopOn(sp.id)}
+              confirm={t.confirmStop(sp.id)}
               disabled={!port?.session}
               run={() => sendCommand(sp.stationId, { command: 'remoteStop', portId: sp.id })}
             />
             <ActionButton
-              label="Make unavailable"
-              ariaLabel={`Make ${sp.id} unavailable`}
+              label={t.makeUnavailable}
+              ariaLabel={t.makeUnavailableAria(sp.id)}
               run={() =>
                 sendCommand(sp.stationId, { command: 'availability', portId: sp.id, available: false })
               }
             />
             <ActionButton
-              label="Make available"
-              ariaLabel={`Make ${sp.id} available`}
+              label={t.makeAvailable}
+              ariaLabel={t.makeAvailableAria(sp.id)}
               run={() =>
                 sendCommand(sp.stationId, { command: 'availability', portId: sp.id, available: true })
               }
@@ -165,43 +183,44 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
 }
 
 /** "12.3 kWh": one decimal is enough for a need. */
-const kwh1 = (kwh: number): string => `${kwh.toFixed(1)} kWh`;
+const kwh1 = (kwh: number): string => fmtKwh(kwh, 1);
 
 /** "Needs 8.1 kWh more of 12.0 kWh", or what is known of it; null when nothing is. */
 function energyNeedText(s: PortSession): string | null {
   const left = s.energyRemainingKwh ?? null;
   const asked = s.energyRequestedKwh ?? null;
-  if (left !== null && left < 0.05) return asked !== null ? `Has its ${kwh1(asked)}` : 'Has its energy';
-  if (left !== null)
-    return asked !== null ? `Needs ${kwh1(left)} more of ${kwh1(asked)}` : `Needs ${kwh1(left)} more`;
-  return asked !== null ? `Asked for ${kwh1(asked)}` : null;
+  const t = msg();
+  if (left !== null && left < 0.05) return asked !== null ? t.hasItsKwh(kwh1(asked)) : t.hasItsEnergy;
+  if (left !== null) return asked !== null ? t.needsMoreOf(kwh1(left), kwh1(asked)) : t.needsMore(kwh1(left));
+  return asked !== null ? t.askedFor(kwh1(asked)) : null;
 }
 
 /** Deadline mode's facts of a session: when the car leaves and who said so, the energy it needs, its SoC. */
 function SessionNeeds({ session: s, timeZone }: { session: PortSession; timeZone: string }) {
   const need = energyNeedText(s);
   const leftS = s.departureAt ? (Date.parse(s.departureAt) - Date.now()) / 1000 : null;
+  const t = msg();
   return (
     <>
       {s.departureAt ? (
         <>
-          <dt>Departure</dt>
+          <dt>{t.departure}</dt>
           <dd data-testid="departure">
-            Leaves at {fmtClock(s.departureAt, timeZone)} ({departureSourceLabel(s.departureSource)})
-            {leftS !== null && leftS > 0 ? `, in ${fmtDuration(leftS)}` : ''}
+            {t.leavesAt(fmtClock(s.departureAt, timeZone), departureSourceLabel(s.departureSource))}
+            {leftS !== null && leftS > 0 ? t.inDuration(fmtDuration(leftS)) : ''}
           </dd>
         </>
       ) : null}
       {need ? (
         <>
-          <dt>Energy need</dt>
+          <dt>{t.energyNeed}</dt>
           <dd data-testid="energy-need">{need}</dd>
         </>
       ) : null}
       {s.socPct !== null && s.socPct !== undefined ? (
         <>
-          <dt>State of charge</dt>
-          <dd data-testid="soc">{Math.round(s.socPct)} %</dd>
+          <dt>{t.stateOfCharge}</dt>
+          <dd data-testid="soc">{fmtNum(s.socPct, 0)} %</dd>
         </>
       ) : null}
     </>

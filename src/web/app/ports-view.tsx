@@ -1,7 +1,8 @@
 /** Ports: every port as a table row or a card (state, current per phase, limit, why, session), plus a detail panel. */
 import { useMemo, useState } from 'preact/hooks';
 import type { PortLive, PortSession, SitePort } from './api-types.ts';
-import { PHASES, fmtA, fmtClock, fmtDuration, fmtKwh, stateLabel } from './format.ts';
+import { PHASES, fmtA, fmtClock, fmtDuration, fmtKwh, stateLabel, uncontrolledLabel } from './format.ts';
+import { msg } from './i18n.ts';
 import { useLive } from './live.ts';
 import { PortDetail } from './port-detail.tsx';
 import { href } from './router.ts';
@@ -23,45 +24,46 @@ export function PortsView({ selectedId }: { selectedId: string | null }) {
     (p) => filter === '' || (live.get(p.id)?.state ?? 'offline') === filter || p.circuitId === filter,
   );
   const selected = selectedId ? site.ports.find((p) => p.id === selectedId) : undefined;
+  const t = msg();
   return (
     <div class={`ports ${selected ? 'with-detail' : ''}`}>
       {selected ? <PortDetail key={selected.id} site={selected} port={live.get(selected.id)} /> : null}
       {selectedId && !selected ? (
         <p class="error" role="alert">
-          No port '{selectedId}' on this site.
+          {t.noSuchPort(selectedId)}
         </p>
       ) : null}
       <section aria-labelledby="ports-title" class="ports-list">
         <div class="toolbar">
-          <h2 id="ports-title">Ports</h2>
+          <h2 id="ports-title">{t.navPorts}</h2>
           <label>
-            Show
+            {t.show}
             <select value={filter} onChange={(e) => setFilter(e.currentTarget.value)}>
-              <option value="">all ports</option>
+              <option value="">{t.allPorts}</option>
               {['charging', 'suspended', 'available', 'preparing', 'finishing', 'faulted', 'offline'].map(
                 (s) => (
                   <option key={s} value={s}>
-                    {s}
+                    {stateLabel(s)}
                   </option>
                 ),
               )}
               {site.circuits.map((c) => (
                 <option key={c.id} value={c.id}>
-                  on {c.name}
+                  {t.onCircuit(c.name)}
                 </option>
               ))}
             </select>
           </label>
-          <div class="segmented" role="group" aria-label="Layout">
+          <div class="segmented" role="group" aria-label={t.layout}>
             <button type="button" aria-pressed={layout === 'table'} onClick={() => setLayout('table')}>
-              Table
+              {t.table}
             </button>
             <button type="button" aria-pressed={layout === 'cards'} onClick={() => setLayout('cards')}>
-              Cards
+              {t.cards}
             </button>
           </div>
         </div>
-        {!snap.ports ? <p class="loading">Waiting for live values…</p> : null}
+        {!snap.ports ? <p class="loading">{t.waitingLive}</p> : null}
         {layout === 'table' ? (
           <PortTable rows={rows} live={live} timeZone={site.timeZone} />
         ) : (
@@ -79,37 +81,47 @@ interface ListProps {
 }
 
 /** Who set the departure, in one short word for the list ("car", "site"). */
-const SOURCE_WORD: Record<string, string> = { car: 'car', port: 'port', station: 'station', site: 'site' };
+function sourceWord(source: string | null | undefined): string {
+  const t = msg();
+  const words: Record<string, string> = {
+    car: t.sourceCar,
+    port: t.sourcePort,
+    station: t.sourceStation,
+    site: t.sourceSite,
+  };
+  return words[source ?? ''] ?? '';
+}
 
 /** "10:30" and who said so, for the list; null without a departure. */
 function leaves(s: PortSession | null | undefined, timeZone: string): { at: string; by: string } | null {
   if (!s?.departureAt) return null;
-  return { at: fmtClock(s.departureAt, timeZone), by: SOURCE_WORD[s.departureSource ?? ''] ?? '' };
+  return { at: fmtClock(s.departureAt, timeZone), by: sourceWord(s.departureSource) };
 }
 
 function PortTable({ rows, live, timeZone }: ListProps) {
+  const t = msg();
   return (
     <div class="table-wrap">
       <table class="port-table" data-testid="port-table">
         <thead>
           <tr>
-            <th scope="col">Port</th>
-            <th scope="col">State</th>
+            <th scope="col">{t.port}</th>
+            <th scope="col">{t.state}</th>
             {PHASES.map((ph) => (
               <th scope="col" key={ph} class="num">
                 {ph}
               </th>
             ))}
             <th scope="col" class="num">
-              Limit
+              {t.limit}
             </th>
-            <th scope="col">Why</th>
-            <th scope="col">Leaves</th>
+            <th scope="col">{t.why}</th>
+            <th scope="col">{t.leaves}</th>
             <th scope="col" class="num">
-              Energy
+              {t.energy}
             </th>
             <th scope="col" class="num">
-              Duration
+              {t.duration}
             </th>
           </tr>
         </thead>
@@ -155,6 +167,7 @@ function PortTable({ rows, live, timeZone }: ListProps) {
 }
 
 function PortCards({ rows, live, timeZone }: ListProps) {
+  const t = msg();
   return (
     <ul class="cards" data-testid="port-cards">
       {rows.map((p) => {
@@ -170,19 +183,17 @@ function PortCards({ rows, live, timeZone }: ListProps) {
               <StateBadge port={l} />
             </div>
             <p class="card-limit">
-              <span class="big">{l ? fmtA(l.limitA) : '–'}</span> allocated
+              <span class="big">{l ? fmtA(l.limitA) : '–'}</span> {t.allocated}
             </p>
             <p class="why">{l?.reason ?? '–'}</p>
             <p class="small">{PHASES.map((ph, i) => `${ph} ${fmtA(l?.measuredA[i] ?? null)}`).join(' · ')}</p>
             {l?.session ? (
-              <p class="small">
-                {fmtKwh(l.session.energyKwh)} in {fmtDuration(l.session.durationS)}
-              </p>
+              <p class="small">{t.energyIn(fmtKwh(l.session.energyKwh), fmtDuration(l.session.durationS))}</p>
             ) : null}
             {lv ? (
               <p class="small" data-testid="leaves">
-                Leaves {lv.at} ({lv.by})
-                {left !== null && left !== undefined && left >= 0.05 ? ` · needs ${left.toFixed(1)} kWh` : ''}
+                {t.leavesCard(lv.at, lv.by)}
+                {left !== null && left !== undefined && left >= 0.05 ? t.needsKwh(fmtKwh(left, 1)) : ''}
               </p>
             ) : null}
           </li>
@@ -195,6 +206,7 @@ function PortCards({ rows, live, timeZone }: ListProps) {
 function StateBadge({ port }: { port: PortLive | undefined }) {
   const state = port?.state ?? 'offline';
   const u = port?.uncontrolled;
+  const t = msg();
   return (
     <>
       <span class={`state state-${state}`}>{stateLabel(state)}</span>
@@ -202,10 +214,10 @@ function StateBadge({ port }: { port: PortLive | undefined }) {
         <span
           class="state state-uncontrolled"
           data-testid="uncontrolled"
-          title={`${u.reasonText} (${u.detail}); counted at ${u.countedA} A`}
+          title={t.uncontrolledTitle(uncontrolledLabel(u.reason, u.reasonText), u.detail, fmtA(u.countedA))}
         >
           {' '}
-          uncontrolled
+          {t.uncontrolled}
         </span>
       ) : null}
     </>

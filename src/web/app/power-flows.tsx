@@ -1,25 +1,31 @@
 /** The site's power flows now: grid, PV, battery, EVs, building. */
 import type { Flows } from './api-types.ts';
 import { fmtKw } from './format.ts';
+import { msg } from './i18n.ts';
 
 /** Five tiles; grid shows import or export, battery charging (positive) or discharging. */
 export function PowerFlows({ flows }: { flows: Flows | null }) {
   const f = flows;
   const grid = f?.gridKw ?? null;
   const bat = f?.batteryKw ?? null;
+  const t = msg();
   const tiles: [string, string, string][] = [
-    ['grid', 'Grid', grid === null ? '–' : `${fmtKw(Math.abs(grid))} ${grid >= 0 ? 'import' : 'export'}`],
-    ['pv', 'PV', fmtKw(f?.pvKw)],
+    [
+      'grid',
+      t.flowGrid,
+      grid === null ? '–' : `${fmtKw(Math.abs(grid))} ${grid >= 0 ? t.gridImport : t.gridExport}`,
+    ],
+    ['pv', t.flowPv, fmtKw(f?.pvKw)],
     [
       'battery',
-      'Battery',
-      bat === null ? '–' : `${fmtKw(Math.abs(bat))} ${bat >= 0 ? 'charging' : 'discharging'}`,
+      t.flowBattery,
+      bat === null ? '–' : `${fmtKw(Math.abs(bat))} ${bat >= 0 ? t.batteryCharging : t.batteryDischarging}`,
     ],
-    ['ev', 'EVs', fmtKw(f?.evKw)],
-    ['other', 'Building', fmtKw(f?.otherKw)],
+    ['ev', t.flowEvs, fmtKw(f?.evKw)],
+    ['other', t.flowBuilding, fmtKw(f?.otherKw)],
   ];
   return (
-    <dl class="flows" aria-label="Power flows now" data-testid="flows">
+    <dl class="flows" aria-label={t.flowsLabel} data-testid="flows">
       {tiles.map(([key, label, value]) => (
         <div key={key} class={`flow flow-${key}`}>
           <dt>{label}</dt>

@@ -6,6 +6,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, errorText } from './api.ts';
 import type { Schedule, SiteCircuit, WeeklyEntry } from './api-types.ts';
+import { weekdayNames } from './format.ts';
+import { msg } from './i18n.ts';
 import { useCanWrite } from './site-context.ts';
 import type { WeekCells } from './weekly-grid.ts';
 import { DAYS, HOURS, entriesFromWeek, paint, weekFromEntries } from './weekly-grid.ts';
@@ -23,12 +25,16 @@ type Cell = { day: number; hour: number };
 /** The weekly grid of one circuit, editable by operators. */
 export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }: Props) {
   const canWrite = useCanWrite();
+  const t = msg();
+  const dayNames = weekdayNames();
+  // The default name is made once, in the language of the moment (it is saved with the schedule).
+  const [defaultName] = useState(() => t.defaultScheduleName(circuit.name));
   // The version this editor started from: saving sends its version, so an edit made meanwhile by someone
   // else is refused (409) instead of silently overwritten.
   const [schedule, setBase] = useState<Schedule | null>(latest);
   const initial = weekFromEntries(schedule?.weekly ?? []);
   const [cells, setCells] = useState<WeekCells>(initial.cells);
-  const [name, setName] = useState(schedule?.name ?? `${circuit.name} schedule`);
+  const [name, setName] = useState(schedule?.name ?? defaultName);
   const [enabled, setEnabled] = useState(schedule?.enabled ?? true);
   const [brush, setBrush] = useState<string>(String(Math.round(circuit.limitA / 2)));
   const [erase, setErase] = useState(false);
@@ -41,7 +47,7 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
   const siteCells = weekFromEntries(siteFile).cells;
   const dirty =
     JSON.stringify(entriesFromWeek(cells)) !== JSON.stringify(entriesFromWeek(initial.cells)) ||
-    name !== (schedule?.name ?? `${circuit.name} schedule`) ||
+    name !== (schedule?.name ?? defaultName) ||
     enabled !== (schedule?.enabled ?? true);
   const newer =
     latest !== null && schedule !== null && latest.id === schedule.id && latest.version !== schedule.version;
@@ -49,7 +55,7 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
   const adopt = (s: Schedule | null) => {
     setBase(s);
     setCells(weekFromEntries(s?.weekly ?? []).cells);
-    setName(s?.name ?? `${circuit.name} schedule`);
+    setName(s?.name ?? defaultName);
     setEnabled(s?.enabled ?? true);
   };
   // A new version from the server: take it unless the user has unsaved changes (then `newer` warns).
@@ -68,7 +74,7 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
   const apply = (base: WeekCells, a: Cell, b: Cell) => {
     const v = brushValue();
     if (v === 'invalid') {
-      setStatus({ ok: false, text: 'Enter a limit in A (0 or more) to paint, or choose Clear.' });
+      setStatus({ ok: false, text: t.paintInvalid });
       return;
     }
     setCells(paint(base, a, b, v));
@@ -139,7 +145,7 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
           body: { circuitId: circuit.id, name, weekly, exceptions: [], enabled },
         });
       }
-      setStatus({ ok: true, text: `Saved: ${weekly.length} entr${weekly.length === 1 ? 'y' : 'ies'}.` });
+      setStatus({ ok: true, text: t.savedEntries(weekly.length) });
       adoptNext.current = true;
       onSaved();
     } catch (err) {
@@ -147,24 +153,22 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
       setStatus({
         ok: false,
         conflict,
-        text: conflict
-          ? `Not saved: someone changed this schedule since you opened it. ${errorText(err)} Reload to see their version, then redo your change.`
-          : `Not saved: ${errorText(err)}`,
+        text: conflict ? t.scheduleConflict(errorText(err)) : t.notSaved(errorText(err)),
       });
     } finally {
       setBusy(false);
     }
   };
   const remove = async () => {
-    if (!schedule || !window.confirm(`Delete the schedule '${schedule.name}'?`)) return;
+    if (!schedule || !window.confirm(t.confirmDeleteSchedule(schedule.name))) return;
     setBusy(true);
     try {
       await api(`/schedules/${schedule.id}`, { method: 'DELETE' });
-      setStatus({ ok: true, text: 'Schedule deleted.' });
+      setStatus({ ok: true, text: t.scheduleDeleted });
       adoptNext.current = true;
       onSaved();
     } catch (err) {
-      setStatus({ ok: false, text: `Not deleted: ${errorText(err)}` });
+      setStatus({ ok: false, text: t.notDeleted(errorText(err)) });
     } finally {
       setBusy(false);
     }
@@ -172,29 +176,24 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
 
   return (
     <section class="schedule" aria-labelledby="schedule-title" data-testid="schedule-editor">
-      <h3 id="schedule-title">Weekly schedule</h3>
-      {initial.inexact ? (
-        <p class="note">
-          Some hours of this schedule do not start on the hour; they are shown and saved as whole hours.
-        </p>
-      ) : null}
+      <h3 id="schedule-title">{t.weeklySchedule}</h3>
+      {initial.inexact ? <p class="note">{t.inexactHours}</p> : null}
       {newer && dirty ? (
         <p class="error conflict" role="alert">
-          {latest.updatedBy} saved a newer version of this schedule while you were editing. Saving now will be
-          refused;{' '}
+          {t.newerVersion(latest.updatedBy)}
           <button type="button" class="link-button" onClick={() => adopt(latest)}>
-            discard my changes and show theirs
+            {t.discardMine}
           </button>
         </p>
       ) : null}
       {canWrite ? (
         <div class="row">
           <label>
-            Name
+            {t.name}
             <input value={name} onInput={(e) => setName(e.currentTarget.value)} />
           </label>
           <label>
-            Paint limit (A)
+            {t.paintLimit}
             <input
               type="number"
               min={0}
@@ -208,25 +207,21 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
           </label>
           <label class="check">
             <input type="checkbox" checked={erase} onChange={(e) => setErase(e.currentTarget.checked)} />
-            Clear hours instead
+            {t.clearHours}
           </label>
           <label class="check">
             <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-            Enabled
+            {t.enabled}
           </label>
         </div>
       ) : null}
-      <p class="hint small">
-        {canWrite
-          ? 'Drag across hours to set the limit (or move with the arrow keys and press Enter; Shift+arrow paints). Dotted hours: the site file sets a limit there too; the lower one applies.'
-          : 'Read-only: operators can change schedules.'}
-      </p>
+      <p class="hint small">{canWrite ? t.gridHelp : t.readOnlySchedule}</p>
       <div class="grid-wrap">
         <table
           ref={grid}
           class="week"
           role="grid"
-          aria-label={`Weekly schedule of ${circuit.name}, limit in A per hour`}
+          aria-label={t.gridLabel(circuit.name)}
           onPointerDown={onPointerDown}
           onPointerMove={onPointerMove}
           onPointerUp={endDrag}
@@ -237,11 +232,11 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
           <thead>
             <tr>
               <th scope="col" class="hour-col">
-                <span class="sr-only">Hour</span>
+                <span class="sr-only">{t.hour}</span>
               </th>
-              {DAYS.map((d) => (
+              {DAYS.map((d, day) => (
                 <th scope="col" key={d}>
-                  {d.charAt(0).toUpperCase() + d.slice(1)}
+                  {dayNames[day]}
                 </th>
               ))}
             </tr>
@@ -256,9 +251,13 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
                   const v = cells[day * HOURS + hour] ?? null;
                   const sv = siteCells[day * HOURS + hour] ?? null;
                   const isFocus = focus.day === day && focus.hour === hour;
-                  const label = `${d} ${String(hour).padStart(2, '0')}:00 to ${String(hour + 1).padStart(2, '0')}:00: ${
-                    v === null ? 'no limit set' : `${v} A`
-                  }${sv !== null ? `, site file ${sv} A` : ''}`;
+                  const label = t.cellLabel(
+                    (dayNames[day] ?? d).toLowerCase(),
+                    `${String(hour).padStart(2, '0')}:00`,
+                    `${String(hour + 1).padStart(2, '0')}:00`,
+                    v === null ? null : `${v} A`,
+                    sv !== null ? `${sv} A` : null,
+                  );
                   return (
                     <td
                       key={d}
@@ -283,12 +282,12 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
       {canWrite ? (
         <div class="row">
           <button type="button" disabled={busy} onClick={() => void save()}>
-            {schedule ? 'Save schedule' : 'Create schedule'}
+            {schedule ? t.saveSchedule : t.createSchedule}
           </button>
-          {dirty ? <span class="muted">Unsaved changes</span> : null}
+          {dirty ? <span class="muted">{t.unsavedChanges}</span> : null}
           {schedule ? (
             <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
-              Delete schedule
+              {t.deleteSchedule}
             </button>
           ) : null}
           {status ? (
@@ -308,16 +307,14 @@ export function ScheduleEditor({ circuit, schedule: latest, siteFile, onSaved }:
                     onSaved();
                   }}
                 >
-                  Reload
+                  {t.reload}
                 </button>
               ) : null}
             </span>
           ) : null}
         </div>
       ) : null}
-      {!schedule && cells.every((c) => c === null) ? (
-        <p class="muted small">No schedule made in the dashboard for this circuit yet.</p>
-      ) : null}
+      {!schedule && cells.every((c) => c === null) ? <p class="muted small">{t.noScheduleYet}</p> : null}
     </section>
   );
 }

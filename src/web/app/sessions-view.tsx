@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { query } from './api.ts';
 import type { Paged, SessionRow } from './api-types.ts';
 import { fmtDuration, fmtKwh, fmtTime } from './format.ts';
+import { msg } from './i18n.ts';
 import { Pager } from './pager.tsx';
 import { useSite } from './site-context.ts';
 import { useFetch } from './use-fetch.ts';
@@ -47,22 +48,23 @@ export function SessionsView() {
     setOffset(0);
   };
   const ports = site.ports.filter((p) => !f.stationId || p.stationId === f.stationId);
+  const t = msg();
   return (
     <section aria-labelledby="sessions-title">
-      <h2 id="sessions-title">Sessions</h2>
-      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Session filters">
+      <h2 id="sessions-title">{t.navSessions}</h2>
+      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label={t.sessionFilters}>
         <label>
-          From
+          {t.from}
           <input type="date" value={f.from} onChange={set('from')} />
         </label>
         <label>
-          To
+          {t.to}
           <input type="date" value={f.to} onChange={set('to')} />
         </label>
         <label>
-          Station
+          {t.station}
           <select value={f.stationId} onChange={set('stationId')}>
-            <option value="">all</option>
+            <option value="">{t.all}</option>
             {site.stations.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.id}
@@ -71,9 +73,9 @@ export function SessionsView() {
           </select>
         </label>
         <label>
-          Port
+          {t.port}
           <select value={f.portId} onChange={set('portId')}>
-            <option value="">all</option>
+            <option value="">{t.all}</option>
             {ports.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.id}
@@ -82,22 +84,22 @@ export function SessionsView() {
           </select>
         </label>
         <label>
-          Id tag
+          {t.idTag}
           <input value={f.idTag} onInput={set('idTag')} />
         </label>
         <label>
-          Status
+          {t.status}
           <select value={f.active} onChange={set('active')}>
-            <option value="">all</option>
-            <option value="true">active</option>
-            <option value="false">finished</option>
+            <option value="">{t.all}</option>
+            <option value="true">{t.active}</option>
+            <option value="false">{t.finished}</option>
           </select>
         </label>
         <button type="button" onClick={() => (setF(EMPTY), setOffset(0))}>
-          Clear filters
+          {t.clearFilters}
         </button>
         <a class="button" href={`/api/v1/sessions.csv${query(filterQuery)}`} download="sessions.csv">
-          Export CSV
+          {t.exportCsv}
         </a>
       </form>
       {page.error ? (
@@ -109,24 +111,24 @@ export function SessionsView() {
         <table data-testid="sessions-table">
           <thead>
             <tr>
-              <th scope="col">Started</th>
-              <th scope="col">Stopped</th>
-              <th scope="col">Port</th>
-              <th scope="col">Id tag</th>
+              <th scope="col">{t.started}</th>
+              <th scope="col">{t.stopped}</th>
+              <th scope="col">{t.port}</th>
+              <th scope="col">{t.idTag}</th>
               <th scope="col" class="num">
-                Energy
+                {t.energy}
               </th>
               <th scope="col" class="num">
-                Duration
+                {t.duration}
               </th>
-              <th scope="col">Stop reason</th>
+              <th scope="col">{t.stopReason}</th>
             </tr>
           </thead>
           <tbody>
             {(page.data?.items ?? []).map((s) => (
               <tr key={s.id}>
                 <td>{fmtTime(s.startedAt, site.timeZone)}</td>
-                <td>{s.stoppedAt ? fmtTime(s.stoppedAt, site.timeZone) : <strong>active</strong>}</td>
+                <td>{s.stoppedAt ? fmtTime(s.stoppedAt, site.timeZone) : <strong>{t.active}</strong>}</td>
                 <td>{s.portId}</td>
                 <td>{s.idTag ?? '–'}</td>
                 <td class="num">{fmtKwh(s.energyKwh)}</td>
@@ -138,7 +140,13 @@ export function SessionsView() {
         </table>
       </div>
       {page.data ? (
-        <Pager offset={offset} limit={PAGE} total={page.data.total} onOffset={setOffset} label="Sessions" />
+        <Pager
+          offset={offset}
+          limit={PAGE}
+          total={page.data.total}
+          onOffset={setOffset}
+          label={t.navSessions}
+        />
       ) : null}
     </section>
   );

@@ -1,5 +1,6 @@
 /** Station commands (OCPP remote start/stop, reset, availability) through the API. */
 import { api } from './api.ts';
+import { msg } from './i18n.ts';
 
 export type StationCommand =
   | { command: 'remoteStart'; portId: string; idTag?: string }
@@ -13,5 +14,5 @@ export async function sendCommand(stationId: string, cmd: StationCommand): Promi
     method: 'POST',
     body: cmd,
   });
-  return `${stationId}: ${r.status}`;
+  return msg().stationAnswered(stationId, r.status);
 }

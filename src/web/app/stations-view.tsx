@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ActionButton } from './action-button.tsx';
 import type { PortLive, StationInfo, UpstreamPayload, UpstreamStation } from './api-types.ts';
 import { fmtDuration, fmtTime, stateLabel } from './format.ts';
+import { msg } from './i18n.ts';
 import { useLive } from './live.ts';
 import { href } from './router.ts';
 import { useCanWrite, useSite } from './site-context.ts';
@@ -32,7 +33,7 @@ export function StationsView() {
     : undefined;
   return (
     <section aria-labelledby="stations-title">
-      <h2 id="stations-title">Stations</h2>
+      <h2 id="stations-title">{msg().navStations}</h2>
       {stations.error ? (
         <p class="error" role="alert">
           {stations.error}
@@ -65,19 +66,20 @@ function StationCard(props: {
   const { s, online, timeZone } = props;
   const canWrite = useCanWrite();
   const [idTag, setIdTag] = useState('');
+  const t = msg();
   return (
     <li class="card station" data-station={s.id}>
       <div class="card-head">
         <h3>{s.id}</h3>
         <span class={`state ${online ? 'state-charging' : 'state-offline'}`}>
-          {online ? 'Online' : 'Offline'}
+          {online ? t.online : t.offline}
         </span>
       </div>
       <p class="small">
-        OCPP {s.ocppVersion} · {[s.vendor, s.model].filter(Boolean).join(' ') || 'unknown model'}
-        {s.firmwareVersion ? ` · firmware ${s.firmwareVersion}` : ''}
+        OCPP {s.ocppVersion} · {[s.vendor, s.model].filter(Boolean).join(' ') || t.unknownModel}
+        {s.firmwareVersion ? t.firmware(s.firmwareVersion) : ''}
       </p>
-      <p class="small muted">Last seen {fmtTime(s.lastSeenAt, timeZone)}</p>
+      <p class="small muted">{t.lastSeen(fmtTime(s.lastSeenAt, timeZone))}</p>
       {props.cloud !== undefined ? <CloudLine u={props.cloud} timeZone={timeZone} /> : null}
       <ul class="station-ports">
         {s.portIds.map((pid) => (
@@ -89,27 +91,27 @@ function StationCard(props: {
             {canWrite ? (
               <span class="row-actions">
                 <ActionButton
-                  label="Start"
-                  ariaLabel={`Remote start on ${pid}`}
+                  label={t.start}
+                  ariaLabel={t.remoteStartOn(pid)}
                   run={() =>
                     sendCommand(s.id, { command: 'remoteStart', portId: pid, ...(idTag ? { idTag } : {}) })
                   }
                 />
                 <ActionButton
-                  label="Stop"
-                  ariaLabel={`Remote stop on ${pid}`}
-                  confirm={`Stop the session on ${pid}?`}
+                  label={t.stop}
+                  ariaLabel={t.remoteStopOn(pid)}
+                  confirm={t.confirmStop(pid)}
                   disabled={!props.ports.get(pid)?.session}
                   run={() => sendCommand(s.id, { command: 'remoteStop', portId: pid })}
                 />
                 <ActionButton
-                  label="Disable"
-                  ariaLabel={`Make ${pid} unavailable`}
+                  label={t.disable}
+                  ariaLabel={t.makeUnavailableAria(pid)}
                   run={() => sendCommand(s.id, { command: 'availability', portId: pid, available: false })}
                 />
                 <ActionButton
-                  label="Enable"
-                  ariaLabel={`Make ${pid} available`}
+                  label={t.enable}
+                  ariaLabel={t.makeAvailableAria(pid)}
                   run={() => sendCommand(s.id, { command: 'availability', portId: pid, available: true })}
                 />
               </span>
@@ -120,20 +122,20 @@ function StationCard(props: {
       {canWrite ? (
         <div class="row">
           <label>
-            Id tag for remote start
-            <input value={idTag} placeholder="optional" onInput={(e) => setIdTag(e.currentTarget.value)} />
+            {t.idTagForRemoteStart}
+            <input value={idTag} placeholder={t.optional} onInput={(e) => setIdTag(e.currentTarget.value)} />
           </label>
           <ActionButton
-            label="Soft reset"
-            ariaLabel={`Soft reset ${s.id}`}
-            confirm={`Soft reset ${s.id}? Sessions on it stop.`}
+            label={t.softReset}
+            ariaLabel={t.softResetAria(s.id)}
+            confirm={t.confirmSoftReset(s.id)}
             run={() => sendCommand(s.id, { command: 'reset', type: 'soft' })}
           />
           <ActionButton
-            label="Hard reset"
+            label={t.hardReset}
             class="danger"
-            ariaLabel={`Hard reset ${s.id}`}
-            confirm={`Hard reset (reboot) ${s.id}? Sessions on it stop.`}
+            ariaLabel={t.hardResetAria(s.id)}
+            confirm={t.confirmHardReset(s.id)}
             run={() => sendCommand(s.id, { command: 'reset', type: 'hard' })}
           />
         </div>
@@ -142,31 +144,32 @@ function StationCard(props: {
   );
 }
 
-const CLOUD_STATE: Readonly<Record<UpstreamStation['state'], string>> = {
-  connected: 'connected',
-  connecting: 'connecting',
-  outage: 'outage',
-  idle: 'no link (station away)',
-  disabled: 'not relayed',
+const CLOUD_STATE: Readonly<Record<UpstreamStation['state'], (t: ReturnType<typeof msg>) => string>> = {
+  connected: (t) => t.cloudConnected,
+  connecting: (t) => t.cloudConnecting,
+  outage: (t) => t.cloudOutage,
+  idle: (t) => t.cloudIdle,
+  disabled: (t) => t.cloudDisabled,
 };
 
 /** "Cloud: outage since 5 Dec 10:42 · 12 queued, oldest 3 min": the station's relay (docs/proxy.md). */
 function CloudLine(props: { u: UpstreamStation | null; timeZone: string }) {
   const { u, timeZone } = props;
+  const t = msg();
   if (!u)
     return (
       <p class="small" data-testid="upstream">
-        Cloud: –
+        {t.cloudNone}
       </p>
     );
   const parts = [
     u.state === 'outage' && u.outageSince
-      ? `Cloud: outage since ${fmtTime(u.outageSince, timeZone)}`
-      : `Cloud: ${CLOUD_STATE[u.state]}`,
+      ? t.cloudOutageSince(fmtTime(u.outageSince, timeZone))
+      : t.cloudState(CLOUD_STATE[u.state](t)),
   ];
-  if (u.lastRelayAt) parts.push(`last relay ${fmtTime(u.lastRelayAt, timeZone)}`);
-  if (u.queueDepth > 0) parts.push(`${u.queueDepth} queued, oldest ${fmtDuration(u.oldestQueuedAgeS)}`);
-  if (u.failed > 0) parts.push(`${u.failed} refused by the cloud`);
+  if (u.lastRelayAt) parts.push(t.cloudLastRelay(fmtTime(u.lastRelayAt, timeZone)));
+  if (u.queueDepth > 0) parts.push(t.cloudQueued(u.queueDepth, fmtDuration(u.oldestQueuedAgeS)));
+  if (u.failed > 0) parts.push(t.cloudRefused(u.failed));
   const bad = u.state === 'outage' || u.failed > 0;
   return (
     <p class={`small${bad ? ' error' : ''}`} data-testid="upstream">
