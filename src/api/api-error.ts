@@ -19,11 +19,13 @@ export const notFound = (message: string): ApiError => new ApiError(404, 'not_fo
 export const conflict = (message: string): ApiError => new ApiError(409, 'conflict', message);
 
 /** "body.limitA" from a validation context and a JSON pointer such as "/weekly/0/from". */
-function fieldName(context: string | undefined, instancePath: string): string {
-  const path = instancePath
-    .split('/')
-    .filter(Boolean)
-    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+function fieldName(context: string | undefined, instancePath: string, key?: string): string {
+  const segments = instancePath.split('/').filter(Boolean);
+  if (key !== undefined) segments.push(key);
+  // `.name` for a plain name, `[0]` for an index, `[" odd key"]` (JSON) for anything else, so that the
+  // path stays unambiguous whatever keys a client sends.
+  const path = segments
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : /^[\w$-]+$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`))
     .join('');
   return `${context ?? 'request'}${path}`;
 }
@@ -56,8 +58,7 @@ function validationMessage(
     // missing key), params = the rest of the issue (`keys` for unknown keys).
     const keys = v.params?.keys;
     if (v.keyword === 'unrecognized_keys' && Array.isArray(keys))
-      for (const key of keys)
-        lines.push(`${fieldName(context, `${v.instancePath}/${String(key)}`)}: unknown field`);
+      for (const key of keys) lines.push(`${fieldName(context, v.instancePath, String(key))}: unknown field`);
     else if (
       context === 'body' &&
       v.instancePath === '/' &&

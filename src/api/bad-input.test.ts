@@ -44,6 +44,17 @@ describe('request bodies', () => {
       body: { circuitId: 'left', name: 'x', weekly: [], exceptions: [], enable: false },
     });
     expectError(sched, 400, 'bad_request', /^body\.enable: unknown field$/);
+    // An odd key is quoted, so the path stays unambiguous (found by the API fuzzer, seed 757569013).
+    const odd = await f.call('POST', '/api/v1/schedules', {
+      headers: alice,
+      body: {
+        circuitId: 'left',
+        name: 'x',
+        weekly: [{ days: ['mon'], from: '17:00', to: '21:00', limitA: 10, ' ': null }],
+        exceptions: [],
+      },
+    });
+    expectError(odd, 400, 'bad_request', /^body\.weekly\[0\]\[" "\]: unknown field$/);
     const cmd = await f.call('POST', '/api/v1/stations/st-1/commands', {
       headers: alice,
       body: { command: 'reset', type: 'soft', force: true },
