@@ -2,11 +2,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startFusebox } from '../app.ts';
-import { loadSiteConfigFile } from '../config/load.ts';
 import { reload } from '../start-command.ts';
+import { startForReload } from '../testing/reload-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusebox-mqtt-reload-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,29 +19,12 @@ circuits: [{ id: main, limitA: 32 }]
 
 describe('reloading a site file whose mqtt section changed', () => {
   it('warns that the MQTT change applies after a restart', async () => {
-    const path = join(dir, 'site.yaml');
-    writeFileSync(path, site('before'));
-    const loaded = loadSiteConfigFile(path);
-    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-    const lines: { msg: string }[] = [];
-    const logger = pino(
-      { level: 'warn' },
-      { write: (l: string) => lines.push(JSON.parse(l) as { msg: string }) },
-    );
-    const f = await startFusebox({
-      loaded,
-      configDir: dir,
-      logger,
-      storePath: join(dir, 'fusebox.db'),
-      webRoot: join(dir, 'no-web'),
-    });
+    const { path, loaded, fusebox: f, logger, warnings } = await startForReload(dir, site('before'));
     try {
       writeFileSync(path, site('after'));
       const next = reload(path, loaded, f, logger);
       expect(next.ok && next.config.mqtt?.prefix).toBe('after');
-      expect(lines.map((l) => l.msg)).toContainEqual(
-        expect.stringMatching(/MQTT.*apply after a restart/) as string,
-      );
+      expect(warnings()).toContainEqual(expect.stringMatching(/MQTT.*apply after a restart/) as string);
     } finally {
       await f.stop();
     }

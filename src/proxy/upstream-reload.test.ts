@@ -2,11 +2,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startFusebox } from '../app.ts';
-import { loadSiteConfigFile } from '../config/load.ts';
 import { reload } from '../start-command.ts';
+import { startForReload } from '../testing/reload-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusebox-upstream-reload-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,31 +21,22 @@ upstream: { url: "ws://127.0.0.1:1/${path}/{stationId}" }
 
 describe('reloading a site file whose upstream section changed', () => {
   it('warns that the upstream change applies after a restart, and not when it is unchanged', async () => {
-    const path = join(dir, 'site.yaml');
-    writeFileSync(path, site('before'));
-    const loaded = loadSiteConfigFile(path, { readFiles: true });
-    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-    const lines: { msg: string }[] = [];
-    const logger = pino(
-      { level: 'warn' },
-      { write: (l: string) => lines.push(JSON.parse(l) as { msg: string }) },
-    );
-    const f = await startFusebox({
+    const {
+      path,
       loaded,
-      configDir: dir,
+      fusebox: f,
       logger,
-      storePath: join(dir, 'fusebox.db'),
-      webRoot: join(dir, 'no-web'),
+      warnings,
+    } = await startForReload(dir, site('before'), {
+      readFiles: true,
     });
     try {
       const same = reload(path, loaded, f, logger);
-      expect(lines.map((l) => l.msg).filter((m) => /restart/.test(m))).toEqual([]);
+      expect(warnings().filter((m) => /restart/.test(m))).toEqual([]);
       writeFileSync(path, site('after'));
       const next = reload(path, same, f, logger);
       expect(next.ok && next.config.upstream?.url).toBe('ws://127.0.0.1:1/after/{stationId}');
-      expect(lines.map((l) => l.msg)).toContainEqual(
-        expect.stringMatching(/upstream.*apply after a restart/) as string,
-      );
+      expect(warnings()).toContainEqual(expect.stringMatching(/upstream.*apply after a restart/) as string);
     } finally {
       await f.stop();
     }
