@@ -5,7 +5,6 @@
  * process. `FAULT_SEED=n` reruns one seed, `FAULT_SEEDS=n` runs 1..n.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { faultSeeds, killPoints } from '../sim/fault-schedule.ts';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
 import { openStore } from '../store/store.ts';
+import { spawnUrlChild } from '../testing/url-child.ts';
 
 const SCRIPT = fileURLToPath(new URL('./testing/crash-server.ts', import.meta.url));
 // Kills per seed before the final restart: one in the short run of `npm test` (each start of the child
@@ -28,24 +28,10 @@ afterEach(() => {
 });
 
 /** Starts the server process on `dbPath`; resolves with its URL. */
-function startServer(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dbPath], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function startServer(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const { child, url } = spawnUrlChild(SCRIPT, [dbPath], 'server');
   children.push(child);
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`server exited early (${code})`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const m = /^url (\S+)$/m.exec(buffer);
-      if (m) {
-        child.removeAllListeners('exit');
-        resolve({ child, url: m[1]! });
-      }
-    });
-  });
+  return { child, url: await url };
 }
 
 type Acked =

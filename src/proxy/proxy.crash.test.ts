@@ -4,7 +4,6 @@
  * Real child process, real SQLite file, real WebSockets; the cloud runs in the test.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
 import type { CloudCall } from './testing/test-cloud.ts';
 import { TestCloud } from './testing/test-cloud.ts';
+import { spawnUrlChild } from '../testing/url-child.ts';
 
 const SCRIPT = fileURLToPath(new URL('./testing/crash-proxy.ts', import.meta.url));
 
@@ -29,24 +29,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startFusebox(dbPath: string, cloudUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dbPath, cloudUrl], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function startFusebox(dbPath: string, cloudUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const { child, url } = spawnUrlChild(SCRIPT, [dbPath, cloudUrl], 'Fusebox');
   children.push(child);
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`Fusebox exited early (${code})`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const m = /^url (\S+)$/m.exec(buffer);
-      if (m) {
-        child.removeAllListeners('exit');
-        resolve({ child, url: m[1]! });
-      }
-    });
-  });
+  return { child, url: await url };
 }
 
 function kill(child: ChildProcess): Promise<void> {
