@@ -205,7 +205,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       stationIds: config.stations.map((s) => s.id),
       stationOfPort: (portId) => loaded.site.ports.find((p) => p.id === portId)?.stationId,
       connectedStationIds: () => ocpp.connectedStationIds(),
-      portsInSession: () => ocpp.ports().flatMap((p) => (p.sessionId === undefined ? [] : [p.portId])),
+      portsInSession: () => ocpp.portsInSession(),
       control,
       registry: metrics.registry,
       clock,

@@ -120,12 +120,17 @@ export interface CloudCaps {
 }
 
 /**
+ * Cars that settle within this of each other are served by one run (see the constructor); and ports' meter
+ * values, which come every few seconds from every port (200 a second at 2,000 ports), wait up to this for a
+ * run: they refine the non-EV estimate (whose bounds already allow for their lag) and are never what a
+ * limit's safety waits for (the load meters, limit changes and sessions starting are served at coalesceMs).
+ */
+const BATCH_MS = 250;
+/**
  * Ports that have a car wanting energy: a session, in any state but finished or faulted. 'unknown' counts:
  * after a restart a station that reconnects without booting reports no status until it changes, and its
  * session must still be counted and limited.
  */
-/** Cars that settle within this of each other are served by one run (see the constructor). */
-const SETTLE_BATCH_MS = 250;
 const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspended-evse', 'unknown']);
 
 export class ControlLoop {
@@ -144,6 +149,8 @@ export class ControlLoop {
   private allocatorState: AllocatorState = INITIAL_ALLOCATOR_STATE;
   private solarState: SolarState = INITIAL_SOLAR_STATE;
   private runTimer: unknown = null;
+  /** When the pending run (runTimer) is due, in clock ms. */
+  private runDueMs = Infinity;
   private backstopTimer: unknown = null;
   private unsubscribe: (() => void)[] = [];
   private running = false;
@@ -186,13 +193,13 @@ export class ControlLoop {
         this.requestRun('decrease not accepted');
     });
     // A car followed a decrease: increases left short for want of room may go further now. Cars decreased
-    // together settle together: one run for those within SETTLE_BATCH_MS (hundreds of ports after a load step).
+    // together settle together: one run for those within BATCH_MS (hundreds of ports after a load step).
     this.dispatcher.onSettled(() => {
       if (!this.increasesShort || this.settleBatch !== null) return;
       this.settleBatch = this.deps.clock.setTimeout(() => {
         this.settleBatch = null;
         this.requestRun('decrease settled');
-      }, SETTLE_BATCH_MS);
+      }, BATCH_MS);
     });
     this.modes = this.cs.ports.map((p) => portMode(this.cs, p.circuitId, p.chargingMode));
     for (const m of this.cs.site.meters) this.meters.set(m.id, { reading: null, stale: true });
@@ -248,7 +255,9 @@ export class ControlLoop {
         this.guard?.confirm(e.portId);
         this.requestRun('session stopped');
       }),
-      g.on('meter-values', () => this.requestRun('port meter values')),
+      g.on('meter-values', () =>
+        this.requestRun('port meter values', Math.max(this.opts.coalesceMs, BATCH_MS)),
+      ),
       g.on('ev-charging-needs', () => this.requestRun('car charging needs')),
     ];
     this.requestRun('start');
@@ -262,6 +271,7 @@ export class ControlLoop {
     if (this.backstopTimer !== null) this.deps.clock.clearTimeout(this.backstopTimer);
     if (this.settleBatch !== null) this.deps.clock.clearTimeout(this.settleBatch);
     this.runTimer = this.backstopTimer = this.settleBatch = null;
+    this.runDueMs = Infinity;
     this.dispatcher.stop();
   }
 
@@ -368,14 +378,24 @@ export class ControlLoop {
     this.runListeners.push(fn);
   }
 
-  /** Coalesces: the first event schedules a run `coalesceMs` later; later ones ride along. */
-  requestRun(reason: string): void {
-    if (!this.running || this.runTimer !== null) return;
+  /**
+   * Coalesces: an event schedules a run `withinMs` (default coalesceMs) later; later ones ride along, and one
+   * that needs it sooner brings it forward.
+   */
+  requestRun(reason: string, withinMs: number = this.opts.coalesceMs): void {
+    if (!this.running) return;
+    const dueMs = this.deps.clock.nowMs() + withinMs;
+    if (this.runTimer !== null) {
+      if (this.runDueMs <= dueMs) return; // a run comes soon enough
+      this.deps.clock.clearTimeout(this.runTimer);
+    }
     this.deps.logger.trace({ reason }, 'allocation run requested');
+    this.runDueMs = dueMs;
     this.runTimer = this.deps.clock.setTimeout(() => {
       this.runTimer = null;
+      this.runDueMs = Infinity;
       this.runNow();
-    }, this.opts.coalesceMs);
+    }, withinMs);
   }
 
   /** One allocation run, now. Never throws: a failure is logged and the backstop retries. */
@@ -423,7 +443,7 @@ export class ControlLoop {
         }
         continue;
       }
-      const limitA = g.effectiveLimitA(p.portId);
+      const limitA = p.effectiveLimitA; // the gateway's effectiveLimitA at this run's start
       if (uncontrolledA.has(p.portId)) {
         // Its station does not take limits: it counts at what it can draw (its maximum, more if measured so),
         // the others share the rest; it is tried again with a backoff (uncontrolled-ports.ts), at no more than
@@ -490,7 +510,7 @@ export class ControlLoop {
     // Demand cap (demand-cap.ts): a kW limit on the grid connection for the rest of the demand window.
     const capCtx = { site: this.cs, meters: this.meters, evLoad, previous: this.latestSnapshot, nowMs };
     const inputs = this.deps.demandCap?.apply(uncapped, capCtx) ?? uncapped;
-    this.followFailSafe(inputs, nowMs);
+    const defaultsSent = this.followFailSafe(inputs, nowMs);
     let capacities: Map<string, Capacity> = effectiveCapacities(this.cs, inputs, nowMs);
     // A scheduled drop coming within the lead time is in force already: cars have followed by its boundary.
     for (const atMs of this.scheduleBoundaries(nowMs, nowMs + this.opts.scheduleLeadMs)) {
@@ -532,15 +552,20 @@ export class ControlLoop {
     for (const a of result.allocation) if (demanded.has(a.portId)) targets.set(a.portId, a.currentA);
     for (const [portId, a] of reassert) targets.set(portId, a);
     // Increases go out as far as the room left with every port counted at what its car may still draw.
+    // The ports as read at the start of this run, unless new fail-safe defaults went out since (a port at
+    // its default may now hold the higher of old and new): then as they are now.
+    const snapshots = new Map((defaultsSent ? g.ports() : ports).map((p) => [p.portId, p]));
     const held: RampPort[] = demands.map((d) => ({
       portId: d.portId,
-      holdA: this.dispatcher.holdA(d.portId),
+      holdA: this.dispatcher.holdA(d.portId, snapshots.get(d.portId)),
       minCurrentA: d.minCurrentA ?? this.cs.ports[this.cs.portIndex.get(d.portId)!]!.minCurrentA,
       conductorsInUse: d.conductorsInUse,
     }));
     this.increasesShort =
-      this.dispatcher.update(targets, (requests) =>
-        raiseWithin(this.cs, capacities, held, requests, this.opts.deadBandA),
+      this.dispatcher.update(
+        targets,
+        (requests) => raiseWithin(this.cs, capacities, held, requests, this.opts.deadBandA),
+        snapshots,
       ) > 0;
     for (const [portId, a] of probes) {
       this.uncontrolled.trying(portId);
@@ -682,17 +707,19 @@ export class ControlLoop {
    * stations. Each fits the lowest limit that may be in force while Fusebox is away: every level of the
    * schedules, the overrides until they end, the EMS command until it is lifted (core/fail-safe.ts).
    */
-  private followFailSafe(inputs: CapacityInputs, nowMs: number): void {
+  /** Returns true when new defaults went to the gateway (what its ports may hold changed). */
+  private followFailSafe(inputs: CapacityInputs, nowMs: number): boolean {
     const commanded = commandedLimits(inputs, nowMs, this.ems !== null && !this.ems.enabled);
     const key = JSON.stringify([...commanded]);
-    if (this.failSafeKey?.site === this.cs && this.failSafeKey.commanded === key) return;
+    if (this.failSafeKey?.site === this.cs && this.failSafeKey.commanded === key) return false;
     this.failSafeKey = { site: this.cs, commanded: key };
     const next = new Map(failSafeLimits(this.cs, commanded).map((l) => [l.portId, l.currentA]));
     const changed = [...next].filter(([id, a]) => this.failSafe.get(id) !== a);
     this.failSafe = next;
-    if (changed.length === 0 || !this.deps.gateway.setFailSafeDefaults) return;
+    if (changed.length === 0 || !this.deps.gateway.setFailSafeDefaults) return false;
     this.deps.logger.debug({ defaults: Object.fromEntries(changed) }, 'fail-safe defaults recomputed');
     this.deps.gateway.setFailSafeDefaults(next);
+    return true;
   }
 
   /** The fail-safe default per port for the limits in force (what the stations are being sent). */

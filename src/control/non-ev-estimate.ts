@@ -62,9 +62,14 @@ export class LimitHistory {
     if (!changes || changes.length === 0) return null;
     let lowA = Infinity;
     let highA = -Infinity;
-    // The change in force at fromMs, and every later one up to toMs.
+    // The change in force at fromMs (the last one at or before it), and every later one up to toMs. Searched
+    // from the end: the windows asked for are recent, and this runs for every port in every control run.
     let start = 0;
-    for (let i = 0; i < changes.length; i++) if (changes[i]!.atMs <= fromMs) start = i;
+    for (let i = changes.length - 1; i >= 0; i--)
+      if (changes[i]!.atMs <= fromMs) {
+        start = i;
+        break;
+      }
     for (let i = start; i < changes.length && changes[i]!.atMs <= toMs; i++) {
       lowA = Math.min(lowA, changes[i]!.limitA);
       highA = Math.max(highA, changes[i]!.limitA);
@@ -130,8 +135,13 @@ export class CarObservations {
     const entry = this.seen.get(port.portId);
     let car = entry && entry.sessionId === port.sessionId ? entry.car : undefined;
     if (m) {
-      const drawn = Math.max(0, ...m.conductorA.filter((a) => Number.isFinite(a)));
-      const reported = m.conductorA.some((a) => Number.isFinite(a));
+      let drawn = 0;
+      let reported = false;
+      for (const a of m.conductorA)
+        if (Number.isFinite(a)) {
+          reported = true;
+          if (a > drawn) drawn = a;
+        }
       const settled = history.range(port.portId, m.atMs - carResponseMs, m.atMs);
       let ownMaxA = car?.ownMaxA;
       if (

@@ -565,6 +565,13 @@ export class OcppServer implements StationGateway {
   connectedStationIds(): readonly string[] {
     return [...this.ctx.connections.keys()];
   }
+
+  /** The ports with a session open, without building every port's snapshot (called after every run). */
+  portsInSession(): readonly string[] {
+    const ids: string[] = [];
+    for (const [id, rt] of this.ctx.ports) if (rt.session !== undefined) ids.push(id);
+    return ids;
+  }
 }
 
 /**
