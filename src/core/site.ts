@@ -3,6 +3,12 @@ import type { Phase, Wiring } from './phases.ts';
 import type { Schedule } from './schedule.ts';
 
 /** How a port or circuit uses solar power (docs/control.md, "Solar modes"). */
+/**
+ * IEC 61851-1: the lowest current an AC charger can signal with PWM, and below which a car does not charge,
+ * in A per phase. The one place this number lives (config defaults, the simulated cars and stations).
+ */
+export const AC_MIN_A = 6;
+
 export type ChargingMode = 'fast' | 'solar-only' | 'min-plus-solar';
 
 /** A supply system: nominal voltages and which phases exist. */
@@ -62,7 +68,7 @@ export interface SitePort {
   readonly circuitId: string;
   readonly wiring: Wiring;
   readonly currentType: 'AC' | 'DC';
-  /** Minimum current in A per phase while charging (6 A for AC by IEC 61851-1). */
+  /** Minimum current in A per phase while charging (AC_MIN_A for AC by IEC 61851-1). */
   readonly minCurrentA: number;
   /** Maximum current in A per phase (for DC: derived from maxPowerKw at the circuit voltage). */
   readonly maxCurrentA: number;
