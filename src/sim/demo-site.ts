@@ -9,7 +9,7 @@ import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import { loadOnCircuits } from '../core/port-load.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
-import { buildingLoad, pvProduction } from './load-profile.ts';
+import { buildingLoadProfile, pvProfile } from './profiles.ts';
 import { driveLoadMeter, drivePvInverter } from './modbus-meter-driver.ts';
 import { SimulatedMeters } from './modbus-meter-server.ts';
 import type { SimCar } from './ocpp-station.ts';
@@ -99,8 +99,10 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
 
   // The grid meter: building + cars − PV, per phase, at the root circuit.
   const root = o.site.circuits.findIndex((c) => c.parentId === null);
-  const building = buildingLoad({ baseA: 25, peakA: 70 });
-  const pv = pvProduction(PV_PEAK_KW, 6, 20, 0);
+  // The scenarios' profiles (sim/profiles.ts) on the demo's own simulated day (simTime: UTC, from startHour):
+  // an office day, PV from 6:00 to 20:00.
+  const building = buildingLoadProfile({ seed: 1, timeZone: 'UTC', baseA: 25, peakA: 70 });
+  const pv = pvProfile({ seed: 1, timeZone: 'UTC', peakKw: PV_PEAK_KW });
   const evAtRoot = (): [number, number, number] => {
     const loads = o.site.ports.map((p) => {
       const station = stations.find((s) => s.stationId === p.stationId)!;
