@@ -127,11 +127,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** Resolve when `predicate` holds, polling; rejects after `timeoutMs` with `what` in the message. */
+/**
+ * Resolve when `predicate` holds, polling; rejects after `timeoutMs` with `what` in the message. The default
+ * is generous (30 s): a passing test never waits for it, and on a 2-core machine shared by two suites a
+ * station's reconnect and boot took over 10 s (fail-safe-follow.test.ts failed there with 10 s).
+ */
 export async function eventually<T>(
   predicate: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
