@@ -109,7 +109,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     deps.options.secureCookies || req.protocol === 'https';
   app.addHook(
     'onRequest',
-    accessHook(deps.store, () => deps.now(), secure as (req: FastifyRequest) => boolean),
+    accessHook(deps.store, () => deps.clock.nowMs(), secure as (req: FastifyRequest) => boolean),
   );
 
   const sync = new ControlSync(deps);
@@ -118,10 +118,13 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     sync,
     throttle: new LoginThrottle(),
     metrics,
-    hub: new LiveHub(() => {
-      const p = livePayloads(ctx);
-      return { circuits: p.circuits(), ports: p.ports() };
-    }),
+    hub: new LiveHub(
+      () => {
+        const p = livePayloads(ctx);
+        return { circuits: p.circuits(), ports: p.ports() };
+      },
+      { clock: deps.clock },
+    ),
   };
   sync.applyOverrides();
   const refused = sync.applySchedules();
@@ -132,7 +135,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     metrics.controlRun(s);
     ctx.hub.onRun();
     // Port snapshots are built only when the recorder keeps the sample (at most every 2 s), not every run.
-    const nowMs = deps.now();
+    const nowMs = deps.clock.nowMs();
     if (history.due(nowMs)) history.sample(deps.live.site(), s, deps.live.ports(), nowMs);
   });
   deps.live.onDispatch((d) => metrics.dispatched(d.answeredAtMs - d.sentAtMs, d.result));
@@ -147,7 +150,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
         countedA: u.countedA,
       })),
     upstream: () => deps.upstream?.statuses() ?? [],
-    now: () => deps.now(),
+    now: () => deps.clock.nowMs(),
     demand: () => deps.demand?.state() ?? null,
     sessions: () => ({
       active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
