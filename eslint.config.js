@@ -110,6 +110,23 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // Test-only switches (ControlTestSwitches, SimGatewayTestSwitches) turn a safety rule off: only tests and
+    // testing/ harnesses set them.
+    files: ['src/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "Property[key.name=/^(restartGraceMs|countOfflineEmptyPorts|ignoreExpiry)$/], Property[key.name='uncontrolledPorts'][value.value=false]",
+          message:
+            'a test-only switch (src/control/control-options.ts, ControlTestSwitches): set it in tests only',
+        },
+      ],
+    },
+  },
+  {
     // One clock (src/clock.ts, docs/architecture.md): these layers read time and set timers through the Clock
     // they are given, so tests and simulations can drive them. What must be wall-clock says why beside an
     // eslint-disable comment. Tests and testing/ helpers are exempt.
