@@ -11,7 +11,7 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext } from './api-context.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { handleError } from './api-error.ts';
+import { apiErrorBody, handleError } from './api-error.ts';
 import { accessHook } from './auth/access.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { ControlSync } from './control-sync.ts';
@@ -54,10 +54,14 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     // A bad %-escape in the path fails before routing: answer in the API's error shape too.
     frameworkErrors: (err: Error, _req: FastifyRequest, reply: FastifyReply) => {
       setSecurityHeaders(reply);
-      void reply.code(400).send({
-        error: 'bad_request',
-        message: `url: ${err.message.replace(/ is not a valid url component$/, ': not a valid URL (bad %-escape)')}`,
-      });
+      void reply
+        .code(400)
+        .send(
+          apiErrorBody(
+            'bad_request',
+            `url: ${err.message.replace(/ is not a valid url component$/, ': not a valid URL (bad %-escape)')}`,
+          ),
+        );
     },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
