@@ -1,7 +1,8 @@
 /** The error catalogue: docs/errors.md stays in step with it, and its codes are what the parts send. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE, errorsDocument } from './error-catalogue.ts';
+import { ApiError, conflict } from './api/api-error.ts';
+import { ERROR_CATALOGUE, FuseboxError, errorsDocument } from './error-catalogue.ts';
 import type { ErrorCode } from './error-catalogue.ts';
 import { ERRORS_MD_PATH, normaliseMarkdown } from './errors-doc.ts';
 import { EXCEPTION } from './modbus/modbus-exception.ts';
@@ -25,6 +26,23 @@ describe('the error catalogue', () => {
       new NoSessionError('x'),
     ])
       expect(Object.keys(ERROR_CATALOGUE)).toContain(err.code);
+  });
+
+  it('is the code errors carry, and a wrapped error is kept as cause', () => {
+    const lost = new Error('socket closed');
+    const offline = new StationOfflineError('st-1');
+    expect(offline).toBeInstanceOf(FuseboxError);
+    expect(offline.code).toBe('OCPP_STATION_OFFLINE');
+    const answer = conflict(offline.message, { cause: offline });
+    expect(answer).toMatchObject({
+      code: 'API_CONFLICT',
+      error: 'conflict',
+      statusCode: 409,
+      cause: offline,
+    });
+    const failed = new ApiError(502, 'station_error', 'no answer', { cause: lost });
+    expect(failed).toMatchObject({ code: 'API_STATION_ERROR', cause: lost });
+    expect(new FuseboxError('CONFIG_UNREADABLE', 'site.yaml: cannot read', { cause: lost }).cause).toBe(lost);
   });
 
   it('holds every Modbus exception Fusebox sends, by number', () => {

@@ -39,9 +39,14 @@ export function apiErrorBody(
   return { error, code: apiCodeOfWire(error) ?? 'API_ERROR', message };
 }
 
-export const badRequest = (message: string): ApiError => new ApiError(400, 'bad_request', message);
-export const notFound = (message: string): ApiError => new ApiError(404, 'not_found', message);
-export const conflict = (message: string): ApiError => new ApiError(409, 'conflict', message);
+/** `cause`: the error this answer stands for (kept for the log and the debugger, never sent). */
+type Cause = { readonly cause?: unknown };
+export const badRequest = (message: string, options?: Cause): ApiError =>
+  new ApiError(400, 'bad_request', message, options);
+export const notFound = (message: string, options?: Cause): ApiError =>
+  new ApiError(404, 'not_found', message, options);
+export const conflict = (message: string, options?: Cause): ApiError =>
+  new ApiError(409, 'conflict', message, options);
 
 /** "body.limitA" from a validation context and a JSON pointer such as "/weekly/0/from". */
 function fieldName(context: string | undefined, instancePath: string, key?: string): string {
