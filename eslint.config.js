@@ -40,6 +40,8 @@ const LAYERS = {
   // MQTT publishes what the API and the EMS map show (their views) and feeds commands to the control loop.
   mqtt: ['contracts', 'api', 'config', 'control', 'modbus', 'ocpp', 'clock', 'ems-view'],
 };
+/** Folders whose time and timers all go through the injected Clock (src/clock.ts). */
+const CLOCKED_FOLDERS = ['ocpp', 'store', 'api', 'control', 'alerts'];
 const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => ({
   files: [`src/${layer}/**/*.ts`],
   ignores: ['**/*.test.ts', '**/testing/**'],
@@ -107,6 +109,41 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // Test-only switches (ControlTestSwitches, SimGatewayTestSwitches) turn a safety rule off: only tests and
+    // testing/ harnesses set them.
+    files: ['src/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "Property[key.name=/^(restartGraceMs|countOfflineEmptyPorts|ignoreExpiry)$/], Property[key.name='uncontrolledPorts'][value.value=false]",
+          message:
+            'a test-only switch (src/control/control-options.ts, ControlTestSwitches): set it in tests only',
+        },
+      ],
+    },
+  },
+  {
+    // One clock (src/clock.ts, docs/architecture.md): these layers read time and set timers through the Clock
+    // they are given, so tests and simulations can drive them. What must be wall-clock says why beside an
+    // eslint-disable comment. Tests and testing/ helpers are exempt.
+    files: CLOCKED_FOLDERS.map((f) => `src/${f}/**/*.ts`),
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'use the injected Clock (src/clock.ts)' },
+        { name: 'setInterval', message: 'use every(clock, ...) from src/clock.ts' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'use the injected Clock (clock.nowMs())' },
+      ],
+    },
+  },
   {
     // Tests of the core may read their fixture files.
     files: ['src/core/**/*.test.ts', 'src/core/testing/**/*.ts'],

@@ -113,11 +113,12 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     stops.length = 0;
   };
   try {
-    const store = openStore(opts.storePath ?? config.store.path);
+    const store = openStore(opts.storePath ?? config.store.path, { clock });
     stops.push(() => store.close());
     await ensureAccounts(store, opts.demo === true, logger, opts.storePath ?? config.store.path);
     const metrics = new ApiMetrics();
     const retention = scheduleRetention(store.writer, DEFAULT_RETENTION, {
+      clock,
       onError: (err) => logger.error({ err }, 'retention failed'),
     });
     stops.push(() => retention.stop());
@@ -144,7 +145,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       stations,
       repo: store.ocpp,
       log: logger.child({ part: 'ocpp' }),
-      now: () => clock.nowMs(),
+      clock,
       middleware: proxy ? [proxy.middleware] : [],
       observer: {
         onCall: (e) => metrics.ocppCall(e.direction, e.action, e.version),
@@ -244,6 +245,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       gateway: ocpp,
       store: store.localList,
       log: logger.child({ part: 'ocpp' }),
+      clock,
     });
     localList.start();
     stops.push(() => localList.stop());
@@ -322,7 +324,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         webRoot: opts.webRoot ?? WEB_ROOT,
       },
       logger: logger.child({ part: 'http' }),
-      now: () => clock.nowMs(),
+      clock,
       ...(proxy ? { upstream: { statuses: () => proxy.statuses(config.stations.map((s) => s.id)) } } : {}),
       readiness: () => ({
         store: store.db.open && store.writeProblem() === null,

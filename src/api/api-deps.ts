@@ -1,5 +1,6 @@
 /** What the HTTP API is given by the composition root (src/app.ts): store, live state, commands, options. */
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import type { ControlSnapshot } from '../control/control-loop.ts';
 import type { DemandState } from '../control/demand-cap.ts';
@@ -106,7 +107,8 @@ export interface ApiDeps {
   verifyPassword(password: string, hash: string): Promise<boolean>;
   readonly options: ApiOptions;
   readonly logger?: Logger | undefined;
-  now(): number;
+  /** Fusebox's clock: the time of every answer and the live stream's timers. */
+  readonly clock: Clock;
   /** True when the store is open and OCPP listens (for /readyz). */
   /** `storeProblem`: why the store cannot write, when that is why it is not ready. */
   readiness(): { readonly store: boolean; readonly ocpp: boolean; readonly storeProblem?: string | null };

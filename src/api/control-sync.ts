@@ -85,7 +85,7 @@ export class ControlSync {
   applyOverrides(): void {
     this.overrideList = this.deps.store.overrides.list();
     this.deps.live.setOverrides(
-      overrideInputs(this.overrideList, this.deps.now(), this.deps.config.site.timeZone),
+      overrideInputs(this.overrideList, this.deps.clock.nowMs(), this.deps.config.site.timeZone),
     );
   }
 

@@ -11,7 +11,7 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext } from './api-context.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { handleError } from './api-error.ts';
+import { apiErrorBody, handleError } from './api-error.ts';
 import { accessHook } from './auth/access.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { ControlSync } from './control-sync.ts';
@@ -54,10 +54,14 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     // A bad %-escape in the path fails before routing: answer in the API's error shape too.
     frameworkErrors: (err: Error, _req: FastifyRequest, reply: FastifyReply) => {
       setSecurityHeaders(reply);
-      void reply.code(400).send({
-        error: 'bad_request',
-        message: `url: ${err.message.replace(/ is not a valid url component$/, ': not a valid URL (bad %-escape)')}`,
-      });
+      void reply
+        .code(400)
+        .send(
+          apiErrorBody(
+            'bad_request',
+            `url: ${err.message.replace(/ is not a valid url component$/, ': not a valid URL (bad %-escape)')}`,
+          ),
+        );
     },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -109,7 +113,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     deps.options.secureCookies || req.protocol === 'https';
   app.addHook(
     'onRequest',
-    accessHook(deps.store, () => deps.now(), secure as (req: FastifyRequest) => boolean),
+    accessHook(deps.store, () => deps.clock.nowMs(), secure as (req: FastifyRequest) => boolean),
   );
 
   const sync = new ControlSync(deps);
@@ -118,10 +122,13 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     sync,
     throttle: new LoginThrottle(),
     metrics,
-    hub: new LiveHub(() => {
-      const p = livePayloads(ctx);
-      return { circuits: p.circuits(), ports: p.ports() };
-    }),
+    hub: new LiveHub(
+      () => {
+        const p = livePayloads(ctx);
+        return { circuits: p.circuits(), ports: p.ports() };
+      },
+      { clock: deps.clock },
+    ),
   };
   sync.applyOverrides();
   const refused = sync.applySchedules();
@@ -132,7 +139,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     metrics.controlRun(s);
     ctx.hub.onRun();
     // Port snapshots are built only when the recorder keeps the sample (at most every 2 s), not every run.
-    const nowMs = deps.now();
+    const nowMs = deps.clock.nowMs();
     if (history.due(nowMs)) history.sample(deps.live.site(), s, deps.live.ports(), nowMs);
   });
   deps.live.onDispatch((d) => metrics.dispatched(d.answeredAtMs - d.sentAtMs, d.result));
@@ -147,7 +154,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
         countedA: u.countedA,
       })),
     upstream: () => deps.upstream?.statuses() ?? [],
-    now: () => deps.now(),
+    now: () => deps.clock.nowMs(),
     demand: () => deps.demand?.state() ?? null,
     sessions: () => ({
       active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,

@@ -36,6 +36,7 @@ describe('login throttling per address', () => {
     expect(right.statusCode).toBe(429);
     expect(right.json()).toEqual({
       error: 'rate_limited',
+      code: 'API_RATE_LIMITED',
       message: expect.stringMatching(/^too many failed logins from 10\.9\.0\.1: try again in \d+ min$/),
     });
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);

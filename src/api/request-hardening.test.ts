@@ -30,6 +30,7 @@ describe('body limits', () => {
     expect(r.statusCode).toBe(413);
     expect(r.json()).toEqual({
       error: 'payload_too_large',
+      code: 'API_PAYLOAD_TOO_LARGE',
       message: 'body: too large (at most 8 KiB on this route)',
     });
   });
@@ -110,6 +111,7 @@ describe('content types and queries', () => {
       expect(res.status, path).toBe(415);
       expect(await res.json()).toEqual({
         error: 'unsupported_media_type',
+        code: 'API_UNSUPPORTED_MEDIA_TYPE',
         message: 'content-type: not supported; send application/json',
       });
     }

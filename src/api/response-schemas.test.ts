@@ -124,7 +124,8 @@ describe('the OpenAPI document', () => {
     expect(ports({ atMs: 1, ports: [{ id: 'x' }] })).toBe(false);
     const err = ajv.compile(schemaOf('/api/v1/ports/{id}', 'get', 404));
     expect(err({ error: 'not_found' })).toBe(false);
-    expect(err({ error: 'not_found', message: 'no port' })).toBe(true);
+    expect(err({ error: 'not_found', message: 'no port' })).toBe(false); // code missing
+    expect(err({ error: 'not_found', code: 'API_NOT_FOUND', message: 'no port' })).toBe(true);
   });
 });
 

@@ -36,7 +36,7 @@ import type { PortSnapshot, SetpointEvent, StationGateway } from '../contracts/s
 import { CLOCK_AHEAD_MS } from '../contracts/station-gateway.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import { capacityInputs, exportKw } from './capacity-inputs.ts';
-import type { ControlOptions } from './control-options.ts';
+import type { ControlLoopOptions, ControlOptions, ControlTestSwitches } from './control-options.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import type { DemandCap } from './demand-cap.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -104,7 +104,8 @@ export interface ControlLoopDeps {
   readonly gateway: StationGateway;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly options?: Partial<ControlOptions> | undefined;
+  /** Tuning, and in tests the switches that turn a safety rule off (ControlTestSwitches). */
+  readonly options?: (Partial<ControlOptions> & ControlTestSwitches) | undefined;
   /**
    * Session setpoints the previous process sent within the last profile lifetime (the store's `setpoints`
    * table): after a restart a port counts at them until its station confirms a new one (restart-guard.ts).
@@ -136,7 +137,7 @@ const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspend
 export class ControlLoop {
   readonly dispatcher: Dispatcher;
   private cs: CompiledSite;
-  private readonly opts: ControlOptions;
+  private readonly opts: ControlLoopOptions;
   private modes: readonly ChargingMode[];
   private readonly meters = new Map<string, MeterObservation>();
   /** Limits in force per port over time, and the non-EV estimate per DLM circuit (non-ev-estimate.ts). */

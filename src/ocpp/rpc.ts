@@ -265,6 +265,8 @@ export function answersPing(peer: RpcPeer, timeoutMs: number): Promise<boolean> 
     };
     const onPong = (): void => done(true);
     const onClose = (): void => done(false);
+    // A pong on a real socket comes in real time (like ocpp-rpc's own keep-alive pings): wall-clock on purpose.
+    // eslint-disable-next-line no-restricted-globals -- real-socket timeout, see above
     const timer = setTimeout(() => done(false), timeoutMs);
     ws.on('pong', onPong);
     ws.on('close', onClose);

@@ -4,6 +4,7 @@ import type { OverrideInput, OverrideRecord, VersionedOutcome } from '../api/api
 import type { OverridesStore } from '../api/api-store.ts';
 import { overrideStatements, toOverride } from './api-rows.ts';
 import type { StoreWriter } from './store-writer.ts';
+import type { Clock } from '../clock.ts';
 
 export class OverridesRepository implements OverridesStore {
   private readonly s;
@@ -11,7 +12,7 @@ export class OverridesRepository implements OverridesStore {
   constructor(
     db: Database.Database,
     private readonly writer: StoreWriter,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {
     this.s = overrideStatements(db);
   }
@@ -26,7 +27,7 @@ export class OverridesRepository implements OverridesStore {
   }
 
   add(input: OverrideInput, by: string): Promise<OverrideRecord> {
-    return this.writer.run('addOverride', { ...input, by, atMs: this.now() });
+    return this.writer.run('addOverride', { ...input, by, atMs: this.clock.nowMs() });
   }
 
   update(
@@ -35,7 +36,7 @@ export class OverridesRepository implements OverridesStore {
     input: OverrideInput,
     by: string,
   ): Promise<VersionedOutcome<OverrideRecord>> {
-    return this.writer.run('updateOverride', { ...input, id, version, by, atMs: this.now() });
+    return this.writer.run('updateOverride', { ...input, id, version, by, atMs: this.clock.nowMs() });
   }
 
   remove(id: number): Promise<boolean> {

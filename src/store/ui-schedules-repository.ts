@@ -4,6 +4,7 @@ import type { UiScheduleInput, UiScheduleRecord, VersionedOutcome } from '../api
 import type { UiSchedulesStore } from '../api/api-store.ts';
 import { scheduleStatements, toSchedule } from './api-rows.ts';
 import type { StoreWriter } from './store-writer.ts';
+import type { Clock } from '../clock.ts';
 
 export class UiSchedulesRepository implements UiSchedulesStore {
   private readonly s;
@@ -11,7 +12,7 @@ export class UiSchedulesRepository implements UiSchedulesStore {
   constructor(
     db: Database.Database,
     private readonly writer: StoreWriter,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {
     this.s = scheduleStatements(db);
   }
@@ -26,7 +27,7 @@ export class UiSchedulesRepository implements UiSchedulesStore {
   }
 
   add(input: UiScheduleInput, by: string): Promise<UiScheduleRecord> {
-    return this.writer.run('addUiSchedule', { ...input, by, atMs: this.now() });
+    return this.writer.run('addUiSchedule', { ...input, by, atMs: this.clock.nowMs() });
   }
 
   update(
@@ -35,7 +36,7 @@ export class UiSchedulesRepository implements UiSchedulesStore {
     input: UiScheduleInput,
     by: string,
   ): Promise<VersionedOutcome<UiScheduleRecord>> {
-    return this.writer.run('updateUiSchedule', { ...input, id, version, by, atMs: this.now() });
+    return this.writer.run('updateUiSchedule', { ...input, id, version, by, atMs: this.clock.nowMs() });
   }
 
   remove(id: number): Promise<boolean> {

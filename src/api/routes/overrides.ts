@@ -57,7 +57,7 @@ export function overrideRoutes(app: ZodApp, ctx: ApiContext): void {
     if (limitKw !== null && c.limitKw !== undefined && limitKw > c.limitKw)
       throw badRequest(`limitKw: ${limitKw} kW is above circuit ${c.id}'s static limit of ${c.limitKw} kW`);
     const untilMs = Date.parse(b.until);
-    const nowMs = deps.now();
+    const nowMs = deps.clock.nowMs();
     if (untilMs <= nowMs) throw badRequest(`until: ${b.until} is not in the future`);
     if (untilMs > nowMs + MAX_OVERRIDE_MS)
       throw badRequest(`until: at most 7 days ahead (${iso(nowMs + MAX_OVERRIDE_MS)})`);

@@ -7,13 +7,13 @@ import type { Logger } from 'pino';
 import { loadSiteConfigText } from '../../config/load.ts';
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import type { EvSpec } from '../../sim/ev-model.ts';
-import type { SimGatewayOptions } from '../../sim/sim-gateway.ts';
+import type { SimGatewayOptions, SimGatewayTestSwitches } from '../../sim/sim-gateway.ts';
 import { SimGateway } from '../../sim/sim-gateway.ts';
 import type { CircuitLoad, PvSource } from '../../sim/site-world.ts';
 import { SiteWorld } from '../../sim/site-world.ts';
 import { VirtualClock } from '../../sim/virtual-clock.ts';
 import { ControlLoop } from '../control-loop.ts';
-import type { ControlOptions } from '../control-options.ts';
+import type { ControlOptions, ControlTestSwitches } from '../control-options.ts';
 import type { DemandCap } from '../demand-cap.ts';
 import type { PriorSetpoint } from '../restart-guard.ts';
 
@@ -28,8 +28,9 @@ export function siteFromYaml(text: string): CompiledSite {
 export interface HarnessOptions {
   readonly site: CompiledSite;
   readonly startMs?: number | undefined;
-  readonly gateway?: SimGatewayOptions | undefined;
-  readonly control?: Partial<ControlOptions> | undefined;
+  readonly gateway?: (SimGatewayOptions & SimGatewayTestSwitches) | undefined;
+  /** Control options, and the test switches (negative controls). */
+  readonly control?: (Partial<ControlOptions> & ControlTestSwitches) | undefined;
   readonly loads?: readonly CircuitLoad[] | undefined;
   readonly pv?: readonly PvSource[] | undefined;
   readonly meterIntervalMs?: number | undefined;
@@ -58,7 +59,7 @@ export class SimHarness {
    * expiry).
    */
   setpointLog: PriorSetpoint[] = [];
-  private readonly control: Partial<ControlOptions> | undefined;
+  private readonly control: (Partial<ControlOptions> & ControlTestSwitches) | undefined;
   private readonly rememberSetpoints: boolean;
   private readonly demandCap: (() => DemandCap) | undefined;
   private pruneAt = 20_000;
