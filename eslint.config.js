@@ -10,6 +10,7 @@ import tseslint from 'typescript-eslint';
 const FOLDERS = [
   'alerts',
   'api',
+  'cli',
   'config',
   'contracts',
   'control',
@@ -22,7 +23,7 @@ const FOLDERS = [
   'store',
   'web',
 ];
-const ROOT_MODULES = ['app', 'cli', 'commands', 'ems-view', '*-command'];
+const ROOT_MODULES = ['app', 'cli', 'ems-view', '*-command'];
 const LAYERS = {
   modbus: ['contracts', 'clock'],
   ocpp: ['contracts', 'clock'],
