@@ -14,13 +14,12 @@ import { ApiTokensRepository } from './api-tokens-repository.ts';
 import { LocalListRepository } from './local-list-repository.ts';
 import { migrate } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
-import { OverridesRepository } from './overrides-repository.ts';
 import { RecordsRepository } from './records-repository.ts';
 import { SqliteOcppRepository } from './sqlite-ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
 import { InlineWriter, MonitoredWriter } from './store-writer.ts';
 import { ThreadWriter } from './thread-writer.ts';
-import { UiSchedulesRepository } from './ui-schedules-repository.ts';
+import { OVERRIDES, UI_SCHEDULES, VersionedRepository } from './versioned-repository.ts';
 
 export interface StoreOptions {
   /** Clock for timestamps the store sets itself. */
@@ -69,8 +68,8 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const api: ApiStore = {
     accounts: new AccountsRepository(db, writer, options.now),
     tokens: new ApiTokensRepository(db, writer, options.now),
-    overrides: new OverridesRepository(db, writer, options.now),
-    schedules: new UiSchedulesRepository(db, writer, options.now),
+    overrides: new VersionedRepository(db, writer, OVERRIDES, options.now),
+    schedules: new VersionedRepository(db, writer, UI_SCHEDULES, options.now),
     records: new RecordsRepository(reader, writer, ocpp, options.now),
     localList,
   };
