@@ -109,6 +109,38 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // The dashboard talks to the API over HTTP. Of the server it imports only the types of the API's answers
+    // (api/response-schemas.ts, through web/app/api-types.ts), which the bundle does not contain.
+    files: ['src/web/app/**/*.ts', 'src/web/app/**/*.tsx'],
+    rules: {
+      // Two rules: typescript-eslint's exempts a type import from every pattern once one allows type imports.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./(?!api/response-schemas\\.ts$)',
+              message:
+                'web/app may import (types) only from ../../api/response-schemas.ts (docs/architecture.md)',
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./',
+              allowTypeImports: true,
+              message: 'web/app imports only types from the server (docs/architecture.md)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests of the core may read their fixture files.
     files: ['src/core/**/*.test.ts', 'src/core/testing/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
