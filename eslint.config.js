@@ -10,6 +10,7 @@ import tseslint from 'typescript-eslint';
 const FOLDERS = [
   'alerts',
   'api',
+  'cli',
   'config',
   'contracts',
   'control',
@@ -22,7 +23,7 @@ const FOLDERS = [
   'store',
   'web',
 ];
-const ROOT_MODULES = ['app', 'cli', 'commands', 'ems-view', '*-command'];
+const ROOT_MODULES = ['app', 'cli', 'ems-view', '*-command'];
 const LAYERS = {
   modbus: ['contracts', 'clock'],
   ocpp: ['contracts', 'clock'],
@@ -122,6 +123,38 @@ export default tseslint.config(
             "Property[key.name=/^(restartGraceMs|countOfflineEmptyPorts|ignoreExpiry)$/], Property[key.name='uncontrolledPorts'][value.value=false]",
           message:
             'a test-only switch (src/control/control-options.ts, ControlTestSwitches): set it in tests only',
+        },
+      ],
+    },
+  },
+  {
+    // The dashboard talks to the API over HTTP. Of the server it imports only the types of the API's answers
+    // (api/response-schemas.ts, through web/app/api-types.ts), which the bundle does not contain.
+    files: ['src/web/app/**/*.ts', 'src/web/app/**/*.tsx'],
+    rules: {
+      // Two rules: typescript-eslint's exempts a type import from every pattern once one allows type imports.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./(?!api/response-schemas\\.ts$)',
+              message:
+                'web/app may import (types) only from ../../api/response-schemas.ts (docs/architecture.md)',
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./',
+              allowTypeImports: true,
+              message: 'web/app imports only types from the server (docs/architecture.md)',
+            },
+          ],
         },
       ],
     },

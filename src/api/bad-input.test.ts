@@ -3,27 +3,19 @@
  * that starts with the field (or the part of the request) at fault; never a 500, never a silent no-op.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ERROR_CATALOGUE } from '../error-catalogue.ts';
 import type { ErrorCode } from '../error-catalogue.ts';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-});
-afterAll(async () => f?.stop());
+const { f, alice } = useApiFixture();
 
 const soon = (): string => new Date(Date.now() + 3600_000).toISOString();
 
 /** A raw request (the fixture's call() always sends JSON). */
 async function raw(method: string, path: string, headers: Record<string, string>, body?: string) {
-  const res = await fetch(f.url + path, { method, headers: { ...alice, ...headers }, body });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as { error: string; message: string } };
+  const res = await f.call(method, path, { headers: { ...alice, ...headers }, payload: body });
+  return { status: res.status, body: (res.text ? res.body : null) as { error: string; message: string } };
 }
 
 /** The status, and the error body exactly `{ error, code, message }`, `code` the catalogue's for `error`. */

@@ -4,17 +4,10 @@
  * query parameters (`?stationId[]=x` dropped the filter silently), and the security headers.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-});
-afterAll(async () => f?.stop());
+const { f, alice } = useApiFixture();
 
 const soon = (): string => new Date(Date.now() + 3600_000).toISOString();
 

@@ -2,11 +2,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- assertions read JSON payloads */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { VirtualClock } from '../sim/virtual-clock.ts';
 import { LiveHub } from './live-hub.ts';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { useApiFixture } from './testing/api-fixture.ts';
 
 interface SseEvent {
   readonly event: string;
@@ -51,11 +50,7 @@ async function openStream(url: string, headers: Record<string, string> = {}) {
   };
 }
 
-let f: ApiFixture;
-beforeAll(async () => {
-  f = await startApiFixture();
-});
-afterAll(async () => f?.stop());
+const { f } = useApiFixture({ login: [] });
 
 describe('GET /api/v1/stream', () => {
   it('needs a login', async () => {

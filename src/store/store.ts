@@ -16,13 +16,12 @@ import { ApiTokensRepository } from './api-tokens-repository.ts';
 import { LocalListRepository } from './local-list-repository.ts';
 import { migrate } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
-import { OverridesRepository } from './overrides-repository.ts';
 import { RecordsRepository } from './records-repository.ts';
 import { SqliteOcppRepository } from './sqlite-ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
 import { InlineWriter, MonitoredWriter } from './store-writer.ts';
 import { ThreadWriter } from './thread-writer.ts';
-import { UiSchedulesRepository } from './ui-schedules-repository.ts';
+import { OVERRIDES, UI_SCHEDULES, VersionedRepository } from './versioned-repository.ts';
 
 export interface StoreOptions {
   /** Clock for timestamps the store sets itself (Fusebox's clock; the system clock when absent). */
@@ -72,8 +71,8 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const api: ApiStore = {
     accounts: new AccountsRepository(db, writer, clock),
     tokens: new ApiTokensRepository(db, writer, clock),
-    overrides: new OverridesRepository(db, writer, clock),
-    schedules: new UiSchedulesRepository(db, writer, clock),
+    overrides: new VersionedRepository(db, writer, OVERRIDES, clock),
+    schedules: new VersionedRepository(db, writer, UI_SCHEDULES, clock),
     records: new RecordsRepository(reader, writer, ocpp, clock),
     localList,
   };

@@ -9,10 +9,10 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_CONFIG_PATH } from './app.ts';
+import { DEMO_CONFIG_PATH } from '../app.ts';
 import { main } from './commands.ts';
-import { eventually } from './ocpp/testing/ocpp-harness.ts';
-import { runStart } from './start-command.ts';
+import { eventually } from '../ocpp/testing/ocpp-harness.ts';
+import { runStart } from './start.ts';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

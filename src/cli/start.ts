@@ -5,14 +5,14 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { Fusebox } from './app.ts';
-import { DEMO_ACCOUNT, DEMO_CONFIG_PATH, configDirOf, startFusebox, tlsSettingsOf } from './app.ts';
-import type { LoadedSiteConfig } from './config/load.ts';
-import { formatProblem } from './config/config-problem.ts';
-import { loadSiteConfigFile } from './config/load.ts';
-import { describeLimitedBy } from './core/explain.ts';
-import { startDemoMeters, startDemoSite } from './sim/demo-site.ts';
-import { describeMqtt } from './mqtt/mqtt-config.ts';
+import type { Fusebox } from '../app.ts';
+import { DEMO_ACCOUNT, DEMO_CONFIG_PATH, configDirOf, startFusebox, tlsSettingsOf } from '../app.ts';
+import type { LoadedSiteConfig } from '../config/load.ts';
+import { formatProblem } from '../config/config-problem.ts';
+import { loadSiteConfigFile } from '../config/load.ts';
+import { describeLimitedBy } from '../core/explain.ts';
+import { startDemoMeters, startDemoSite } from '../sim/demo-site.ts';
+import { describeMqtt } from '../mqtt/mqtt-config.ts';
 
 export interface StartOptions {
   readonly configPath?: string | undefined;
