@@ -41,7 +41,10 @@ export interface CloudProxyOptions {
   readonly authorizationCacheTtlMs?: number | undefined;
 }
 
-/** A session Fusebox accepted for an unknown id tag during an outage, to stop at `limitWh`. */
+/**
+ * A session Fusebox accepted for an unknown id tag during an outage, to stop at `limitWh`; kept in SQLite
+ * (proxy_offline_caps) until the session ends, so that a restart keeps the limit.
+ */
 interface OfflineCap {
   readonly sessionId: number;
   readonly idTag: string;
@@ -126,7 +129,7 @@ export class CloudProxy {
       }),
       server.on('meter-values', (e) => this.enforceCap(e)),
       server.on('session-stopped', (e) => {
-        if (this.caps.get(e.portId)?.sessionId === e.sessionId) this.caps.delete(e.portId);
+        if (this.caps.get(e.portId)?.sessionId === e.sessionId) this.forgetCap(e.portId);
       }),
       server.on('station-disconnected', (e) => {
         const r = this.relays.get(e.stationId);
@@ -135,6 +138,20 @@ export class CloudProxy {
         this.closeWhenIdle(r);
       }),
     );
+    const caps = store.db
+      .prepare<
+        [],
+        { port_id: string; session_id: number; id_tag: string; limit_wh: number; announced: number }
+      >('SELECT port_id, session_id, id_tag, limit_wh, announced FROM proxy_offline_caps')
+      .all();
+    for (const c of caps)
+      this.caps.set(c.port_id, {
+        sessionId: c.session_id,
+        idTag: c.id_tag,
+        limitWh: c.limit_wh,
+        stopping: false,
+        announced: c.announced === 1,
+      });
     for (const [stationId, version] of this.outbox.stationsWithQueue()) {
       const r = this.relayFor(stationId, version);
       if (r) this.closeWhenIdle(r);
@@ -331,14 +348,24 @@ export class CloudProxy {
       const port = this.server
         ?.ports()
         .find((x) => x.stationId === r.stationId && x.connectorId === at && x.sessionId !== undefined);
-      if (port?.sessionId !== undefined && this.caps.get(port.portId)?.sessionId !== port.sessionId)
+      if (port?.sessionId !== undefined && this.caps.get(port.portId)?.sessionId !== port.sessionId) {
+        const limitWh = policy.acceptUpToKwh * 1000;
+        // Stored before the station hears Accepted: a restart during the session keeps the limit.
+        await this.store!.writer.run('proxySaveOfflineCap', {
+          portId: port.portId,
+          sessionId: port.sessionId,
+          idTag,
+          limitWh,
+          atMs: this.now(),
+        });
         this.caps.set(port.portId, {
           sessionId: port.sessionId,
           idTag,
-          limitWh: policy.acceptUpToKwh * 1000,
+          limitWh,
           stopping: false,
           announced: false,
         });
+      }
     }
     return answer;
   }
@@ -349,7 +376,7 @@ export class CloudProxy {
     const port = this.server?.port(e.portId);
     if (!cap || cap.stopping || !port) return;
     if (port.sessionId !== cap.sessionId) {
-      this.caps.delete(e.portId);
+      this.forgetCap(e.portId);
       return;
     }
     const drawnWh = (port.sessionLastWh ?? 0) - (port.sessionStartWh ?? 0);
@@ -358,6 +385,7 @@ export class CloudProxy {
     const kwh = (x: number): string => String(Math.round(x / 10) / 100);
     if (!cap.announced) {
       cap.announced = true;
+      this.capWrite('proxyAnnounceOfflineCap', e.portId, cap.sessionId);
       this.event(
         'warn',
         'upstream-offline-limit',
@@ -376,6 +404,24 @@ export class CloudProxy {
         cap.stopping = false;
       },
     );
+  }
+
+  /** The port's capped session ended (or is no longer the port's): the limit goes, here and in the store. */
+  private forgetCap(portId: string): void {
+    const cap = this.caps.get(portId);
+    if (!cap) return;
+    this.caps.delete(portId);
+    this.capWrite('proxyDeleteOfflineCap', portId, cap.sessionId);
+  }
+
+  private capWrite(
+    op: 'proxyAnnounceOfflineCap' | 'proxyDeleteOfflineCap',
+    portId: string,
+    sessionId: number,
+  ): void {
+    this.store?.writer
+      .run(op, { portId, sessionId })
+      .catch((err: unknown) => this.o.log.error({ err, portId, op }, 'could not store the offline limit'));
   }
 
   /** What the cloud's answer to a live CALL teaches: its transaction id, its authorization answers. */
