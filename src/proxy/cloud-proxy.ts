@@ -295,6 +295,8 @@ export class CloudProxy {
       }
     }
 
+    if (!queued && link.state === 'connected') return this.relayAlongside(r, call, next);
+
     const local = await next({ ...call, payload: localPayload });
     const live = link.state === 'connected' && (!queued || outbox.queueOf(r.stationId).length === 0);
     if (live) {
@@ -320,6 +322,35 @@ export class CloudProxy {
       await outbox.enqueue(r.stationId, call.version, call.action, localPayload, localTxId);
       this.kick(r);
     } else this.owe(r, call);
+    return this.unknownIdTagPolicy(r, call, local);
+  }
+
+  /**
+   * A message that is not a transaction message (Boot, Heartbeat, StatusNotification, DataTransfer, ...)
+   * goes to the cloud while Fusebox handles it (its handler may wait for a store write), not after: the
+   * station waits for the slower of the two, not for both in turn. A failure of Fusebox's own handler still
+   * answers the station (InternalError: it sends the message again, the cloud then sees it twice, harmless
+   * for these). Transaction messages stay in turn: Fusebox stores them before the cloud may see them.
+   */
+  private async relayAlongside(r: Relay, call: InboundCall, next: InboundHandler): Promise<unknown> {
+    const link = r.link!;
+    const cloud = link.call(call.action, call.payload).then(
+      (answer) => ({ answer }),
+      (err: unknown) => ({ err }),
+    );
+    const local = await next(call);
+    const got = await cloud;
+    if ('answer' in got) {
+      r.lastRelayMs = this.now();
+      await this.learn(r, call, local, got.answer);
+      return got.answer;
+    }
+    if (rpcErrorCode(got.err) !== undefined) throw got.err;
+    this.o.log.info(
+      { stationId: r.stationId, action: call.action, err: got.err },
+      'cloud did not answer: Fusebox answers',
+    );
+    this.owe(r, call);
     return this.unknownIdTagPolicy(r, call, local);
   }
 
