@@ -24,7 +24,7 @@ import { ProxyOutbox } from './proxy-outbox.ts';
 import type { OutboxEntry } from './proxy-outbox.ts';
 import type { LinkState } from './upstream-link.ts';
 import { UpstreamLink } from './upstream-link.ts';
-import type { UpstreamSettings, UpstreamStatus } from '../contracts/upstream.ts';
+import type { UpstreamSettings, UpstreamStationSettings, UpstreamStatus } from '../contracts/upstream.ts';
 
 export interface CloudProxyOptions {
   readonly settings: UpstreamSettings;
@@ -97,8 +97,11 @@ export class CloudProxy {
   private readonly unsubscribe: (() => void)[] = [];
   /** Sessions accepted under `offlineUnknownIdTags: { acceptUpToKwh }`, by port id. */
   private readonly caps = new Map<string, OfflineCap>();
+  /** The `upstream:` in force (a SIGHUP reload replaces it: reconfigure). */
+  private settings: UpstreamSettings;
 
   constructor(private readonly o: CloudProxyOptions) {
+    this.settings = o.settings;
     this.sink = o.cloudProfiles ?? new RejectingCloudProfiles();
     this.now = o.now ?? Date.now;
     this.callTimeoutMs = o.callTimeoutMs ?? 10_000;
@@ -107,8 +110,46 @@ export class CloudProxy {
   /** The inbound middleware to give OcppServer.start: relays while attached, passes through before. */
   readonly middleware: InboundMiddleware = (next) => (call) => {
     const r = this.relayFor(call.stationId, call.version);
-    return r ? this.handle(r, call, next) : next(call);
+    if (r) return this.handle(r, call, next);
+    // No longer relayed (a reload took it out): Fusebox answers, with its own ids for the cloud's.
+    if (call.version === '1.6' && this.outbox && this.relays.has(call.stationId))
+      return next({
+        ...call,
+        payload: this.outbox.toLocalIds(call.stationId, call.action, call.payload),
+      });
+    return next(call);
   };
+
+  /**
+   * A changed `upstream:` (SIGHUP): a station taken out has its cloud link closed (it stays connected to
+   * Fusebox, which answers it as its central system; its queue is kept for when it is relayed again); a
+   * station whose url or credentials changed gets a new link; an added one gets its link now if it is
+   * connected or has something queued. Queued messages are replayed to the new link once it is up.
+   */
+  reconfigure(settings: UpstreamSettings): void {
+    this.settings = settings;
+    if (!this.server || this.closed) return;
+    for (const r of this.relays.values()) {
+      const link = r.link;
+      if (!link || link.state === 'closed') continue;
+      const want = settings.stationFor(r.stationId);
+      if (want && sameStation(want, link.settings)) continue;
+      void link.close();
+      r.outageSinceMs = undefined;
+      this.o.log.info(
+        { stationId: r.stationId },
+        want ? 'upstream changed: reconnecting to the cloud' : 'upstream: station no longer relayed',
+      );
+    }
+    const queued = new Map(this.outbox?.stationsWithQueue() ?? []);
+    for (const id of new Set([...this.server.connectedStationIds(), ...queued.keys()])) {
+      const version = this.server.link(id)?.version ?? queued.get(id);
+      const r = version === undefined ? undefined : this.relayFor(id, version);
+      if (!r) continue;
+      r.stationConnected = this.server.link(id) !== undefined;
+      if (!r.stationConnected) this.closeWhenIdle(r);
+    }
+  }
 
   /** Where the cloud's charging profiles go from now on (fusebox start: the allocator's CloudProfiles). */
   useCloudProfiles(sink: CloudProfileSink): void {
@@ -162,7 +203,7 @@ export class CloudProxy {
     const r = this.relays.get(stationId);
     const outbox = this.outbox;
     const queue = outbox?.queueOf(stationId) ?? [];
-    const relayed = this.o.settings.stationFor(stationId) !== undefined;
+    const relayed = this.settings.stationFor(stationId) !== undefined;
     const linkState = r?.link?.state;
     return {
       stationId,
@@ -203,7 +244,7 @@ export class CloudProxy {
 
   private relayFor(stationId: string, version: OcppVersion): Relay | undefined {
     if (!this.server || this.closed) return undefined;
-    const settings = this.o.settings.stationFor(stationId);
+    const settings = this.settings.stationFor(stationId);
     if (!settings) return undefined;
     let r = this.relays.get(stationId);
     if (!r) {
@@ -230,7 +271,7 @@ export class CloudProxy {
       r.link = new UpstreamLink({
         settings,
         version,
-        reconnect: this.o.settings.reconnect,
+        reconnect: this.settings.reconnect,
         callTimeoutMs: this.callTimeoutMs,
         log: this.o.log,
         handler: (call) => this.fromCloud(relay, call),
@@ -360,7 +401,7 @@ export class CloudProxy {
    * session it starts is watched and stopped at that energy.
    */
   private async unknownIdTagPolicy(r: Relay, call: InboundCall, local: unknown): Promise<unknown> {
-    const policy = this.o.settings.offlineUnknownIdTags;
+    const policy = this.settings.offlineUnknownIdTags;
     const repo = this.store?.ocpp;
     if (policy === undefined || !repo || local === null || typeof local !== 'object') return local;
     const v16 = call.version === '1.6';
@@ -665,6 +706,17 @@ export class CloudProxy {
       .catch((err: unknown) => this.o.log.error({ err, kind }, 'could not store event'));
     this.o.log[level]({ stationId, kind }, message);
   }
+}
+
+/** The same cloud endpoint and credentials (a reload that changes none of them keeps the link). */
+function sameStation(a: UpstreamStationSettings, b: UpstreamStationSettings): boolean {
+  return (
+    a.endpoint === b.endpoint &&
+    a.password === b.password &&
+    a.tls?.ca === b.tls?.ca &&
+    a.tls?.cert === b.tls?.cert &&
+    a.tls?.key === b.tls?.key
+  );
 }
 
 /** The id tag an Authorize or a transaction start carries (1.6 idTag, 2.0.1 idToken), if any. */

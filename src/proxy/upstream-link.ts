@@ -51,6 +51,11 @@ export class UpstreamLink {
     return this.o.version;
   }
 
+  /** Where and as whom this link connects. */
+  get settings(): UpstreamStationSettings {
+    return this.o.settings;
+  }
+
   /** Resolves once the first connection attempt has ended (connected or not), at most after `maxWaitMs`. */
   async settled(maxWaitMs: number): Promise<void> {
     let t: NodeJS.Timeout | undefined;
