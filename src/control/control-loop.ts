@@ -684,10 +684,18 @@ export class ControlLoop {
    */
   private followFailSafe(inputs: CapacityInputs, nowMs: number): void {
     const commanded = commandedLimits(inputs, nowMs, this.ems !== null && !this.ems.enabled);
-    const key = JSON.stringify([...commanded]);
+    // A cloud cap (Fusebox as OCPP proxy) lower than a port's default lowers it: the cloud's limit holds
+    // while Fusebox is away too. Re-sent when the cap in force changes.
+    const cloud = this.cloudCaps?.capsA(nowMs) ?? new Map<string, number>();
+    const key = JSON.stringify([[...commanded], [...cloud]]);
     if (this.failSafeKey?.site === this.cs && this.failSafeKey.commanded === key) return;
     this.failSafeKey = { site: this.cs, commanded: key };
-    const next = new Map(failSafeLimits(this.cs, commanded).map((l) => [l.portId, l.currentA]));
+    const next = new Map(
+      failSafeLimits(this.cs, commanded).map((l) => [
+        l.portId,
+        Math.min(l.currentA, cloud.get(l.portId) ?? Infinity),
+      ]),
+    );
     const changed = [...next].filter(([id, a]) => this.failSafe.get(id) !== a);
     this.failSafe = next;
     if (changed.length === 0 || !this.deps.gateway.setFailSafeDefaults) return;

@@ -70,4 +70,33 @@ describe('ControlLoop with cloud caps', () => {
     expect(now.get('a/1')!.limitedBy.kind).not.toBe('cloud-profile');
     expect(h.world.violations()).toEqual([]);
   });
+
+  it("a cloud cap below a port's fail-safe default lowers that default, and raises it back when cleared", async () => {
+    const h = new SimHarness({ site: SITE, startMs: T0 });
+    const cloud = new CloudProfiles({
+      site: SITE.site,
+      ports: () => h.gateway.ports(),
+      logger: h.logger,
+      now: () => h.clock.nowMs(),
+      onChange: () => h.loop.requestRun('cloud profile'),
+    });
+    h.loop.setCloudCaps(cloud);
+    await h.advanceBy(60_000);
+    // 45 A shared by three ports when Fusebox is away: 15 A each.
+    expect([...h.loop.failSafeDefaults()]).toEqual([
+      ['a/1', 15],
+      ['b/1', 15],
+      ['x/1', 15],
+    ]);
+    expect(cloud.set('a', '1.6', cap10)).toBe('Accepted');
+    await h.advanceBy(60_000);
+    expect([...h.loop.failSafeDefaults()]).toEqual([
+      ['a/1', 10],
+      ['b/1', 15],
+      ['x/1', 15],
+    ]);
+    expect(cloud.clear('a', '1.6', { id: 77 })).toBe('Accepted');
+    await h.advanceBy(60_000);
+    expect(h.loop.failSafeDefaults().get('a/1')).toBe(15);
+  });
 });
