@@ -257,6 +257,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       gateway: ocpp,
       store: store.localList,
       log: logger.child({ part: 'ocpp' }),
+      // A relayed station's list is the cloud's (docs/proxy.md, "Local lists").
+      ownedElsewhere: (stationId) => proxy?.isRelayed(stationId) ?? false,
     });
     localList.start();
     stops.push(() => localList.stop());

@@ -199,6 +199,11 @@ export class CloudProxy {
     }
   }
 
+  /** True when the station is relayed to the cloud under the `upstream:` in force. */
+  isRelayed(stationId: string): boolean {
+    return this.settings.stationFor(stationId) !== undefined;
+  }
+
   status(stationId: string): UpstreamStatus {
     const r = this.relays.get(stationId);
     const outbox = this.outbox;
