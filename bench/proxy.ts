@@ -16,7 +16,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,19 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux); undefined elsewhere. */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Polls `step` (every 250 ms) until `pred` holds. */
@@ -244,6 +257,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
     const straight: number[] = [];
     const byId = new Map(stations.map((s) => [s.stationId, s]));
     const directOf = new Map(ids.map((id, i) => [id, direct[i]!]));
+    const cpuBefore = cpuMsOf(fusebox.pid);
     await pool(ids, CONCURRENCY, async (id) => {
       const st = byId.get(id)!;
       const d = directOf.get(id)!;
@@ -256,6 +270,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
         straight.push(performance.now() - t);
       }
     });
+    const cpuAfter = cpuMsOf(fusebox.pid);
     relayed.sort((a, b) => a - b);
     straight.sort((a, b) => a - b);
     const addedP50Ms = percentile(relayed, 50) - percentile(straight, 50);
@@ -265,6 +280,11 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
         `direct p50 ${r1(percentile(straight, 50))} ms p99 ${r1(percentile(straight, 99))} ms ` +
         `(${relayed.length} each, ${CONCURRENCY} stations at a time)`,
     );
+    if (cpuBefore !== undefined && cpuAfter !== undefined)
+      say(
+        `Fusebox CPU time per relayed round trip: ${r1(((cpuAfter - cpuBefore) * 1000) / relayed.length)} µs ` +
+          '(user + system, from /proc: the load of the machine does not change it much)',
+      );
 
     // A one-hour outage: every station's traffic is answered by Fusebox and queued.
     await cloudChild.ask({ cmd: 'down' });
