@@ -117,6 +117,8 @@ export interface ControlLoopDeps {
 /** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
 export interface CloudCaps {
   capsA(nowMs: number): ReadonlyMap<string, number>;
+  /** The next instant a cap may change (a schedule step): the loop runs then. */
+  nextChangeMs?(nowMs: number): number | undefined;
 }
 
 /**
@@ -861,6 +863,9 @@ export class ControlLoop {
     const [boundary] = this.scheduleBoundaries(nowMs + this.opts.scheduleLeadMs, Infinity, 1);
     if (boundary !== undefined)
       delayMs = Math.max(1, Math.min(delayMs, boundary - this.opts.scheduleLeadMs - nowMs));
+    // A cloud profile's next schedule step (Fusebox as OCPP proxy) is applied when it starts.
+    const cloudStep = this.cloudCaps?.nextChangeMs?.(nowMs);
+    if (cloudStep !== undefined) delayMs = Math.max(1, Math.min(delayMs, cloudStep - nowMs));
     // Try an uncontrolled port again when its backoff is over.
     if (this.nextProbeMs !== null) delayMs = Math.max(1, Math.min(delayMs, this.nextProbeMs - nowMs));
     // Release what the restart guard still holds the moment its grace period ends.
