@@ -36,6 +36,7 @@ import type { CompiledSite } from './core/compiled-site.ts';
 import { OcppServer } from './ocpp/ocpp-server.ts';
 import { upstreamSettingsOf } from './config/upstream-section.ts';
 import { CloudProxy } from './proxy/cloud-proxy.ts';
+import type { UpstreamSettings } from './contracts/upstream.ts';
 import { hashStationPassword, verifyStationPassword } from './ocpp/password-hash.ts';
 import type { OcppStationSettings, TlsSettings } from './ocpp/ocpp-settings.ts';
 import { recentSessionSetpoints } from './store/recent-setpoints.ts';
@@ -92,9 +93,21 @@ export interface Fusebox {
    * Returns why it cannot be applied without a restart, or null.
    */
   reconfigure(site: CompiledSite): string | null;
+  /**
+   * A changed `upstream:` (SIGHUP): applied to the cloud relay (docs/proxy.md). Returns why it needs a
+   * restart (Fusebox started without `upstream:`), or null.
+   */
+  reconfigureUpstream(settings: UpstreamSettings | undefined): string | null;
   /** Stops everything, newest first; resolves when the store is closed. */
   stop(): Promise<void>;
 }
+
+/** `upstream:` removed by a reload: no station is relayed any more. */
+const NOT_RELAYED: UpstreamSettings = {
+  reconnect: { initialDelayMs: 1000, maxDelayMs: 60_000 },
+  stationFor: () => undefined,
+  disabled: () => true,
+};
 
 /** Starts every part of Fusebox for a loaded site; on a failure, stops what already started and rethrows. */
 export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
@@ -246,6 +259,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       store: store.localList,
       log: logger.child({ part: 'ocpp' }),
       clock,
+      // A relayed station's list is the cloud's (docs/proxy.md, "Local lists").
+      ownedElsewhere: (stationId) => proxy?.isRelayed(stationId) ?? false,
     });
     localList.start();
     stops.push(() => localList.stop());
@@ -370,6 +385,11 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
             );
         }
         return refused;
+      },
+      reconfigureUpstream(settings) {
+        if (!proxy) return settings ? 'upstream added: relaying to the cloud starts after a restart' : null;
+        proxy.reconfigure(settings ?? NOT_RELAYED);
+        return null;
       },
       stop: stopAll,
     };

@@ -118,6 +118,8 @@ export interface ControlLoopDeps {
 /** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
 export interface CloudCaps {
   capsA(nowMs: number): ReadonlyMap<string, number>;
+  /** The next instant a cap may change (a schedule step): the loop runs then. */
+  nextChangeMs?(nowMs: number): number | undefined;
 }
 
 /**
@@ -707,14 +709,22 @@ export class ControlLoop {
    * (operator overrides, EMS) changed, and hands the new ones to the gateway, which sends them to the
    * stations. Each fits the lowest limit that may be in force while Fusebox is away: every level of the
    * schedules, the overrides until they end, the EMS command until it is lifted (core/fail-safe.ts).
+   * Returns true when new defaults went to the gateway (what its ports may hold changed).
    */
-  /** Returns true when new defaults went to the gateway (what its ports may hold changed). */
   private followFailSafe(inputs: CapacityInputs, nowMs: number): boolean {
     const commanded = commandedLimits(inputs, nowMs, this.ems !== null && !this.ems.enabled);
-    const key = JSON.stringify([...commanded]);
+    // A cloud cap (Fusebox as OCPP proxy) lower than a port's default lowers it: the cloud's limit holds
+    // while Fusebox is away too. Re-sent when the cap in force changes.
+    const cloud = this.cloudCaps?.capsA(nowMs) ?? new Map<string, number>();
+    const key = JSON.stringify([[...commanded], [...cloud]]);
     if (this.failSafeKey?.site === this.cs && this.failSafeKey.commanded === key) return false;
     this.failSafeKey = { site: this.cs, commanded: key };
-    const next = new Map(failSafeLimits(this.cs, commanded).map((l) => [l.portId, l.currentA]));
+    const next = new Map(
+      failSafeLimits(this.cs, commanded).map((l) => [
+        l.portId,
+        Math.min(l.currentA, cloud.get(l.portId) ?? Infinity),
+      ]),
+    );
     const changed = [...next].filter(([id, a]) => this.failSafe.get(id) !== a);
     this.failSafe = next;
     if (changed.length === 0 || !this.deps.gateway.setFailSafeDefaults) return false;
@@ -881,6 +891,9 @@ export class ControlLoop {
     const [boundary] = this.scheduleBoundaries(nowMs + this.opts.scheduleLeadMs, Infinity, 1);
     if (boundary !== undefined)
       delayMs = Math.max(1, Math.min(delayMs, boundary - this.opts.scheduleLeadMs - nowMs));
+    // A cloud profile's next schedule step (Fusebox as OCPP proxy) is applied when it starts.
+    const cloudStep = this.cloudCaps?.nextChangeMs?.(nowMs);
+    if (cloudStep !== undefined) delayMs = Math.max(1, Math.min(delayMs, cloudStep - nowMs));
     // Try an uncontrolled port again when its backoff is over.
     if (this.nextProbeMs !== null) delayMs = Math.max(1, Math.min(delayMs, this.nextProbeMs - nowMs));
     // Release what the restart guard still holds the moment its grace period ends.

@@ -32,11 +32,19 @@ export interface LocalListSyncDeps {
   readonly connectDelayMs?: number | undefined;
   /** Fusebox's clock (the system clock when absent). */
   readonly clock?: Clock | undefined;
+  /**
+   * True when another central system owns the station's list: a station relayed to the operator's cloud
+   * (docs/proxy.md), whose list the cloud manages with its own versions. Such a station is never sent
+   * Fusebox's list; Fusebox's list still answers its Authorize during outages.
+   */
+  readonly ownedElsewhere?: ((stationId: string) => boolean) | undefined;
 }
 
 /** What one check of a station ended in. */
 export type LocalListOutcome =
   | { readonly kind: 'unsupported' }
+  /** Another central system (the cloud) owns the station's list: left alone. */
+  | { readonly kind: 'owned-elsewhere' }
   | { readonly kind: 'current'; readonly version: number }
   | { readonly kind: 'sent'; readonly version: number }
   | { readonly kind: 'refused'; readonly version: number; readonly status: string }
@@ -127,6 +135,7 @@ export class LocalListSync {
 
   private async checkOnce(stationId: string): Promise<LocalListOutcome> {
     const { store, log } = this.deps;
+    if (this.deps.ownedElsewhere?.(stationId)) return { kind: 'owned-elsewhere' };
     const link = this.deps.gateway.link(stationId);
     if (!link) return { kind: 'failed', error: 'not connected' };
     try {

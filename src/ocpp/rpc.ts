@@ -28,7 +28,12 @@ export interface RpcPeer extends EventEmitter {
   handle(method: string, handler: RpcHandler): void;
   /** The handler of every action that has none of its own (the cloud relay's). */
   handle(handler: RpcHandler): void;
-  call(method: string, params: unknown, options?: { callTimeoutMs?: number }): Promise<unknown>;
+  /** `signal`: aborting it rejects the call (the library then forgets it). */
+  call(
+    method: string,
+    params: unknown,
+    options?: { callTimeoutMs?: number; signal?: AbortSignal },
+  ): Promise<unknown>;
   sendRaw(message: string): void;
   close(options?: {
     code?: number;
