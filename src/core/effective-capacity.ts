@@ -223,6 +223,19 @@ function circuitCapacity(
   return { phaseA, powerKw, source: describe(sourceA, limitKw === Infinity ? null : sourceKw, stale) };
 }
 
+/** Whether a metered circuit's capacity uses its load reading now (false: unmetered, or the stale fallback). */
+export function usesLoadReading(
+  cs: CompiledSite,
+  inputs: CapacityInputs,
+  circuitId: string,
+  nowMs: number,
+): boolean {
+  const c = cs.circuits[cs.circuitIndex.get(circuitId) ?? -1];
+  if (c?.meterId === undefined) return false;
+  const meter = cs.site.meters.find((m) => m.id === c.meterId);
+  return freshLoad(inputs.circuits.get(circuitId) ?? NO_INPUTS, meter, nowMs) !== null;
+}
+
 /** The load reading if it can be trusted now: present, finite, not flagged, not older than its timeout. */
 function freshLoad(
   inp: CircuitCapacityInputs,
