@@ -41,6 +41,9 @@ export interface SiteCircuit {
   readonly pvMeterIds?: readonly string[] | undefined;
   /** Default charging mode for ports below this circuit. */
   readonly chargingMode?: ChargingMode | undefined;
+  /** Root circuits: the limit in force while the site runs islanded (off the grid); absent = no change. */
+  readonly islanded?:
+    { readonly limitA?: number | undefined; readonly limitKw?: number | undefined } | undefined;
 }
 
 /** A measurement source named by the configuration; its driver lives in modbus/. */
