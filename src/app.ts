@@ -196,6 +196,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       // Stations may still hold setpoints of the previous process: their ports count at them until replaced.
       priorSetpoints: recentSessionSetpoints(store.db, clock.nowMs() - controlOptions.setpointExpiryMs),
       demandCap,
+      tariff: loaded.tariff,
     });
     stops.push(() => control.stop());
 
@@ -303,6 +304,9 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         site: () => control.site(),
         setOverrides: (o) => control.setOverrides(o),
         reconfigure: (site) => control.reconfigure(site),
+        setGridState: (state) => control.setGridState(state),
+        gridStateInput: () => control.gridStateInput(),
+        runNow: () => control.runNow(),
       },
       demand: demandCap && {
         state: () => demandCap.state(),

@@ -320,6 +320,11 @@ export class ControlLoop {
     this.requestRun('grid state');
   }
 
+  /** What the API last set (null: nothing). */
+  gridStateInput(): 'grid' | 'islanded' | null {
+    return this.apiGridState;
+  }
+
   /** The grid state in force: islanded from either source, unknown when the EMS's timed out. */
   gridState(): 'islanded' | 'unknown' | undefined {
     if (this.apiGridState === 'islanded' || this.ems?.gridState === 'islanded') return 'islanded';
