@@ -26,6 +26,7 @@ import type { EmsCommands } from './contracts/ems-commands.ts';
 import {
   EmsServer,
   MeterPoller,
+  ModbusBatteryCommander,
   buildEmsLayout,
   combineEmsCommands,
   emsLayoutInputOf,
@@ -187,6 +188,23 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
             leadMs: controlOptions.carResponseMs,
           })
         : undefined;
+    // Batteries the site file lets Fusebox command (docs/control.md, "Batteries"), over their meter's connection.
+    const batteryCommander = new ModbusBatteryCommander(
+      config.meters.flatMap((m) =>
+        m.battery?.control
+          ? [
+              {
+                batteryId: m.id,
+                endpoint: { host: m.driver.host, port: m.driver.port, unitId: m.driver.unitId },
+                requestTimeoutMs: m.driver.requestTimeoutMs,
+                control: m.battery.control,
+              },
+            ]
+          : [],
+      ),
+      () => clock.nowMs(),
+    );
+    stops.push(() => batteryCommander.close());
     const control = new ControlLoop({
       site: withUiSchedules(compiled, store.api.schedules.list()),
       gateway: ocpp,
@@ -197,6 +215,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       priorSetpoints: recentSessionSetpoints(store.db, clock.nowMs() - controlOptions.setpointExpiryMs),
       demandCap,
       tariff: loaded.tariff,
+      batteries: batteryCommander,
     });
     stops.push(() => control.stop());
 
