@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedMeters } from '../sim/modbus-meter-server.ts';
 import { ModbusBatteryCommander } from './battery-commander.ts';
+import { startModbusTcpServer } from './tcp-server.ts';
 
 let sim: SimulatedMeters | undefined;
 let commander: ModbusBatteryCommander | undefined;
@@ -87,5 +88,55 @@ describe('ModbusBatteryCommander, SunSpec model 124, over Modbus TCP', () => {
     commander.set('bat', -5);
     await eventually(() => commander.status('bat').writeError !== null, 'the write error', 60_000);
     expect(commander.status('bat').lastCommandKw).toBeNull();
+  });
+});
+
+describe('ModbusBatteryCommander, a generic register-write map, over Modbus TCP', () => {
+  it('writes enable once, then the scaled signed power and the watchdog with every change', async () => {
+    const writes: { address: number; values: readonly number[] }[] = [];
+    const server = await startModbusTcpServer({
+      host: '127.0.0.1',
+      port: 0,
+      handler: {
+        read: () => [0],
+        write: (req) => {
+          writes.push({ address: req.address, values: req.values });
+        },
+      },
+    });
+    const c = new ModbusBatteryCommander(
+      [
+        {
+          batteryId: 'gen',
+          endpoint: { host: server.host, port: server.port, unitId: 1 },
+          requestTimeoutMs: 5000,
+          control: {
+            type: 'registers',
+            power: { address: 100, type: 'int32', scale: 0.001, sign: 'discharge-positive' },
+            enable: { address: 10, value: 1 },
+            watchdog: { address: 20, seconds: 30 },
+          },
+        },
+      ],
+      () => Date.now(),
+    );
+    try {
+      c.set('gen', -2.5);
+      await eventually(() => c.status('gen').lastCommandKw === -2.5, 'the first command', 30_000);
+      c.set('gen', -2.5);
+      c.set('gen', 1);
+      await eventually(() => c.status('gen').lastCommandKw === 1, 'the second command', 30_000);
+      // Discharge-positive W in an int32 (big-endian words): −2.5 kW → +2500, 1 kW → −1000.
+      expect(writes).toEqual([
+        { address: 10, values: [1] },
+        { address: 100, values: [0, 2500] },
+        { address: 20, values: [30] },
+        { address: 100, values: [0xffff, 0x10000 - 1000] },
+        { address: 20, values: [30] },
+      ]);
+    } finally {
+      c.close();
+      await server.close();
+    }
   });
 });
