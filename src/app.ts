@@ -26,6 +26,7 @@ import type { EmsCommands } from './contracts/ems-commands.ts';
 import {
   EmsServer,
   MeterPoller,
+  ModbusBatteryCommander,
   buildEmsLayout,
   combineEmsCommands,
   emsLayoutInputOf,
@@ -201,6 +202,23 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
             leadMs: controlOptions.carResponseMs,
           })
         : undefined;
+    // Batteries the site file lets Fusebox command (docs/control.md, "Batteries"), over their meter's connection.
+    const batteryCommander = new ModbusBatteryCommander(
+      config.meters.flatMap((m) =>
+        m.battery?.control
+          ? [
+              {
+                batteryId: m.id,
+                endpoint: { host: m.driver.host, port: m.driver.port, unitId: m.driver.unitId },
+                requestTimeoutMs: m.driver.requestTimeoutMs,
+                control: m.battery.control,
+              },
+            ]
+          : [],
+      ),
+      () => clock.nowMs(),
+    );
+    stops.push(() => batteryCommander.close());
     const control = new ControlLoop({
       site: withUiSchedules(compiled, store.api.schedules.list()),
       gateway: ocpp,
@@ -210,6 +228,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       // Stations may still hold setpoints of the previous process: their ports count at them until replaced.
       priorSetpoints: recentSessionSetpoints(store.db, clock.nowMs() - controlOptions.setpointExpiryMs),
       demandCap,
+      tariff: loaded.tariff,
+      batteries: batteryCommander,
     });
     stops.push(() => control.stop());
 
@@ -320,6 +340,9 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         site: () => control.site(),
         setOverrides: (o) => control.setOverrides(o),
         reconfigure: (site) => control.reconfigure(site),
+        setGridState: (state) => control.setGridState(state),
+        gridStateInput: () => control.gridStateInput(),
+        runNow: () => control.runNow(),
       },
       demand: demandCap && {
         state: () => demandCap.state(),

@@ -55,6 +55,11 @@ export interface LiveSource {
   setOverrides(overrides: ReadonlyMap<string, readonly OperatorOverride[]>): void;
   /** Applies a site with merged schedules; returns why it cannot, or null. */
   reconfigure(site: CompiledSite): string | null;
+  /** The API's grid state input (docs/control.md, "Islanded operation"); absent: not taken. */
+  setGridState?(state: 'grid' | 'islanded' | null): void;
+  gridStateInput?(): 'grid' | 'islanded' | null;
+  /** Runs the control loop now (so that an answer shows the input's effect). */
+  runNow?(): void;
 }
 
 /** The demand cap as the API sees it (src/control/demand-cap.ts). */

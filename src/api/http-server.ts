@@ -22,6 +22,7 @@ import { PUBLIC_BODY_LIMIT, apiRouteDefaults, unknownQueryParameters } from './r
 import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { demandRoutes } from './routes/demand.ts';
+import { gridBatteryRoutes } from './routes/grid-battery.ts';
 import { livePayloads, liveStateRoutes } from './routes/live-state.ts';
 import { localListRoutes } from './routes/local-list.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -177,6 +178,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   overrideRoutes(app, ctx);
   localListRoutes(app, ctx);
   demandRoutes(app, ctx);
+  gridBatteryRoutes(app, ctx);
   scheduleRoutes(app, ctx);
   commandRoutes(app, ctx);
   streamRoutes(app, ctx);

@@ -39,6 +39,10 @@ import { capacityInputs, exportKw } from './capacity-inputs.ts';
 import type { ControlLoopOptions, ControlOptions, ControlTestSwitches } from './control-options.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import type { DemandCap } from './demand-cap.ts';
+import type { BatteryState } from './battery-control.ts';
+import { BatteryControl } from './battery-control.ts';
+import type { BatteryCommander } from '../contracts/battery-commands.ts';
+import type { Tariff } from '../core/tariff.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { PriorSetpoint, UnknownReason } from './restart-guard.ts';
 import { RestartGuard } from './restart-guard.ts';
@@ -95,6 +99,10 @@ export interface ControlSnapshot {
   readonly uncontrolled: ReadonlyMap<string, UncontrolledState>;
   readonly meters: ReadonlyMap<string, MeterObservation>;
   readonly ems: EmsCommands | null;
+  /** The batteries: measured, decided, sent, and why (battery-control.ts); empty without any. */
+  readonly batteries?: readonly BatteryState[] | undefined;
+  /** The grid state in force (EMS register or API): undefined on the grid (docs/control.md, "Islanded"). */
+  readonly gridState?: 'islanded' | 'unknown' | undefined;
   /** Run time of the last allocation, in ms. */
   readonly allocationMs: number;
 }
@@ -113,6 +121,10 @@ export interface ControlLoopDeps {
   readonly priorSetpoints?: readonly PriorSetpoint[] | undefined;
   /** The live demand cap (demand-cap.ts), when the site file has `tariff.demand`. */
   readonly demandCap?: DemandCap | undefined;
+  /** The site file's tariff: batteries charge in its cheapest band. */
+  readonly tariff?: Tariff | undefined;
+  /** Writes battery commands (modbus/battery-commander.ts); absent: batteries are read, not commanded. */
+  readonly batteries?: BatteryCommander | undefined;
 }
 
 /** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
@@ -147,6 +159,8 @@ export class ControlLoop {
   private readonly cars = new CarObservations();
   private readonly nonEv = new Map<string, DimValues>();
   private ems: EmsCommands | null = null;
+  private apiGridState: 'grid' | 'islanded' | null = null;
+  private readonly batteryControl: BatteryControl;
   private overrides: ReadonlyMap<string, readonly OperatorOverride[]> = new Map();
   private cloudCaps: CloudCaps | null = null;
   private allocatorState: AllocatorState = INITIAL_ALLOCATOR_STATE;
@@ -183,6 +197,7 @@ export class ControlLoop {
     this.cs = deps.site;
     this.opts = { ...DEFAULT_CONTROL_OPTIONS, ...deps.options };
     this.dispatcher = new Dispatcher(deps.gateway, deps.clock, deps.logger, this.opts);
+    this.batteryControl = new BatteryControl(deps.batteries, this.opts.carResponseMs);
     this.dispatcher.onRecord((r) => {
       if (r.result === 'accepted') {
         this.limits.record(r.portId, r.answeredAtMs, r.currentA);
@@ -312,6 +327,23 @@ export class ControlLoop {
   }
 
   /** The EMS wrote commands (or its watchdog reverted them). */
+  /** The grid state from the API (null: not set); islanded from it or the EMS wins. */
+  setGridState(state: 'grid' | 'islanded' | null): void {
+    this.apiGridState = state;
+    this.requestRun('grid state');
+  }
+
+  /** What the API last set (null: nothing). */
+  gridStateInput(): 'grid' | 'islanded' | null {
+    return this.apiGridState;
+  }
+
+  /** The grid state in force: islanded from either source, unknown when the EMS's timed out. */
+  gridState(): 'islanded' | 'unknown' | undefined {
+    if (this.apiGridState === 'islanded' || this.ems?.gridState === 'islanded') return 'islanded';
+    return this.ems?.gridState === 'unknown' ? 'unknown' : undefined;
+  }
+
   onEmsCommands(commands: EmsCommands): void {
     this.ems = commands;
     this.requestRun('EMS command');
@@ -509,7 +541,8 @@ export class ControlLoop {
       this.opts.carResponseMs,
     );
     this.limits.prune(nowMs - this.opts.carResponseMs - 60_000);
-    const uncapped = capacityInputs(this.cs, this.meters, evLoad, this.ems, this.overrides);
+    const gridState = this.gridState();
+    const uncapped = capacityInputs(this.cs, this.meters, evLoad, this.ems, this.overrides, gridState);
     // Demand cap (demand-cap.ts): a kW limit on the grid connection for the rest of the demand window.
     const capCtx = { site: this.cs, meters: this.meters, evLoad, previous: this.latestSnapshot, nowMs };
     const inputs = this.deps.demandCap?.apply(uncapped, capCtx) ?? uncapped;
@@ -534,6 +567,20 @@ export class ControlLoop {
     if (fixed.length > 0) capacities = subtractLoad(this.cs, capacities, loadOnCircuits(this.cs, fixed));
     if (uncontrolledA.size > 0 && (this.opts.uncontrolledAction ?? 'none') !== 'none')
       this.restrictWhereNoRoom(capacities, ports, uncontrolledA);
+
+    // Batteries (battery-control.ts): what each does, counted on every circuit above it.
+    const charging = this.ems?.enabled !== false;
+    const battery = this.batteryControl.run(
+      this.cs,
+      capacities,
+      inputs,
+      this.meters,
+      loadOnCircuits(this.cs, charging ? wantedLoads(this.cs, active, fixedIds) : []),
+      exportKw(this.cs, this.meters),
+      this.deps.tariff,
+      nowMs,
+    );
+    capacities = battery.capacities;
 
     const demands = this.demands(
       active.filter((p) => !fixedIds.has(p.portId)),
@@ -592,6 +639,8 @@ export class ControlLoop {
       uncontrolled: this.uncontrolledStates(uncontrolledA),
       meters: new Map(this.meters),
       ems: this.ems,
+      batteries: battery.batteries,
+      gridState,
       allocationMs,
     };
     this.logChanges(previous, this.latestSnapshot);
@@ -883,10 +932,14 @@ export class ControlLoop {
         new Float64Array(this.cs.circuits.length * DIM_COUNT),
         this.ems,
         this.overrides,
+        this.gridState(),
       ),
       nowMs,
     );
     if (next !== null) delayMs = Math.max(1, Math.min(delayMs, next - nowMs));
+    // Send a battery raise held for the cars to follow (battery-control.ts) when it is due.
+    const batteryAt = this.batteryControl.nextSendMs();
+    if (batteryAt !== null) delayMs = Math.max(1, Math.min(delayMs, batteryAt - nowMs));
     // Wake up when a scheduled boundary enters the lead window (see run()).
     const [boundary] = this.scheduleBoundaries(nowMs + this.opts.scheduleLeadMs, Infinity, 1);
     if (boundary !== undefined)
@@ -957,4 +1010,19 @@ function portMode(cs: CompiledSite, circuitId: string, own: ChargingMode | undef
     if (mode) return mode;
   }
   return 'fast';
+}
+
+/** What the active ports would draw at their maximum (the battery discharges to let them). */
+function wantedLoads(
+  cs: CompiledSite,
+  active: readonly PortSnapshot[],
+  fixed: ReadonlySet<string>,
+): PortConductorLoad[] {
+  return active
+    .filter((p) => !fixed.has(p.portId))
+    .map((p) => {
+      const i = cs.portIndex.get(p.portId);
+      const a = i === undefined ? 0 : cs.ports[i]!.maxCurrentA;
+      return { portId: p.portId, conductorA: [a, a, a] };
+    });
 }

@@ -2,6 +2,8 @@
  * A control loop wired to a simulated site, for control-loop and scenario tests: virtual clock, simulated
  * stations and cars, the site's physics and meters. Fusebox can be killed and restarted on the same world.
  */
+import type { SimBatterySpec } from '../../sim/sim-battery.ts';
+import type { Tariff } from '../../core/tariff.ts';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { loadSiteConfigText } from '../../config/load.ts';
@@ -44,6 +46,10 @@ export interface HarnessOptions {
   readonly startLoop?: boolean | undefined;
   /** A demand cap for each control loop started (a restart makes a new one, as a new process does). */
   readonly demandCap?: (() => DemandCap) | undefined;
+  /** Simulated batteries (sim/sim-battery.ts), commanded by the loop. */
+  readonly batteries?: readonly SimBatterySpec[] | undefined;
+  /** The site file's tariff, for the loop. */
+  readonly tariff?: Tariff | undefined;
 }
 
 export class SimHarness {
@@ -62,6 +68,7 @@ export class SimHarness {
   private readonly control: (Partial<ControlOptions> & ControlTestSwitches) | undefined;
   private readonly rememberSetpoints: boolean;
   private readonly demandCap: (() => DemandCap) | undefined;
+  private readonly tariff: Tariff | undefined;
   private pruneAt = 20_000;
   private current: ControlLoop | null = null;
 
@@ -77,7 +84,9 @@ export class SimHarness {
       pv: o.pv,
       meterIntervalMs: o.meterIntervalMs,
       tickMs: o.tickMs,
+      batteries: o.batteries,
     });
+    this.tariff = o.tariff;
     this.logger = pino({ level: 'silent' });
     this.control = o.control;
     this.rememberSetpoints = o.rememberSetpoints !== false;
@@ -119,6 +128,8 @@ export class SimHarness {
       options: this.control,
       priorSetpoints: this.rememberSetpoints ? [...this.setpointLog] : [],
       demandCap: this.demandCap?.(),
+      batteries: this.world.batteryCommander,
+      tariff: this.tariff,
     });
     this.loops.push(loop);
     this.current = loop;
