@@ -7,23 +7,13 @@
  * (lp-rows.ts), so it stays an upper bound, and the replayed schedule is scaled down per step where the
  * polygon let it exceed a true magnitude limit.
  */
-import highsModule from 'highs';
-import type { Highs } from 'highs';
+import type { Highs } from '../../../core/planner/highs.ts';
+import { loadHighs } from '../../../core/planner/highs.ts';
 import { lpRows } from '../lp-rows.ts';
 import type { Network } from '../network.ts';
 import { constraintValues } from '../network.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import type { SimSession } from '../../sessions/sim-session.ts';
-
-// The package's types describe its CommonJS build (default import = the module object); Node loads its ES
-// module build, whose default export is the loader itself. Accept either shape.
-type HighsLoader = () => Promise<Highs>;
-const loadHighs: HighsLoader =
-  typeof highsModule === 'function'
-    ? highsModule
-    : (highsModule as unknown as { default: HighsLoader }).default;
-
-let highsPromise: Promise<Highs> | undefined;
 
 /** The offline policy; `boundPct` is the LP optimum as % of demand once `plan` has run. */
 export interface OfflinePolicy extends Policy {
@@ -212,8 +202,7 @@ export function offlinePolicy(
       evseOf: Int32Array,
     ): Promise<void> {
       const started = performance.now();
-      highsPromise ??= loadHighs();
-      const highs = await highsPromise;
+      const highs = await loadHighs();
       const hours = stepMs / 3_600_000;
       let planned = 0;
       let requested = 0;
