@@ -20,7 +20,7 @@
  *
  * Energy first is a dominant penalty, not a lexicographic second solve: M (at least 1000 $/kWh, and ten
  * times the dearest kWh the tariff can make: the highest price plus the demand rate over one window) exceeds
- * anything a kWh can cost, so no cost saving ever buys a kWh less; one LP instead of two. ε = 1e-4 $/kWh
+ * anything a kWh can cost, so no cost saving ever buys a kWh less; one LP instead of two. ε = 1e-3 $/kWh
  * breaks ties towards earlier charging (as ACN's quick-charge term), below any real price difference.
  *
  * Size: columns = Σ_i (slots session i is present in) + K + periods ≤ n·K + K + 2; rows = n + 2K + the
@@ -34,7 +34,7 @@ import type { Highs } from './highs.ts';
 import type { Plan, PlanInput } from './plan-types.ts';
 
 /** Weight that breaks ties towards earlier charging, $/kWh at the end of the horizon. */
-const EARLY_WEIGHT = 1e-4;
+const EARLY_WEIGHT = 1e-3;
 
 /** The slot boundaries: now, then every multiple of slotMs, until the horizon or the last departure. */
 export function slotBoundaries(input: PlanInput): Float64Array {
@@ -227,7 +227,9 @@ export function plan(highs: Highs, input: PlanInput): Plan {
     matrix: { format: 'csr', numRows, numCols, starts, indices, values },
   });
   try {
-    model.options.set({ output_flag: false });
+    // The earlier-first weights differ by ε·kW·h/K between neighbouring slots (≈ 1e-6): below HiGHS's
+    // default dual tolerance (1e-7) they would be noise, so the tolerance is tightened.
+    model.options.set({ output_flag: false, dual_feasibility_tolerance: 1e-10 });
     model.run();
     const status = model.getModelStatus();
     if (status !== highs.constants.modelStatus.optimal)

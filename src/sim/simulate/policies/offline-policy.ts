@@ -14,6 +14,8 @@ import type { Network } from '../network.ts';
 import { constraintValues } from '../network.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import type { SimSession } from '../../sessions/sim-session.ts';
+import type { ObjectiveOptions } from '../scenario.ts';
+import { offlineCostPlan } from './offline-cost.ts';
 
 /** The offline policy; `boundPct` is the LP optimum as % of demand once `plan` has run. */
 export interface OfflinePolicy extends Policy {
@@ -178,11 +180,13 @@ function overlapGroups(sessions: readonly SimSession[], which: number[], stepMs:
 
 /**
  * The offline optimum policy (max energy). `defaultMaxPowerKw` for sessions without a car max power;
- * `externalKwAt`: building load less PV in kW at an instant, which the limits must also carry.
+ * `externalKwAt`: building load less PV in kW at an instant, which the limits must also carry. With
+ * `cost`, the same energy at the least energy cost + demand charge (offline-cost.ts).
  */
 export function offlinePolicy(
   defaultMaxPowerKw = Infinity,
   externalKwAt?: (tMs: number) => number,
+  cost?: ObjectiveOptions,
 ): OfflinePolicy {
   const plan = new Map<string, Planned>();
   let boundPct: number | undefined;
@@ -208,7 +212,28 @@ export function offlinePolicy(
       let requested = 0;
       // Cars turned away never plug in: nothing to plan for them (their demand still counts below).
       const placed = all.map((_, i) => i).filter((i) => evseOf[i]! >= 0);
-      for (const group of overlapGroups(all, placed, stepMs)) {
+      if (cost) {
+        const zone = cost.tariff?.timeZone ?? cost.timeZone ?? 'UTC';
+        const rates = offlineCostPlan(
+          highs,
+          all,
+          placed,
+          network,
+          stepMs,
+          evseOf,
+          defaultMaxPowerKw,
+          cost.tariff,
+          zone,
+          externalKwAt,
+        );
+        for (const i of placed) {
+          const r = rates.get(all[i]!.id)!;
+          plan.set(all[i]!.id, r);
+          const v = network.evses[evseOf[i]!]!.voltageV;
+          for (const a of r.rates) planned += (a * v * hours) / 1000;
+        }
+      }
+      for (const group of cost ? [] : overlapGroups(all, placed, stepMs)) {
         const rates = solveGroup(highs, group, all, evseOf, network, stepMs, defaultMaxPowerKw, externalKwAt);
         group.forEach((i, g) => {
           plan.set(all[i]!.id, rates[g]!);
