@@ -121,7 +121,7 @@ export async function costSection(
     ...verdicts,
     `- Peak against the published MPC: the planner’s highest 5-min EV load is ${peaks.map((x) => `${x.peak.toFixed(1)} kW at ${x.c} kW`).join(', ')}, against the published median 36.30 kW: **not reached**. The published MPC spreads the demand charge over the days left in the month (a cheaper kW early in the month), re-plans every 5-min period and ends with a different energy accounting (its uncontrolled run delivers 99.94 % where ours delivers 99.88 %); we have not found which of these makes the difference.`,
     '',
-    'The offline optimum with the cost objective delivers a little less than the energy objective’s offline run at the same capacity (both are replayed through the simulator, and on this network the LP’s polygon rows let it plan slightly beyond a true magnitude limit, where the replay scales the step down; the cost LP uses that room more often).',
+    'The offline optimum with the cost objective delivers a little less than the energy objective’s offline run at the same capacity (0.06 point at 50 kW, docs/evaluation.md’s offline row above; both schedules are replayed through the simulator, which scales a step down where the LP’s polygon rows exceed a true magnitude limit; whether that is the cause is not checked).',
     '',
     'Why the offline optimum can cost more than the planner: it delivers the most energy first, and that last fraction of a point of demand needs a higher peak; the planner, not knowing the arrivals to come, delivers a little less and keeps a lower peak. The published MPC also trades energy for peak (its objective weighs energy at 1000 $/kWh, as ours, with a demand-charge proxy divided over the days left in the month).',
   );
