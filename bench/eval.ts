@@ -5,9 +5,11 @@
  * the linearized three-phase one, for reference); every policy. Writes docs/evaluation.md.
  * The sweep is 10…140 kW: the published means are over 27 capacities, and 27 steps of 5 kW from 10 kW end at
  * 140 kW (datasets/published.md's "10 to 125" gives 24); our means match the published ones over 10–140 only.
- * Options: --quick (capacities 10, 20, 30, 50, 80, 125), --no-offline (skip the LPs), --out FILE.
+ * Options: --quick (capacities 10, 20, 30, 50, 80, 125), --no-offline (skip the LPs), --out FILE,
+ * --cost-capacities 50,80 (the cost section's capacities, default 50), --cost-only (rewrite only the cost
+ * section, bench/eval-cost.ts, of the existing document).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importSessionsFile } from '../src/sim/sessions/import-sessions.ts';
 import type { SimSession } from '../src/sim/sessions/sim-session.ts';
@@ -19,6 +21,7 @@ import { runOne } from '../src/sim/simulate/run-one.ts';
 import type { NetworkKind, PolicyName } from '../src/sim/simulate/scenario.ts';
 import { buildSetup } from '../src/sim/simulate/scenario.ts';
 import { datasetPath } from '../src/sim/testing/datasets.ts';
+import { COST_HEADING, costSection } from './eval-cost.ts';
 
 const WORKLOAD = datasetPath('acn-sim-case-study/caltech_2019-03_acnsim_events_5min.csv.gz');
 const OUT = fileURLToPath(new URL('../docs/evaluation.md', import.meta.url));
@@ -323,12 +326,22 @@ export async function run(opts: { readonly json?: boolean } = {}): Promise<unkno
   const outIdx = args.indexOf('--out');
   const outFile = outIdx >= 0 && args[outIdx + 1] ? args[outIdx + 1]! : OUT;
   const capacities = quick ? QUICK_SWEEP : FULL_SWEEP;
+  const costIdx = args.indexOf('--cost-capacities');
+  const costCapacities = (costIdx >= 0 ? (args[costIdx + 1] ?? '') : '50').split(',').map(Number);
+  if (costCapacities.some((c) => !(c > 0)))
+    throw new Error('--cost-capacities is a list of kW such as 50,80');
   const policies = POLICIES.filter((p) => withOffline || p !== 'offline');
   const log = (s: string): void => {
     if (!opts.json) process.stderr.write(`${s}\n`);
   };
   const imported = importSessionsFile(WORKLOAD);
   const sessions = imported.sessions;
+  if (args.includes('--cost-only')) {
+    const section = await costSection(sessions, costCapacities, log);
+    writeFileSync(outFile, withSection(readFileSync(outFile, 'utf8'), section));
+    log(`wrote the cost section of ${outFile}`);
+    return [];
+  }
   const requested = sessions.reduce((s, x) => s + x.energyKwh, 0);
   const started = Date.now();
   const three = await runNetwork(sessions, 'caltech', '3-phase exact', capacities, policies, log);
@@ -395,6 +408,8 @@ export async function run(opts: { readonly json?: boolean } = {}): Promise<unkno
           ),
         ].join('\n'),
     '',
+    await costSection(sessions, costCapacities, log),
+    '',
     discussion(three, one, lin, await overchargingVariant(sessions, three, one)),
   ].join('\n');
   writeFileSync(outFile, doc);
@@ -402,6 +417,17 @@ export async function run(opts: { readonly json?: boolean } = {}): Promise<unkno
   return [...three.runs.values(), ...one.runs.values()]
     .flat()
     .map((m) => ({ policy: m.policy, capacityKw: m.capacityKw, demandMetPct: m.demandMetPct }));
+}
+
+/** `doc` with its cost section replaced by `section` (inserted before the discussion when it has none). */
+export function withSection(doc: string, section: string): string {
+  const start = doc.indexOf(COST_HEADING);
+  if (start >= 0) {
+    const next = doc.indexOf('\n## ', start + COST_HEADING.length);
+    return doc.slice(0, start) + section + (next >= 0 ? `\n${doc.slice(next)}` : '\n');
+  }
+  const at = doc.indexOf('## Discussion');
+  return at >= 0 ? `${doc.slice(0, at)}${section}\n\n${doc.slice(at)}` : `${doc}\n${section}\n`;
 }
 
 function violationSummary(results: readonly NetworkResult[]): string {

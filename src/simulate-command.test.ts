@@ -162,6 +162,66 @@ describe('fusebox simulate', () => {
     expect(run.energyCost).toBeLessThan(30);
   });
 
+  it('--objective cost: the planner and the offline LP deliver the same energy at a lower cost than fair charging', async () => {
+    // Two cars plugged in overnight on a Monday in May (SCE TOU-EV-4 winter: 6.1 ¢ before 08:00, $15.51/kW).
+    const overnight = join(dir, 'overnight.csv');
+    writeFileSync(
+      overnight,
+      [
+        'session_id,station_id,arrival,departure,energy_kwh,max_power_kw',
+        'n1,S1,2024-05-06T15:00:00Z,2024-05-07T15:00:00Z,20,7.2',
+        'n2,S2,2024-05-06T16:00:00Z,2024-05-07T14:00:00Z,15,7.2',
+      ].join('\n'),
+    );
+    const tariff = datasetPath('tariffs/sce_tou_ev_4_march_2019.json');
+    const run = async (objective: string) => {
+      const { code, out, err } = await cli([
+        '--sessions',
+        overnight,
+        '--capacity-kw',
+        '20',
+        '--policy',
+        'fusebox,offline',
+        '--tariff',
+        tariff,
+        '--time-zone',
+        'America/Los_Angeles',
+        '--objective',
+        objective,
+        '--json',
+      ]);
+      expect(err).toEqual([]);
+      expect(code).toBe(0);
+      type Run = {
+        policy: string;
+        demandMetPct: number;
+        energyCost: number;
+        demandCharge: number;
+        violationAmpSeconds: number;
+      };
+      return (JSON.parse(out.at(-1)!) as { runs: Run[] }).runs;
+    };
+    const [fair, offlineEnergy] = await run('energy');
+    const [planner, offlineCost] = await run('cost');
+    const total = (r: { energyCost: number; demandCharge: number }): number => r.energyCost + r.demandCharge;
+    for (const r of [fair!, offlineEnergy!, planner!, offlineCost!]) {
+      expect(r.demandMetPct).toBeCloseTo(100, 2);
+      expect(r.violationAmpSeconds).toBe(0);
+    }
+    // Fair charging takes both cars at full power at once (≈ 14.4 kW of demand); spread over the night,
+    // 35 kWh need about 35 / 23 h ≈ 1.5 kW: the planner pays well under half the fair run's bill.
+    expect(total(planner!)).toBeLessThan(0.5 * total(fair!));
+    // The offline optimum knows the same here (both cars are present before either needs to charge).
+    expect(total(offlineCost!)).toBeLessThanOrEqual(total(planner!) + 0.5);
+    expect(total(offlineCost!)).toBeLessThan(total(offlineEnergy!));
+  }, 120_000);
+
+  it('--objective must be energy or cost', async () => {
+    const { code, err } = await cli(['--sessions', SESSIONS, '--capacity-kw', '8', '--objective', 'money']);
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/--objective is energy or cost, not 'money'/);
+  });
+
   // Eight cars of another site (stations the site file does not have) all plugged in from 08:00 to 12:00.
   const FOREIGN = join(dir, 'foreign.csv');
   writeFileSync(

@@ -31,7 +31,8 @@ import { writeReport } from './sim/simulate/report.ts';
 import type { RunOptions, RunOutcome } from './sim/simulate/run-one.ts';
 import { runOne } from './sim/simulate/run-one.ts';
 import type { NetworkKind, PolicyName, SetupOptions } from './sim/simulate/scenario.ts';
-import { buildSetup, POLICY_NAMES } from './sim/simulate/scenario.ts';
+import type { Objective } from './sim/simulate/scenario.ts';
+import { buildSetup, OBJECTIVES, POLICY_NAMES } from './sim/simulate/scenario.ts';
 import type { SizingResult } from './sim/simulate/sizing.ts';
 import { sizeFor } from './sim/simulate/sizing.ts';
 
@@ -170,6 +171,7 @@ async function simulateCommand(
       taper: { type: 'string' },
       'battery-kwh': { type: 'string' },
       tariff: { type: 'string' },
+      objective: { type: 'string' },
       'time-zone': { type: 'string' },
       building: { type: 'string' },
       'building-scale': { type: 'string' },
@@ -190,6 +192,9 @@ async function simulateCommand(
   const json = values.json === true;
   const policies = parsePolicies(values.policy ?? 'fusebox');
   const stepMs = parseStep(values.step ?? '5m');
+  const objective = values.objective ?? 'energy';
+  if (!(OBJECTIVES as readonly string[]).includes(objective))
+    throw new ArgError(`--objective is ${OBJECTIVES.join(' or ')}, not '${objective}'`);
   const positive = (x: number): boolean => x > 0;
   const capacity = num('capacity-kw', values['capacity-kw'], positive, 'a capacity in kW above 0');
   const sweep = values['sweep-capacity'] === undefined ? undefined : parseSweep(values['sweep-capacity']);
@@ -305,6 +310,7 @@ async function simulateCommand(
     pvKwAt,
     taper: taperSoc === undefined ? undefined : { thresholdSoc: taperSoc, capacityKwh: batteryKwh ?? 60 },
     assignPorts: assignMode,
+    objective: objective as Objective,
   };
   // Place the cars once, before any long run: placement does not depend on the policy or the capacity.
   // Stations the network does not know stop the run here, with the flag that would place them.

@@ -96,6 +96,8 @@ Replays charging sessions against Fusebox and the textbook policies on a network
   --taper SOC              two-stage battery: full power up to this state of charge (0-1), then linear to 0
   --battery-kwh KWH        battery size of the taper model (default 60; at least the session's demand)
   --tariff FILE            acnportal tariff JSON (e.g. SCE TOU-EV-4): energy cost and monthly demand charge
+  --objective energy|cost  energy (default): deliver the most energy; cost: fusebox runs the planner (MPC)
+                           and offline its LP, least energy cost + demand charge after the most energy
   --time-zone ZONE         the site's IANA zone for the tariff, profiles and demand windows
                            (default: the site file's, else the data's, else UTC)
   --building FILE          building load: NREL hourly CSV, or the BDEW shapes file with --bdew

@@ -135,6 +135,7 @@ export async function simulate(
         active,
         network: stepNetwork,
         other: opts.buildingKwAt || opts.pvKwAt ? { buildingKw, pvKw } : undefined,
+        past: { startMs, gridKw: gridKw.subarray(0, k) },
       });
       policyMs.push(performance.now() - t0);
       for (let a = 0; a < active.length; a++) {

@@ -27,6 +27,8 @@ export interface StepInput {
   readonly network: Network;
   /** Building load and PV production during this step, when profiles are given. */
   readonly other?: { readonly buildingKw: number; readonly pvKw: number };
+  /** Grid import of the steps before this one, kW (EV load + building − PV): step j from startMs + j·stepMs. */
+  readonly past?: { readonly startMs: number; readonly gridKw: Float64Array };
 }
 
 /** A charging policy: returns the pilot current in A per active EV (same order as `input.active`). */

@@ -8,7 +8,7 @@ import type { RunMetrics } from './metrics.ts';
 import { runMetrics } from './metrics.ts';
 import type { OfflinePolicy } from './policies/offline-policy.ts';
 import type { AssignPortsMode } from './port-assignment.ts';
-import type { PolicyName, Setup } from './scenario.ts';
+import type { Objective, PolicyName, Setup } from './scenario.ts';
 import { makePolicy } from './scenario.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
 
@@ -25,6 +25,8 @@ export interface RunOptions {
   /** Where cars plug in (port-assignment.ts); default as in the data. */
   readonly assignPorts?: AssignPortsMode | undefined;
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** energy (default) or cost: policies fusebox and offline then minimise energy cost + demand charge. */
+  readonly objective?: Objective | undefined;
 }
 
 export interface RunOutcome {
@@ -42,7 +44,11 @@ export async function runOne(
   const { buildingKwAt, pvKwAt } = opts;
   const external =
     buildingKwAt || pvKwAt ? (t: number) => (buildingKwAt?.(t) ?? 0) - (pvKwAt?.(t) ?? 0) : undefined;
-  const p = makePolicy(policy, setup, opts.defaultMaxPowerKw, external);
+  const p = makePolicy(policy, setup, opts.defaultMaxPowerKw, external, {
+    objective: opts.objective,
+    tariff: opts.tariff,
+    timeZone: opts.timeZone ?? opts.tariff?.timeZone,
+  });
   const t0 = performance.now();
   const trace = await simulate(sessions, setup.network, p, {
     stepMs: opts.stepMs,

@@ -12,7 +12,9 @@ import { aggregateNetwork } from './aggregate-network.ts';
 import { caltechNetwork } from './caltech-network.ts';
 import type { Network } from './network.ts';
 import type { Policy } from './policy.ts';
+import type { Tariff } from '../../core/tariff.ts';
 import { fuseboxPolicy } from './policies/fusebox-policy.ts';
+import { plannerPolicy } from './policies/planner-policy.ts';
 import { offlinePolicy } from './policies/offline-policy.ts';
 import { roundRobinPolicy } from './policies/round-robin.ts';
 import { sortedPolicy } from './policies/sorted-policy.ts';
@@ -29,6 +31,17 @@ export const POLICY_NAMES = [
   'offline',
 ] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
+
+/** What a run optimises: energy delivered (the default), or cost (energy cost + demand charge) after energy. */
+export const OBJECTIVES = ['energy', 'cost'] as const;
+export type Objective = (typeof OBJECTIVES)[number];
+
+/** With objective cost: the tariff (absent: zero prices, energy first alone) and the zone of its windows. */
+export interface ObjectiveOptions {
+  readonly objective?: Objective | undefined;
+  readonly tariff?: Tariff | undefined;
+  readonly timeZone?: string | undefined;
+}
 
 /** aggregate: one circuit; caltech: ACN's exact three-phase model; caltech-linear: its linearization; site: a site file. */
 export type NetworkKind = 'aggregate' | 'caltech' | 'caltech-linear' | 'site';
@@ -137,7 +150,9 @@ export function makePolicy(
   setup: Setup,
   defaultMaxPowerKw?: number,
   externalKwAt?: (tMs: number) => number,
+  objective: ObjectiveOptions = {},
 ): Policy {
+  const cost = objective.objective === 'cost';
   switch (name) {
     case 'uncontrolled':
       return uncontrolledPolicy();
@@ -148,8 +163,14 @@ export function makePolicy(
     case 'round-robin':
       return roundRobinPolicy();
     case 'offline':
-      return offlinePolicy(defaultMaxPowerKw, externalKwAt);
+      return offlinePolicy(defaultMaxPowerKw, externalKwAt, cost ? objective : undefined);
     case 'fusebox':
-      return fuseboxPolicy(setup.compiled);
+      return cost
+        ? plannerPolicy(setup.compiled, {
+            tariff: objective.tariff,
+            timeZone: objective.timeZone,
+            externalKwAt,
+          })
+        : fuseboxPolicy(setup.compiled);
   }
 }

@@ -46,8 +46,18 @@ function capacitiesFrom(cs: CompiledSite, network: Network): Map<string, Capacit
   return out;
 }
 
-/** The Fusebox policy on `compiled` (whose circuits carry the same ids as the network's constraints). */
-export function fuseboxPolicy(site: CompiledSite): Policy {
+/**
+ * Per active car (same order as `input.active`): a cap on its current this step, A (the planner's target);
+ * NaN or absent: no cap.
+ */
+export type TargetsA = (input: StepInput) => Float64Array | undefined;
+
+/**
+ * The Fusebox policy on `compiled` (whose circuits carry the same ids as the network's constraints).
+ * `targetsA`: per-port targets from a plan (planner-policy.ts), handed to the allocator as each demand's
+ * maximum; the allocator still holds every limit.
+ */
+export function fuseboxPolicy(site: CompiledSite, targetsA?: TargetsA): Policy {
   let state: AllocatorState = INITIAL_ALLOCATOR_STATE;
   let linear: CompiledSite | undefined;
   /** The site as allocated on this network: never a less conservative line model than the network's. */
@@ -69,6 +79,7 @@ export function fuseboxPolicy(site: CompiledSite): Policy {
       }
       const demands: PortDemand[] = [];
       const slot = new Map<string, number>();
+      const targets = targetsA?.(input);
       input.active.forEach((ev, i) => {
         const port = compiled.ports[ports![ev.evseIndex]!]!;
         if (slot.has(port.id)) return; // two cars on one port: the first one charges
@@ -77,7 +88,11 @@ export function fuseboxPolicy(site: CompiledSite): Policy {
         const minA = Math.min(port.minCurrentA, ev.minA);
         // What the car still needs this step, up to the port's next step: the allocator rounds limits down,
         // and a car a fraction of a step short of full would otherwise leave that fraction behind.
-        const capA = pilotCapA(ev, input);
+        const planned = targets?.[i];
+        const capA =
+          planned === undefined || Number.isNaN(planned)
+            ? pilotCapA(ev, input)
+            : Math.min(pilotCapA(ev, input), Math.max(0, planned));
         const maxA = capA < ev.maxA ? Math.min(ev.maxA, Math.ceil(capA / port.stepA) * port.stepA) : capA;
         demands.push({
           portId: port.id,

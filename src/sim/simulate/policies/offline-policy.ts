@@ -7,23 +7,15 @@
  * (lp-rows.ts), so it stays an upper bound, and the replayed schedule is scaled down per step where the
  * polygon let it exceed a true magnitude limit.
  */
-import highsModule from 'highs';
-import type { Highs } from 'highs';
+import type { Highs } from '../../../core/planner/highs.ts';
+import { loadHighs } from '../../../core/planner/highs.ts';
 import { lpRows } from '../lp-rows.ts';
 import type { Network } from '../network.ts';
 import { constraintValues } from '../network.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import type { SimSession } from '../../sessions/sim-session.ts';
-
-// The package's types describe its CommonJS build (default import = the module object); Node loads its ES
-// module build, whose default export is the loader itself. Accept either shape.
-type HighsLoader = () => Promise<Highs>;
-const loadHighs: HighsLoader =
-  typeof highsModule === 'function'
-    ? highsModule
-    : (highsModule as unknown as { default: HighsLoader }).default;
-
-let highsPromise: Promise<Highs> | undefined;
+import type { ObjectiveOptions } from '../scenario.ts';
+import { offlineCostPlan } from './offline-cost.ts';
 
 /** The offline policy; `boundPct` is the LP optimum as % of demand once `plan` has run. */
 export interface OfflinePolicy extends Policy {
@@ -188,11 +180,13 @@ function overlapGroups(sessions: readonly SimSession[], which: number[], stepMs:
 
 /**
  * The offline optimum policy (max energy). `defaultMaxPowerKw` for sessions without a car max power;
- * `externalKwAt`: building load less PV in kW at an instant, which the limits must also carry.
+ * `externalKwAt`: building load less PV in kW at an instant, which the limits must also carry. With
+ * `cost`, the same energy at the least energy cost + demand charge (offline-cost.ts).
  */
 export function offlinePolicy(
   defaultMaxPowerKw = Infinity,
   externalKwAt?: (tMs: number) => number,
+  cost?: ObjectiveOptions,
 ): OfflinePolicy {
   const plan = new Map<string, Planned>();
   let boundPct: number | undefined;
@@ -212,14 +206,34 @@ export function offlinePolicy(
       evseOf: Int32Array,
     ): Promise<void> {
       const started = performance.now();
-      highsPromise ??= loadHighs();
-      const highs = await highsPromise;
+      const highs = await loadHighs();
       const hours = stepMs / 3_600_000;
       let planned = 0;
       let requested = 0;
       // Cars turned away never plug in: nothing to plan for them (their demand still counts below).
       const placed = all.map((_, i) => i).filter((i) => evseOf[i]! >= 0);
-      for (const group of overlapGroups(all, placed, stepMs)) {
+      if (cost) {
+        const zone = cost.tariff?.timeZone ?? cost.timeZone ?? 'UTC';
+        const rates = offlineCostPlan(
+          highs,
+          all,
+          placed,
+          network,
+          stepMs,
+          evseOf,
+          defaultMaxPowerKw,
+          cost.tariff,
+          zone,
+          externalKwAt,
+        );
+        for (const i of placed) {
+          const r = rates.get(all[i]!.id)!;
+          plan.set(all[i]!.id, r);
+          const v = network.evses[evseOf[i]!]!.voltageV;
+          for (const a of r.rates) planned += (a * v * hours) / 1000;
+        }
+      }
+      for (const group of cost ? [] : overlapGroups(all, placed, stepMs)) {
         const rates = solveGroup(highs, group, all, evseOf, network, stepMs, defaultMaxPowerKw, externalKwAt);
         group.forEach((i, g) => {
           plan.set(all[i]!.id, rates[g]!);

@@ -1,0 +1,279 @@
+/**
+ * The planner (issue 14): from the sessions' departures and energy needs, the site's linear limits, the
+ * tariff's price per slot, the demand charge and the demand already paid, and a forecast of the net
+ * building load, it plans each session's average current per slot over a rolling horizon (24 h of 15-min
+ * slots by default) at the lowest cost. Pure: no I/O, no clock; the solver instance comes in loaded
+ * (highs.ts).
+ *
+ * The linear program (x: A per session and slot, g: grid import kW per slot, P: demand kW per period):
+ *
+ *   minimise   Σ_k (price_k − export) h_k g_k + Σ_i Σ_k export·kW_i h_k x_ik        energy cost
+ *            + Σ_p rate_p P_p                                                        demand charge
+ *            − M Σ_i Σ_k kW_i h_k x_ik                                               energy first
+ *            + ε Σ_i Σ_k (k/K) kW_i h_k x_ik                                        earlier first
+ *   subject to 0 ≤ x_ik ≤ maxA_i · (share of slot k the car is plugged in)
+ *            Σ_k kW_i h_k x_ik ≤ need_i                                 per session, by its departure
+ *            Σ_{i at k} coef · x_ik ≤ limit − perKw · ext_k                per limit row and slot
+ *            Σ_i kW_i x_ik − g_k ≤ −ext_k,  g_k ≥ 0                          import (never below 0)
+ *            Σ_{k in w} (h_k / W) g_k − P_p ≤ −(energy so far in w) / W      per demand window w of p
+ *            P_p ≥ paid_p
+ *
+ * Energy first is a dominant penalty, not a lexicographic second solve: M (at least 1000 $/kWh, and ten
+ * times the dearest kWh the tariff can make: the highest price plus the demand rate over one window) exceeds
+ * anything a kWh can cost, so no cost saving ever buys a kWh less; one LP instead of two. ε = 1e-3 $/kWh
+ * breaks ties towards earlier charging (as ACN's quick-charge term), below any real price difference.
+ *
+ * Size: columns = Σ_i (slots session i is present in) + K + periods ≤ n·K + K + 2; rows = n + 2K + the
+ * limit rows that can bind (at most K × limit rows). For n sessions over K slots with c limit rows that is
+ * O(n·K) columns and O(n + K·c) rows with O(n·K·c) non-zeros at most (each x_ik sits in its energy row,
+ * its import row and the limit rows of its port). HiGHS solves it with the dual simplex (worst case
+ * exponential, in practice a small multiple of the rows in iterations). Measured with
+ * `npm run bench -- planner`.
+ */
+import type { Highs } from './highs.ts';
+import type { Plan, PlanInput } from './plan-types.ts';
+
+/** Weight that breaks ties towards earlier charging, $/kWh at the end of the horizon. */
+const EARLY_WEIGHT = 1e-3;
+
+/** The slot boundaries: now, then every multiple of slotMs, until the horizon or the last departure. */
+export function slotBoundaries(input: PlanInput): Float64Array {
+  const { nowMs, slotMs } = input;
+  let endMs = nowMs + input.horizonMs;
+  let lastDeparture = nowMs;
+  for (const s of input.sessions) lastDeparture = Math.max(lastDeparture, s.departureMs);
+  endMs = Math.min(endMs, lastDeparture);
+  const out = [nowMs];
+  for (let t = (Math.floor(nowMs / slotMs) + 1) * slotMs; t < endMs; t += slotMs) out.push(t);
+  if (endMs > nowMs) out.push(endMs);
+  return Float64Array.from(out);
+}
+
+/** What of a session's need must come within the horizon: pro rata to its stay in it, or what cannot come after. */
+function needInHorizon(s: PlanInput['sessions'][number], fromMs: number, endMs: number): number {
+  const need = Math.max(0, s.energyKwh);
+  if (s.departureMs <= endMs) return need;
+  const stay = s.departureMs - Math.max(fromMs, s.arrivalMs);
+  const inside = Math.max(0, endMs - Math.max(fromMs, s.arrivalMs));
+  const afterKwh = (s.maxA * s.kwPerA * (s.departureMs - endMs)) / 3_600_000;
+  return Math.max(stay > 0 ? (need * inside) / stay : need, need - afterKwh, 0);
+}
+
+/** Checks what the LP cannot: bad numbers would give a wrong plan, not an error. */
+function validate(input: PlanInput): void {
+  const bad = (what: string): never => {
+    throw new RangeError(`planner: ${what}`);
+  };
+  if (!(input.slotMs > 0) || !Number.isInteger(input.slotMs))
+    bad(`slotMs must be a whole number of ms above 0, not ${input.slotMs}`);
+  if (!(input.horizonMs > 0)) bad(`horizonMs must be above 0, not ${input.horizonMs}`);
+  if (input.demand && input.demand.windowMs % input.slotMs !== 0)
+    bad(
+      `the demand window (${input.demand.windowMs} ms) must be a multiple of the slot (${input.slotMs} ms)`,
+    );
+  for (const s of input.sessions) {
+    if (!Number.isFinite(s.energyKwh) || !(s.maxA >= 0) || !(s.kwPerA > 0) || !(s.port >= 0))
+      bad(`session '${s.id}': energyKwh, maxA ≥ 0, kwPerA > 0 and port ≥ 0 must be numbers`);
+    if (!(s.departureMs >= s.arrivalMs)) bad(`session '${s.id}' leaves before it arrives`);
+  }
+}
+
+/** Plans the sessions (see the file comment); throws when HiGHS does not report an optimum. */
+export function plan(highs: Highs, input: PlanInput): Plan {
+  validate(input);
+  const bounds = slotBoundaries(input);
+  const K = Math.max(0, bounds.length - 1);
+  const n = input.sessions.length;
+  const hours = Float64Array.from({ length: K }, (_, k) => (bounds[k + 1]! - bounds[k]!) / 3_600_000);
+  const endMs = bounds[K] ?? input.nowMs;
+  const ext = Float64Array.from({ length: K }, (_, k) => input.externalKw?.(bounds[k]!) ?? 0);
+  const price = Float64Array.from({ length: K }, (_, k) => input.pricePerKwh(bounds[k]!));
+  const exportPrice = input.exportPricePerKwh ?? 0;
+  const periods = input.demand?.periods ?? [];
+  const windowMs = input.demand?.windowMs ?? input.slotMs;
+  const windowH = windowMs / 3_600_000;
+  let maxRate = 0;
+  for (const p of periods) maxRate = Math.max(maxRate, p.ratePerKw);
+  let maxPrice = 0;
+  for (const x of price) maxPrice = Math.max(maxPrice, Math.abs(x));
+  const M = Math.max(1000, 10 * (maxPrice + Math.abs(exportPrice) + maxRate / windowH));
+  const early = input.preferEarly === false ? 0 : EARLY_WEIGHT;
+
+  // Columns: x per session and slot it is present in (contiguous per session), then g per slot, then P.
+  const firstSlot = new Int32Array(n);
+  const colStart = new Int32Array(n + 1);
+  const colUpper: number[] = [];
+  const colCost: number[] = [];
+  const presentAt: number[][] = Array.from({ length: K }, () => []);
+  input.sessions.forEach((s, i) => {
+    colStart[i] = colUpper.length;
+    let first = -1;
+    for (let k = 0; k < K; k++) {
+      const overlap = Math.min(bounds[k + 1]!, s.departureMs) - Math.max(bounds[k]!, s.arrivalMs);
+      if (overlap <= 0) {
+        if (first >= 0) break;
+        continue;
+      }
+      if (first < 0) first = k;
+      colUpper.push((s.maxA * overlap) / (bounds[k + 1]! - bounds[k]!));
+      const kwh = s.kwPerA * hours[k]!; // kWh per A in this slot
+      colCost.push(kwh * (exportPrice - M + (early * k) / Math.max(1, K)));
+      presentAt[k]!.push(i);
+    }
+    firstSlot[i] = Math.max(0, first);
+  });
+  colStart[n] = colUpper.length;
+  const gCol = colUpper.length;
+  for (let k = 0; k < K; k++) {
+    colUpper.push(Infinity);
+    colCost.push((price[k]! - exportPrice) * hours[k]!);
+  }
+  const pCol = colUpper.length;
+  const colLower = new Float64Array(pCol + periods.length);
+  periods.forEach((p, j) => {
+    colUpper.push(Infinity);
+    colCost.push(p.ratePerKw);
+    colLower[pCol + j] = Math.max(0, p.paidKw);
+  });
+  const numCols = colUpper.length;
+  const xCol = (i: number, k: number): number => colStart[i]! + k - firstSlot[i]!;
+
+  const starts: number[] = [0];
+  const indices: number[] = [];
+  const values: number[] = [];
+  const rowUpper: number[] = [];
+  const endRow = (upper: number): void => {
+    starts.push(indices.length);
+    rowUpper.push(upper);
+  };
+  // Energy by departure, per session.
+  input.sessions.forEach((s, i) => {
+    const cols = colStart[i + 1]! - colStart[i]!;
+    if (cols === 0) return;
+    for (let c = 0; c < cols; c++) {
+      indices.push(colStart[i]! + c);
+      values.push(s.kwPerA * hours[firstSlot[i]! + c]!);
+    }
+    endRow(needInHorizon(s, input.nowMs, endMs));
+  });
+  // Limits per slot, over the sessions present; a row that cannot bind is left out.
+  let ports = 0;
+  for (const s of input.sessions) ports = Math.max(ports, s.port + 1);
+  const coefOf = new Float64Array(ports);
+  for (const c of input.constraints) {
+    coefOf.fill(0);
+    for (let j = 0; j < c.ports.length; j++)
+      if (c.ports[j]! < ports) coefOf[c.ports[j]!] = coefOf[c.ports[j]!]! + c.coef[j]!;
+    for (let k = 0; k < K; k++) {
+      const limit = Math.max(0, c.limitA - (c.externalPerKw ?? 0) * ext[k]!);
+      let most = 0;
+      const at = starts.length;
+      for (const i of presentAt[k]!) {
+        const a = coefOf[input.sessions[i]!.port]!;
+        if (a === 0) continue;
+        const col = xCol(i, k);
+        indices.push(col);
+        values.push(a);
+        if (a > 0) most += a * colUpper[col]!;
+      }
+      if (most <= limit) {
+        indices.length = starts[at - 1]!;
+        values.length = starts[at - 1]!;
+        continue;
+      }
+      endRow(limit);
+    }
+  }
+  // Import: Σ kW x − g ≤ −ext.
+  for (let k = 0; k < K; k++) {
+    for (const i of presentAt[k]!) {
+      indices.push(xCol(i, k));
+      values.push(input.sessions[i]!.kwPerA);
+    }
+    indices.push(gCol + k);
+    values.push(-1);
+    endRow(-ext[k]!);
+  }
+  // Demand windows: the average import of each window ≤ its period's P.
+  if (input.demand && periods.length > 0) {
+    const nowWindow = Math.floor(input.nowMs / windowMs);
+    let k = 0;
+    while (k < K) {
+      const w = Math.floor(bounds[k]! / windowMs);
+      const wStart = w * windowMs;
+      const p = periods.findIndex((q) => wStart + windowMs > q.startMs && wStart < q.endMs);
+      const from = k;
+      while (k < K && Math.floor(bounds[k]! / windowMs) === w) k++;
+      if (p < 0 || !(periods[p]!.ratePerKw > 0)) continue;
+      for (let j = from; j < k; j++) {
+        indices.push(gCol + j);
+        values.push(hours[j]! / windowH);
+      }
+      indices.push(pCol + p);
+      values.push(-1);
+      endRow(w === nowWindow ? -Math.max(0, input.demand.windowEnergySoFarKwh) / windowH : 0);
+    }
+  }
+  const numRows = rowUpper.length;
+  const model = highs.createModel({
+    numCols,
+    numRows,
+    sense: highs.constants.objectiveSense.minimize,
+    colCost: Float64Array.from(colCost),
+    colLower,
+    colUpper: Float64Array.from(colUpper),
+    rowLower: new Float64Array(numRows).fill(-highs.infinity),
+    rowUpper: Float64Array.from(rowUpper),
+    matrix: { format: 'csr', numRows, numCols, starts, indices, values },
+  });
+  try {
+    // The earlier-first weights differ by ε·kW·h/K between neighbouring slots (≈ 1e-6): below HiGHS's
+    // default dual tolerance (1e-7) they would be noise, so the tolerance is tightened.
+    model.options.set({ output_flag: false, dual_feasibility_tolerance: 1e-10 });
+    model.run();
+    const status = model.getModelStatus();
+    if (status !== highs.constants.modelStatus.optimal)
+      throw new Error(`the planner's LP did not solve (HiGHS model status ${status})`);
+    const x = model.getSolution().colValue;
+    const currentA: Float64Array[] = [];
+    const plannedKwh = new Float64Array(n);
+    const shortKwh = new Float64Array(n);
+    input.sessions.forEach((s, i) => {
+      const a = new Float64Array(K);
+      for (let c = colStart[i]!; c < colStart[i + 1]!; c++) {
+        const k = firstSlot[i]! + c - colStart[i]!;
+        a[k] = Math.min(colUpper[c]!, Math.max(0, x[c]!));
+        plannedKwh[i] = plannedKwh[i]! + a[k] * s.kwPerA * hours[k]!;
+      }
+      currentA.push(a);
+      shortKwh[i] = Math.max(0, s.energyKwh - plannedKwh[i]!);
+    });
+    const importKw = new Float64Array(K);
+    let energyCost = 0;
+    for (let k = 0; k < K; k++) {
+      let kw = ext[k]!;
+      for (const i of presentAt[k]!) kw += currentA[i]![k]! * input.sessions[i]!.kwPerA;
+      importKw[k] = Math.max(0, kw);
+      energyCost += hours[k]! * (price[k]! * importKw[k]! - exportPrice * Math.max(0, -kw));
+    }
+    const peakKw = Float64Array.from(periods, (_, j) => Math.max(0, x[pCol + j]!));
+    const demandChargeAdded = periods.reduce(
+      (sum, p, j) => sum + p.ratePerKw * Math.max(0, peakKw[j]! - Math.max(0, p.paidKw)),
+      0,
+    );
+    return {
+      slotStartsMs: bounds,
+      currentA,
+      plannedKwh,
+      shortKwh,
+      importKw,
+      peakKw,
+      energyCost,
+      demandChargeAdded,
+      columns: numCols,
+      rows: numRows,
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The offline optimum with the cost objective (`fusebox simulate --objective cost`): the planner's LP
+ * (src/core/planner/planner.ts) over the whole workload at once, every arrival known, one slot per
+ * simulation step. Energy comes first there by a dominant penalty, so it delivers the most energy the
+ * limits allow (what `--objective energy` delivers, up to the solver's tolerance) and, among the schedules
+ * that do, the one of least energy cost + demand charge (each billing month's highest demand window from
+ * zero). Demand windows are aligned to the epoch, which is the local clock in every zone whose offset is a
+ * whole number of windows (15 min: all of them).
+ */
+import { billingPeriodAt } from '../../../core/demand-window.ts';
+import type { Highs } from '../../../core/planner/highs.ts';
+import type { PlanDemandPeriod, PlanSession } from '../../../core/planner/plan-types.ts';
+import { plan } from '../../../core/planner/planner.ts';
+import type { Tariff } from '../../../core/tariff.ts';
+import { demandChargeRateAt, energyPriceAt } from '../../../core/tariff.ts';
+import type { Network } from '../network.ts';
+import type { SimSession } from '../../sessions/sim-session.ts';
+import { planConstraints } from './planner-policy.ts';
+
+/** One session's rates per step from firstStep (A). */
+export interface PlannedRates {
+  readonly firstStep: number;
+  readonly rates: Float64Array;
+}
+
+/** Plans the placed sessions for the least cost after the most energy; rates by session id. */
+export function offlineCostPlan(
+  highs: Highs,
+  all: readonly SimSession[],
+  placed: readonly number[],
+  network: Network,
+  stepMs: number,
+  evseOf: Int32Array,
+  defaultMaxPowerKw: number,
+  tariff: Tariff | undefined,
+  timeZone: string,
+  externalKwAt: ((tMs: number) => number) | undefined,
+): Map<string, PlannedRates> {
+  const out = new Map<string, PlannedRates>();
+  if (placed.length === 0) return out;
+  // The engine's steps: a car is present from floor(arrival) to floor(departure), the last one excluded.
+  const sessions: PlanSession[] = placed.map((i) => {
+    const s = all[i]!;
+    const evse = network.evses[evseOf[i]!]!;
+    const carA = ((s.maxPowerKw ?? defaultMaxPowerKw) * 1000) / evse.voltageV;
+    return {
+      id: s.id,
+      port: evseOf[i]!,
+      arrivalMs: Math.floor(s.arrivalMs / stepMs) * stepMs,
+      departureMs: Math.floor(s.departureMs / stepMs) * stepMs,
+      energyKwh: Math.max(0, s.energyKwh),
+      maxA: Math.min(evse.maxA, carA),
+      kwPerA: evse.voltageV / 1000,
+    };
+  });
+  const startMs = Math.min(...sessions.map((s) => s.arrivalMs));
+  const endMs = Math.max(...sessions.map((s) => s.departureMs));
+  const periods: PlanDemandPeriod[] = [];
+  if (tariff)
+    for (let t = startMs; t < endMs;) {
+      const p = billingPeriodAt(timeZone, t);
+      periods.push({
+        startMs: p.startMs,
+        endMs: p.endMs,
+        ratePerKw: demandChargeRateAt(tariff, Math.max(t, p.startMs)),
+        paidKw: 0,
+      });
+      t = p.endMs;
+    }
+  const result = plan(highs, {
+    nowMs: startMs,
+    horizonMs: Math.max(stepMs, endMs - startMs),
+    slotMs: stepMs,
+    sessions,
+    constraints: planConstraints(network),
+    pricePerKwh: (t) => (tariff ? energyPriceAt(tariff, t) : 0),
+    exportPricePerKwh: tariff?.exportPricePerKwh,
+    externalKw: externalKwAt,
+    demand:
+      tariff && tariff.demandWindowMs % stepMs === 0
+        ? { windowMs: tariff.demandWindowMs, windowEnergySoFarKwh: 0, periods }
+        : undefined,
+  });
+  const firstStep = Math.floor(startMs / stepMs);
+  sessions.forEach((s, i) => {
+    const from = Math.floor(s.arrivalMs / stepMs) - firstStep;
+    const to = Math.floor(s.departureMs / stepMs) - firstStep;
+    out.set(s.id, {
+      firstStep: firstStep + from,
+      rates: result.currentA[i]!.slice(from, Math.max(from, to)),
+    });
+  });
+  return out;
+}
