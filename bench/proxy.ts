@@ -17,7 +17,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +24,7 @@ import type { RpcClient } from '../src/ocpp/rpc.ts';
 import { createRpcClient } from '../src/ocpp/rpc.ts';
 import { SimulatedStation } from '../src/sim/ocpp-station.ts';
 import type { BenchOptions } from './run.ts';
+import { freePort } from '../src/testing/free-port.ts';
 
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 500);
 const OUTAGE_MIN = Number(process.env.BENCH_OUTAGE_MIN ?? 60);
@@ -105,17 +105,6 @@ class Child {
       this.process.send({ id, ...request });
     });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 function siteYaml(

@@ -20,7 +20,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +34,7 @@ import type { SimCar } from '../src/sim/ocpp-station.ts';
 import { SimulatedStation } from '../src/sim/ocpp-station.ts';
 import { createRng } from '../src/sim/profiles.ts';
 import type { BenchOptions } from './run.ts';
+import { freePort } from '../src/testing/free-port.ts';
 
 const PANEL_STATIONS = 20;
 const PANEL_LIMIT_A = 250;
@@ -54,17 +54,6 @@ function option(args: readonly string[], name: string, fallback: number): number
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`soak: --${name} needs a positive number, got '${raw}'`);
   return n;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 function siteYaml(

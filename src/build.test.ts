@@ -14,12 +14,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './ocpp/testing/ocpp-harness.ts';
+import { freePort } from './testing/free-port.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RECORDER = join(ROOT, 'src/testing/module-recorder.js');
@@ -101,17 +101,6 @@ function fusebox(args: string[]): {
     },
   );
   return { exited, output: () => stdout + stderr, stop: () => child.kill('SIGTERM') };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('dist/ on plain Node', () => {

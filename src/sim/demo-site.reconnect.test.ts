@@ -3,7 +3,6 @@
  * port), as real stations do; before, every one of them stayed offline. Real sockets, real SQLite.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -15,17 +14,7 @@ import { loadSiteConfigText } from '../config/load.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import type { DemoSite } from './demo-site.ts';
 import { startDemoSite } from './demo-site.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../testing/free-port.ts';
 
 describe('the demo site when Fusebox restarts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-demo-reconnect-'));

@@ -5,10 +5,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../testing/free-port.ts';
 
 const run = promisify(execFile);
 
@@ -22,14 +23,6 @@ export interface Mosquitto {
 
 /** Mosquitto is installed in /usr/sbin on Debian, not always on a user's PATH. */
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
