@@ -128,7 +128,9 @@ describe('a store that cannot write', () => {
   it('locked by another process: the writer thread cannot commit, no CALLRESULT, logged, resumes after', async () => {
     const { h, st, lines } = await connected('thread');
     const locker = new Sqlite(h.dbPath);
-    locker.pragma('busy_timeout = 0');
+    // Waits for a commit the writer thread may be making right now (it failed with 'database is locked' on a
+    // loaded machine with busy_timeout 0); then holds the lock so that the next commit cannot.
+    locker.pragma('busy_timeout = 30000');
     locker.exec('BEGIN EXCLUSIVE');
     const failed = await outcome(st.call('StartTransaction', startTx('LOCK1')));
     locker.exec('ROLLBACK');
