@@ -30,6 +30,13 @@ interface Change {
 export class LimitHistory {
   private readonly log = new Map<string, Change[]>();
 
+  /** A copy to change, this one left as it is (the control state keeps its history immutable, plan-run.ts). */
+  clone(): LimitHistory {
+    const c = new LimitHistory();
+    for (const [id, changes] of this.log) c.log.set(id, changes.slice());
+    return c;
+  }
+
   /** The port's limit in force changed to `limitA` at `atMs` (a setpoint accepted, a session's default). */
   record(portId: string, atMs: number, limitA: number): void {
     let changes = this.log.get(portId);
@@ -113,6 +120,13 @@ export class CarObservations {
     string,
     { readonly sessionId: number | undefined; readonly car: CarSeen }
   >();
+
+  /** A copy to change, this one left as it is (plan-run.ts). */
+  clone(): CarObservations {
+    const c = new CarObservations();
+    for (const [id, e] of this.seen) c.seen.set(id, e);
+    return c;
+  }
 
   /** Notes what the port's latest value shows, against the limits it was under; returns what is known. */
   observe(

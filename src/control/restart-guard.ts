@@ -42,6 +42,19 @@ export class RestartGuard {
     for (const list of this.priors.values()) list.sort((a, b) => a.sentMs - b.sentMs);
   }
 
+  /** A copy to change, this one left as it is (the control state keeps it immutable, plan-run.ts). */
+  clone(): RestartGuard {
+    const c = new RestartGuard(this.startedAtMs, this.graceMs, this.expiryMs);
+    for (const [id, list] of this.priors) c.priors.set(id, list);
+    for (const id of this.confirmed) c.confirmed.add(id);
+    return c;
+  }
+
+  /** True once the port's state is confirmed (`confirm` would be no news). */
+  isConfirmed(portId: string): boolean {
+    return this.confirmed.has(portId);
+  }
+
   /** True before the grace period ends. */
   active(nowMs: number): boolean {
     return nowMs < this.graceEndsAtMs;

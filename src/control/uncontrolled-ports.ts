@@ -78,6 +78,14 @@ export class UncontrolledPorts {
 
   constructor(private readonly backoff: UncontrolledBackoff = DEFAULT_UNCONTROLLED_BACKOFF) {}
 
+  /** A copy to change, this one left as it is (the control state keeps it immutable, plan-run.ts). */
+  clone(): UncontrolledPorts {
+    const c = new UncontrolledPorts(this.backoff);
+    for (const [id, u] of this.ports) c.ports.set(id, u);
+    for (const id of this.provenControllable) c.provenControllable.add(id);
+    return c;
+  }
+
   get(portId: string): UncontrolledPort | undefined {
     return this.ports.get(portId);
   }
