@@ -6,7 +6,7 @@
  * uncontrolled ports, targets with the ramp of increases, probes) and the snapshot. No clock, no timers, no
  * gateway: the shell (control-loop.ts) does the I/O.
  */
-import type { Capacity, PortAllocation } from '../core/allocation.ts';
+import type { Capacity, PortAllocation, PortDemand } from '../core/allocation.ts';
 import { allocate } from '../core/allocator.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
@@ -23,9 +23,11 @@ import { capacityInputs } from './capacity-inputs.ts';
 import type { ControlOptions } from './control-options.ts';
 import type { ControlSnapshot, UncontrolledState } from './control-snapshot.ts';
 import type { DemandCapContext } from './demand-cap.ts';
+import type { DimValues, LimitHistory } from './non-ev-estimate.ts';
 import { evLoadForMeters } from './non-ev-estimate.ts';
 import { followFailSafe, freshLoadReadings, runCapacities } from './plan-capacity.ts';
 import { portDemands } from './plan-demands.ts';
+import type { PortClasses } from './plan-ports.ts';
 import { classifyPorts, nextProbeMs } from './plan-ports.ts';
 import type { ControlState, PlanEvent, Restriction } from './plan-state.ts';
 import { applyEvents } from './plan-state.ts';
@@ -125,34 +127,16 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
   const { fixed, uncontrolledA } = classes;
 
   const nonEv = new Map(state.nonEv);
-  const evLoad = evLoadForMeters(
-    cs,
-    classes.estimated,
+  const { capInputs, failSafe, capacities } = capacitiesOfRun(
+    state,
+    inputs,
+    classes,
     scratch.limits,
-    freshLoadReadings(cs, inputs.meters, nowMs),
     nonEv,
-    opts.carResponseMs,
+    nowMs,
   );
-  scratch.limits.prune(nowMs - opts.carResponseMs - 60_000);
-  const uncapped = capacityInputs(cs, inputs.meters, evLoad, inputs.ems, inputs.overrides);
-  const capCtx = { site: cs, meters: inputs.meters, evLoad, previous: inputs.previous, nowMs };
-  const capInputs = inputs.demandCap?.(uncapped, capCtx) ?? uncapped;
-  const failSafe = followFailSafe(cs, state.failSafe, capInputs, inputs.ems, nowMs);
-  let capacities = runCapacities(cs, capInputs, inputs.ems, opts.scheduleLeadMs, nowMs);
   const fixedIds = new Set(fixed.map((f) => f.portId));
-  if (fixed.length > 0) capacities = subtractLoad(cs, capacities, loadOnCircuits(cs, fixed));
-  const action: UncontrolledAction = opts.uncontrolledAction ?? 'none';
-  const restrict =
-    uncontrolledA.size > 0 && action !== 'none' && inputs.canRestrict
-      ? restrictions(cs, action, capacities, inputs.ports, uncontrolledA, state.restricted)
-      : [];
-  let restricted = state.restricted;
-  if (restrict.length > 0) {
-    const next = new Map(restricted);
-    for (const r of restrict) next.set(r.portId, r.entry);
-    restricted = next;
-  }
-
+  const { restrict, restricted } = restrictionsOfRun(inputs, capacities, uncontrolledA, state.restricted);
   const { demands, solarState } = portDemands(
     { ...inputs, site: cs, portMeterMaxAgeMs: opts.portMeterMaxAgeMs, solar: opts.solar },
     classes.active.filter((p) => !fixedIds.has(p.portId)),
@@ -163,20 +147,14 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
   const result = allocate(cs, { capacities, demands }, state.allocator, nowMs, opts.allocator);
   const allocationMs = (inputs.stopwatchMs?.() ?? 0) - t0;
 
-  const targets = new Map<string, number>();
-  const demanded = new Set(demands.map((d) => d.portId));
-  for (const a of result.allocation) if (demanded.has(a.portId)) targets.set(a.portId, a.currentA);
-  for (const [portId, a] of classes.reassert) targets.set(portId, a);
-  // Increases go out as far as the room left with every port counted at what its car may still draw.
-  const ramp: RampPlan = {
+  const { targets, ramp } = dispatchOf(
+    cs,
+    opts.deadBandA,
+    demands,
+    result.allocation,
+    classes.reassert,
     capacities,
-    deadBandA: opts.deadBandA,
-    ports: demands.map((d) => ({
-      portId: d.portId,
-      minCurrentA: d.minCurrentA ?? cs.ports[cs.portIndex.get(d.portId)!]!.minCurrentA,
-      conductorsInUse: d.conductorsInUse,
-    })),
-  };
+  );
   for (const portId of classes.probes.keys()) scratch.uncontrolled.trying(portId);
 
   const next: ControlState = {
@@ -220,6 +198,80 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
     },
     snapshot,
   };
+}
+
+/**
+ * The capacities left to the controlled ports: the non-EV estimate (updating `nonEv` and pruning `limits`,
+ * the run's copies), the demand cap, the fail-safe defaults that fit the capped inputs, the look-ahead,
+ * less every fixed load.
+ */
+function capacitiesOfRun(
+  state: ControlState,
+  inputs: PlanInputs,
+  classes: PortClasses,
+  limits: LimitHistory,
+  nonEv: Map<string, DimValues>,
+  nowMs: number,
+): {
+  readonly capInputs: CapacityInputs;
+  readonly failSafe: ReturnType<typeof followFailSafe>;
+  readonly capacities: Map<string, Capacity>;
+} {
+  const cs = inputs.site;
+  const opts = inputs.options;
+  const readings = freshLoadReadings(cs, inputs.meters, nowMs);
+  const evLoad = evLoadForMeters(cs, classes.estimated, limits, readings, nonEv, opts.carResponseMs);
+  limits.prune(nowMs - opts.carResponseMs - 60_000);
+  const uncapped = capacityInputs(cs, inputs.meters, evLoad, inputs.ems, inputs.overrides);
+  const capCtx = { site: cs, meters: inputs.meters, evLoad, previous: inputs.previous, nowMs };
+  const capInputs = inputs.demandCap?.(uncapped, capCtx) ?? uncapped;
+  const failSafe = followFailSafe(cs, state.failSafe, capInputs, inputs.ems, nowMs);
+  let capacities = runCapacities(cs, capInputs, inputs.ems, opts.scheduleLeadMs, nowMs);
+  const { fixed } = classes;
+  if (fixed.length > 0) capacities = subtractLoad(cs, capacities, loadOnCircuits(cs, fixed));
+  return { capInputs, failSafe, capacities };
+}
+
+/** What the uncontrolled ports that cannot be made room for get (restrictions), and the state's record of it. */
+function restrictionsOfRun(
+  inputs: PlanInputs,
+  capacities: ReadonlyMap<string, Capacity>,
+  uncontrolledA: ReadonlyMap<string, number>,
+  before: ReadonlyMap<string, Restriction>,
+): { readonly restrict: RestrictCommand[]; readonly restricted: ReadonlyMap<string, Restriction> } {
+  const action: UncontrolledAction = inputs.options.uncontrolledAction ?? 'none';
+  if (uncontrolledA.size === 0 || action === 'none' || !inputs.canRestrict)
+    return { restrict: [], restricted: before };
+  const restrict = restrictions(inputs.site, action, capacities, inputs.ports, uncontrolledA, before);
+  if (restrict.length === 0) return { restrict, restricted: before };
+  const restricted = new Map(before);
+  for (const r of restrict) restricted.set(r.portId, r.entry);
+  return { restrict, restricted };
+}
+
+/**
+ * The dispatcher's targets (the allocation of the ports asked for, and the re-asserted limits of unknown
+ * ports) and the ramp: increases go out as far as the room left with every port counted at what its car
+ * may still draw.
+ */
+function dispatchOf(
+  cs: CompiledSite,
+  deadBandA: number,
+  demands: readonly PortDemand[],
+  allocation: readonly PortAllocation[],
+  reassert: ReadonlyMap<string, number>,
+  capacities: ReadonlyMap<string, Capacity>,
+): { readonly targets: Map<string, number>; readonly ramp: RampPlan } {
+  const targets = new Map<string, number>();
+  const demanded = new Set(demands.map((d) => d.portId));
+  for (const a of allocation) if (demanded.has(a.portId)) targets.set(a.portId, a.currentA);
+  for (const [portId, a] of reassert) targets.set(portId, a);
+  const ports = demands.map((d) => ({
+    portId: d.portId,
+    minCurrentA: d.minCurrentA ?? cs.ports[cs.portIndex.get(d.portId)!]!.minCurrentA,
+    conductorsInUse: d.conductorsInUse,
+  }));
+  return { targets, ramp: { capacities, deadBandA, ports } };
 }
 
 /** The dispatcher's increase limiter for the plan's ramp, with what each port may draw now (`holdA`). */
