@@ -31,8 +31,8 @@ const LAYERS = {
   // control/ sees stations, meters and the EMS through contracts/ only.
   control: ['contracts', 'clock'],
   config: ['contracts', 'modbus', 'ocpp', 'mqtt'],
-  // store -> api and ocpp: record types that belong in contracts/ (issue 13, step 2), not yet moved.
-  store: ['contracts', 'api', 'ocpp', 'clock'],
+  // store/ implements the repositories whose record types and interfaces are in contracts/.
+  store: ['contracts', 'clock'],
   api: ['contracts', 'control', 'config', 'clock'],
   alerts: ['control', 'config', 'clock'],
   // The cloud relay sits on the OCPP server (inbound middleware, links) and stores its queue.

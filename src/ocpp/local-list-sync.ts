@@ -6,7 +6,7 @@
  * a station is never sent the list while it already has that version.
  */
 import type { Logger } from 'pino';
-import type { LocalIdTag, LocalListSource } from './authorization.ts';
+import type { LocalIdTag, LocalListSource } from '../contracts/ocpp-repository.ts';
 import { rpcErrorCode } from './rpc.ts';
 import type { StationLink } from './station-connection.ts';
 import type { GatewayEventName, GatewayEvents } from '../contracts/station-gateway.ts';

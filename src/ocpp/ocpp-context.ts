@@ -1,7 +1,7 @@
 /** The state the parts of the OCPP server share; built once by OcppServer. */
 import type { Logger } from 'pino';
 import type { GatewayEmitter } from './gateway-emitter.ts';
-import type { EventRecord, OcppRepository } from './ocpp-repository.ts';
+import type { EventRecord, OcppRepository } from '../contracts/ocpp-repository.ts';
 import type { OcppStationSettings, OcppServerSettings } from './ocpp-settings.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { isV2 } from './ocpp-version.ts';

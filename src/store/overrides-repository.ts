@@ -1,7 +1,7 @@
 /** Temporary circuit limits set by operators; edits are guarded by a version number. */
 import type Database from 'better-sqlite3';
-import type { OverrideInput, OverrideRecord, VersionedOutcome } from '../api/api-records.ts';
-import type { OverridesStore } from '../api/api-store.ts';
+import type { OverrideInput, OverrideRecord, VersionedOutcome } from '../contracts/api-records.ts';
+import type { OverridesStore } from '../contracts/api-store.ts';
 import { overrideStatements, toOverride } from './api-rows.ts';
 import type { StoreWriter } from './store-writer.ts';
 

@@ -1,7 +1,7 @@
 /** Schedules made in the dashboard (on top of the site file's); edits are guarded by a version number. */
 import type Database from 'better-sqlite3';
-import type { UiScheduleInput, UiScheduleRecord, VersionedOutcome } from '../api/api-records.ts';
-import type { UiSchedulesStore } from '../api/api-store.ts';
+import type { UiScheduleInput, UiScheduleRecord, VersionedOutcome } from '../contracts/api-records.ts';
+import type { UiSchedulesStore } from '../contracts/api-store.ts';
 import { scheduleStatements, toSchedule } from './api-rows.ts';
 import type { StoreWriter } from './store-writer.ts';
 
