@@ -10,6 +10,7 @@ import tseslint from 'typescript-eslint';
 const FOLDERS = [
   'alerts',
   'api',
+  'cli',
   'config',
   'contracts',
   'control',
@@ -22,7 +23,7 @@ const FOLDERS = [
   'store',
   'web',
 ];
-const ROOT_MODULES = ['app', 'cli', 'commands', 'ems-view', '*-command'];
+const ROOT_MODULES = ['app', 'cli', 'ems-view', '*-command'];
 const LAYERS = {
   modbus: ['contracts', 'clock'],
   ocpp: ['contracts', 'clock'],
@@ -62,6 +63,8 @@ function layerImports(layer, allowed, extra = [], message = undefined) {
     },
   ];
 }
+/** Folders whose time and timers all go through the injected Clock (src/clock.ts). */
+const CLOCKED_FOLDERS = ['ocpp', 'store', 'api', 'control', 'alerts'];
 const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => ({
   files: [`src/${layer}/**/*.ts`],
   ignores: ['**/*.test.ts', '**/testing/**'],
@@ -116,9 +119,76 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // Test-only switches (ControlTestSwitches, SimGatewayTestSwitches) turn a safety rule off: only tests and
+    // testing/ harnesses set them.
+    files: ['src/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "Property[key.name=/^(restartGraceMs|countOfflineEmptyPorts|ignoreExpiry)$/], Property[key.name='uncontrolledPorts'][value.value=false]",
+          message:
+            'a test-only switch (src/control/control-options.ts, ControlTestSwitches): set it in tests only',
+        },
+      ],
+    },
+  },
+  {
+    // The dashboard talks to the API over HTTP. Of the server it imports only the types of the API's answers
+    // (api/response-schemas.ts, through web/app/api-types.ts), which the bundle does not contain.
+    files: ['src/web/app/**/*.ts', 'src/web/app/**/*.tsx'],
+    rules: {
+      // Two rules: typescript-eslint's exempts a type import from every pattern once one allows type imports.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./(?!api/response-schemas\\.ts$)',
+              message:
+                'web/app may import (types) only from ../../api/response-schemas.ts (docs/architecture.md)',
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./\\.\\./',
+              allowTypeImports: true,
+              message: 'web/app imports only types from the server (docs/architecture.md)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // One clock (src/clock.ts, docs/architecture.md): these layers read time and set timers through the Clock
+    // they are given, so tests and simulations can drive them. What must be wall-clock says why beside an
+    // eslint-disable comment. Tests and testing/ helpers are exempt.
+    files: CLOCKED_FOLDERS.map((f) => `src/${f}/**/*.ts`),
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'use the injected Clock (src/clock.ts)' },
+        { name: 'setInterval', message: 'use every(clock, ...) from src/clock.ts' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'use the injected Clock (clock.nowMs())' },
+      ],
+    },
+  },
+  {
     // The control plan (docs/architecture.md, "The control plan") is pure like core/: no clock, no timers,
     // not the shell nor the dispatcher (they do the I/O).
-    files: ['src/control/plan-*.ts', 'src/control/control-snapshot.ts'],
+    files: ['src/control/plan-*.ts', 'src/control/control-snapshot.ts', 'src/control/battery-control.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': layerImports(

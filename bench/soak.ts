@@ -10,7 +10,7 @@
  *   10 s) is a violation;
  * - Fusebox's RSS is read from /proc every 5 s (start = after the warm-up, the first fifth of the run, at most
  *   5 minutes), its event-loop delay from its own /metrics (nodejs_eventloop_lag_max_seconds, reset at every
- *   scrape);
+ *   scrape), its CPU use after the warm-up from /proc (cpuPct, % of one core);
  * - at the end Fusebox is killed with SIGKILL while the traffic goes on, and every record a station had an
  *   answer for (transaction starts and stops, meter samples) is looked up in the SQLite file: lostRecords
  *   counts those missing.
@@ -214,6 +214,13 @@ function rssMbOf(pid: number): number {
   return kb / 1024;
 }
 
+/** CPU time the process used so far (user + system), in s: /proc/PID/stat fields 14 and 15, in clock ticks. */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // fields[0] is field 3 (state); USER_HZ is 100 on Linux
+}
+
 async function until(
   what: string,
   check: () => Promise<boolean> | boolean,
@@ -259,7 +266,18 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
   const log = createWriteStream(logPath);
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', cli, 'start', '--config', sitePath, '--log-format', 'json'],
+    [
+      // SOAK_NODE_ARGS: extra Node.js flags for Fusebox, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it.
+      ...(process.env.SOAK_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+      '--import',
+      'tsx',
+      cli,
+      'start',
+      '--config',
+      sitePath,
+      '--log-format',
+      'json',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
   );
   child.stdout!.pipe(log);
@@ -443,6 +461,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
     const rss: { atMs: number; mb: number }[] = [];
     let maxLoopDelayMs = 0;
     let lastReport = startMs;
+    let cpuAtWarmUp: { atMs: number; s: number } | null = null;
     while (Date.now() - startMs < durationMs) {
       await new Promise((r) => setTimeout(r, 5000));
       if (exited) throw new Error(`soak: Fusebox exited during the run; see ${logPath}`);
@@ -454,6 +473,8 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
       const lag = /^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(metrics);
       if (lag && Date.now() - startMs > warmUpMs)
         maxLoopDelayMs = Math.max(maxLoopDelayMs, Number(lag[1]) * 1000);
+      if (cpuAtWarmUp === null && Date.now() - startMs > warmUpMs)
+        cpuAtWarmUp = { atMs: Date.now(), s: cpuSecondsOf(child.pid!) };
       if (Date.now() - lastReport >= 60_000) {
         lastReport = Date.now();
         const charging = stations.reduce(
@@ -473,6 +494,11 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
       if (!Number.isNaN(since)) closeExcursion(k, endMs);
     });
 
+    // Fusebox's CPU use after the warm-up, in % of one core (the machine's other processes do not count).
+    const cpuPct =
+      cpuAtWarmUp === null
+        ? NaN
+        : ((cpuSecondsOf(child.pid!) - cpuAtWarmUp.s) / ((endMs - cpuAtWarmUp.atMs) / 1000)) * 100;
     // Kill -9 in the middle of the traffic, then look every acknowledged record up.
     child.kill('SIGKILL');
     await until('Fusebox gone', () => exited, 10_000);
@@ -488,7 +514,9 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
       `  RSS after warm-up ${rssStartMb.toFixed(0)} MB, at the end ${rssEndMb.toFixed(0)} MB ` +
         `(${(((rssEndMb - rssStartMb) / rssStartMb) * 100).toFixed(1)} %), peak ${Math.max(...rss.map((r) => r.mb)).toFixed(0)} MB`,
     );
-    say(`  event-loop delay max after warm-up: ${maxLoopDelayMs.toFixed(1)} ms`);
+    say(
+      `  event-loop delay max after warm-up: ${maxLoopDelayMs.toFixed(1)} ms; CPU ${cpuPct.toFixed(0)} % of a core`,
+    );
     say(
       `  limits: ${excursions} excursions over a limit (longest ${longestExcursionS.toFixed(1)} s, at most ${maxOverA.toFixed(
         1,
@@ -505,6 +533,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
         rssStartMb: Math.round(rssStartMb),
         rssEndMb: Math.round(rssEndMb),
         maxEventLoopDelayMs: Math.round(maxLoopDelayMs * 10) / 10,
+        cpuPct: Math.round(cpuPct),
         violations,
         lostRecords: check.lost,
         recordsChecked: check.checked,

@@ -26,6 +26,7 @@ import type { EmsCommands } from './contracts/ems-commands.ts';
 import {
   EmsServer,
   MeterPoller,
+  ModbusBatteryCommander,
   buildEmsLayout,
   combineEmsCommands,
   emsLayoutInputOf,
@@ -36,6 +37,7 @@ import type { CompiledSite } from './core/compiled-site.ts';
 import { OcppServer } from './ocpp/ocpp-server.ts';
 import { upstreamSettingsOf } from './config/upstream-section.ts';
 import { CloudProxy } from './proxy/cloud-proxy.ts';
+import type { UpstreamSettings } from './contracts/upstream.ts';
 import { hashStationPassword, verifyStationPassword } from './ocpp/password-hash.ts';
 import type { OcppStationSettings, TlsSettings } from './ocpp/ocpp-settings.ts';
 import { recentSessionSetpoints } from './store/recent-setpoints.ts';
@@ -92,9 +94,21 @@ export interface Fusebox {
    * Returns why it cannot be applied without a restart, or null.
    */
   reconfigure(site: CompiledSite): string | null;
+  /**
+   * A changed `upstream:` (SIGHUP): applied to the cloud relay (docs/proxy.md). Returns why it needs a
+   * restart (Fusebox started without `upstream:`), or null.
+   */
+  reconfigureUpstream(settings: UpstreamSettings | undefined): string | null;
   /** Stops everything, newest first; resolves when the store is closed. */
   stop(): Promise<void>;
 }
+
+/** `upstream:` removed by a reload: no station is relayed any more. */
+const NOT_RELAYED: UpstreamSettings = {
+  reconnect: { initialDelayMs: 1000, maxDelayMs: 60_000 },
+  stationFor: () => undefined,
+  disabled: () => true,
+};
 
 /** Starts every part of Fusebox for a loaded site; on a failure, stops what already started and rethrows. */
 export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
@@ -113,11 +127,12 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     stops.length = 0;
   };
   try {
-    const store = openStore(opts.storePath ?? config.store.path);
+    const store = openStore(opts.storePath ?? config.store.path, { clock });
     stops.push(() => store.close());
     await ensureAccounts(store, opts.demo === true, logger, opts.storePath ?? config.store.path);
     const metrics = new ApiMetrics();
     const retention = scheduleRetention(store.writer, DEFAULT_RETENTION, {
+      clock,
       onError: (err) => logger.error({ err }, 'retention failed'),
     });
     stops.push(() => retention.stop());
@@ -144,7 +159,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       stations,
       repo: store.ocpp,
       log: logger.child({ part: 'ocpp' }),
-      now: () => clock.nowMs(),
+      clock,
       middleware: proxy ? [proxy.middleware] : [],
       observer: {
         onCall: (e) => metrics.ocppCall(e.direction, e.action, e.version),
@@ -187,6 +202,23 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
             leadMs: controlOptions.carResponseMs,
           })
         : undefined;
+    // Batteries the site file lets Fusebox command (docs/control.md, "Batteries"), over their meter's connection.
+    const batteryCommander = new ModbusBatteryCommander(
+      config.meters.flatMap((m) =>
+        m.battery?.control
+          ? [
+              {
+                batteryId: m.id,
+                endpoint: { host: m.driver.host, port: m.driver.port, unitId: m.driver.unitId },
+                requestTimeoutMs: m.driver.requestTimeoutMs,
+                control: m.battery.control,
+              },
+            ]
+          : [],
+      ),
+      () => clock.nowMs(),
+    );
+    stops.push(() => batteryCommander.close());
     const control = new ControlLoop({
       site: withUiSchedules(compiled, store.api.schedules.list()),
       gateway: ocpp,
@@ -196,6 +228,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       // Stations may still hold setpoints of the previous process: their ports count at them until replaced.
       priorSetpoints: recentSessionSetpoints(store.db, clock.nowMs() - controlOptions.setpointExpiryMs),
       demandCap,
+      tariff: loaded.tariff,
+      batteries: batteryCommander,
     });
     stops.push(() => control.stop());
 
@@ -205,7 +239,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       stationIds: config.stations.map((s) => s.id),
       stationOfPort: (portId) => loaded.site.ports.find((p) => p.id === portId)?.stationId,
       connectedStationIds: () => ocpp.connectedStationIds(),
-      portsInSession: () => ocpp.ports().flatMap((p) => (p.sessionId === undefined ? [] : [p.portId])),
+      portsInSession: () => ocpp.portsInSession(),
       control,
       registry: metrics.registry,
       clock,
@@ -244,6 +278,9 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       gateway: ocpp,
       store: store.localList,
       log: logger.child({ part: 'ocpp' }),
+      clock,
+      // A relayed station's list is the cloud's (docs/proxy.md, "Local lists").
+      ownedElsewhere: (stationId) => proxy?.isRelayed(stationId) ?? false,
     });
     localList.start();
     stops.push(() => localList.stop());
@@ -303,6 +340,9 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         site: () => control.site(),
         setOverrides: (o) => control.setOverrides(o),
         reconfigure: (site) => control.reconfigure(site),
+        setGridState: (state) => control.setGridState(state),
+        gridStateInput: () => control.gridStateInput(),
+        runNow: () => control.runNow(),
       },
       demand: demandCap && {
         state: () => demandCap.state(),
@@ -322,7 +362,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         webRoot: opts.webRoot ?? WEB_ROOT,
       },
       logger: logger.child({ part: 'http' }),
-      now: () => clock.nowMs(),
+      clock,
       ...(proxy ? { upstream: { statuses: () => proxy.statuses(config.stations.map((s) => s.id)) } } : {}),
       readiness: () => ({
         store: store.db.open && store.writeProblem() === null,
@@ -368,6 +408,11 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
             );
         }
         return refused;
+      },
+      reconfigureUpstream(settings) {
+        if (!proxy) return settings ? 'upstream added: relaying to the cloud starts after a restart' : null;
+        proxy.reconfigure(settings ?? NOT_RELAYED);
+        return null;
       },
       stop: stopAll,
     };

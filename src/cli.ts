@@ -1,5 +1,5 @@
 /** Entry point of the `fusebox` command (package.json bin → bin/fusebox.js → here). */
-import { main } from './commands.ts';
+import { main } from './cli/commands.ts';
 
 try {
   process.exitCode = await main(process.argv.slice(2));

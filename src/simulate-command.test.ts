@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { main } from './commands.ts';
+import { main } from './cli/commands.ts';
 import { runSimulate } from './simulate-command.ts';
 import { datasetPath } from './sim/testing/datasets.ts';
 

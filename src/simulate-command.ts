@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { SIMULATE_USAGE, argumentError } from './cli-usage.ts';
+import { SIMULATE_USAGE, argumentError } from './cli/usage.ts';
 import { formatProblem } from './config/config-problem.ts';
 import { loadSiteConfigFile } from './config/load.ts';
 import type { CompiledSite } from './core/compiled-site.ts';

@@ -1,5 +1,6 @@
 /** What the HTTP API is given by the composition root (src/app.ts): store, live state, commands, options. */
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { DemandState } from '../control/demand-cap.ts';
@@ -54,6 +55,11 @@ export interface LiveSource {
   setOverrides(overrides: ReadonlyMap<string, readonly OperatorOverride[]>): void;
   /** Applies a site with merged schedules; returns why it cannot, or null. */
   reconfigure(site: CompiledSite): string | null;
+  /** The API's grid state input (docs/control.md, "Islanded operation"); absent: not taken. */
+  setGridState?(state: 'grid' | 'islanded' | null): void;
+  gridStateInput?(): 'grid' | 'islanded' | null;
+  /** Runs the control loop now (so that an answer shows the input's effect). */
+  runNow?(): void;
 }
 
 /** The demand cap as the API sees it (src/control/demand-cap.ts). */
@@ -106,7 +112,8 @@ export interface ApiDeps {
   verifyPassword(password: string, hash: string): Promise<boolean>;
   readonly options: ApiOptions;
   readonly logger?: Logger | undefined;
-  now(): number;
+  /** Fusebox's clock: the time of every answer and the live stream's timers. */
+  readonly clock: Clock;
   /** True when the store is open and OCPP listens (for /readyz). */
   /** `storeProblem`: why the store cannot write, when that is why it is not ready. */
   readiness(): { readonly store: boolean; readonly ocpp: boolean; readonly storeProblem?: string | null };

@@ -1,22 +1,52 @@
-/** Errors the API answers with `{ error, message }`, and the handler that turns any error into that shape. */
+/**
+ * Errors the API answers with `{ error, code, message }`, and the handler that turns any error into that
+ * shape: `error` the short machine name (as before), `code` its entry in the error catalogue
+ * (src/error-catalogue.ts, docs/errors.md).
+ */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { apiCodeOfWire } from '../error-catalogue.ts';
+import type { CodeOfArea, ERROR_CATALOGUE } from '../error-catalogue.ts';
 
-/** An error a client caused or may act on: its status and a machine code. */
+/** An API error's catalogue code. */
+export type ApiErrorCode = CodeOfArea<'api'>;
+
+/** The `error` names of the catalogue's API entries (bad_request, not_found, ...). */
+export type ApiErrorName = (typeof ERROR_CATALOGUE)[ApiErrorCode]['wire'];
+
+/** An error a client caused or may act on: its status, its `error` name and its catalogue code. */
 export class ApiError extends Error {
+  /** The catalogue code sent as `code`. */
+  readonly code: ApiErrorCode;
+
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly error: ApiErrorName,
     message: string,
+    options?: { readonly cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ApiError';
+    this.code = apiCodeOfWire(error) ?? 'API_ERROR';
   }
 }
 
-export const badRequest = (message: string): ApiError => new ApiError(400, 'bad_request', message);
-export const notFound = (message: string): ApiError => new ApiError(404, 'not_found', message);
-export const conflict = (message: string): ApiError => new ApiError(409, 'conflict', message);
+/** The body of an error answer, `error` a catalogue name (an unknown one is sent with code API_ERROR). */
+export function apiErrorBody(
+  error: ApiErrorName,
+  message: string,
+): { error: string; code: ApiErrorCode; message: string } {
+  return { error, code: apiCodeOfWire(error) ?? 'API_ERROR', message };
+}
+
+/** `cause`: the error this answer stands for (kept for the log and the debugger, never sent). */
+type Cause = { readonly cause?: unknown };
+export const badRequest = (message: string, options?: Cause): ApiError =>
+  new ApiError(400, 'bad_request', message, options);
+export const notFound = (message: string, options?: Cause): ApiError =>
+  new ApiError(404, 'not_found', message, options);
+export const conflict = (message: string, options?: Cause): ApiError =>
+  new ApiError(409, 'conflict', message, options);
 
 /** "body.limitA" from a validation context and a JSON pointer such as "/weekly/0/from". */
 function fieldName(context: string | undefined, instancePath: string, key?: string): string {
@@ -71,7 +101,7 @@ function validationMessage(
 }
 
 /** Machine codes for the 4xx statuses fastify raises itself (body parsing, routing). */
-const CODE_OF_STATUS: Record<number, string> = {
+const CODE_OF_STATUS: Record<number, ApiErrorName> = {
   400: 'bad_request',
   401: 'unauthorized',
   403: 'forbidden',
@@ -94,15 +124,14 @@ const FASTIFY_MESSAGES: Record<string, string> = {
 /** Fastify error handler: validation problems are 400s naming the field; unknown errors are 500s, logged. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof ApiError) {
-    void reply.code(err.statusCode).send({ error: err.code, message: err.message });
+    void reply.code(err.statusCode).send({ error: err.error, code: err.code, message: err.message });
     return;
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const message = validationMessage(err.validationContext, err.validation);
-    void reply.code(400).send({
-      error: 'bad_request',
-      message: message || `${err.validationContext ?? 'request'}: invalid`,
-    });
+    void reply
+      .code(400)
+      .send(apiErrorBody('bad_request', message || `${err.validationContext ?? 'request'}: invalid`));
     return;
   }
   const status = err.statusCode ?? 500;
@@ -111,11 +140,14 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
       ? `body: too large (at most ${Math.round(req.routeOptions.bodyLimit / 1024)} KiB on this route)`
       : undefined;
-  void reply.code(status).send({
-    error: status >= 500 ? 'internal' : (CODE_OF_STATUS[status] ?? 'error'),
-    message:
-      status >= 500
-        ? 'internal error; see the Fusebox log'
-        : (tooLarge ?? FASTIFY_MESSAGES[err.code] ?? err.message),
-  });
+  void reply
+    .code(status)
+    .send(
+      apiErrorBody(
+        status >= 500 ? 'internal' : (CODE_OF_STATUS[status] ?? 'error'),
+        status >= 500
+          ? 'internal error; see the Fusebox log'
+          : (tooLarge ?? FASTIFY_MESSAGES[err.code] ?? err.message),
+      ),
+    );
 }

@@ -5,20 +5,15 @@
  * 400 names the field at fault (`body.limitA: …`). Short in `npm test`; `npm run fuzz` runs many more.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE } from '../error-catalogue.ts';
+import type { ErrorCode } from '../error-catalogue.ts';
 import { fuzzParams, fuzzTimeoutMs } from '../testing/fuzz-runs.ts';
 import type { Json } from '../testing/tree-mutation.ts';
 import { applyOp, edgeValue, treeOp } from '../testing/tree-mutation.ts';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-});
-afterAll(async () => f?.stop());
+const { f, alice } = useApiFixture();
 
 const soon = new Date(Date.now() + 3600_000).toISOString();
 
@@ -136,7 +131,9 @@ function expectClientAnswer(a: Answer, what: string): void {
   expect(a.statusCode, w).toBeLessThan(500);
   if (a.statusCode < 400) return;
   const parsed = JSON.parse(a.body) as Record<string, unknown>;
-  expect(Object.keys(parsed).sort(), w).toEqual(['error', 'message']);
+  expect(Object.keys(parsed).sort(), w).toEqual(['code', 'error', 'message']);
+  // The catalogue's code for the `error` it sent (docs/errors.md).
+  expect(ERROR_CATALOGUE[parsed.code as ErrorCode], w).toMatchObject({ area: 'api', wire: parsed.error });
   expect(typeof parsed.error === 'string' && parsed.error.length > 0, w).toBe(true);
   expect(typeof parsed.message === 'string' && parsed.message.length > 0, w).toBe(true);
   // A 400 names the part at fault first: `body.limitA: …`, `querystring.from: …`, `circuitId: …`, `body: …`,

@@ -1,14 +1,9 @@
-/** Accounts, sessions, roles, CSRF, login rate limiting and API tokens, over real HTTP. */
+/** Accounts, sessions, roles, CSRF, login rate limiting and API tokens, through the API (fastify inject). */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { startApiFixture, useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-beforeAll(async () => {
-  f = await startApiFixture();
-});
-afterAll(async () => f?.stop());
+const { f } = useApiFixture({ login: [] });
 
 /** Every route of the contract that needs a login, with a body where it takes one. */
 const PROTECTED: [string, string][] = [
@@ -59,13 +54,11 @@ describe('authentication', () => {
   });
 
   it('logs in with a HttpOnly SameSite=Strict cookie, tells who is logged in, and logs out', async () => {
-    const res = await fetch(`${f.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
+    const res = await f.call('POST', '/api/v1/auth/login', {
+      body: { username: 'alice', password: 'alice-password' },
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ username: 'alice', role: 'operator' });
+    expect(res.body).toEqual({ username: 'alice', role: 'operator' });
     const setCookie = res.headers.getSetCookie()[0]!;
     expect(setCookie).toMatch(/^fusebox_session=[A-Za-z0-9_-]{43};/);
     expect(setCookie).toMatch(/HttpOnly/);

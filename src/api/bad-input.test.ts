@@ -1,34 +1,30 @@
 /**
- * What an integrator gets for bad input: always `{ error, message }` with the right status and a message
+ * What an integrator gets for bad input: always `{ error, code, message }` with the right status and a message
  * that starts with the field (or the part of the request) at fault; never a 500, never a silent no-op.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { ERROR_CATALOGUE } from '../error-catalogue.ts';
+import type { ErrorCode } from '../error-catalogue.ts';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-});
-afterAll(async () => f?.stop());
+const { f, alice } = useApiFixture();
 
 const soon = (): string => new Date(Date.now() + 3600_000).toISOString();
 
 /** A raw request (the fixture's call() always sends JSON). */
 async function raw(method: string, path: string, headers: Record<string, string>, body?: string) {
-  const res = await fetch(f.url + path, { method, headers: { ...alice, ...headers }, body });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as { error: string; message: string } };
+  const res = await f.call(method, path, { headers: { ...alice, ...headers }, payload: body });
+  return { status: res.status, body: (res.text ? res.body : null) as { error: string; message: string } };
 }
 
-/** The status, and the error body exactly `{ error, message }`. */
+/** The status, and the error body exactly `{ error, code, message }`, `code` the catalogue's for `error`. */
 function expectError(r: { status: number; body: any }, status: number, error: string, message: RegExp): void {
   expect(r.status).toBe(status);
-  expect(Object.keys(r.body as object).sort()).toEqual(['error', 'message']);
+  expect(Object.keys(r.body as object).sort()).toEqual(['code', 'error', 'message']);
   expect(r.body.error).toBe(error);
+  expect(r.body.code).toMatch(/^API_[A-Z_]+$/);
+  expect(ERROR_CATALOGUE[r.body.code as ErrorCode]).toMatchObject({ area: 'api', wire: error });
   expect(r.body.message).toMatch(message);
 }
 

@@ -3,18 +3,11 @@
  * charges a car; the cloud's 2.0.1 SetChargingProfile (handed to Fusebox as the relay would) caps the port.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let victor: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  victor = await f.login('victor');
-}, 60_000);
-afterAll(async () => f?.stop(), 30_000);
+const { f, victor } = useApiFixture({ login: ['victor'] });
 
 describe('a cloud profile in the API', () => {
   it('GET /ports shows the capped limit with limitedBy cloud-profile and the reason "cloud profile"', async () => {

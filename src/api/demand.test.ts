@@ -1,8 +1,7 @@
-/** The demand cap over real HTTP: its state, the pinned target (operator only, audited, stored), metrics. */
+/** The demand cap through the API: its state, the pinned target (operator only, audited, stored), metrics. */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture, TEST_SITE } from './testing/api-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { TEST_SITE, useApiFixture } from './testing/api-fixture.ts';
 
 const TARIFF = `
 tariff:
@@ -16,20 +15,8 @@ tariff:
       prices: [{ days: [weekdays, weekends, holidays], bands: [{ from: '00:00', perKwh: 0.3 }] }]
 `;
 
-let f: ApiFixture;
-let plain: ApiFixture;
-let alice: Record<string, string>;
-let victor: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture({ yaml: TEST_SITE + TARIFF });
-  plain = await startApiFixture();
-  alice = await f.login('alice');
-  victor = await f.login('victor');
-});
-afterAll(async () => {
-  await f?.stop();
-  await plain?.stop();
-});
+const { f, alice, victor } = useApiFixture({ yaml: TEST_SITE + TARIFF, login: ['alice', 'victor'] });
+const { f: plain } = useApiFixture({ login: [] });
 
 describe('GET /api/v1/demand', () => {
   it('gives the window so far, the target and why, the period peak and the estimated demand charge', async () => {

@@ -11,7 +11,7 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext } from './api-context.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { handleError } from './api-error.ts';
+import { apiErrorBody, handleError } from './api-error.ts';
 import { accessHook } from './auth/access.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { ControlSync } from '../control/control-sync.ts';
@@ -22,6 +22,7 @@ import { PUBLIC_BODY_LIMIT, apiRouteDefaults, unknownQueryParameters } from './r
 import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { demandRoutes } from './routes/demand.ts';
+import { gridBatteryRoutes } from './routes/grid-battery.ts';
 import { livePayloads, liveStateRoutes } from './routes/live-state.ts';
 import { localListRoutes } from './routes/local-list.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -54,10 +55,14 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     // A bad %-escape in the path fails before routing: answer in the API's error shape too.
     frameworkErrors: (err: Error, _req: FastifyRequest, reply: FastifyReply) => {
       setSecurityHeaders(reply);
-      void reply.code(400).send({
-        error: 'bad_request',
-        message: `url: ${err.message.replace(/ is not a valid url component$/, ': not a valid URL (bad %-escape)')}`,
-      });
+      void reply
+        .code(400)
+        .send(
+          apiErrorBody(
+            'bad_request',
+            `url: ${err.message.replace(/ is not a valid url component$/, ': not a valid URL (bad %-escape)')}`,
+          ),
+        );
     },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -109,7 +114,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     deps.options.secureCookies || req.protocol === 'https';
   app.addHook(
     'onRequest',
-    accessHook(deps.store, () => deps.now(), secure as (req: FastifyRequest) => boolean),
+    accessHook(deps.store, () => deps.clock.nowMs(), secure as (req: FastifyRequest) => boolean),
   );
 
   const sync = new ControlSync(deps);
@@ -118,10 +123,13 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     sync,
     throttle: new LoginThrottle(),
     metrics,
-    hub: new LiveHub(() => {
-      const p = livePayloads(ctx);
-      return { circuits: p.circuits(), ports: p.ports() };
-    }),
+    hub: new LiveHub(
+      () => {
+        const p = livePayloads(ctx);
+        return { circuits: p.circuits(), ports: p.ports() };
+      },
+      { clock: deps.clock },
+    ),
   };
   sync.applyOverrides();
   const refused = sync.applySchedules();
@@ -132,7 +140,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     metrics.controlRun(s);
     ctx.hub.onRun();
     // Port snapshots are built only when the recorder keeps the sample (at most every 2 s), not every run.
-    const nowMs = deps.now();
+    const nowMs = deps.clock.nowMs();
     if (history.due(nowMs)) history.sample(deps.live.site(), s, deps.live.ports(), nowMs);
   });
   deps.live.onDispatch((d) => metrics.dispatched(d.answeredAtMs - d.sentAtMs, d.result));
@@ -147,7 +155,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
         countedA: u.countedA,
       })),
     upstream: () => deps.upstream?.statuses() ?? [],
-    now: () => deps.now(),
+    now: () => deps.clock.nowMs(),
     demand: () => deps.demand?.state() ?? null,
     sessions: () => ({
       active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
@@ -170,6 +178,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   overrideRoutes(app, ctx);
   localListRoutes(app, ctx);
   demandRoutes(app, ctx);
+  gridBatteryRoutes(app, ctx);
   scheduleRoutes(app, ctx);
   commandRoutes(app, ctx);
   streamRoutes(app, ctx);

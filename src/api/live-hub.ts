@@ -4,10 +4,14 @@
  * `: ping` comment every 15 s so proxies keep the connection open.
  */
 import type { ServerResponse } from 'node:http';
+import type { Clock, RepeatingTimer } from '../clock.ts';
+import { every, systemClock } from '../clock.ts';
 
 export interface LiveHubOptions {
   readonly minIntervalMs?: number;
   readonly pingMs?: number;
+  /** Fusebox's clock (the system clock when absent). */
+  readonly clock?: Clock;
 }
 
 /** Builds the payloads of a run: computed only when someone listens. */
@@ -20,18 +24,19 @@ const volatile = (key: string, value: unknown): unknown =>
 export class LiveHub {
   private readonly clients = new Set<ServerResponse>();
   private readonly lastSent = new Map<string, string>();
-  private lastRunSentMs = 0;
-  private pending: NodeJS.Timeout | null = null;
-  private readonly ping: NodeJS.Timeout;
+  private lastRunSentMs = Number.NEGATIVE_INFINITY;
+  private pending: unknown = null;
+  private readonly ping: RepeatingTimer;
   private readonly minIntervalMs: number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly payloads: RunPayloads,
     options: LiveHubOptions = {},
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 500;
-    this.ping = setInterval(() => this.write(': ping\n\n'), options.pingMs ?? 15_000);
-    this.ping.unref();
+    this.clock = options.clock ?? systemClock;
+    this.ping = every(this.clock, options.pingMs ?? 15_000, () => this.write(': ping\n\n'));
   }
 
   get size(): number {
@@ -55,10 +60,10 @@ export class LiveHub {
 
   /** A control run happened: send what changed, throttled. */
   onRun(): void {
-    if (this.clients.size === 0 || this.pending) return;
-    const waitMs = this.lastRunSentMs + this.minIntervalMs - Date.now();
+    if (this.clients.size === 0 || this.pending !== null) return;
+    const waitMs = this.lastRunSentMs + this.minIntervalMs - this.clock.nowMs();
     if (waitMs > 0) {
-      this.pending = setTimeout(() => {
+      this.pending = this.clock.setTimeout(() => {
         this.pending = null;
         this.sendRun();
       }, waitMs);
@@ -73,14 +78,14 @@ export class LiveHub {
   }
 
   close(): void {
-    clearInterval(this.ping);
-    if (this.pending) clearTimeout(this.pending);
+    this.ping.stop();
+    if (this.pending !== null) this.clock.clearTimeout(this.pending);
     for (const res of this.clients) res.end();
     this.clients.clear();
   }
 
   private sendRun(): void {
-    this.lastRunSentMs = Date.now();
+    this.lastRunSentMs = this.clock.nowMs();
     const p = this.payloads();
     for (const [event, data] of [
       ['circuits', p.circuits],

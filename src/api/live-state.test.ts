@@ -1,28 +1,13 @@
-/** The read routes, records and station commands over real HTTP, with a simulated station over real OCPP. */
+/** The read routes, records and station commands through the API, with a simulated station over real OCPP. */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SimulatedStation } from '../sim/ocpp-station.ts';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { PowerHistoryRecorder } from './power-history-recorder.ts';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { startSessionsStation, useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-let victor: Record<string, string>;
-let station: SimulatedStation;
+const { f, alice, victor } = useApiFixture({ login: ['alice', 'victor'] });
 beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-  victor = await f.login('victor');
-  station = await f.station('st-1', 2);
-  station.startMeterValues(300);
-  await station.plugIn(1, { maxCurrentA: 16, phases: 3 });
-  await station.start(1, 'TAG-ONE');
-  await station.plugIn(2, { maxCurrentA: 32, phases: 1 });
-  await station.start(2, 'TAG-TWO');
-  await station.stop(2, 'EVDisconnected');
-}, 20_000);
-afterAll(async () => f?.stop());
+  await startSessionsStation(f);
+}, 60_000);
 
 describe('live state', () => {
   it('GET /site describes the tree, stations and ports from the site file', async () => {

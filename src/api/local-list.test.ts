@@ -1,19 +1,10 @@
-/** The local authorization list over real HTTP: list, add, change, remove; validation; roles; audit; Authorize. */
+/** The local authorization list through the API: list, add, change, remove; validation; roles; audit; Authorize. */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-let victor: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-  victor = await f.login('victor');
-});
-afterAll(async () => f?.stop());
+const { f, alice, victor } = useApiFixture({ login: ['alice', 'victor'] });
 
 const inDays = (d: number): string => new Date(Date.now() + d * 86_400_000).toISOString();
 

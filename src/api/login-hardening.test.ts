@@ -3,15 +3,10 @@
  * names and never got a 429), and logout without the CSRF header.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { PASSWORDS, startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { PASSWORDS, useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-beforeAll(async () => {
-  f = await startApiFixture();
-});
-afterAll(async () => f?.stop());
+const { f } = useApiFixture({ login: [] });
 
 /** A login from a given client address, through fastify's inject (no socket: the address is ours to pick). */
 function loginFrom(ip: string, username: string, password: string) {
@@ -36,6 +31,7 @@ describe('login throttling per address', () => {
     expect(right.statusCode).toBe(429);
     expect(right.json()).toEqual({
       error: 'rate_limited',
+      code: 'API_RATE_LIMITED',
       message: expect.stringMatching(/^too many failed logins from 10\.9\.0\.1: try again in \d+ min$/),
     });
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);

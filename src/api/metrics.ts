@@ -32,8 +32,8 @@ export interface MetricSources {
   uncontrolledPorts?(): readonly UncontrolledSample[];
   /** The cloud relay per station (docs/proxy.md); none without `upstream:`. */
   upstream?(): readonly UpstreamStatus[];
-  /** Fusebox's clock (ages); Date.now when absent. */
-  now?(): number;
+  /** Fusebox's clock (ages). */
+  now(): number;
   /** The demand cap's state (docs/control.md, "Demand cap"); null or absent without one. */
   demand?(): DemandState | null;
 }
@@ -188,8 +188,10 @@ export class ApiMetrics {
         registers: [r],
         collect() {
           this.reset();
-          const nowMs = current()?.now?.() ?? Date.now();
-          for (const s of current()?.upstream?.() ?? []) {
+          const sources = current();
+          if (!sources) return;
+          const nowMs = sources.now();
+          for (const s of sources.upstream?.() ?? []) {
             if (s.state === 'disabled') continue;
             const v = value(s, nowMs);
             if (v !== undefined) this.set({ station: s.stationId }, v);

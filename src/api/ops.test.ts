@@ -2,15 +2,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- assertions read JSON bodies */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { TEST_SITE, startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { TEST_SITE, startApiFixture, useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-beforeAll(async () => {
-  f = await startApiFixture();
-});
-afterAll(async () => f?.stop());
+const { f } = useApiFixture({ login: [] });
 
 describe('health and readiness', () => {
   it('/healthz is 200 once the control loop ran; /readyz lists nothing missing', async () => {

@@ -1,16 +1,9 @@
-/** Overrides over real HTTP: validation, audit, concurrency, and the allocation following them. */
+/** Overrides through the API: validation, audit, concurrency, and the allocation following them. */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-});
-afterAll(async () => f?.stop());
+const { f, alice } = useApiFixture();
 
 const inHours = (h: number): string => new Date(Date.now() + h * 3600_000).toISOString();
 

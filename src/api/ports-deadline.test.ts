@@ -1,5 +1,5 @@
 /**
- * GET /ports in deadline mode over real HTTP, OCPP and SQLite: a 2.0.1 car states its departure and energy
+ * GET /ports in deadline mode through the API, over real OCPP and SQLite: a 2.0.1 car states its departure and energy
  * (NotifyEVChargingNeeds) and the session shows them, what it still needs and its SoC, and the reason line
  * shows its urgency; 1.6 cars that say nothing show the site file's stays (the port's, the station's, the
  * site default) and who set them.
@@ -7,8 +7,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SCHEMA_MISMATCH } from './response-serializer.ts';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { useApiFixture } from './testing/api-fixture.ts';
 
 const HOUR = 3_600_000;
 // A 32 A circuit for four 32 A cars: full, so who leaves first matters.
@@ -41,12 +40,9 @@ const clock = (ms: number): string =>
     hourCycle: 'h23',
   }).format(ms);
 
-let f: ApiFixture;
-let headers: Record<string, string>;
+const { f, victor: headers } = useApiFixture({ yaml: SITE, login: ['victor'] });
 const departureMs = Math.floor((Date.now() + HOUR) / 1000) * 1000;
 beforeAll(async () => {
-  f = await startApiFixture({ yaml: SITE });
-  headers = await f.login('victor');
   const ev = await f.station('ev');
   await ev.plugIn(1, {
     maxCurrentA: 32,

@@ -4,17 +4,10 @@
  * query parameters (`?stationId[]=x` dropped the filter silently), and the security headers.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-});
-afterAll(async () => f?.stop());
+const { f, alice } = useApiFixture();
 
 const soon = (): string => new Date(Date.now() + 3600_000).toISOString();
 
@@ -30,6 +23,7 @@ describe('body limits', () => {
     expect(r.statusCode).toBe(413);
     expect(r.json()).toEqual({
       error: 'payload_too_large',
+      code: 'API_PAYLOAD_TOO_LARGE',
       message: 'body: too large (at most 8 KiB on this route)',
     });
   });
@@ -110,6 +104,7 @@ describe('content types and queries', () => {
       expect(res.status, path).toBe(415);
       expect(await res.json()).toEqual({
         error: 'unsupported_media_type',
+        code: 'API_UNSUPPORTED_MEDIA_TYPE',
         message: 'content-type: not supported; send application/json',
       });
     }

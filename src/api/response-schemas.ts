@@ -18,6 +18,7 @@ const role = z.enum(['viewer', 'operator']);
 export const errorBody = z
   .strictObject({
     error: z.string().describe('machine code: bad_request, unauthorized, forbidden, not_found, …'),
+    code: z.string().describe('the error catalogue code (docs/errors.md): API_BAD_REQUEST, API_NOT_FOUND, …'),
     message: z.string().describe('a sentence; for a 400 it starts with the field'),
   })
   .describe('An error');
@@ -34,7 +35,7 @@ const ERROR_TEXT: Record<number, string> = {
   502: 'The station did not answer as expected',
 };
 
-/** Response schemas for the given error statuses (each `{ error, message }`). */
+/** Response schemas for the given error statuses (each `{ error, code, message }`). */
 export function errors(...statuses: readonly (keyof typeof ERROR_TEXT)[]): Record<number, z.ZodType> {
   return Object.fromEntries(statuses.map((s) => [s, errorBody.describe(ERROR_TEXT[s]!)]));
 }

@@ -1,17 +1,10 @@
 /** Schedules made through the API: validation like the site file, concurrency, and their effect. */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadSiteConfigText } from '../config/load.ts';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { TEST_SITE, startApiFixture } from './testing/api-fixture.ts';
+import { TEST_SITE, startApiFixture, useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-});
-afterAll(async () => f?.stop());
+const { f, alice } = useApiFixture();
 
 const ALL_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const allWeek = (limitA: number, label?: string) => ({

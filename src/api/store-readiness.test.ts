@@ -6,15 +6,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- assertions read JSON bodies */
 import Sqlite from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-beforeAll(async () => {
-  f = await startApiFixture();
-});
-afterAll(async () => f?.stop());
+const { f } = useApiFixture({ login: [] });
 
 const startTx = (idTag: string) => ({
   connectorId: 1,

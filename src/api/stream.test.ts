@@ -2,10 +2,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- assertions read JSON payloads */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { VirtualClock } from '../sim/virtual-clock.ts';
 import { LiveHub } from './live-hub.ts';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { useApiFixture } from './testing/api-fixture.ts';
 
 interface SseEvent {
   readonly event: string;
@@ -50,11 +50,7 @@ async function openStream(url: string, headers: Record<string, string> = {}) {
   };
 }
 
-let f: ApiFixture;
-beforeAll(async () => {
-  f = await startApiFixture();
-});
-afterAll(async () => f?.stop());
+const { f } = useApiFixture({ login: [] });
 
 describe('GET /api/v1/stream', () => {
   it('needs a login', async () => {
@@ -100,15 +96,16 @@ describe('GET /api/v1/stream', () => {
 });
 
 describe('LiveHub', () => {
-  it('throttles runs, sends only what changed, and pings', async () => {
+  it('throttles runs, sends only what changed, and pings (on its clock)', async () => {
+    const clock = new VirtualClock(1_000_000);
     let value = 1;
     let built = 0;
     const hub = new LiveHub(
       () => {
         built++;
-        return { circuits: { atMs: Date.now(), v: value }, ports: { atMs: Date.now(), v: 0 } };
+        return { circuits: { atMs: clock.nowMs(), v: value }, ports: { atMs: clock.nowMs(), v: 0 } };
       },
-      { minIntervalMs: 200, pingMs: 100 },
+      { minIntervalMs: 200, pingMs: 100, clock },
     );
     const server = createServer((_req, res) => hub.attach(res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -119,16 +116,22 @@ describe('LiveHub', () => {
       await vi.waitFor(() => expect(s.events).toHaveLength(4));
       const builtBefore = built;
       for (let i = 0; i < 10; i++) hub.onRun(); // a burst within 200 ms: one build, nothing changed
-      await new Promise((r) => setTimeout(r, 350));
+      await clock.advanceBy(199);
+      expect(built - builtBefore).toBe(0);
+      await clock.advanceBy(1);
       expect(built - builtBefore).toBe(1);
-      expect(s.events).toHaveLength(4);
+      await clock.advanceBy(1000);
+      expect(built - builtBefore).toBe(1);
       value = 2;
       hub.onRun();
+      // The stream is in order: the changed circuits come next, so the burst sent nothing.
       await vi.waitFor(() => expect(s.events).toHaveLength(5));
       expect(s.events[4]).toMatchObject({ event: 'circuits', data: { v: 2 } });
       hub.publish('overrides', { items: [] });
       await vi.waitFor(() => expect(s.events.at(-1)).toEqual({ event: 'overrides', data: { items: [] } }));
       await vi.waitFor(() => expect(s.comments).toContain(': ping'));
+      hub.close();
+      expect(clock.pendingTimers).toBe(0);
     } finally {
       hub.close();
       await s.close();

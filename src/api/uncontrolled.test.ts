@@ -3,18 +3,11 @@
  * station simulated over real OCPP, answering every SetChargingProfile with a CALLERROR NotImplemented.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let victor: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  victor = await f.login('victor');
-}, 60_000);
-afterAll(async () => f?.stop(), 30_000);
+const { f, victor } = useApiFixture({ login: ['victor'] });
 
 describe('an uncontrolled port in the API and the metrics', () => {
   it('GET /ports flags it with its reason and what it counts at; /metrics has it by reason', async () => {

@@ -3,17 +3,10 @@
  * and schedule limits of 1e-300 A, and a negative capacity on /circuits and /metrics.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- assertions read JSON bodies */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { useApiFixture } from './testing/api-fixture.ts';
 
-let f: ApiFixture;
-let alice: Record<string, string>;
-beforeAll(async () => {
-  f = await startApiFixture();
-  alice = await f.login('alice');
-});
-afterAll(async () => f?.stop());
+const { f, alice } = useApiFixture();
 
 const soon = (): string => new Date(Date.now() + 3600_000).toISOString();
 

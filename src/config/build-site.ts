@@ -1,5 +1,5 @@
 /** Assembles the core Site from the checked parts of a configuration. */
-import type { AllocationSettings, Site, SiteCircuit, SitePort } from '../core/site.ts';
+import type { AllocationSettings, Site, SiteBattery, SiteCircuit, SitePort } from '../core/site.ts';
 import type { SiteSectionConfig } from './schema.ts';
 import type { CircuitTree } from './circuit-tree.ts';
 import type { MeterLinks } from './meter-links.ts';
@@ -11,6 +11,7 @@ export function buildSite(
   links: MeterLinks,
   ports: readonly SitePort[],
   allocation?: SiteSectionConfig['allocation'],
+  batteries: readonly SiteBattery[] = [],
 ): Site {
   const circuits = tree.ordered.map((c): SiteCircuit => {
     const meterId = links.loadMeterOf.get(c.id);
@@ -31,9 +32,16 @@ export function buildSite(
       staleNonEvLoadA: meterId === undefined ? undefined : (c.config.staleNonEvLoadA ?? c.config.limitA),
       pvMeterIds: pv.length > 0 ? pv : undefined,
       chargingMode: c.config.chargingMode,
+      ...(c.parentId === null && c.config.islanded ? { islanded: c.config.islanded } : {}),
     };
   });
-  const site: Site = { timeZone, circuits, ports, meters: links.meters };
+  const site: Site = {
+    timeZone,
+    circuits,
+    ports,
+    meters: links.meters,
+    ...(batteries.length > 0 ? { batteries } : {}),
+  };
   return allocation === undefined ? site : { ...site, allocation: allocationSettings(allocation) };
 }
 

@@ -20,6 +20,7 @@ import { resolvePorts } from './resolve-ports.ts';
 import type { SiteConfig } from './schema.ts';
 import { SourcePositions } from './source-positions.ts';
 import { checkTariff } from './tariff-section.ts';
+import { checkBatteries, checkIslanded } from './battery-section.ts';
 import { checkTls } from './tls-files.ts';
 import { checkUpstream } from './upstream-section.ts';
 import { checkMqttFiles } from '../mqtt/mqtt-config.ts';
@@ -128,6 +129,8 @@ export function loadSiteConfigText(
   const siteSupply = resolveSupply(parsed.site?.supply ?? '230/400V');
   const tree = resolveCircuitTree(parsed, siteSupply, problems);
   const links = linkMeters(parsed, tree, problems);
+  const batteries = checkBatteries(parsed, tree, links, problems);
+  checkIslanded(tree, problems);
   const hasPv = parsed.meters.some((m) => m.value.role === 'pv');
   const ports = resolvePorts(parsed, tree, hasPv, problems);
   checkTreeLimits(tree, problems);
@@ -140,7 +143,9 @@ export function loadSiteConfigText(
   if (problems.errorCount > 0 || !parsed.complete || !parsed.site)
     return { ok: false, problems: problems.sorted() };
 
-  const site = deepFreeze(buildSite(parsed.site.timeZone, tree, links, ports.ports, parsed.site.allocation));
+  const site = deepFreeze(
+    buildSite(parsed.site.timeZone, tree, links, ports.ports, parsed.site.allocation, batteries),
+  );
   let compiled: CompiledSite;
   try {
     compiled = compileSite(site);

@@ -2,7 +2,7 @@
 import { wiringPhases } from '../core/phases.ts';
 import type { Wiring } from '../core/phases.ts';
 import type { SitePort, Supply } from '../core/site.ts';
-import { dcPowerToCurrentA } from '../core/site.ts';
+import { AC_MIN_A, dcPowerToCurrentA } from '../core/site.ts';
 import type { CircuitTree } from './circuit-tree.ts';
 import type { DocPath } from './config-problem.ts';
 import type { ParsedSections } from './parse-sections.ts';
@@ -11,8 +11,6 @@ import type { PortConfig, StationConfig } from './schema.ts';
 import { notFound } from './suggest-key.ts';
 import { supplyLabel } from './supply-systems.ts';
 
-/** IEC 61851-1: the lowest current a charger can signal with PWM. */
-export const AC_MIN_A = 6;
 export const AC_DEFAULT_MAX_A = 32;
 export const DEFAULT_STEP_A = 0.1;
 export const DC_DEFAULT_EFFICIENCY = 0.95;

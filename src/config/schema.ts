@@ -17,6 +17,7 @@ import { SUPPLY_NAMES } from './supply-systems.ts';
 import { secretField } from './secret-field.ts';
 import { alertsSectionSchema } from './alerts-section.ts';
 import { tariffSectionSchema } from './tariff-section.ts';
+import { batteryBlockSchema } from './battery-section.ts';
 
 // Ids end up in URLs, logs and Modbus register docs: keep them plain.
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -220,6 +221,13 @@ export const circuitSchema = z
     staleNonEvLoadA: nonNegativeA.optional(),
     pv: z.array(idSchema, { error: 'expected a list of meter ids' }).default([]),
     chargingMode: chargingModeSchema.optional(),
+    /** Root circuits: the limit while the site runs islanded (grid state, docs/control.md "Islanded"). */
+    islanded: z
+      .strictObject({ limitA: positiveA.optional(), limitKw: positiveKw.optional() })
+      .refine((i) => i.limitA !== undefined || i.limitKw !== undefined, {
+        error: "islanded needs limitA or limitKw (or both): the inverter's or generator's capacity",
+      })
+      .optional(),
   })
   .refine((c) => c.marginA === undefined || c.marginPct === undefined, {
     error: 'give marginA or marginPct, not both',
@@ -241,6 +249,8 @@ export const meterSchema = z.strictObject({
     .default(5000),
   // A union of one, so that an unknown `type` is reported as such (zod-issues.ts names the retired ones).
   driver: z.discriminatedUnion('type', [modbusDriverSchema]),
+  /** Role battery: the battery's spec and how it is commanded (battery-section.ts). */
+  battery: batteryBlockSchema.optional(),
 });
 
 // Keys a port can set, and its station can set for all of its ports.

@@ -11,6 +11,11 @@ export interface EmsCommands {
   readonly circuitLimitA: ReadonlyMap<string, number>;
   /** Port id → limit in A (0 pauses the port); absent or empty: none. */
   readonly portLimitA?: ReadonlyMap<string, number> | undefined;
+  /**
+   * The grid state the EMS reports (docs/modbus-ems.md, gridState): on the grid, islanded, or unknown (its
+   * register timed out: the islanded limit holds too). Absent: the EMS says nothing.
+   */
+  readonly gridState?: 'grid' | 'islanded' | 'unknown' | undefined;
   /** Some command timed out: its fallback is in force. */
   readonly watchdogExpired: boolean;
 }

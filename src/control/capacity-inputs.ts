@@ -29,6 +29,7 @@ export function capacityInputs(
   evLoad: CircuitLoads,
   ems: EmsCommands | null,
   overrides: ReadonlyMap<string, readonly OperatorOverride[]> = new Map(),
+  gridState?: 'islanded' | 'unknown',
 ): CapacityInputs {
   const circuits = new Map<string, CircuitCapacityInputs>();
   cs.circuits.forEach((c, ci) => {
@@ -51,6 +52,8 @@ export function capacityInputs(
         };
       }
     }
+    // Islanded or not known: the root's islanded limit holds (docs/control.md, "Islanded operation").
+    if (c.parentId === null && gridState !== undefined) entry.gridState = gridState;
     const circuitOverrides = overrides.get(c.id);
     if (circuitOverrides?.length) entry.overrides = circuitOverrides;
     const pv = pvProduction(c.pvMeterIds ?? [], meters);

@@ -73,6 +73,26 @@ describe('ControlLoop: when it runs', () => {
     expect(runs).toEqual([20, 1020]);
   });
 
+  it("ports' meter values wait up to 250 ms for a run; an event that needs one sooner brings it forward", async () => {
+    const h = new SimHarness({ site: SLM, startMs: T0, control: { periodMs: 60_000, coalesceMs: 20 } });
+    const runs = runTimes(h);
+    const values: number[] = [];
+    h.gateway.on('meter-values', (e) => values.push(e.atMs - T0));
+    h.world.addEv('a/1', bigCar('a', T0));
+    await h.advanceBy(60_000);
+    // A meter value every 10 s, nothing else happening: each is served by a run 250 ms later, not 20 ms.
+    const served = values.filter((v) => v < 60_000 - 250);
+    expect(served.length).toBeGreaterThan(3);
+    for (const v of served) expect(runs.find((r) => r > v)).toBe(v + 250);
+    // A run pending for 250 ms is brought forward by a request that needs it within coalesceMs; one run.
+    const before = runs.length;
+    const t = h.clock.nowMs() - T0;
+    h.loop.requestRun('routine', 250);
+    h.clock.setTimeout(() => h.loop.requestRun('urgent'), 10);
+    await h.advanceBy(300);
+    expect(runs.slice(before)).toEqual([t + 30]);
+  });
+
   it('runs at least every periodMs with no event at all (backstop)', async () => {
     const h = new SimHarness({ site: SLM, startMs: T0, control: { periodMs: 2000 } });
     const runs = runTimes(h);

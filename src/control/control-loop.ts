@@ -12,9 +12,12 @@ import { describeLimitedBy } from '../core/explain.ts';
 import type { ChargingMode } from '../core/site.ts';
 import type { EmsCommands } from '../contracts/ems-commands.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
-import type { SetpointEvent, StationGateway } from '../contracts/station-gateway.ts';
+import type { PortSnapshot, SetpointEvent, StationGateway } from '../contracts/station-gateway.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
-import type { ControlOptions } from './control-options.ts';
+import type { BatteryCommandStatus, BatteryCommander } from '../contracts/battery-commands.ts';
+import type { Tariff } from '../core/tariff.ts';
+import { nextBatterySendMs } from './battery-control.ts';
+import type { ControlLoopOptions, ControlOptions, ControlTestSwitches } from './control-options.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import type { ControlSnapshot } from './control-snapshot.ts';
 import type { DemandCap } from './demand-cap.ts';
@@ -42,7 +45,8 @@ export interface ControlLoopDeps {
   readonly gateway: StationGateway;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly options?: Partial<ControlOptions> | undefined;
+  /** Tuning, and in tests the switches that turn a safety rule off (ControlTestSwitches). */
+  readonly options?: (Partial<ControlOptions> & ControlTestSwitches) | undefined;
   /**
    * Session setpoints the previous process sent within the last profile lifetime (the store's `setpoints`
    * table): after a restart a port counts at them until its station confirms a new one (restart-guard.ts).
@@ -50,20 +54,31 @@ export interface ControlLoopDeps {
   readonly priorSetpoints?: readonly PriorSetpoint[] | undefined;
   /** The live demand cap (demand-cap.ts), when the site file has `tariff.demand`. */
   readonly demandCap?: DemandCap | undefined;
+  /** The site file's tariff: batteries charge in its cheapest band. */
+  readonly tariff?: Tariff | undefined;
+  /** Writes battery commands (modbus/battery-commander.ts); absent: batteries are read, not commanded. */
+  readonly batteries?: BatteryCommander | undefined;
 }
 
 /** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
 export interface CloudCaps {
   capsA(nowMs: number): ReadonlyMap<string, number>;
+  /** The next instant a cap may change (a schedule step): the loop runs then. */
+  nextChangeMs?(nowMs: number): number | undefined;
 }
 
-/** Cars that settle within this of each other are served by one run (see the constructor). */
-const SETTLE_BATCH_MS = 250;
+/**
+ * Cars that settle within this of each other are served by one run (see the constructor); and ports' meter
+ * values, which come every few seconds from every port (200 a second at 2,000 ports), wait up to this for a
+ * run: they refine the non-EV estimate (whose bounds already allow for their lag) and are never what a
+ * limit's safety waits for (the load meters, limit changes and sessions starting are served at coalesceMs).
+ */
+const BATCH_MS = 250;
 
 export class ControlLoop {
   readonly dispatcher: Dispatcher;
   private cs: CompiledSite;
-  private readonly opts: ControlOptions;
+  private readonly opts: ControlLoopOptions;
   private modes: readonly ChargingMode[];
   /** The decision state (plan-state.ts): replaced, never changed, by each run and event. */
   private state: ControlState;
@@ -72,10 +87,13 @@ export class ControlLoop {
   // Inputs as they arrive.
   private readonly meters = new Map<string, MeterObservation>();
   private ems: EmsCommands | null = null;
+  private apiGridState: 'grid' | 'islanded' | null = null;
   private overrides: ReadonlyMap<string, readonly OperatorOverride[]> = new Map();
   private cloudCaps: CloudCaps | null = null;
   // Timers and what they are for.
   private runTimer: unknown = null;
+  /** When the pending run (runTimer) is due, in clock ms. */
+  private runDueMs = Infinity;
   private backstopTimer: unknown = null;
   private settleBatch: unknown = null;
   /** The last run left some increase short of its target (waiting for decreases to settle). */
@@ -104,13 +122,13 @@ export class ControlLoop {
         this.requestRun('decrease not accepted');
     });
     // A car followed a decrease: increases left short for want of room may go further now. Cars decreased
-    // together settle together: one run for those within SETTLE_BATCH_MS (hundreds of ports after a load step).
+    // together settle together: one run for those within BATCH_MS (hundreds of ports after a load step).
     this.dispatcher.onSettled(() => {
       if (!this.increasesShort || this.settleBatch !== null) return;
       this.settleBatch = this.deps.clock.setTimeout(() => {
         this.settleBatch = null;
         this.requestRun('decrease settled');
-      }, SETTLE_BATCH_MS);
+      }, BATCH_MS);
     });
     this.modes = portModes(this.cs);
     for (const m of this.cs.site.meters) this.meters.set(m.id, { reading: null, stale: true });
@@ -154,7 +172,9 @@ export class ControlLoop {
         this.confirm(e.portId);
         this.requestRun('session stopped');
       }),
-      g.on('meter-values', () => this.requestRun('port meter values')),
+      g.on('meter-values', () =>
+        this.requestRun('port meter values', Math.max(this.opts.coalesceMs, BATCH_MS)),
+      ),
       g.on('ev-charging-needs', () => this.requestRun('car charging needs')),
     ];
     this.requestRun('start');
@@ -175,6 +195,7 @@ export class ControlLoop {
     if (this.backstopTimer !== null) this.deps.clock.clearTimeout(this.backstopTimer);
     if (this.settleBatch !== null) this.deps.clock.clearTimeout(this.settleBatch);
     this.runTimer = this.backstopTimer = this.settleBatch = null;
+    this.runDueMs = Infinity;
     this.dispatcher.stop();
   }
 
@@ -209,6 +230,23 @@ export class ControlLoop {
     this.meters.set(meterId, { reading: prev?.reading ?? null, stale });
     if (stale) this.deps.logger.warn({ meterId }, 'meter stale: using its worst-case non-EV load');
     this.requestRun(stale ? 'meter stale' : 'meter fresh');
+  }
+
+  /** The grid state from the API (null: not set); islanded from it or the EMS wins. */
+  setGridState(state: 'grid' | 'islanded' | null): void {
+    this.apiGridState = state;
+    this.requestRun('grid state');
+  }
+
+  /** What the API last set (null: nothing). */
+  gridStateInput(): 'grid' | 'islanded' | null {
+    return this.apiGridState;
+  }
+
+  /** The grid state in force: islanded from either source, unknown when the EMS's timed out. */
+  gridState(): 'islanded' | 'unknown' | undefined {
+    if (this.apiGridState === 'islanded' || this.ems?.gridState === 'islanded') return 'islanded';
+    return this.ems?.gridState === 'unknown' ? 'unknown' : undefined;
   }
 
   /** The EMS wrote commands (or its watchdog reverted them). */
@@ -280,14 +318,24 @@ export class ControlLoop {
     return this.state.failSafe.defaults;
   }
 
-  /** Coalesces: the first event schedules a run `coalesceMs` later; later ones ride along. */
-  requestRun(reason: string): void {
-    if (!this.running || this.runTimer !== null) return;
+  /**
+   * Coalesces: an event schedules a run `withinMs` (default coalesceMs) later; later ones ride along, and one
+   * that needs it sooner brings it forward.
+   */
+  requestRun(reason: string, withinMs: number = this.opts.coalesceMs): void {
+    if (!this.running) return;
+    const dueMs = this.deps.clock.nowMs() + withinMs;
+    if (this.runTimer !== null) {
+      if (this.runDueMs <= dueMs) return; // a run comes soon enough
+      this.deps.clock.clearTimeout(this.runTimer);
+    }
     this.deps.logger.trace({ reason }, 'allocation run requested');
+    this.runDueMs = dueMs;
     this.runTimer = this.deps.clock.setTimeout(() => {
       this.runTimer = null;
+      this.runDueMs = Infinity;
       this.runNow();
-    }, this.opts.coalesceMs);
+    }, withinMs);
   }
 
   /** One allocation run, now. Never throws: a failure is logged and the backstop retries. */
@@ -303,10 +351,11 @@ export class ControlLoop {
   /** Gathers the inputs, plans (plan-run.ts), keeps the state and carries out the commands in order. */
   private run(): void {
     const nowMs = this.deps.clock.nowMs();
-    const plan = planRun(this.state, this.gather(nowMs), nowMs);
+    const inputs = this.gather(nowMs);
+    const plan = planRun(this.state, inputs, nowMs);
     this.state = plan.state;
     this.events = [];
-    this.carryOut(plan);
+    this.carryOut(plan, inputs.ports);
     this.logUnknown(plan.snapshot.unknownPorts);
     const previous = this.latestSnapshot;
     this.latestSnapshot = plan.snapshot;
@@ -321,10 +370,16 @@ export class ControlLoop {
     const failedDecreases = new Set<string>();
     for (const p of ports) {
       if (p.sessionId === undefined) continue;
-      limitA.set(p.portId, g.effectiveLimitA(p.portId));
+      limitA.set(p.portId, p.effectiveLimitA); // the gateway's effectiveLimitA at this run's start
       if (this.dispatcher.hasFailedDecrease(p.portId)) failedDecreases.add(p.portId);
     }
     const demandCap = this.deps.demandCap;
+    const commander = this.deps.batteries;
+    let batteryStatus: Map<string, BatteryCommandStatus> | null = null;
+    if (commander) {
+      batteryStatus = new Map();
+      for (const b of this.cs.site.batteries ?? []) batteryStatus.set(b.id, commander.status(b.id));
+    }
     return {
       site: this.cs,
       modes: this.modes,
@@ -336,6 +391,9 @@ export class ControlLoop {
       ems: this.ems,
       overrides: this.overrides,
       cloudCaps: this.cloudCaps?.capsA(nowMs) ?? null,
+      gridState: this.gridState(),
+      tariff: this.deps.tariff,
+      batteryStatus,
       events: this.events,
       previous: this.latestSnapshot,
       canRestrict: g.restrictPort !== undefined,
@@ -344,17 +402,22 @@ export class ControlLoop {
     };
   }
 
-  /** The plan's commands, in the order of safety: defaults and restrictions, decreases, increases, probes. */
-  private carryOut(plan: ControlPlan): void {
+  /**
+   * The plan's commands, in the order of safety: defaults and restrictions, battery writes, decreases,
+   * increases, probes. `ports`: the ports as read at the start of the run (the dispatcher's snapshots).
+   */
+  private carryOut(plan: ControlPlan, ports: readonly PortSnapshot[]): void {
     const { commands } = plan;
     const g = this.deps.gateway;
     const log = this.deps.logger;
     for (const portId of commands.noSmartCharging)
       log.warn({ portId }, 'port uncontrolled: its station has no smart charging');
     for (const portId of commands.release) this.dispatcher.release(portId);
+    let defaultsSent = false;
     if (commands.failSafe.changed.size > 0 && g.setFailSafeDefaults) {
       log.debug({ defaults: Object.fromEntries(commands.failSafe.changed) }, 'fail-safe defaults recomputed');
       g.setFailSafeDefaults(commands.failSafe.defaults);
+      defaultsSent = true;
     }
     for (const { portId, circuitId, entry } of commands.restrict) {
       const { action } = entry;
@@ -372,8 +435,14 @@ export class ControlLoop {
           log.error({ err, portId, action }, 'could not take an uncontrolled port out of use');
         });
     }
-    const limiter = increaseLimiter(this.cs, commands.ramp, (id) => this.dispatcher.holdA(id));
-    this.increasesShort = this.dispatcher.update(commands.targets, limiter) > 0;
+    for (const { batteryId, kw } of commands.batterySends) this.deps.batteries?.set(batteryId, kw);
+    // The ports as read at the start of this run, unless new fail-safe defaults went out since (a port at
+    // its default may now hold the higher of old and new): then as they are now.
+    const snapshots = new Map((defaultsSent ? g.ports() : ports).map((p) => [p.portId, p]));
+    const limiter = increaseLimiter(this.cs, commands.ramp, (id) =>
+      this.dispatcher.holdA(id, snapshots.get(id)),
+    );
+    this.increasesShort = this.dispatcher.update(commands.targets, limiter, snapshots) > 0;
     for (const [portId, a] of commands.probes) this.dispatcher.probe(portId, a);
   }
 
@@ -422,6 +491,9 @@ export class ControlLoop {
         meters: this.meters,
         ems: this.ems,
         overrides: this.overrides,
+        gridState: this.gridState(),
+        batterySendMs: nextBatterySendMs(this.state.batteryRaising, this.opts.carResponseMs),
+        cloudStepMs: this.cloudCaps?.nextChangeMs?.(this.deps.clock.nowMs()),
         nextProbeMs: this.state.nextProbeMs,
         guard: this.state.guard,
       },

@@ -21,18 +21,6 @@ export interface ControlOptions {
    */
   readonly scheduleLeadMs: number;
   /**
-   * After a start, ports whose state is not confirmed count at the most they may draw for this long, in ms
-   * (restart-guard.ts); default: `setpointExpiryMs`, by when every profile of the previous process has
-   * expired. 0 turns the guard off (tests' negative controls only).
-   */
-  readonly restartGraceMs?: number | undefined;
-  /**
-   * Every port of a station that is away counts at least at its fail-safe default (a car may plug in and
-   * charge under it unseen). false: its ports without a session count at 0 A, as before (tests' negative
-   * controls only).
-   */
-  readonly countOfflineEmptyPorts?: boolean | undefined;
-  /**
    * A port whose station refuses its profiles is tried again after this long, doubling after each refusal
    * up to `uncontrolledRetryMaxMs` (uncontrolled-ports.ts), in ms. Defaults: 1 s and 5 min.
    */
@@ -44,14 +32,36 @@ export interface ControlOptions {
    * 'stop' (RemoteStop its transaction).
    */
   readonly uncontrolledAction?: 'none' | 'unavailable' | 'stop' | undefined;
-  /**
-   * false: a refused or unanswered profile leaves the port counted as before (its higher limit, retried by
-   * the dispatcher), not at its maximum as uncontrolled (tests' negative controls only).
-   */
-  readonly uncontrolledPorts?: boolean | undefined;
   readonly allocator: Partial<AllocatorOptions>;
   readonly solar: Partial<SolarOptions>;
 }
+
+/**
+ * Switches only tests set: the negative controls that show a safety rule matters by turning it off. They are
+ * not ControlOptions, so `fusebox start` (FuseboxOptions.control) cannot set them; only the control loop's own
+ * deps take them (tests and testing/ harnesses), and eslint.config.js fails on these keys anywhere else.
+ */
+export interface ControlTestSwitches {
+  /**
+   * After a start, ports whose state is not confirmed count at the most they may draw for this long, in ms
+   * (restart-guard.ts); default: `setpointExpiryMs`, by when every profile of the previous process has
+   * expired. 0 turns the guard off.
+   */
+  readonly restartGraceMs?: number | undefined;
+  /**
+   * Every port of a station that is away counts at least at its fail-safe default (a car may plug in and
+   * charge under it unseen). false: its ports without a session count at 0 A, as before.
+   */
+  readonly countOfflineEmptyPorts?: boolean | undefined;
+  /**
+   * false: a refused or unanswered profile leaves the port counted as before (its higher limit, retried by
+   * the dispatcher), not at its maximum as uncontrolled.
+   */
+  readonly uncontrolledPorts?: boolean | undefined;
+}
+
+/** What the control loop reads: its options and, in tests, the switches. */
+export type ControlLoopOptions = ControlOptions & ControlTestSwitches;
 
 export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
   coalesceMs: 20,

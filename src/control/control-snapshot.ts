@@ -3,6 +3,7 @@ import type { Capacity, PortAllocation, PortDemand, UncontrolledReason } from '.
 import type { CircuitLimit } from '../core/effective-capacity.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import type { EmsCommands } from '../contracts/ems-commands.ts';
+import type { BatteryState } from './battery-control.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import type { UnknownReason } from './restart-guard.ts';
 
@@ -48,6 +49,10 @@ export interface ControlSnapshot {
   readonly uncontrolled: ReadonlyMap<string, UncontrolledState>;
   readonly meters: ReadonlyMap<string, MeterObservation>;
   readonly ems: EmsCommands | null;
+  /** The batteries: measured, decided, sent, and why (battery-control.ts); empty without any. */
+  readonly batteries?: readonly BatteryState[] | undefined;
+  /** The grid state in force (EMS register or API): undefined on the grid (docs/control.md, "Islanded"). */
+  readonly gridState?: 'islanded' | 'unknown' | undefined;
   /** Run time of the last allocation, in ms. */
   readonly allocationMs: number;
 }

@@ -3,6 +3,7 @@
  * input, dashboard schedules are merged into the site's circuit schedules (the lower limit wins). The API
  * (and the composition root) call it; it sees the store and the loop through ControlSyncDeps only.
  */
+import type { Clock } from '../clock.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { compileSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
@@ -86,7 +87,7 @@ export interface ControlSyncDeps {
   readonly config: { readonly site: { readonly timeZone: string } };
   /** The site of the site file, before the dashboard schedules are merged into it. */
   baseSite(): CompiledSite;
-  now(): number;
+  readonly clock: Pick<Clock, 'nowMs'>;
 }
 
 export class ControlSync {
@@ -102,7 +103,7 @@ export class ControlSync {
   applyOverrides(): void {
     this.overrideList = this.deps.store.overrides.list();
     this.deps.live.setOverrides(
-      overrideInputs(this.overrideList, this.deps.now(), this.deps.config.site.timeZone),
+      overrideInputs(this.overrideList, this.deps.clock.nowMs(), this.deps.config.site.timeZone),
     );
   }
 

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { isDue } from '../core/freshness.ts';
 import type { IncreaseRequest } from '../core/ramp.ts';
-import type { SetpointResult, StationGateway } from '../contracts/station-gateway.ts';
+import type { PortSnapshot, SetpointResult, StationGateway } from '../contracts/station-gateway.ts';
 
 export interface DispatcherOptions {
   readonly deadBandA: number;
@@ -100,11 +100,11 @@ export class Dispatcher {
    * effective limit: the higher of old and new while a change is unconfirmed) and, for carResponseMs after
    * an accepted decrease, the limit before it.
    */
-  holdA(portId: string): number {
+  holdA(portId: string, snapshot?: PortSnapshot): number {
     const known = Math.max(
-      this.gateway.effectiveLimitA(portId),
+      snapshot?.effectiveLimitA ?? this.gateway.effectiveLimitA(portId),
       this.inFlight.get(portId)?.value ?? 0,
-      this.currentA(portId) ?? 0,
+      this.currentA(portId, snapshot) ?? 0,
     );
     return Math.max(known, this.settling.get(portId)?.heldA ?? 0);
   }
@@ -136,8 +136,14 @@ export class Dispatcher {
   /**
    * Brings every listed port towards its target: decreases now, increases as far as `limitIncreases` allows
    * (the rest waits for a later call). Returns the number of ports left short of their target.
+   * `snapshots`: the gateway's ports as the caller read them at this instant (a control run), so that 2,000
+   * ports do not each build their snapshot again; a port missing there is asked of the gateway.
    */
-  update(targets: ReadonlyMap<string, number>, limitIncreases: IncreaseLimiter): number {
+  update(
+    targets: ReadonlyMap<string, number>,
+    limitIncreases: IncreaseLimiter,
+    snapshots?: ReadonlyMap<string, PortSnapshot>,
+  ): number {
     const now = this.clock.nowMs();
     for (const [portId, failed] of this.failedDecreases) {
       // An offline station cannot take it (and its port counts at its last limit meanwhile): retry when back.
@@ -148,11 +154,12 @@ export class Dispatcher {
     const increases: { portId: string; fromA: number; toA: number }[] = [];
     let short = 0;
     for (const [portId, target] of targets) {
-      const current = this.currentA(portId);
+      const snapshot = snapshots?.get(portId);
+      const current = this.currentA(portId, snapshot);
       if (current === undefined) {
         // What is in force is unknown: re-assert it at once, never above the fail-safe default (safe with
         // every port at it), and raise it in a later call like any increase.
-        const first = Math.min(target, this.gateway.port(portId)?.failSafeA ?? 0);
+        const first = Math.min(target, (snapshot ?? this.gateway.port(portId))?.failSafeA ?? 0);
         this.send(portId, first, true);
         if (this.worthSending(first, target)) short++;
         continue;
@@ -195,10 +202,10 @@ export class Dispatcher {
   }
 
   /** The value a port is heading to: in flight, else in force, else its default if known; else unknown. */
-  private currentA(portId: string): number | undefined {
+  private currentA(portId: string, snapshot?: PortSnapshot): number | undefined {
     const known = this.inFlight.get(portId)?.value ?? this.inForce.get(portId);
     if (known !== undefined || !this.atDefault.has(portId)) return known;
-    return this.gateway.port(portId)?.failSafeA;
+    return (snapshot ?? this.gateway.port(portId))?.failSafeA;
   }
 
   /**

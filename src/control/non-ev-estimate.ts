@@ -15,6 +15,7 @@
  * the controller's own changes do not move it; a real change of the non-EV load does, at once by what
  * the bounds prove and fully once the ports' values catch up.
  */
+import { CowMap } from './cow-map.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
@@ -28,28 +29,44 @@ interface Change {
 
 /** Per port, the limits the station put in force and when: what its car may be following. */
 export class LimitHistory {
-  private readonly log = new Map<string, Change[]>();
+  private log = CowMap.empty<string, Change[]>();
+  /**
+   * The ports whose list this history alone holds (made or copied since the last clone): the others' lists
+   * are shared with a clone or its original and copied before a change (copy on write).
+   */
+  private owned = new Set<string>();
 
-  /** A copy to change, this one left as it is (the control state keeps its history immutable, plan-run.ts). */
+  /**
+   * A copy to change, this one left as it is (the control state keeps its history immutable, plan-run.ts).
+   * Copy on write (cow-map.ts): the copy shares the ports' lists and copies one only when it changes it
+   * (record, prune), so a control run copies what changed, not the history of 2,000 ports.
+   */
   clone(): LimitHistory {
     const c = new LimitHistory();
-    for (const [id, changes] of this.log) c.log.set(id, changes.slice());
+    c.log = this.log.clone();
+    this.owned = new Set(); // shared from now on, with the copy
     return c;
+  }
+
+  /** The port's list, this history's own to change. */
+  private own(portId: string): Change[] {
+    const changes = this.log.get(portId);
+    if (changes && this.owned.has(portId)) return changes;
+    const mine = changes ? changes.slice() : [];
+    this.log.set(portId, mine);
+    this.owned.add(portId);
+    return mine;
   }
 
   /** The port's limit in force changed to `limitA` at `atMs` (a setpoint accepted, a session's default). */
   record(portId: string, atMs: number, limitA: number): void {
-    let changes = this.log.get(portId);
-    if (!changes) {
-      changes = [];
-      this.log.set(portId, changes);
-    }
-    changes.push({ atMs, limitA });
+    this.own(portId).push({ atMs, limitA });
   }
 
   /** Nothing is known of the port's limit any more (its session ended). */
   forget(portId: string): void {
     this.log.delete(portId);
+    this.owned.delete(portId);
   }
 
   has(portId: string): boolean {
@@ -69,9 +86,14 @@ export class LimitHistory {
     if (!changes || changes.length === 0) return null;
     let lowA = Infinity;
     let highA = -Infinity;
-    // The change in force at fromMs, and every later one up to toMs.
+    // The change in force at fromMs (the last one at or before it), and every later one up to toMs. Searched
+    // from the end: the windows asked for are recent, and this runs for every port in every control run.
     let start = 0;
-    for (let i = 0; i < changes.length; i++) if (changes[i]!.atMs <= fromMs) start = i;
+    for (let i = changes.length - 1; i >= 0; i--)
+      if (changes[i]!.atMs <= fromMs) {
+        start = i;
+        break;
+      }
     for (let i = start; i < changes.length && changes[i]!.atMs <= toMs; i++) {
       lowA = Math.min(lowA, changes[i]!.limitA);
       highA = Math.max(highA, changes[i]!.limitA);
@@ -82,11 +104,13 @@ export class LimitHistory {
 
   /** Drops what no window starting at or after `beforeMs` needs. */
   prune(beforeMs: number): void {
-    for (const changes of this.log.values()) {
+    const drop: [string, number][] = [];
+    this.log.forEach((changes, portId) => {
       let keepFrom = 0;
       for (let i = 0; i < changes.length; i++) if (changes[i]!.atMs <= beforeMs) keepFrom = i;
-      if (keepFrom > 0) changes.splice(0, keepFrom);
-    }
+      if (keepFrom > 0) drop.push([portId, keepFrom]);
+    });
+    for (const [portId, keepFrom] of drop) this.own(portId).splice(0, keepFrom);
   }
 }
 
@@ -116,15 +140,13 @@ export interface CarSeen {
  * predates its last limit change, still draws on those conductors alone and no more than it could.
  */
 export class CarObservations {
-  private readonly seen = new Map<
-    string,
-    { readonly sessionId: number | undefined; readonly car: CarSeen }
-  >();
+  private seen = CowMap.empty<string, { readonly sessionId: number | undefined; readonly car: CarSeen }>();
 
   /** A copy to change, this one left as it is (plan-run.ts). */
   clone(): CarObservations {
+    // The entries are never changed (observe replaces them, and only when they change): copy on write.
     const c = new CarObservations();
-    for (const [id, e] of this.seen) c.seen.set(id, e);
+    c.seen = this.seen.clone();
     return c;
   }
 
@@ -144,8 +166,13 @@ export class CarObservations {
     const entry = this.seen.get(port.portId);
     let car = entry && entry.sessionId === port.sessionId ? entry.car : undefined;
     if (m) {
-      const drawn = Math.max(0, ...m.conductorA.filter((a) => Number.isFinite(a)));
-      const reported = m.conductorA.some((a) => Number.isFinite(a));
+      let drawn = 0;
+      let reported = false;
+      for (const a of m.conductorA)
+        if (Number.isFinite(a)) {
+          reported = true;
+          if (a > drawn) drawn = a;
+        }
       const settled = history.range(port.portId, m.atMs - carResponseMs, m.atMs);
       let ownMaxA = car?.ownMaxA;
       if (
@@ -159,14 +186,21 @@ export class CarObservations {
       const inUse = m.inUse ?? car?.inUse;
       if (inUse !== car?.inUse || ownMaxA !== car?.ownMaxA) car = { inUse, ownMaxA };
     }
-    if (car) this.seen.set(port.portId, { sessionId: port.sessionId, car });
-    else this.seen.delete(port.portId);
+    // Set only what changed: the copies of the control state copy what changed (cow-map.ts).
+    if (car) {
+      if (entry?.car !== car || entry.sessionId !== port.sessionId)
+        this.seen.set(port.portId, { sessionId: port.sessionId, car });
+    } else if (entry) this.seen.delete(port.portId);
     return car;
   }
 
   /** Forgets every port not in `portIds` (their sessions ended). */
   retain(portIds: ReadonlySet<string>): void {
-    for (const id of this.seen.keys()) if (!portIds.has(id)) this.seen.delete(id);
+    const gone: string[] = [];
+    this.seen.forEach((_, id) => {
+      if (!portIds.has(id)) gone.push(id);
+    });
+    for (const id of gone) this.seen.delete(id);
   }
 }
 

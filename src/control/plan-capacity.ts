@@ -17,7 +17,7 @@ import type { EmsCommands } from '../contracts/ems-commands.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import { capacityInputs } from './capacity-inputs.ts';
-import type { ControlOptions } from './control-options.ts';
+import type { ControlLoopOptions } from './control-options.ts';
 import type { FailSafeState, RestartGuardView } from './plan-state.ts';
 
 /** Readings of the load meters of DLM circuits, null where stale or past their timeout. */
@@ -40,19 +40,28 @@ export function freshLoadReadings(
  * The fail-safe defaults for the limits in force, recomputed when the site's limits, its schedules or the
  * commanded limits (operator overrides, EMS) changed. Each fits the lowest limit that may be in force while
  * Fusebox is away: every level of the schedules, the overrides until they end, the EMS command until it is
- * lifted (core/fail-safe.ts). `changed`: the defaults that differ from the previous ones (none: nothing to send).
+ * lifted (core/fail-safe.ts). A cloud cap (Fusebox as OCPP proxy, `cloudCaps`) lower than a port's default
+ * lowers it: the cloud's limit holds while Fusebox is away too; re-sent when the cap in force changes.
+ * `changed`: the defaults that differ from the previous ones (none: nothing to send).
  */
 export function followFailSafe(
   cs: CompiledSite,
   prev: FailSafeState,
   inputs: CapacityInputs,
   ems: EmsCommands | null,
+  cloudCaps: ReadonlyMap<string, number> | null,
   nowMs: number,
 ): { readonly state: FailSafeState; readonly changed: ReadonlyMap<string, number> } {
   const commanded = commandedLimits(inputs, nowMs, ems !== null && !ems.enabled);
-  const key = JSON.stringify([...commanded]);
+  const cloud = cloudCaps ?? new Map<string, number>();
+  const key = JSON.stringify([[...commanded], [...cloud]]);
   if (prev.key?.site === cs && prev.key.commanded === key) return { state: prev, changed: new Map() };
-  const defaults = new Map(failSafeLimits(cs, commanded).map((l) => [l.portId, l.currentA]));
+  const defaults = new Map(
+    failSafeLimits(cs, commanded).map((l) => [
+      l.portId,
+      Math.min(l.currentA, cloud.get(l.portId) ?? Infinity),
+    ]),
+  );
   const changed = new Map([...defaults].filter(([id, a]) => prev.defaults.get(id) !== a));
   return { state: { key: { site: cs, commanded: key }, defaults }, changed };
 }
@@ -82,16 +91,22 @@ export function runCapacities(
 
 /**
  * The delay to the next periodic run: the period, or sooner when a capacity input changes (a schedule
- * boundary, a meter timeout), a scheduled boundary enters the lead window, an uncontrolled port's backoff
- * ends, or the restart guard's grace ends (it then releases what it still holds). At least 1 ms.
+ * boundary, a meter timeout), a battery raise held for the cars falls due, a scheduled boundary enters the
+ * lead window, a cloud profile's schedule step starts, an uncontrolled port's backoff ends, or the restart
+ * guard's grace ends (it then releases what it still holds). At least 1 ms.
  */
 export function nextRunDelayMs(
   cs: CompiledSite,
-  opts: ControlOptions,
+  opts: ControlLoopOptions,
   inputs: {
     readonly meters: ReadonlyMap<string, MeterObservation>;
     readonly ems: EmsCommands | null;
     readonly overrides: ReadonlyMap<string, readonly OperatorOverride[]>;
+    readonly gridState: 'islanded' | 'unknown' | undefined;
+    /** When a battery raise held for the cars is due (battery-control.ts nextBatterySendMs). */
+    readonly batterySendMs: number | null;
+    /** The next instant a cloud cap may change (CloudCaps.nextChangeMs). */
+    readonly cloudStepMs: number | undefined;
     readonly nextProbeMs: number | null;
     readonly guard: RestartGuardView | null;
   },
@@ -101,13 +116,16 @@ export function nextRunDelayMs(
   const zero = new Float64Array(cs.circuits.length * DIM_COUNT);
   const next = nextCapacityChangeMs(
     cs,
-    capacityInputs(cs, inputs.meters, zero, inputs.ems, inputs.overrides),
+    capacityInputs(cs, inputs.meters, zero, inputs.ems, inputs.overrides, inputs.gridState),
     nowMs,
   );
   if (next !== null) delayMs = Math.max(1, Math.min(delayMs, next - nowMs));
+  if (inputs.batterySendMs !== null) delayMs = Math.max(1, Math.min(delayMs, inputs.batterySendMs - nowMs));
   const [boundary] = scheduleBoundaries(cs, nowMs + opts.scheduleLeadMs, Infinity, 1);
   if (boundary !== undefined)
     delayMs = Math.max(1, Math.min(delayMs, boundary - opts.scheduleLeadMs - nowMs));
+  const cloudStep = inputs.cloudStepMs;
+  if (cloudStep !== undefined) delayMs = Math.max(1, Math.min(delayMs, cloudStep - nowMs));
   if (inputs.nextProbeMs !== null) delayMs = Math.max(1, Math.min(delayMs, inputs.nextProbeMs - nowMs));
   const guard = inputs.guard;
   if (guard?.active(nowMs)) delayMs = Math.max(1, Math.min(delayMs, guard.graceEndsAtMs - nowMs));

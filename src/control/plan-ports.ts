@@ -7,7 +7,7 @@ import type { CompiledSite } from '../core/compiled-site.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
 import { CLOCK_AHEAD_MS } from '../contracts/station-gateway.ts';
-import type { ControlOptions } from './control-options.ts';
+import type { ControlLoopOptions } from './control-options.ts';
 import type { CarObservations, EstimatePort, LimitHistory } from './non-ev-estimate.ts';
 import type { RestartGuard, UnknownReason } from './restart-guard.ts';
 import type { UncontrolledPorts } from './uncontrolled-ports.ts';
@@ -54,7 +54,7 @@ export interface PortClasses {
  */
 export function classifyPorts(
   cs: CompiledSite,
-  opts: ControlOptions,
+  opts: ControlLoopOptions,
   ports: readonly PortSnapshot[],
   limitOf: (portId: string) => number,
   failedDecreases: ReadonlySet<string>,
@@ -136,7 +136,7 @@ export function classifyPorts(
 /** A port with a car as the non-EV estimate sees it; notes what its meter value shows of the car. */
 function estimatePort(
   cs: CompiledSite,
-  opts: ControlOptions,
+  opts: ControlLoopOptions,
   p: PortSnapshot,
   limitA: number,
   s: ClassifyScratch,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
-import type { ControlOptions } from './control-options.ts';
+import type { ControlLoopOptions } from './control-options.ts';
 import { portModes } from './plan-demands.ts';
 import type { PlanInputs } from './plan-run.ts';
 import { increaseLimiter, planRun } from './plan-run.ts';
@@ -26,7 +26,7 @@ stations:
   - { id: x, circuit: c, maxA: 32 }
 `);
 
-const OPTS: ControlOptions = { ...DEFAULT_CONTROL_OPTIONS, restartGraceMs: 0 };
+const OPTS: ControlLoopOptions = { ...DEFAULT_CONTROL_OPTIONS, restartGraceMs: 0 };
 
 function port(portId: string, o: Partial<PortSnapshot> = {}): PortSnapshot {
   return {
@@ -55,6 +55,9 @@ function inputs(ports: PortSnapshot[], o: Partial<PlanInputs> = {}): PlanInputs 
     ems: null,
     overrides: new Map(),
     cloudCaps: null,
+    gridState: undefined,
+    tariff: undefined,
+    batteryStatus: null,
     events: [],
     previous: null,
     canRestrict: false,

@@ -19,8 +19,12 @@ import type { ChargingMode } from '../core/site.ts';
 import type { EmsCommands } from '../contracts/ems-commands.ts';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
-import { capacityInputs } from './capacity-inputs.ts';
-import type { ControlOptions } from './control-options.ts';
+import { capacityInputs, exportKw } from './capacity-inputs.ts';
+import type { BatteryCommandStatus } from '../contracts/battery-commands.ts';
+import type { Tariff } from '../core/tariff.ts';
+import type { PortConductorLoad } from '../core/port-load.ts';
+import { planBatteries } from './battery-control.ts';
+import type { ControlLoopOptions } from './control-options.ts';
 import type { ControlSnapshot, UncontrolledState } from './control-snapshot.ts';
 import type { DemandCapContext } from './demand-cap.ts';
 import type { DimValues, LimitHistory } from './non-ev-estimate.ts';
@@ -31,6 +35,7 @@ import type { PortClasses } from './plan-ports.ts';
 import { classifyPorts, nextProbeMs } from './plan-ports.ts';
 import type { ControlState, PlanEvent, Restriction } from './plan-state.ts';
 import { applyEvents } from './plan-state.ts';
+import type { RestartGuard } from './restart-guard.ts';
 import type { UncontrolledAction, UncontrolledPorts } from './uncontrolled-ports.ts';
 
 /** What the shell gathers for a run. */
@@ -38,7 +43,7 @@ export interface PlanInputs {
   readonly site: CompiledSite;
   /** Per port index, its charging mode (plan-demands.ts portModes of `site`). */
   readonly modes: readonly ChargingMode[];
-  readonly options: ControlOptions;
+  readonly options: ControlLoopOptions;
   readonly ports: readonly PortSnapshot[];
   /** Per port with a session, the highest limit it may be drawing under now (gateway effectiveLimitA). */
   readonly limitA: ReadonlyMap<string, number>;
@@ -49,6 +54,12 @@ export interface PlanInputs {
   readonly overrides: ReadonlyMap<string, readonly OperatorOverride[]>;
   /** The cloud's cap per port now, in A; null without. */
   readonly cloudCaps: ReadonlyMap<string, number> | null;
+  /** The grid state in force (EMS register or API): undefined on the grid (docs/control.md, "Islanded"). */
+  readonly gridState: 'islanded' | 'unknown' | undefined;
+  /** The site file's tariff: batteries charge in its cheapest band. */
+  readonly tariff: Tariff | undefined;
+  /** The battery commander's status per battery; null without one (batteries are read, not commanded). */
+  readonly batteryStatus: ReadonlyMap<string, BatteryCommandStatus> | null;
   /** What happened since the last run (plan-state.ts), folded in first. */
   readonly events: readonly PlanEvent[];
   /** The last run's snapshot; null before the first. */
@@ -95,6 +106,8 @@ export interface PlanCommands {
   readonly ramp: RampPlan;
   /** Uncontrolled ports tried again, with the value to send. */
   readonly probes: ReadonlyMap<string, number>;
+  /** Battery commands to write now (battery-control.ts), before the cars' setpoints. */
+  readonly batterySends: readonly { readonly batteryId: string; readonly kw: number }[];
 }
 
 export interface ControlPlan {
@@ -109,7 +122,12 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
   const cs = inputs.site;
   const opts = inputs.options;
   const scratch = {
-    guard: state.guard?.clone() ?? null,
+    // The guard changes only by a confirmation, or in its grace period (`pending` notes a port reported idle):
+    // else the run shares it and copies nothing of it.
+    guard:
+      state.guard && (state.guard.active(nowMs) || inputs.events.some((e) => e.kind === 'confirm'))
+        ? state.guard.clone()
+        : (state.guard as RestartGuard | null),
     uncontrolled: state.uncontrolled.clone(),
     limits: state.limits.clone(),
     cars: state.cars.clone(),
@@ -127,16 +145,29 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
   const { fixed, uncontrolledA } = classes;
 
   const nonEv = new Map(state.nonEv);
-  const { capInputs, failSafe, capacities } = capacitiesOfRun(
-    state,
-    inputs,
-    classes,
-    scratch.limits,
-    nonEv,
-    nowMs,
-  );
+  const ofRun = capacitiesOfRun(state, inputs, classes, scratch.limits, nonEv, nowMs);
+  const { capInputs, failSafe } = ofRun;
+  let capacities = ofRun.capacities;
   const fixedIds = new Set(fixed.map((f) => f.portId));
   const { restrict, restricted } = restrictionsOfRun(inputs, capacities, uncontrolledA, state.restricted);
+  // Batteries (battery-control.ts): what each does, counted on every circuit above it.
+  const charging = inputs.ems?.enabled !== false;
+  const battery = planBatteries(
+    cs,
+    capacities,
+    state.batteryRaising,
+    {
+      inputs: capInputs,
+      meters: inputs.meters,
+      evWant: loadOnCircuits(cs, charging ? wantedLoads(cs, classes.active, fixedIds) : []),
+      exportKw: exportKw(cs, inputs.meters),
+      tariff: inputs.tariff,
+      status: inputs.batteryStatus,
+      carResponseMs: opts.carResponseMs,
+    },
+    nowMs,
+  );
+  capacities = battery.capacities;
   const { demands, solarState } = portDemands(
     { ...inputs, site: cs, portMeterMaxAgeMs: opts.portMeterMaxAgeMs, solar: opts.solar },
     classes.active.filter((p) => !fixedIds.has(p.portId)),
@@ -168,6 +199,7 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
     restricted,
     guard: scratch.guard,
     failSafe: failSafe.state,
+    batteryRaising: battery.raising,
   };
   const snapshot: ControlSnapshot = {
     atMs: nowMs,
@@ -182,6 +214,8 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
     uncontrolled: uncontrolledStates(uncontrolledA, scratch.uncontrolled, restricted),
     meters: new Map(inputs.meters),
     ems: inputs.ems,
+    batteries: battery.batteries,
+    gridState: inputs.gridState,
     allocationMs,
   };
   return {
@@ -195,6 +229,7 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
       targets,
       ramp,
       probes: classes.probes,
+      batterySends: battery.sends,
     },
     snapshot,
   };
@@ -222,10 +257,10 @@ function capacitiesOfRun(
   const readings = freshLoadReadings(cs, inputs.meters, nowMs);
   const evLoad = evLoadForMeters(cs, classes.estimated, limits, readings, nonEv, opts.carResponseMs);
   limits.prune(nowMs - opts.carResponseMs - 60_000);
-  const uncapped = capacityInputs(cs, inputs.meters, evLoad, inputs.ems, inputs.overrides);
+  const uncapped = capacityInputs(cs, inputs.meters, evLoad, inputs.ems, inputs.overrides, inputs.gridState);
   const capCtx = { site: cs, meters: inputs.meters, evLoad, previous: inputs.previous, nowMs };
   const capInputs = inputs.demandCap?.(uncapped, capCtx) ?? uncapped;
-  const failSafe = followFailSafe(cs, state.failSafe, capInputs, inputs.ems, nowMs);
+  const failSafe = followFailSafe(cs, state.failSafe, capInputs, inputs.ems, inputs.cloudCaps, nowMs);
   let capacities = runCapacities(cs, capInputs, inputs.ems, opts.scheduleLeadMs, nowMs);
   const { fixed } = classes;
   if (fixed.length > 0) capacities = subtractLoad(cs, capacities, loadOnCircuits(cs, fixed));
@@ -272,6 +307,21 @@ function dispatchOf(
     conductorsInUse: d.conductorsInUse,
   }));
   return { targets, ramp: { capacities, deadBandA, ports } };
+}
+
+/** What the active ports would draw at their maximum (the battery discharges to let them). */
+function wantedLoads(
+  cs: CompiledSite,
+  active: readonly PortSnapshot[],
+  fixed: ReadonlySet<string>,
+): PortConductorLoad[] {
+  return active
+    .filter((p) => !fixed.has(p.portId))
+    .map((p) => {
+      const i = cs.portIndex.get(p.portId);
+      const a = i === undefined ? 0 : cs.ports[i]!.maxCurrentA;
+      return { portId: p.portId, conductorA: [a, a, a] };
+    });
 }
 
 /** The dispatcher's increase limiter for the plan's ramp, with what each port may draw now (`holdA`). */

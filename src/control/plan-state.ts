@@ -10,7 +10,8 @@ import type { CompiledSite } from '../core/compiled-site.ts';
 import type { SolarState } from '../core/solar.ts';
 import { INITIAL_SOLAR_STATE } from '../core/solar.ts';
 import type { SetpointEvent } from '../contracts/station-gateway.ts';
-import type { ControlOptions } from './control-options.ts';
+import type { BatteryRaises } from './battery-control.ts';
+import type { ControlLoopOptions } from './control-options.ts';
 import type { DimValues } from './non-ev-estimate.ts';
 import { CarObservations, LimitHistory } from './non-ev-estimate.ts';
 import type { PriorSetpoint } from './restart-guard.ts';
@@ -56,10 +57,12 @@ export interface ControlState {
   /** What is not known of the ports since the start (restart-guard.ts); null before the start or without. */
   readonly guard: RestartGuardView | null;
   readonly failSafe: FailSafeState;
+  /** Battery raises held for the cars to follow (battery-control.ts). */
+  readonly batteryRaising: BatteryRaises;
 }
 
 /** The state before the first run: nothing known, nothing uncontrolled. */
-export function initialControlState(opts: ControlOptions): ControlState {
+export function initialControlState(opts: ControlLoopOptions): ControlState {
   return {
     allocator: INITIAL_ALLOCATOR_STATE,
     solar: INITIAL_SOLAR_STATE,
@@ -74,13 +77,14 @@ export function initialControlState(opts: ControlOptions): ControlState {
     restricted: new Map(),
     guard: null,
     failSafe: { key: null, defaults: new Map() },
+    batteryRaising: new Map(),
   };
 }
 
 /** The loop starts at `nowMs`: the restart guard (when its grace is > 0) counts what is not confirmed yet. */
 export function started(
   state: ControlState,
-  opts: ControlOptions,
+  opts: ControlLoopOptions,
   nowMs: number,
   priorSetpoints: readonly PriorSetpoint[] | undefined,
 ): ControlState {

@@ -22,8 +22,8 @@ export interface PriorSetpoint {
 export type UnknownReason = 'station-offline' | 'setpoint-unconfirmed' | 'status-unknown';
 
 export class RestartGuard {
-  private readonly confirmed = new Set<string>();
-  private readonly priors = new Map<string, PriorSetpoint[]>();
+  private confirmed = new Set<string>();
+  private priors = new Map<string, PriorSetpoint[]>();
   readonly graceEndsAtMs: number;
 
   constructor(
@@ -45,8 +45,8 @@ export class RestartGuard {
   /** A copy to change, this one left as it is (the control state keeps it immutable, plan-run.ts). */
   clone(): RestartGuard {
     const c = new RestartGuard(this.startedAtMs, this.graceMs, this.expiryMs);
-    for (const [id, list] of this.priors) c.priors.set(id, list);
-    for (const id of this.confirmed) c.confirmed.add(id);
+    c.priors = new Map(this.priors);
+    c.confirmed = new Set(this.confirmed);
     return c;
   }
 

@@ -12,7 +12,7 @@ import { eventually, startHarness } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
 import { recentSessionSetpoints } from '../store/recent-setpoints.ts';
 import { ControlLoop } from './control-loop.ts';
-import type { ControlOptions } from './control-options.ts';
+import type { ControlOptions, ControlTestSwitches } from './control-options.ts';
 
 const EXPIRY_MS = 300_000;
 const harnesses: Harness[] = [];
@@ -27,7 +27,10 @@ afterEach(async () => {
   await first?.dispose();
 });
 
-async function fusebox(dbPath: string | undefined, control: Partial<ControlOptions> = {}) {
+async function fusebox(
+  dbPath: string | undefined,
+  control: Partial<ControlOptions> & ControlTestSwitches = {},
+) {
   const h = await startHarness({
     stations: [{ id: 'CP1', ports: 2, version: '1.6' }],
     circuitLimitA: 40,

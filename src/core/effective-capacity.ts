@@ -74,6 +74,11 @@ export interface CircuitCapacityInputs {
   readonly meterStale?: boolean | undefined;
   /** PV production feeding the circuit; counted only for circuits that list pvMeterIds. */
   readonly pv?: PvReading | undefined;
+  /**
+   * Root circuits: the site runs islanded, or its grid state is not known (stale): the circuit's `islanded`
+   * limit is in force too (the lower of the two wins). Absent: on the grid.
+   */
+  readonly gridState?: 'islanded' | 'unknown' | undefined;
 }
 
 export interface CapacityInputs {
@@ -163,6 +168,8 @@ export function circuitLimit(
   const overrides = (inp.overrides ?? []).filter((o) => nowMs < o.untilMs);
   for (const o of overrides) lowerA(o.limitA, o.source);
   lowerA(inp.emsLimitA, 'EMS command');
+  const islandSource = inp.gridState === 'islanded' ? 'islanded' : 'grid state unknown: islanded limit';
+  if (inp.gridState !== undefined) lowerA(c.islanded?.limitA, islandSource);
 
   let limitKw = isNum(c.limitKw) ? c.limitKw : Infinity;
   let sourceKw = 'static limit';
@@ -173,6 +180,7 @@ export function circuitLimit(
   for (const o of overrides) lowerKw(o.limitKw, o.source);
   lowerKw(inp.emsLimitKw, 'EMS command');
   lowerKw(inp.demandCapKw, 'demand cap');
+  if (inp.gridState !== undefined) lowerKw(c.islanded?.limitKw, islandSource);
   return { limitA, limitKw, sourceA, sourceKw };
 }
 
@@ -221,6 +229,19 @@ function circuitCapacity(
   const phaseA = nonEvA.map((n) => atLeastZero(limitA - n - c.marginA)) as [number, number, number];
   const powerKw = limitKw === Infinity ? Infinity : atLeastZero(limitKw - nonEvKw);
   return { phaseA, powerKw, source: describe(sourceA, limitKw === Infinity ? null : sourceKw, stale) };
+}
+
+/** Whether a metered circuit's capacity uses its load reading now (false: unmetered, or the stale fallback). */
+export function usesLoadReading(
+  cs: CompiledSite,
+  inputs: CapacityInputs,
+  circuitId: string,
+  nowMs: number,
+): boolean {
+  const c = cs.circuits[cs.circuitIndex.get(circuitId) ?? -1];
+  if (c?.meterId === undefined) return false;
+  const meter = cs.site.meters.find((m) => m.id === c.meterId);
+  return freshLoad(inputs.circuits.get(circuitId) ?? NO_INPUTS, meter, nowMs) !== null;
 }
 
 /** The load reading if it can be trusted now: present, finite, not flagged, not older than its timeout. */

@@ -3,6 +3,12 @@ import type { Phase, Wiring } from './phases.ts';
 import type { Schedule } from './schedule.ts';
 
 /** How a port or circuit uses solar power (docs/control.md, "Solar modes"). */
+/**
+ * IEC 61851-1: the lowest current an AC charger can signal with PWM, and below which a car does not charge,
+ * in A per phase. The one place this number lives (config defaults, the simulated cars and stations).
+ */
+export const AC_MIN_A = 6;
+
 export type ChargingMode = 'fast' | 'solar-only' | 'min-plus-solar';
 
 /** A supply system: nominal voltages and which phases exist. */
@@ -41,6 +47,9 @@ export interface SiteCircuit {
   readonly pvMeterIds?: readonly string[] | undefined;
   /** Default charging mode for ports below this circuit. */
   readonly chargingMode?: ChargingMode | undefined;
+  /** Root circuits: the limit in force while the site runs islanded (off the grid); absent = no change. */
+  readonly islanded?:
+    { readonly limitA?: number | undefined; readonly limitKw?: number | undefined } | undefined;
 }
 
 /** A measurement source named by the configuration; its driver lives in modbus/. */
@@ -62,7 +71,7 @@ export interface SitePort {
   readonly circuitId: string;
   readonly wiring: Wiring;
   readonly currentType: 'AC' | 'DC';
-  /** Minimum current in A per phase while charging (6 A for AC by IEC 61851-1). */
+  /** Minimum current in A per phase while charging (AC_MIN_A for AC by IEC 61851-1). */
   readonly minCurrentA: number;
   /** Maximum current in A per phase (for DC: derived from maxPowerKw at the circuit voltage). */
   readonly maxCurrentA: number;
@@ -102,6 +111,28 @@ export interface Site {
   readonly circuits: readonly SiteCircuit[];
   readonly ports: readonly SitePort[];
   readonly meters: readonly SiteMeter[];
+  /** Batteries on circuits (docs/configuration.md, `batteries`); absent = none. */
+  readonly batteries?: readonly SiteBattery[] | undefined;
+}
+
+/** A stationary battery on a circuit: read through its meter, commanded only when `control` is true. */
+export interface SiteBattery {
+  readonly id: string;
+  /** The circuit it is connected to; its power counts on this circuit and every one above. */
+  readonly circuitId: string;
+  /** The meter (role battery) that reads its power (charging positive) and state of charge. */
+  readonly meterId: string;
+  readonly capacityKwh: number;
+  readonly maxChargeKw: number;
+  readonly maxDischargeKw: number;
+  /** Never discharged below this state of charge, in %. */
+  readonly reserveSocPct: number;
+  /** Never charged above this state of charge, in %. */
+  readonly maxSocPct: number;
+  /** The phases its inverter is connected to (its power is shared evenly over them). */
+  readonly phases: readonly Phase[];
+  /** Whether Fusebox may command it; false = read and counted only. */
+  readonly control: boolean;
 }
 
 /** Active power in kW drawn by 1 A per phase on the given wiring and supply, counting `conductors` of them. */

@@ -64,7 +64,28 @@ describe('EMS command state', () => {
       detail: 'register 503: 9999 (999.9) is above the configured limit 160',
     });
     expect(s.inForce(1).siteLimitA).toBe(100);
-    expect(() => s.write(505, [1], 0)).toThrow(/505 does not exist/);
+    expect(() => s.write(506, [1], 0)).toThrow(/506 does not exist/);
     expect(() => s.write(3000, [1], 0)).toThrow(/read-only/);
+  });
+});
+
+describe('EMS grid state (register 505)', () => {
+  it('0 on the grid, 1 islanded, 65535 not set; a value not refreshed turns unknown', () => {
+    const s = state();
+    expect(s.inForce(0).gridState).toBeUndefined();
+    expect(s.readRaw('gridState', 0, 0)).toBe(65535);
+    s.write(505, [1], 0);
+    expect(s.inForce(500).gridState).toBe('islanded');
+    expect(s.readRaw('gridState', 0, 500)).toBe(1);
+    s.write(505, [0], 600);
+    expect(s.inForce(1000).gridState).toBe('grid');
+    // The EMS stopped telling: Fusebox no longer knows whether the site is on the grid.
+    expect(s.inForce(1601)).toMatchObject({ gridState: 'unknown', watchdogExpired: true });
+    s.write(505, [65535], 1700);
+    expect(s.inForce(1700).gridState).toBeUndefined();
+  });
+
+  it('refuses any other value', () => {
+    expect(() => state().write(505, [2], 0)).toThrow(ModbusException);
   });
 });

@@ -10,6 +10,10 @@ import type { EmsLayout } from './ems-layout.ts';
 import { NO_LIMIT } from './ems-map-spec.ts';
 import { EXCEPTION, ModbusException } from './modbus-exception.ts';
 
+/** gridState register values (65535, NO_LIMIT, = not set). */
+const GRID_ON = 0;
+const GRID_ISLANDED = 1;
+
 /**
  * Commands from two sources in force together: the lower of each limit, paused if either pauses, and the
  * watchdog flag if either timed out. Null stands for a source that has no commands.
@@ -33,8 +37,18 @@ export function combineEmsCommands(a: EmsCommands | null, b: EmsCommands | null)
     siteLimitKw: lower(a.siteLimitKw, b.siteLimitKw),
     circuitLimitA: lowerMaps(a.circuitLimitA, b.circuitLimitA),
     portLimitA: lowerMaps(a.portLimitA, b.portLimitA),
+    gridState: combineGridState(a.gridState, b.gridState),
     watchdogExpired: a.watchdogExpired || b.watchdogExpired,
   };
+}
+
+/** Islanded if either says so; unknown if either does not know; on the grid if one says so. */
+function combineGridState(
+  a: EmsCommands['gridState'],
+  b: EmsCommands['gridState'],
+): EmsCommands['gridState'] {
+  for (const state of ['islanded', 'unknown', 'grid'] as const) if (a === state || b === state) return state;
+  return undefined;
 }
 
 interface Written {
@@ -87,7 +101,7 @@ export class CommandWatchdog<K> {
   }
 }
 
-type Key = 'chargingEnabled' | 'siteLimitA' | 'siteLimitKw' | `circuit:${number}`;
+type Key = 'chargingEnabled' | 'siteLimitA' | 'siteLimitKw' | 'gridState' | `circuit:${number}`;
 
 /** Command registers and their last writes. */
 export class EmsCommandState {
@@ -138,6 +152,8 @@ export class EmsCommandState {
         return c.siteLimitA === undefined ? NO_LIMIT : Math.round(c.siteLimitA * 10);
       case 'siteLimitKw':
         return c.siteLimitKw === undefined ? NO_LIMIT : Math.round(c.siteLimitKw * 10);
+      case 'gridState':
+        return c.gridState === 'grid' ? GRID_ON : c.gridState === 'islanded' ? GRID_ISLANDED : NO_LIMIT;
       case 'circuitLimitA': {
         const v = c.circuitLimitA.get(this.layout.input.circuits[index]!.id);
         return v === undefined ? NO_LIMIT : Math.round(v * 10);
@@ -158,6 +174,12 @@ export class EmsCommandState {
     const enabled = fresh('chargingEnabled');
     const siteA = fresh('siteLimitA');
     const siteKw = fresh('siteLimitKw');
+    let gridExpired = false;
+    const grid = this.written.fresh('gridState', nowMs, () => {
+      gridExpired = expired = true;
+    });
+    const gridState =
+      grid === GRID_ON ? 'grid' : grid === GRID_ISLANDED ? 'islanded' : gridExpired ? 'unknown' : undefined;
     const circuitLimitA = new Map<string, number>();
     this.layout.input.circuits.forEach((c, i) => {
       const raw = fresh(`circuit:${i}`);
@@ -168,6 +190,7 @@ export class EmsCommandState {
       siteLimitA: siteA !== undefined ? siteA / 10 : fb.siteLimitA,
       siteLimitKw: siteKw !== undefined ? siteKw / 10 : fb.siteLimitKw,
       circuitLimitA,
+      ...(gridState !== undefined ? { gridState } : {}),
       watchdogExpired: expired,
     };
   }
@@ -187,6 +210,10 @@ export class EmsCommandState {
       return;
     }
     if (raw === NO_LIMIT) return;
+    if (key === 'gridState') {
+      if (raw !== GRID_ON && raw !== GRID_ISLANDED) bad('is not 0 (on the grid), 1 (islanded) or 65535');
+      return;
+    }
     const max =
       key === 'siteLimitA'
         ? this.layout.input.siteLimitA

@@ -127,6 +127,13 @@ export const EMS_BLOCKS: readonly EmsBlockSpec[] = [
       rw(2, 'siteLimitA', 0.1, 'A', 'site current limit per phase; 65535 = none. Reads the value in force'),
       rw(3, 'siteLimitKw', 0.1, 'kW', 'site power limit; 65535 = none. Reads the value in force'),
       r(4, 'watchdogS', 'u16', 1, 's', 'a command not refreshed for this long reverts to its fallback'),
+      rw(
+        5,
+        'gridState',
+        1,
+        'enum',
+        "0: on the grid; 1: islanded (the root circuits' islanded limits hold); 65535 = not set. Not refreshed within the watchdog: unknown, the lower of the two limits holds",
+      ),
     ],
   },
   {

@@ -13,7 +13,7 @@ import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { EmsServer } from './ems-server.ts';
 import { NO_LIMIT } from './ems-map-spec.ts';
 import { emsOptions, layout } from './testing/ems-fixture.ts';
-import { ManualClock } from './testing/manual-clock.ts';
+import { VirtualClock } from '../sim/virtual-clock.ts';
 
 /** A raw Modbus TCP connection: frames out, answers matched by transaction id. */
 class RawConnection {
@@ -91,7 +91,7 @@ function expectWithinLimits(c: EmsCommands, what: string): void {
 const serialise = (c: EmsCommands): string => JSON.stringify({ ...c, circuitLimitA: [...c.circuitLimitA] });
 
 describe('EMS Modbus server fuzzing', () => {
-  const clock = new ManualClock(0);
+  const clock = new VirtualClock(0);
   let ems: EmsServer;
   let conn: RawConnection;
   let tid = 0;

@@ -4,7 +4,7 @@ import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { EmsServer } from './ems-server.ts';
 import { ModbusTcpClient } from './modbus-client.ts';
 import { emsOptions } from './testing/ems-fixture.ts';
-import { ManualClock } from './testing/manual-clock.ts';
+import { VirtualClock } from '../sim/virtual-clock.ts';
 
 describe('EMS server timing', () => {
   let ems: EmsServer | undefined;
@@ -15,7 +15,7 @@ describe('EMS server timing', () => {
   });
 
   it('counts the heartbeat while the control loop answers, and stops it (status bit 0) when it does not', async () => {
-    const clock = new ManualClock(0);
+    const clock = new VirtualClock(0);
     let alive = true;
     const base = emsOptions();
     ems = await EmsServer.start({
@@ -29,13 +29,13 @@ describe('EMS server timing', () => {
     client = new ModbusTcpClient({ host: '127.0.0.1', port: ems.port, unitId: 1 }, 5000);
     await client.connect();
     const [hb0, status0] = await client.read('holding', 100, 2);
-    await clock.advance(3000);
+    await clock.advanceBy(3000);
     const [hb1, status1] = await client.read('holding', 100, 2);
     expect(hb1! - hb0!).toBe(3);
     expect(status0! & 1).toBe(1);
     expect(status1).toBe(0b11); // alive, charging enabled
     alive = false;
-    await clock.advance(3000);
+    await clock.advanceBy(3000);
     const [hb2, status2] = await client.read('holding', 100, 2);
     expect(hb2).toBe(hb1); // every tick since failed; values read "not available"
     expect(status2! & 1).toBe(0);
@@ -44,7 +44,7 @@ describe('EMS server timing', () => {
   });
 
   it('emits commands on a write and again when the watchdog reverts them', async () => {
-    const clock = new ManualClock(0);
+    const clock = new VirtualClock(0);
     ems = await EmsServer.start({ ...emsOptions({ watchdogMs: 5000 }), clock });
     const seen: EmsCommands[] = [];
     ems.on('commands', (c) => seen.push(c));
@@ -61,9 +61,9 @@ describe('EMS server timing', () => {
     });
     expect(seen).toHaveLength(1);
     expect([...seen[0]!.circuitLimitA]).toEqual([['grid', 70]]);
-    await clock.advance(5000);
+    await clock.advanceBy(5000);
     expect(seen).toHaveLength(1);
-    await clock.advance(1);
+    await clock.advanceBy(1);
     expect(seen).toHaveLength(2);
     expect(seen[1]).toMatchObject({ watchdogExpired: true, circuitLimitA: new Map() });
     expect(await client.read('holding', 600, 1)).toEqual([0xffff]);

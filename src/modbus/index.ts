@@ -26,5 +26,7 @@ export type { EmsPortState } from './ems-map-spec.ts';
 export { EMS_MAP_VERSION } from './ems-map-spec.ts';
 export type { EmsServerEvents, EmsServerOptions } from './ems-server.ts';
 export { EmsServer } from './ems-server.ts';
+export type { ModbusBatteryConfig } from './battery-commander.ts';
+export { ModbusBatteryCommander } from './battery-commander.ts';
 export type { Clock } from './clock.ts';
 export { systemClock } from './clock.ts';

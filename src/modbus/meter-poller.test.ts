@@ -7,7 +7,7 @@ import type { DeviceConnection } from './meter-poller.ts';
 import { MeterPoller } from './meter-poller.ts';
 import { ModbusDeviceError } from './modbus-client.ts';
 import type { RegisterFunction } from './register-types.ts';
-import { ManualClock } from './testing/manual-clock.ts';
+import { VirtualClock } from '../sim/virtual-clock.ts';
 
 const source = presetSource('sdm630', 'load');
 const tables = encodeMap(source.kind === 'map' ? source.map : (undefined as never), {
@@ -20,7 +20,7 @@ class FakeDevice implements DeviceConnection {
   mode: 'ok' | 'down' = 'ok';
   connects: number[] = [];
   reads = 0;
-  constructor(private readonly clock: ManualClock) {}
+  constructor(private readonly clock: VirtualClock) {}
   connect(): Promise<void> {
     this.connects.push(this.clock.nowMs());
     return this.mode === 'ok'
@@ -37,7 +37,7 @@ class FakeDevice implements DeviceConnection {
 
 describe('meter poller timing', () => {
   it('polls at its rate, goes stale exactly at the timeout, backs off, and recovers', async () => {
-    const clock = new ManualClock(1_000_000);
+    const clock = new VirtualClock(1_000_000);
     const device = new FakeDevice(clock);
     const events: string[] = [];
     const poller = new MeterPoller(
@@ -58,28 +58,28 @@ describe('meter poller timing', () => {
     const at: number[] = [];
     poller.on('reading', (r) => at.push(r.atMs - 1_000_000));
     poller.start();
-    await clock.advance(1000);
+    await clock.advanceBy(1000);
     expect(at).toEqual([0, 250, 500, 750, 1000]);
     expect(events).toEqual(['fresh@0']);
 
     device.mode = 'down';
-    await clock.advance(999);
+    await clock.advanceBy(999);
     expect(events).toEqual(['fresh@0']);
-    await clock.advance(1);
+    await clock.advanceBy(1);
     expect(events).toEqual(['fresh@0', 'stale@2000']);
     // The poll at 1250 fails; reconnects follow after 100, 200, 400, 800 and (capped) 800 ms.
-    await clock.advance(2000);
+    await clock.advanceBy(2000);
     expect(device.connects.map((t) => t - 1_000_000)).toEqual([0, 1350, 1550, 1950, 2750, 3550]);
 
     device.mode = 'ok';
-    await clock.advance(1000);
+    await clock.advanceBy(1000);
     expect(events.at(-1)).toMatch(/^fresh@/);
     expect(poller.isStale('m')).toBe(false);
     await poller.stop();
   });
 
   it('keeps polling on the same connection when a listener throws', async () => {
-    const clock = new ManualClock(0);
+    const clock = new VirtualClock(0);
     const device = new FakeDevice(clock);
     const poller = new MeterPoller(
       [
@@ -98,7 +98,7 @@ describe('meter poller timing', () => {
       throw new Error('listener bug');
     });
     poller.start();
-    await clock.advance(1000);
+    await clock.advanceBy(1000);
     expect(device.connects).toEqual([0]);
     expect(poller.statuses()[0]).toMatchObject({ reads: 5, errors: 0, stale: false });
     await poller.stop();

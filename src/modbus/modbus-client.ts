@@ -98,6 +98,20 @@ export class ModbusTcpClient implements RegisterReader {
     }
   }
 
+  /** Writes holding registers from `address` (FC16); rejects with a ModbusDeviceError. */
+  async write(address: number, values: readonly number[]): Promise<void> {
+    const client = this.client;
+    if (!client?.isOpen) throw new ModbusDeviceError('closed', this.name, 'not connected');
+    try {
+      await this.withTimeout(
+        client.writeRegisters(address, [...values]),
+        `write ${address}+${values.length}`,
+      );
+    } catch (err) {
+      throw this.toError(err, `write ${address}+${values.length}`);
+    }
+  }
+
   /** Closes the connection (idempotent). */
   close(): void {
     const client = this.client;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { reload } from '../start-command.ts';
+import { reload } from '../cli/start.ts';
 import { startForReload } from '../testing/reload-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusebox-mqtt-reload-'));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import { runStart } from '../start-command.ts';
+import { runStart } from '../cli/start.ts';
 import type { Mosquitto, Subscriber } from './testing/mosquitto.ts';
 import { startMosquitto, subscribe } from './testing/mosquitto.ts';
 

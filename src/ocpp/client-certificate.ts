@@ -63,7 +63,9 @@ function verifyProblem(
 ): string {
   const code = typeof error === 'string' ? error : (error?.message ?? 'unknown error');
   if (!reachesTrustedCa(cert, trusted)) return `is not signed by a configured CA (ocpp.tls.caFile; ${code})`;
-  // OpenSSL checks the dates against the system clock, and so does this.
+  // OpenSSL checks the dates against the system clock, and so does this: wall-clock on purpose, not the Clock
+  // (a simulated time would name a date OpenSSL did not use).
+  // eslint-disable-next-line no-restricted-properties -- the system clock OpenSSL used, see above
   const now = Date.now();
   for (const [i, c] of chainOf(cert).entries()) {
     const what = i === 0 ? '' : ` (its issuer CN=${firstValue(c.subject?.CN) ?? '?'})`;

@@ -6,6 +6,8 @@
  * a station is never sent the list while it already has that version.
  */
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 import type { LocalIdTag, LocalListSource } from '../contracts/ocpp-repository.ts';
 import { rpcErrorCode } from './rpc.ts';
 import type { StationLink } from './station-connection.ts';
@@ -28,11 +30,21 @@ export interface LocalListSyncDeps {
    * go first), in ms. Default 5000. A fail-safe default accepted earlier starts it at once.
    */
   readonly connectDelayMs?: number | undefined;
+  /** Fusebox's clock (the system clock when absent). */
+  readonly clock?: Clock | undefined;
+  /**
+   * True when another central system owns the station's list: a station relayed to the operator's cloud
+   * (docs/proxy.md), whose list the cloud manages with its own versions. Such a station is never sent
+   * Fusebox's list; Fusebox's list still answers its Authorize during outages.
+   */
+  readonly ownedElsewhere?: ((stationId: string) => boolean) | undefined;
 }
 
 /** What one check of a station ended in. */
 export type LocalListOutcome =
   | { readonly kind: 'unsupported' }
+  /** Another central system (the cloud) owns the station's list: left alone. */
+  | { readonly kind: 'owned-elsewhere' }
   | { readonly kind: 'current'; readonly version: number }
   | { readonly kind: 'sent'; readonly version: number }
   | { readonly kind: 'refused'; readonly version: number; readonly status: string }
@@ -47,21 +59,25 @@ const NOT_THERE = new Set(['NotImplemented', 'NotSupported']);
 
 export class LocalListSync {
   private readonly off: (() => void)[] = [];
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Set<unknown>();
   /** Per station, the check running and whether another is wanted after it. */
   private readonly running = new Map<string, { again: boolean }>();
   /** Stations checked on their current connection. */
   private readonly checked = new Set<string>();
   private readonly listeners: ((stationId: string, outcome: LocalListOutcome) => void)[] = [];
 
-  constructor(private readonly deps: LocalListSyncDeps) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: LocalListSyncDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
 
   start(): void {
     const g = this.deps.gateway;
     this.off.push(
       g.on('station-connected', (e) => {
         this.checked.delete(e.stationId);
-        const timer = setTimeout(() => {
+        const timer = this.clock.setTimeout(() => {
           this.timers.delete(timer);
           if (!this.checked.has(e.stationId)) this.check(e.stationId);
         }, this.deps.connectDelayMs ?? 5000);
@@ -79,7 +95,7 @@ export class LocalListSync {
 
   stop(): void {
     for (const off of this.off.splice(0)) off();
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
   }
 
@@ -119,6 +135,7 @@ export class LocalListSync {
 
   private async checkOnce(stationId: string): Promise<LocalListOutcome> {
     const { store, log } = this.deps;
+    if (this.deps.ownedElsewhere?.(stationId)) return { kind: 'owned-elsewhere' };
     const link = this.deps.gateway.link(stationId);
     if (!link) return { kind: 'failed', error: 'not connected' };
     try {

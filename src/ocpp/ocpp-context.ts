@@ -1,5 +1,6 @@
 /** The state the parts of the OCPP server share; built once by OcppServer. */
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
 import type { GatewayEmitter } from './gateway-emitter.ts';
 import type { EventRecord, OcppRepository } from '../contracts/ocpp-repository.ts';
 import type { OcppStationSettings, OcppServerSettings } from './ocpp-settings.ts';
@@ -15,6 +16,9 @@ import { v2Outbound } from './v2-outbound.ts';
 export interface OcppContext {
   readonly repo: OcppRepository;
   readonly log: Logger;
+  /** Fusebox's clock, for timers. */
+  readonly clock: Clock;
+  /** `clock.nowMs()`, the time every record and decision uses. */
   readonly now: () => number;
   readonly settings: OcppServerSettings;
   readonly stations: ReadonlyMap<string, OcppStationSettings>;

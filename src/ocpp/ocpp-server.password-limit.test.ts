@@ -4,6 +4,7 @@
  * Real WebSockets; other source addresses are other 127.0.0.0/8 addresses.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../clock.ts';
 import { SimulatedStation } from '../sim/ocpp-station.ts';
 import { hashStationPassword } from './password-hash.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
@@ -29,7 +30,8 @@ async function harness(): Promise<Harness> {
       { id: 'CP1', securityProfile: 1, passwordHash: await hashStationPassword(PASSWORD) },
       { id: 'CP2', securityProfile: 1, passwordHash: await hashStationPassword(PASSWORD) },
     ],
-    now: () => nowMs,
+    // Time is set by the test; timers stay real (the connections are real).
+    clock: { ...systemClock, nowMs: () => nowMs },
   });
   return h;
 }

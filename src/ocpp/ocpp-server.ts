@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
+import type { Clock, RepeatingTimer } from '../clock.ts';
+import { every, systemClock, unrefTimer } from '../clock.ts';
 import type { Site } from '../core/site.ts';
 import { CentralSystem } from './central-system.ts';
 import { GatewayEmitter } from './gateway-emitter.ts';
@@ -54,7 +56,8 @@ export interface OcppServerOptions {
   readonly repo: OcppRepository;
   readonly log: Logger;
   readonly settings?: Partial<OcppServerSettings> | undefined;
-  readonly now?: (() => number) | undefined;
+  /** Fusebox's clock: time and the server's own timers (the system clock when absent). */
+  readonly clock?: Clock | undefined;
   /** Wraps every station's handler table, outermost first (a cloud relay goes here). */
   readonly middleware?: readonly InboundMiddleware[] | undefined;
   /** Told of every CALL and CALLERROR on every station connection (metrics). */
@@ -88,7 +91,7 @@ export class OcppServer implements StationGateway {
   private readonly auth: StationAuthenticator;
   private readonly rpc: RpcServer;
   private http: HttpServer | undefined;
-  private renewTimer: NodeJS.Timeout | undefined;
+  private renewTimer: RepeatingTimer | undefined;
   private readonly refusalBudget = new PerMinuteBudget(MAX_LOGGED_REFUSALS_PER_MINUTE);
   /** Station ids whose connection is being pinged because another connection claims the id. */
   private readonly probing = new Set<string>();
@@ -107,7 +110,7 @@ export class OcppServer implements StationGateway {
     this.commands = new OperatorCommands(ctx);
     ctx.events.on('ev-charging-needs', (e) => {
       const atMs = ctx.now();
-      setTimeout(() => this.smart.resendSince(e.portId, atMs), NEEDS_RESEND_MS).unref();
+      unrefTimer(ctx.clock.setTimeout(() => this.smart.resendSince(e.portId, atMs), NEEDS_RESEND_MS));
     });
     this.trustedCas = ctx.settings.tls?.ca ? parseCertificates(ctx.settings.tls.ca) : [];
     this.auth = new StationAuthenticator(ctx, OCPP_PATH, () => this.trustedCas);
@@ -208,6 +211,7 @@ export class OcppServer implements StationGateway {
   /** Start listening; open sessions from the store are picked up again (a restart mid-session). */
   static async start(options: OcppServerOptions): Promise<OcppServer> {
     const settings = { ...DEFAULT_OCPP_SERVER_SETTINGS, ...options.settings };
+    const clock = options.clock ?? systemClock;
     const directory = new PortDirectory(options.site);
     const ports = new Map(
       directory.all().map((info) => [info.port.id, new PortRuntime(info, EXPIRY_MARGIN_MS)]),
@@ -215,7 +219,8 @@ export class OcppServer implements StationGateway {
     const ctx: OcppContext = {
       repo: options.repo,
       log: options.log,
-      now: options.now ?? Date.now,
+      clock,
+      now: () => clock.nowMs(),
       settings,
       stations: new Map(options.stations.map((s) => [s.stationId, s])),
       directory,
@@ -280,8 +285,7 @@ export class OcppServer implements StationGateway {
     });
     http.on('error', (err) => this.ctx.log.error({ err }, 'OCPP listener error'));
     this.http = http;
-    this.renewTimer = setInterval(() => this.smart.renewDue(), RENEW_CHECK_MS);
-    this.renewTimer.unref();
+    this.renewTimer = every(this.ctx.clock, RENEW_CHECK_MS, () => this.smart.renewDue());
     this.ctx.log.info({ url: this.url }, 'OCPP server listening');
   }
 
@@ -331,7 +335,7 @@ export class OcppServer implements StationGateway {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.renewTimer);
+    this.renewTimer?.stop();
     const conns = [...this.ctx.connections.values()];
     this.ctx.connections.clear();
     await Promise.allSettled(conns.map((c) => c.close(1001, 'Fusebox shutting down')));
@@ -488,7 +492,7 @@ export class OcppServer implements StationGateway {
    * get SecurityError forever: ask it for a BootNotification (OCPP 1.6 §5.17 TriggerMessage, 2.0.1 F06).
    */
   private askForBoot(conn: StationConnection): void {
-    const timer = setTimeout(() => {
+    const timer = this.ctx.clock.setTimeout(() => {
       if (!conn.open || conn.accepted) return;
       this.ctx.log.info({ stationId: conn.stationId }, 'station did not boot; asking it to');
       protocolOf(conn.version)
@@ -497,7 +501,7 @@ export class OcppServer implements StationGateway {
           this.ctx.log.warn({ err, stationId: conn.stationId }, 'boot trigger failed'),
         );
     }, BOOT_TRIGGER_DELAY_MS);
-    timer.unref();
+    unrefTimer(timer);
   }
 
   private onClose(conn: StationConnection, code: number | undefined, reason: string | undefined): void {
@@ -564,6 +568,13 @@ export class OcppServer implements StationGateway {
 
   connectedStationIds(): readonly string[] {
     return [...this.ctx.connections.keys()];
+  }
+
+  /** The ports with a session open, without building every port's snapshot (called after every run). */
+  portsInSession(): readonly string[] {
+    const ids: string[] = [];
+    for (const [id, rt] of this.ctx.ports) if (rt.session !== undefined) ids.push(id);
+    return ids;
   }
 }
 

@@ -28,7 +28,12 @@ export interface RpcPeer extends EventEmitter {
   handle(method: string, handler: RpcHandler): void;
   /** The handler of every action that has none of its own (the cloud relay's). */
   handle(handler: RpcHandler): void;
-  call(method: string, params: unknown, options?: { callTimeoutMs?: number }): Promise<unknown>;
+  /** `signal`: aborting it rejects the call (the library then forgets it). */
+  call(
+    method: string,
+    params: unknown,
+    options?: { callTimeoutMs?: number; signal?: AbortSignal },
+  ): Promise<unknown>;
   sendRaw(message: string): void;
   close(options?: {
     code?: number;
@@ -265,6 +270,8 @@ export function answersPing(peer: RpcPeer, timeoutMs: number): Promise<boolean> 
     };
     const onPong = (): void => done(true);
     const onClose = (): void => done(false);
+    // A pong on a real socket comes in real time (like ocpp-rpc's own keep-alive pings): wall-clock on purpose.
+    // eslint-disable-next-line no-restricted-globals -- real-socket timeout, see above
     const timer = setTimeout(() => done(false), timeoutMs);
     ws.on('pong', onPong);
     ws.on('close', onClose);

@@ -115,16 +115,18 @@ export class SetpointTracker {
   effectiveLimitA(nowMs: number): number {
     const base = this.baseLimitA();
     if (this.sessionId === undefined) return base;
+    // Called for every port in every control run (2,000 ports, several runs a second): plain loops, no
+    // closure or array per call.
     let limit = 0;
     let baseMayApply = true;
-    const consider = (tx: TxLimit): void => {
-      if (nowMs >= tx.expiresAtMs) return;
-      limit = Math.max(limit, tx.currentA);
-    };
-    if (this.confirmed && nowMs < this.confirmed.expiresAtMs - this.expiryMarginMs) baseMayApply = false;
-    if (this.confirmed) consider(this.confirmed);
-    for (const tx of this.unconfirmed.values()) consider(tx);
-    if (baseMayApply) limit = Math.max(limit, base);
+    const confirmed = this.confirmed;
+    if (confirmed) {
+      if (nowMs < confirmed.expiresAtMs - this.expiryMarginMs) baseMayApply = false;
+      if (nowMs < confirmed.expiresAtMs && confirmed.currentA > limit) limit = confirmed.currentA;
+    }
+    for (const tx of this.unconfirmed.values())
+      if (nowMs < tx.expiresAtMs && tx.currentA > limit) limit = tx.currentA;
+    if (baseMayApply && base > limit) limit = base;
     return limit;
   }
 

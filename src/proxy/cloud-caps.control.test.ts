@@ -70,4 +70,62 @@ describe('ControlLoop with cloud caps', () => {
     expect(now.get('a/1')!.limitedBy.kind).not.toBe('cloud-profile');
     expect(h.world.violations()).toEqual([]);
   });
+
+  it("a cloud cap below a port's fail-safe default lowers that default, and raises it back when cleared", async () => {
+    const h = new SimHarness({ site: SITE, startMs: T0 });
+    const cloud = new CloudProfiles({
+      site: SITE.site,
+      ports: () => h.gateway.ports(),
+      logger: h.logger,
+      now: () => h.clock.nowMs(),
+      onChange: () => h.loop.requestRun('cloud profile'),
+    });
+    h.loop.setCloudCaps(cloud);
+    await h.advanceBy(60_000);
+    // 45 A shared by three ports when Fusebox is away: 15 A each.
+    expect([...h.loop.failSafeDefaults()]).toEqual([
+      ['a/1', 15],
+      ['b/1', 15],
+      ['x/1', 15],
+    ]);
+    expect(cloud.set('a', '1.6', cap10)).toBe('Accepted');
+    await h.advanceBy(60_000);
+    expect([...h.loop.failSafeDefaults()]).toEqual([
+      ['a/1', 10],
+      ['b/1', 15],
+      ['x/1', 15],
+    ]);
+    expect(cloud.clear('a', '1.6', { id: 77 })).toBe('Accepted');
+    await h.advanceBy(60_000);
+    expect(h.loop.failSafeDefaults().get('a/1')).toBe(15);
+  });
+
+  it('a step of a cloud schedule is applied when it starts, not at the next periodic run', async () => {
+    const h = new SimHarness({ site: SITE, startMs: T0 });
+    const cloud = new CloudProfiles({
+      site: SITE.site,
+      ports: () => h.gateway.ports(),
+      logger: h.logger,
+      now: () => h.clock.nowMs(),
+      onChange: () => h.loop.requestRun('cloud profile'),
+    });
+    h.loop.setCloudCaps(cloud);
+    for (const id of ['a', 'b', 'x']) h.world.addEv(`${id}/1`, bigCar(id, T0));
+    await h.advanceBy(60_000);
+    // From 32 A to 10 A at T0 + 95.5 s: between two periodic runs (every 10 s).
+    const stepAt = T0 + 95_500;
+    const profile = structuredClone(cap10);
+    profile.csChargingProfiles.chargingSchedule.chargingSchedulePeriod = [
+      { startPeriod: 0, limit: 32 },
+      { startPeriod: 95, limit: 10 },
+    ];
+    profile.csChargingProfiles.chargingSchedule.startSchedule = new Date(T0 + 500).toISOString();
+    expect(cloud.set('a', '1.6', profile)).toBe('Accepted');
+    await h.advanceBy(stepAt - h.clock.nowMs() - 200);
+    const a = () => h.loop.snapshot()!.allocation.find((x) => x.portId === 'a/1')!;
+    expect(a().currentA).toBe(15);
+    await h.advanceBy(300);
+    expect(a().currentA).toBe(10);
+    expect(a().limitedBy).toEqual({ kind: 'cloud-profile' });
+  });
 });

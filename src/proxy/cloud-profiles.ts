@@ -324,6 +324,21 @@ export class CloudProfiles implements CloudProfileSink {
    * The cloud's cap per port at `nowMs`, in A per phase; ports without one are not listed. Drops profiles
    * that ended (schedule over, transaction over) on the way.
    */
+  /**
+   * The next instant after `nowMs` at which a cloud cap may change (a period starts, a schedule or its
+   * validity begins or ends), for the control loop to run then; undefined when none is known (a Relative
+   * schedule's steps follow its transaction: the periodic run takes them).
+   */
+  nextChangeMs(nowMs: number): number | undefined {
+    let next: number | undefined;
+    for (const profiles of this.byStation.values())
+      for (const p of profiles) {
+        const t = nextBoundaryMs(p, nowMs);
+        if (t !== undefined && (next === undefined || t < next)) next = t;
+      }
+    return next;
+  }
+
   capsA(nowMs: number): ReadonlyMap<string, number> {
     const out = new Map<string, number>();
     if (this.byStation.size === 0) return out;
@@ -461,6 +476,29 @@ export class CloudProfiles implements CloudProfileSink {
         this.deps.logger.error({ err, stationId }, 'could not drop a stored cloud charging profile'),
       );
   }
+}
+
+/** The first instant after `nowMs` at which the profile's limit may change (see CloudProfiles.nextChangeMs). */
+function nextBoundaryMs(p: ScheduledProfile, nowMs: number): number | undefined {
+  const at: number[] = [];
+  if (p.validFromMs !== undefined) at.push(p.validFromMs);
+  if (p.validToMs !== undefined) at.push(p.validToMs);
+  if (p.kind !== 'Relative') {
+    const start = p.startScheduleMs ?? p.validFromMs ?? p.receivedMs;
+    const offsetsMs = [
+      ...p.periods.map((x) => x.startPeriodS),
+      ...(p.durationS !== undefined ? [p.durationS] : []),
+    ].map((s) => s * 1000);
+    if (p.kind === 'Absolute') for (const o of offsetsMs) at.push(start + o);
+    else {
+      const cycleMs = (p.recurrency === 'Weekly' ? 7 : 1) * 86_400_000;
+      const cycle = Math.floor((nowMs - start) / cycleMs);
+      for (const c of [cycle, cycle + 1]) for (const o of offsetsMs) at.push(start + c * cycleMs + o);
+    }
+  }
+  let next: number | undefined;
+  for (const t of at) if (t > nowMs && (next === undefined || t < next)) next = t;
+  return next;
 }
 
 /** The winning profile of those matching and in force, with its limit in its unit. */

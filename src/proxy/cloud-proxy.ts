@@ -24,7 +24,7 @@ import { ProxyOutbox } from './proxy-outbox.ts';
 import type { OutboxEntry } from './proxy-outbox.ts';
 import type { LinkState } from './upstream-link.ts';
 import { UpstreamLink } from './upstream-link.ts';
-import type { UpstreamSettings, UpstreamStatus } from '../contracts/upstream.ts';
+import type { UpstreamSettings, UpstreamStationSettings, UpstreamStatus } from '../contracts/upstream.ts';
 
 export interface CloudProxyOptions {
   readonly settings: UpstreamSettings;
@@ -41,7 +41,10 @@ export interface CloudProxyOptions {
   readonly authorizationCacheTtlMs?: number | undefined;
 }
 
-/** A session Fusebox accepted for an unknown id tag during an outage, to stop at `limitWh`. */
+/**
+ * A session Fusebox accepted for an unknown id tag during an outage, to stop at `limitWh`; kept in SQLite
+ * (proxy_offline_caps) until the session ends, so that a restart keeps the limit.
+ */
 interface OfflineCap {
   readonly sessionId: number;
   readonly idTag: string;
@@ -94,8 +97,11 @@ export class CloudProxy {
   private readonly unsubscribe: (() => void)[] = [];
   /** Sessions accepted under `offlineUnknownIdTags: { acceptUpToKwh }`, by port id. */
   private readonly caps = new Map<string, OfflineCap>();
+  /** The `upstream:` in force (a SIGHUP reload replaces it: reconfigure). */
+  private settings: UpstreamSettings;
 
   constructor(private readonly o: CloudProxyOptions) {
+    this.settings = o.settings;
     this.sink = o.cloudProfiles ?? new RejectingCloudProfiles();
     this.now = o.now ?? Date.now;
     this.callTimeoutMs = o.callTimeoutMs ?? 10_000;
@@ -104,8 +110,46 @@ export class CloudProxy {
   /** The inbound middleware to give OcppServer.start: relays while attached, passes through before. */
   readonly middleware: InboundMiddleware = (next) => (call) => {
     const r = this.relayFor(call.stationId, call.version);
-    return r ? this.handle(r, call, next) : next(call);
+    if (r) return this.handle(r, call, next);
+    // No longer relayed (a reload took it out): Fusebox answers, with its own ids for the cloud's.
+    if (call.version === '1.6' && this.outbox && this.relays.has(call.stationId))
+      return next({
+        ...call,
+        payload: this.outbox.toLocalIds(call.stationId, call.action, call.payload),
+      });
+    return next(call);
   };
+
+  /**
+   * A changed `upstream:` (SIGHUP): a station taken out has its cloud link closed (it stays connected to
+   * Fusebox, which answers it as its central system; its queue is kept for when it is relayed again); a
+   * station whose url or credentials changed gets a new link; an added one gets its link now if it is
+   * connected or has something queued. Queued messages are replayed to the new link once it is up.
+   */
+  reconfigure(settings: UpstreamSettings): void {
+    this.settings = settings;
+    if (!this.server || this.closed) return;
+    for (const r of this.relays.values()) {
+      const link = r.link;
+      if (!link || link.state === 'closed') continue;
+      const want = settings.stationFor(r.stationId);
+      if (want && sameStation(want, link.settings)) continue;
+      void link.close();
+      r.outageSinceMs = undefined;
+      this.o.log.info(
+        { stationId: r.stationId },
+        want ? 'upstream changed: reconnecting to the cloud' : 'upstream: station no longer relayed',
+      );
+    }
+    const queued = new Map(this.outbox?.stationsWithQueue() ?? []);
+    for (const id of new Set([...this.server.connectedStationIds(), ...queued.keys()])) {
+      const version = this.server.link(id)?.version ?? queued.get(id);
+      const r = version === undefined ? undefined : this.relayFor(id, version);
+      if (!r) continue;
+      r.stationConnected = this.server.link(id) !== undefined;
+      if (!r.stationConnected) this.closeWhenIdle(r);
+    }
+  }
 
   /** Where the cloud's charging profiles go from now on (fusebox start: the allocator's CloudProfiles). */
   useCloudProfiles(sink: CloudProfileSink): void {
@@ -126,7 +170,7 @@ export class CloudProxy {
       }),
       server.on('meter-values', (e) => this.enforceCap(e)),
       server.on('session-stopped', (e) => {
-        if (this.caps.get(e.portId)?.sessionId === e.sessionId) this.caps.delete(e.portId);
+        if (this.caps.get(e.portId)?.sessionId === e.sessionId) this.forgetCap(e.portId);
       }),
       server.on('station-disconnected', (e) => {
         const r = this.relays.get(e.stationId);
@@ -135,17 +179,36 @@ export class CloudProxy {
         this.closeWhenIdle(r);
       }),
     );
+    const caps = store.db
+      .prepare<
+        [],
+        { port_id: string; session_id: number; id_tag: string; limit_wh: number; announced: number }
+      >('SELECT port_id, session_id, id_tag, limit_wh, announced FROM proxy_offline_caps')
+      .all();
+    for (const c of caps)
+      this.caps.set(c.port_id, {
+        sessionId: c.session_id,
+        idTag: c.id_tag,
+        limitWh: c.limit_wh,
+        stopping: false,
+        announced: c.announced === 1,
+      });
     for (const [stationId, version] of this.outbox.stationsWithQueue()) {
       const r = this.relayFor(stationId, version);
       if (r) this.closeWhenIdle(r);
     }
   }
 
+  /** True when the station is relayed to the cloud under the `upstream:` in force. */
+  isRelayed(stationId: string): boolean {
+    return this.settings.stationFor(stationId) !== undefined;
+  }
+
   status(stationId: string): UpstreamStatus {
     const r = this.relays.get(stationId);
     const outbox = this.outbox;
     const queue = outbox?.queueOf(stationId) ?? [];
-    const relayed = this.o.settings.stationFor(stationId) !== undefined;
+    const relayed = this.settings.stationFor(stationId) !== undefined;
     const linkState = r?.link?.state;
     return {
       stationId,
@@ -186,7 +249,7 @@ export class CloudProxy {
 
   private relayFor(stationId: string, version: OcppVersion): Relay | undefined {
     if (!this.server || this.closed) return undefined;
-    const settings = this.o.settings.stationFor(stationId);
+    const settings = this.settings.stationFor(stationId);
     if (!settings) return undefined;
     let r = this.relays.get(stationId);
     if (!r) {
@@ -213,7 +276,7 @@ export class CloudProxy {
       r.link = new UpstreamLink({
         settings,
         version,
-        reconnect: this.o.settings.reconnect,
+        reconnect: this.settings.reconnect,
         callTimeoutMs: this.callTimeoutMs,
         log: this.o.log,
         handler: (call) => this.fromCloud(relay, call),
@@ -278,6 +341,8 @@ export class CloudProxy {
       }
     }
 
+    if (!queued && link.state === 'connected') return this.relayAlongside(r, call, next);
+
     const local = await next({ ...call, payload: localPayload });
     const live = link.state === 'connected' && (!queued || outbox.queueOf(r.stationId).length === 0);
     if (live) {
@@ -307,12 +372,41 @@ export class CloudProxy {
   }
 
   /**
+   * A message that is not a transaction message (Boot, Heartbeat, StatusNotification, DataTransfer, ...)
+   * goes to the cloud while Fusebox handles it (its handler may wait for a store write), not after: the
+   * station waits for the slower of the two, not for both in turn. A failure of Fusebox's own handler still
+   * answers the station (InternalError: it sends the message again, the cloud then sees it twice, harmless
+   * for these). Transaction messages stay in turn: Fusebox stores them before the cloud may see them.
+   */
+  private async relayAlongside(r: Relay, call: InboundCall, next: InboundHandler): Promise<unknown> {
+    const link = r.link!;
+    const cloud = link.call(call.action, call.payload).then(
+      (answer) => ({ answer }),
+      (err: unknown) => ({ err }),
+    );
+    const local = await next(call);
+    const got = await cloud;
+    if ('answer' in got) {
+      r.lastRelayMs = this.now();
+      await this.learn(r, call, local, got.answer);
+      return got.answer;
+    }
+    if (rpcErrorCode(got.err) !== undefined) throw got.err;
+    this.o.log.info(
+      { stationId: r.stationId, action: call.action, err: got.err },
+      'cloud did not answer: Fusebox answers',
+    );
+    this.owe(r, call);
+    return this.unknownIdTagPolicy(r, call, local);
+  }
+
+  /**
    * Fusebox answered an Authorize or a transaction start itself: an id tag it does not know (neither the
    * local list nor a fresh cached cloud answer) gets `offlineUnknownIdTags`; with `acceptUpToKwh` the
    * session it starts is watched and stopped at that energy.
    */
   private async unknownIdTagPolicy(r: Relay, call: InboundCall, local: unknown): Promise<unknown> {
-    const policy = this.o.settings.offlineUnknownIdTags;
+    const policy = this.settings.offlineUnknownIdTags;
     const repo = this.store?.ocpp;
     if (policy === undefined || !repo || local === null || typeof local !== 'object') return local;
     const v16 = call.version === '1.6';
@@ -331,14 +425,24 @@ export class CloudProxy {
       const port = this.server
         ?.ports()
         .find((x) => x.stationId === r.stationId && x.connectorId === at && x.sessionId !== undefined);
-      if (port?.sessionId !== undefined && this.caps.get(port.portId)?.sessionId !== port.sessionId)
+      if (port?.sessionId !== undefined && this.caps.get(port.portId)?.sessionId !== port.sessionId) {
+        const limitWh = policy.acceptUpToKwh * 1000;
+        // Stored before the station hears Accepted: a restart during the session keeps the limit.
+        await this.store!.writer.run('proxySaveOfflineCap', {
+          portId: port.portId,
+          sessionId: port.sessionId,
+          idTag,
+          limitWh,
+          atMs: this.now(),
+        });
         this.caps.set(port.portId, {
           sessionId: port.sessionId,
           idTag,
-          limitWh: policy.acceptUpToKwh * 1000,
+          limitWh,
           stopping: false,
           announced: false,
         });
+      }
     }
     return answer;
   }
@@ -349,7 +453,7 @@ export class CloudProxy {
     const port = this.server?.port(e.portId);
     if (!cap || cap.stopping || !port) return;
     if (port.sessionId !== cap.sessionId) {
-      this.caps.delete(e.portId);
+      this.forgetCap(e.portId);
       return;
     }
     const drawnWh = (port.sessionLastWh ?? 0) - (port.sessionStartWh ?? 0);
@@ -358,6 +462,7 @@ export class CloudProxy {
     const kwh = (x: number): string => String(Math.round(x / 10) / 100);
     if (!cap.announced) {
       cap.announced = true;
+      this.capWrite('proxyAnnounceOfflineCap', e.portId, cap.sessionId);
       this.event(
         'warn',
         'upstream-offline-limit',
@@ -376,6 +481,24 @@ export class CloudProxy {
         cap.stopping = false;
       },
     );
+  }
+
+  /** The port's capped session ended (or is no longer the port's): the limit goes, here and in the store. */
+  private forgetCap(portId: string): void {
+    const cap = this.caps.get(portId);
+    if (!cap) return;
+    this.caps.delete(portId);
+    this.capWrite('proxyDeleteOfflineCap', portId, cap.sessionId);
+  }
+
+  private capWrite(
+    op: 'proxyAnnounceOfflineCap' | 'proxyDeleteOfflineCap',
+    portId: string,
+    sessionId: number,
+  ): void {
+    this.store?.writer
+      .run(op, { portId, sessionId })
+      .catch((err: unknown) => this.o.log.error({ err, portId, op }, 'could not store the offline limit'));
   }
 
   /** What the cloud's answer to a live CALL teaches: its transaction id, its authorization answers. */
@@ -588,6 +711,17 @@ export class CloudProxy {
       .catch((err: unknown) => this.o.log.error({ err, kind }, 'could not store event'));
     this.o.log[level]({ stationId, kind }, message);
   }
+}
+
+/** The same cloud endpoint and credentials (a reload that changes none of them keeps the link). */
+function sameStation(a: UpstreamStationSettings, b: UpstreamStationSettings): boolean {
+  return (
+    a.endpoint === b.endpoint &&
+    a.password === b.password &&
+    a.tls?.ca === b.tls?.ca &&
+    a.tls?.cert === b.tls?.cert &&
+    a.tls?.key === b.tls?.key
+  );
 }
 
 /** The id tag an Authorize or a transaction start carries (1.6 idTag, 2.0.1 idToken), if any. */

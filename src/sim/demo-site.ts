@@ -9,9 +9,10 @@ import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import { loadOnCircuits } from '../core/port-load.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
-import { buildingLoad, pvProduction } from './load-profile.ts';
+import { buildingLoadProfile, pvProfile } from './profiles.ts';
 import { driveLoadMeter, drivePvInverter } from './modbus-meter-driver.ts';
 import { SimulatedMeters } from './modbus-meter-server.ts';
+import { idleValues } from './modbus-meter-values.ts';
 import type { SimCar } from './ocpp-station.ts';
 import { SimulatedStation } from './ocpp-station.ts';
 import { createRng } from './profiles.ts';
@@ -44,8 +45,13 @@ export interface DemoSite {
 const GRID_UNIT = 1;
 const PV_UNIT = 2;
 const PV_PEAK_KW = 30;
+const BATTERY_UNIT = 3;
+const BATTERY = { maxKw: 30, capacityKwh: 60 };
 
-/** Starts the demo's Modbus meters (grid meter on unit 1, PV inverter on unit 2) before anything drives them. */
+/**
+ * Starts the demo's Modbus meters (grid meter on unit 1, PV inverter on unit 2, a SunSpec battery on unit 3
+ * that takes model 124 commands) before anything drives them.
+ */
 export function startDemoMeters(port: number, logger: Logger): Promise<SimulatedMeters> {
   return SimulatedMeters.start({
     host: '127.0.0.1',
@@ -54,6 +60,12 @@ export function startDemoMeters(port: number, logger: Logger): Promise<Simulated
     devices: [
       { unitId: GRID_UNIT, model: { preset: 'sdm630' } },
       { unitId: PV_UNIT, model: { sunspec: [103], manufacturer: 'Fusebox', model: 'Simulated PV 30 kW' } },
+      {
+        unitId: BATTERY_UNIT,
+        model: { sunspec: [124, 802], manufacturer: 'Fusebox', model: 'Simulated battery 60 kWh' },
+        battery: BATTERY,
+        values: { ...idleValues(), socPct: 60 },
+      },
     ],
   });
 }
@@ -99,8 +111,10 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
 
   // The grid meter: building + cars − PV, per phase, at the root circuit.
   const root = o.site.circuits.findIndex((c) => c.parentId === null);
-  const building = buildingLoad({ baseA: 25, peakA: 70 });
-  const pv = pvProduction(PV_PEAK_KW, 6, 20, 0);
+  // The scenarios' profiles (sim/profiles.ts) on the demo's own simulated day (simTime: UTC, from startHour):
+  // an office day, PV from 6:00 to 20:00.
+  const building = buildingLoadProfile({ seed: 1, timeZone: 'UTC', baseA: 25, peakA: 70 });
+  const pv = pvProfile({ seed: 1, timeZone: 'UTC', peakKw: PV_PEAK_KW });
   const evAtRoot = (): [number, number, number] => {
     const loads = o.site.ports.map((p) => {
       const station = stations.find((s) => s.stationId === p.stationId)!;
@@ -114,8 +128,16 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
     const b = building(simTime(atMs));
     const ev = evAtRoot();
     const pvA = (pv(simTime(atMs)) * 1000) / 230 / 3;
-    return [b[0] + ev[0] - pvA, b[1] + ev[1] - pvA, b[2] + ev[2] - pvA];
+    const bat = meters.values(BATTERY_UNIT).currentA;
+    return [b[0] + ev[0] - pvA + bat[0], b[1] + ev[1] - pvA + bat[1], b[2] + ev[2] - pvA + bat[2]];
   });
+  // The battery runs at what Fusebox commands it (model 124), its state of charge on the demo's clock.
+  let batteryAtMs = Date.now();
+  const batteryTimer = setInterval(() => {
+    const now = Date.now();
+    meters.stepBattery(BATTERY_UNIT, (now - batteryAtMs) * speed, now);
+    batteryAtMs = now;
+  }, 1000);
   const pvDriver = drivePvInverter(meters, PV_UNIT, (atMs) => pv(simTime(atMs)));
 
   // Cars: most ports get one at once, so the demo shows a busy site; then arrivals and departures.
@@ -187,6 +209,7 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
       stopped = true;
       for (const t of timers) clearTimeout(t);
       gridDriver.stop();
+      clearInterval(batteryTimer);
       pvDriver.stop();
       for (const s of stations) s.stopMeterValues();
       await Promise.allSettled(stations.map((s) => s.close()));

@@ -2,8 +2,9 @@
  * A simulated electric vehicle as a charging station sees it: an on-board charger (1 or 3 phases, a
  * maximum current), a battery that tapers near full, and a delay before it follows a new limit on the
  * control pilot (IEC 61851-1 allows up to 5 s). It draws min(pilot limit, its own maximum after taper);
- * a pilot limit below the minimum (6 A, IEC 61851-1) means no charging at all.
+ * a pilot limit below the minimum (AC_MIN_A, IEC 61851-1) means no charging at all.
  */
+import { AC_MIN_A } from '../core/site.ts';
 
 export interface EvSpec {
   readonly id: string;
@@ -31,7 +32,7 @@ export interface EvSpec {
   readonly targetSocPct?: number | undefined;
   /** Share of the AC energy that reaches the battery (default 0.9). */
   readonly chargeEfficiency?: number | undefined;
-  /** Pilot limits below this are no charging, in A (default 6, IEC 61851-1). */
+  /** Pilot limits below this are no charging, in A (default AC_MIN_A, IEC 61851-1). */
   readonly minCurrentA?: number | undefined;
 }
 
@@ -170,7 +171,7 @@ export class EvModel {
 
   private updateDraw(): void {
     const pilot = this.followedA ?? 0;
-    if (pilot < (this.spec.minCurrentA ?? 6) - 1e-9) {
+    if (pilot < (this.spec.minCurrentA ?? AC_MIN_A) - 1e-9) {
       this.drawA = 0;
       return;
     }

@@ -1,7 +1,7 @@
 /** Drives a simulated meter from a profile: updates values on a timer and integrates the energy counters. */
 import type { SimulatedMeters } from './modbus-meter-server.ts';
 import { fromPhases, pvValues } from './modbus-meter-values.ts';
-import type { LoadProfile } from './load-profile.ts';
+import type { LoadProfile } from './profiles.ts';
 
 export interface ProfileDriver {
   stop(): void;
@@ -43,7 +43,7 @@ export function driveLoadMeter(
     meters,
     unitId,
     (atMs, dtH) => {
-      const values = fromPhases(profile(atMs), [v, v, v]);
+      const values = fromPhases([...profile(atMs)], [v, v, v]);
       const before = meters.values(unitId);
       meters.set(unitId, {
         ...values,

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MeterDriver, presetSource } from '../modbus/meter-driver.ts';
 import { ModbusDeviceError, ModbusTcpClient } from '../modbus/modbus-client.ts';
-import { buildingLoad, pvProduction } from './load-profile.ts';
+import { buildingLoadProfile, pvProfile } from './profiles.ts';
 import { SimulatedMeters } from './modbus-meter-server.ts';
 import { fromPhases } from './modbus-meter-values.ts';
 
@@ -61,10 +61,10 @@ describe('simulated meters', () => {
 
   it('profiles: office load peaks at noon, PV is zero at night and highest at solar noon', () => {
     const day = Date.UTC(2025, 5, 2);
-    const load = buildingLoad({ baseA: 20, peakA: 100, noise: 0 });
+    const load = buildingLoadProfile({ seed: 1, timeZone: 'UTC', baseA: 20, peakA: 100, noise: 0 });
     expect(load(day + 3 * 3_600_000)).toEqual([20, 18, 22]);
     expect(load(day + 13 * 3_600_000)[0]).toBeCloseTo(120, 0);
-    const pv = pvProduction(30);
+    const pv = pvProfile({ seed: 1, timeZone: 'UTC', peakKw: 30 });
     expect(pv(day + 2 * 3_600_000)).toBe(0);
     expect(pv(day + 13 * 3_600_000)).toBeCloseTo(30, 5);
   });

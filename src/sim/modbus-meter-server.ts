@@ -13,6 +13,7 @@ import { startModbusTcpServer } from '../modbus/tcp-server.ts';
 import type { RegisterTables, SunSpecImageOptions } from './modbus-meter-encoder.ts';
 import { encodeMap, encodeSunSpec, spanOf } from './modbus-meter-encoder.ts';
 import type { SimMeterValues } from './modbus-meter-values.ts';
+import { M124 } from '../modbus/battery-commander.ts';
 import { idleValues } from './modbus-meter-values.ts';
 
 /** What one simulated device serves: a preset by name, a register map, or SunSpec models. */
@@ -25,13 +26,23 @@ export interface SimDeviceConfig {
   readonly unitId: number;
   readonly model: SimDeviceModel;
   readonly values?: SimMeterValues | undefined;
+  /**
+   * A battery behind SunSpec model 124 (in `model.sunspec`): its storage controls accept writes, and
+   * stepBattery runs it at what they command, integrating its state of charge.
+   */
+  readonly battery?: { readonly maxKw: number; readonly capacityKwh: number } | undefined;
 }
+
+/** Model 124 registers a battery takes writes to (offsets from its ID register; modbus/battery-commander.ts). */
+const M124_WRITABLE = new Set<number>([M124.StorCtl_Mod, M124.OutWRte, M124.InWRte, M124.InOutWRte_RvrtTms]);
 
 export interface SimulatedMetersOptions {
   readonly host?: string | undefined;
   readonly port?: number | undefined;
   readonly devices: readonly SimDeviceConfig[];
   readonly logger?: Logger | undefined;
+  /** The batteries' clock (writes, revert time), ms; default Date.now. */
+  readonly clock?: (() => number) | undefined;
 }
 
 class SimDevice {
@@ -53,6 +64,77 @@ class SimDevice {
     else this.map = null;
     this.values = config.values ?? idleValues();
     this.tables = this.encode();
+    if (config.battery) {
+      const at = this.modelAddress(124);
+      if (at === null) throw new Error('a simulated battery needs SunSpec model 124');
+      this.m124 = at;
+      // WChaMax in 10 W (WChaMax_SF 1), rates in 0.1 % (InOutWRte_SF −1), idle, revert after 60 s.
+      this.override('holding', at + M124.WChaMax, Math.round(config.battery.maxKw * 100));
+      this.override('holding', at + M124.WChaMax_SF, 1);
+      this.override('holding', at + M124.InOutWRte_SF, 0xffff);
+      for (const o of M124_WRITABLE) this.override('holding', at + o, 0);
+      this.override('holding', at + M124.InOutWRte_RvrtTms, 60);
+    }
+  }
+
+  /** Model 124's ID register, when the device serves it. */
+  readonly m124: number | null = null;
+  lastWriteMs = -Infinity;
+  writes = 0;
+
+  /** Address of a SunSpec model's ID register in the image, or null. */
+  private modelAddress(id: number): number | null {
+    const h = this.tables.holding;
+    for (const base of [40000, 0, 50000]) {
+      if (h.get(base) !== 0x5375) continue;
+      let at = base + 2;
+      while (h.has(at) && h.get(at) !== 0xffff) {
+        if (h.get(at) === id) return at;
+        at += 2 + h.get(at + 1)!;
+      }
+    }
+    return null;
+  }
+
+  /** A write of holding registers: only the storage controls of a battery's model 124. */
+  write(address: number, values: readonly number[], nowMs: number): void {
+    const at = this.m124;
+    values.forEach((_, i) => {
+      if (at === null || !M124_WRITABLE.has(address + i - at))
+        throw new ModbusException(EXCEPTION.illegalDataAddress, `register ${address + i} is read-only`);
+    });
+    values.forEach((w, i) => this.override('holding', address + i, w));
+    this.lastWriteMs = nowMs;
+    this.writes++;
+  }
+
+  /** What model 124 commands now, kW (charging positive); 0 once its revert time has passed. */
+  commandKw(nowMs: number): number {
+    const at = this.m124;
+    if (at === null || !this.config.battery) return 0;
+    const word = (o: number): number => this.overrides.get(`holding:${at + o}`) ?? 0;
+    const s16 = (w: number): number => (w >= 0x8000 ? w - 0x10000 : w);
+    if (word(M124.StorCtl_Mod) === 0) return 0;
+    if (nowMs - this.lastWriteMs > word(M124.InOutWRte_RvrtTms) * 1000) return 0;
+    const inPct = s16(word(M124.InWRte)) / 10;
+    return (inPct / 100) * this.config.battery.maxKw;
+  }
+
+  /** Runs the battery for dtMs at its command: power (charging positive) and state of charge. */
+  stepBattery(dtMs: number, nowMs: number): void {
+    const b = this.config.battery;
+    if (!b) return;
+    let soc = this.values.socPct ?? 50;
+    let kw = this.commandKw(nowMs);
+    if ((kw < 0 && soc <= 0) || (kw > 0 && soc >= 100)) kw = 0;
+    soc = Math.max(0, Math.min(100, soc + (kw * dtMs * 100) / 3_600_000 / b.capacityKwh));
+    const perPhaseA = (kw * 1000) / 230 / 3;
+    this.set({
+      currentA: [perPhaseA, perPhaseA, perPhaseA],
+      powerPhaseKw: [kw / 3, kw / 3, kw / 3],
+      powerKw: kw,
+      socPct: soc,
+    });
   }
 
   set(values: Partial<SimMeterValues>): void {
@@ -117,8 +199,13 @@ export class SimulatedMeters {
           if (device.delayMs <= 0) return values;
           return new Promise<number[]>((resolve) => setTimeout(() => resolve(values), device.delayMs));
         },
-        write: () => {
-          throw new ModbusException(EXCEPTION.illegalFunction, 'simulated meters are read-only');
+        write: (req) => {
+          const device = devices.get(req.unitId);
+          if (!device) throw new ModbusException(EXCEPTION.gatewayTargetFailed, `no unit ${req.unitId}`);
+          if (device.silent) return new Promise<void>(() => undefined);
+          if (device.m124 === null)
+            throw new ModbusException(EXCEPTION.illegalFunction, 'simulated meters are read-only');
+          device.write(req.address, req.values, (options.clock ?? Date.now)());
         },
       },
     });
@@ -140,6 +227,17 @@ export class SimulatedMeters {
 
   values(unitId: number): SimMeterValues {
     return this.device(unitId).values;
+  }
+
+  /** A battery: runs it for dtMs at what its model 124 commands (see SimDeviceConfig.battery). */
+  stepBattery(unitId: number, dtMs: number, nowMs: number): void {
+    this.device(unitId).stepBattery(dtMs, nowMs);
+  }
+
+  /** A battery: what its model 124 commands now, kW (charging positive), and how many writes it took. */
+  battery(unitId: number, nowMs: number): { commandKw: number; writes: number } {
+    const d = this.device(unitId);
+    return { commandKw: d.commandKw(nowMs), writes: d.writes };
   }
 
   /** A silent device accepts requests and never answers (a hung meter or a broken RS-485 line). */

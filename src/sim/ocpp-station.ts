@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
+import { AC_MIN_A } from '../core/site.ts';
 import { subprotocolOf } from '../ocpp/ocpp-version.ts';
 import type { RpcClient } from '../ocpp/rpc.ts';
 import { createRpcClient } from '../ocpp/rpc.ts';
@@ -129,9 +130,6 @@ export type SimProfileRefusal = 'Rejected' | 'NotImplemented' | 'no-answer';
 
 /** How a station answers TriggerMessage: as asked, refusing (its status word), or with a CALLERROR. */
 export type SimTriggerAnswer = 'Accepted' | 'Rejected' | 'NotImplemented' | 'CALLERROR';
-
-/** IEC 61851-1: a car does not charge below 6 A. */
-const MIN_CHARGING_A = 6;
 
 export class SimulatedStation extends EventEmitter {
   readonly stationId: string;
@@ -418,8 +416,8 @@ export class SimulatedStation extends EventEmitter {
         acChargingParameters: {
           // 2.0.1 has these as integers.
           energyAmount: Math.round(energyWh),
-          evMinCurrent: MIN_CHARGING_A,
-          evMaxCurrent: Math.max(MIN_CHARGING_A, Math.floor(car.maxCurrentA)),
+          evMinCurrent: AC_MIN_A,
+          evMaxCurrent: Math.max(AC_MIN_A, Math.floor(car.maxCurrentA)),
           evMaxVoltage: Math.round(this.voltageV),
         },
       },
@@ -493,7 +491,7 @@ export class SimulatedStation extends EventEmitter {
     if (!port.tx || !port.car || !port.operative) return out;
     const limit = this.currentLimitA(connectorId);
     const a = Math.min(port.car.maxCurrentA, limit);
-    if (a < MIN_CHARGING_A) return out;
+    if (a < AC_MIN_A) return out;
     const used = Math.min(port.car.phases, port.phases);
     for (let i = 0; i < used; i++) out[i] = a;
     return out;
@@ -585,7 +583,7 @@ export class SimulatedStation extends EventEmitter {
     const port = this.port(connectorId);
     if (!port.tx || !port.car) return undefined;
     if (this.drawA(connectorId).some((a) => a > 0)) return 'Charging';
-    return port.car.maxCurrentA < MIN_CHARGING_A ? 'SuspendedEV' : 'SuspendedEVSE';
+    return port.car.maxCurrentA < AC_MIN_A ? 'SuspendedEV' : 'SuspendedEVSE';
   }
 
   /** Report a charging-state change (e.g. a new limit paused the car) as the station would. */

@@ -71,7 +71,11 @@ export interface SimGatewayOptions {
   readonly failSafeA?: ReadonlyMap<string, number> | undefined;
   /** How long after its time-out a 'late' station applies a profile and answers, in ms (default 5 s). */
   readonly lateAnswerMs?: number | undefined;
-  /** Stations that do not apply profile expiry (a faulty firmware; for negative-control tests only). */
+}
+
+/** Switches only tests set (negative controls); not SimGatewayOptions (see ControlTestSwitches). */
+export interface SimGatewayTestSwitches {
+  /** Stations that do not apply profile expiry (a faulty firmware). */
   readonly ignoreExpiry?: boolean | undefined;
 }
 
@@ -170,7 +174,7 @@ export class SimGateway implements StationGateway {
     noSession: 0,
     renewals: 0,
   };
-  private readonly opts: typeof DEFAULTS & SimGatewayOptions;
+  private readonly opts: typeof DEFAULTS & SimGatewayOptions & SimGatewayTestSwitches;
   private readonly listeners = new Map<GatewayEventName, Set<(e: never) => void>>();
   private readonly byPort = new Map<string, SimPort>();
   private readonly stations = new Map<string, SimStation>();
@@ -184,7 +188,7 @@ export class SimGateway implements StationGateway {
   constructor(
     private readonly cs: CompiledSite,
     private readonly clock: VirtualClock,
-    options: SimGatewayOptions = {},
+    options: SimGatewayOptions & SimGatewayTestSwitches = {},
   ) {
     this.opts = { ...DEFAULTS, ...stripUndefined(options) };
     const failSafe = options.failSafeA ?? new Map(failSafeLimits(cs).map((l) => [l.portId, l.currentA]));

@@ -17,6 +17,8 @@ import { EvModel } from './ev-model.ts';
 import type { LoadProfile, PvProfile } from './profiles.ts';
 import type { SimGateway } from './sim-gateway.ts';
 import type { VirtualClock } from './virtual-clock.ts';
+import type { SimBatterySpec } from './sim-battery.ts';
+import { SimBattery, SimBatteryCommander } from './sim-battery.ts';
 
 /** Where meter readings go: the control loop (or nothing while Fusebox is down). */
 export interface MeterSink {
@@ -42,6 +44,8 @@ export interface SiteWorldOptions {
   readonly gateway: SimGateway;
   readonly loads?: readonly CircuitLoad[] | undefined;
   readonly pv?: readonly PvSource[] | undefined;
+  /** Batteries of the site (cs.site.batteries), simulated (sim-battery.ts); by battery id. */
+  readonly batteries?: readonly SimBatterySpec[] | undefined;
   /** Meter readings every this many ms (default 1000). */
   readonly meterIntervalMs?: number | undefined;
   /** Physics step in ms: cars advance and overloads are measured at this resolution (default 250). */
@@ -112,6 +116,9 @@ export class SiteWorld {
   private meterTimer: unknown = null;
   private running = false;
   private last: WorldSample | null = null;
+  /** The simulated batteries by id, and the control loop's commander for them. */
+  readonly batteries = new Map<string, SimBattery>();
+  readonly batteryCommander: SimBatteryCommander;
 
   constructor(opts: SiteWorldOptions) {
     this.cs = opts.site;
@@ -152,6 +159,8 @@ export class SiteWorld {
         lastAtMs: null,
       })),
     );
+    for (const b of opts.batteries ?? []) this.batteries.set(b.batteryId, new SimBattery(b));
+    this.batteryCommander = new SimBatteryCommander(this.batteries, () => this.clock.monotonicMs());
     this.limitCache = this.cs.circuits.map(() => ({ limitA: 0, limitKw: 0, fromMs: 0, untilMs: -Infinity }));
   }
 
@@ -283,6 +292,16 @@ export class SiteWorld {
       for (const ph of supply.phases) v[phaseIndex(ph)] = -perPhase;
       this.addAt(circuits, p.meter.circuitIdx, v);
     }
+    for (const b of this.cs.site.batteries ?? []) {
+      const sim = this.batteries.get(b.id);
+      if (!sim || sim.actualKw === 0) continue;
+      const ci = this.cs.circuitIndex.get(b.circuitId)!;
+      const supply = this.cs.circuits[ci]!.supply;
+      const perPhase = (sim.actualKw * 1000) / (supply.lineToNeutralV * b.phases.length);
+      const v: [number, number, number] = [0, 0, 0];
+      for (const ph of b.phases) v[phaseIndex(ph)] = perPhase;
+      this.addAt(circuits, ci, v);
+    }
     const limits = new Float64Array(n * DIM_COUNT);
     for (let ci = 0; ci < n; ci++) {
       const l = this.limitOf(ci, atMs);
@@ -293,9 +312,10 @@ export class SiteWorld {
   }
 
   private tick(): void {
+    const dtMs = this.tickMs;
+    for (const b of this.batteries.values()) b.step(this.clock.monotonicMs(), dtMs);
     const s = this.sample(this.clock.monotonicMs());
     this.last = s;
-    const dtMs = this.tickMs;
     for (let k = 0; k < s.circuits.length; k++) {
       const over = Math.abs(s.circuits[k]!) - s.limits[k]!;
       if (over <= EPS) continue;
@@ -353,7 +373,8 @@ export class SiteWorld {
     const nowMs = this.clock.monotonicMs();
     const s = this.sample(nowMs);
     for (const m of this.meters) {
-      if (m.silent || m.role === 'battery') continue;
+      const battery = m.role === 'battery' ? this.batteryOfMeter(m.id) : undefined;
+      if (m.silent || (m.role === 'battery' && (!battery || battery.silent))) continue;
       const reading = this.reading(m, s);
       const wasStale = m.stale;
       m.stale = false;
@@ -376,7 +397,17 @@ export class SiteWorld {
     let currentA: [number, number, number];
     let powerKw: number;
     let productionKw: number | undefined;
-    if (m.role === 'pv') {
+    const battery = m.role === 'battery' ? this.batteryOfMeter(m.id) : undefined;
+    if (battery) {
+      const phases = this.cs.site.batteries!.find((b) => b.meterId === m.id)!.phases;
+      const perPhase = (battery.actualKw * 1000) / (v * phases.length);
+      currentA = [0, 1, 2].map((p) => (phases.some((ph) => phaseIndex(ph) === p) ? perPhase : 0)) as [
+        number,
+        number,
+        number,
+      ];
+      powerKw = battery.actualKw;
+    } else if (m.role === 'pv') {
       const src = this.pv.find((p) => p.meter === m);
       productionKw = src ? Math.max(0, src.profile(s.atMs)) : 0;
       const perPhase = (productionKw * 1000) / (v * supply.phases.length);
@@ -398,7 +429,13 @@ export class SiteWorld {
       energyImportKwh: m.importKwh,
       energyExportKwh: m.exportKwh,
       ...(productionKw !== undefined ? { productionKw } : {}),
+      ...(battery ? { socPct: battery.socPct } : {}),
       rejected: [],
     };
+  }
+
+  private batteryOfMeter(meterId: string): SimBattery | undefined {
+    const b = this.cs.site.batteries?.find((x) => x.meterId === meterId);
+    return b === undefined ? undefined : this.batteries.get(b.id);
   }
 }

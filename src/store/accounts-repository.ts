@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { AccountRecord, Role, WebSessionRecord } from '../contracts/api-records.ts';
 import type { AccountsStore } from '../contracts/api-store.ts';
 import type { StoreWriter } from './store-writer.ts';
+import type { Clock } from '../clock.ts';
 
 interface AccountRow {
   username: string;
@@ -24,7 +25,7 @@ export class AccountsRepository implements AccountsStore {
   constructor(
     db: Database.Database,
     private readonly writer: StoreWriter,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {
     this.s = {
       find: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE username = ?'),
@@ -50,11 +51,11 @@ export class AccountsRepository implements AccountsStore {
   }
 
   add(username: string, passwordHash: string, role: Role): Promise<void> {
-    return this.writer.run('addAccount', { username, passwordHash, role, atMs: this.now() });
+    return this.writer.run('addAccount', { username, passwordHash, role, atMs: this.clock.nowMs() });
   }
 
   setPassword(username: string, passwordHash: string): Promise<boolean> {
-    return this.writer.run('setPassword', { username, passwordHash, atMs: this.now() });
+    return this.writer.run('setPassword', { username, passwordHash, atMs: this.clock.nowMs() });
   }
 
   remove(username: string): Promise<boolean> {
@@ -67,7 +68,7 @@ export class AccountsRepository implements AccountsStore {
   }
 
   addSession(idHash: string, username: string, expiresMs: number): Promise<void> {
-    return this.writer.run('addWebSession', { idHash, username, atMs: this.now(), expiresMs });
+    return this.writer.run('addWebSession', { idHash, username, atMs: this.clock.nowMs(), expiresMs });
   }
 
   touchSession(idHash: string, expiresMs: number): Promise<void> {

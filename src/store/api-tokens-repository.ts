@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { ApiTokenRecord, Role } from '../contracts/api-records.ts';
 import type { ApiTokensStore } from '../contracts/api-store.ts';
 import type { StoreWriter } from './store-writer.ts';
+import type { Clock } from '../clock.ts';
 
 interface TokenRow {
   id: number;
@@ -28,7 +29,7 @@ export class ApiTokensRepository implements ApiTokensStore {
   constructor(
     db: Database.Database,
     private readonly writer: StoreWriter,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {
     const cols = 'id, name, role, created_by, created_ms, last_used_ms';
     this.s = {
@@ -47,11 +48,11 @@ export class ApiTokensRepository implements ApiTokensStore {
   }
 
   add(name: string, role: Role, tokenHash: string, createdBy: string): Promise<number> {
-    return this.writer.run('addApiToken', { name, role, tokenHash, createdBy, atMs: this.now() });
+    return this.writer.run('addApiToken', { name, role, tokenHash, createdBy, atMs: this.clock.nowMs() });
   }
 
   touch(id: number): Promise<void> {
-    return this.writer.run('touchApiToken', { id, atMs: this.now() });
+    return this.writer.run('touchApiToken', { id, atMs: this.clock.nowMs() });
   }
 
   remove(id: number): Promise<boolean> {

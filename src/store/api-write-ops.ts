@@ -116,11 +116,7 @@ export function apiWriteOps(db: Database.Database) {
       a: OverrideInput & { id: number; version: number; by: string; atMs: number },
     ): VersionedOutcome<OverrideRecord> {
       const changed = s.updateOverride.run(a).changes > 0;
-      const row = o.byId.get(a.id);
-      if (!row) return { status: 'not-found' };
-      return changed
-        ? { status: 'ok', item: toOverride(row) }
-        : { status: 'conflict', current: toOverride(row) };
+      return versionedOutcome(changed, o.byId.get(a.id), toOverride);
     },
     dropOverride(id: number): boolean {
       return s.dropOverride.run(id).changes > 0;
@@ -133,11 +129,7 @@ export function apiWriteOps(db: Database.Database) {
       a: UiScheduleInput & { id: number; version: number; by: string; atMs: number },
     ): VersionedOutcome<UiScheduleRecord> {
       const changed = s.updateSchedule.run({ ...scheduleRow(a), id: a.id, version: a.version }).changes > 0;
-      const row = sc.byId.get(a.id);
-      if (!row) return { status: 'not-found' };
-      return changed
-        ? { status: 'ok', item: toSchedule(row) }
-        : { status: 'conflict', current: toSchedule(row) };
+      return versionedOutcome(changed, sc.byId.get(a.id), toSchedule);
     },
     dropUiSchedule(id: number): boolean {
       return s.dropSchedule.run(id).changes > 0;
@@ -160,4 +152,17 @@ export function apiWriteOps(db: Database.Database) {
       s.pruneHistory.run(a.keepAfterMs);
     },
   };
+}
+
+/**
+ * The outcome of an UPDATE guarded by `version = @version`: the row after it, or not found; when the UPDATE
+ * changed nothing though the row exists, its version was stale (a conflict, with the current record).
+ */
+function versionedOutcome<Row, Rec>(
+  changed: boolean,
+  row: Row | undefined,
+  toRecord: (r: Row) => Rec,
+): VersionedOutcome<Rec> {
+  if (!row) return { status: 'not-found' };
+  return changed ? { status: 'ok', item: toRecord(row) } : { status: 'conflict', current: toRecord(row) };
 }

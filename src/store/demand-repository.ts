@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { DemandPeakRecord, DemandPinRecord } from '../core/demand-window.ts';
 import type { StoreWriter } from './store-writer.ts';
+import type { Clock } from '../clock.ts';
 
 interface PeakRow {
   period: string;
@@ -48,7 +49,7 @@ export class DemandRepository {
   constructor(
     db: Database.Database,
     private readonly writer: StoreWriter,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {
     this.byPeriod = db.prepare<[string], PeakRow>(
       'SELECT period, peak_kw, peak_at_ms, window_ms FROM demand_peaks WHERE period = ?',
@@ -70,7 +71,7 @@ export class DemandRepository {
 
   /** Stores a period's peak unless a higher one is stored. */
   savePeak(p: DemandPeakRecord): Promise<void> {
-    return this.writer.run('saveDemandPeak', { ...p, atMs: this.now() });
+    return this.writer.run('saveDemandPeak', { ...p, atMs: this.clock.nowMs() });
   }
 
   savePin(p: DemandPinRecord | null): Promise<void> {

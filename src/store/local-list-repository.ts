@@ -7,6 +7,7 @@ import type { LocalIdTagRecord } from '../contracts/api-records.ts';
 import type { LocalListStore } from '../contracts/api-store.ts';
 import type { IdTagRecord, LocalListSource } from '../contracts/ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
+import type { Clock } from '../clock.ts';
 
 interface TagRow {
   id_tag: string;
@@ -22,7 +23,7 @@ export class LocalListRepository implements LocalListStore, LocalListSource {
   constructor(
     db: Database.Database,
     private readonly writer: StoreWriter,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {
     this.s = {
       version: db.prepare<[], { version: number }>('SELECT version FROM local_list WHERE id = 1'),
@@ -48,7 +49,7 @@ export class LocalListRepository implements LocalListStore, LocalListSource {
   }
 
   async put(tag: Omit<LocalIdTagRecord, 'updatedMs'>): Promise<{ tag: LocalIdTagRecord; version: number }> {
-    const full: LocalIdTagRecord = { ...tag, updatedMs: this.now() };
+    const full: LocalIdTagRecord = { ...tag, updatedMs: this.clock.nowMs() };
     const version = await this.writer.run('putLocalIdTag', full);
     return { tag: full, version };
   }

@@ -371,6 +371,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX proxy_transactions_cloud ON proxy_transactions (station_id, cloud_tx_id);
     `,
   },
+  {
+    version: 8,
+    name: 'proxy: the kWh limits of sessions accepted for unknown id tags while the cloud was away',
+    sql: `
+      -- A session Fusebox accepted for an id tag it did not know while the cloud was away, under
+      -- upstream.offlineUnknownIdTags: { acceptUpToKwh } (docs/proxy.md): Fusebox stops it once it has drawn
+      -- limit_wh. Kept until the session ends, so that a restart does not let the car charge without its
+      -- limit. announced: the upstream-offline-limit event was recorded.
+      CREATE TABLE proxy_offline_caps (
+        port_id TEXT PRIMARY KEY,
+        session_id INTEGER NOT NULL,
+        id_tag TEXT NOT NULL,
+        limit_wh REAL NOT NULL,
+        announced INTEGER NOT NULL DEFAULT 0,
+        created_ms INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** A database written by a newer Fusebox than this one. */

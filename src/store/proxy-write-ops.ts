@@ -23,6 +23,15 @@ export interface TransactionMapping {
   readonly atMs: number;
 }
 
+/** A session accepted under `offlineUnknownIdTags: { acceptUpToKwh }`, stopped at `limitWh`. */
+export interface OfflineCapRow {
+  readonly portId: string;
+  readonly sessionId: number;
+  readonly idTag: string;
+  readonly limitWh: number;
+  readonly atMs: number;
+}
+
 export function proxyWriteOps(db: Database.Database) {
   const s = {
     enqueue: db.prepare(`
@@ -39,6 +48,15 @@ export function proxyWriteOps(db: Database.Database) {
       VALUES (@stationId, @localTxId, @cloudTxId, @stationKnows, @atMs)
       ON CONFLICT (station_id, local_tx_id) DO UPDATE SET cloud_tx_id = @cloudTxId,
         station_knows = @stationKnows, created_ms = @atMs`),
+    saveCap: db.prepare(`
+      INSERT INTO proxy_offline_caps (port_id, session_id, id_tag, limit_wh, created_ms)
+      VALUES (@portId, @sessionId, @idTag, @limitWh, @atMs)
+      ON CONFLICT (port_id) DO UPDATE SET session_id = @sessionId, id_tag = @idTag, limit_wh = @limitWh,
+        announced = 0, created_ms = @atMs`),
+    announceCap: db.prepare(
+      'UPDATE proxy_offline_caps SET announced = 1 WHERE port_id = ? AND session_id = ?',
+    ),
+    deleteCap: db.prepare('DELETE FROM proxy_offline_caps WHERE port_id = ? AND session_id = ?'),
   };
   return {
     /** Queues a message; returns its id (the replay order). */
@@ -72,6 +90,21 @@ export function proxyWriteOps(db: Database.Database) {
     /** The cloud answered a live StartTransaction: its id beside Fusebox's. */
     proxyMapTransaction(m: TransactionMapping): void {
       s.map.run(m);
+    },
+
+    /** A session accepted for an unknown id tag during an outage, with its kWh limit (replaces the port's). */
+    proxySaveOfflineCap(c: OfflineCapRow): void {
+      s.saveCap.run(c);
+    },
+
+    /** The limit of the session was reached and the event recorded. */
+    proxyAnnounceOfflineCap(args: { readonly portId: string; readonly sessionId: number }): void {
+      s.announceCap.run(args.portId, args.sessionId);
+    },
+
+    /** The session ended (or is no longer the port's): its limit is forgotten. */
+    proxyDeleteOfflineCap(args: { readonly portId: string; readonly sessionId: number }): void {
+      s.deleteCap.run(args.portId, args.sessionId);
     },
   };
 }

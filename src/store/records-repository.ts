@@ -16,6 +16,7 @@ import type {
 } from '../contracts/api-store.ts';
 import type { SqliteOcppRepository } from './sqlite-ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
+import type { Clock } from '../clock.ts';
 
 interface EventRow {
   id: number;
@@ -64,7 +65,7 @@ export class RecordsRepository implements RecordsStore {
     private readonly reader: Database.Database,
     private readonly writer: StoreWriter,
     private readonly ocpp: SqliteOcppRepository,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {}
 
   sessions(f: SessionFilter): { total: number; items: SessionItem[] } {
@@ -188,7 +189,7 @@ export class RecordsRepository implements RecordsStore {
 
   audit(username: string, message: string, data?: unknown): Promise<void> {
     return this.ocpp.recordEvent({
-      atMs: this.now(),
+      atMs: this.clock.nowMs(),
       level: 'info',
       kind: 'audit',
       message: `${username}: ${message}`,

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyRetention, BUCKET_MS, DEFAULT_RETENTION } from './retention.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { VirtualClock } from '../sim/virtual-clock.ts';
+import type { RetentionReport } from './retention.ts';
+import { applyRetention, BUCKET_MS, DEFAULT_RETENTION, scheduleRetention } from './retention.ts';
 import type { Store } from './store.ts';
 import { openStore } from './store.ts';
 
@@ -152,5 +154,29 @@ describe('retention', () => {
       await file.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('scheduleRetention', () => {
+  it('applies retention at once and then every interval, at the time of its clock, until stopped', async () => {
+    const clock = new VirtualClock(100 * DAY);
+    const reports: RetentionReport[] = [];
+    // A reading 40 days old now, and one 13 days old that passes the raw limit (14 days) two days later.
+    await store.ocpp.recordMeterValues([reading(60 * DAY, 1000, 100), reading(87 * DAY + 1, 2000, 200)]);
+    const schedule = scheduleRetention(store.writer, DEFAULT_RETENTION, {
+      clock,
+      intervalMs: DAY,
+      onResult: (r) => reports.push(r),
+    });
+    await clock.flush();
+    await vi.waitFor(() => expect(reports).toHaveLength(1));
+    expect(reports[0]!.downsampledRows).toBe(1);
+    await clock.advanceBy(2 * DAY);
+    await vi.waitFor(() => expect(reports).toHaveLength(3));
+    expect(reports.map((r) => r.downsampledRows)).toEqual([1, 0, 1]);
+    schedule.stop();
+    await clock.advanceBy(5 * DAY);
+    expect(reports).toHaveLength(3);
+    expect(clock.pendingTimers).toBe(0);
   });
 });

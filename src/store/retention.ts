@@ -6,6 +6,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { StoreWriter } from './store-writer.ts';
+import type { Clock } from '../clock.ts';
+import { every, systemClock } from '../clock.ts';
 
 export interface RetentionPolicy {
   /** The station's own sampled values (about 6/7 of a reading's size). */
@@ -119,20 +121,19 @@ export function scheduleRetention(
   policy: RetentionPolicy,
   options: {
     readonly intervalMs?: number;
-    readonly now?: () => number;
+    /** Fusebox's clock (the system clock when absent). */
+    readonly clock?: Clock;
     readonly onResult?: (report: RetentionReport) => void;
     readonly onError?: (err: unknown) => void;
   } = {},
 ): RetentionSchedule {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const runOnce = (): void => {
-    writer.run('applyRetention', { policy, nowMs: now() }).then(
+    writer.run('applyRetention', { policy, nowMs: clock.nowMs() }).then(
       (report) => options.onResult?.(report),
       (err: unknown) => options.onError?.(err),
     );
   };
   runOnce();
-  const timer = setInterval(runOnce, options.intervalMs ?? DAY_MS);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return every(clock, options.intervalMs ?? DAY_MS, runOnce);
 }

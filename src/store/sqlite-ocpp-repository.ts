@@ -21,6 +21,7 @@ import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
 import { sessionStatements, toSession } from './session-rows.ts';
 import type { StoreWriter } from './store-writer.ts';
+import type { Clock } from '../clock.ts';
 
 interface StationRow {
   station_id: string;
@@ -54,7 +55,7 @@ export class SqliteOcppRepository implements OcppRepository {
   constructor(
     db: Database.Database,
     private readonly writer: StoreWriter,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {
     this.s = {
       ...sessionStatements(db),
@@ -122,7 +123,7 @@ export class SqliteOcppRepository implements OcppRepository {
   }
 
   updateSession(update: SessionUpdate): Promise<SessionRecord | undefined> {
-    return this.writer.run('updateSession', { ...update, nowMs: this.now() });
+    return this.writer.run('updateSession', { ...update, nowMs: this.clock.nowMs() });
   }
 
   stopSession(input: StopSessionInput): Promise<SessionRecord | undefined> {

@@ -7,6 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { ApiStore } from '../contracts/api-store.ts';
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 import { AccountsRepository } from './accounts-repository.ts';
 import { CloudProfilesRepository } from './cloud-profiles-repository.ts';
 import { DemandRepository } from './demand-repository.ts';
@@ -14,17 +16,16 @@ import { ApiTokensRepository } from './api-tokens-repository.ts';
 import { LocalListRepository } from './local-list-repository.ts';
 import { migrate } from './migrations.ts';
 import { openDatabase } from './open-database.ts';
-import { OverridesRepository } from './overrides-repository.ts';
 import { RecordsRepository } from './records-repository.ts';
 import { SqliteOcppRepository } from './sqlite-ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
 import { InlineWriter, MonitoredWriter } from './store-writer.ts';
 import { ThreadWriter } from './thread-writer.ts';
-import { UiSchedulesRepository } from './ui-schedules-repository.ts';
+import { OVERRIDES, UI_SCHEDULES, VersionedRepository } from './versioned-repository.ts';
 
 export interface StoreOptions {
-  /** Clock for timestamps the store sets itself. */
-  readonly now?: (() => number) | undefined;
+  /** Clock for timestamps the store sets itself (Fusebox's clock; the system clock when absent). */
+  readonly clock?: Clock | undefined;
   /** 'thread' (default for files) or 'inline' (always for ':memory:'). */
   readonly writer?: 'thread' | 'inline' | undefined;
 }
@@ -55,6 +56,7 @@ export interface Store {
 
 /** Open (creating if needed) and migrate the database at `path`; ':memory:' for a throwaway one. */
 export function openStore(path: string, options: StoreOptions = {}): Store {
+  const clock = options.clock ?? systemClock;
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const db = openDatabase(path);
@@ -62,16 +64,16 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const writer = new MonitoredWriter(
     memory || options.writer === 'inline' ? new InlineWriter(db) : new ThreadWriter(path),
   );
-  const ocpp = new SqliteOcppRepository(db, writer, options.now);
+  const ocpp = new SqliteOcppRepository(db, writer, clock);
   const reader = memory ? db : new Sqlite(path, { readonly: true });
   if (!memory) reader.pragma('busy_timeout = 5000');
-  const localList = new LocalListRepository(db, writer, options.now);
+  const localList = new LocalListRepository(db, writer, clock);
   const api: ApiStore = {
-    accounts: new AccountsRepository(db, writer, options.now),
-    tokens: new ApiTokensRepository(db, writer, options.now),
-    overrides: new OverridesRepository(db, writer, options.now),
-    schedules: new UiSchedulesRepository(db, writer, options.now),
-    records: new RecordsRepository(reader, writer, ocpp, options.now),
+    accounts: new AccountsRepository(db, writer, clock),
+    tokens: new ApiTokensRepository(db, writer, clock),
+    overrides: new VersionedRepository(db, writer, OVERRIDES, clock),
+    schedules: new VersionedRepository(db, writer, UI_SCHEDULES, clock),
+    records: new RecordsRepository(reader, writer, ocpp, clock),
     localList,
   };
   let closing: Promise<void> | undefined;
@@ -82,7 +84,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     localList,
     cloudProfiles: new CloudProfilesRepository(db, writer),
     api,
-    demand: new DemandRepository(db, writer, options.now),
+    demand: new DemandRepository(db, writer, clock),
     reader,
     migrated,
     writeProblem: () => writer.problem,

@@ -1,6 +1,6 @@
 /**
  * SIGHUP reload tests: Fusebox started on a site file written to `dir`, with every warning it logs kept, so
- * a test can rewrite the file, call `reload` (src/start-command.ts) and look at what was said.
+ * a test can rewrite the file, call `reload` (src/cli/start.ts) and look at what was said.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -49,7 +49,7 @@ export function authRoutes(
     },
     async (req, reply) => {
       const { username, password } = req.body;
-      const nowMs = deps.now();
+      const nowMs = deps.clock.nowMs();
       const allowed = throttle.attempt(username, req.ip, nowMs);
       if (!allowed.ok) {
         const waitS = Math.ceil(allowed.retryAfterMs / 1000);

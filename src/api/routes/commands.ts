@@ -73,11 +73,12 @@ export function commandRoutes(app: ZodApp, { deps }: ApiContext): void {
       } catch (err) {
         const code = (err as { code?: string }).code;
         const message = err instanceof Error ? err.message : String(err);
-        if (code === 'OCPP_STATION_OFFLINE') throw conflict(message);
-        if (code === 'OCPP_NO_SESSION') throw conflict(message);
-        if (code === 'OCPP_UNKNOWN_STATION') throw notFound(message);
-        if (code === 'OCPP_UNKNOWN_PORT') throw badRequest(`portId: ${message}`);
-        throw new ApiError(502, 'station_error', `the station did not answer as expected: ${message}`);
+        const cause = { cause: err };
+        if (code === 'OCPP_STATION_OFFLINE') throw conflict(message, cause);
+        if (code === 'OCPP_NO_SESSION') throw conflict(message, cause);
+        if (code === 'OCPP_UNKNOWN_STATION') throw notFound(message, cause);
+        if (code === 'OCPP_UNKNOWN_PORT') throw badRequest(`portId: ${message}`, cause);
+        throw new ApiError(502, 'station_error', `the station did not answer as expected: ${message}`, cause);
       }
     },
   );

@@ -25,7 +25,7 @@ export function livePayloads(ctx: ApiContext) {
       const site = deps.live.site();
       const snap = deps.live.snapshot();
       const ports = deps.live.ports();
-      const nowMs = deps.now();
+      const nowMs = deps.clock.nowMs();
       const view = circuitsView(site, snap, ports, sync.overrides(), nowMs, names);
       // Site power now, as the history's site series (grid import, PV production, battery charging +).
       const p = snap ? sitePowers(site, snap, ports, nowMs) : null;
@@ -45,7 +45,7 @@ export function livePayloads(ctx: ApiContext) {
         deps.live.snapshot(),
         deps.live.ports(),
         deps.store.records.sessions({ active: true, limit: 100_000, offset: 0 }).items,
-        deps.now(),
+        deps.clock.nowMs(),
         stays,
       ),
   };
@@ -155,6 +155,6 @@ export function liveStateRoutes(app: ZodApp, ctx: ApiContext): void {
         response: { 200: R.allocation, ...viewerErrors },
       },
     },
-    () => allocationView(deps.live.snapshot(), deps.now(), deps.live.site()),
+    () => allocationView(deps.live.snapshot(), deps.clock.nowMs(), deps.live.site()),
   );
 }

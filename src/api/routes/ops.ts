@@ -31,7 +31,7 @@ export function opsRoutes(
         void reply.code(503);
         return { status: 'starting' as const, detail: 'the control loop has not run yet' };
       }
-      const ageMs = deps.now() - at;
+      const ageMs = deps.clock.nowMs() - at;
       if (ageMs > HEALTHY_WITHIN_MS) {
         void reply.code(503);
         return {

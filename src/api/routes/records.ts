@@ -85,7 +85,7 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
     (req) => {
       range(req.query);
       const r = deps.store.records.sessions(filterOf(req.query));
-      const nowMs = deps.now();
+      const nowMs = deps.clock.nowMs();
       return { total: r.total, items: r.items.map((s) => sessionItem(s, nowMs)) };
     },
   );
@@ -108,7 +108,7 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
     (req, reply) => {
       range(req.query);
       const r = deps.store.records.sessions(filterOf(req.query));
-      const nowMs = deps.now();
+      const nowMs = deps.clock.nowMs();
       const header = [
         'id',
         'stationId',
@@ -184,7 +184,7 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
     },
     (req) => {
       const q = req.query;
-      const toMs = ms(q.to) ?? deps.now();
+      const toMs = ms(q.to) ?? deps.clock.nowMs();
       const fromMs = ms(q.from) ?? toMs - 24 * 3600_000;
       if (fromMs >= toMs) throw badRequest(`querystring.from: must be before to (${iso(toMs)})`);
       if (q.circuitId !== undefined && !deps.baseSite().circuitIndex.has(q.circuitId))

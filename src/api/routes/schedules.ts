@@ -9,8 +9,9 @@ import type { DatedException, WeeklyEntry } from '../../core/schedule.ts';
 import type { UiScheduleInput, UiScheduleRecord } from '../../contracts/api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso, readOnlyFields } from '../api-context.ts';
-import { badRequest, conflict, notFound } from '../api-error.ts';
+import { badRequest } from '../api-error.ts';
 import * as R from '../response-schemas.ts';
+import { versionedCrudRoutes } from './versioned-crud.ts';
 
 const tags = ['schedules'];
 const scheduleBody = z.strictObject({
@@ -21,7 +22,6 @@ const scheduleBody = z.strictObject({
   exceptions: scheduleSchema.shape.exceptions,
   enabled: z.boolean().default(true),
 });
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 
 /** Plain (mutable) copies of a schedule's entries, as the response schema types them. */
 function entries(weekly: readonly WeeklyEntry[], exceptions: readonly DatedException[]) {
@@ -77,108 +77,38 @@ export function scheduleRoutes(app: ZodApp, ctx: ApiContext): void {
     };
   };
 
-  const changed = (): void => {
-    const refused = sync.applySchedules();
-    if (refused) deps.logger?.warn(refused);
-    hub.publish('schedules', { items: deps.store.schedules.list().map(scheduleView) });
-  };
-
-  app.get(
-    '/api/v1/schedules',
-    {
-      schema: {
-        tags,
-        summary: "Dashboard schedules, and the site file's",
-        response: { 200: R.scheduleList, ...R.errors(401) },
-      },
+  versionedCrudRoutes(app, deps, {
+    path: '/api/v1/schedules',
+    noun: 'schedule',
+    tags,
+    summaries: {
+      list: "Dashboard schedules, and the site file's",
+      add: 'Add a schedule to a circuit',
+      change: 'Change a schedule (409 when version is stale)',
+      remove: 'Delete a schedule',
     },
-    () => ({
-      items: deps.store.schedules.list().map(scheduleView),
+    body: scheduleBody,
+    itemSchema: R.scheduleItem,
+    listSchema: R.scheduleList,
+    store: (d) => d.store.schedules,
+    checked,
+    view: scheduleView,
+    list: (items) => ({
+      items,
       fromSiteFile: deps
         .baseSite()
         .circuits.filter((c) => c.schedule)
         .map((c) => ({ circuitId: c.id, ...entries(c.schedule!.weekly, c.schedule!.exceptions) })),
     }),
-  );
-
-  app.post(
-    '/api/v1/schedules',
-    {
-      config: { access: 'operator' },
-      schema: {
-        tags,
-        summary: 'Add a schedule to a circuit',
-        body: scheduleBody,
-        response: { 201: R.scheduleItem, ...R.errors(400, 413, 415, 401, 403) },
-      },
+    audit: {
+      added: (item) => `schedule ${item.id} '${item.name}' added on ${item.circuitId}`,
+      changed: (item) => `schedule ${item.id} '${item.name}' changed`,
+      removed: (before) => `schedule ${before.id} '${before.name}' deleted`,
     },
-    async (req, reply) => {
-      const input = checked(req.body);
-      const by = req.principal!.username;
-      const item = await deps.store.schedules.add(input, by);
-      await deps.store.records.audit(
-        by,
-        `schedule ${item.id} '${item.name}' added on ${item.circuitId}`,
-        scheduleView(item),
-      );
-      changed();
-      return reply.code(201).send(scheduleView(item));
+    changed: () => {
+      const refused = sync.applySchedules();
+      if (refused) deps.logger?.warn(refused);
+      hub.publish('schedules', { items: deps.store.schedules.list().map(scheduleView) });
     },
-  );
-
-  app.put(
-    '/api/v1/schedules/:id',
-    {
-      config: { access: 'operator' },
-      schema: {
-        tags,
-        summary: 'Change a schedule (409 when version is stale)',
-        params: idParams,
-        body: scheduleBody.extend({ version: z.number().int().positive() }),
-        response: { 200: R.scheduleItem, ...R.errors(400, 413, 415, 401, 403, 404, 409) },
-      },
-    },
-    async (req) => {
-      const input = checked(req.body);
-      const by = req.principal!.username;
-      const r = await deps.store.schedules.update(req.params.id, req.body.version, input, by);
-      if (r.status === 'not-found') throw notFound(`no schedule ${req.params.id}`);
-      if (r.status === 'conflict')
-        throw conflict(
-          `version: schedule ${req.params.id} was changed by ${r.current.updatedBy} (now version ${r.current.version}); reload and edit again`,
-        );
-      await deps.store.records.audit(
-        by,
-        `schedule ${r.item.id} '${r.item.name}' changed`,
-        scheduleView(r.item),
-      );
-      changed();
-      return scheduleView(r.item);
-    },
-  );
-
-  app.delete(
-    '/api/v1/schedules/:id',
-    {
-      config: { access: 'operator' },
-      schema: {
-        tags,
-        summary: 'Delete a schedule',
-        params: idParams,
-        response: { 204: R.noContent, ...R.errors(400, 401, 403, 404) },
-      },
-    },
-    async (req, reply) => {
-      const before = deps.store.schedules.get(req.params.id);
-      if (!before || !(await deps.store.schedules.remove(req.params.id)))
-        throw notFound(`no schedule ${req.params.id}`);
-      await deps.store.records.audit(
-        req.principal!.username,
-        `schedule ${before.id} '${before.name}' deleted`,
-        scheduleView(before),
-      );
-      changed();
-      return reply.code(204).send(null);
-    },
-  );
+  });
 }

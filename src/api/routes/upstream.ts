@@ -14,7 +14,7 @@ export function upstreamRoutes(app: ZodApp, { deps }: ApiContext): void {
       },
     },
     () => {
-      const nowMs = deps.now();
+      const nowMs = deps.clock.nowMs();
       return {
         relaying: deps.upstream !== undefined,
         stations: (deps.upstream?.statuses() ?? []).map((s) => ({

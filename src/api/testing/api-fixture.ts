@@ -1,13 +1,16 @@
 /**
  * A real Fusebox for API tests: a small site, a real SQLite file in a temporary directory, the OCPP server
  * and HTTP API listening on free loopback ports; accounts alice (operator) and victor (viewer); helpers
- * to log in and call the API over real HTTP, and to connect a simulated station.
+ * to log in and call the API, and to connect a simulated station. The calls go through fastify's inject()
+ * (the whole request pipeline: hooks, parsers, schemas, serializers; no socket, no port); a test of what only
+ * a socket shows (streaming, body limits on the wire, redirects) fetches `url` itself.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import type { Fusebox } from '../../app.ts';
 import { startFusebox } from '../../app.ts';
 import { loadSiteConfigText } from '../../config/load.ts';
@@ -43,11 +46,11 @@ export interface ApiFixture {
   readonly logLines: string[];
   /** Logs in; returns the headers for cookie-authenticated calls (with the CSRF header). */
   login(username: keyof typeof PASSWORDS): Promise<{ cookie: string; 'x-fusebox-csrf': string }>;
-  /** fetch against the API with JSON in and out. */
+  /** A request to the API with JSON in (`body`) or any text (`payload`, with its own content-type); JSON out. */
   call(
     method: string,
     path: string,
-    opts?: { headers?: Record<string, string>; body?: unknown },
+    opts?: { headers?: Record<string, string>; body?: unknown; payload?: string },
   ): Promise<{ status: number; body: any; headers: Headers; text: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
   /** Connects a simulated station of the site over real OCPP (`options`: how it behaves, e.g. refusals). */
   station(
@@ -92,22 +95,23 @@ export async function startApiFixture(o: FixtureOptions = {}): Promise<ApiFixtur
   const stations: SimulatedStation[] = [];
 
   const call: ApiFixture['call'] = async (method, path, opts = {}) => {
-    const res = await fetch(url + path, {
+    const res = await fusebox.http.inject({
       method,
+      url: path,
       headers: {
         ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...opts.headers,
       },
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      payload: opts.body === undefined ? opts.payload : JSON.stringify(opts.body),
     });
-    const text = await res.text();
+    const text = res.body;
     let body: unknown = text;
     try {
       body = JSON.parse(text);
     } catch {
       // not JSON: keep the text
     }
-    return { status: res.status, body, headers: res.headers, text };
+    return { status: res.statusCode, body, headers: headersOf(res.headers), text };
   };
 
   return {
@@ -117,12 +121,10 @@ export async function startApiFixture(o: FixtureOptions = {}): Promise<ApiFixtur
     logLines,
     call,
     async login(username) {
-      const res = await fetch(`${url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password: PASSWORDS[username] }),
+      const res = await call('POST', '/api/v1/auth/login', {
+        body: { username, password: PASSWORDS[username] },
       });
-      if (res.status !== 200) throw new Error(`login as ${username}: ${res.status} ${await res.text()}`);
+      if (res.status !== 200) throw new Error(`login as ${username}: ${res.status} ${res.text}`);
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith('fusebox_session='))!;
       return { cookie: cookie.split(';')[0]!, 'x-fusebox-csrf': '1' };
     },
@@ -149,4 +151,70 @@ export async function startApiFixture(o: FixtureOptions = {}): Promise<ApiFixtur
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The headers of a logged-in user (a session cookie and the CSRF header). */
+export type LoginHeaders = Record<string, string>;
+
+/**
+ * One fixture for a whole test file: started before its first test (logged in as `login`, default alice),
+ * stopped after its last, with hook timeouts for a loaded machine. `f` and the login headers may be used
+ * from the tests on (they are filled in before the first test runs).
+ */
+export function useApiFixture(
+  o: FixtureOptions & { readonly login?: readonly (keyof typeof PASSWORDS)[] } = {},
+): { f: ApiFixture; alice: LoginHeaders; victor: LoginHeaders } {
+  let started: ApiFixture | undefined;
+  const get = (): ApiFixture => {
+    if (!started) throw new Error('the API fixture is used before its beforeAll started it');
+    return started;
+  };
+  const headers = { alice: {}, victor: {} } as Record<keyof typeof PASSWORDS, LoginHeaders>;
+  beforeAll(async () => {
+    started = await startApiFixture(o);
+    for (const user of o.login ?? ['alice']) Object.assign(headers[user], await started.login(user));
+  }, 60_000);
+  afterAll(async () => started?.stop(), 30_000);
+  const f: ApiFixture = {
+    get fusebox() {
+      return get().fusebox;
+    },
+    get url() {
+      return get().url;
+    },
+    get dir() {
+      return get().dir;
+    },
+    get logLines() {
+      return get().logLines;
+    },
+    login: (username) => get().login(username),
+    call: (method, path, opts) => get().call(method, path, opts),
+    station: (stationId, ports, options) => get().station(stationId, ports, options),
+    stop: () => get().stop(),
+  };
+  return { f, ...headers };
+}
+
+/**
+ * Connects st-1 (two ports) sending meter values every 300 ms, with a session charging on port 1 (TAG-ONE,
+ * 16 A on three phases) and a finished one on port 2 (TAG-TWO): the records and live state the read tests use.
+ */
+export async function startSessionsStation(f: ApiFixture): Promise<SimulatedStation> {
+  const station = await f.station('st-1', 2);
+  station.startMeterValues(300);
+  await station.plugIn(1, { maxCurrentA: 16, phases: 3 });
+  await station.start(1, 'TAG-ONE');
+  await station.plugIn(2, { maxCurrentA: 32, phases: 1 });
+  await station.start(2, 'TAG-TWO');
+  await station.stop(2, 'EVDisconnected');
+  return station;
+}
+
+/** inject()'s answer headers as fetch's `Headers` (a repeated header, e.g. set-cookie, once per value). */
+function headersOf(h: Record<string, string | string[] | number | undefined>): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(h))
+    if (value !== undefined) for (const v of [value].flat()) out.append(name, String(v));
+  return out;
 }

@@ -2,18 +2,20 @@
  * A control loop wired to a simulated site, for control-loop and scenario tests: virtual clock, simulated
  * stations and cars, the site's physics and meters. Fusebox can be killed and restarted on the same world.
  */
+import type { SimBatterySpec } from '../../sim/sim-battery.ts';
+import type { Tariff } from '../../core/tariff.ts';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { loadSiteConfigText } from '../../config/load.ts';
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import type { EvSpec } from '../../sim/ev-model.ts';
-import type { SimGatewayOptions } from '../../sim/sim-gateway.ts';
+import type { SimGatewayOptions, SimGatewayTestSwitches } from '../../sim/sim-gateway.ts';
 import { SimGateway } from '../../sim/sim-gateway.ts';
 import type { CircuitLoad, PvSource } from '../../sim/site-world.ts';
 import { SiteWorld } from '../../sim/site-world.ts';
 import { VirtualClock } from '../../sim/virtual-clock.ts';
 import { ControlLoop } from '../control-loop.ts';
-import type { ControlOptions } from '../control-options.ts';
+import type { ControlOptions, ControlTestSwitches } from '../control-options.ts';
 import type { DemandCap } from '../demand-cap.ts';
 import type { PriorSetpoint } from '../restart-guard.ts';
 
@@ -28,8 +30,9 @@ export function siteFromYaml(text: string): CompiledSite {
 export interface HarnessOptions {
   readonly site: CompiledSite;
   readonly startMs?: number | undefined;
-  readonly gateway?: SimGatewayOptions | undefined;
-  readonly control?: Partial<ControlOptions> | undefined;
+  readonly gateway?: (SimGatewayOptions & SimGatewayTestSwitches) | undefined;
+  /** Control options, and the test switches (negative controls). */
+  readonly control?: (Partial<ControlOptions> & ControlTestSwitches) | undefined;
   readonly loads?: readonly CircuitLoad[] | undefined;
   readonly pv?: readonly PvSource[] | undefined;
   readonly meterIntervalMs?: number | undefined;
@@ -43,6 +46,10 @@ export interface HarnessOptions {
   readonly startLoop?: boolean | undefined;
   /** A demand cap for each control loop started (a restart makes a new one, as a new process does). */
   readonly demandCap?: (() => DemandCap) | undefined;
+  /** Simulated batteries (sim/sim-battery.ts), commanded by the loop. */
+  readonly batteries?: readonly SimBatterySpec[] | undefined;
+  /** The site file's tariff, for the loop. */
+  readonly tariff?: Tariff | undefined;
 }
 
 export class SimHarness {
@@ -58,9 +65,10 @@ export class SimHarness {
    * expiry).
    */
   setpointLog: PriorSetpoint[] = [];
-  private readonly control: Partial<ControlOptions> | undefined;
+  private readonly control: (Partial<ControlOptions> & ControlTestSwitches) | undefined;
   private readonly rememberSetpoints: boolean;
   private readonly demandCap: (() => DemandCap) | undefined;
+  private readonly tariff: Tariff | undefined;
   private pruneAt = 20_000;
   private current: ControlLoop | null = null;
 
@@ -76,7 +84,9 @@ export class SimHarness {
       pv: o.pv,
       meterIntervalMs: o.meterIntervalMs,
       tickMs: o.tickMs,
+      batteries: o.batteries,
     });
+    this.tariff = o.tariff;
     this.logger = pino({ level: 'silent' });
     this.control = o.control;
     this.rememberSetpoints = o.rememberSetpoints !== false;
@@ -118,6 +128,8 @@ export class SimHarness {
       options: this.control,
       priorSetpoints: this.rememberSetpoints ? [...this.setpointLog] : [],
       demandCap: this.demandCap?.(),
+      batteries: this.world.batteryCommander,
+      tariff: this.tariff,
     });
     this.loops.push(loop);
     this.current = loop;

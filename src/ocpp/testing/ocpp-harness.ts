@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import type { Clock } from '../../clock.ts';
 import type { Site, SitePort } from '../../core/site.ts';
 import type { Store } from '../../store/store.ts';
 import { openStore } from '../../store/store.ts';
@@ -28,7 +29,8 @@ export interface HarnessOptions {
   readonly settings?: Partial<OcppServerSettings>;
   /** Reuse a database file (restart tests). */
   readonly dbPath?: string;
-  readonly now?: () => number;
+  /** The server's and the store's clock (default: the system clock). */
+  readonly clock?: Clock;
   readonly middleware?: readonly InboundMiddleware[];
   /** The server's logger (default: silent, or FUSEBOX_TEST_LOG's level). */
   readonly log?: Logger;
@@ -90,7 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const site = harnessSite(stations, options.circuitLimitA);
   const dir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'fusebox-ocpp-'));
   const dbPath = options.dbPath ?? join(dir!, 'fusebox.db');
-  const store = openStore(dbPath, { now: options.now, writer: options.storeWriter });
+  const store = openStore(dbPath, { clock: options.clock, writer: options.storeWriter });
   const settings: OcppStationSettings[] = stations.map((s) => ({
     stationId: s.id,
     version: s.version,
@@ -103,7 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     repo: store.ocpp,
     log: options.log ?? pino({ level: process.env.FUSEBOX_TEST_LOG ?? 'silent' }),
     settings: { port: 0, host: '127.0.0.1', ...options.settings },
-    now: options.now,
+    clock: options.clock,
     middleware: options.middleware,
   });
   let stopped = false;
@@ -127,11 +129,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** Resolve when `predicate` holds, polling; rejects after `timeoutMs` with `what` in the message. */
+/**
+ * Resolve when `predicate` holds, polling; rejects after `timeoutMs` with `what` in the message. The default
+ * is generous (30 s): a passing test never waits for it, and on a 2-core machine shared by two suites a
+ * station's reconnect and boot took over 10 s (fail-safe-follow.test.ts failed there with 10 s).
+ */
 export async function eventually<T>(
   predicate: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

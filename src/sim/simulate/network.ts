@@ -1,5 +1,5 @@
 /**
- * The constraints a simulated site imposes (sim-contract.md): per constraint |Σ coef_i·I_i| ≤ limit, with
+ * The constraints a simulated site imposes (docs/simulate.md, "Network models"): per constraint |Σ coef_i·I_i| ≤ limit, with
  * complex (phasor) coefficients in the exact model and Σ (|re|+|im|)·I_i ≤ limit in the linear one.
  */
 

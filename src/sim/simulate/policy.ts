@@ -1,4 +1,4 @@
-/** The policy interface of `fusebox simulate` (sim-contract.md): what a policy sees and what it returns. */
+/** The policy interface of `fusebox simulate` (docs/simulate.md, "Policies"): what a policy sees and what it returns. */
 import type { Network } from './network.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
 

@@ -7,6 +7,7 @@ import { loadSiteConfigFile } from '../../config/load.ts';
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import { compileSite } from '../../core/compiled-site.ts';
 import type { Site } from '../../core/site.ts';
+import { AC_MIN_A } from '../../core/site.ts';
 import { aggregateNetwork } from './aggregate-network.ts';
 import { caltechNetwork } from './caltech-network.ts';
 import type { Network } from './network.ts';
@@ -82,7 +83,7 @@ export function aggregateSite(network: Network): CompiledSite {
       wiring: 'L1' as const,
       currentType: 'AC' as const,
       // A real AC port cannot signal less than 6 A (IEC 61851-1), whatever the model's EVSEs allow.
-      minCurrentA: Math.max(6, e.minA),
+      minCurrentA: Math.max(AC_MIN_A, e.minA),
       maxCurrentA: e.maxA,
       stepA: 0.1,
       priority: 0,

@@ -1,258 +1,63 @@
-/** Shapes of the HTTP API v1 as the dashboard reads them (see docs/api.md). */
+/**
+ * Shapes of the HTTP API v1 as the dashboard reads them (docs/api.md), derived from the zod schemas the
+ * server answers with (src/api/response-schemas.ts), so that a change of an answer that the dashboard does not
+ * follow fails `npm run typecheck`. Type imports only: nothing of the server (not even zod) enters the bundle
+ * (eslint.config.js keeps it so).
+ */
+import type { z } from 'zod';
+import type * as R from '../../api/response-schemas.ts';
+
+/** What the client receives for a schema: its output, as the serializer sends it. */
+type Answer<S extends z.ZodType> = z.output<S>;
 
 /** Per-phase values L1, L2, L3; null where the circuit or port has no such phase or it is unknown. */
-export type PhaseValues = [number | null, number | null, number | null];
+export type PhaseValues = Answer<typeof R.circuitLive>['loadA'];
 
-export type Role = 'viewer' | 'operator';
+export type Me = Answer<typeof R.me>;
+export type Role = Me['role'];
+export type AuthConfig = Answer<typeof R.authConfig>;
 
-export interface Me {
-  readonly username: string;
-  readonly role: Role;
-}
-
-export interface AuthConfig {
-  readonly demo: boolean;
-  readonly demoUser?: string;
-  readonly demoPassword?: string;
-}
-
-export interface SiteCircuit {
-  readonly id: string;
-  readonly name: string;
-  readonly kind: string;
-  readonly parentId: string | null;
-  readonly phases: string[];
-  readonly limitA: number;
-  readonly limitKw: number | null;
-  readonly hasSchedule: boolean;
-  readonly meterId: string | null;
-}
-
-export interface SitePort {
-  readonly id: string;
-  readonly stationId: string;
-  readonly circuitId: string;
-  readonly name: string;
-  readonly phases: string;
-  readonly minA: number;
-  readonly maxA: number;
-  readonly kind: 'ac' | 'dc';
-}
-
-export interface Site {
-  readonly name: string;
-  readonly timeZone: string;
-  readonly supply: string;
-  readonly circuits: SiteCircuit[];
-  readonly stations: { id: string; name: string; ocppVersion: string }[];
-  readonly ports: SitePort[];
-}
+export type Site = Answer<typeof R.site>;
+export type SiteCircuit = Site['circuits'][number];
+export type SitePort = Site['ports'][number];
 
 /** Site power flows now, in kW (grid import, PV production and battery charging positive). */
-export interface Flows {
-  readonly atMs: number;
-  readonly gridKw: number | null;
-  readonly pvKw: number | null;
-  readonly batteryKw: number | null;
-  readonly evKw: number | null;
-  readonly otherKw: number | null;
-}
+export type Flows = Answer<typeof R.flows>;
+export type CircuitLive = Answer<typeof R.circuitLive>;
+export type CircuitsPayload = Answer<typeof R.circuits>;
 
-export interface CircuitLive {
-  readonly id: string;
-  readonly parentId: string | null;
-  readonly name: string;
-  readonly loadA: PhaseValues;
-  readonly evLoadA: PhaseValues;
-  readonly limitA: PhaseValues;
-  readonly effectiveLimitA: PhaseValues;
-  readonly capacityA: PhaseValues;
-  readonly headroomA: PhaseValues;
-  readonly loadKw: number | null;
-  readonly limitKw: number | null;
-  readonly limitSource: string | null;
-  readonly overrideId: number | null;
-}
-
-export interface CircuitsPayload {
-  readonly atMs: number;
-  readonly circuits: CircuitLive[];
-  /** Requested from the API helper; absent on servers that do not send it. */
-  readonly flows?: Flows;
-}
-
-export type PortState =
-  'available' | 'charging' | 'suspended' | 'offline' | 'faulted' | 'preparing' | 'finishing';
-
+export type PortLive = Answer<typeof R.portLive>;
+export type PortState = PortLive['state'];
 /** The core's reason for a limit (core/allocation.ts LimitedBy), as JSON. */
-export interface LimitedBy {
-  readonly kind: string;
-  readonly circuitId?: string;
-  readonly dimension?: string;
-  readonly source?: string;
-  readonly measuredA?: number;
-  readonly rotation?: boolean;
-  readonly waitingBehind?: string;
-}
-
-export interface PortSession {
-  readonly id: number | string;
-  readonly startedAt: string;
-  readonly energyKwh: number;
-  readonly durationS: number;
-  readonly idTag: string | null;
-  /** When the car leaves and who said so (absent on servers before these fields; docs/api.md). */
-  readonly departureAt?: string | null;
-  readonly departureSource?: 'car' | 'port' | 'station' | 'site' | null;
-  readonly energyRequestedKwh?: number | null;
-  /** Deadline mode: what the allocator counts the session still needs. */
-  readonly energyRemainingKwh?: number | null;
-  readonly socPct?: number | null;
-}
-
-export interface PortLive {
-  readonly id: string;
-  readonly stationId: string;
-  readonly circuitId: string;
-  readonly state: PortState;
-  readonly connected: boolean;
-  readonly measuredA: PhaseValues;
-  readonly limitA: number;
-  readonly limitedBy: LimitedBy | null;
-  readonly reason: string;
-  /** Its station does not take limits (absent on servers before this field; docs/api.md). */
-  readonly uncontrolled?: PortUncontrolled | null;
-  readonly session: PortSession | null;
-}
-
+export type LimitedBy = Answer<typeof R.limitedBy>;
+export type PortSession = NonNullable<PortLive['session']>;
 /** A port whose station does not take limits: why, and what it counts at. */
-export interface PortUncontrolled {
-  readonly reason: 'rejected' | 'not-implemented' | 'timeout' | 'no-smart-charging';
-  readonly reasonText: string;
-  readonly detail: string;
-  readonly since: string;
-  readonly failures: number;
-  readonly retryAt: string | null;
-  readonly countedA: number;
-  readonly restricted: { readonly action: 'unavailable' | 'stop'; readonly answer: string } | null;
-}
+export type PortUncontrolled = NonNullable<PortLive['uncontrolled']>;
+export type PortsPayload = Answer<typeof R.ports>;
 
-export interface PortsPayload {
-  readonly atMs: number;
-  readonly ports: PortLive[];
-}
-
-export interface StationInfo {
-  readonly id: string;
-  readonly connected: boolean;
-  readonly ocppVersion: string;
-  readonly vendor: string | null;
-  readonly model: string | null;
-  readonly firmwareVersion: string | null;
-  readonly lastSeenAt: string | null;
-  readonly portIds: string[];
-}
+export type StationInfo = Answer<typeof R.stations>['stations'][number];
 
 /** GET /api/v1/upstream: the relay to the operator's cloud, per station (docs/proxy.md). */
-export interface UpstreamStation {
-  readonly stationId: string;
-  readonly state: 'connected' | 'connecting' | 'outage' | 'idle' | 'disabled';
-  readonly outageSince: string | null;
-  readonly queueDepth: number;
-  readonly oldestQueuedAgeS: number | null;
-  readonly lastRelayAt: string | null;
-  readonly failed: number;
-}
+export type UpstreamPayload = Answer<typeof R.upstream>;
+export type UpstreamStation = UpstreamPayload['stations'][number];
 
-export interface UpstreamPayload {
-  readonly relaying: boolean;
-  readonly stations: UpstreamStation[];
-}
-
-export interface SessionRow {
-  readonly id: number | string;
-  readonly stationId: string;
-  readonly portId: string;
-  readonly idTag: string | null;
-  readonly startedAt: string;
-  readonly stoppedAt: string | null;
-  readonly energyKwh: number;
-  readonly durationS: number;
-  readonly stopReason: string | null;
-}
-
+/** A page of a list, newest first (sessions, events). */
 export interface Paged<T> {
   readonly total: number;
   readonly items: T[];
 }
+export type SessionRow = Answer<typeof R.sessionItem>;
+export type EventRow = Answer<typeof R.eventItem>;
 
-export interface EventRow {
-  readonly id: number | string;
-  readonly at: string;
-  readonly level: string;
-  readonly kind: string;
-  readonly stationId: string | null;
-  readonly portId: string | null;
-  readonly message: string;
-  readonly data?: unknown;
-}
+export type History = Answer<typeof R.history>;
 
-export interface History {
-  readonly resolutionS: number;
-  readonly t: number[];
-  readonly series: Record<string, (number | null)[]>;
-}
+export type Override = Answer<typeof R.overrideItem>;
 
-export interface Override {
-  readonly id: number;
-  readonly circuitId: string;
-  readonly limitA: number | null;
-  readonly limitKw: number | null;
-  readonly until: string;
-  readonly reason: string | null;
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly version: number;
-}
-
-export type Day = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-
-export interface WeeklyEntry {
-  readonly days: Day[];
-  readonly from: string;
-  readonly to: string;
-  readonly limitA?: number;
-  readonly limitKw?: number;
-  readonly label?: string;
-}
-
-export interface Schedule {
-  readonly id: number;
-  readonly circuitId: string;
-  readonly name: string;
-  readonly weekly: WeeklyEntry[];
-  readonly exceptions: unknown[];
-  readonly enabled: boolean;
-  readonly version: number;
-  readonly updatedBy: string;
-  readonly updatedAt: string;
-}
-
-export interface SchedulesPayload {
-  readonly items: Schedule[];
-  readonly fromSiteFile: { circuitId: string; weekly: WeeklyEntry[]; exceptions: unknown[] }[];
-}
+export type Schedule = Answer<typeof R.scheduleItem>;
+export type WeeklyEntry = Schedule['weekly'][number];
+export type Day = WeeklyEntry['days'][number];
+export type SchedulesPayload = Answer<typeof R.scheduleList>;
 
 /** An id tag of the local authorization list (GET /api/v1/local-list). */
-export interface LocalIdTag {
-  readonly idTag: string;
-  readonly status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
-  readonly expiresAt: string | null;
-  readonly parentIdTag: string | null;
-  readonly updatedAt: string;
-}
-
-export interface LocalList {
-  readonly version: number;
-  readonly items: readonly LocalIdTag[];
-}
+export type LocalIdTag = Answer<typeof R.localIdTag>;
+export type LocalList = Answer<typeof R.localList>;

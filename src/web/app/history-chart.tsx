@@ -24,20 +24,22 @@ export function HistoryChart({ history, timeZone }: { history: History; timeZone
   const t = msg();
   // The series' names are the chart's own: redraw it in a new language.
   const language = lang();
-  const empty = !SERIES.some((s) => history.series[s.key]?.some((v) => v !== null));
+  // The site's series or a circuit's (response-schemas.ts history), looked up by the chart's keys.
+  const series: Partial<Record<string, (number | null)[]>> = history.series;
+  const empty = !SERIES.some((s) => series[s.key]?.some((v) => v !== null));
   useEffect(() => {
     const el = box.current;
     if (!el || empty) return;
     let plot: uPlot | null = null;
     let observer: ResizeObserver | null = null;
     let cancelled = false;
-    const present = SERIES.filter((s) => history.series[s.key]?.some((v) => v !== null));
+    const present = SERIES.filter((s) => series[s.key]?.some((v) => v !== null));
     Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')])
       .then(([{ default: UPlot }]) => {
         if (cancelled) return;
         const data: uPlot.AlignedData = [
           history.t.map((ms) => ms / 1000),
-          ...present.map((s) => history.series[s.key] ?? []),
+          ...present.map((s) => series[s.key] ?? []),
         ];
         const width = () => Math.max(280, el.clientWidth);
         plot = new UPlot(
@@ -58,7 +60,7 @@ export function HistoryChart({ history, timeZone }: { history: History; timeZone
                 spanGaps: false,
                 // A few minutes of history are single points: draw them as dots so they show.
                 points: {
-                  show: (history.series[s.key] ?? []).filter((v) => v !== null).length < 120,
+                  show: (series[s.key] ?? []).filter((v) => v !== null).length < 120,
                   size: 6,
                   fill: s.stroke,
                 },

@@ -109,6 +109,15 @@ export const en = {
   circuitKindPanel: 'panel',
   circuitKindCircuit: 'circuit',
 
+  // Battery panel
+  batteryLine: (id: string, soc: string, power: string, command: string) =>
+    `Battery ${id}: ${soc}, ${power}, command ${command}.`,
+  batteryIdle: 'idle',
+  batteryUnknown: 'no reading',
+  batteryReadOnly: 'none (read only)',
+  gridIslanded: 'Islanded: off the grid, the islanded limit holds',
+  gridUnknown: 'Grid state unknown: the islanded limit holds',
+
   // Demand panel
   demandTitle: (minutes: string) => `Demand (${minutes}-min windows)`,
   demandPeak: (period: string) => `Peak ${period}`,
@@ -453,6 +462,13 @@ export const fr: Catalogue = {
   circuitKindTransformer: 'transformateur',
   circuitKindPanel: 'tableau',
   circuitKindCircuit: 'circuit',
+
+  batteryLine: (id, soc, power, command) => `Batterie ${id} : ${soc}, ${power}, consigne ${command}.`,
+  batteryIdle: 'au repos',
+  batteryUnknown: 'pas de mesure',
+  batteryReadOnly: 'aucune (lecture seule)',
+  gridIslanded: 'En îlotage : hors réseau, la limite d’îlotage s’applique',
+  gridUnknown: 'État du réseau inconnu : la limite d’îlotage s’applique',
 
   demandTitle: (minutes) => `Puissance appelée (fenêtres de ${minutes} min)`,
   demandPeak: (period) => `Pointe ${period}`,

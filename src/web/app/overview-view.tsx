@@ -3,6 +3,7 @@ import { useEffect, useMemo } from 'preact/hooks';
 import type { History } from './api-types.ts';
 import { CircuitTree } from './circuit-tree.tsx';
 import { DemandPanel } from './demand-panel.tsx';
+import { BatteryPanel } from './battery-panel.tsx';
 import { fmtTime } from './format.ts';
 import { HistoryChart } from './history-chart.tsx';
 import { msg } from './i18n.ts';
@@ -36,6 +37,7 @@ export function OverviewView() {
         <h2 id="flows-title">{t.powerNow}</h2>
         <PowerFlows flows={flows} />
         <DemandPanel />
+        <BatteryPanel />
       </section>
       <section aria-labelledby="tree-title" class="area-tree">
         <h2 id="tree-title">

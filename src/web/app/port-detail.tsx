@@ -27,7 +27,11 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
   const [idTag, setIdTag] = useState('');
   const circuit = site.circuits.find((c) => c.id === sp.circuitId);
   const lb = port?.limitedBy;
-  const bindingCircuit = lb?.circuitId ? site.circuits.find((c) => c.id === lb.circuitId) : undefined;
+  // A circuit's limit (or a pause behind one) names the circuit, the dimension and who set the limit.
+  const lbCircuit = lb && (lb.kind === 'circuit' || lb.kind === 'paused') ? lb : undefined;
+  const bindingCircuit = lbCircuit?.circuitId
+    ? site.circuits.find((c) => c.id === lbCircuit.circuitId)
+    : undefined;
   const t = msg();
   return (
     <aside class="detail" aria-labelledby="port-detail-title" data-testid="port-detail">
@@ -86,18 +90,20 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
               {t.kind}
               {limitedByKindLabel(lb.kind)}
             </li>
-            {lb.circuitId ? (
+            {lbCircuit?.circuitId ? (
               <li>
                 {t.circuitColon}
-                <a href={href('limits', lb.circuitId)}>{bindingCircuit?.name ?? lb.circuitId}</a>
-                {lb.dimension ? `, ${lb.dimension}` : ''}
+                <a href={href('limits', lbCircuit.circuitId)}>
+                  {bindingCircuit?.name ?? lbCircuit.circuitId}
+                </a>
+                {lbCircuit.dimension ? `, ${lbCircuit.dimension}` : ''}
               </li>
             ) : null}
-            {lb.source ? (
-              <li>{t.limitSetBy(lb.source === 'static limit' ? t.staticLimit : lb.source)}</li>
+            {lbCircuit?.source ? (
+              <li>{t.limitSetBy(lbCircuit.source === 'static limit' ? t.staticLimit : lbCircuit.source)}</li>
             ) : null}
-            {lb.measuredA !== undefined ? <li>{t.carDraws(fmtA(lb.measuredA))}</li> : null}
-            {lb.waitingBehind ? <li>{t.waitingBehind(lb.waitingBehind)}</li> : null}
+            {lb.kind === 'car' ? <li>{t.carDraws(fmtA(lb.measuredA))}</li> : null}
+            {lb.kind === 'paused' && lb.waitingBehind ? <li>{t.waitingBehind(lb.waitingBehind)}</li> : null}
           </ul>
         ) : null}
       </section>

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { verifyStationPassword } from './ocpp/password-hash.ts';
-import { openStore } from './store/store.ts';
-import { runUser } from './user-command.ts';
+import { verifyStationPassword } from '../ocpp/password-hash.ts';
+import { openStore } from '../store/store.ts';
+import { runUser } from './user.ts';
 
 let dir = '';
 afterEach(() => {

@@ -5,14 +5,15 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { Fusebox } from './app.ts';
-import { DEMO_ACCOUNT, DEMO_CONFIG_PATH, configDirOf, startFusebox, tlsSettingsOf } from './app.ts';
-import type { LoadedSiteConfig } from './config/load.ts';
-import { formatProblem } from './config/config-problem.ts';
-import { loadSiteConfigFile } from './config/load.ts';
-import { describeLimitedBy } from './core/explain.ts';
-import { startDemoMeters, startDemoSite } from './sim/demo-site.ts';
-import { describeMqtt } from './mqtt/mqtt-config.ts';
+import type { Fusebox } from '../app.ts';
+import { DEMO_ACCOUNT, DEMO_CONFIG_PATH, configDirOf, startFusebox, tlsSettingsOf } from '../app.ts';
+import type { LoadedSiteConfig } from '../config/load.ts';
+import { formatProblem } from '../config/config-problem.ts';
+import { loadSiteConfigFile } from '../config/load.ts';
+import { upstreamSettingsOf } from '../config/upstream-section.ts';
+import { describeLimitedBy } from '../core/explain.ts';
+import { startDemoMeters, startDemoSite } from '../sim/demo-site.ts';
+import { describeMqtt } from '../mqtt/mqtt-config.ts';
 
 export interface StartOptions {
   readonly configPath?: string | undefined;
@@ -191,19 +192,39 @@ export function reload(
       c.store,
       c.ems,
       c.mqtt,
-      c.upstream,
       c.meters,
       c.stations,
       c.alerts,
     ]);
   if (processPart(next.config) !== processPart(running.config))
     logger.warn(
-      'listeners, store, EMS, MQTT, upstream, meters, stations or alerts changed: those changes apply after a restart',
+      'listeners, store, EMS, MQTT, meters, stations or alerts changed: those changes apply after a restart',
     );
   reloadTls(path, next, running, fusebox, logger);
+  reloadUpstream(path, next, running, fusebox, logger);
   const refused = fusebox.reconfigure(next.compiled);
   if (refused) logger.warn(refused);
   return refused ? running : next;
+}
+
+/** A changed `upstream:` goes to the cloud relay (docs/proxy.md); logs why when it cannot. */
+function reloadUpstream(
+  path: string,
+  next: LoadedSiteConfig,
+  running: LoadedSiteConfig,
+  fusebox: Fusebox,
+  logger: Logger,
+): void {
+  if (JSON.stringify(next.config.upstream) === JSON.stringify(running.config.upstream)) return;
+  try {
+    const refused = fusebox.reconfigureUpstream(upstreamSettingsOf(next.config, configDirOf(path)));
+    if (refused) logger.warn(refused);
+    else logger.info('upstream reloaded');
+  } catch (err) {
+    logger.error(
+      `upstream not reloaded, the running one stays in force: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }
 
 /** Re-reads the files of `ocpp.tls` (replaced on disk) for new OCPP connections; logs why when it cannot. */

@@ -9,10 +9,10 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_CONFIG_PATH } from './app.ts';
+import { DEMO_CONFIG_PATH } from '../app.ts';
 import { main } from './commands.ts';
-import { eventually } from './ocpp/testing/ocpp-harness.ts';
-import { runStart } from './start-command.ts';
+import { eventually } from '../ocpp/testing/ocpp-harness.ts';
+import { runStart } from './start.ts';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -112,6 +112,47 @@ describe('the demo (start without --config)', () => {
     expect(await reachable('127.0.0.2', Number(web.port))).toBe(true);
     expect(lines.join('\n')).toMatch(/reachable from other machines/);
   }, 60_000);
+});
+
+describe('the demo battery', () => {
+  it('is read and commanded over Modbus TCP: its state, command and reason are in the API', async () => {
+    const lines = await startDemo(undefined);
+    const web = printed(lines, 'Dashboard and API');
+    const login = await fetch(new URL('/api/v1/auth/login', web), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'demo', password: 'demo' }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('fusebox_session='))!
+      .split(';')[0]!;
+    let battery: {
+      socPct: number | null;
+      commandKw: number | null;
+      sentKw: number | null;
+      reason: string;
+    } | null = null;
+    await eventually(
+      async () => {
+        const r = await fetch(new URL('/api/v1/batteries', web), { headers: { cookie } });
+        const list = (await r.json()) as (typeof battery)[];
+        battery = list[0] ?? null;
+        // Read (SoC from model 802/124) and commanded: the command written is the one decided.
+        return (
+          battery !== null &&
+          battery.socPct !== null &&
+          battery.sentKw !== null &&
+          battery.sentKw === battery.commandKw
+        );
+      },
+      'the battery read and commanded',
+      60_000,
+    );
+    expect(battery!.socPct).toBeGreaterThan(0);
+    expect(battery!.reason).not.toContain('fail');
+  }, 120_000);
 });
 
 describe('fusebox start --host', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RECORDER = join(ROOT, 'src/testing/module-recorder.js');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const COMMANDS = ['start', 'check', 'probe', 'simulate', 'hash-password', 'user'] as const;
@@ -48,7 +48,7 @@ function fusebox(...args: string[]): Promise<Run> {
           return;
         }
         const modules = readFileSync(modulesFile, 'utf8').split('\n').filter(Boolean);
-        const rootUrl = new URL('..', import.meta.url).href;
+        const rootUrl = new URL('../..', import.meta.url).href;
         const ownModules = modules
           .filter((u) => u.startsWith(rootUrl) && !u.includes('/node_modules/'))
           .map((u) => u.slice(rootUrl.length));
@@ -68,7 +68,7 @@ describe('fusebox --version and help', () => {
       expect(r.code, arg).toBe(0);
       expect(r.stdout.trim(), arg).toBe(VERSION);
       expect(r.ownModules.filter((m) => m.startsWith('src/')).sort()).toEqual(
-        ['src/cli-usage.ts', 'src/cli.ts', 'src/commands.ts'].sort(),
+        ['src/cli.ts', 'src/cli/commands.ts', 'src/cli/usage.ts'].sort(),
       );
     }
   });
@@ -81,7 +81,7 @@ describe('fusebox --version and help', () => {
     expect(r.stderr).toBe('');
     // Only the dispatcher and the help texts: no command, no fastify, no SQLite.
     expect(r.ownModules.filter((m) => m.startsWith('src/')).sort()).toEqual(
-      ['src/cli-usage.ts', 'src/cli.ts', 'src/commands.ts'].sort(),
+      ['src/cli.ts', 'src/cli/commands.ts', 'src/cli/usage.ts'].sort(),
     );
     expect(r.modules.filter((m) => /node_modules\/(fastify|better-sqlite3|ocpp-rpc|zod)\//.test(m))).toEqual(
       [],
@@ -120,7 +120,7 @@ describe('fusebox <command> --help', () => {
     const r = await fusebox('start', '--help');
     expect(r.code).toBe(0);
     expect(r.ownModules.filter((m) => m.startsWith('src/')).sort()).toEqual(
-      ['src/cli-usage.ts', 'src/cli.ts', 'src/commands.ts'].sort(),
+      ['src/cli.ts', 'src/cli/commands.ts', 'src/cli/usage.ts'].sort(),
     );
   });
 

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from './ocpp/testing/ocpp-harness.ts';
-import { hashStationPassword } from './ocpp/password-hash.ts';
-import { SimulatedStation } from './sim/ocpp-station.ts';
-import { runStart } from './start-command.ts';
+import { eventually } from '../ocpp/testing/ocpp-harness.ts';
+import { hashStationPassword } from '../ocpp/password-hash.ts';
+import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { runStart } from './start.ts';
 
 const TOKEN = 'metrics-token-5c1d9e0f2a7b';
 const PASSWORD = 'station-password-81f0';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedMeters } from '../sim/modbus-meter-server.ts';
 import { fromPhases, pvValues } from '../sim/modbus-meter-values.ts';
-import { ProbeUrlError, parseModbusUrl, runProbe } from './probe.ts';
+import { ProbeUrlError, parseModbusUrl } from '../modbus/probe.ts';
+import { runProbe } from './probe.ts';
 
 describe('fusebox probe', () => {
   let sim: SimulatedMeters;

@@ -1,5 +1,6 @@
 /**
- * The `fusebox` commands, dispatched from argv. Each command's module is imported only when that command
+ * The `fusebox` commands, dispatched from argv. Each command is a module of this folder (start.ts, check.ts,
+ * probe.ts, user.ts, hash-password.ts; simulate: src/simulate-command.ts), imported only when that command
  * runs, so `fusebox help`, `--version` and `<command> --help` load nothing but this file and the help texts.
  */
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import {
   USER_USAGE,
   argumentError,
   probeUsage,
-} from './cli-usage.ts';
+} from './usage.ts';
 
 type Out = (line: string) => void;
 
@@ -41,15 +42,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       overview: 'check <site.yaml>            validate a site configuration and print its circuit tree',
       usage: () => CHECK_USAGE,
-      run: async (args, out) => {
-        const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-        if (positionals.length !== 1) {
-          out('fusebox check: give exactly one site configuration file, e.g. `npx fusebox check site.yaml`');
-          return 2;
-        }
-        const { runCheck } = await import('./config/check.ts');
-        return runCheck(positionals[0]!, out);
-      },
+      run: async (args, out) => (await import('./check.ts')).runCheckCommand(args, out),
     },
   ],
   [
@@ -57,8 +50,8 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       overview:
         'probe modbus://host:port/unit --preset NAME   read a meter once and print what Fusebox understood',
-      usage: async () => probeUsage((await import('./modbus/presets/index.ts')).PRESET_NAMES),
-      run: async (args, out) => (await import('./modbus/probe.ts')).runProbe(args, out),
+      usage: async () => probeUsage((await import('../modbus/presets/index.ts')).PRESET_NAMES),
+      run: async (args, out) => (await import('./probe.ts')).runProbe(args, out),
     },
   ],
   [
@@ -66,7 +59,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       overview: 'simulate --sessions FILE     replay charging sessions against policies; size a site',
       usage: () => SIMULATE_USAGE,
-      run: async (args, out, err) => (await import('./simulate-command.ts')).runSimulate(args, out, err),
+      run: async (args, out, err) => (await import('../simulate-command.ts')).runSimulate(args, out, err),
     },
   ],
   [
@@ -77,7 +70,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
       usage: () => HASH_PASSWORD_USAGE,
       run: async (args, out) => {
         parseArgs({ args, options: {} });
-        return (await import('./hash-password-command.ts')).runHashPassword(process.stdin, out);
+        return (await import('./hash-password.ts')).runHashPassword(process.stdin, out);
       },
     },
   ],
@@ -87,7 +80,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
       overview: `user add|passwd|remove|list  dashboard/API accounts: user add NAME --role operator --config site.yaml
                                (password on stdin)`,
       usage: () => USER_USAGE,
-      run: async (args, out) => (await import('./user-command.ts')).runUser(args, process.stdin, out),
+      run: async (args, out) => (await import('./user.ts')).runUser(args, process.stdin, out),
     },
   ],
 ]);
@@ -104,7 +97,7 @@ Benchmarks: npm run bench -- <name> [--json]`;
 
 /** Fusebox's version, from package.json (beside src/ and dist/ alike). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
   return pkg.version;
@@ -202,7 +195,7 @@ async function runStartArgs(args: string[], out: Out): Promise<number> {
     out(`fusebox start: --demo-speed is a number from 1 to 3600, not '${values['demo-speed']}'`);
     return 2;
   }
-  const { runStart } = await import('./start-command.ts');
+  const { runStart } = await import('./start.ts');
   return runStart({
     configPath: values.config,
     out,

@@ -4,13 +4,13 @@
  * never from the command line, and stored as scrypt hashes.
  */
 import { parseArgs } from 'node:util';
-import { ROLES } from './contracts/api-records.ts';
-import { USER_USAGE } from './cli-usage.ts';
-import type { Role } from './contracts/api-records.ts';
-import { formatProblem } from './config/config-problem.ts';
-import { loadSiteConfigFile } from './config/load.ts';
-import { hashStationPassword } from './ocpp/password-hash.ts';
-import { openStore } from './store/store.ts';
+import { ROLES } from '../contracts/api-records.ts';
+import { USER_USAGE } from './usage.ts';
+import type { Role } from '../contracts/api-records.ts';
+import { formatProblem } from '../config/config-problem.ts';
+import { loadSiteConfigFile } from '../config/load.ts';
+import { hashStationPassword } from '../ocpp/password-hash.ts';
+import { openStore } from '../store/store.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const MIN_PASSWORD_LENGTH = 8;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runHashPassword } from './hash-password-command.ts';
-import { loadSiteConfigText } from './config/load.ts';
+import { runHashPassword } from './hash-password.ts';
+import { loadSiteConfigText } from '../config/load.ts';
 
 describe('fusebox hash-password', () => {
   it('prints a hash the configuration accepts, and refuses an empty password', async () => {

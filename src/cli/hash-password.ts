@@ -2,7 +2,7 @@
  * `fusebox hash-password`: reads a station password from standard input (one line) and prints the hash to
  * put in the site file as the station's `passwordHash`. The password never appears on the command line.
  */
-import { hashStationPassword } from './ocpp/password-hash.ts';
+import { hashStationPassword } from '../ocpp/password-hash.ts';
 
 /** Returns the exit code; 2 when no password was given. */
 export async function runHashPassword(
