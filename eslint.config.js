@@ -32,8 +32,8 @@ const LAYERS = {
   // control/ sees stations, meters and the EMS through contracts/ only.
   control: ['contracts', 'clock'],
   config: ['contracts', 'modbus', 'ocpp', 'mqtt'],
-  // store -> api and ocpp: record types that belong in contracts/ (issue 13, step 2), not yet moved.
-  store: ['contracts', 'api', 'ocpp', 'clock'],
+  // store/ implements the repositories whose record types and interfaces are in contracts/.
+  store: ['contracts', 'clock'],
   api: ['contracts', 'control', 'config', 'clock'],
   alerts: ['control', 'config', 'clock'],
   // The cloud relay sits on the OCPP server (inbound middleware, links) and stores its queue.
@@ -41,31 +41,46 @@ const LAYERS = {
   // MQTT publishes what the API and the EMS map show (their views) and feeds commands to the control loop.
   mqtt: ['contracts', 'api', 'config', 'control', 'modbus', 'ocpp', 'clock', 'ems-view'],
 };
+/** The import rule of a layer: the folders it may not import, with `extra` patterns besides. */
+function layerImports(layer, allowed, extra = [], message = undefined) {
+  return [
+    'error',
+    {
+      patterns: [
+        {
+          group: [
+            ...FOLDERS.filter((f) => f !== layer && f !== 'core' && !allowed.includes(f)).map(
+              (f) => `**/${f}/**`,
+            ),
+            ...ROOT_MODULES.filter((m) => !allowed.includes(m)).map((m) => `../**/${m}.ts`),
+            ...(allowed.includes('clock') ? [] : ['../**/clock.ts']),
+            ...extra,
+          ],
+          message:
+            message ?? `${layer}/ may import only ${['core', ...allowed].join(', ')} (docs/architecture.md)`,
+        },
+      ],
+    },
+  ];
+}
 /** Folders whose time and timers all go through the injected Clock (src/clock.ts). */
 const CLOCKED_FOLDERS = ['ocpp', 'store', 'api', 'control', 'alerts'];
 const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => ({
   files: [`src/${layer}/**/*.ts`],
   ignores: ['**/*.test.ts', '**/testing/**'],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: [
-          {
-            group: [
-              ...FOLDERS.filter((f) => f !== layer && f !== 'core' && !allowed.includes(f)).map(
-                (f) => `**/${f}/**`,
-              ),
-              ...ROOT_MODULES.filter((m) => !allowed.includes(m)).map((m) => `../**/${m}.ts`),
-              ...(allowed.includes('clock') ? [] : ['../**/clock.ts']),
-            ],
-            message: `${layer}/ may import only ${['core', ...allowed].join(', ')} (docs/architecture.md)`,
-          },
-        ],
-      },
-    ],
-  },
+  rules: { 'no-restricted-imports': layerImports(layer, allowed) },
 }));
+/** What keeps code pure (core/, the control plan): no timers, no clock reads. */
+const PURE_GLOBALS = [
+  'error',
+  { name: 'setTimeout', message: 'pure code has no timers' },
+  { name: 'setInterval', message: 'pure code has no timers' },
+  { name: 'performance', message: 'pure code takes time as an argument' },
+];
+const PURE_PROPERTIES = [
+  'error',
+  { object: 'Date', property: 'now', message: 'pure code takes time as an argument' },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'coverage', 'out', 'docs/**/*.html'] },
@@ -98,15 +113,8 @@ export default tseslint.config(
           ],
         },
       ],
-      'no-restricted-globals': [
-        'error',
-        { name: 'setTimeout', message: 'core/ has no timers' },
-        { name: 'setInterval', message: 'core/ has no timers' },
-      ],
-      'no-restricted-properties': [
-        'error',
-        { object: 'Date', property: 'now', message: 'core/ takes time as an argument' },
-      ],
+      'no-restricted-globals': PURE_GLOBALS,
+      'no-restricted-properties': PURE_PROPERTIES,
     },
   },
   ...layerRules,
@@ -175,6 +183,22 @@ export default tseslint.config(
         'error',
         { object: 'Date', property: 'now', message: 'use the injected Clock (clock.nowMs())' },
       ],
+    },
+  },
+  {
+    // The control plan (docs/architecture.md, "The control plan") is pure like core/: no clock, no timers,
+    // not the shell nor the dispatcher (they do the I/O).
+    files: ['src/control/plan-*.ts', 'src/control/control-snapshot.ts', 'src/control/battery-control.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': layerImports(
+        'control',
+        LAYERS.control,
+        ['**/clock.ts', '**/dispatcher.ts', '**/control-loop.ts'],
+        'the control plan may import only core, contracts and the pure parts of control/ (docs/architecture.md)',
+      ),
+      'no-restricted-globals': PURE_GLOBALS,
+      'no-restricted-properties': PURE_PROPERTIES,
     },
   },
   {

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { ApiDeps } from './api/api-deps.ts';
-import { overrideInputs, withUiSchedules } from './api/control-sync.ts';
+import { overrideInputs, withUiSchedules } from './control/control-sync.ts';
 import { startHttpServer } from './api/http-server.ts';
 import type { HttpApp } from './api/http-server.ts';
 import { ApiMetrics } from './api/metrics.ts';

@@ -1,5 +1,5 @@
 /** What the building EMS reads (docs/modbus-ems.md), from the control loop's latest decision. */
-import type { ControlSnapshot } from './control/control-loop.ts';
+import type { ControlSnapshot } from './control/control-snapshot.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
 import { DIM_COUNT } from './core/compiled-site.ts';
 import type { PhaseValues } from './contracts/meter-reading.ts';

@@ -5,7 +5,7 @@
  * condition ends; every change goes to one listener (webhooks, logs). docs/integrations.md, "Webhook alerts".
  */
 import type { DispatchRecord } from '../control/dispatcher.ts';
-import type { ControlSnapshot } from '../control/control-loop.ts';
+import type { ControlSnapshot } from '../control/control-snapshot.ts';
 
 export type AlertName =
   'station-offline' | 'meter-stale' | 'limit-hit' | 'setpoint-rejected' | 'ems-watchdog-expired';

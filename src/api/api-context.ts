@@ -10,7 +10,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from './api-deps.ts';
 import type { LoginThrottle } from './auth/login-throttle.ts';
-import type { ControlSync } from './control-sync.ts';
+import type { ControlSync } from '../control/control-sync.ts';
 import type { LiveHub } from './live-hub.ts';
 import type { ApiMetrics } from './metrics.ts';
 

@@ -2,12 +2,12 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { SiteConfig } from '../config/schema.ts';
-import type { ControlSnapshot } from '../control/control-loop.ts';
+import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { DemandState } from '../control/demand-cap.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
 import type { UpstreamStatus } from '../contracts/upstream.ts';
-import type { ApiStore } from './api-store.ts';
+import type { ApiStore } from '../contracts/api-store.ts';
 
 /** A port as the station gateway reports it (structurally the OCPP server's PortSnapshot). */
 export interface LivePort {

@@ -14,7 +14,7 @@ import type { ApiDeps } from './api-deps.ts';
 import { apiErrorBody, handleError } from './api-error.ts';
 import { accessHook } from './auth/access.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
-import { ControlSync } from './control-sync.ts';
+import { ControlSync } from '../control/control-sync.ts';
 import { LiveHub } from './live-hub.ts';
 import { ApiMetrics } from './metrics.ts';
 import { PowerHistoryRecorder } from './power-history-recorder.ts';

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DemandState } from '../control/demand-cap.ts';
-import type { ControlSnapshot } from '../control/control-loop.ts';
+import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { UpstreamStatus } from '../contracts/upstream.ts';
 
 /** Per circuit, the values of the gauges (null phases are skipped). */

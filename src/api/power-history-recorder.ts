@@ -6,10 +6,10 @@
  * limit in A on the highest phase.
  */
 import type { Logger } from 'pino';
-import type { ControlSnapshot } from '../control/control-loop.ts';
+import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
-import type { PowerHistoryRow } from './api-records.ts';
-import type { RecordsStore } from './api-store.ts';
+import type { PowerHistoryRow } from '../contracts/api-records.ts';
+import type { RecordsStore } from '../contracts/api-store.ts';
 import type { LivePort } from './api-deps.ts';
 import { circuitsView, measuredEvLoad } from './views/circuits-view.ts';
 

@@ -4,9 +4,9 @@
  * never from the command line, and stored as scrypt hashes.
  */
 import { parseArgs } from 'node:util';
-import { ROLES } from '../api/api-records.ts';
+import { ROLES } from '../contracts/api-records.ts';
 import { USER_USAGE } from './usage.ts';
-import type { Role } from '../api/api-records.ts';
+import type { Role } from '../contracts/api-records.ts';
 import { formatProblem } from '../config/config-problem.ts';
 import { loadSiteConfigFile } from '../config/load.ts';
 import { hashStationPassword } from '../ocpp/password-hash.ts';

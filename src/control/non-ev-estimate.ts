@@ -15,6 +15,7 @@
  * the controller's own changes do not move it; a real change of the non-EV load does, at once by what
  * the bounds prove and fully once the ports' values catch up.
  */
+import { CowMap } from './cow-map.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
@@ -28,21 +29,44 @@ interface Change {
 
 /** Per port, the limits the station put in force and when: what its car may be following. */
 export class LimitHistory {
-  private readonly log = new Map<string, Change[]>();
+  private log = CowMap.empty<string, Change[]>();
+  /**
+   * The ports whose list this history alone holds (made or copied since the last clone): the others' lists
+   * are shared with a clone or its original and copied before a change (copy on write).
+   */
+  private owned = new Set<string>();
+
+  /**
+   * A copy to change, this one left as it is (the control state keeps its history immutable, plan-run.ts).
+   * Copy on write (cow-map.ts): the copy shares the ports' lists and copies one only when it changes it
+   * (record, prune), so a control run copies what changed, not the history of 2,000 ports.
+   */
+  clone(): LimitHistory {
+    const c = new LimitHistory();
+    c.log = this.log.clone();
+    this.owned = new Set(); // shared from now on, with the copy
+    return c;
+  }
+
+  /** The port's list, this history's own to change. */
+  private own(portId: string): Change[] {
+    const changes = this.log.get(portId);
+    if (changes && this.owned.has(portId)) return changes;
+    const mine = changes ? changes.slice() : [];
+    this.log.set(portId, mine);
+    this.owned.add(portId);
+    return mine;
+  }
 
   /** The port's limit in force changed to `limitA` at `atMs` (a setpoint accepted, a session's default). */
   record(portId: string, atMs: number, limitA: number): void {
-    let changes = this.log.get(portId);
-    if (!changes) {
-      changes = [];
-      this.log.set(portId, changes);
-    }
-    changes.push({ atMs, limitA });
+    this.own(portId).push({ atMs, limitA });
   }
 
   /** Nothing is known of the port's limit any more (its session ended). */
   forget(portId: string): void {
     this.log.delete(portId);
+    this.owned.delete(portId);
   }
 
   has(portId: string): boolean {
@@ -80,11 +104,13 @@ export class LimitHistory {
 
   /** Drops what no window starting at or after `beforeMs` needs. */
   prune(beforeMs: number): void {
-    for (const changes of this.log.values()) {
+    const drop: [string, number][] = [];
+    this.log.forEach((changes, portId) => {
       let keepFrom = 0;
       for (let i = 0; i < changes.length; i++) if (changes[i]!.atMs <= beforeMs) keepFrom = i;
-      if (keepFrom > 0) changes.splice(0, keepFrom);
-    }
+      if (keepFrom > 0) drop.push([portId, keepFrom]);
+    });
+    for (const [portId, keepFrom] of drop) this.own(portId).splice(0, keepFrom);
   }
 }
 
@@ -114,10 +140,15 @@ export interface CarSeen {
  * predates its last limit change, still draws on those conductors alone and no more than it could.
  */
 export class CarObservations {
-  private readonly seen = new Map<
-    string,
-    { readonly sessionId: number | undefined; readonly car: CarSeen }
-  >();
+  private seen = CowMap.empty<string, { readonly sessionId: number | undefined; readonly car: CarSeen }>();
+
+  /** A copy to change, this one left as it is (plan-run.ts). */
+  clone(): CarObservations {
+    // The entries are never changed (observe replaces them, and only when they change): copy on write.
+    const c = new CarObservations();
+    c.seen = this.seen.clone();
+    return c;
+  }
 
   /** Notes what the port's latest value shows, against the limits it was under; returns what is known. */
   observe(
@@ -155,14 +186,21 @@ export class CarObservations {
       const inUse = m.inUse ?? car?.inUse;
       if (inUse !== car?.inUse || ownMaxA !== car?.ownMaxA) car = { inUse, ownMaxA };
     }
-    if (car) this.seen.set(port.portId, { sessionId: port.sessionId, car });
-    else this.seen.delete(port.portId);
+    // Set only what changed: the copies of the control state copy what changed (cow-map.ts).
+    if (car) {
+      if (entry?.car !== car || entry.sessionId !== port.sessionId)
+        this.seen.set(port.portId, { sessionId: port.sessionId, car });
+    } else if (entry) this.seen.delete(port.portId);
     return car;
   }
 
   /** Forgets every port not in `portIds` (their sessions ended). */
   retain(portIds: ReadonlySet<string>): void {
-    for (const id of this.seen.keys()) if (!portIds.has(id)) this.seen.delete(id);
+    const gone: string[] = [];
+    this.seen.forEach((_, id) => {
+      if (!portIds.has(id)) gone.push(id);
+    });
+    for (const id of gone) this.seen.delete(id);
   }
 }
 

@@ -22,8 +22,8 @@ export interface PriorSetpoint {
 export type UnknownReason = 'station-offline' | 'setpoint-unconfirmed' | 'status-unknown';
 
 export class RestartGuard {
-  private readonly confirmed = new Set<string>();
-  private readonly priors = new Map<string, PriorSetpoint[]>();
+  private confirmed = new Set<string>();
+  private priors = new Map<string, PriorSetpoint[]>();
   readonly graceEndsAtMs: number;
 
   constructor(
@@ -40,6 +40,19 @@ export class RestartGuard {
       this.priors.set(s.portId, list);
     }
     for (const list of this.priors.values()) list.sort((a, b) => a.sentMs - b.sentMs);
+  }
+
+  /** A copy to change, this one left as it is (the control state keeps it immutable, plan-run.ts). */
+  clone(): RestartGuard {
+    const c = new RestartGuard(this.startedAtMs, this.graceMs, this.expiryMs);
+    c.priors = new Map(this.priors);
+    c.confirmed = new Set(this.confirmed);
+    return c;
+  }
+
+  /** True once the port's state is confirmed (`confirm` would be no news). */
+  isConfirmed(portId: string): boolean {
+    return this.confirmed.has(portId);
   }
 
   /** True before the grace period ends. */

@@ -69,14 +69,22 @@ export function uncontrolledLoadA(
 }
 
 export class UncontrolledPorts {
-  private readonly ports = new Map<string, UncontrolledPort>();
+  private ports = new Map<string, UncontrolledPort>();
   /**
    * Ports of a station that says it has no smart charging but took a profile since it connected: the
    * answer wins over what it said.
    */
-  private readonly provenControllable = new Set<string>();
+  private provenControllable = new Set<string>();
 
   constructor(private readonly backoff: UncontrolledBackoff = DEFAULT_UNCONTROLLED_BACKOFF) {}
+
+  /** A copy to change, this one left as it is (the control state keeps it immutable, plan-run.ts). */
+  clone(): UncontrolledPorts {
+    const c = new UncontrolledPorts(this.backoff);
+    c.ports = new Map(this.ports);
+    c.provenControllable = new Set(this.provenControllable);
+    return c;
+  }
 
   get(portId: string): UncontrolledPort | undefined {
     return this.ports.get(portId);

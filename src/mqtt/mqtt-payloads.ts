@@ -3,10 +3,10 @@
  * HTTP API and the Modbus EMS map: the site (ems-view.ts), circuits and ports (src/api/views), sessions.
  */
 import type { LivePort } from '../api/api-deps.ts';
-import type { SessionItem } from '../api/api-store.ts';
+import type { SessionItem } from '../contracts/api-store.ts';
 import { circuitsView } from '../api/views/circuits-view.ts';
 import { portsView } from '../api/views/ports-view.ts';
-import type { ControlSnapshot } from '../control/control-loop.ts';
+import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { emsSnapshot } from '../ems-view.ts';
 import type { EmsCommands } from '../contracts/ems-commands.ts';

@@ -2,7 +2,7 @@
  * Who may charge: the operator's local list first, then cached answers (filled by a future cloud link),
  * then the site's rule for unknown id tags. OCPP 1.6 §3.5 / 2.0.1 C01 (Authorize) answer from this.
  */
-import type { IdTagRecord, IdTagStatus, OcppRepository } from './ocpp-repository.ts';
+import type { IdTagRecord, IdTagStatus, OcppRepository } from '../contracts/ocpp-repository.ts';
 
 export interface AuthorizationDecision {
   readonly status: IdTagStatus;
@@ -43,18 +43,4 @@ export class Authorization {
  */
 export function isKnownIdTag(rec: IdTagRecord | undefined, nowMs: number, cacheTtlMs: number): boolean {
   return rec !== undefined && (rec.source === 'local' || nowMs - rec.updatedMs <= cacheTtlMs);
-}
-
-/** An id tag of the operator's local list (the `id_tags` rows with source 'local'). */
-export type LocalIdTag = Omit<IdTagRecord, 'source'>;
-
-/** What SendLocalList needs of the store (src/ocpp/local-list-sync.ts). */
-export interface LocalListSource {
-  /** The list's version: 0 until the first change. */
-  version(): number;
-  /** Its id tags, by id tag. */
-  list(): readonly LocalIdTag[];
-  /** The version a station last accepted by SendLocalList; null when never sent. */
-  stationVersion(stationId: string): number | null;
-  setStationVersion(stationId: string, version: number): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { MeterSample } from './meter-sample.ts';
 import { conductorCurrents } from './meter-sample.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { portAt, recordEvent } from './ocpp-context.ts';
-import type { MeterSampleRecord, Registration, SessionRecord } from './ocpp-repository.ts';
+import type { MeterSampleRecord, Registration, SessionRecord } from '../contracts/ocpp-repository.ts';
 import { portStatusOf } from './port-status.ts';
 import type { PortRuntime } from './port-runtime.ts';
 import type { StationConnection } from './station-connection.ts';

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
-import type { LocalIdTag, LocalListSource } from './authorization.ts';
+import type { LocalIdTag, LocalListSource } from '../contracts/ocpp-repository.ts';
 import { rpcErrorCode } from './rpc.ts';
 import type { StationLink } from './station-connection.ts';
 import type { GatewayEventName, GatewayEvents } from '../contracts/station-gateway.ts';

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { GatewayEmitter } from './gateway-emitter.ts';
-import type { EventRecord, OcppRepository } from './ocpp-repository.ts';
+import type { EventRecord, OcppRepository } from '../contracts/ocpp-repository.ts';
 import type { OcppStationSettings, OcppServerSettings } from './ocpp-settings.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { isV2 } from './ocpp-version.ts';

@@ -20,7 +20,7 @@ import type { HandlerTable, InboundHandler, InboundMiddleware } from './inbound-
 import { compose, dispatch, logFailures } from './inbound-pipeline.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { protocolOf, recordEvent } from './ocpp-context.ts';
-import type { OcppRepository } from './ocpp-repository.ts';
+import type { OcppRepository } from '../contracts/ocpp-repository.ts';
 import type { OcppServerSettings, OcppStationSettings, TlsSettings } from './ocpp-settings.ts';
 import { DEFAULT_OCPP_SERVER_SETTINGS } from './ocpp-settings.ts';
 import { isV2, subprotocolOf, versionOfSubprotocol } from './ocpp-version.ts';

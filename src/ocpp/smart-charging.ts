@@ -9,7 +9,7 @@ import type { ProfileSpec, RateUnit } from './charging-profile.ts';
 import { START_SKEW_MS } from './charging-profile.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { protocolOf, recordEvent } from './ocpp-context.ts';
-import type { SetpointOutcome } from './ocpp-repository.ts';
+import type { SetpointOutcome } from '../contracts/ocpp-repository.ts';
 import { currentToWatts } from './port-directory.ts';
 import type { PortRuntime } from './port-runtime.ts';
 import { isRpcTimeout, rpcErrorCode } from './rpc.ts';

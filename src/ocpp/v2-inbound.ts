@@ -10,7 +10,7 @@ import type { AnyMeterValue, MeterSample } from './meter-sample.ts';
 import { parseMeterValue } from './meter-sample.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { portAt } from './ocpp-context.ts';
-import type { SessionRecord } from './ocpp-repository.ts';
+import type { SessionRecord } from '../contracts/ocpp-repository.ts';
 import type { StationConnection } from './station-connection.ts';
 import { stationTime } from './station-input.ts';
 import type {

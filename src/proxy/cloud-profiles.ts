@@ -22,7 +22,7 @@ import type { ScheduledProfile } from '../ocpp/charging-profile.ts';
 import { periodAt, profileEnded } from '../ocpp/charging-profile.ts';
 import type { PortInfo } from '../ocpp/port-directory.ts';
 import { PortDirectory, wattsToCurrent } from '../ocpp/port-directory.ts';
-import type { CloudProfileStore, StoredCloudProfile } from '../ocpp/ocpp-repository.ts';
+import type { CloudProfileStore, StoredCloudProfile } from '../contracts/ocpp-repository.ts';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
 
 export type { CloudProfileStore, StoredCloudProfile };

@@ -12,7 +12,7 @@ import { isKnownIdTag } from '../ocpp/authorization.ts';
 import { DEFAULT_OCPP_SERVER_SETTINGS } from '../ocpp/ocpp-settings.ts';
 import type { PortMeterEvent } from '../contracts/station-gateway.ts';
 import type { InboundCall, InboundHandler, InboundMiddleware } from '../ocpp/inbound-pipeline.ts';
-import type { IdTagStatus } from '../ocpp/ocpp-repository.ts';
+import type { IdTagStatus } from '../contracts/ocpp-repository.ts';
 import type { OcppServer } from '../ocpp/ocpp-server.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { RpcInboundCall } from '../ocpp/rpc.ts';

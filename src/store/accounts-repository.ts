@@ -1,7 +1,7 @@
 /** Accounts and browser sessions: reads on the given connection, writes through the StoreWriter. */
 import type Database from 'better-sqlite3';
-import type { AccountRecord, Role, WebSessionRecord } from '../api/api-records.ts';
-import type { AccountsStore } from '../api/api-store.ts';
+import type { AccountRecord, Role, WebSessionRecord } from '../contracts/api-records.ts';
+import type { AccountsStore } from '../contracts/api-store.ts';
 import type { StoreWriter } from './store-writer.ts';
 import type { Clock } from '../clock.ts';
 

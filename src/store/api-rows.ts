@@ -1,6 +1,6 @@
 /** Override and dashboard-schedule rows as SQLite holds them, and the statements that read them. */
 import type Database from 'better-sqlite3';
-import type { OverrideRecord, UiScheduleRecord } from '../api/api-records.ts';
+import type { OverrideRecord, UiScheduleRecord } from '../contracts/api-records.ts';
 
 export interface OverrideRow {
   id: number;

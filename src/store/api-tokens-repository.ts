@@ -1,7 +1,7 @@
 /** API tokens for integrations, stored as SHA-256 hashes. */
 import type Database from 'better-sqlite3';
-import type { ApiTokenRecord, Role } from '../api/api-records.ts';
-import type { ApiTokensStore } from '../api/api-store.ts';
+import type { ApiTokenRecord, Role } from '../contracts/api-records.ts';
+import type { ApiTokensStore } from '../contracts/api-store.ts';
 import type { StoreWriter } from './store-writer.ts';
 import type { Clock } from '../clock.ts';
 

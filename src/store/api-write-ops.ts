@@ -11,7 +11,7 @@ import type {
   UiScheduleInput,
   UiScheduleRecord,
   VersionedOutcome,
-} from '../api/api-records.ts';
+} from '../contracts/api-records.ts';
 import { overrideStatements, scheduleStatements, toOverride, toSchedule } from './api-rows.ts';
 
 const und = <T>(v: T | undefined): T | null => (v === undefined ? null : v);

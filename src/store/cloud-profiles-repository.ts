@@ -1,6 +1,6 @@
 /** The cloud's charging profiles on SQLite (table cloud_profiles): read at start, written through the writer. */
 import type Database from 'better-sqlite3';
-import type { CloudProfileStore, StoredCloudProfile } from '../ocpp/ocpp-repository.ts';
+import type { CloudProfileStore, StoredCloudProfile } from '../contracts/ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
 
 interface Row {

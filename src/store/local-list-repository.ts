@@ -3,10 +3,9 @@
  * first), the list's version (raised by every change), and the version each station last accepted.
  */
 import type Database from 'better-sqlite3';
-import type { LocalIdTagRecord } from '../api/api-records.ts';
-import type { LocalListStore } from '../api/api-store.ts';
-import type { LocalListSource } from '../ocpp/authorization.ts';
-import type { IdTagRecord } from '../ocpp/ocpp-repository.ts';
+import type { LocalIdTagRecord } from '../contracts/api-records.ts';
+import type { LocalListStore } from '../contracts/api-store.ts';
+import type { IdTagRecord, LocalListSource } from '../contracts/ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
 import type { Clock } from '../clock.ts';
 

@@ -4,7 +4,7 @@
  * through the StoreWriter.
  */
 import type Database from 'better-sqlite3';
-import type { PowerHistoryRow } from '../api/api-records.ts';
+import type { PowerHistoryRow } from '../contracts/api-records.ts';
 import type {
   EventFilter,
   EventItem,
@@ -13,7 +13,7 @@ import type {
   SessionFilter,
   SessionItem,
   StationItem,
-} from '../api/api-store.ts';
+} from '../contracts/api-store.ts';
 import type { SqliteOcppRepository } from './sqlite-ocpp-repository.ts';
 import type { StoreWriter } from './store-writer.ts';
 import type { Clock } from '../clock.ts';

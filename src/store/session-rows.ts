@@ -1,6 +1,6 @@
 /** Session rows as SQLite holds them, and the statements that read them (shared by readers and writers). */
 import type Database from 'better-sqlite3';
-import type { SessionRecord } from '../ocpp/ocpp-repository.ts';
+import type { SessionRecord } from '../contracts/ocpp-repository.ts';
 import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
 
 export interface SessionRow {

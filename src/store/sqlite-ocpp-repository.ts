@@ -16,7 +16,7 @@ import type {
   StationUpdate,
   StatusRecord,
   StopSessionInput,
-} from '../ocpp/ocpp-repository.ts';
+} from '../contracts/ocpp-repository.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
 import { sessionStatements, toSession } from './session-rows.ts';

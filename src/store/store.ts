@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import type { ApiStore } from '../api/api-store.ts';
+import type { ApiStore } from '../contracts/api-store.ts';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { AccountsRepository } from './accounts-repository.ts';

@@ -12,8 +12,8 @@ import type {
   UiScheduleInput,
   UiScheduleRecord,
   VersionedOutcome,
-} from '../api/api-records.ts';
-import type { VersionedStore } from '../api/api-store.ts';
+} from '../contracts/api-records.ts';
+import type { VersionedStore } from '../contracts/api-store.ts';
 import { overrideStatements, scheduleStatements, toOverride, toSchedule } from './api-rows.ts';
 import type { StoreWriter } from './store-writer.ts';
 

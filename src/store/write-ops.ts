@@ -18,7 +18,7 @@ import type {
   StatusRecord,
   StopSessionInput,
   StoredCloudProfile,
-} from '../ocpp/ocpp-repository.ts';
+} from '../contracts/ocpp-repository.ts';
 import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
 import type { RetentionPolicy, RetentionReport } from './retention.ts';
 import { applyRetention } from './retention.ts';

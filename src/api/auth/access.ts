@@ -5,8 +5,8 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Role } from '../api-records.ts';
-import type { ApiStore } from '../api-store.ts';
+import type { Role } from '../../contracts/api-records.ts';
+import type { ApiStore } from '../../contracts/api-store.ts';
 import { ApiError } from '../api-error.ts';
 import { secretHash } from './secrets.ts';
 

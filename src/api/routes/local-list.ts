@@ -4,7 +4,7 @@
  * sent to the stations that keep a local list (src/ocpp/local-list-sync.ts).
  */
 import { z } from 'zod';
-import type { LocalIdTagRecord } from '../api-records.ts';
+import type { LocalIdTagRecord } from '../../contracts/api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso, readOnlyFields } from '../api-context.ts';
 import { notFound } from '../api-error.ts';

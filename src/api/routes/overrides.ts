@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { setLimitA, setLimitKw } from '../../config/schema.ts';
-import type { OverrideInput, OverrideRecord } from '../api-records.ts';
+import type { OverrideInput, OverrideRecord } from '../../contracts/api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso, readOnlyFields } from '../api-context.ts';
 import { badRequest } from '../api-error.ts';

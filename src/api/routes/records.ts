@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso } from '../api-context.ts';
 import { badRequest } from '../api-error.ts';
-import type { SessionFilter, SessionItem } from '../api-store.ts';
+import type { SessionFilter, SessionItem } from '../../contracts/api-store.ts';
 import * as R from '../response-schemas.ts';
 import { eventView } from '../views/event-view.ts';
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { scheduleSchema } from '../../config/schema.ts';
 import { validateSchedule } from '../../core/schedule.ts';
 import type { DatedException, WeeklyEntry } from '../../core/schedule.ts';
-import type { UiScheduleInput, UiScheduleRecord } from '../api-records.ts';
+import type { UiScheduleInput, UiScheduleRecord } from '../../contracts/api-records.ts';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso, readOnlyFields } from '../api-context.ts';
 import { badRequest } from '../api-error.ts';

@@ -5,7 +5,7 @@
  * Operator overrides and dashboard schedules are two of them.
  */
 import { z } from 'zod';
-import type { VersionedStore } from '../api-store.ts';
+import type { VersionedStore } from '../../contracts/api-store.ts';
 import type { ZodApp } from '../api-context.ts';
 import { conflict, notFound } from '../api-error.ts';
 import type { ApiDeps } from '../api-deps.ts';

@@ -3,12 +3,12 @@
  * meter exists, else the EV ports' measured load), EV load, static and effective limits, EV capacity and
  * headroom. Phases a circuit does not have are null.
  */
-import type { ControlSnapshot } from '../../control/control-loop.ts';
+import type { ControlSnapshot } from '../../control/control-snapshot.ts';
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import { DIM_COUNT } from '../../core/compiled-site.ts';
 import { phaseIndex } from '../../core/phases.ts';
 import { loadOnCircuits } from '../../core/port-load.ts';
-import type { OverrideRecord } from '../api-records.ts';
+import type { OverrideRecord } from '../../contracts/api-records.ts';
 import type { LivePort } from '../api-deps.ts';
 
 type Triple = [number | null, number | null, number | null];

@@ -1,13 +1,13 @@
 /** GET /api/v1/ports, /allocation and the `ports` stream event: state, current, limit and why. */
-import type { ControlSnapshot, UncontrolledState } from '../../control/control-loop.ts';
+import type { ControlSnapshot, UncontrolledState } from '../../control/control-snapshot.ts';
 import type { LimitedBy, PortDemand } from '../../core/allocation.ts';
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import type { Urgency } from '../../core/explain.ts';
 import { describeLimitedBy, describeUncontrolled } from '../../core/explain.ts';
-import type { SessionItem } from '../api-store.ts';
+import type { SessionItem } from '../../contracts/api-store.ts';
 import type { LivePort } from '../api-deps.ts';
 import { iso } from '../api-context.ts';
-import { localTimeText } from '../control-sync.ts';
+import { localTimeText } from '../../control/control-sync.ts';
 import { measuredConductors } from './circuits-view.ts';
 import { sessionNeedsView } from './session-needs-view.ts';
 

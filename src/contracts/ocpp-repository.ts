@@ -3,8 +3,8 @@
  * them. Every write resolves once it is durable: a response tells a station its message was accepted only
  * after this promise resolves, so a crash never loses what a station was told was stored.
  */
-import type { OcppVersion } from '../contracts/station-gateway.ts';
-import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
+import type { OcppVersion } from './station-gateway.ts';
+import type { EvChargingNeeds } from './station-gateway.ts';
 
 export type Registration = 'accepted' | 'pending' | 'rejected';
 
@@ -262,4 +262,18 @@ export interface CloudProfileStore {
   all(): readonly StoredCloudProfile[];
   save(profile: StoredCloudProfile): Promise<void>;
   drop(stationId: string, profileId: number): Promise<void>;
+}
+
+/** An id tag of the operator's local list (the `id_tags` rows with source 'local'). */
+export type LocalIdTag = Omit<IdTagRecord, 'source'>;
+
+/** What SendLocalList needs of the store (src/ocpp/local-list-sync.ts; src/store implements it). */
+export interface LocalListSource {
+  /** The list's version: 0 until the first change. */
+  version(): number;
+  /** Its id tags, by id tag. */
+  list(): readonly LocalIdTag[];
+  /** The version a station last accepted by SendLocalList; null when never sent. */
+  stationVersion(stationId: string): number | null;
+  setStationVersion(stationId: string, version: number): Promise<void>;
 }

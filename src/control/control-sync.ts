@@ -1,13 +1,14 @@
 /**
  * Puts what operators set through the API into the control loop at once: overrides become a capacity
- * input, dashboard schedules are merged into the site's circuit schedules (the lower limit wins).
+ * input, dashboard schedules are merged into the site's circuit schedules (the lower limit wins). The API
+ * (and the composition root) call it; it sees the store and the loop through ControlSyncDeps only.
  */
+import type { Clock } from '../clock.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { compileSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
 import type { Schedule } from '../core/schedule.ts';
-import type { OverrideRecord, UiScheduleRecord } from './api-records.ts';
-import type { ApiDeps } from './api-deps.ts';
+import type { OverrideRecord, UiScheduleRecord } from '../contracts/api-records.ts';
 
 // Making an Intl.DateTimeFormat costs tens of µs, and the ports payload words a departure per session.
 const formats = new Map<string, { day: Intl.DateTimeFormat; time: Intl.DateTimeFormat }>();
@@ -72,10 +73,27 @@ export function withUiSchedules(base: CompiledSite, schedules: readonly UiSchedu
   return compileSite({ ...base.site, circuits });
 }
 
+/** What ControlSync needs: the operators' records in the store, the control loop, the site (ApiDeps has it). */
+export interface ControlSyncDeps {
+  readonly store: {
+    readonly overrides: { list(): readonly OverrideRecord[] };
+    readonly schedules: { list(): readonly UiScheduleRecord[] };
+  };
+  readonly live: {
+    setOverrides(overrides: ReadonlyMap<string, readonly OperatorOverride[]>): void;
+    site(): CompiledSite;
+    reconfigure(site: CompiledSite): string | null;
+  };
+  readonly config: { readonly site: { readonly timeZone: string } };
+  /** The site of the site file, before the dashboard schedules are merged into it. */
+  baseSite(): CompiledSite;
+  readonly clock: Pick<Clock, 'nowMs'>;
+}
+
 export class ControlSync {
   private overrideList: readonly OverrideRecord[] = [];
 
-  constructor(private readonly deps: ApiDeps) {}
+  constructor(private readonly deps: ControlSyncDeps) {}
 
   /** The overrides last applied. */
   overrides(): readonly OverrideRecord[] {

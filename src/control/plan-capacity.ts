@@ -1,0 +1,185 @@
+/**
+ * What each circuit can give the controlled ports in one control run (plan-run.ts): capacity inputs from the
+ * meters and the non-EV estimate, the demand cap, the fail-safe defaults that fit them, a scheduled drop
+ * within the lead time taken as in force, the EMS switch, less every fixed load. And when the next run must
+ * come at the latest (`nextRunDelayMs`). Pure: time is an argument.
+ */
+import type { Capacity } from '../core/allocation.ts';
+import type { CompiledSite } from '../core/compiled-site.ts';
+import { DIM_COUNT } from '../core/compiled-site.ts';
+import type { CapacityInputs, OperatorOverride } from '../core/effective-capacity.ts';
+import { effectiveCapacities, nextCapacityChangeMs } from '../core/effective-capacity.ts';
+import { commandedLimits, failSafeLimits } from '../core/fail-safe.ts';
+import { isFresh } from '../core/freshness.ts';
+import { scheduledLimitOfAll } from '../core/schedule.ts';
+import { schedulesOf } from '../core/site.ts';
+import type { EmsCommands } from '../contracts/ems-commands.ts';
+import type { MeterReading } from '../contracts/meter-reading.ts';
+import type { MeterObservation } from './capacity-inputs.ts';
+import { capacityInputs } from './capacity-inputs.ts';
+import type { ControlLoopOptions } from './control-options.ts';
+import type { FailSafeState, RestartGuardView } from './plan-state.ts';
+
+/** Readings of the load meters of DLM circuits, null where stale or past their timeout. */
+export function freshLoadReadings(
+  cs: CompiledSite,
+  meters: ReadonlyMap<string, MeterObservation>,
+  nowMs: number,
+): Map<string, MeterReading | null> {
+  const out = new Map<string, MeterReading | null>();
+  for (const m of cs.site.meters) {
+    if (m.role !== 'load') continue;
+    const o = meters.get(m.id);
+    const r = o && !o.stale ? o.reading : null;
+    out.set(m.id, r && isFresh(r.atMs, nowMs, m.timeoutMs) ? r : null);
+  }
+  return out;
+}
+
+/**
+ * The fail-safe defaults for the limits in force, recomputed when the site's limits, its schedules or the
+ * commanded limits (operator overrides, EMS) changed. Each fits the lowest limit that may be in force while
+ * Fusebox is away: every level of the schedules, the overrides until they end, the EMS command until it is
+ * lifted (core/fail-safe.ts). A cloud cap (Fusebox as OCPP proxy, `cloudCaps`) lower than a port's default
+ * lowers it: the cloud's limit holds while Fusebox is away too; re-sent when the cap in force changes.
+ * `changed`: the defaults that differ from the previous ones (none: nothing to send).
+ */
+export function followFailSafe(
+  cs: CompiledSite,
+  prev: FailSafeState,
+  inputs: CapacityInputs,
+  ems: EmsCommands | null,
+  cloudCaps: ReadonlyMap<string, number> | null,
+  nowMs: number,
+): { readonly state: FailSafeState; readonly changed: ReadonlyMap<string, number> } {
+  const commanded = commandedLimits(inputs, nowMs, ems !== null && !ems.enabled);
+  const cloud = cloudCaps ?? new Map<string, number>();
+  const key = JSON.stringify([[...commanded], [...cloud]]);
+  if (prev.key?.site === cs && prev.key.commanded === key) return { state: prev, changed: new Map() };
+  const defaults = new Map(
+    failSafeLimits(cs, commanded).map((l) => [
+      l.portId,
+      Math.min(l.currentA, cloud.get(l.portId) ?? Infinity),
+    ]),
+  );
+  const changed = new Map([...defaults].filter(([id, a]) => prev.defaults.get(id) !== a));
+  return { state: { key: { site: cs, commanded: key }, defaults }, changed };
+}
+
+/**
+ * The capacities for the run from its (capped) inputs: a scheduled drop coming within the lead time is in
+ * force already (cars have followed by its boundary); the EMS switch off gives nothing to anyone.
+ */
+export function runCapacities(
+  cs: CompiledSite,
+  inputs: CapacityInputs,
+  ems: EmsCommands | null,
+  scheduleLeadMs: number,
+  nowMs: number,
+): Map<string, Capacity> {
+  let capacities: Map<string, Capacity> = effectiveCapacities(cs, inputs, nowMs);
+  for (const atMs of scheduleBoundaries(cs, nowMs, nowMs + scheduleLeadMs)) {
+    capacities = lowerOf(capacities, effectiveCapacities(cs, shiftedInputs(inputs, atMs - nowMs), atMs));
+  }
+  if (ems && !ems.enabled) {
+    capacities = new Map(
+      cs.circuits.map((c) => [c.id, { phaseA: [0, 0, 0], powerKw: 0, source: 'EMS: charging disabled' }]),
+    );
+  }
+  return capacities;
+}
+
+/**
+ * The delay to the next periodic run: the period, or sooner when a capacity input changes (a schedule
+ * boundary, a meter timeout), a battery raise held for the cars falls due, a scheduled boundary enters the
+ * lead window, a cloud profile's schedule step starts, an uncontrolled port's backoff ends, or the restart
+ * guard's grace ends (it then releases what it still holds). At least 1 ms.
+ */
+export function nextRunDelayMs(
+  cs: CompiledSite,
+  opts: ControlLoopOptions,
+  inputs: {
+    readonly meters: ReadonlyMap<string, MeterObservation>;
+    readonly ems: EmsCommands | null;
+    readonly overrides: ReadonlyMap<string, readonly OperatorOverride[]>;
+    readonly gridState: 'islanded' | 'unknown' | undefined;
+    /** When a battery raise held for the cars is due (battery-control.ts nextBatterySendMs). */
+    readonly batterySendMs: number | null;
+    /** The next instant a cloud cap may change (CloudCaps.nextChangeMs). */
+    readonly cloudStepMs: number | undefined;
+    readonly nextProbeMs: number | null;
+    readonly guard: RestartGuardView | null;
+  },
+  nowMs: number,
+): number {
+  let delayMs = opts.periodMs;
+  const zero = new Float64Array(cs.circuits.length * DIM_COUNT);
+  const next = nextCapacityChangeMs(
+    cs,
+    capacityInputs(cs, inputs.meters, zero, inputs.ems, inputs.overrides, inputs.gridState),
+    nowMs,
+  );
+  if (next !== null) delayMs = Math.max(1, Math.min(delayMs, next - nowMs));
+  if (inputs.batterySendMs !== null) delayMs = Math.max(1, Math.min(delayMs, inputs.batterySendMs - nowMs));
+  const [boundary] = scheduleBoundaries(cs, nowMs + opts.scheduleLeadMs, Infinity, 1);
+  if (boundary !== undefined)
+    delayMs = Math.max(1, Math.min(delayMs, boundary - opts.scheduleLeadMs - nowMs));
+  const cloudStep = inputs.cloudStepMs;
+  if (cloudStep !== undefined) delayMs = Math.max(1, Math.min(delayMs, cloudStep - nowMs));
+  if (inputs.nextProbeMs !== null) delayMs = Math.max(1, Math.min(delayMs, inputs.nextProbeMs - nowMs));
+  const guard = inputs.guard;
+  if (guard?.active(nowMs)) delayMs = Math.max(1, Math.min(delayMs, guard.graceEndsAtMs - nowMs));
+  return delayMs;
+}
+
+/** Schedule boundaries of any circuit in (fromMs, toMs], soonest first, at most `max` of them. */
+export function scheduleBoundaries(cs: CompiledSite, fromMs: number, toMs: number, max = 16): number[] {
+  const out = new Set<number>();
+  for (const c of cs.circuits) {
+    const schedules = schedulesOf(c);
+    if (schedules.length === 0) continue;
+    let t = fromMs;
+    for (let i = 0; i < max; i++) {
+      const next = scheduledLimitOfAll(schedules, cs.site.timeZone, t).nextChangeMs;
+      if (next === null || next > toMs) break;
+      out.add(next);
+      t = next;
+    }
+  }
+  return [...out].sort((a, b) => a - b).slice(0, max);
+}
+
+/** Inputs as they would be `shiftMs` later with the readings just as fresh (only the schedule moves). */
+function shiftedInputs(inputs: CapacityInputs, shiftMs: number): CapacityInputs {
+  const circuits = new Map(
+    [...inputs.circuits].map(([id, c]) => [
+      id,
+      {
+        ...c,
+        ...(c.load ? { load: { ...c.load, readAtMs: c.load.readAtMs + shiftMs } } : {}),
+        ...(c.pv ? { pv: { ...c.pv, readAtMs: c.pv.readAtMs + shiftMs } } : {}),
+      },
+    ]),
+  );
+  return { circuits };
+}
+
+/** Per circuit, the lower of two capacities on every phase and in kW (and what set the lower). */
+function lowerOf(a: ReadonlyMap<string, Capacity>, b: ReadonlyMap<string, Capacity>): Map<string, Capacity> {
+  const out = new Map<string, Capacity>();
+  for (const [id, ca] of a) {
+    const cb = b.get(id);
+    if (!cb) {
+      out.set(id, ca);
+      continue;
+    }
+    const phaseA = ca.phaseA.map((v, p) => Math.min(v, cb.phaseA[p]!)) as [number, number, number];
+    const lowered = phaseA.some((v, p) => v < ca.phaseA[p]!) || cb.powerKw < ca.powerKw;
+    out.set(id, {
+      phaseA,
+      powerKw: Math.min(ca.powerKw, cb.powerKw),
+      source: lowered ? `${cb.source ?? 'schedule'} (ahead)` : ca.source,
+    });
+  }
+  return out;
+}
