@@ -2,7 +2,7 @@
  * Benchmark runner: `npm run bench -- NAME [--json]` imports bench/NAME.ts and runs its `run()`.
  * Words after NAME are the benchmark's own options. Human-readable lines go to stdout; with --json the last line of stdout is {"bench": NAME, "results": [...]}.
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** What a benchmark module exports. */
 export interface BenchOptions {
@@ -13,8 +13,11 @@ export interface BenchOptions {
 type BenchModule = { run?: (opts: BenchOptions) => Promise<unknown[]> };
 
 const dir = new URL('./', import.meta.url);
+/** A benchmark is a file here that exports `run`; the others (eval's parts, shared helpers) are its modules. */
+const RUN_EXPORT = /^export (async )?function run\(/m;
 const available = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+  .filter((f) => RUN_EXPORT.test(readFileSync(new URL(f, dir), 'utf8')))
   .map((f) => f.slice(0, -3))
   .sort();
 
