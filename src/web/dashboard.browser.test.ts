@@ -346,11 +346,11 @@ describe('dashboard in Chromium on the demo site', () => {
     page.once('dialog', (d) => void d.accept());
     await detail.getByRole('button', { name: `Remote stop on ${portId}` }).click();
     await expect
-      .poll(() => detail.getByRole('status').textContent(), { timeout: 10_000 })
+      .poll(() => detail.getByRole('status').textContent(), { timeout: 30_000 })
       .toMatch(/Accepted/);
     // The session ends: the live state leaves "charging" without a reload.
     await expect
-      .poll(() => detail.locator('.state').first().textContent(), { timeout: 15_000 })
+      .poll(() => detail.locator('.state').first().textContent(), { timeout: 30_000 })
       .not.toBe('Charging');
   });
 
@@ -366,7 +366,7 @@ describe('dashboard in Chromium on the demo site', () => {
     });
     expect(made.status()).toBe(201);
     await expect
-      .poll(() => events.locator('li').first().textContent(), { timeout: 10_000 })
+      .poll(() => events.locator('li').first().textContent(), { timeout: 30_000 })
       .toMatch(/audit.*carport/);
     expect(navigations).toBe(0);
     await page.getByLabel('Kind').fill('audit');
