@@ -64,7 +64,7 @@ function layerImports(layer, allowed, extra = [], message = undefined) {
   ];
 }
 /** Folders whose time and timers all go through the injected Clock (src/clock.ts). */
-const CLOCKED_FOLDERS = ['ocpp', 'store', 'api', 'control', 'alerts'];
+const CLOCKED_FOLDERS = ['ocpp', 'store', 'api', 'control', 'alerts', 'modbus', 'mqtt'];
 const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => ({
   files: [`src/${layer}/**/*.ts`],
   ignores: ['**/*.test.ts', '**/testing/**'],

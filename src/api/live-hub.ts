@@ -61,7 +61,8 @@ export class LiveHub {
   /** A control run happened: send what changed, throttled. */
   onRun(): void {
     if (this.clients.size === 0 || this.pending !== null) return;
-    const waitMs = this.lastRunSentMs + this.minIntervalMs - this.clock.nowMs();
+    // At most the interval: after the wall clock stepped back, the last send looks to be in the future.
+    const waitMs = Math.min(this.minIntervalMs, this.lastRunSentMs + this.minIntervalMs - this.clock.nowMs());
     if (waitMs > 0) {
       this.pending = this.clock.setTimeout(() => {
         this.pending = null;

@@ -138,4 +138,33 @@ describe('LiveHub', () => {
       await new Promise((r) => server.close(r));
     }
   });
+  it('keeps sending at its interval after the wall clock stepped back an hour', async () => {
+    const clock = new VirtualClock(10_000_000);
+    let value = 1;
+    const hub = new LiveHub(() => ({ circuits: { v: value }, ports: { v: 0 } }), {
+      minIntervalMs: 200,
+      pingMs: 60_000,
+      clock,
+    });
+    const server = createServer((_req, res) => hub.attach(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const s = await openStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    try {
+      await vi.waitFor(() => expect(s.events).toHaveLength(2));
+      value = 2;
+      hub.onRun(); // the hub's first run: both sent
+      await vi.waitFor(() => expect(s.events).toHaveLength(4));
+      clock.stepWallClock(-3_600_000); // an NTP step back
+      await clock.advanceBy(1000);
+      value = 3;
+      hub.onRun();
+      // Sent within the interval, not an hour later when the stepped clock reaches the last send again.
+      await clock.advanceBy(200);
+      await vi.waitFor(() => expect(s.events.at(-1)).toMatchObject({ event: 'circuits', data: { v: 3 } }));
+    } finally {
+      hub.close();
+      await s.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });

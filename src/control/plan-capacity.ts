@@ -9,6 +9,7 @@ import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { CapacityInputs, OperatorOverride } from '../core/effective-capacity.ts';
 import { effectiveCapacities, nextCapacityChangeMs } from '../core/effective-capacity.ts';
+import type { UncontrolledLoad } from '../core/fail-safe.ts';
 import { commandedLimits, failSafeLimits } from '../core/fail-safe.ts';
 import { isFresh } from '../core/freshness.ts';
 import { scheduledLimitOfAll } from '../core/schedule.ts';
@@ -42,6 +43,8 @@ export function freshLoadReadings(
  * Fusebox is away: every level of the schedules, the overrides until they end, the EMS command until it is
  * lifted (core/fail-safe.ts). A cloud cap (Fusebox as OCPP proxy, `cloudCaps`) lower than a port's default
  * lowers it: the cloud's limit holds while Fusebox is away too; re-sent when the cap in force changes.
+ * `uncontrolled`: ports whose station does not take limits, at what each may draw; it comes off what the
+ * others' defaults share on every circuit above it (core/fail-safe.ts).
  * `changed`: the defaults that differ from the previous ones (none: nothing to send).
  */
 export function followFailSafe(
@@ -51,13 +54,14 @@ export function followFailSafe(
   ems: EmsCommands | null,
   cloudCaps: ReadonlyMap<string, number> | null,
   nowMs: number,
+  uncontrolled: ReadonlyMap<string, UncontrolledLoad> = new Map(),
 ): { readonly state: FailSafeState; readonly changed: ReadonlyMap<string, number> } {
   const commanded = commandedLimits(inputs, nowMs, ems !== null && !ems.enabled);
   const cloud = cloudCaps ?? new Map<string, number>();
-  const key = JSON.stringify([[...commanded], [...cloud]]);
+  const key = JSON.stringify([[...commanded], [...cloud], [...uncontrolled]]);
   if (prev.key?.site === cs && prev.key.commanded === key) return { state: prev, changed: new Map() };
   const defaults = new Map(
-    failSafeLimits(cs, commanded).map((l) => [
+    failSafeLimits(cs, commanded, uncontrolled).map((l) => [
       l.portId,
       Math.min(l.currentA, cloud.get(l.portId) ?? Infinity),
     ]),

@@ -8,6 +8,7 @@
  */
 import type { Capacity, PortAllocation, PortDemand } from '../core/allocation.ts';
 import { allocate } from '../core/allocator.ts';
+import type { UncontrolledLoad } from '../core/fail-safe.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { CapacityInputs, OperatorOverride } from '../core/effective-capacity.ts';
@@ -145,7 +146,7 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
   const { fixed, uncontrolledA } = classes;
 
   const nonEv = new Map(state.nonEv);
-  const ofRun = capacitiesOfRun(state, inputs, classes, scratch.limits, nonEv, nowMs);
+  const ofRun = capacitiesOfRun(state, inputs, classes, scratch, nonEv, nowMs);
   const { capInputs, failSafe } = ofRun;
   let capacities = ofRun.capacities;
   const fixedIds = new Set(fixed.map((f) => f.portId));
@@ -244,7 +245,7 @@ function capacitiesOfRun(
   state: ControlState,
   inputs: PlanInputs,
   classes: PortClasses,
-  limits: LimitHistory,
+  scratch: { readonly limits: LimitHistory; readonly uncontrolled: UncontrolledPorts },
   nonEv: Map<string, DimValues>,
   nowMs: number,
 ): {
@@ -254,17 +255,46 @@ function capacitiesOfRun(
 } {
   const cs = inputs.site;
   const opts = inputs.options;
+  const { limits } = scratch;
   const readings = freshLoadReadings(cs, inputs.meters, nowMs);
   const evLoad = evLoadForMeters(cs, classes.estimated, limits, readings, nonEv, opts.carResponseMs);
   limits.prune(nowMs - opts.carResponseMs - 60_000);
   const uncapped = capacityInputs(cs, inputs.meters, evLoad, inputs.ems, inputs.overrides, inputs.gridState);
   const capCtx = { site: cs, meters: inputs.meters, evLoad, previous: inputs.previous, nowMs };
   const capInputs = inputs.demandCap?.(uncapped, capCtx) ?? uncapped;
-  const failSafe = followFailSafe(cs, state.failSafe, capInputs, inputs.ems, inputs.cloudCaps, nowMs);
+  const failSafe = followFailSafe(
+    cs,
+    state.failSafe,
+    capInputs,
+    inputs.ems,
+    inputs.cloudCaps,
+    nowMs,
+    uncontrolledLoads(cs, classes.uncontrolledA, scratch.uncontrolled),
+  );
   let capacities = runCapacities(cs, capInputs, inputs.ems, opts.scheduleLeadMs, nowMs);
   const { fixed } = classes;
   if (fixed.length > 0) capacities = subtractLoad(cs, capacities, loadOnCircuits(cs, fixed));
   return { capInputs, failSafe, capacities };
+}
+
+/**
+ * What each uncontrolled port may draw while Fusebox is away, for the fail-safe defaults: its maximum (a car
+ * may start under it at any time), or what it is counted at when more (measured), in whole A so that a
+ * reading's noise does not re-send the defaults.
+ */
+function uncontrolledLoads(
+  cs: CompiledSite,
+  uncontrolledA: ReadonlyMap<string, number>,
+  uncontrolled: Pick<UncontrolledPorts, 'get'>,
+): Map<string, UncontrolledLoad> {
+  const out = new Map<string, UncontrolledLoad>();
+  for (const [portId, a] of uncontrolledA) {
+    const idx = cs.portIndex.get(portId);
+    const u = uncontrolled.get(portId);
+    if (idx === undefined || u === undefined) continue;
+    out.set(portId, { countedA: Math.max(cs.ports[idx]!.maxCurrentA, Math.ceil(a)), reason: u.reason });
+  }
+  return out;
 }
 
 /** What the uncontrolled ports that cannot be made room for get (restrictions), and the state's record of it. */

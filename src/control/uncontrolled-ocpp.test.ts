@@ -207,6 +207,32 @@ describe('uncontrolled ports over real OCPP', () => {
     );
   }, 30_000);
 
+  it("the others' fail-safe defaults leave room for its draw, and are re-sent when it is under control again", async () => {
+    // 48 A: three 32 A ports share it as 16 A defaults; with CP3 drawing its 32 A whatever it holds, a dead
+    // Fusebox must leave CP1 and CP2 at defaults that fit the 16 A left.
+    const s = await site(48, { refuse: 'NotImplemented' });
+    const heldDefaultA = (st: SimulatedStation): number | undefined =>
+      st.profiles.all(1).find((x) => x.purpose === 'TxDefaultProfile')?.periods[0]?.limit;
+    await eventually(() => s.loop.snapshot()?.uncontrolled.has('CP3-1'), 'CP3 uncontrolled');
+    await eventually(
+      () => s.good.every((st) => heldDefaultA(st) !== undefined && heldDefaultA(st)! <= 8),
+      'CP1 and CP2 hold defaults within the 16 A CP3 leaves',
+      15_000,
+    );
+    const d = s.loop.failSafeDefaults();
+    expect(d.get('CP1-1')! + d.get('CP2-1')! + 32).toBeLessThanOrEqual(48);
+    expect(d.get('CP3-1')).toBe(32);
+    // Under control again: the three share 48 A again, and the stations get the higher defaults.
+    s.bad.refuseProfiles = undefined;
+    await eventually(() => s.loop.snapshot()!.uncontrolled.size === 0, 'CP3 under control', 15_000);
+    await eventually(
+      () => s.good.every((st) => heldDefaultA(st) === 16),
+      'CP1 and CP2 back at 16 A defaults',
+      15_000,
+    );
+    expect(s.loop.failSafeDefaults().get('CP3-1')).toBe(16);
+  }, 60_000);
+
   it('a station that says it has no smart charging is uncontrolled from its boot, until it takes a profile', async () => {
     const s = await site(48, { smartCharging: false, refuse: 'Rejected' });
     const snap = await eventually(() => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileSite } from './compiled-site.ts';
 import { commandedLimits, failSafeLimits, worstCaseCapacity } from './fail-safe.ts';
+import { loadOnCircuits } from './port-load.ts';
 import type { SiteCircuit, SitePort, Supply } from './site.ts';
 
 const S400: Supply = { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] };
@@ -104,5 +105,35 @@ describe('failSafeLimits', () => {
     const cs = compileSite({ timeZone: 'UTC', circuits, ports: [port('a', 'c')], meters: [] });
     const commanded = commandedLimits({ circuits: new Map([['c', {}]]) }, 0, true);
     expect(failSafeLimits(cs, commanded).map((x) => x.currentA)).toEqual([0]);
+  });
+  it("leaves room for an uncontrolled port's draw on every circuit above it, per phase", () => {
+    // main 40 A over left and right (32 A each). `u` on left is uncontrolled: a single-phase port on L1 that
+    // draws its 16 A whatever it is sent. `a` (left) and `b` (right) are three-phase and controlled.
+    const circuits: SiteCircuit[] = [
+      { id: 'main', parentId: null, limitA: 40, marginA: 0, supply: S400 },
+      { id: 'left', parentId: 'main', limitA: 32, marginA: 0, supply: S400 },
+      { id: 'right', parentId: 'main', limitA: 32, marginA: 0, supply: S400 },
+    ];
+    const u: SitePort = { ...port('u', 'left'), wiring: 'L1', maxCurrentA: 16 };
+    const ports = [u, port('a', 'left'), port('b', 'right')];
+    const cs = compileSite({ timeZone: 'UTC', circuits, ports, meters: [] });
+    const uncontrolled = new Map([['u', { countedA: 16, reason: 'not-implemented' as const }]]);
+    const limits = failSafeLimits(cs, new Map(), uncontrolled);
+    const byId = new Map(limits.map((l) => [l.portId, l.currentA]));
+    // Every controlled port at its default and `u` at what it draws: no circuit over on any phase.
+    const load = loadOnCircuits(cs, [
+      ...limits
+        .filter((l) => !uncontrolled.has(l.portId))
+        .map((l) => ({ portId: l.portId, conductorA: [l.currentA, l.currentA, l.currentA] })),
+      { portId: 'u', conductorA: [16, 0, 0] },
+    ]);
+    cs.circuits.forEach((c, i) => {
+      for (let ph = 0; ph < 3; ph++) expect(load[i * 4 + ph]!).toBeLessThanOrEqual(c.limitA + 1e-9);
+    });
+    // main's L1 has 40 − 16 = 24 A for a and b: 12 A each; u's default is what it is counted at.
+    expect(byId.get('a')).toBe(12);
+    expect(byId.get('b')).toBe(12);
+    expect(byId.get('u')).toBe(16);
+    expect(limits.find((l) => l.portId === 'u')!.limitedBy).toMatchObject({ kind: 'uncontrolled' });
   });
 });

@@ -5,11 +5,12 @@
  * load at its worst case and no PV. The control loop recomputes them whenever a limit changes
  * (docs/control.md).
  */
-import type { Capacity, LimitedBy } from './allocation.ts';
+import type { Capacity, LimitedBy, UncontrolledReason } from './allocation.ts';
 import { INITIAL_ALLOCATOR_STATE } from './allocation.ts';
 import { allocate } from './allocator.ts';
 import type { CompiledSite } from './compiled-site.ts';
 import type { CapacityInputs } from './effective-capacity.ts';
+import { loadOnCircuits, subtractLoad } from './port-load.ts';
 import type { SiteCircuit } from './site.ts';
 import { schedulesOf } from './site.ts';
 
@@ -78,16 +79,43 @@ export function worstCaseCapacity(c: SiteCircuit, commanded?: CommandedLimit): C
   return { phaseA: [a, a, a], powerKw: Math.max(0, limitKw - nonEvKw), source: 'fail-safe worst case' };
 }
 
+/** A port whose station does not take limits, as the fail-safe defaults count it. */
+export interface UncontrolledLoad {
+  /** What it may draw per conductor, in A, whatever it is sent. */
+  readonly countedA: number;
+  readonly reason: UncontrolledReason;
+}
+
 /**
  * Per port, the default limit that is safe with all ports drawing it at once: the allocation with every
  * port wanting energy. Where not all fit at their minimum, the fewest ports get 0 (the pausing rule; no
  * rotation is possible without the controller), in port order, so the others can still charge.
+ * `uncontrolled`: ports whose station does not take limits (control/uncontrolled-ports.ts), each with what
+ * it may draw per conductor in A whatever it holds (`countedA`) and why; that comes off the capacity of every circuit above it on
+ * the phases it is wired to, and the others share the rest. Such a port's own default is that draw (within
+ * its maximum): safe if it takes it, and the one it would be probed with.
  */
 export function failSafeLimits(
   cs: CompiledSite,
   commanded: ReadonlyMap<string, CommandedLimit> = new Map(),
+  uncontrolled: ReadonlyMap<string, UncontrolledLoad> = new Map(),
 ): readonly FailSafeLimit[] {
-  const capacities = new Map(cs.circuits.map((c) => [c.id, worstCaseCapacity(c, commanded.get(c.id))]));
-  const demands = cs.ports.map((p) => ({ portId: p.id }));
-  return allocate(cs, { capacities, demands }, INITIAL_ALLOCATOR_STATE, 0).allocation;
+  let capacities = new Map(cs.circuits.map((c) => [c.id, worstCaseCapacity(c, commanded.get(c.id))]));
+  const fixed = [...uncontrolled]
+    .filter(([id]) => cs.portIndex.has(id))
+    .map(([portId, { countedA: a }]) => ({ portId, conductorA: [a, a, a] }));
+  if (fixed.length > 0) capacities = subtractLoad(cs, capacities, loadOnCircuits(cs, fixed));
+  const demands = cs.ports.filter((p) => !uncontrolled.has(p.id)).map((p) => ({ portId: p.id }));
+  const shared = new Map(
+    allocate(cs, { capacities, demands }, INITIAL_ALLOCATOR_STATE, 0).allocation.map((l) => [l.portId, l]),
+  );
+  return cs.ports.map((p): FailSafeLimit => {
+    const u = uncontrolled.get(p.id);
+    if (u === undefined) return shared.get(p.id)!;
+    return {
+      portId: p.id,
+      currentA: Math.min(p.maxCurrentA, u.countedA),
+      limitedBy: { kind: 'uncontrolled', reason: u.reason, countedA: u.countedA },
+    };
+  });
 }

@@ -138,7 +138,7 @@ class DeviceLoop {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.logger = options.logger?.child({ meterId: device.meterId });
     this.driver = new MeterDriver(device.meterId, device.source, { invert: device.invert });
-    const connect = options.connect ?? ((e, t) => new ModbusTcpClient(e, t));
+    const connect = options.connect ?? ((e, t) => new ModbusTcpClient(e, t, this.clock));
     this.connection = connect(device.endpoint, device.requestTimeoutMs);
   }
 

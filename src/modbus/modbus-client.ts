@@ -1,5 +1,7 @@
 /** One Modbus TCP connection to one device (modbus-serial underneath), with per-request timeouts and typed errors. */
 import modbusSerial from 'modbus-serial';
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
 import type { RegisterFunction } from './register-types.ts';
 
 // modbus-serial is CommonJS: under NodeNext its default export arrives as the module object.
@@ -50,6 +52,8 @@ export class ModbusTcpClient implements RegisterReader {
   constructor(
     readonly endpoint: ModbusEndpoint,
     private readonly timeoutMs: number,
+    /** Fusebox's clock, for the request deadlines (the system clock when absent). */
+    private readonly clock: Clock = systemClock,
   ) {
     this.name = endpointText(endpoint);
   }
@@ -144,22 +148,22 @@ export class ModbusTcpClient implements RegisterReader {
   private withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const fail = (err: Error): void => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.pending.delete(fail);
         reject(err);
       };
       this.pending.add(fail);
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         fail(new ModbusDeviceError('timeout', this.name, `${what}: no answer within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       p.then(
         (v) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           this.pending.delete(fail);
           resolve(v);
         },
         (err: unknown) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           this.pending.delete(fail);
           // modbus-serial's errors are plain objects: keep their errno/modbusCode for toError().
           reject(err instanceof Error ? err : Object.assign(new Error(messageOf(err)), err as object));

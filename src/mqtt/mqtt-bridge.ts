@@ -149,12 +149,12 @@ export class MqttBridge {
         this.client
           .publishAsync(`${this.prefix}/status`, 'offline', { qos: 1, retain: true })
           .catch(() => {}),
-        new Promise((r) => setTimeout(r, 3000)),
+        new Promise((r) => this.clock.setTimeout(() => r(undefined), 3000)),
       ]);
     }
     await Promise.race([
       this.client.endAsync(),
-      new Promise((r) => setTimeout(r, 3000)).then(() => this.client.end(true)),
+      new Promise((r) => this.clock.setTimeout(() => r(undefined), 3000)).then(() => this.client.end(true)),
     ]);
   }
 

@@ -11,6 +11,7 @@ import { portAt, recordEvent } from './ocpp-context.ts';
 import type { MeterSampleRecord, Registration, SessionRecord } from '../contracts/ocpp-repository.ts';
 import { portStatusOf } from './port-status.ts';
 import type { PortRuntime } from './port-runtime.ts';
+import { StationClockSkew } from './station-clock.ts';
 import type { StationConnection } from './station-connection.ts';
 import type { EvChargingNeeds, PortMeterEvent } from '../contracts/station-gateway.ts';
 import type { EnergyContext } from './station-input.ts';
@@ -453,7 +454,8 @@ export class CentralSystem {
 
   /**
    * The time to use for a station's timestamp (station-input.ts stationTime); a replaced one is logged and
-   * recorded as a `station-clock` event, rate-limited per station.
+   * recorded as a `station-clock` event, rate-limited per station. Every one counts in the station's clock
+   * skew (station-clock.ts).
    */
   private clock(
     conn: StationConnection,
@@ -463,6 +465,9 @@ export class CentralSystem {
     portId: string | undefined,
     notBeforeMs?: number,
   ): number {
+    let skew = this.ctx.stationClocks.get(conn.stationId);
+    if (!skew) this.ctx.stationClocks.set(conn.stationId, (skew = new StationClockSkew()));
+    skew.observe(stationMs, receivedMs);
     const verdict = stationTime(stationMs, receivedMs, notBeforeMs);
     if (verdict.problem !== undefined) {
       this.notice(

@@ -7,8 +7,17 @@
 import type { SetChargingProfile16 } from './v16-types.ts';
 import type { SetChargingProfile2 } from './v2-types.ts';
 
-/** Schedules start this far in the past so a station whose clock is a little behind applies them at once. */
+/**
+ * Schedules start this far in the past, more the measured lag of the station's clock (station-clock.ts), so
+ * a station whose clock is behind applies them at once.
+ */
 export const START_SKEW_MS = 60_000;
+/**
+ * A fail-safe default has no end, so it starts a day back: the first one goes out before Fusebox has seen any
+ * of the station's timestamps, and a clock up to a day behind (what station-input.ts accepts) has it in
+ * force at once.
+ */
+export const DEFAULT_START_LEAD_MS = 24 * 3_600_000;
 
 export type ProfilePurpose = 'default' | 'session';
 export type RateUnit = 'A' | 'W';

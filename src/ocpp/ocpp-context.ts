@@ -8,6 +8,7 @@ import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { isV2 } from './ocpp-version.ts';
 import type { PortDirectory } from './port-directory.ts';
 import type { PortRuntime } from './port-runtime.ts';
+import type { StationClockSkew } from './station-clock.ts';
 import type { StationConnection } from './station-connection.ts';
 import type { StationProtocol } from './station-protocol.ts';
 import { v16Outbound } from './v16-outbound.ts';
@@ -26,6 +27,8 @@ export interface OcppContext {
   readonly ports: ReadonlyMap<string, PortRuntime>;
   readonly events: GatewayEmitter;
   readonly connections: Map<string, StationConnection>;
+  /** Per station id, how far its clock is from Fusebox's (station-clock.ts); kept across its connections. */
+  readonly stationClocks: Map<string, StationClockSkew>;
 }
 
 /** The outbound protocol of a version. */

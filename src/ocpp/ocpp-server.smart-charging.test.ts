@@ -60,6 +60,63 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
     await eventually(() => sent() >= before + 2, 'two renewals', 10_000);
   });
 
+  it('a station whose clock is 3 minutes behind applies its default and a decrease at once', async () => {
+    h = await startHarness({
+      stations: [{ id: 'CP1', ports: 2, version }],
+      circuitLimitA: 40,
+      settings: { acceptUnknownIdTags: true },
+    });
+    const behindMs = 3 * 60_000;
+    const st = new SimulatedStation({
+      url: h.url,
+      stationId: 'CP1',
+      version,
+      ports: 2,
+      now: () => Date.now() - behindMs,
+    });
+    sims.push(st);
+    await st.connect();
+    // Its first default goes out before any of its timestamps is seen: it must be in force by its clock.
+    await eventually(() => h!.server.port('CP1-1')!.effectiveLimitA === 20, 'fail-safe default accepted');
+    expect(st.currentLimitA(1)).toBe(20);
+    await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
+    await st.start(1, 'T');
+    await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'session');
+    // Its timestamps (status, start) show the skew; a decrease is in force by its clock as soon as accepted.
+    expect(await h.server.applySetpoint('CP1-1', 12)).toBe('accepted');
+    expect(st.currentLimitA(1)).toBe(12);
+    expect(st.drawA(1)).toEqual([12, 12, 12]);
+    await st.sendMeterValues(1);
+    expect(await h.server.applySetpoint('CP1-1', 8)).toBe('accepted');
+    expect(st.currentLimitA(1)).toBe(8);
+  });
+
+  it('a station whose clock is 4 minutes ahead keeps a setpoint in force until it is renewed', async () => {
+    const st = await charging(version);
+    // The station's clock jumps 4 minutes ahead; its next timestamps (meter values) show it.
+    const aheadMs = 4 * 60_000;
+    const skewed = new SimulatedStation({
+      url: h!.url,
+      stationId: 'CP1',
+      version,
+      ports: 2,
+      now: () => Date.now() + aheadMs,
+    });
+    await st.close();
+    sims.push(skewed);
+    await skewed.connect();
+    await skewed.plugIn(1, { maxCurrentA: 32, phases: 3 });
+    await skewed.start(1, 'T2');
+    await eventually(
+      () => h!.server.port('CP1-1')!.connected && h!.server.port('CP1-1')!.sessionId !== undefined,
+      'the new session',
+    );
+    await skewed.sendMeterValues(1);
+    // A 60 s setpoint: by a clock 4 minutes ahead its validTo would have passed on arrival.
+    expect(await h!.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 60_000 })).toBe('accepted');
+    expect(skewed.currentLimitA(1)).toBe(12);
+  });
+
   it('sends W to a station that only takes W, for the phases the car is seen to use', async () => {
     const st = await charging(version, ['W']);
     const lastProfileLimit = (): { unit: string; limit: number } => {

@@ -227,6 +227,7 @@ export class OcppServer implements StationGateway {
       ports,
       events: new GatewayEmitter(options.log),
       connections: new Map(),
+      stationClocks: new Map(),
     };
     await options.repo.syncPorts(
       directory.all().map((i) => ({

@@ -6,7 +6,7 @@
  */
 import { isDue } from '../core/freshness.ts';
 import type { ProfileSpec, RateUnit } from './charging-profile.ts';
-import { START_SKEW_MS } from './charging-profile.ts';
+import { DEFAULT_START_LEAD_MS, START_SKEW_MS } from './charging-profile.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { protocolOf, recordEvent } from './ocpp-context.ts';
 import type { SetpointOutcome } from '../contracts/ocpp-repository.ts';
@@ -153,7 +153,7 @@ export class SmartCharging {
       limit,
       unit,
       numberPhases: rt.info.conductors,
-      startMs: nowMs - START_SKEW_MS,
+      startMs: nowMs - Math.max(DEFAULT_START_LEAD_MS, this.clockBehindMs(conn, nowMs) + START_SKEW_MS),
     };
     const rowId = await this.store(rt, 'default', currentA, spec, nowMs);
     const sent = await this.send(conn, spec);
@@ -238,6 +238,11 @@ export class SmartCharging {
     return true;
   }
 
+  /** How far the station's clock is behind Fusebox's, as measured from its timestamps (station-clock.ts). */
+  private clockBehindMs(conn: StationConnection, nowMs: number): number {
+    return this.ctx.stationClocks.get(conn.stationId)?.behindMs(nowMs) ?? 0;
+  }
+
   private stationPorts(stationId: string): PortRuntime[] {
     return this.ctx.directory.ofStation(stationId).flatMap((i) => this.ctx.ports.get(i.port.id) ?? []);
   }
@@ -268,6 +273,10 @@ export class SmartCharging {
     if (!conn?.open || !conn.accepted) return this.report(rt, limitA, 'offline', nowMs, renewal);
 
     const unit: RateUnit = conn.rateUnits[0] ?? 'A';
+    // In force from now and until the same instant by the station's clock (docs/ocpp.md "Station clocks"):
+    // it starts earlier by the lag of a clock behind, and ends later by the lead of one ahead.
+    const leadMs = START_SKEW_MS + this.clockBehindMs(conn, nowMs);
+    const aheadMs = ctx.stationClocks.get(conn.stationId)?.aheadMs(nowMs) ?? 0;
     const spec: ProfileSpec = {
       purpose: 'session',
       connectorId: rt.info.port.connectorId,
@@ -275,9 +284,9 @@ export class SmartCharging {
       limit: unit === 'A' ? limitA : currentToWatts(limitA, rt.info, rt.conductorsInUse ?? 1),
       unit,
       numberPhases: rt.info.conductors,
-      startMs: nowMs - START_SKEW_MS,
-      durationS: Math.ceil((expiresAfterMs + START_SKEW_MS) / 1000),
-      validToMs: nowMs + expiresAfterMs,
+      startMs: nowMs - leadMs,
+      durationS: Math.ceil((expiresAfterMs + leadMs + aheadMs) / 1000),
+      validToMs: nowMs + expiresAfterMs + aheadMs,
     };
     const raises = limitA >= rt.setpoints.effectiveLimitA(nowMs);
     const seq = rt.setpoints.sent(limitA, nowMs + expiresAfterMs);

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { SKEW_WINDOW_MS, StationClockSkew } from './station-clock.ts';
+
+describe('StationClockSkew', () => {
+  it('takes the smallest lag in its window: a delayed or queued message does not count as lag', () => {
+    const s = new StationClockSkew();
+    const t = 1_800_000_000_000;
+    expect(s.behindMs(t)).toBe(0);
+    s.observe(t - 180_000 - 40, t); // 3 min behind, 40 ms on the way
+    s.observe(t - 3_600_000, t + 1000); // queued for an hour while offline
+    expect(s.behindMs(t + 1000)).toBe(180_040);
+    expect(s.aheadMs(t + 1000)).toBe(0);
+    // Out of the window the observations no longer count.
+    expect(s.behindMs(t + SKEW_WINDOW_MS + 2000)).toBe(0);
+  });
+
+  it('a clock ahead counts up to 5 minutes; unreadable timestamps are ignored', () => {
+    const s = new StationClockSkew();
+    const t = 1_800_000_000_000;
+    s.observe(Number.NaN, t);
+    s.observe(t + 120_000, t);
+    expect(s.aheadMs(t)).toBe(120_000);
+    expect(s.behindMs(t)).toBe(0);
+    s.observe(t + 3_600_000, t);
+    expect(s.aheadMs(t)).toBe(300_000);
+  });
+});
