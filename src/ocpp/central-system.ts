@@ -5,17 +5,16 @@
 import type { AuthorizationDecision } from './authorization.ts';
 import { Authorization } from './authorization.ts';
 import type { MeterSample } from './meter-sample.ts';
-import { conductorCurrents } from './meter-sample.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { portAt, recordEvent } from './ocpp-context.ts';
-import type { MeterSampleRecord, Registration, SessionRecord } from '../contracts/ocpp-repository.ts';
+import type { Registration, SessionRecord } from '../contracts/ocpp-repository.ts';
 import { portStatusOf } from './port-status.ts';
 import type { PortRuntime } from './port-runtime.ts';
-import { StationClockSkew } from './station-clock.ts';
 import type { StationConnection } from './station-connection.ts';
-import type { EvChargingNeeds, PortMeterEvent } from '../contracts/station-gateway.ts';
-import type { EnergyContext } from './station-input.ts';
-import { checkSample, energyProblem, portBounds, StationNotices, stationTime } from './station-input.ts';
+import type { EvChargingNeeds } from '../contracts/station-gateway.ts';
+import { energyProblem, portBounds } from './station-input.ts';
+import { InputNotices } from './input-notices.ts';
+import { recordMeterValues } from './meter-values.ts';
 
 export interface BootInfo {
   readonly vendor: string;
@@ -72,7 +71,7 @@ const INFERRED_STOP_REASONS: readonly string[] = [AVAILABLE_STOP_REASON, SUPERSE
 export class CentralSystem {
   readonly authorization: Authorization;
   /** Rate limit of the warnings about what a station sent (implausible readings, clock skew). */
-  private readonly notices = new StationNotices();
+  private readonly notices: InputNotices;
 
   constructor(
     private readonly ctx: OcppContext,
@@ -80,6 +79,7 @@ export class CentralSystem {
     private readonly onAccepted: (conn: StationConnection) => void,
   ) {
     this.authorization = new Authorization(ctx.repo, ctx.settings, ctx.now);
+    this.notices = new InputNotices(ctx);
   }
 
   /** BootNotification: configured stations are accepted; auto-registered ones wait for the operator. */
@@ -123,7 +123,7 @@ export class CentralSystem {
   /** StatusNotification (and 2.0.1 charging state changes). */
   async status(conn: StationConnection, said: StatusReport): Promise<void> {
     const rt = said.evseId > 0 ? portAt(this.ctx, conn.stationId, said.evseId) : undefined;
-    const atMs = this.clock(conn, said.atMs, this.ctx.now(), 'StatusNotification', rt?.portId);
+    const atMs = this.notices.stationTime(conn, said.atMs, this.ctx.now(), 'StatusNotification', rt?.portId);
     const report = { ...said, atMs };
     await this.ctx.repo.recordStatus({ stationId: conn.stationId, ...report, portId: rt?.portId });
     if (!rt) return;
@@ -183,12 +183,18 @@ export class CentralSystem {
     const { ctx } = this;
     const rt = start.evseId !== undefined ? portAt(ctx, conn.stationId, start.evseId) : undefined;
     const receivedMs = ctx.now();
-    const startedMs = this.clock(conn, start.startedMs, receivedMs, 'transaction start', rt?.portId);
+    const startedMs = this.notices.stationTime(
+      conn,
+      start.startedMs,
+      receivedMs,
+      'transaction start',
+      rt?.portId,
+    );
     let meterStartWh = start.meterStartWh;
     const startProblem =
       meterStartWh === undefined ? undefined : energyProblem(meterStartWh, undefined, undefined, startedMs);
     if (startProblem) {
-      this.implausible(conn, rt?.portId, [`meter start: ${startProblem}`]);
+      this.notices.implausible(conn, rt?.portId, [`meter start: ${startProblem}`]);
       meterStartWh = undefined;
     }
     const { session, duplicate } = await ctx.repo.startSession({
@@ -294,7 +300,14 @@ export class CentralSystem {
     const rt = this.runtimeOfSession(stop.session);
     const receivedMs = ctx.now();
     const started = stop.session.startedMs;
-    const stoppedMs = this.clock(conn, stop.stoppedMs, receivedMs, 'transaction stop', rt?.portId, started);
+    const stoppedMs = this.notices.stationTime(
+      conn,
+      stop.stoppedMs,
+      receivedMs,
+      'transaction stop',
+      rt?.portId,
+      started,
+    );
     let meterStopWh = stop.meterStopWh;
     if (meterStopWh !== undefined) {
       const live = rt?.session?.sessionId === stop.session.sessionId ? rt : undefined;
@@ -309,7 +322,7 @@ export class CentralSystem {
         Math.max(stoppedMs, receivedMs),
       );
       if (problem) {
-        this.implausible(conn, rt?.portId, [`meter stop: ${problem}`]);
+        this.notices.implausible(conn, rt?.portId, [`meter stop: ${problem}`]);
         meterStopWh = undefined;
       }
     }
@@ -370,140 +383,13 @@ export class CentralSystem {
   }
 
   /** MeterValues (and the meter values inside transaction messages): store, then tell the control loop. */
-  async meterValues(
+  meterValues(
     conn: StationConnection,
     evseId: number,
     samples: readonly { readonly sample: MeterSample; readonly raw: unknown }[],
     session: SessionRecord | undefined,
   ): Promise<void> {
-    if (!samples.length) return;
-    const { ctx } = this;
-    const rt = evseId > 0 ? portAt(ctx, conn.stationId, evseId) : undefined;
-    const sessionId = session?.sessionId ?? rt?.session?.sessionId;
-    const live = sessionId !== undefined && rt?.session?.sessionId === sessionId ? rt : undefined;
-    const startedMs = session?.startedMs ?? live?.session?.startedMs;
-    const bounds = rt ? portBounds(rt.info) : undefined;
-    // The session's register as the checks see it, advanced by each plausible sample in turn.
-    let energy: EnergyContext | undefined =
-      startedMs === undefined
-        ? undefined
-        : {
-            startedMs,
-            startWh: live ? live.sessionStartWh : session?.meterStartWh,
-            lastWh: live ? live.sessionLastWh : session?.meterLastWh,
-          };
-    const receivedMs = ctx.now();
-    const problems: string[] = [];
-    const checked = samples.map(({ sample: said, raw }) => {
-      const atMs = this.clock(conn, said.atMs, receivedMs, 'meter value', rt?.portId, startedMs);
-      const { sample, problems: found } = checkSample({ ...said, atMs }, bounds, energy, receivedMs);
-      problems.push(...found);
-      const wh = sample.energyWh;
-      if (energy && wh !== undefined)
-        energy = { ...energy, startWh: energy.startWh ?? wh, lastWh: Math.max(wh, energy.lastWh ?? wh) };
-      return { sample, raw, stationAtMs: atMs === said.atMs ? undefined : said.atMs };
-    });
-    if (problems.length) this.implausible(conn, rt?.portId, problems);
-    const records: MeterSampleRecord[] = checked.map(({ sample, raw, stationAtMs }) => ({
-      stationId: conn.stationId,
-      evseId,
-      portId: rt?.portId,
-      sessionId,
-      atMs: sample.atMs,
-      energyWh: sample.energyWh,
-      powerW: sample.powerW,
-      currentA: sample.phaseCurrentA,
-      voltageV: sample.voltageV,
-      socPct: sample.socPct,
-      raw,
-      stationAtMs,
-      receivedMs,
-    }));
-    await ctx.repo.recordMeterValues(records);
-    if (!rt) return;
-    for (const { sample } of checked) {
-      const currents = conductorCurrents(sample, rt.info.conductors);
-      const event: PortMeterEvent = {
-        portId: rt.portId,
-        sessionId,
-        atMs: sample.atMs,
-        currentA: currents.currentA,
-        conductorsInUse: currents.conductorsInUse,
-        maxCurrentA: currents.maxCurrentA,
-        energyWh: sample.energyWh,
-        powerKw: sample.powerW !== undefined ? sample.powerW / 1000 : undefined,
-        voltageV: sample.voltageV,
-        socPct: sample.socPct,
-      };
-      if (currents.conductorsInUse) rt.conductorsInUse = currents.conductorsInUse.filter(Boolean).length;
-      if (sessionId !== undefined && rt.session?.sessionId === sessionId) {
-        // A 2.0.1 transaction often has no meter start: its first reading is where the session began.
-        if (rt.sessionStartWh === undefined) rt.sessionStartWh = sample.energyWh;
-        // The register only rises: the highest reading is the latest, whatever order frames came in.
-        if (sample.energyWh !== undefined && !(sample.energyWh <= (rt.sessionLastWh ?? -Infinity)))
-          rt.sessionLastWh = sample.energyWh;
-        if (sample.socPct !== undefined && !(sample.atMs < (rt.socAtMs ?? -Infinity))) {
-          rt.socPct = sample.socPct;
-          rt.socAtMs = sample.atMs;
-        }
-      }
-      if (!rt.lastMeter || rt.lastMeter.atMs <= event.atMs) rt.lastMeter = event;
-      ctx.events.emit('meter-values', event);
-    }
-  }
-
-  /**
-   * The time to use for a station's timestamp (station-input.ts stationTime); a replaced one is logged and
-   * recorded as a `station-clock` event, rate-limited per station. Every one counts in the station's clock
-   * skew (station-clock.ts).
-   */
-  private clock(
-    conn: StationConnection,
-    stationMs: number,
-    receivedMs: number,
-    what: string,
-    portId: string | undefined,
-    notBeforeMs?: number,
-  ): number {
-    let skew = this.ctx.stationClocks.get(conn.stationId);
-    if (!skew) this.ctx.stationClocks.set(conn.stationId, (skew = new StationClockSkew()));
-    skew.observe(stationMs, receivedMs);
-    const verdict = stationTime(stationMs, receivedMs, notBeforeMs);
-    if (verdict.problem !== undefined) {
-      this.notice(
-        conn,
-        'station-clock',
-        portId,
-        `${what}${portId ? ` on ${portId}` : ''} stamped ${verdict.problem}: ` +
-          `Fusebox used its receive time ${new Date(receivedMs).toISOString()} (is the station's clock set?)`,
-      );
-    }
-    return verdict.atMs;
-  }
-
-  /** Values a station sent that its port cannot have measured: logged and recorded, rate-limited. */
-  private implausible(
-    conn: StationConnection,
-    portId: string | undefined,
-    problems: readonly string[],
-  ): void {
-    this.notice(
-      conn,
-      'implausible-meter-value',
-      portId,
-      `${portId ?? 'a connector that is no port'} reported ${problems.join('; ')}: not used`,
-    );
-  }
-
-  private notice(conn: StationConnection, kind: string, portId: string | undefined, text: string): void {
-    const { ctx } = this;
-    const { log, suppressed } = this.notices.take(conn.stationId, kind, ctx.now());
-    if (!log) return;
-    const message = `station ${conn.stationId}: ${text}${
-      suppressed ? ` (${suppressed} more since the last warning)` : ''
-    }`;
-    ctx.log.warn({ stationId: conn.stationId, portId, kind }, message);
-    recordEvent(ctx, { level: 'warn', kind, stationId: conn.stationId, portId, message });
+    return recordMeterValues(this.ctx, this.notices, conn, evseId, samples, session);
   }
 
   /** DataTransfer: no vendor extension is known yet; stored, answered, never fatal. */

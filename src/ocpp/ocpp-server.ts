@@ -4,22 +4,21 @@
  * what to do with each message lives in CentralSystem, limits in SmartCharging.
  */
 import type { X509Certificate } from 'node:crypto';
-import { createServer as createHttpServer } from 'node:http';
-import type { Server as HttpServer, ServerResponse } from 'node:http';
-import { Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSecureContext } from 'node:tls';
-import type { SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Clock, RepeatingTimer } from '../clock.ts';
 import { every, systemClock, unrefTimer } from '../clock.ts';
 import type { Site } from '../core/site.ts';
 import { CentralSystem } from './central-system.ts';
 import { GatewayEmitter } from './gateway-emitter.ts';
-import type { HandlerTable, InboundHandler, InboundMiddleware } from './inbound-pipeline.ts';
+import type { HandlerTable, InboundMiddleware } from './inbound-pipeline.ts';
 import { compose, dispatch, logFailures } from './inbound-pipeline.ts';
 import type { OcppContext } from './ocpp-context.ts';
-import { protocolOf, recordEvent } from './ocpp-context.ts';
+import { recordEvent } from './ocpp-context.ts';
+import { ConnectionAdmission } from './connection-admission.ts';
+import { reloadListenerTls, startListener } from './ocpp-listener.ts';
+import { bootGate, prepareStation, stationClosed } from './station-lifecycle.ts';
 import type { OcppRepository } from '../contracts/ocpp-repository.ts';
 import type { OcppServerSettings, OcppStationSettings, TlsSettings } from './ocpp-settings.ts';
 import { DEFAULT_OCPP_SERVER_SETTINGS } from './ocpp-settings.ts';
@@ -29,10 +28,9 @@ import { OperatorCommands } from './operator-commands.ts';
 import { PortDirectory } from './port-directory.ts';
 import { PortRuntime } from './port-runtime.ts';
 import type { RpcServer, RpcServerClient } from './rpc.ts';
-import { createRpcServer, observeFrames, rpcError } from './rpc.ts';
+import { createRpcServer, observeFrames } from './rpc.ts';
 import { EXPIRY_MARGIN_MS } from './setpoint-tracker.ts';
 import { SmartCharging } from './smart-charging.ts';
-import { askPortStatus } from './status-trigger.ts';
 import type { OcppTrafficObserver } from './traffic-observer.ts';
 import { parseCertificates } from './client-certificate.ts';
 import type { AcceptedStation } from './station-auth.ts';
@@ -70,15 +68,6 @@ export const OCPP_PATH = '/ocpp';
 const MAX_BAD_MESSAGES = 20;
 /** Protocol errors logged as events per connection; beyond, only the log sees them. */
 const MAX_LOGGED_BAD_MESSAGES = 10;
-/** Refused connections logged and stored per minute; beyond, only debug logs see them. */
-const MAX_LOGGED_REFUSALS_PER_MINUTE = 30;
-/**
- * A connected station whose id another connection claims must answer a ping within this long to keep it, in
- * ms; a rebooted station whose old TCP connection is half-open gets back in after this long.
- */
-const TAKEOVER_PING_TIMEOUT_MS = 2000;
-/** A configured station connected without booting is asked to boot after this long, in ms. */
-const BOOT_TRIGGER_DELAY_MS = 2000;
 /** After NotifyEVChargingNeeds, the control loop has this long to send a new limit before the last is resent. */
 const NEEDS_RESEND_MS = 1000;
 /** How often due setpoint renewals are looked for, in ms. */
@@ -92,9 +81,7 @@ export class OcppServer implements StationGateway {
   private readonly rpc: RpcServer;
   private http: HttpServer | undefined;
   private renewTimer: RepeatingTimer | undefined;
-  private readonly refusalBudget = new PerMinuteBudget(MAX_LOGGED_REFUSALS_PER_MINUTE);
-  /** Station ids whose connection is being pinged because another connection claims the id. */
-  private readonly probing = new Set<string>();
+  private readonly admission: ConnectionAdmission;
   /** The CA certificates of the listener's secure context (they change with reloadTls). */
   private trustedCas: readonly X509Certificate[];
 
@@ -114,6 +101,9 @@ export class OcppServer implements StationGateway {
     });
     this.trustedCas = ctx.settings.tls?.ca ? parseCertificates(ctx.settings.tls.ca) : [];
     this.auth = new StationAuthenticator(ctx, OCPP_PATH, () => this.trustedCas);
+    this.admission = new ConnectionAdmission(ctx, (conn, code, reason) =>
+      stationClosed(ctx, conn, code, reason),
+    );
     this.rpc = createRpcServer({
       protocols: ALL_SUBPROTOCOLS,
       strictMode: true,
@@ -127,13 +117,13 @@ export class OcppServer implements StationGateway {
       try {
         const r = await this.auth.authenticate(handshake);
         if (!r.ok) {
-          this.refused(handshake.identity, handshake.remoteAddress, r.httpStatus, r.reason);
+          this.admission.refused(handshake.identity, handshake.remoteAddress, r.httpStatus, r.reason);
           reject(r.httpStatus, r.reason);
           return;
         }
-        const taken = await this.claimIdentity(r.stationId, handshake.remoteAddress);
+        const taken = await this.admission.claimIdentity(r.stationId, handshake.remoteAddress);
         if (taken) {
-          this.refused(r.stationId, handshake.remoteAddress, 409, taken);
+          this.admission.refused(r.stationId, handshake.remoteAddress, 409, taken);
           reject(409, taken);
           return;
         }
@@ -145,67 +135,6 @@ export class OcppServer implements StationGateway {
     });
     this.rpc.on('client', (peer: RpcServerClient) => this.onClient(peer));
     this.rpc.on('error', (err: unknown) => ctx.log.error({ err }, 'OCPP WebSocket server error'));
-  }
-
-  /** A refused connection: logged and stored, a bounded number a minute (refusals are what an attacker controls). */
-  private refused(
-    identity: string,
-    remoteAddress: string | undefined,
-    httpStatus: number,
-    reason: string,
-  ): void {
-    const { ctx } = this;
-    if (!this.refusalBudget.take(ctx.now())) {
-      ctx.log.debug({ stationId: identity, remoteAddress, reason }, 'station connection refused');
-      return;
-    }
-    ctx.log.warn({ stationId: identity, remoteAddress, reason }, 'station connection refused');
-    recordEvent(ctx, {
-      level: 'warn',
-      kind: 'station-refused',
-      stationId: identity.slice(0, 48),
-      message: `connection refused (${httpStatus}): ${reason}`,
-      data: { remoteAddress },
-    });
-  }
-
-  /**
-   * A station id that is already connected: the new connection is refused (returns why) while the station's
-   * connection answers a ping within TAKEOVER_PING_TIMEOUT_MS; one that does not (the station rebooted and
-   * its old TCP connection is half-open) is dropped and the new connection takes its place.
-   */
-  private async claimIdentity(
-    stationId: string,
-    remoteAddress: string | undefined,
-  ): Promise<string | undefined> {
-    const { ctx } = this;
-    const previous = ctx.connections.get(stationId);
-    if (!previous) return undefined;
-    if (this.probing.has(stationId)) return 'station already connected; its connection is being checked';
-    this.probing.add(stationId);
-    let alive: boolean;
-    try {
-      alive = await previous.answersPing(TAKEOVER_PING_TIMEOUT_MS);
-    } finally {
-      this.probing.delete(stationId);
-    }
-    if (alive)
-      return `station already connected (from ${previous.remoteAddress ?? 'unknown address'}, answering pings)`;
-    if (ctx.connections.get(stationId) !== previous) return undefined;
-    const message =
-      `connection from ${previous.remoteAddress ?? 'unknown address'} did not answer a ping within ` +
-      `${TAKEOVER_PING_TIMEOUT_MS / 1000} s: replaced by a new connection from ${remoteAddress ?? 'unknown address'}`;
-    ctx.log.warn({ stationId, remoteAddress, previousAddress: previous.remoteAddress }, message);
-    recordEvent(ctx, {
-      level: 'warn',
-      kind: 'station-replaced',
-      stationId,
-      message,
-      data: { remoteAddress, previousAddress: previous.remoteAddress },
-    });
-    await previous.terminate().catch(() => undefined);
-    this.onClose(previous, 1006, 'replaced: did not answer a ping');
-    return undefined;
   }
 
   /** Start listening; open sessions from the store are picked up again (a restart mid-session). */
@@ -255,37 +184,7 @@ export class OcppServer implements StationGateway {
   }
 
   private async listen(): Promise<void> {
-    const { settings } = this.ctx;
-    const notFound = (_req: unknown, res: ServerResponse): void => {
-      res.statusCode = 404;
-      res.end();
-    };
-    const http = settings.tls
-      ? createHttpsServer(
-          {
-            ...secureContextOptions(settings.tls),
-            requestCert: settings.tls.ca !== undefined,
-            // Profile 2 stations have no client certificate; profile 3 is checked per station on upgrade.
-            rejectUnauthorized: false,
-          },
-          notFound,
-        )
-      : createHttpServer(notFound);
-    http.on('upgrade', (req, socket, head: Buffer) => {
-      this.rpc
-        .handleUpgrade(req, socket, head)
-        .catch((err: unknown) => this.ctx.log.warn({ err }, 'upgrade failed'));
-    });
-    http.on('clientError', (err, socket) => socket.destroy(err));
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(settings.port, settings.host, () => {
-        http.off('error', reject);
-        resolve();
-      });
-    });
-    http.on('error', (err) => this.ctx.log.error({ err }, 'OCPP listener error'));
-    this.http = http;
+    this.http = await startListener(this.ctx.settings, this.rpc.handleUpgrade, this.ctx.log);
     this.renewTimer = every(this.ctx.clock, RENEW_CHECK_MS, () => this.smart.renewDue());
     this.ctx.log.info({ url: this.url }, 'OCPP server listening');
   }
@@ -297,30 +196,8 @@ export class OcppServer implements StationGateway {
    * off (that needs a restart).
    */
   reloadTls(tls: TlsSettings): void {
-    const http = this.http;
     // Whether client certificates are asked for is fixed at start (requestCert), and so is ctx.settings.tls.
-    const running = this.ctx.settings.tls;
-    if (!(http instanceof HttpsServer) || !running)
-      throw new Error('the OCPP listener was started without TLS: turning TLS on needs a restart');
-    if ((tls.ca === undefined) !== (running.ca === undefined))
-      throw new Error(
-        `client certificates (caFile) were ${running.ca ? 'on' : 'off'} at start: turning them ${running.ca ? 'off' : 'on'} needs a restart`,
-      );
-    const options = secureContextOptions(tls);
-    try {
-      // Builds the context the listener would: the same errors, before anything is replaced.
-      createSecureContext(options);
-    } catch (err) {
-      throw new Error(`the new TLS files are unusable: ${describeTlsError(err)}`, { cause: err });
-    }
-    const trusted = tls.ca ? parseCertificates(tls.ca) : [];
-    http.setSecureContext(options);
-    this.trustedCas = trusted;
-    const server = parseCertificates(tls.cert)[0];
-    this.ctx.log.info(
-      { subject: server?.subject, validTo: server?.validTo, cas: trusted.length, crl: tls.crl !== undefined },
-      'OCPP TLS certificates reloaded: new connections use them',
-    );
+    this.trustedCas = reloadListenerTls(this.http, this.ctx.settings.tls, tls, this.ctx.log);
   }
 
   /** The port actually listened on (useful with port 0). */
@@ -362,7 +239,7 @@ export class OcppServer implements StationGateway {
     const previous = ctx.connections.get(stationId);
     if (previous?.open) {
       // Two connections for one id passed the handshake at the same time: the first one stays.
-      this.refused(stationId, remoteAddress, 409, 'station already connected');
+      this.admission.refused(stationId, remoteAddress, 409, 'station already connected');
       peer.close({ code: 1008, reason: 'station already connected' }).catch(() => undefined);
       return;
     }
@@ -378,7 +255,7 @@ export class OcppServer implements StationGateway {
     ctx.connections.set(stationId, conn);
     if (previous) previous.terminate().catch(() => undefined);
 
-    const ready = this.prepare(conn, accepted.configured);
+    const ready = prepareStation(ctx, this.smart, conn, accepted.configured);
     const table: HandlerTable = isV2(version)
       ? v2Handlers(ctx, this.cs, conn)
       : v16Handlers(ctx, this.cs, conn);
@@ -412,7 +289,7 @@ export class OcppServer implements StationGateway {
       else protocolProblem(`schema violation in ${e.method}: ${e.error.message}`, undefined);
     });
     peer.on('socketError', (err: Error) => ctx.log.debug({ stationId, err }, 'socket error'));
-    peer.once('close', (e: { code?: number; reason?: string }) => this.onClose(conn, e.code, e.reason));
+    peer.once('close', (e: { code?: number; reason?: string }) => stationClosed(ctx, conn, e.code, e.reason));
 
     ctx.events.emit('station-connected', { stationId, version, atMs: conn.connectedAtMs });
   }
@@ -440,86 +317,6 @@ export class OcppServer implements StationGateway {
         this.ctx.log.error({ err }, 'OCPP traffic observer failed');
       }
     });
-  }
-
-  /** Load what the store knows of the station; a station accepted at an earlier boot need not boot again. */
-  private async prepare(conn: StationConnection, configured: boolean): Promise<void> {
-    const { ctx } = this;
-    try {
-      const stored = await ctx.repo.getStation(conn.stationId);
-      // OCPP 1.6 §4.2 / 2.0.1 B01: a station boots once after power-up, not after every reconnect.
-      if (configured && stored?.registration === 'accepted') conn.accepted = true;
-      await ctx.repo.updateStation({
-        stationId: conn.stationId,
-        connected: true,
-        ocppVersion: conn.version,
-        atMs: conn.connectedAtMs,
-      });
-      recordEvent(ctx, {
-        level: 'info',
-        kind: 'station-connected',
-        stationId: conn.stationId,
-        message: `connected with OCPP ${conn.version}`,
-      });
-      const needsSetUp = ctx.directory
-        .ofStation(conn.stationId)
-        .some((info) => ctx.ports.get(info.port.id)?.setpoints.defaultProfile !== 'accepted');
-      const statusUnknown = ctx.directory
-        .ofStation(conn.stationId)
-        .some((info) => ctx.ports.get(info.port.id)?.status === 'unknown');
-      if (configured && !conn.accepted) this.askForBoot(conn);
-      // First connection since Fusebox started, without a boot: make sure the fail-safe defaults are in place,
-      // and ask for the status the station will not send by itself.
-      if (conn.accepted && (needsSetUp || statusUnknown)) {
-        setImmediate(() => {
-          this.resume(conn, needsSetUp).catch((err: unknown) =>
-            ctx.log.error({ err }, 'station set-up failed'),
-          );
-        });
-      }
-    } catch (err) {
-      ctx.log.error({ err, stationId: conn.stationId }, 'could not load station record');
-    }
-  }
-
-  /** A station accepted before connects without booting: its defaults (unless in place), then its ports' status. */
-  private async resume(conn: StationConnection, needsSetUp: boolean): Promise<void> {
-    if (needsSetUp) await this.smart.setUpStation(conn);
-    if (conn.open) await askPortStatus(this.ctx, conn);
-  }
-
-  /**
-   * A configured station that does not boot (it booted against a store that was since lost or replaced) would
-   * get SecurityError forever: ask it for a BootNotification (OCPP 1.6 §5.17 TriggerMessage, 2.0.1 F06).
-   */
-  private askForBoot(conn: StationConnection): void {
-    const timer = this.ctx.clock.setTimeout(() => {
-      if (!conn.open || conn.accepted) return;
-      this.ctx.log.info({ stationId: conn.stationId }, 'station did not boot; asking it to');
-      protocolOf(conn.version)
-        .triggerMessage(conn, 'BootNotification')
-        .catch((err: unknown) =>
-          this.ctx.log.warn({ err, stationId: conn.stationId }, 'boot trigger failed'),
-        );
-    }, BOOT_TRIGGER_DELAY_MS);
-    unrefTimer(timer);
-  }
-
-  private onClose(conn: StationConnection, code: number | undefined, reason: string | undefined): void {
-    const { ctx } = this;
-    if (ctx.connections.get(conn.stationId) !== conn) return;
-    ctx.connections.delete(conn.stationId);
-    const atMs = ctx.now();
-    ctx.repo
-      .updateStation({ stationId: conn.stationId, connected: false, atMs })
-      .catch((err: unknown) => ctx.log.error({ err }, 'could not store disconnection'));
-    recordEvent(ctx, {
-      level: 'info',
-      kind: 'station-disconnected',
-      stationId: conn.stationId,
-      message: `disconnected (${code ?? '?'}${reason ? ` ${reason}` : ''})`,
-    });
-    ctx.events.emit('station-disconnected', { stationId: conn.stationId, atMs, code });
   }
 
   // StationGateway
@@ -576,54 +373,5 @@ export class OcppServer implements StationGateway {
     const ids: string[] = [];
     for (const [id, rt] of this.ctx.ports) if (rt.session !== undefined) ids.push(id);
     return ids;
-  }
-}
-
-/**
- * Until its BootNotification is accepted a station may send nothing else (OCPP 1.6 §4.2, 2.0.1 B02/B03):
- * answered with SecurityError. A station accepted at an earlier boot passes (see OcppServer.prepare).
- */
-function bootGate(conn: StationConnection, ready: Promise<void>): InboundMiddleware {
-  return (next: InboundHandler): InboundHandler =>
-    async (call) => {
-      await ready;
-      if (call.action !== 'BootNotification' && !conn.accepted) {
-        throw rpcError('SecurityError', `${call.action} before an accepted BootNotification`);
-      }
-      return next(call);
-    };
-}
-
-/** What the listener's secure context is made of. */
-function secureContextOptions(tls: TlsSettings): SecureContextOptions {
-  return {
-    key: tls.key,
-    cert: tls.cert,
-    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-    ...(tls.crl !== undefined ? { crl: tls.crl } : {}),
-  };
-}
-
-/** OpenSSL's messages for the common mistakes, in words. */
-function describeTlsError(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  if (code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH') return 'the key does not match the certificate';
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** At most `limit` per clock minute. */
-class PerMinuteBudget {
-  private minute = -1;
-  private used = 0;
-
-  constructor(private readonly limit: number) {}
-
-  take(nowMs: number): boolean {
-    const minute = Math.floor(nowMs / 60_000);
-    if (minute !== this.minute) {
-      this.minute = minute;
-      this.used = 0;
-    }
-    return this.used++ < this.limit;
   }
 }

@@ -9,19 +9,13 @@ import type { ProfileSpec, RateUnit } from './charging-profile.ts';
 import { DEFAULT_START_LEAD_MS, START_SKEW_MS } from './charging-profile.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { protocolOf, recordEvent } from './ocpp-context.ts';
+import type { SendOutcome } from './profile-delivery.ts';
+import { logSetpoint, sendProfile, storeSetpoint } from './profile-delivery.ts';
 import type { SetpointOutcome } from '../contracts/ocpp-repository.ts';
 import { currentToWatts } from './port-directory.ts';
 import type { PortRuntime } from './port-runtime.ts';
-import { isRpcTimeout, rpcErrorCode } from './rpc.ts';
 import type { StationConnection } from './station-connection.ts';
 import type { SetpointOptions, SetpointResult } from '../contracts/station-gateway.ts';
-
-interface SendOutcome {
-  readonly outcome: SetpointOutcome;
-  readonly reason?: string | undefined;
-  /** A refusal's status word or CALLERROR code (SetpointEvent.stationAnswer). */
-  readonly stationAnswer?: string | undefined;
-}
 
 /** A station that did not accept a fail-safe default is sent it again after this long, in ms. */
 const DEFAULT_RETRY_MS = 30_000;
@@ -155,10 +149,22 @@ export class SmartCharging {
       numberPhases: rt.info.conductors,
       startMs: nowMs - Math.max(DEFAULT_START_LEAD_MS, this.clockBehindMs(conn, nowMs) + START_SKEW_MS),
     };
-    const rowId = await this.store(rt, 'default', currentA, spec, nowMs);
-    const sent = await this.send(conn, spec);
+    const rowId = await storeSetpoint(this.ctx, rt, 'default', currentA, spec, nowMs);
+    const sent = await sendProfile(conn, spec);
     const quiet = retryIfRejected && sent.outcome === 'rejected';
-    this.log(rt, 'default', currentA, spec, nowMs, rowId, sent.outcome, sent.reason, undefined, quiet);
+    logSetpoint(
+      this.ctx,
+      rt,
+      'default',
+      currentA,
+      spec,
+      nowMs,
+      rowId,
+      sent.outcome,
+      sent.reason,
+      undefined,
+      quiet,
+    );
     return sent;
   }
 
@@ -294,7 +300,7 @@ export class SmartCharging {
     // guard sees an increase that was in flight. A decrease goes out without waiting for the disk (the guard
     // counts the higher limit it replaces, which was stored before it went out), but after any earlier
     // setpoint of the port still being stored, so that the station gets them in the order they were made.
-    const stored = this.store(rt, 'session', limitA, spec, nowMs, session.sessionId);
+    const stored = storeSetpoint(this.ctx, rt, 'session', limitA, spec, nowMs, session.sessionId);
     const earlier = this.storing.get(portId);
     this.storing.set(portId, stored);
     void stored.finally(() => {
@@ -302,9 +308,20 @@ export class SmartCharging {
     });
     if (raises) await stored;
     else if (earlier) await earlier;
-    const { outcome, reason, stationAnswer } = await this.send(conn, spec);
+    const { outcome, reason, stationAnswer } = await sendProfile(conn, spec);
     rt.setpoints.resolve(seq, outcome);
-    this.log(rt, 'session', limitA, spec, nowMs, await stored, outcome, reason, session.sessionId);
+    logSetpoint(
+      this.ctx,
+      rt,
+      'session',
+      limitA,
+      spec,
+      nowMs,
+      await stored,
+      outcome,
+      reason,
+      session.sessionId,
+    );
     const result: SetpointResult = outcome === 'error' ? 'timeout' : outcome;
     return this.report(rt, limitA, result, ctx.now(), renewal, reason, stationAnswer);
   }
@@ -354,105 +371,6 @@ export class SmartCharging {
       .finally(() => {
         rt.renewing = false;
       });
-  }
-
-  private async send(conn: StationConnection, spec: ProfileSpec): Promise<SendOutcome> {
-    try {
-      const res = await protocolOf(conn.version).setChargingProfile(conn, spec);
-      return res.status === 'Accepted'
-        ? { outcome: 'accepted' }
-        : { outcome: 'rejected', reason: `station answered ${res.status}`, stationAnswer: res.status };
-    } catch (err) {
-      if (isRpcTimeout(err)) return { outcome: 'timeout', reason: 'no answer in time' };
-      const code = rpcErrorCode(err);
-      // A CALLERROR means the station did not apply it; anything else (disconnect) leaves it unknown.
-      if (code)
-        return {
-          outcome: 'rejected',
-          reason: `CALLERROR ${code}: ${(err as Error).message}`,
-          stationAnswer: code,
-        };
-      return { outcome: 'error', reason: (err as Error).message };
-    }
-  }
-
-  /**
-   * Stores a setpoint about to be sent, committed before it goes out; undefined when the store failed
-   * (logged: the setpoint is sent all the same, a decrease must never wait for the disk).
-   */
-  private async store(
-    rt: PortRuntime,
-    purpose: 'default' | 'session',
-    currentA: number,
-    spec: ProfileSpec,
-    sentMs: number,
-    sessionId?: number,
-  ): Promise<number | undefined> {
-    try {
-      return await this.ctx.repo.beginSetpoint({
-        portId: rt.portId,
-        sessionId,
-        purpose,
-        currentA,
-        limit: spec.limit,
-        unit: spec.unit,
-        sentMs,
-      });
-    } catch (err) {
-      this.ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint before sending it');
-      return undefined;
-    }
-  }
-
-  private log(
-    rt: PortRuntime,
-    purpose: 'default' | 'session',
-    currentA: number,
-    spec: ProfileSpec,
-    sentMs: number,
-    rowId: number | undefined,
-    outcome: SetpointOutcome,
-    reason: string | undefined,
-    sessionId?: number,
-    /** Store it, but no warning: a retry follows (a default refused in A goes again in W). */
-    quiet = false,
-  ): void {
-    const { ctx } = this;
-    const resolvedMs = ctx.now();
-    const stored =
-      rowId !== undefined
-        ? ctx.repo.resolveSetpoint({ id: rowId, portId: rt.portId, purpose, resolvedMs, outcome, reason })
-        : ctx.repo.recordSetpoint({
-            portId: rt.portId,
-            sessionId,
-            purpose,
-            currentA,
-            limit: spec.limit,
-            unit: spec.unit,
-            sentMs,
-            resolvedMs,
-            outcome,
-            reason,
-          });
-    stored.catch((err: unknown) => ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint'));
-    if (outcome === 'accepted') return;
-    if (quiet) {
-      ctx.log.info(
-        { portId: rt.portId, purpose, unit: spec.unit, reason },
-        'default refused; trying the other unit',
-      );
-      return;
-    }
-    ctx.log.warn({ portId: rt.portId, purpose, currentA, outcome, reason }, 'setpoint not accepted');
-    recordEvent(ctx, {
-      level: 'warn',
-      kind: outcome === 'rejected' ? 'setpoint-rejected' : 'setpoint-timeout',
-      stationId: rt.info.port.stationId,
-      portId: rt.portId,
-      sessionId,
-      message: `${purpose === 'default' ? 'fail-safe default' : 'setpoint'} of ${currentA} A ${outcome}: ${reason ?? ''}`,
-      data: { limit: spec.limit, unit: spec.unit },
-    });
   }
 
   private report(

@@ -1,0 +1,22 @@
+/** Loading a site file from text in tests (load*.test.ts): its problems, or the loaded site. */
+import type { ConfigProblem } from '../config-problem.ts';
+import type { LoadedSiteConfig } from '../load.ts';
+import { loadSiteConfigText } from '../load.ts';
+
+export const FILE = 'site.yaml';
+
+/** Joins lines, so that line numbers in the expectations can be read off the array. */
+export function yaml(...lines: string[]): string {
+  return lines.join('\n') + '\n';
+}
+
+export function problems(text: string): readonly ConfigProblem[] {
+  return loadSiteConfigText(text, FILE).problems;
+}
+
+export function loaded(text: string): LoadedSiteConfig {
+  const r = loadSiteConfigText(text, FILE);
+  if (!r.ok)
+    throw new Error(r.problems.map((p) => `${p.line}:${p.column} ${p.path} ${p.message}`).join('\n'));
+  return r;
+}
