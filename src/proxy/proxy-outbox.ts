@@ -190,7 +190,8 @@ export class ProxyOutbox {
     let m = this.memo.get(stationId);
     if (m?.has(key)) return m.get(key);
     const value = read();
-    if (!m || m.size >= MEMO_PER_STATION) this.memo.set(stationId, (m = new Map()));
+    if (!m || m.size >= MEMO_PER_STATION)
+      this.memo.set(stationId, (m = new Map<string, string | undefined>()));
     m.set(key, value);
     return value;
   }
