@@ -95,8 +95,8 @@ export interface Fusebox {
    */
   reconfigure(site: CompiledSite): string | null;
   /**
-   * A changed `upstream:` (SIGHUP): applied to the cloud relay (docs/proxy.md). Returns why it needs a
-   * restart (Fusebox started without `upstream:`), or null.
+   * A changed `upstream:` (SIGHUP): applied to the cloud relay (docs/proxy.md), added or removed included.
+   * Returns why it needs a restart, or null (always null now: kept for the reload's caller).
    */
   reconfigureUpstream(settings: UpstreamSettings | undefined): string | null;
   /** Stops everything, newest first; resolves when the store is closed. */
@@ -144,23 +144,24 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       passwordHash: s.passwordHash,
     }));
     const tls = config.ocpp.tls ? tlsSettingsOf(config.ocpp.tls, opts.configDir) : undefined;
-    // With `upstream:`, Fusebox relays the stations to the operator's cloud (docs/proxy.md).
+    // With `upstream:`, Fusebox relays the stations to the operator's cloud (docs/proxy.md). The relay is
+    // there without it too (it passes every call through), so that a reload can add `upstream:`.
     const upstream = upstreamSettingsOf(config, opts.configDir);
-    const proxy = upstream
-      ? new CloudProxy({
-          settings: upstream,
-          log: logger.child({ part: 'proxy' }),
-          now: () => clock.nowMs(),
-          callTimeoutMs: Math.min(10_000, config.ocpp.callTimeoutMs),
-        })
-      : undefined;
+    let upstreamInForce = upstream !== undefined;
+    let everRelayed = upstreamInForce;
+    const proxy = new CloudProxy({
+      settings: upstream ?? NOT_RELAYED,
+      log: logger.child({ part: 'proxy' }),
+      now: () => clock.nowMs(),
+      callTimeoutMs: Math.min(10_000, config.ocpp.callTimeoutMs),
+    });
     const ocpp = await OcppServer.start({
       site: loaded.site,
       stations,
       repo: store.ocpp,
       log: logger.child({ part: 'ocpp' }),
       clock,
-      middleware: proxy ? [proxy.middleware] : [],
+      middleware: [proxy.middleware],
       observer: {
         onCall: (e) => metrics.ocppCall(e.direction, e.action, e.version),
         onCallError: (e) => metrics.ocppCallError(e.direction, e.action, e.code),
@@ -178,10 +179,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       },
     });
     stops.push(() => ocpp.close());
-    if (proxy) {
-      proxy.attach(ocpp, store);
-      stops.push(() => proxy.close());
-    }
+    proxy.attach(ocpp, store);
+    stops.push(() => proxy.close());
 
     const controlOptions = {
       setpointExpiryMs: config.ocpp.setpointExpiresAfterMs,
@@ -271,7 +270,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       store: store.cloudProfiles,
       onChange: () => control.requestRun('cloud profile'),
     });
-    proxy?.useCloudProfiles(cloudProfiles);
+    proxy.useCloudProfiles(cloudProfiles);
     control.setCloudCaps(cloudProfiles);
     // The local authorization list goes to the stations that keep one (on connect and on every change).
     const localList = new LocalListSync({
@@ -280,7 +279,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       log: logger.child({ part: 'ocpp' }),
       clock,
       // A relayed station's list is the cloud's (docs/proxy.md, "Local lists").
-      ownedElsewhere: (stationId) => proxy?.isRelayed(stationId) ?? false,
+      ownedElsewhere: (stationId) => proxy.isRelayed(stationId),
     });
     localList.start();
     stops.push(() => localList.stop());
@@ -363,7 +362,10 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       },
       logger: logger.child({ part: 'http' }),
       clock,
-      ...(proxy ? { upstream: { statuses: () => proxy.statuses(config.stations.map((s) => s.id)) } } : {}),
+      upstream: {
+        statuses: () => (everRelayed ? proxy.statuses(config.stations.map((s) => s.id)) : []),
+        relaying: () => upstreamInForce,
+      },
       readiness: () => ({
         store: store.db.open && store.writeProblem() === null,
         storeProblem: store.writeProblem(),
@@ -410,7 +412,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         return refused;
       },
       reconfigureUpstream(settings) {
-        if (!proxy) return settings ? 'upstream added: relaying to the cloud starts after a restart' : null;
+        upstreamInForce = settings !== undefined;
+        everRelayed ||= upstreamInForce;
         proxy.reconfigure(settings ?? NOT_RELAYED);
         return null;
       },

@@ -127,4 +127,6 @@ export interface ApiDeps {
 export interface UpstreamSource {
   /** Per station (relayed, disabled, or with messages queued), by id. */
   statuses(): readonly UpstreamStatus[];
+  /** An `upstream:` is in force (a reload may add or remove it); absent: whenever the source is given. */
+  relaying?(): boolean;
 }

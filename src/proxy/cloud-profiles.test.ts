@@ -221,6 +221,63 @@ describe('CloudProfiles: caps per port', () => {
     expect(c.caps()).toEqual({ 's/1': 12 });
   });
 
+  it('2.0.1 TxProfile with several chargingSchedules (ISO 15118 alternatives): the lowest in force at each instant, in A per phase', () => {
+    const c = setup({ 's/1': 3 });
+    const tx = p2(1, { chargingProfilePurpose: 'TxProfile', transactionId: 'x' });
+    const schedules = [
+      {
+        id: 1,
+        startSchedule: iso(T0),
+        chargingRateUnit: 'A',
+        chargingSchedulePeriod: [
+          { startPeriod: 0, limit: 16 },
+          { startPeriod: 3600, limit: 8 },
+        ],
+      },
+      // 6900 W on 3 × 230 V: 10 A per phase.
+      {
+        id: 2,
+        startSchedule: iso(T0),
+        chargingRateUnit: 'W',
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: 6900 }],
+      },
+      // Starts later: not in force before.
+      {
+        id: 3,
+        startSchedule: iso(T0 + 2 * HOUR),
+        chargingRateUnit: 'A',
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }],
+      },
+    ];
+    expect(
+      c.profiles.set('s', '2.0.1', {
+        ...tx,
+        chargingProfile: { ...tx.chargingProfile, chargingSchedule: schedules },
+      }),
+    ).toBe('Accepted');
+    expect(c.caps()['s/1']).toBeCloseTo(10, 6);
+    c.at(T0 + HOUR + 1000);
+    expect(c.caps()['s/1']).toBeCloseTo(8, 6);
+    c.at(T0 + 2 * HOUR + 1000);
+    expect(c.caps()['s/1']).toBeCloseTo(6, 6);
+  });
+
+  it('2.0.1 several chargingSchedules on a purpose other than TxProfile are rejected (K01: TxProfile only)', () => {
+    const c = setup();
+    const d = p2(1, {});
+    const two = [
+      d.chargingProfile.chargingSchedule[0]!,
+      { ...d.chargingProfile.chargingSchedule[0]!, id: 2 },
+    ];
+    expect(
+      c.profiles.set('s', '2.0.1', {
+        ...d,
+        chargingProfile: { ...d.chargingProfile, chargingSchedule: two },
+      }),
+    ).toBe('Rejected');
+    expect(c.lines.join('')).toMatch(/several chargingSchedules.*TxProfile/);
+  });
+
   it('ChargePointMaxProfile shares the station maximum among its ports with a car, within their own caps', () => {
     const c = setup({ 's/1': 1, 's/2': 2 });
     const max = p16(

@@ -48,7 +48,12 @@ export interface CloudProfilesDeps {
   readonly onChange?: (() => void) | undefined;
 }
 
+/**
+ * A cloud profile. Its own schedule fields are its first chargingSchedule; `alternatives` holds all of them
+ * (2.0.1: up to three on a TxProfile, the ISO 15118 schedules the car chooses from; one otherwise).
+ */
 interface Profile extends ScheduledProfile {
+  readonly alternatives: readonly ScheduledProfile[];
   readonly stored: StoredCloudProfile;
   readonly purpose: CloudProfilePurpose;
   readonly stackLevel: number;
@@ -141,7 +146,8 @@ const purposeOf = (p: string): CloudProfilePurpose =>
 
 /** A stored payload as a profile; throws Invalid naming what is wrong. */
 function parse(stored: StoredCloudProfile): Profile {
-  let fields: Omit<Profile, 'stored' | 'receivedMs'>;
+  let fields: Omit<Profile, 'stored' | 'receivedMs' | 'alternatives'>;
+  let alternatives: Omit<ScheduledProfile, 'receivedMs'>[];
   let connectorName: string;
   if (stored.version === '1.6') {
     const r = set16.safeParse(stored.payload);
@@ -154,32 +160,46 @@ function parse(stored: StoredCloudProfile): Profile {
       connectorId: r.data.connectorId,
       ...scheduleFields(cp, cp.chargingSchedule),
     };
+    alternatives = [fields];
   } else {
     const r = set2.safeParse(stored.payload);
     if (!r.success) throw new Invalid(issues(r.error));
     const cp = r.data.chargingProfile;
     connectorName = 'EVSE';
-    // Several schedules (2.0.1 K01.FR.12: one per unit or phase rotation): the first is the limit.
+    // Several schedules: the ISO 15118 alternatives the car chooses from, allowed on a TxProfile only
+    // (2.0.1 ChargingProfileType.chargingSchedule). Fusebox does not forward them, so no car chooses: the cap
+    // is the lowest of them in force at each instant (bestIn), which keeps every one of them.
+    if (cp.chargingSchedule.length > 1 && cp.chargingProfilePurpose !== 'TxProfile')
+      throw new Invalid(
+        `several chargingSchedules (${cp.chargingSchedule.length}) are allowed on a TxProfile only, not on a ${cp.chargingProfilePurpose}`,
+      );
+    alternatives = cp.chargingSchedule.map((x) => scheduleFields(cp, x));
     fields = {
       purpose: purposeOf(cp.chargingProfilePurpose),
       stackLevel: cp.stackLevel,
       connectorId: r.data.evseId,
-      ...scheduleFields(cp, cp.chargingSchedule[0]!),
+      ...alternatives[0]!,
     };
   }
   if (fields.kind === 'Recurring' && fields.recurrency === undefined)
     throw new Invalid('a Recurring profile needs recurrencyKind');
-  let last = -1;
-  for (const p of fields.periods) {
-    if (p.startPeriodS <= last) throw new Invalid('chargingSchedulePeriod: startPeriod must increase');
-    last = p.startPeriodS;
+  for (const a of alternatives) {
+    let last = -1;
+    for (const p of a.periods) {
+      if (p.startPeriodS <= last) throw new Invalid('chargingSchedulePeriod: startPeriod must increase');
+      last = p.startPeriodS;
+    }
   }
   if (fields.purpose === 'TxProfile' && fields.connectorId === 0)
     throw new Invalid(`a TxProfile cannot be set on ${connectorName} 0 (the whole station)`);
   if (fields.purpose === 'StationMax' && fields.connectorId !== 0)
     throw new Invalid(`a station maximum profile belongs on ${connectorName} 0, not ${fields.connectorId}`);
-  return { ...fields, stored, receivedMs: stored.receivedMs };
+  const receivedMs = stored.receivedMs;
+  return { ...fields, alternatives: alternatives.map((a) => ({ ...a, receivedMs })), stored, receivedMs };
 }
+
+/** Every schedule of the profile is over (see profileEnded). */
+const ended = (p: Profile, nowMs: number): boolean => p.alternatives.every((a) => profileEnded(a, nowMs));
 
 function scheduleFields(
   cp: z.infer<typeof set16>['csChargingProfiles'] | z.infer<typeof set2>['chargingProfile'],
@@ -251,8 +271,7 @@ export class CloudProfiles implements CloudProfileSink {
             `a TxProfile needs a transaction: no transaction on connector ${parsed.connectorId} of station ${stationId}`,
           );
       }
-      if (profileEnded(parsed, nowMs))
-        throw new Invalid('its schedule has already ended (validTo or duration)');
+      if (ended(parsed, nowMs)) throw new Invalid('its schedule has already ended (validTo or duration)');
       profile = { ...parsed, stored: { ...parsed.stored, sessionId } };
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
@@ -332,10 +351,11 @@ export class CloudProfiles implements CloudProfileSink {
   nextChangeMs(nowMs: number): number | undefined {
     let next: number | undefined;
     for (const profiles of this.byStation.values())
-      for (const p of profiles) {
-        const t = nextBoundaryMs(p, nowMs);
-        if (t !== undefined && (next === undefined || t < next)) next = t;
-      }
+      for (const p of profiles)
+        for (const a of p.alternatives) {
+          const t = nextBoundaryMs(a, nowMs);
+          if (t !== undefined && (next === undefined || t < next)) next = t;
+        }
     return next;
   }
 
@@ -356,7 +376,7 @@ export class CloudProfiles implements CloudProfileSink {
       const live = profiles.filter((p) => {
         const sessionOver =
           p.purpose === 'TxProfile' && sessions.get(p.connectorId)?.sessionId !== p.stored.sessionId;
-        if (!sessionOver && !profileEnded(p, nowMs)) return true;
+        if (!sessionOver && !ended(p, nowMs)) return true;
         this.persistDrop(stationId, p.stored.profileId);
         this.deps.logger.info(
           { stationId, profileId: p.stored.profileId },
@@ -514,11 +534,11 @@ function bestProfile(
   for (const p of profiles) {
     if (!matches(p)) continue;
     const period = periodAt(p, nowMs, transactionStartMs);
-    if (!period) continue;
+    if (!period && !p.alternatives.some((a) => periodAt(a, nowMs, transactionStartMs))) continue;
     // Higher stack level first; at the same level the connector's own profile beats connector 0's.
     const rank = p.stackLevel * 2 + (p.connectorId === connectorId ? 1 : 0);
     if (!chosen || rank > chosen.rank)
-      chosen = { profile: p, limit: period.limit, numberPhases: period.numberPhases, rank };
+      chosen = { profile: p, limit: period?.limit ?? Infinity, numberPhases: period?.numberPhases, rank };
   }
   return chosen;
 }
@@ -534,7 +554,14 @@ function best(
 ): number | undefined {
   const b = bestProfile(profiles, nowMs, transactionStartMs, matches, connectorId);
   if (!b) return undefined;
-  return b.profile.unit === 'A' ? b.limit : wattsToCurrent(b.limit, info, info.conductors);
+  // The lowest of its schedules in force (one but for a 2.0.1 TxProfile with ISO 15118 alternatives).
+  let a = Infinity;
+  for (const s of b.profile.alternatives) {
+    const period = periodAt(s, nowMs, transactionStartMs);
+    if (!period) continue;
+    a = Math.min(a, s.unit === 'A' ? period.limit : wattsToCurrent(period.limit, info, info.conductors));
+  }
+  return a;
 }
 
 /** Shares `total` equally, none above its ceiling; what a capped one leaves goes to the others. */

@@ -327,7 +327,6 @@ export class CloudProxy {
     const outbox = this.outbox!;
     const v16 = call.version === '1.6';
     const queued = QUEUED[v16 ? 'v16' : 'v2'].has(call.action);
-    const localPayload = v16 ? outbox.toLocalIds(r.stationId, call.action, call.payload) : call.payload;
 
     if (call.action === 'Authorize' && link.state === 'connected') {
       try {
@@ -343,6 +342,7 @@ export class CloudProxy {
 
     if (!queued && link.state === 'connected') return this.relayAlongside(r, call, next);
 
+    const localPayload = v16 ? outbox.toLocalIds(r.stationId, call.action, call.payload) : call.payload;
     const local = await next({ ...call, payload: localPayload });
     const live = link.state === 'connected' && (!queued || outbox.queueOf(r.stationId).length === 0);
     if (live) {

@@ -31,9 +31,18 @@ interface OutboxRow {
 /** 1.6 messages that carry a transactionId (StopTransaction always, MeterValues when in a transaction). */
 const WITH_TX = new Set(['StopTransaction', 'MeterValues']);
 
+const MEMO_PER_STATION = 64;
+
 export class ProxyOutbox {
   private readonly queues = new Map<string, OutboxEntry[]>();
   private readonly failures = new Map<string, number>();
+  /**
+   * Per station, the id map's answers already read (`l<cloud id>`: Fusebox's id of a transaction the station
+   * knows by the cloud's id; `c<local id>`: the cloud's id of Fusebox's), so that a relayed MeterValues or
+   * StopTransaction does not query SQLite on the relay path each time. Forgotten when the station's map is
+   * written; at most MEMO_PER_STATION answers per station.
+   */
+  private readonly memo = new Map<string, Map<string, string | undefined>>();
   private readonly s: {
     readonly localOfStationTx: Statement<[string, string], { local_tx_id: string }>;
     readonly cloudOfLocal: Statement<[string, string], { cloud_tx_id: string }>;
@@ -117,6 +126,7 @@ export class ProxyOutbox {
           }
         : {}),
     });
+    if (cloudTxId !== undefined && e.localTxId !== undefined) this.forgetIds(e.stationId);
     this.remove(e);
   }
 
@@ -140,13 +150,14 @@ export class ProxyOutbox {
       stationKnows,
       atMs: this.now(),
     });
+    this.forgetIds(stationId);
   }
 
   /** A 1.6 payload with the transaction id the station knows replaced by Fusebox's own. */
   toLocalIds(stationId: string, action: string, payload: unknown): unknown {
     const tx = txOf(action, payload);
     if (tx === undefined) return payload;
-    const local = this.s.localOfStationTx.get(stationId, String(tx))?.local_tx_id;
+    const local = this.localOf(stationId, tx);
     return local === undefined ? payload : withTx(payload, Number(local));
   }
 
@@ -157,9 +168,36 @@ export class ProxyOutbox {
   toCloudIds(stationId: string, action: string, payload: unknown, stationIds: boolean): unknown {
     const tx = txOf(action, payload);
     if (tx === undefined) return payload;
-    if (stationIds && this.s.localOfStationTx.get(stationId, String(tx)) !== undefined) return payload;
-    const cloud = this.s.cloudOfLocal.get(stationId, String(tx))?.cloud_tx_id;
+    if (stationIds && this.localOf(stationId, tx) !== undefined) return payload;
+    const cloud = this.ids(
+      stationId,
+      `c${tx}`,
+      () => this.s.cloudOfLocal.get(stationId, String(tx))?.cloud_tx_id,
+    );
     return cloud === undefined ? payload : withTx(payload, Number(cloud));
+  }
+
+  /** Fusebox's id of the transaction the station knows by the cloud's id `tx`, if the map has it. */
+  private localOf(stationId: string, tx: number): string | undefined {
+    return this.ids(
+      stationId,
+      `l${tx}`,
+      () => this.s.localOfStationTx.get(stationId, String(tx))?.local_tx_id,
+    );
+  }
+
+  private ids(stationId: string, key: string, read: () => string | undefined): string | undefined {
+    let m = this.memo.get(stationId);
+    if (m?.has(key)) return m.get(key);
+    const value = read();
+    if (!m || m.size >= MEMO_PER_STATION)
+      this.memo.set(stationId, (m = new Map<string, string | undefined>()));
+    m.set(key, value);
+    return value;
+  }
+
+  private forgetIds(stationId: string): void {
+    this.memo.delete(stationId);
   }
 
   private push(e: OutboxEntry): void {

@@ -98,4 +98,44 @@ describe('reloading a site file whose upstream section changed', () => {
       await f.stop();
     }
   }, 120_000);
+
+  it('an upstream section added to a site that had none starts relaying without a restart', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fusebox-upstream-added-'));
+    const a = await TestCloud.start();
+    clouds.push(a);
+    const withUpstream = site(a.url, '[]');
+    const without = withUpstream.slice(0, withUpstream.indexOf('upstream:'));
+    const fx = await startForReload(dir, without, { readFiles: true });
+    const { path, fusebox: f, logger, warnings } = fx;
+    try {
+      const st = new SimulatedStation({
+        url: `ws://127.0.0.1:${f.endpoints.ocppPort}/ocpp`,
+        stationId: 'cp1',
+        version: '1.6',
+        ports: 1,
+      });
+      stations.push(st);
+      await st.connect();
+      expect(await st.call('Heartbeat', {})).toHaveProperty('currentTime');
+      expect(a.clients.has('cp1')).toBe(false);
+
+      writeFileSync(path, withUpstream);
+      let running = reload(path, fx.loaded, f, logger);
+      await eventually(() => a.clients.has('cp1'), 'cp1 relayed to the cloud after the reload', 20_000);
+      await st.call('Heartbeat', {});
+      expect(a.of('cp1', ['Heartbeat']).length).toBeGreaterThanOrEqual(1);
+      expect(warnings().filter((m) => /restart/.test(m))).toEqual([]);
+
+      // Taken out again: the link closes, Fusebox answers the station.
+      writeFileSync(path, without);
+      running = reload(path, running, f, logger);
+      expect(running.config.upstream).toBeUndefined();
+      await eventually(() => !a.clients.has('cp1'), 'cp1 no longer relayed', 20_000);
+      const before = a.of('cp1').length;
+      expect(await st.call('Heartbeat', {})).toHaveProperty('currentTime');
+      expect(a.of('cp1').length).toBe(before);
+    } finally {
+      await f.stop();
+    }
+  }, 120_000);
 });

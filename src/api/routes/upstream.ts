@@ -16,7 +16,7 @@ export function upstreamRoutes(app: ZodApp, { deps }: ApiContext): void {
     () => {
       const nowMs = deps.clock.nowMs();
       return {
-        relaying: deps.upstream !== undefined,
+        relaying: deps.upstream !== undefined && (deps.upstream.relaying?.() ?? true),
         stations: (deps.upstream?.statuses() ?? []).map((s) => ({
           stationId: s.stationId,
           state: s.state,
