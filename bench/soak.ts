@@ -9,7 +9,8 @@
  *   an excursion over a limit that lasts longer than the reaction bound (meter poll + control run + dispatch,
  *   10 s) is a violation;
  * - Fusebox's RSS is read from /proc every 5 s (start = after the warm-up, the first fifth of the run, at most
- *   5 minutes), its event-loop delay from its own /metrics (nodejs_eventloop_lag_max_seconds, reset at every
+ *   5 minutes; also its median after the warm-up) and its V8 heap in use from /metrics (lowest and highest
+ *   after the warm-up: the lowest is about its live data), its event-loop delay from its own /metrics (nodejs_eventloop_lag_max_seconds, reset at every
  *   scrape), its CPU use after the warm-up from /proc (cpuPct, % of one core);
  * - at the end Fusebox is killed with SIGKILL while the traffic goes on, and every record a station had an
  *   answer for (transaction starts and stops, meter samples) is looked up in the SQLite file: lostRecords
@@ -451,6 +452,9 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
     let maxLoopDelayMs = 0;
     let lastReport = startMs;
     let cpuAtWarmUp: { atMs: number; s: number } | null = null;
+    // V8's heap in use after the warm-up, every 5 s: it saws between the live data (just after a major GC) and
+    // that plus the garbage the next one frees, and RSS follows it; one RSS reading says little alone.
+    const heapUsedMb: number[] = [];
     while (Date.now() - startMs < durationMs) {
       await new Promise((r) => setTimeout(r, 5000));
       if (exited) throw new Error(`soak: Fusebox exited during the run; see ${logPath}`);
@@ -459,6 +463,8 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
         (r) => r.text(),
         () => '',
       );
+      const heapUsed = /^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics);
+      if (heapUsed && Date.now() - startMs > warmUpMs) heapUsedMb.push(Number(heapUsed[1]) / 2 ** 20);
       const lag = /^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(metrics);
       if (lag && Date.now() - startMs > warmUpMs)
         maxLoopDelayMs = Math.max(maxLoopDelayMs, Number(lag[1]) * 1000);
@@ -496,12 +502,20 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
     const warm = rss.filter((r) => r.atMs >= warmUpMs);
     const rssStartMb = warm[0]?.mb ?? NaN;
     const rssEndMb = rss.at(-1)?.mb ?? NaN;
+    const warmSorted = warm.map((r) => r.mb).sort((a, b) => a - b);
+    const rssMedianMb = warmSorted[Math.floor(warmSorted.length / 2)] ?? NaN;
+    const heapUsedMinMb = heapUsedMb.length > 0 ? Math.min(...heapUsedMb) : NaN;
+    const heapUsedMaxMb = heapUsedMb.length > 0 ? Math.max(...heapUsedMb) : NaN;
     const logText = readFileSync(logPath, 'utf8');
     const warnings = (logText.match(/"level":40/g) ?? []).length;
     const errors = (logText.match(/"level":50/g) ?? []).length;
     say(
       `  RSS after warm-up ${rssStartMb.toFixed(0)} MB, at the end ${rssEndMb.toFixed(0)} MB ` +
         `(${(((rssEndMb - rssStartMb) / rssStartMb) * 100).toFixed(1)} %), peak ${Math.max(...rss.map((r) => r.mb)).toFixed(0)} MB`,
+    );
+    say(
+      `  after warm-up: RSS median ${rssMedianMb.toFixed(0)} MB; V8 heap in use ${heapUsedMinMb.toFixed(0)}-${heapUsedMaxMb.toFixed(0)} MB ` +
+        `(the low end is about the live data after a major GC, the rest garbage not yet collected)`,
     );
     say(
       `  event-loop delay max after warm-up: ${maxLoopDelayMs.toFixed(1)} ms; CPU ${cpuPct.toFixed(0)} % of a core`,
@@ -521,6 +535,9 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
         minutes,
         rssStartMb: Math.round(rssStartMb),
         rssEndMb: Math.round(rssEndMb),
+        rssMedianMb: Math.round(rssMedianMb),
+        heapUsedMinMb: Math.round(heapUsedMinMb),
+        heapUsedMaxMb: Math.round(heapUsedMaxMb),
         maxEventLoopDelayMs: Math.round(maxLoopDelayMs * 10) / 10,
         cpuPct: Math.round(cpuPct),
         violations,

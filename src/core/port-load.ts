@@ -43,14 +43,16 @@ export function loadOnCircuits(cs: CompiledSite, loads: readonly PortConductorLo
     if (portIdx === undefined) continue;
     const path = cs.portPath[portIdx]!;
     const perConductor = conductorFactors(cs, portIdx);
-    perConductor.forEach((factors, k) => {
+    // Plain loops: this runs for every port several times per control run (no closure per port).
+    for (let k = 0; k < perConductor.length; k++) {
+      const factors = perConductor[k]!;
       const a = load.conductorA[k];
-      if (a === undefined || !Number.isFinite(a) || a <= 0) return;
+      if (a === undefined || !Number.isFinite(a) || a <= 0) continue;
       for (let level = 0; level < path.length; level++) {
         const o = path[level]! * DIM_COUNT;
         for (let d = 0; d < DIM_COUNT; d++) out[o + d] = out[o + d]! + a * factors[level * DIM_COUNT + d]!;
       }
-    });
+    }
   }
   return out;
 }
