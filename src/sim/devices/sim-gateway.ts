@@ -13,17 +13,17 @@
  * Fusebox can be "killed" (fuseboxDown: nothing is sent or renewed, its knowledge is lost) and restarted
  * (fuseboxUp) while the stations and cars keep running.
  */
-import type { CompiledSite } from '../core/compiled-site.ts';
-import { failSafeLimits } from '../core/fail-safe.ts';
-import { isDue } from '../core/freshness.ts';
-import type { PortConductorLoad } from '../core/port-load.ts';
-import { isLineToLine, wiringConductors } from '../core/phases.ts';
-import type { SitePort } from '../core/site.ts';
-import { kwPerAmp } from '../core/site.ts';
-import { DEFAULT_OCPP_SERVER_SETTINGS } from '../ocpp/ocpp-settings.ts';
-import { EXPIRY_MARGIN_MS, SetpointTracker } from '../ocpp/setpoint-tracker.ts';
-import { START_SKEW_MS } from '../ocpp/charging-profile.ts';
-import { stationTime } from '../ocpp/station-input.ts';
+import type { CompiledSite } from '../../core/compiled-site.ts';
+import { failSafeLimits } from '../../core/fail-safe.ts';
+import { isDue } from '../../core/freshness.ts';
+import type { PortConductorLoad } from '../../core/port-load.ts';
+import { isLineToLine, wiringConductors } from '../../core/phases.ts';
+import type { SitePort } from '../../core/site.ts';
+import { kwPerAmp } from '../../core/site.ts';
+import { DEFAULT_OCPP_SERVER_SETTINGS } from '../../ocpp/ocpp-settings.ts';
+import { EXPIRY_MARGIN_MS, SetpointTracker } from '../../ocpp/setpoint-tracker.ts';
+import { START_SKEW_MS } from '../../ocpp/charging-profile.ts';
+import { stationTime } from '../../ocpp/station-input.ts';
 import type {
   EvChargingNeeds,
   GatewayEventName,
@@ -34,9 +34,9 @@ import type {
   SetpointOptions,
   SetpointResult,
   StationGateway,
-} from '../contracts/station-gateway.ts';
-import type { VirtualClock } from './virtual-clock.ts';
-import type { EvModel } from './ev-model.ts';
+} from '../../contracts/station-gateway.ts';
+import type { VirtualClock } from '../world/virtual-clock.ts';
+import type { EvModel } from '../world/ev-model.ts';
 
 /**
  * How a station answers SetChargingProfile. 'late': it applies the profile and answers only after the

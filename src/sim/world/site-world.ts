@@ -6,19 +6,19 @@
  * (including going stale when a meter falls silent), and measures every overload against the limit in
  * force (static limit, lowered by its schedule): time over, ampere-seconds over, worst excess.
  */
-import type { CompiledSite } from '../core/compiled-site.ts';
-import { DIM_COUNT } from '../core/compiled-site.ts';
-import { loadOnCircuits } from '../core/port-load.ts';
-import { phaseIndex } from '../core/phases.ts';
-import { scheduledLimitAt } from '../core/schedule.ts';
-import type { MeterReading } from '../contracts/meter-reading.ts';
+import type { CompiledSite } from '../../core/compiled-site.ts';
+import { DIM_COUNT } from '../../core/compiled-site.ts';
+import { loadOnCircuits } from '../../core/port-load.ts';
+import { phaseIndex } from '../../core/phases.ts';
+import { scheduledLimitAt } from '../../core/schedule.ts';
+import type { MeterReading } from '../../contracts/meter-reading.ts';
 import type { EvSpec } from './ev-model.ts';
 import { EvModel } from './ev-model.ts';
 import type { LoadProfile, PvProfile } from './profiles.ts';
-import type { SimGateway } from './sim-gateway.ts';
+import type { SimGateway } from '../devices/sim-gateway.ts';
 import type { VirtualClock } from './virtual-clock.ts';
-import type { SimBatterySpec } from './sim-battery.ts';
-import { SimBattery, SimBatteryCommander } from './sim-battery.ts';
+import type { SimBatterySpec } from '../devices/sim-battery.ts';
+import { SimBattery, SimBatteryCommander } from '../devices/sim-battery.ts';
 
 /** Where meter readings go: the control loop (or nothing while Fusebox is down). */
 export interface MeterSink {

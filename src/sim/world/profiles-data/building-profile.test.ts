@@ -1,9 +1,9 @@
-import { readDataText } from '../data-file.ts';
+import { readDataText } from '../../data-file.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FACILITY_COLUMN, loadBuildingProfile, parseBuildingProfile } from './building-profile.ts';
 import { profileAt } from './power-profile.ts';
-import { datasetPath } from '../testing/datasets.ts';
+import { datasetPath } from '../../testing/datasets.ts';
 
 const DATA = datasetPath('site-profiles');
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -1,6 +1,6 @@
 /**
  * Runs simulated meters in their own process (for the Modbus benchmark, or by hand):
- *   npx tsx src/sim/modbus-meter-main.ts [--devices 50] [--preset sdm630] [--port 0]
+ *   npx tsx src/sim/devices/modbus-meter-main.ts [--devices 50] [--preset sdm630] [--port 0]
  * Prints "READY <port>" once listening; units 1..N each serve the preset with a varying load.
  */
 import { parseArgs } from 'node:util';

@@ -3,10 +3,10 @@
  * dow_mask, times, tariffs, demand_charge}`) into the core's Tariff, checking every field. Unlike
  * acnportal, fractional hours are honoured (8.5 = 08:30) and effective_end is used.
  */
-import { readDataText } from '../data-file.ts';
-import { isValidTimeZone } from '../../core/local-time.ts';
-import type { Tariff, TariffBand, TariffSchedule } from '../../core/tariff.ts';
-import { makeTariff, scheduleAppliesOn } from '../../core/tariff.ts';
+import { readDataText } from '../../data-file.ts';
+import { isValidTimeZone } from '../../../core/local-time.ts';
+import type { Tariff, TariffBand, TariffSchedule } from '../../../core/tariff.ts';
+import { makeTariff, scheduleAppliesOn } from '../../../core/tariff.ts';
 
 /** A tariff file that cannot be used: names the file and the field. */
 export class TariffFileError extends Error {

@@ -2,12 +2,12 @@
  * The inverse of the meter driver, for the simulator: meter values → the registers a device with this map
  * (or these SunSpec models) would serve. Chooses SunSpec scale factors that fit the values.
  */
-import { encodeRegisters } from '../modbus/register-codec.ts';
-import type { Quantity, RegisterMap, RegisterPoint } from '../modbus/register-map.ts';
-import { PHASE_QUANTITIES, SINGLE_QUANTITIES, registerMapSchema } from '../modbus/register-map.ts';
-import type { RegisterFunction } from '../modbus/register-types.ts';
-import type { SUNSPEC_BASES } from '../modbus/presets/sunspec-models.ts';
-import { SUNSPEC_COMMON, SUNSPEC_MARKER, SUNSPEC_MODELS } from '../modbus/presets/sunspec-models.ts';
+import { encodeRegisters } from '../../modbus/register-codec.ts';
+import type { Quantity, RegisterMap, RegisterPoint } from '../../modbus/register-map.ts';
+import { PHASE_QUANTITIES, SINGLE_QUANTITIES, registerMapSchema } from '../../modbus/register-map.ts';
+import type { RegisterFunction } from '../../modbus/register-types.ts';
+import type { SUNSPEC_BASES } from '../../modbus/presets/sunspec-models.ts';
+import { SUNSPEC_COMMON, SUNSPEC_MARKER, SUNSPEC_MODELS } from '../../modbus/presets/sunspec-models.ts';
 import type { SimMeterValues } from './modbus-meter-values.ts';
 
 /** Registers by table and address. */

@@ -5,17 +5,17 @@
  * Time of day for the building and PV profiles runs `speed` times faster than the clock; cars run in real time.
  */
 import type { Logger } from 'pino';
-import type { CompiledSite } from '../core/compiled-site.ts';
-import { DIM_COUNT } from '../core/compiled-site.ts';
-import { loadOnCircuits } from '../core/port-load.ts';
-import type { OcppVersion } from '../contracts/station-gateway.ts';
-import { buildingLoadProfile, pvProfile } from './profiles.ts';
-import { driveLoadMeter, drivePvInverter } from './modbus-meter-driver.ts';
-import { SimulatedMeters } from './modbus-meter-server.ts';
-import { idleValues } from './modbus-meter-values.ts';
-import type { SimCar } from './ocpp-station.ts';
-import { SimulatedStation } from './ocpp-station.ts';
-import { createRng } from './profiles.ts';
+import type { CompiledSite } from '../../core/compiled-site.ts';
+import { DIM_COUNT } from '../../core/compiled-site.ts';
+import { loadOnCircuits } from '../../core/port-load.ts';
+import type { OcppVersion } from '../../contracts/station-gateway.ts';
+import { buildingLoadProfile, pvProfile } from '../world/profiles.ts';
+import { driveLoadMeter, drivePvInverter } from '../devices/modbus-meter-driver.ts';
+import { SimulatedMeters } from '../devices/modbus-meter-server.ts';
+import { idleValues } from '../devices/modbus-meter-values.ts';
+import type { SimCar } from '../devices/ocpp-station.ts';
+import { SimulatedStation } from '../devices/ocpp-station.ts';
+import { createRng } from '../world/profiles.ts';
 
 export interface DemoSiteOptions {
   readonly site: CompiledSite;
@@ -111,7 +111,7 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
 
   // The grid meter: building + cars − PV, per phase, at the root circuit.
   const root = o.site.circuits.findIndex((c) => c.parentId === null);
-  // The scenarios' profiles (sim/profiles.ts) on the demo's own simulated day (simTime: UTC, from startHour):
+  // The scenarios' profiles (sim/world/profiles.ts) on the demo's own simulated day (simTime: UTC, from startHour):
   // an office day, PV from 6:00 to 20:00.
   const building = buildingLoadProfile({ seed: 1, timeZone: 'UTC', baseA: 25, peakA: 70 });
   const pv = pvProfile({ seed: 1, timeZone: 'UTC', peakKw: PV_PEAK_KW });

@@ -1,6 +1,6 @@
 /** How a simulated station answers what the CSMS asks of it (OCPP 1.6 §5, 2.0.1 Part 2). */
-import type { RpcClient, RpcInboundCall } from '../ocpp/rpc.ts';
-import { NO_REPLY, rpcError } from '../ocpp/rpc.ts';
+import type { RpcClient, RpcInboundCall } from '../../ocpp/rpc.ts';
+import { NO_REPLY, rpcError } from '../../ocpp/rpc.ts';
 import type { SimulatedStation } from './ocpp-station.ts';
 import { profileFrom16, profileFrom2 } from './ocpp-station-messages.ts';
 import type { SimProfilePurpose } from './ocpp-station-profiles.ts';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loadSiteConfigText } from '../config/load.ts';
-import type { CompiledSite } from '../core/compiled-site.ts';
-import type { GatewayEventName, GatewayEvents } from '../contracts/station-gateway.ts';
-import { GATEWAY_EVENT_NAMES } from '../contracts/station-gateway.ts';
-import { EvModel } from './ev-model.ts';
+import { loadSiteConfigText } from '../../config/load.ts';
+import type { CompiledSite } from '../../core/compiled-site.ts';
+import type { GatewayEventName, GatewayEvents } from '../../contracts/station-gateway.ts';
+import { GATEWAY_EVENT_NAMES } from '../../contracts/station-gateway.ts';
+import { EvModel } from '../world/ev-model.ts';
 import type { SimGatewayOptions } from './sim-gateway.ts';
 import { SimGateway } from './sim-gateway.ts';
-import { VirtualClock } from './virtual-clock.ts';
+import { VirtualClock } from '../world/virtual-clock.ts';
 
 const YAML = `
 site: { name: t, timeZone: Europe/Berlin }

@@ -1,8 +1,8 @@
 /** The simulated meters: runtime values, unit ids, silence, raw overrides, and the demo's profile drivers. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MeterDriver, presetSource } from '../modbus/meter-driver.ts';
-import { ModbusDeviceError, ModbusTcpClient } from '../modbus/modbus-client.ts';
-import { buildingLoadProfile, pvProfile } from './profiles.ts';
+import { MeterDriver, presetSource } from '../../modbus/meter-driver.ts';
+import { ModbusDeviceError, ModbusTcpClient } from '../../modbus/modbus-client.ts';
+import { buildingLoadProfile, pvProfile } from '../world/profiles.ts';
 import { SimulatedMeters } from './modbus-meter-server.ts';
 import { fromPhases } from './modbus-meter-values.ts';
 

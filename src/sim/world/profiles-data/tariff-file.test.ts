@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { energyPriceAt, demandChargeRateAt } from '../../core/tariff.ts';
+import { energyPriceAt, demandChargeRateAt } from '../../../core/tariff.ts';
 import { loadTariffFile, parseTariff } from './tariff-file.ts';
-import { datasetPath } from '../testing/datasets.ts';
+import { datasetPath } from '../../testing/datasets.ts';
 
 const DATA = datasetPath('tariffs');
 const LA = 'America/Los_Angeles';

@@ -1,8 +1,8 @@
-import { readDataText } from '../data-file.ts';
+import { readDataText } from '../../data-file.ts';
 import { describe, expect, it } from 'vitest';
 import { loadBdewProfile, parseBdewProfile } from './bdew-profile.ts';
 import { profileAt, profileEnergyKwh } from './power-profile.ts';
-import { datasetPath } from '../testing/datasets.ts';
+import { datasetPath } from '../../testing/datasets.ts';
 
 const PATH = datasetPath('site-profiles/bdew_standard_load_profiles_15min_typical_days.csv.gz');
 const BERLIN = 'Europe/Berlin';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadSiteConfigText } from '../config/load.ts';
-import type { CompiledSite } from '../core/compiled-site.ts';
-import type { MeterReading } from '../contracts/meter-reading.ts';
+import { loadSiteConfigText } from '../../config/load.ts';
+import type { CompiledSite } from '../../core/compiled-site.ts';
+import type { MeterReading } from '../../contracts/meter-reading.ts';
 import { EvModel } from './ev-model.ts';
 import { constantLoad, withSteps } from './profiles.ts';
-import { SimGateway } from './sim-gateway.ts';
+import { SimGateway } from '../devices/sim-gateway.ts';
 import type { MeterSink } from './site-world.ts';
 import { SiteWorld } from './site-world.ts';
 import { VirtualClock } from './virtual-clock.ts';

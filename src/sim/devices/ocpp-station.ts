@@ -12,11 +12,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { OcppVersion } from '../contracts/station-gateway.ts';
-import { AC_MIN_A } from '../core/site.ts';
-import { subprotocolOf } from '../ocpp/ocpp-version.ts';
-import type { RpcClient } from '../ocpp/rpc.ts';
-import { createRpcClient } from '../ocpp/rpc.ts';
+import type { OcppVersion } from '../../contracts/station-gateway.ts';
+import { AC_MIN_A } from '../../core/site.ts';
+import { subprotocolOf } from '../../ocpp/ocpp-version.ts';
+import type { RpcClient } from '../../ocpp/rpc.ts';
+import { createRpcClient } from '../../ocpp/rpc.ts';
 import { installStationHandlers } from './ocpp-station-handlers.ts';
 import type { SimReading } from './ocpp-station-messages.ts';
 import { meterValue } from './ocpp-station-messages.ts';

@@ -1,5 +1,5 @@
 /** Payloads a simulated station sends, and the profiles it receives, per OCPP version. */
-import type { OcppVersion } from '../contracts/station-gateway.ts';
+import type { OcppVersion } from '../../contracts/station-gateway.ts';
 import type { SimProfile, SimProfilePurpose } from './ocpp-station-profiles.ts';
 
 export interface SimReading {

@@ -4,7 +4,7 @@
  * integrates its state of charge, and can fall silent (it stops and its meter stops answering) to test lost
  * contact. Power is charging positive, as its meter reads.
  */
-import type { BatteryCommander, BatteryCommandStatus } from '../contracts/battery-commands.ts';
+import type { BatteryCommander, BatteryCommandStatus } from '../../contracts/battery-commands.ts';
 
 export interface SimBatterySpec {
   readonly batteryId: string;

@@ -1,9 +1,9 @@
-import { readDataText } from '../data-file.ts';
+import { readDataText } from '../../data-file.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { profileAt, profileEnergyKwh } from './power-profile.ts';
 import { loadPvProfile, parsePvProfile } from './pv-profile.ts';
-import { datasetPath } from '../testing/datasets.ts';
+import { datasetPath } from '../../testing/datasets.ts';
 
 const DATA = datasetPath('site-profiles');
 const JPL = join(DATA, 'pv_jpl_220kWdc_sam_30min.csv.gz');

@@ -3,7 +3,7 @@
  * with passing clouds. Every profile is a pure function of (seed, time), so a value does not depend on
  * when or how often it is asked for: a simulation is the same whatever its step.
  */
-import { DAY_MS, wallAtMs } from '../core/local-time.ts';
+import { DAY_MS, wallAtMs } from '../../core/local-time.ts';
 
 /** Current per site phase in A (L1, L2, L3), import positive. */
 export type PhaseCurrents = readonly [number, number, number];

@@ -9,7 +9,7 @@
  * that `stepWallClock` changes, as an NTP step or a wrong RTC corrected at boot does (fault injection,
  * docs/operations.md). Without a step both are the same.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../clock.ts';
 
 interface Timer {
   readonly atMs: number;

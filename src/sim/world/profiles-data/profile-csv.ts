@@ -1,7 +1,7 @@
 /** Reading a profile CSV: the text of a file, and its rows, with file-and-line errors. */
-import { readDataText } from '../data-file.ts';
-import type { CsvRow } from '../sessions/csv-table.ts';
-import { parseCsvTable } from '../sessions/csv-table.ts';
+import { readDataText } from '../../data-file.ts';
+import type { CsvRow } from '../../sessions/csv-table.ts';
+import { parseCsvTable } from '../../sessions/csv-table.ts';
 import { ProfileFileError } from './power-profile.ts';
 
 /** The text of a profile file (plain or gzipped); an unreadable file is a ProfileFileError naming it. */

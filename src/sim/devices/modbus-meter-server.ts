@@ -3,17 +3,17 @@
  * map (or SunSpec models) filled from values the caller sets at runtime. For the demo, tests and benchmarks.
  */
 import type { Logger } from 'pino';
-import { EXCEPTION, ModbusException } from '../modbus/modbus-exception.ts';
-import { PRESETS } from '../modbus/presets/index.ts';
-import type { RegisterMap, RegisterMapInput } from '../modbus/register-map.ts';
-import { registerMapSchema } from '../modbus/register-map.ts';
-import type { RegisterFunction } from '../modbus/register-types.ts';
-import type { ModbusTcpServer, ServerReadRequest } from '../modbus/tcp-server.ts';
-import { startModbusTcpServer } from '../modbus/tcp-server.ts';
+import { EXCEPTION, ModbusException } from '../../modbus/modbus-exception.ts';
+import { PRESETS } from '../../modbus/presets/index.ts';
+import type { RegisterMap, RegisterMapInput } from '../../modbus/register-map.ts';
+import { registerMapSchema } from '../../modbus/register-map.ts';
+import type { RegisterFunction } from '../../modbus/register-types.ts';
+import type { ModbusTcpServer, ServerReadRequest } from '../../modbus/tcp-server.ts';
+import { startModbusTcpServer } from '../../modbus/tcp-server.ts';
 import type { RegisterTables, SunSpecImageOptions } from './modbus-meter-encoder.ts';
 import { encodeMap, encodeSunSpec, spanOf } from './modbus-meter-encoder.ts';
 import type { SimMeterValues } from './modbus-meter-values.ts';
-import { M124 } from '../modbus/battery-commander.ts';
+import { M124 } from '../../modbus/battery-commander.ts';
 import { idleValues } from './modbus-meter-values.ts';
 
 /** What one simulated device serves: a preset by name, a register map, or SunSpec models. */

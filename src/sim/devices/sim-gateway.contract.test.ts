@@ -1,12 +1,12 @@
 /** SimGateway passes the station gateway contract the real OcppServer passes, in virtual time. */
-import { compileSite } from '../core/compiled-site.ts';
-import type { StationAnswerMode } from '../contracts/testing/station-gateway-contract.ts';
-import { stationGatewayContract } from '../contracts/testing/station-gateway-contract.ts';
-import { harnessSite } from '../ocpp/testing/ocpp-harness.ts';
-import { EvModel } from './ev-model.ts';
+import { compileSite } from '../../core/compiled-site.ts';
+import type { StationAnswerMode } from '../../contracts/testing/station-gateway-contract.ts';
+import { stationGatewayContract } from '../../contracts/testing/station-gateway-contract.ts';
+import { harnessSite } from '../../ocpp/testing/ocpp-harness.ts';
+import { EvModel } from '../world/ev-model.ts';
 import type { StationBehaviour } from './sim-gateway.ts';
 import { SimGateway } from './sim-gateway.ts';
-import { VirtualClock } from './virtual-clock.ts';
+import { VirtualClock } from '../world/virtual-clock.ts';
 
 const BEHAVIOUR: Record<StationAnswerMode, StationBehaviour> = {
   accept: 'accept',

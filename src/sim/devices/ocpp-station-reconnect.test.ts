@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Harness } from '../ocpp/testing/ocpp-harness.ts';
-import { eventually, startHarness } from '../ocpp/testing/ocpp-harness.ts';
+import type { Harness } from '../../ocpp/testing/ocpp-harness.ts';
+import { eventually, startHarness } from '../../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from './ocpp-station.ts';
 
 const harnesses: Harness[] = [];

@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Fusebox } from '../app.ts';
-import { DEMO_CONFIG_PATH, startFusebox } from '../app.ts';
-import type { LoadedSiteConfig } from '../config/load.ts';
-import { loadSiteConfigText } from '../config/load.ts';
-import { eventually } from '../ocpp/testing/ocpp-harness.ts';
+import type { Fusebox } from '../../app.ts';
+import { DEMO_CONFIG_PATH, startFusebox } from '../../app.ts';
+import type { LoadedSiteConfig } from '../../config/load.ts';
+import { loadSiteConfigText } from '../../config/load.ts';
+import { eventually } from '../../ocpp/testing/ocpp-harness.ts';
 import type { DemoSite } from './demo-site.ts';
 import { startDemoSite } from './demo-site.ts';
-import { freePort } from '../testing/free-port.ts';
+import { freePort } from '../../testing/free-port.ts';
 
 describe('the demo site when Fusebox restarts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-demo-reconnect-'));

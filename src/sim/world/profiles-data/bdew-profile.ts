@@ -4,7 +4,7 @@
  * transition between. Mon–Fri share the workday shape, Saturday its own, Sunday and given holidays the
  * Sunday shape. H0 (households) also gets BDEW's day-of-year dynamisation factor.
  */
-import { DAY_MS, daysFromCivil, weekdayOfDay } from '../../core/local-time.ts';
+import { DAY_MS, daysFromCivil, weekdayOfDay } from '../../../core/local-time.ts';
 import type { PowerProfile } from './power-profile.ts';
 import { ProfileFileError, yearStartMs } from './power-profile.ts';
 import { profileNumber, profileRows, readProfileText } from './profile-csv.ts';

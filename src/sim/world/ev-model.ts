@@ -4,7 +4,7 @@
  * control pilot (IEC 61851-1 allows up to 5 s). It draws min(pilot limit, its own maximum after taper);
  * a pilot limit below the minimum (AC_MIN_A, IEC 61851-1) means no charging at all.
  */
-import { AC_MIN_A } from '../core/site.ts';
+import { AC_MIN_A } from '../../core/site.ts';
 
 export interface EvSpec {
   readonly id: string;

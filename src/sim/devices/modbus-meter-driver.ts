@@ -1,7 +1,7 @@
 /** Drives a simulated meter from a profile: updates values on a timer and integrates the energy counters. */
 import type { SimulatedMeters } from './modbus-meter-server.ts';
 import { fromPhases, pvValues } from './modbus-meter-values.ts';
-import type { LoadProfile } from './profiles.ts';
+import type { LoadProfile } from '../world/profiles.ts';
 
 export interface ProfileDriver {
   stop(): void;

@@ -3,7 +3,7 @@
  * data (no year of its own: building and PV simulations, BDEW shapes) repeats every year by local date
  * and time in the site's zone; Feb 29 reuses Feb 28.
  */
-import { DAY_MS, civilFromDays, daysFromCivil, offsetAtMs, weekdayOfDay } from '../../core/local-time.ts';
+import { DAY_MS, civilFromDays, daysFromCivil, offsetAtMs, weekdayOfDay } from '../../../core/local-time.ts';
 
 /** How a typical-year profile maps onto real instants. */
 export interface YearlyRepeat {

@@ -3,8 +3,8 @@
  * valid profile with the highest stack level wins; a TxProfile of the running transaction overrides the
  * TxDefaultProfile; the station maximum caps both. Without any profile the port runs at its own maximum.
  */
-import type { ScheduledProfile } from '../ocpp/charging-profile.ts';
-import { periodAt } from '../ocpp/charging-profile.ts';
+import type { ScheduledProfile } from '../../ocpp/charging-profile.ts';
+import { periodAt } from '../../ocpp/charging-profile.ts';
 
 export type SimProfilePurpose =
   | 'ChargePointMaxProfile'
