@@ -1,6 +1,8 @@
 /** Payloads a simulated station sends, and the profiles it receives, per OCPP version. */
 import type { OcppVersion } from '../../contracts/station-gateway.ts';
 import type { SimProfile, SimProfilePurpose } from './ocpp-station-profiles.ts';
+import { AC_MIN_A } from '../../core/site.ts';
+import type { SimCar, SimPort, SimStationOptions } from './ocpp-station-types.ts';
 
 export interface SimReading {
   readonly atMs: number;
@@ -130,5 +132,93 @@ export function profileFrom2(payload: unknown, nowMs: number): SimProfile {
     unit: schedule.chargingRateUnit,
     periods: periods(schedule),
     receivedMs: nowMs,
+  };
+}
+
+/** The configuration a station starts with (1.6 keys or 2.x Component.Variable values) for its options. */
+export function initialConfig(options: SimStationOptions, portCount: number): Map<string, string> {
+  const config = new Map<string, string>();
+  const smart = options.smartCharging !== false;
+  const units = options.rateUnits ?? ['A'];
+  if (options.version === '1.6') {
+    config.set(
+      'ChargingScheduleAllowedChargingRateUnit',
+      units.map((u) => (u === 'A' ? 'Current' : 'Power')).join(','),
+    );
+    config.set('MeterValueSampleInterval', '60');
+    config.set('MeterValuesSampledData', 'Energy.Active.Import.Register');
+    config.set('NumberOfConnectors', String(portCount));
+    config.set(
+      'SupportedFeatureProfiles',
+      [
+        'Core,FirmwareManagement,RemoteTrigger',
+        ...(smart ? ['SmartCharging'] : []),
+        ...(options.localList ? ['LocalAuthListManagement'] : []),
+      ].join(','),
+    );
+  } else {
+    config.set('SmartChargingCtrlr.RateUnit', units.join(','));
+    config.set('SmartChargingCtrlr.Available', String(smart));
+    config.set('SmartChargingCtrlr.Enabled', String(smart));
+    config.set('SampledDataCtrlr.TxUpdatedInterval', '60');
+    config.set('SampledDataCtrlr.TxUpdatedMeasurands', 'Energy.Active.Import.Register');
+    config.set('OCPPCommCtrlr.HeartbeatInterval', '300');
+  }
+  return config;
+}
+
+/** BootNotification (1.6 or 2.x) of a station of `vendor` and `model`. */
+export function bootPayload(version: OcppVersion, vendor: string, model: string): unknown {
+  return version === '1.6'
+    ? { chargePointVendor: vendor, chargePointModel: model, firmwareVersion: 'sim-1' }
+    : { reason: 'PowerUp', chargingStation: { vendorName: vendor, model, firmwareVersion: 'sim-1' } };
+}
+
+/** StatusNotification of a port (1.6 status, 2.x connector status; Unavailable when inoperative). */
+export function statusPayload(version: OcppVersion, port: SimPort, nowMs: number): unknown {
+  if (version === '1.6')
+    return {
+      connectorId: port.connectorId,
+      errorCode: 'NoError',
+      status: port.operative ? port.status : 'Unavailable',
+      timestamp: iso(nowMs),
+    };
+  const connectorStatus = !port.operative
+    ? 'Unavailable'
+    : port.status === 'Available' || port.status === 'Faulted' || port.status === 'Reserved'
+      ? port.status
+      : 'Occupied';
+  return { timestamp: iso(nowMs), connectorStatus, evseId: port.connectorId, connectorId: 1 };
+}
+
+/**
+ * NotifyEVChargingNeeds (2.0.1 / 2.1, K15) as an AC ISO 15118 car states them: its departure, the energy it
+ * asks for (else what its SoC lacks of its battery), its current range.
+ */
+export function chargingNeedsPayload(
+  evseId: number,
+  car: SimCar,
+  portPhases: number,
+  voltageV: number,
+): unknown {
+  const lackWh =
+    car.socPct !== undefined && car.capacityWh !== undefined
+      ? ((100 - car.socPct) / 100) * car.capacityWh
+      : undefined;
+  const energyWh = car.energyWantedWh ?? lackWh ?? 0;
+  const phases = Math.min(car.phases, portPhases);
+  return {
+    evseId,
+    chargingNeeds: {
+      requestedEnergyTransfer: ['AC_single_phase', 'AC_two_phase', 'AC_three_phase'][phases - 1],
+      ...(car.departureMs !== undefined ? { departureTime: iso(car.departureMs) } : {}),
+      acChargingParameters: {
+        // 2.0.1 has these as integers.
+        energyAmount: Math.round(energyWh),
+        evMinCurrent: AC_MIN_A,
+        evMaxCurrent: Math.max(AC_MIN_A, Math.floor(car.maxCurrentA)),
+        evMaxVoltage: Math.round(voltageV),
+      },
+    },
   };
 }

@@ -10,126 +10,48 @@
  *   st.currentLimitA(1); st.drawA(1); await st.sendMeterValues(1);
  *   await st.stop(1);
  */
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { OcppVersion } from '../../contracts/station-gateway.ts';
-import { AC_MIN_A } from '../../core/site.ts';
 import { subprotocolOf } from '../../ocpp/ocpp-version.ts';
 import type { RpcClient } from '../../ocpp/rpc.ts';
 import { createRpcClient } from '../../ocpp/rpc.ts';
 import { installStationHandlers } from './ocpp-station-handlers.ts';
+import { startTransaction, stopTransaction, transactionEvent } from './ocpp-station-transactions.ts';
 import type { SimReading } from './ocpp-station-messages.ts';
-import { meterValue } from './ocpp-station-messages.ts';
+import {
+  bootPayload,
+  chargingNeedsPayload,
+  initialConfig,
+  meterValue,
+  statusPayload,
+} from './ocpp-station-messages.ts';
+import type {
+  SimAnswering,
+  SimCar,
+  SimLocalList,
+  SimPort,
+  SimPortOptions,
+  SimProfileRefusal,
+  SimStationOptions,
+  SimTlsOptions,
+  SimTransaction,
+  SimTriggerAnswer,
+} from './ocpp-station-types.ts';
+import { belowMinimumA, pilotDrawA, socAfter } from '../world/ev-model.ts';
 import { SimProfileStore } from './ocpp-station-profiles.ts';
 
-export interface SimPortOptions {
-  readonly connectorId: number;
-  /** Conductors of the port: 1 (single phase) or 3. */
-  readonly phases?: 1 | 3;
-  readonly maxCurrentA?: number;
-}
-
-export interface SimTlsOptions {
-  readonly ca?: string | Buffer;
-  readonly cert?: string | Buffer;
-  readonly key?: string | Buffer;
-}
-
-export interface SimStationOptions {
-  /** Base URL without the station id, e.g. ws://127.0.0.1:9000/ocpp. */
-  readonly url: string;
-  readonly stationId: string;
-  readonly version: OcppVersion;
-  /** A number of identical three-phase 32 A ports, or each port. Default 1. */
-  readonly ports?: number | readonly SimPortOptions[];
-  readonly password?: string | undefined;
-  readonly tls?: SimTlsOptions | undefined;
-  /** Local address to connect from (tests: another 127.0.0.0/8 address is another source). */
-  readonly localAddress?: string | undefined;
-  readonly voltageV?: number;
-  /** Rate units announced in the station's configuration. Default ['A']. */
-  readonly rateUnits?: readonly ('A' | 'W')[];
-  readonly now?: () => number;
-  readonly callTimeoutMs?: number;
-  readonly vendor?: string;
-  readonly model?: string;
-  /** Subprotocols offered; default: the one of `version`. */
-  readonly offerProtocols?: readonly string[];
-  /** Keep the last N calls received from the CSMS in `received` (0: none). Default 200. */
-  readonly keepReceived?: number;
-  /**
-   * Reconnect by itself after losing the connection, as real stations do: after `initialDelayMs` (default
-   * 1 s), doubling up to `maxDelayMs` (default 30 s), each delay randomised down to half so that stations
-   * dropped together do not come back in step; without a new BootNotification. Off by default (tests).
-   */
-  readonly reconnect?: boolean | { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
-  /** Told the round-trip time of every CALL the station makes (benchmarks). */
-  readonly onCallDone?: (action: string, ms: number, ok: boolean) => void;
-  /** How SetChargingProfile is refused (see SimProfileRefusal); default: profiles are applied. */
-  readonly refuseProfiles?: SimProfileRefusal | undefined;
-  /**
-   * false: the station announces no smart charging (1.6 SupportedFeatureProfiles without SmartCharging,
-   * 2.0.1 SmartChargingCtrlr Available and Enabled false). Default true.
-   */
-  readonly smartCharging?: boolean | undefined;
-  /**
-   * true: the station keeps a local authorization list (1.6 SupportedFeatureProfiles names
-   * LocalAuthListManagement; GetLocalListVersion and SendLocalList are answered). Default false.
-   */
-  readonly localList?: boolean | undefined;
-}
-
-/** The station's local authorization list (SendLocalList): its version and entries by id tag. */
-export interface SimLocalList {
-  version: number;
-  readonly entries: Map<string, unknown>;
-}
-
-/** What a car on a port wants: up to `maxCurrentA` per phase on `phases` conductors. */
-export interface SimCar {
-  maxCurrentA: number;
-  phases: 1 | 2 | 3;
-  socPct?: number | undefined;
-  /** Battery size for SoC to follow the energy, in Wh. */
-  capacityWh?: number | undefined;
-  /**
-   * An ISO 15118 car: when it leaves (ms since epoch) and the energy it asks for, in Wh. A 2.0.1 / 2.1
-   * station sends them in NotifyEVChargingNeeds when its transaction starts; a 1.6 station cannot.
-   */
-  departureMs?: number | undefined;
-  energyWantedWh?: number | undefined;
-}
-
-export interface SimTransaction {
-  readonly id: string;
-  readonly idTag: string;
-  readonly startMs: number;
-  readonly meterStartWh: number;
-  seqNo: number;
-}
-
-export interface SimPort {
-  readonly connectorId: number;
-  readonly phases: 1 | 3;
-  readonly maxCurrentA: number;
-  car: SimCar | undefined;
-  tx: SimTransaction | undefined;
-  meterWh: number;
-  lastAdvanceMs: number;
-  status: string;
-  operative: boolean;
-}
-
-export type SimAnswering = 'normal' | 'never' | 'reject-profiles';
-
-/**
- * How a station without (working) smart charging answers SetChargingProfile: status Rejected, a CALLERROR
- * NotImplemented, or no answer at all (Fusebox's call times out). Undefined: it applies profiles.
- */
-export type SimProfileRefusal = 'Rejected' | 'NotImplemented' | 'no-answer';
-
-/** How a station answers TriggerMessage: as asked, refusing (its status word), or with a CALLERROR. */
-export type SimTriggerAnswer = 'Accepted' | 'Rejected' | 'NotImplemented' | 'CALLERROR';
+export type {
+  SimAnswering,
+  SimCar,
+  SimLocalList,
+  SimPort,
+  SimPortOptions,
+  SimProfileRefusal,
+  SimStationOptions,
+  SimTlsOptions,
+  SimTransaction,
+  SimTriggerAnswer,
+};
 
 export class SimulatedStation extends EventEmitter {
   readonly stationId: string;
@@ -167,7 +89,6 @@ export class SimulatedStation extends EventEmitter {
     this.now = options.now ?? Date.now;
     this.voltageV = options.voltageV ?? 230;
     this.refuseProfiles = options.refuseProfiles;
-    const smart = options.smartCharging !== false;
     const ports: readonly SimPortOptions[] =
       typeof options.ports === 'number' || options.ports === undefined
         ? Array.from({ length: options.ports ?? 1 }, (_, i) => ({ connectorId: i + 1 }))
@@ -185,32 +106,8 @@ export class SimulatedStation extends EventEmitter {
         operative: true,
       });
     }
-    const units = options.rateUnits ?? ['A'];
     this.localList = options.localList ? { version: 0, entries: new Map() } : undefined;
-    if (this.version === '1.6') {
-      this.config.set(
-        'ChargingScheduleAllowedChargingRateUnit',
-        units.map((u) => (u === 'A' ? 'Current' : 'Power')).join(','),
-      );
-      this.config.set('MeterValueSampleInterval', '60');
-      this.config.set('MeterValuesSampledData', 'Energy.Active.Import.Register');
-      this.config.set('NumberOfConnectors', String(this.ports.size));
-      this.config.set(
-        'SupportedFeatureProfiles',
-        [
-          'Core,FirmwareManagement,RemoteTrigger',
-          ...(smart ? ['SmartCharging'] : []),
-          ...(options.localList ? ['LocalAuthListManagement'] : []),
-        ].join(','),
-      );
-    } else {
-      this.config.set('SmartChargingCtrlr.RateUnit', units.join(','));
-      this.config.set('SmartChargingCtrlr.Available', String(smart));
-      this.config.set('SmartChargingCtrlr.Enabled', String(smart));
-      this.config.set('SampledDataCtrlr.TxUpdatedInterval', '60');
-      this.config.set('SampledDataCtrlr.TxUpdatedMeasurands', 'Energy.Active.Import.Register');
-      this.config.set('OCPPCommCtrlr.HeartbeatInterval', '300');
-    }
+    for (const [k, v] of initialConfig(options, this.ports.size)) this.config.set(k, v);
     this.on('error', () => undefined);
   }
 
@@ -257,12 +154,11 @@ export class SimulatedStation extends EventEmitter {
 
   /** BootNotification, then (if accepted) a StatusNotification per port. */
   async boot(): Promise<{ status: string | undefined }> {
-    const vendor = this.options.vendor ?? 'Fusebox';
-    const model = this.options.model ?? 'SimStation';
-    const payload =
-      this.version === '1.6'
-        ? { chargePointVendor: vendor, chargePointModel: model, firmwareVersion: 'sim-1' }
-        : { reason: 'PowerUp', chargingStation: { vendorName: vendor, model, firmwareVersion: 'sim-1' } };
+    const payload = bootPayload(
+      this.version,
+      this.options.vendor ?? 'Fusebox',
+      this.options.model ?? 'SimStation',
+    );
     const res = await this.call<{ status: string; interval: number }>('BootNotification', payload);
     this.bootStatus = res.status;
     this.heartbeatIntervalS = res.interval;
@@ -355,41 +251,8 @@ export class SimulatedStation extends EventEmitter {
   }
 
   /** Authorize then start a transaction; resolves with the CSMS's verdict and transaction id. */
-  async start(connectorId: number, idTag: string): Promise<{ accepted: boolean; transactionId: string }> {
-    const port = this.port(connectorId);
-    this.advance(port);
-    const auth = await this.authorize(idTag);
-    // Nothing flowed while authorizing (no transaction yet): the register starts from here.
-    this.advance(port);
-    const startMs = this.now();
-    let accepted = auth === 'Accepted';
-    let id: string;
-    if (this.version === '1.6') {
-      const res = await this.call<{ transactionId: number; idTagInfo: { status: string } }>(
-        'StartTransaction',
-        {
-          connectorId,
-          idTag,
-          meterStart: Math.round(port.meterWh),
-          timestamp: new Date(startMs).toISOString(),
-        },
-      );
-      id = String(res.transactionId);
-      accepted = res.idTagInfo.status === 'Accepted';
-      port.tx = { id, idTag, startMs, meterStartWh: Math.round(port.meterWh), seqNo: 0 };
-      await this.setStatus(connectorId, 'Charging');
-    } else {
-      id = randomUUID();
-      port.tx = { id, idTag, startMs, meterStartWh: port.meterWh, seqNo: 0 };
-      await this.transactionEvent(port, 'Started', 'Authorized', 'Transaction.Begin', {
-        idToken: { idToken: idTag, type: 'ISO14443' },
-      });
-      const car = port.car;
-      if (car && (car.departureMs !== undefined || car.energyWantedWh !== undefined))
-        await this.notifyChargingNeeds(connectorId);
-    }
-    this.emit('transaction-started', { connectorId, transactionId: id });
-    return { accepted, transactionId: id };
+  start(connectorId: number, idTag: string): Promise<{ accepted: boolean; transactionId: string }> {
+    return startTransaction(this, connectorId, idTag);
   }
 
   /**
@@ -402,26 +265,10 @@ export class SimulatedStation extends EventEmitter {
     const car = port.car;
     if (this.version === '1.6') throw new Error('NotifyEVChargingNeeds is OCPP 2.0.1 / 2.1');
     if (!car) throw new Error(`no car on connector ${connectorId}`);
-    const lackWh =
-      car.socPct !== undefined && car.capacityWh !== undefined
-        ? ((100 - car.socPct) / 100) * car.capacityWh
-        : undefined;
-    const energyWh = car.energyWantedWh ?? lackWh ?? 0;
-    const phases = Math.min(car.phases, port.phases);
-    const res = await this.call<{ status: string }>('NotifyEVChargingNeeds', {
-      evseId: connectorId,
-      chargingNeeds: {
-        requestedEnergyTransfer: ['AC_single_phase', 'AC_two_phase', 'AC_three_phase'][phases - 1],
-        ...(car.departureMs !== undefined ? { departureTime: new Date(car.departureMs).toISOString() } : {}),
-        acChargingParameters: {
-          // 2.0.1 has these as integers.
-          energyAmount: Math.round(energyWh),
-          evMinCurrent: AC_MIN_A,
-          evMaxCurrent: Math.max(AC_MIN_A, Math.floor(car.maxCurrentA)),
-          evMaxVoltage: Math.round(this.voltageV),
-        },
-      },
-    });
+    const res = await this.call<{ status: string }>(
+      'NotifyEVChargingNeeds',
+      chargingNeedsPayload(connectorId, car, port.phases, this.voltageV),
+    );
     return res.status;
   }
 
@@ -437,28 +284,8 @@ export class SimulatedStation extends EventEmitter {
   }
 
   /** End the transaction; resolves with the energy the station metered for it. */
-  async stop(connectorId: number, reason = 'Local'): Promise<{ energyWh: number }> {
-    const port = this.port(connectorId);
-    const tx = port.tx;
-    if (!tx) throw new Error(`no transaction on connector ${connectorId}`);
-    this.advance(port);
-    const meterStopWh = this.version === '1.6' ? Math.round(port.meterWh) : port.meterWh;
-    if (this.version === '1.6') {
-      await this.call('StopTransaction', {
-        transactionId: Number(tx.id),
-        meterStop: meterStopWh,
-        timestamp: new Date(this.now()).toISOString(),
-        reason,
-      });
-      port.tx = undefined;
-      await this.setStatus(connectorId, 'Finishing');
-    } else {
-      await this.transactionEvent(port, 'Ended', 'StopAuthorized', 'Transaction.End', {}, reason);
-      port.tx = undefined;
-    }
-    this.profiles.endTransaction(connectorId);
-    this.emit('transaction-stopped', { connectorId, transactionId: tx.id });
-    return { energyWh: meterStopWh - tx.meterStartWh };
+  stop(connectorId: number, reason = 'Local'): Promise<{ energyWh: number }> {
+    return stopTransaction(this, connectorId, reason);
   }
 
   /** The car leaves. */
@@ -484,14 +311,14 @@ export class SimulatedStation extends EventEmitter {
     return Math.min(limit ?? port.maxCurrentA, port.maxCurrentA);
   }
 
-  /** What the car draws now, per conductor of the port, in A. */
+  /** What the car draws now, per conductor of the port, in A (the EV model's rules, world/ev-model.ts). */
   drawA(connectorId: number): number[] {
     const port = this.port(connectorId);
     const out = Array.from({ length: port.phases }, () => 0);
     if (!port.tx || !port.car || !port.operative) return out;
-    const limit = this.currentLimitA(connectorId);
-    const a = Math.min(port.car.maxCurrentA, limit);
-    if (a < AC_MIN_A) return out;
+    // A car whose own maximum is below the minimum holds itself (SuspendedEV).
+    if (belowMinimumA(port.car.maxCurrentA)) return out;
+    const a = pilotDrawA(this.currentLimitA(connectorId), port.car.maxCurrentA);
     const used = Math.min(port.car.phases, port.phases);
     for (let i = 0; i < used; i++) out[i] = a;
     return out;
@@ -507,8 +334,7 @@ export class SimulatedStation extends EventEmitter {
     const wh = powerW * dtH;
     port.meterWh += wh;
     const car = port.car;
-    if (car?.socPct !== undefined && car.capacityWh)
-      car.socPct = Math.min(100, car.socPct + (100 * wh) / car.capacityWh);
+    if (car?.socPct !== undefined && car.capacityWh) car.socPct = socAfter(car.socPct, wh, car.capacityWh);
   }
 
   /** Energy register of a port, in Wh. */
@@ -549,7 +375,8 @@ export class SimulatedStation extends EventEmitter {
           meterValue: [mv],
         });
       } else if (port.tx) {
-        await this.transactionEvent(
+        await transactionEvent(
+          this,
           port,
           'Updated',
           context === 'Trigger' ? 'Trigger' : 'MeterValuePeriodic',
@@ -583,7 +410,7 @@ export class SimulatedStation extends EventEmitter {
     const port = this.port(connectorId);
     if (!port.tx || !port.car) return undefined;
     if (this.drawA(connectorId).some((a) => a > 0)) return 'Charging';
-    return port.car.maxCurrentA < AC_MIN_A ? 'SuspendedEV' : 'SuspendedEVSE';
+    return belowMinimumA(port.car.maxCurrentA) ? 'SuspendedEV' : 'SuspendedEVSE';
   }
 
   /** Report a charging-state change (e.g. a new limit paused the car) as the station would. */
@@ -601,53 +428,7 @@ export class SimulatedStation extends EventEmitter {
   }
 
   async sendStatus(connectorId: number): Promise<void> {
-    const port = this.port(connectorId);
-    if (this.version === '1.6') {
-      await this.call('StatusNotification', {
-        connectorId,
-        errorCode: 'NoError',
-        status: port.operative ? port.status : 'Unavailable',
-        timestamp: new Date(this.now()).toISOString(),
-      });
-      return;
-    }
-    const connectorStatus = !port.operative
-      ? 'Unavailable'
-      : port.status === 'Available' || port.status === 'Faulted' || port.status === 'Reserved'
-        ? port.status
-        : 'Occupied';
-    await this.call('StatusNotification', {
-      timestamp: new Date(this.now()).toISOString(),
-      connectorStatus,
-      evseId: connectorId,
-      connectorId: 1,
-    });
-  }
-
-  private async transactionEvent(
-    port: SimPort,
-    eventType: 'Started' | 'Updated' | 'Ended',
-    triggerReason: string,
-    context: SimReading['context'],
-    extra: Record<string, unknown> = {},
-    stoppedReason?: string,
-  ): Promise<void> {
-    const tx = port.tx!;
-    const chargingState = this.chargingState(port.connectorId) ?? 'EVConnected';
-    await this.call('TransactionEvent', {
-      eventType,
-      timestamp: new Date(this.now()).toISOString(),
-      triggerReason,
-      seqNo: tx.seqNo++,
-      transactionInfo: {
-        transactionId: tx.id,
-        chargingState: eventType === 'Ended' ? 'EVConnected' : chargingState,
-        ...(stoppedReason ? { stoppedReason } : {}),
-      },
-      ...(eventType === 'Started' ? { evse: { id: port.connectorId, connectorId: 1 } } : {}),
-      meterValue: [meterValue(this.version, this.reading(port.connectorId, context))],
-      ...extra,
-    });
+    await this.call('StatusNotification', statusPayload(this.version, this.port(connectorId), this.now()));
   }
 
   /** Whether the station takes charging schedules in `unit` (its configured rate units); others are refused. */

@@ -1,10 +1,43 @@
 /**
- * A simulated electric vehicle as a charging station sees it: an on-board charger (1 or 3 phases, a
- * maximum current), a battery that tapers near full, and a delay before it follows a new limit on the
- * control pilot (IEC 61851-1 allows up to 5 s). It draws min(pilot limit, its own maximum after taper);
- * a pilot limit below the minimum (AC_MIN_A, IEC 61851-1) means no charging at all.
+ * The one model of an electric vehicle in the simulators (docs/architecture.md, "The EV model"): an on-board
+ * charger (1 or 3 phases, a maximum current), a battery that tapers near full, and a delay before it follows
+ * a new limit on the control pilot (IEC 61851-1 allows up to 5 s). It draws min(pilot limit, its own maximum
+ * after taper); a pilot limit below the minimum (AC_MIN_A, IEC 61851-1) means no charging at all.
+ *
+ * Its rules are functions every simulator calls: `pilotDrawA` (what a car draws under a pilot), `taperShare`
+ * (the taper near full), `socAfter` (energy into state of charge). `EvModel` is the car of the site world and
+ * of the SimGateway (with start and response delays); the OCPP `SimulatedStation` draws and charges its car
+ * by the same rules; the offline study's step (`acceptedKwh`) takes energy by the same taper.
  */
 import { AC_MIN_A } from '../../core/site.ts';
+
+/** Tolerance of the minimum-current rule: a pilot this far below the minimum still counts as at it. */
+const MIN_EPS_A = 1e-9;
+
+/** True when a pilot limit of `pilotA` is below the minimum a car charges at (no charging at all). */
+export function belowMinimumA(pilotA: number, minA: number = AC_MIN_A): boolean {
+  return pilotA < minA - MIN_EPS_A;
+}
+
+/** What a car draws per conductor under a pilot limit: nothing below the minimum, else up to its own maximum. */
+export function pilotDrawA(pilotA: number, ownMaxA: number, minA: number = AC_MIN_A): number {
+  return belowMinimumA(pilotA, minA) ? 0 : Math.min(pilotA, ownMaxA);
+}
+
+/**
+ * The taper of a battery near full (ACN-Sim's two-stage battery, with a floor): the share of its maximum a
+ * car takes at state of charge `soc`, 1 up to `taperFrom`, then falling linearly to 0 at `full`, never below
+ * `floor`. `soc`, `taperFrom` and `full` in one unit (% with full 100, or shares with full 1).
+ */
+export function taperShare(soc: number, taperFrom: number, full: number, floor = 0): number {
+  if (soc <= taperFrom) return 1;
+  return Math.max(floor, (full - soc) / (full - taperFrom));
+}
+
+/** The state of charge in % after `kwh` of AC energy at `efficiency` into a battery of `batteryKwh`. */
+export function socAfter(socPct: number, kwh: number, batteryKwh: number, efficiency = 1): number {
+  return Math.min(100, socPct + ((kwh * efficiency) / batteryKwh) * 100);
+}
 
 export interface EvSpec {
   readonly id: string;
@@ -97,11 +130,8 @@ export class EvModel {
   /** The car's own maximum now (taper near full), in A; 0 when done. */
   ownMaxA(): number {
     if (this.done) return 0;
-    const from = this.spec.taperFromSocPct ?? 80;
-    if (this.soc <= from) return this.spec.maxCurrentA;
-    const floor = this.spec.taperFloor ?? 0.1;
-    const share = Math.max(floor, (100 - this.soc) / (100 - from));
-    return this.spec.maxCurrentA * share;
+    const share = taperShare(this.soc, this.spec.taperFromSocPct ?? 80, 100, this.spec.taperFloor ?? 0.1);
+    return share === 1 ? this.spec.maxCurrentA : this.spec.maxCurrentA * share;
   }
 
   /**
@@ -164,17 +194,65 @@ export class EvModel {
     this.lastMs = tMs;
     if (kwh <= 0) return;
     this.delivered += kwh;
-    const eff = this.spec.chargeEfficiency ?? 0.9;
-    this.soc = Math.min(100, this.soc + ((kwh * eff) / this.spec.batteryKwh) * 100);
+    this.soc = socAfter(this.soc, kwh, this.spec.batteryKwh, this.spec.chargeEfficiency ?? 0.9);
     this.updateDraw();
+  }
+
+  /** True when a pilot limit of `pilotA` is below the minimum this car charges at. */
+  belowMinimum(pilotA: number): boolean {
+    return belowMinimumA(pilotA, this.spec.minCurrentA);
   }
 
   private updateDraw(): void {
     const pilot = this.followedA ?? 0;
-    if (pilot < (this.spec.minCurrentA ?? AC_MIN_A) - 1e-9) {
-      this.drawA = 0;
-      return;
-    }
-    this.drawA = Math.min(pilot, this.ownMaxA());
+    this.drawA = this.belowMinimum(pilot) ? 0 : Math.min(pilot, this.ownMaxA());
   }
+}
+
+// ---- The offline study's step (src/sim/simulate): energy per step rather than a car over time ----
+
+/**
+ * What a car accepts in one step: an ideal battery follows the pilot up to its max power; the optional
+ * two-stage battery (ACN-Sim's Linear2StageBattery, `taperShare` with no floor) takes full power up to a
+ * state-of-charge threshold and then a power falling linearly to zero at full.
+ */
+/** The optional taper model: each car's battery is `capacityKwh` (at least its demand) and ends full. */
+export interface TaperModel {
+  /** State of charge (0–1) where the taper starts. */
+  readonly thresholdSoc: number;
+  readonly capacityKwh: number;
+}
+
+const SUBSTEPS = 10;
+
+/**
+ * Energy in kWh a car takes in one step of `hours` when offered `offeredKw`, capped by its max power and
+ * by what it still needs; with a taper model, also by its battery's acceptance.
+ */
+export function acceptedKwh(
+  offeredKw: number,
+  maxPowerKw: number,
+  remainingKwh: number,
+  demandKwh: number,
+  hours: number,
+  taper?: TaperModel,
+): number {
+  const p = Math.min(offeredKw, maxPowerKw);
+  if (!(p > 0) || !(remainingKwh > 0)) return 0;
+  if (!taper) return Math.min(p * hours, remainingKwh);
+  // The session's demand fills the battery: state of charge = 1 − remaining / capacity.
+  const cap = Math.max(taper.capacityKwh, demandKwh);
+  const th = Math.min(Math.max(taper.thresholdSoc, 0), 0.999);
+  const dt = hours / SUBSTEPS;
+  let left = remainingKwh;
+  let got = 0;
+  for (let s = 0; s < SUBSTEPS && left > 0; s++) {
+    const soc = 1 - left / cap;
+    const share = taperShare(soc, th, 1);
+    const limitKw = share === 1 ? maxPowerKw : maxPowerKw * share;
+    const e = Math.min(Math.min(p, limitKw) * dt, left);
+    got += e;
+    left -= e;
+  }
+  return got;
 }

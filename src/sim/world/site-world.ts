@@ -8,12 +8,13 @@
  */
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import { DIM_COUNT } from '../../core/compiled-site.ts';
-import { loadOnCircuits } from '../../core/port-load.ts';
 import { phaseIndex } from '../../core/phases.ts';
 import { scheduledLimitAt } from '../../core/schedule.ts';
 import type { MeterReading } from '../../contracts/meter-reading.ts';
 import type { EvSpec } from './ev-model.ts';
 import { EvModel } from './ev-model.ts';
+import type { Injection } from './site-physics.ts';
+import { circuitLoads, powerInjection } from './site-physics.ts';
 import type { LoadProfile, PvProfile } from './profiles.ts';
 import type { SimGateway } from '../devices/sim-gateway.ts';
 import type { VirtualClock } from './virtual-clock.ts';
@@ -279,29 +280,20 @@ export class SiteWorld {
   sample(atMs: number): WorldSample {
     this.gateway.step(atMs);
     const n = this.cs.circuits.length;
-    const circuits = loadOnCircuits(this.cs, this.gateway.portDraws());
-    for (const l of this.loads) {
+    const injections: Injection[] = this.loads.map((l) => {
       const a = l.profile(atMs);
-      this.addAt(circuits, l.ci, [a[0], a[1], a[2]]);
-    }
-    for (const p of this.pv) {
-      const kw = Math.max(0, p.profile(atMs));
-      const supply = this.cs.circuits[p.meter.circuitIdx]!.supply;
-      const perPhase = (kw * 1000) / (supply.lineToNeutralV * supply.phases.length);
-      const v: [number, number, number] = [0, 0, 0];
-      for (const ph of supply.phases) v[phaseIndex(ph)] = -perPhase;
-      this.addAt(circuits, p.meter.circuitIdx, v);
-    }
+      return { ci: l.ci, phaseA: [a[0], a[1], a[2]] };
+    });
+    for (const p of this.pv)
+      injections.push(powerInjection(this.cs, p.meter.circuitIdx, -Math.max(0, p.profile(atMs))));
     for (const b of this.cs.site.batteries ?? []) {
       const sim = this.batteries.get(b.id);
       if (!sim || sim.actualKw === 0) continue;
-      const ci = this.cs.circuitIndex.get(b.circuitId)!;
-      const supply = this.cs.circuits[ci]!.supply;
-      const perPhase = (sim.actualKw * 1000) / (supply.lineToNeutralV * b.phases.length);
-      const v: [number, number, number] = [0, 0, 0];
-      for (const ph of b.phases) v[phaseIndex(ph)] = perPhase;
-      this.addAt(circuits, ci, v);
+      injections.push(
+        powerInjection(this.cs, this.cs.circuitIndex.get(b.circuitId)!, sim.actualKw, b.phases),
+      );
     }
+    const circuits = circuitLoads(this.cs, this.gateway.portDraws(), injections);
     const limits = new Float64Array(n * DIM_COUNT);
     for (let ci = 0; ci < n; ci++) {
       const l = this.limitOf(ci, atMs);
@@ -332,23 +324,6 @@ export class SiteWorld {
       else m.exportKwh += (-kw * dtMs) / 3_600_000;
     }
     for (const fn of this.tickListeners) fn(s);
-  }
-
-  /** Adds a load vector seen at circuit `ci` to it and, through any transformers, to every ancestor. */
-  private addAt(out: Float64Array, ci: number, phaseA: [number, number, number]): void {
-    const supply = this.cs.circuits[ci]!.supply;
-    let v = [phaseA[0], phaseA[1], phaseA[2], 0];
-    for (const ph of supply.phases) v[3] = v[3]! + (v[phaseIndex(ph)]! * supply.lineToNeutralV) / 1000;
-    for (let c = ci; c >= 0; c = this.cs.parent[c]!) {
-      for (let d = 0; d < DIM_COUNT; d++) out[c * DIM_COUNT + d] = out[c * DIM_COUNT + d]! + v[d]!;
-      const m = this.cs.toParent[c];
-      if (m) {
-        const next = [0, 0, 0, 0];
-        for (let j = 0; j < DIM_COUNT; j++)
-          for (let d = 0; d < DIM_COUNT; d++) next[j]! += m[j * 4 + d]! * v[d]!;
-        v = next;
-      }
-    }
   }
 
   private limitOf(ci: number, atMs: number): { limitA: number; limitKw: number } {
