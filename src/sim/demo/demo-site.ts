@@ -1,13 +1,14 @@
 /**
  * The demo site's world (examples/demo.yaml, `npm start`): simulated stations over real OCPP WebSockets,
  * cars arriving and leaving, and the grid meter and PV inverter over real Modbus TCP. The grid meter reads
- * the building load plus what the cars really draw, less PV: what a real meter at the connection would see.
+ * the building load plus what the cars really draw, less PV: what a real meter at the connection would see,
+ * computed by the same load flow as the scenarios' site world (world/site-physics.ts). The cars draw by the EV
+ * model's rules (world/ev-model.ts, through the simulated station).
  * Time of day for the building and PV profiles runs `speed` times faster than the clock; cars run in real time.
  */
 import type { Logger } from 'pino';
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import { DIM_COUNT } from '../../core/compiled-site.ts';
-import { loadOnCircuits } from '../../core/port-load.ts';
 import type { OcppVersion } from '../../contracts/station-gateway.ts';
 import { buildingLoadProfile, pvProfile } from '../world/profiles.ts';
 import { driveLoadMeter, drivePvInverter } from '../devices/modbus-meter-driver.ts';
@@ -16,6 +17,7 @@ import { idleValues } from '../devices/modbus-meter-values.ts';
 import type { SimCar } from '../devices/ocpp-station.ts';
 import { SimulatedStation } from '../devices/ocpp-station.ts';
 import { createRng } from '../world/profiles.ts';
+import { circuitLoads, powerInjection } from '../world/site-physics.ts';
 
 export interface DemoSiteOptions {
   readonly site: CompiledSite;
@@ -81,7 +83,58 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
   const simTime = (atMs: number): number => simT0 + (atMs - t0) * speed;
 
   const meters = o.meters ?? (await startDemoMeters(o.meterPort, o.logger));
+  const stations = await connectDemoStations(o);
+  for (const s of stations) s.startMeterValues(o.meterValuesMs ?? 5000);
 
+  // The grid meter at the root circuit: the site's load flow (world/site-physics.ts, as the scenarios' site
+  // world) of what the cars draw, the building, PV and the battery.
+  const root = o.site.circuits.findIndex((c) => c.parentId === null);
+  // The scenarios' profiles (sim/world/profiles.ts) on the demo's own simulated day (simTime: UTC, from startHour):
+  // an office day, PV from 6:00 to 20:00.
+  const building = buildingLoadProfile({ seed: 1, timeZone: 'UTC', baseA: 25, peakA: 70 });
+  const pv = pvProfile({ seed: 1, timeZone: 'UTC', peakKw: PV_PEAK_KW });
+  const byId = new Map(stations.map((s) => [s.stationId, s]));
+  const gridDriver = driveLoadMeter(meters, GRID_UNIT, (atMs) => {
+    const draws = o.site.ports.map((p) => ({
+      portId: p.id,
+      conductorA: byId.get(p.stationId)!.drawA(p.connectorId),
+    }));
+    const b = building(simTime(atMs));
+    const bat = meters.values(BATTERY_UNIT).currentA;
+    const at = circuitLoads(o.site, draws, [
+      { ci: root, phaseA: [b[0], b[1], b[2]] },
+      powerInjection(o.site, root, -Math.max(0, pv(simTime(atMs)))),
+      { ci: root, phaseA: [bat[0], bat[1], bat[2]] },
+    ]);
+    const i = root * DIM_COUNT;
+    return [at[i]!, at[i + 1]!, at[i + 2]!];
+  });
+  // The battery runs at what Fusebox commands it (model 124), its state of charge on the demo's clock.
+  let batteryAtMs = Date.now();
+  const batteryTimer = setInterval(() => {
+    const now = Date.now();
+    meters.stepBattery(BATTERY_UNIT, (now - batteryAtMs) * speed, now);
+    batteryAtMs = now;
+  }, 1000);
+  const pvDriver = drivePvInverter(meters, PV_UNIT, (atMs) => pv(simTime(atMs)));
+  const cars = startDemoCars(stations, rnd, o.logger);
+
+  return {
+    stations,
+    async stop() {
+      cars.stop();
+      gridDriver.stop();
+      clearInterval(batteryTimer);
+      pvDriver.stop();
+      for (const s of stations) s.stopMeterValues();
+      await Promise.allSettled(stations.map((s) => s.close()));
+      await meters.close();
+    },
+  };
+}
+
+/** One simulated OCPP station per station of the site, connected (and booted) to Fusebox. */
+async function connectDemoStations(o: DemoSiteOptions): Promise<SimulatedStation[]> {
   const byStation = new Map<string, { connectorId: number; portIdx: number }[]>();
   o.site.ports.forEach((p, portIdx) => {
     byStation.set(p.stationId, [
@@ -107,46 +160,21 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
     stations.push(station);
   }
   await Promise.all(stations.map((s) => s.connect()));
-  for (const s of stations) s.startMeterValues(o.meterValuesMs ?? 5000);
+  return stations;
+}
 
-  // The grid meter: building + cars − PV, per phase, at the root circuit.
-  const root = o.site.circuits.findIndex((c) => c.parentId === null);
-  // The scenarios' profiles (sim/world/profiles.ts) on the demo's own simulated day (simTime: UTC, from startHour):
-  // an office day, PV from 6:00 to 20:00.
-  const building = buildingLoadProfile({ seed: 1, timeZone: 'UTC', baseA: 25, peakA: 70 });
-  const pv = pvProfile({ seed: 1, timeZone: 'UTC', peakKw: PV_PEAK_KW });
-  const evAtRoot = (): [number, number, number] => {
-    const loads = o.site.ports.map((p) => {
-      const station = stations.find((s) => s.stationId === p.stationId)!;
-      return { portId: p.id, conductorA: station.drawA(p.connectorId) };
-    });
-    const at = loadOnCircuits(o.site, loads);
-    const i = root * DIM_COUNT;
-    return [at[i]!, at[i + 1]!, at[i + 2]!];
-  };
-  const gridDriver = driveLoadMeter(meters, GRID_UNIT, (atMs) => {
-    const b = building(simTime(atMs));
-    const ev = evAtRoot();
-    const pvA = (pv(simTime(atMs)) * 1000) / 230 / 3;
-    const bat = meters.values(BATTERY_UNIT).currentA;
-    return [b[0] + ev[0] - pvA + bat[0], b[1] + ev[1] - pvA + bat[1], b[2] + ev[2] - pvA + bat[2]];
-  });
-  // The battery runs at what Fusebox commands it (model 124), its state of charge on the demo's clock.
-  let batteryAtMs = Date.now();
-  const batteryTimer = setInterval(() => {
-    const now = Date.now();
-    meters.stepBattery(BATTERY_UNIT, (now - batteryAtMs) * speed, now);
-    batteryAtMs = now;
-  }, 1000);
-  const pvDriver = drivePvInverter(meters, PV_UNIT, (atMs) => pv(simTime(atMs)));
-
-  // Cars: most ports get one at once, so the demo shows a busy site; then arrivals and departures.
+/** Cars: most ports get one at once, so the demo shows a busy site; then arrivals and departures. */
+function startDemoCars(
+  stations: readonly SimulatedStation[],
+  rnd: () => number,
+  logger: Logger,
+): { stop(): void } {
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   const later = (ms: number, fn: () => Promise<void>): void => {
     const t = setTimeout(() => {
       timers.delete(t);
-      if (!stopped) fn().catch((err: unknown) => o.logger.debug({ err }, 'demo car step failed'));
+      if (!stopped) fn().catch((err: unknown) => logger.debug({ err }, 'demo car step failed'));
     }, ms);
     timers.add(t);
   };
@@ -166,7 +194,7 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
       try {
         await station.unplug(connectorId);
       } catch (err) {
-        o.logger.debug({ err, stationId: station.stationId }, 'demo car could not leave yet');
+        logger.debug({ err, stationId: station.stationId }, 'demo car could not leave yet');
         leave(station, connectorId, RETRY_MS);
         return;
       }
@@ -191,7 +219,7 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
         await station.plugIn(connectorId, car);
         await station.start(connectorId, `DEMO-${station.stationId}-${connectorId}`);
       } catch (err) {
-        o.logger.debug({ err, stationId: station.stationId }, 'demo car could not start charging');
+        logger.debug({ err, stationId: station.stationId }, 'demo car could not start charging');
         leave(station, connectorId, RETRY_MS);
         return;
       }
@@ -204,16 +232,9 @@ export async function startDemoSite(o: DemoSiteOptions): Promise<DemoSite> {
   }
 
   return {
-    stations,
-    async stop() {
+    stop() {
       stopped = true;
       for (const t of timers) clearTimeout(t);
-      gridDriver.stop();
-      clearInterval(batteryTimer);
-      pvDriver.stop();
-      for (const s of stations) s.stopMeterValues();
-      await Promise.allSettled(stations.map((s) => s.close()));
-      await meters.close();
     },
   };
 }

@@ -64,65 +64,29 @@ function periods(s: Schedule): SimProfile['periods'] {
   }));
 }
 
-/** A 1.6 SetChargingProfile.req as the station stores it. */
-export function profileFrom16(payload: unknown, nowMs: number): SimProfile {
-  const p = payload as {
-    connectorId: number;
-    csChargingProfiles: {
-      chargingProfileId: number;
-      transactionId?: number;
-      stackLevel: number;
-      chargingProfilePurpose: SimProfilePurpose;
-      chargingProfileKind: SimProfile['kind'];
-      recurrencyKind?: 'Daily' | 'Weekly';
-      validFrom?: string;
-      validTo?: string;
-      chargingSchedule: Schedule;
-    };
-  };
-  const cp = p.csChargingProfiles;
-  return {
-    id: cp.chargingProfileId,
-    purpose: cp.chargingProfilePurpose,
-    stackLevel: cp.stackLevel,
-    connectorId: p.connectorId,
-    transactionId: cp.transactionId !== undefined ? String(cp.transactionId) : undefined,
-    kind: cp.chargingProfileKind,
-    recurrency: cp.recurrencyKind,
-    validFromMs: ms(cp.validFrom),
-    validToMs: ms(cp.validTo),
-    startScheduleMs: ms(cp.chargingSchedule.startSchedule),
-    durationS: cp.chargingSchedule.duration,
-    unit: cp.chargingSchedule.chargingRateUnit,
-    periods: periods(cp.chargingSchedule),
-    receivedMs: nowMs,
-  };
+/** What a SetChargingProfile's profile says in both versions. */
+interface ProfileFields {
+  stackLevel: number;
+  chargingProfilePurpose: SimProfilePurpose;
+  chargingProfileKind: SimProfile['kind'];
+  recurrencyKind?: 'Daily' | 'Weekly';
+  validFrom?: string;
+  validTo?: string;
 }
 
-/** A 2.0.1 / 2.1 SetChargingProfile.req as the station stores it (first schedule only). */
-export function profileFrom2(payload: unknown, nowMs: number): SimProfile {
-  const p = payload as {
-    evseId: number;
-    chargingProfile: {
-      id: number;
-      stackLevel: number;
-      chargingProfilePurpose: SimProfilePurpose;
-      chargingProfileKind: SimProfile['kind'];
-      recurrencyKind?: 'Daily' | 'Weekly';
-      validFrom?: string;
-      validTo?: string;
-      transactionId?: string;
-      chargingSchedule: Schedule[];
-    };
-  };
-  const cp = p.chargingProfile;
-  const schedule = cp.chargingSchedule[0]!;
+/** The profile as the station stores it, from either version's fields and its (first) schedule. */
+function stored(
+  cp: ProfileFields,
+  ids: { id: number; connectorId: number; transactionId: string | undefined },
+  schedule: Schedule,
+  nowMs: number,
+): SimProfile {
   return {
-    id: cp.id,
+    id: ids.id,
     purpose: cp.chargingProfilePurpose,
     stackLevel: cp.stackLevel,
-    connectorId: p.evseId,
-    transactionId: cp.transactionId,
+    connectorId: ids.connectorId,
+    transactionId: ids.transactionId,
     kind: cp.chargingProfileKind,
     recurrency: cp.recurrencyKind,
     validFromMs: ms(cp.validFrom),
@@ -133,6 +97,37 @@ export function profileFrom2(payload: unknown, nowMs: number): SimProfile {
     periods: periods(schedule),
     receivedMs: nowMs,
   };
+}
+
+/** A 1.6 SetChargingProfile.req as the station stores it. */
+export function profileFrom16(payload: unknown, nowMs: number): SimProfile {
+  const p = payload as {
+    connectorId: number;
+    csChargingProfiles: ProfileFields & {
+      chargingProfileId: number;
+      transactionId?: number;
+      chargingSchedule: Schedule;
+    };
+  };
+  const cp = p.csChargingProfiles;
+  const transactionId = cp.transactionId !== undefined ? String(cp.transactionId) : undefined;
+  return stored(
+    cp,
+    { id: cp.chargingProfileId, connectorId: p.connectorId, transactionId },
+    cp.chargingSchedule,
+    nowMs,
+  );
+}
+
+/** A 2.0.1 / 2.1 SetChargingProfile.req as the station stores it (first schedule only). */
+export function profileFrom2(payload: unknown, nowMs: number): SimProfile {
+  const p = payload as {
+    evseId: number;
+    chargingProfile: ProfileFields & { id: number; transactionId?: string; chargingSchedule: Schedule[] };
+  };
+  const cp = p.chargingProfile;
+  const ids = { id: cp.id, connectorId: p.evseId, transactionId: cp.transactionId };
+  return stored(cp, ids, cp.chargingSchedule[0]!, nowMs);
 }
 
 /** The configuration a station starts with (1.6 keys or 2.x Component.Variable values) for its options. */

@@ -33,25 +33,12 @@ import type {
   SimPortOptions,
   SimProfileRefusal,
   SimStationOptions,
-  SimTlsOptions,
-  SimTransaction,
   SimTriggerAnswer,
 } from './ocpp-station-types.ts';
 import { belowMinimumA, pilotDrawA, socAfter } from '../world/ev-model.ts';
 import { SimProfileStore } from './ocpp-station-profiles.ts';
 
-export type {
-  SimAnswering,
-  SimCar,
-  SimLocalList,
-  SimPort,
-  SimPortOptions,
-  SimProfileRefusal,
-  SimStationOptions,
-  SimTlsOptions,
-  SimTransaction,
-  SimTriggerAnswer,
-};
+export type * from './ocpp-station-types.ts';
 
 export class SimulatedStation extends EventEmitter {
   readonly stationId: string;
