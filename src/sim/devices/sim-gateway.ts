@@ -17,9 +17,7 @@ import type { CompiledSite } from '../../core/compiled-site.ts';
 import { failSafeLimits } from '../../core/fail-safe.ts';
 import { isDue } from '../../core/freshness.ts';
 import type { PortConductorLoad } from '../../core/port-load.ts';
-import type { SitePort } from '../../core/site.ts';
 import { kwPerAmp } from '../../core/site.ts';
-import { SetpointTracker } from '../../ocpp/setpoint-tracker.ts';
 import { START_SKEW_MS } from '../../ocpp/charging-profile.ts';
 import { stationTime } from '../../ocpp/station-input.ts';
 import type {
@@ -44,6 +42,7 @@ import type { SimPort, SimStation } from './sim-gateway-station.ts';
 import {
   SimStations,
   announceStation,
+  fuseboxTracker,
   portSnapshot,
   conductorCurrents,
   meterEvent,
@@ -74,7 +73,7 @@ export class SimGateway implements StationGateway {
     this.opts = { ...DEFAULTS, ...stripUndefined(options) };
     const failSafe = options.failSafeA ?? new Map(failSafeLimits(cs).map((l) => [l.portId, l.currentA]));
     this.side = new SimStations(clock, this.opts, cs, failSafe, (port, failSafeA) =>
-      this.tracker(port, failSafeA),
+      fuseboxTracker(port, failSafeA, this.opts.expiryMarginMs),
     );
     // Fusebox starts with every station connected.
     for (const st of this.side.stations.values()) this.announce(st);
@@ -231,7 +230,7 @@ export class SimGateway implements StationGateway {
     for (const st of this.side.stations.values()) {
       st.announced = false;
       for (const sp of st.ports) {
-        sp.setpoints = this.tracker(sp.port, sp.failSafeA);
+        sp.setpoints = fuseboxTracker(sp.port, sp.failSafeA, this.opts.expiryMarginMs);
         sp.setpoints.setSession(sp.session?.sessionId);
         sp.renewing = false;
         sp.lastMeter = undefined; // held in memory only
@@ -350,17 +349,6 @@ export class SimGateway implements StationGateway {
     if (outcome === null) return new Promise<SetpointResult>(() => {}); // Fusebox died: no answer, ever
     tracker.resolve(seq, outcome);
     return report(outcome);
-  }
-
-  /**
-   * Fusebox's tracking of a port from its start, its fail-safe default counted as held from the start. (The
-   * OCPP server counts the port maximum until the station takes its default: an offline station's ports
-   * count higher there after a restart. Modelling that here moves the restart scenarios; not done yet.)
-   */
-  private tracker(port: SitePort, failSafeA: number): SetpointTracker {
-    const t = new SetpointTracker(failSafeA, port.maxCurrentA, this.opts.expiryMarginMs);
-    t.setDefaultState('accepted');
-    return t;
   }
 
   private scheduleRenewal(): void {
