@@ -20,6 +20,10 @@ const FOLDERS = [
   'ocpp',
   'proxy',
   'sim',
+  // src/sim by subsystem (docs/architecture.md); simulate/ and sessions/ (the offline study) are sim/ itself.
+  'sim/world',
+  'sim/devices',
+  'sim/demo',
   'store',
   'web',
 ];
@@ -40,7 +44,13 @@ const LAYERS = {
   proxy: ['contracts', 'ocpp', 'store', 'clock'],
   // MQTT publishes what the API and the EMS map show (their views) and feeds commands to the control loop.
   mqtt: ['contracts', 'api', 'config', 'control', 'modbus', 'ocpp', 'clock', 'ems-view'],
+  // The simulator's building blocks: the world (physics, EV model, virtual clock, profiles) drives the
+  // simulated devices (stations, meters, batteries) it holds; neither knows the demo or the offline study.
+  'sim/world': ['contracts', 'clock', 'sim/devices'],
+  'sim/devices': ['contracts', 'clock', 'ocpp', 'modbus', 'sim/world'],
 };
+/** An import pattern for a folder: its last segment (an import names a sibling as `../devices/...`). */
+const folderPattern = (f) => `**/${f.split('/').pop()}/**`;
 /** The import rule of a layer: the folders it may not import, with `extra` patterns besides. */
 function layerImports(layer, allowed, extra = [], message = undefined) {
   return [
@@ -49,9 +59,11 @@ function layerImports(layer, allowed, extra = [], message = undefined) {
       patterns: [
         {
           group: [
-            ...FOLDERS.filter((f) => f !== layer && f !== 'core' && !allowed.includes(f)).map(
-              (f) => `**/${f}/**`,
-            ),
+            ...FOLDERS.filter(
+              (f) => f !== layer && f !== 'core' && !allowed.includes(f) && !layer.startsWith(`${f}/`),
+            ).map(folderPattern),
+            // The offline study (src/sim/simulate) sits in sim/ itself: world/ and devices/ do not import it.
+            ...(layer.startsWith('sim/') ? ['**/simulate/**'] : []),
             ...ROOT_MODULES.filter((m) => !allowed.includes(m)).map((m) => `../**/${m}.ts`),
             ...(allowed.includes('clock') ? [] : ['../**/clock.ts']),
             ...extra,
@@ -200,6 +212,12 @@ export default tseslint.config(
       'no-restricted-globals': PURE_GLOBALS,
       'no-restricted-properties': PURE_PROPERTIES,
     },
+  },
+  {
+    // No function above 100 lines in the simulator's building blocks and the demo (issue 13).
+    files: ['src/sim/world/**/*.ts', 'src/sim/devices/**/*.ts', 'src/sim/demo/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }] },
   },
   {
     // Tests of the core may read their fixture files.

@@ -4,7 +4,7 @@
  * its default is refused in A and sent again in W); measured at the station, from the BootNotification answer
  * to its answer accepting the last port's default. Target: < 100 ms. BENCH_BOOTS sets the boots per case.
  */
-import { SimulatedStation } from '../src/sim/ocpp-station.ts';
+import { SimulatedStation } from '../src/sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../src/contracts/station-gateway.ts';
 import { profileOf, recordBoot } from '../src/ocpp/testing/boot-timeline.ts';
 import { eventually, startHarness } from '../src/ocpp/testing/ocpp-harness.ts';

@@ -8,7 +8,7 @@
  */
 import { compileSite } from '../src/core/compiled-site.ts';
 import type { Tariff } from '../src/core/tariff.ts';
-import { loadTariffFile } from '../src/sim/profiles-data/tariff-file.ts';
+import { loadTariffFile } from '../src/sim/world/profiles-data/tariff-file.ts';
 import type { SimSession } from '../src/sim/sessions/sim-session.ts';
 import { simulate } from '../src/sim/simulate/engine.ts';
 import type { RunMetrics } from '../src/sim/simulate/metrics.ts';

@@ -23,7 +23,7 @@ export interface ModbusBenchResult {
 }
 
 async function startMeters(): Promise<{ port: number; stop: () => void }> {
-  const main = fileURLToPath(new URL('../src/sim/modbus-meter-main.ts', import.meta.url));
+  const main = fileURLToPath(new URL('../src/sim/devices/modbus-meter-main.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', main, '--devices', String(DEVICES)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });

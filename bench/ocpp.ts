@@ -9,7 +9,7 @@ import { fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { hashStationPassword } from '../src/ocpp/password-hash.ts';
-import { SimulatedStation } from '../src/sim/ocpp-station.ts';
+import { SimulatedStation } from '../src/sim/devices/ocpp-station.ts';
 
 interface BenchOptions {
   readonly json: boolean;

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RpcClient } from '../src/ocpp/rpc.ts';
 import { createRpcClient } from '../src/ocpp/rpc.ts';
-import { SimulatedStation } from '../src/sim/ocpp-station.ts';
+import { SimulatedStation } from '../src/sim/devices/ocpp-station.ts';
 import type { BenchOptions } from './run.ts';
 import { freePort } from '../src/testing/free-port.ts';
 

@@ -14,9 +14,9 @@ import { startFusebox } from '../src/app.ts';
 import type { LoadedSiteConfig } from '../src/config/load.ts';
 import { loadSiteConfigText } from '../src/config/load.ts';
 import type { DispatchRecord } from '../src/control/dispatcher.ts';
-import { fromPhases } from '../src/sim/modbus-meter-values.ts';
-import { SimulatedMeters } from '../src/sim/modbus-meter-server.ts';
-import { SimulatedStation } from '../src/sim/ocpp-station.ts';
+import { fromPhases } from '../src/sim/devices/modbus-meter-values.ts';
+import { SimulatedMeters } from '../src/sim/devices/modbus-meter-server.ts';
+import { SimulatedStation } from '../src/sim/devices/ocpp-station.ts';
 import type { BenchOptions } from './run.ts';
 
 const SIZES = [100, 1000];

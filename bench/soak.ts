@@ -29,11 +29,11 @@ import pino from 'pino';
 import { loadSiteConfigText } from '../src/config/load.ts';
 import { DIM_COUNT } from '../src/core/compiled-site.ts';
 import { loadOnCircuits } from '../src/core/port-load.ts';
-import { driveLoadMeter } from '../src/sim/modbus-meter-driver.ts';
-import { SimulatedMeters } from '../src/sim/modbus-meter-server.ts';
-import type { SimCar } from '../src/sim/ocpp-station.ts';
-import { SimulatedStation } from '../src/sim/ocpp-station.ts';
-import { createRng } from '../src/sim/profiles.ts';
+import { driveLoadMeter } from '../src/sim/devices/modbus-meter-driver.ts';
+import { SimulatedMeters } from '../src/sim/devices/modbus-meter-server.ts';
+import type { SimCar } from '../src/sim/devices/ocpp-station.ts';
+import { SimulatedStation } from '../src/sim/devices/ocpp-station.ts';
+import { createRng } from '../src/sim/world/profiles.ts';
 import type { BenchOptions } from './run.ts';
 import { freePort } from '../src/testing/free-port.ts';
 

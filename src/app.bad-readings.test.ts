@@ -13,7 +13,7 @@ import type { Fusebox } from './app.ts';
 import { startFusebox } from './app.ts';
 import { loadSiteConfigText } from './config/load.ts';
 import type { OcppVersion } from './contracts/station-gateway.ts';
-import { SimulatedStation } from './sim/ocpp-station.ts';
+import { SimulatedStation } from './sim/devices/ocpp-station.ts';
 
 const SITE = `
 site: { name: bad readings, timeZone: Europe/Amsterdam }

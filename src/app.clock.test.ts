@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startFusebox } from './app.ts';
 import { systemClock } from './clock.ts';
 import { loadSiteConfigText } from './config/load.ts';
-import { SimulatedStation } from './sim/ocpp-station.ts';
+import { SimulatedStation } from './sim/devices/ocpp-station.ts';
 
 const SITE = `
 site: { name: one clock, timeZone: Europe/Amsterdam }

@@ -7,9 +7,9 @@ import type { Fusebox } from './app.ts';
 import { DEMO_CONFIG_PATH, startFusebox } from './app.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
 import { loadSiteConfigText } from './config/load.ts';
-import type { DemoSite } from './sim/demo-site.ts';
-import { startDemoMeters, startDemoSite } from './sim/demo-site.ts';
-import type { SimulatedMeters } from './sim/modbus-meter-server.ts';
+import type { DemoSite } from './sim/demo/demo-site.ts';
+import { startDemoMeters, startDemoSite } from './sim/demo/demo-site.ts';
+import type { SimulatedMeters } from './sim/devices/modbus-meter-server.ts';
 
 describe('Fusebox on the demo site, end to end over real sockets', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-app-'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { every, systemClock, unrefTimer } from './clock.ts';
-import { VirtualClock } from './sim/virtual-clock.ts';
+import { VirtualClock } from './sim/world/virtual-clock.ts';
 
 describe('every', () => {
   it('runs every interval on the clock until stopped', async () => {

@@ -14,8 +14,8 @@ import { startFusebox } from './app.ts';
 import type { PortDemand } from './core/allocation.ts';
 import { loadSiteConfigText } from './config/load.ts';
 import { eventually } from './ocpp/testing/ocpp-harness.ts';
-import type { SimCar } from './sim/ocpp-station.ts';
-import { SimulatedStation } from './sim/ocpp-station.ts';
+import type { SimCar } from './sim/devices/ocpp-station.ts';
+import { SimulatedStation } from './sim/devices/ocpp-station.ts';
 
 const HOUR = 3_600_000;
 let fusebox: Fusebox | undefined;

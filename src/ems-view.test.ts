@@ -14,7 +14,7 @@ import { startFusebox } from './app.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
 import { loadSiteConfigText } from './config/load.ts';
 import { ModbusTcpClient } from './modbus/modbus-client.ts';
-import { SimulatedStation } from './sim/ocpp-station.ts';
+import { SimulatedStation } from './sim/devices/ocpp-station.ts';
 
 const SITE = (circuits: string, stationCircuit: string): string => `
 site: { name: ems view, timeZone: UTC }

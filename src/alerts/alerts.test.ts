@@ -16,7 +16,7 @@ import type { Fusebox } from '../app.ts';
 import { startFusebox } from '../app.ts';
 import type { LoadedSiteConfig } from '../config/load.ts';
 import { loadSiteConfigText } from '../config/load.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import modbusSerial from 'modbus-serial';
 import type { AlertPayload } from './alerts.ts';
 

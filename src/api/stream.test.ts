@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { VirtualClock } from '../sim/virtual-clock.ts';
+import { VirtualClock } from '../sim/world/virtual-clock.ts';
 import { LiveHub } from './live-hub.ts';
 import { useApiFixture } from './testing/api-fixture.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedMeters } from '../sim/modbus-meter-server.ts';
-import { fromPhases, pvValues } from '../sim/modbus-meter-values.ts';
+import { SimulatedMeters } from '../sim/devices/modbus-meter-server.ts';
+import { fromPhases, pvValues } from '../sim/devices/modbus-meter-values.ts';
 import { ProbeUrlError, parseModbusUrl } from '../modbus/probe.ts';
 import { runProbe } from './probe.ts';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import type { Issued } from '../ocpp/testing/test-ca.ts';
 import { TestCa, haveOpenssl } from '../ocpp/testing/test-ca.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { runStart } from './start.ts';
 
 describe.skipIf(!haveOpenssl)('fusebox start: rotating the OCPP TLS files on SIGHUP', () => {

@@ -12,7 +12,7 @@ import { formatProblem } from '../config/config-problem.ts';
 import { loadSiteConfigFile } from '../config/load.ts';
 import { upstreamSettingsOf } from '../config/upstream-section.ts';
 import { describeLimitedBy } from '../core/explain.ts';
-import { startDemoMeters, startDemoSite } from '../sim/demo-site.ts';
+import { startDemoMeters, startDemoSite } from '../sim/demo/demo-site.ts';
 import { describeMqtt } from '../mqtt/mqtt-config.ts';
 
 export interface StartOptions {

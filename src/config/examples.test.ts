@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { loadSiteConfigFile, loadSiteConfigText } from './load.ts';
 import { siteConfigSchema } from './schema.ts';
 import { demandChargeRateAt, energyPriceAt } from '../core/tariff.ts';
-import { loadTariffFile } from '../sim/profiles-data/tariff-file.ts';
+import { loadTariffFile } from '../sim/world/profiles-data/tariff-file.ts';
 
 const root = join(import.meta.dirname, '../..');
 const dir = join(root, 'examples');

@@ -1,7 +1,7 @@
 /**
  * The OCPP side as the control loop sees it: events from stations, and setpoints to ports. Ports are the
  * core's `SitePort.id`. Implemented by OcppServer (ocpp/ocpp-server.ts) and by the simulator's SimGateway
- * (sim/sim-gateway.ts); both pass the same contract suite (contracts/testing/station-gateway-contract.ts).
+ * (sim/devices/sim-gateway.ts); both pass the same contract suite (contracts/testing/station-gateway-contract.ts).
  */
 
 /** OCPP versions Fusebox speaks (the WebSocket subprotocols are in ocpp/ocpp-version.ts). */

@@ -7,7 +7,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSiteConfigText } from '../config/load.ts';
-import type { Triple } from '../sim/modbus-meter-values.ts';
+import type { Triple } from '../sim/devices/modbus-meter-values.ts';
 import { DemandCap } from './demand-cap.ts';
 import { report } from './testing/scenario-metrics.ts';
 import { bigCar, SimHarness, TEST_DRIVER } from './testing/sim-harness.ts';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EmsCommands } from '../contracts/ems-commands.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
-import { constantLoad, withSteps } from '../sim/profiles.ts';
+import { constantLoad, withSteps } from '../sim/world/profiles.ts';
 import type { DispatchRecord } from './dispatcher.ts';
 import { bigCar, SimHarness, siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';
 

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSiteConfigText } from '../config/load.ts';
 import { describeLimitedBy } from '../core/explain.ts';
-import type { Triple } from '../sim/modbus-meter-values.ts';
+import type { Triple } from '../sim/devices/modbus-meter-values.ts';
 import type { Store } from '../store/store.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { openStore } from '../store/store.ts';

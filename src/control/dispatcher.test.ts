@@ -7,7 +7,7 @@ import type {
   SetpointResult,
   StationGateway,
 } from '../contracts/station-gateway.ts';
-import { VirtualClock } from '../sim/virtual-clock.ts';
+import { VirtualClock } from '../sim/world/virtual-clock.ts';
 import type { DispatchRecord, IncreaseLimiter } from './dispatcher.ts';
 import { Dispatcher } from './dispatcher.ts';
 

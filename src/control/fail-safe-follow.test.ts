@@ -13,7 +13,7 @@ import { loadSiteConfigText } from '../config/load.ts';
 import type { ApiFixture } from '../api/testing/api-fixture.ts';
 import { startApiFixture } from '../api/testing/api-fixture.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import type { SimulatedStation } from '../sim/ocpp-station.ts';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 
 // modbus-serial is CommonJS: under NodeNext its default export arrives as the module object.
 type ModbusRTUClass = typeof modbusSerial.default;

@@ -1,6 +1,6 @@
 /**
  * Fault injection in simulated time (docs/operations.md, "Fault injection"): a metered site with six cars
- * runs 30 simulated minutes under a seeded schedule of faults (src/sim/fault-schedule.ts): meters that fall
+ * runs 30 simulated minutes under a seeded schedule of faults (src/sim/world/fault-schedule.ts): meters that fall
  * silent, answer garbage or freeze; reconnect storms with and without reboots; stations answering after
  * their time-out; kill -9 and restart of Fusebox; EMS limits whose watchdog expires. For every seed:
  * no phase of any circuit is over its limit for longer than the car response time + a meter poll +
@@ -10,11 +10,11 @@
 import { describe, expect, it } from 'vitest';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
-import { DEFAULT_EV_RESPONSE_DELAY_MS } from '../sim/ev-model.ts';
-import type { Fault, MeterFaultMode } from '../sim/fault-schedule.ts';
-import { faultSchedule, faultSeeds } from '../sim/fault-schedule.ts';
-import { buildingLoadProfile, withSteps } from '../sim/profiles.ts';
-import type { MeterSink } from '../sim/site-world.ts';
+import { DEFAULT_EV_RESPONSE_DELAY_MS } from '../sim/world/ev-model.ts';
+import type { Fault, MeterFaultMode } from '../sim/world/fault-schedule.ts';
+import { faultSchedule, faultSeeds } from '../sim/world/fault-schedule.ts';
+import { buildingLoadProfile, withSteps } from '../sim/world/profiles.ts';
+import type { MeterSink } from '../sim/world/site-world.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import { describeOverloads, report } from './testing/scenario-metrics.ts';
 import { bigCar, SimHarness, siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';

@@ -9,7 +9,7 @@ import { systemClock } from '../clock.ts';
 import { compileSite } from '../core/compiled-site.ts';
 import type { Harness } from '../ocpp/testing/ocpp-harness.ts';
 import { eventually, startHarness } from '../ocpp/testing/ocpp-harness.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { recentSessionSetpoints } from '../store/recent-setpoints.ts';
 import { ControlLoop } from './control-loop.ts';
 import type { ControlOptions, ControlTestSwitches } from './control-options.ts';

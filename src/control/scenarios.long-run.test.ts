@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
-import type { EvSpec } from '../sim/ev-model.ts';
-import { buildingLoadProfile, createRng, pvProfile } from '../sim/profiles.ts';
+import type { EvSpec } from '../sim/world/ev-model.ts';
+import { buildingLoadProfile, createRng, pvProfile } from '../sim/world/profiles.ts';
 import { DEFAULT_SOLAR_OPTIONS } from '../core/solar.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import { describeOverloads, jainIndex, report, TransitionCounter } from './testing/scenario-metrics.ts';

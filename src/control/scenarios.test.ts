@@ -4,7 +4,7 @@
  * and phase, reaction times, transitions, fairness, energy. Run with SCENARIO_REPORT=1 to print them.
  */
 import { describe, expect, it } from 'vitest';
-import { createRng, withSteps } from '../sim/profiles.ts';
+import { createRng, withSteps } from '../sim/world/profiles.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import { describeOverloads, report } from './testing/scenario-metrics.ts';
 import { building, dlmSite, T0, TZ } from './testing/scenario-sites.ts';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FuseboxOptions } from '../app.ts';
 import type { ControlOptions } from './control-options.ts';
-import type { SimGatewayOptions } from '../sim/sim-gateway.ts';
+import type { SimGatewayOptions } from '../sim/devices/sim-gateway.ts';
 
 describe('test-only switches', () => {
   it('are not control options production code can set', () => {

@@ -12,8 +12,8 @@ import { systemClock } from '../clock.ts';
 import { compileSite } from '../core/compiled-site.ts';
 import type { Harness } from '../ocpp/testing/ocpp-harness.ts';
 import { eventually, startHarness } from '../ocpp/testing/ocpp-harness.ts';
-import type { SimProfileRefusal } from '../sim/ocpp-station.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import type { SimProfileRefusal } from '../sim/devices/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { ControlOptions } from './control-options.ts';
 import { ControlLoop } from './control-loop.ts';
 

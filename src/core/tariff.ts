@@ -1,7 +1,7 @@
 /**
  * Time-of-use energy prices and monthly demand charges, evaluated in the tariff's IANA zone (the site's).
  * One model for the site file's `tariff:` section (src/config/tariff-section.ts) and the acnportal JSON files
- * `fusebox simulate --tariff` reads (src/sim/profiles-data/tariff-file.ts). Pure: the loaders validate into a
+ * `fusebox simulate --tariff` reads (src/sim/world/profiles-data/tariff-file.ts). Pure: the loaders validate into a
  * Tariff; everything here is arithmetic.
  */
 import {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import { SimulatedMeters } from '../sim/modbus-meter-server.ts';
+import { SimulatedMeters } from '../sim/devices/modbus-meter-server.ts';
 import { ModbusBatteryCommander } from './battery-commander.ts';
 import { startModbusTcpServer } from './tcp-server.ts';
 

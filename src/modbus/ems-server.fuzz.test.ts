@@ -13,7 +13,7 @@ import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { EmsServer } from './ems-server.ts';
 import { NO_LIMIT } from './ems-map-spec.ts';
 import { emsOptions, layout } from './testing/ems-fixture.ts';
-import { VirtualClock } from '../sim/virtual-clock.ts';
+import { VirtualClock } from '../sim/world/virtual-clock.ts';
 
 /** A raw Modbus TCP connection: frames out, answers matched by transaction id. */
 class RawConnection {

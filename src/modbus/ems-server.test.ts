@@ -4,7 +4,7 @@ import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { EmsServer } from './ems-server.ts';
 import { ModbusTcpClient } from './modbus-client.ts';
 import { emsOptions } from './testing/ems-fixture.ts';
-import { VirtualClock } from '../sim/virtual-clock.ts';
+import { VirtualClock } from '../sim/world/virtual-clock.ts';
 
 describe('EMS server timing', () => {
   let ems: EmsServer | undefined;

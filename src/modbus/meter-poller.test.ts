@@ -1,13 +1,13 @@
 /** The poller's timing on a manual clock: poll rate, stale exactly after the timeout, backoff, recovery. */
 import { describe, expect, it } from 'vitest';
-import { encodeMap } from '../sim/modbus-meter-encoder.ts';
-import { fromPhases } from '../sim/modbus-meter-values.ts';
+import { encodeMap } from '../sim/devices/modbus-meter-encoder.ts';
+import { fromPhases } from '../sim/devices/modbus-meter-values.ts';
 import { presetSource } from './meter-driver.ts';
 import type { DeviceConnection } from './meter-poller.ts';
 import { MeterPoller } from './meter-poller.ts';
 import { ModbusDeviceError } from './modbus-client.ts';
 import type { RegisterFunction } from './register-types.ts';
-import { VirtualClock } from '../sim/virtual-clock.ts';
+import { VirtualClock } from '../sim/world/virtual-clock.ts';
 
 const source = presetSource('sdm630', 'load');
 const tables = encodeMap(source.kind === 'map' ? source.map : (undefined as never), {

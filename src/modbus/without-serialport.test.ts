@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SimulatedMeters } from '../sim/modbus-meter-server.ts';
-import { fromPhases } from '../sim/modbus-meter-values.ts';
+import { SimulatedMeters } from '../sim/devices/modbus-meter-server.ts';
+import { fromPhases } from '../sim/devices/modbus-meter-values.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fusebox-no-serialport-'));

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Fusebox } from '../app.ts';
 import { startFusebox } from '../app.ts';
 import { loadSiteConfigText } from '../config/load.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { Mosquitto, Subscriber } from './testing/mosquitto.ts';
 import { publish, startMosquitto, subscribe } from './testing/mosquitto.ts';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { InboundCall, InboundHandler, InboundMiddleware } from './inbound-pipeline.ts';
 import { compose, dispatch } from './inbound-pipeline.ts';
 import type { Harness } from './testing/ocpp-harness.ts';

@@ -4,7 +4,7 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { LocalListOutcome } from './local-list-sync.ts';
 import { LocalListSync } from './local-list-sync.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';

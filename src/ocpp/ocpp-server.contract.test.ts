@@ -5,7 +5,7 @@
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { StationAnswerMode } from '../contracts/testing/station-gateway-contract.ts';
 import { stationGatewayContract } from '../contracts/testing/station-gateway-contract.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { eventually, startHarness } from './testing/ocpp-harness.ts';
 
 const REFUSAL = { accept: undefined, reject: 'Rejected', 'no-answer': 'no-answer' } as const;

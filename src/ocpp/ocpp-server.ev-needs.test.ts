@@ -4,7 +4,7 @@
  * bad payload gets a CALLERROR without harm.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { EvChargingNeedsEvent } from '../contracts/station-gateway.ts';
 import type { Harness } from './testing/ocpp-harness.ts';

@@ -4,7 +4,7 @@
  * configuration. Real WebSockets, a simulated station that answers instantly; frames seen at the station.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { BootTimeline } from './testing/boot-timeline.ts';
 import { profileOf, recordBoot } from './testing/boot-timeline.ts';

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { fuzzParams, fuzzTimeoutMs } from '../testing/fuzz-runs.ts';
 import { STATION_ACTIONS } from './inbound-pipeline.ts';
 import type { Harness } from './testing/ocpp-harness.ts';

@@ -4,7 +4,7 @@
  * the station sends later anyway (offline queue) replaces the inferred one. Real WebSockets, real SQLite.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { SessionStoppedEvent } from '../contracts/station-gateway.ts';
 import type { Harness } from './testing/ocpp-harness.ts';

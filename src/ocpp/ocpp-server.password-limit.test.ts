@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../clock.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { hashStationPassword } from './password-hash.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
 import { eventually, startHarness } from './testing/ocpp-harness.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
-import { VirtualClock } from '../sim/virtual-clock.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { VirtualClock } from '../sim/world/virtual-clock.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { Harness, HarnessOptions } from './testing/ocpp-harness.ts';
 import { eventually, startHarness } from './testing/ocpp-harness.ts';

@@ -6,8 +6,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimTriggerAnswer } from '../sim/ocpp-station.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import type { SimTriggerAnswer } from '../sim/devices/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
 import { eventually, startHarness } from './testing/ocpp-harness.ts';

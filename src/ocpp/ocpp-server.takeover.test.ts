@@ -4,7 +4,7 @@
  * Real WebSockets; the silent connection goes through a TCP proxy that stops forwarding.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { TcpProxy } from './testing/tcp-proxy.ts';
 import { startTcpProxy } from './testing/tcp-proxy.ts';
 import type { Harness } from './testing/ocpp-harness.ts';

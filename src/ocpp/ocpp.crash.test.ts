@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { faultSeeds, killPoints } from '../sim/fault-schedule.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { faultSeeds, killPoints } from '../sim/world/fault-schedule.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { openStore } from '../store/store.ts';
 import { spawnUrlChild } from '../testing/url-child.ts';
 

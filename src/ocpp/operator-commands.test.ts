@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { NoSessionError, StationOfflineError, UnknownPortError, UnknownStationError } from './ocpp-errors.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { Harness } from './testing/ocpp-harness.ts';

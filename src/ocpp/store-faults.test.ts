@@ -9,7 +9,7 @@ import Sqlite from 'better-sqlite3';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
 import { startHarness } from './testing/ocpp-harness.ts';
 

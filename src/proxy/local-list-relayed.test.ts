@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import type { LocalListOutcome } from '../ocpp/local-list-sync.ts';
 import { LocalListSync } from '../ocpp/local-list-sync.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { Proxied } from './testing/proxied-harness.ts';
 import { settingsFor, startProxied } from './testing/proxied-harness.ts';
 import { TestCloud } from './testing/test-cloud.ts';

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { spawnUrlChild } from '../testing/url-child.ts';
 import { TestCloud } from './testing/test-cloud.ts';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { CloudCall } from './testing/test-cloud.ts';
 import { TestCloud } from './testing/test-cloud.ts';
 import { spawnUrlChild } from '../testing/url-child.ts';

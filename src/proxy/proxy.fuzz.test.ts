@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { fuzzParams, fuzzTimeoutMs } from '../testing/fuzz-runs.ts';
 import type { Proxied } from './testing/proxied-harness.ts';
 import { startProxied } from './testing/proxied-harness.ts';

@@ -12,7 +12,7 @@ import { startFusebox } from '../app.ts';
 import type { LoadedSiteConfig } from '../config/load.ts';
 import { loadSiteConfigText } from '../config/load.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { TestCloud } from './testing/test-cloud.ts';
 
 let dir = '';

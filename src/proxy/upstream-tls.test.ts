@@ -10,7 +10,7 @@ import { loadSiteConfigFile } from '../config/load.ts';
 import { upstreamSettingsOf } from '../config/upstream-section.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { TestCa, haveOpenssl } from '../ocpp/testing/test-ca.ts';
-import { SimulatedStation } from '../sim/ocpp-station.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { Proxied } from './testing/proxied-harness.ts';
 import { startProxied } from './testing/proxied-harness.ts';
 import { TestCloud } from './testing/test-cloud.ts';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readProfileText } from './profiles-data/profile-csv.ts';
-import { loadTariffFile } from './profiles-data/tariff-file.ts';
+import { readProfileText } from './world/profiles-data/profile-csv.ts';
+import { loadTariffFile } from './world/profiles-data/tariff-file.ts';
 import { importSessionsFile } from './sessions/import-sessions.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusebox-data-file-'));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { VirtualClock } from '../sim/virtual-clock.ts';
+import { VirtualClock } from '../sim/world/virtual-clock.ts';
 import type { RetentionReport } from './retention.ts';
 import { applyRetention, BUCKET_MS, DEFAULT_RETENTION, scheduleRetention } from './retention.ts';
 import type { Store } from './store.ts';

@@ -15,8 +15,8 @@ import type { Fusebox } from '../../app.ts';
 import { startFusebox } from '../../app.ts';
 import { loadSiteConfigText } from '../../config/load.ts';
 import { hashStationPassword } from '../../ocpp/password-hash.ts';
-import type { SimStationOptions } from '../../sim/ocpp-station.ts';
-import { SimulatedStation } from '../../sim/ocpp-station.ts';
+import type { SimStationOptions } from '../../sim/devices/ocpp-station.ts';
+import { SimulatedStation } from '../../sim/devices/ocpp-station.ts';
 
 /** Two circuits under a 63 A main; one two-port station on `left`, one offline-by-default on `right`. */
 export const TEST_SITE = `

@@ -103,7 +103,7 @@ export function stationGatewayContract(name: string, make: () => Promise<Gateway
         const p = g.port(port.id)!;
         expect([p.connected, p.status, p.sessionId]).toEqual([false, 'unknown', undefined]);
         // The default computed at the start. Not yet held: the OCPP server counts the port at its maximum, the
-        // simulator at its default (it counts defaults as held from the start, sim/sim-gateway.ts `tracker`).
+        // simulator at its default (it counts defaults as held from the start, sim/devices/sim-gateway.ts `tracker`).
         expect(p.failSafeA).toBe(safeA);
         expect(p.effectiveLimitA).toBeGreaterThanOrEqual(safeA);
         expect(p.effectiveLimitA).toBeLessThanOrEqual(port.maxCurrentA);

@@ -1,5 +1,5 @@
 /** Measurements the scenario tests assert on, and a way to print them for reports. */
-import type { Overload } from '../../sim/site-world.ts';
+import type { Overload } from '../../sim/world/site-world.ts';
 
 /** Jain's fairness index of non-negative values: 1 = all equal, 1/n = one gets everything. */
 export function jainIndex(xs: readonly number[]): number {

@@ -1,7 +1,7 @@
 /** The sites and loads the scenario tests (scenarios*.test.ts) share. */
 import type { CompiledSite } from '../../core/compiled-site.ts';
-import { buildingLoadProfile } from '../../sim/profiles.ts';
-import type { LoadProfile } from '../../sim/profiles.ts';
+import { buildingLoadProfile } from '../../sim/world/profiles.ts';
+import type { LoadProfile } from '../../sim/world/profiles.ts';
 import { siteFromYaml, TEST_DRIVER } from './sim-harness.ts';
 
 export const TZ = 'Europe/Berlin';

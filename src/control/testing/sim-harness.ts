@@ -2,18 +2,18 @@
  * A control loop wired to a simulated site, for control-loop and scenario tests: virtual clock, simulated
  * stations and cars, the site's physics and meters. Fusebox can be killed and restarted on the same world.
  */
-import type { SimBatterySpec } from '../../sim/sim-battery.ts';
+import type { SimBatterySpec } from '../../sim/devices/sim-battery.ts';
 import type { Tariff } from '../../core/tariff.ts';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { loadSiteConfigText } from '../../config/load.ts';
 import type { CompiledSite } from '../../core/compiled-site.ts';
-import type { EvSpec } from '../../sim/ev-model.ts';
-import type { SimGatewayOptions, SimGatewayTestSwitches } from '../../sim/sim-gateway.ts';
-import { SimGateway } from '../../sim/sim-gateway.ts';
-import type { CircuitLoad, PvSource } from '../../sim/site-world.ts';
-import { SiteWorld } from '../../sim/site-world.ts';
-import { VirtualClock } from '../../sim/virtual-clock.ts';
+import type { EvSpec } from '../../sim/world/ev-model.ts';
+import type { SimGatewayOptions, SimGatewayTestSwitches } from '../../sim/devices/sim-gateway.ts';
+import { SimGateway } from '../../sim/devices/sim-gateway.ts';
+import type { CircuitLoad, PvSource } from '../../sim/world/site-world.ts';
+import { SiteWorld } from '../../sim/world/site-world.ts';
+import { VirtualClock } from '../../sim/world/virtual-clock.ts';
 import { ControlLoop } from '../control-loop.ts';
 import type { ControlOptions, ControlTestSwitches } from '../control-options.ts';
 import type { DemandCap } from '../demand-cap.ts';
@@ -46,7 +46,7 @@ export interface HarnessOptions {
   readonly startLoop?: boolean | undefined;
   /** A demand cap for each control loop started (a restart makes a new one, as a new process does). */
   readonly demandCap?: (() => DemandCap) | undefined;
-  /** Simulated batteries (sim/sim-battery.ts), commanded by the loop. */
+  /** Simulated batteries (sim/devices/sim-battery.ts), commanded by the loop. */
   readonly batteries?: readonly SimBatterySpec[] | undefined;
   /** The site file's tariff, for the loop. */
   readonly tariff?: Tariff | undefined;

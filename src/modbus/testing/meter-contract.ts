@@ -3,10 +3,10 @@
  * known values, the generic driver reads them back with the sign convention and units of MeterReading.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimDeviceModel } from '../../sim/modbus-meter-server.ts';
-import { SimulatedMeters } from '../../sim/modbus-meter-server.ts';
-import type { SimMeterValues } from '../../sim/modbus-meter-values.ts';
-import { fromPhases, pvValues } from '../../sim/modbus-meter-values.ts';
+import type { SimDeviceModel } from '../../sim/devices/modbus-meter-server.ts';
+import { SimulatedMeters } from '../../sim/devices/modbus-meter-server.ts';
+import type { SimMeterValues } from '../../sim/devices/modbus-meter-values.ts';
+import { fromPhases, pvValues } from '../../sim/devices/modbus-meter-values.ts';
 import type { MapSource } from '../meter-driver.ts';
 import { MeterDriver } from '../meter-driver.ts';
 import { ModbusTcpClient } from '../modbus-client.ts';

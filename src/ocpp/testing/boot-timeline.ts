@@ -2,7 +2,7 @@
  * What a station saw after its BootNotification was answered: Fusebox's CALLs in order, each with the
  * station's answer and when it went out. The fail-safe-first test and bench/boot-failsafe.ts read it.
  */
-import type { SimulatedStation } from '../../sim/ocpp-station.ts';
+import type { SimulatedStation } from '../../sim/devices/ocpp-station.ts';
 
 interface SeenFrame {
   /** performance.now() when the station saw it. */

@@ -4,8 +4,8 @@
  * used to time the policy.
  */
 import { performance } from 'node:perf_hooks';
-import type { TaperModel } from './battery.ts';
-import { acceptedKwh } from './battery.ts';
+import type { TaperModel } from '../world/ev-model.ts';
+import { acceptedKwh } from '../world/ev-model.ts';
 import type { Network } from './network.ts';
 import { constraintValues, withExternalLoad } from './network.ts';
 import type { ActiveEv, Policy } from './policy.ts';

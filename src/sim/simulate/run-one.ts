@@ -1,6 +1,6 @@
 /** One simulation run, timed, with its metrics: what the command, the sweep and the evaluation call. */
 import { performance } from 'node:perf_hooks';
-import type { TaperModel } from './battery.ts';
+import type { TaperModel } from '../world/ev-model.ts';
 import type { RunTrace } from './engine.ts';
 import { simulate } from './engine.ts';
 import type { Tariff } from '../../core/tariff.ts';

@@ -1,5 +1,5 @@
 /** Small random workloads for the simulator's tests (seeded, so a failure can be replayed). */
-import { createRng } from '../profiles.ts';
+import { createRng } from '../world/profiles.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
 
 /** Uniform in [0, 1) from a seed: the simulator's own PRNG (createRng, mulberry32), not a second copy. */

@@ -14,8 +14,8 @@ import { build } from 'vite';
 import type { Fusebox } from '../../app.ts';
 import { DEMO_CONFIG_PATH, startFusebox } from '../../app.ts';
 import { loadSiteConfigText } from '../../config/load.ts';
-import type { DemoSite } from '../../sim/demo-site.ts';
-import { startDemoMeters, startDemoSite } from '../../sim/demo-site.ts';
+import type { DemoSite } from '../../sim/demo/demo-site.ts';
+import { startDemoMeters, startDemoSite } from '../../sim/demo/demo-site.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CHROMIUM_PATH = '/usr/bin/chromium';
