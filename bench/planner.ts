@@ -76,7 +76,7 @@ export async function run(opts: BenchOptions): Promise<PlannerBenchResult[]> {
         energyKwh: Math.max(0, s.energyKwh - last.currentA[i]![0]! * s.kwPerA * 0.25),
       }));
       const t0 = performance.now();
-      last = plan(highs, input(now, left, constraints, ratedKw));
+      last = plan(highs, { ...input(now, left, constraints, ratedKw), warmStart: last });
       times.push(performance.now() - t0);
       sessions.splice(
         0,

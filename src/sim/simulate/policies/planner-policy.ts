@@ -156,6 +156,7 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
             periods: demandPeriods(input.tMs),
           }
         : undefined,
+      warmStart: current?.plan,
     };
     const p = plan(highs, planInput);
     current = {
