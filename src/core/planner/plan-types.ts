@@ -72,6 +72,19 @@ export interface PlanInput {
     | undefined;
   /** Prefer charging earlier among plans of equal cost (default true): hedges against later arrivals. */
   readonly preferEarly?: boolean | undefined;
+  /**
+   * The previous plan (of the same site, an earlier `nowMs`): the solver starts from its final basis, which
+   * is near optimal when little changed. The plan is the same optimum with or without it.
+   */
+  readonly warmStart?: Plan | undefined;
+}
+
+/** The solver's final basis, keyed by what each column and row stands for (session or limit, and slot). */
+export interface PlanBasis {
+  readonly colKey: readonly string[];
+  readonly rowKey: readonly string[];
+  readonly colStatus: Int32Array;
+  readonly rowStatus: Int32Array;
 }
 
 export interface Plan {
@@ -92,4 +105,8 @@ export interface Plan {
   /** LP size, for the log and the benchmark. */
   readonly columns: number;
   readonly rows: number;
+  /** Simplex iterations the solve took (with a warm start: the warm attempt plus any cold restart). */
+  readonly iterations?: number | undefined;
+  /** For `PlanInput.warmStart` of the next re-plan. */
+  readonly basis?: PlanBasis | undefined;
 }

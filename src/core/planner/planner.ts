@@ -26,15 +26,29 @@
  * Size: columns = Σ_i (slots session i is present in) + K + periods ≤ n·K + K + 2; rows = n + 2K + the
  * limit rows that can bind (at most K × limit rows). For n sessions over K slots with c limit rows that is
  * O(n·K) columns and O(n + K·c) rows with O(n·K·c) non-zeros at most (each x_ik sits in its energy row,
- * its import row and the limit rows of its port). HiGHS solves it with the dual simplex (worst case
- * exponential, in practice a small multiple of the rows in iterations). Measured with
- * `npm run bench -- planner`.
+ * its import row and the limit rows of its port); building it takes O(n·K + K·(Σ ports under each
+ * limit)). HiGHS solves it with the simplex method (worst case exponential, in practice a small multiple of
+ * the rows in iterations).
+ *
+ * Re-plans start warm: a plan carries HiGHS's final basis keyed by what each column and row stands for
+ * (session or limit, and the epoch-aligned slot), and the next re-plan (`PlanInput.warmStart`) maps it
+ * onto its own LP and runs the primal simplex from there. When the cars took what the plan said, the running
+ * slot's columns and rows simply leave and the basis stays primal feasible and nearly optimal: a few
+ * hundred pivots instead of tens of thousands (1,000 cars: about 1,000 against 38,000). A basis HiGHS
+ * rejects, or a warm start that takes more pivots than max(2,000, rows), falls back to the cold solve
+ * (presolve, dual simplex). The optimum is the LP's either way (with ties, possibly another optimal
+ * vertex). Measured with `npm run bench -- planner`.
  */
 import type { Highs } from './highs.ts';
-import type { Plan, PlanInput } from './plan-types.ts';
+import type { Plan, PlanBasis, PlanInput } from './plan-types.ts';
 
 /** Weight that breaks ties towards earlier charging, $/kWh at the end of the horizon. */
 const EARLY_WEIGHT = 1e-3;
+/** Pivots a warm start may take before the planner starts over cold: at least this, or the row count. */
+const WARM_ITERATIONS = 2_000;
+/** HiGHS's `simplex_strategy` values (its SimplexStrategy enum is a type only): let it choose, primal. */
+const SIMPLEX_CHOOSE = 0;
+const SIMPLEX_PRIMAL = 4;
 
 /** The slot boundaries: now, then every multiple of slotMs, until the horizon or the last departure. */
 export function slotBoundaries(input: PlanInput): Float64Array {
@@ -57,6 +71,52 @@ function needInHorizon(s: PlanInput['sessions'][number], fromMs: number, endMs: 
   const inside = Math.max(0, endMs - Math.max(fromMs, s.arrivalMs));
   const afterKwh = (s.maxA * s.kwPerA * (s.departureMs - endMs)) / 3_600_000;
   return Math.max(stay > 0 ? (need * inside) / stay : need, need - afterKwh, 0);
+}
+
+/**
+ * The previous plan's final basis on this LP: each column and row keeps its status where the previous LP
+ * had the same one (same session or limit, same slot), new ones start nonbasic (columns, at 0) or basic
+ * (rows, their slack); then the count of basic entries is brought to the number of rows, as a basis needs.
+ */
+function mapBasis(
+  prev: PlanBasis,
+  colKey: readonly string[],
+  rowKey: readonly string[],
+  colUpper: readonly number[],
+): { colStatus: Int32Array; rowStatus: Int32Array } {
+  const BASIC = 1;
+  const LOWER = 0;
+  const UPPER = 2;
+  const prevCol = new Map<string, number>();
+  prev.colKey.forEach((k, j) => prevCol.set(k, prev.colStatus[j]!));
+  const prevRow = new Map<string, number>();
+  prev.rowKey.forEach((k, j) => prevRow.set(k, prev.rowStatus[j]!));
+  let basic = 0;
+  const colStatus = Int32Array.from(colKey, (k, j) => {
+    let st = prevCol.get(k) ?? LOWER;
+    if (st === UPPER && !Number.isFinite(colUpper[j]!)) st = LOWER;
+    if (st !== BASIC && st !== UPPER) st = LOWER;
+    if (st === BASIC) basic++;
+    return st;
+  });
+  const rowStatus = Int32Array.from(rowKey, (k) => {
+    let st = prevRow.get(k) ?? BASIC;
+    if (st !== BASIC) st = UPPER; // a row's activity at its upper bound (rows here have no lower bound)
+    if (st === BASIC) basic++;
+    return st;
+  });
+  // Too many basic: columns of the latest slots leave the basis; too few: binding rows' slacks enter it.
+  for (let j = colStatus.length - 1; j >= 0 && basic > rowKey.length; j--)
+    if (colStatus[j] === BASIC) {
+      colStatus[j] = LOWER;
+      basic--;
+    }
+  for (let r = rowStatus.length - 1; r >= 0 && basic < rowKey.length; r--)
+    if (rowStatus[r] !== BASIC) {
+      rowStatus[r] = BASIC;
+      basic++;
+    }
+  return { colStatus, rowStatus };
 }
 
 /** Checks what the LP cannot: bad numbers would give a wrong plan, not an error. */
@@ -104,6 +164,8 @@ export function plan(highs: Highs, input: PlanInput): Plan {
   const colStart = new Int32Array(n + 1);
   const colUpper: number[] = [];
   const colCost: number[] = [];
+  const colKey: string[] = [];
+  const slotKey = (k: number): number => Math.floor(bounds[k]! / input.slotMs);
   const presentAt: number[][] = Array.from({ length: K }, () => []);
   input.sessions.forEach((s, i) => {
     colStart[i] = colUpper.length;
@@ -118,6 +180,7 @@ export function plan(highs: Highs, input: PlanInput): Plan {
       colUpper.push((s.maxA * overlap) / (bounds[k + 1]! - bounds[k]!));
       const kwh = s.kwPerA * hours[k]!; // kWh per A in this slot
       colCost.push(kwh * (exportPrice - M + (early * k) / Math.max(1, K)));
+      colKey.push(`x${s.id}|${slotKey(k)}`);
       presentAt[k]!.push(i);
     }
     firstSlot[i] = Math.max(0, first);
@@ -127,12 +190,14 @@ export function plan(highs: Highs, input: PlanInput): Plan {
   for (let k = 0; k < K; k++) {
     colUpper.push(Infinity);
     colCost.push((price[k]! - exportPrice) * hours[k]!);
+    colKey.push(`g${slotKey(k)}`);
   }
   const pCol = colUpper.length;
   const colLower = new Float64Array(pCol + periods.length);
   periods.forEach((p, j) => {
     colUpper.push(Infinity);
     colCost.push(p.ratePerKw);
+    colKey.push(`P${p.startMs}`);
     colLower[pCol + j] = Math.max(0, p.paidKw);
   });
   const numCols = colUpper.length;
@@ -142,9 +207,11 @@ export function plan(highs: Highs, input: PlanInput): Plan {
   const indices: number[] = [];
   const values: number[] = [];
   const rowUpper: number[] = [];
-  const endRow = (upper: number): void => {
+  const rowKey: string[] = [];
+  const endRow = (upper: number, key: string): void => {
     starts.push(indices.length);
     rowUpper.push(upper);
+    rowKey.push(key);
   };
   // Energy by departure, per session.
   input.sessions.forEach((s, i) => {
@@ -154,23 +221,35 @@ export function plan(highs: Highs, input: PlanInput): Plan {
       indices.push(colStart[i]! + c);
       values.push(s.kwPerA * hours[firstSlot[i]! + c]!);
     }
-    endRow(needInHorizon(s, input.nowMs, endMs));
+    endRow(needInHorizon(s, input.nowMs, endMs), `e${s.id}`);
   });
   // Limits per slot, over the sessions present; a row that cannot bind is left out.
   let ports = 0;
   for (const s of input.sessions) ports = Math.max(ports, s.port + 1);
   const coefOf = new Float64Array(ports);
-  for (const c of input.constraints) {
+  const onPort: number[][] = Array.from({ length: ports }, () => []);
+  input.sessions.forEach((s, i) => onPort[s.port]!.push(i));
+  const seen = new Int32Array(ports);
+  input.constraints.forEach((c, ci) => {
     coefOf.fill(0);
     for (let j = 0; j < c.ports.length; j++)
       if (c.ports[j]! < ports) coefOf[c.ports[j]!] = coefOf[c.ports[j]!]! + c.coef[j]!;
+    // The sessions under this limit (in session order, as the other rows), once; then per slot those present.
+    const members: number[] = [];
+    for (let j = 0; j < c.ports.length; j++) {
+      const port = c.ports[j]!;
+      if (port >= ports || coefOf[port] === 0 || seen[port] === ci + 1) continue;
+      seen[port] = ci + 1;
+      members.push(...onPort[port]!);
+    }
+    members.sort((x, y) => x - y);
     for (let k = 0; k < K; k++) {
       const limit = Math.max(0, c.limitA - (c.externalPerKw ?? 0) * ext[k]!);
       let most = 0;
       const at = starts.length;
-      for (const i of presentAt[k]!) {
+      for (const i of members) {
+        if (k < firstSlot[i]! || k >= firstSlot[i]! + colStart[i + 1]! - colStart[i]!) continue;
         const a = coefOf[input.sessions[i]!.port]!;
-        if (a === 0) continue;
         const col = xCol(i, k);
         indices.push(col);
         values.push(a);
@@ -181,9 +260,9 @@ export function plan(highs: Highs, input: PlanInput): Plan {
         values.length = starts[at - 1]!;
         continue;
       }
-      endRow(limit);
+      endRow(limit, `l${ci}|${slotKey(k)}`);
     }
-  }
+  });
   // Import: Σ kW x − g ≤ −ext.
   for (let k = 0; k < K; k++) {
     for (const i of presentAt[k]!) {
@@ -192,7 +271,7 @@ export function plan(highs: Highs, input: PlanInput): Plan {
     }
     indices.push(gCol + k);
     values.push(-1);
-    endRow(-ext[k]!);
+    endRow(-ext[k]!, `i${slotKey(k)}`);
   }
   // Demand windows: the average import of each window ≤ its period's P.
   if (input.demand && periods.length > 0) {
@@ -211,7 +290,7 @@ export function plan(highs: Highs, input: PlanInput): Plan {
       }
       indices.push(pCol + p);
       values.push(-1);
-      endRow(w === nowWindow ? -Math.max(0, input.demand.windowEnergySoFarKwh) / windowH : 0);
+      endRow(w === nowWindow ? -Math.max(0, input.demand.windowEnergySoFarKwh) / windowH : 0, `w${w}`);
     }
   }
   const numRows = rowUpper.length;
@@ -230,8 +309,41 @@ export function plan(highs: Highs, input: PlanInput): Plan {
     // The earlier-first weights differ by ε·kW·h/K between neighbouring slots (≈ 1e-6): below HiGHS's
     // default dual tolerance (1e-7) they would be noise, so the tolerance is tightened.
     model.options.set({ output_flag: false, dual_feasibility_tolerance: 1e-10 });
-    model.run();
-    const status = model.getModelStatus();
+    let status: number = -1;
+    let iterations = 0;
+    const counted = (): void => {
+      iterations += Number(model.info.get('simplex_iteration_count'));
+    };
+    const warm = input.warmStart?.basis;
+    if (warm) {
+      // From the previous plan's basis, the primal simplex: the basis stays primal feasible when the cars
+      // took what the plan said and only the running slot left, and a few pivots restore optimality. If it
+      // takes longer than a cold start would (a new car, changed needs), start over cold.
+      try {
+        model.setBasis(mapBasis(warm, colKey, rowKey, colUpper));
+        model.options.set({
+          simplex_strategy: SIMPLEX_PRIMAL,
+          simplex_iteration_limit: Math.max(WARM_ITERATIONS, numRows),
+        });
+        model.run();
+        status = model.getModelStatus();
+        counted();
+      } catch {
+        status = -1; // HiGHS rejected the basis: the cold start below
+      }
+    }
+    if (status !== highs.constants.modelStatus.optimal) {
+      if (warm) {
+        model.clearSolver();
+        model.options.set({
+          simplex_strategy: SIMPLEX_CHOOSE,
+          simplex_iteration_limit: 2_147_483_647, // HiGHS's default: no limit
+        });
+      }
+      model.run();
+      status = model.getModelStatus();
+      counted();
+    }
     if (status !== highs.constants.modelStatus.optimal)
       throw new Error(`the planner's LP did not solve (HiGHS model status ${status})`);
     const x = model.getSolution().colValue;
@@ -272,6 +384,8 @@ export function plan(highs: Highs, input: PlanInput): Plan {
       demandChargeAdded,
       columns: numCols,
       rows: numRows,
+      iterations,
+      basis: ((b) => ({ colKey, rowKey, colStatus: b.colStatus, rowStatus: b.rowStatus }))(model.getBasis()),
     };
   } finally {
     model.dispose();

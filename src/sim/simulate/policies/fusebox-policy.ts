@@ -53,11 +53,17 @@ function capacitiesFrom(cs: CompiledSite, network: Network): Map<string, Capacit
 export type TargetsA = (input: StepInput) => Float64Array | undefined;
 
 /**
+ * Per active car (same order as `input.active`): 1 where the car may also take what the plan's targets
+ * leave unused inside every limit (the plan costs nothing more, or falls short of the car's need).
+ */
+export type SpareA = (input: StepInput) => Uint8Array | undefined;
+
+/**
  * The Fusebox policy on `compiled` (whose circuits carry the same ids as the network's constraints).
  * `targetsA`: per-port targets from a plan (planner-policy.ts), handed to the allocator as each demand's
  * maximum; the allocator still holds every limit.
  */
-export function fuseboxPolicy(site: CompiledSite, targetsA?: TargetsA): Policy {
+export function fuseboxPolicy(site: CompiledSite, targetsA?: TargetsA, spareA?: SpareA): Policy {
   let state: AllocatorState = INITIAL_ALLOCATOR_STATE;
   let linear: CompiledSite | undefined;
   /** The site as allocated on this network: never a less conservative line model than the network's. */
@@ -78,8 +84,10 @@ export function fuseboxPolicy(site: CompiledSite, targetsA?: TargetsA): Policy {
         portsFor = input.network.evses;
       }
       const demands: PortDemand[] = [];
+      const spareDemands: PortDemand[] = [];
       const slot = new Map<string, number>();
       const targets = targetsA?.(input);
+      const spare = targets ? spareA?.(input) : undefined;
       input.active.forEach((ev, i) => {
         const port = compiled.ports[ports![ev.evseIndex]!]!;
         if (slot.has(port.id)) return; // two cars on one port: the first one charges
@@ -94,21 +102,34 @@ export function fuseboxPolicy(site: CompiledSite, targetsA?: TargetsA): Policy {
             ? pilotCapA(ev, input)
             : Math.min(pilotCapA(ev, input), Math.max(0, planned));
         const maxA = capA < ev.maxA ? Math.min(ev.maxA, Math.ceil(capA / port.stepA) * port.stepA) : capA;
-        demands.push({
+        const demand: PortDemand = {
           portId: port.id,
           minCurrentA: minA,
           maxCurrentA: Math.max(maxA, minA),
           arrivedAtMs: ev.arrivalMs,
           departureMs: ev.estimatedDepartureMs,
           energyRemainingKwh: ev.remainingKwh,
-        });
+        };
+        demands.push(demand);
+        if (spare) {
+          const open = pilotCapA(ev, input);
+          const openA = open < ev.maxA ? Math.min(ev.maxA, Math.ceil(open / port.stepA) * port.stepA) : open;
+          spareDemands.push(spare[i] ? { ...demand, maxCurrentA: Math.max(openA, minA) } : demand);
+        }
       });
-      const result = allocate(
-        compiled,
-        { capacities: capacitiesFrom(compiled, input.network), demands },
-        state,
-        input.tMs,
-      );
+      const capacities = capacitiesFrom(compiled, input.network);
+      let result = allocate(compiled, { capacities, demands }, state, input.tMs);
+      if (spare && spare.some((x) => x === 1)) {
+        // Second pass: what the first gave each car becomes its floor (it fits: the first pass found it), and
+        // the cars that may take more share what is left inside every limit, by the site's mode (deadline:
+        // earliest departure first).
+        const given = new Map(result.allocation.map((a) => [a.portId, a.currentA]));
+        const floored = spareDemands.map((d) => {
+          const a = given.get(d.portId) ?? 0;
+          return a > 0 ? { ...d, minCurrentA: a, maxCurrentA: Math.max(a, d.maxCurrentA ?? a) } : d;
+        });
+        result = allocate(compiled, { capacities, demands: floored }, state, input.tMs);
+      }
       state = result.state;
       const out = new Float64Array(input.active.length);
       for (const a of result.allocation) {

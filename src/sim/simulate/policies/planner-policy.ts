@@ -156,6 +156,7 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
             periods: demandPeriods(input.tMs),
           }
         : undefined,
+      warmStart: current?.plan,
     };
     const p = plan(highs, planInput);
     current = {
@@ -190,7 +191,23 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
     });
   };
 
-  const inner = fuseboxPolicy(site, targetsA);
+  /**
+   * Energy first in the real-time layer: a car whose plan falls short of its need may also take what the
+   * plans of the others leave unused inside every limit (a kWh more is worth more than any price, as in the
+   * plan's objective), earliest departure first.
+   */
+  const spareA = (input: StepInput): Uint8Array => {
+    const { plan: p, ids } = current!;
+    return Uint8Array.from(input.active, (ev) => {
+      const i = ids.get(ev.sessionId);
+      return i === undefined || p.shortKwh[i]! > 1e-6 ? 1 : 0;
+    });
+  };
+
+  // Without a tariff nothing costs anything: a plan has nothing to save and no cap to set, and the
+  // allocator's deadline mode decides alone (a plan's caps, made without the arrivals to come, only lose
+  // energy against it).
+  const inner = tariff ? fuseboxPolicy(site, targetsA, spareA) : fuseboxPolicy(site);
   return {
     name: 'fusebox',
     get replans() {
