@@ -154,6 +154,9 @@ export const limitedBy = z
     z
       .strictObject({ kind: z.literal('cloud-profile') })
       .describe("the cloud's charging profile (OCPP proxy)"),
+    z
+      .strictObject({ kind: z.literal('plan'), targetA: z.number() })
+      .describe("the planner's target for the running slot holds the port below what it would get"),
     z.strictObject({ kind: z.literal('below-minimum') }),
     z.strictObject({ kind: z.literal('car'), measuredA: z.number() }),
     z.strictObject({
