@@ -239,6 +239,11 @@ export class LivePlanner {
     };
   }
 
+  /** A solve is running or waiting. */
+  solving(): boolean {
+    return this.solver.busy();
+  }
+
   /** Sessions the plan leaves short of their need by their departure. */
   sessionsShort(): number {
     const p = this.current?.plan;
@@ -420,6 +425,15 @@ export class LivePlanner {
       { timeZone: cs.site.timeZone, days: HISTORY_DAYS },
     );
   }
+}
+
+/** The planner beside a control loop: a new plan runs the loop, every run tells the planner what it saw. */
+export function wirePlanner(
+  planner: LivePlanner,
+  loop: { requestRun(reason: string): void; onRun(fn: (s: ControlSnapshot) => void): void },
+): void {
+  planner.onChange(() => loop.requestRun('plan'));
+  loop.onRun((s) => planner.noticeRun(s));
 }
 
 interface SessionRef {
