@@ -49,6 +49,14 @@ export interface LivePlannerDeps {
   readonly forecast?: NetLoadForecast | undefined;
 }
 
+/** The planner's counts for the metrics (src/api/metrics.ts). */
+export interface PlannerMetrics {
+  readonly replans: number;
+  readonly failures: number;
+  readonly lastSolveMs: number;
+  readonly sessionsShort: number;
+}
+
 /** One planned session as the API shows it. */
 export interface PlannedSession {
   readonly portId: string;
@@ -236,6 +244,15 @@ export class LivePlanner {
       })),
       energyCost: p.energyCost,
       demandChargeAdded: p.demandChargeAdded,
+    };
+  }
+
+  metrics(): PlannerMetrics {
+    return {
+      replans: this.replans,
+      failures: this.failures,
+      lastSolveMs: this.lastSolveMs,
+      sessionsShort: this.sessionsShort(),
     };
   }
 
