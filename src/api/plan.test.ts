@@ -45,6 +45,18 @@ describe('GET /api/v1/plan', () => {
   });
 
   it('plans a session with its configured stay and need: slots, the session met by its departure, metrics', async () => {
+    // No session yet: nothing to solve, and the reason says so (a solve of no session failed in HiGHS).
+    await vi.waitFor(
+      async () => {
+        const r = await f.call('GET', '/api/v1/plan', { headers: victor });
+        expect(r.body).toMatchObject({
+          enabled: true,
+          active: false,
+          reason: 'no session with a known departure and need',
+        });
+      },
+      { timeout: 30_000, interval: 250 },
+    );
     const st = await f.station('st-1', 2);
     await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
     await st.start(1, 'TAG-1');
@@ -84,6 +96,7 @@ describe('GET /api/v1/plan', () => {
     const m = await f.call('GET', '/metrics');
     expect(m.text).toMatch(/^fusebox_planner_replans_total [1-9]\d*$/m);
     expect(m.text).toMatch(/^fusebox_planner_sessions_short 0$/m);
+    expect(m.text).toMatch(/^fusebox_planner_failures_total 0$/m);
     expect(m.text).toMatch(/^fusebox_planner_solve_seconds \d/m);
     await st.close();
   }, 180_000);

@@ -105,6 +105,7 @@ interface Solved {
 /** A 15-min bucket of the net building load (grid import less EV load) the loop saw. */
 const HISTORY_STEP_MS = 15 * 60_000;
 const HISTORY_DAYS = 7;
+const NO_SESSIONS = 'no session with a known departure and need';
 
 export class LivePlanner {
   private readonly solver: PlannerSolver<{ input: PlanInput; sessions: SessionRef[]; atMs: number }>;
@@ -281,7 +282,7 @@ export class LivePlanner {
     const { slotMs } = this.deps.settings;
     if (nowMs - c.solvedAtMs > 2 * slotMs)
       return `stale: the last plan was solved at ${new Date(c.solvedAtMs).toISOString()}, over two slots ago${this.lastError ? `; ${this.lastError}` : ''}`;
-    if (c.ports.length === 0) return 'no session with a known departure and need';
+    if (c.ports.length === 0) return NO_SESSIONS;
     return null;
   }
 
@@ -308,6 +309,14 @@ export class LivePlanner {
     } catch (err) {
       this.lastError = `cannot build the plan: ${(err as Error).message}`;
       this.deps.logger.error({ err }, 'cannot build the plan');
+      return;
+    }
+    if (built.sessions.length === 0) {
+      // Nothing to plan (the LP of no session is not solved): no targets, and the reason says why.
+      const had = this.current !== null;
+      this.current = null;
+      this.lastError = NO_SESSIONS;
+      if (had) this.changed();
       return;
     }
     this.solver.request(built.input, { input: built.input, sessions: built.sessions, atMs: nowMs });
