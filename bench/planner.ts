@@ -12,8 +12,8 @@ import { loadHighs } from '../src/core/planner/highs.ts';
 import type { PlanInput, PlanSession } from '../src/core/planner/plan-types.ts';
 import { plan } from '../src/core/planner/planner.ts';
 import { largeSite, prng } from '../src/core/testing/large-site.ts';
-import { planConstraints } from '../src/sim/simulate/policies/planner-policy.ts';
-import { networkFromSite } from '../src/sim/simulate/site-network.ts';
+import { planConstraints } from '../src/core/planner/plan-constraints.ts';
+import { networkFromSite } from '../src/core/planner/site-network.ts';
 import { quantile } from './allocator.ts';
 import type { BenchOptions } from './run.ts';
 

@@ -20,6 +20,7 @@ import { ControlLoop } from './control/control-loop.ts';
 import { LocalListSync } from './ocpp/local-list-sync.ts';
 import { CloudProfiles } from './proxy/cloud-profiles.ts';
 import { DemandCap } from './control/demand-cap.ts';
+import { LivePlanner, wirePlanner } from './control/live-planner.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { emsSnapshot } from './ems-view.ts';
 import type { EmsCommands } from './contracts/ems-commands.ts';
@@ -218,7 +219,20 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       () => clock.nowMs(),
     );
     stops.push(() => batteryCommander.close());
-    const control = new ControlLoop({
+    // The live planner (docs/control.md, "The planner"), when the site file has site.allocation.planner.
+    const plannerSettings = compiled.site.allocation?.planner;
+    const planner: LivePlanner | undefined =
+      plannerSettings &&
+      new LivePlanner({
+        settings: plannerSettings,
+        site: (): CompiledSite => control.site(),
+        ports: () => ocpp.ports(),
+        tariff: loaded.tariff,
+        demand: demandCap && (() => demandCap.state()),
+        clock,
+        logger: logger.child({ part: 'planner' }),
+      });
+    const control: ControlLoop = new ControlLoop({
       site: withUiSchedules(compiled, store.api.schedules.list()),
       gateway: ocpp,
       clock,
@@ -229,8 +243,14 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       demandCap,
       tariff: loaded.tariff,
       batteries: batteryCommander,
+      planTargets: planner && ((nowMs) => planner.targets(nowMs)),
     });
     stops.push(() => control.stop());
+    if (planner) {
+      wirePlanner(planner, control);
+      planner.start();
+      stops.push(() => planner.stop());
+    }
 
     const alerts = startAlerts({
       siteName: config.site.name,
@@ -336,13 +356,14 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         onDispatch: (fn) => control.dispatcher.onRecord(fn),
         ports: () => ocpp.ports(),
         connectedStationIds: () => ocpp.connectedStationIds(),
-        site: () => control.site(),
+        site: (): CompiledSite => control.site(),
         setOverrides: (o) => control.setOverrides(o),
         reconfigure: (site) => control.reconfigure(site),
         setGridState: (state) => control.setGridState(state),
         gridStateInput: () => control.gridStateInput(),
         runNow: () => control.runNow(),
       },
+      planner,
       demand: demandCap && {
         state: () => demandCap.state(),
         async pin(targetKw, by) {

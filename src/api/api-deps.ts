@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { DemandState } from '../control/demand-cap.ts';
+import type { LivePlanStatus, PlannerMetrics } from '../control/live-planner.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
 import type { UpstreamStatus } from '../contracts/upstream.ts';
@@ -107,6 +108,8 @@ export interface ApiDeps {
   readonly live: LiveSource;
   /** The live demand cap; absent when the site file has no `tariff.demand`. */
   readonly demand?: DemandSource | undefined;
+  /** The live planner; absent when the site file has no `site.allocation.planner`. */
+  readonly planner?: { status(nowMs: number): LivePlanStatus; metrics(): PlannerMetrics } | undefined;
   readonly commands: StationCommands;
   hashPassword(password: string): Promise<string>;
   verifyPassword(password: string, hash: string): Promise<boolean>;

@@ -22,6 +22,7 @@ import { PUBLIC_BODY_LIMIT, apiRouteDefaults, unknownQueryParameters } from './r
 import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { demandRoutes } from './routes/demand.ts';
+import { planRoutes } from './routes/plan.ts';
 import { gridBatteryRoutes } from './routes/grid-battery.ts';
 import { livePayloads, liveStateRoutes } from './routes/live-state.ts';
 import { localListRoutes } from './routes/local-list.ts';
@@ -157,6 +158,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     upstream: () => deps.upstream?.statuses() ?? [],
     now: () => deps.clock.nowMs(),
     demand: () => deps.demand?.state() ?? null,
+    planner: () => deps.planner?.metrics() ?? null,
     sessions: () => ({
       active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
       total: deps.store.records.sessions({ limit: 1, offset: 0 }).total,
@@ -178,6 +180,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   overrideRoutes(app, ctx);
   localListRoutes(app, ctx);
   demandRoutes(app, ctx);
+  planRoutes(app, ctx);
   gridBatteryRoutes(app, ctx);
   scheduleRoutes(app, ctx);
   commandRoutes(app, ctx);

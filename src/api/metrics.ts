@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DemandState } from '../control/demand-cap.ts';
+import type { PlannerMetrics } from '../control/live-planner.ts';
 import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { UpstreamStatus } from '../contracts/upstream.ts';
 
@@ -36,6 +37,8 @@ export interface MetricSources {
   now(): number;
   /** The demand cap's state (docs/control.md, "Demand cap"); null or absent without one. */
   demand?(): DemandState | null;
+  /** The live planner's counts (docs/control.md, "The planner"); null or absent without one. */
+  planner?(): PlannerMetrics | null;
 }
 
 const PHASES = ['L1', 'L2', 'L3'];
@@ -165,6 +168,47 @@ export class ApiMetrics {
       'fusebox_demand_charge_estimate',
       'Demand charge of the billing period so far (peak × rate), in the tariff currency',
       (d) => d.estimatedDemandCharge,
+    );
+    // The live planner: absent (no sample) on a site without one.
+    const plannerMetric = (
+      kind: 'counter' | 'gauge',
+      name: string,
+      help: string,
+      value: (p: PlannerMetrics) => number,
+    ): void => {
+      const collect = function (this: Gauge | Counter): void {
+        this.reset();
+        const p = current()?.planner?.() ?? null;
+        if (!p) return;
+        if (this instanceof Gauge) this.set(value(p));
+        else this.inc(value(p));
+      };
+      if (kind === 'gauge') new Gauge({ name, help, registers: [r], collect });
+      else new Counter({ name, help, registers: [r], collect });
+    };
+    plannerMetric(
+      'counter',
+      'fusebox_planner_replans_total',
+      'Plans solved by the live planner',
+      (p) => p.replans,
+    );
+    plannerMetric(
+      'counter',
+      'fusebox_planner_failures_total',
+      'Plan solves that failed or timed out (the allocator decides without a plan)',
+      (p) => p.failures,
+    );
+    plannerMetric(
+      'gauge',
+      'fusebox_planner_solve_seconds',
+      'Time the last plan solve took, s',
+      (p) => p.lastSolveMs / 1000,
+    );
+    plannerMetric(
+      'gauge',
+      'fusebox_planner_sessions_short',
+      'Sessions the plan in force leaves short of their need by their departure',
+      (p) => p.sessionsShort,
     );
     // A gauge, not *_total (Prometheus keeps that suffix for counters), though retention never deletes a
     // session (src/store/retention.ts): it goes down only when the database is replaced (a restored backup).

@@ -47,6 +47,17 @@ export function buildSite(
 
 /** The site file's allocation section in the core's units (hours become ms). */
 function allocationSettings(a: NonNullable<SiteSectionConfig['allocation']>): AllocationSettings {
-  const { defaultStayH, ...rest } = a;
-  return defaultStayH === undefined ? rest : { ...rest, defaultStayMs: defaultStayH * 3_600_000 };
+  const { defaultStayH, planner, ...rest } = a;
+  return {
+    ...rest,
+    ...(defaultStayH === undefined ? {} : { defaultStayMs: defaultStayH * 3_600_000 }),
+    ...(planner?.enabled
+      ? {
+          planner: {
+            horizonMs: (planner.horizonH ?? 24) * 3_600_000,
+            slotMs: (planner.slotMin ?? 15) * 60_000,
+          },
+        }
+      : {}),
+  };
 }

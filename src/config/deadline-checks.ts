@@ -3,12 +3,15 @@ import type { DocPath } from './config-problem.ts';
 import type { ParsedSections } from './parse-sections.ts';
 import type { Report } from './problem-list.ts';
 
-/** Warns at every stay or energy assumption of a site whose allocation mode is not deadline. */
+/** Warns at every stay or energy assumption of a site with neither deadline mode nor the planner. */
 export function checkDeadlineSettings(parsed: ParsedSections, report: Report): void {
   const allocation = parsed.site?.allocation;
-  if (allocation?.mode === 'deadline') return;
+  if (allocation?.mode === 'deadline' || allocation?.planner?.enabled) return;
   const unused = (path: DocPath): void =>
-    report.warning(path, 'has no effect: only deadline mode uses it (site.allocation.mode: deadline)');
+    report.warning(
+      path,
+      'has no effect: only deadline mode (site.allocation.mode: deadline) and the planner use it',
+    );
   for (const key of ['defaultStayH', 'defaultEnergyKwh'] as const)
     if (allocation?.[key] !== undefined) unused(['site', 'allocation', key]);
   for (const { index, value: station } of parsed.stations) {

@@ -58,7 +58,7 @@ describe('deadline defaults in the site file', () => {
       ['warning', 'stations[0].ports[0].energyKwh', 7],
     ]);
     expect(r.problems[0]!.message).toBe(
-      'has no effect: only deadline mode uses it (site.allocation.mode: deadline)',
+      'has no effect: only deadline mode (site.allocation.mode: deadline) and the planner use it',
     );
   });
 

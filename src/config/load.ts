@@ -11,6 +11,7 @@ import { resolveCircuitTree } from './circuit-tree.ts';
 import type { ConfigProblem } from './config-problem.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { checkDeadlineSettings } from './deadline-checks.ts';
+import { checkPlannerSettings } from './planner-checks.ts';
 import { checkPortCapacity, checkTreeLimits } from './limit-checks.ts';
 import { linkMeters } from './meter-links.ts';
 import { parseSections } from './parse-sections.ts';
@@ -139,6 +140,7 @@ export function loadSiteConfigText(
   checkUpstream(parsed, baseDir, problems);
   const tariff =
     parsed.tariff && parsed.site ? checkTariff(parsed.tariff, parsed.site.timeZone, problems) : undefined;
+  checkPlannerSettings(parsed, tariff, problems);
   checkMqttFiles(parsed.mqtt, baseDir, problems);
   if (problems.errorCount > 0 || !parsed.complete || !parsed.site)
     return { ok: false, problems: problems.sorted() };

@@ -169,6 +169,25 @@ const sessionEnergyKwh = z
   .positive('must be more than 0 kWh')
   .max(1000, 'must be at most 1000 kWh: give kWh, not Wh');
 
+/** `site.allocation.planner`: plans the sessions with a departure at the least cost (docs/control.md). */
+const plannerSchema = z.strictObject({
+  enabled: z.boolean({ error: 'expected true or false' }).default(true),
+  /** How far ahead it plans, h (default 24). */
+  horizonH: z
+    .number({ error: 'expected a number of hours such as 24' })
+    .min(1, 'must be at least 1 h')
+    .max(168, 'must be at most 168 h (a week): give hours, not minutes')
+    .optional(),
+  /** Length of a slot, min (default 15): a divisor of 60. */
+  slotMin: z
+    .number({ error: 'expected a number of minutes such as 15' })
+    .int('must be a whole number of minutes')
+    .refine((m) => m >= 1 && m <= 60 && 60 % m === 0, {
+      error: 'must divide an hour: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 min',
+    })
+    .optional(),
+});
+
 /** The `site` section. */
 export const siteSectionSchema = z.strictObject({
   name: nameSchema.default('Fusebox site'),
@@ -192,6 +211,8 @@ export const siteSectionSchema = z.strictObject({
       defaultStayH: stayHours.optional(),
       /** Deadline mode, cars that do not say: the energy they need per session; absent: unknown. */
       defaultEnergyKwh: sessionEnergyKwh.optional(),
+      /** The planner in the live loop (docs/control.md, "The planner"); absent: off. */
+      planner: plannerSchema.optional(),
     })
     .optional(),
 });

@@ -4,23 +4,18 @@
  * the inputs, calls the pure plan (plan-run.ts), keeps the state it returns, and carries out its commands:
  * the dispatcher sends decreases before increases, the gateway gets fail-safe defaults and restrictions.
  */
-import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
-import { describeLimitedBy } from '../core/explain.ts';
 import type { ChargingMode } from '../core/site.ts';
 import type { EmsCommands } from '../contracts/ems-commands.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
-import type { PortSnapshot, SetpointEvent, StationGateway } from '../contracts/station-gateway.ts';
+import type { PortSnapshot, SetpointEvent } from '../contracts/station-gateway.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
-import type { BatteryCommandStatus, BatteryCommander } from '../contracts/battery-commands.ts';
-import type { Tariff } from '../core/tariff.ts';
+import type { BatteryCommandStatus } from '../contracts/battery-commands.ts';
 import { nextBatterySendMs } from './battery-control.ts';
-import type { ControlLoopOptions, ControlOptions, ControlTestSwitches } from './control-options.ts';
+import type { CloudCaps, ControlLoopOptions } from './control-options.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import type { ControlSnapshot } from './control-snapshot.ts';
-import type { DemandCap } from './demand-cap.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { nextRunDelayMs } from './plan-capacity.ts';
 import { portModes } from './plan-demands.ts';
@@ -36,36 +31,10 @@ import {
   started,
   stationConnected,
 } from './plan-state.ts';
-import type { PriorSetpoint, UnknownReason } from './restart-guard.ts';
+import type { ControlLoopDeps } from './control-loop-deps.ts';
+import { logChanges, logSetpointNews, logUnknown, restrictPort } from './control-logs.ts';
 
 export type { ControlSnapshot, UncontrolledState } from './control-snapshot.ts';
-
-export interface ControlLoopDeps {
-  readonly site: CompiledSite;
-  readonly gateway: StationGateway;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Tuning, and in tests the switches that turn a safety rule off (ControlTestSwitches). */
-  readonly options?: (Partial<ControlOptions> & ControlTestSwitches) | undefined;
-  /**
-   * Session setpoints the previous process sent within the last profile lifetime (the store's `setpoints`
-   * table): after a restart a port counts at them until its station confirms a new one (restart-guard.ts).
-   */
-  readonly priorSetpoints?: readonly PriorSetpoint[] | undefined;
-  /** The live demand cap (demand-cap.ts), when the site file has `tariff.demand`. */
-  readonly demandCap?: DemandCap | undefined;
-  /** The site file's tariff: batteries charge in its cheapest band. */
-  readonly tariff?: Tariff | undefined;
-  /** Writes battery commands (modbus/battery-commander.ts); absent: batteries are read, not commanded. */
-  readonly batteries?: BatteryCommander | undefined;
-}
-
-/** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
-export interface CloudCaps {
-  capsA(nowMs: number): ReadonlyMap<string, number>;
-  /** The next instant a cap may change (a schedule step): the loop runs then. */
-  nextChangeMs?(nowMs: number): number | undefined;
-}
 
 /**
  * Cars that settle within this of each other are served by one run (see the constructor); and ports' meter
@@ -281,21 +250,8 @@ export class ControlLoop {
     const { state, news } = setpointAnswered(this.state, e, smartCharging);
     this.state = state;
     if (news === null) return;
-    if (news.kind === 'controlled-again') {
-      this.deps.logger.info({ portId: e.portId }, 'port under control again: its station accepted a profile');
-      this.requestRun('port under control again');
-      return;
-    }
-    this.deps.logger[news.first ? 'warn' : 'debug'](
-      {
-        portId: e.portId,
-        reason: news.reason,
-        detail: news.detail,
-        retryAt: new Date(news.retryAtMs).toISOString(),
-      },
-      'port uncontrolled: its station refused a profile; it counts at what it can draw',
-    );
-    this.requestRun('profile refused');
+    logSetpointNews(this.deps.logger, e.portId, news);
+    this.requestRun(news.kind === 'controlled-again' ? 'port under control again' : 'profile refused');
   }
 
   /** The site configuration in force (the API merges its schedules into it). */
@@ -356,10 +312,15 @@ export class ControlLoop {
     this.state = plan.state;
     this.events = [];
     this.carryOut(plan, inputs.ports);
-    this.logUnknown(plan.snapshot.unknownPorts);
+    this.loggedUnknown = logUnknown(
+      this.deps.logger,
+      plan.snapshot.unknownPorts,
+      this.loggedUnknown,
+      this.state.guard?.graceEndsAtMs,
+    );
     const previous = this.latestSnapshot;
     this.latestSnapshot = plan.snapshot;
-    this.logChanges(previous, plan.snapshot);
+    logChanges(this.deps.logger, this.opts.deadBandA, previous, plan.snapshot);
     for (const fn of this.runListeners) fn(plan.snapshot);
   }
 
@@ -391,6 +352,7 @@ export class ControlLoop {
       ems: this.ems,
       overrides: this.overrides,
       cloudCaps: this.cloudCaps?.capsA(nowMs) ?? null,
+      planTargets: this.deps.planTargets?.(nowMs) ?? null,
       gridState: this.gridState(),
       tariff: this.deps.tariff,
       batteryStatus,
@@ -419,22 +381,10 @@ export class ControlLoop {
       g.setFailSafeDefaults(commands.failSafe.defaults);
       defaultsSent = true;
     }
-    for (const { portId, circuitId, entry } of commands.restrict) {
-      const { action } = entry;
-      log.warn(
-        { portId, action, circuitId },
-        'uncontrolled port cannot be made room for: taking it out of use (ocpp.uncontrolledPortAction)',
-      );
-      const answered = (answer: string): void => {
-        this.state = restrictionAnswered(this.state, portId, entry, answer);
-      };
-      g.restrictPort!(portId, action)
-        .then(answered)
-        .catch((err: unknown) => {
-          answered(`failed: ${(err as Error).message}`);
-          log.error({ err, portId, action }, 'could not take an uncontrolled port out of use');
-        });
-    }
+    for (const r of commands.restrict)
+      restrictPort(g, log, r, (answer) => {
+        this.state = restrictionAnswered(this.state, r.portId, r.entry, answer);
+      });
     for (const { batteryId, kw } of commands.batterySends) this.deps.batteries?.set(batteryId, kw);
     // The ports as read at the start of this run, unless new fail-safe defaults went out since (a port at
     // its default may now hold the higher of old and new): then as they are now.
@@ -444,40 +394,6 @@ export class ControlLoop {
     );
     this.increasesShort = this.dispatcher.update(commands.targets, limiter, snapshots) > 0;
     for (const [portId, a] of commands.probes) this.dispatcher.probe(portId, a);
-  }
-
-  /** Logs the ports not confirmed since the start: at first (info), as they change (debug), none left (info). */
-  private logUnknown(unknown: ReadonlyMap<string, UnknownReason>): void {
-    if (unknown.size === this.loggedUnknown) return;
-    if (unknown.size > 0) {
-      this.deps.logger[this.loggedUnknown <= 0 ? 'info' : 'debug'](
-        { ports: unknown.size, graceEndsAt: new Date(this.state.guard!.graceEndsAtMs).toISOString() },
-        'ports not confirmed since the start count at the most they may draw',
-      );
-    } else if (this.loggedUnknown > 0) {
-      this.deps.logger.info('every port confirmed since the start (or the grace period is over)');
-    }
-    this.loggedUnknown = unknown.size;
-  }
-
-  /** Logs ports whose limit or reason changed materially (> dead band, or paused/running). */
-  private logChanges(prev: ControlSnapshot | null, next: ControlSnapshot): void {
-    const before = new Map(prev?.allocation.map((a) => [a.portId, a]));
-    for (const a of next.allocation) {
-      const b = before.get(a.portId);
-      const material =
-        !b ||
-        (b.currentA === 0) !== (a.currentA === 0) ||
-        Math.abs(b.currentA - a.currentA) >= 2 * this.opts.deadBandA;
-      if (material && (a.currentA > 0 || (b && b.currentA > 0))) {
-        // Pausing and resuming are worth an operator's attention; level changes are routine under DLM.
-        const pauseOrResume = !b || (b.currentA === 0) !== (a.currentA === 0);
-        this.deps.logger[pauseOrResume ? 'info' : 'debug'](
-          { portId: a.portId, currentA: a.currentA, why: describeLimitedBy(a.limitedBy) },
-          'allocation changed',
-        );
-      }
-    }
   }
 
   /** The next periodic run: the period, or sooner (plan-capacity.ts nextRunDelayMs). */

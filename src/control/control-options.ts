@@ -74,3 +74,10 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
   allocator: {},
   solar: {},
 };
+
+/** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
+export interface CloudCaps {
+  capsA(nowMs: number): ReadonlyMap<string, number>;
+  /** The next instant a cap may change (a schedule step): the loop runs then. */
+  nextChangeMs?(nowMs: number): number | undefined;
+}

@@ -32,6 +32,7 @@ import type { DimValues, LimitHistory } from './non-ev-estimate.ts';
 import { evLoadForMeters } from './non-ev-estimate.ts';
 import { followFailSafe, freshLoadReadings, runCapacities } from './plan-capacity.ts';
 import { portDemands } from './plan-demands.ts';
+import { withPlanReasons, withPlanTargets } from './plan-planned.ts';
 import type { PortClasses } from './plan-ports.ts';
 import { classifyPorts, nextProbeMs } from './plan-ports.ts';
 import type { ControlState, PlanEvent, Restriction } from './plan-state.ts';
@@ -55,6 +56,8 @@ export interface PlanInputs {
   readonly overrides: ReadonlyMap<string, readonly OperatorOverride[]>;
   /** The cloud's cap per port now, in A; null without. */
   readonly cloudCaps: ReadonlyMap<string, number> | null;
+  /** The planner's target per planned port for the running slot, A (live-planner.ts); absent: none. */
+  readonly planTargets?: ReadonlyMap<string, number> | null | undefined;
   /** The grid state in force (EMS register or API): undefined on the grid (docs/control.md, "Islanded"). */
   readonly gridState: 'islanded' | 'unknown' | undefined;
   /** The site file's tariff: batteries charge in its cheapest band. */
@@ -169,14 +172,17 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
     nowMs,
   );
   capacities = battery.capacities;
-  const { demands, solarState } = portDemands(
+  const ofPorts = portDemands(
     { ...inputs, site: cs, portMeterMaxAgeMs: opts.portMeterMaxAgeMs, solar: opts.solar },
     classes.active.filter((p) => !fixedIds.has(p.portId)),
     state.solar,
     nowMs,
   );
+  const { demands, planned } = withPlanTargets(cs, ofPorts.demands, inputs.planTargets);
+  const solarState = ofPorts.solarState;
   const t0 = inputs.stopwatchMs?.() ?? 0;
   const result = allocate(cs, { capacities, demands }, state.allocator, nowMs, opts.allocator);
+  const allocation = withPlanReasons(result.allocation, planned);
   const allocationMs = (inputs.stopwatchMs?.() ?? 0) - t0;
 
   const { targets, ramp } = dispatchOf(
@@ -205,7 +211,7 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
   const snapshot: ControlSnapshot = {
     atMs: nowMs,
     runs: (inputs.previous?.runs ?? 0) + 1,
-    allocation: withUncontrolled(result.allocation, inputs.ports, uncontrolledA, scratch.uncontrolled),
+    allocation: withUncontrolled(allocation, inputs.ports, uncontrolledA, scratch.uncontrolled),
     demands,
     capacities,
     limits: effectiveLimits(cs, capInputs, nowMs),
@@ -221,7 +227,7 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
   };
   return {
     state: next,
-    allocation: result.allocation,
+    allocation,
     commands: {
       release: classes.release,
       noSmartCharging: classes.noSmartCharging,

@@ -100,6 +100,8 @@ export type LimitedBy =
   | { readonly kind: 'demand-max' }
   /** The cloud's charging profile for the port or its station (src/proxy/cloud-profiles.ts). */
   | { readonly kind: 'cloud-profile' }
+  /** The planner's target for the running slot (docs/control.md, "The planner"), A. */
+  | { readonly kind: 'plan'; readonly targetA: number }
   | { readonly kind: 'car'; readonly measuredA: number }
   | {
       readonly kind: 'circuit';

@@ -35,6 +35,8 @@ function describeBinding(why: LimitedBy): string {
       return "session's maximum";
     case 'cloud-profile':
       return 'cloud profile';
+    case 'plan':
+      return `plan: ${why.targetA} A this slot`;
     case 'car':
       return `car draws ${why.measuredA} A`;
     case 'below-minimum':

@@ -102,6 +102,14 @@ export interface AllocationSettings {
   readonly defaultStayMs?: number | undefined;
   /** Deadline mode, for cars that do not say: the energy a session needs (kWh); absent: unknown. */
   readonly defaultEnergyKwh?: number | undefined;
+  /** The planner in the live loop (docs/control.md, "The planner"); absent: off. */
+  readonly planner?: PlannerSettings | undefined;
+}
+
+/** The live planner's settings: how far ahead it plans and its slot, in ms. */
+export interface PlannerSettings {
+  readonly horizonMs: number;
+  readonly slotMs: number;
 }
 
 export interface Site {

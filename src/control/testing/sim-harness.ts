@@ -17,6 +17,7 @@ import { VirtualClock } from '../../sim/world/virtual-clock.ts';
 import { ControlLoop } from '../control-loop.ts';
 import type { ControlOptions, ControlTestSwitches } from '../control-options.ts';
 import type { DemandCap } from '../demand-cap.ts';
+import { LivePlanner, wirePlanner } from '../live-planner.ts';
 import type { PriorSetpoint } from '../restart-guard.ts';
 
 /** The compiled site of a YAML configuration; throws with the problems when it has errors. */
@@ -52,6 +53,25 @@ export interface HarnessOptions {
   readonly tariff?: Tariff | undefined;
 }
 
+/** The live planner of a started loop, when the site file has `allocation.planner`. */
+function plannerFor(
+  h: SimHarness,
+  cap: DemandCap | undefined,
+  tariff: Tariff | undefined,
+): LivePlanner | null {
+  const settings = h.cs.site.allocation?.planner;
+  if (!settings) return null;
+  return new LivePlanner({
+    settings,
+    site: () => h.cs,
+    ports: () => h.gateway.ports(),
+    tariff,
+    demand: cap && (() => cap.state()),
+    clock: h.clock,
+    logger: h.logger,
+  });
+}
+
 export class SimHarness {
   readonly cs: CompiledSite;
   readonly clock: VirtualClock;
@@ -71,6 +91,8 @@ export class SimHarness {
   private readonly tariff: Tariff | undefined;
   private pruneAt = 20_000;
   private current: ControlLoop | null = null;
+  /** The live planner of the running loop (site file `allocation.planner`), else null. */
+  planner: LivePlanner | null = null;
 
   constructor(o: HarnessOptions) {
     this.cs = o.site;
@@ -120,6 +142,10 @@ export class SimHarness {
 
   /** Starts a new control loop on the gateway and connects the meters to it. */
   startLoop(): ControlLoop {
+    const demandCap = this.demandCap?.();
+    void this.planner?.stop();
+    const planner = plannerFor(this, demandCap, this.tariff);
+    this.planner = planner;
     const loop = new ControlLoop({
       site: this.cs,
       gateway: this.gateway,
@@ -127,10 +153,15 @@ export class SimHarness {
       logger: this.logger,
       options: this.control,
       priorSetpoints: this.rememberSetpoints ? [...this.setpointLog] : [],
-      demandCap: this.demandCap?.(),
+      demandCap,
       batteries: this.world.batteryCommander,
       tariff: this.tariff,
+      planTargets: planner ? (nowMs) => planner.targets(nowMs) : undefined,
     });
+    if (planner) {
+      wirePlanner(planner, loop);
+      planner.start();
+    }
     this.loops.push(loop);
     this.current = loop;
     this.world.connect(loop);
@@ -141,6 +172,8 @@ export class SimHarness {
   /** Fusebox is killed: the loop stops without sending anything, its OCPP side and meter poller die with it. */
   kill(): void {
     this.current?.stop();
+    void this.planner?.stop();
+    this.planner = null;
     this.current = null;
     this.world.connect(null);
     this.gateway.fuseboxDown();

@@ -22,7 +22,7 @@ export interface PlanSession {
 
 /**
  * One linear limit on the ports' currents: Σ coef[k]·I(ports[k]) ≤ limitA − externalPerKw·(net building
- * load in kW). The offline LP's rows (src/sim/simulate/lp-rows.ts) have this form, per phase and per
+ * load in kW). The offline LP's rows (src/core/planner/lp-rows.ts) have this form, per phase and per
  * facet of a phasor magnitude.
  */
 export interface PlanConstraint {

@@ -85,6 +85,8 @@ export function describeLimit(l: LimitedBy): string {
       return 'demand max';
     case 'cloud-profile':
       return 'cloud profile';
+    case 'plan':
+      return `plan (${fmt(l.targetA)} A)`;
     case 'below-minimum':
       return 'below minimum';
     case 'car':

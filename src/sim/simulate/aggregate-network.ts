@@ -1,5 +1,5 @@
 /** The aggregate model: every station on one circuit whose only limit is the capacity (ACN's `simple_acn`). */
-import type { Network, NetworkEvse } from './network.ts';
+import type { Network, NetworkEvse } from '../../core/planner/network.ts';
 
 /**
  * One EVSE per station id, all on one circuit limited to `capacityKw` (as a current at `voltageV`). A

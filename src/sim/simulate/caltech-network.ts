@@ -3,7 +3,7 @@
  * to line at 208 V (+30° AB, −90° BC, 150° CA), two 80 A pods, three secondary and three primary line
  * currents of a delta–wye transformer whose limits scale with its capacity C (C·1000/360 and C·1000/831 A).
  */
-import type { ConstraintTerm, Network, NetworkConstraint, NetworkEvse } from './network.ts';
+import type { ConstraintTerm, Network, NetworkConstraint, NetworkEvse } from '../../core/planner/network.ts';
 
 export const CALTECH_VOLTAGE_V = 208;
 const n = (ids: readonly number[]): string[] => ids.map((i) => `CA-${i}`);

@@ -6,8 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import type { TaperModel } from '../world/ev-model.ts';
 import { acceptedKwh } from '../world/ev-model.ts';
-import type { Network } from './network.ts';
-import { constraintValues, withExternalLoad } from './network.ts';
+import type { Network } from '../../core/planner/network.ts';
+import { constraintValues, withExternalLoad } from '../../core/planner/network.ts';
 import type { ActiveEv, Policy } from './policy.ts';
 import type { AssignPortsMode, PortAssignment } from './port-assignment.ts';
 import { assignPorts } from './port-assignment.ts';

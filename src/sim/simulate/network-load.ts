@@ -2,7 +2,7 @@
  * Running constraint sums for one step's allocation, and the largest extra current an EVSE can take
  * without breaking any constraint: what the sorted, round-robin and feasibility-projection code needs.
  */
-import type { Network } from './network.ts';
+import type { Network } from '../../core/planner/network.ts';
 
 /** Per EVSE, the constraints it appears in with its coefficient (index-based for speed). */
 interface EvseTerms {

@@ -1,5 +1,5 @@
 /** The policy interface of `fusebox simulate` (docs/simulate.md, "Policies"): what a policy sees and what it returns. */
-import type { Network } from './network.ts';
+import type { Network } from '../../core/planner/network.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
 
 /** One car that is plugged in and not yet full, as a policy sees it at the start of a step. */

@@ -3,7 +3,7 @@ import type { SimSession } from '../sessions/sim-session.ts';
 import { aggregateNetwork } from './aggregate-network.ts';
 import { simulate } from './engine.ts';
 import { runMetrics } from './metrics.ts';
-import type { Network } from './network.ts';
+import type { Network } from '../../core/planner/network.ts';
 import type { Policy, StepInput } from './policy.ts';
 import { sortedPolicy } from './policies/sorted-policy.ts';
 import { uncontrolledPolicy } from './policies/uncontrolled.ts';

@@ -5,7 +5,7 @@
  * station. `free`: any free port of the network, the one idle longest (ties: network order). A car that
  * finds no port it may use is turned away: its demand counts and nothing is delivered.
  */
-import type { Network } from './network.ts';
+import type { Network } from '../../core/planner/network.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
 
 export const ASSIGN_PORTS_MODES = ['as-in-data', 'free'] as const;

@@ -10,7 +10,7 @@ import type { Site } from '../../core/site.ts';
 import { AC_MIN_A } from '../../core/site.ts';
 import { aggregateNetwork } from './aggregate-network.ts';
 import { caltechNetwork } from './caltech-network.ts';
-import type { Network } from './network.ts';
+import type { Network } from '../../core/planner/network.ts';
 import type { Policy } from './policy.ts';
 import type { Tariff } from '../../core/tariff.ts';
 import { fuseboxPolicy } from './policies/fusebox-policy.ts';
@@ -19,7 +19,7 @@ import { offlinePolicy } from './policies/offline-policy.ts';
 import { roundRobinPolicy } from './policies/round-robin.ts';
 import { sortedPolicy } from './policies/sorted-policy.ts';
 import { uncontrolledPolicy } from './policies/uncontrolled.ts';
-import { networkFromSite, scaleSite, withLineModel } from './site-network.ts';
+import { networkFromSite, scaleSite, withLineModel } from '../../core/planner/site-network.ts';
 
 export const POLICY_NAMES = [
   'fusebox',

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CALTECH_AB, CALTECH_BC, caltechNetwork } from './caltech-network.ts';
-import { constraintValues } from './network.ts';
+import { constraintValues } from '../../core/planner/network.ts';
 import { NetworkLoad } from './network-load.ts';
 import { caltechCompiledSite } from './scenario.ts';
-import { networkFromSite, withLineModel } from './site-network.ts';
+import { networkFromSite, withLineModel } from '../../core/planner/site-network.ts';
 import { compileSite } from '../../core/compiled-site.ts';
 import { seededRandom } from './testing-workload.ts';
 

@@ -61,3 +61,6 @@ export type SchedulesPayload = Answer<typeof R.scheduleList>;
 /** An id tag of the local authorization list (GET /api/v1/local-list). */
 export type LocalIdTag = Answer<typeof R.localIdTag>;
 export type LocalList = Answer<typeof R.localList>;
+
+/** GET /api/v1/plan: the live planner (docs/control.md, "The planner"). */
+export type PlanPayload = Answer<typeof R.plan>;

@@ -4,6 +4,7 @@ import { api, errorText, setUnauthorizedHandler } from './api.ts';
 import type { Me, Site } from './api-types.ts';
 import { EventsView } from './events-view.tsx';
 import { LimitsView } from './limits-view.tsx';
+import { PlanView } from './plan-view.tsx';
 import { live, useLive } from './live.ts';
 import { LocalListView } from './local-list-view.tsx';
 import { LoginView } from './login-view.tsx';
@@ -63,6 +64,7 @@ const NAV = [
   ['sessions', 'navSessions'],
   ['events', 'navEvents'],
   ['limits', 'navLimits'],
+  ['plan', 'navPlan'],
   ['stations', 'navStations'],
 ] as const;
 
@@ -137,6 +139,8 @@ function RouteView({ view, id }: { view: string; id: string | null }) {
       return <LimitsView circuitId={id} />;
     case 'stations':
       return <StationsView />;
+    case 'plan':
+      return <PlanView />;
     case 'id-tags':
       return <LocalListView />;
     default:

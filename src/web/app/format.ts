@@ -139,6 +139,7 @@ export function limitedByKindLabel(kind: string): string {
     'port-max': t.kindPortMax,
     'demand-max': t.kindDemandMax,
     'cloud-profile': t.kindCloudProfile,
+    plan: t.kindPlan,
     car: t.kindCar,
     'below-minimum': t.kindBelowMinimum,
     uncontrolled: t.kindUncontrolled,

@@ -48,6 +48,8 @@ export async function startDemoFusebox(opts: {
   seed?: number;
   /** YAML appended to the demo site file (e.g. a `tariff` section). */
   appendYaml?: string;
+  /** Turn the live planner on (`site.allocation.planner`). */
+  planner?: boolean;
 }): Promise<RunningDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-web-'));
   const logger = pino({ level: 'silent' });
@@ -55,9 +57,18 @@ export async function startDemoFusebox(opts: {
   // test or a second copy of the suite could take it in between); the demo site then drives them.
   const meters = await startDemoMeters(0, logger);
   const meterPort = meters.port;
-  const text =
+  let text =
     readFileSync(DEMO_CONFIG_PATH, 'utf8').replaceAll('port: 1502', `port: ${meterPort}`) +
     (opts.appendYaml ?? '');
+  if (opts.planner) {
+    const planned = text.replace(
+      'allocation: { mode: deadline }',
+      'allocation: { mode: deadline, planner: {} }',
+    );
+    if (planned === text)
+      throw new Error('examples/demo.yaml: no `allocation: { mode: deadline }` to add the planner to');
+    text = planned;
+  }
   const r = loadSiteConfigText(text, 'demo.yaml');
   if (!r.ok) throw new Error('examples/demo.yaml does not load');
   const loaded = r;

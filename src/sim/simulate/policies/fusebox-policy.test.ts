@@ -1,7 +1,7 @@
 /** The Fusebox policy on the Caltech network: deadline mode on the exact model, safe on the linear one. */
 import { describe, expect, it } from 'vitest';
 import type { ActiveEv, StepInput } from '../policy.ts';
-import { constraintValues } from '../network.ts';
+import { constraintValues } from '../../../core/planner/network.ts';
 import { buildSetup, caltechCompiledSite } from '../scenario.ts';
 import { fuseboxPolicy } from './fusebox-policy.ts';
 

@@ -10,7 +10,7 @@ import { INITIAL_ALLOCATOR_STATE } from '../../../core/allocation.ts';
 import { allocate } from '../../../core/allocator.ts';
 import type { CompiledSite } from '../../../core/compiled-site.ts';
 import { compileSite } from '../../../core/compiled-site.ts';
-import type { Network } from '../network.ts';
+import type { Network } from '../../../core/planner/network.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import { pilotCapA } from './sorted-policy.ts';
 

@@ -13,9 +13,9 @@ import type { PlanDemandPeriod, PlanSession } from '../../../core/planner/plan-t
 import { plan } from '../../../core/planner/planner.ts';
 import type { Tariff } from '../../../core/tariff.ts';
 import { demandChargeRateAt, energyPriceAt } from '../../../core/tariff.ts';
-import type { Network } from '../network.ts';
+import type { Network } from '../../../core/planner/network.ts';
 import type { SimSession } from '../../sessions/sim-session.ts';
-import { planConstraints } from './planner-policy.ts';
+import { planConstraints } from '../../../core/planner/plan-constraints.ts';
 
 /** One session's rates per step from firstStep (A). */
 export interface PlannedRates {

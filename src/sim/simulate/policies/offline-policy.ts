@@ -9,9 +9,9 @@
  */
 import type { Highs } from '../../../core/planner/highs.ts';
 import { loadHighs } from '../../../core/planner/highs.ts';
-import { lpRows } from '../lp-rows.ts';
-import type { Network } from '../network.ts';
-import { constraintValues } from '../network.ts';
+import { lpRows } from '../../../core/planner/lp-rows.ts';
+import type { Network } from '../../../core/planner/network.ts';
+import { constraintValues } from '../../../core/planner/network.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import type { SimSession } from '../../sessions/sim-session.ts';
 import type { ObjectiveOptions } from '../scenario.ts';

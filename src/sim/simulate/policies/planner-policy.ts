@@ -12,12 +12,13 @@ import type { CompiledSite } from '../../../core/compiled-site.ts';
 import { billingPeriodAt, demandWindowAt } from '../../../core/demand-window.ts';
 import { loadHighs } from '../../../core/planner/highs.ts';
 import type { Highs } from '../../../core/planner/highs.ts';
+import { planConstraints } from '../../../core/planner/plan-constraints.ts';
+import { runningSlotTargetsA } from '../../../core/planner/plan-targets.ts';
 import type { Plan, PlanConstraint, PlanDemandPeriod, PlanInput } from '../../../core/planner/plan-types.ts';
 import { plan } from '../../../core/planner/planner.ts';
 import type { Tariff } from '../../../core/tariff.ts';
 import { demandChargeRateAt, energyPriceAt } from '../../../core/tariff.ts';
-import { lpRows } from '../lp-rows.ts';
-import type { Network } from '../network.ts';
+import type { Network } from '../../../core/planner/network.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import { fuseboxPolicy } from './fusebox-policy.ts';
 
@@ -36,20 +37,6 @@ export interface PlannerPolicyOptions {
 export interface PlannerPolicy extends Policy {
   readonly replans: number;
   readonly replanMs: number;
-}
-
-/** The network's limits as the planner's rows (the offline LP's: lp-rows.ts). */
-export function planConstraints(network: Network): PlanConstraint[] {
-  const out: PlanConstraint[] = [];
-  for (const c of network.constraints)
-    for (const row of lpRows(network, c))
-      out.push({
-        ports: Int32Array.from(c.terms, (t) => t.evse),
-        coef: row.coef,
-        limitA: row.limit,
-        externalPerKw: c.externalPerKw,
-      });
-  return out;
 }
 
 /** The month's highest window so far and the running window's energy, kept up to date step by step. */
@@ -177,17 +164,10 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
       input.tMs >= current.plan.slotStartsMs[1]!;
     if (due) replan(input);
     const { plan: p, ids, departures } = current!;
-    let k = 0;
-    while (k + 2 < p.slotStartsMs.length && p.slotStartsMs[k + 1]! <= input.tMs) k++;
-    const from = p.slotStartsMs[k]!;
-    const to = p.slotStartsMs[k + 1] ?? from;
+    const targets = runningSlotTargetsA(p, departures, input.tMs);
     return Float64Array.from(input.active, (ev) => {
       const i = ids.get(ev.sessionId);
-      if (i === undefined) return 0;
-      // The plan's current is the slot's average; a car leaving within the slot draws it in less time.
-      const present = Math.min(to, departures[i]!) - from;
-      const a = p.currentA[i]![k] ?? 0;
-      return present > 0 ? (a * (to - from)) / present : a;
+      return i === undefined ? 0 : targets[i]!;
     });
   };
 

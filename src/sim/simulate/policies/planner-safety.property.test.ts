@@ -13,8 +13,8 @@ import { loadHighs } from '../../../core/planner/highs.ts';
 import { plan } from '../../../core/planner/planner.ts';
 import { problemView, safetyViolations } from '../../../core/testing/allocation-check.ts';
 import { scenarioArbitrary } from '../../../core/testing/scenario-arbitrary.ts';
-import { networkFromSite } from '../site-network.ts';
-import { planConstraints } from './planner-policy.ts';
+import { networkFromSite } from '../../../core/planner/site-network.ts';
+import { planConstraints } from '../../../core/planner/plan-constraints.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
 const H = 3_600_000;

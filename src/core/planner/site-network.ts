@@ -2,10 +2,10 @@
  * A Fusebox site file as a simulated network: every circuit's per-phase limit (and kW limit) becomes a
  * linear constraint whose coefficients are the core's port load factors (the same numbers the allocator uses).
  */
-import type { CompiledSite } from '../../core/compiled-site.ts';
-import { compileSite, DIM_COUNT, portLoadFactors } from '../../core/compiled-site.ts';
-import { phasorCircuits, portPhasorFactors } from '../../core/phasor-factors.ts';
-import type { Site, SiteCircuit } from '../../core/site.ts';
+import type { CompiledSite } from '../compiled-site.ts';
+import { compileSite, DIM_COUNT, portLoadFactors } from '../compiled-site.ts';
+import { phasorCircuits, portPhasorFactors } from '../phasor-factors.ts';
+import type { Site, SiteCircuit } from '../site.ts';
 import type { ConstraintTerm, Network, NetworkConstraint } from './network.ts';
 
 /** kW a circuit can carry: its kW limit, else its current limit on all its phases. */
