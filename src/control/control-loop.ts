@@ -62,9 +62,10 @@ export interface ControlLoopDeps {
 
 /** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
 export interface CloudCaps {
-  capsA(nowMs: number): ReadonlyMap<string, number>;
-  /** The next instant a cap may change (a schedule step): the loop runs then. */
-  nextChangeMs?(nowMs: number): number | undefined;
+  /** At `nowMs`, and with `leadMs` the lowest until `nowMs + leadMs` (a drop is in force ahead of it). */
+  capsA(nowMs: number, leadMs?: number): ReadonlyMap<string, number>;
+  /** The next instant the caps may change (a schedule step, or one entering the look-ahead): the loop runs then. */
+  nextChangeMs?(nowMs: number, leadMs?: number): number | undefined;
 }
 
 /**
@@ -390,7 +391,7 @@ export class ControlLoop {
       meters: this.meters,
       ems: this.ems,
       overrides: this.overrides,
-      cloudCaps: this.cloudCaps?.capsA(nowMs) ?? null,
+      cloudCaps: this.cloudCaps?.capsA(nowMs, this.opts.scheduleLeadMs) ?? null,
       gridState: this.gridState(),
       tariff: this.deps.tariff,
       batteryStatus,
@@ -493,7 +494,7 @@ export class ControlLoop {
         overrides: this.overrides,
         gridState: this.gridState(),
         batterySendMs: nextBatterySendMs(this.state.batteryRaising, this.opts.carResponseMs),
-        cloudStepMs: this.cloudCaps?.nextChangeMs?.(this.deps.clock.nowMs()),
+        cloudStepMs: this.cloudCaps?.nextChangeMs?.(this.deps.clock.nowMs(), this.opts.scheduleLeadMs),
         nextProbeMs: this.state.nextProbeMs,
         guard: this.state.guard,
       },

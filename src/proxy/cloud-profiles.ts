@@ -35,6 +35,9 @@ export interface CloudProfileSink {
   clear(stationId: string, version: CloudProfileVersion, payload: unknown): 'Accepted' | 'Unknown';
 }
 
+/** At most this many steps of a station's schedules are looked at within the look-ahead. */
+const LOOKAHEAD_STEPS = 16;
+
 export type CloudProfilePurpose = 'TxProfile' | 'TxDefaultProfile' | 'StationMax';
 
 export interface CloudProfilesDeps {
@@ -340,29 +343,41 @@ export class CloudProfiles implements CloudProfileSink {
   }
 
   /**
-   * The cloud's cap per port at `nowMs`, in A per phase; ports without one are not listed. Drops profiles
-   * that ended (schedule over, transaction over) on the way.
+   * The next instant after `nowMs` at which the caps of capsA(·, leadMs) may change, for the control loop
+   * to run then: a step of a schedule (a period starts, a schedule or its validity begins or ends; Relative
+   * ones from the start of the port's transaction) is seen `leadMs` ahead (a drop enters the look-ahead)
+   * and when it starts (a rise); undefined when none is known.
    */
-  /**
-   * The next instant after `nowMs` at which a cloud cap may change (a period starts, a schedule or its
-   * validity begins or ends), for the control loop to run then; undefined when none is known (a Relative
-   * schedule's steps follow its transaction: the periodic run takes them).
-   */
-  nextChangeMs(nowMs: number): number | undefined {
+  nextChangeMs(nowMs: number, leadMs = 0): number | undefined {
     let next: number | undefined;
-    for (const profiles of this.byStation.values())
-      for (const p of profiles)
-        for (const a of p.alternatives) {
-          const t = nextBoundaryMs(a, nowMs);
-          if (t !== undefined && (next === undefined || t < next)) next = t;
-        }
+    const consider = (t: number): void => {
+      if (t > nowMs && (next === undefined || t < next)) next = t;
+    };
+    const starts = transactionStarts(this.deps.ports());
+    for (const [stationId, profiles] of this.byStation) {
+      const s = starts.get(stationId) ?? [];
+      for (const t of boundaries(s, profiles, nowMs, Infinity, 1)) {
+        consider(t - leadMs);
+        consider(t);
+      }
+      // A step beyond the look-ahead's edge: when it enters it.
+      if (leadMs > 0)
+        for (const t of boundaries(s, profiles, nowMs + leadMs, Infinity, 1)) consider(t - leadMs);
+    }
     return next;
   }
 
-  capsA(nowMs: number): ReadonlyMap<string, number> {
+  /**
+   * The cloud's cap per port, in A per phase, at `nowMs` and, with `leadMs`, the lowest of it until
+   * `nowMs + leadMs`: a drop of a cloud schedule is in force `leadMs` ahead, as a drop of a site schedule
+   * is (control.md), so the cars and the stations' fail-safe defaults follow by its start. Ports without
+   * a cap are not listed. Drops profiles that ended (schedule over, transaction over) on the way.
+   */
+  capsA(nowMs: number, leadMs = 0): ReadonlyMap<string, number> {
     const out = new Map<string, number>();
     if (this.byStation.size === 0) return out;
     const ports = this.deps.ports();
+    const starts = transactionStarts(ports);
     const byStation = new Map<string, PortSnapshot[]>();
     for (const p of ports) {
       let list = byStation.get(p.stationId);
@@ -389,7 +404,21 @@ export class CloudProfiles implements CloudProfileSink {
         if (live.length) this.byStation.set(stationId, live);
         else this.byStation.delete(stationId);
       }
-      this.stationCaps(live, stationPorts, nowMs, out);
+      const caps = new Map<string, number>();
+      this.stationCaps(live, stationPorts, nowMs, caps);
+      if (leadMs > 0)
+        for (const t of boundaries(
+          starts.get(stationId) ?? [],
+          live,
+          nowMs,
+          nowMs + leadMs,
+          LOOKAHEAD_STEPS,
+        )) {
+          const later = new Map<string, number>();
+          this.stationCaps(live, stationPorts, t, later);
+          for (const [portId, a] of later) caps.set(portId, Math.min(caps.get(portId) ?? Infinity, a));
+        }
+      for (const [portId, a] of caps) out.set(portId, a);
     }
     if (dropped) this.deps.onChange?.();
     return out;
@@ -498,18 +527,60 @@ export class CloudProfiles implements CloudProfileSink {
   }
 }
 
-/** The first instant after `nowMs` at which the profile's limit may change (see CloudProfiles.nextChangeMs). */
-function nextBoundaryMs(p: ScheduledProfile, nowMs: number): number | undefined {
+/**
+ * The steps of a station's profiles in (fromMs, toMs], soonest first, at most `max`: those of the
+ * Relative schedules counted from each of `starts` (its transactions' starts).
+ */
+function boundaries(
+  starts: readonly number[],
+  profiles: readonly Profile[],
+  fromMs: number,
+  toMs: number,
+  max: number,
+): number[] {
+  const out = new Set<number>();
+  for (const p of profiles)
+    for (const a of p.alternatives)
+      for (const start of a.kind === 'Relative' ? starts : [undefined]) {
+        let t = fromMs;
+        for (let i = 0; i < max; i++) {
+          const next = nextBoundaryMs(a, t, start);
+          if (next === undefined || next > toMs) break;
+          out.add(next);
+          t = next;
+        }
+      }
+  return [...out].sort((x, y) => x - y).slice(0, max);
+}
+
+/** The start of each transaction, per station. */
+function transactionStarts(ports: readonly PortSnapshot[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const p of ports) {
+    if (p.sessionStartedAtMs === undefined) continue;
+    let list = out.get(p.stationId);
+    if (!list) out.set(p.stationId, (list = []));
+    list.push(p.sessionStartedAtMs);
+  }
+  return out;
+}
+
+/**
+ * The first instant after `nowMs` at which the schedule's limit may change (see CloudProfiles.nextChangeMs);
+ * a Relative schedule's steps only with the start of its transaction, `transactionStartMs`.
+ */
+function nextBoundaryMs(p: ScheduledProfile, nowMs: number, transactionStartMs?: number): number | undefined {
   const at: number[] = [];
   if (p.validFromMs !== undefined) at.push(p.validFromMs);
   if (p.validToMs !== undefined) at.push(p.validToMs);
-  if (p.kind !== 'Relative') {
-    const start = p.startScheduleMs ?? p.validFromMs ?? p.receivedMs;
+  if (p.kind !== 'Relative' || transactionStartMs !== undefined) {
+    const start =
+      p.kind === 'Relative' ? transactionStartMs! : (p.startScheduleMs ?? p.validFromMs ?? p.receivedMs);
     const offsetsMs = [
       ...p.periods.map((x) => x.startPeriodS),
       ...(p.durationS !== undefined ? [p.durationS] : []),
     ].map((s) => s * 1000);
-    if (p.kind === 'Absolute') for (const o of offsetsMs) at.push(start + o);
+    if (p.kind !== 'Recurring') for (const o of offsetsMs) at.push(start + o);
     else {
       const cycleMs = (p.recurrency === 'Weekly' ? 7 : 1) * 86_400_000;
       const cycle = Math.floor((nowMs - start) / cycleMs);
