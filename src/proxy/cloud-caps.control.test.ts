@@ -37,7 +37,7 @@ const cap10 = {
 };
 
 describe('ControlLoop with cloud caps', () => {
-  it('a 10 A cloud cap lowers one port, the others get what it frees; cleared, all are equal again', async () => {
+  function withCloud() {
     const h = new SimHarness({ site: SITE, startMs: T0 });
     const cloud = new CloudProfiles({
       site: SITE.site,
@@ -47,6 +47,12 @@ describe('ControlLoop with cloud caps', () => {
       onChange: () => h.loop.requestRun('cloud profile'),
     });
     h.loop.setCloudCaps(cloud);
+    const a = () => h.loop.snapshot()!.allocation.find((x) => x.portId === 'a/1')!;
+    return { h, cloud, a };
+  }
+
+  it('a 10 A cloud cap lowers one port, the others get what it frees; cleared, all are equal again', async () => {
+    const { h, cloud } = withCloud();
     for (const id of ['a', 'b', 'x']) h.world.addEv(`${id}/1`, bigCar(id, T0));
     await h.advanceBy(60_000);
     const byPort = () => new Map(h.loop.snapshot()!.allocation.map((a) => [a.portId, a]));
@@ -73,15 +79,7 @@ describe('ControlLoop with cloud caps', () => {
   });
 
   it("a cloud cap below a port's fail-safe default lowers that default, and raises it back when cleared", async () => {
-    const h = new SimHarness({ site: SITE, startMs: T0 });
-    const cloud = new CloudProfiles({
-      site: SITE.site,
-      ports: () => h.gateway.ports(),
-      logger: h.logger,
-      now: () => h.clock.nowMs(),
-      onChange: () => h.loop.requestRun('cloud profile'),
-    });
-    h.loop.setCloudCaps(cloud);
+    const { h, cloud } = withCloud();
     await h.advanceBy(60_000);
     // 45 A shared by three ports when Fusebox is away: 15 A each.
     expect([...h.loop.failSafeDefaults()]).toEqual([
@@ -100,20 +98,6 @@ describe('ControlLoop with cloud caps', () => {
     await h.advanceBy(60_000);
     expect(h.loop.failSafeDefaults().get('a/1')).toBe(15);
   });
-
-  function withCloud() {
-    const h = new SimHarness({ site: SITE, startMs: T0 });
-    const cloud = new CloudProfiles({
-      site: SITE.site,
-      ports: () => h.gateway.ports(),
-      logger: h.logger,
-      now: () => h.clock.nowMs(),
-      onChange: () => h.loop.requestRun('cloud profile'),
-    });
-    h.loop.setCloudCaps(cloud);
-    const a = () => h.loop.snapshot()!.allocation.find((x) => x.portId === 'a/1')!;
-    return { h, cloud, a };
-  }
 
   it('a drop of a cloud schedule reaches the allocation and the fail-safe default ahead of it (the schedule lead), a rise when it starts', async () => {
     const { h, cloud, a } = withCloud();

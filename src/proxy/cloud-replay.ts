@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { rpcErrorCode } from '../ocpp/rpc.ts';
 import type { OutboxEntry, ProxyOutbox } from './proxy-outbox.ts';
-import type { Relay } from './relay.ts';
+import type { RecordEvent, Relay } from './relay.ts';
 import type { UpstreamLink } from './upstream-link.ts';
 
 /** A replay the cloud did not answer (timeout) is tried again after this long while the link stays up, in ms. */
@@ -21,13 +21,7 @@ export interface CloudReplayDeps {
   readonly closed: () => boolean;
   /** Remembers the cloud's authorization answer to a replayed message. */
   readonly cache: (version: OcppVersion, payload: unknown, answer: unknown) => Promise<void>;
-  readonly event: (
-    level: 'info' | 'warn',
-    kind: string,
-    stationId: string,
-    message: string,
-    data?: unknown,
-  ) => void;
+  readonly event: RecordEvent;
 }
 
 export class CloudReplay {

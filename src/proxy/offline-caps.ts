@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { PortMeterEvent } from '../contracts/station-gateway.ts';
 import type { OcppServer } from '../ocpp/ocpp-server.ts';
 import type { Store } from '../store/store.ts';
+import type { RecordEvent } from './relay.ts';
 
 /** A session accepted for an unknown id tag, to stop at `limitWh`. */
 interface OfflineCap {
@@ -25,13 +26,7 @@ export interface OfflineCapsDeps {
   readonly log: Logger;
   readonly now: () => number;
   /** Records an event (store and log). */
-  readonly event: (
-    level: 'info' | 'warn',
-    kind: string,
-    stationId: string,
-    message: string,
-    data?: unknown,
-  ) => void;
+  readonly event: RecordEvent;
 }
 
 export class OfflineCaps {

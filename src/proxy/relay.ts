@@ -23,3 +23,12 @@ export function statusKey(payload: unknown): string {
   const p = payload as { connectorId?: number; evseId?: number };
   return `${p.evseId ?? ''}/${p.connectorId ?? ''}`;
 }
+
+/** Records a relay event (the store's events and the log). */
+export type RecordEvent = (
+  level: 'info' | 'warn',
+  kind: string,
+  stationId: string,
+  message: string,
+  data?: unknown,
+) => void;
