@@ -77,7 +77,8 @@ export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
 
 /** The cloud's cap per port at an instant, in A per phase (src/proxy/cloud-profiles.ts). */
 export interface CloudCaps {
-  capsA(nowMs: number): ReadonlyMap<string, number>;
-  /** The next instant a cap may change (a schedule step): the loop runs then. */
-  nextChangeMs?(nowMs: number): number | undefined;
+  /** At `nowMs`, and with `leadMs` the lowest until `nowMs + leadMs` (a drop is in force ahead of it). */
+  capsA(nowMs: number, leadMs?: number): ReadonlyMap<string, number>;
+  /** The next instant the caps may change (a schedule step, or one entering the look-ahead): the loop runs then. */
+  nextChangeMs?(nowMs: number, leadMs?: number): number | undefined;
 }

@@ -3,23 +3,17 @@
  * the transaction they led to (docs/proxy.md). A real OcppServer and SQLite file, simulated stations, a
  * test cloud on 127.0.0.1 that is down, then back.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { closeAfterEach } from './testing/close-after-each.ts';
 import type { Proxied } from './testing/proxied-harness.ts';
 import { startProxied } from './testing/proxied-harness.ts';
 import { TestCloud } from './testing/test-cloud.ts';
 
 let cloud: TestCloud | undefined;
 let p: Proxied | undefined;
-const stations: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(stations.splice(0).map((s) => s.close()));
-  await p?.dispose();
-  await cloud?.close();
-  p = undefined;
-  cloud = undefined;
-});
+const stations = closeAfterEach(() => [p, cloud]);
 
 describe('Authorize answered during an outage', () => {
   it.each(['1.6', '2.0.1'] as const)(

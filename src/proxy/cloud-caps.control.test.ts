@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bigCar, SimHarness, siteFromYaml } from '../control/testing/sim-harness.ts';
+import { DEFAULT_CONTROL_OPTIONS } from '../control/control-options.ts';
 import { describeLimitedBy } from '../core/explain.ts';
 import { CloudProfiles } from './cloud-profiles.ts';
 
@@ -36,7 +37,7 @@ const cap10 = {
 };
 
 describe('ControlLoop with cloud caps', () => {
-  it('a 10 A cloud cap lowers one port, the others get what it frees; cleared, all are equal again', async () => {
+  function withCloud() {
     const h = new SimHarness({ site: SITE, startMs: T0 });
     const cloud = new CloudProfiles({
       site: SITE.site,
@@ -46,6 +47,12 @@ describe('ControlLoop with cloud caps', () => {
       onChange: () => h.loop.requestRun('cloud profile'),
     });
     h.loop.setCloudCaps(cloud);
+    const a = () => h.loop.snapshot()!.allocation.find((x) => x.portId === 'a/1')!;
+    return { h, cloud, a };
+  }
+
+  it('a 10 A cloud cap lowers one port, the others get what it frees; cleared, all are equal again', async () => {
+    const { h, cloud } = withCloud();
     for (const id of ['a', 'b', 'x']) h.world.addEv(`${id}/1`, bigCar(id, T0));
     await h.advanceBy(60_000);
     const byPort = () => new Map(h.loop.snapshot()!.allocation.map((a) => [a.portId, a]));
@@ -72,15 +79,7 @@ describe('ControlLoop with cloud caps', () => {
   });
 
   it("a cloud cap below a port's fail-safe default lowers that default, and raises it back when cleared", async () => {
-    const h = new SimHarness({ site: SITE, startMs: T0 });
-    const cloud = new CloudProfiles({
-      site: SITE.site,
-      ports: () => h.gateway.ports(),
-      logger: h.logger,
-      now: () => h.clock.nowMs(),
-      onChange: () => h.loop.requestRun('cloud profile'),
-    });
-    h.loop.setCloudCaps(cloud);
+    const { h, cloud } = withCloud();
     await h.advanceBy(60_000);
     // 45 A shared by three ports when Fusebox is away: 15 A each.
     expect([...h.loop.failSafeDefaults()]).toEqual([
@@ -100,32 +99,59 @@ describe('ControlLoop with cloud caps', () => {
     expect(h.loop.failSafeDefaults().get('a/1')).toBe(15);
   });
 
-  it('a step of a cloud schedule is applied when it starts, not at the next periodic run', async () => {
-    const h = new SimHarness({ site: SITE, startMs: T0 });
-    const cloud = new CloudProfiles({
-      site: SITE.site,
-      ports: () => h.gateway.ports(),
-      logger: h.logger,
-      now: () => h.clock.nowMs(),
-      onChange: () => h.loop.requestRun('cloud profile'),
-    });
-    h.loop.setCloudCaps(cloud);
+  it('a drop of a cloud schedule reaches the allocation and the fail-safe default ahead of it (the schedule lead), a rise when it starts', async () => {
+    const { h, cloud, a } = withCloud();
     for (const id of ['a', 'b', 'x']) h.world.addEv(`${id}/1`, bigCar(id, T0));
     await h.advanceBy(60_000);
-    // From 32 A to 10 A at T0 + 95.5 s: between two periodic runs (every 10 s).
-    const stepAt = T0 + 95_500;
+    // 32 A, 10 A from T0 + 95.5 s (between two periodic runs, every 10 s), 32 A again from T0 + 155.5 s.
+    const dropAt = T0 + 95_500;
+    const riseAt = T0 + 155_500;
+    const lead = DEFAULT_CONTROL_OPTIONS.scheduleLeadMs;
     const profile = structuredClone(cap10);
     profile.csChargingProfiles.chargingSchedule.chargingSchedulePeriod = [
       { startPeriod: 0, limit: 32 },
       { startPeriod: 95, limit: 10 },
+      { startPeriod: 155, limit: 32 },
     ];
     profile.csChargingProfiles.chargingSchedule.startSchedule = new Date(T0 + 500).toISOString();
     expect(cloud.set('a', '1.6', profile)).toBe('Accepted');
-    await h.advanceBy(stepAt - h.clock.nowMs() - 200);
-    const a = () => h.loop.snapshot()!.allocation.find((x) => x.portId === 'a/1')!;
+    await h.advanceBy(dropAt - lead - h.clock.nowMs() - 200);
     expect(a().currentA).toBe(15);
+    expect(h.loop.failSafeDefaults().get('a/1')).toBe(15);
     await h.advanceBy(300);
     expect(a().currentA).toBe(10);
     expect(a().limitedBy).toEqual({ kind: 'cloud-profile' });
+    expect(h.loop.failSafeDefaults().get('a/1')).toBe(10);
+    // Held until the rise starts, not lifted ahead of it.
+    await h.advanceBy(riseAt - h.clock.nowMs() - 200);
+    expect(a().currentA).toBe(10);
+    await h.advanceBy(300);
+    expect(a().currentA).toBe(15);
+    expect(h.world.violations()).toEqual([]);
+  });
+
+  it('a relative cloud schedule (from the start of the transaction) steps on time too, its drop ahead of it', async () => {
+    const { h, cloud, a } = withCloud();
+    for (const id of ['a', 'b', 'x']) h.world.addEv(`${id}/1`, bigCar(id, T0));
+    await h.advanceBy(60_000);
+    const started = h.gateway.ports().find((p) => p.portId === 'a/1')!.sessionStartedAtMs!;
+    const lead = DEFAULT_CONTROL_OPTIONS.scheduleLeadMs;
+    const profile = structuredClone(cap10) as {
+      csChargingProfiles: Record<string, unknown> & { chargingSchedule: Record<string, unknown> };
+    };
+    profile.csChargingProfiles.chargingProfileKind = 'Relative';
+    delete profile.csChargingProfiles.chargingSchedule.startSchedule;
+    // 32 A for the first 125 s of the transaction, then 10 A.
+    profile.csChargingProfiles.chargingSchedule.chargingSchedulePeriod = [
+      { startPeriod: 0, limit: 32 },
+      { startPeriod: 125, limit: 10 },
+    ];
+    expect(cloud.set('a', '1.6', profile)).toBe('Accepted');
+    const dropAt = started + 125_000;
+    await h.advanceBy(dropAt - lead - h.clock.nowMs() - 200);
+    expect(a().currentA).toBe(15);
+    await h.advanceBy(300);
+    expect(a().currentA).toBe(10);
+    expect(h.loop.failSafeDefaults().get('a/1')).toBe(10);
   });
 });

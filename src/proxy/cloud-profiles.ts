@@ -16,26 +16,30 @@
  * port (never above the cloud's power; a single-phase car on a three-phase port gets a third).
  */
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { Site } from '../core/site.ts';
-import type { ScheduledProfile } from '../ocpp/charging-profile.ts';
-import { periodAt, profileEnded } from '../ocpp/charging-profile.ts';
-import type { PortInfo } from '../ocpp/port-directory.ts';
 import { PortDirectory, wattsToCurrent } from '../ocpp/port-directory.ts';
 import type { CloudProfileStore, StoredCloudProfile } from '../contracts/ocpp-repository.ts';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
+import type { CloudProfilePurpose, CloudProfileVersion, Profile } from './cloud-profile-parse.ts';
+import { clearMatcher, ended, Invalid, parse, profileIdOf } from './cloud-profile-parse.ts';
+import {
+  best,
+  bestProfile,
+  boundaries,
+  LOOKAHEAD_STEPS,
+  transactionStarts,
+  waterFill,
+} from './cloud-profile-limits.ts';
 
 export type { CloudProfileStore, StoredCloudProfile };
+export type { CloudProfilePurpose, CloudProfileVersion };
 
-export type CloudProfileVersion = '1.6' | '2.0.1';
 export interface CloudProfileSink {
   /** The cloud's SetChargingProfile for a station (payload unchanged, as the cloud sent it). Returns the status Fusebox answers the cloud with ('Accepted' | 'Rejected'), never forwarded to the station. */
   set(stationId: string, version: CloudProfileVersion, payload: unknown): 'Accepted' | 'Rejected';
   /** The cloud's ClearChargingProfile; returns 'Accepted' | 'Unknown'. */
   clear(stationId: string, version: CloudProfileVersion, payload: unknown): 'Accepted' | 'Unknown';
 }
-
-export type CloudProfilePurpose = 'TxProfile' | 'TxDefaultProfile' | 'StationMax';
 
 export interface CloudProfilesDeps {
   readonly site: Site;
@@ -47,185 +51,6 @@ export interface CloudProfilesDeps {
   /** Called after a profile is set, cleared or dropped (the control loop re-allocates). */
   readonly onChange?: (() => void) | undefined;
 }
-
-/**
- * A cloud profile. Its own schedule fields are its first chargingSchedule; `alternatives` holds all of them
- * (2.0.1: up to three on a TxProfile, the ISO 15118 schedules the car chooses from; one otherwise).
- */
-interface Profile extends ScheduledProfile {
-  readonly alternatives: readonly ScheduledProfile[];
-  readonly stored: StoredCloudProfile;
-  readonly purpose: CloudProfilePurpose;
-  readonly stackLevel: number;
-  /** 1.6 connectorId, 2.0.1 evseId; 0: the whole station. */
-  readonly connectorId: number;
-}
-
-// ---- validation -------------------------------------------------------------------------------------------
-
-const dateTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not a date-time');
-const period = z.object({
-  startPeriod: z.number().int().min(0),
-  limit: z.number().min(0).finite(),
-  numberPhases: z.number().int().min(1).max(3).optional(),
-});
-const schedule = z.object({
-  duration: z.number().int().min(0).optional(),
-  startSchedule: dateTime.optional(),
-  chargingRateUnit: z.enum(['A', 'W']),
-  chargingSchedulePeriod: z.array(period).min(1),
-  minChargingRate: z.number().optional(),
-});
-const common = {
-  stackLevel: z.number().int().min(0),
-  chargingProfileKind: z.enum(['Absolute', 'Recurring', 'Relative']),
-  recurrencyKind: z.enum(['Daily', 'Weekly']).optional(),
-  validFrom: dateTime.optional(),
-  validTo: dateTime.optional(),
-};
-const set16 = z.object({
-  connectorId: z.number().int().min(0),
-  csChargingProfiles: z.object({
-    ...common,
-    chargingProfileId: z.number().int(),
-    transactionId: z.number().int().optional(),
-    chargingProfilePurpose: z.enum(['ChargePointMaxProfile', 'TxDefaultProfile', 'TxProfile']),
-    chargingSchedule: schedule,
-  }),
-});
-const set2 = z.object({
-  evseId: z.number().int().min(0),
-  chargingProfile: z.object({
-    ...common,
-    id: z.number().int(),
-    transactionId: z.string().optional(),
-    chargingProfilePurpose: z.enum(['ChargingStationMaxProfile', 'TxDefaultProfile', 'TxProfile']),
-    chargingSchedule: z
-      .array(schedule.extend({ id: z.number().int() }))
-      .min(1)
-      .max(3),
-  }),
-});
-const clear16 = z.object({
-  id: z.number().int().optional(),
-  connectorId: z.number().int().min(0).optional(),
-  chargingProfilePurpose: z.enum(['ChargePointMaxProfile', 'TxDefaultProfile', 'TxProfile']).optional(),
-  stackLevel: z.number().int().min(0).optional(),
-});
-const clear2 = z.object({
-  chargingProfileId: z.number().int().optional(),
-  chargingProfileCriteria: z
-    .object({
-      evseId: z.number().int().min(0).optional(),
-      chargingProfilePurpose: z
-        .enum([
-          'ChargingStationMaxProfile',
-          'TxDefaultProfile',
-          'TxProfile',
-          'ChargingStationExternalConstraints',
-        ])
-        .optional(),
-      stackLevel: z.number().int().min(0).optional(),
-    })
-    .optional(),
-});
-
-/** "csChargingProfiles.chargingSchedule.chargingRateUnit: …; …" */
-function issues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`)
-    .join('; ');
-}
-
-class Invalid extends Error {}
-
-const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
-const purposeOf = (p: string): CloudProfilePurpose =>
-  p === 'TxProfile' || p === 'TxDefaultProfile' ? p : 'StationMax';
-
-/** A stored payload as a profile; throws Invalid naming what is wrong. */
-function parse(stored: StoredCloudProfile): Profile {
-  let fields: Omit<Profile, 'stored' | 'receivedMs' | 'alternatives'>;
-  let alternatives: Omit<ScheduledProfile, 'receivedMs'>[];
-  let connectorName: string;
-  if (stored.version === '1.6') {
-    const r = set16.safeParse(stored.payload);
-    if (!r.success) throw new Invalid(issues(r.error));
-    const cp = r.data.csChargingProfiles;
-    connectorName = 'connector';
-    fields = {
-      purpose: purposeOf(cp.chargingProfilePurpose),
-      stackLevel: cp.stackLevel,
-      connectorId: r.data.connectorId,
-      ...scheduleFields(cp, cp.chargingSchedule),
-    };
-    alternatives = [fields];
-  } else {
-    const r = set2.safeParse(stored.payload);
-    if (!r.success) throw new Invalid(issues(r.error));
-    const cp = r.data.chargingProfile;
-    connectorName = 'EVSE';
-    // Several schedules: the ISO 15118 alternatives the car chooses from, allowed on a TxProfile only
-    // (2.0.1 ChargingProfileType.chargingSchedule). Fusebox does not forward them, so no car chooses: the cap
-    // is the lowest of them in force at each instant (bestIn), which keeps every one of them.
-    if (cp.chargingSchedule.length > 1 && cp.chargingProfilePurpose !== 'TxProfile')
-      throw new Invalid(
-        `several chargingSchedules (${cp.chargingSchedule.length}) are allowed on a TxProfile only, not on a ${cp.chargingProfilePurpose}`,
-      );
-    alternatives = cp.chargingSchedule.map((x) => scheduleFields(cp, x));
-    fields = {
-      purpose: purposeOf(cp.chargingProfilePurpose),
-      stackLevel: cp.stackLevel,
-      connectorId: r.data.evseId,
-      ...alternatives[0]!,
-    };
-  }
-  if (fields.kind === 'Recurring' && fields.recurrency === undefined)
-    throw new Invalid('a Recurring profile needs recurrencyKind');
-  for (const a of alternatives) {
-    let last = -1;
-    for (const p of a.periods) {
-      if (p.startPeriodS <= last) throw new Invalid('chargingSchedulePeriod: startPeriod must increase');
-      last = p.startPeriodS;
-    }
-  }
-  if (fields.purpose === 'TxProfile' && fields.connectorId === 0)
-    throw new Invalid(`a TxProfile cannot be set on ${connectorName} 0 (the whole station)`);
-  if (fields.purpose === 'StationMax' && fields.connectorId !== 0)
-    throw new Invalid(`a station maximum profile belongs on ${connectorName} 0, not ${fields.connectorId}`);
-  const receivedMs = stored.receivedMs;
-  return { ...fields, alternatives: alternatives.map((a) => ({ ...a, receivedMs })), stored, receivedMs };
-}
-
-/** Every schedule of the profile is over (see profileEnded). */
-const ended = (p: Profile, nowMs: number): boolean => p.alternatives.every((a) => profileEnded(a, nowMs));
-
-function scheduleFields(
-  cp: z.infer<typeof set16>['csChargingProfiles'] | z.infer<typeof set2>['chargingProfile'],
-  s: z.infer<typeof schedule>,
-): Omit<ScheduledProfile, 'receivedMs'> {
-  return {
-    kind: cp.chargingProfileKind,
-    recurrency: cp.recurrencyKind,
-    validFromMs: ms(cp.validFrom),
-    validToMs: ms(cp.validTo),
-    startScheduleMs: ms(s.startSchedule),
-    durationS: s.duration,
-    unit: s.chargingRateUnit,
-    periods: s.chargingSchedulePeriod.map((p) => ({
-      startPeriodS: p.startPeriod,
-      limit: p.limit,
-      numberPhases: p.numberPhases,
-    })),
-  };
-}
-
-const profileIdOf = (version: CloudProfileVersion, payload: unknown): number | undefined => {
-  const p = payload as Record<string, Record<string, unknown> | undefined> | null;
-  const id = version === '1.6' ? p?.csChargingProfiles?.chargingProfileId : p?.chargingProfile?.id;
-  return typeof id === 'number' ? id : undefined;
-};
 
 // ---- the profiles and their caps --------------------------------------------------------------------------
 
@@ -297,27 +122,8 @@ export class CloudProfiles implements CloudProfileSink {
   }
 
   clear(stationId: string, version: CloudProfileVersion, payload: unknown): 'Accepted' | 'Unknown' {
-    let match: (p: Profile) => boolean;
-    if (version === '1.6') {
-      const r = clear16.safeParse(payload ?? {});
-      if (!r.success) return this.badClear(stationId, payload, issues(r.error));
-      const c = r.data;
-      match = (p) =>
-        (c.id === undefined || p.stored.profileId === c.id) &&
-        (c.connectorId === undefined || p.connectorId === c.connectorId) &&
-        (c.chargingProfilePurpose === undefined || p.purpose === purposeOf(c.chargingProfilePurpose)) &&
-        (c.stackLevel === undefined || p.stackLevel === c.stackLevel);
-    } else {
-      const r = clear2.safeParse(payload ?? {});
-      if (!r.success) return this.badClear(stationId, payload, issues(r.error));
-      const id = r.data.chargingProfileId;
-      const c = r.data.chargingProfileCriteria ?? {};
-      match = (p) =>
-        (id === undefined || p.stored.profileId === id) &&
-        (c.evseId === undefined || p.connectorId === c.evseId) &&
-        (c.chargingProfilePurpose === undefined || p.purpose === purposeOf(c.chargingProfilePurpose)) &&
-        (c.stackLevel === undefined || p.stackLevel === c.stackLevel);
-    }
+    const match = clearMatcher(version, payload);
+    if (typeof match !== 'function') return this.badClear(stationId, payload, match.invalid);
     const list = this.byStation.get(stationId) ?? [];
     const gone = list.filter(match);
     if (!gone.length) return 'Unknown';
@@ -340,29 +146,41 @@ export class CloudProfiles implements CloudProfileSink {
   }
 
   /**
-   * The cloud's cap per port at `nowMs`, in A per phase; ports without one are not listed. Drops profiles
-   * that ended (schedule over, transaction over) on the way.
+   * The next instant after `nowMs` at which the caps of capsA(·, leadMs) may change, for the control loop
+   * to run then: a step of a schedule (a period starts, a schedule or its validity begins or ends; Relative
+   * ones from the start of the port's transaction) is seen `leadMs` ahead (a drop enters the look-ahead)
+   * and when it starts (a rise); undefined when none is known.
    */
-  /**
-   * The next instant after `nowMs` at which a cloud cap may change (a period starts, a schedule or its
-   * validity begins or ends), for the control loop to run then; undefined when none is known (a Relative
-   * schedule's steps follow its transaction: the periodic run takes them).
-   */
-  nextChangeMs(nowMs: number): number | undefined {
+  nextChangeMs(nowMs: number, leadMs = 0): number | undefined {
     let next: number | undefined;
-    for (const profiles of this.byStation.values())
-      for (const p of profiles)
-        for (const a of p.alternatives) {
-          const t = nextBoundaryMs(a, nowMs);
-          if (t !== undefined && (next === undefined || t < next)) next = t;
-        }
+    const consider = (t: number): void => {
+      if (t > nowMs && (next === undefined || t < next)) next = t;
+    };
+    const starts = transactionStarts(this.deps.ports());
+    for (const [stationId, profiles] of this.byStation) {
+      const s = starts.get(stationId) ?? [];
+      for (const t of boundaries(s, profiles, nowMs, Infinity, 1)) {
+        consider(t - leadMs);
+        consider(t);
+      }
+      // A step beyond the look-ahead's edge: when it enters it.
+      if (leadMs > 0)
+        for (const t of boundaries(s, profiles, nowMs + leadMs, Infinity, 1)) consider(t - leadMs);
+    }
     return next;
   }
 
-  capsA(nowMs: number): ReadonlyMap<string, number> {
+  /**
+   * The cloud's cap per port, in A per phase, at `nowMs` and, with `leadMs`, the lowest of it until
+   * `nowMs + leadMs`: a drop of a cloud schedule is in force `leadMs` ahead, as a drop of a site schedule
+   * is (control.md), so the cars and the stations' fail-safe defaults follow by its start. Ports without
+   * a cap are not listed. Drops profiles that ended (schedule over, transaction over) on the way.
+   */
+  capsA(nowMs: number, leadMs = 0): ReadonlyMap<string, number> {
     const out = new Map<string, number>();
     if (this.byStation.size === 0) return out;
     const ports = this.deps.ports();
+    const starts = transactionStarts(ports);
     const byStation = new Map<string, PortSnapshot[]>();
     for (const p of ports) {
       let list = byStation.get(p.stationId);
@@ -389,7 +207,21 @@ export class CloudProfiles implements CloudProfileSink {
         if (live.length) this.byStation.set(stationId, live);
         else this.byStation.delete(stationId);
       }
-      this.stationCaps(live, stationPorts, nowMs, out);
+      const caps = new Map<string, number>();
+      this.stationCaps(live, stationPorts, nowMs, caps);
+      if (leadMs > 0)
+        for (const t of boundaries(
+          starts.get(stationId) ?? [],
+          live,
+          nowMs,
+          nowMs + leadMs,
+          LOOKAHEAD_STEPS,
+        )) {
+          const later = new Map<string, number>();
+          this.stationCaps(live, stationPorts, t, later);
+          for (const [portId, a] of later) caps.set(portId, Math.min(caps.get(portId) ?? Infinity, a));
+        }
+      for (const [portId, a] of caps) out.set(portId, a);
     }
     if (dropped) this.deps.onChange?.();
     return out;
@@ -496,86 +328,6 @@ export class CloudProfiles implements CloudProfileSink {
         this.deps.logger.error({ err, stationId }, 'could not drop a stored cloud charging profile'),
       );
   }
-}
-
-/** The first instant after `nowMs` at which the profile's limit may change (see CloudProfiles.nextChangeMs). */
-function nextBoundaryMs(p: ScheduledProfile, nowMs: number): number | undefined {
-  const at: number[] = [];
-  if (p.validFromMs !== undefined) at.push(p.validFromMs);
-  if (p.validToMs !== undefined) at.push(p.validToMs);
-  if (p.kind !== 'Relative') {
-    const start = p.startScheduleMs ?? p.validFromMs ?? p.receivedMs;
-    const offsetsMs = [
-      ...p.periods.map((x) => x.startPeriodS),
-      ...(p.durationS !== undefined ? [p.durationS] : []),
-    ].map((s) => s * 1000);
-    if (p.kind === 'Absolute') for (const o of offsetsMs) at.push(start + o);
-    else {
-      const cycleMs = (p.recurrency === 'Weekly' ? 7 : 1) * 86_400_000;
-      const cycle = Math.floor((nowMs - start) / cycleMs);
-      for (const c of [cycle, cycle + 1]) for (const o of offsetsMs) at.push(start + c * cycleMs + o);
-    }
-  }
-  let next: number | undefined;
-  for (const t of at) if (t > nowMs && (next === undefined || t < next)) next = t;
-  return next;
-}
-
-/** The winning profile of those matching and in force, with its limit in its unit. */
-function bestProfile(
-  profiles: readonly Profile[],
-  nowMs: number,
-  transactionStartMs: number | undefined,
-  matches: (p: Profile) => boolean,
-  connectorId: number,
-): { profile: Profile; limit: number; numberPhases?: number | undefined } | undefined {
-  let chosen:
-    { profile: Profile; limit: number; numberPhases?: number | undefined; rank: number } | undefined;
-  for (const p of profiles) {
-    if (!matches(p)) continue;
-    const period = periodAt(p, nowMs, transactionStartMs);
-    if (!period && !p.alternatives.some((a) => periodAt(a, nowMs, transactionStartMs))) continue;
-    // Higher stack level first; at the same level the connector's own profile beats connector 0's.
-    const rank = p.stackLevel * 2 + (p.connectorId === connectorId ? 1 : 0);
-    if (!chosen || rank > chosen.rank)
-      chosen = { profile: p, limit: period?.limit ?? Infinity, numberPhases: period?.numberPhases, rank };
-  }
-  return chosen;
-}
-
-/** As bestProfile, in A per phase for the port. */
-function best(
-  profiles: readonly Profile[],
-  nowMs: number,
-  transactionStartMs: number | undefined,
-  matches: (p: Profile) => boolean,
-  connectorId: number,
-  info: PortInfo,
-): number | undefined {
-  const b = bestProfile(profiles, nowMs, transactionStartMs, matches, connectorId);
-  if (!b) return undefined;
-  // The lowest of its schedules in force (one but for a 2.0.1 TxProfile with ISO 15118 alternatives).
-  let a = Infinity;
-  for (const s of b.profile.alternatives) {
-    const period = periodAt(s, nowMs, transactionStartMs);
-    if (!period) continue;
-    a = Math.min(a, s.unit === 'A' ? period.limit : wattsToCurrent(period.limit, info, info.conductors));
-  }
-  return a;
-}
-
-/** Shares `total` equally, none above its ceiling; what a capped one leaves goes to the others. */
-export function waterFill(total: number, ceilings: readonly number[]): number[] {
-  const out = ceilings.map(() => 0);
-  const order = ceilings.map((c, i) => [c, i] as const).sort((a, b) => a[0] - b[0]);
-  let left = Math.max(0, total);
-  for (let k = 0; k < order.length; k++) {
-    const [ceiling, i] = order[k]!;
-    const share = left / (order.length - k);
-    out[i] = Math.min(ceiling, share);
-    left -= out[i];
-  }
-  return out;
 }
 
 /**

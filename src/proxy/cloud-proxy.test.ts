@@ -2,23 +2,17 @@
  * Fusebox between stations and a cloud central system (docs/proxy.md): a real upstream CSMS (ocpp-rpc on
  * 127.0.0.1) that assigns its own transaction ids, a real OcppServer and SQLite file, simulated stations.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { closeAfterEach } from './testing/close-after-each.ts';
 import type { Proxied } from './testing/proxied-harness.ts';
 import { startProxied } from './testing/proxied-harness.ts';
 import { TestCloud } from './testing/test-cloud.ts';
 
 let cloud: TestCloud | undefined;
 let p: Proxied | undefined;
-const stations: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(stations.splice(0).map((s) => s.close()));
-  await p?.dispose();
-  await cloud?.close();
-  p = undefined;
-  cloud = undefined;
-});
+const stations = closeAfterEach(() => [p, cloud]);
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

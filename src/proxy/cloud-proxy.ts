@@ -10,18 +10,21 @@
 import type { Logger } from 'pino';
 import { isKnownIdTag } from '../ocpp/authorization.ts';
 import { DEFAULT_OCPP_SERVER_SETTINGS } from '../ocpp/ocpp-settings.ts';
-import type { PortMeterEvent } from '../contracts/station-gateway.ts';
 import type { InboundCall, InboundHandler, InboundMiddleware } from '../ocpp/inbound-pipeline.ts';
-import type { IdTagStatus } from '../contracts/ocpp-repository.ts';
 import type { OcppServer } from '../ocpp/ocpp-server.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
-import type { RpcInboundCall } from '../ocpp/rpc.ts';
-import { rpcError, rpcErrorCode } from '../ocpp/rpc.ts';
+import { rpcErrorCode } from '../ocpp/rpc.ts';
 import type { Store } from '../store/store.ts';
-import type { CloudProfileSink, CloudProfileVersion } from './cloud-profiles.ts';
+import { cacheAuthorization, idTagOf } from './cloud-authorization.ts';
+import type { CloudCommandsDeps } from './cloud-commands.ts';
+import { fromCloud } from './cloud-commands.ts';
+import type { CloudProfileSink } from './cloud-profiles.ts';
+import { CloudReplay } from './cloud-replay.ts';
+import { OfflineCaps } from './offline-caps.ts';
+import type { Relay } from './relay.ts';
+import { statusKey } from './relay.ts';
 import { RejectingCloudProfiles } from './cloud-profiles.ts';
 import { ProxyOutbox } from './proxy-outbox.ts';
-import type { OutboxEntry } from './proxy-outbox.ts';
 import type { LinkState } from './upstream-link.ts';
 import { UpstreamLink } from './upstream-link.ts';
 import type { UpstreamSettings, UpstreamStationSettings, UpstreamStatus } from '../contracts/upstream.ts';
@@ -41,24 +44,7 @@ export interface CloudProxyOptions {
   readonly authorizationCacheTtlMs?: number | undefined;
 }
 
-/**
- * A session Fusebox accepted for an unknown id tag during an outage, to stop at `limitWh`; kept in SQLite
- * (proxy_offline_caps) until the session ends, so that a restart keeps the limit.
- */
-interface OfflineCap {
-  readonly sessionId: number;
-  readonly idTag: string;
-  readonly limitWh: number;
-  /** A stop is on its way or was accepted; false again when the station refused it (the next reading retries). */
-  stopping: boolean;
-  /** The event was recorded (once per session). */
-  announced: boolean;
-}
-
 export type { UpstreamStatus };
-
-/** A replay the cloud did not answer (timeout) is tried again after this long while the link stays up, in ms. */
-const REPLAY_RETRY_MS = 2000;
 
 /**
  * Station messages stored and replayed when answered locally (the rest is collapsed or only answered). An
@@ -68,22 +54,6 @@ const QUEUED: Readonly<Record<'v16' | 'v2', ReadonlySet<string>>> = {
   v16: new Set(['Authorize', 'StartTransaction', 'StopTransaction', 'MeterValues']),
   v2: new Set(['Authorize', 'TransactionEvent', 'MeterValues']),
 };
-
-interface Relay {
-  readonly stationId: string;
-  version: OcppVersion;
-  link: UpstreamLink | undefined;
-  draining: boolean;
-  outageSinceMs: number | undefined;
-  lastRelayMs: number | undefined;
-  /** The latest BootNotification answered locally, told to the cloud when it is back. */
-  pendingBoot: unknown;
-  /** The latest StatusNotification per connector answered locally. */
-  readonly latestStatus: Map<string, unknown>;
-  heartbeatOwed: boolean;
-  goneTimer: NodeJS.Timeout | undefined;
-  stationConnected: boolean;
-}
 
 export class CloudProxy {
   private readonly relays = new Map<string, Relay>();
@@ -95,8 +65,9 @@ export class CloudProxy {
   private store: Store | undefined;
   private closed = false;
   private readonly unsubscribe: (() => void)[] = [];
-  /** Sessions accepted under `offlineUnknownIdTags: { acceptUpToKwh }`, by port id. */
-  private readonly caps = new Map<string, OfflineCap>();
+  /** Sessions accepted under `offlineUnknownIdTags: { acceptUpToKwh }`. */
+  private caps: OfflineCaps | undefined;
+  private replay: CloudReplay | undefined;
   /** The `upstream:` in force (a SIGHUP reload replaces it: reconfigure). */
   private settings: UpstreamSettings;
 
@@ -168,10 +139,8 @@ export class CloudProxy {
         r.stationConnected = true;
         clearTimeout(r.goneTimer);
       }),
-      server.on('meter-values', (e) => this.enforceCap(e)),
-      server.on('session-stopped', (e) => {
-        if (this.caps.get(e.portId)?.sessionId === e.sessionId) this.forgetCap(e.portId);
-      }),
+      server.on('meter-values', (e) => this.caps?.enforce(e)),
+      server.on('session-stopped', (e) => this.caps?.sessionStopped(e.portId, e.sessionId)),
       server.on('station-disconnected', (e) => {
         const r = this.relays.get(e.stationId);
         if (!r) return;
@@ -179,20 +148,16 @@ export class CloudProxy {
         this.closeWhenIdle(r);
       }),
     );
-    const caps = store.db
-      .prepare<
-        [],
-        { port_id: string; session_id: number; id_tag: string; limit_wh: number; announced: number }
-      >('SELECT port_id, session_id, id_tag, limit_wh, announced FROM proxy_offline_caps')
-      .all();
-    for (const c of caps)
-      this.caps.set(c.port_id, {
-        sessionId: c.session_id,
-        idTag: c.id_tag,
-        limitWh: c.limit_wh,
-        stopping: false,
-        announced: c.announced === 1,
-      });
+    const event = this.event.bind(this);
+    this.caps = new OfflineCaps({ server, store, log: this.o.log, now: this.now, event });
+    this.replay = new CloudReplay({
+      outbox: this.outbox,
+      log: this.o.log,
+      now: this.now,
+      closed: () => this.closed,
+      cache: (version, payload, answer) => this.cacheAuthorization(version, payload, answer),
+      event,
+    });
     for (const [stationId, version] of this.outbox.stationsWithQueue()) {
       const r = this.relayFor(stationId, version);
       if (r) this.closeWhenIdle(r);
@@ -279,7 +244,7 @@ export class CloudProxy {
         reconnect: this.settings.reconnect,
         callTimeoutMs: this.callTimeoutMs,
         log: this.o.log,
-        handler: (call) => this.fromCloud(relay, call),
+        handler: (call) => fromCloud(this.commands, relay, call),
         onState: (state) => this.linkState(relay, state),
       });
     }
@@ -308,7 +273,7 @@ export class CloudProxy {
         this.event('info', 'upstream-restored', r.stationId, `cloud reachable again after ${s} s`);
       }
       r.outageSinceMs = undefined;
-      this.kick(r);
+      this.replay?.kick(r);
     } else if (state === 'down' && r.outageSinceMs === undefined) {
       r.outageSinceMs = nowMs;
       this.event(
@@ -366,7 +331,7 @@ export class CloudProxy {
           ? String((local as { transactionId: number }).transactionId)
           : undefined;
       await outbox.enqueue(r.stationId, call.version, call.action, localPayload, localTxId);
-      this.kick(r);
+      this.replay?.kick(r);
     } else this.owe(r, call);
     return this.unknownIdTagPolicy(r, call, local);
   }
@@ -425,80 +390,11 @@ export class CloudProxy {
       const port = this.server
         ?.ports()
         .find((x) => x.stationId === r.stationId && x.connectorId === at && x.sessionId !== undefined);
-      if (port?.sessionId !== undefined && this.caps.get(port.portId)?.sessionId !== port.sessionId) {
-        const limitWh = policy.acceptUpToKwh * 1000;
+      if (port?.sessionId !== undefined && this.caps && !this.caps.has(port.portId, port.sessionId))
         // Stored before the station hears Accepted: a restart during the session keeps the limit.
-        await this.store!.writer.run('proxySaveOfflineCap', {
-          portId: port.portId,
-          sessionId: port.sessionId,
-          idTag,
-          limitWh,
-          atMs: this.now(),
-        });
-        this.caps.set(port.portId, {
-          sessionId: port.sessionId,
-          idTag,
-          limitWh,
-          stopping: false,
-          announced: false,
-        });
-      }
+        await this.caps.add(port.portId, port.sessionId, idTag, policy.acceptUpToKwh * 1000);
     }
     return answer;
-  }
-
-  /** A reading of a capped session: at its limit, Fusebox stops it (RemoteStop / RequestStopTransaction). */
-  private enforceCap(e: PortMeterEvent): void {
-    const cap = this.caps.get(e.portId);
-    const port = this.server?.port(e.portId);
-    if (!cap || cap.stopping || !port) return;
-    if (port.sessionId !== cap.sessionId) {
-      this.forgetCap(e.portId);
-      return;
-    }
-    const drawnWh = (port.sessionLastWh ?? 0) - (port.sessionStartWh ?? 0);
-    if (drawnWh < cap.limitWh) return;
-    cap.stopping = true;
-    const kwh = (x: number): string => String(Math.round(x / 10) / 100);
-    if (!cap.announced) {
-      cap.announced = true;
-      this.capWrite('proxyAnnounceOfflineCap', e.portId, cap.sessionId);
-      this.event(
-        'warn',
-        'upstream-offline-limit',
-        port.stationId,
-        `session of unknown id tag ${cap.idTag} (accepted while the cloud was down) stopped at ${kwh(drawnWh)} kWh: the limit is ${kwh(cap.limitWh)} kWh (upstream.offlineUnknownIdTags)`,
-        { portId: e.portId, sessionId: cap.sessionId, drawnWh },
-      );
-    }
-    this.server!.restrictPort(e.portId, 'stop').then(
-      (status) => {
-        this.o.log.info({ portId: e.portId, status }, 'offline limit: stop sent');
-        if (status !== 'Accepted') cap.stopping = false;
-      },
-      (err: unknown) => {
-        this.o.log.error({ err, portId: e.portId }, 'offline limit: could not stop');
-        cap.stopping = false;
-      },
-    );
-  }
-
-  /** The port's capped session ended (or is no longer the port's): the limit goes, here and in the store. */
-  private forgetCap(portId: string): void {
-    const cap = this.caps.get(portId);
-    if (!cap) return;
-    this.caps.delete(portId);
-    this.capWrite('proxyDeleteOfflineCap', portId, cap.sessionId);
-  }
-
-  private capWrite(
-    op: 'proxyAnnounceOfflineCap' | 'proxyDeleteOfflineCap',
-    portId: string,
-    sessionId: number,
-  ): void {
-    this.store?.writer
-      .run(op, { portId, sessionId })
-      .catch((err: unknown) => this.o.log.error({ err, portId, op }, 'could not store the offline limit'));
   }
 
   /** What the cloud's answer to a live CALL teaches: its transaction id, its authorization answers. */
@@ -520,184 +416,16 @@ export class CloudProxy {
     else if (call.action === 'Heartbeat') r.heartbeatOwed = true;
   }
 
-  private kick(r: Relay): void {
-    if (r.draining || r.link?.state !== 'connected') return;
-    this.drain(r).catch((err: unknown) =>
-      this.o.log.error({ err, stationId: r.stationId }, 'replay to the cloud failed'),
-    );
-  }
-
-  /** Replays what was answered locally: the boot, the queue in order, then the latest statuses. */
-  private async drain(r: Relay): Promise<void> {
-    const outbox = this.outbox!;
-    const link = r.link!;
-    r.draining = true;
-    let sent = 0;
-    let failed = 0;
-    let stalled = true;
-    try {
-      if (r.pendingBoot !== undefined) {
-        const boot = r.pendingBoot;
-        if (!(await this.replayOne(link, 'BootNotification', boot))) return;
-        if (r.pendingBoot === boot) r.pendingBoot = undefined;
-      }
-      for (let e = outbox.queueOf(r.stationId)[0]; e; e = outbox.queueOf(r.stationId)[0]) {
-        const outcome = await this.replayEntry(r, e);
-        if (outcome === 'retry') return;
-        if (outcome === 'failed') failed++;
-        else sent++;
-      }
-      for (const [key, payload] of [...r.latestStatus]) {
-        if (!(await this.replayOne(link, 'StatusNotification', payload))) return;
-        if (r.latestStatus.get(key) === payload) r.latestStatus.delete(key);
-      }
-      if (r.heartbeatOwed) {
-        r.heartbeatOwed = false;
-        await this.replayOne(link, 'Heartbeat', {});
-      }
-      stalled = false;
-    } finally {
-      r.draining = false;
-      // Not answered while the link stays up (a hung cloud): try again later, the station may stay silent.
-      if (stalled && !this.closed) {
-        const retry = setTimeout(() => this.kick(r), REPLAY_RETRY_MS);
-        retry.unref();
-      }
-      if (sent + failed > 0)
-        this.event(
-          failed > 0 ? 'warn' : 'info',
-          'upstream-replayed',
-          r.stationId,
-          `replayed ${sent} queued message${sent === 1 ? '' : 's'} to the cloud` +
-            (failed > 0 ? `; ${failed} refused by the cloud (kept, not sent again)` : ''),
-          { sent, failed },
-        );
-    }
-    if (outbox.queueOf(r.stationId).length > 0) this.kick(r);
-  }
-
-  /** A collapsed message (boot, status, heartbeat): true when answered (a CALLERROR is logged and dropped). */
-  private async replayOne(link: UpstreamLink, action: string, payload: unknown): Promise<boolean> {
-    try {
-      await link.call(action, payload);
-      return true;
-    } catch (err) {
-      if (rpcErrorCode(err) === undefined) return false;
-      this.o.log.warn({ err, action }, 'cloud refused a replayed message');
-      return true;
-    }
-  }
-
-  private async replayEntry(r: Relay, e: OutboxEntry): Promise<'sent' | 'failed' | 'retry'> {
-    const outbox = this.outbox!;
-    const v16 = e.version === '1.6';
-    let payload = v16 ? outbox.toCloudIds(r.stationId, e.action, e.payload, false) : e.payload;
-    if (!v16 && e.action === 'TransactionEvent') payload = { ...(payload as object), offline: true };
-    let answer: unknown;
-    try {
-      answer = await r.link!.call(e.action, payload);
-    } catch (err) {
-      const code = rpcErrorCode(err);
-      if (code === undefined) return 'retry';
-      const text = err instanceof Error ? err.message : String(err);
-      await outbox.failed(e, code, text);
-      this.o.log.warn(
-        { stationId: r.stationId, action: e.action, code, text },
-        'cloud refused a queued message',
-      );
-      this.event(
-        'warn',
-        'upstream-refused',
-        r.stationId,
-        `cloud refused queued ${e.action}: ${code} ${text}`,
-        {
-          outboxId: e.id,
-        },
-      );
-      return 'failed';
-    }
-    const cloudTx = (answer as { transactionId?: unknown } | undefined)?.transactionId;
-    await outbox.delivered(
-      e,
-      v16 && e.action === 'StartTransaction' && typeof cloudTx === 'number' ? String(cloudTx) : undefined,
-    );
-    r.lastRelayMs = this.now();
-    await this.cacheAuthorization(e.version, e.payload, answer);
-    return 'sent';
-  }
-
-  /** A CALL from the cloud for the station. */
-  private async fromCloud(r: Relay, call: RpcInboundCall): Promise<unknown> {
-    const version: CloudProfileVersion = r.version === '1.6' ? '1.6' : '2.0.1';
-    switch (call.method) {
-      case 'SetChargingProfile':
-        return { status: this.sink.set(r.stationId, version, call.params) };
-      case 'ClearChargingProfile':
-        return { status: this.sink.clear(r.stationId, version, call.params) };
-      case 'GetCompositeSchedule':
-        return this.compositeSchedule(r, call.params);
-    }
-    const link = this.server?.link(r.stationId);
-    if (!link) throw rpcError('GenericError', `station ${r.stationId} is not connected to Fusebox`);
-    const answer = await link.call(call.method, call.params);
-    r.lastRelayMs = this.now();
-    return answer;
-  }
-
-  /** The limit Fusebox has in force on the connector (0: the station's ports together), as one period. */
-  private compositeSchedule(r: Relay, params: unknown): unknown {
-    const server = this.server!;
-    const p = params as { connectorId?: number; evseId?: number; duration?: number };
-    const at = r.version === '1.6' ? (p.connectorId ?? 0) : (p.evseId ?? 0);
-    const ports = server
-      .ports()
-      .filter((x) => x.stationId === r.stationId && (at === 0 || x.connectorId === at));
-    if (ports.length === 0) return { status: 'Rejected' };
-    const limit = ports.reduce((sum, x) => sum + server.effectiveLimitA(x.portId), 0);
-    const schedule = {
-      duration: p.duration ?? 0,
-      chargingRateUnit: 'A',
-      chargingSchedulePeriod: [{ startPeriod: 0, limit }],
-    };
-    const start = new Date(this.now()).toISOString();
-    return r.version === '1.6'
-      ? { status: 'Accepted', connectorId: at, scheduleStart: start, chargingSchedule: schedule }
-      : { status: 'Accepted', schedule: { evseId: at, scheduleStart: start, ...schedule } };
-  }
-
   /** Remembers the cloud's authorization answers (the cache Fusebox answers from during outages). */
-  private async cacheAuthorization(version: OcppVersion, payload: unknown, answer: unknown): Promise<void> {
-    const repo = this.store?.ocpp;
-    if (!repo || answer === null || typeof answer !== 'object') return;
-    let idTag: string | undefined;
-    let info:
-      | { status?: unknown; expiryDate?: unknown; cacheExpiryDateTime?: unknown; parentIdTag?: unknown }
-      | undefined;
-    if (version === '1.6') {
-      idTag = (payload as { idTag?: string }).idTag;
-      info = (answer as { idTagInfo?: typeof info }).idTagInfo;
-    } else {
-      idTag = (payload as { idToken?: { idToken?: string } }).idToken?.idToken;
-      info = (answer as { idTokenInfo?: typeof info }).idTokenInfo;
-    }
-    if (idTag === undefined || !info || typeof info.status !== 'string') return;
-    try {
-      const existing = await repo.findIdTag(idTag);
-      if (existing?.source === 'local') return;
-      const expiry = info.expiryDate ?? info.cacheExpiryDateTime;
-      const expiresMs = typeof expiry === 'string' ? Date.parse(expiry) : undefined;
-      await repo.saveIdTag({
-        idTag,
-        status: idTagStatus(info.status),
-        expiresMs: expiresMs !== undefined && Number.isFinite(expiresMs) ? expiresMs : undefined,
-        parentIdTag: typeof info.parentIdTag === 'string' ? info.parentIdTag : undefined,
-        source: 'cache',
-        updatedMs: this.now(),
-      });
-    } catch (err) {
-      this.o.log.warn({ err }, 'could not cache the cloud authorization answer');
-    }
+  private cacheAuthorization(version: OcppVersion, payload: unknown, answer: unknown): Promise<void> {
+    return cacheAuthorization(this.store?.ocpp, this.now(), this.o.log, version, payload, answer);
   }
+
+  private readonly commands: CloudCommandsDeps = {
+    server: () => this.server,
+    sink: () => this.sink,
+    now: () => this.now(),
+  };
 
   private event(
     level: 'info' | 'warn',
@@ -722,26 +450,4 @@ function sameStation(a: UpstreamStationSettings, b: UpstreamStationSettings): bo
     a.tls?.cert === b.tls?.cert &&
     a.tls?.key === b.tls?.key
   );
-}
-
-/** The id tag an Authorize or a transaction start carries (1.6 idTag, 2.0.1 idToken), if any. */
-function idTagOf(v16: boolean, action: string, payload: unknown): string | undefined {
-  if (v16) {
-    if (action !== 'Authorize' && action !== 'StartTransaction') return undefined;
-    const tag = (payload as { idTag?: unknown }).idTag;
-    return typeof tag === 'string' ? tag : undefined;
-  }
-  if (action !== 'Authorize' && action !== 'TransactionEvent') return undefined;
-  const tag = (payload as { idToken?: { idToken?: unknown } }).idToken?.idToken;
-  return typeof tag === 'string' ? tag : undefined;
-}
-
-function statusKey(payload: unknown): string {
-  const p = payload as { connectorId?: number; evseId?: number };
-  return `${p.evseId ?? ''}/${p.connectorId ?? ''}`;
-}
-
-/** 2.0.1 has more statuses than the cache keeps: anything but these refuses the tag. */
-function idTagStatus(s: string): IdTagStatus {
-  return s === 'Accepted' || s === 'Blocked' || s === 'Expired' ? s : 'Invalid';
 }

@@ -3,48 +3,17 @@
  * for an unknown id tag while the cloud was down keeps its kWh limit after Fusebox is killed (SIGKILL) and
  * restarted on the same database. Real child process, real SQLite file, real WebSockets.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
-import { spawnUrlChild } from '../testing/url-child.ts';
-import { TestCloud } from './testing/test-cloud.ts';
+import { useCrashFixture } from './testing/crash-fixture.ts';
 
-const SCRIPT = fileURLToPath(new URL('./testing/crash-proxy.ts', import.meta.url));
-
-let dir = '';
-let cloud: TestCloud | undefined;
-const children: ChildProcess[] = [];
-const stations: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(stations.splice(0).map((s) => s.close()));
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await cloud?.close();
-  cloud = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function startFusebox(
-  dbPath: string,
-  cloudUrl: string,
-  kwh: number,
-): Promise<{ child: ChildProcess; url: string }> {
-  const { child, url } = spawnUrlChild(SCRIPT, [dbPath, cloudUrl, String(kwh)], 'Fusebox');
-  children.push(child);
-  return { child, url: await url };
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const fx = useCrashFixture();
+const { stations } = fx;
+const kill = (child: Parameters<typeof fx.kill>[0]) => fx.kill(child);
+const startFusebox = (dbPath: string, cloudUrl: string, kwh: number) =>
+  fx.startFusebox([dbPath, cloudUrl, String(kwh)]);
 
 const meterValues = (transactionId: number, wh: number) => ({
   connectorId: 1,
@@ -59,9 +28,8 @@ const meterValues = (transactionId: number, wh: number) => ({
 
 describe('acceptUpToKwh across a kill -9', () => {
   it('a session accepted for an unknown id tag is still stopped at its limit after the restart', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fusebox-offline-cap-'));
-    const dbPath = join(dir, 'fusebox.db');
-    cloud = await TestCloud.start();
+    const dbPath = fx.dbPath('fusebox-offline-cap-');
+    const cloud = await fx.cloud();
     await cloud.goDown();
 
     let fb = await startFusebox(dbPath, cloud.url, 2);

@@ -3,24 +3,18 @@
  * not know (neither the local list nor the cache of the cloud's answers): accept, reject, or accept up to N
  * kWh, then stop the session itself. A real OcppServer and SQLite file, a simulated station, a cloud that is down.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { UpstreamSettings } from '../contracts/upstream.ts';
+import { closeAfterEach } from './testing/close-after-each.ts';
 import type { Proxied } from './testing/proxied-harness.ts';
 import { rawStation, settingsFor, startProxied } from './testing/proxied-harness.ts';
 import { TestCloud } from './testing/test-cloud.ts';
 
 let cloud: TestCloud | undefined;
 let p: Proxied | undefined;
-const stations: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(stations.splice(0).map((s) => s.close()));
-  await p?.dispose();
-  await cloud?.close();
-  p = undefined;
-  cloud = undefined;
-});
+const stations = closeAfterEach(() => [p, cloud]);
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

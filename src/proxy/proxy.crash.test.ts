@@ -3,44 +3,16 @@
  * same database every message a station got an answer for reaches the cloud once, in the station's order.
  * Real child process, real SQLite file, real WebSockets; the cloud runs in the test.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { CloudCall } from './testing/test-cloud.ts';
-import { TestCloud } from './testing/test-cloud.ts';
-import { spawnUrlChild } from '../testing/url-child.ts';
+import { useCrashFixture } from './testing/crash-fixture.ts';
 
-const SCRIPT = fileURLToPath(new URL('./testing/crash-proxy.ts', import.meta.url));
-
-let dir = '';
-let cloud: TestCloud | undefined;
-const children: ChildProcess[] = [];
-const stations: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(stations.splice(0).map((s) => s.close()));
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await cloud?.close();
-  cloud = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function startFusebox(dbPath: string, cloudUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const { child, url } = spawnUrlChild(SCRIPT, [dbPath, cloudUrl], 'Fusebox');
-  children.push(child);
-  return { child, url: await url };
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const fx = useCrashFixture();
+const { stations } = fx;
+const kill = (child: Parameters<typeof fx.kill>[0]) => fx.kill(child);
+const startFusebox = (dbPath: string, cloudUrl: string) => fx.startFusebox([dbPath, cloudUrl]);
 
 /** A message the station got an answer for, as the cloud must see it (meter value = its energy reading). */
 interface Acked {
@@ -104,9 +76,8 @@ function transactionCalls(calls: readonly CloudCall[], stationId: string): Cloud
 
 describe('kill -9 with messages queued for the cloud', () => {
   it('delivers every acknowledged message once, in order, after the restart', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fusebox-proxy-crash-'));
-    const dbPath = join(dir, 'fusebox.db');
-    cloud = await TestCloud.start({ firstTransactionId: 9000 });
+    const dbPath = fx.dbPath('fusebox-proxy-crash-');
+    const cloud = await fx.cloud({ firstTransactionId: 9000 });
     await cloud.goDown();
     const acked: Acked[] = [];
 
@@ -138,7 +109,7 @@ describe('kill -9 with messages queued for the cloud', () => {
     for (const id of ['CP1', 'CP2']) {
       const want = acked.filter((a) => a.stationId === id).map((a) => a.key);
       await eventually(
-        () => transactionCalls(cloud!.calls, id).length >= want.length,
+        () => transactionCalls(cloud.calls, id).length >= want.length,
         `${id}: the cloud has the ${want.length} acknowledged messages`,
         60_000,
       );
@@ -170,9 +141,8 @@ describe('kill -9 with messages queued for the cloud', () => {
   }, 180_000);
 
   it('a kill during the replay resends at most the one message in flight per station, in order', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fusebox-proxy-crash-'));
-    const dbPath = join(dir, 'fusebox.db');
-    cloud = await TestCloud.start({ firstTransactionId: 9000, answerDelayMs: 20 });
+    const dbPath = fx.dbPath('fusebox-proxy-crash-');
+    const cloud = await fx.cloud({ firstTransactionId: 9000, answerDelayMs: 20 });
     await cloud.goDown();
     const acked: Acked[] = [];
     let fb = await startFusebox(dbPath, cloud.url);
@@ -185,14 +155,14 @@ describe('kill -9 with messages queued for the cloud', () => {
     await Promise.all(sts.map((st) => drive(st, `${st.stationId}-a`, 0, acked, 8)));
     await Promise.allSettled(sts.map((s) => s.close()));
     cloud.up();
-    await eventually(() => transactionCalls(cloud!.calls, 'CP1').length >= 10, 'replay under way', 60_000);
+    await eventually(() => transactionCalls(cloud.calls, 'CP1').length >= 10, 'replay under way', 60_000);
     await kill(fb.child);
     fb = await startFusebox(dbPath, cloud.url);
 
     for (const id of ['CP1', 'CP2']) {
       const want = acked.filter((a) => a.stationId === id).map((a) => a.key);
       await eventually(
-        () => new Set(transactionCalls(cloud!.calls, id).map(keyOf)).size >= want.length,
+        () => new Set(transactionCalls(cloud.calls, id).map(keyOf)).size >= want.length,
         `${id}: the cloud has the ${want.length} acknowledged messages`,
         60_000,
       );

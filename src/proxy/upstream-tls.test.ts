@@ -11,6 +11,7 @@ import { upstreamSettingsOf } from '../config/upstream-section.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { TestCa, haveOpenssl } from '../ocpp/testing/test-ca.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { closeAfterEach } from './testing/close-after-each.ts';
 import type { Proxied } from './testing/proxied-harness.ts';
 import { startProxied } from './testing/proxied-harness.ts';
 import { TestCloud } from './testing/test-cloud.ts';
@@ -18,15 +19,8 @@ import { TestCloud } from './testing/test-cloud.ts';
 let dir = '';
 let cloud: TestCloud | undefined;
 let p: Proxied | undefined;
-const stations: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(stations.splice(0).map((s) => s.close()));
-  await p?.dispose();
-  await cloud?.close();
-  p = undefined;
-  cloud = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const stations = closeAfterEach(() => [p, cloud]);
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The upstream settings of a site file naming `caFile` and CP1's client certificate. */
 function settingsFromSiteFile(url: string, caFile: string, cert: { certFile: string; keyFile: string }) {
