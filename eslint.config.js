@@ -27,7 +27,7 @@ const FOLDERS = [
   'store',
   'web',
 ];
-const ROOT_MODULES = ['app', 'cli', 'ems-view', '*-command'];
+const ROOT_MODULES = ['app', 'app-*', 'cli', 'ems-view', '*-command'];
 const LAYERS = {
   modbus: ['contracts', 'clock'],
   ocpp: ['contracts', 'clock'],
@@ -92,6 +92,68 @@ const PURE_GLOBALS = [
 const PURE_PROPERTIES = [
   'error',
   { object: 'Date', property: 'now', message: 'pure code takes time as an argument' },
+];
+
+/**
+ * Size (issue 13): no file above 450 lines, no function above 100 (blank lines and comments not counted). A
+ * longer piece is split by responsibility (docs/architecture.md, "Inside the larger modules"); a function
+ * that is right long says why beside an eslint-disable-next-line comment. Tests and testing/ harnesses keep the
+ * file limit; their describe() blocks are lists of cases and are not held to the function limit.
+ */
+const SIZE_RULES = {
+  'max-lines': ['error', { max: 450, skipBlankLines: false, skipComments: false }],
+  'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }],
+};
+/**
+ * Files still over a size limit, each until the issue-13 step that splits it lands (the lead deletes an
+ * entry as its branch merges). Add none: split instead.
+ */
+const SIZE_OVERRIDES = [
+  // Step 2 (a pure control plan and a thin shell): the shell and the plan are being split (control-pure).
+  {
+    files: ['src/control/control-loop.ts', 'src/control/plan-run.ts'],
+    rules: ['max-lines', 'max-lines-per-function'],
+  },
+  // Step 3 (src/sim by subsystem): the simulator's stations, gateway, demo and offline study (sim-layout).
+  { files: ['src/sim/**/*.ts'], rules: ['max-lines', 'max-lines-per-function'] },
+  // Step 5 (edges): simulate-command.ts into src/cli/, bench/eval.ts's data, runs, tables and prose, the
+  // planner (planner).
+  {
+    files: ['src/simulate-command.ts', 'bench/eval.ts', 'src/core/planner/planner.ts'],
+    rules: ['max-lines', 'max-lines-per-function'],
+  },
+  // The cloud relay and its benchmark (proxy).
+  { files: ['src/proxy/**/*.ts', 'bench/proxy.ts'], rules: ['max-lines', 'max-lines-per-function'] },
+  // Step 5 (edges): the dashboard's browser test is split by view (another engineer).
+  { files: ['src/web/dashboard.browser.test.ts'], rules: ['max-lines'] },
+  // Step 4 (conventions): src/cli/ (another engineer).
+  { files: ['src/cli/start.ts'], rules: ['max-lines-per-function'] },
+  // Issue 13 size rules, functions not split yet and in no other branch (listed in the split branch's report):
+  // the benchmarks' runs, the HTTP app, metrics and record routes, config passes, the EMS Modbus server, MQTT
+  // discovery, the store's write operations, the dashboard's larger views.
+  {
+    files: [
+      'bench/soak.ts',
+      'bench/ocpp.ts',
+      'src/api/http-server.ts',
+      'src/api/metrics.ts',
+      'src/api/routes/live-state.ts',
+      'src/api/routes/records.ts',
+      'src/config/meter-links.ts',
+      'src/config/resolve-ports.ts',
+      'src/config/site-summary.ts',
+      'src/modbus/tcp-server.ts',
+      'src/mqtt/mqtt-discovery.ts',
+      'src/store/api-write-ops.ts',
+      'src/store/write-ops.ts',
+      'src/web/app/limits-view.tsx',
+      'src/web/app/overrides-panel.tsx',
+      'src/web/app/port-detail.tsx',
+      'src/web/app/schedule-editor.tsx',
+      'src/web/app/sessions-view.tsx',
+    ],
+    rules: ['max-lines-per-function'],
+  },
 ];
 
 export default tseslint.config(
@@ -224,4 +286,16 @@ export default tseslint.config(
     files: ['src/core/**/*.test.ts', 'src/core/testing/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    files: ['src/**/*.ts', 'src/**/*.tsx', 'bench/**/*.ts'],
+    rules: SIZE_RULES,
+  },
+  {
+    files: ['**/*.test.ts', '**/testing/**/*.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  ...SIZE_OVERRIDES.map(({ files, rules }) => ({
+    files,
+    rules: Object.fromEntries(rules.map((r) => [r, 'off'])),
+  })),
 );

@@ -5,46 +5,34 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { ApiDeps } from './api/api-deps.ts';
 import { overrideInputs, withUiSchedules } from './control/control-sync.ts';
-import { startHttpServer } from './api/http-server.ts';
 import type { HttpApp } from './api/http-server.ts';
 import { ApiMetrics } from './api/metrics.ts';
-import { startAlerts } from './alerts/alerts.ts';
+import { startApi } from './app-api.ts';
+import { buildControl, startSiteAlerts } from './app-control.ts';
+import type { InputWiring } from './app-inputs.ts';
+import { startCommandInputs, startMeters } from './app-inputs.ts';
+import type { RelayState } from './app-ocpp.ts';
+import { NOT_RELAYED, startOcpp, startStationServices } from './app-ocpp.ts';
+import { wirePlanner } from './control/live-planner.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
-import type { TlsSection } from './config/tls-files.ts';
-import { readTlsFiles } from './config/tls-files.ts';
-import { ControlLoop } from './control/control-loop.ts';
-import { LocalListSync } from './ocpp/local-list-sync.ts';
-import { CloudProfiles } from './proxy/cloud-profiles.ts';
-import { DemandCap } from './control/demand-cap.ts';
-import { LivePlanner, wirePlanner } from './control/live-planner.ts';
+import type { ControlLoop } from './control/control-loop.ts';
+import type { CloudProfiles } from './proxy/cloud-profiles.ts';
+import type { CloudProxy } from './proxy/cloud-proxy.ts';
 import type { ControlOptions } from './control/control-options.ts';
-import { emsSnapshot } from './ems-view.ts';
-import type { EmsCommands } from './contracts/ems-commands.ts';
-import {
-  EmsServer,
-  MeterPoller,
-  ModbusBatteryCommander,
-  buildEmsLayout,
-  combineEmsCommands,
-  emsLayoutInputOf,
-  polledMeterOf,
-} from './modbus/index.ts';
-import { MqttBridge } from './mqtt/mqtt-bridge.ts';
+import type { EmsServer, MeterPoller } from './modbus/index.ts';
+import type { MqttBridge } from './mqtt/mqtt-bridge.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
-import { OcppServer } from './ocpp/ocpp-server.ts';
-import { upstreamSettingsOf } from './config/upstream-section.ts';
-import { CloudProxy } from './proxy/cloud-proxy.ts';
+import type { OcppServer } from './ocpp/ocpp-server.ts';
 import type { UpstreamSettings } from './contracts/upstream.ts';
-import { hashStationPassword, verifyStationPassword } from './ocpp/password-hash.ts';
-import type { OcppStationSettings, TlsSettings } from './ocpp/ocpp-settings.ts';
-import { recentSessionSetpoints } from './store/recent-setpoints.ts';
+import { hashStationPassword } from './ocpp/password-hash.ts';
 import { DEFAULT_RETENTION, scheduleRetention } from './store/retention.ts';
 import type { Store } from './store/store.ts';
 import { openStore } from './store/store.ts';
+
+export { tlsSettingsOf } from './app-ocpp.ts';
 
 /** The demo's operator account (`npm start` without --config); the login page shows it. */
 export const DEMO_ACCOUNT = { username: 'demo', password: 'demo' } as const;
@@ -96,37 +84,20 @@ export interface Fusebox {
    */
   reconfigure(site: CompiledSite): string | null;
   /**
-   * A changed `upstream:` (SIGHUP): applied to the cloud relay (docs/proxy.md), added or removed included.
-   * Returns why it needs a restart, or null (always null now: kept for the reload's caller).
+   * A changed `upstream:` (SIGHUP): applied to the cloud relay (docs/proxy.md). Returns why it needs a
+   * restart (Fusebox started without `upstream:`), or null.
    */
   reconfigureUpstream(settings: UpstreamSettings | undefined): string | null;
   /** Stops everything, newest first; resolves when the store is closed. */
   stop(): Promise<void>;
 }
 
-/** `upstream:` removed by a reload: no station is relayed any more. */
-const NOT_RELAYED: UpstreamSettings = {
-  reconnect: { initialDelayMs: 1000, maxDelayMs: 60_000 },
-  stationFor: () => undefined,
-  disabled: () => true,
-};
-
 /** Starts every part of Fusebox for a loaded site; on a failure, stops what already started and rethrows. */
 export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
   const { loaded, logger } = opts;
   const { config, compiled } = loaded;
   const clock = opts.clock ?? systemClock;
-  const stops: (() => Promise<void> | void)[] = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        logger.error({ err }, 'error while stopping');
-      }
-    }
-    stops.length = 0;
-  };
+  const { stops, stopAll } = stopList(logger);
   try {
     const store = openStore(opts.storePath ?? config.store.path, { clock });
     stops.push(() => store.close());
@@ -138,113 +109,27 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     });
     stops.push(() => retention.stop());
 
-    const stations: OcppStationSettings[] = config.stations.map((s) => ({
-      stationId: s.id,
-      version: s.ocppVersion,
-      securityProfile: s.securityProfile ?? (s.passwordHash ? 1 : 0),
-      passwordHash: s.passwordHash,
-    }));
-    const tls = config.ocpp.tls ? tlsSettingsOf(config.ocpp.tls, opts.configDir) : undefined;
-    // With `upstream:`, Fusebox relays the stations to the operator's cloud (docs/proxy.md). The relay is
-    // there without it too (it passes every call through), so that a reload can add `upstream:`.
-    const upstream = upstreamSettingsOf(config, opts.configDir);
-    let upstreamInForce = upstream !== undefined;
-    let everRelayed = upstreamInForce;
-    const proxy = new CloudProxy({
-      settings: upstream ?? NOT_RELAYED,
-      log: logger.child({ part: 'proxy' }),
-      now: () => clock.nowMs(),
-      callTimeoutMs: Math.min(10_000, config.ocpp.callTimeoutMs),
-    });
-    const ocpp = await OcppServer.start({
-      site: loaded.site,
-      stations,
-      repo: store.ocpp,
-      log: logger.child({ part: 'ocpp' }),
+    const { ocpp, proxy, relay } = await startOcpp(
+      loaded,
+      opts.configDir,
+      opts.ports?.ocpp,
+      { store, metrics },
       clock,
-      middleware: [proxy.middleware],
-      observer: {
-        onCall: (e) => metrics.ocppCall(e.direction, e.action, e.version),
-        onCallError: (e) => metrics.ocppCallError(e.direction, e.action, e.code),
-      },
-      settings: {
-        host: config.ocpp.host,
-        port: opts.ports?.ocpp ?? config.ocpp.port,
-        tls,
-        autoRegister: config.ocpp.autoRegister,
-        acceptUnknownIdTags: config.ocpp.acceptUnknownIdTags,
-        heartbeatIntervalS: config.ocpp.heartbeatIntervalS,
-        meterValueSampleIntervalS: config.ocpp.meterValueSampleIntervalS,
-        callTimeoutMs: config.ocpp.callTimeoutMs,
-        setpointExpiresAfterMs: config.ocpp.setpointExpiresAfterMs,
-      },
-    });
+      logger,
+    );
     stops.push(() => ocpp.close());
     proxy.attach(ocpp, store);
     stops.push(() => proxy.close());
 
-    const controlOptions = {
-      setpointExpiryMs: config.ocpp.setpointExpiresAfterMs,
-      uncontrolledAction: config.ocpp.uncontrolledPortAction,
-      ...opts.control,
-    };
-    // Stored dashboard schedules and overrides apply from the very first allocation (the API re-applies
-    // them when it starts, but stations may already be connected by then).
-    // The live demand cap (docs/control.md, "Demand cap"), when the site file has tariff.demand.
-    const demandCap =
-      loaded.tariff && config.tariff?.demand
-        ? new DemandCap({
-            tariff: loaded.tariff,
-            targetKw: config.tariff.demand.targetKw,
-            floorKw: config.tariff.demand.floorKw,
-            store: store.demand,
-            logger: logger.child({ part: 'demand' }),
-            leadMs: controlOptions.carResponseMs,
-          })
-        : undefined;
-    // Batteries the site file lets Fusebox command (docs/control.md, "Batteries"), over their meter's connection.
-    const batteryCommander = new ModbusBatteryCommander(
-      config.meters.flatMap((m) =>
-        m.battery?.control
-          ? [
-              {
-                batteryId: m.id,
-                endpoint: { host: m.driver.host, port: m.driver.port, unitId: m.driver.unitId },
-                requestTimeoutMs: m.driver.requestTimeoutMs,
-                control: m.battery.control,
-              },
-            ]
-          : [],
-      ),
-      () => clock.nowMs(),
+    const { control, demandCap, batteryCommander, planner } = buildControl(
+      loaded,
+      ocpp,
+      store,
+      opts.control,
+      clock,
+      logger,
     );
     stops.push(() => batteryCommander.close());
-    // The live planner (docs/control.md, "The planner"), when the site file has site.allocation.planner.
-    const plannerSettings = compiled.site.allocation?.planner;
-    const planner: LivePlanner | undefined =
-      plannerSettings &&
-      new LivePlanner({
-        settings: plannerSettings,
-        site: (): CompiledSite => control.site(),
-        ports: () => ocpp.ports(),
-        tariff: loaded.tariff,
-        demand: demandCap && (() => demandCap.state()),
-        clock,
-        logger: logger.child({ part: 'planner' }),
-      });
-    const control: ControlLoop = new ControlLoop({
-      site: withUiSchedules(compiled, store.api.schedules.list()),
-      gateway: ocpp,
-      clock,
-      logger: logger.child({ part: 'control' }),
-      options: controlOptions,
-      // Stations may still hold setpoints of the previous process: their ports count at them until replaced.
-      priorSetpoints: recentSessionSetpoints(store.db, clock.nowMs() - controlOptions.setpointExpiryMs),
-      demandCap,
-      tariff: loaded.tariff,
-      batteries: batteryCommander,
-      planTargets: planner && ((nowMs) => planner.targets(nowMs)),
-    });
     stops.push(() => control.stop());
     if (planner) {
       wirePlanner(planner, control);
@@ -252,154 +137,52 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       stops.push(() => planner.stop());
     }
 
-    const alerts = startAlerts({
-      siteName: config.site.name,
-      config: config.alerts,
-      stationIds: config.stations.map((s) => s.id),
-      stationOfPort: (portId) => loaded.site.ports.find((p) => p.id === portId)?.stationId,
-      connectedStationIds: () => ocpp.connectedStationIds(),
-      portsInSession: () => ocpp.portsInSession(),
-      control,
-      registry: metrics.registry,
-      clock,
-      logger: logger.child({ part: 'alerts' }),
-    });
+    const alerts = startSiteAlerts(loaded, { ocpp, control, metrics }, clock, logger);
     stops.push(() => alerts.stop());
 
-    const modbusMeters = config.meters.map((m) =>
-      polledMeterOf({ id: m.id, role: m.role, timeoutMs: m.timeoutMs, driver: m.driver }),
-    );
-    let meters: MeterPoller | null = null;
-    if (modbusMeters.length > 0) {
-      const poller = new MeterPoller(modbusMeters, { logger: logger.child({ part: 'modbus' }), clock });
-      poller.on('reading', (reading) => control.onMeterReading(reading));
-      poller.on('stale', (id) => control.onMeterStatus(id, true));
-      poller.on('fresh', (id) => control.onMeterStatus(id, false));
-      poller.start();
-      stops.push(() => poller.stop());
-      meters = poller;
-    }
-
-    control.setOverrides(overrideInputs(store.api.overrides.list(), clock.nowMs(), config.site.timeZone));
-    // Stored cloud profiles cap the ports from the first allocation on (src/proxy/cloud-profiles.ts).
-    const cloudProfiles = new CloudProfiles({
-      site: loaded.site,
-      ports: () => ocpp.ports(),
-      logger: logger.child({ part: 'proxy' }),
-      now: () => clock.nowMs(),
-      store: store.cloudProfiles,
-      onChange: () => control.requestRun('cloud profile'),
-    });
-    proxy.useCloudProfiles(cloudProfiles);
-    control.setCloudCaps(cloudProfiles);
-    // The local authorization list goes to the stations that keep one (on connect and on every change).
-    const localList = new LocalListSync({
-      gateway: ocpp,
-      store: store.localList,
-      log: logger.child({ part: 'ocpp' }),
+    const wiring: InputWiring = {
+      opts,
+      control,
+      ocpp,
+      store,
       clock,
-      // A relayed station's list is the cloud's (docs/proxy.md, "Local lists").
-      ownedElsewhere: (stationId) => proxy.isRelayed(stationId),
-    });
-    localList.start();
+      logger,
+      onStop: (stop) => stops.push(stop),
+    };
+    const meters = startMeters(wiring);
+
+    // Stored overrides apply from the very first allocation.
+    control.setOverrides(overrideInputs(store.api.overrides.list(), clock.nowMs(), config.site.timeZone));
+    const { cloudProfiles, localList } = startStationServices(
+      loaded,
+      { ocpp, proxy, control, store },
+      clock,
+      logger,
+    );
     stops.push(() => localList.stop());
     // First decision before anything can read it (the EMS map, /healthz): fail-safe defaults and no cars.
     control.start();
     control.runNow();
 
-    // The EMS map's commands and MQTT's are in force together: the lower of each limit (ems-commands.ts).
-    const commandsBy: { ems: EmsCommands | null; mqtt: EmsCommands | null } = { ems: null, mqtt: null };
-    const applyCommands = (): void => {
-      const commands = combineEmsCommands(commandsBy.ems, commandsBy.mqtt);
-      if (commands) control.onEmsCommands(commands);
-    };
+    const { ems, mqtt } = await startCommandInputs(wiring);
 
-    let ems: EmsServer | null = null;
-    if (config.ems?.enabled) {
-      const portsInOrder = loaded.site.ports.map((p) => ({ id: p.id }));
-      const server = await EmsServer.start({
-        config: opts.ports?.ems !== undefined ? { ...config.ems, port: opts.ports.ems } : config.ems,
-        layout: buildEmsLayout(emsLayoutInputOf(config.circuits, portsInOrder)),
-        // The site in force (a SIGHUP reload changes its circuits and limits), not the one Fusebox started with.
-        snapshot: () => emsSnapshot(control.site(), control.snapshot(), ocpp.ports()),
-        logger: logger.child({ part: 'ems' }),
-        clock,
-      });
-      server.on('commands', (commands) => {
-        commandsBy.ems = commands;
-        applyCommands();
-      });
-      commandsBy.ems = server.commands();
-      applyCommands();
-      stops.push(() => server.close());
-      ems = server;
-    }
-
-    let mqtt: MqttBridge | null = null;
-    if (config.mqtt?.enabled) {
-      const bridge = startMqtt(config.mqtt, opts, control, ocpp, store, logger, (commands) => {
-        commandsBy.mqtt = commands;
-        applyCommands();
-      });
-      stops.push(() => bridge.close());
-      mqtt = bridge;
-    }
-
-    let baseSite = compiled;
-    const deps: ApiDeps = {
-      config,
-      baseSite: () => baseSite,
-      store: store.api,
-      live: {
-        snapshot: () => control.snapshot(),
-        onRun: (fn) => control.onRun(fn),
-        onDispatch: (fn) => control.dispatcher.onRecord(fn),
-        ports: () => ocpp.ports(),
-        connectedStationIds: () => ocpp.connectedStationIds(),
-        site: (): CompiledSite => control.site(),
-        setOverrides: (o) => control.setOverrides(o),
-        reconfigure: (site) => control.reconfigure(site),
-        setGridState: (state) => control.setGridState(state),
-        gridStateInput: () => control.gridStateInput(),
-        runNow: () => control.runNow(),
-      },
-      planner,
-      demand: demandCap && {
-        state: () => demandCap.state(),
-        async pin(targetKw, by) {
-          await demandCap.pin(targetKw, by, clock.nowMs());
-          control.runNow();
-        },
-      },
-      commands: ocpp.commands,
-      hashPassword: (pw) => hashStationPassword(pw),
-      verifyPassword: (pw, hash) => verifyStationPassword(Buffer.from(pw, 'utf8'), hash),
-      options: {
-        secureCookies: config.http.secureCookies,
-        metricsToken: config.http.metricsToken,
-        trustProxy: config.http.trustProxy,
-        demo: opts.demo ? DEMO_ACCOUNT : null,
-        webRoot: opts.webRoot ?? WEB_ROOT,
-      },
-      logger: logger.child({ part: 'http' }),
-      clock,
-      upstream: {
-        statuses: () => (everRelayed ? proxy.statuses(config.stations.map((s) => s.id)) : []),
-        relaying: () => upstreamInForce,
-      },
-      readiness: () => ({
-        store: store.db.open && store.writeProblem() === null,
-        storeProblem: store.writeProblem(),
-        ocpp: ocpp.listenPort > 0,
-      }),
-      onLocalListChange: () => localList.changed(),
-    };
-    const http = await startHttpServer(
-      deps,
+    const base = { site: compiled };
+    const http = await startApi(
       {
-        host: config.http.host,
-        port: opts.ports?.http ?? config.http.port,
+        loaded,
+        baseSite: () => base.site,
+        store,
+        control,
+        demandCap,
+        planner,
+        ocpp,
+        proxy,
+        relay,
+        localList,
+        clock,
+        logger,
       },
+      opts,
       metrics,
     );
     stops.push(() => http.close());
@@ -419,25 +202,8 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         httpPort: typeof httpAddress === 'object' && httpAddress ? httpAddress.port : config.http.port,
         emsPort: ems?.port ?? null,
       },
-      reconfigure(site) {
-        const refused = control.reconfigure(withUiSchedules(site, store.api.schedules.list()));
-        if (refused === null) {
-          baseSite = site;
-          const changed = ems?.circuitChanges(site.circuits.map((c) => c.id));
-          if (changed && (changed.added.length > 0 || changed.removed.length > 0))
-            logger.warn(
-              { added: changed.added, removed: changed.removed },
-              'EMS map: circuits changed; the map keeps its numbering until a restart (removed circuits read "not available", added ones appear after a restart)',
-            );
-        }
-        return refused;
-      },
-      reconfigureUpstream(settings) {
-        upstreamInForce = settings !== undefined;
-        everRelayed ||= upstreamInForce;
-        proxy.reconfigure(settings ?? NOT_RELAYED);
-        return null;
-      },
+      reconfigure: (site) => applySite(site, { base, control, store, ems, logger }),
+      reconfigureUpstream: (settings) => applyUpstream(proxy, relay, settings),
       stop: stopAll,
     };
   } catch (err) {
@@ -446,39 +212,60 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
   }
 }
 
-/** Connects to the MQTT broker (docs/integrations.md) in the background; never waits for it. */
-function startMqtt(
-  mqttConfig: NonNullable<LoadedSiteConfig['config']['mqtt']>,
-  opts: FuseboxOptions,
-  control: ControlLoop,
-  ocpp: OcppServer,
-  store: Store,
-  logger: Logger,
-  onCommands: (commands: EmsCommands) => void,
-): MqttBridge {
-  return new MqttBridge({
-    mqtt: mqttConfig,
-    config: opts.loaded.config,
-    configDir: opts.configDir,
-    live: {
-      site: () => control.site(),
-      snapshot: () => control.snapshot(),
-      onRun: (fn) => control.onRun(fn),
-      ports: () => ocpp.ports(),
-      openSessions: () => store.api.records.sessions({ active: true, limit: 10_000, offset: 0 }).items,
-      onEvent: (fn) => store.api.records.onEvent(fn),
-    },
-    onCommands,
-    logger: logger.child({ part: 'mqtt' }),
-    clock: opts.clock,
-  });
+/** What to stop, pushed as each part starts; `stopAll` stops them newest first, logging a stop that fails. */
+function stopList(logger: Logger): {
+  readonly stops: (() => Promise<void> | void)[];
+  readonly stopAll: () => Promise<void>;
+} {
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        logger.error({ err }, 'error while stopping');
+      }
+    }
+    stops.length = 0;
+  };
+  return { stops, stopAll };
 }
 
-/** The TLS material of `ocpp.tls`; throws naming every file at fault (they changed since the site was checked). */
-export function tlsSettingsOf(section: TlsSection, configDir: string): TlsSettings {
-  const files = readTlsFiles(section, configDir);
-  if (!files.ok) throw new Error(files.problems.map((p) => `ocpp.tls.${p.key}: ${p.message}`).join('; '));
-  return files.tls;
+/** A changed site file (Fusebox.reconfigure): why it cannot be applied without a restart, or null. */
+function applySite(
+  site: CompiledSite,
+  parts: {
+    readonly base: { site: CompiledSite };
+    readonly control: ControlLoop;
+    readonly store: Store;
+    readonly ems: EmsServer | null;
+    readonly logger: Logger;
+  },
+): string | null {
+  const { control, store, ems, logger } = parts;
+  const refused = control.reconfigure(withUiSchedules(site, store.api.schedules.list()));
+  if (refused === null) {
+    parts.base.site = site;
+    const changed = ems?.circuitChanges(site.circuits.map((c) => c.id));
+    if (changed && (changed.added.length > 0 || changed.removed.length > 0))
+      logger.warn(
+        { added: changed.added, removed: changed.removed },
+        'EMS map: circuits changed; the map keeps its numbering until a restart (removed circuits read "not available", added ones appear after a restart)',
+      );
+  }
+  return refused;
+}
+
+/** A changed `upstream:` (Fusebox.reconfigureUpstream), added or removed included: applied, so null. */
+function applyUpstream(
+  proxy: CloudProxy,
+  relay: RelayState,
+  settings: UpstreamSettings | undefined,
+): string | null {
+  relay.inForce = settings !== undefined;
+  relay.everRelayed ||= relay.inForce;
+  proxy.reconfigure(settings ?? NOT_RELAYED);
+  return null;
 }
 
 /** Directory of a site file, for resolving the relative paths in it. */

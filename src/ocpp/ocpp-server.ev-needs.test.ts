@@ -8,7 +8,7 @@ import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { EvChargingNeedsEvent } from '../contracts/station-gateway.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually, rawFrame, startHarness } from './testing/ocpp-harness.ts';
 
 let h: Harness | undefined;
 const sims: SimulatedStation[] = [];
@@ -32,17 +32,7 @@ async function station(version: OcppVersion, dbPath?: string): Promise<Simulated
 
 /** Send a raw CALL; resolve with the answer frame. */
 function raw(st: SimulatedStation, id: string, action: string, payload: unknown): Promise<unknown[]> {
-  return new Promise((resolve) => {
-    const listener = (e: { message: unknown; outbound: boolean }): void => {
-      if (e.outbound) return;
-      const msg = JSON.parse(String(e.message)) as unknown[];
-      if (msg[1] !== id) return;
-      st.off('message', listener);
-      resolve(msg);
-    };
-    st.on('message', listener);
-    st.sendRaw(JSON.stringify([2, id, action, payload]));
-  });
+  return rawFrame(st, JSON.stringify([2, id, action, payload]), id);
 }
 
 const HOUR = 3_600_000;

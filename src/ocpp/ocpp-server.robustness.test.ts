@@ -3,7 +3,7 @@ import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { VirtualClock } from '../sim/world/virtual-clock.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { Harness, HarnessOptions } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually, rawFrame, startHarness } from './testing/ocpp-harness.ts';
 
 let h: Harness | undefined;
 const sims: SimulatedStation[] = [];
@@ -30,20 +30,7 @@ async function setUp(
   return st;
 }
 
-/** Send a raw frame; resolve with the parsed answer whose message id is `id`. */
-function raw(st: SimulatedStation, text: string, id: string): Promise<unknown[]> {
-  return new Promise((resolve) => {
-    const listener = (e: { message: unknown; outbound: boolean }): void => {
-      if (e.outbound) return;
-      const msg = JSON.parse(String(e.message)) as unknown[];
-      if (msg[1] !== id) return;
-      st.off('message', listener);
-      resolve(msg);
-    };
-    st.on('message', listener);
-    st.sendRaw(text);
-  });
-}
+const raw = rawFrame;
 
 const eventsOf = (kind: string): { message: string }[] =>
   h!.store.db.prepare('SELECT message FROM events WHERE kind = ?').all(kind) as { message: string }[];

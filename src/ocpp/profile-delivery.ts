@@ -51,15 +51,7 @@ export async function storeSetpoint(
   sessionId?: number,
 ): Promise<number | undefined> {
   try {
-    return await ctx.repo.beginSetpoint({
-      portId: rt.portId,
-      sessionId,
-      purpose,
-      currentA,
-      limit: spec.limit,
-      unit: spec.unit,
-      sentMs,
-    });
+    return await ctx.repo.beginSetpoint(sentSetpoint(rt, purpose, currentA, spec, sentMs, sessionId));
   } catch (err) {
     ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint before sending it');
     return undefined;
@@ -85,13 +77,7 @@ export function logSetpoint(
     rowId !== undefined
       ? ctx.repo.resolveSetpoint({ id: rowId, portId: rt.portId, purpose, resolvedMs, outcome, reason })
       : ctx.repo.recordSetpoint({
-          portId: rt.portId,
-          sessionId,
-          purpose,
-          currentA,
-          limit: spec.limit,
-          unit: spec.unit,
-          sentMs,
+          ...sentSetpoint(rt, purpose, currentA, spec, sentMs, sessionId),
           resolvedMs,
           outcome,
           reason,
@@ -115,4 +101,24 @@ export function logSetpoint(
     message: `${purpose === 'default' ? 'fail-safe default' : 'setpoint'} of ${currentA} A ${outcome}: ${reason ?? ''}`,
     data: { limit: spec.limit, unit: spec.unit },
   });
+}
+
+/** The stored part of a setpoint as it goes out (beginSetpoint, and recordSetpoint with its outcome). */
+function sentSetpoint(
+  rt: PortRuntime,
+  purpose: 'default' | 'session',
+  currentA: number,
+  spec: ProfileSpec,
+  sentMs: number,
+  sessionId: number | undefined,
+): {
+  portId: string;
+  sessionId: number | undefined;
+  purpose: 'default' | 'session';
+  currentA: number;
+  limit: number;
+  unit: ProfileSpec['unit'];
+  sentMs: number;
+} {
+  return { portId: rt.portId, sessionId, purpose, currentA, limit: spec.limit, unit: spec.unit, sentMs };
 }

@@ -15,6 +15,7 @@ import type { InboundMiddleware } from '../inbound-pipeline.ts';
 import { OcppServer } from '../ocpp-server.ts';
 import type { OcppServerSettings, OcppStationSettings, SecurityProfile } from '../ocpp-settings.ts';
 import type { OcppVersion } from '../../contracts/station-gateway.ts';
+import type { SimulatedStation } from '../../sim/devices/ocpp-station.ts';
 
 export interface HarnessOptions {
   readonly stations?: readonly {
@@ -146,4 +147,19 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Sends a raw frame from a station; resolves with the parsed answer whose message id is `id`. */
+export function rawFrame(st: SimulatedStation, text: string, id: string): Promise<unknown[]> {
+  return new Promise((resolve) => {
+    const listener = (e: { message: unknown; outbound: boolean }): void => {
+      if (e.outbound) return;
+      const msg = JSON.parse(String(e.message)) as unknown[];
+      if (msg[1] !== id) return;
+      st.off('message', listener);
+      resolve(msg);
+    };
+    st.on('message', listener);
+    st.sendRaw(text);
+  });
 }
