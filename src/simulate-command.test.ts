@@ -391,6 +391,52 @@ describe('fusebox simulate', () => {
       ['--sessions', SESSIONS, '--capacity-kw', '10', '--building', SESSIONS, '--bdew', 'x9:5'],
       /--bdew is PROFILE:ANNUAL_KWH/,
     ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--taper', '0.8', '--battery-kwh', '60'],
+      /--battery-kwh is the site battery's energy now: the taper model's car battery is --car-battery-kwh/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--car-battery-kwh', '60'],
+      /--car-battery-kwh only applies with --taper/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--battery-kwh', '50'],
+      /a site battery needs both --battery-kwh KWH and --battery-kw KW/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--battery-efficiency', '0.9'],
+      /--battery-efficiency needs a site battery: --battery-kwh KWH --battery-kw KW/,
+    ],
+    [
+      [
+        '--sessions',
+        SESSIONS,
+        '--capacity-kw',
+        '10',
+        '--battery-kwh',
+        '50',
+        '--battery-kw',
+        '25',
+        '--battery-efficiency',
+        '1.2',
+      ],
+      /--battery-efficiency is a round-trip efficiency above 0 and at most 1, not '1.2'/,
+    ],
+    [
+      [
+        '--sessions',
+        SESSIONS,
+        '--capacity-kw',
+        '10',
+        '--battery-kwh',
+        '50',
+        '--battery-kw',
+        '25',
+        '--battery-reserve-pct',
+        '100',
+      ],
+      /--battery-reserve-pct is a percentage from 0 to below 100, not '100'/,
+    ],
   ];
   for (const [args, message] of bad) {
     it(`exits 2 with a clear message: ${args.slice(-2).join(' ')}`, async () => {

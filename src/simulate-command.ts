@@ -30,6 +30,8 @@ import {
 import { writeReport } from './sim/simulate/report.ts';
 import type { RunOptions, RunOutcome } from './sim/simulate/run-one.ts';
 import { runOne } from './sim/simulate/run-one.ts';
+import type { SiteBatterySpec } from './sim/simulate/site-battery.ts';
+import { siteBatterySpec } from './sim/simulate/site-battery.ts';
 import type { NetworkKind, PolicyName, SetupOptions } from './sim/simulate/scenario.ts';
 import type { Objective } from './sim/simulate/scenario.ts';
 import { buildSetup, OBJECTIVES, POLICY_NAMES } from './sim/simulate/scenario.ts';
@@ -169,7 +171,12 @@ async function simulateCommand(
       'evse-max-a': { type: 'string' },
       'ev-max-kw': { type: 'string' },
       taper: { type: 'string' },
+      'car-battery-kwh': { type: 'string' },
       'battery-kwh': { type: 'string' },
+      'battery-kw': { type: 'string' },
+      'battery-reserve-pct': { type: 'string' },
+      'battery-efficiency': { type: 'string' },
+      'battery-soc-pct': { type: 'string' },
       tariff: { type: 'string' },
       objective: { type: 'string' },
       'time-zone': { type: 'string' },
@@ -226,9 +233,15 @@ async function simulateCommand(
   const evseMaxA = num('evse-max-a', values['evse-max-a'], positive, 'a current in A above 0');
   const evMaxKw = num('ev-max-kw', values['ev-max-kw'], positive, 'a power in kW above 0');
   const taperSoc = num('taper', values.taper, (x) => x > 0 && x < 1, 'a state of charge between 0 and 1');
-  const batteryKwh = num('battery-kwh', values['battery-kwh'], positive, 'an energy in kWh above 0');
-  if (batteryKwh !== undefined && taperSoc === undefined)
-    throw new ArgError('--battery-kwh only applies with --taper');
+  const carBatteryKwh = num(
+    'car-battery-kwh',
+    values['car-battery-kwh'],
+    positive,
+    'an energy in kWh above 0',
+  );
+  if (carBatteryKwh !== undefined && taperSoc === undefined)
+    throw new ArgError('--car-battery-kwh only applies with --taper');
+  const siteBattery = parseSiteBattery(values, taperSoc !== undefined);
 
   let site: CompiledSite | undefined;
   if (values.site !== undefined) {
@@ -308,9 +321,10 @@ async function simulateCommand(
     timeZone,
     buildingKwAt,
     pvKwAt,
-    taper: taperSoc === undefined ? undefined : { thresholdSoc: taperSoc, capacityKwh: batteryKwh ?? 60 },
+    taper: taperSoc === undefined ? undefined : { thresholdSoc: taperSoc, capacityKwh: carBatteryKwh ?? 60 },
     assignPorts: assignMode,
     objective: objective as Objective,
+    battery: siteBattery,
   };
   // Place the cars once, before any long run: placement does not depend on the policy or the capacity.
   // Stations the network does not know stop the run here, with the flag that would place them.
@@ -427,6 +441,54 @@ async function simulateCommand(
     );
   }
   return 0;
+}
+
+/** The site battery of `--battery-kwh KWH --battery-kw KW` (site-battery.ts), with its defaults. */
+function parseSiteBattery(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  taper: boolean,
+): SiteBatterySpec | undefined {
+  const str = (k: string): string | undefined => {
+    const v = values[k];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const kwh = str('battery-kwh');
+  const kw = str('battery-kw');
+  const extras = ['battery-reserve-pct', 'battery-efficiency', 'battery-soc-pct'].filter(
+    (k) => str(k) !== undefined,
+  );
+  if (kwh === undefined && kw === undefined) {
+    if (extras.length > 0)
+      throw new ArgError(`--${extras[0]} needs a site battery: --battery-kwh KWH --battery-kw KW`);
+    return undefined;
+  }
+  if (kwh !== undefined && kw === undefined && taper)
+    throw new ArgError(
+      "--battery-kwh is the site battery's energy now: the taper model's car battery is --car-battery-kwh",
+    );
+  if (kwh === undefined || kw === undefined)
+    throw new ArgError('a site battery needs both --battery-kwh KWH and --battery-kw KW');
+  const positive = (x: number): boolean => x > 0;
+  const pct = (x: number): boolean => x >= 0 && x <= 100;
+  const reserve = num(
+    'battery-reserve-pct',
+    str('battery-reserve-pct'),
+    (x) => x >= 0 && x < 100,
+    'a percentage from 0 to below 100',
+  );
+  const spec = siteBatterySpec({
+    capacityKwh: num('battery-kwh', kwh, positive, 'an energy in kWh above 0')!,
+    maxKw: num('battery-kw', kw, positive, 'a power in kW above 0')!,
+    reserveSocPct: reserve,
+    roundTripEfficiency: num(
+      'battery-efficiency',
+      str('battery-efficiency'),
+      (x) => x > 0 && x <= 1,
+      'a round-trip efficiency above 0 and at most 1',
+    ),
+    initialSocPct: num('battery-soc-pct', str('battery-soc-pct'), pct, 'a percentage from 0 to 100'),
+  });
+  return spec;
 }
 
 /** 'g1:150000' → BDEW profile and annual kWh. */
