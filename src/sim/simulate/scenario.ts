@@ -171,6 +171,6 @@ export function makePolicy(
             timeZone: objective.timeZone,
             externalKwAt,
           })
-        : fuseboxPolicy(setup.compiled);
+        : fuseboxPolicy(setup.compiled, undefined, { tariff: objective.tariff });
   }
 }

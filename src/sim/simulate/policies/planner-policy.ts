@@ -169,6 +169,8 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
 
   const targetsA = (input: StepInput): Float64Array => {
     if (input.past) tracker.update(input.past, input.stepMs);
+    // No car (the simulator steps a site battery every step): nothing to plan.
+    if (input.active.length === 0) return new Float64Array(0);
     const due =
       !current ||
       input.tMs % slotMs === 0 ||
@@ -190,7 +192,7 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
     });
   };
 
-  const inner = fuseboxPolicy(site, targetsA);
+  const inner = fuseboxPolicy(site, targetsA, { tariff });
   return {
     name: 'fusebox',
     get replans() {
@@ -204,5 +206,6 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
       constraints = planConstraints(network);
     },
     step: (input) => inner.step(input),
+    batteryCommandKw: () => inner.batteryCommandKw?.() ?? 0,
   };
 }
