@@ -51,6 +51,7 @@ export async function runOne(
     objective: opts.objective,
     tariff: opts.tariff,
     timeZone: opts.timeZone ?? opts.tariff?.timeZone,
+    battery: opts.battery,
   });
   const t0 = performance.now();
   const trace = await simulate(sessions, setup.network, p, {

@@ -93,3 +93,39 @@ describe('fusebox policy with a site battery', () => {
     expect(r.trace.battery!.finalSocPct).toBe(100);
   });
 });
+
+describe('the offline optimum with a site battery', () => {
+  it('plans it: a bound on what fusebox delivers with it, and more than without it, never past a limit', async () => {
+    for (const kind of ['aggregate', 'caltech-linear'] as const) {
+      const cap = kind === 'aggregate' ? 12 : 15;
+      const offline = await run('offline', kind, cap, {});
+      const offlineB = await run('offline', kind, cap, { battery });
+      const fuseboxB = await run('fusebox', kind, cap, { battery });
+      expect(offlineB.metrics.violationAmpSeconds, kind).toBe(0);
+      expect(offlineB.metrics.deliveredKwh, kind).toBeGreaterThan(offline.metrics.deliveredKwh + 5);
+      expect(offlineB.metrics.deliveredKwh, kind).toBeGreaterThanOrEqual(
+        fuseboxB.metrics.deliveredKwh - 0.01,
+      );
+      expect(offlineB.trace.battery!.finalSocPct, kind).toBeGreaterThanOrEqual(10 - 1e-6);
+    }
+  }, 120_000);
+
+  it('with the cost objective: the same energy, and a cost no higher than the planner with the battery', async () => {
+    const tariff = loadTariffFile(
+      datasetPath('tariffs/sce_tou_ev_4_march_2019.json'),
+      'America/Los_Angeles',
+    ).tariff;
+    const opts = { objective: 'cost' as const, tariff, battery };
+    const offline = await run('offline', 'aggregate', 12, opts);
+    const planner = await run('fusebox', 'aggregate', 12, opts);
+    const total = (m: { energyCost: number; demandCharge: number }): number => m.energyCost + m.demandCharge;
+    expect(offline.metrics.violationAmpSeconds).toBe(0);
+    expect(offline.metrics.deliveredKwh).toBeGreaterThanOrEqual(planner.metrics.deliveredKwh - 0.01);
+    expect(offline.metrics.deliveredKwh).toBeGreaterThan(
+      (await run('offline', 'aggregate', 12, { battery })).metrics.deliveredKwh - 0.05,
+    );
+    if (offline.metrics.deliveredKwh < planner.metrics.deliveredKwh + 0.01)
+      expect(total(offline.metrics)).toBeLessThanOrEqual(total(planner.metrics) + 0.01);
+    expect(Math.min(...offline.trace.battery!.kw)).toBeLessThan(-1);
+  }, 120_000);
+});
