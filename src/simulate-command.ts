@@ -111,6 +111,12 @@ export function jsonRun(m: RunMetrics): Record<string, number | string> {
     stepP99Ms: r(m.stepP99Ms, 4),
     turnedAwaySessions: m.turnedAwaySessions,
     turnedAwayKwh: r(m.turnedAwayKwh, 3),
+    ...(m.batteryThroughputKwh === undefined
+      ? {}
+      : {
+          batteryThroughputKwh: r(m.batteryThroughputKwh, 3),
+          batteryFinalSocPct: r(m.batteryFinalSocPct ?? 0, 3),
+        }),
   };
 }
 
@@ -420,12 +426,15 @@ async function simulateCommand(
     `${sessions.length} sessions (${imported.format}), ${networkLabel(network, values.site)}, ${placementLabel(placement, placementNetwork.evses.length)}, step ${stepMs / 60_000} min`,
   );
   if (runs.length > 0) {
+    const battery = siteBattery !== undefined;
     out(
-      'policy         capacity kW  demand met %  fully served %  turned away (kWh)  peak kW  15-min kW  violation A·s  Jain   p99 ms',
+      'policy         capacity kW  demand met %  fully served %  turned away (kWh)  peak kW  15-min kW  violation A·s  Jain   p99 ms' +
+        (tariff ? '  energy $  demand $' : '') +
+        (battery ? '  battery kWh  SoC %' : ''),
     );
     for (const { metrics: m } of runs)
       out(
-        `${m.policy.padEnd(14)} ${m.capacityKw.toFixed(1).padStart(11)}  ${m.demandMetPct.toFixed(2).padStart(12)}  ${m.sessionsFullyServedPct.toFixed(1).padStart(14)}  ${`${m.turnedAwaySessions} (${m.turnedAwayKwh.toFixed(0)})`.padStart(17)}  ${m.peakKw.toFixed(1).padStart(7)}  ${m.demandPeakKw.toFixed(1).padStart(9)}  ${m.violationAmpSeconds.toFixed(0).padStart(13)}  ${m.jainIndex.toFixed(3)}  ${m.stepP99Ms.toFixed(3).padStart(6)}${m.lpBoundPct === undefined ? '' : `  (LP bound ${m.lpBoundPct.toFixed(2)} %)`}`,
+        `${m.policy.padEnd(14)} ${m.capacityKw.toFixed(1).padStart(11)}  ${m.demandMetPct.toFixed(2).padStart(12)}  ${m.sessionsFullyServedPct.toFixed(1).padStart(14)}  ${`${m.turnedAwaySessions} (${m.turnedAwayKwh.toFixed(0)})`.padStart(17)}  ${m.peakKw.toFixed(1).padStart(7)}  ${m.demandPeakKw.toFixed(1).padStart(9)}  ${m.violationAmpSeconds.toFixed(0).padStart(13)}  ${m.jainIndex.toFixed(3)}  ${m.stepP99Ms.toFixed(3).padStart(6)}${tariff ? `  ${m.energyCost.toFixed(2).padStart(8)}  ${m.demandCharge.toFixed(2).padStart(8)}` : ''}${battery ? `  ${(m.batteryThroughputKwh ?? 0).toFixed(1).padStart(11)}  ${(m.batteryFinalSocPct ?? 0).toFixed(1).padStart(5)}` : ''}${m.lpBoundPct === undefined ? '' : `  (LP bound ${m.lpBoundPct.toFixed(2)} %)`}`,
       );
   }
   const pluggedIn = sessions.length - placement.turnedAwaySessions;
