@@ -185,4 +185,19 @@ describe('site battery', () => {
     expect(trace.battery!.kw.every((x) => x === 0)).toBe(true);
     expect(trace.battery!.finalSocPct).toBe(50);
   });
+
+  it('a step with no car and the battery idle counts no violation, as without a battery', async () => {
+    const net = aggregateNetwork(['S1'], 5, 200); // 25 A
+    // 6 kW of building on a 5 kW limit: the building's own overload is not the policy's.
+    const trace = await simulate([session({ energyKwh: 0.1 })], net, withBattery(10, 0), {
+      stepMs: 5 * MIN,
+      battery: spec,
+      buildingKwAt: () => 6,
+    });
+    const without = await simulate([session({ energyKwh: 0.1 })], net, fixedPilot(10), {
+      stepMs: 5 * MIN,
+      buildingKwAt: () => 6,
+    });
+    expect(trace.violationSeconds[0]).toBe(without.violationSeconds[0]);
+  });
 });

@@ -186,7 +186,9 @@ export async function simulate(
       // The battery counts where the building load does: at the grid connection and above.
       const loaded = storedKw === 0 ? stepNetwork : withExternalLoad(stepNetwork, storedKw);
       const values = constraintValues(loaded, evseA);
-      for (let c = 0; c < nc; c++) {
+      // A step with no car and the battery idle is the building's alone: not counted, as without a battery.
+      const counted = active.length > 0 || storedKw !== 0;
+      for (let c = 0; counted && c < nc; c++) {
         const limit = loaded.constraints[c]!.limitA;
         const over = values[c]! - limit;
         if (limit > 0) peakUtilisation[c] = Math.max(peakUtilisation[c]!, values[c]! / limit);
