@@ -216,6 +216,46 @@ describe('fusebox simulate', () => {
     expect(total(offlineCost!)).toBeLessThan(total(offlineEnergy!));
   }, 120_000);
 
+  it('--battery-kwh/--battery-kw: the runs keep energyCost, demandCharge and demandMetPct, and add the battery’s throughput and final SoC', async () => {
+    const tariff = datasetPath('tariffs/sce_tou_ev_4_march_2019.json');
+    const base = ['--sessions', SESSIONS, '--capacity-kw', '8', '--policy', 'fusebox,uncontrolled'];
+    const tz = ['--tariff', tariff, '--time-zone', 'America/Los_Angeles', '--json'];
+    const without = await cli([...base, ...tz]);
+    const withB = await cli([
+      ...base,
+      '--battery-kwh',
+      '30',
+      '--battery-kw',
+      '10',
+      '--battery-soc-pct',
+      '90',
+      ...tz,
+    ]);
+    expect(withB.code).toBe(0);
+    type Run = Record<string, number | string>;
+    const runs = (o: string[]): Run[] => (JSON.parse(o.at(-1)!) as { runs: Run[] }).runs;
+    for (const r of runs(without.out)) expect(r).not.toHaveProperty('batteryThroughputKwh');
+    const [fusebox, uncontrolled] = runs(withB.out);
+    for (const r of [fusebox!, uncontrolled!])
+      for (const k of [
+        'energyCost',
+        'demandCharge',
+        'demandMetPct',
+        'batteryThroughputKwh',
+        'batteryFinalSocPct',
+      ])
+        expect(typeof r[k], k).toBe('number');
+    // Fusebox discharges it for the cars the 8 kW leave short; uncontrolled leaves it idle at 90 %.
+    expect(fusebox!.batteryThroughputKwh as number).toBeGreaterThan(1);
+    expect(fusebox!.demandMetPct as number).toBeGreaterThan(runs(without.out)[0]!.demandMetPct as number);
+    expect(fusebox!.violationAmpSeconds).toBe(0);
+    expect(uncontrolled!.batteryThroughputKwh).toBe(0);
+    expect(uncontrolled!.batteryFinalSocPct).toBe(90);
+    // The table shows them too.
+    const table = await cli([...base, '--battery-kwh', '30', '--battery-kw', '10']);
+    expect(table.out.join('\n')).toMatch(/battery kWh/);
+  }, 120_000);
+
   it('--objective must be energy or cost', async () => {
     const { code, err } = await cli(['--sessions', SESSIONS, '--capacity-kw', '8', '--objective', 'money']);
     expect(code).toBe(2);
@@ -390,6 +430,52 @@ describe('fusebox simulate', () => {
     [
       ['--sessions', SESSIONS, '--capacity-kw', '10', '--building', SESSIONS, '--bdew', 'x9:5'],
       /--bdew is PROFILE:ANNUAL_KWH/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--taper', '0.8', '--battery-kwh', '60'],
+      /--battery-kwh is the site battery's energy now: the taper model's car battery is --car-battery-kwh/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--car-battery-kwh', '60'],
+      /--car-battery-kwh only applies with --taper/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--battery-kwh', '50'],
+      /a site battery needs both --battery-kwh KWH and --battery-kw KW/,
+    ],
+    [
+      ['--sessions', SESSIONS, '--capacity-kw', '10', '--battery-efficiency', '0.9'],
+      /--battery-efficiency needs a site battery: --battery-kwh KWH --battery-kw KW/,
+    ],
+    [
+      [
+        '--sessions',
+        SESSIONS,
+        '--capacity-kw',
+        '10',
+        '--battery-kwh',
+        '50',
+        '--battery-kw',
+        '25',
+        '--battery-efficiency',
+        '1.2',
+      ],
+      /--battery-efficiency is a round-trip efficiency above 0 and at most 1, not '1.2'/,
+    ],
+    [
+      [
+        '--sessions',
+        SESSIONS,
+        '--capacity-kw',
+        '10',
+        '--battery-kwh',
+        '50',
+        '--battery-kw',
+        '25',
+        '--battery-reserve-pct',
+        '100',
+      ],
+      /--battery-reserve-pct is a percentage from 0 to below 100, not '100'/,
     ],
   ];
   for (const [args, message] of bad) {

@@ -30,6 +30,8 @@ import {
 import { writeReport } from './sim/simulate/report.ts';
 import type { RunOptions, RunOutcome } from './sim/simulate/run-one.ts';
 import { runOne } from './sim/simulate/run-one.ts';
+import type { SiteBatterySpec } from './sim/simulate/site-battery.ts';
+import { siteBatterySpec } from './sim/simulate/site-battery.ts';
 import type { NetworkKind, PolicyName, SetupOptions } from './sim/simulate/scenario.ts';
 import type { Objective } from './sim/simulate/scenario.ts';
 import { buildSetup, OBJECTIVES, POLICY_NAMES } from './sim/simulate/scenario.ts';
@@ -109,6 +111,12 @@ export function jsonRun(m: RunMetrics): Record<string, number | string> {
     stepP99Ms: r(m.stepP99Ms, 4),
     turnedAwaySessions: m.turnedAwaySessions,
     turnedAwayKwh: r(m.turnedAwayKwh, 3),
+    ...(m.batteryThroughputKwh === undefined
+      ? {}
+      : {
+          batteryThroughputKwh: r(m.batteryThroughputKwh, 3),
+          batteryFinalSocPct: r(m.batteryFinalSocPct ?? 0, 3),
+        }),
   };
 }
 
@@ -169,7 +177,12 @@ async function simulateCommand(
       'evse-max-a': { type: 'string' },
       'ev-max-kw': { type: 'string' },
       taper: { type: 'string' },
+      'car-battery-kwh': { type: 'string' },
       'battery-kwh': { type: 'string' },
+      'battery-kw': { type: 'string' },
+      'battery-reserve-pct': { type: 'string' },
+      'battery-efficiency': { type: 'string' },
+      'battery-soc-pct': { type: 'string' },
       tariff: { type: 'string' },
       objective: { type: 'string' },
       'time-zone': { type: 'string' },
@@ -226,9 +239,15 @@ async function simulateCommand(
   const evseMaxA = num('evse-max-a', values['evse-max-a'], positive, 'a current in A above 0');
   const evMaxKw = num('ev-max-kw', values['ev-max-kw'], positive, 'a power in kW above 0');
   const taperSoc = num('taper', values.taper, (x) => x > 0 && x < 1, 'a state of charge between 0 and 1');
-  const batteryKwh = num('battery-kwh', values['battery-kwh'], positive, 'an energy in kWh above 0');
-  if (batteryKwh !== undefined && taperSoc === undefined)
-    throw new ArgError('--battery-kwh only applies with --taper');
+  const carBatteryKwh = num(
+    'car-battery-kwh',
+    values['car-battery-kwh'],
+    positive,
+    'an energy in kWh above 0',
+  );
+  if (carBatteryKwh !== undefined && taperSoc === undefined)
+    throw new ArgError('--car-battery-kwh only applies with --taper');
+  const siteBattery = parseSiteBattery(values, taperSoc !== undefined);
 
   let site: CompiledSite | undefined;
   if (values.site !== undefined) {
@@ -308,9 +327,10 @@ async function simulateCommand(
     timeZone,
     buildingKwAt,
     pvKwAt,
-    taper: taperSoc === undefined ? undefined : { thresholdSoc: taperSoc, capacityKwh: batteryKwh ?? 60 },
+    taper: taperSoc === undefined ? undefined : { thresholdSoc: taperSoc, capacityKwh: carBatteryKwh ?? 60 },
     assignPorts: assignMode,
     objective: objective as Objective,
+    battery: siteBattery,
   };
   // Place the cars once, before any long run: placement does not depend on the policy or the capacity.
   // Stations the network does not know stop the run here, with the flag that would place them.
@@ -406,12 +426,15 @@ async function simulateCommand(
     `${sessions.length} sessions (${imported.format}), ${networkLabel(network, values.site)}, ${placementLabel(placement, placementNetwork.evses.length)}, step ${stepMs / 60_000} min`,
   );
   if (runs.length > 0) {
+    const battery = siteBattery !== undefined;
     out(
-      'policy         capacity kW  demand met %  fully served %  turned away (kWh)  peak kW  15-min kW  violation A·s  Jain   p99 ms',
+      'policy         capacity kW  demand met %  fully served %  turned away (kWh)  peak kW  15-min kW  violation A·s  Jain   p99 ms' +
+        (tariff ? '  energy $  demand $' : '') +
+        (battery ? '  battery kWh  SoC %' : ''),
     );
     for (const { metrics: m } of runs)
       out(
-        `${m.policy.padEnd(14)} ${m.capacityKw.toFixed(1).padStart(11)}  ${m.demandMetPct.toFixed(2).padStart(12)}  ${m.sessionsFullyServedPct.toFixed(1).padStart(14)}  ${`${m.turnedAwaySessions} (${m.turnedAwayKwh.toFixed(0)})`.padStart(17)}  ${m.peakKw.toFixed(1).padStart(7)}  ${m.demandPeakKw.toFixed(1).padStart(9)}  ${m.violationAmpSeconds.toFixed(0).padStart(13)}  ${m.jainIndex.toFixed(3)}  ${m.stepP99Ms.toFixed(3).padStart(6)}${m.lpBoundPct === undefined ? '' : `  (LP bound ${m.lpBoundPct.toFixed(2)} %)`}`,
+        `${m.policy.padEnd(14)} ${m.capacityKw.toFixed(1).padStart(11)}  ${m.demandMetPct.toFixed(2).padStart(12)}  ${m.sessionsFullyServedPct.toFixed(1).padStart(14)}  ${`${m.turnedAwaySessions} (${m.turnedAwayKwh.toFixed(0)})`.padStart(17)}  ${m.peakKw.toFixed(1).padStart(7)}  ${m.demandPeakKw.toFixed(1).padStart(9)}  ${m.violationAmpSeconds.toFixed(0).padStart(13)}  ${m.jainIndex.toFixed(3)}  ${m.stepP99Ms.toFixed(3).padStart(6)}${tariff ? `  ${m.energyCost.toFixed(2).padStart(8)}  ${m.demandCharge.toFixed(2).padStart(8)}` : ''}${battery ? `  ${(m.batteryThroughputKwh ?? 0).toFixed(1).padStart(11)}  ${(m.batteryFinalSocPct ?? 0).toFixed(1).padStart(5)}` : ''}${m.lpBoundPct === undefined ? '' : `  (LP bound ${m.lpBoundPct.toFixed(2)} %)`}`,
       );
   }
   const pluggedIn = sessions.length - placement.turnedAwaySessions;
@@ -427,6 +450,54 @@ async function simulateCommand(
     );
   }
   return 0;
+}
+
+/** The site battery of `--battery-kwh KWH --battery-kw KW` (site-battery.ts), with its defaults. */
+function parseSiteBattery(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  taper: boolean,
+): SiteBatterySpec | undefined {
+  const str = (k: string): string | undefined => {
+    const v = values[k];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const kwh = str('battery-kwh');
+  const kw = str('battery-kw');
+  const extras = ['battery-reserve-pct', 'battery-efficiency', 'battery-soc-pct'].filter(
+    (k) => str(k) !== undefined,
+  );
+  if (kwh === undefined && kw === undefined) {
+    if (extras.length > 0)
+      throw new ArgError(`--${extras[0]} needs a site battery: --battery-kwh KWH --battery-kw KW`);
+    return undefined;
+  }
+  if (kwh !== undefined && kw === undefined && taper)
+    throw new ArgError(
+      "--battery-kwh is the site battery's energy now: the taper model's car battery is --car-battery-kwh",
+    );
+  if (kwh === undefined || kw === undefined)
+    throw new ArgError('a site battery needs both --battery-kwh KWH and --battery-kw KW');
+  const positive = (x: number): boolean => x > 0;
+  const pct = (x: number): boolean => x >= 0 && x <= 100;
+  const reserve = num(
+    'battery-reserve-pct',
+    str('battery-reserve-pct'),
+    (x) => x >= 0 && x < 100,
+    'a percentage from 0 to below 100',
+  );
+  const spec = siteBatterySpec({
+    capacityKwh: num('battery-kwh', kwh, positive, 'an energy in kWh above 0')!,
+    maxKw: num('battery-kw', kw, positive, 'a power in kW above 0')!,
+    reserveSocPct: reserve,
+    roundTripEfficiency: num(
+      'battery-efficiency',
+      str('battery-efficiency'),
+      (x) => x > 0 && x <= 1,
+      'a round-trip efficiency above 0 and at most 1',
+    ),
+    initialSocPct: num('battery-soc-pct', str('battery-soc-pct'), pct, 'a percentage from 0 to 100'),
+  });
+  return spec;
 }
 
 /** 'g1:150000' → BDEW profile and annual kWh. */

@@ -94,7 +94,12 @@ Replays charging sessions against Fusebox and the textbook policies on a network
   --evse-max-a A           EVSE pilot maximum of the aggregate and Caltech models (default 32)
   --ev-max-kw KW           car max power where the data has none (default: the EVSE's)
   --taper SOC              two-stage battery: full power up to this state of charge (0-1), then linear to 0
-  --battery-kwh KWH        battery size of the taper model (default 60; at least the session's demand)
+  --car-battery-kwh KWH    car battery size of the taper model (default 60; at least the session's demand)
+  --battery-kwh KWH        add a site battery at the grid connection of KWH usable energy (with --battery-kw)
+  --battery-kw KW          the site battery's charge and discharge power
+  --battery-reserve-pct P  never discharged below P % state of charge (default 10)
+  --battery-efficiency X   round-trip efficiency, 0-1 (default 0.9)
+  --battery-soc-pct P      state of charge at the start (default 50)
   --tariff FILE            acnportal tariff JSON (e.g. SCE TOU-EV-4): energy cost and monthly demand charge
   --objective energy|cost  energy (default): deliver the most energy; cost: fusebox runs the planner (MPC)
                            and offline its LP, least energy cost + demand charge after the most energy

@@ -6,6 +6,7 @@ import type { Policy, StepInput } from './policy.ts';
 import { sortedPolicy } from './policies/sorted-policy.ts';
 import { uncontrolledPolicy } from './policies/uncontrolled.ts';
 import { randomWorkload } from './testing-workload.ts';
+import { siteBatterySpec } from './site-battery.ts';
 
 const T0 = Date.UTC(2019, 2, 4, 8);
 const MIN = 60_000;
@@ -123,5 +124,80 @@ describe('energy bookkeeping', () => {
     });
     // PV hours let the cars take more than the 8 kW left otherwise.
     expect(busy).toBeGreaterThan(0);
+  });
+});
+
+describe('site battery', () => {
+  const spec = siteBatterySpec({ capacityKwh: 20, maxKw: 10, roundTripEfficiency: 0.81, initialSocPct: 50 });
+  /** Offers `amps` to every car and commands the battery `kw` (charging positive). */
+  const withBattery = (amps: number, kw: number): Policy => ({
+    ...fixedPilot(amps),
+    batteryCommandKw: () => kw,
+  });
+
+  it('discharges within its power and down to its reserve, losing √η each way; the grid import counts it', async () => {
+    const net = aggregateNetwork(['S1'], 100, 200);
+    const trace = await simulate([session({ energyKwh: 100 })], net, withBattery(10, -25), {
+      stepMs: 5 * MIN,
+      battery: spec,
+    });
+    const kw = trace.battery!.kw;
+    // 10 kW (its maximum), not the 25 commanded: 10/12 kWh a step out at the AC side, /0.9 from storage.
+    expect(kw[0]).toBeCloseTo(-10, 9);
+    // 10 kWh stored above the 10 % reserve (2 kWh) at 50 %: 8 kWh × 0.9 = 7.2 kWh to the grid.
+    const out = -kw.reduce((s, x) => s + x, 0) * (5 / 60);
+    expect(out).toBeCloseTo(7.2, 9);
+    expect(trace.battery!.finalSocPct).toBeCloseTo(10, 9);
+    trace.gridKw.forEach((g, k) => expect(g).toBeCloseTo(trace.evKw[k]! + kw[k]!, 9));
+    expect(trace.gridKw[0]).toBeCloseTo(2 - 10, 9);
+  });
+
+  it('charges up to its maximum state of charge, with no car plugged in too', async () => {
+    const net = aggregateNetwork(['S1'], 100, 200);
+    // The car is full after 15 min; the battery goes on charging for an hour with no car to charge.
+    const trace = await simulate(
+      [session({ arrivalMs: T0, departureMs: T0 + 180 * MIN, energyKwh: 0.5 })],
+      net,
+      withBattery(10, 10),
+      { stepMs: 5 * MIN, battery: spec },
+    );
+    // 10 kWh to fill from 50 %: 10 / 0.9 ≈ 11.1 kWh at the AC side.
+    const inKwh = trace.battery!.kw.reduce((s, x) => s + x, 0) * (5 / 60);
+    expect(inKwh).toBeCloseTo(10 / 0.9, 9);
+    expect(trace.battery!.finalSocPct).toBeCloseTo(100, 9);
+  });
+
+  it('its charge counts on the limits: a charge above the room left is a violation', async () => {
+    const net = aggregateNetwork(['S1'], 5, 200); // 25 A
+    const trace = await simulate([session({ energyKwh: 100 })], net, withBattery(20, 2), {
+      stepMs: 5 * MIN,
+      battery: spec,
+    });
+    // 20 A of car + 2 kW / 200 V = 10 A of battery: 5 A over for as long as the battery charges.
+    const charging = trace.battery!.kw.filter((x) => x > 0).length;
+    expect(charging).toBeGreaterThan(0);
+    expect(trace.violationAmpSeconds[0]).toBeCloseTo(5 * charging * 300, 6);
+  });
+
+  it('a policy that does not command it leaves it idle', async () => {
+    const net = aggregateNetwork(['S1'], 100, 200);
+    const trace = await simulate([session()], net, uncontrolledPolicy(), { stepMs: 5 * MIN, battery: spec });
+    expect(trace.battery!.kw.every((x) => x === 0)).toBe(true);
+    expect(trace.battery!.finalSocPct).toBe(50);
+  });
+
+  it('a step with no car and the battery idle counts no violation, as without a battery', async () => {
+    const net = aggregateNetwork(['S1'], 5, 200); // 25 A
+    // 6 kW of building on a 5 kW limit: the building's own overload is not the policy's.
+    const trace = await simulate([session({ energyKwh: 0.1 })], net, withBattery(10, 0), {
+      stepMs: 5 * MIN,
+      battery: spec,
+      buildingKwAt: () => 6,
+    });
+    const without = await simulate([session({ energyKwh: 0.1 })], net, fixedPilot(10), {
+      stepMs: 5 * MIN,
+      buildingKwAt: () => 6,
+    });
+    expect(trace.violationSeconds[0]).toBe(without.violationSeconds[0]);
   });
 });

@@ -12,6 +12,8 @@ import type { ActiveEv, Policy } from './policy.ts';
 import type { AssignPortsMode, PortAssignment } from './port-assignment.ts';
 import { assignPorts } from './port-assignment.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
+import type { SiteBatterySpec } from './site-battery.ts';
+import { stepBattery } from './site-battery.ts';
 
 export interface EngineOptions {
   readonly stepMs: number;
@@ -24,6 +26,8 @@ export interface EngineOptions {
   /** Where cars plug in (port-assignment.ts); default as in the data. */
   readonly assignPorts?: AssignPortsMode | undefined;
   readonly onProgress?: ((doneSteps: number, totalSteps: number) => void) | undefined;
+  /** A site battery at the grid connection (site-battery.ts): the policy commands it, every step. */
+  readonly battery?: SiteBatterySpec | undefined;
 }
 
 /** Everything a run produced; metrics.ts turns it into numbers. */
@@ -49,6 +53,9 @@ export interface RunTrace {
   /** Per step with at least one car: time the policy took, ms. */
   readonly policyMs: Float64Array;
   readonly network: Network;
+  /** With a site battery: its power per step (kW, charging positive) and its state of charge at the end, %. */
+  readonly battery?:
+    { readonly spec: SiteBatterySpec; readonly kw: Float64Array; readonly finalSocPct: number } | undefined;
 }
 
 /** Tolerance before a constraint counts as violated: floating-point noise, not current. */
@@ -83,6 +90,9 @@ export async function simulate(
   const peakUtilisation = new Float64Array(nc);
   const policyMs: number[] = [];
   const evseA = new Float64Array(network.evses.length);
+  const battery = opts.battery;
+  const batteryKw = new Float64Array(battery ? steps : 0);
+  let socKwh = battery ? (battery.initialSocPct / 100) * battery.capacityKwh : 0;
 
   if (policy.plan) await policy.plan(sessions, network, stepMs, evseOf);
 
@@ -127,7 +137,9 @@ export async function simulate(
 
     evseA.fill(0);
     let stepKw = 0;
-    if (active.length > 0) {
+    let storedKw = 0;
+    // With a battery the policy decides every step (it may charge or discharge with no car plugged in).
+    if (active.length > 0 || battery) {
       const t0 = performance.now();
       const pilots = policy.step({
         tMs,
@@ -136,8 +148,21 @@ export async function simulate(
         network: stepNetwork,
         other: opts.buildingKwAt || opts.pvKwAt ? { buildingKw, pvKw } : undefined,
         past: { startMs, gridKw: gridKw.subarray(0, k) },
+        battery: battery
+          ? {
+              spec: battery,
+              socPct: (100 * socKwh) / battery.capacityKwh,
+              lastKw: k > 0 ? batteryKw[k - 1]! : 0,
+            }
+          : undefined,
       });
       policyMs.push(performance.now() - t0);
+      if (battery) {
+        const b = stepBattery(battery, socKwh, policy.batteryCommandKw?.() ?? 0, hours);
+        storedKw = b.kw;
+        socKwh = b.socKwh;
+        batteryKw[k] = storedKw;
+      }
       for (let a = 0; a < active.length; a++) {
         const i = activeIdx[a]!;
         const ev = active[a]!;
@@ -158,9 +183,13 @@ export async function simulate(
         evseA[ev.evseIndex] = evseA[ev.evseIndex]! + drawnA;
         stepKw += e / hours;
       }
-      const values = constraintValues(stepNetwork, evseA);
-      for (let c = 0; c < nc; c++) {
-        const limit = stepNetwork.constraints[c]!.limitA;
+      // The battery counts where the building load does: at the grid connection and above.
+      const loaded = storedKw === 0 ? stepNetwork : withExternalLoad(stepNetwork, storedKw);
+      const values = constraintValues(loaded, evseA);
+      // A step with no car and the battery idle is the building's alone: not counted, as without a battery.
+      const counted = active.length > 0 || storedKw !== 0;
+      for (let c = 0; counted && c < nc; c++) {
+        const limit = loaded.constraints[c]!.limitA;
         const over = values[c]! - limit;
         if (limit > 0) peakUtilisation[c] = Math.max(peakUtilisation[c]!, values[c]! / limit);
         if (over > VIOLATION_TOL_A) {
@@ -170,7 +199,7 @@ export async function simulate(
       }
     }
     evKw[k] = stepKw;
-    gridKw[k] = stepKw + buildingKw - pvKw;
+    gridKw[k] = stepKw + buildingKw - pvKw + storedKw;
     if (opts.onProgress && (k % progressEvery === 0 || k === steps - 1)) opts.onProgress(k + 1, steps);
   }
   return {
@@ -189,5 +218,8 @@ export async function simulate(
     peakUtilisation,
     policyMs: Float64Array.from(policyMs),
     network,
+    battery: battery
+      ? { spec: battery, kw: batteryKw, finalSocPct: (100 * socKwh) / battery.capacityKwh }
+      : undefined,
   };
 }

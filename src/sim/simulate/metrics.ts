@@ -35,6 +35,9 @@ export interface RunMetrics {
   readonly runMs: number;
   /** The offline policy's LP optimum as % of demand: an upper bound for every policy (when computed). */
   readonly lpBoundPct?: number | undefined;
+  /** With a site battery: energy it took and gave at its AC side, kWh, and its state of charge at the end, %. */
+  readonly batteryThroughputKwh?: number | undefined;
+  readonly batteryFinalSocPct?: number | undefined;
 }
 
 /** A session counts as fully served when at most this much of its demand is missing (rounding in pilots). */
@@ -100,6 +103,8 @@ export function runMetrics(
     ampSeconds: trace.violationAmpSeconds[k]!,
     peakUtilisationPct: trace.peakUtilisation[k]! * 100,
   }));
+  let throughput = 0;
+  for (const kw of trace.battery?.kw ?? []) throughput += (Math.abs(kw) * trace.stepMs) / 3_600_000;
   return {
     policy: trace.policy,
     capacityKw,
@@ -123,5 +128,8 @@ export function runMetrics(
     sessions: trace.sessions.length,
     violations,
     runMs,
+    ...(trace.battery
+      ? { batteryThroughputKwh: throughput, batteryFinalSocPct: trace.battery.finalSocPct }
+      : {}),
   };
 }

@@ -1,6 +1,7 @@
 /** The policy interface of `fusebox simulate` (docs/simulate.md, "Policies"): what a policy sees and what it returns. */
 import type { Network } from '../../core/planner/network.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
+import type { BatteryView } from './site-battery.ts';
 
 /** One car that is plugged in and not yet full, as a policy sees it at the start of a step. */
 export interface ActiveEv {
@@ -29,6 +30,8 @@ export interface StepInput {
   readonly other?: { readonly buildingKw: number; readonly pvKw: number };
   /** Grid import of the steps before this one, kW (EV load + building − PV): step j from startMs + j·stepMs. */
   readonly past?: { readonly startMs: number; readonly gridKw: Float64Array };
+  /** The site battery at the grid connection, when there is one (site-battery.ts). */
+  readonly battery?: BatteryView | undefined;
 }
 
 /** A charging policy: returns the pilot current in A per active EV (same order as `input.active`). */
@@ -36,6 +39,11 @@ export interface Policy {
   /** fusebox | uncontrolled | fcfs | round-robin | edf | llf | offline */
   readonly name: string;
   step(input: StepInput): Float64Array;
+  /**
+   * Optional: the site battery's power the last `step` decided, kW (charging positive). A policy without
+   * it leaves the battery idle (uncontrolled and the textbook policies do not know it).
+   */
+  batteryCommandKw?(): number;
   /**
    * Optional: called once with the whole workload before the first step (the offline LP plans here), with
    * each session's EVSE index (-1 for a car turned away: it never plugs in).

@@ -27,11 +27,15 @@ export function runsTable(runs: readonly RunMetrics[]): string {
   const head =
     '| policy | capacity kW | demand met % | sessions fully served % | turned away | turned away kWh | peak kW | 15-min peak kW | energy cost $ | demand charge $ | violation A·s | Jain index | step p99 ms |';
   const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const battery = runs.some((m) => m.batteryThroughputKwh !== undefined);
   const rows = runs.map(
     (m) =>
-      `| ${m.policy}${m.lpBoundPct === undefined ? '' : ` (LP bound ${f2(m.lpBoundPct)} %)`} | ${f1(m.capacityKw)} | ${f2(m.demandMetPct)} | ${f1(m.sessionsFullyServedPct)} | ${m.turnedAwaySessions} | ${f1(m.turnedAwayKwh)} | ${f1(m.peakKw)} | ${f1(m.demandPeakKw)} | ${f2(m.energyCost)} | ${f2(m.demandCharge)} | ${f1(m.violationAmpSeconds)} | ${m.jainIndex.toFixed(3)} | ${m.stepP99Ms.toFixed(3)} |`,
+      `| ${m.policy}${m.lpBoundPct === undefined ? '' : ` (LP bound ${f2(m.lpBoundPct)} %)`} | ${f1(m.capacityKw)} | ${f2(m.demandMetPct)} | ${f1(m.sessionsFullyServedPct)} | ${m.turnedAwaySessions} | ${f1(m.turnedAwayKwh)} | ${f1(m.peakKw)} | ${f1(m.demandPeakKw)} | ${f2(m.energyCost)} | ${f2(m.demandCharge)} | ${f1(m.violationAmpSeconds)} | ${m.jainIndex.toFixed(3)} | ${m.stepP99Ms.toFixed(3)} |` +
+      (battery ? ` ${f1(m.batteryThroughputKwh ?? 0)} | ${f1(m.batteryFinalSocPct ?? 0)} |` : ''),
   );
-  return [head, sep, ...rows].join('\n');
+  return battery
+    ? [`${head} battery throughput kWh | battery final SoC % |`, `${sep}---:|---:|`, ...rows].join('\n')
+    : [head, sep, ...rows].join('\n');
 }
 
 function isoDay(ms: number): string {

@@ -11,6 +11,7 @@ import type { AssignPortsMode } from './port-assignment.ts';
 import type { Objective, PolicyName, Setup } from './scenario.ts';
 import { makePolicy } from './scenario.ts';
 import type { SimSession } from '../sessions/sim-session.ts';
+import type { SiteBatterySpec } from './site-battery.ts';
 
 export interface RunOptions {
   readonly stepMs: number;
@@ -27,6 +28,8 @@ export interface RunOptions {
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
   /** energy (default) or cost: policies fusebox and offline then minimise energy cost + demand charge. */
   readonly objective?: Objective | undefined;
+  /** A site battery at the grid connection (site-battery.ts). */
+  readonly battery?: SiteBatterySpec | undefined;
 }
 
 export interface RunOutcome {
@@ -48,6 +51,7 @@ export async function runOne(
     objective: opts.objective,
     tariff: opts.tariff,
     timeZone: opts.timeZone ?? opts.tariff?.timeZone,
+    battery: opts.battery,
   });
   const t0 = performance.now();
   const trace = await simulate(sessions, setup.network, p, {
@@ -58,6 +62,7 @@ export async function runOne(
     pvKwAt: opts.pvKwAt,
     assignPorts: opts.assignPorts,
     onProgress: opts.onProgress,
+    battery: opts.battery,
   });
   const ms = performance.now() - t0;
   const metrics = runMetrics(

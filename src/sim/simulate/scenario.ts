@@ -14,6 +14,7 @@ import type { Network } from '../../core/planner/network.ts';
 import type { Policy } from './policy.ts';
 import type { Tariff } from '../../core/tariff.ts';
 import { fuseboxPolicy } from './policies/fusebox-policy.ts';
+import type { SiteBatterySpec } from './site-battery.ts';
 import { plannerPolicy } from './policies/planner-policy.ts';
 import { offlinePolicy } from './policies/offline-policy.ts';
 import { roundRobinPolicy } from './policies/round-robin.ts';
@@ -41,6 +42,8 @@ export interface ObjectiveOptions {
   readonly objective?: Objective | undefined;
   readonly tariff?: Tariff | undefined;
   readonly timeZone?: string | undefined;
+  /** The site battery, which the offline LP plans (offline-cost.ts). */
+  readonly battery?: SiteBatterySpec | undefined;
 }
 
 /** aggregate: one circuit; caltech: ACN's exact three-phase model; caltech-linear: its linearization; site: a site file. */
@@ -163,7 +166,7 @@ export function makePolicy(
     case 'round-robin':
       return roundRobinPolicy();
     case 'offline':
-      return offlinePolicy(defaultMaxPowerKw, externalKwAt, cost ? objective : undefined);
+      return offlinePolicy(defaultMaxPowerKw, externalKwAt, cost ? objective : undefined, objective.battery);
     case 'fusebox':
       return cost
         ? plannerPolicy(setup.compiled, {
@@ -171,6 +174,6 @@ export function makePolicy(
             timeZone: objective.timeZone,
             externalKwAt,
           })
-        : fuseboxPolicy(setup.compiled);
+        : fuseboxPolicy(setup.compiled, undefined, { tariff: objective.tariff });
   }
 }

@@ -4,14 +4,25 @@
  * departure and remaining energy, which the site's deadline mode uses) and the capacities of this step's
  * network (lowered by building load less PV when profiles are given). The site's allocation settings
  * apply, except that a phasor line model falls back to linear on a network checked the linear way.
+ * With a site battery (site-battery.ts) each step first decides its power with the live loop's dispatch
+ * (core/battery.ts `dispatchBatteries`, as control/battery-control.ts calls it): discharge so the cars get
+ * what the limits would not give them, down to its reserve; else charge from the PV surplus exported the
+ * step before, or in the tariff's cheapest band, within the room the cars leave; it counts on the limits at
+ * max(what it did, what it is told).
  */
 import type { Capacity, AllocatorState, PortDemand } from '../../../core/allocation.ts';
 import { INITIAL_ALLOCATOR_STATE } from '../../../core/allocation.ts';
 import { allocate } from '../../../core/allocator.ts';
+import { dispatchBatteries } from '../../../core/battery.ts';
 import type { CompiledSite } from '../../../core/compiled-site.ts';
 import { compileSite } from '../../../core/compiled-site.ts';
+import { loadOnCircuits } from '../../../core/port-load.ts';
+import type { SiteBattery } from '../../../core/site.ts';
+import type { Tariff } from '../../../core/tariff.ts';
 import type { Network } from '../../../core/planner/network.ts';
 import type { Policy, StepInput } from '../policy.ts';
+import type { BatteryView } from '../site-battery.ts';
+import { oneWayEfficiency } from '../site-battery.ts';
 import { pilotCapA } from './sorted-policy.ts';
 
 /** Port index per network EVSE: by port id, else the first port of the station with that id. */
@@ -46,6 +57,136 @@ function capacitiesFrom(cs: CompiledSite, network: Network): Map<string, Capacit
   return out;
 }
 
+/** The capacities with `kw` (charging positive) counted on every constraint the building load counts on. */
+function withBatteryOn(
+  capacities: Map<string, Capacity>,
+  network: Network,
+  kw: number,
+): Map<string, Capacity> {
+  if (kw === 0) return capacities;
+  const out = new Map(capacities);
+  for (const c of network.constraints) {
+    if (c.externalPerKw === undefined) continue;
+    const cap = out.get(c.circuitId);
+    if (!cap) continue;
+    const less = kw * c.externalPerKw;
+    const d = PHASE_INDEX[c.phase];
+    if (d !== undefined) {
+      const phaseA: [number, number, number] = [...cap.phaseA];
+      phaseA[d] -= less;
+      out.set(c.circuitId, { ...cap, phaseA });
+    } else if (c.phase === 'kW') out.set(c.circuitId, { ...cap, powerKw: cap.powerKw - less });
+  }
+  return out;
+}
+
+/** Options of the Fusebox policy. */
+export interface FuseboxPolicyOptions {
+  /** The tariff: with a site battery, it charges in the cheapest band (core/battery.ts). */
+  readonly tariff?: Tariff | undefined;
+  /** With targets: which cars may also take what the plan's targets leave unused (SpareA). */
+  readonly spareA?: SpareA | undefined;
+}
+
+const BATTERY_ID = 'site-battery';
+
+/**
+ * The compiled site with the simulated battery on the circuit where the network counts the building load
+ * (the deepest such circuit: the Caltech transformer, a site's root circuit), as the live site file's
+ * `battery:` block would put it; its power limits are the step's (below).
+ */
+function siteWithBattery(cs: CompiledSite, network: Network, view: BatteryView): CompiledSite {
+  const at = new Set(
+    network.constraints.filter((c) => c.externalPerKw !== undefined).map((c) => c.circuitId),
+  );
+  let best = -1;
+  let bestDepth = -1;
+  cs.circuits.forEach((c, ci) => {
+    if (!at.has(c.id)) return;
+    let depth = 0;
+    for (let p = cs.parent[ci]!; p >= 0; p = cs.parent[p]!) depth++;
+    if (depth > bestDepth) [best, bestDepth] = [ci, depth];
+  });
+  if (best < 0) throw new Error('the network has no constraint where a site battery would count');
+  const circuit = cs.circuits[best]!;
+  const battery: SiteBattery = {
+    id: BATTERY_ID,
+    circuitId: circuit.id,
+    meterId: BATTERY_ID,
+    capacityKwh: view.spec.capacityKwh,
+    maxChargeKw: view.spec.maxChargeKw,
+    maxDischargeKw: view.spec.maxDischargeKw,
+    reserveSocPct: view.spec.reserveSocPct,
+    maxSocPct: view.spec.maxSocPct,
+    phases: circuit.supply.phases,
+    control: true,
+  };
+  return compileSite({ ...cs.site, batteries: [battery] });
+}
+
+/**
+ * The live loop's battery dispatch (core/battery.ts, as control/battery-control.ts calls it) for the
+ * simulated battery: its meter reads what it did the step before, it was last commanded `lastCommandKw`;
+ * the power it can hold for the whole step (its energy above the reserve, its room below the maximum) bounds
+ * what it is told and what its discharge counts at, so what it does never falls short of what was counted.
+ */
+function dispatchOneBattery(
+  cs: CompiledSite,
+  capacities: Map<string, Capacity>,
+  demands: readonly PortDemand[],
+  view: BatteryView,
+  lastCommandKw: number,
+  tariff: Tariff | undefined,
+  input: StepInput,
+): { commandKw: number; countedKw: number } {
+  const spec = view.spec;
+  const hours = input.stepMs / 3_600_000;
+  const eta = oneWayEfficiency(spec);
+  const socKwh = (view.socPct / 100) * spec.capacityKwh;
+  const canDischargeKw = Math.min(
+    spec.maxDischargeKw,
+    (Math.max(0, socKwh - (spec.reserveSocPct / 100) * spec.capacityKwh) * eta) / hours,
+  );
+  const canChargeKw = Math.min(
+    spec.maxChargeKw,
+    Math.max(0, (spec.maxSocPct / 100) * spec.capacityKwh - socKwh) / (eta * hours),
+  );
+  const base = cs.site.batteries![0]!;
+  // The same compiled site (circuits, ports, paths) with this step's limits on the battery.
+  const site: CompiledSite = {
+    ...cs,
+    site: { ...cs.site, batteries: [{ ...base, maxDischargeKw: canDischargeKw, maxChargeKw: canChargeKw }] },
+  };
+  const past = input.past;
+  const lastGridKw = past && past.gridKw.length > 0 ? past.gridKw[past.gridKw.length - 1]! : null;
+  const d = dispatchBatteries(site, {
+    observations: new Map([
+      [
+        BATTERY_ID,
+        {
+          measuredKw: Math.max(view.lastKw, -canDischargeKw),
+          socPct: view.socPct,
+          lastCommandKw,
+        },
+      ],
+    ]),
+    inputs: { circuits: new Map() },
+    capacities,
+    evWant: loadOnCircuits(
+      site,
+      demands.map((x) => {
+        const a = x.maxCurrentA ?? 0;
+        return { portId: x.portId, conductorA: [a, a, a] };
+      }),
+    ),
+    exportKw: lastGridKw === null ? null : Math.max(0, -lastGridKw),
+    tariff,
+    nowMs: input.tMs,
+  });
+  const decision = d.decisions[0]!;
+  return { commandKw: decision.commandKw ?? 0, countedKw: decision.countedKw };
+}
+
 /**
  * Per active car (same order as `input.active`): a cap on its current this step, A (the planner's target);
  * NaN or absent: no cap.
@@ -63,8 +204,14 @@ export type SpareA = (input: StepInput) => Uint8Array | undefined;
  * `targetsA`: per-port targets from a plan (planner-policy.ts), handed to the allocator as each demand's
  * maximum; the allocator still holds every limit.
  */
-export function fuseboxPolicy(site: CompiledSite, targetsA?: TargetsA, spareA?: SpareA): Policy {
+export function fuseboxPolicy(
+  site: CompiledSite,
+  targetsA?: TargetsA,
+  opts: FuseboxPolicyOptions = {},
+): Policy {
   let state: AllocatorState = INITIAL_ALLOCATOR_STATE;
+  let batteryCommandKw = 0;
+  let withBattery: { for: CompiledSite; network: Network; site: CompiledSite } | undefined;
   let linear: CompiledSite | undefined;
   /** The site as allocated on this network: never a less conservative line model than the network's. */
   const siteFor = (network: Network): CompiledSite => {
@@ -77,8 +224,20 @@ export function fuseboxPolicy(site: CompiledSite, targetsA?: TargetsA, spareA?: 
   let portsFor: Network['evses'] | undefined;
   return {
     name: 'fusebox',
+    batteryCommandKw: () => batteryCommandKw,
     step(input: StepInput): Float64Array {
-      const compiled = siteFor(input.network);
+      let compiled = siteFor(input.network);
+      const view = input.battery;
+      if (view) {
+        // The site with the battery at the grid connection (as compiled sites are, cached per network).
+        if (withBattery?.for !== compiled || withBattery.network.constraints !== input.network.constraints)
+          withBattery = {
+            for: compiled,
+            network: input.network,
+            site: siteWithBattery(compiled, input.network, view),
+          };
+        compiled = withBattery.site;
+      }
       if (portsFor !== input.network.evses) {
         ports = portsOfEvses(compiled, input.network);
         portsFor = input.network.evses;
@@ -87,7 +246,7 @@ export function fuseboxPolicy(site: CompiledSite, targetsA?: TargetsA, spareA?: 
       const spareDemands: PortDemand[] = [];
       const slot = new Map<string, number>();
       const targets = targetsA?.(input);
-      const spare = targets ? spareA?.(input) : undefined;
+      const spare = targets ? opts.spareA?.(input) : undefined;
       input.active.forEach((ev, i) => {
         const port = compiled.ports[ports![ev.evseIndex]!]!;
         if (slot.has(port.id)) return; // two cars on one port: the first one charges
@@ -117,7 +276,23 @@ export function fuseboxPolicy(site: CompiledSite, targetsA?: TargetsA, spareA?: 
           spareDemands.push(spare[i] ? { ...demand, maxCurrentA: Math.max(openA, minA) } : demand);
         }
       });
-      const capacities = capacitiesFrom(compiled, input.network);
+      let capacities = capacitiesFrom(compiled, input.network);
+      if (view) {
+        const b = dispatchOneBattery(
+          compiled,
+          capacities,
+          demands,
+          view,
+          batteryCommandKw,
+          opts.tariff,
+          input,
+        );
+        batteryCommandKw = b.commandKw;
+        // Counted where and as the network counts it (as the building load): core/battery.ts carries a
+        // battery's current up through a transformer by the site's linear per-phase mapping, which on the
+        // Caltech delta-wye transformer credits a discharge with 2/√3 × the relief the primary really sees.
+        capacities = withBatteryOn(capacities, input.network, b.countedKw);
+      }
       let result = allocate(compiled, { capacities, demands }, state, input.tMs);
       if (spare && spare.some((x) => x === 1)) {
         // Second pass: what the first gave each car becomes its floor (it fits: the first pass found it), and

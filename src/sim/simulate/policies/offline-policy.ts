@@ -11,11 +11,14 @@ import type { Highs } from '../../../core/planner/highs.ts';
 import { loadHighs } from '../../../core/planner/highs.ts';
 import { lpRows } from '../../../core/planner/lp-rows.ts';
 import type { Network } from '../../../core/planner/network.ts';
-import { constraintValues } from '../../../core/planner/network.ts';
+import { constraintValues, withExternalLoad } from '../../../core/planner/network.ts';
 import type { Policy, StepInput } from '../policy.ts';
 import type { SimSession } from '../../sessions/sim-session.ts';
 import type { ObjectiveOptions } from '../scenario.ts';
-import { offlineCostPlan } from './offline-cost.ts';
+import type { PlannedBattery } from './offline-cost.ts';
+import { offlineBatteryPlan, offlineCostPlan } from './offline-cost.ts';
+import type { SiteBatterySpec } from '../site-battery.ts';
+import { stepBattery } from '../site-battery.ts';
 
 /** The offline policy; `boundPct` is the LP optimum as % of demand once `plan` has run. */
 export interface OfflinePolicy extends Policy {
@@ -187,8 +190,11 @@ export function offlinePolicy(
   defaultMaxPowerKw = Infinity,
   externalKwAt?: (tMs: number) => number,
   cost?: ObjectiveOptions,
+  battery?: SiteBatterySpec,
 ): OfflinePolicy {
   const plan = new Map<string, Planned>();
+  let batteryPlan: PlannedBattery | undefined;
+  let batteryKw = 0;
   let boundPct: number | undefined;
   let solveMs = 0;
   return {
@@ -212,7 +218,30 @@ export function offlinePolicy(
       let requested = 0;
       // Cars turned away never plug in: nothing to plan for them (their demand still counts below).
       const placed = all.map((_, i) => i).filter((i) => evseOf[i]! >= 0);
-      if (cost) {
+      if (battery) {
+        // With a site battery, one LP over the whole run (its energy links every step): offline-cost.ts.
+        const zone = cost?.tariff?.timeZone ?? cost?.timeZone ?? 'UTC';
+        const r = offlineBatteryPlan(
+          highs,
+          all,
+          placed,
+          network,
+          stepMs,
+          evseOf,
+          defaultMaxPowerKw,
+          cost?.tariff,
+          zone,
+          externalKwAt,
+          battery,
+        );
+        batteryPlan = r.battery;
+        for (const i of placed) {
+          const p = r.rates.get(all[i]!.id)!;
+          plan.set(all[i]!.id, p);
+          const v = network.evses[evseOf[i]!]!.voltageV;
+          for (const a of p.rates) planned += (a * v * hours) / 1000;
+        }
+      } else if (cost) {
         const zone = cost.tariff?.timeZone ?? cost.timeZone ?? 'UTC';
         const rates = offlineCostPlan(
           highs,
@@ -233,7 +262,7 @@ export function offlinePolicy(
           for (const a of r.rates) planned += (a * v * hours) / 1000;
         }
       }
-      for (const group of cost ? [] : overlapGroups(all, placed, stepMs)) {
+      for (const group of cost || battery ? [] : overlapGroups(all, placed, stepMs)) {
         const rates = solveGroup(highs, group, all, evseOf, network, stepMs, defaultMaxPowerKw, externalKwAt);
         group.forEach((i, g) => {
           plan.set(all[i]!.id, rates[g]!);
@@ -245,8 +274,21 @@ export function offlinePolicy(
       boundPct = requested > 0 ? Math.min(100, (100 * planned) / requested) : 100;
       solveMs = performance.now() - started;
     },
+    batteryCommandKw: () => batteryKw,
     step(input: StepInput): Float64Array {
       const step = Math.floor(input.tMs / input.stepMs);
+      batteryKw = batteryPlan ? (batteryPlan.kw[step - batteryPlan.firstStep] ?? 0) : 0;
+      // What the battery will do of it (its energy may drift from the plan's by rounding): counted so.
+      const view = input.battery;
+      const doneKw = view
+        ? stepBattery(
+            view.spec,
+            (view.socPct / 100) * view.spec.capacityKwh,
+            batteryKw,
+            input.stepMs / 3_600_000,
+          ).kw
+        : 0;
+      const network = doneKw === 0 ? input.network : withExternalLoad(input.network, doneKw);
       const out = Float64Array.from(input.active, (ev) => {
         const p = plan.get(ev.sessionId);
         return p ? (p.rates[step - p.firstStep] ?? 0) : 0;
@@ -254,9 +296,9 @@ export function offlinePolicy(
       // Where the outer polygon let the plan exceed a true limit, scale the step down to fit.
       const evseA = new Float64Array(input.network.evses.length);
       input.active.forEach((ev, i) => (evseA[ev.evseIndex] = evseA[ev.evseIndex]! + out[i]!));
-      const values = constraintValues(input.network, evseA);
+      const values = constraintValues(network, evseA);
       let scale = 1;
-      input.network.constraints.forEach((c, k) => {
+      network.constraints.forEach((c, k) => {
         if (values[k]! > c.limitA) scale = Math.min(scale, Math.max(0, c.limitA) / values[k]!);
       });
       if (scale < 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! * scale * (1 - 1e-9);

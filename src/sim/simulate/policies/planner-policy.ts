@@ -157,6 +157,8 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
 
   const targetsA = (input: StepInput): Float64Array => {
     if (input.past) tracker.update(input.past, input.stepMs);
+    // No car (the simulator steps a site battery every step): nothing to plan.
+    if (input.active.length === 0) return new Float64Array(0);
     const due =
       !current ||
       input.tMs % slotMs === 0 ||
@@ -187,7 +189,7 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
   // Without a tariff nothing costs anything: a plan has nothing to save and no cap to set, and the
   // allocator's deadline mode decides alone (a plan's caps, made without the arrivals to come, only lose
   // energy against it).
-  const inner = tariff ? fuseboxPolicy(site, targetsA, spareA) : fuseboxPolicy(site);
+  const inner = tariff ? fuseboxPolicy(site, targetsA, { tariff, spareA }) : fuseboxPolicy(site);
   return {
     name: 'fusebox',
     get replans() {
@@ -201,5 +203,6 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
       constraints = planConstraints(network);
     },
     step: (input) => inner.step(input),
+    batteryCommandKw: () => inner.batteryCommandKw?.() ?? 0,
   };
 }
