@@ -46,8 +46,14 @@ export class CowMap<K, V> {
 
   /** Calls `fn` for every entry; `fn` must not change this map (collect, then change). */
   forEach(fn: (value: V, key: K) => void): void {
-    for (const [k, v] of this.base) if (!this.delta.has(k)) fn(v, k);
-    for (const [k, v] of this.delta) if (v !== GONE) fn(v, k);
+    // Map.forEach, not for-of: no [key, value] array per entry (this runs over 2,000 ports per control run).
+    const delta = this.delta;
+    this.base.forEach((v, k) => {
+      if (!delta.has(k)) fn(v, k);
+    });
+    delta.forEach((v, k) => {
+      if (v !== GONE) fn(v, k);
+    });
   }
 
   private entries(): [K, V][] {

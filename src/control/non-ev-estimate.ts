@@ -228,11 +228,20 @@ export interface EstimatePort {
 function highConductorsA(p: EstimatePort, highA: number): number[] {
   const car = p.car;
   const own = car?.ownMaxA === undefined ? highA : Math.min(highA, car.ownMaxA + DRAW_NOISE_A);
-  return [0, 1, 2].map((k) => (car?.inUse?.[k] === false ? 0 : own));
+  const inUse = car?.inUse;
+  if (inUse === undefined) return [own, own, own];
+  return [inUse[0] === false ? 0 : own, inUse[1] === false ? 0 : own, inUse[2] === false ? 0 : own];
 }
 
 /** A measured current bounded by `maxA`; a non-finite one counts as none (all metered load is non-EV). */
 const atMost = (a: number, maxA: number): number => (Number.isFinite(a) ? Math.min(a, maxA) : 0);
+
+/** Every conductor's current `atMost` maxA (a plain loop: this runs for every port with a car in every run). */
+function boundedBy(conductorA: readonly number[], maxA: number): number[] {
+  const out = new Array<number>(conductorA.length);
+  for (let k = 0; k < conductorA.length; k++) out[k] = atMost(conductorA[k]!, maxA);
+  return out;
+}
 
 /** Per-phase and kW values of one circuit: L1, L2, L3 in A, kW. */
 export type DimValues = Float64Array;
@@ -260,7 +269,7 @@ export function evLoadForMeters(
     if (m && r && m.atMs >= r.changedAtMs + carResponseMs) {
       // A car draws no more than its limit: a reading above it (a wrong meter) must not be taken for EV load,
       // which would lower the non-EV estimate and so raise the capacity shared.
-      const conductorA = m.conductorA.map((a) => atMost(a, r.highA));
+      const conductorA = boundedBy(m.conductorA, r.highA);
       low.push({ portId: p.portId, conductorA });
       high.push({ portId: p.portId, conductorA });
       continue;
@@ -269,7 +278,7 @@ export function evLoadForMeters(
     high.push({ portId: p.portId, conductorA: highConductorsA(p, highA) });
     // Below the minimum a car draws nothing (IEC 61851-1); an unknown history proves no draw at all.
     const lowA = r && r.lowA >= p.minCurrentA ? r.lowA : 0;
-    if (m && lowA > 0) low.push({ portId: p.portId, conductorA: m.conductorA.map((a) => atMost(a, lowA)) });
+    if (m && lowA > 0) low.push({ portId: p.portId, conductorA: boundedBy(m.conductorA, lowA) });
   }
   const evLow = loadOnCircuits(cs, low);
   const evHigh = loadOnCircuits(cs, high);

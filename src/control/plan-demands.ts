@@ -29,6 +29,8 @@ export interface DemandInputs {
   readonly solar: Partial<SolarOptions>;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** The demands of the ports with a car, and the solar state after them. */
 export function portDemands(
   d: DemandInputs,
@@ -57,19 +59,19 @@ export function portDemands(
       const drawingKw = fresh ? (m.powerKw ?? (m.maxCurrentA ?? 0) * kwPerA) : 0;
       solarPorts.push({ portId: p.portId, mode, minCurrentA: cs.ports[idx]!.minCurrentA, kwPerA, drawingKw });
     }
-    out.push({
-      portId: p.portId,
-      arrivedAtMs: p.sessionStartedAtMs,
-      ...(fresh
-        ? { measuredA: m.maxCurrentA, measuredAtMs: m.atMs, conductorsInUse: m.conductorsInUse }
-        : {}),
-      ...(needs.minCurrentA !== undefined ? { minCurrentA: needs.minCurrentA } : {}),
-      ...(maxCurrentA !== undefined ? { maxCurrentA } : {}),
-      ...(deadline && needs.departureMs !== undefined ? { departureMs: needs.departureMs } : {}),
-      ...(deadline && needs.energyRemainingKwh !== undefined
-        ? { energyRemainingKwh: needs.energyRemainingKwh }
-        : {}),
-    });
+    // Fields set one by one, in the same order, not spread from objects made for it: this runs for every port
+    // with a car in every control run.
+    const dm: Mutable<PortDemand> = { portId: p.portId, arrivedAtMs: p.sessionStartedAtMs };
+    if (fresh) {
+      dm.measuredA = m.maxCurrentA;
+      dm.measuredAtMs = m.atMs;
+      dm.conductorsInUse = m.conductorsInUse;
+    }
+    if (needs.minCurrentA !== undefined) dm.minCurrentA = needs.minCurrentA;
+    if (maxCurrentA !== undefined) dm.maxCurrentA = maxCurrentA;
+    if (deadline && needs.departureMs !== undefined) dm.departureMs = needs.departureMs;
+    if (deadline && needs.energyRemainingKwh !== undefined) dm.energyRemainingKwh = needs.energyRemainingKwh;
+    out.push(dm);
   }
   const cloud = d.cloudCaps;
   if (cloud?.size)

@@ -129,7 +129,9 @@ export function classifyPorts(
     out.active.push(p);
     out.estimated.push(estimatePort(cs, opts, p, limitA, s, nowMs));
   }
-  s.cars.retain(new Set(out.estimated.map((e) => e.portId)));
+  const withCar = new Set<string>();
+  for (const e of out.estimated) withCar.add(e.portId);
+  s.cars.retain(withCar);
   return out;
 }
 
@@ -148,7 +150,10 @@ function estimatePort(
   const fresh = m && isFresh(m.atMs, nowMs, opts.portMeterMaxAgeMs, CLOCK_AHEAD_MS);
   const idx = cs.portIndex.get(p.portId);
   const minCurrentA = idx === undefined ? 0 : cs.ports[idx]!.minCurrentA;
-  const measured = fresh ? { conductorA: m.currentA.map((a) => a ?? NaN), atMs: m.atMs } : undefined;
+  // One object for both: the estimate's measured value and what the car observations read (with `inUse`).
+  const measured = fresh
+    ? { conductorA: conductorCurrents(m.currentA), atMs: m.atMs, inUse: m.conductorsInUse }
+    : undefined;
   return {
     portId: p.portId,
     minCurrentA,
@@ -156,11 +161,17 @@ function estimatePort(
     effectiveLimitA: limitA,
     car: s.cars.observe(
       { portId: p.portId, sessionId: p.sessionId, minCurrentA },
-      measured && { ...measured, inUse: m?.conductorsInUse },
+      measured,
       s.limits,
       opts.carResponseMs,
     ),
   };
+}
+
+/** A meter value's per-conductor currents with NaN where none was reported (the value's own array if all were). */
+function conductorCurrents(currentA: readonly (number | undefined)[]): readonly number[] {
+  for (const a of currentA) if (a === undefined) return currentA.map((x) => x ?? NaN);
+  return currentA as readonly number[];
 }
 
 /**

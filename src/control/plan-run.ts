@@ -163,7 +163,11 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
     {
       inputs: capInputs,
       meters: inputs.meters,
-      evWant: loadOnCircuits(cs, charging ? wantedLoads(cs, classes.active, fixedIds) : []),
+      // Read only with batteries: without, no per-port loads built for nothing in every run.
+      evWant: loadOnCircuits(
+        cs,
+        charging && cs.site.batteries?.length ? wantedLoads(cs, classes.active, fixedIds) : [],
+      ),
       exportKw: exportKw(cs, inputs.meters),
       tariff: inputs.tariff,
       status: inputs.batteryStatus,

@@ -33,8 +33,6 @@ export function sessionNeeds(
   const lastWh =
     port.sessionLastWh ??
     (last !== undefined && last.sessionId === port.sessionId ? last.energyWh : undefined);
-  const deliveredSinceWh = (fromWh: number | undefined): number =>
-    lastWh !== undefined && fromWh !== undefined ? Math.max(0, lastWh - fromWh) : 0;
 
   let energyRemainingKwh: number | undefined;
   if (said?.capacityWh !== undefined && port.socPct !== undefined) {
@@ -43,11 +41,11 @@ export function sessionNeeds(
     energyRemainingKwh = (lackPct / 100) * (said.capacityWh / 1000);
   } else if (said?.energyWh !== undefined) {
     const fromWh = said.meterWh ?? port.sessionStartWh;
-    energyRemainingKwh = Math.max(0, said.energyWh - deliveredSinceWh(fromWh)) / 1000;
+    energyRemainingKwh = Math.max(0, said.energyWh - deliveredSinceWh(lastWh, fromWh)) / 1000;
   } else {
     const assumedKwh = sitePort.energyKwh ?? allocation?.defaultEnergyKwh;
     if (assumedKwh !== undefined)
-      energyRemainingKwh = Math.max(0, assumedKwh - deliveredSinceWh(port.sessionStartWh) / 1000);
+      energyRemainingKwh = Math.max(0, assumedKwh - deliveredSinceWh(lastWh, port.sessionStartWh) / 1000);
   }
 
   // The car's range only narrows the port's (a car cannot be offered less than IEC 61851-1's minimum).
@@ -63,5 +61,25 @@ export function sessionNeeds(
     said.maxCurrentA < sitePort.maxCurrentA
       ? said.maxCurrentA
       : undefined;
+  // Most sessions say nothing and the site assumes nothing: one shared answer, not an object per port per run.
+  if (
+    departureMs === undefined &&
+    energyRemainingKwh === undefined &&
+    minCurrentA === undefined &&
+    maxCurrentA === undefined
+  )
+    return NOTHING_KNOWN;
   return { departureMs, energyRemainingKwh, minCurrentA, maxCurrentA };
+}
+
+const NOTHING_KNOWN: SessionNeeds = Object.freeze({
+  departureMs: undefined,
+  energyRemainingKwh: undefined,
+  minCurrentA: undefined,
+  maxCurrentA: undefined,
+});
+
+/** Energy delivered since the reading `fromWh`, in Wh, with `lastWh` the session's latest; 0 when unknown. */
+function deliveredSinceWh(lastWh: number | undefined, fromWh: number | undefined): number {
+  return lastWh !== undefined && fromWh !== undefined ? Math.max(0, lastWh - fromWh) : 0;
 }
