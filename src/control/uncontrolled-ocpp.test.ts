@@ -94,23 +94,36 @@ async function site(
 
 /**
  * Watches the circuit every 10 ms until stopped: per phase, the sum over ports of the larger of what
- * Fusebox counts (its allocation, or what it counts an uncontrolled port at) and what the station draws.
+ * Fusebox counts the port may draw now and what its station lets its car draw. What Fusebox counts: an
+ * uncontrolled port at what it is counted at (its maximum, more if measured so), every port at the
+ * dispatcher's holdA (its limit in force or in flight: the higher of old and new while a change is not
+ * confirmed, and the one before a decrease while the car follows it).
+ *
+ * Not the allocation: that is the run's target, and its increases go out only once the decreases that make
+ * room for them are accepted (dispatcher.ts). Counting it beside a port's old draw counts the others'
+ * raised targets while the decrease is on its way to that port's station: when CP3's try goes out at a
+ * 32 A default (it may hold one, counted at 32 A) and is accepted, the next run sets the three at 16 A and
+ * sends CP3 its decrease; until the simulated CP3 receives it (about a millisecond, one turn of the event
+ * loop) CP1 and CP2 still run at 8 A (their increases wait for CP3's answer), yet 16 + 16 + CP3's 32 A
+ * made 64 A on 48 A whenever a sample fell there.
  */
-function watchCircuit(s: Site): { stop(): number } {
+function watchCircuit(s: Site): { peak(): number; stop(): number } {
   let peak = 0;
   const stations = [...s.good, s.bad];
   const ids = ['CP1-1', 'CP2-1', 'CP3-1'];
   const sample = (): void => {
-    const snap = s.loop.snapshot();
+    const uncontrolled = s.loop.snapshot()?.uncontrolled;
     let sum = 0;
     stations.forEach((st, i) => {
-      const counted = snap?.allocation.find((a) => a.portId === ids[i])?.currentA ?? 0;
+      const id = ids[i]!;
+      const counted = Math.max(uncontrolled?.get(id)?.countedA ?? 0, s.loop.dispatcher.holdA(id));
       sum += Math.max(counted, ...st.drawA(1));
     });
     peak = Math.max(peak, sum);
   };
   const timer = setInterval(sample, 10);
   return {
+    peak: () => peak,
     stop() {
       clearInterval(timer);
       sample();
@@ -118,6 +131,19 @@ function watchCircuit(s: Site): { stop(): number } {
     },
   };
 }
+
+/**
+ * CP1 and CP2 at 8 A: their stations hold it, and Fusebox counts them at it (the dispatcher counts the limit
+ * before a decrease until the car had time to follow, a timer even at carResponseMs 0).
+ */
+const othersAt8 = (s: Site): Promise<unknown> =>
+  eventually(
+    () =>
+      s.good.every((st) => st.currentLimitA(1) === 8) &&
+      ['CP1-1', 'CP2-1'].every((id) => s.loop.dispatcher.holdA(id) === 8),
+    'CP1 and CP2 at 8 A each, as their stations hold and as Fusebox counts them',
+    15_000,
+  );
 
 const sessionProfilesTo = (st: SimulatedStation): number[] =>
   st.received
@@ -137,13 +163,10 @@ describe.each<SimProfileRefusal>(['NotImplemented', 'Rejected', 'no-answer'])(
         refuse
       ];
       // CP3 counts at its 32 A; CP1 and CP2 share the 16 A left.
-      await eventually(
-        () => s.good.every((st) => st.currentLimitA(1) === 8),
-        'CP1 and CP2 at 8 A each',
-        15_000,
-      );
+      await othersAt8(s);
       // From here on (the cars have started: a car that starts draws its port's default, or CP3's 32 A, until
-      // its first profile) the circuit is never over.
+      // its first profile; CP3 drew its 32 A beside the others' 16 A until Fusebox knew it refuses) the
+      // circuit is never over.
       const watch = watchCircuit(s);
       const snap = s.loop.snapshot()!;
       expect(snap.uncontrolled.get('CP3-1')).toMatchObject({ reason, countedA: 32 });
@@ -187,6 +210,16 @@ describe.each<SimProfileRefusal>(['NotImplemented', 'Rejected', 'no-answer'])(
 );
 
 describe('uncontrolled ports over real OCPP', () => {
+  it('the circuit watch sees a limit that goes past the dispatcher (negative control)', async () => {
+    // CP2 sent 16 A directly, not by the dispatcher: nothing made room, CP3 still counts at 32 A.
+    const s = await site(48, { refuse: 'NotImplemented' });
+    await othersAt8(s);
+    const watch = watchCircuit(s);
+    expect(await s.h.server.applySetpoint('CP2-1', 16)).toBe('accepted');
+    await eventually(() => watch.peak() >= 56, 'the watch sees 8 + 16 + 32 A', 15_000);
+    expect(watch.stop()).toBeGreaterThan(48);
+  }, 30_000);
+
   it('a measured draw above the port maximum counts', async () => {
     // The site says 32 A, the station lets its car draw 40 A (and reports it).
     const s = await site(48, { refuse: 'NotImplemented', carA: 40, portMaxA: 40 });
