@@ -35,6 +35,7 @@ import { SimulatedStation } from '../src/sim/devices/ocpp-station.ts';
 import { createRng } from '../src/sim/world/profiles.ts';
 import type { BenchOptions } from './run.ts';
 import { Acknowledged } from './support/soak-ledger.ts';
+import { cpuSecondsOf, option, rssMbOf, until } from './support/soak-process.ts';
 import { freePort } from '../src/testing/free-port.ts';
 
 const PANEL_STATIONS = 20;
@@ -47,15 +48,6 @@ const BUILDING_MAX_A = 500;
 /** An excursion over a limit shorter than this is the reaction time, not a violation. */
 const REACTION_BOUND_S = 10;
 const ROTATIONS = ['L1L2L3', 'L2L3L1', 'L3L1L2'];
-
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return fallback;
-  const raw = args[i]!.includes('=') ? args[i]!.split('=')[1] : args[i + 1];
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`soak: --${name} needs a positive number, got '${raw}'`);
-  return n;
-}
 
 function siteYaml(
   stations: number,
@@ -86,31 +78,6 @@ function siteYaml(
     `store: { path: ${db} }`,
   ];
   return lines.join('\n') + '\n';
-}
-
-function rssMbOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
-
-/** CPU time the process used so far (user + system), in s: /proc/PID/stat fields 14 and 15, in clock ticks. */
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // fields[0] is field 3 (state); USER_HZ is 100 on Linux
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`soak: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 export async function run(opts: BenchOptions): Promise<unknown[]> {

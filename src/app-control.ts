@@ -10,7 +10,7 @@ import { ControlLoop } from './control/control-loop.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { withUiSchedules } from './control/control-sync.ts';
 import { DemandCap } from './control/demand-cap.ts';
-import { LivePlanner } from './control/live-planner.ts';
+import { LivePlanner, wirePlanner } from './control/live-planner.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
 import { ModbusBatteryCommander } from './modbus/index.ts';
 import type { OcppServer } from './ocpp/ocpp-server.ts';
@@ -101,6 +101,17 @@ export function buildControl(
     planTargets: planner && ((nowMs) => planner.targets(nowMs)),
   });
   return { control: loop, demandCap, batteryCommander, planner };
+}
+
+/** Wires the live planner (if any) to the control loop and starts it; returns how to stop it. */
+export function startPlanner(
+  planner: LivePlanner | undefined,
+  control: ControlLoop,
+): () => Promise<void> | void {
+  if (!planner) return () => undefined;
+  wirePlanner(planner, control);
+  planner.start();
+  return () => planner.stop();
 }
 
 /** The alerts (site file `alerts`) over the control loop's runs and the stations connected. */

@@ -9,12 +9,11 @@ import { overrideInputs, withUiSchedules } from './control/control-sync.ts';
 import type { HttpApp } from './api/http-server.ts';
 import { ApiMetrics } from './api/metrics.ts';
 import { startApi } from './app-api.ts';
-import { buildControl, startSiteAlerts } from './app-control.ts';
+import { buildControl, startPlanner, startSiteAlerts } from './app-control.ts';
 import type { InputWiring } from './app-inputs.ts';
 import { startCommandInputs, startMeters } from './app-inputs.ts';
 import type { RelayState } from './app-ocpp.ts';
 import { NOT_RELAYED, startOcpp, startStationServices } from './app-ocpp.ts';
-import { wirePlanner } from './control/live-planner.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
@@ -121,21 +120,11 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
     proxy.attach(ocpp, store);
     stops.push(() => proxy.close());
 
-    const { control, demandCap, batteryCommander, planner } = buildControl(
-      loaded,
-      ocpp,
-      store,
-      opts.control,
-      clock,
-      logger,
-    );
-    stops.push(() => batteryCommander.close());
+    const controlParts = buildControl(loaded, ocpp, store, opts.control, clock, logger);
+    const { control } = controlParts;
+    stops.push(() => controlParts.batteryCommander.close());
     stops.push(() => control.stop());
-    if (planner) {
-      wirePlanner(planner, control);
-      planner.start();
-      stops.push(() => planner.stop());
-    }
+    stops.push(startPlanner(controlParts.planner, control));
 
     const alerts = startSiteAlerts(loaded, { ocpp, control, metrics }, clock, logger);
     stops.push(() => alerts.stop());
@@ -172,9 +161,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
         loaded,
         baseSite: () => base.site,
         store,
-        control,
-        demandCap,
-        planner,
+        ...controlParts,
         ocpp,
         proxy,
         relay,

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { DemandState } from '../control/demand-cap.ts';
-import type { LivePlanStatus, PlannerMetrics } from '../control/live-planner.ts';
+import type { LivePlanStatus, PlannerMetrics } from '../control/live-plan-status.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
 import type { UpstreamStatus } from '../contracts/upstream.ts';

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DemandState } from '../control/demand-cap.ts';
-import type { PlannerMetrics } from '../control/live-planner.ts';
+import type { PlannerMetrics } from '../control/live-plan-status.ts';
 import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { UpstreamStatus } from '../contracts/upstream.ts';
 

@@ -28,6 +28,7 @@ import type { ControlSnapshot } from './control-snapshot.ts';
 import type { DemandState } from './demand-cap.ts';
 import type { SolveOutcome } from './planner-solver.ts';
 import { PlannerSolver } from './planner-solver.ts';
+import type { LivePlanStatus, PlannerMetrics } from './live-plan-status.ts';
 import { sessionNeeds } from './session-needs.ts';
 
 export interface LivePlannerDeps {
@@ -47,49 +48,6 @@ export interface LivePlannerDeps {
   readonly debounceMs?: number | undefined;
   /** The net building load forecast; default: the history the loop saw (historyForecast). */
   readonly forecast?: NetLoadForecast | undefined;
-}
-
-/** The planner's counts for the metrics (src/api/metrics.ts). */
-export interface PlannerMetrics {
-  readonly replans: number;
-  readonly failures: number;
-  readonly lastSolveMs: number;
-  readonly sessionsShort: number;
-}
-
-/** One planned session as the API shows it. */
-export interface PlannedSession {
-  readonly portId: string;
-  readonly sessionId: number;
-  readonly departureMs: number;
-  readonly needKwh: number;
-  readonly plannedKwh: number;
-  readonly shortKwh: number;
-  /** The need will be met by the departure (short by less than 0.05 kWh). */
-  readonly met: boolean;
-  /** The plan's target for the running slot, A. */
-  readonly targetA: number;
-}
-
-/** The plan in force and why there is none, for the API (GET /api/v1/plan) and the metrics. */
-export interface LivePlanStatus {
-  readonly slotMs: number;
-  readonly horizonMs: number;
-  /** The plan's targets are in force now. */
-  readonly active: boolean;
-  /** Why there are no targets now; null when there are. */
-  readonly reason: string | null;
-  readonly solvedAtMs: number | null;
-  readonly solveMs: number | null;
-  readonly slots: readonly {
-    readonly startMs: number;
-    readonly importKw: number;
-    readonly pricePerKwh: number;
-    readonly demandTargetKw: number | null;
-  }[];
-  readonly sessions: readonly PlannedSession[];
-  readonly energyCost: number | null;
-  readonly demandChargeAdded: number | null;
 }
 
 interface Solved {

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { ApiContext, ZodApp } from '../api-context.ts';
 import { iso } from '../api-context.ts';
 import * as R from '../response-schemas.ts';
+import { planSchema } from '../response-schemas-plan.ts';
 
 export function planRoutes(app: ZodApp, { deps }: ApiContext): void {
   app.get(
@@ -15,10 +16,10 @@ export function planRoutes(app: ZodApp, { deps }: ApiContext): void {
         tags: ['plan'],
         summary:
           'The live plan: expected load, prices, demand target, sessions and whether their needs are met',
-        response: { 200: R.plan, ...R.errors(401) },
+        response: { 200: planSchema, ...R.errors(401) },
       },
     },
-    (): z.infer<typeof R.plan> => {
+    (): z.infer<typeof planSchema> => {
       const d = deps.demand?.state() ?? null;
       const demand = d && {
         periodPeakKw: d.periodPeakKw,

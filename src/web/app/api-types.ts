@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type * as R from '../../api/response-schemas.ts';
+import type { planSchema } from '../../api/response-schemas-plan.ts';
 
 /** What the client receives for a schema: its output, as the serializer sends it. */
 type Answer<S extends z.ZodType> = z.output<S>;
@@ -63,4 +64,4 @@ export type LocalIdTag = Answer<typeof R.localIdTag>;
 export type LocalList = Answer<typeof R.localList>;
 
 /** GET /api/v1/plan: the live planner (docs/control.md, "The planner"). */
-export type PlanPayload = Answer<typeof R.plan>;
+export type PlanPayload = Answer<typeof planSchema>;
