@@ -12,7 +12,9 @@
  *   told still counts (it may go on with it). Write failures: commanded 0 kW, counted
  *   at what its meter measures.
  * - Power to current: its power is shared evenly over its phases at the circuit's line-to-neutral voltage
- *   (power factor 1, as battery inverters run by default), carried up the tree like a port's load.
+ *   (power factor 1, as battery inverters run by default), carried up the tree like a port's load: a charge
+ *   at most what it draws (batteryLoadFactors), a discharge relieving no more than it takes off each line
+ *   (batteryReliefFactors).
  * - A metered circuit (fresh reading) already measures the battery: only counted − measured is added. A stale
  *   one assumes its worst-case non-EV load already, plus any charge. An unmetered circuit adds the counted
  *   power (a discharge relieves it, as PV feeding it does).
@@ -25,8 +27,9 @@ import type { Capacity } from './allocation.ts';
 import type { CapacityInputs } from './effective-capacity.ts';
 import { usesLoadReading } from './effective-capacity.ts';
 import type { CompiledSite } from './compiled-site.ts';
-import { DIM_COUNT } from './compiled-site.ts';
+import { carryUp, DIM_COUNT } from './compiled-site.ts';
 import { phaseIndex } from './phases.ts';
+import { carryPhasorsUp, PHASE_ANGLE } from './phasor-factors.ts';
 import type { SiteBattery } from './site.ts';
 import type { Tariff } from './tariff.ts';
 import { bandAt } from './tariff.ts';
@@ -80,39 +83,84 @@ export interface BatteryDispatch {
 const STEP_KW = 0.1;
 
 const factorCache = new WeakMap<CompiledSite, Map<string, Float64Array>>();
+const reliefCache = new WeakMap<CompiledSite, Map<string, Float64Array>>();
 
-/** Load of 1 kW of battery power on every circuit (circuits × DIM_COUNT; zero off its path). */
-export function batteryLoadFactors(cs: CompiledSite, battery: SiteBattery): Float64Array {
-  let cache = factorCache.get(cs);
-  if (!cache) factorCache.set(cs, (cache = new Map<string, Float64Array>()));
-  const cached = cache.get(battery.id);
-  if (cached) return cached;
-  const out = new Float64Array(cs.circuits.length * DIM_COUNT);
-  const start = cs.circuitIndex.get(battery.circuitId);
-  if (start !== undefined) {
-    const supply = cs.circuits[start]!.supply;
-    const phases = battery.phases.filter((p) => supply.phases.includes(p));
-    const perPhaseA = 1000 / (supply.lineToNeutralV * Math.max(1, phases.length));
-    let o = start * DIM_COUNT;
-    for (const p of phases) out[o + phaseIndex(p)] = perPhaseA;
-    out[o + 3] = 1;
-    for (let c = start; cs.parent[c]! >= 0; c = cs.parent[c]!) {
-      const up = cs.parent[c]!;
-      const m = cs.toParent[c];
-      const to = up * DIM_COUNT;
-      o = c * DIM_COUNT;
-      for (let j = 0; j < DIM_COUNT; j++) {
-        if (!m) out[to + j] = out[o + j]!;
-        else {
-          let s = 0;
-          for (let d = 0; d < DIM_COUNT; d++) s += m[j * 4 + d]! * out[o + d]!;
-          out[to + j] = s;
-        }
-      }
-    }
-  }
-  cache.set(battery.id, out);
+function cached(
+  caches: WeakMap<CompiledSite, Map<string, Float64Array>>,
+  cs: CompiledSite,
+  battery: SiteBattery,
+  make: () => Float64Array,
+): Float64Array {
+  let cache = caches.get(cs);
+  if (!cache) caches.set(cs, (cache = new Map<string, Float64Array>()));
+  let out = cache.get(battery.id);
+  if (!out) cache.set(battery.id, (out = make()));
   return out;
+}
+
+/** The battery's phases its circuit has, and the current per phase of 1 kW, in A. */
+function batteryPhases(cs: CompiledSite, start: number, battery: SiteBattery): [number[], number] {
+  const supply = cs.circuits[start]!.supply;
+  const phases = battery.phases.filter((p) => supply.phases.includes(p)).map(phaseIndex);
+  return [phases, 1000 / (supply.lineToNeutralV * Math.max(1, phases.length))];
+}
+
+/**
+ * Load of 1 kW of battery charge on every circuit (circuits × DIM_COUNT; zero off its path): carried up like
+ * a port's load (compiled-site.ts carryUp), so at most what it really draws (a balanced load on a delta-wye
+ * primary by up to 2/√3 more). For what a charge adds.
+ */
+export function batteryLoadFactors(cs: CompiledSite, battery: SiteBattery): Float64Array {
+  return cached(factorCache, cs, battery, () => {
+    const out = new Float64Array(cs.circuits.length * DIM_COUNT);
+    const start = cs.circuitIndex.get(battery.circuitId);
+    if (start === undefined) return out;
+    const [phases, perPhaseA] = batteryPhases(cs, start, battery);
+    for (const p of phases) out[start * DIM_COUNT + p] = perPhaseA;
+    out[start * DIM_COUNT + 3] = 1;
+    for (let c = start; cs.parent[c]! >= 0; c = cs.parent[c]!)
+      carryUp(cs.toParent[c] ?? null, out, c * DIM_COUNT, cs.parent[c]! * DIM_COUNT);
+    return out;
+  });
+}
+
+/**
+ * Relief of 1 kW of battery discharge on every circuit (circuits × DIM_COUNT; zero off its path): the
+ * current it takes off each line, never more. Where the circuits share a supply that is the load factor;
+ * through a three-phase transformer it is the magnitude of its line current carried up as phasors like a
+ * port's (phasor-factors.ts carryPhasorsUp: 1000 / (√3 · V_LL) A per kW balanced, where the linear model
+ * counts 2/√3 times that); above any other supply change, whose primary phases the model does not know, 0 A
+ * on every phase. Power passes through: 1 kW on every circuit of its path.
+ */
+export function batteryReliefFactors(cs: CompiledSite, battery: SiteBattery): Float64Array {
+  return cached(reliefCache, cs, battery, () => {
+    const out = new Float64Array(cs.circuits.length * DIM_COUNT);
+    const start = cs.circuitIndex.get(battery.circuitId);
+    if (start === undefined) return out;
+    const load = batteryLoadFactors(cs, battery);
+    const [phases, perPhaseA] = batteryPhases(cs, start, battery);
+    let three = cs.circuits[start]!.supply.phases.length === 3;
+    // Line current phasors at the current level (re, im per line), power factor 1 as batteries run.
+    const v = new Float64Array(6);
+    for (const p of phases) {
+      v[2 * p] = perPhaseA * Math.cos(PHASE_ANGLE[p]!);
+      v[2 * p + 1] = perPhaseA * Math.sin(PHASE_ANGLE[p]!);
+    }
+    let known = true;
+    for (let c = start; c >= 0; c = cs.parent[c]!) {
+      const o = c * DIM_COUNT;
+      out[o + 3] = 1;
+      if (known)
+        for (let d = 0; d < 3; d++) out[o + d] = three ? Math.hypot(v[2 * d]!, v[2 * d + 1]!) : load[o + d]!;
+      const up = cs.parent[c]!;
+      if (up < 0) break;
+      const m = cs.toParent[c] ?? null;
+      if (!m) continue;
+      if (three && cs.circuits[up]!.supply.phases.length === 3) carryPhasorsUp(m, v, 0, 0);
+      else known = three = false;
+    }
+    return out;
+  });
 }
 
 /**
@@ -128,11 +176,12 @@ export function withBatteryCounted(
   countedKw: number,
   nowMs: number,
 ): Map<string, Capacity> {
-  const f = batteryLoadFactors(cs, battery);
+  const load = batteryLoadFactors(cs, battery);
+  const relief = batteryReliefFactors(cs, battery);
   const out = new Map(capacities);
   cs.circuits.forEach((c, ci) => {
     const o = ci * DIM_COUNT;
-    if (f[o + 3] === 0 && f[o] === 0 && f[o + 1] === 0 && f[o + 2] === 0) return;
+    if (load[o + 3] === 0) return; // not on its path
     const cap = capacities.get(c.id);
     if (!cap) return;
     let kw: number;
@@ -140,6 +189,8 @@ export function withBatteryCounted(
     else if (usesLoadReading(cs, inputs, c.id, nowMs)) kw = countedKw - measuredKw;
     else kw = Math.max(0, countedKw);
     if (kw === 0) return;
+    // A charge at most what it draws, a discharge at most what it takes off.
+    const f = kw > 0 ? load : relief;
     out.set(c.id, {
       phaseA: [cap.phaseA[0] - kw * f[o]!, cap.phaseA[1] - kw * f[o + 1]!, cap.phaseA[2] - kw * f[o + 2]!],
       powerKw: cap.powerKw - kw * f[o + 3]!,
@@ -186,7 +237,8 @@ function decide(
 
   // Capacities as if the battery did nothing: what the EVs would get without it.
   const without = withBatteryCounted(cs, inp.capacities, inp.inputs, b, inMeters(obs), 0, inp.nowMs);
-  const f = batteryLoadFactors(cs, b);
+  const load = batteryLoadFactors(cs, b);
+  const relief = batteryReliefFactors(cs, b);
   let needKw = 0;
   let needAt = '';
   let roomKw = Infinity;
@@ -196,13 +248,13 @@ function decide(
     const o = ci * DIM_COUNT;
     const avail = [...cap.phaseA, cap.powerKw];
     for (let dim = 0; dim < DIM_COUNT; dim++) {
-      const per = f[o + dim]!;
-      if (!(per > 0)) continue;
       const spare = avail[dim]! - inp.evWant[o + dim]!;
       if (!Number.isFinite(spare)) continue;
-      const kw = -spare / per;
-      if (kw > needKw) [needKw, needAt] = [kw, c.id];
-      roomKw = Math.min(roomKw, Math.max(0, spare / per));
+      // The discharge that covers a shortfall at what it really takes off; the charge that fits at most.
+      const off = relief[o + dim]!;
+      if (off > 0 && -spare / off > needKw) [needKw, needAt] = [-spare / off, c.id];
+      const per = load[o + dim]!;
+      if (per > 0) roomKw = Math.min(roomKw, Math.max(0, spare / per));
     }
   });
 

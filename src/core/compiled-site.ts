@@ -149,19 +149,24 @@ export function portLoadFactors(
   });
   const supply = cs.circuits[path[0]!]!.supply;
   out[3] = kwPerAmp(supply, port.wiring, used);
-  for (let level = 1; level < path.length; level++) {
-    const m = cs.toParent[path[level - 1]!];
-    const from = (level - 1) * DIM_COUNT;
-    const to = level * DIM_COUNT;
-    if (!m) {
-      for (let d = 0; d < DIM_COUNT; d++) out[to + d] = out[from + d]!;
-      continue;
-    }
-    for (let j = 0; j < DIM_COUNT; j++) {
-      let s = 0;
-      for (let d = 0; d < DIM_COUNT; d++) s += m[j * 4 + d]! * out[from + d]!;
-      out[to + j] = s;
-    }
-  }
+  for (let level = 1; level < path.length; level++)
+    carryUp(cs.toParent[path[level - 1]!] ?? null, out, (level - 1) * DIM_COUNT, level * DIM_COUNT);
   return out;
+}
+
+/**
+ * The load a circuit sees (DIM_COUNT values of `v` at `from`) as its parent sees it, written at `to`: through
+ * the circuit's toParent matrix `m`, or as it is where they share a supply (m null). Every load carried up
+ * the tree (ports, batteries) goes through here. `from` and `to` must not overlap.
+ */
+export function carryUp(m: Float64Array | null, v: Float64Array, from: number, to: number): void {
+  if (!m) {
+    for (let d = 0; d < DIM_COUNT; d++) v[to + d] = v[from + d]!;
+    return;
+  }
+  for (let j = 0; j < DIM_COUNT; j++) {
+    let s = 0;
+    for (let d = 0; d < DIM_COUNT; d++) s += m[j * 4 + d]! * v[from + d]!;
+    v[to + j] = s;
+  }
 }

@@ -9,7 +9,7 @@ import { DIM_COUNT } from './compiled-site.ts';
 import { wiringConductors } from './phases.ts';
 
 /** Angle of each phase voltage, L1 at 0, in radians. */
-const PHASE_ANGLE = [0, (-2 * Math.PI) / 3, (2 * Math.PI) / 3] as const;
+export const PHASE_ANGLE = [0, (-2 * Math.PI) / 3, (2 * Math.PI) / 3] as const;
 
 /**
  * Per circuit, 1 where its three line currents are evaluated as phasors: the site asks for it, the circuit is
@@ -63,22 +63,39 @@ export function portPhasorFactors(
   });
   for (let level = 1; level < path.length; level++) {
     if (!phasor[path[level]!]) break;
-    const m = cs.toParent[path[level - 1]!];
-    const from = (level - 1) * 6;
-    const to = level * 6;
-    if (!m) {
-      for (let d = 0; d < 6; d++) out[to + d] = out[from + d]!;
-      continue;
-    }
-    // Delta-wye: the primary line current is the difference of two winding currents, where the linear
-    // model (compiled-site.ts) counts their sum: the same pairs, m[j][j] and m[j][j+1], with the sign.
-    for (let j = 0; j < 3; j++) {
-      const next = (j + 1) % 3;
-      const a = m[j * DIM_COUNT + j]!;
-      const b = m[j * DIM_COUNT + next]!;
-      out[to + 2 * j] = a * out[from + 2 * j]! - b * out[from + 2 * next]!;
-      out[to + 2 * j + 1] = a * out[from + 2 * j + 1]! - b * out[from + 2 * next + 1]!;
-    }
+    carryPhasorsUp(cs.toParent[path[level - 1]!] ?? null, out, (level - 1) * 6, level * 6);
   }
   return out;
+}
+
+/**
+ * Line current phasors of a three-phase circuit (6 values of `v` at `from`: re, im per line) as its
+ * three-phase parent carries them, written at `to`: unchanged where they share a supply (m null).
+ * Every phasor carried up the tree (ports, batteries) goes through here.
+ */
+export function carryPhasorsUp(m: Float64Array | null, v: Float64Array, from: number, to: number): void {
+  if (!m) {
+    for (let d = 0; d < 6; d++) v[to + d] = v[from + d]!;
+    return;
+  }
+  // Delta-wye: the primary line current is the difference of two winding currents, where the linear
+  // model (compiled-site.ts) counts their sum: the same pairs, m[j][j] and m[j][j+1], with the sign.
+  // Read all six first: `to` may be `from` (a battery's phasors are carried up in place).
+  const [r0, i0, r1, i1, r2, i2] = [
+    v[from]!,
+    v[from + 1]!,
+    v[from + 2]!,
+    v[from + 3]!,
+    v[from + 4]!,
+    v[from + 5]!,
+  ];
+  const row = (j: number, next: number, rj: number, ij: number, rn: number, inext: number): void => {
+    const a = m[j * DIM_COUNT + j]!;
+    const b = m[j * DIM_COUNT + next]!;
+    v[to + 2 * j] = a * rj - b * rn;
+    v[to + 2 * j + 1] = a * ij - b * inext;
+  };
+  row(0, 1, r0, i0, r1, i1);
+  row(1, 2, r1, i1, r2, i2);
+  row(2, 0, r2, i2, r0, i0);
 }
