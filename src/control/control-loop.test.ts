@@ -8,7 +8,8 @@ import type { EmsCommands } from '../contracts/ems-commands.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
 import { constantLoad, withSteps } from '../sim/world/profiles.ts';
 import type { DispatchRecord } from './dispatcher.ts';
-import { bigCar, SimHarness, siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';
+import { bigCar, SimHarness, siteFromYaml } from './testing/sim-harness.ts';
+import { dlmSite } from './testing/scenario-sites.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0); // Monday 09:00 in Berlin
 
@@ -22,20 +23,6 @@ stations:
   - { id: b, circuit: c }
   - { id: x, circuit: c }
 `);
-
-/** DLM: a metered 100 A grid connection with a car park below it. */
-function dlmSite(ports: number, staleNonEvLoadA: number) {
-  return siteFromYaml(`
-site: { name: dlm, timeZone: Europe/Berlin }
-circuits:
-  - { id: grid, kind: grid, limitA: 100, marginA: 5, meter: gm, staleNonEvLoadA: ${staleNonEvLoadA} }
-  - { id: carpark, parent: grid, limitA: 80 }
-meters:
-  - { id: gm, role: load, circuit: grid, timeoutMs: 5000, ${TEST_DRIVER} }
-stations:
-  - { id: s, circuit: carpark, ports: ${ports} }
-`);
-}
 
 function records(h: SimHarness): DispatchRecord[] {
   const out: DispatchRecord[] = [];
