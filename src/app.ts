@@ -83,8 +83,8 @@ export interface Fusebox {
    */
   reconfigure(site: CompiledSite): string | null;
   /**
-   * A changed `upstream:` (SIGHUP): applied to the cloud relay (docs/proxy.md). Returns why it needs a
-   * restart (Fusebox started without `upstream:`), or null.
+   * A changed `upstream:` (SIGHUP): applied to the cloud relay (docs/proxy.md), added or removed included.
+   * Returns why it needs a restart, or null (always null now: kept for the reload's caller).
    */
   reconfigureUpstream(settings: UpstreamSettings | undefined): string | null;
   /** Stops everything, newest first; resolves when the store is closed. */
