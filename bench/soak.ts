@@ -351,9 +351,13 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
       cpuAtWarmUp === null
         ? NaN
         : ((cpuSecondsOf(child.pid!) - cpuAtWarmUp.s) / ((endMs - cpuAtWarmUp.atMs) / 1000)) * 100;
-    // Kill -9 in the middle of the traffic, then look every acknowledged record up.
-    child.kill('SIGKILL');
-    await until('Fusebox gone', () => exited, 10_000);
+    // Kill -9 in the middle of the traffic, then look every acknowledged record up. Profiling (--cpu-prof or
+    // --heap-prof in SOAK_NODE_ARGS): Node writes the profile only when the process exits, so Fusebox is
+    // stopped with SIGTERM instead, and the record check then checks a clean stop.
+    const profiling = /--(cpu|heap)-prof\b/.test(process.env.SOAK_NODE_ARGS ?? '');
+    if (profiling) say('  profiling: stopping Fusebox with SIGTERM so that the profile is written');
+    child.kill(profiling ? 'SIGTERM' : 'SIGKILL');
+    await until('Fusebox gone', () => exited, profiling ? 120_000 : 10_000);
     stopping = true;
     const check = acked.missingIn(dbPath);
     const warm = rss.filter((r) => r.atMs >= warmUpMs);
@@ -383,7 +387,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
       )} A over), ${violations} longer than ${REACTION_BOUND_S} s`,
     );
     say(
-      `  after kill -9: ${check.checked} acknowledged records checked, ${check.lost} missing ${JSON.stringify(check.detail)}`,
+      `  after ${profiling ? 'SIGTERM' : 'kill -9'}: ${check.checked} acknowledged records checked, ${check.lost} missing ${JSON.stringify(check.detail)}`,
     );
     say(`  sessions started ${sessionsStarted}; Fusebox log: ${warnings} warnings, ${errors} errors`);
     return [
