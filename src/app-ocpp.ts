@@ -104,7 +104,7 @@ export function startStationServices(
   // Stored cloud profiles cap the ports from the first allocation on (src/proxy/cloud-profiles.ts).
   const cloudProfiles = new CloudProfiles({
     site: loaded.site,
-    ports: () => ocpp.ports(),
+    port: (portId) => ocpp.port(portId),
     logger: logger.child({ part: 'proxy' }),
     now: () => clock.nowMs(),
     store: store.cloudProfiles,

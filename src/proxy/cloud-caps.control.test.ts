@@ -41,7 +41,7 @@ describe('ControlLoop with cloud caps', () => {
     const h = new SimHarness({ site: SITE, startMs: T0 });
     const cloud = new CloudProfiles({
       site: SITE.site,
-      ports: () => h.gateway.ports(),
+      port: (id) => h.gateway.port(id),
       logger: h.logger,
       now: () => h.clock.nowMs(),
       onChange: () => h.loop.requestRun('cloud profile'),

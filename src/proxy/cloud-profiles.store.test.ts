@@ -58,7 +58,7 @@ describe('CloudProfiles in SQLite', () => {
     const make = (store: ReturnType<typeof openStore>) =>
       new CloudProfiles({
         site: SITE,
-        ports: () => ports,
+        port: (id) => ports.find((p) => p.portId === id),
         logger: pino({ level: 'silent' }),
         now: () => T0,
         store: store.cloudProfiles,
@@ -108,7 +108,7 @@ describe('CloudProfiles in SQLite', () => {
     const lines: string[] = [];
     const cloud = new CloudProfiles({
       site: SITE,
-      ports: () => [port(1), port(2)],
+      port: (id) => [port(1), port(2)].find((p) => p.portId === id),
       logger: pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }),
       now: () => T0,
       store: store.cloudProfiles,

@@ -40,10 +40,20 @@ function setup(sessions: Record<string, number> = {}) {
   let nowMs = T0;
   let ports = ['s/1', 's/2', 't/1'].map((id) => snapshot(id, sessions[id]));
   const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
-  const profiles = new CloudProfiles({ site: SITE, ports: () => ports, logger, now: () => nowMs });
+  const asked: string[] = [];
+  const profiles = new CloudProfiles({
+    site: SITE,
+    port: (id) => {
+      asked.push(id);
+      return ports.find((p) => p.portId === id);
+    },
+    logger,
+    now: () => nowMs,
+  });
   return {
     profiles,
     lines,
+    asked,
     at: (ms: number) => (nowMs = ms),
     sessions: (s: Record<string, number>) => {
       ports = ['s/1', 's/2', 't/1'].map((id) => snapshot(id, s[id]));
@@ -96,6 +106,18 @@ function p2(evseId: number, cp: Record<string, unknown>, schedule: Record<string
 }
 
 describe('CloudProfiles: caps per port', () => {
+  it('asks for the ports of the stations with a cloud profile only (the control loop asks on every run)', () => {
+    const c = setup({ 's/1': 1, 't/1': 2 });
+    expect(c.caps()).toEqual({});
+    expect(c.profiles.nextChangeMs(T0, 60_000)).toBeUndefined();
+    expect(c.asked).toEqual([]);
+    expect(c.profiles.set('s', '1.6', p16(1, {}, { duration: 3600 }))).toBe('Accepted');
+    c.asked.length = 0;
+    expect(c.caps()).toEqual({ 's/1': 10 });
+    expect(c.profiles.nextChangeMs(T0, 60_000)).toBe(T0 + 3_600_000 - 60_000);
+    expect(new Set(c.asked)).toEqual(new Set(['s/1', 's/2']));
+  });
+
   it('1.6 TxDefaultProfile in A on one connector caps that port only', () => {
     const c = setup();
     expect(c.profiles.set('s', '1.6', p16(1, {}))).toBe('Accepted');

@@ -43,8 +43,12 @@ export interface CloudProfileSink {
 
 export interface CloudProfilesDeps {
   readonly site: Site;
-  /** The ports as the gateway sees them now (sessions). */
-  readonly ports: () => readonly PortSnapshot[];
+  /**
+   * A port as the gateway sees it now (its session), by port id. Asked only for the ports of stations that
+   * have a cloud profile: the control loop asks for caps and their next change on every run, and a site of
+   * 2,000 ports without cloud profiles must not pay for a snapshot of every port each time.
+   */
+  readonly port: (portId: string) => PortSnapshot | undefined;
   readonly logger: Logger;
   readonly now: () => number;
   readonly store?: CloudProfileStore | undefined;
@@ -156,9 +160,8 @@ export class CloudProfiles implements CloudProfileSink {
     const consider = (t: number): void => {
       if (t > nowMs && (next === undefined || t < next)) next = t;
     };
-    const starts = transactionStarts(this.deps.ports());
     for (const [stationId, profiles] of this.byStation) {
-      const s = starts.get(stationId) ?? [];
+      const s = transactionStarts(this.portsOf(stationId)).get(stationId) ?? [];
       for (const t of boundaries(s, profiles, nowMs, Infinity, 1)) {
         consider(t - leadMs);
         consider(t);
@@ -179,17 +182,10 @@ export class CloudProfiles implements CloudProfileSink {
   capsA(nowMs: number, leadMs = 0): ReadonlyMap<string, number> {
     const out = new Map<string, number>();
     if (this.byStation.size === 0) return out;
-    const ports = this.deps.ports();
-    const starts = transactionStarts(ports);
-    const byStation = new Map<string, PortSnapshot[]>();
-    for (const p of ports) {
-      let list = byStation.get(p.stationId);
-      if (!list) byStation.set(p.stationId, (list = []));
-      list.push(p);
-    }
     let dropped = false;
     for (const [stationId, profiles] of this.byStation) {
-      const stationPorts = byStation.get(stationId) ?? [];
+      const stationPorts = this.portsOf(stationId);
+      const starts = transactionStarts(stationPorts);
       const sessions = new Map(stationPorts.map((p) => [p.connectorId, p]));
       const live = profiles.filter((p) => {
         const sessionOver =
@@ -302,7 +298,18 @@ export class CloudProfiles implements CloudProfileSink {
   }
 
   private portAt(stationId: string, connectorId: number): PortSnapshot | undefined {
-    return this.deps.ports().find((p) => p.stationId === stationId && p.connectorId === connectorId);
+    const info = this.directory.at(stationId, connectorId);
+    return info ? this.deps.port(info.port.id) : undefined;
+  }
+
+  /** The station's ports as the gateway sees them now. */
+  private portsOf(stationId: string): PortSnapshot[] {
+    const out: PortSnapshot[] = [];
+    for (const info of this.directory.ofStation(stationId)) {
+      const p = this.deps.port(info.port.id);
+      if (p) out.push(p);
+    }
+    return out;
   }
 
   private badClear(stationId: string, payload: unknown, why: string): 'Unknown' {
