@@ -80,6 +80,26 @@ describe('ControlLoop: when it runs', () => {
     expect(runs.slice(before)).toEqual([t + 30]);
   });
 
+  it('a car leaving waits 10 run-times for its run where runs take long; a car arriving does not', async () => {
+    const h = new SimHarness({ site: SLM, startMs: T0, control: { periodMs: 60_000, coalesceMs: 20 } });
+    // Each control run reads the ports once (gather): make that read take 15 ms of the loop's clock, as a
+    // run of 2,000 ports takes on a 2-core machine. The wall clock moves on; timers keep monotonic time.
+    const ports = h.gateway.ports.bind(h.gateway);
+    h.gateway.ports = () => {
+      h.clock.stepWallClock(15);
+      return ports();
+    };
+    const runs: number[] = [];
+    h.loop.onRun(() => runs.push(h.clock.monotonicMs() - T0));
+    h.world.addEv('a/1', bigCar('a', T0, { departureMs: T0 + 30_000 }));
+    h.world.addEv('b/1', bigCar('b', T0 + 40_000));
+    await h.advanceBy(60_000);
+    // The car leaving at 30 s (session stopped, port available): one run 150 ms later, not 20 ms.
+    expect(runs.filter((r) => r > 30_000 && r < 31_000)).toEqual([30_150]);
+    // The car arriving at 40 s (a session state, then a session): served within coalesceMs.
+    expect(runs.find((r) => r >= 40_000)).toBe(40_020);
+  });
+
   it('runs at least every periodMs with no event at all (backstop)', async () => {
     const h = new SimHarness({ site: SLM, startMs: T0, control: { periodMs: 2000 } });
     const runs = runTimes(h);

@@ -18,7 +18,18 @@ import { uncontrolledLoadA } from './uncontrolled-ports.ts';
  * after a restart a station that reconnects without booting reports no status until it changes, and its
  * session must still be counted and limited.
  */
-const SESSION_STATES = new Set(['occupied', 'charging', 'suspended-ev', 'suspended-evse', 'unknown']);
+const SESSION_STATES: ReadonlySet<string> = new Set([
+  'occupied',
+  'charging',
+  'suspended-ev',
+  'suspended-evse',
+  'unknown',
+]);
+
+/** A port in this state has a car the allocator serves (or may have one: 'unknown'). */
+export function isSessionState(status: string): boolean {
+  return SESSION_STATES.has(status);
+}
 
 /** What the run changes as it classifies (clones of the state's, plan-state.ts). */
 export interface ClassifyScratch {
