@@ -11,6 +11,8 @@ import type { LoadedSiteConfig } from './config/load.ts';
 import type { ControlLoop } from './control/control-loop.ts';
 import type { DemandCap } from './control/demand-cap.ts';
 import type { LivePlanner } from './control/live-planner.ts';
+import type { DriverNeedsBook } from './control/driver-needs.ts';
+import type { StationGateway } from './contracts/station-gateway.ts';
 import type { RelayState } from './app-ocpp.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
 import type { LocalListSync } from './ocpp/local-list-sync.ts';
@@ -28,6 +30,9 @@ export interface ApiWiring {
   readonly demandCap: DemandCap | undefined;
   readonly ocpp: OcppServer;
   readonly planner: LivePlanner | undefined;
+  readonly driverNeeds: DriverNeedsBook;
+  /** The OCPP server's ports with drivers' needs (app-control.ts). */
+  readonly gateway: StationGateway;
   readonly proxy: CloudProxy;
   readonly relay: RelayState;
   readonly localList: LocalListSync;
@@ -63,7 +68,7 @@ function apiDepsOf(w: ApiWiring, options: ApiDeps['options']): ApiDeps {
       snapshot: () => control.snapshot(),
       onRun: (fn) => control.onRun(fn),
       onDispatch: (fn) => control.dispatcher.onRecord(fn),
-      ports: () => ocpp.ports(),
+      ports: () => w.gateway.ports(),
       connectedStationIds: () => ocpp.connectedStationIds(),
       site: (): CompiledSite => control.site(),
       setOverrides: (o) => control.setOverrides(o),
@@ -73,6 +78,9 @@ function apiDepsOf(w: ApiWiring, options: ApiDeps['options']): ApiDeps {
       runNow: () => control.runNow(),
     },
     planner: w.planner,
+    driverNeeds: {
+      set: (portId, input, by) => w.driverNeeds.setOnPort(w.gateway, portId, input, by, clock.nowMs()),
+    },
     demand: demandCap && {
       state: () => demandCap.state(),
       async pin(targetKw, by) {

@@ -10,6 +10,8 @@ import { ControlLoop } from './control/control-loop.ts';
 import type { ControlOptions } from './control/control-options.ts';
 import { withUiSchedules } from './control/control-sync.ts';
 import { DemandCap } from './control/demand-cap.ts';
+import { DriverNeedsBook, withDriverNeeds } from './control/driver-needs.ts';
+import type { StationGateway } from './contracts/station-gateway.ts';
 import { LivePlanner, wirePlanner } from './control/live-planner.ts';
 import type { CompiledSite } from './core/compiled-site.ts';
 import { ModbusBatteryCommander } from './modbus/index.ts';
@@ -25,6 +27,9 @@ export interface ControlParts {
   readonly batteryCommander: ModbusBatteryCommander;
   /** The live planner (docs/control.md, "The planner"), when the site file has site.allocation.planner. */
   readonly planner: LivePlanner | undefined;
+  /** Drivers' needs per session (PUT /api/v1/ports/{portId}/needs), and the OCPP server's ports with them. */
+  readonly driverNeeds: DriverNeedsBook;
+  readonly gateway: StationGateway;
 }
 
 /**
@@ -73,13 +78,16 @@ export function buildControl(
     ),
     () => clock.nowMs(),
   );
+  // A driver's needs (stored per open session) ride on the ports the control loop, planner and API read.
+  const driverNeeds = new DriverNeedsBook(store.driverNeeds);
+  const gateway = withDriverNeeds(ocpp, driverNeeds);
   const plannerSettings = compiled.site.allocation?.planner;
   const planner: LivePlanner | undefined =
     plannerSettings &&
     new LivePlanner({
       settings: plannerSettings,
       site: (): CompiledSite => loop.site(),
-      ports: () => ocpp.ports(),
+      ports: () => gateway.ports(),
       tariff: loaded.tariff,
       demand: demandCap && (() => demandCap.state()),
       clock,
@@ -89,7 +97,7 @@ export function buildControl(
     // Stored dashboard schedules apply from the very first allocation (the API re-applies them when it
     // starts, but stations may already be connected by then).
     site: withUiSchedules(compiled, store.api.schedules.list()),
-    gateway: ocpp,
+    gateway,
     clock,
     logger: logger.child({ part: 'control' }),
     options: controlOptions,
@@ -100,7 +108,7 @@ export function buildControl(
     batteries: batteryCommander,
     planTargets: planner && ((nowMs) => planner.targets(nowMs)),
   });
-  return { control: loop, demandCap, batteryCommander, planner };
+  return { control: loop, demandCap, batteryCommander, planner, driverNeeds, gateway };
 }
 
 /** Wires the live planner (if any) to the control loop and starts it; returns how to stop it. */

@@ -16,6 +16,7 @@ import {
   polledMeterOf,
 } from './modbus/index.ts';
 import { MqttBridge } from './mqtt/mqtt-bridge.ts';
+import type { StationGateway } from './contracts/station-gateway.ts';
 import type { OcppServer } from './ocpp/ocpp-server.ts';
 import type { Store } from './store/store.ts';
 import type { Clock } from './clock.ts';
@@ -31,6 +32,8 @@ export interface InputWiring {
   readonly opts: FuseboxOptions;
   readonly control: ControlLoop;
   readonly ocpp: OcppServer;
+  /** The OCPP server's ports with drivers' needs (app-control.ts), for the MQTT ports payload. */
+  readonly gateway: StationGateway;
   readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -107,7 +110,7 @@ function startMqtt(
   w: InputWiring,
   onCommands: (commands: EmsCommands) => void,
 ): MqttBridge {
-  const { opts, control, ocpp, store } = w;
+  const { opts, control, store } = w;
   return new MqttBridge({
     mqtt: mqttConfig,
     config: opts.loaded.config,
@@ -116,7 +119,7 @@ function startMqtt(
       site: () => control.site(),
       snapshot: () => control.snapshot(),
       onRun: (fn) => control.onRun(fn),
-      ports: () => ocpp.ports(),
+      ports: () => w.gateway.ports(),
       openSessions: () => store.api.records.sessions({ active: true, limit: 10_000, offset: 0 }).items,
       onEvent: (fn) => store.api.records.onEvent(fn),
     },

@@ -133,6 +133,7 @@ export async function startFusebox(opts: FuseboxOptions): Promise<Fusebox> {
       opts,
       control,
       ocpp,
+      gateway: controlParts.gateway,
       store,
       clock,
       logger,

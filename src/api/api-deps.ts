@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { SiteConfig } from '../config/schema.ts';
 import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { DemandState } from '../control/demand-cap.ts';
+import type { DriverNeedsAnswer, DriverNeedsInput } from '../control/driver-needs.ts';
 import type { LivePlanStatus, PlannerMetrics } from '../control/live-plan-status.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { OperatorOverride } from '../core/effective-capacity.ts';
@@ -35,6 +36,9 @@ export interface LivePort {
         readonly capacityWh?: number | undefined;
       }
     | undefined;
+  /** What a driver said of this session's needs through the API (control/driver-needs.ts). */
+  readonly driverNeeds?:
+    { readonly departureMs?: number | undefined; readonly energyWh?: number | undefined } | undefined;
 }
 
 /** A setpoint's round trip, for the dispatch latency metric. */
@@ -111,6 +115,13 @@ export interface ApiDeps {
   /** The live planner; absent when the site file has no `site.allocation.planner`. */
   readonly planner?: { status(nowMs: number): LivePlanStatus; metrics(): PlannerMetrics } | undefined;
   readonly commands: StationCommands;
+  /** Drivers' needs per session (control/driver-needs.ts); absent: the API cannot set them. */
+  readonly driverNeeds?:
+    | {
+        /** Sets (null: clears) the needs of the session on the port, as `by` says; stored, in force at once. */
+        set(portId: string, input: DriverNeedsInput | null, by: string): Promise<DriverNeedsAnswer>;
+      }
+    | undefined;
   hashPassword(password: string): Promise<string>;
   verifyPassword(password: string, hash: string): Promise<boolean>;
   readonly options: ApiOptions;

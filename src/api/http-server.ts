@@ -27,6 +27,7 @@ import { gridBatteryRoutes } from './routes/grid-battery.ts';
 import { livePayloads, liveStateRoutes } from './routes/live-state.ts';
 import { localListRoutes } from './routes/local-list.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { driverNeedsRoutes } from './routes/driver-needs.ts';
 import { overrideRoutes } from './routes/overrides.ts';
 import { recordRoutes } from './routes/records.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
@@ -178,6 +179,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   liveStateRoutes(app, ctx);
   recordRoutes(app, ctx);
   overrideRoutes(app, ctx);
+  driverNeedsRoutes(app, ctx);
   localListRoutes(app, ctx);
   demandRoutes(app, ctx);
   planRoutes(app, ctx);

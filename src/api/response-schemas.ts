@@ -28,7 +28,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Not logged in (or wrong credentials)',
   403: 'Role too low, or a cookie write without X-Fusebox-CSRF',
   404: 'No such resource',
-  409: 'Stale version, or the station is offline',
+  409: 'Stale version, the station is offline, or the port has no session',
   413: 'The request body is too large (8 KiB without a login, 64 KiB with one)',
   415: 'The request body is not JSON',
   429: 'Too many failed logins; Retry-After says when to try again',
@@ -181,7 +181,12 @@ export const limitedBy = z
   ])
   .describe('what limits the port (the binding constraint)');
 
-const DEPARTURE_SOURCES = ['car', 'port', 'station', 'site'] as const;
+// OpenAPI 3.0: a nullable enum must list null among its values, or validators refuse a null.
+const nullableEnum = <const T extends readonly [string, ...string[]]>(values: T, description: string) =>
+  z
+    .enum(values)
+    .nullable()
+    .meta({ description, enum: [...values, null] });
 
 export const portLive = z
   .strictObject({
@@ -225,17 +230,16 @@ export const portLive = z
         departureAt: at
           .nullable()
           .describe('when the car is expected to leave: as it said, else (deadline mode) the assumed stay'),
-        // OpenAPI 3.0: a nullable enum must list null among its values, or validators refuse a null.
-        departureSource: z
-          .enum(DEPARTURE_SOURCES)
-          .nullable()
-          .meta({
-            description:
-              "who set departureAt: the car, the port's or station's stayH, the site's defaultStayH",
-            enum: [...DEPARTURE_SOURCES, null],
-          }),
+        departureSource: nullableEnum(
+          ['driver', 'car', 'port', 'station', 'site'],
+          "who set departureAt: a driver (PUT /ports/{portId}/needs), the car, the port's or station's stayH, the site's defaultStayH",
+        ),
         energyRequestedKwh: nullableNumber.describe(
-          'energy the car asked for, else (deadline mode) the assumed energyKwh / defaultEnergyKwh',
+          'energy a driver gave (PUT /ports/{portId}/needs), else the car asked for, else (deadline mode) the assumed energyKwh / defaultEnergyKwh',
+        ),
+        energySource: nullableEnum(
+          ['driver', 'car', 'site'],
+          "who set energyRequestedKwh: a driver, the car, the site file's energyKwh / defaultEnergyKwh",
         ),
         energyRemainingKwh: nullableNumber.describe(
           'deadline mode: the energy still needed, as the last allocation counted it; null in fair mode',

@@ -109,6 +109,23 @@ export interface EvChargingNeeds {
   readonly targetSocPct?: number | undefined;
 }
 
+/**
+ * What a driver, fleet system or operator said of a session's needs through the API (PUT
+ * /api/v1/ports/{portId}/needs): it wins over the car's NotifyEVChargingNeeds and the site file's
+ * assumptions (control/session-needs.ts). Belongs to the session: a new session starts without it.
+ */
+export interface DriverNeeds {
+  /** When it was said (UTC epoch ms), and by whom (the API account). */
+  readonly atMs: number;
+  readonly by: string;
+  /** When the car leaves (UTC epoch ms); undefined: not said (the car's or the site file's holds). */
+  readonly departureMs?: number | undefined;
+  /** Energy it needs from `meterWh` on, in Wh; undefined: not said. */
+  readonly energyWh?: number | undefined;
+  /** The port's energy register when it was said, in Wh (undefined: no reading yet, from the session's start). */
+  readonly meterWh?: number | undefined;
+}
+
 export interface EvChargingNeedsEvent {
   readonly portId: string;
   readonly sessionId?: number | undefined;
@@ -195,6 +212,8 @@ export interface PortSnapshot {
   readonly socAtMs?: number | undefined;
   /** What the car said of its needs in this session (OCPP 2.0.1 / 2.1 only). */
   readonly evNeeds?: EvChargingNeeds | undefined;
+  /** What a driver said of this session's needs through the API (control/driver-needs.ts adds it). */
+  readonly driverNeeds?: DriverNeeds | undefined;
   /**
    * The fail-safe default the station may hold, in A: the last it accepted (the higher of that and one sent
    * and not answered, while in doubt; before any answer since the start, the one computed at the start).

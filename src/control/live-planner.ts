@@ -108,7 +108,7 @@ export class LivePlanner {
 
   /**
    * After every control run: notes the net building load, and re-plans (debounced) when a session arrived,
-   * left, or changed its stated need or departure.
+   * left, or changed its stated need or departure (the car's or a driver's).
    */
   noticeRun(snapshot: ControlSnapshot): void {
     this.noteLoad(snapshot);
@@ -117,7 +117,8 @@ export class LivePlanner {
       .filter((p) => p.sessionId !== undefined)
       .map((p) => {
         const n = p.evNeeds;
-        return `${p.portId}:${p.sessionId}:${n?.departureMs ?? ''}:${n?.energyWh ?? ''}:${n?.targetSocPct ?? ''}`;
+        const d = p.driverNeeds;
+        return `${p.portId}:${p.sessionId}:${n?.departureMs ?? ''}:${n?.energyWh ?? ''}:${n?.targetSocPct ?? ''}:${d?.departureMs ?? ''}:${d?.energyWh ?? ''}`;
       })
       .sort()
       .join('|');

@@ -1,7 +1,7 @@
 /** sessionNeeds: the car's word first, then the site file's assumptions; energy less what was delivered. */
 import { describe, expect, it } from 'vitest';
 import type { AllocationSettings, SitePort } from '../core/site.ts';
-import type { EvChargingNeeds, PortSnapshot } from '../contracts/station-gateway.ts';
+import type { DriverNeeds, EvChargingNeeds, PortSnapshot } from '../contracts/station-gateway.ts';
 import { sessionNeeds } from './session-needs.ts';
 
 const T0 = Date.UTC(2026, 10, 26, 8, 0, 0);
@@ -22,6 +22,7 @@ const sitePort: SitePort = {
 
 function port(o: {
   evNeeds?: EvChargingNeeds;
+  driverNeeds?: DriverNeeds;
   startWh?: number;
   lastWh?: number;
   lastSession?: number;
@@ -46,6 +47,7 @@ function port(o: {
         : { portId: 'p1', sessionId: o.lastSession ?? 5, atMs: T0 + HOUR, currentA: [], energyWh: o.lastWh },
     socPct: o.socPct,
     evNeeds: o.evNeeds,
+    driverNeeds: o.driverNeeds,
     failSafeA: 10,
     effectiveLimitA: 10,
   };
@@ -138,6 +140,58 @@ describe('sessionNeeds', () => {
     expect(with_(10, 16, { ...sitePort, currentType: 'DC' })).toMatchObject({
       minCurrentA: undefined,
       maxCurrentA: undefined,
+    });
+  });
+});
+
+describe("sessionNeeds with a driver's needs (PUT /api/v1/ports/{portId}/needs)", () => {
+  const car: EvChargingNeeds = {
+    receivedAtMs: T0,
+    departureMs: T0 + 6 * HOUR,
+    energyWh: 40_000,
+    meterWh: 1000,
+    capacityWh: 60_000,
+    targetSocPct: 80,
+  };
+  it("wins over the car's departure and energy (SoC-based too), less what was delivered since it was said", () => {
+    const driver: DriverNeeds = {
+      atMs: T0,
+      by: 'depot',
+      departureMs: T0 + 2 * HOUR,
+      energyWh: 18_000,
+      meterWh: 3000,
+    };
+    const n = sessionNeeds(
+      port({ evNeeds: car, driverNeeds: driver, startWh: 1000, lastWh: 6000, socPct: 50 }),
+      sitePort,
+      defaults,
+    );
+    expect(n).toMatchObject({ departureMs: T0 + 2 * HOUR, energyRemainingKwh: 15 });
+  });
+  it("takes each of departure and energy separately: the car's or the site's fills what the driver left out", () => {
+    const onlyDeparture: DriverNeeds = { atMs: T0, by: 'd', departureMs: T0 + HOUR };
+    expect(
+      sessionNeeds(port({ driverNeeds: onlyDeparture, startWh: 1000, lastWh: 6000 }), sitePort, defaults),
+    ).toMatchObject({
+      departureMs: T0 + HOUR,
+      energyRemainingKwh: 15,
+    });
+    const onlyEnergy: DriverNeeds = { atMs: T0, by: 'd', energyWh: 30_000 };
+    // No register when it was said: from the session's start.
+    expect(
+      sessionNeeds(
+        port({
+          driverNeeds: onlyEnergy,
+          evNeeds: { receivedAtMs: T0, departureMs: T0 + 3 * HOUR },
+          startWh: 1000,
+          lastWh: 6000,
+        }),
+        sitePort,
+        defaults,
+      ),
+    ).toMatchObject({
+      departureMs: T0 + 3 * HOUR,
+      energyRemainingKwh: 25,
     });
   });
 });

@@ -1,7 +1,10 @@
 /**
  * What a session needs, for the allocator's PortDemand: when the car leaves and the energy it still needs
- * (deadline mode, docs/allocation.md), and the car's own current range. From what the car said
- * (NotifyEVChargingNeeds), else from the site file's assumptions for cars that say nothing.
+ * (deadline mode, docs/allocation.md), and the car's own current range. Each of departure and energy from what
+ * a driver said through the API (driver-needs.ts), else what the car said (NotifyEVChargingNeeds), else the
+ * site file's assumptions. The driver wins over the car: the car's departure is often one it was set to long
+ * ago or a default, while the driver's is said for this stay, later, on purpose (and clearing it gives the
+ * car's back).
  */
 import type { AllocationSettings, SitePort } from '../core/site.ts';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
@@ -25,8 +28,10 @@ export function sessionNeeds(
   const startedMs = port.sessionStartedAtMs;
   if (port.sessionId === undefined || startedMs === undefined) return {};
   const said = port.evNeeds;
+  const driver = port.driverNeeds;
   const stayMs = sitePort.stayMs ?? allocation?.defaultStayMs;
-  const departureMs = said?.departureMs ?? (stayMs !== undefined ? startedMs + stayMs : undefined);
+  const departureMs =
+    driver?.departureMs ?? said?.departureMs ?? (stayMs !== undefined ? startedMs + stayMs : undefined);
 
   // Energy delivered so far is read from the session's own readings only.
   const last = port.lastMeter;
@@ -35,7 +40,10 @@ export function sessionNeeds(
     (last !== undefined && last.sessionId === port.sessionId ? last.energyWh : undefined);
 
   let energyRemainingKwh: number | undefined;
-  if (said?.capacityWh !== undefined && port.socPct !== undefined) {
+  if (driver?.energyWh !== undefined) {
+    const fromWh = driver.meterWh ?? port.sessionStartWh;
+    energyRemainingKwh = Math.max(0, driver.energyWh - deliveredSinceWh(lastWh, fromWh)) / 1000;
+  } else if (said?.capacityWh !== undefined && port.socPct !== undefined) {
     // A DC car that gave its battery capacity: its SoC says best what it lacks (losses included).
     const lackPct = Math.max(0, (said.targetSocPct ?? 100) - port.socPct);
     energyRemainingKwh = (lackPct / 100) * (said.capacityWh / 1000);

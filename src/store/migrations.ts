@@ -389,6 +389,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: "api: a driver's departure and energy per session (PUT /api/v1/ports/{portId}/needs), for deadline mode",
+    sql: `
+      -- driver_needs_ms: when a driver (or fleet system, operator) last set them through the API (NULL: never,
+      -- or cleared); driver_needs_by: the account. driver_departure_ms / driver_energy_wh: NULL when not said.
+      -- driver_needs_meter_wh: the port's energy register then, so that what it still needs is
+      -- driver_energy_wh minus what was delivered since.
+      ALTER TABLE sessions ADD COLUMN driver_needs_ms INTEGER;
+      ALTER TABLE sessions ADD COLUMN driver_needs_by TEXT;
+      ALTER TABLE sessions ADD COLUMN driver_departure_ms INTEGER;
+      ALTER TABLE sessions ADD COLUMN driver_energy_wh REAL;
+      ALTER TABLE sessions ADD COLUMN driver_needs_meter_wh REAL;
+    `,
+  },
 ];
 
 /** A database written by a newer Fusebox than this one. */

@@ -12,6 +12,7 @@ import { systemClock } from '../clock.ts';
 import { AccountsRepository } from './accounts-repository.ts';
 import { CloudProfilesRepository } from './cloud-profiles-repository.ts';
 import { DemandRepository } from './demand-repository.ts';
+import { DriverNeedsRepository } from './driver-needs-repository.ts';
 import { ApiTokensRepository } from './api-tokens-repository.ts';
 import { LocalListRepository } from './local-list-repository.ts';
 import { migrate } from './migrations.ts';
@@ -44,6 +45,8 @@ export interface Store {
   readonly api: ApiStore;
   /** The demand cap's billing period peaks and pinned target (src/control/demand-cap.ts). */
   readonly demand: DemandRepository;
+  /** A driver's needs per open session (control/driver-needs.ts). */
+  readonly driverNeeds: DriverNeedsRepository;
   /** A read-only connection (WAL readers never block the writer); the same as `db` for ':memory:'. */
   readonly reader: Database.Database;
   /** Why the store cannot write (full, read-only, locked, ...) since the last write failed so; else null. */
@@ -85,6 +88,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     cloudProfiles: new CloudProfilesRepository(db, writer),
     api,
     demand: new DemandRepository(db, writer, clock),
+    driverNeeds: new DriverNeedsRepository(db, writer),
     reader,
     migrated,
     writeProblem: () => writer.problem,

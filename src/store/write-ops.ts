@@ -25,6 +25,7 @@ import { applyRetention } from './retention.ts';
 import { apiWriteOps } from './api-write-ops.ts';
 import { proxyWriteOps } from './proxy-write-ops.ts';
 import { demandWriteOps } from './demand-repository.ts';
+import { driverNeedsWriteOps } from './driver-needs-repository.ts';
 import { sessionStatements, toSession } from './session-rows.ts';
 
 const und = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
@@ -150,6 +151,7 @@ export function writeOps(db: Database.Database) {
     ...apiWriteOps(db),
     ...proxyWriteOps(db),
     ...demandWriteOps(db),
+    ...driverNeedsWriteOps(db),
     updateStation(u: StationUpdate): void {
       s.upsertStation.run({
         stationId: u.stationId,

@@ -96,6 +96,8 @@ export function weekdayNames(): string[] {
 export function departureSourceLabel(source: string | null | undefined): string {
   const t = msg();
   switch (source) {
+    case 'driver':
+      return t.departureDriver;
     case 'car':
       return t.departureCar;
     case 'port':

@@ -1,6 +1,7 @@
 /** One port in detail: its binding constraint in words and parts, phases, session, and operator commands. */
 import { useState } from 'preact/hooks';
 import { ActionButton } from './action-button.tsx';
+import { DriverNeedsForm } from './driver-needs-form.tsx';
 import type { PortLive, PortSession, SitePort } from './api-types.ts';
 import {
   PHASES,
@@ -135,6 +136,7 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
           <p class="muted">{t.noSession}</p>
         )}
       </section>
+      {canWrite && port?.session ? <DriverNeedsForm portId={sp.id} session={port.session} /> : null}
       {canWrite ? (
         <section aria-labelledby="commands-title" class="commands">
           <h3 id="commands-title">{t.commands}</h3>

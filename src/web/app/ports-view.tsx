@@ -84,6 +84,7 @@ interface ListProps {
 function sourceWord(source: string | null | undefined): string {
   const t = msg();
   const words: Record<string, string> = {
+    driver: t.sourceDriver,
     car: t.sourceCar,
     port: t.sourcePort,
     station: t.sourceStation,
