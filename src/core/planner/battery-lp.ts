@@ -10,8 +10,8 @@
  *   Σ coef·x_ik + perKw·(c_k − d_k) ≤ limit − perKw_ext·ext_k      on every limit row it is under
  *   Σ kW_i x_ik + c_k − d_k − g_k ≤ −ext_k                          (the grid import)
  *
- * Its columns cost nothing of their own: what it saves or costs comes through the grid import g_k (energy
- * price, demand windows). Without an end condition on e, the plan may leave it empty at the horizon's end;
+ * Its columns cost nothing of their own but `wearPerKwh` on c and d (default 0): what it saves or costs comes
+ * through the grid import g_k (energy price, demand windows). Without an end condition on e, the plan may leave it empty at the horizon's end;
  * the reserve holds throughout.
  */
 import type { PlanBattery, PlanConstraint } from './plan-types.ts';
@@ -34,6 +34,7 @@ export function validateBattery(b: PlanBattery, constraints: number, bad: (what:
   if (!(b.energyKwh >= b.minKwh - 1e-9 && b.energyKwh <= b.maxKwh + 1e-9))
     bad(`battery: its energy ${b.energyKwh} kWh must be within minKwh..maxKwh`);
   if (!(b.maxChargeKw >= 0 && b.maxDischargeKw >= 0)) bad('battery: power limits must be ≥ 0');
+  if (!((b.wearPerKwh ?? 0) >= 0)) bad(`battery: wearPerKwh ${b.wearPerKwh} must be ≥ 0`);
   if (!(b.efficiency > 0 && b.efficiency <= 1)) bad(`battery: efficiency ${b.efficiency} must be in (0, 1]`);
   if (b.perKw && b.perKw.length !== constraints)
     bad(`battery: perKw has ${b.perKw.length} entries for ${constraints} limit rows`);
@@ -42,22 +43,24 @@ export function validateBattery(b: PlanBattery, constraints: number, bad: (what:
 /** Appends c, d and e per slot to the planner's columns (their lower bounds: `batteryLowerBounds`). */
 export function addBatteryColumns(
   spec: PlanBattery,
-  slots: number,
+  hours: Float64Array,
   slotKey: (k: number) => number,
   cols: { upper: number[]; cost: number[]; key: string[] },
 ): BatteryColumns {
-  const add = (upper: number, name: string): number => {
+  const slots = hours.length;
+  const wear = spec.wearPerKwh ?? 0;
+  const add = (upper: number, name: string, perKwh: number): number => {
     const first = cols.upper.length;
     for (let k = 0; k < slots; k++) {
       cols.upper.push(upper);
-      cols.cost.push(0);
+      cols.cost.push(perKwh * hours[k]!);
       cols.key.push(`${name}|${slotKey(k)}`);
     }
     return first;
   };
-  const c = add(spec.maxChargeKw, 'bc');
-  const d = add(spec.maxDischargeKw, 'bd');
-  const e = add(spec.maxKwh, 'be');
+  const c = add(spec.maxChargeKw, 'bc', wear);
+  const d = add(spec.maxDischargeKw, 'bd', wear);
+  const e = add(spec.maxKwh, 'be', 0);
   return { spec, c, d, e, slots };
 }
 

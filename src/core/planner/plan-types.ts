@@ -66,6 +66,11 @@ export interface PlanBattery {
    * the grid connection, where the building load counts).
    */
   readonly perKw?: Float64Array | undefined;
+  /**
+   * $ per kWh through it (charged or discharged), default 0: a small weight against cycling it for nothing
+   * (a discharge no load takes, with no export price), below any real price difference.
+   */
+  readonly wearPerKwh?: number | undefined;
 }
 
 export interface PlanInput {

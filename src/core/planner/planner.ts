@@ -207,7 +207,7 @@ export function plan(highs: Highs, input: PlanInput): Plan {
   colStart[n] = colUpper.length;
   // The battery's c, d and e per slot (battery-lp.ts).
   const bat: BatteryColumns | undefined = input.battery
-    ? addBatteryColumns(input.battery, K, slotKey, { upper: colUpper, cost: colCost, key: colKey })
+    ? addBatteryColumns(input.battery, hours, slotKey, { upper: colUpper, cost: colCost, key: colKey })
     : undefined;
   const gCol = colUpper.length;
   for (let k = 0; k < K; k++) {
