@@ -3,7 +3,7 @@
  * TCP (its meter reads the state of charge), the planner schedules it even with no car (docs/control.md,
  * "The planner"): per slot its power and state of charge, within its reserve and maximum.
  */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SimulatedMeters } from '../sim/devices/modbus-meter-server.ts';
 import type { ApiFixture } from './testing/api-fixture.ts';
