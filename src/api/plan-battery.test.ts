@@ -72,5 +72,7 @@ describe('GET /api/v1/plan with a battery', () => {
       expect(s.batterySocPct).toBeLessThanOrEqual(90 + 1e-6);
     }
     expect(body.battery.targetKw).toBeCloseTo(body.slots[0].batteryKw, 6);
+    const m = await f!.call('GET', '/metrics');
+    expect(m.text).toMatch(/^fusebox_planner_battery_kw -?\d/m);
   }, 180_000);
 });

@@ -11,6 +11,8 @@ export interface PlannerMetrics {
   readonly failures: number;
   readonly lastSolveMs: number;
   readonly sessionsShort: number;
+  /** The planned battery's power for the running slot, kW (charging positive); null: none planned. */
+  readonly batteryTargetKw: number | null;
 }
 
 /** One planned session as the API shows it. */

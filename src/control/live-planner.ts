@@ -225,6 +225,7 @@ export class LivePlanner {
       failures: this.failures,
       lastSolveMs: this.lastSolveMs,
       sessionsShort: this.sessionsShort(),
+      batteryTargetKw: this.batteryTarget(this.deps.clock.nowMs())?.kw ?? null,
     };
   }
 
