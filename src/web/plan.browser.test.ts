@@ -62,7 +62,9 @@ describe('the Plan view in Chromium', () => {
     // The demo's battery (examples/demo.yaml, commanded): its planned power per slot, one column per slot.
     expect(body?.battery?.batteryId).toBe('site-battery');
     const battery = page.getByTestId('plan-battery');
-    await expect.poll(() => battery.locator('h3').textContent(), { timeout: 60_000 }).toBe('Battery site-battery');
+    await expect
+      .poll(() => battery.locator('h3').textContent(), { timeout: 60_000 })
+      .toBe('Battery site-battery');
     expect(await page.getByTestId('plan-battery-now').textContent()).toMatch(/^Planned for this slot: /);
     const bslots = battery.locator('.plan-battery-slot');
     expect(await bslots.count()).toBe(await slots.count());
