@@ -107,6 +107,7 @@ export function buildControl(
     tariff: loaded.tariff,
     batteries: batteryCommander,
     planTargets: planner && ((nowMs) => planner.targets(nowMs)),
+    planBattery: planner && ((nowMs) => planner.batteryTarget(nowMs)),
   });
   return { control: loop, demandCap, batteryCommander, planner, driverNeeds, gateway };
 }

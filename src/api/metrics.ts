@@ -174,14 +174,15 @@ export class ApiMetrics {
       kind: 'counter' | 'gauge',
       name: string,
       help: string,
-      value: (p: PlannerMetrics) => number,
+      value: (p: PlannerMetrics) => number | null,
     ): void => {
       const collect = function (this: Gauge | Counter): void {
         this.reset();
         const p = current()?.planner?.() ?? null;
-        if (!p) return;
-        if (this instanceof Gauge) this.set(value(p));
-        else this.inc(value(p));
+        const v = p && value(p);
+        if (v === null) return;
+        if (this instanceof Gauge) this.set(v);
+        else this.inc(v);
       };
       if (kind === 'gauge') new Gauge({ name, help, registers: [r], collect });
       else new Counter({ name, help, registers: [r], collect });
@@ -209,6 +210,12 @@ export class ApiMetrics {
       'fusebox_planner_sessions_short',
       'Sessions the plan in force leaves short of their need by their departure',
       (p) => p.sessionsShort,
+    );
+    plannerMetric(
+      'gauge',
+      'fusebox_planner_battery_kw',
+      "The plan's battery power for the running slot, kW, charging positive (absent: no battery planned)",
+      (p) => p.batteryTargetKw,
     );
     // A gauge, not *_total (Prometheus keeps that suffix for counters), though retention never deletes a
     // session (src/store/retention.ts): it goes down only when the database is replaced (a restored backup).

@@ -26,8 +26,23 @@ export const planSchema = z
           .number()
           .nullable()
           .describe('the demand the plan keeps within (null: no demand cap)'),
+        batteryKw: z
+          .number()
+          .nullable()
+          .describe("the planned battery's power in the slot, kW, charging positive (null: none planned)"),
+        batterySocPct: z
+          .number()
+          .nullable()
+          .describe("the planned battery's state of charge at the end of the slot, % (null: none planned)"),
       }),
     ),
+    battery: z
+      .strictObject({
+        batteryId: z.string(),
+        targetKw: z.number().describe("the plan's power for the running slot, kW, charging positive"),
+      })
+      .nullable()
+      .describe('the battery the plan schedules (docs/control.md, "The planner"); null: none'),
     sessions: z.array(
       z.strictObject({
         portId: z.string(),
@@ -50,4 +65,6 @@ export const planSchema = z
       .nullable()
       .describe('from the demand cap; null without one'),
   })
-  .describe('The live plan: expected load, prices, demand target, and per session whether its need is met');
+  .describe(
+    'The live plan: expected load, prices, demand target, battery schedule, and per session whether its need is met',
+  );

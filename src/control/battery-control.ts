@@ -35,6 +35,8 @@ export interface BatteryInputs {
   readonly evWant: Float64Array;
   readonly exportKw: number | null;
   readonly tariff: Tariff | undefined;
+  /** The live plan's charge per battery for the running slot, kW (replaces the cheapest-band rule). */
+  readonly plannedChargeKw?: ReadonlyMap<string, number> | undefined;
   /** The commander's status per battery; null without a commander (batteries read, not commanded). */
   readonly status: ReadonlyMap<string, BatteryCommandStatus> | null;
   readonly carResponseMs: number;
@@ -69,8 +71,11 @@ export function planBatteries(
       writeFailed: status !== undefined && status.writeError !== null,
     });
   }
-  const { inputs, evWant, exportKw, tariff } = b;
-  const d = dispatchBatteries(cs, { observations, inputs, capacities, evWant, exportKw, tariff, nowMs });
+  const { inputs, evWant, exportKw, tariff, plannedChargeKw } = b;
+  const d = dispatchBatteries(cs, {
+    ...{ observations, inputs, capacities, evWant, exportKw, tariff, plannedChargeKw },
+    nowMs,
+  });
   const nextRaising = new Map(raising);
   const sends: { batteryId: string; kw: number }[] = [];
   const states = d.decisions.map((dec): BatteryState => {

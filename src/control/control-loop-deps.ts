@@ -29,4 +29,6 @@ export interface ControlLoopDeps {
   readonly batteries?: BatteryCommander | undefined;
   /** The planner's target per planned port for the running slot (live-planner.ts); absent: no planner. */
   readonly planTargets?: ((nowMs: number) => ReadonlyMap<string, number> | null) | undefined;
+  /** The planner's battery power for the running slot (live-planner.ts batteryTarget); absent: no planner. */
+  readonly planBattery?: ((nowMs: number) => { batteryId: string; kw: number } | null) | undefined;
 }

@@ -378,6 +378,7 @@ export class ControlLoop {
       overrides: this.overrides,
       cloudCaps: this.cloudCaps?.capsA(nowMs, this.opts.scheduleLeadMs) ?? null,
       planTargets: this.deps.planTargets?.(nowMs) ?? null,
+      planBattery: this.deps.planBattery?.(nowMs) ?? null,
       gridState: this.gridState(),
       tariff: this.deps.tariff,
       batteryStatus,

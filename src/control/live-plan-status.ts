@@ -1,4 +1,9 @@
-/** What the live planner (live-planner.ts) tells the API (GET /api/v1/plan) and the metrics. */
+/**
+ * What the live planner (live-planner.ts) tells the API (GET /api/v1/plan) and the metrics, and what it keeps
+ * of a solve (Solved, Asked).
+ */
+import type { Plan, PlanInput } from '../core/planner/plan-types.ts';
+import type { SiteBattery } from '../core/site.ts';
 
 /** The planner's counts for the metrics (src/api/metrics.ts). */
 export interface PlannerMetrics {
@@ -6,6 +11,8 @@ export interface PlannerMetrics {
   readonly failures: number;
   readonly lastSolveMs: number;
   readonly sessionsShort: number;
+  /** The planned battery's power for the running slot, kW (charging positive); null: none planned. */
+  readonly batteryTargetKw: number | null;
 }
 
 /** One planned session as the API shows it. */
@@ -37,8 +44,39 @@ export interface LivePlanStatus {
     readonly importKw: number;
     readonly pricePerKwh: number;
     readonly demandTargetKw: number | null;
+    /** The planned battery's power in the slot (kW, charging positive) and its state of charge after it, %. */
+    readonly batteryKw: number | null;
+    readonly batterySocPct: number | null;
   }[];
   readonly sessions: readonly PlannedSession[];
   readonly energyCost: number | null;
   readonly demandChargeAdded: number | null;
+  /** The battery the plan schedules, and its power for the running slot (kW); null: none planned. */
+  readonly battery: { readonly batteryId: string; readonly targetKw: number } | null;
+}
+
+/** A plan in force (live-planner.ts). */
+export interface Solved {
+  readonly plan: Plan;
+  readonly solvedAtMs: number;
+  readonly solveMs: number;
+  readonly input: PlanInput;
+  readonly ports: readonly string[];
+  readonly sessionIds: readonly number[];
+  readonly departures: Float64Array;
+  readonly battery: SiteBattery | undefined;
+}
+
+/** What a solve was asked for (the solver's tag). */
+export interface Asked {
+  readonly input: PlanInput;
+  readonly sessions: SessionRef[];
+  readonly atMs: number;
+  readonly battery: SiteBattery | undefined;
+}
+
+/** Which port and session each planned session is. */
+export interface SessionRef {
+  readonly portId: string;
+  readonly sessionId: number;
 }

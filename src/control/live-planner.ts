@@ -7,7 +7,8 @@
  * worker (planner-solver.ts). Its output for the control plan is one number per planned port: the target
  * for the running slot (src/core/planner/plan-targets.ts), which plan-demands.ts applies as a maximum only.
  * No plan, a failed solve or a plan older than two slots: no targets, the allocator decides as without a
- * planner, and `status()` says why.
+ * planner, and `status()` says why. With a commanded battery whose state of charge the loop read, the plan
+ * schedules it too (plan-battery.ts), even with no car, and `batteryTarget` gives its running slot's power.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
@@ -28,8 +29,9 @@ import type { ControlSnapshot } from './control-snapshot.ts';
 import type { DemandState } from './demand-cap.ts';
 import type { SolveOutcome } from './planner-solver.ts';
 import { PlannerSolver } from './planner-solver.ts';
-import type { LivePlanStatus, PlannerMetrics } from './live-plan-status.ts';
+import type { Asked, LivePlanStatus, PlannerMetrics, SessionRef, Solved } from './live-plan-status.ts';
 import { sessionNeeds } from './session-needs.ts';
+import { batterySlots, planBatteryInput, plannedBatteryKw } from './plan-battery.ts';
 
 export interface LivePlannerDeps {
   readonly settings: PlannerSettings;
@@ -50,23 +52,15 @@ export interface LivePlannerDeps {
   readonly forecast?: NetLoadForecast | undefined;
 }
 
-interface Solved {
-  readonly plan: Plan;
-  readonly solvedAtMs: number;
-  readonly solveMs: number;
-  readonly input: PlanInput;
-  readonly ports: readonly string[];
-  readonly sessionIds: readonly number[];
-  readonly departures: Float64Array;
-}
-
 /** A 15-min bucket of the net building load (grid import less EV load) the loop saw. */
 const HISTORY_STEP_MS = 15 * 60_000;
 const HISTORY_DAYS = 7;
 const NO_SESSIONS = 'no session with a known departure and need';
 
 export class LivePlanner {
-  private readonly solver: PlannerSolver<{ input: PlanInput; sessions: SessionRef[]; atMs: number }>;
+  private readonly solver: PlannerSolver<Asked>;
+  /** The batteries' last state of charge the loop read, %. */
+  private readonly socPct = new Map<string, number>();
   private current: Solved | null = null;
   private lastError: string | null = null;
   private debounce: unknown = null;
@@ -112,6 +106,12 @@ export class LivePlanner {
    */
   noticeRun(snapshot: ControlSnapshot): void {
     this.noteLoad(snapshot);
+    for (const b of snapshot.batteries ?? []) {
+      if (b.socPct === null) continue;
+      // A battery's state of charge first known: plan it now, not at the next slot.
+      if (!this.socPct.has(b.batteryId)) this.request('battery state of charge known');
+      this.socPct.set(b.batteryId, b.socPct);
+    }
     const sig = this.deps
       .ports()
       .filter((p) => p.sessionId !== undefined)
@@ -149,6 +149,14 @@ export class LivePlanner {
     return out;
   }
 
+  /** The planned battery's power for the running slot (kW, charging positive); null: no plan in force for it. */
+  batteryTarget(nowMs: number): { readonly batteryId: string; readonly kw: number } | null {
+    const c = this.current;
+    if (!c?.battery || nowMs - c.solvedAtMs > 2 * this.deps.settings.slotMs) return null;
+    const kw = plannedBatteryKw(c.plan, nowMs);
+    return kw === null ? null : { batteryId: c.battery.id, kw };
+  }
+
   /** The plan in force, or why there is none. */
   status(nowMs: number): LivePlanStatus {
     const c = this.current;
@@ -169,12 +177,14 @@ export class LivePlanner {
         sessions: [],
         energyCost: null,
         demandChargeAdded: null,
+        battery: null,
       };
     const p = c.plan;
     const targets = runningSlotTargetsA(p, c.departures, nowMs);
     const demandTarget = this.deps.demand?.()?.targetKw ?? null;
     const k0 = runningSlot(p, nowMs);
     const slots = [];
+    const battery = batterySlots(p, c.battery, k0);
     for (let k = k0; k + 1 < p.slotStartsMs.length; k++) {
       const startMs = p.slotStartsMs[k]!;
       slots.push({
@@ -182,6 +192,8 @@ export class LivePlanner {
         importKw: p.importKw[k] ?? 0,
         pricePerKwh: c.input.pricePerKwh(startMs),
         demandTargetKw: demandTarget === null ? null : Math.max(demandTarget, this.periodPeak(p, startMs)),
+        batteryKw: battery?.[k - k0]?.kw ?? null,
+        batterySocPct: battery?.[k - k0]?.socPct ?? null,
       });
     }
     return {
@@ -204,6 +216,7 @@ export class LivePlanner {
       })),
       energyCost: p.energyCost,
       demandChargeAdded: p.demandChargeAdded,
+      battery: c.battery ? { batteryId: c.battery.id, targetKw: plannedBatteryKw(p, nowMs) ?? 0 } : null,
     };
   }
 
@@ -213,6 +226,7 @@ export class LivePlanner {
       failures: this.failures,
       lastSolveMs: this.lastSolveMs,
       sessionsShort: this.sessionsShort(),
+      batteryTargetKw: this.batteryTarget(this.deps.clock.nowMs())?.kw ?? null,
     };
   }
 
@@ -270,7 +284,7 @@ export class LivePlanner {
       this.deps.logger.error({ err }, 'cannot build the plan');
       return;
     }
-    if (built.sessions.length === 0) {
+    if (built.sessions.length === 0 && !built.input.battery) {
       // Nothing to plan (the LP of no session is not solved): no targets, and the reason says why.
       const had = this.current !== null;
       this.current = null;
@@ -278,10 +292,10 @@ export class LivePlanner {
       if (had) this.changed();
       return;
     }
-    this.solver.request(built.input, { input: built.input, sessions: built.sessions, atMs: nowMs });
+    this.solver.request(built.input, { ...built, atMs: nowMs });
   }
 
-  private solved(o: SolveOutcome<{ input: PlanInput; sessions: SessionRef[]; atMs: number }>): void {
+  private solved(o: SolveOutcome<Asked>): void {
     if (!this.running) return;
     this.lastSolveMs = o.solveMs;
     if (!o.ok) {
@@ -293,7 +307,7 @@ export class LivePlanner {
     }
     this.replans++;
     this.lastError = null;
-    const { input, sessions, atMs } = o.tag;
+    const { input, sessions, atMs, battery } = o.tag;
     this.current = {
       plan: o.plan,
       solvedAtMs: atMs,
@@ -302,6 +316,7 @@ export class LivePlanner {
       ports: sessions.map((s) => s.portId),
       sessionIds: sessions.map((s) => s.sessionId),
       departures: Float64Array.from(input.sessions, (s) => s.departureMs),
+      battery,
     };
     this.deps.logger.debug(
       { sessions: sessions.length, solveMs: Math.round(o.solveMs), short: this.sessionsShort() },
@@ -315,7 +330,7 @@ export class LivePlanner {
   }
 
   /** The planner's input now, and which port and session each planned session is. */
-  private build(nowMs: number): { input: PlanInput; sessions: SessionRef[] } {
+  private build(nowMs: number): Omit<Asked, 'atMs'> {
     const cs = this.deps.site();
     if (this.constraintsFor !== cs) {
       this.constraints = planConstraints(networkFromSite(cs).network);
@@ -345,6 +360,7 @@ export class LivePlanner {
     const tariff = this.deps.tariff;
     const demand = this.deps.demand?.() ?? null;
     const forecast = this.deps.forecast ?? this.historyForecast(cs);
+    const bat = planBatteryInput(cs, this.socPct);
     const input: PlanInput = {
       nowMs,
       horizonMs,
@@ -355,8 +371,9 @@ export class LivePlanner {
       exportPricePerKwh: tariff?.exportPricePerKwh,
       externalKw: forecast ? (t) => forecast.netKwAt(t) : undefined,
       demand: tariff ? this.demandInput(tariff, demand, nowMs) : undefined,
+      battery: bat?.input,
     };
-    return { input, sessions: refs };
+    return { input, sessions: refs, battery: bat?.battery };
   }
 
   /** The demand charge: the window so far and, per billing period the horizon touches, what is paid. */
@@ -380,12 +397,13 @@ export class LivePlanner {
     return { windowMs, windowEnergySoFarKwh: Math.max(0, soFarKwh), periods };
   }
 
-  /** Notes the net building load of a run: the grid import less the EV load on the root circuit. */
+  /** Notes the net building load of a run: the grid import less the EV load and the batteries' power. */
   private noteLoad(snapshot: ControlSnapshot): void {
     const state = this.deps.demand?.();
     if (!state || state.gridKw === null) return;
     const root = snapshot.circuits.find((c) => c.circuitId === state.circuitId);
-    const evKw = root?.load[3] ?? 0;
+    let evKw = root?.load[3] ?? 0;
+    for (const b of snapshot.batteries ?? []) evKw += b.measuredKw ?? 0;
     const bucket = Math.floor(snapshot.atMs / HISTORY_STEP_MS);
     const b = this.history.get(bucket) ?? { sum: 0, n: 0 };
     b.sum += state.gridKw - evKw;
@@ -419,9 +437,4 @@ export function wirePlanner(
 ): void {
   planner.onChange(() => loop.requestRun('plan'));
   loop.onRun((s) => planner.noticeRun(s));
-}
-
-interface SessionRef {
-  readonly portId: string;
-  readonly sessionId: number;
 }

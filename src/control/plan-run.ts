@@ -58,6 +58,8 @@ export interface PlanInputs {
   readonly cloudCaps: ReadonlyMap<string, number> | null;
   /** The planner's target per planned port for the running slot, A (live-planner.ts); absent: none. */
   readonly planTargets?: ReadonlyMap<string, number> | null | undefined;
+  /** The planner's battery power for the running slot, kW (live-planner.ts batteryTarget); absent: none. */
+  readonly planBattery?: { readonly batteryId: string; readonly kw: number } | null | undefined;
   /** The grid state in force (EMS register or API): undefined on the grid (docs/control.md, "Islanded"). */
   readonly gridState: 'islanded' | 'unknown' | undefined;
   /** The site file's tariff: batteries charge in its cheapest band. */
@@ -170,6 +172,9 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
       ),
       exportKw: exportKw(cs, inputs.meters),
       tariff: inputs.tariff,
+      plannedChargeKw: inputs.planBattery
+        ? new Map([[inputs.planBattery.batteryId, Math.max(0, inputs.planBattery.kw)]])
+        : undefined,
       status: inputs.batteryStatus,
       carResponseMs: opts.carResponseMs,
     },

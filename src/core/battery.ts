@@ -70,6 +70,11 @@ export interface BatteryDispatchInputs {
   /** Power exported at the grid meter in kW (export positive), null when unknown. */
   readonly exportKw: number | null;
   readonly tariff?: Tariff | null | undefined;
+  /**
+   * The live plan's charge per battery for the running slot, kW (src/control/plan-battery.ts): for a battery
+   * in it, this replaces the cheapest-band rule (0: no charge from the grid now).
+   */
+  readonly plannedChargeKw?: ReadonlyMap<string, number> | undefined;
   readonly nowMs: number;
 }
 
@@ -270,7 +275,11 @@ function decide(
     const kw = floorStep(Math.min(surplusKw, roomKw, b.maxChargeKw));
     if (kw > 0) return finish(kw, 'charging from PV surplus');
   }
-  if (inp.tariff && cheapNow(inp.tariff, inp.nowMs)) {
+  const planned = inp.plannedChargeKw?.get(b.id);
+  if (planned !== undefined) {
+    const kw = floorStep(Math.min(planned, roomKw, b.maxChargeKw));
+    if (kw > 0) return finish(kw, 'charging as the plan says');
+  } else if (inp.tariff && cheapNow(inp.tariff, inp.nowMs)) {
     const kw = floorStep(Math.min(roomKw, b.maxChargeKw));
     if (kw > 0) return finish(kw, 'charging in the cheap band of the tariff');
   }

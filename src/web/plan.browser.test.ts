@@ -1,7 +1,8 @@
 /**
  * The Plan view in a real Chromium against a real Fusebox on the demo site with the planner on: the plan
  * comes from the worker, the view shows it in force, the expected load per slot against the demand target
- * with price bands, and per planned session whether its need is met by its departure.
+ * with price bands, per planned session whether its need is met by its departure, and the demo's battery's
+ * planned power per slot.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,11 +37,12 @@ describe('the Plan view in Chromium', () => {
       active: boolean;
       sessions: { portId: string; met: boolean }[];
       reason: string | null;
+      battery: { batteryId: string } | null;
     }
     let body = null as Body | null;
     while (Date.now() < deadline) {
       body = (await (await page.request.get(`${demo!.url}/api/v1/plan`)).json()) as Body;
-      if (body?.active && body.sessions.length > 0) break;
+      if (body?.active && body.sessions.length > 0 && body.battery) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(body?.active, body?.reason ?? '').toBe(true);
@@ -57,6 +59,18 @@ describe('the Plan view in Chromium', () => {
     await expect.poll(() => rows.count(), { timeout: 60_000 }).toBeGreaterThan(0);
     const met = await page.getByTestId('plan-met').allTextContents();
     for (const m of met) expect(m).toMatch(/^(yes|no: .* short)$/);
+    // The demo's battery (examples/demo.yaml, commanded): its planned power per slot, one column per slot.
+    expect(body?.battery?.batteryId).toBe('site-battery');
+    const battery = page.getByTestId('plan-battery');
+    await expect
+      .poll(() => battery.locator('h3').textContent(), { timeout: 60_000 })
+      .toBe('Battery site-battery');
+    expect(await page.getByTestId('plan-battery-now').textContent()).toMatch(/^Planned for this slot: /);
+    const bslots = battery.locator('.plan-battery-slot');
+    expect(await bslots.count()).toBe(await slots.count());
+    const kw = Number(await bslots.first().getAttribute('data-battery-kw'));
+    expect(Math.abs(kw)).toBeLessThanOrEqual(30 + 1e-6);
+    expect(await bslots.first().getAttribute('title')).toMatch(/ % after$/);
     await context.close();
   }, 300_000);
 });

@@ -15,7 +15,7 @@ export function planRoutes(app: ZodApp, { deps }: ApiContext): void {
       schema: {
         tags: ['plan'],
         summary:
-          'The live plan: expected load, prices, demand target, sessions and whether their needs are met',
+          'The live plan: expected load, prices, demand target, battery schedule, sessions and whether their needs are met',
         response: { 200: planSchema, ...R.errors(401) },
       },
     },
@@ -40,6 +40,7 @@ export function planRoutes(app: ZodApp, { deps }: ApiContext): void {
           demandChargeAdded: null,
           slots: [],
           sessions: [],
+          battery: null,
           demand,
         };
       const s = deps.planner.status(deps.clock.nowMs());
@@ -58,7 +59,10 @@ export function planRoutes(app: ZodApp, { deps }: ApiContext): void {
           importKw: x.importKw,
           pricePerKwh: x.pricePerKwh,
           demandTargetKw: x.demandTargetKw,
+          batteryKw: x.batteryKw,
+          batterySocPct: x.batterySocPct,
         })),
+        battery: s.battery,
         sessions: s.sessions.map((x) => ({
           portId: x.portId,
           sessionId: x.sessionId,

@@ -157,6 +157,7 @@ export class SimHarness {
       batteries: this.world.batteryCommander,
       tariff: this.tariff,
       planTargets: planner ? (nowMs) => planner.targets(nowMs) : undefined,
+      planBattery: planner ? (nowMs) => planner.batteryTarget(nowMs) : undefined,
     });
     if (planner) {
       wirePlanner(planner, loop);

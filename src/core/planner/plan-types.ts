@@ -46,6 +46,33 @@ export interface PlanDemandPeriod {
   readonly paidKw: number;
 }
 
+/**
+ * A stationary battery the plan schedules (battery-lp.ts): per slot its charge and discharge at its AC side
+ * and its energy after the slot.
+ */
+export interface PlanBattery {
+  /** Its energy now, kWh. */
+  readonly energyKwh: number;
+  /** Never below / above these energies, kWh (its reserve and maximum state of charge). */
+  readonly minKwh: number;
+  readonly maxKwh: number;
+  readonly maxChargeKw: number;
+  readonly maxDischargeKw: number;
+  /** One-way efficiency, 0–1: a kWh charged stores `efficiency`, a kWh stored gives `efficiency`. */
+  readonly efficiency: number;
+  /**
+   * Per limit row (`PlanInput.constraints`, same order): its units per kW of the battery's power (charging
+   * positive), 0 where the battery is not under the limit. Absent: the row's `externalPerKw` (a battery at
+   * the grid connection, where the building load counts).
+   */
+  readonly perKw?: Float64Array | undefined;
+  /**
+   * $ per kWh through it (charged or discharged), default 0: a small weight against cycling it for nothing
+   * (a discharge no load takes, with no export price), below any real price difference.
+   */
+  readonly wearPerKwh?: number | undefined;
+}
+
 export interface PlanInput {
   /** Start of the plan; slot 0 runs from here to the next multiple of slotMs (epoch-aligned). */
   readonly nowMs: number;
@@ -70,6 +97,8 @@ export interface PlanInput {
         readonly periods: readonly PlanDemandPeriod[];
       }
     | undefined;
+  /** A battery to schedule with the sessions; absent: none. */
+  readonly battery?: PlanBattery | undefined;
   /** Prefer charging earlier among plans of equal cost (default true): hedges against later arrivals. */
   readonly preferEarly?: boolean | undefined;
   /**
@@ -102,6 +131,8 @@ export interface Plan {
   readonly energyCost: number;
   /** Demand charge above what was already paid, $. */
   readonly demandChargeAdded: number;
+  /** The battery's schedule (with `PlanInput.battery`): kW per slot (charging positive), energy after it. */
+  readonly battery?: { readonly kw: Float64Array; readonly energyKwh: Float64Array } | undefined;
   /** LP size, for the log and the benchmark. */
   readonly columns: number;
   readonly rows: number;

@@ -18,6 +18,10 @@
  *            Σ_{k in w} (h_k / W) g_k − P_p ≤ −(energy so far in w) / W      per demand window w of p
  *            P_p ≥ paid_p
  *
+ * With `PlanInput.battery`, a stationary battery's charge, discharge and energy per slot join the LP
+ * (battery-lp.ts): its power counts on the limit rows it is under and in the import row, and the plan then
+ * covers the whole horizon (not only until the last car leaves).
+ *
  * Energy first is a dominant penalty, not a lexicographic second solve: M (at least 1000 $/kWh, and ten
  * times the dearest kWh the tariff can make: the highest price plus the demand rate over one window) exceeds
  * anything a kWh can cost, so no cost saving ever buys a kWh less; one LP instead of two. ε = 1e-3 $/kWh
@@ -39,6 +43,18 @@
  * (presolve, dual simplex). The optimum is the LP's either way (with ties, possibly another optimal
  * vertex). Measured with `npm run bench -- planner`.
  */
+import type { BatteryColumns } from './battery-lp.ts';
+import {
+  addBatteryColumns,
+  batteryEnergyRow,
+  batteryImportTerms,
+  batteryKwAt,
+  batteryLimitTerms,
+  batteryLowerBounds,
+  batteryPerKw,
+  batterySchedule,
+  validateBattery,
+} from './battery-lp.ts';
 import type { Highs } from './highs.ts';
 import type { Plan, PlanBasis, PlanInput } from './plan-types.ts';
 
@@ -56,7 +72,8 @@ export function slotBoundaries(input: PlanInput): Float64Array {
   let endMs = nowMs + input.horizonMs;
   let lastDeparture = nowMs;
   for (const s of input.sessions) lastDeparture = Math.max(lastDeparture, s.departureMs);
-  endMs = Math.min(endMs, lastDeparture);
+  // A battery is planned over the whole horizon; the cars alone until the last one leaves.
+  if (!input.battery) endMs = Math.min(endMs, lastDeparture);
   const out = [nowMs];
   for (let t = (Math.floor(nowMs / slotMs) + 1) * slotMs; t < endMs; t += slotMs) out.push(t);
   if (endMs > nowMs) out.push(endMs);
@@ -136,6 +153,7 @@ function validate(input: PlanInput): void {
       bad(`session '${s.id}': energyKwh, maxA ≥ 0, kwPerA > 0 and port ≥ 0 must be numbers`);
     if (!(s.departureMs >= s.arrivalMs)) bad(`session '${s.id}' leaves before it arrives`);
   }
+  if (input.battery) validateBattery(input.battery, input.constraints.length, bad);
 }
 
 /** Plans the sessions (see the file comment); throws when HiGHS does not report an optimum. */
@@ -177,7 +195,8 @@ export function plan(highs: Highs, input: PlanInput): Plan {
         continue;
       }
       if (first < 0) first = k;
-      colUpper.push((s.maxA * overlap) / (bounds[k + 1]! - bounds[k]!));
+      const len = bounds[k + 1]! - bounds[k]!;
+      colUpper.push(overlap >= len ? s.maxA : (s.maxA * overlap) / len);
       const kwh = s.kwPerA * hours[k]!; // kWh per A in this slot
       colCost.push(kwh * (exportPrice - M + (early * k) / Math.max(1, K)));
       colKey.push(`x${s.id}|${slotKey(k)}`);
@@ -186,6 +205,10 @@ export function plan(highs: Highs, input: PlanInput): Plan {
     firstSlot[i] = Math.max(0, first);
   });
   colStart[n] = colUpper.length;
+  // The battery's c, d and e per slot (battery-lp.ts).
+  const bat: BatteryColumns | undefined = input.battery
+    ? addBatteryColumns(input.battery, hours, slotKey, { upper: colUpper, cost: colCost, key: colKey })
+    : undefined;
   const gCol = colUpper.length;
   for (let k = 0; k < K; k++) {
     colUpper.push(Infinity);
@@ -200,6 +223,7 @@ export function plan(highs: Highs, input: PlanInput): Plan {
     colKey.push(`P${p.startMs}`);
     colLower[pCol + j] = Math.max(0, p.paidKw);
   });
+  if (bat) batteryLowerBounds(bat, colLower);
   const numCols = colUpper.length;
   const xCol = (i: number, k: number): number => colStart[i]! + k - firstSlot[i]!;
 
@@ -207,10 +231,12 @@ export function plan(highs: Highs, input: PlanInput): Plan {
   const indices: number[] = [];
   const values: number[] = [];
   const rowUpper: number[] = [];
+  const rowLower: number[] = [];
   const rowKey: string[] = [];
-  const endRow = (upper: number, key: string): void => {
+  const endRow = (upper: number, key: string, lower = -Infinity): void => {
     starts.push(indices.length);
     rowUpper.push(upper);
+    rowLower.push(lower);
     rowKey.push(key);
   };
   // Energy by departure, per session.
@@ -243,9 +269,10 @@ export function plan(highs: Highs, input: PlanInput): Plan {
       members.push(...onPort[port]!);
     }
     members.sort((x, y) => x - y);
+    const batKw = bat ? batteryPerKw(bat, c, ci) : 0;
     for (let k = 0; k < K; k++) {
       const limit = Math.max(0, c.limitA - (c.externalPerKw ?? 0) * ext[k]!);
-      let most = 0;
+      let most = bat && batKw !== 0 ? batKw * bat.spec.maxChargeKw : 0;
       const at = starts.length;
       for (const i of members) {
         if (k < firstSlot[i]! || k >= firstSlot[i]! + colStart[i + 1]! - colStart[i]!) continue;
@@ -260,18 +287,24 @@ export function plan(highs: Highs, input: PlanInput): Plan {
         values.length = starts[at - 1]!;
         continue;
       }
+      if (bat && batKw !== 0) batteryLimitTerms(bat, batKw, k, indices, values);
       endRow(limit, `l${ci}|${slotKey(k)}`);
     }
   });
-  // Import: Σ kW x − g ≤ −ext.
+  // Import: Σ kW x (+ c − d) − g ≤ −ext; with a battery, its energy row after each.
   for (let k = 0; k < K; k++) {
     for (const i of presentAt[k]!) {
       indices.push(xCol(i, k));
       values.push(input.sessions[i]!.kwPerA);
     }
+    if (bat) batteryImportTerms(bat, k, indices, values);
     indices.push(gCol + k);
     values.push(-1);
     endRow(-ext[k]!, `i${slotKey(k)}`);
+    if (bat) {
+      const e = batteryEnergyRow(bat, k, hours[k]!, indices, values);
+      endRow(e, `b${slotKey(k)}`, e);
+    }
   }
   // Demand windows: the average import of each window ≤ its period's P.
   if (input.demand && periods.length > 0) {
@@ -301,7 +334,7 @@ export function plan(highs: Highs, input: PlanInput): Plan {
     colCost: Float64Array.from(colCost),
     colLower,
     colUpper: Float64Array.from(colUpper),
-    rowLower: new Float64Array(numRows).fill(-highs.infinity),
+    rowLower: Float64Array.from(rowLower, (x) => (x === -Infinity ? -highs.infinity : x)),
     rowUpper: Float64Array.from(rowUpper),
     matrix: { format: 'csr', numRows, numCols, starts, indices, values },
   });
@@ -365,6 +398,7 @@ export function plan(highs: Highs, input: PlanInput): Plan {
     for (let k = 0; k < K; k++) {
       let kw = ext[k]!;
       for (const i of presentAt[k]!) kw += currentA[i]![k]! * input.sessions[i]!.kwPerA;
+      if (bat) kw += batteryKwAt(bat, x, k);
       importKw[k] = Math.max(0, kw);
       energyCost += hours[k]! * (price[k]! * importKw[k]! - exportPrice * Math.max(0, -kw));
     }
@@ -382,6 +416,7 @@ export function plan(highs: Highs, input: PlanInput): Plan {
       peakKw,
       energyCost,
       demandChargeAdded,
+      battery: bat ? batterySchedule(bat, x) : undefined,
       columns: numCols,
       rows: numRows,
       iterations,

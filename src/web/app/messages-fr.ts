@@ -21,6 +21,11 @@ export const fr: Catalogue = {
   planPlanned: 'Prévu',
   planMet: 'Satisfait au départ',
   planShort: (kwh: string) => `non : manque ${kwh}`,
+  planBatteryTitle: (id: string) => `Batterie ${id}`,
+  planBatteryNow: (kw: string) => `Prévu pour ce créneau : ${kw} (positif en charge).`,
+  planBatteryChartLabel:
+    'Puissance prévue de la batterie par créneau : charge au-dessus de la ligne, décharge en dessous',
+  planBatterySlot: (at: string, kw: string, soc: string) => `${at} : ${kw}, ${soc} % après`,
   yes: 'oui',
   navLimits: 'Limites et plannings',
   navStations: 'Bornes',

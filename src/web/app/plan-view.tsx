@@ -1,7 +1,8 @@
 /**
  * The live plan (docs/control.md, "The planner"; GET /api/v1/plan): expected grid import per slot against
  * the demand target, the price of each slot as a band, and per session whether its need will be met by its
- * departure. Says why there is no plan when there is none.
+ * departure; with a planned battery, its power per slot (charge up, discharge down) and state of charge.
+ * Says why there is no plan when there is none.
  */
 import { useEffect } from 'preact/hooks';
 import type { PlanPayload } from './api-types.ts';
@@ -12,6 +13,42 @@ import { useFetch } from './use-fetch.ts';
 
 /** A new plan comes at least every slot; the view follows every 30 s. */
 const PLAN_REFRESH_MS = 30_000;
+
+/** The planned battery: its power per slot around a middle line, its state of charge in each slot's title. */
+function BatteryPlan({ p, timeZone }: { p: PlanPayload; timeZone: string }) {
+  const t = msg();
+  const b = p.battery!;
+  const top = Math.max(0.1, ...p.slots.map((s) => Math.abs(s.batteryKw ?? 0)));
+  return (
+    <div data-testid="plan-battery">
+      <h3>{t.planBatteryTitle(b.batteryId)}</h3>
+      <p data-testid="plan-battery-now">{t.planBatteryNow(fmtKw(b.targetKw))}</p>
+      <div class="plan-battery-chart" role="img" aria-label={t.planBatteryChartLabel}>
+        {p.slots.map((s) => {
+          const kw = s.batteryKw ?? 0;
+          const h = (50 * Math.abs(kw)) / top;
+          return (
+            <div
+              key={s.start}
+              class="plan-battery-slot"
+              data-battery-kw={kw.toFixed(2)}
+              title={t.planBatterySlot(
+                fmtTime(s.start, timeZone),
+                fmtKw(kw),
+                fmtNum(s.batterySocPct ?? 0, 0),
+              )}
+            >
+              <div
+                class={kw >= 0 ? 'plan-battery-charge' : 'plan-battery-discharge'}
+                style={kw >= 0 ? { bottom: '50%', height: `${h}%` } : { top: '50%', height: `${h}%` }}
+              />
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
 
 export function PlanView() {
   const { site } = useSite();
@@ -65,6 +102,7 @@ export function PlanView() {
           ))}
         </div>
       ) : null}
+      {p.battery ? <BatteryPlan p={p} timeZone={site.timeZone} /> : null}
       {p.sessions.length > 0 ? (
         <table class="plan-sessions" data-testid="plan-sessions">
           <thead>
