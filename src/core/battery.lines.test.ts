@@ -1,0 +1,171 @@
+/**
+ * A discharging battery beside line-to-line cars (docs/control.md, "Batteries"): the cars it lets charge and
+ * its own export never take a line over its limit. The truth is computed here independently, as phasor sums
+ * (cars at power factor 1 on the voltage they are wired across, the battery at power factor 1), with every
+ * subset of cars stopped.
+ */
+import { describe, expect, it } from 'vitest';
+import { INITIAL_ALLOCATOR_STATE } from './allocation.ts';
+import { allocate } from './allocator.ts';
+import { dispatchBatteries } from './battery.ts';
+import { compileSite } from './compiled-site.ts';
+import { effectiveCapacities } from './effective-capacity.ts';
+import type { Wiring } from './phases.ts';
+import { wiringConductors } from './phases.ts';
+import { loadOnCircuits } from './port-load.ts';
+import type { Site, Supply } from './site.ts';
+import { SUPPLIES, testPort } from './testing/supplies.ts';
+
+const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
+const LIMIT_A = 30;
+const ANGLE = [0, (-2 * Math.PI) / 3, (2 * Math.PI) / 3];
+
+/** One unmetered (SLM) circuit with cars and a three-phase battery that has been discharging at batteryKw. */
+function site(
+  supply: Supply,
+  wirings: readonly Wiring[],
+  batteryKw: number,
+  lineModel: 'linear' | 'phasor',
+): Site {
+  return {
+    timeZone: 'UTC',
+    allocation: { lineModel },
+    circuits: [{ id: 'main', parentId: null, limitA: LIMIT_A, marginA: 0, supply }],
+    ports: wirings.map((w, i) => testPort(`p${i}`, 'main', w, { maxCurrentA: 80 })),
+    meters: [{ id: 'bat', role: 'battery', circuitId: 'main', timeoutMs: 5000 }],
+    batteries: [
+      {
+        id: 'b1',
+        circuitId: 'main',
+        meterId: 'bat',
+        capacityKwh: 100,
+        maxChargeKw: batteryKw,
+        maxDischargeKw: batteryKw,
+        reserveSocPct: 10,
+        maxSocPct: 95,
+        phases: ['L1', 'L2', 'L3'],
+        control: true,
+      },
+    ],
+  };
+}
+
+/** True line currents (A) with the cars at carA (wired as given) and the battery at batteryKw (charging +). */
+function trueLineA(
+  supply: Supply,
+  wirings: readonly Wiring[],
+  carA: readonly number[],
+  batteryKw: number,
+): number[] {
+  const re = [0, 0, 0];
+  const im = [0, 0, 0];
+  const add = (p: number, a: number, angle: number): void => {
+    re[p] = re[p]! + a * Math.cos(angle);
+    im[p] = im[p]! + a * Math.sin(angle);
+  };
+  wirings.forEach((w, i) => {
+    for (const phases of wiringConductors(w)) {
+      if (phases.length === 1) add(phases[0]!, carA[i]!, ANGLE[phases[0]!]!);
+      else {
+        const [p, q] = phases as [number, number];
+        const angle = Math.atan2(
+          Math.sin(ANGLE[p]!) - Math.sin(ANGLE[q]!),
+          Math.cos(ANGLE[p]!) - Math.cos(ANGLE[q]!),
+        );
+        add(p, carA[i]!, angle);
+        add(q, -carA[i]!, angle);
+      }
+    }
+  });
+  const perPhase = (batteryKw * 1000) / (3 * supply.lineToNeutralV);
+  for (let p = 0; p < 3; p++) add(p, perPhase, ANGLE[p]!);
+  return [0, 1, 2].map((p) => Math.hypot(re[p]!, im[p]!));
+}
+
+/** One control run: the battery measured at −measuredKw, the cars wanting 80 A; then the allocation. */
+function run(
+  supply: Supply,
+  wirings: readonly Wiring[],
+  batteryKw: number,
+  lineModel: 'linear' | 'phasor',
+  measuredKw = batteryKw,
+) {
+  const s = site(supply, wirings, batteryKw, lineModel);
+  const cs = compileSite(s);
+  const inputs = { circuits: new Map() };
+  const d = dispatchBatteries(cs, {
+    observations: new Map([['b1', { measuredKw: -measuredKw, socPct: 60, lastCommandKw: -measuredKw }]]),
+    inputs,
+    capacities: effectiveCapacities(cs, inputs, NOW),
+    evWant: loadOnCircuits(
+      cs,
+      s.ports.map((p) => ({ portId: p.id, conductorA: [80, 80, 80] })),
+    ),
+    exportKw: null,
+    nowMs: NOW,
+  });
+  const r = allocate(
+    cs,
+    { capacities: d.capacities, demands: s.ports.map((p) => ({ portId: p.id })) },
+    INITIAL_ALLOCATOR_STATE,
+    NOW,
+  );
+  return { decision: d.decisions[0]!, carA: r.allocation.map((x) => x.currentA) };
+}
+
+/** The largest true line current over every subset of the cars stopped. */
+function worstLineA(
+  supply: Supply,
+  wirings: readonly Wiring[],
+  carA: readonly number[],
+  batteryKw: number,
+): number {
+  let worst = 0;
+  for (let mask = 0; mask < 1 << carA.length; mask++) {
+    const a = carA.map((x, i) => (mask & (1 << i) ? x : 0));
+    worst = Math.max(worst, ...trueLineA(supply, wirings, a, batteryKw));
+  }
+  return worst;
+}
+
+const CASES: { name: string; supply: Supply; wirings: Wiring[]; batteryKw: number }[] = [
+  {
+    name: 'cars on L1-L2 and L2-L3, 20 kW on 230/400 V',
+    supply: SUPPLIES.eu400,
+    wirings: ['L1-L2', 'L2-L3'],
+    batteryKw: 20,
+  },
+  { name: 'one L1-L2 car, 5 kW on 120/208 V', supply: SUPPLIES.us208, wirings: ['L1-L2'], batteryKw: 5 },
+  {
+    name: 'three-phase cars, 20 kW on a 120/208 V 30 A panel',
+    supply: SUPPLIES.us208,
+    wirings: ['L1L2L3', 'L1L2L3'],
+    batteryKw: 20,
+  },
+];
+
+describe('a discharging battery and the line limits', () => {
+  for (const c of CASES)
+    for (const lineModel of ['linear', 'phasor'] as const)
+      it(`${c.name} (lineModel ${lineModel}): no line over its limit, any cars stopped`, () => {
+        const first = run(c.supply, c.wirings, c.batteryKw, lineModel);
+        expect(first.decision.commandKw).toBeLessThan(0);
+        // The next run, the battery measured at what it was told.
+        const next = run(c.supply, c.wirings, c.batteryKw, lineModel, -first.decision.commandKw!);
+        for (const { decision, carA } of [first, next])
+          expect(worstLineA(c.supply, c.wirings, carA, decision.countedKw)).toBeLessThanOrEqual(
+            LIMIT_A + 1e-6,
+          );
+        // The battery still helps: the cars get more than without it.
+        const alone = run(c.supply, c.wirings, 0, lineModel).carA;
+        expect(next.carA.reduce((s, x) => s + x, 0)).toBeGreaterThan(alone.reduce((s, x) => s + x, 0));
+      });
+
+  it('caps its export at what the line limit takes, and says so', () => {
+    const { decision } = run(SUPPLIES.us208, ['L1L2L3'], 20, 'linear');
+    // 30 A × 3 × 120 V = 10.8 kW.
+    expect(decision.commandKw).toBeCloseTo(-10.8, 9);
+    expect(decision.countedKw).toBeCloseTo(-10.8, 9);
+    expect(decision.reason).toContain("discharge capped at 10.8 kW by circuit 'main' line L1");
+  });
+});
