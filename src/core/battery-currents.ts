@@ -201,7 +201,11 @@ export function lineRoomWithDischarge(
   limitA: number,
   theta: number,
 ): number {
-  const y = limitA - unclampedA - reliefA;
+  return lineRoom(limitA - unclampedA - reliefA, limitA, theta);
+}
+
+/** lineRoomWithDischarge from y, the non-EV current on the line (A, negative when exporting). */
+export function lineRoom(y: number, limitA: number, theta: number): number {
   if (y >= 0 || theta === 0) return limitA - y;
   if (-y > limitA) return 0; // its export alone is over the limit (the dispatch never commands that)
   const s = Math.sin(theta);

@@ -35,6 +35,7 @@ import {
   batteryEvAngles,
   batteryLoadFactors,
   batteryReliefFactors,
+  lineRoom,
   lineRoomWithDischarge,
   smallestDischarge,
 } from './battery-currents.ts';
@@ -115,45 +116,41 @@ export function withBatteryCounted(
     if (load[o + 3] === 0) return; // not on its path
     const cap = capacities.get(c.id);
     if (!cap) return;
-    let kw: number;
-    if (c.meterId === undefined) kw = countedKw;
-    else if (usesLoadReading(cs, inputs, c.id, nowMs)) kw = countedKw - measuredKw;
-    else kw = Math.max(0, countedKw);
-    if (kw === 0) return;
-    if (kw > 0) {
-      // A charge at most what it draws (linear counting of a load is on the safe side).
-      out.set(c.id, {
-        ...cap,
-        phaseA: [
-          cap.phaseA[0] - kw * load[o]!,
-          cap.phaseA[1] - kw * load[o + 1]!,
-          cap.phaseA[2] - kw * load[o + 2]!,
-        ],
-        powerKw: cap.powerKw - kw * load[o + 3]!,
-      });
-      return;
-    }
+    const metered = c.meterId !== undefined && usesLoadReading(cs, inputs, c.id, nowMs);
+    // Powers it may run at that count here beyond what the capacity already holds: unmetered, what it was
+    // told and a larger discharge it measured (it may still do that); metered, the change from what the
+    // meter read; a stale circuit's worst case holds any discharge, so only a charge.
+    let kws: number[];
+    if (c.meterId === undefined) kws = measuredKw < countedKw ? [countedKw, measuredKw] : [countedKw];
+    else if (metered) kws = [countedKw - measuredKw];
+    else kws = [Math.max(0, countedKw)];
+    // A metered circuit reads a measured discharge with the other loads, clamped at no less than 0 (without
+    // PV): the EVs beside that export at an angle get no more than with the building at 0.
+    const exportA = metered && measuredKw < 0 ? -measuredKw : 0;
+    if (kws.every((k) => k === 0) && exportA === 0) return;
     limits ??= effectiveLimits(cs, inputs, nowMs);
-    const limit = limits.get(c.id)!;
-    const limitA = limit.limitA - c.marginA;
-    // Unmetered: it may still discharge what it measured while told less.
-    const kws = c.meterId === undefined && measuredKw < kw ? [-kw, -measuredKw] : [-kw];
+    const limitA = limits.get(c.id)!.limitA - c.marginA;
     const phaseA: [number, number, number] = [0, 0, 0];
     const overloadA: [number, number, number] = [0, 0, 0];
     for (let d = 0; d < 3; d++) {
       const unclamped = cap.phaseA[d]! - (cap.overloadA?.[d] ?? 0);
-      const x = Number.isFinite(unclamped)
-        ? Math.min(
-            ...kws.map((k) =>
-              lineRoomWithDischarge(unclamped, k * relief[o + d]!, limitA, angles[ci * 3 + d]!),
-            ),
-          )
-        : unclamped;
+      const theta = angles[ci * 3 + d]!;
+      // A charge at most what it draws (linear counting of a load is on the safe side); a discharge with the
+      // angles. The line current is convex in the battery's power: the ends of its range are the worst.
+      let x = Math.min(
+        ...kws.map((k) =>
+          k >= 0
+            ? unclamped - k * load[o + d]!
+            : lineRoomWithDischarge(unclamped, -k * relief[o + d]!, limitA, theta),
+        ),
+      );
+      if (exportA > 0) x = Math.min(x, lineRoom(-exportA * load[o + d]!, limitA, theta));
+      if (!Number.isFinite(unclamped)) x = unclamped;
       phaseA[d] = Math.max(0, x);
       overloadA[d] = Math.max(0, -x);
     }
     const unclampedKw = cap.powerKw - (cap.overloadKw ?? 0);
-    const xKw = unclampedKw - kw * relief[o + 3]!;
+    const xKw = Math.min(...kws.map((k) => unclampedKw - k * (k >= 0 ? load[o + 3]! : relief[o + 3]!)));
     out.set(c.id, {
       ...cap,
       phaseA,
