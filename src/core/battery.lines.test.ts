@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { INITIAL_ALLOCATOR_STATE } from './allocation.ts';
 import { allocate } from './allocator.ts';
-import { dispatchBatteries } from './battery.ts';
+import { dispatchBatteries, withBatteryCounted } from './battery.ts';
 import { compileSite } from './compiled-site.ts';
 import { effectiveCapacities } from './effective-capacity.ts';
 import type { Wiring } from './phases.ts';
@@ -167,5 +167,44 @@ describe('a discharging battery and the line limits', () => {
     expect(decision.commandKw).toBeCloseTo(-10.8, 9);
     expect(decision.countedKw).toBeCloseTo(-10.8, 9);
     expect(decision.reason).toContain("discharge capped at 10.8 kW by circuit 'main' line L1");
+  });
+});
+
+describe('a discharge covers an overload first', () => {
+  it('a circuit 5 A over its limit gets 14.49 − 5 A from 10 kW, not 14.49 A', () => {
+    const s = site(SUPPLIES.eu400, ['L1L2L3'], 10, 'linear');
+    const cs = compileSite(s);
+    const capacities = new Map([
+      ['main', { phaseA: [0, 0, 0] as const, powerKw: Infinity, overloadA: [5, 5, 5] as const }],
+    ]);
+    const out = withBatteryCounted(cs, capacities, { circuits: new Map() }, s.batteries![0]!, -10, -10, NOW);
+    const perPhaseA = 10_000 / (3 * 230);
+    // Three-phase cars: 18.2° off the battery's current (power factor 0.95); y = 30 − (0 − 5) − 14.49 ≥ 0: the sum.
+    for (const a of out.get('main')!.phaseA) expect(a).toBeCloseTo(perPhaseA - 5, 9);
+    expect(out.get('main')!.overloadA).toBeUndefined();
+  });
+
+  it('the capacities keep what their clamp at 0 hid', () => {
+    const s = site(SUPPLIES.eu400, ['L1L2L3'], 10, 'linear');
+    const metered: Site = {
+      ...s,
+      circuits: [{ ...s.circuits[0]!, meterId: 'grid', staleNonEvLoadA: LIMIT_A }],
+      meters: [...s.meters, { id: 'grid', role: 'load', circuitId: 'main', timeoutMs: 5000 }],
+    };
+    const load = {
+      totalA: [40, 20, 30] as const,
+      evA: [0, 0, 0] as const,
+      totalKw: 20,
+      evKw: 0,
+      readAtMs: NOW,
+    };
+    const cap = effectiveCapacities(
+      compileSite(metered),
+      { circuits: new Map([['main', { load }]]) },
+      NOW,
+    ).get('main')!;
+    expect(cap.phaseA).toEqual([0, 10, 0]);
+    expect(cap.overloadA).toEqual([10, 0, 0]);
+    expect(cap.overloadKw).toBeUndefined();
   });
 });
