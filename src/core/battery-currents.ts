@@ -113,6 +113,12 @@ export function batteryPhasors(cs: CompiledSite, battery: SiteBattery): Float64A
  */
 export const EV_MIN_POWER_FACTOR = 0.95;
 const EV_PF_ANGLE = Math.acos(EV_MIN_POWER_FACTOR);
+/**
+ * A delta-wye transformer shifts its secondary's phase angles by 30° against its primary's, one way or the
+ * other by vector group (not in the site model): a current carried up through one (carryPhasorsUp, without
+ * that shift) compared with one that was not may be 30° further off.
+ */
+const TRANSFORMER_SHIFT = Math.PI / 6;
 
 /** Angle of each line's voltage (L1, L2, L3 by index) of a supply, radians: only differences matter. */
 function voltageAngles(supply: Supply): number[] {
@@ -136,6 +142,13 @@ export function batteryEvAngles(cs: CompiledSite, battery: SiteBattery): Float64
   return cached(angleCache, cs, battery, () => {
     const bat = batteryPhasors(cs, battery);
     const out = new Float64Array(cs.circuits.length * 3);
+    // Transformer steps from the battery up to each circuit of its path (-1 off it).
+    const batSteps = new Int32Array(cs.circuits.length).fill(-1);
+    const start = cs.circuitIndex.get(battery.circuitId);
+    for (let c = start ?? -1, n = 0; c >= 0; c = cs.parent[c]!) {
+      batSteps[c] = n;
+      if (cs.toParent[c]) n++;
+    }
     cs.ports.forEach((port, i) => {
       const path = cs.portPath[i]!;
       if (!path.some((c) => bat.subarray(c * 6, c * 6 + 6).some((x) => x !== 0))) return;
@@ -156,6 +169,8 @@ export function batteryEvAngles(cs: CompiledSite, battery: SiteBattery): Float64
           [v[2 * p], v[2 * p + 1], v[2 * q], v[2 * q + 1]] = [re / r, im / r, -re / r, -im / r];
         }
         let known = true;
+        let steps = 0;
+        let shift = -1;
         path.forEach((c, level) => {
           if (level > 0) {
             const below = path[level - 1]!;
@@ -164,7 +179,11 @@ export function batteryEvAngles(cs: CompiledSite, battery: SiteBattery): Float64
               cs.circuits[below]!.supply.phases.length === 3 && cs.circuits[c]!.supply.phases.length === 3;
             if (m && known && threeBoth) carryPhasorsUp(m, v, 0, 0);
             else if (m) known = false;
+            if (m) steps++;
           }
+          // Where the port's path joins the battery's: every transformer on one side only shifts one current
+          // against the other by its vector group's 30° (Dyn1 or Dyn11), which carryPhasorsUp leaves out.
+          if (shift < 0 && batSteps[c]! >= 0) shift = (steps + batSteps[c]!) * TRANSFORMER_SHIFT;
           for (let d = 0; d < 3; d++) {
             const br = bat[c * 6 + 2 * d]!;
             const bi = bat[c * 6 + 2 * d + 1]!;
@@ -179,7 +198,7 @@ export function batteryEvAngles(cs: CompiledSite, battery: SiteBattery): Float64
               theta = Math.PI;
             }
             const k = c * 3 + d;
-            out[k] = Math.max(out[k]!, Math.min(Math.PI, theta + EV_PF_ANGLE));
+            out[k] = Math.max(out[k]!, Math.min(Math.PI, theta + EV_PF_ANGLE + Math.max(0, shift)));
           }
         });
       }

@@ -208,3 +208,75 @@ describe('a discharge covers an overload first', () => {
     expect(cap.overloadKw).toBeUndefined();
   });
 });
+
+describe('a discharge on a transformer primary beside cars on its secondary', () => {
+  /** 480 V primary, 30 A, the battery on it; a 120/208 V panel below with one car. */
+  function primarySite(wiring: Wiring, batteryKw: number): Site {
+    const s = site(SUPPLIES.us480, [], batteryKw, 'linear');
+    return {
+      ...s,
+      circuits: [
+        ...s.circuits,
+        { id: 'panel', parentId: 'main', limitA: 400, marginA: 0, supply: SUPPLIES.us208 },
+      ],
+      ports: [testPort('car', 'panel', wiring, { maxCurrentA: 80 })],
+    };
+  }
+
+  /**
+   * True primary line currents: the car's secondary line currents (power factor 1) through a delta-wye
+   * transformer whose secondary is shifted by `shift` against the primary (Dyn1: −30°, Dyn11: +30°), and the
+   * battery's own at power factor 1 on the primary.
+   */
+  function truePrimaryA(wiring: Wiring, carA: number, batteryKw: number, shift: number): number[] {
+    const sec = [0, 1, 2].map(() => [0, 0]);
+    for (const phases of wiringConductors(wiring)) {
+      const [p, q] = phases.length === 1 ? [phases[0]!, -1] : (phases as [number, number]);
+      const [vr, vi] =
+        q < 0
+          ? [Math.cos(ANGLE[p]!), Math.sin(ANGLE[p]!)]
+          : [Math.cos(ANGLE[p]!) - Math.cos(ANGLE[q]!), Math.sin(ANGLE[p]!) - Math.sin(ANGLE[q]!)];
+      const r = Math.hypot(vr, vi);
+      sec[p] = [sec[p]![0]! + (carA * vr) / r, sec[p]![1]! + (carA * vi) / r];
+      if (q >= 0) sec[q] = [sec[q]![0]! - (carA * vr) / r, sec[q]![1]! - (carA * vi) / r];
+    }
+    const k = 120 / 480;
+    const [cs, sn] = [Math.cos(shift), Math.sin(shift)];
+    const perPhase = (batteryKw * 1000) / (3 * 277);
+    return [0, 1, 2].map((j) => {
+      const n = (j + 1) % 3;
+      const [dr, di] = [k * (sec[j]![0]! - sec[n]![0]!), k * (sec[j]![1]! - sec[n]![1]!)];
+      const re = dr * cs - di * sn + perPhase * Math.cos(ANGLE[j]!);
+      const im = dr * sn + di * cs + perPhase * Math.sin(ANGLE[j]!);
+      return Math.hypot(re, im);
+    });
+  }
+
+  for (const wiring of ['L1', 'L1-L2', 'L2-L3', 'L1L2L3'] as const)
+    it(`a ${wiring} car stays within the primary's 30 A whatever the transformer's vector group`, () => {
+      for (const kw of [2, 4, 6, 8, 10, 12, 14]) {
+        const s = primarySite(wiring, kw);
+        const cs = compileSite(s);
+        const inputs = { circuits: new Map() };
+        const d = dispatchBatteries(cs, {
+          observations: new Map([['b1', { measuredKw: -kw, socPct: 60, lastCommandKw: -kw }]]),
+          inputs,
+          capacities: effectiveCapacities(cs, inputs, NOW),
+          evWant: loadOnCircuits(cs, [{ portId: 'car', conductorA: [80, 80, 80] }]),
+          exportKw: null,
+          nowMs: NOW,
+        });
+        const carA = allocate(
+          cs,
+          { capacities: d.capacities, demands: [{ portId: 'car' }] },
+          INITIAL_ALLOCATOR_STATE,
+          NOW,
+        ).allocation[0]!.currentA;
+        const counted = d.decisions[0]!.countedKw;
+        for (const shift of [-Math.PI / 6, Math.PI / 6])
+          for (const a of [0, carA])
+            for (const x of truePrimaryA(wiring, a, counted, shift))
+              expect({ kw, shift, a, x }).toEqual({ kw, shift, a, x: Math.min(x, LIMIT_A + 1e-6) });
+      }
+    });
+});
