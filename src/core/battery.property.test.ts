@@ -236,7 +236,8 @@ describe('battery dispatch: safety on random sites', () => {
 
 /** A tree of unmetered three-phase circuits, some behind delta-wye transformers, cars of every wiring. */
 interface LinesWorld {
-  readonly circuits: readonly { parent: number; limitA: number; stepDown: boolean }[];
+  /** shiftDeg: the vector group of the transformer feeding it, if any (Dyn1: −30, Dyn11: +30). */
+  readonly circuits: readonly { parent: number; limitA: number; stepDown: boolean; shiftDeg: number }[];
   readonly rootUs: boolean;
   readonly ports: readonly { circuit: number; wiring: Wiring; maxA: number }[];
   readonly battery: { circuit: number; phases: readonly Phase[]; maxKw: number; measuredPct: number };
@@ -253,6 +254,7 @@ const linesWorldArb: fc.Arbitrary<LinesWorld> = fc.integer({ min: 1, max: 4 }).c
           parent: fc.integer({ min: 0, max: Math.max(0, i - 1) }).map((p) => (i === 0 ? -1 : p)),
           limitA: fc.integer({ min: 10, max: 120 }),
           stepDown: i === 0 ? fc.constant(false) : fc.boolean(),
+          shiftDeg: fc.constantFrom(-30, 30),
         }),
       ),
     ),
@@ -325,7 +327,7 @@ const VOLT: readonly Cx[] = [0, -120, 120].map((d): Cx => [
 /**
  * True line current phasors on every circuit (circuit → 3 phasors) of cars at carA and the battery at
  * batteryKw (charging positive), all at power factor 1, reflected through each delta-wye step as the
- * difference of two winding currents.
+ * difference of two winding currents, turned by the transformer's vector group (±30°).
  */
 function truePhasors(w: LinesWorld, carA: readonly number[], batteryKw: number): Cx[][] {
   const supplies = linesSupplies(w);
@@ -339,9 +341,14 @@ function truePhasors(w: LinesWorld, carA: readonly number[], batteryKw: number):
     for (let c = start, below = -1; c >= 0; below = c, c = w.circuits[c]!.parent) {
       if (below >= 0 && supplies[below] !== supplies[c]) {
         const k = supplies[below]!.lineToNeutralV / supplies[c]!.lineToLineV;
+        // lineModel 'phasor' itself leaves the shift out (phasor-factors.ts), and can exceed a line with it
+        // and no battery at all: there the allocator's own convention is checked.
+        const rad = w.lineModel === 'phasor' ? 0 : (w.circuits[below]!.shiftDeg * Math.PI) / 180;
+        const [co, si] = [Math.cos(rad), Math.sin(rad)];
         cur = [0, 1, 2].map((j): Cx => {
           const [s, t] = [cur[j]!, cur[(j + 1) % 3]!];
-          return [k * (s[0] - t[0]), k * (s[1] - t[1])];
+          const [dr, di] = [k * (s[0] - t[0]), k * (s[1] - t[1])];
+          return [dr * co - di * si, dr * si + di * co];
         });
       }
       for (let j = 0; j < 3; j++) sums[c]![j] = [sums[c]![j]![0] + cur[j]![0], sums[c]![j]![1] + cur[j]![1]];
