@@ -105,6 +105,8 @@ export function withBatteryCounted(
   measuredKw: number,
   countedKw: number,
   nowMs: number,
+  /** Count it at countedKw only, not also at what it may still be doing (what the EVs get without it). */
+  settled = false,
 ): Map<string, Capacity> {
   const load = batteryLoadFactors(cs, battery);
   const relief = batteryReliefFactors(cs, battery);
@@ -121,12 +123,13 @@ export function withBatteryCounted(
     // told and a larger discharge it measured (it may still do that); metered, the change from what the
     // meter read; a stale circuit's worst case holds any discharge, so only a charge.
     let kws: number[];
-    if (c.meterId === undefined) kws = measuredKw < countedKw ? [countedKw, measuredKw] : [countedKw];
+    if (c.meterId === undefined)
+      kws = !settled && measuredKw < countedKw ? [countedKw, measuredKw] : [countedKw];
     else if (metered) kws = [countedKw - measuredKw];
     else kws = [Math.max(0, countedKw)];
     // A metered circuit reads a measured discharge with the other loads, clamped at no less than 0 (without
     // PV): the EVs beside that export at an angle get no more than with the building at 0.
-    const exportA = metered && measuredKw < 0 ? -measuredKw : 0;
+    const exportA = !settled && metered && measuredKw < 0 ? -measuredKw : 0;
     if (kws.every((k) => k === 0) && exportA === 0) return;
     limits ??= effectiveLimits(cs, inputs, nowMs);
     const limitA = limits.get(c.id)!.limitA - c.marginA;
@@ -207,7 +210,7 @@ function decide(
   if (soc === null || !Number.isFinite(soc)) return finish(0, 'state of charge unknown: idle');
 
   // Capacities as if the battery did nothing: what the EVs would get without it.
-  const without = withBatteryCounted(cs, inp.capacities, inp.inputs, b, inMeters(obs), 0, inp.nowMs);
+  const without = withBatteryCounted(cs, inp.capacities, inp.inputs, b, inMeters(obs), 0, inp.nowMs, true);
   const load = batteryLoadFactors(cs, b);
   const relief = batteryReliefFactors(cs, b);
   const angles = batteryEvAngles(cs, b);
