@@ -9,6 +9,12 @@ export interface Capacity {
   readonly powerKw: number;
   /** What set this capacity (shown in explanations), e.g. "schedule 'weekday peak'" or "EMS command". */
   readonly source?: string | undefined;
+  /**
+   * How far the non-EV load is over the limit per phase (A) and in kW, before the clamp at 0 (absent: 0):
+   * a discharging battery's relief covers this first (battery.ts). The allocator does not read it.
+   */
+  readonly overloadA?: readonly [number, number, number] | undefined;
+  readonly overloadKw?: number | undefined;
 }
 
 /** A port that has a car wanting energy. Ports not listed get 0 A. */

@@ -14,7 +14,10 @@
  * - Power to current: its power is shared evenly over its phases at the circuit's line-to-neutral voltage
  *   (power factor 1, as battery inverters run by default), carried up the tree like a port's load: a charge
  *   at most what it draws (batteryLoadFactors), a discharge relieving no more than it takes off each line
- *   (batteryReliefFactors).
+ *   (batteryReliefFactors), and counted with the angle between its line current and the EV currents beside it
+ *   (battery-currents.ts lineRoomWithDischarge), covering any overload first.
+ * - Export bound: a discharge is never commanded above what every line and kW limit on its path carries were
+ *   every other load to stop.
  * - A metered circuit (fresh reading) already measures the battery: only counted − measured is added. A stale
  *   one assumes its worst-case non-EV load already, plus any charge. An unmetered circuit adds the counted
  *   power (a discharge relieves it, as PV feeding it does).
@@ -25,11 +28,17 @@
  */
 import type { Capacity } from './allocation.ts';
 import type { CapacityInputs } from './effective-capacity.ts';
-import { usesLoadReading } from './effective-capacity.ts';
+import { effectiveLimits, usesLoadReading } from './effective-capacity.ts';
 import type { CompiledSite } from './compiled-site.ts';
-import { carryUp, DIM_COUNT } from './compiled-site.ts';
-import { phaseIndex } from './phases.ts';
-import { carryPhasorsUp, PHASE_ANGLE } from './phasor-factors.ts';
+import { DIM_COUNT } from './compiled-site.ts';
+import {
+  batteryEvAngles,
+  batteryLoadFactors,
+  batteryReliefFactors,
+  lineRoom,
+  lineRoomWithDischarge,
+  smallestDischarge,
+} from './battery-currents.ts';
 import type { SiteBattery } from './site.ts';
 import type { Tariff } from './tariff.ts';
 import { bandAt } from './tariff.ts';
@@ -87,90 +96,11 @@ export interface BatteryDispatch {
 /** Commands are whole tenths of a kW, rounded towards less power. */
 const STEP_KW = 0.1;
 
-const factorCache = new WeakMap<CompiledSite, Map<string, Float64Array>>();
-const reliefCache = new WeakMap<CompiledSite, Map<string, Float64Array>>();
-
-function cached(
-  caches: WeakMap<CompiledSite, Map<string, Float64Array>>,
-  cs: CompiledSite,
-  battery: SiteBattery,
-  make: () => Float64Array,
-): Float64Array {
-  let cache = caches.get(cs);
-  if (!cache) caches.set(cs, (cache = new Map<string, Float64Array>()));
-  let out = cache.get(battery.id);
-  if (!out) cache.set(battery.id, (out = make()));
-  return out;
-}
-
-/** The battery's phases its circuit has, and the current per phase of 1 kW, in A. */
-function batteryPhases(cs: CompiledSite, start: number, battery: SiteBattery): [number[], number] {
-  const supply = cs.circuits[start]!.supply;
-  const phases = battery.phases.filter((p) => supply.phases.includes(p)).map(phaseIndex);
-  return [phases, 1000 / (supply.lineToNeutralV * Math.max(1, phases.length))];
-}
-
-/**
- * Load of 1 kW of battery charge on every circuit (circuits × DIM_COUNT; zero off its path): carried up like
- * a port's load (compiled-site.ts carryUp), so at most what it really draws (a balanced load on a delta-wye
- * primary by up to 2/√3 more). For what a charge adds.
- */
-export function batteryLoadFactors(cs: CompiledSite, battery: SiteBattery): Float64Array {
-  return cached(factorCache, cs, battery, () => {
-    const out = new Float64Array(cs.circuits.length * DIM_COUNT);
-    const start = cs.circuitIndex.get(battery.circuitId);
-    if (start === undefined) return out;
-    const [phases, perPhaseA] = batteryPhases(cs, start, battery);
-    for (const p of phases) out[start * DIM_COUNT + p] = perPhaseA;
-    out[start * DIM_COUNT + 3] = 1;
-    for (let c = start; cs.parent[c]! >= 0; c = cs.parent[c]!)
-      carryUp(cs.toParent[c] ?? null, out, c * DIM_COUNT, cs.parent[c]! * DIM_COUNT);
-    return out;
-  });
-}
-
-/**
- * Relief of 1 kW of battery discharge on every circuit (circuits × DIM_COUNT; zero off its path): the
- * current it takes off each line, never more. Where the circuits share a supply that is the load factor;
- * through a three-phase transformer it is the magnitude of its line current carried up as phasors like a
- * port's (phasor-factors.ts carryPhasorsUp: 1000 / (√3 · V_LL) A per kW balanced, where the linear model
- * counts 2/√3 times that); above any other supply change, whose primary phases the model does not know, 0 A
- * on every phase. Power passes through: 1 kW on every circuit of its path.
- */
-export function batteryReliefFactors(cs: CompiledSite, battery: SiteBattery): Float64Array {
-  return cached(reliefCache, cs, battery, () => {
-    const out = new Float64Array(cs.circuits.length * DIM_COUNT);
-    const start = cs.circuitIndex.get(battery.circuitId);
-    if (start === undefined) return out;
-    const load = batteryLoadFactors(cs, battery);
-    const [phases, perPhaseA] = batteryPhases(cs, start, battery);
-    let three = cs.circuits[start]!.supply.phases.length === 3;
-    // Line current phasors at the current level (re, im per line), power factor 1 as batteries run.
-    const v = new Float64Array(6);
-    for (const p of phases) {
-      v[2 * p] = perPhaseA * Math.cos(PHASE_ANGLE[p]!);
-      v[2 * p + 1] = perPhaseA * Math.sin(PHASE_ANGLE[p]!);
-    }
-    let known = true;
-    for (let c = start; c >= 0; c = cs.parent[c]!) {
-      const o = c * DIM_COUNT;
-      out[o + 3] = 1;
-      if (known)
-        for (let d = 0; d < 3; d++) out[o + d] = three ? Math.hypot(v[2 * d]!, v[2 * d + 1]!) : load[o + d]!;
-      const up = cs.parent[c]!;
-      if (up < 0) break;
-      const m = cs.toParent[c] ?? null;
-      if (!m) continue;
-      if (three && cs.circuits[up]!.supply.phases.length === 3) carryPhasorsUp(m, v, 0, 0);
-      else known = three = false;
-    }
-    return out;
-  });
-}
-
 /**
  * Capacities with one battery counted at countedKw, its meter having measured measuredKw (0 when unknown):
- * see the file comment for metered, stale and unmetered circuits.
+ * see the file comment for metered, stale and unmetered circuits. A discharge counts on each line with the
+ * angles (lineRoomWithDischarge), covering any overload first, at the worse of countedKw and a larger
+ * discharge measured (it may still be doing that).
  */
 export function withBatteryCounted(
   cs: CompiledSite,
@@ -180,30 +110,74 @@ export function withBatteryCounted(
   measuredKw: number,
   countedKw: number,
   nowMs: number,
+  /** Count it at countedKw only, not also at what it may still be doing (what the EVs get without it). */
+  settled = false,
 ): Map<string, Capacity> {
   const load = batteryLoadFactors(cs, battery);
   const relief = batteryReliefFactors(cs, battery);
+  const angles = batteryEvAngles(cs, battery);
   const out = new Map(capacities);
+  let limits: ReturnType<typeof effectiveLimits> | null = null;
   cs.circuits.forEach((c, ci) => {
     const o = ci * DIM_COUNT;
     if (load[o + 3] === 0) return; // not on its path
     const cap = capacities.get(c.id);
     if (!cap) return;
-    let kw: number;
-    if (c.meterId === undefined) kw = countedKw;
-    else if (usesLoadReading(cs, inputs, c.id, nowMs)) kw = countedKw - measuredKw;
-    else kw = Math.max(0, countedKw);
-    if (kw === 0) return;
-    // A charge at most what it draws, a discharge at most what it takes off.
-    const f = kw > 0 ? load : relief;
+    const metered = c.meterId !== undefined && usesLoadReading(cs, inputs, c.id, nowMs);
+    // Powers it may run at that count here beyond what the capacity already holds: unmetered, what it was
+    // told and a larger discharge it measured (it may still do that); metered, the change from what the
+    // meter read; a stale circuit's worst case holds any discharge, so only a charge.
+    let kws: number[];
+    if (c.meterId === undefined)
+      kws = !settled && measuredKw < countedKw ? [countedKw, measuredKw] : [countedKw];
+    else if (metered) kws = [countedKw - measuredKw];
+    else kws = [Math.max(0, countedKw)];
+    // A metered circuit reads a measured discharge with the other loads, clamped at no less than 0 (without
+    // PV): the EVs beside that export at an angle get no more than with the building at 0.
+    const exportA = !settled && metered && measuredKw < 0 ? -measuredKw : 0;
+    if (kws.every((k) => k === 0) && exportA === 0) return;
+    limits ??= effectiveLimits(cs, inputs, nowMs);
+    const limitA = limits.get(c.id)!.limitA - c.marginA;
+    const phaseA: [number, number, number] = [0, 0, 0];
+    const overloadA: [number, number, number] = [0, 0, 0];
+    for (let d = 0; d < 3; d++) {
+      const unclamped = cap.phaseA[d]! - (cap.overloadA?.[d] ?? 0);
+      const theta = angles[ci * 3 + d]!;
+      // A charge at most what it draws (linear counting of a load is on the safe side); a discharge with the
+      // angles. The line current is convex in the battery's power: the ends of its range are the worst.
+      let x = Math.min(
+        ...kws.map((k) =>
+          k >= 0
+            ? unclamped - k * load[o + d]!
+            : lineRoomWithDischarge(unclamped, -k * relief[o + d]!, limitA, theta),
+        ),
+      );
+      if (exportA > 0) x = Math.min(x, lineRoom(-exportA * load[o + d]!, limitA, theta));
+      if (!Number.isFinite(unclamped)) x = unclamped;
+      phaseA[d] = Math.max(0, x);
+      overloadA[d] = Math.max(0, -x);
+    }
+    const unclampedKw = cap.powerKw - (cap.overloadKw ?? 0);
+    const xKw = Math.min(...kws.map((k) => unclampedKw - k * (k >= 0 ? load[o + 3]! : relief[o + 3]!)));
     out.set(c.id, {
-      phaseA: [cap.phaseA[0] - kw * f[o]!, cap.phaseA[1] - kw * f[o + 1]!, cap.phaseA[2] - kw * f[o + 2]!],
-      powerKw: cap.powerKw - kw * f[o + 3]!,
-      source: cap.source,
+      ...cap,
+      phaseA,
+      powerKw: Math.max(0, xKw),
+      overloadA: overloadA.some((x) => x > 0) ? overloadA : undefined,
+      overloadKw: xKw < 0 ? -xKw : undefined,
     });
   });
   return out;
 }
+
+export {
+  batteryEvAngles,
+  batteryLoadFactors,
+  batteryPhasors,
+  batteryReliefFactors,
+  EV_MIN_POWER_FACTOR,
+  lineRoomWithDischarge,
+} from './battery-currents.ts';
 
 /** Decide every battery's power and count it on the circuits above it. */
 export function dispatchBatteries(cs: CompiledSite, inp: BatteryDispatchInputs): BatteryDispatch {
@@ -241,9 +215,13 @@ function decide(
   if (soc === null || !Number.isFinite(soc)) return finish(0, 'state of charge unknown: idle');
 
   // Capacities as if the battery did nothing: what the EVs would get without it.
-  const without = withBatteryCounted(cs, inp.capacities, inp.inputs, b, inMeters(obs), 0, inp.nowMs);
+  const without = withBatteryCounted(cs, inp.capacities, inp.inputs, b, inMeters(obs), 0, inp.nowMs, true);
   const load = batteryLoadFactors(cs, b);
   const relief = batteryReliefFactors(cs, b);
+  const angles = batteryEvAngles(cs, b);
+  const limits = effectiveLimits(cs, inp.inputs, inp.nowMs);
+  const bound = exportBound(cs, b, limits);
+  const maxKw = Math.min(b.maxDischargeKw, bound.kw);
   let needKw = 0;
   let needAt = '';
   let roomKw = Infinity;
@@ -251,23 +229,37 @@ function decide(
     const cap = without.get(c.id);
     if (!cap) return;
     const o = ci * DIM_COUNT;
-    const avail = [...cap.phaseA, cap.powerKw];
+    const limitA = limits.get(c.id)!.limitA - c.marginA;
     for (let dim = 0; dim < DIM_COUNT; dim++) {
-      const spare = avail[dim]! - inp.evWant[o + dim]!;
+      const avail = dim < 3 ? cap.phaseA[dim]! : cap.powerKw;
+      const spare = avail - inp.evWant[o + dim]!;
       if (!Number.isFinite(spare)) continue;
-      // The discharge that covers a shortfall at what it really takes off; the charge that fits at most.
-      const off = relief[o + dim]!;
-      if (off > 0 && -spare / off > needKw) [needKw, needAt] = [-spare / off, c.id];
       const per = load[o + dim]!;
       if (per > 0) roomKw = Math.min(roomKw, Math.max(0, spare / per));
+      // The discharge that covers a shortfall (overload first) with what it really gives the EVs.
+      const unclamped = avail - (dim < 3 ? (cap.overloadA?.[dim] ?? 0) : (cap.overloadKw ?? 0));
+      const want = inp.evWant[o + dim]!;
+      const off = relief[o + dim]!;
+      if (!(off > 0) || want <= unclamped) continue;
+      const room = (kw: number): number =>
+        dim < 3
+          ? lineRoomWithDischarge(unclamped, kw * off, limitA, angles[ci * 3 + dim]!)
+          : unclamped + kw * off;
+      const kw = smallestDischarge(room, want, maxKw);
+      if (kw > needKw) [needKw, needAt] = [kw, c.id];
     }
   });
 
   if (needKw > 0) {
     if (soc <= b.reserveSocPct)
       return finish(0, `at its reserve (${b.reserveSocPct} % SoC): not discharging`);
-    const kw = floorStep(Math.min(needKw, b.maxDischargeKw));
-    if (kw > 0) return finish(-kw, `discharging to hold circuit '${needAt}'`);
+    const kw = floorStep(Math.min(needKw, maxKw));
+    const capped =
+      bound.kw < b.maxDischargeKw && needKw >= bound.kw - 1e-9
+        ? `; discharge capped at ${fmtKw(floorStep(bound.kw))} kW by circuit '${bound.circuitId}' ${bound.what}`
+        : '';
+    if (kw > 0) return finish(-kw, `discharging to hold circuit '${needAt}'${capped}`);
+    if (capped) return finish(0, `not discharging${capped}`);
   }
   if (soc >= b.maxSocPct) return finish(0, 'full: idle');
   const surplusKw = inp.exportKw === null ? 0 : inp.exportKw + assumedKw;
@@ -292,6 +284,37 @@ function decide(
  */
 function inMeters(obs: BatteryObservation): number {
   return obs.measuredKw ?? Math.min(0, obs.lastCommandKw ?? 0);
+}
+
+/**
+ * The largest discharge whose own current stays within every limit on its path, were the EVs and every other
+ * load to stop (limit in force less margin, per line, at what it puts on the line at most: its load factors;
+ * and the kW limit), with what binds it.
+ */
+function exportBound(
+  cs: CompiledSite,
+  b: SiteBattery,
+  limits: ReturnType<typeof effectiveLimits>,
+): { kw: number; circuitId: string; what: string } {
+  const load = batteryLoadFactors(cs, b);
+  let out = { kw: Infinity, circuitId: '', what: '' };
+  cs.circuits.forEach((c, ci) => {
+    const o = ci * DIM_COUNT;
+    if (load[o + 3] === 0) return;
+    const limit = limits.get(c.id)!;
+    for (let d = 0; d < DIM_COUNT; d++) {
+      const per = load[o + d]!;
+      const lim = d < 3 ? limit.limitA - c.marginA : limit.limitKw;
+      if (!(per > 0) || !Number.isFinite(lim)) continue;
+      const kw = Math.max(0, lim) / per;
+      if (kw < out.kw) out = { kw, circuitId: c.id, what: d < 3 ? `line L${d + 1}` : 'kW limit' };
+    }
+  });
+  return out;
+}
+
+function fmtKw(kw: number): string {
+  return String(Math.round(kw * 10) / 10);
 }
 
 /** The energy price now is the lowest of the day's schedule and below its highest. */

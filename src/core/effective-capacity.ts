@@ -13,7 +13,8 @@
  *   PV credit (docs/control.md, "Fail-safe"); with no worst case configured the whole static limit is assumed
  *   taken, so EV ports pause until the meter is back.
  * - Capacities are clamped at 0, never negative: EV ports cannot draw less than nothing, and the
- *   allocator's invariant (load ≤ capacity) stays satisfiable. No value is ever NaN.
+ *   allocator's invariant (load ≤ capacity) stays satisfiable. No value is ever NaN. What the clamp hid is
+ *   kept in overloadA / overloadKw (a discharging battery covers it before it gives EVs anything).
  * - The margin is in A and applies to the phase currents only.
  */
 import type { Capacity } from './allocation.ts';
@@ -226,9 +227,21 @@ function circuitCapacity(
     }
   }
 
-  const phaseA = nonEvA.map((n) => atLeastZero(limitA - n - c.marginA)) as [number, number, number];
-  const powerKw = limitKw === Infinity ? Infinity : atLeastZero(limitKw - nonEvKw);
-  return { phaseA, powerKw, source: describe(sourceA, limitKw === Infinity ? null : sourceKw, stale) };
+  const rawA = nonEvA.map((n) => limitA - n - c.marginA);
+  const phaseA = rawA.map(atLeastZero) as [number, number, number];
+  const rawKw = limitKw - nonEvKw;
+  const powerKw = limitKw === Infinity ? Infinity : atLeastZero(rawKw);
+  const source = describe(sourceA, limitKw === Infinity ? null : sourceKw, stale);
+  // What the clamp hid (a battery's discharge covers it first, battery.ts); absent when nothing.
+  const over = rawA.map((x) => atLeastZero(-x)) as [number, number, number];
+  const overKw = limitKw === Infinity ? 0 : atLeastZero(-rawKw);
+  return {
+    phaseA,
+    powerKw,
+    source,
+    ...(over.some((x) => x > 0) ? { overloadA: over } : {}),
+    ...(overKw > 0 ? { overloadKw: overKw } : {}),
+  };
 }
 
 /** Whether a metered circuit's capacity uses its load reading now (false: unmetered, or the stale fallback). */
