@@ -29,17 +29,17 @@ export interface OcppPerTest {
 }
 
 /**
- * Registers the afterEach that closes every station the test opened, then every harness it started: the
- * first last, since it owns the temporary directory a restarted one (same dbPath) shares.
+ * Registers the afterEach that runs `beforeClose` (what uses the harness: control loops), closes every
+ * station the test opened, then disposes every harness it started, last first: a restarted one (same dbPath)
+ * shares the first one's temporary directory, which goes with the first.
  */
-export function ocppPerTest(): OcppPerTest {
+export function ocppPerTest(beforeClose: () => void = () => undefined): OcppPerTest {
   const harnesses: Harness[] = [];
   const sims: SimulatedStation[] = [];
   afterEach(async () => {
+    beforeClose();
     await Promise.allSettled(sims.splice(0).map((s) => s.close()));
-    const [first, ...rest] = harnesses.splice(0);
-    for (const h of rest) await h.stop();
-    await first?.dispose();
+    for (const h of harnesses.splice(0).reverse()) await h.dispose();
   });
   const t: OcppPerTest = {
     get h(): Harness {
