@@ -16,6 +16,7 @@ import { DemandCap } from './demand-cap.ts';
 import { report } from './testing/scenario-metrics.ts';
 import { bigCar, SimHarness, TEST_DRIVER } from './testing/sim-harness.ts';
 import { storePerTest } from '../store/testing/store-per-test.ts';
+import { tariffYaml } from '../config/testing/tariff-yaml.ts';
 
 const h0Logger = pino({ level: 'silent' });
 const MIN = 60_000;
@@ -34,15 +35,7 @@ stations:
   - { id: a, circuit: grid }
   - { id: b, circuit: grid }
   - { id: c, circuit: grid }
-tariff:
-  currency: EUR
-  demand: ${demand}
-  seasons:
-    - name: all
-      months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-      demandPerKw: 10
-      prices: [{ days: [weekdays, weekends], bands: [{ from: '00:00', perKwh: 0.2 }] }]
-`;
+${tariffYaml({ demand, demandPerKw: 10, perKwh: 0.2, days: 'weekdays, weekends' })}`;
 }
 
 function loaded(demand: string) {

@@ -5,18 +5,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { dashboardPerFile } from './testing/dashboard-per-file.ts';
+import { tariffYaml } from '../config/testing/tariff-yaml.ts';
 
-const TARIFF = `
-tariff:
-  name: Demo TOU
-  currency: EUR
-  demand: { floorKw: 150 }
-  seasons:
-    - name: all
-      months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-      demandPerKw: 12.5
-      prices: [{ days: [weekdays, weekends, holidays], bands: [{ from: '00:00', perKwh: 0.25 }] }]
-`;
+const TARIFF = tariffYaml({ name: 'Demo TOU', demand: '{ floorKw: 150 }', demandPerKw: 12.5, perKwh: 0.25 });
 
 describe('the demand panel in Chromium', () => {
   const ui = dashboardPerFile({ demo: { appendYaml: TARIFF } });
