@@ -6,12 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { startTestFusebox } from './testing/test-fusebox.ts';
 import { newSecret, secretHash } from './api/auth/secrets.ts';
 import type { Fusebox } from './app.ts';
-import { startFusebox } from './app.ts';
-import { loadSiteConfigText } from './config/load.ts';
 import type { OcppVersion } from './contracts/station-gateway.ts';
 import { SimulatedStation } from './sim/devices/ocpp-station.ts';
 
@@ -54,15 +52,7 @@ function badValues(version: OcppVersion): unknown {
 
 describe('a station sending absurd meter values to a running Fusebox', () => {
   it('is answered; metrics, API circuit loads and the allocation stay finite and within the limit', async () => {
-    const loaded = loadSiteConfigText(SITE, 'site.yaml');
-    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-    fusebox = await startFusebox({
-      loaded,
-      configDir: dir,
-      logger: pino({ level: 'silent' }),
-      ports: { ocpp: 0, http: 0, ems: 0 },
-      storePath: join(dir, 'fusebox.db'),
-      webRoot: join(dir, 'no-web'),
+    fusebox = await startTestFusebox(SITE, dir, {
       control: { coalesceMs: 20 },
     });
     const f = fusebox;

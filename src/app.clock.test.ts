@@ -4,11 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startFusebox } from './app.ts';
+import { startTestFusebox } from './testing/test-fusebox.ts';
 import { systemClock } from './clock.ts';
-import { loadSiteConfigText } from './config/load.ts';
 import { SimulatedStation } from './sim/devices/ocpp-station.ts';
 
 const SITE = `
@@ -29,16 +27,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the clock given to startFusebox', () => {
   it('is the time the store and the OCPP server use', async () => {
-    const loaded = loadSiteConfigText(SITE, 'site.yaml');
-    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
     // Timers stay real (the sockets are); only the time read is moved.
-    const fusebox = await startFusebox({
-      loaded,
-      configDir: dir,
-      logger: pino({ level: 'silent' }),
-      ports: { ocpp: 0, http: 0, ems: 0 },
-      storePath: join(dir, 'fusebox.db'),
-      webRoot: join(dir, 'no-web'),
+    const fusebox = await startTestFusebox(SITE, dir, {
       clock: { ...systemClock, nowMs: () => T0 },
     });
     const station = new SimulatedStation({

@@ -5,11 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startTestFusebox } from './testing/test-fusebox.ts';
 import type { Fusebox } from './app.ts';
-import { startFusebox } from './app.ts';
-import { loadSiteConfigText } from './config/load.ts';
 
 const SITE = `
 site: { name: startup limits, timeZone: Europe/Amsterdam }
@@ -28,15 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fusebox-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function start(coalesceMs: number): Promise<Fusebox> {
-  const loaded = loadSiteConfigText(SITE, 'site.yaml');
-  if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-  return startFusebox({
-    loaded,
-    configDir: dir,
-    logger: pino({ level: 'silent' }),
-    ports: { ocpp: 0, http: 0, ems: 0 },
-    storePath: join(dir, 'fusebox.db'),
-    webRoot: join(dir, 'no-web'),
+  return startTestFusebox(SITE, dir, {
     control: { coalesceMs },
   });
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import modbusSerial from 'modbus-serial';
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { startTestFusebox } from './testing/test-fusebox.ts';
 import type { Fusebox } from './app.ts';
 import { startFusebox } from './app.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
@@ -73,13 +74,8 @@ describe('the EMS map of a running Fusebox (ems-view)', () => {
   it('reads the limit in force, the session energy, and survives a reload that adds and renames circuits', async () => {
     const loaded = load(BEFORE);
     const warnings: string[] = [];
-    fusebox = await startFusebox({
-      loaded,
-      configDir: dir,
+    fusebox = await startTestFusebox(loaded, dir, {
       logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) }),
-      ports: { ocpp: 0, http: 0, ems: 0 },
-      storePath: join(dir, 'fusebox.db'),
-      webRoot: join(dir, 'no-web'),
       control: { coalesceMs: 10 },
     });
     const f = fusebox;

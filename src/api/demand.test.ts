@@ -2,18 +2,9 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call -- assertions read JSON bodies */
 import { describe, expect, it } from 'vitest';
 import { TEST_SITE, useApiFixture } from './testing/api-fixture.ts';
+import { tariffYaml } from '../config/testing/tariff-yaml.ts';
 
-const TARIFF = `
-tariff:
-  name: Test TOU
-  currency: EUR
-  demand: { floorKw: 20 }
-  seasons:
-    - name: all
-      months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-      demandPerKw: 11.5
-      prices: [{ days: [weekdays, weekends, holidays], bands: [{ from: '00:00', perKwh: 0.3 }] }]
-`;
+const TARIFF = tariffYaml({ name: 'Test TOU', demand: '{ floorKw: 20 }', demandPerKw: 11.5, perKwh: 0.3 });
 
 const { f, alice, victor } = useApiFixture({ yaml: TEST_SITE + TARIFF, login: ['alice', 'victor'] });
 const { f: plain } = useApiFixture({ login: [] });

@@ -6,6 +6,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
 import { describe, expect, it, vi } from 'vitest';
 import { useApiFixture } from './testing/api-fixture.ts';
+import { tariffYaml } from '../config/testing/tariff-yaml.ts';
 
 const SITE = `
 site:
@@ -18,15 +19,7 @@ circuits:
   - { id: main, kind: grid, limitA: 63 }
 stations:
   - { id: st-1, circuit: main, ports: 2 }
-tariff:
-  currency: EUR
-  demand: { floorKw: 20 }
-  seasons:
-    - name: all
-      months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-      demandPerKw: 11.5
-      prices: [{ days: [weekdays, weekends, holidays], bands: [{ from: '00:00', perKwh: 0.3 }] }]
-`;
+${tariffYaml({ demand: '{ floorKw: 20 }', demandPerKw: 11.5, perKwh: 0.3 })}`;
 
 const { f, victor } = useApiFixture({ yaml: SITE, login: ['victor'] });
 const { f: plain } = useApiFixture({ login: [] });

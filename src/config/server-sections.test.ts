@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadSiteConfigText } from './load.ts';
+import { expectProblemAt } from './testing/load-text.ts';
 
 const base = ['site: { timeZone: Europe/Paris }', 'circuits: [{ id: main, limitA: 63 }]'];
 
@@ -38,11 +39,6 @@ describe('process sections: ocpp, http, store, station security', () => {
       /hash-password/,
     ],
   ])('%s → %s', (line, path, lineNo, message) => {
-    const r = loadSiteConfigText([...base, line].join('\n'), 'site.yaml');
-    expect(r.ok).toBe(false);
-    const p = r.problems.find((x) => x.path === path);
-    expect(p, JSON.stringify(r.problems)).toBeDefined();
-    expect(p!.message).toMatch(message);
-    expect(p!.line).toBe(lineNo);
+    expectProblemAt([...base, line].join('\n'), path, lineNo, message);
   });
 });

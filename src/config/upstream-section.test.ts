@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadSiteConfigFile, loadSiteConfigText } from './load.ts';
 import { summarizeSite } from './site-summary.ts';
 import { upstreamSettingsOf } from './upstream-section.ts';
+import { expectProblemAt } from './testing/load-text.ts';
 
 const base = [
   'site: { timeZone: Europe/Paris }',
@@ -161,13 +162,7 @@ describe('upstream: the operator cloud CSMS (docs/proxy.md)', () => {
       /more than 0/,
     ],
   ])('%s → %s', (line, path, lineNo, message) => {
-    const r = loadSiteConfigText([...base, line].join('\n'), 'site.yaml');
-    expect(r.ok).toBe(false);
-    const p = r.problems.find((x) => x.path === path);
-    expect(p, JSON.stringify(r.problems)).toBeDefined();
-    expect(p!.message).toMatch(message);
-    expect(p!.line).toBe(lineNo);
-    expect(p!.column).toBeGreaterThan(0);
+    expectProblemAt([...base, line].join('\n'), path, lineNo, message, { column: true });
   });
 
   it('fusebox check reads the CA and client certificate files', () => {

@@ -4,25 +4,16 @@
  * and regression tests for the bugs the simulation found.
  */
 import { describe, expect, it } from 'vitest';
-import type { EmsCommands } from '../contracts/ems-commands.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
 import { constantLoad, withSteps } from '../sim/world/profiles.ts';
 import type { DispatchRecord } from './dispatcher.ts';
-import { bigCar, SimHarness, siteFromYaml } from './testing/sim-harness.ts';
-import { dlmSite } from './testing/scenario-sites.ts';
+import { bigCar, SimHarness } from './testing/sim-harness.ts';
+import { dlmSite, emsCommands, slmSite } from './testing/scenario-sites.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0); // Monday 09:00 in Berlin
 
 /** SLM: one 40 A circuit, three single-port stations (fail-safe default 13.3 A each). */
-const SLM = siteFromYaml(`
-site: { name: slm, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 40 }
-stations:
-  - { id: a, circuit: c }
-  - { id: b, circuit: c }
-  - { id: x, circuit: c }
-`);
+const SLM = slmSite();
 
 function records(h: SimHarness): DispatchRecord[] {
   const out: DispatchRecord[] = [];
@@ -36,13 +27,6 @@ function runTimes(h: SimHarness): number[] {
   return out;
 }
 
-const ems = (o: Partial<EmsCommands>): EmsCommands => ({
-  enabled: true,
-  circuitLimitA: new Map(),
-  watchdogExpired: false,
-  ...o,
-});
-
 describe('ControlLoop: when it runs', () => {
   it('coalesces a burst of events into one run, coalesceMs after the first', async () => {
     const h = new SimHarness({ site: SLM, startMs: T0, control: { periodMs: 10_000, coalesceMs: 20 } });
@@ -50,10 +34,10 @@ describe('ControlLoop: when it runs', () => {
     await h.advanceBy(1000);
     expect(runs).toEqual([20]);
     // A burst over 15 ms: EMS writes, session events, explicit requests.
-    h.loop.onEmsCommands(ems({}));
+    h.loop.onEmsCommands(emsCommands({}));
     h.clock.setTimeout(() => h.loop.requestRun('test'), 5);
     h.clock.setTimeout(() => h.world.addEv('a/1', bigCar('ev', h.clock.nowMs())), 10);
-    h.clock.setTimeout(() => h.loop.onEmsCommands(ems({})), 15);
+    h.clock.setTimeout(() => h.loop.onEmsCommands(emsCommands({})), 15);
     await h.advanceBy(19);
     expect(runs).toEqual([20]);
     await h.advanceBy(1);
@@ -132,22 +116,22 @@ describe('ControlLoop: dispatch order', () => {
   it('does not send increases within the dead band; sends every decrease', async () => {
     const h = new SimHarness({ site: SLM, startMs: T0, control: { deadBandA: 0.5 } });
     const sent = records(h);
-    h.loop.onEmsCommands(ems({ circuitLimitA: new Map([['c', 39]]) }));
+    h.loop.onEmsCommands(emsCommands({ circuitLimitA: new Map([['c', 39]]) }));
     h.world.addEv('a/1', bigCar('a', T0));
     h.world.addEv('b/1', bigCar('b', T0));
     await h.advanceBy(30_000);
     expect(['a/1', 'b/1'].map((p) => h.gateway.stationLimitA(p))).toEqual([19.5, 19.5]);
     const before = sent.length;
-    h.loop.onEmsCommands(ems({ circuitLimitA: new Map([['c', 39.6]]) })); // 19.8 A each: 0.3 A more
+    h.loop.onEmsCommands(emsCommands({ circuitLimitA: new Map([['c', 39.6]]) })); // 19.8 A each: 0.3 A more
     await h.advanceBy(30_000);
     expect(sent.length).toBe(before);
     expect(h.loop.snapshot()!.allocation.map((a) => a.currentA)).toEqual([19.8, 19.8, 0]);
-    h.loop.onEmsCommands(ems({ circuitLimitA: new Map([['c', 39.4]]) })); // 19.7 A: 0.2 A above 19.5
+    h.loop.onEmsCommands(emsCommands({ circuitLimitA: new Map([['c', 39.4]]) })); // 19.7 A: 0.2 A above 19.5
     await h.advanceBy(30_000);
     expect(sent.length).toBe(before);
-    h.loop.onEmsCommands(ems({ circuitLimitA: new Map([['c', 38.8]]) })); // 19.4 A: 0.1 A less, sent
+    h.loop.onEmsCommands(emsCommands({ circuitLimitA: new Map([['c', 38.8]]) })); // 19.4 A: 0.1 A less, sent
     await h.advanceBy(30_000);
-    h.loop.onEmsCommands(ems({ circuitLimitA: new Map() })); // 20 A: 0.6 A more, sent
+    h.loop.onEmsCommands(emsCommands({ circuitLimitA: new Map() })); // 20 A: 0.6 A more, sent
     await h.advanceBy(30_000);
     expect(sent.slice(before).map((r) => [r.portId, r.currentA])).toEqual([
       ['a/1', 19.4],
@@ -224,25 +208,11 @@ describe('ControlLoop: reloading the site file', () => {
     h.world.addEv('b/1', bigCar('b', T0));
     await h.advanceBy(30_000);
     expect(['a/1', 'b/1'].map((p) => h.gateway.evOf(p)!.currentA)).toEqual([20, 20]);
-    const lower = siteFromYaml(`
-site: { name: slm, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 24 }
-stations:
-  - { id: a, circuit: c }
-  - { id: b, circuit: c }
-  - { id: x, circuit: c }
-`);
+    const lower = slmSite(['a', 'b', 'x'], { limitA: 24 });
     expect(h.loop.reconfigure(lower)).toBeNull();
     await h.advanceBy(10_000);
     expect(['a/1', 'b/1'].map((p) => h.gateway.stationLimitA(p))).toEqual([12, 12]);
-    const more = siteFromYaml(`
-site: { name: slm, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 40 }
-stations:
-  - { id: a, circuit: c, ports: 2 }
-`);
+    const more = slmSite(['a'], { station: 'ports: 2' });
     expect(h.loop.reconfigure(more)).toMatch(/restart/);
   });
 });
@@ -253,12 +223,12 @@ describe('ControlLoop: EMS and meters', () => {
     h.world.addEv('a/1', bigCar('a', T0));
     h.world.addEv('b/1', bigCar('b', T0));
     await h.advanceBy(30_000);
-    h.loop.onEmsCommands(ems({ enabled: false }));
+    h.loop.onEmsCommands(emsCommands({ enabled: false }));
     await h.advanceBy(5000);
     expect(h.loop.snapshot()!.capacities.get('c')!.source).toBe('EMS: charging disabled');
     expect(['a/1', 'b/1'].map((p) => h.gateway.stationLimitA(p))).toEqual([0, 0]);
     expect(['a/1', 'b/1'].map((p) => h.gateway.evOf(p)!.currentA)).toEqual([0, 0]);
-    h.loop.onEmsCommands(ems({ enabled: true }));
+    h.loop.onEmsCommands(emsCommands({ enabled: true }));
     await h.advanceBy(15_000);
     expect(['a/1', 'b/1'].map((p) => h.gateway.evOf(p)!.currentA)).toEqual([20, 20]);
   });
@@ -374,14 +344,7 @@ describe('ControlLoop: regressions found by the simulation', () => {
     // Two ports on 40 A, default 20 A each. a charged alone at 32 A when Fusebox died; after the restart
     // b arrives: a's target is 20 A, its default. The lead's version assumed the default was in force,
     // sent nothing, and a kept its old 32 A profile until it expired: 12 A over for minutes.
-    const site = siteFromYaml(`
-site: { name: t, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 40 }
-stations:
-  - { id: a, circuit: c }
-  - { id: b, circuit: c }
-`);
+    const site = slmSite(['a', 'b'], { name: 't' });
     const h = new SimHarness({ site, startMs: T0 });
     h.world.addEv('a/1', bigCar('a', T0));
     await h.advanceBy(60_000);

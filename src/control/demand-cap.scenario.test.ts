@@ -4,20 +4,19 @@
  * load so that every window's average stays at or below it. And the billing period's peak survives a restart
  * (a real SQLite file).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadSiteConfigText } from '../config/load.ts';
 import { describeLimitedBy } from '../core/explain.ts';
 import type { Triple } from '../sim/devices/modbus-meter-values.ts';
 import type { Store } from '../store/store.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import { openStore } from '../store/store.ts';
 import { DemandCap } from './demand-cap.ts';
 import { report } from './testing/scenario-metrics.ts';
 import { bigCar, SimHarness, TEST_DRIVER } from './testing/sim-harness.ts';
+import { storePerTest } from '../store/testing/store-per-test.ts';
+import { tariffYaml } from '../config/testing/tariff-yaml.ts';
 
 const h0Logger = pino({ level: 'silent' });
 const MIN = 60_000;
@@ -36,15 +35,7 @@ stations:
   - { id: a, circuit: grid }
   - { id: b, circuit: grid }
   - { id: c, circuit: grid }
-tariff:
-  currency: EUR
-  demand: ${demand}
-  seasons:
-    - name: all
-      months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-      demandPerKw: 10
-      prices: [{ days: [weekdays, weekends], bands: [{ from: '00:00', perKwh: 0.2 }] }]
-`;
+${tariffYaml({ demand, demandPerKw: 10, perKwh: 0.2, days: 'weekdays, weekends' })}`;
 }
 
 function loaded(demand: string) {
@@ -86,14 +77,8 @@ const averages = (
     .sort((a, b) => a[0] - b[0])
     .map(([, w]) => w.kwMs / w.ms);
 
-let dir = '';
+const db = storePerTest('fusebox-demand-');
 let store: Store | undefined;
-afterEach(async () => {
-  await store?.close();
-  store = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = '';
-});
 
 async function peakDay(withCap: boolean): Promise<{ avgs: number[]; evKwh: number; reasons: Set<string> }> {
   const r = loaded('{ floorKw: 30 }');
@@ -156,8 +141,7 @@ describe('the demand cap, simulated', () => {
   });
 
   it('keeps the billing period peak across a restart (SQLite), so the cars go on using it', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fusebox-demand-'));
-    store = openStore(join(dir, 'fusebox.db'));
+    store = db.open(join(db.tmp(), 'fusebox.db'));
     const s = store;
     const r = loaded('{ floorKw: 5 }');
     const caps: DemandCap[] = [];

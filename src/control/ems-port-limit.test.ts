@@ -3,27 +3,13 @@
  * control loop never gives a port more, and the rest of the circuit goes to the other ports.
  */
 import { describe, expect, it } from 'vitest';
-import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { combineEmsCommands } from '../modbus/index.ts';
-import { bigCar, SimHarness, siteFromYaml } from './testing/sim-harness.ts';
+import { bigCar, SimHarness } from './testing/sim-harness.ts';
+import { emsCommands, slmSite } from './testing/scenario-sites.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 
-const SLM = siteFromYaml(`
-site: { name: slm, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 40 }
-stations:
-  - { id: a, circuit: c }
-  - { id: b, circuit: c }
-`);
-
-const ems = (o: Partial<EmsCommands>): EmsCommands => ({
-  enabled: true,
-  circuitLimitA: new Map(),
-  watchdogExpired: false,
-  ...o,
-});
+const SLM = slmSite(['a', 'b']);
 
 describe('EMS per-port limits in the control loop', () => {
   it('caps the port at its commanded limit, the other port takes the rest, and lifting it restores the share', async () => {
@@ -32,13 +18,13 @@ describe('EMS per-port limits in the control loop', () => {
     h.world.addEv('b/1', bigCar('b', T0));
     await h.advanceBy(30_000);
     expect(['a/1', 'b/1'].map((p) => h.gateway.stationLimitA(p))).toEqual([20, 20]);
-    h.loop.onEmsCommands(ems({ portLimitA: new Map([['a/1', 8]]) }));
+    h.loop.onEmsCommands(emsCommands({ portLimitA: new Map([['a/1', 8]]) }));
     await h.advanceBy(30_000);
     expect(['a/1', 'b/1'].map((p) => h.gateway.stationLimitA(p))).toEqual([8, 32]);
-    h.loop.onEmsCommands(ems({ portLimitA: new Map([['a/1', 0]]) })); // 0: paused
+    h.loop.onEmsCommands(emsCommands({ portLimitA: new Map([['a/1', 0]]) })); // 0: paused
     await h.advanceBy(30_000);
     expect(h.gateway.stationLimitA('a/1')).toBe(0);
-    h.loop.onEmsCommands(ems({}));
+    h.loop.onEmsCommands(emsCommands({}));
     await h.advanceBy(30_000);
     expect(['a/1', 'b/1'].map((p) => h.gateway.stationLimitA(p))).toEqual([20, 20]);
     expect(h.world.violations()).toEqual([]);
@@ -47,14 +33,14 @@ describe('EMS per-port limits in the control loop', () => {
 
 describe('combineEmsCommands: two command sources (Modbus EMS, MQTT), the lower of each limit', () => {
   it('keeps the lowest limit of each kind, pauses if either pauses, and reports either watchdog', () => {
-    const modbus = ems({
+    const modbus = emsCommands({
       siteLimitA: 100,
       circuitLimitA: new Map([
         ['c', 30],
         ['d', 20],
       ]),
     });
-    const mqtt = ems({
+    const mqtt = emsCommands({
       siteLimitA: 80,
       siteLimitKw: 50,
       circuitLimitA: new Map([['c', 25]]),
@@ -71,7 +57,7 @@ describe('combineEmsCommands: two command sources (Modbus EMS, MQTT), the lower 
     ]);
     expect([...(both.portLimitA ?? [])]).toEqual([['a/1', 6]]);
     expect(both.watchdogExpired).toBe(true);
-    expect(combineEmsCommands(ems({ enabled: false }), mqtt)!.enabled).toBe(false);
+    expect(combineEmsCommands(emsCommands({ enabled: false }), mqtt)!.enabled).toBe(false);
     expect(combineEmsCommands(null, mqtt)).toBe(mqtt);
     expect(combineEmsCommands(modbus, null)).toBe(modbus);
     expect(combineEmsCommands(null, null)).toBeNull();

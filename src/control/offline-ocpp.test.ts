@@ -3,29 +3,16 @@
  * default (a car may plug in there and charge under it unseen), and the other station's car gets only what
  * remains until it is back.
  */
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../clock.ts';
-import { compileSite } from '../core/compiled-site.ts';
-import type { Harness } from '../ocpp/testing/ocpp-harness.ts';
-import { eventually, startHarness } from '../ocpp/testing/ocpp-harness.ts';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
-import { ControlLoop } from './control-loop.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../ocpp/testing/ocpp-harness.ts';
+import { loopPerTest } from './testing/ocpp-loop.ts';
 
-const harnesses: Harness[] = [];
-const loops: ControlLoop[] = [];
-const sims: SimulatedStation[] = [];
-
-afterEach(async () => {
-  for (const l of loops.splice(0)) l.stop();
-  for (const s of sims.splice(0)) await s.close().catch(() => undefined);
-  for (const h of harnesses.splice(0)) await h.dispose();
-});
+const ocpp = loopPerTest();
 
 describe('a station that drops while Fusebox runs, over real OCPP', () => {
   it('counts its empty ports at their default until it is back; the other car gets the rest', async () => {
     // 40 A circuit, two stations of two 32 A ports: fail-safe default 10 A each.
-    const h = await startHarness({
+    const h = await ocpp.start({
       stations: [
         { id: 'CP1', ports: 2, version: '1.6' },
         { id: 'CP2', ports: 2, version: '2.0.1' },
@@ -33,20 +20,12 @@ describe('a station that drops while Fusebox runs, over real OCPP', () => {
       circuitLimitA: 40,
       settings: { acceptUnknownIdTags: true },
     });
-    harnesses.push(h);
-    const loop = new ControlLoop({
-      site: compileSite(h.site),
-      gateway: h.server,
-      clock: systemClock,
-      logger: pino({ level: 'silent' }),
+    const loop = ocpp.loop(h, {
       // Cars follow at once here (no physics): no need to wait 5 s before an increase.
       options: { coalesceMs: 5, carResponseMs: 0 },
     });
-    loops.push(loop);
-    loop.start();
-    const cp1 = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
-    const cp2 = new SimulatedStation({ url: h.url, stationId: 'CP2', version: '2.0.1', ports: 2 });
-    sims.push(cp1, cp2);
+    const cp1 = ocpp.station({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
+    const cp2 = ocpp.station({ url: h.url, stationId: 'CP2', version: '2.0.1', ports: 2 });
     await cp1.connect();
     await cp2.connect();
     await eventually(() => cp1.currentLimitA(1) === 10 && cp1.currentLimitA(2) === 10, 'CP1 defaults');

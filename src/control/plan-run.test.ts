@@ -11,20 +11,12 @@ import { portModes } from './plan-demands.ts';
 import type { PlanInputs } from './plan-run.ts';
 import { increaseLimiter, planRun } from './plan-run.ts';
 import { initialControlState, setpointAnswered, started } from './plan-state.ts';
-import { siteFromYaml } from './testing/sim-harness.ts';
+import { slmSite } from './testing/scenario-sites.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0); // Monday 09:00 in Berlin
 
 /** One 40 A circuit, three single-port stations. */
-const SLM = siteFromYaml(`
-site: { name: slm, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 40 }
-stations:
-  - { id: a, circuit: c, maxA: 32 }
-  - { id: b, circuit: c, maxA: 32 }
-  - { id: x, circuit: c, maxA: 32 }
-`);
+const SLM = slmSite(['a', 'b', 'x'], { station: 'maxA: 32' });
 
 const OPTS: ControlLoopOptions = { ...DEFAULT_CONTROL_OPTIONS, restartGraceMs: 0 };
 

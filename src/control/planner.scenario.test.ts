@@ -14,6 +14,7 @@ import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { DemandCap } from './demand-cap.ts';
 import { report } from './testing/scenario-metrics.ts';
 import { bigCar, SimHarness, TEST_DRIVER } from './testing/sim-harness.ts';
+import { tariffYaml } from '../config/testing/tariff-yaml.ts';
 
 const MIN = 60_000;
 // Monday 2 March 2026, 22:00 in Berlin (21:00Z).
@@ -35,17 +36,13 @@ stations:
   - { id: b, circuit: grid }
   - { id: c, circuit: grid }
   - { id: d, circuit: grid }
-tariff:
-  currency: EUR
-  demand: { floorKw: 20 }
-  seasons:
-    - name: all
-      months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-      demandPerKw: 10
-      prices:
+${tariffYaml({
+  demand: '{ floorKw: 20 }',
+  demandPerKw: 10,
+  prices: `
         - days: [weekdays, weekends]
-          bands: [{ from: '00:00', perKwh: 0.3 }, { from: '01:00', perKwh: 0.1 }, { from: '07:00', perKwh: 0.3 }]
-`,
+          bands: [{ from: '00:00', perKwh: 0.3 }, { from: '01:00', perKwh: 0.1 }, { from: '07:00', perKwh: 0.3 }]`,
+})}`,
     'depot.yaml',
   );
   if (!r.ok || !r.tariff) throw new Error(r.problems.map((p) => `${p.line}: ${p.message}`).join('\n'));

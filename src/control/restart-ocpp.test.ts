@@ -3,53 +3,31 @@
  * store gives the previous process's setpoints, the station reconnects without booting (so it reports no
  * status), and the control loop counts the port, re-asserts it, and admits nothing into what it may draw.
  */
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../clock.ts';
-import { compileSite } from '../core/compiled-site.ts';
-import type { Harness } from '../ocpp/testing/ocpp-harness.ts';
-import { eventually, startHarness } from '../ocpp/testing/ocpp-harness.ts';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../ocpp/testing/ocpp-harness.ts';
+import { loopPerTest } from './testing/ocpp-loop.ts';
 import { recentSessionSetpoints } from '../store/recent-setpoints.ts';
-import { ControlLoop } from './control-loop.ts';
 import type { ControlOptions, ControlTestSwitches } from './control-options.ts';
 
 const EXPIRY_MS = 300_000;
-const harnesses: Harness[] = [];
-const loops: ControlLoop[] = [];
-const sims: SimulatedStation[] = [];
-
-afterEach(async () => {
-  for (const l of loops.splice(0)) l.stop();
-  for (const s of sims.splice(0)) await s.close().catch(() => undefined);
-  const [first, ...rest] = harnesses.splice(0);
-  for (const h of rest) await h.stop();
-  await first?.dispose();
-});
+const ocpp = loopPerTest();
 
 async function fusebox(
   dbPath: string | undefined,
   control: Partial<ControlOptions> & ControlTestSwitches = {},
 ) {
-  const h = await startHarness({
+  const h = await ocpp.start({
     stations: [{ id: 'CP1', ports: 2, version: '1.6' }],
     circuitLimitA: 40,
     settings: { acceptUnknownIdTags: true },
     ...(dbPath !== undefined ? { dbPath } : {}),
   });
-  harnesses.push(h);
-  const loop = new ControlLoop({
-    site: compileSite(h.site),
-    gateway: h.server,
-    clock: systemClock,
-    logger: pino({ level: 'silent' }),
+  const loop = ocpp.loop(h, {
     // Increases wait for the cars' response time after the last confirmed decrease (5 s by default): short
     // here, so the waits below measure the guard, not that delay on a loaded machine.
     options: { setpointExpiryMs: EXPIRY_MS, coalesceMs: 5, carResponseMs: 200, ...control },
     priorSetpoints: recentSessionSetpoints(h.store.db, Date.now() - EXPIRY_MS),
   });
-  loops.push(loop);
-  loop.start();
   loop.runNow();
   return { h, loop };
 }
@@ -58,8 +36,7 @@ describe('restart guard over real OCPP and SQLite', () => {
   it('counts a restored session at its stored 32 A until its re-assert is accepted, then limits it', async () => {
     // Before: one car alone on CP1-1 (40 A circuit, two 32 A ports, fail-safe 20 A each) gets 32 A.
     const before = await fusebox(undefined);
-    const st = new SimulatedStation({ url: before.h.url, stationId: 'CP1', version: '1.6', ports: 2 });
-    sims.push(st);
+    const st = ocpp.station({ url: before.h.url, stationId: 'CP1', version: '1.6', ports: 2 });
     await st.connect();
     await st.plugIn(1);
     await st.start(1, 'T');
@@ -84,8 +61,7 @@ describe('restart guard over real OCPP and SQLite', () => {
     // A car may be on CP1-2 under its default without Fusebox knowing.
     expect(fixedA('CP1-2')).toBe(20);
 
-    const st2 = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
-    sims.push(st2);
+    const st2 = ocpp.station({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
     st2.ports.set(1, st.port(1));
     // A station without RemoteTrigger: Fusebox's request for its ports' status is refused.
     st2.answeringTrigger = 'NotImplemented';
@@ -109,8 +85,7 @@ describe('restart guard over real OCPP and SQLite', () => {
 
   it('a station that answers the status request lets its empty port go at once, not after the grace period', async () => {
     const before = await fusebox(undefined);
-    const st = new SimulatedStation({ url: before.h.url, stationId: 'CP1', version: '1.6', ports: 2 });
-    sims.push(st);
+    const st = ocpp.station({ url: before.h.url, stationId: 'CP1', version: '1.6', ports: 2 });
     await st.connect();
     await st.plugIn(1);
     await st.start(1, 'T');
@@ -120,8 +95,7 @@ describe('restart guard over real OCPP and SQLite', () => {
 
     // A grace period far longer than the test: only the status the station reports can release CP1-2.
     const { h, loop } = await fusebox(before.h.dbPath, { restartGraceMs: 600_000 });
-    const st2 = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
-    sims.push(st2);
+    const st2 = ocpp.station({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
     st2.ports.set(1, st.port(1));
     const t0 = performance.now();
     await st2.connect({ boot: false });

@@ -11,21 +11,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import { describeOverloads, report } from './testing/scenario-metrics.ts';
-import { bigCar, SimHarness, siteFromYaml } from './testing/sim-harness.ts';
+import { bigCar, SimHarness } from './testing/sim-harness.ts';
+import { slmSite } from './testing/scenario-sites.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const EXPIRY_MS = DEFAULT_CONTROL_OPTIONS.setpointExpiryMs;
 
 /** SLM: one 40 A circuit, three single-port stations; fail-safe default 13.3 A each. */
-const SITE = siteFromYaml(`
-site: { name: restart, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 40 }
-stations:
-  - { id: a, circuit: c }
-  - { id: b, circuit: c }
-  - { id: x, circuit: c }
-`);
+const SITE = slmSite(['a', 'b', 'x'], { name: 'restart' });
 
 type Trouble =
   /** Station a reconnects but never answers a SetChargingProfile (a hung firmware). */

@@ -3,22 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { AllocationSettings, SitePort } from '../core/site.ts';
 import type { DriverNeeds, EvChargingNeeds, PortSnapshot } from '../contracts/station-gateway.ts';
 import { sessionNeeds } from './session-needs.ts';
+import { testSitePort } from '../core/testing/site-port.ts';
 
 const T0 = Date.UTC(2026, 10, 26, 8, 0, 0);
 const HOUR = 3_600_000;
 
-const sitePort: SitePort = {
-  id: 'p1',
-  stationId: 's',
-  connectorId: 1,
-  circuitId: 'c',
-  wiring: 'L1L2L3',
-  currentType: 'AC',
-  minCurrentA: 6,
-  maxCurrentA: 32,
-  stepA: 1,
-  priority: 0,
-};
+const sitePort = testSitePort({ id: 'p1' });
 
 function port(o: {
   evNeeds?: EvChargingNeeds;

@@ -6,26 +6,15 @@
  * once a profile is accepted; where the operator allows it, it is taken out of use when nothing else can
  * make room.
  */
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../clock.ts';
-import { compileSite } from '../core/compiled-site.ts';
+import { describe, expect, it } from 'vitest';
 import type { Harness } from '../ocpp/testing/ocpp-harness.ts';
-import { eventually, startHarness } from '../ocpp/testing/ocpp-harness.ts';
-import type { SimProfileRefusal } from '../sim/devices/ocpp-station.ts';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { eventually } from '../ocpp/testing/ocpp-harness.ts';
+import { loopPerTest } from './testing/ocpp-loop.ts';
+import type { SimProfileRefusal, SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import type { ControlLoop } from './control-loop.ts';
 import type { ControlOptions } from './control-options.ts';
-import { ControlLoop } from './control-loop.ts';
 
-const harnesses: Harness[] = [];
-const loops: ControlLoop[] = [];
-const sims: SimulatedStation[] = [];
-
-afterEach(async () => {
-  for (const l of loops.splice(0)) l.stop();
-  for (const s of sims.splice(0)) await s.close().catch(() => undefined);
-  for (const h of harnesses.splice(0)) await h.dispose();
-});
+const ocpp = loopPerTest();
 
 interface Site {
   readonly h: Harness;
@@ -45,7 +34,7 @@ async function site(
   bad: { refuse?: SimProfileRefusal; smartCharging?: boolean; carA?: number; portMaxA?: number },
   options: Partial<ControlOptions> = {},
 ): Promise<Site> {
-  const h = await startHarness({
+  const h = await ocpp.start({
     stations: [
       { id: 'CP1', ports: 1, version: '1.6' },
       { id: 'CP2', ports: 1, version: '1.6' },
@@ -54,12 +43,7 @@ async function site(
     circuitLimitA: limitA,
     settings: { acceptUnknownIdTags: true, callTimeoutMs: 400 },
   });
-  harnesses.push(h);
-  const loop = new ControlLoop({
-    site: compileSite(h.site),
-    gateway: h.server,
-    clock: systemClock,
-    logger: pino({ level: 'silent' }),
+  const loop = ocpp.loop(h, {
     options: {
       coalesceMs: 5,
       carResponseMs: 0,
@@ -68,12 +52,10 @@ async function site(
       ...options,
     },
   });
-  loops.push(loop);
-  loop.start();
-  const good = ['CP1', 'CP2'].map(
-    (id) => new SimulatedStation({ url: h.url, stationId: id, version: '1.6', ports: 1 }),
+  const good = ['CP1', 'CP2'].map((id) =>
+    ocpp.station({ url: h.url, stationId: id, version: '1.6', ports: 1 }),
   );
-  const cp3 = new SimulatedStation({
+  const cp3 = ocpp.station({
     url: h.url,
     stationId: 'CP3',
     version: '2.0.1',
@@ -81,7 +63,6 @@ async function site(
     refuseProfiles: bad.refuse,
     smartCharging: bad.smartCharging,
   });
-  sims.push(...good, cp3);
   for (const st of [...good, cp3]) await st.connect();
   await cp3.plugIn(1, { maxCurrentA: bad.carA ?? 32, phases: 3 });
   await cp3.start(1, 'T3');
@@ -283,29 +264,21 @@ describe('uncontrolled ports over real OCPP', () => {
   }, 30_000);
 
   it('a station without smart charging shows it before any car (reason no-smart-charging)', async () => {
-    const h = await startHarness({
+    const h = await ocpp.start({
       stations: [{ id: 'CP9', ports: 1, version: '1.6' }],
       circuitLimitA: 48,
       settings: { acceptUnknownIdTags: true },
     });
-    harnesses.push(h);
-    const loop = new ControlLoop({
-      site: compileSite(h.site),
-      gateway: h.server,
-      clock: systemClock,
-      logger: pino({ level: 'silent' }),
+    const loop = ocpp.loop(h, {
       options: { coalesceMs: 5, carResponseMs: 0 },
     });
-    loops.push(loop);
-    loop.start();
-    const st = new SimulatedStation({
+    const st = ocpp.station({
       url: h.url,
       stationId: 'CP9',
       version: '1.6',
       ports: 1,
       smartCharging: false,
     });
-    sims.push(st);
     await st.connect();
     await eventually(
       () => loop.snapshot()?.uncontrolled.get('CP9-1')?.reason === 'no-smart-charging',

@@ -11,6 +11,7 @@ import { problemView, safetyViolations } from './testing/allocation-check.ts';
 import { exactLineCurrents } from './testing/phasor-check.ts';
 import { scenarioArbitrary } from './testing/scenario-arbitrary.ts';
 import { SUPPLIES } from './testing/supplies.ts';
+import { testSitePort } from './testing/site-port.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
 const HOUR = 3_600_000;
@@ -21,18 +22,9 @@ function site(
   allocation: AllocationSettings,
   supply: Supply = SUPPLIES.eu400,
 ): Site {
-  const ports = wirings.map((wiring, i): SitePort => ({
-    id: `p${i}`,
-    stationId: `s${i}`,
-    connectorId: 1,
-    circuitId: 'main',
-    wiring,
-    currentType: 'AC',
-    minCurrentA: 6,
-    maxCurrentA: 32,
-    stepA: 0.1,
-    priority: 0,
-  }));
+  const ports = wirings.map((wiring, i): SitePort =>
+    testSitePort({ id: `p${i}`, stationId: `s${i}`, circuitId: 'main', wiring, stepA: 0.1 }),
+  );
   return {
     timeZone: 'UTC',
     circuits: [{ id: 'main', parentId: null, limitA, marginA: 0, supply }],

@@ -3,20 +3,10 @@ import { compileSite } from './compiled-site.ts';
 import { commandedLimits, failSafeLimits, worstCaseCapacity } from './fail-safe.ts';
 import { loadOnCircuits } from './port-load.ts';
 import type { SiteCircuit, SitePort, Supply } from './site.ts';
+import { testSitePort } from './testing/site-port.ts';
 
 const S400: Supply = { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] };
-const port = (id: string, circuitId: string): SitePort => ({
-  id,
-  stationId: id,
-  connectorId: 1,
-  circuitId,
-  wiring: 'L1L2L3',
-  currentType: 'AC',
-  minCurrentA: 6,
-  maxCurrentA: 32,
-  stepA: 1,
-  priority: 0,
-});
+const port = (id: string, circuitId: string): SitePort => testSitePort({ id, stationId: id, circuitId });
 
 describe('failSafeLimits', () => {
   it('shares the worst-case capacity among all ports at once', () => {

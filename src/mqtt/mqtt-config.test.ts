@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../config/check.ts';
 import { loadSiteConfigText } from '../config/load.ts';
+import { expectProblemAt } from '../config/testing/load-text.ts';
 
 const base = ['site: { timeZone: Europe/Paris }', 'circuits: [{ id: main, limitA: 63 }]'];
 
@@ -38,13 +39,7 @@ describe('the mqtt section of the site file', () => {
     ['mqtt: { url: "mqtt://b", passwd: x }', 'mqtt.passwd', 3, /unknown key 'passwd'/],
     ['mqtt: { url: "mqtt://b", password: x }', 'mqtt.password', 3, /username/],
   ])('%s → %s', (line, path, lineNo, message) => {
-    const r = loadSiteConfigText([...base, line].join('\n'), 'site.yaml');
-    expect(r.ok).toBe(false);
-    const p = r.problems.find((x) => x.path === path);
-    expect(p, JSON.stringify(r.problems)).toBeDefined();
-    expect(p!.message).toMatch(message);
-    expect(p!.line).toBe(lineNo);
-    expect(p!.column).toBeGreaterThan(0);
+    expectProblemAt([...base, line].join('\n'), path, lineNo, message, { column: true });
   });
 
   it('fusebox check names a TLS CA file it cannot read, at its line and column', () => {

@@ -6,11 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { startTestFusebox } from '../testing/test-fusebox.ts';
 import type { Fusebox } from '../app.ts';
-import { startFusebox } from '../app.ts';
-import { loadSiteConfigText } from '../config/load.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { Mosquitto, Subscriber } from './testing/mosquitto.ts';
 import { publish, startMosquitto, subscribe } from './testing/mosquitto.ts';
@@ -39,7 +37,7 @@ describe('MQTT publishing over time', () => {
     broker = await startMosquitto();
     const sub = await subscribe(broker, 'fbslow/#');
     subs.push(sub);
-    const loaded = loadSiteConfigText(
+    fusebox = await startTestFusebox(
       `
 site: { name: slow, timeZone: Europe/Amsterdam }
 ocpp: { host: 127.0.0.1 }
@@ -50,18 +48,11 @@ circuits:
 stations:
   - { id: st-a, circuit: main }
 `,
-      'site.yaml',
+      dir,
+      {
+        control: { coalesceMs: 20 },
+      },
     );
-    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-    fusebox = await startFusebox({
-      loaded,
-      configDir: dir,
-      logger: pino({ level: 'silent' }),
-      ports: { ocpp: 0, http: 0, ems: 0 },
-      storePath: join(dir, 'fusebox.db'),
-      webRoot: join(dir, 'no-web'),
-      control: { coalesceMs: 20 },
-    });
     const f = fusebox;
     station = new SimulatedStation({
       url: `ws://127.0.0.1:${f.endpoints.ocppPort}/ocpp`,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { startFusebox } from '../app.ts';
+import { startTestFusebox } from '../testing/test-fusebox.ts';
 import { loadSiteConfigText } from '../config/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusebox-mqtt-down-'));
@@ -45,13 +45,8 @@ stations:
       { level: 'debug' },
       { write: (l: string) => lines.push(JSON.parse(l) as { level: number; msg: string }) },
     );
-    const f = await startFusebox({
-      loaded,
-      configDir: dir,
+    const f = await startTestFusebox(loaded, dir, {
       logger,
-      ports: { ocpp: 0, http: 0, ems: 0 },
-      storePath: join(dir, 'fusebox.db'),
-      webRoot: join(dir, 'no-web'),
       control: { coalesceMs: 20 },
     });
     try {

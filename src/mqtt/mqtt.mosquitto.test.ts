@@ -6,11 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestFusebox } from '../testing/test-fusebox.ts';
 import type { Fusebox } from '../app.ts';
-import { startFusebox } from '../app.ts';
-import { loadSiteConfigText } from '../config/load.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { Mosquitto, Subscriber } from './testing/mosquitto.ts';
 import { publish, startMosquitto, subscribe } from './testing/mosquitto.ts';
@@ -100,15 +98,7 @@ describe('MQTT with a real Mosquitto broker', () => {
   it('announces the sensors to Home Assistant, publishes live values, obeys commands and their watchdog, and rejects bad commands', async () => {
     // A command left retained on the broker (by a careless client, long ago): replayed when Fusebox subscribes.
     await publish(broker, 'fbtest/port/st-1/1/limit/set', '5', { retain: true });
-    const loaded = loadSiteConfigText(site(broker.url), 'site.yaml');
-    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-    fusebox = await startFusebox({
-      loaded,
-      configDir: dir,
-      logger: pino({ level: 'silent' }),
-      ports: { ocpp: 0, http: 0, ems: 0 },
-      storePath: join(dir, 'fusebox.db'),
-      webRoot: join(dir, 'no-web'),
+    fusebox = await startTestFusebox(site(broker.url), dir, {
       control: { coalesceMs: 20 },
     });
     const f = fusebox;

@@ -3,32 +3,17 @@
  * kept on the port snapshot the control loop reads, stored with the session so a restart keeps it, and a
  * bad payload gets a CALLERROR without harm.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { describe, expect, it } from 'vitest';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { EvChargingNeedsEvent } from '../contracts/station-gateway.ts';
-import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, rawFrame, startHarness } from './testing/ocpp-harness.ts';
+import { eventually, rawFrame } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
-let h: Harness | undefined;
-const sims: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
-  await h?.dispose();
-  h = undefined;
-});
+const ocpp = ocppPerTest();
 
-async function station(version: OcppVersion, dbPath?: string): Promise<SimulatedStation> {
-  h = await startHarness({
-    stations: [{ id: 'CP1', ports: 2, version }],
-    settings: { acceptUnknownIdTags: true },
-    dbPath,
-  });
-  const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2 });
-  sims.push(st);
-  await st.connect();
-  return st;
-}
+const station = (version: OcppVersion): Promise<SimulatedStation> =>
+  ocpp.cp1(version, { settings: { acceptUnknownIdTags: true } });
 
 /** Send a raw CALL; resolve with the answer frame. */
 function raw(st: SimulatedStation, id: string, action: string, payload: unknown): Promise<unknown[]> {
@@ -49,12 +34,12 @@ describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (
   it('is Accepted, reaches the port snapshot and the control loop event, and is stored with the session', async () => {
     const st = await station(version);
     const seen: EvChargingNeedsEvent[] = [];
-    h!.server.on('ev-charging-needs', (e) => seen.push(e));
+    ocpp.h.server.on('ev-charging-needs', (e) => seen.push(e));
     const departureMs = Math.floor((Date.now() + 2 * HOUR) / 1000) * 1000;
     await st.plugIn(1, { maxCurrentA: 16, phases: 3, departureMs, energyWantedWh: 18_000 });
     await st.start(1, 'TAG1');
     await eventually(() => seen.length === 1, 'the ev-charging-needs event');
-    const port = h!.server.port('CP1-1')!;
+    const port = ocpp.h.server.port('CP1-1')!;
     expect(port.evNeeds).toMatchObject({
       departureMs,
       energyWh: 18_000,
@@ -62,28 +47,30 @@ describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (
       maxCurrentA: 16,
     });
     expect(seen[0]).toMatchObject({ portId: 'CP1-1', sessionId: port.sessionId });
-    const row = h!.store.db
+    const row = ocpp.h.store.db
       .prepare('SELECT ev_departure_ms, ev_energy_wh, ev_max_current_a FROM sessions WHERE session_id = ?')
       .get(port.sessionId) as Record<string, number>;
     expect(row).toEqual({ ev_departure_ms: departureMs, ev_energy_wh: 18_000, ev_max_current_a: 16 });
     // The other port said nothing.
-    expect(h!.server.port('CP1-2')!.evNeeds).toBeUndefined();
+    expect(ocpp.h.server.port('CP1-2')!.evNeeds).toBeUndefined();
     // A renegotiation replaces what the car said; the register then is where its new need counts from.
     await st.sendMeterValues(1);
     expect(
       await st.call('NotifyEVChargingNeeds', acNeeds(1, new Date(departureMs).toISOString(), 9000)),
     ).toEqual({ status: 'Accepted' });
     await eventually(() => seen.length === 2, 'the second event');
-    expect(h!.server.port('CP1-1')!.evNeeds?.energyWh).toBe(9000);
-    expect(h!.server.port('CP1-1')!.evNeeds?.meterWh).toBe(h!.server.port('CP1-1')!.lastMeter?.energyWh);
+    expect(ocpp.h.server.port('CP1-1')!.evNeeds?.energyWh).toBe(9000);
+    expect(ocpp.h.server.port('CP1-1')!.evNeeds?.meterWh).toBe(
+      ocpp.h.server.port('CP1-1')!.lastMeter?.energyWh,
+    );
   });
 
   it("sends the session's limit again so the station has a schedule for the car (K15.FR.03)", async () => {
     const st = await station(version);
     await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
     await st.start(1, 'TAG1');
-    await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'the session');
-    expect(await h!.server.applySetpoint('CP1-1', 11)).toBe('accepted');
+    await eventually(() => ocpp.h.server.port('CP1-1')!.sessionId !== undefined, 'the session');
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 11)).toBe('accepted');
     const profiles = (): number => st.received.filter((r) => r.action === 'SetChargingProfile').length;
     const before = profiles();
     const departure = new Date(Date.now() + HOUR).toISOString();
@@ -129,8 +116,8 @@ describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (
       },
     };
     expect(await st.call('NotifyEVChargingNeeds', dc)).toEqual({ status: 'Accepted' });
-    await eventually(() => h!.server.port('CP1-1')!.evNeeds, 'needs');
-    expect(h!.server.port('CP1-1')!.evNeeds).toMatchObject({
+    await eventually(() => ocpp.h.server.port('CP1-1')!.evNeeds, 'needs');
+    expect(ocpp.h.server.port('CP1-1')!.evNeeds).toMatchObject({
       energyWh: 30_000,
       capacityWh: 60_000,
       targetSocPct: 90,
@@ -140,7 +127,7 @@ describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (
     await st.sendMeterValues(1); // TransactionEvent Updated with the SoC measurand
     // The car charges on while the frame goes out: a hair above 55.
     await eventually(
-      () => Math.abs((h!.server.port('CP1-1')!.socPct ?? 0) - 55) < 0.1,
+      () => Math.abs((ocpp.h.server.port('CP1-1')!.socPct ?? 0) - 55) < 0.1,
       'the SoC from TransactionEvent',
     );
   });
@@ -151,14 +138,14 @@ describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (
     expect(await st.call('NotifyEVChargingNeeds', acNeeds(2, departure, 5000))).toEqual({
       status: 'Accepted',
     });
-    expect(h!.server.port('CP1-2')!.evNeeds).toBeUndefined();
+    expect(ocpp.h.server.port('CP1-2')!.evNeeds).toBeUndefined();
     await st.plugIn(2, { maxCurrentA: 32, phases: 3 });
     await st.start(2, 'TAG2');
-    await eventually(() => h!.server.port('CP1-2')!.evNeeds?.energyWh === 5000, 'needs bound at start');
-    expect(h!.server.port('CP1-2')!.evNeeds?.departureMs).toBe(Date.parse(departure));
+    await eventually(() => ocpp.h.server.port('CP1-2')!.evNeeds?.energyWh === 5000, 'needs bound at start');
+    expect(ocpp.h.server.port('CP1-2')!.evNeeds?.departureMs).toBe(Date.parse(departure));
     await st.stop(2);
-    await eventually(() => h!.server.port('CP1-2')!.sessionId === undefined, 'session end');
-    expect(h!.server.port('CP1-2')!.evNeeds).toBeUndefined();
+    await eventually(() => ocpp.h.server.port('CP1-2')!.sessionId === undefined, 'session end');
+    expect(ocpp.h.server.port('CP1-2')!.evNeeds).toBeUndefined();
   });
 
   it('answers an unknown EVSE Rejected, and a bad payload with a CALLERROR, and stays up', async () => {
@@ -198,28 +185,27 @@ describe.each<OcppVersion>(['2.0.1', '2.1'])('NotifyEVChargingNeeds, OCPP %s', (
     });
     expect(minAboveMax.slice(0, 3)).toEqual([4, 'b5', 'PropertyConstraintViolation']);
     expect(await st.heartbeat()).toBeGreaterThan(0);
-    expect(h!.server.port('CP1-1')!.evNeeds).toBeUndefined();
+    expect(ocpp.h.server.port('CP1-1')!.evNeeds).toBeUndefined();
   });
 });
 
 describe('NotifyEVChargingNeeds across a restart', () => {
   it('keeps the departure and energy the car stated for its running session', async () => {
     let st = await station('2.0.1');
-    const dbPath = h!.dbPath;
+    const dbPath = ocpp.h.dbPath;
     const departureMs = Math.floor((Date.now() + 3 * HOUR) / 1000) * 1000;
     await st.plugIn(1, { maxCurrentA: 16, phases: 3, departureMs, energyWantedWh: 12_000 });
     await st.start(1, 'TAG1');
     await new Promise((resolve) => setTimeout(resolve, 300)); // the car charges a few Wh
     await st.sendMeterValues(1);
-    await eventually(() => h!.server.port('CP1-1')!.evNeeds !== undefined, 'needs stored');
-    const before = h!.server.port('CP1-1')!;
+    await eventually(() => ocpp.h.server.port('CP1-1')!.evNeeds !== undefined, 'needs stored');
+    const before = ocpp.h.server.port('CP1-1')!;
     await st.close();
-    sims.splice(0);
-    await h!.stop();
+    await ocpp.h.stop();
 
     // Fusebox restarts on the same database; the station carries on its transaction without booting.
-    h = await startHarness({ stations: [{ id: 'CP1', ports: 2, version: '2.0.1' }], dbPath });
-    const after = h.server.port('CP1-1')!;
+    await ocpp.start({ stations: [{ id: 'CP1', ports: 2, version: '2.0.1' }], dbPath });
+    const after = ocpp.h.server.port('CP1-1')!;
     expect(after.sessionId).toBe(before.sessionId);
     expect(after.evNeeds).toEqual(before.evNeeds);
     expect(after.evNeeds?.departureMs).toBe(departureMs);
@@ -227,8 +213,7 @@ describe('NotifyEVChargingNeeds across a restart', () => {
     // What was delivered before the restart still counts against what the car asked for.
     expect(before.sessionLastWh).toBeGreaterThan(before.sessionStartWh!);
     expect(after.sessionLastWh).toBe(before.sessionLastWh);
-    st = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '2.0.1', ports: 2 });
-    sims.push(st);
+    st = ocpp.station({ stationId: 'CP1', version: '2.0.1', ports: 2 });
     await st.connect({ boot: false });
     expect(await st.heartbeat()).toBeGreaterThan(0);
   });

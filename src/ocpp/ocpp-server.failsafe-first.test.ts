@@ -3,30 +3,22 @@
  * charging at once (power back after an outage) must not run at its own maximum while Fusebox reads its
  * configuration. Real WebSockets, a simulated station that answers instantly; frames seen at the station.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { describe, expect, it } from 'vitest';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { BootTimeline } from './testing/boot-timeline.ts';
 import { profileOf, recordBoot } from './testing/boot-timeline.ts';
-import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
-let h: Harness | undefined;
-const sims: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
-  await h?.dispose();
-  h = undefined;
-});
+const ocpp = ocppPerTest();
 
 async function bootStation(version: OcppVersion, rateUnits: ('A' | 'W')[]): Promise<BootTimeline> {
-  h = await startHarness({ stations: [{ id: 'CP1', ports: 2, version }], circuitLimitA: 40 });
-  const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2, rateUnits });
-  sims.push(st);
+  await ocpp.start({ stations: [{ id: 'CP1', ports: 2, version }], circuitLimitA: 40 });
+  const st = ocpp.station({ stationId: 'CP1', version, ports: 2, rateUnits });
   const timeline = recordBoot(st);
   await st.connect();
   await eventually(
-    () => ['CP1-1', 'CP1-2'].every((id) => h!.server.port(id)!.effectiveLimitA === 20),
+    () => ['CP1-1', 'CP1-2'].every((id) => ocpp.h.server.port(id)!.effectiveLimitA === 20),
     'fail-safe defaults accepted',
   );
   // Set-up goes on after the defaults (rate units, meter values): wait until it is done.

@@ -3,33 +3,19 @@
  * clocks"): meter values outside what the port can draw are answered but not used, and station timestamps
  * far from Fusebox's clock are replaced by the receive time. Real WebSockets, a real SQLite file.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { describe, expect, it } from 'vitest';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
-import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
-let h: Harness | undefined;
-const sims: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
-  await h?.dispose();
-  h = undefined;
-});
+const ocpp = ocppPerTest();
 
 const HOUR = 3_600_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-async function setUp(version: OcppVersion): Promise<SimulatedStation> {
-  h = await startHarness({
-    stations: [{ id: 'CP1', ports: 2, version }],
-    settings: { acceptUnknownIdTags: true },
-  });
-  const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2 });
-  sims.push(st);
-  await st.connect();
-  return st;
-}
+const setUp = (version: OcppVersion): Promise<SimulatedStation> =>
+  ocpp.cp1(version, { settings: { acceptUnknownIdTags: true } });
 
 interface Values {
   readonly currentA?: readonly (number | string)[];
@@ -153,10 +139,10 @@ interface SessionRow {
 }
 
 const sessions = (): SessionRow[] =>
-  h!.store.db.prepare('SELECT * FROM sessions ORDER BY session_id').all() as SessionRow[];
+  ocpp.h.store.db.prepare('SELECT * FROM sessions ORDER BY session_id').all() as SessionRow[];
 const sessionOf = (tx: Tx): SessionRow => sessions().find((s) => s.transaction_ref === tx.ref)!;
 const eventsOf = (kind: string): { message: string; station_id: string }[] =>
-  h!.store.db.prepare('SELECT message, station_id FROM events WHERE kind = ?').all(kind) as {
+  ocpp.h.store.db.prepare('SELECT message, station_id FROM events WHERE kind = ?').all(kind) as {
     message: string;
     station_id: string;
   }[];
@@ -166,21 +152,21 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s implausible meter values',
     const st = await setUp(version);
     const t0 = Date.now();
     const tx = await startTx(st, version, t0, 10_000);
-    await eventually(() => h!.server.port('CP1-1')?.sessionId !== undefined, 'the session');
+    await eventually(() => ocpp.h.server.port('CP1-1')?.sessionId !== undefined, 'the session');
 
     // The demo probe: 1e308 A on every phase and -99,999,999 W, on a 32 A port. Answered normally.
     const bad = { currentA: [1e308, 1e308, 1e308], powerW: -99_999_999, energyWh: 10_100 };
     await expect(sendValues(st, version, tx, t0 + 1000, bad)).resolves.toBeDefined();
     await expect(sendValues(st, version, tx, t0 + 2000, bad)).resolves.toBeDefined();
 
-    const last = h!.server.port('CP1-1')!.lastMeter!;
+    const last = ocpp.h.server.port('CP1-1')!.lastMeter!;
     expect(last.currentA.every((a) => a === undefined)).toBe(true);
     expect(last.maxCurrentA).toBeUndefined();
     expect(last.powerKw).toBeUndefined();
     // The plausible value of the same sample is used.
     expect(last.energyWh).toBe(10_100);
     // Stored without the rejected values (the raw sampled values keep what the station sent).
-    const rows = h!.store.db
+    const rows = ocpp.h.store.db
       .prepare('SELECT current_l1_a, power_w, energy_wh, raw FROM meter_values ORDER BY at_ms')
       .all() as { current_l1_a: number | null; power_w: number | null; energy_wh: number; raw: string }[];
     const stored = rows.filter((r) => r.raw.includes('99999999'));
@@ -204,7 +190,7 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s implausible meter values',
       powerW: 11_040,
       energyWh: 10_200,
     });
-    const good = h!.server.port('CP1-1')!.lastMeter!;
+    const good = ocpp.h.server.port('CP1-1')!.lastMeter!;
     expect(good.maxCurrentA).toBe(16);
     expect(good.powerKw).toBeCloseTo(11.04);
     expect(await st.heartbeat()).toBeGreaterThan(0);
@@ -214,14 +200,14 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s implausible meter values',
     const st = await setUp(version);
     const t0 = Date.now();
     const tx = await startTx(st, version, t0, 50_000);
-    await eventually(() => h!.server.port('CP1-1')?.sessionId !== undefined, 'the session');
+    await eventually(() => ocpp.h.server.port('CP1-1')?.sessionId !== undefined, 'the session');
     await sendValues(st, version, tx, t0 + 1000, { energyWh: 50_100 });
-    expect(h!.server.port('CP1-1')!.sessionLastWh).toBe(50_100);
+    expect(ocpp.h.server.port('CP1-1')!.sessionLastWh).toBe(50_100);
     // Backwards by 49 kWh, negative, and 1e15 Wh: a 22 kW port cannot have delivered that.
     await sendValues(st, version, tx, t0 + 2000, { energyWh: 1_000 });
     await sendValues(st, version, tx, t0 + 3000, { energyWh: -5 });
     await sendValues(st, version, tx, t0 + 4000, { energyWh: 1e15 });
-    const port = h!.server.port('CP1-1')!;
+    const port = ocpp.h.server.port('CP1-1')!;
     expect(port.sessionLastWh).toBe(50_100);
     expect(port.lastMeter!.energyWh).toBeUndefined();
     // The stored session's register did not move either; its stop with a wild register keeps the last one.
@@ -240,7 +226,7 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s station clocks', (version)
     const st = await setUp(version);
     const before = Date.now();
     const open = await startTx(st, version, before, 1_000);
-    await eventually(() => h!.server.port('CP1-1')?.sessionId !== undefined, 'the first session');
+    await eventually(() => ocpp.h.server.port('CP1-1')?.sessionId !== undefined, 'the first session');
     // A new transaction on the same port stamped 2000-01-01: it supersedes the open one.
     const past = await startTx(st, version, Date.parse('2000-01-01T00:00:00Z'), 2_000);
     const after = Date.now();
@@ -268,7 +254,7 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s station clocks', (version)
     }, 'the future stop');
     expect(futureStop.stopped_ms!).toBeLessThanOrEqual(Date.now());
     expect(futureStop.stopped_ms!).toBeGreaterThanOrEqual(futureStop.started_ms);
-    const latest = h!.store.db.prepare('SELECT MAX(at_ms) AS t FROM meter_values').get() as { t: number };
+    const latest = ocpp.h.store.db.prepare('SELECT MAX(at_ms) AS t FROM meter_values').get() as { t: number };
     expect(latest.t).toBeLessThanOrEqual(Date.now());
 
     // Meter values stamped before the session started, then a stop stamped 2000: never before the start.
@@ -279,20 +265,20 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s station clocks', (version)
       return row.stopped_ms !== null ? row : undefined;
     }, 'the stop');
     expect(stopped.stopped_ms!).toBeGreaterThanOrEqual(stopped.started_ms);
-    const early = h!.store.db
+    const early = ocpp.h.store.db
       .prepare(
         `SELECT COUNT(*) AS n FROM meter_values m JOIN sessions s ON s.session_id = m.session_id
          WHERE m.at_ms < s.started_ms`,
       )
       .get() as { n: number };
     expect(early.n).toBe(0);
-    const negative = h!.store.db
+    const negative = ocpp.h.store.db
       .prepare('SELECT COUNT(*) AS n FROM sessions WHERE stopped_ms < started_ms')
       .get() as { n: number };
     expect(negative.n).toBe(0);
 
     // The station and the receive time are both kept; logged once for the station.
-    const row = h!.store.db
+    const row = ocpp.h.store.db
       .prepare('SELECT started_station_ms, started_received_ms FROM sessions WHERE transaction_ref = ?')
       .get(past.ref) as { started_station_ms: number; started_received_ms: number };
     expect(row.started_station_ms).toBe(Date.parse('2000-01-01T00:00:00Z'));
@@ -319,7 +305,7 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s station clocks', (version)
     expect(s.started_ms).toBe(now - 3 * HOUR);
     expect(s.stopped_ms).toBe(now - HOUR);
     expect(s.energy_wh).toBe(20_000);
-    const m = h!.store.db.prepare('SELECT at_ms FROM meter_values WHERE energy_wh = 15000').get() as {
+    const m = ocpp.h.store.db.prepare('SELECT at_ms FROM meter_values WHERE energy_wh = 15000').get() as {
       at_ms: number;
     };
     expect(m.at_ms).toBe(now - 2 * HOUR);

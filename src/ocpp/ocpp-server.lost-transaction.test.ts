@@ -3,23 +3,15 @@
  * still holds open is closed, so no more session limits are sent to a station that would refuse them. A stop
  * the station sends later anyway (offline queue) replaces the inferred one. Real WebSockets, real SQLite.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { describe, expect, it } from 'vitest';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { SessionStoppedEvent } from '../contracts/station-gateway.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
-const harnesses: Harness[] = [];
-const sims: SimulatedStation[] = [];
-
-afterEach(async () => {
-  for (const s of sims.splice(0)) await s.close().catch(() => undefined);
-  // The first harness owns the temporary directory the restarted ones share.
-  const [first, ...rest] = harnesses.splice(0);
-  for (const h of rest) await h.stop();
-  await first?.dispose();
-});
+const ocpp = ocppPerTest();
 
 interface SessionRow {
   session_id: number;
@@ -46,10 +38,8 @@ const settings = { acceptUnknownIdTags: true };
 /** CP1 charges on port 2 (2000 Wh metered), then Fusebox and the station both go away mid-session. */
 async function killedMidSession(version: OcppVersion) {
   const stations = [{ id: 'CP1', ports: 2, version }];
-  const first = await startHarness({ stations, circuitLimitA: 40, settings });
-  harnesses.push(first);
-  const st = new SimulatedStation({ url: first.url, stationId: 'CP1', version, ports: 2 });
-  sims.push(st);
+  const first = await ocpp.start({ stations, circuitLimitA: 40, settings });
+  const st = ocpp.station({ url: first.url, stationId: 'CP1', version, ports: 2 });
   await st.connect();
   await st.plugIn(2);
   await st.start(2, 'T');
@@ -58,8 +48,7 @@ async function killedMidSession(version: OcppVersion) {
   await eventually(() => first.server.port('CP1-2')!.sessionId, 'the session open');
   await st.close();
   await first.stop();
-  const h = await startHarness({ stations, circuitLimitA: 40, settings, dbPath: first.dbPath });
-  harnesses.push(h);
+  const h = await ocpp.start({ stations, circuitLimitA: 40, settings, dbPath: first.dbPath });
   return h;
 }
 
@@ -72,8 +61,7 @@ for (const version of ['1.6', '2.0.1'] as const) {
       const stopped: SessionStoppedEvent[] = [];
       h.server.on('session-stopped', (e) => stopped.push(e));
       // The station restarted: it boots with no transaction and reports both connectors Available.
-      const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2 });
-      sims.push(st);
+      const st = ocpp.station({ url: h.url, stationId: 'CP1', version, ports: 2 });
       await st.connect();
       await eventually(() => h.server.port('CP1-2')!.sessionId === undefined, 'the session closed');
       expect(stopped).toHaveLength(1);
@@ -119,14 +107,12 @@ function statusNotification(st: SimulatedStation, connectorId: number, status: s
 for (const version of ['1.6', '2.0.1'] as const) {
   describe(`OCPP ${version}: the station's stop arriving after it reported the connector Available`, () => {
     it('other statuses keep the session; the late stop replaces the inferred one', async () => {
-      const h = await startHarness({
+      const h = await ocpp.start({
         stations: [{ id: 'CP1', ports: 2, version }],
         circuitLimitA: 40,
         settings,
       });
-      harnesses.push(h);
-      const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2 });
-      sims.push(st);
+      const st = ocpp.station({ url: h.url, stationId: 'CP1', version, ports: 2 });
       await st.connect();
       await st.plugIn(2);
       const { transactionId } = await st.start(2, 'T');

@@ -3,29 +3,23 @@
  * station id, connections are refused with 429 without the password being checked until the window passes.
  * Real WebSockets; other source addresses are other 127.0.0.0/8 addresses.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../clock.ts';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { hashStationPassword } from './password-hash.ts';
 import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const WINDOW_MS = 5 * 60_000;
 
-let h: Harness | undefined;
-const sims: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
-  await h?.dispose();
-  h = undefined;
-});
+const ocpp = ocppPerTest();
 
 let nowMs = Date.now();
 
 async function harness(): Promise<Harness> {
   nowMs = Date.now();
-  h = await startHarness({
+  return ocpp.start({
     stations: [
       { id: 'CP1', securityProfile: 1, passwordHash: await hashStationPassword(PASSWORD) },
       { id: 'CP2', securityProfile: 1, passwordHash: await hashStationPassword(PASSWORD) },
@@ -33,26 +27,24 @@ async function harness(): Promise<Harness> {
     // Time is set by the test; timers stay real (the connections are real).
     clock: { ...systemClock, nowMs: () => nowMs },
   });
-  return h;
 }
 
 /** One connection attempt; resolves with the HTTP status of a refusal, or 101 when accepted (then closed). */
 async function attempt(stationId: string, password: string, from = '127.0.0.1'): Promise<number> {
-  const st = new SimulatedStation({ url: h!.url, stationId, version: '1.6', password, localAddress: from });
-  sims.push(st);
+  const st = ocpp.station({ stationId, version: '1.6', password, localAddress: from });
   try {
     await st.connect({ boot: false });
   } catch (err) {
     return (err as { code?: number }).code ?? -1;
   }
   await st.close();
-  await eventually(() => !h!.server.connectedStationIds().includes(stationId), 'disconnected');
+  await eventually(() => !ocpp.h.server.connectedStationIds().includes(stationId), 'disconnected');
   return 101;
 }
 
 const refusals = (): string[] =>
   (
-    h!.store.db.prepare("SELECT message FROM events WHERE kind = 'station-refused'").all() as {
+    ocpp.h.store.db.prepare("SELECT message FROM events WHERE kind = 'station-refused'").all() as {
       message: string;
     }[]
   ).map((e) => e.message);

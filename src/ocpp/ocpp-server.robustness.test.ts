@@ -1,39 +1,30 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { describe, expect, it } from 'vitest';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { VirtualClock } from '../sim/world/virtual-clock.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
-import type { Harness, HarnessOptions } from './testing/ocpp-harness.ts';
-import { eventually, rawFrame, startHarness } from './testing/ocpp-harness.ts';
+import type { HarnessOptions } from './testing/ocpp-harness.ts';
+import { eventually, rawFrame } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
-let h: Harness | undefined;
-const sims: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
-  await h?.dispose();
-  h = undefined;
-});
+const ocpp = ocppPerTest();
 
 async function setUp(
   version: OcppVersion,
   options: HarnessOptions = {},
   boot = true,
 ): Promise<SimulatedStation> {
-  h = await startHarness({
-    stations: [{ id: 'CP1', ports: 2, version }],
-    circuitLimitA: 40,
-    ...options,
-    settings: { acceptUnknownIdTags: true, ...options.settings },
-  });
-  const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2 });
-  sims.push(st);
-  await st.connect({ boot });
-  return st;
+  return ocpp.cp1(
+    version,
+    { circuitLimitA: 40, ...options, settings: { acceptUnknownIdTags: true, ...options.settings } },
+    {},
+    boot,
+  );
 }
 
 const raw = rawFrame;
 
 const eventsOf = (kind: string): { message: string }[] =>
-  h!.store.db.prepare('SELECT message FROM events WHERE kind = ?').all(kind) as { message: string }[];
+  ocpp.h.store.db.prepare('SELECT message FROM events WHERE kind = ?').all(kind) as { message: string }[];
 
 describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s robustness', (version) => {
   it('answers a malformed frame with RpcFrameworkError and keeps the connection', async () => {
@@ -75,7 +66,7 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s robustness', (version) => 
 
   it('closes a connection that sends a frame above the size limit with 1009, and nothing else', async () => {
     const st = await setUp(version, { settings: { maxFrameBytes: 64 * 1024 } });
-    const other = new SimulatedStation({ url: h!.url, stationId: 'CP2', version });
+    const other = ocpp.station({ stationId: 'CP2', version });
     const closed = new Promise<{ code: number }>((resolve) => st.once('disconnected', resolve));
     st.sendRaw(JSON.stringify([2, 'big', 'DataTransfer', { vendorId: 'x', data: 'x'.repeat(200_000) }]));
     expect((await closed).code).toBe(1009);
@@ -143,7 +134,7 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s robustness', (version) => 
     for (const a of answers) expect(a[0] === 3 || a[2] === 'RpcFrameworkError').toBe(true);
     const again = answers[2]!;
     expect(again[0]).toBe(3);
-    const n = h!.store.db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number };
+    const n = ocpp.h.store.db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number };
     expect(n.n).toBe(1);
     if (version === '1.6') expect((again[2] as { transactionId: number }).transactionId).toBeGreaterThan(0);
   });
@@ -154,12 +145,12 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s robustness', (version) => 
     await st.boot();
     // Its defaults never get confirmed: each port counts at its maximum.
     await eventually(() => eventsOf('setpoint-timeout').length >= 2, 'default profile timeouts', 15_000);
-    expect(h!.server.effectiveLimitA('CP1-1')).toBe(32);
+    expect(ocpp.h.server.effectiveLimitA('CP1-1')).toBe(32);
     await st.plugIn(1);
     await st.start(1, 'T');
-    await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'session');
-    expect(await h!.server.applySetpoint('CP1-1', 10)).toBe('timeout');
-    expect(h!.server.effectiveLimitA('CP1-1')).toBe(32);
+    await eventually(() => ocpp.h.server.port('CP1-1')!.sessionId !== undefined, 'session');
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 10)).toBe('timeout');
+    expect(ocpp.h.server.effectiveLimitA('CP1-1')).toBe(32);
     await eventually(
       () => eventsOf('setpoint-timeout').some((e) => e.message.includes('setpoint of 10 A timeout')),
       'the timeout in the event log',
@@ -170,14 +161,14 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s robustness', (version) => 
 
   it('keeps the old limit for a rejected decrease and logs the reason', async () => {
     const st = await setUp(version);
-    await eventually(() => h!.server.effectiveLimitA('CP1-1') === 20, 'default accepted');
+    await eventually(() => ocpp.h.server.effectiveLimitA('CP1-1') === 20, 'default accepted');
     await st.plugIn(1);
     await st.start(1, 'T');
-    await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'session');
-    expect(await h!.server.applySetpoint('CP1-1', 16)).toBe('accepted');
+    await eventually(() => ocpp.h.server.port('CP1-1')!.sessionId !== undefined, 'session');
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 16)).toBe('accepted');
     st.answering = 'reject-profiles';
-    expect(await h!.server.applySetpoint('CP1-1', 8)).toBe('rejected');
-    expect(h!.server.effectiveLimitA('CP1-1')).toBe(16);
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 8)).toBe('rejected');
+    expect(ocpp.h.server.effectiveLimitA('CP1-1')).toBe(16);
     const [event] = await eventually(() => {
       const events = eventsOf('setpoint-rejected');
       return events.length ? events : undefined;
@@ -189,13 +180,13 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s robustness', (version) => 
     const st = await setUp(version);
     await st.plugIn(1);
     await st.start(1, 'T');
-    await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'session');
+    await eventually(() => ocpp.h.server.port('CP1-1')!.sessionId !== undefined, 'session');
     st.port(1).meterWh += 1000;
     await st.reconnect();
     await st.sendMeterValues(1);
     st.port(1).meterWh += 500;
     const { energyWh } = await st.stop(1);
-    const row = h!.store.db.prepare('SELECT energy_wh, stopped_ms FROM sessions').get() as {
+    const row = ocpp.h.store.db.prepare('SELECT energy_wh, stopped_ms FROM sessions').get() as {
       energy_wh: number;
       stopped_ms: number;
     };
@@ -207,30 +198,26 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s robustness', (version) => 
 
 describe('a Fusebox restart mid-session', () => {
   it('picks the open session up from the store when the station comes back', async () => {
-    h = await startHarness({
+    await ocpp.start({
       stations: [{ id: 'CP1', ports: 2, version: '1.6' }],
       circuitLimitA: 40,
       settings: { acceptUnknownIdTags: true },
     });
-    const dbPath = h.dbPath;
-    const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version: '1.6', ports: 2 });
-    sims.push(st);
+    const dbPath = ocpp.h.dbPath;
+    const st = ocpp.station({ stationId: 'CP1', version: '1.6', ports: 2 });
     await st.connect();
     await st.plugIn(2);
     await st.start(2, 'T');
     st.port(2).meterWh += 2000;
     await st.sendMeterValues(2);
-    await h.stop(); // Fusebox goes away; the station keeps its transaction
-    const restarted = await startHarness({
+    await ocpp.h.stop(); // Fusebox goes away; the station keeps its transaction
+    const restarted = await ocpp.start({
       stations: [{ id: 'CP1', ports: 2, version: '1.6' }],
       dbPath,
       circuitLimitA: 40,
       settings: { acceptUnknownIdTags: true },
     });
-    const first = h;
-    h = restarted;
-    const st2 = new SimulatedStation({ url: restarted.url, stationId: 'CP1', version: '1.6', ports: 2 });
-    sims.push(st2);
+    const st2 = ocpp.station({ stationId: 'CP1', version: '1.6', ports: 2 });
     // Same station state, new connection, no boot (the station did not restart).
     st2.ports.set(2, st.port(2));
     await st2.connect({ boot: false });
@@ -242,8 +229,6 @@ describe('a Fusebox restart mid-session', () => {
     const { energyWh } = await st2.stop(2);
     const row = restarted.store.db.prepare('SELECT energy_wh FROM sessions').get() as { energy_wh: number };
     expect(row.energy_wh).toBeCloseTo(energyWh, 0);
-    await restarted.stop();
-    h = first; // disposing the first harness removes the shared temporary directory
   });
 });
 
@@ -252,14 +237,14 @@ describe('a stop timestamped before its start (a station clock jumped back; foun
     const st = await setUp('1.6');
     await st.plugIn(1);
     await st.start(1, 'T');
-    const sessionId = await eventually(() => h!.server.port('CP1-1')!.sessionId, 'session');
+    const sessionId = await eventually(() => ocpp.h.server.port('CP1-1')!.sessionId, 'session');
     await st.call('StopTransaction', {
       transactionId: sessionId,
       meterStop: 0,
       timestamp: '2000-01-01T00:00:00Z',
     });
     const answeredMs = Date.now();
-    const row = h!.store.db
+    const row = ocpp.h.store.db
       .prepare('SELECT started_ms, stopped_ms FROM sessions WHERE session_id = ?')
       .get(sessionId) as { started_ms: number; stopped_ms: number };
     expect(row.started_ms).toBeGreaterThan(Date.parse('2020-01-01T00:00:00Z'));

@@ -2,38 +2,31 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { hashStationPassword } from './password-hash.ts';
-import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
-let h: Harness | undefined;
-const sims: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
-  await h?.dispose();
-  h = undefined;
-});
+const ocpp = ocppPerTest();
 
 function sim(
   options: Partial<ConstructorParameters<typeof SimulatedStation>[0]> & { stationId: string },
 ): SimulatedStation {
-  const st = new SimulatedStation({ url: h!.url, version: '1.6', ...options });
-  sims.push(st);
+  const st = ocpp.station({ version: '1.6', ...options });
   return st;
 }
 
 const refusals = (): string[] =>
   (
-    h!.store.db.prepare("SELECT message FROM events WHERE kind = 'station-refused'").all() as {
+    ocpp.h.store.db.prepare("SELECT message FROM events WHERE kind = 'station-refused'").all() as {
       message: string;
     }[]
   ).map((e) => e.message);
 
 describe('security profile 1 (basic auth)', () => {
   it('accepts the right password, refuses a wrong or missing one and unknown stations', async () => {
-    h = await startHarness({
+    await ocpp.start({
       stations: [
         { id: 'CP1', securityProfile: 1, passwordHash: await hashStationPassword('correct horse battery') },
       ],
@@ -49,14 +42,14 @@ describe('security profile 1 (basic auth)', () => {
   });
 
   it('holds an unknown station as pending when auto-registration is on', async () => {
-    h = await startHarness({
+    await ocpp.start({
       stations: [{ id: 'CP1' }],
       settings: { autoRegister: true, autoRegisterSecurityProfile: 1 },
     });
     const st = sim({ stationId: 'NEW-1', password: 'first password wins' });
     expect((await st.connect()).status).toBe('Pending');
     await expect(st.heartbeat()).rejects.toMatchObject({ rpcErrorCode: 'SecurityError' });
-    const row = h.store.db
+    const row = ocpp.h.store.db
       .prepare("SELECT registration, password_hash FROM stations WHERE station_id = 'NEW-1'")
       .get() as {
       registration: string;
@@ -72,7 +65,7 @@ describe('security profile 1 (basic auth)', () => {
   });
 
   it('asks for TLS from a profile 2 station on a plain listener', async () => {
-    h = await startHarness({
+    await ocpp.start({
       stations: [{ id: 'CP2', securityProfile: 2, passwordHash: await hashStationPassword('pw') }],
     });
     await expect(sim({ stationId: 'CP2', password: 'pw' }).connect()).rejects.toMatchObject({ code: 403 });
@@ -81,9 +74,9 @@ describe('security profile 1 (basic auth)', () => {
 
 describe('subprotocol negotiation', () => {
   it('speaks the pinned version, or the preferred one the station offers', async () => {
-    h = await startHarness({ stations: [{ id: 'PIN', version: '1.6' }, { id: 'ANY' }] });
+    await ocpp.start({ stations: [{ id: 'PIN', version: '1.6' }, { id: 'ANY' }] });
     const versions = new Map<string, string>();
-    h.server.on('station-connected', (e) => versions.set(e.stationId, e.version));
+    ocpp.h.server.on('station-connected', (e) => versions.set(e.stationId, e.version));
     const both = ['ocpp1.6', 'ocpp2.0.1'];
     await sim({ stationId: 'PIN', offerProtocols: both }).connect({ boot: false });
     await sim({ stationId: 'ANY', version: '2.0.1', offerProtocols: both }).connect({ boot: false });
@@ -91,7 +84,7 @@ describe('subprotocol negotiation', () => {
   });
 
   it('closes a connection with no subprotocol in common', async () => {
-    h = await startHarness({ stations: [{ id: 'PIN', version: '1.6' }] });
+    await ocpp.start({ stations: [{ id: 'PIN', version: '1.6' }] });
     await expect(sim({ stationId: 'PIN', version: '2.0.1' }).connect()).rejects.toThrow(/subprotocol/);
   });
 });
@@ -155,11 +148,11 @@ describe.skipIf(!haveOpenssl)('TLS (security profiles 2 and 3) with a test CA ma
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('profile 2: TLS server certificate and basic auth', async () => {
-    h = await startHarness({
+    await ocpp.start({
       stations: [{ id: 'CP2', securityProfile: 2, passwordHash: await hashStationPassword('tls password') }],
       settings: { tls: { key: pem('server.key'), cert: pem('server.crt') } },
     });
-    expect(h.url).toMatch(/^wss:\/\//);
+    expect(ocpp.h.url).toMatch(/^wss:\/\//);
     const st = sim({ stationId: 'CP2', password: 'tls password', tls: { ca: pem('ca.crt') } });
     expect((await st.connect()).status).toBe('Accepted');
     await expect(
@@ -170,7 +163,7 @@ describe.skipIf(!haveOpenssl)('TLS (security profiles 2 and 3) with a test CA ma
   });
 
   it('profile 3: a client certificate whose CN is the station id', async () => {
-    h = await startHarness({
+    await ocpp.start({
       stations: [{ id: 'CP3', securityProfile: 3 }],
       settings: { tls: { key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt') } },
     });

@@ -1,36 +1,26 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { describe, expect, it } from 'vitest';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { SetpointEvent } from '../contracts/station-gateway.ts';
-import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
-let h: Harness | undefined;
-const sims: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
-  await h?.dispose();
-  h = undefined;
-});
+const ocpp = ocppPerTest();
 
 async function charging(
   version: OcppVersion,
   rateUnits: ('A' | 'W')[] = ['A'],
   now?: () => number,
 ): Promise<SimulatedStation> {
-  h = await startHarness({
-    stations: [{ id: 'CP1', ports: 2, version }],
-    circuitLimitA: 40,
-    settings: { acceptUnknownIdTags: true },
-    ...(now ? { now } : {}),
-  });
-  const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2, rateUnits });
-  sims.push(st);
-  await st.connect();
-  await eventually(() => h!.server.port('CP1-1')!.effectiveLimitA === 20, 'fail-safe default accepted');
+  const st = await ocpp.cp1(
+    version,
+    { circuitLimitA: 40, settings: { acceptUnknownIdTags: true }, ...(now ? { now } : {}) },
+    { rateUnits },
+  );
+  await eventually(() => ocpp.h.server.port('CP1-1')!.effectiveLimitA === 20, 'fail-safe default accepted');
   await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
   await st.start(1, 'T');
-  await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'session');
+  await eventually(() => ocpp.h.server.port('CP1-1')!.sessionId !== undefined, 'session');
   return st;
 }
 
@@ -39,12 +29,12 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
     const st = await charging(version);
     const sent = (): number => st.received.filter((c) => c.action === 'SetChargingProfile').length;
     const before = sent();
-    expect(await h!.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 2000 })).toBe('accepted');
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 2000 })).toBe('accepted');
     expect(st.currentLimitA(1)).toBe(12);
     // Renewed at half its life, so it never lapses while Fusebox runs.
     await eventually(() => sent() >= before + 3, 'two renewals', 10_000);
     expect(st.currentLimitA(1)).toBe(12);
-    await h!.stop();
+    await ocpp.h.stop();
     // Fusebox is gone: the TxProfile runs out and the station is back on its 20 A default by itself.
     await eventually(() => st.currentLimitA(1) === 20, 'fall back to the default', 10_000);
   });
@@ -53,7 +43,7 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
     let offsetMs = 0;
     const st = await charging(version, ['A'], () => Date.now() + offsetMs);
     const sent = (): number => st.received.filter((c) => c.action === 'SetChargingProfile').length;
-    expect(await h!.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 2000 })).toBe('accepted');
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 2000 })).toBe('accepted');
     const before = sent();
     offsetMs = -3_600_000;
     // Its renewal was due at half its life by the old clock: an hour away by the new one.
@@ -61,33 +51,31 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
   });
 
   it('a station whose clock is 3 minutes behind applies its default and a decrease at once', async () => {
-    h = await startHarness({
+    await ocpp.start({
       stations: [{ id: 'CP1', ports: 2, version }],
       circuitLimitA: 40,
       settings: { acceptUnknownIdTags: true },
     });
     const behindMs = 3 * 60_000;
-    const st = new SimulatedStation({
-      url: h.url,
+    const st = ocpp.station({
       stationId: 'CP1',
       version,
       ports: 2,
       now: () => Date.now() - behindMs,
     });
-    sims.push(st);
     await st.connect();
     // Its first default goes out before any of its timestamps is seen: it must be in force by its clock.
-    await eventually(() => h!.server.port('CP1-1')!.effectiveLimitA === 20, 'fail-safe default accepted');
+    await eventually(() => ocpp.h.server.port('CP1-1')!.effectiveLimitA === 20, 'fail-safe default accepted');
     expect(st.currentLimitA(1)).toBe(20);
     await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
     await st.start(1, 'T');
-    await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'session');
+    await eventually(() => ocpp.h.server.port('CP1-1')!.sessionId !== undefined, 'session');
     // Its timestamps (status, start) show the skew; a decrease is in force by its clock as soon as accepted.
-    expect(await h.server.applySetpoint('CP1-1', 12)).toBe('accepted');
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 12)).toBe('accepted');
     expect(st.currentLimitA(1)).toBe(12);
     expect(st.drawA(1)).toEqual([12, 12, 12]);
     await st.sendMeterValues(1);
-    expect(await h.server.applySetpoint('CP1-1', 8)).toBe('accepted');
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 8)).toBe('accepted');
     expect(st.currentLimitA(1)).toBe(8);
   });
 
@@ -95,25 +83,23 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
     const st = await charging(version);
     // The station's clock jumps 4 minutes ahead; its next timestamps (meter values) show it.
     const aheadMs = 4 * 60_000;
-    const skewed = new SimulatedStation({
-      url: h!.url,
+    const skewed = ocpp.station({
       stationId: 'CP1',
       version,
       ports: 2,
       now: () => Date.now() + aheadMs,
     });
     await st.close();
-    sims.push(skewed);
     await skewed.connect();
     await skewed.plugIn(1, { maxCurrentA: 32, phases: 3 });
     await skewed.start(1, 'T2');
     await eventually(
-      () => h!.server.port('CP1-1')!.connected && h!.server.port('CP1-1')!.sessionId !== undefined,
+      () => ocpp.h.server.port('CP1-1')!.connected && ocpp.h.server.port('CP1-1')!.sessionId !== undefined,
       'the new session',
     );
     await skewed.sendMeterValues(1);
     // A 60 s setpoint: by a clock 4 minutes ahead its validTo would have passed on arrival.
-    expect(await h!.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 60_000 })).toBe('accepted');
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 60_000 })).toBe('accepted');
     expect(skewed.currentLimitA(1)).toBe(12);
   });
 
@@ -135,16 +121,16 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
     expect(lastProfileLimit()).toEqual({ unit: 'W', limit: 4600 });
     await st.sendMeterValues(1);
     await eventually(
-      () => h!.server.port('CP1-1')!.lastMeter?.conductorsInUse !== undefined,
+      () => ocpp.h.server.port('CP1-1')!.lastMeter?.conductorsInUse !== undefined,
       'phases measured',
     );
-    expect(await h!.server.applySetpoint('CP1-1', 16)).toBe('accepted');
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 16)).toBe('accepted');
     expect(lastProfileLimit()).toEqual({ unit: 'W', limit: 16 * 230 * 3 });
     expect(st.currentLimitA(1)).toBeCloseTo(16);
   });
 
   it('reads whether the station has smart charging, after its defaults; reports refusals in its words', async () => {
-    h = await startHarness({
+    await ocpp.start({
       stations: [
         { id: 'CP1', ports: 1, version },
         { id: 'CP2', ports: 1, version },
@@ -152,20 +138,18 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
       circuitLimitA: 40,
       settings: { acceptUnknownIdTags: true, callTimeoutMs: 500 },
     });
-    const without = new SimulatedStation({ url: h.url, stationId: 'CP1', version, smartCharging: false });
-    const refusing = new SimulatedStation({
-      url: h.url,
+    const without = ocpp.station({ stationId: 'CP1', version, smartCharging: false });
+    const refusing = ocpp.station({
       stationId: 'CP2',
       version,
       refuseProfiles: 'NotImplemented',
     });
-    sims.push(without, refusing);
     const events: SetpointEvent[] = [];
-    h.server.on('setpoint', (e) => events.push(e));
+    ocpp.h.server.on('setpoint', (e) => events.push(e));
     await without.connect();
     await refusing.connect();
-    await eventually(() => h!.server.port('CP1-1')!.smartCharging === false, 'CP1 has no smart charging');
-    await eventually(() => h!.server.port('CP2-1')!.smartCharging === true, 'CP2 has it');
+    await eventually(() => ocpp.h.server.port('CP1-1')!.smartCharging === false, 'CP1 has no smart charging');
+    await eventually(() => ocpp.h.server.port('CP2-1')!.smartCharging === true, 'CP2 has it');
     // Asked after the fail-safe default went out.
     const actions = without.received.map((c) => c.action);
     const query = version === '1.6' ? 'GetConfiguration' : 'GetVariables';
@@ -181,12 +165,12 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
     );
     await refusing.plugIn(1);
     await refusing.start(1, 'T');
-    await eventually(() => h!.server.port('CP2-1')!.sessionId !== undefined, 'session');
-    expect(await h.server.applySetpoint('CP2-1', 10)).toBe('rejected');
+    await eventually(() => ocpp.h.server.port('CP2-1')!.sessionId !== undefined, 'session');
+    expect(await ocpp.h.server.applySetpoint('CP2-1', 10)).toBe('rejected');
     refusing.refuseProfiles = 'Rejected';
-    expect(await h.server.applySetpoint('CP2-1', 10)).toBe('rejected');
+    expect(await ocpp.h.server.applySetpoint('CP2-1', 10)).toBe('rejected');
     refusing.refuseProfiles = 'no-answer';
-    expect(await h.server.applySetpoint('CP2-1', 10)).toBe('timeout');
+    expect(await ocpp.h.server.applySetpoint('CP2-1', 10)).toBe('timeout');
     const session = events.filter((e) => e.portId === 'CP2-1' && e.purpose === undefined);
     expect(session.map((e) => [e.result, e.stationAnswer])).toEqual([
       ['rejected', 'NotImplemented'],
@@ -197,12 +181,12 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
 
   it('reports an offline station and a port without a session', async () => {
     const st = await charging(version);
-    expect(await h!.server.applySetpoint('CP1-2', 10)).toBe('no-session');
-    expect(await h!.server.applySetpoint('nope', 10)).toBe('unknown-port');
-    const gone = new Promise((r) => h!.server.on('station-disconnected', r));
+    expect(await ocpp.h.server.applySetpoint('CP1-2', 10)).toBe('no-session');
+    expect(await ocpp.h.server.applySetpoint('nope', 10)).toBe('unknown-port');
+    const gone = new Promise((r) => ocpp.h.server.on('station-disconnected', r));
     await st.close();
     await gone;
-    expect(await h!.server.applySetpoint('CP1-1', 10)).toBe('offline');
-    expect(h!.server.port('CP1-1')!.connected).toBe(false);
+    expect(await ocpp.h.server.applySetpoint('CP1-1', 10)).toBe('offline');
+    expect(ocpp.h.server.port('CP1-1')!.connected).toBe(false);
   });
 });

@@ -5,23 +5,14 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SimTriggerAnswer } from '../sim/devices/ocpp-station.ts';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
-import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
-const harnesses: Harness[] = [];
-const sims: SimulatedStation[] = [];
-
-afterEach(async () => {
-  for (const s of sims.splice(0)) await s.close().catch(() => undefined);
-  // The first harness owns the temporary directory the restarted ones share.
-  const [first, ...rest] = harnesses.splice(0);
-  for (const h of rest) await h.stop();
-  await first?.dispose();
-});
+const ocpp = ocppPerTest();
 
 /** A logger that keeps every line (level and message) at debug and above. */
 function capturingLog(): { log: pino.Logger; lines: { level: number; msg: string }[] } {
@@ -44,18 +35,14 @@ function capturingLog(): { log: pino.Logger; lines: { level: number; msg: string
  */
 async function restartedStation(version: OcppVersion, answer: SimTriggerAnswer) {
   const stations = [{ id: 'CP1', ports: 2, version }];
-  const first = await startHarness({ stations, circuitLimitA: 40 });
-  harnesses.push(first);
-  const st = new SimulatedStation({ url: first.url, stationId: 'CP1', version, ports: 2 });
-  sims.push(st);
+  const first = await ocpp.start({ stations, circuitLimitA: 40 });
+  const st = ocpp.station({ url: first.url, stationId: 'CP1', version, ports: 2 });
   await st.connect();
   await st.close();
   await first.stop();
   const { log, lines } = capturingLog();
-  const h = await startHarness({ stations, circuitLimitA: 40, dbPath: first.dbPath, log });
-  harnesses.push(h);
-  const st2 = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2 });
-  sims.push(st2);
+  const h = await ocpp.start({ stations, circuitLimitA: 40, dbPath: first.dbPath, log });
+  const st2 = ocpp.station({ url: h.url, stationId: 'CP1', version, ports: 2 });
   st2.answeringTrigger = answer;
   expect(h.server.port('CP1-1')!.status).toBe('unknown');
   const t0 = performance.now();

@@ -6,22 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { SimTlsOptions } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
-import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 import type { Issued } from './testing/test-ca.ts';
 import { TestCa, haveOpenssl } from './testing/test-ca.ts';
 
-let h: Harness | undefined;
-const sims: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(sims.splice(0).map((s) => s.close()));
-  await h?.dispose();
-  h = undefined;
-});
+const ocpp = ocppPerTest();
 
 function sim(
   stationId: string,
@@ -29,14 +23,15 @@ function sim(
   ports = 1,
   version: OcppVersion = '1.6',
 ): SimulatedStation {
-  const st = new SimulatedStation({ url: h!.url, version, stationId, tls, ports });
-  sims.push(st);
+  const st = ocpp.station({ version, stationId, tls, ports });
   return st;
 }
 
 const refusals = (): string[] =>
   (
-    h!.store.db.prepare("SELECT message FROM events WHERE kind = 'station-refused' ORDER BY id").all() as {
+    ocpp.h.store.db
+      .prepare("SELECT message FROM events WHERE kind = 'station-refused' ORDER BY id")
+      .all() as {
       message: string;
     }[]
   ).map((e) => e.message);
@@ -71,19 +66,19 @@ describe.skipIf(!haveOpenssl)(
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('stations with a valid certificate boot and report their status over wss:// (OCPP 1.6 and 2.0.1)', async () => {
-      h = await startHarness({
+      await ocpp.start({
         stations: [
           { id: 'CP3', securityProfile: 3, ports: 2 },
           { id: 'CP201', securityProfile: 3, ports: 1, version: '2.0.1' },
         ],
         settings: { tls: { key: server.key, cert: server.cert, ca: ca.cert, crl: ca.crl() } },
       });
-      expect(h.url).toMatch(/^wss:\/\//);
+      expect(ocpp.h.url).toMatch(/^wss:\/\//);
       const st = sim('CP3', withCert(ca.station('CP3')), 2);
       expect((await st.connect()).status).toBe('Accepted');
       const v2 = sim('CP201', withCert(ca.station('CP201')), 1, '2.0.1');
       expect((await v2.connect()).status).toBe('Accepted');
-      const harness = h;
+      const harness = ocpp.h;
       await eventually(
         () =>
           harness.server.ports().length === 3 &&
@@ -98,7 +93,7 @@ describe.skipIf(!haveOpenssl)(
     it('refuses another CA, expired, not yet valid, a CN not the station id, revoked and no certificate, saying why', async () => {
       const revoked = ca.station('CP3');
       ca.revoke(revoked);
-      h = await startHarness({
+      await ocpp.start({
         stations: [{ id: 'CP3', securityProfile: 3 }],
         settings: { tls: { key: server.key, cert: server.cert, ca: ca.cert, crl: ca.crl() } },
       });
@@ -134,7 +129,7 @@ describe.skipIf(!haveOpenssl)(
 
     it('rotates the server certificate, CA and CRL without a restart; open connections stay up', async () => {
       const cp4 = ca.station('CP4');
-      h = await startHarness({
+      await ocpp.start({
         stations: [
           { id: 'CP3', securityProfile: 3 },
           { id: 'CP4', securityProfile: 3 },
@@ -149,7 +144,7 @@ describe.skipIf(!haveOpenssl)(
       const newCp4 = other.station('CP4');
       const revoked = other.station('CP4');
       other.revoke(revoked);
-      h.server.reloadTls({ key: newServer.key, cert: newServer.cert, ca: other.cert, crl: other.crl() });
+      ocpp.h.server.reloadTls({ key: newServer.key, cert: newServer.cert, ca: other.cert, crl: other.crl() });
 
       // New connections see the new server certificate (this client trusts the new CA only) and CA.
       const cp4Now = sim('CP4', withCert(newCp4, other.cert));
@@ -159,16 +154,16 @@ describe.skipIf(!haveOpenssl)(
       // The connection made before the rotation is still up and working.
       expect(old.connected).toBe(true);
       expect(await old.heartbeat()).toBeGreaterThan(0);
-      expect(h.server.connectedStationIds()).toEqual(expect.arrayContaining(['CP3', 'CP4']));
+      expect(ocpp.h.server.connectedStationIds()).toEqual(expect.arrayContaining(['CP3', 'CP4']));
 
       // Material that does not fit is refused and the running certificates stay.
-      expect(() => h!.server.reloadTls({ key: server.key, cert: newServer.cert, ca: other.cert })).toThrow(
-        /key does not match the certificate/,
-      );
-      expect(() => h!.server.reloadTls({ key: newServer.key, cert: newServer.cert })).toThrow(/restart/);
+      expect(() =>
+        ocpp.h.server.reloadTls({ key: server.key, cert: newServer.cert, ca: other.cert }),
+      ).toThrow(/key does not match the certificate/);
+      expect(() => ocpp.h.server.reloadTls({ key: newServer.key, cert: newServer.cert })).toThrow(/restart/);
       // One connection per station id (a live one is not taken over): CP4 goes away before it connects again.
       await cp4Now.close();
-      await eventually(() => !h!.server.connectedStationIds().includes('CP4'), 'CP4 disconnected');
+      await eventually(() => !ocpp.h.server.connectedStationIds().includes('CP4'), 'CP4 disconnected');
       expect((await sim('CP4', withCert(other.station('CP4'), other.cert)).connect()).status).toBe(
         'Accepted',
       );

@@ -2,25 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { MeterSample } from './meter-sample.ts';
 import type { PortInfo } from './port-directory.ts';
 import { checkSample, NOTICE_INTERVAL_MS, portBounds, StationNotices, stationTime } from './station-input.ts';
+import { testSitePort } from '../core/testing/site-port.ts';
 
 const T = Date.parse('2026-06-01T12:00:00Z');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 const info = (port: Partial<PortInfo['port']>, conductors = 3): PortInfo => ({
-  port: {
-    id: 'p',
-    stationId: 's',
-    connectorId: 1,
-    circuitId: 'c',
-    wiring: 'L1L2L3',
-    currentType: 'AC',
-    minCurrentA: 6,
-    maxCurrentA: 32,
-    stepA: 1,
-    priority: 0,
-    ...port,
-  },
+  port: testSitePort(port),
   conductors,
   supply: { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] },
   failSafeA: 6,

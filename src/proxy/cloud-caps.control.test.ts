@@ -3,23 +3,16 @@
  * limit, the current it frees goes to the other ports, and `limitedBy` says "cloud profile".
  */
 import { describe, expect, it } from 'vitest';
-import { bigCar, SimHarness, siteFromYaml } from '../control/testing/sim-harness.ts';
+import { bigCar, SimHarness } from '../control/testing/sim-harness.ts';
 import { DEFAULT_CONTROL_OPTIONS } from '../control/control-options.ts';
 import { describeLimitedBy } from '../core/explain.ts';
 import { CloudProfiles } from './cloud-profiles.ts';
+import { slmSite } from '../control/testing/scenario-sites.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 
 /** One 45 A circuit, three single-port stations of 32 A. */
-const SITE = siteFromYaml(`
-site: { name: cloud, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 45 }
-stations:
-  - { id: a, circuit: c }
-  - { id: b, circuit: c }
-  - { id: x, circuit: c }
-`);
+const SITE = slmSite(['a', 'b', 'x'], { name: 'cloud', limitA: 45 });
 
 const cap10 = {
   connectorId: 1,

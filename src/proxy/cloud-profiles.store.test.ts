@@ -4,19 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { siteFromYaml } from '../control/testing/sim-harness.ts';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
 import { openStore } from '../store/store.ts';
 import { CloudProfiles } from './cloud-profiles.ts';
+import { cloudSite } from './testing/cloud-site.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
-const SITE = siteFromYaml(`
-site: { name: cloud, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 100 }
-stations:
-  - { id: s, circuit: c, ports: 2 }
-`).site;
+const SITE = cloudSite(false);
 
 let dir: string | undefined;
 afterEach(() => {

@@ -4,22 +4,15 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { siteFromYaml } from '../control/testing/sim-harness.ts';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
 import { CloudProfiles } from './cloud-profiles.ts';
+import { cloudSite } from './testing/cloud-site.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const HOUR = 3_600_000;
 
 /** Station s: two three-phase ports of 32 A at 230/400 V; station t: one single-phase port. */
-const SITE = siteFromYaml(`
-site: { name: cloud, timeZone: Europe/Berlin }
-circuits:
-  - { id: c, limitA: 100 }
-stations:
-  - { id: s, circuit: c, ports: 2 }
-  - { id: t, circuit: c, phases: L1 }
-`).site;
+const SITE = cloudSite(true);
 
 function snapshot(portId: string, sessionId?: number, startedMs = T0): PortSnapshot {
   const [stationId, connector] = portId.split('/');

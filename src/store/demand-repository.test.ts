@@ -1,32 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, migrate } from './migrations.ts';
 import type { Store } from './store.ts';
-import { openStore } from './store.ts';
+import { storePerTest } from './testing/store-per-test.ts';
 
-let dir = '';
+const db = storePerTest('fusebox-demand-');
 let store: Store | undefined;
-afterEach(async () => {
-  await store?.close();
-  store = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = '';
-});
 
 describe('the demand store', () => {
   it('keeps each billing period peak (only a higher one replaces it) and the pin across a reopen', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fusebox-demand-'));
-    const path = join(dir, 'fusebox.db');
-    store = openStore(path);
+    const path = join(db.tmp(), 'fusebox.db');
+    store = db.open(path);
     await store.demand.savePeak({ period: '2026-03', peakKw: 41.5, peakAtMs: 1000, windowMs: 900_000 });
     await store.demand.savePeak({ period: '2026-03', peakKw: 39, peakAtMs: 2000, windowMs: 900_000 });
     await store.demand.savePeak({ period: '2026-04', peakKw: 12, peakAtMs: 3000, windowMs: 900_000 });
     await store.demand.savePin({ targetKw: 35, by: 'alice', atMs: 4000 });
     await store.close();
-    store = openStore(path);
+    store = db.open(path);
     expect(store.demand.peak('2026-03')).toEqual({
       period: '2026-03',
       peakKw: 41.5,
@@ -40,8 +31,7 @@ describe('the demand store', () => {
   });
 
   it('a schema 4 database gains the demand tables and keeps its rows', () => {
-    dir = mkdtempSync(join(tmpdir(), 'fusebox-demand-'));
-    const path = join(dir, 'fusebox.db');
+    const path = join(db.tmp(), 'fusebox.db');
     const old = new Database(path);
     migrate(
       old,
@@ -51,7 +41,7 @@ describe('the demand store', () => {
       .prepare("INSERT INTO stations (station_id, registration, created_ms) VALUES ('s1', 'accepted', 1)")
       .run();
     old.close();
-    store = openStore(path);
+    store = db.open(path);
     expect(store.migrated).toEqual(MIGRATIONS.filter((m) => m.version > 4).map((m) => m.version));
     expect(store.migrated).toContain(6);
     expect(store.db.prepare('SELECT station_id FROM stations').all()).toEqual([{ station_id: 's1' }]);

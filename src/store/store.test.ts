@@ -1,34 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backupStore } from './backup.ts';
 import { MIGRATIONS, migrate, SchemaTooNewError } from './migrations.ts';
 import type { Store } from './store.ts';
-import { openStore } from './store.ts';
 import { WriteBatcher } from './write-batcher.ts';
+import { storePerTest } from './testing/store-per-test.ts';
 
-let dir = '';
+const db = storePerTest('fusebox-store-');
 let store: Store | undefined;
-afterEach(async () => {
-  await store?.close();
-  store = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = '';
-});
 
-const tmp = (): string => (dir = mkdtempSync(join(tmpdir(), 'fusebox-store-')));
+const tmp = db.tmp;
 
 describe('opening the store', () => {
   it('creates a WAL database at the latest schema, and migrates only once', async () => {
     const path = join(tmp(), 'sub', 'fusebox.db');
-    store = openStore(path);
+    store = db.open(path);
     expect(store.migrated).toEqual(MIGRATIONS.map((m) => m.version));
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     await store.close();
-    store = openStore(path);
+    store = db.open(path);
     expect(store.migrated).toEqual([]);
   });
 
@@ -46,7 +38,7 @@ describe('opening the store', () => {
       )
       .run();
     old.close();
-    store = openStore(path);
+    store = db.open(path);
     expect(store.migrated).toEqual(MIGRATIONS.filter((m) => m.version > 3).map((m) => m.version));
     const repo = store.ocpp;
     // The old session: found, a retransmission of its 1.6 start recognised by the start time it had.
@@ -70,9 +62,9 @@ describe('opening the store', () => {
   });
 
   it('backs up a consistent copy while open', async () => {
-    store = openStore(join(tmp(), 'fusebox.db'));
+    store = db.open(join(tmp(), 'fusebox.db'));
     await store.ocpp.recordEvent({ atMs: 1, level: 'info', kind: 'x', message: 'before backup' });
-    const result = await backupStore(store.db, join(dir, 'backup', 'copy.db'));
+    const result = await backupStore(store.db, join(db.dir, 'backup', 'copy.db'));
     const copy = new Database(result.path, { readonly: true });
     expect(copy.prepare('SELECT message FROM events').get()).toEqual({ message: 'before backup' });
     copy.close();
@@ -96,7 +88,7 @@ describe('WriteBatcher', () => {
 describe('the read-only connection', () => {
   it('reads what the writer thread committed, and cannot write', async () => {
     const path = join(tmp(), 'fusebox.db');
-    store = openStore(path);
+    store = db.open(path);
     await store.api.overrides.add(
       { circuitId: 'c', limitA: 10, limitKw: null, untilMs: Date.now() + 60_000, reason: null },
       'alice',

@@ -2,56 +2,24 @@
  * The dashboard's demand panel in a real Chromium against a real Fusebox on the demo site with a demand cap:
  * the month's peak, the target and why, and a pinned target showing up without reloading the page.
  */
-import { rmSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningDemo } from './testing/demo-dashboard.ts';
-import { buildDashboard, launchChromium, loginAsDemo, startDemoFusebox } from './testing/demo-dashboard.ts';
 
-const TARIFF = `
-tariff:
-  name: Demo TOU
-  currency: EUR
-  demand: { floorKw: 150 }
-  seasons:
-    - name: all
-      months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-      demandPerKw: 12.5
-      prices: [{ days: [weekdays, weekends, holidays], bands: [{ from: '00:00', perKwh: 0.25 }] }]
-`;
+import { describe, expect, it } from 'vitest';
+import { dashboardPerFile } from './testing/dashboard-per-file.ts';
+import { tariffYaml } from '../config/testing/tariff-yaml.ts';
+
+const TARIFF = tariffYaml({ name: 'Demo TOU', demand: '{ floorKw: 150 }', demandPerKw: 12.5, perKwh: 0.25 });
 
 describe('the demand panel in Chromium', () => {
-  let demo: RunningDemo | undefined;
-  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  let browser: Browser;
-  let page: Page;
-  let webRoot: string | undefined;
-
-  beforeAll(async () => {
-    webRoot = await buildDashboard();
-    demo = await startDemoFusebox({ webRoot, appendYaml: TARIFF });
-    chromium = await launchChromium();
-    browser = chromium.browser;
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    await loginAsDemo(page, demo.url);
-  }, 120_000);
-
-  afterAll(async () => {
-    await chromium?.close();
-    await demo?.stop();
-    if (webRoot) rmSync(webRoot, { recursive: true, force: true });
-  });
+  const ui = dashboardPerFile({ demo: { appendYaml: TARIFF } });
 
   it("shows the month's peak and the target, and follows a pinned target", async () => {
-    const panel = page.getByTestId('demand-panel');
+    const panel = ui.page.getByTestId('demand-panel');
     await panel.waitFor();
     await expect
       .poll(() => panel.getByTestId('demand-target').textContent(), { timeout: 15_000 })
       .toMatch(/15\d kW \((floor|the month's peak)/); // the floor, or the peak if a window ended above it meanwhile
     expect(await panel.getByTestId('demand-peak').textContent()).toMatch(/kW/);
-    const pinned = await page.request.put(`${demo!.url}/api/v1/demand/target`, {
+    const pinned = await ui.page.request.put(`${ui.demo.url}/api/v1/demand/target`, {
       headers: { 'x-fusebox-csrf': '1' },
       data: { targetKw: 120 },
     });

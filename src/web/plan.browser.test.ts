@@ -4,33 +4,18 @@
  * with price bands, per planned session whether its need is met by its departure, and the demo's battery's
  * planned power per slot.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningDemo } from './testing/demo-dashboard.ts';
-import { buildDashboard, launchChromium, loginAsDemo, startDemoFusebox } from './testing/demo-dashboard.ts';
+import { describe, expect, it } from 'vitest';
+import { loginAsDemo } from './testing/demo-dashboard.ts';
+import { dashboardPerFile } from './testing/dashboard-per-file.ts';
 
 describe('the Plan view in Chromium', () => {
-  let demo: RunningDemo | undefined;
-  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  let webRoot: string | undefined;
-
-  beforeAll(async () => {
-    webRoot = await buildDashboard();
-    demo = await startDemoFusebox({ webRoot, planner: true });
-    chromium = await launchChromium();
-  }, 180_000);
-
-  afterAll(async () => {
-    await chromium?.close();
-    await demo?.stop();
-    if (webRoot) rmSync(webRoot, { recursive: true, force: true });
-  });
+  const ui = dashboardPerFile({ demo: { planner: true }, page: false, timeoutMs: 180_000 });
 
   it('shows the plan in force: load against the target per slot, price bands, sessions met by departure', async () => {
-    const context = await chromium!.browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const context = await ui.browser.newContext({ viewport: { width: 1366, height: 900 } });
     context.setDefaultTimeout(30_000);
     const page = await context.newPage();
-    await loginAsDemo(page, demo!.url);
+    await loginAsDemo(page, ui.demo.url);
     // The first plan needs the cars' stated departures and a solve in the worker: wait for it through the API.
     const deadline = Date.now() + 150_000;
     interface Body {
@@ -41,12 +26,12 @@ describe('the Plan view in Chromium', () => {
     }
     let body = null as Body | null;
     while (Date.now() < deadline) {
-      body = (await (await page.request.get(`${demo!.url}/api/v1/plan`)).json()) as Body;
+      body = (await (await page.request.get(`${ui.demo.url}/api/v1/plan`)).json()) as Body;
       if (body?.active && body.sessions.length > 0 && body.battery) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(body?.active, body?.reason ?? '').toBe(true);
-    await page.goto(`${demo!.url}/#/plan`);
+    await page.goto(`${ui.demo.url}/#/plan`);
     await page.getByRole('link', { name: 'Plan' }).click();
     await expect
       .poll(() => page.getByTestId('plan-status').textContent(), { timeout: 60_000 })

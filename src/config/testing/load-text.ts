@@ -1,4 +1,5 @@
 /** Loading a site file from text in tests (load*.test.ts): its problems, or the loaded site. */
+import { expect } from 'vitest';
 import type { ConfigProblem } from '../config-problem.ts';
 import type { LoadedSiteConfig } from '../load.ts';
 import { loadSiteConfigText } from '../load.ts';
@@ -19,4 +20,25 @@ export function loaded(text: string): LoadedSiteConfig {
   if (!r.ok)
     throw new Error(r.problems.map((p) => `${p.line}:${p.column} ${p.path} ${p.message}`).join('\n'));
   return r;
+}
+
+/**
+ * The problem `text` (not loading) has at `path`: its message matches `message` and it stands at line
+ * `lineNo` (at a column when `column` is true). Returns it.
+ */
+export function expectProblemAt(
+  text: string,
+  path: string,
+  lineNo: number,
+  message: RegExp,
+  { column = false }: { readonly column?: boolean } = {},
+): ConfigProblem {
+  const r = loadSiteConfigText(text, FILE);
+  expect(r.ok).toBe(false);
+  const p = r.problems.find((x) => x.path === path);
+  expect(p, JSON.stringify(r.problems)).toBeDefined();
+  expect(p!.message).toMatch(message);
+  expect(p!.line).toBe(lineNo);
+  if (column) expect(p!.column).toBeGreaterThan(0);
+  return p!;
 }

@@ -5,6 +5,7 @@ import { compileSite } from '../compiled-site.ts';
 import type { Wiring } from '../phases.ts';
 import type { SiteCircuit, SitePort } from '../site.ts';
 import { SUPPLIES } from './supplies.ts';
+import { testSitePort } from './site-port.ts';
 
 export interface SharedCircuitSpec {
   /** Minimum current per port in A; the number of ports is its length. */
@@ -27,18 +28,13 @@ export function sharedCircuitSite(spec: SharedCircuitSpec): { cs: CompiledSite; 
     const circuitId = spec.nested ? `sub${j}` : 'main';
     if (spec.nested)
       circuits.push({ id: circuitId, parentId: 'main', limitA: 63, marginA: 0, supply: SUPPLIES.eu400 });
-    return {
+    return testSitePort({
       id: `p${String(j).padStart(2, '0')}`,
       stationId: `s${j}`,
-      connectorId: 1,
       circuitId,
       wiring: spec.wiring,
-      currentType: 'AC',
       minCurrentA: min,
-      maxCurrentA: 32,
-      stepA: 1,
-      priority: 0,
-    };
+    });
   });
   const demands: PortDemand[] = ports.map((p, j) => ({
     portId: p.id,

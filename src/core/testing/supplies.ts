@@ -2,6 +2,7 @@
 import type { Phase, Wiring } from '../phases.ts';
 import { WIRINGS } from '../phases.ts';
 import type { SitePort, Supply } from '../site.ts';
+import { testSitePort } from './site-port.ts';
 
 const THREE: readonly Phase[] = ['L1', 'L2', 'L3'];
 
@@ -33,17 +34,5 @@ export function testPort(
   wiring: Wiring,
   extra: Partial<SitePort> = {},
 ): SitePort {
-  return {
-    id,
-    stationId: id,
-    connectorId: 1,
-    circuitId,
-    wiring,
-    currentType: 'AC',
-    minCurrentA: 6,
-    maxCurrentA: 32,
-    stepA: 0.1,
-    priority: 0,
-    ...extra,
-  };
+  return testSitePort({ id, stationId: id, circuitId, wiring, stepA: 0.1, ...extra });
 }

@@ -16,6 +16,7 @@ import { OcppServer } from '../ocpp-server.ts';
 import type { OcppServerSettings, OcppStationSettings, SecurityProfile } from '../ocpp-settings.ts';
 import type { OcppVersion } from '../../contracts/station-gateway.ts';
 import type { SimulatedStation } from '../../sim/devices/ocpp-station.ts';
+import { testSitePort } from '../../core/testing/site-port.ts';
 
 export interface HarnessOptions {
   readonly stations?: readonly {
@@ -53,18 +54,7 @@ export interface Harness {
 
 /** A three-phase 32 A port. */
 export function testPort(stationId: string, connectorId: number, circuitId = 'main'): SitePort {
-  return {
-    id: `${stationId}-${connectorId}`,
-    stationId,
-    connectorId,
-    circuitId,
-    wiring: 'L1L2L3',
-    currentType: 'AC',
-    minCurrentA: 6,
-    maxCurrentA: 32,
-    stepA: 1,
-    priority: 0,
-  };
+  return testSitePort({ id: `${stationId}-${connectorId}`, stationId, connectorId, circuitId });
 }
 
 /** The harness's site: `stations` (each `ports` test ports, default 2) on one circuit of `circuitLimitA`. */
