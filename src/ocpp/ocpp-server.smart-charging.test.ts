@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import type { SetpointEvent } from '../contracts/station-gateway.ts';
@@ -10,11 +12,11 @@ const ocpp = ocppPerTest();
 async function charging(
   version: OcppVersion,
   rateUnits: ('A' | 'W')[] = ['A'],
-  now?: () => number,
+  clock?: Clock,
 ): Promise<SimulatedStation> {
   const st = await ocpp.cp1(
     version,
-    { circuitLimitA: 40, settings: { acceptUnknownIdTags: true }, ...(now ? { now } : {}) },
+    { circuitLimitA: 40, settings: { acceptUnknownIdTags: true }, ...(clock ? { clock } : {}) },
     { rateUnits },
   );
   await eventually(() => ocpp.h.server.port('CP1-1')!.effectiveLimitA === 20, 'fail-safe default accepted');
@@ -40,8 +42,9 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('smart charging over OCPP %s', (ver
   });
 
   it("renews on time after Fusebox's wall clock stepped back an hour (an NTP step)", async () => {
+    // Fusebox's clock (its server and store) steps; the station's does not.
     let offsetMs = 0;
-    const st = await charging(version, ['A'], () => Date.now() + offsetMs);
+    const st = await charging(version, ['A'], { ...systemClock, nowMs: () => Date.now() + offsetMs });
     const sent = (): number => st.received.filter((c) => c.action === 'SetChargingProfile').length;
     expect(await ocpp.h.server.applySetpoint('CP1-1', 12, { expiresAfterMs: 2000 })).toBe('accepted');
     const before = sent();
