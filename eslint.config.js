@@ -139,10 +139,6 @@ const SIZE_OVERRIDES = [
     files: [
       'bench/soak.ts',
       'bench/ocpp.ts',
-      'src/api/http-server.ts',
-      'src/api/metrics.ts',
-      'src/api/routes/live-state.ts',
-      'src/api/routes/records.ts',
       'src/config/meter-links.ts',
       'src/config/resolve-ports.ts',
       'src/config/site-summary.ts',
