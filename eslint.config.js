@@ -139,9 +139,6 @@ const SIZE_OVERRIDES = [
     files: [
       'bench/soak.ts',
       'bench/ocpp.ts',
-      'src/config/meter-links.ts',
-      'src/config/resolve-ports.ts',
-      'src/config/site-summary.ts',
       'src/modbus/tcp-server.ts',
       'src/mqtt/mqtt-discovery.ts',
       'src/store/api-write-ops.ts',
