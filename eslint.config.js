@@ -139,7 +139,6 @@ const SIZE_OVERRIDES = [
     files: [
       'bench/soak.ts',
       'bench/ocpp.ts',
-      'src/mqtt/mqtt-discovery.ts',
       'src/store/api-write-ops.ts',
       'src/store/write-ops.ts',
       'src/web/app/limits-view.tsx',
