@@ -139,8 +139,6 @@ const SIZE_OVERRIDES = [
     files: [
       'bench/soak.ts',
       'bench/ocpp.ts',
-      'src/store/api-write-ops.ts',
-      'src/store/write-ops.ts',
       'src/web/app/limits-view.tsx',
       'src/web/app/overrides-panel.tsx',
       'src/web/app/port-detail.tsx',
