@@ -136,7 +136,6 @@ const SIZE_OVERRIDES = [
   {
     files: [
       'bench/soak.ts',
-      'bench/ocpp.ts',
       'src/web/app/port-detail.tsx',
     ],
     rules: ['max-lines-per-function'],
