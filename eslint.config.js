@@ -130,15 +130,9 @@ const SIZE_OVERRIDES = [
   { files: ['src/proxy/cloud-proxy.ts', 'bench/proxy.ts'], rules: ['max-lines', 'max-lines-per-function'] },
   // Step 5 (edges): the dashboard's browser test is split by view (another engineer).
   { files: ['src/web/dashboard.browser.test.ts'], rules: ['max-lines'] },
-  // Issue 13 size rules, functions not split yet and in no other branch (listed in the split branch's report):
-  // the benchmarks' runs, the HTTP app, metrics and record routes, config passes, the EMS Modbus server, MQTT
-  // discovery, the store's write operations, the dashboard's larger views.
-  {
-    files: [
-      'src/web/app/port-detail.tsx',
-    ],
-    rules: ['max-lines-per-function'],
-  },
+  // PortDetail (port-detail.tsx, 165 lines): another branch adds the driver's departure form to it; split
+  // after that lands.
+  { files: ['src/web/app/port-detail.tsx'], rules: ['max-lines-per-function'] },
 ];
 
 export default tseslint.config(
