@@ -97,6 +97,81 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
   }
 }
 
+/** The CALL round trips the simulated stations time, kept only while `on`. */
+interface Recorder {
+  on: boolean;
+  latencies: number[];
+}
+
+/**
+ * Steady state for STEADY_MS: every port sends MeterValues every 10 s, spread over the interval; the CALL
+ * round trips, and the event-loop delay of Fusebox and of the simulator.
+ */
+async function steadyState(
+  sims: readonly SimulatedStation[],
+  fusebox: FuseboxProcess,
+  recorder: Recorder,
+  timers: NodeJS.Timeout[],
+  say: (line: string) => void,
+): Promise<{ steadyPerSecond: number; callP50Ms: number; callP99Ms: number }> {
+  // Steady state: every port sends MeterValues every 10 s, spread over the interval.
+  await fusebox.request('reset-loop-delay');
+  const benchLoop = monitorEventLoopDelay({ resolution: 5 });
+  benchLoop.enable();
+  recorder.on = true;
+  recorder.latencies = [];
+  let steadyCalls = 0;
+  const steadyStart = performance.now();
+  for (const st of sims) {
+    const tick = (): void => {
+      for (const c of [1, 2]) {
+        steadyCalls++;
+        st.sendMeterValues(c).catch(() => undefined);
+      }
+    };
+    const first = setTimeout(() => {
+      tick();
+      timers.push(setInterval(tick, METER_INTERVAL_MS));
+    }, Math.random() * METER_INTERVAL_MS);
+    timers.push(first);
+  }
+  await new Promise((r) => setTimeout(r, STEADY_MS));
+  for (const t of timers) clearTimeout(t);
+  recorder.on = false;
+  const steadySeconds = (performance.now() - steadyStart) / 1000;
+  const sorted = [...recorder.latencies].sort((a, b) => a - b);
+  const callP50Ms = percentile(sorted, 50);
+  const callP99Ms = percentile(sorted, 99);
+  say(
+    `  steady: ${(recorder.latencies.length / steadySeconds).toFixed(0)} CALLs/s answered, round trip p50 ${callP50Ms.toFixed(
+      2,
+    )} ms, p99 ${callP99Ms.toFixed(2)} ms (${recorder.latencies.length} calls)`,
+  );
+  void steadyCalls;
+  benchLoop.disable();
+  const during = await fusebox.request<Stats>('stats');
+  say(
+    `  event-loop delay p99: Fusebox ${during.loopDelayP99Ms.toFixed(1)} ms (max ${during.loopDelayMaxMs.toFixed(
+      1,
+    )}), simulator ${(benchLoop.percentile(99) / 1e6).toFixed(1)} ms`,
+  );
+  return { steadyPerSecond: recorder.latencies.length / steadySeconds, callP50Ms, callP99Ms };
+}
+
+/** Every port reports at once: how fast Fusebox answers them all, in messages per second. */
+async function burst(sims: readonly SimulatedStation[], say: (line: string) => void): Promise<number> {
+  // Burst: every port reports at once; how fast does Fusebox answer them all?
+  await new Promise((r) => setTimeout(r, 500));
+  const burstStart = performance.now();
+  await Promise.all(sims.flatMap((st) => [st.sendMeterValues(1), st.sendMeterValues(2)]));
+  const burstSeconds = (performance.now() - burstStart) / 1000;
+  const messagesPerSecond = (STATIONS * 2) / burstSeconds;
+  say(
+    `  burst: ${STATIONS * 2} MeterValues answered in ${(burstSeconds * 1000).toFixed(0)} ms = ${messagesPerSecond.toFixed(0)} msg/s`,
+  );
+  return messagesPerSecond;
+}
+
 export async function run(opts: BenchOptions): Promise<unknown[]> {
   const say = (line: string): void => {
     if (!opts.json) console.log(line);
@@ -106,8 +181,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
   const env: NodeJS.ProcessEnv = { ...process.env, BENCH_STATIONS: String(STATIONS) };
   if (auth) env.BENCH_PASSWORD_HASH = await hashStationPassword(PASSWORD);
   const fusebox = await FuseboxProcess.start(env);
-  let latencies: number[] = [];
-  let recording = false;
+  const recorder: Recorder = { on: false, latencies: [] };
   const sims = Array.from(
     { length: STATIONS },
     (_, i) =>
@@ -119,7 +193,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
         password: auth ? PASSWORD : undefined,
         keepReceived: 0,
         onCallDone: (_action, ms) => {
-          if (recording) latencies.push(ms);
+          if (recorder.on) recorder.latencies.push(ms);
         },
       }),
   );
@@ -150,57 +224,8 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
     await until('sessions', async () => (await fusebox.request<Stats>('stats')).sessions === STATIONS * 2);
     say(`  sessions running on all ports`);
 
-    // Steady state: every port sends MeterValues every 10 s, spread over the interval.
-    await fusebox.request('reset-loop-delay');
-    const benchLoop = monitorEventLoopDelay({ resolution: 5 });
-    benchLoop.enable();
-    recording = true;
-    latencies = [];
-    let steadyCalls = 0;
-    const steadyStart = performance.now();
-    for (const st of sims) {
-      const tick = (): void => {
-        for (const c of [1, 2]) {
-          steadyCalls++;
-          st.sendMeterValues(c).catch(() => undefined);
-        }
-      };
-      const first = setTimeout(() => {
-        tick();
-        timers.push(setInterval(tick, METER_INTERVAL_MS));
-      }, Math.random() * METER_INTERVAL_MS);
-      timers.push(first);
-    }
-    await new Promise((r) => setTimeout(r, STEADY_MS));
-    for (const t of timers) clearTimeout(t);
-    recording = false;
-    const steadySeconds = (performance.now() - steadyStart) / 1000;
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const callP50Ms = percentile(sorted, 50);
-    const callP99Ms = percentile(sorted, 99);
-    say(
-      `  steady: ${(latencies.length / steadySeconds).toFixed(0)} CALLs/s answered, round trip p50 ${callP50Ms.toFixed(
-        2,
-      )} ms, p99 ${callP99Ms.toFixed(2)} ms (${latencies.length} calls)`,
-    );
-    void steadyCalls;
-    benchLoop.disable();
-    const during = await fusebox.request<Stats>('stats');
-    say(
-      `  event-loop delay p99: Fusebox ${during.loopDelayP99Ms.toFixed(1)} ms (max ${during.loopDelayMaxMs.toFixed(
-        1,
-      )}), simulator ${(benchLoop.percentile(99) / 1e6).toFixed(1)} ms`,
-    );
-
-    // Burst: every port reports at once; how fast does Fusebox answer them all?
-    await new Promise((r) => setTimeout(r, 500));
-    const burstStart = performance.now();
-    await Promise.all(sims.flatMap((st) => [st.sendMeterValues(1), st.sendMeterValues(2)]));
-    const burstSeconds = (performance.now() - burstStart) / 1000;
-    const messagesPerSecond = (STATIONS * 2) / burstSeconds;
-    say(
-      `  burst: ${STATIONS * 2} MeterValues answered in ${(burstSeconds * 1000).toFixed(0)} ms = ${messagesPerSecond.toFixed(0)} msg/s`,
-    );
+    const { steadyPerSecond, callP50Ms, callP99Ms } = await steadyState(sims, fusebox, recorder, timers, say);
+    const messagesPerSecond = await burst(sims, say);
 
     const pushed = await fusebox.request<{ ms: number; ports: number; counts: Record<string, number> }>(
       'push',
@@ -222,7 +247,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
         stations: STATIONS,
         connectSeconds: round(connectSeconds),
         messagesPerSecond: Math.round(messagesPerSecond),
-        steadyMessagesPerSecond: Math.round(latencies.length / steadySeconds),
+        steadyMessagesPerSecond: Math.round(steadyPerSecond),
         callP50Ms: round(callP50Ms),
         callP99Ms: round(callP99Ms),
         profilesToAllMs: Math.round(pushed.ms),

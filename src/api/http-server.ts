@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiContext } from './api-context.ts';
+import type { ApiContext, ZodApp } from './api-context.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { apiErrorBody, handleError } from './api-error.ts';
 import { accessHook } from './auth/access.ts';
@@ -17,6 +17,7 @@ import { LoginThrottle } from './auth/login-throttle.ts';
 import { ControlSync } from '../control/control-sync.ts';
 import { LiveHub } from './live-hub.ts';
 import { ApiMetrics } from './metrics.ts';
+import type { MetricSources } from './metrics.ts';
 import { PowerHistoryRecorder } from './power-history-recorder.ts';
 import { PUBLIC_BODY_LIMIT, apiRouteDefaults, unknownQueryParameters } from './request-guards.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -44,10 +45,10 @@ export interface HttpServerOptions {
   readonly port: number;
 }
 
-/** Builds the app without listening (tests use app.inject() or listen on port 0). */
-export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiMetrics()) {
-  const logger = deps.logger;
+/** The fastify instance with the API's validation, serialization, errors, guards and JSON body parsing. */
+function createFastify(deps: ApiDeps) {
   // Requests are logged at info by fastify: keep them out of the operator's log unless debugging.
+  const logger = deps.logger;
   const app = Fastify({
     loggerInstance: logger?.child({}, { level: logger.level === 'debug' ? 'debug' : 'warn' }) as
       FastifyBaseLogger | undefined,
@@ -85,8 +86,11 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   // JSON only: a text/plain body is a 415 (fastify would otherwise hand the route a string: a 400).
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
+  return app;
+}
 
-  await app.register(fastifyCookie);
+/** The OpenAPI document (generated from the routes' zod schemas) and its browsable UI at /api/docs. */
+async function registerOpenApi(app: ZodApp): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -111,6 +115,37 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+}
+
+/** What the metrics read at each scrape: the live circuits, ports, upstreams, demand, planner and sessions. */
+function metricSources(ctx: ApiContext): MetricSources {
+  const { deps } = ctx;
+  return {
+    circuits: () => livePayloads(ctx).circuits().circuits,
+    portsCharging: () => deps.live.snapshot()?.allocation.filter((a) => a.currentA > 0).length ?? 0,
+    uncontrolledPorts: () =>
+      [...(deps.live.snapshot()?.uncontrolled ?? [])].map(([portId, u]) => ({
+        portId,
+        reason: u.reason,
+        countedA: u.countedA,
+      })),
+    upstream: () => deps.upstream?.statuses() ?? [],
+    now: () => deps.clock.nowMs(),
+    demand: () => deps.demand?.state() ?? null,
+    planner: () => deps.planner?.metrics() ?? null,
+    sessions: () => ({
+      active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
+      total: deps.store.records.sessions({ limit: 1, offset: 0 }).total,
+    }),
+  };
+}
+
+/** Builds the app without listening (tests use app.inject() or listen on port 0). */
+export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiMetrics()) {
+  const logger = deps.logger;
+  const app = createFastify(deps);
+  await app.register(fastifyCookie);
+  await registerOpenApi(app);
 
   const secure = (req: { protocol: string }): boolean =>
     deps.options.secureCookies || req.protocol === 'https';
@@ -147,24 +182,7 @@ export async function buildHttpApp(deps: ApiDeps, metrics: ApiMetrics = new ApiM
   });
   deps.live.onDispatch((d) => metrics.dispatched(d.answeredAtMs - d.sentAtMs, d.result));
   const unsubscribe = deps.store.records.onEvent((e) => ctx.hub.publish('event', eventView(e)));
-  metrics.setSources({
-    circuits: () => livePayloads(ctx).circuits().circuits,
-    portsCharging: () => deps.live.snapshot()?.allocation.filter((a) => a.currentA > 0).length ?? 0,
-    uncontrolledPorts: () =>
-      [...(deps.live.snapshot()?.uncontrolled ?? [])].map(([portId, u]) => ({
-        portId,
-        reason: u.reason,
-        countedA: u.countedA,
-      })),
-    upstream: () => deps.upstream?.statuses() ?? [],
-    now: () => deps.clock.nowMs(),
-    demand: () => deps.demand?.state() ?? null,
-    planner: () => deps.planner?.metrics() ?? null,
-    sessions: () => ({
-      active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
-      total: deps.store.records.sessions({ limit: 1, offset: 0 }).total,
-    }),
-  });
+  metrics.setSources(metricSources(ctx));
   app.addHook('onClose', async () => {
     unsubscribe();
     ctx.hub.close();

@@ -43,6 +43,245 @@ export interface MetricSources {
 
 const PHASES = ['L1', 'L2', 'L3'];
 
+/** The sources the gauges read at each scrape (none until the app sets them). */
+type Current = () => MetricSources | null;
+
+/** Per circuit and phase: load, effective limit and what EV ports may use. */
+function circuitGauges(r: Registry, current: Current): void {
+  const perPhase = (
+    name: string,
+    help: string,
+    pick: (c: CircuitSample) => readonly (number | null)[],
+  ): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['circuit', 'phase'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const c of current()?.circuits() ?? [])
+          pick(c).forEach((v, p) => {
+            if (v !== null) this.set({ circuit: c.id, phase: PHASES[p]! }, v);
+          });
+      },
+    });
+  };
+  perPhase(
+    'fusebox_circuit_load_amperes',
+    'Load per circuit and phase (metered, else EV ports), A',
+    (c) => c.loadA,
+  );
+  perPhase(
+    'fusebox_circuit_limit_amperes',
+    'Effective limit per circuit and phase (static, schedule, override, EMS), A',
+    (c) => c.effectiveLimitA,
+  );
+  perPhase(
+    'fusebox_circuit_capacity_amperes',
+    'What EV ports may use per circuit and phase now, A',
+    (c) => c.capacityA,
+  );
+}
+
+/** Ports charging, sessions in progress, and the ports whose station does not take limits. */
+function portGauges(r: Registry, current: Current): void {
+  new Gauge({
+    name: 'fusebox_ports_charging',
+    help: 'Ports with a non-zero allocated current',
+    registers: [r],
+    collect() {
+      this.set(current()?.portsCharging() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'fusebox_sessions_active',
+    help: 'Sessions in progress',
+    registers: [r],
+    collect() {
+      this.set(current()?.sessions().active ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'fusebox_port_uncontrolled',
+    help: 'Ports whose station does not take limits (1 per port, by reason: rejected, not-implemented, timeout, no-smart-charging)',
+    labelNames: ['port', 'reason'],
+    registers: [r],
+    collect() {
+      this.reset();
+      for (const u of current()?.uncontrolledPorts?.() ?? [])
+        this.set({ port: u.portId, reason: u.reason }, 1);
+    },
+  });
+  new Gauge({
+    name: 'fusebox_port_uncontrolled_counted_amperes',
+    help: 'What an uncontrolled port counts at per phase (its maximum, or its measured draw if more; 0 idle), A',
+    labelNames: ['port'],
+    registers: [r],
+    collect() {
+      this.reset();
+      for (const u of current()?.uncontrolledPorts?.() ?? []) this.set({ port: u.portId }, u.countedA);
+    },
+  });
+}
+
+/** The demand cap: absent (no sample) on a site without one. */
+function demandGauges(r: Registry, current: Current): void {
+  const demandGauge = (name: string, help: string, value: (d: DemandState) => number | null): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [r],
+      collect() {
+        this.reset();
+        const d = current()?.demand?.() ?? null;
+        const v = d ? value(d) : null;
+        if (v !== null && Number.isFinite(v)) this.set(v);
+      },
+    });
+  };
+  demandGauge(
+    'fusebox_demand_window_average_kilowatts',
+    'Average grid import of the running demand window so far, kW',
+    (d) => d.windowAverageKw,
+  );
+  demandGauge(
+    'fusebox_demand_target_kilowatts',
+    'Demand target: every window average is held at or below it, kW',
+    (d) => d.targetKw,
+  );
+  demandGauge(
+    'fusebox_demand_period_peak_kilowatts',
+    'Highest demand window of the billing period so far, kW',
+    (d) => d.periodPeakKw,
+  );
+  demandGauge(
+    'fusebox_demand_limit_kilowatts',
+    "The demand cap's kW limit on the grid connection for the rest of the window",
+    (d) => d.capKw,
+  );
+  demandGauge(
+    'fusebox_demand_charge_estimate',
+    'Demand charge of the billing period so far (peak × rate), in the tariff currency',
+    (d) => d.estimatedDemandCharge,
+  );
+}
+
+/** The live planner: absent (no sample) on a site without one. */
+function plannerMetrics(r: Registry, current: Current): void {
+  const plannerMetric = (
+    kind: 'counter' | 'gauge',
+    name: string,
+    help: string,
+    value: (p: PlannerMetrics) => number | null,
+  ): void => {
+    const collect = function (this: Gauge | Counter): void {
+      this.reset();
+      const p = current()?.planner?.() ?? null;
+      const v = p && value(p);
+      if (v === null) return;
+      if (this instanceof Gauge) this.set(v);
+      else this.inc(v);
+    };
+    if (kind === 'gauge') new Gauge({ name, help, registers: [r], collect });
+    else new Counter({ name, help, registers: [r], collect });
+  };
+  plannerMetric(
+    'counter',
+    'fusebox_planner_replans_total',
+    'Plans solved by the live planner',
+    (p) => p.replans,
+  );
+  plannerMetric(
+    'counter',
+    'fusebox_planner_failures_total',
+    'Plan solves that failed or timed out (the allocator decides without a plan)',
+    (p) => p.failures,
+  );
+  plannerMetric(
+    'gauge',
+    'fusebox_planner_solve_seconds',
+    'Time the last plan solve took, s',
+    (p) => p.lastSolveMs / 1000,
+  );
+  plannerMetric(
+    'gauge',
+    'fusebox_planner_sessions_short',
+    'Sessions the plan in force leaves short of their need by their departure',
+    (p) => p.sessionsShort,
+  );
+  plannerMetric(
+    'gauge',
+    'fusebox_planner_battery_kw',
+    "The plan's battery power for the running slot, kW, charging positive (absent: no battery planned)",
+    (p) => p.batteryTargetKw,
+  );
+}
+
+/** The sessions in the store. */
+function storedSessionsGauge(r: Registry, current: Current): void {
+  // A gauge, not *_total (Prometheus keeps that suffix for counters), though retention never deletes a
+  // session (src/store/retention.ts): it goes down only when the database is replaced (a restored backup).
+  new Gauge({
+    name: 'fusebox_sessions_stored',
+    help: 'Sessions in the store, in progress and ended (retention keeps every session)',
+    registers: [r],
+    collect() {
+      this.set(current()?.sessions().total ?? 0);
+    },
+  });
+}
+
+/** The cloud relay per station (docs/proxy.md). */
+function upstreamGauges(r: Registry, current: Current): void {
+  const upstream = (
+    name: string,
+    help: string,
+    value: (s: UpstreamStatus, nowMs: number) => number | undefined,
+  ): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['station'],
+      registers: [r],
+      collect() {
+        this.reset();
+        const sources = current();
+        if (!sources) return;
+        const nowMs = sources.now();
+        for (const s of sources.upstream?.() ?? []) {
+          if (s.state === 'disabled') continue;
+          const v = value(s, nowMs);
+          if (v !== undefined) this.set({ station: s.stationId }, v);
+        }
+      },
+    });
+  };
+  upstream('fusebox_upstream_connected', 'Cloud link of the station open (1) or not (0)', (s) =>
+    s.state === 'connected' ? 1 : 0,
+  );
+  upstream(
+    'fusebox_upstream_outage_seconds',
+    'How long the cloud has been unreachable for the station, s',
+    (s, now) => (s.outageSinceMs === undefined ? 0 : Math.max(0, (now - s.outageSinceMs) / 1000)),
+  );
+  upstream(
+    'fusebox_upstream_queue_depth',
+    'Station messages answered by Fusebox, waiting for the cloud',
+    (s) => s.queueDepth,
+  );
+  upstream(
+    'fusebox_upstream_oldest_queued_seconds',
+    'Age of the oldest message waiting for the cloud, s (0: none)',
+    (s, now) => (s.oldestQueuedMs === undefined ? 0 : Math.max(0, (now - s.oldestQueuedMs) / 1000)),
+  );
+  upstream(
+    'fusebox_upstream_failed_messages',
+    'Queued messages the cloud refused with a CALLERROR (kept, not resent)',
+    (s) => s.failed,
+  );
+}
+
 export class ApiMetrics {
   readonly registry = new Registry();
   private sources: MetricSources | null = null;
@@ -57,222 +296,13 @@ export class ApiMetrics {
     // The process's own health: resident memory, CPU, heap, event-loop delay (nodejs_eventloop_lag_*,
     // measured between scrapes), open handles; what a soak test or an operator watches for leaks and stalls.
     collectDefaultMetrics({ register: r });
-    const perPhase = (
-      name: string,
-      help: string,
-      pick: (c: CircuitSample) => readonly (number | null)[],
-    ): void => {
-      const sources = (): MetricSources | null => this.sources;
-      new Gauge({
-        name,
-        help,
-        labelNames: ['circuit', 'phase'],
-        registers: [r],
-        collect() {
-          this.reset();
-          for (const c of sources()?.circuits() ?? [])
-            pick(c).forEach((v, p) => {
-              if (v !== null) this.set({ circuit: c.id, phase: PHASES[p]! }, v);
-            });
-        },
-      });
-    };
-    perPhase(
-      'fusebox_circuit_load_amperes',
-      'Load per circuit and phase (metered, else EV ports), A',
-      (c) => c.loadA,
-    );
-    perPhase(
-      'fusebox_circuit_limit_amperes',
-      'Effective limit per circuit and phase (static, schedule, override, EMS), A',
-      (c) => c.effectiveLimitA,
-    );
-    perPhase(
-      'fusebox_circuit_capacity_amperes',
-      'What EV ports may use per circuit and phase now, A',
-      (c) => c.capacityA,
-    );
-    const current = (): MetricSources | null => this.sources;
-    new Gauge({
-      name: 'fusebox_ports_charging',
-      help: 'Ports with a non-zero allocated current',
-      registers: [r],
-      collect() {
-        this.set(current()?.portsCharging() ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'fusebox_sessions_active',
-      help: 'Sessions in progress',
-      registers: [r],
-      collect() {
-        this.set(current()?.sessions().active ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'fusebox_port_uncontrolled',
-      help: 'Ports whose station does not take limits (1 per port, by reason: rejected, not-implemented, timeout, no-smart-charging)',
-      labelNames: ['port', 'reason'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const u of current()?.uncontrolledPorts?.() ?? [])
-          this.set({ port: u.portId, reason: u.reason }, 1);
-      },
-    });
-    new Gauge({
-      name: 'fusebox_port_uncontrolled_counted_amperes',
-      help: 'What an uncontrolled port counts at per phase (its maximum, or its measured draw if more; 0 idle), A',
-      labelNames: ['port'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const u of current()?.uncontrolledPorts?.() ?? []) this.set({ port: u.portId }, u.countedA);
-      },
-    });
-    // The demand cap: absent (no sample) on a site without one.
-    const demandGauge = (name: string, help: string, value: (d: DemandState) => number | null): void => {
-      new Gauge({
-        name,
-        help,
-        registers: [r],
-        collect() {
-          this.reset();
-          const d = current()?.demand?.() ?? null;
-          const v = d ? value(d) : null;
-          if (v !== null && Number.isFinite(v)) this.set(v);
-        },
-      });
-    };
-    demandGauge(
-      'fusebox_demand_window_average_kilowatts',
-      'Average grid import of the running demand window so far, kW',
-      (d) => d.windowAverageKw,
-    );
-    demandGauge(
-      'fusebox_demand_target_kilowatts',
-      'Demand target: every window average is held at or below it, kW',
-      (d) => d.targetKw,
-    );
-    demandGauge(
-      'fusebox_demand_period_peak_kilowatts',
-      'Highest demand window of the billing period so far, kW',
-      (d) => d.periodPeakKw,
-    );
-    demandGauge(
-      'fusebox_demand_limit_kilowatts',
-      "The demand cap's kW limit on the grid connection for the rest of the window",
-      (d) => d.capKw,
-    );
-    demandGauge(
-      'fusebox_demand_charge_estimate',
-      'Demand charge of the billing period so far (peak × rate), in the tariff currency',
-      (d) => d.estimatedDemandCharge,
-    );
-    // The live planner: absent (no sample) on a site without one.
-    const plannerMetric = (
-      kind: 'counter' | 'gauge',
-      name: string,
-      help: string,
-      value: (p: PlannerMetrics) => number | null,
-    ): void => {
-      const collect = function (this: Gauge | Counter): void {
-        this.reset();
-        const p = current()?.planner?.() ?? null;
-        const v = p && value(p);
-        if (v === null) return;
-        if (this instanceof Gauge) this.set(v);
-        else this.inc(v);
-      };
-      if (kind === 'gauge') new Gauge({ name, help, registers: [r], collect });
-      else new Counter({ name, help, registers: [r], collect });
-    };
-    plannerMetric(
-      'counter',
-      'fusebox_planner_replans_total',
-      'Plans solved by the live planner',
-      (p) => p.replans,
-    );
-    plannerMetric(
-      'counter',
-      'fusebox_planner_failures_total',
-      'Plan solves that failed or timed out (the allocator decides without a plan)',
-      (p) => p.failures,
-    );
-    plannerMetric(
-      'gauge',
-      'fusebox_planner_solve_seconds',
-      'Time the last plan solve took, s',
-      (p) => p.lastSolveMs / 1000,
-    );
-    plannerMetric(
-      'gauge',
-      'fusebox_planner_sessions_short',
-      'Sessions the plan in force leaves short of their need by their departure',
-      (p) => p.sessionsShort,
-    );
-    plannerMetric(
-      'gauge',
-      'fusebox_planner_battery_kw',
-      "The plan's battery power for the running slot, kW, charging positive (absent: no battery planned)",
-      (p) => p.batteryTargetKw,
-    );
-    // A gauge, not *_total (Prometheus keeps that suffix for counters), though retention never deletes a
-    // session (src/store/retention.ts): it goes down only when the database is replaced (a restored backup).
-    new Gauge({
-      name: 'fusebox_sessions_stored',
-      help: 'Sessions in the store, in progress and ended (retention keeps every session)',
-      registers: [r],
-      collect() {
-        this.set(current()?.sessions().total ?? 0);
-      },
-    });
-    const upstream = (
-      name: string,
-      help: string,
-      value: (s: UpstreamStatus, nowMs: number) => number | undefined,
-    ): void => {
-      new Gauge({
-        name,
-        help,
-        labelNames: ['station'],
-        registers: [r],
-        collect() {
-          this.reset();
-          const sources = current();
-          if (!sources) return;
-          const nowMs = sources.now();
-          for (const s of sources.upstream?.() ?? []) {
-            if (s.state === 'disabled') continue;
-            const v = value(s, nowMs);
-            if (v !== undefined) this.set({ station: s.stationId }, v);
-          }
-        },
-      });
-    };
-    upstream('fusebox_upstream_connected', 'Cloud link of the station open (1) or not (0)', (s) =>
-      s.state === 'connected' ? 1 : 0,
-    );
-    upstream(
-      'fusebox_upstream_outage_seconds',
-      'How long the cloud has been unreachable for the station, s',
-      (s, now) => (s.outageSinceMs === undefined ? 0 : Math.max(0, (now - s.outageSinceMs) / 1000)),
-    );
-    upstream(
-      'fusebox_upstream_queue_depth',
-      'Station messages answered by Fusebox, waiting for the cloud',
-      (s) => s.queueDepth,
-    );
-    upstream(
-      'fusebox_upstream_oldest_queued_seconds',
-      'Age of the oldest message waiting for the cloud, s (0: none)',
-      (s, now) => (s.oldestQueuedMs === undefined ? 0 : Math.max(0, (now - s.oldestQueuedMs) / 1000)),
-    );
-    upstream(
-      'fusebox_upstream_failed_messages',
-      'Queued messages the cloud refused with a CALLERROR (kept, not resent)',
-      (s) => s.failed,
-    );
+    const current: Current = () => this.sources;
+    circuitGauges(r, current);
+    portGauges(r, current);
+    demandGauges(r, current);
+    plannerMetrics(r, current);
+    storedSessionsGauge(r, current);
+    upstreamGauges(r, current);
     this.ocpp = new Counter({
       name: 'fusebox_ocpp_messages_total',
       help: 'OCPP CALLs by direction (in: from stations, out: to stations), action and OCPP version',

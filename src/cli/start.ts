@@ -98,7 +98,40 @@ export async function runStart(opts: StartOptions): Promise<number> {
     }
   }
 
-  const { ocppPort, httpPort, emsPort } = fusebox.endpoints;
+  printWhereToLook(out, { path, loaded, demo, host, demoMeterPort, endpoints: fusebox.endpoints });
+
+  const summary = setInterval(() => logSummary(logger, fusebox), 10_000);
+  // SIGHUP re-reads the site file: new limits, margins, schedules and modes apply at once; so do the OCPP TLS
+  // files (renewed or rotated certificates, a new CRL), for the connections made from then on.
+  let current: LoadedSiteConfig = loaded;
+  const onHangup = (): void => {
+    current = reload(path, current, fusebox, logger);
+  };
+  process.on('SIGHUP', onHangup);
+  summary.unref();
+  await (opts.until ?? untilSignal());
+  clearInterval(summary);
+  process.off('SIGHUP', onHangup);
+  out('fusebox: stopping');
+  await demoSite?.stop();
+  await fusebox.stop();
+  return 0;
+}
+
+/** What `start` prints once running: what runs, and where the dashboard, stations, EMS, MQTT and demo are. */
+function printWhereToLook(
+  out: (line: string) => void,
+  where: {
+    readonly path: string;
+    readonly loaded: LoadedSiteConfig;
+    readonly demo: boolean;
+    readonly host: string | undefined;
+    readonly demoMeterPort: number;
+    readonly endpoints: Fusebox['endpoints'];
+  },
+): void {
+  const { path, loaded, demo, host, demoMeterPort } = where;
+  const { ocppPort, httpPort, emsPort } = where.endpoints;
   const ocppHost = urlHost(host ?? loaded.config.ocpp.host);
   const httpHost = urlHost(host ?? loaded.config.http.host);
   const emsHost = urlHost(host ?? loaded.config.ems?.host ?? '0.0.0.0');
@@ -129,23 +162,6 @@ export async function runStart(opts: StartOptions): Promise<number> {
     );
   out('  Stop with Ctrl+C.');
   out('');
-
-  const summary = setInterval(() => logSummary(logger, fusebox), 10_000);
-  // SIGHUP re-reads the site file: new limits, margins, schedules and modes apply at once; so do the OCPP TLS
-  // files (renewed or rotated certificates, a new CRL), for the connections made from then on.
-  let current: LoadedSiteConfig = loaded;
-  const onHangup = (): void => {
-    current = reload(path, current, fusebox, logger);
-  };
-  process.on('SIGHUP', onHangup);
-  summary.unref();
-  await (opts.until ?? untilSignal());
-  clearInterval(summary);
-  process.off('SIGHUP', onHangup);
-  out('fusebox: stopping');
-  await demoSite?.stop();
-  await fusebox.stop();
-  return 0;
 }
 
 /** The site with its OCPP, HTTP and EMS listeners on `host` (--host, and the demo's 127.0.0.1). */

@@ -19,16 +19,7 @@ export interface MeterLinks {
  * (a load meter then measures that circuit, a PV meter counts on it); when both do, they must agree.
  */
 export function linkMeters(parsed: ParsedSections, tree: CircuitTree, report: Report): MeterLinks {
-  const meters = new Map<string, { index: number; value: MeterConfig }>();
-  for (const m of parsed.meters) {
-    const first = parsed.writtenIds.meters.get(m.value.id) ?? m.index;
-    if (first !== m.index)
-      report.error(
-        ['meters', m.index, 'id'],
-        `duplicate meter id '${m.value.id}' (first used at meters[${first}])`,
-      );
-    else meters.set(m.value.id, m);
-  }
+  const meters = uniqueMeters(parsed, report);
   const attachedTo = new Map<string, string>();
   for (const { index, value } of meters.values()) {
     if (value.circuit === undefined) continue;
@@ -37,10 +28,7 @@ export function linkMeters(parsed: ParsedSections, tree: CircuitTree, report: Re
       report.error(['meters', index, 'circuit'], notFound('circuit', value.circuit, [...tree.byId.keys()]));
     }
   }
-  const lookup = (
-    id: string,
-    path: (string | number)[],
-  ): { index: number; value: MeterConfig } | undefined => {
+  const lookup = (id: string, path: (string | number)[]): MeterEntry | undefined => {
     const m = meters.get(id);
     if (!m && !parsed.writtenIds.meters.has(id))
       report.error(path, notFound('meter', id, [...meters.keys()]));
@@ -121,6 +109,34 @@ export function linkMeters(parsed: ParsedSections, tree: CircuitTree, report: Re
     }
   }
 
+  checkStaleNonEvLoad(tree, loadMeterOf, report);
+
+  return { meters: siteMeters(meters, attachedTo), loadMeterOf, pvMetersOf };
+}
+
+type MeterEntry = { index: number; value: MeterConfig };
+
+/** The meters by id; a repeated id is an error and only its first entry counts. */
+function uniqueMeters(parsed: ParsedSections, report: Report): Map<string, MeterEntry> {
+  const meters = new Map<string, MeterEntry>();
+  for (const m of parsed.meters) {
+    const first = parsed.writtenIds.meters.get(m.value.id) ?? m.index;
+    if (first !== m.index)
+      report.error(
+        ['meters', m.index, 'id'],
+        `duplicate meter id '${m.value.id}' (first used at meters[${first}])`,
+      );
+    else meters.set(m.value.id, m);
+  }
+  return meters;
+}
+
+/** `staleNonEvLoadA` warnings: ignored without a load meter, odd above the circuit's limit. */
+function checkStaleNonEvLoad(
+  tree: CircuitTree,
+  loadMeterOf: ReadonlyMap<string, string>,
+  report: Report,
+): void {
   for (const c of tree.ordered) {
     const stale = c.config.staleNonEvLoadA;
     if (stale === undefined) continue;
@@ -130,14 +146,20 @@ export function linkMeters(parsed: ParsedSections, tree: CircuitTree, report: Re
       report.warning([...c.path, 'staleNonEvLoadA'], `is above the circuit's limit of ${c.config.limitA} A`);
     }
   }
+}
 
-  const siteMeters: SiteMeter[] = [];
+/** The meters attached to a circuit, as the site model takes them. */
+function siteMeters(
+  meters: ReadonlyMap<string, MeterEntry>,
+  attachedTo: ReadonlyMap<string, string>,
+): SiteMeter[] {
+  const out: SiteMeter[] = [];
   for (const { value } of meters.values()) {
     const circuitId = attachedTo.get(value.id);
     if (circuitId !== undefined)
-      siteMeters.push({ id: value.id, role: value.role, circuitId, timeoutMs: value.timeoutMs });
+      out.push({ id: value.id, role: value.role, circuitId, timeoutMs: value.timeoutMs });
   }
-  return { meters: siteMeters, loadMeterOf, pvMetersOf };
+  return out;
 }
 
 function isAncestorOrSelf(tree: CircuitTree, ancestor: string, id: string): boolean {

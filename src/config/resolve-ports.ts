@@ -97,6 +97,78 @@ function warnSolarWithoutPv(parsed: ParsedSections, tree: CircuitTree, report: R
   }
 }
 
+/** A port's setting, from the port or else its station, and where it is written. */
+type Setting<K extends SettingKey> = { value: NonNullable<PortConfig[K]>; path: DocPath };
+
+/** What the checks of one port share: its settings, where it is written, and where problems go. */
+interface PortChecks {
+  readonly pick: <K extends SettingKey>(key: K) => Setting<K> | undefined;
+  /** An error: the port is left out. */
+  readonly fail: (at: DocPath, message: string) => void;
+  readonly report: Report;
+  readonly path: DocPath;
+}
+
+/**
+ * An AC port's current range (minA, maxA), with the checks that only apply to AC; `supply` is given when the
+ * wiring fits it (the input voltage is then checked).
+ */
+function acCurrents(
+  { pick, fail, report, path }: PortChecks,
+  wiring: Wiring,
+  supply: Supply | undefined,
+): { minA: number; maxA: number } {
+  for (const key of ['minKw', 'maxKw', 'efficiency'] as const) {
+    const ref = pick(key);
+    if (ref) fail(ref.path, `${key} is for DC ports; an AC port is limited in A (minA, maxA)`);
+  }
+  const minRef = pick('minA');
+  const maxRef = pick('maxA');
+  const minA = minRef?.value ?? AC_MIN_A;
+  const maxA = maxRef?.value ?? AC_DEFAULT_MAX_A;
+  if (minA > maxA) {
+    fail(
+      minRef?.path ?? maxRef?.path ?? path,
+      `minA ${minA} A${minRef ? '' : ' (the default)'} is above maxA ${maxA} A${maxRef ? '' : ' (the default)'}`,
+    );
+  }
+  if (minRef && minA < AC_MIN_A) {
+    report.warning(
+      minRef.path,
+      `${minA} A is below the ${AC_MIN_A} A minimum of IEC 61851-1: cars may not charge`,
+    );
+  }
+  const inputV = supply ? (wiring.includes('-') ? supply.lineToLineV : supply.lineToNeutralV) : 0;
+  if (supply && inputV > AC_MAX_INPUT_V) {
+    report.warning(
+      pick('phases')?.path ?? path,
+      `an AC car on ${wiring} of ${supplyLabel(supply)} sees ${inputV} V; AC inputs take at most ${AC_MAX_INPUT_V} V`,
+    );
+  }
+  return { minA, maxA };
+}
+
+/** A DC port's power range (minKw, maxKw) and efficiency, with the checks that only apply to DC. */
+function dcPower(
+  { pick, fail, path }: PortChecks,
+  id: string,
+): { minKw: number; maxKw: number; efficiency: number } | undefined {
+  for (const key of ['minA', 'maxA'] as const) {
+    const ref = pick(key);
+    if (ref) fail(ref.path, `${key} is for AC ports; a DC port is limited by its power (minKw, maxKw)`);
+  }
+  const maxKw = pick('maxKw');
+  if (!maxKw) {
+    fail(path, `DC port '${id}' needs maxKw, its rated output power`);
+    return undefined;
+  }
+  const minRef = pick('minKw');
+  const minKw = minRef?.value ?? 0;
+  if (minKw > maxKw.value) fail(minRef?.path ?? path, `minKw ${minKw} kW is above maxKw ${maxKw.value} kW`);
+  const efficiency = pick('efficiency')?.value ?? DC_DEFAULT_EFFICIENCY;
+  return { minKw, maxKw: maxKw.value, efficiency };
+}
+
 function resolvePort(
   station: StationConfig,
   stationIdx: number,
@@ -109,9 +181,7 @@ function resolvePort(
   report: Report,
 ): SitePort | undefined {
   // Each setting comes from the port, else from its station; errors point to where it was written.
-  const pick = <K extends SettingKey>(
-    key: K,
-  ): { value: NonNullable<PortConfig[K]>; path: DocPath } | undefined => {
+  const pick = <K extends SettingKey>(key: K): Setting<K> | undefined => {
     const own = port[key];
     if (own !== undefined && own !== null) return { value: own, path: [...path, key] };
     const shared = station[key];
@@ -124,6 +194,7 @@ function resolvePort(
     report.error(at, message);
     ok = false;
   };
+  const checks: PortChecks = { pick, fail, report, path };
 
   // Without a usable circuit the port is still checked for everything that does not depend on the supply.
   const circuitRef = pick('circuit');
@@ -168,56 +239,19 @@ function resolvePort(
   };
 
   if (type === 'AC') {
-    for (const key of ['minKw', 'maxKw', 'efficiency'] as const) {
-      const ref = pick(key);
-      if (ref) fail(ref.path, `${key} is for DC ports; an AC port is limited in A (minA, maxA)`);
-    }
-    const minRef = pick('minA');
-    const maxRef = pick('maxA');
-    const minA = minRef?.value ?? AC_MIN_A;
-    const maxA = maxRef?.value ?? AC_DEFAULT_MAX_A;
-    if (minA > maxA) {
-      fail(
-        minRef?.path ?? maxRef?.path ?? path,
-        `minA ${minA} A${minRef ? '' : ' (the default)'} is above maxA ${maxA} A${maxRef ? '' : ' (the default)'}`,
-      );
-    }
-    if (minRef && minA < AC_MIN_A) {
-      report.warning(
-        minRef.path,
-        `${minA} A is below the ${AC_MIN_A} A minimum of IEC 61851-1: cars may not charge`,
-      );
-    }
-    const inputV = supply ? (wiring.includes('-') ? supply.lineToLineV : supply.lineToNeutralV) : 0;
-    if (supply && missing.length === 0 && inputV > AC_MAX_INPUT_V) {
-      report.warning(
-        wiringRef?.path ?? path,
-        `an AC car on ${wiring} of ${supplyLabel(supply)} sees ${inputV} V; AC inputs take at most ${AC_MAX_INPUT_V} V`,
-      );
-    }
+    const { minA, maxA } = acCurrents(checks, wiring, supply && missing.length === 0 ? supply : undefined);
     return ok ? { ...common, currentType: 'AC', minCurrentA: minA, maxCurrentA: maxA } : undefined;
   }
 
-  for (const key of ['minA', 'maxA'] as const) {
-    const ref = pick(key);
-    if (ref) fail(ref.path, `${key} is for AC ports; a DC port is limited by its power (minKw, maxKw)`);
-  }
-  const maxKw = pick('maxKw');
-  if (!maxKw) {
-    fail(path, `DC port '${id}' needs maxKw, its rated output power`);
-    return undefined;
-  }
-  const minRef = pick('minKw');
-  const minKw = minRef?.value ?? 0;
-  if (minKw > maxKw.value) fail(minRef?.path ?? path, `minKw ${minKw} kW is above maxKw ${maxKw.value} kW`);
-  const efficiency = pick('efficiency')?.value ?? DC_DEFAULT_EFFICIENCY;
-  if (!ok || !supply) return undefined;
+  const dc = dcPower(checks, id);
+  if (!dc || !ok || !supply) return undefined;
+  const { minKw, maxKw, efficiency } = dc;
   return {
     ...common,
     currentType: 'DC',
     minCurrentA: dcPowerToCurrentA(minKw, supply, wiring, efficiency),
-    maxCurrentA: dcPowerToCurrentA(maxKw.value, supply, wiring, efficiency),
-    maxPowerKw: maxKw.value,
+    maxCurrentA: dcPowerToCurrentA(maxKw, supply, wiring, efficiency),
+    maxPowerKw: maxKw,
     efficiency,
   };
 }

@@ -2,6 +2,7 @@
 import { DIM_COUNT, portLoadFactors } from '../core/compiled-site.ts';
 import type { SiteCircuit, SitePort } from '../core/site.ts';
 import type { LoadedSiteConfig } from './load.ts';
+import type { SiteConfig } from './schema.ts';
 import { describeMqtt } from '../mqtt/mqtt-config.ts';
 import { round } from './round.ts';
 import { sameSupply, supplyLabel } from './supply-systems.ts';
@@ -18,30 +19,7 @@ export function summarizeSite(loaded: LoadedSiteConfig): string[] {
     `${count(site.circuits.length, 'circuit')}, ${count(config.stations.length, 'station')}` +
       `${byVersion ? ` (${byVersion})` : ''}, ${count(site.ports.length, 'port')}, ${count(site.meters.length, 'meter')}`,
   );
-  const up = config.upstream;
-  if (up) {
-    const relayed = config.stations.filter((s) => {
-      const listed = up.stations.find((x) => x.id === s.id);
-      return listed ? listed.enabled && (listed.url ?? up.url) !== undefined : up.url !== undefined;
-    });
-    const not = config.stations.filter((s) => !relayed.includes(s)).map((s) => s.id);
-    lines.push(
-      `relayed to the cloud: ${relayed.length} of ${count(config.stations.length, 'station')}` +
-        `${up.url ? ` (${up.url})` : ''}${not.length ? `; not relayed: ${not.join(', ')}` : ''}`,
-    );
-    const policy = up.offlineUnknownIdTags;
-    lines.push(
-      `unknown id tags while the cloud is down: ${
-        policy === undefined
-          ? `as ocpp.acceptUnknownIdTags (${config.ocpp.acceptUnknownIdTags ? 'accepted' : 'rejected'})`
-          : policy === 'accept'
-            ? 'accepted'
-            : policy === 'reject'
-              ? 'rejected'
-              : `accepted up to ${policy.acceptUpToKwh} kWh a session`
-      }`,
-    );
-  }
+  lines.push(...relayLines(config));
   lines.push('');
 
   // Sum of port maxima as seen at each circuit, per dimension (L1, L2, L3, kW), across transformers too.
@@ -96,36 +74,72 @@ export function summarizeSite(loaded: LoadedSiteConfig): string[] {
   };
   for (const root of children.get(null) ?? []) visit(root, 0);
 
-  if (config.meters.length > 0) {
-    lines.push('');
-    lines.push('meters:');
-    for (const m of config.meters) {
-      const at = site.meters.find((sm) => sm.id === m.id)?.circuitId ?? '?';
-      const driver = `modbus ${m.driver.host}:${m.driver.port} unit ${m.driver.unitId}${m.driver.preset ? ` (${m.driver.preset})` : ''}`;
-      lines.push(`  ${m.id}: ${m.role} on ${at}, ${driver}, stale after ${m.timeoutMs} ms`);
-    }
-  }
-  const tariff = config.tariff;
-  if (tariff) {
-    const cur = tariff.currency ? ` (${tariff.currency})` : '';
-    const seasons = tariff.seasons
-      .map((se) => `${se.name}: months ${monthRange(se.months)}, demand ${se.demandPerKw}/kW`)
-      .join('; ');
-    const d = tariff.demand;
-    const cap = d
-      ? `demand cap on ${d.windowMin}-min windows${d.targetKw !== undefined ? `, target pinned at ${d.targetKw} kW` : ''}${d.floorKw !== undefined ? `, floor ${d.floorKw} kW` : ''}`
-      : 'no demand cap';
-    lines.push('');
-    lines.push(
-      `tariff '${tariff.name}'${cur}: ${count(tariff.seasons.length, 'season')} (${seasons}); ${cap}`,
-    );
-  }
-  const mqtt = config.mqtt;
-  if (mqtt) {
-    lines.push('');
-    lines.push(`MQTT: ${describeMqtt(mqtt)}`);
+  lines.push(...meterLines(loaded), ...tariffLines(config), ...mqttLines(config));
+  return lines;
+}
+
+/** The cloud relay (`upstream:`): which stations are relayed, and what unknown id tags get while it is down. */
+function relayLines(config: SiteConfig): string[] {
+  const up = config.upstream;
+  if (!up) return [];
+  const lines: string[] = [];
+  const relayed = config.stations.filter((s) => {
+    const listed = up.stations.find((x) => x.id === s.id);
+    return listed ? listed.enabled && (listed.url ?? up.url) !== undefined : up.url !== undefined;
+  });
+  const not = config.stations.filter((s) => !relayed.includes(s)).map((s) => s.id);
+  lines.push(
+    `relayed to the cloud: ${relayed.length} of ${count(config.stations.length, 'station')}` +
+      `${up.url ? ` (${up.url})` : ''}${not.length ? `; not relayed: ${not.join(', ')}` : ''}`,
+  );
+  const policy = up.offlineUnknownIdTags;
+  lines.push(
+    `unknown id tags while the cloud is down: ${
+      policy === undefined
+        ? `as ocpp.acceptUnknownIdTags (${config.ocpp.acceptUnknownIdTags ? 'accepted' : 'rejected'})`
+        : policy === 'accept'
+          ? 'accepted'
+          : policy === 'reject'
+            ? 'rejected'
+            : `accepted up to ${policy.acceptUpToKwh} kWh a session`
+    }`,
+  );
+  return lines;
+}
+
+/** The meters: role, circuit, Modbus address and when their readings go stale. */
+function meterLines({ config, site }: LoadedSiteConfig): string[] {
+  if (config.meters.length === 0) return [];
+  const lines = ['', 'meters:'];
+  for (const m of config.meters) {
+    const at = site.meters.find((sm) => sm.id === m.id)?.circuitId ?? '?';
+    const driver = `modbus ${m.driver.host}:${m.driver.port} unit ${m.driver.unitId}${m.driver.preset ? ` (${m.driver.preset})` : ''}`;
+    lines.push(`  ${m.id}: ${m.role} on ${at}, ${driver}, stale after ${m.timeoutMs} ms`);
   }
   return lines;
+}
+
+/** The tariff: its seasons and the demand cap. */
+function tariffLines(config: SiteConfig): string[] {
+  const tariff = config.tariff;
+  if (!tariff) return [];
+  const cur = tariff.currency ? ` (${tariff.currency})` : '';
+  const seasons = tariff.seasons
+    .map((se) => `${se.name}: months ${monthRange(se.months)}, demand ${se.demandPerKw}/kW`)
+    .join('; ');
+  const d = tariff.demand;
+  const cap = d
+    ? `demand cap on ${d.windowMin}-min windows${d.targetKw !== undefined ? `, target pinned at ${d.targetKw} kW` : ''}${d.floorKw !== undefined ? `, floor ${d.floorKw} kW` : ''}`
+    : 'no demand cap';
+  return [
+    '',
+    `tariff '${tariff.name}'${cur}: ${count(tariff.seasons.length, 'season')} (${seasons}); ${cap}`,
+  ];
+}
+
+/** The MQTT link (broker, topics) when configured. */
+function mqttLines(config: SiteConfig): string[] {
+  return config.mqtt ? ['', `MQTT: ${describeMqtt(config.mqtt)}`] : [];
 }
 
 /** "6-9" for consecutive months (also over the new year: "10-5"), else "1,3,5". */

@@ -164,6 +164,84 @@ function addressKey(remote: string): string {
   return remote.startsWith('::ffff:') ? remote.slice(7) : remote;
 }
 
+/** What serving one connection needs from its server. */
+interface ConnectionScope {
+  readonly handler: ModbusRequestHandler;
+  readonly logger: Logger | undefined;
+  readonly clock: Clock;
+  readonly idleTimeoutMs: number;
+  readonly maxPending: number;
+  readonly refusals: RefusalLog;
+}
+
+/** An answer PDU in its MBAP frame: the request's transaction and unit id. */
+function mbapFrame(tid: number, unitId: number, reply: Buffer): Buffer {
+  const head = Buffer.alloc(MBAP_LENGTH);
+  head.writeUInt16BE(tid, 0);
+  head.writeUInt16BE(0, 2);
+  head.writeUInt16BE(reply.length + 1, 4);
+  head[6] = unitId;
+  return Buffer.concat([head, reply]);
+}
+
+/**
+ * Serves one admitted connection: splits its bytes into MBAP frames, answers them in order, and closes it on
+ * a malformed frame, too many pending requests, or idleness.
+ */
+function serveConnection(socket: net.Socket, remote: string, scope: ConnectionScope): void {
+  const { handler, logger, clock, idleTimeoutMs, maxPending, refusals } = scope;
+  socket.setNoDelay(true);
+  let pending = Buffer.alloc(0);
+  // Requests of one connection are answered in order, one after the other.
+  let queue: Promise<void> = Promise.resolve();
+  let inFlight = 0;
+  // Idle: no complete request and no answer for idleTimeoutMs (a request being answered is not idleness).
+  let idleTimer: unknown = null;
+  const onIdle = (): void => {
+    if (inFlight > 0) return armIdle();
+    refusals.note('closed: idle', remote, { idleTimeoutMs, partialFrameBytes: pending.length });
+    socket.destroy();
+  };
+  const armIdle = (): void => {
+    clock.clearTimeout(idleTimer);
+    idleTimer = clock.setTimeout(onIdle, idleTimeoutMs);
+  };
+  armIdle();
+  socket.on('data', (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= MBAP_LENGTH) {
+      const protocol = pending.readUInt16BE(2);
+      const length = pending.readUInt16BE(4);
+      if (protocol !== 0 || length < 2 || length > MAX_PDU + 1) {
+        refusals.note('closed: malformed frame', remote, { protocol, length });
+        socket.destroy();
+        return;
+      }
+      if (pending.length < 6 + length) break;
+      if (inFlight >= maxPending) {
+        refusals.note('closed: too many pending requests', remote, { maxPendingRequests: maxPending });
+        socket.destroy();
+        return;
+      }
+      const frame = pending.subarray(0, 6 + length);
+      pending = pending.subarray(6 + length);
+      const tid = frame.readUInt16BE(0);
+      const unitId = frame[6]!;
+      const pdu = Buffer.from(frame.subarray(7));
+      inFlight++;
+      armIdle();
+      queue = queue.then(async () => {
+        const reply = await answer(pdu, unitId, remote, handler, logger);
+        inFlight--;
+        if (socket.destroyed) return;
+        armIdle();
+        socket.write(mbapFrame(tid, unitId, reply));
+      });
+    }
+  });
+  socket.on('close', () => clock.clearTimeout(idleTimer));
+}
+
 /** Starts listening; resolves once the port is bound. */
 export async function startModbusTcpServer(options: ModbusTcpServerOptions): Promise<ModbusTcpServer> {
   const allow = allowListOf(options.allow);
@@ -202,63 +280,9 @@ export async function startModbusTcpServer(options: ModbusTcpServerOptions): Pro
     }
     sockets.add(socket);
     perAddress.set(key, (perAddress.get(key) ?? 0) + 1);
-    socket.setNoDelay(true);
-    let pending = Buffer.alloc(0);
-    // Requests of one connection are answered in order, one after the other.
-    let queue: Promise<void> = Promise.resolve();
-    let inFlight = 0;
-    // Idle: no complete request and no answer for idleTimeoutMs (a request being answered is not idleness).
-    let idleTimer: unknown = null;
-    const onIdle = (): void => {
-      if (inFlight > 0) return armIdle();
-      refusals.note('closed: idle', remote, { idleTimeoutMs, partialFrameBytes: pending.length });
-      socket.destroy();
-    };
-    const armIdle = (): void => {
-      clock.clearTimeout(idleTimer);
-      idleTimer = clock.setTimeout(onIdle, idleTimeoutMs);
-    };
-    armIdle();
-    socket.on('data', (chunk) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= MBAP_LENGTH) {
-        const protocol = pending.readUInt16BE(2);
-        const length = pending.readUInt16BE(4);
-        if (protocol !== 0 || length < 2 || length > MAX_PDU + 1) {
-          refusals.note('closed: malformed frame', remote, { protocol, length });
-          socket.destroy();
-          return;
-        }
-        if (pending.length < 6 + length) break;
-        if (inFlight >= maxPending) {
-          refusals.note('closed: too many pending requests', remote, { maxPendingRequests: maxPending });
-          socket.destroy();
-          return;
-        }
-        const frame = pending.subarray(0, 6 + length);
-        pending = pending.subarray(6 + length);
-        const tid = frame.readUInt16BE(0);
-        const unitId = frame[6]!;
-        const pdu = Buffer.from(frame.subarray(7));
-        inFlight++;
-        armIdle();
-        queue = queue.then(async () => {
-          const reply = await answer(pdu, unitId, remote, handler, logger);
-          inFlight--;
-          if (socket.destroyed) return;
-          armIdle();
-          const head = Buffer.alloc(MBAP_LENGTH);
-          head.writeUInt16BE(tid, 0);
-          head.writeUInt16BE(0, 2);
-          head.writeUInt16BE(reply.length + 1, 4);
-          head[6] = unitId;
-          socket.write(Buffer.concat([head, reply]));
-        });
-      }
-    });
+    serveConnection(socket, remote, { handler, logger, clock, idleTimeoutMs, maxPending, refusals });
     socket.on('error', (err) => logger?.debug({ err, remote }, 'modbus client socket error'));
     socket.on('close', () => {
-      clock.clearTimeout(idleTimer);
       sockets.delete(socket);
       const left = (perAddress.get(key) ?? 1) - 1;
       if (left > 0) perAddress.set(key, left);

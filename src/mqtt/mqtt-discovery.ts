@@ -44,14 +44,20 @@ interface Sensor {
 
 const PHASES = ['L1', 'L2', 'L3'] as const;
 
-/** Discovery topic → config payload, for every sensor of the site. */
-export function discoveryMessages(input: DiscoveryInput): Map<string, unknown> {
-  const { site: cs, prefix } = input;
-  const node = slug(prefix);
+/** A Home Assistant template reading a number (or text) of the state message. */
+function num(path: string): string {
+  return `{{ value_json.${path} }}`;
+}
+
+/** A Home Assistant template reading a flag of the state message as ON/OFF. */
+function flag(path: string): string {
+  return `{{ 'ON' if value_json.${path} else 'OFF' }}`;
+}
+
+/** The site device's sensors: grid power and currents, EV power, headroom, sessions, and the alarms. */
+function siteSensors(prefix: string): Sensor[] {
   const sensors: Sensor[] = [];
   const siteTopic = `${prefix}/site`;
-  const num = (path: string): string => `{{ value_json.${path} }}`;
-  const flag = (path: string): string => `{{ 'ON' if value_json.${path} else 'OFF' }}`;
   const site = (s: Omit<Sensor, 'device' | 'stateTopic' | 'component'> & Partial<Sensor>): void => {
     sensors.push({ component: 'sensor', device: 'site', stateTopic: siteTopic, ...s });
   };
@@ -97,7 +103,13 @@ export function discoveryMessages(input: DiscoveryInput): Map<string, unknown> {
       deviceClass: 'problem',
     });
   }
+  return sensors;
+}
 
+/** Per circuit: load per phase, limit, headroom and power. */
+function circuitSensors(input: DiscoveryInput): Sensor[] {
+  const { site: cs, prefix } = input;
+  const sensors: Sensor[] = [];
   const circuitSlugs = unique(cs.circuits.map((c) => c.id));
   cs.circuits.forEach((c, i) => {
     const o = `circuit_${circuitSlugs[i]}`;
@@ -125,7 +137,13 @@ export function discoveryMessages(input: DiscoveryInput): Map<string, unknown> {
     add({ objectId: `${o}_headroom`, name: `${name} headroom`, template: num('headroomMinA'), ...current() });
     add({ objectId: `${o}_power`, name: `${name} power`, template: num('loadKw'), ...power() });
   });
+  return sensors;
+}
 
+/** Per port, on its station's device: state, current, limit, power, session energy and the reason. */
+function portSensors(input: DiscoveryInput): Sensor[] {
+  const { site: cs, prefix } = input;
+  const sensors: Sensor[] = [];
   const portSlugs = unique(cs.ports.map((p) => p.id));
   cs.ports.forEach((p, i) => {
     const o = `port_${portSlugs[i]}`;
@@ -160,7 +178,14 @@ export function discoveryMessages(input: DiscoveryInput): Map<string, unknown> {
       icon: 'mdi:information-outline',
     });
   });
+  return sensors;
+}
 
+/** Discovery topic → config payload, for every sensor of the site. */
+export function discoveryMessages(input: DiscoveryInput): Map<string, unknown> {
+  const { prefix } = input;
+  const node = slug(prefix);
+  const sensors = [...siteSensors(prefix), ...circuitSensors(input), ...portSensors(input)];
   const siteDevice = {
     identifiers: [node],
     name: input.siteName,

@@ -13,13 +13,15 @@ import type {
   VersionedOutcome,
 } from '../contracts/api-records.ts';
 import { overrideStatements, scheduleStatements, toOverride, toSchedule } from './api-rows.ts';
-
-const und = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+import { und } from './write-values.ts';
 
 /** The API's write operations bound to a database. */
 export function apiWriteOps(db: Database.Database) {
-  const o = overrideStatements(db);
-  const sc = scheduleStatements(db);
+  return { ...accessWriteOps(db), ...limitWriteOps(db), ...historyWriteOps(db) };
+}
+
+/** Who may use the API: accounts, their browser sessions, and API tokens. */
+function accessWriteOps(db: Database.Database) {
   const s = {
     addAccount: db.prepare(`
       INSERT INTO accounts (username, password_hash, role, created_ms, updated_ms)
@@ -37,42 +39,7 @@ export function apiWriteOps(db: Database.Database) {
       VALUES (@name, @role, @tokenHash, @createdBy, @atMs)`),
     touchToken: db.prepare('UPDATE api_tokens SET last_used_ms = ? WHERE id = ?'),
     dropToken: db.prepare('DELETE FROM api_tokens WHERE id = ?'),
-    addOverride: db.prepare(`
-      INSERT INTO overrides (circuit_id, limit_a, limit_kw, until_ms, reason, created_by, created_ms,
-        updated_by, updated_ms)
-      VALUES (@circuitId, @limitA, @limitKw, @untilMs, @reason, @by, @atMs, @by, @atMs)`),
-    updateOverride: db.prepare(`
-      UPDATE overrides SET circuit_id = @circuitId, limit_a = @limitA, limit_kw = @limitKw,
-        until_ms = @untilMs, reason = @reason, updated_by = @by, updated_ms = @atMs, version = version + 1
-      WHERE id = @id AND version = @version`),
-    dropOverride: db.prepare('DELETE FROM overrides WHERE id = ?'),
-    dropExpiredOverrides: db.prepare('DELETE FROM overrides WHERE until_ms < ?'),
-    addSchedule: db.prepare(`
-      INSERT INTO ui_schedules (circuit_id, name, weekly, exceptions, enabled, updated_by, updated_ms)
-      VALUES (@circuitId, @name, @weekly, @exceptions, @enabled, @by, @atMs)`),
-    updateSchedule: db.prepare(`
-      UPDATE ui_schedules SET circuit_id = @circuitId, name = @name, weekly = @weekly,
-        exceptions = @exceptions, enabled = @enabled, updated_by = @by, updated_ms = @atMs, version = version + 1
-      WHERE id = @id AND version = @version`),
-    dropSchedule: db.prepare('DELETE FROM ui_schedules WHERE id = ?'),
-    upsertHistory: db.prepare(`
-      INSERT INTO power_history (minute_ms, circuit_id, grid_kw, pv_kw, battery_kw, ev_kw, other_kw,
-        load_a, ev_a, limit_a)
-      VALUES (@minuteMs, @circuitId, @gridKw, @pvKw, @batteryKw, @evKw, @otherKw, @loadA, @evA, @limitA)
-      ON CONFLICT (circuit_id, minute_ms) DO UPDATE SET grid_kw = excluded.grid_kw, pv_kw = excluded.pv_kw,
-        battery_kw = excluded.battery_kw, ev_kw = excluded.ev_kw, other_kw = excluded.other_kw,
-        load_a = excluded.load_a, ev_a = excluded.ev_a, limit_a = excluded.limit_a`),
-    pruneHistory: db.prepare('DELETE FROM power_history WHERE minute_ms < ?'),
   };
-  const scheduleRow = (x: UiScheduleInput & { by: string; atMs: number }) => ({
-    circuitId: x.circuitId,
-    name: x.name,
-    weekly: JSON.stringify(x.weekly),
-    exceptions: JSON.stringify(x.exceptions),
-    enabled: x.enabled ? 1 : 0,
-    by: x.by,
-    atMs: x.atMs,
-  });
   return {
     addAccount(a: { username: string; passwordHash: string; role: Role; atMs: number }): void {
       s.addAccount.run(a);
@@ -106,6 +73,43 @@ export function apiWriteOps(db: Database.Database) {
     dropApiToken(id: number): boolean {
       return s.dropToken.run(id).changes > 0;
     },
+  };
+}
+
+/** The operator's limits: overrides and dashboard schedules, updated under a version check. */
+function limitWriteOps(db: Database.Database) {
+  const o = overrideStatements(db);
+  const sc = scheduleStatements(db);
+  const s = {
+    addOverride: db.prepare(`
+      INSERT INTO overrides (circuit_id, limit_a, limit_kw, until_ms, reason, created_by, created_ms,
+        updated_by, updated_ms)
+      VALUES (@circuitId, @limitA, @limitKw, @untilMs, @reason, @by, @atMs, @by, @atMs)`),
+    updateOverride: db.prepare(`
+      UPDATE overrides SET circuit_id = @circuitId, limit_a = @limitA, limit_kw = @limitKw,
+        until_ms = @untilMs, reason = @reason, updated_by = @by, updated_ms = @atMs, version = version + 1
+      WHERE id = @id AND version = @version`),
+    dropOverride: db.prepare('DELETE FROM overrides WHERE id = ?'),
+    dropExpiredOverrides: db.prepare('DELETE FROM overrides WHERE until_ms < ?'),
+    addSchedule: db.prepare(`
+      INSERT INTO ui_schedules (circuit_id, name, weekly, exceptions, enabled, updated_by, updated_ms)
+      VALUES (@circuitId, @name, @weekly, @exceptions, @enabled, @by, @atMs)`),
+    updateSchedule: db.prepare(`
+      UPDATE ui_schedules SET circuit_id = @circuitId, name = @name, weekly = @weekly,
+        exceptions = @exceptions, enabled = @enabled, updated_by = @by, updated_ms = @atMs, version = version + 1
+      WHERE id = @id AND version = @version`),
+    dropSchedule: db.prepare('DELETE FROM ui_schedules WHERE id = ?'),
+  };
+  const scheduleRow = (x: UiScheduleInput & { by: string; atMs: number }) => ({
+    circuitId: x.circuitId,
+    name: x.name,
+    weekly: JSON.stringify(x.weekly),
+    exceptions: JSON.stringify(x.exceptions),
+    enabled: x.enabled ? 1 : 0,
+    by: x.by,
+    atMs: x.atMs,
+  });
+  return {
     addOverride(a: OverrideInput & { by: string; atMs: number }): OverrideRecord {
       // Expired overrides have no effect; they are pruned as new ones come.
       s.dropExpiredOverrides.run(a.atMs - 24 * 3600_000);
@@ -134,6 +138,22 @@ export function apiWriteOps(db: Database.Database) {
     dropUiSchedule(id: number): boolean {
       return s.dropSchedule.run(id).changes > 0;
     },
+  };
+}
+
+/** The power history the dashboard draws, a row per minute and circuit. */
+function historyWriteOps(db: Database.Database) {
+  const s = {
+    upsertHistory: db.prepare(`
+      INSERT INTO power_history (minute_ms, circuit_id, grid_kw, pv_kw, battery_kw, ev_kw, other_kw,
+        load_a, ev_a, limit_a)
+      VALUES (@minuteMs, @circuitId, @gridKw, @pvKw, @batteryKw, @evKw, @otherKw, @loadA, @evA, @limitA)
+      ON CONFLICT (circuit_id, minute_ms) DO UPDATE SET grid_kw = excluded.grid_kw, pv_kw = excluded.pv_kw,
+        battery_kw = excluded.battery_kw, ev_kw = excluded.ev_kw, other_kw = excluded.other_kw,
+        load_a = excluded.load_a, ev_a = excluded.ev_a, limit_a = excluded.limit_a`),
+    pruneHistory: db.prepare('DELETE FROM power_history WHERE minute_ms < ?'),
+  };
+  return {
     /** Writes the minutes given and drops those older than `keepAfterMs`. */
     recordPowerHistory(a: { rows: readonly PowerHistoryRow[]; keepAfterMs: number }): void {
       for (const r of a.rows)

@@ -51,6 +51,42 @@ export function livePayloads(ctx: ApiContext) {
   };
 }
 
+/** The site as its file describes it, with the circuits that have an enabled schedule. */
+function siteAnswer({ deps }: ApiContext) {
+  const scheduled = new Set(
+    deps.store.schedules
+      .list()
+      .filter((s) => s.enabled)
+      .map((s) => s.circuitId),
+  );
+  return siteView(deps.config, deps.baseSite(), scheduled);
+}
+
+/** The configured stations with what they last reported and whether they are connected now. */
+function stationsAnswer({ deps }: ApiContext) {
+  const stored = new Map(deps.store.records.stations().map((s) => [s.stationId, s]));
+  const connected = new Set(deps.live.connectedStationIds());
+  const livePorts = deps.live.ports();
+  return {
+    stations: deps.config.stations.map((s) => {
+      const row = stored.get(s.id);
+      return {
+        id: s.id,
+        connected: connected.has(s.id) && livePorts.some((p) => p.stationId === s.id && p.connected),
+        ocppVersion: row?.ocppVersion ?? s.ocppVersion,
+        vendor: row?.vendor ?? null,
+        model: row?.model ?? null,
+        firmwareVersion: row?.firmwareVersion ?? null,
+        lastSeenAt: row?.lastSeenMs == null ? null : iso(row.lastSeenMs),
+        portIds: deps
+          .baseSite()
+          .ports.filter((p) => p.stationId === s.id)
+          .map((p) => p.id),
+      };
+    }),
+  };
+}
+
 export function liveStateRoutes(app: ZodApp, ctx: ApiContext): void {
   const { deps } = ctx;
   const payloads = livePayloads(ctx);
@@ -63,17 +99,7 @@ export function liveStateRoutes(app: ZodApp, ctx: ApiContext): void {
         response: { 200: R.site, ...viewerErrors },
       },
     },
-    () =>
-      siteView(
-        deps.config,
-        deps.baseSite(),
-        new Set(
-          deps.store.schedules
-            .list()
-            .filter((s) => s.enabled)
-            .map((s) => s.circuitId),
-        ),
-      ),
+    () => siteAnswer(ctx),
   );
   app.get(
     '/api/v1/circuits',
@@ -122,29 +148,7 @@ export function liveStateRoutes(app: ZodApp, ctx: ApiContext): void {
         response: { 200: R.stations, ...viewerErrors },
       },
     },
-    () => {
-      const stored = new Map(deps.store.records.stations().map((s) => [s.stationId, s]));
-      const connected = new Set(deps.live.connectedStationIds());
-      const livePorts = deps.live.ports();
-      return {
-        stations: deps.config.stations.map((s) => {
-          const row = stored.get(s.id);
-          return {
-            id: s.id,
-            connected: connected.has(s.id) && livePorts.some((p) => p.stationId === s.id && p.connected),
-            ocppVersion: row?.ocppVersion ?? s.ocppVersion,
-            vendor: row?.vendor ?? null,
-            model: row?.model ?? null,
-            firmwareVersion: row?.firmwareVersion ?? null,
-            lastSeenAt: row?.lastSeenMs == null ? null : iso(row.lastSeenMs),
-            portIds: deps
-              .baseSite()
-              .ports.filter((p) => p.stationId === s.id)
-              .map((p) => p.id),
-          };
-        }),
-      };
-    },
+    () => stationsAnswer(ctx),
   );
   app.get(
     '/api/v1/allocation',

@@ -54,8 +54,9 @@ function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
-  const filterOf = (q: z.infer<typeof sessionQuery>): SessionFilter => ({
+/** The store's session filter for a sessions query. */
+function filterOf(q: z.infer<typeof sessionQuery>): SessionFilter {
+  return {
     fromMs: ms(q.from),
     toMs: ms(q.to),
     stationId: q.stationId,
@@ -64,14 +65,84 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
     active: q.active === undefined ? undefined : q.active === 'true',
     limit: q.limit,
     offset: q.offset,
-  });
-
-  /** from/to bound a range: an empty one is a mistake worth saying. */
-  const range = (q: { from?: string | undefined; to?: string | undefined }): void => {
-    if (q.from !== undefined && q.to !== undefined && Date.parse(q.from) > Date.parse(q.to))
-      throw badRequest(`querystring.from: ${q.from} is after to (${q.to})`);
   };
+}
 
+/** from/to bound a range: an empty one is a mistake worth saying. */
+function range(q: { from?: string | undefined; to?: string | undefined }): void {
+  if (q.from !== undefined && q.to !== undefined && Date.parse(q.from) > Date.parse(q.to))
+    throw badRequest(`querystring.from: ${q.from} is after to (${q.to})`);
+}
+
+const CSV_COLUMNS = [
+  'id',
+  'stationId',
+  'portId',
+  'idTag',
+  'startedAt',
+  'stoppedAt',
+  'energyKwh',
+  'durationS',
+  'stopReason',
+] as const;
+
+/** Sessions as CSV: a header row, then one row per session, CRLF line ends. */
+function sessionsCsv(items: readonly SessionItem[], nowMs: number): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const s of items) {
+    const item = sessionItem(s, nowMs);
+    lines.push(CSV_COLUMNS.map((h) => csvField(item[h])).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+const historyQuery = z.object({
+  from: instant.optional(),
+  to: instant.optional(),
+  resolution: z.enum(['1m', '15m', '1h']).optional(),
+  circuitId: z.string().min(1).optional(),
+});
+
+/** The power history in buckets of the asked (or a fitting) resolution: site kW, or one circuit's A. */
+function historyAnswer(deps: ApiContext['deps'], q: z.infer<typeof historyQuery>) {
+  const toMs = ms(q.to) ?? deps.clock.nowMs();
+  const fromMs = ms(q.from) ?? toMs - 24 * 3600_000;
+  if (fromMs >= toMs) throw badRequest(`querystring.from: must be before to (${iso(toMs)})`);
+  if (q.circuitId !== undefined && !deps.baseSite().circuitIndex.has(q.circuitId))
+    throw badRequest(`querystring.circuitId: no circuit '${q.circuitId}'`);
+  const span = toMs - fromMs;
+  const auto = Object.values(RESOLUTIONS).find((b) => span / b <= MAX_POINTS) ?? RESOLUTIONS['1h'];
+  const bucketMs = q.resolution ? RESOLUTIONS[q.resolution] : auto;
+  if (span / bucketMs > 10 * MAX_POINTS)
+    throw badRequest(
+      q.resolution === undefined
+        ? `querystring.from: the range is too long; at most ${(10 * MAX_POINTS * bucketMs) / (24 * 3600_000)} days`
+        : `querystring.resolution: ${q.resolution} over this range gives more than ${10 * MAX_POINTS} points; choose a coarser one`,
+    );
+  const rows = new Map(
+    deps.store.records.history(fromMs, toMs, bucketMs, q.circuitId ?? '').map((b) => [b.t, b.values]),
+  );
+  const t: number[] = [];
+  for (let b = Math.floor(fromMs / bucketMs) * bucketMs; b < toMs; b += bucketMs) t.push(b);
+  const column = (col: string): (number | null)[] =>
+    t.map((b) => {
+      const v = rows.get(b)?.[col];
+      return v === undefined || v === null ? null : Math.round(v * 100) / 100;
+    });
+  const series =
+    q.circuitId === undefined
+      ? {
+          grid: column('grid_kw'),
+          pv: column('pv_kw'),
+          battery: column('battery_kw'),
+          ev: column('ev_kw'),
+          other: column('other_kw'),
+        }
+      : { load: column('load_a'), ev: column('ev_a'), limit: column('limit_a') };
+  return { resolutionS: bucketMs / 1000, t, series };
+}
+
+export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
   app.get(
     '/api/v1/sessions',
     {
@@ -109,26 +180,10 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
       range(req.query);
       const r = deps.store.records.sessions(filterOf(req.query));
       const nowMs = deps.clock.nowMs();
-      const header = [
-        'id',
-        'stationId',
-        'portId',
-        'idTag',
-        'startedAt',
-        'stoppedAt',
-        'energyKwh',
-        'durationS',
-        'stopReason',
-      ];
-      const lines = [header.join(',')];
-      for (const s of r.items) {
-        const item = sessionItem(s, nowMs);
-        lines.push(header.map((h) => csvField(item[h as keyof typeof item])).join(','));
-      }
       void reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="sessions.csv"');
-      return `${lines.join('\r\n')}\r\n`;
+      return sessionsCsv(r.items, nowMs);
     },
   );
 
@@ -173,52 +228,10 @@ export function recordRoutes(app: ZodApp, { deps }: ApiContext): void {
       schema: {
         tags: ['records'],
         summary: 'Power history of the site (kW) or of one circuit (A, highest phase)',
-        querystring: z.object({
-          from: instant.optional(),
-          to: instant.optional(),
-          resolution: z.enum(['1m', '15m', '1h']).optional(),
-          circuitId: z.string().min(1).optional(),
-        }),
+        querystring: historyQuery,
         response: { 200: R.history, ...R.errors(400, 401) },
       },
     },
-    (req) => {
-      const q = req.query;
-      const toMs = ms(q.to) ?? deps.clock.nowMs();
-      const fromMs = ms(q.from) ?? toMs - 24 * 3600_000;
-      if (fromMs >= toMs) throw badRequest(`querystring.from: must be before to (${iso(toMs)})`);
-      if (q.circuitId !== undefined && !deps.baseSite().circuitIndex.has(q.circuitId))
-        throw badRequest(`querystring.circuitId: no circuit '${q.circuitId}'`);
-      const span = toMs - fromMs;
-      const auto = Object.values(RESOLUTIONS).find((b) => span / b <= MAX_POINTS) ?? RESOLUTIONS['1h'];
-      const bucketMs = q.resolution ? RESOLUTIONS[q.resolution] : auto;
-      if (span / bucketMs > 10 * MAX_POINTS)
-        throw badRequest(
-          q.resolution === undefined
-            ? `querystring.from: the range is too long; at most ${(10 * MAX_POINTS * bucketMs) / (24 * 3600_000)} days`
-            : `querystring.resolution: ${q.resolution} over this range gives more than ${10 * MAX_POINTS} points; choose a coarser one`,
-        );
-      const rows = new Map(
-        deps.store.records.history(fromMs, toMs, bucketMs, q.circuitId ?? '').map((b) => [b.t, b.values]),
-      );
-      const t: number[] = [];
-      for (let b = Math.floor(fromMs / bucketMs) * bucketMs; b < toMs; b += bucketMs) t.push(b);
-      const column = (col: string): (number | null)[] =>
-        t.map((b) => {
-          const v = rows.get(b)?.[col];
-          return v === undefined || v === null ? null : Math.round(v * 100) / 100;
-        });
-      const series =
-        q.circuitId === undefined
-          ? {
-              grid: column('grid_kw'),
-              pv: column('pv_kw'),
-              battery: column('battery_kw'),
-              ev: column('ev_kw'),
-              other: column('other_kw'),
-            }
-          : { load: column('load_a'), ev: column('ev_a'), limit: column('limit_a') };
-      return { resolutionS: bucketMs / 1000, t, series };
-    },
+    (req) => historyAnswer(deps, req.query),
   );
 }

@@ -130,12 +130,7 @@ function OverrideForm(p: {
       ...(reason.trim() ? { reason: reason.trim() } : {}),
     };
     try {
-      if (existing)
-        await api(`/overrides/${existing.id}`, {
-          method: 'PUT',
-          body: { ...body, version },
-        });
-      else await api('/overrides', { method: 'POST', body });
+      await saveOverride(body, existing, version);
       p.onDone();
     } catch (err) {
       const conflict = err instanceof ApiError && err.status === 409;
@@ -191,16 +186,38 @@ function OverrideForm(p: {
           </button>
         ) : null}
       </div>
-      {error ? (
-        <p class={error.conflict ? 'error conflict' : 'error'} role="alert">
-          {error.text}
-          {error.conflict ? (
-            <button type="button" class="link-button" onClick={p.onDone}>
-              {t.reloadOverrides}
-            </button>
-          ) : null}
-        </p>
-      ) : null}
+      {error ? <SaveError error={error} onReload={p.onDone} /> : null}
     </form>
+  );
+}
+
+/** Creates the override, or replaces `existing` at the version the form was opened on (a 409 when stale). */
+async function saveOverride(
+  body: { circuitId: string; limitA: number; until: string; reason?: string },
+  existing: Override | undefined,
+  version: number | undefined,
+): Promise<void> {
+  if (existing) await api(`/overrides/${existing.id}`, { method: 'PUT', body: { ...body, version } });
+  else await api('/overrides', { method: 'POST', body });
+}
+
+/** Why a save failed; on a conflict (changed meanwhile), a link that reloads the overrides. */
+function SaveError({
+  error,
+  onReload,
+}: {
+  error: { text: string; conflict: boolean };
+  onReload: () => void;
+}) {
+  const t = msg();
+  return (
+    <p class={error.conflict ? 'error conflict' : 'error'} role="alert">
+      {error.text}
+      {error.conflict ? (
+        <button type="button" class="link-button" onClick={onReload}>
+          {t.reloadOverrides}
+        </button>
+      ) : null}
+    </p>
   );
 }

@@ -107,38 +107,7 @@ export function SessionsView() {
           {page.error}
         </p>
       ) : null}
-      <div class="table-wrap">
-        <table data-testid="sessions-table">
-          <thead>
-            <tr>
-              <th scope="col">{t.started}</th>
-              <th scope="col">{t.stopped}</th>
-              <th scope="col">{t.port}</th>
-              <th scope="col">{t.idTag}</th>
-              <th scope="col" class="num">
-                {t.energy}
-              </th>
-              <th scope="col" class="num">
-                {t.duration}
-              </th>
-              <th scope="col">{t.stopReason}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(page.data?.items ?? []).map((s) => (
-              <tr key={s.id}>
-                <td>{fmtTime(s.startedAt, site.timeZone)}</td>
-                <td>{s.stoppedAt ? fmtTime(s.stoppedAt, site.timeZone) : <strong>{t.active}</strong>}</td>
-                <td>{s.portId}</td>
-                <td>{s.idTag ?? '–'}</td>
-                <td class="num">{fmtKwh(s.energyKwh)}</td>
-                <td class="num">{fmtDuration(s.durationS)}</td>
-                <td>{s.stopReason ?? '–'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <SessionsTable items={page.data?.items ?? []} timeZone={site.timeZone} />
       {page.data ? (
         <Pager
           offset={offset}
@@ -149,5 +118,44 @@ export function SessionsView() {
         />
       ) : null}
     </section>
+  );
+}
+
+/** One page of sessions: start, stop (or in progress), port, id tag, energy, duration and why it stopped. */
+function SessionsTable({ items, timeZone }: { items: readonly SessionRow[]; timeZone: string }) {
+  const t = msg();
+  return (
+    <div class="table-wrap">
+      <table data-testid="sessions-table">
+        <thead>
+          <tr>
+            <th scope="col">{t.started}</th>
+            <th scope="col">{t.stopped}</th>
+            <th scope="col">{t.port}</th>
+            <th scope="col">{t.idTag}</th>
+            <th scope="col" class="num">
+              {t.energy}
+            </th>
+            <th scope="col" class="num">
+              {t.duration}
+            </th>
+            <th scope="col">{t.stopReason}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((s) => (
+            <tr key={s.id}>
+              <td>{fmtTime(s.startedAt, timeZone)}</td>
+              <td>{s.stoppedAt ? fmtTime(s.stoppedAt, timeZone) : <strong>{t.active}</strong>}</td>
+              <td>{s.portId}</td>
+              <td>{s.idTag ?? '–'}</td>
+              <td class="num">{fmtKwh(s.energyKwh)}</td>
+              <td class="num">{fmtDuration(s.durationS)}</td>
+              <td>{s.stopReason ?? '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,0 +1,81 @@
+/**
+ * Fusebox under the soak (bench/soak.ts): its process, started as `fusebox start` on the generated site
+ * file, and what the bench samples of it every 5 s.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { cpuSecondsOf, rssMbOf } from './soak-process.ts';
+
+/** Fusebox: the real command line (`fusebox start`), its output to the log file. */
+export function spawnFusebox(sitePath: string, logPath: string): ChildProcess {
+  const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+  const log = createWriteStream(logPath);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      // SOAK_NODE_ARGS: extra Node.js flags for Fusebox, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it.
+      ...(process.env.SOAK_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+      '--import',
+      'tsx',
+      cli,
+      'start',
+      '--config',
+      sitePath,
+      '--log-format',
+      'json',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
+  );
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  return child;
+}
+
+/** What the 5-second samples of Fusebox's process and /metrics gather over the run. */
+export interface Samples {
+  readonly rss: { atMs: number; mb: number }[];
+  /** V8's heap in use after the warm-up (see below). */
+  readonly heapUsedMb: number[];
+  maxLoopDelayMs: number;
+  cpuAtWarmUp: { atMs: number; s: number } | null;
+}
+
+/** One 5-second sample: RSS from /proc; heap in use, event-loop delay from /metrics; CPU at the warm-up. */
+export async function sampleFusebox(
+  samples: Samples,
+  pid: number,
+  http: string,
+  sinceStartMs: number,
+  warmUpMs: number,
+): Promise<void> {
+  samples.rss.push({ atMs: sinceStartMs, mb: rssMbOf(pid) });
+  const metrics = await fetch(`${http}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const warm = sinceStartMs > warmUpMs;
+  // V8's heap in use after the warm-up, every 5 s: it saws between the live data (just after a major GC) and
+  // that plus the garbage the next one frees, and RSS follows it; one RSS reading says little alone.
+  const heapUsed = /^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics);
+  if (heapUsed && warm) samples.heapUsedMb.push(Number(heapUsed[1]) / 2 ** 20);
+  const lag = /^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(metrics);
+  if (lag && warm) samples.maxLoopDelayMs = Math.max(samples.maxLoopDelayMs, Number(lag[1]) * 1000);
+  if (samples.cpuAtWarmUp === null && warm) samples.cpuAtWarmUp = { atMs: Date.now(), s: cpuSecondsOf(pid) };
+}
+
+/** RSS after the warm-up (first, last, median) and the range of V8's heap in use. */
+export function memoryOf(samples: Samples, warmUpMs: number) {
+  const { rss, heapUsedMb } = samples;
+  const warm = rss.filter((r) => r.atMs >= warmUpMs);
+  const warmSorted = warm.map((r) => r.mb).sort((a, b) => a - b);
+  return {
+    rssStartMb: warm[0]?.mb ?? NaN,
+    rssEndMb: rss.at(-1)?.mb ?? NaN,
+    rssPeakMb: Math.max(...rss.map((r) => r.mb)),
+    rssMedianMb: warmSorted[Math.floor(warmSorted.length / 2)] ?? NaN,
+    heapUsedMinMb: heapUsedMb.length > 0 ? Math.min(...heapUsedMb) : NaN,
+    heapUsedMaxMb: heapUsedMb.length > 0 ? Math.max(...heapUsedMb) : NaN,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The soak's limit check (bench/soak.ts): every second, what the simulated cars and the building really draw
+ * on each circuit and phase against its breaker limit. An excursion over a limit that lasts longer than the
+ * reaction bound is a violation, said as it closes.
+ */
+export class LimitWatch {
+  violations = 0;
+  excursions = 0;
+  longestExcursionS = 0;
+  maxOverA = 0;
+  /** Per circuit and phase (c * 3 + phase): since when it is over its limit, NaN when it is not. */
+  private readonly overSince: Float64Array;
+
+  private readonly circuitIds: readonly string[];
+  private readonly limits: readonly number[];
+
+  constructor(
+    circuits: readonly { readonly id: string; readonly limitA: number }[],
+    private readonly boundS: number,
+    private readonly say: (line: string) => void,
+  ) {
+    this.circuitIds = circuits.map((c) => c.id);
+    this.limits = circuits.map((c) => c.limitA);
+    this.overSince = new Float64Array(circuits.length * 3).fill(NaN);
+  }
+
+  /** `load(c, ph)`: what circuit c carries on phase ph now. */
+  check(load: (c: number, ph: number) => number, nowMs: number): void {
+    this.limits.forEach((limit, c) => {
+      for (let ph = 0; ph < 3; ph++) {
+        const over = load(c, ph) - limit;
+        const k = c * 3 + ph;
+        if (over > 0.05) {
+          this.maxOverA = Math.max(this.maxOverA, over);
+          if (Number.isNaN(this.overSince[k]!)) {
+            this.overSince[k] = nowMs;
+            this.excursions++;
+          }
+        } else if (!Number.isNaN(this.overSince[k]!)) this.close(k, nowMs);
+      }
+    });
+  }
+
+  /** Closes the excursions still open at the end of the run. */
+  finish(endMs: number): void {
+    this.overSince.forEach((since, k) => {
+      if (!Number.isNaN(since)) this.close(k, endMs);
+    });
+  }
+
+  private close(k: number, nowMs: number): void {
+    const s = (nowMs - this.overSince[k]!) / 1000;
+    this.longestExcursionS = Math.max(this.longestExcursionS, s);
+    if (s > this.boundS) {
+      this.violations++;
+      this.say(
+        `  violation: ${this.circuitIds[Math.floor(k / 3)]!} L${(k % 3) + 1} over its limit for ${s.toFixed(1)} s from ${new Date(this.overSince[k]!).toISOString()}`,
+      );
+    }
+    this.overSince[k] = NaN;
+  }
+}
