@@ -46,12 +46,13 @@ export type { ControlSnapshot, UncontrolledState } from './control-snapshot.ts';
 const BATCH_MS = 250;
 /**
  * Events that only let ports use capacity that came free, or refine what is known (a session stopped, a car
- * left its port, a station's capabilities, a car's needs, a port confirmed since the start), ask for a
+ * left its port, a car's needs, a port confirmed since the start), ask for a
  * run this many run-times later (at least coalesceMs, at most BATCH_MS). On a small site a run takes well
  * under a millisecond: 20 ms as for every event. At 2,000 ports a run takes 10-15 ms and such events come
  * dozens a second: without this the loop ran 14 times a second (a third of a core, and its longest tasks,
  * with a garbage collection inside, went over 150 ms). What a limit's safety waits for (load meters, limit
- * changes, a session starting, a car plugging in, a decrease refused) is served at coalesceMs always.
+ * changes, a session starting, a car plugging in, a station's capabilities, a decrease refused) is served at
+ * coalesceMs always.
  */
 const SPARE_RUN_PACE = 10;
 
@@ -132,9 +133,8 @@ export class ControlLoop {
       }),
       g.on('setpoint', (e) => this.onSetpoint(e)),
       g.on('station-disconnected', () => this.requestRun('station disconnected')),
-      g.on('station-capabilities', () =>
-        this.requestRun('station capabilities known', this.spareRunDelayMs()),
-      ),
+      // Capabilities may show a station without smart charging: its ports then count at their maximum.
+      g.on('station-capabilities', () => this.requestRun('station capabilities known')),
       // A car plugging in (a session state) may draw soon; one leaving only frees capacity.
       g.on('port-status', (e) =>
         this.requestRun('port status', isSessionState(e.status) ? undefined : this.spareRunDelayMs()),
