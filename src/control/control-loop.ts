@@ -419,7 +419,8 @@ export class ControlLoop {
       this.dispatcher.holdA(id, snapshots.get(id)),
     );
     this.increasesShort = this.dispatcher.update(commands.targets, limiter, snapshots) > 0;
-    for (const [portId, a] of commands.probes) this.dispatcher.probe(portId, a);
+    for (const [portId, a] of commands.probes)
+      this.dispatcher.probe(portId, a, plan.snapshot.uncontrolled.get(portId)?.countedA);
   }
 
   /** The next periodic run: the period, or sooner (plan-capacity.ts nextRunDelayMs). */

@@ -191,8 +191,11 @@ export class Dispatcher {
    * station takes a profile again. Sent as a decrease (the port counts higher meanwhile), so once accepted
    * other ports' increases wait for its car to follow.
    */
-  probe(portId: string, value: number): void {
-    this.send(portId, value, true);
+  probe(portId: string, value: number, countedA = 0): void {
+    // The port was counted at countedA (uncontrolled: its maximum or its measured draw), and its car may still
+    // draw that when the probe is accepted: it is held there until the car had time to follow, as after any
+    // decrease, so that no increase elsewhere counts on room the car has not given back yet.
+    this.send(portId, value, true, countedA);
   }
 
   /** Stops the settle timers (shutdown). */
@@ -218,9 +221,9 @@ export class Dispatcher {
     return target - current >= this.opts.deadBandA;
   }
 
-  private send(portId: string, value: number, decrease: boolean): void {
+  private send(portId: string, value: number, decrease: boolean, countedA = 0): void {
     const sentAtMs = this.clock.nowMs();
-    const beforeA = decrease ? this.holdA(portId) : 0;
+    const beforeA = decrease ? Math.max(this.holdA(portId), countedA) : 0;
     this.inFlight.set(portId, { value, decrease, beforeA });
     this.gateway
       .applySetpoint(portId, value, { expiresAfterMs: this.opts.setpointExpiryMs })
