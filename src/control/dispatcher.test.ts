@@ -237,6 +237,19 @@ describe('Dispatcher', () => {
     expect(g.open()).toEqual(['b=14']);
   });
 
+  it('an accepted probe of an uncontrolled port holds it at what it was counted at until its car could follow', async () => {
+    const { clock, g, d } = setup({ a: 10, b: 10, c: 10 }, 30);
+    // a refused profiles and was counted at 32 A (its maximum): its car may draw that when the probe is taken.
+    d.probe('a', 10, 32);
+    g.answerAll();
+    await clock.flush();
+    expect(d.holdA('a')).toBe(32);
+    await clock.advanceBy(4999);
+    expect(d.holdA('a')).toBe(32);
+    await clock.advanceBy(1);
+    expect(d.holdA('a')).toBe(10);
+  });
+
   it('a rejected decrease pins the port (it counts at its old limit) and is retried until accepted', async () => {
     const { clock, g, d, records, run } = setup({ a: 10, b: 10, c: 10 }, 34);
     run(targets({ a: 6 }));
