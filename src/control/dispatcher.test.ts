@@ -237,6 +237,25 @@ describe('Dispatcher', () => {
     expect(g.open()).toEqual(['b=14']);
   });
 
+  it('a decrease in flight counts at the limit before it, even when the station takes a lower default meanwhile', async () => {
+    // a runs under its 16 A fail-safe default (no TxProfile yet). The run sends it 8 A; before the answer, the
+    // station accepts a lower fail-safe default (8 A, re-sent because the limits fell), so the gateway's
+    // effective limit drops to 8 A while a's car may still draw 16 A: the decrease holds it at 16 A until
+    // accepted, and then for carResponseMs.
+    const failSafe = { a: 16, b: 16, c: 16 };
+    const { clock, g, d, run } = setup(failSafe, 48);
+    run(targets({ a: 8 }));
+    expect(g.open()).toEqual(['a=8']);
+    failSafe.a = 8;
+    expect(g.effectiveLimitA('a')).toBe(8);
+    expect(d.holdA('a')).toBe(16);
+    g.answerAll();
+    await clock.flush();
+    expect(d.holdA('a')).toBe(16);
+    await clock.advanceBy(5000);
+    expect(d.holdA('a')).toBe(8);
+  });
+
   it('an accepted probe of an uncontrolled port holds it at what it was counted at until its car could follow', async () => {
     const { clock, g, d } = setup({ a: 10, b: 10, c: 10 }, 30);
     // a refused profiles and was counted at 32 A (its maximum): its car may draw that when the probe is taken.

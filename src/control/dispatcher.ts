@@ -97,13 +97,16 @@ export class Dispatcher {
 
   /**
    * The most the port's car may draw now, in A: what its station may be running under (the gateway's
-   * effective limit: the higher of old and new while a change is unconfirmed) and, for carResponseMs after
-   * an accepted decrease, the limit before it.
+   * effective limit: the higher of old and new while a change is unconfirmed), and the limit before a
+   * decrease while it is in flight and, once accepted, for carResponseMs after it.
    */
   holdA(portId: string, snapshot?: PortSnapshot): number {
+    const flight = this.inFlight.get(portId);
     const known = Math.max(
       snapshot?.effectiveLimitA ?? this.gateway.effectiveLimitA(portId),
-      this.inFlight.get(portId)?.value ?? 0,
+      // A decrease on its way counts at the limit before it: the gateway's effective limit may fall meanwhile
+      // (the station took a lower fail-safe default) while the car still draws what it drew.
+      flight === undefined ? 0 : flight.decrease ? Math.max(flight.value, flight.beforeA) : flight.value,
       this.currentA(portId, snapshot) ?? 0,
     );
     return Math.max(known, this.settling.get(portId)?.heldA ?? 0);
