@@ -12,6 +12,7 @@ import { effectiveCapacities, nextCapacityChangeMs } from '../core/effective-cap
 import type { UncontrolledLoad } from '../core/fail-safe.ts';
 import { commandedLimits, failSafeLimits } from '../core/fail-safe.ts';
 import { isFresh } from '../core/freshness.ts';
+import { loadOnCircuits, subtractLoad } from '../core/port-load.ts';
 import { scheduledLimitOfAll } from '../core/schedule.ts';
 import { schedulesOf } from '../core/site.ts';
 import type { EmsCommands } from '../contracts/ems-commands.ts';
@@ -19,7 +20,18 @@ import type { MeterReading } from '../contracts/meter-reading.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import { capacityInputs } from './capacity-inputs.ts';
 import type { ControlLoopOptions } from './control-options.ts';
-import type { FailSafeState, RestartGuardView } from './plan-state.ts';
+import type { DimValues, LimitHistory } from './non-ev-estimate.ts';
+import { evLoadForMeters } from './non-ev-estimate.ts';
+import type { PortClasses } from './plan-ports.ts';
+import type { PlanInputs } from './plan-run.ts';
+import type { ControlState, FailSafeState, RestartGuardView } from './plan-state.ts';
+import type { UncontrolledPorts } from './uncontrolled-ports.ts';
+
+/** What a run's capacity pass reads of its inputs. */
+export type RunCapacityInputs = Pick<
+  PlanInputs,
+  'site' | 'options' | 'meters' | 'ems' | 'overrides' | 'gridState' | 'cloudCaps' | 'previous' | 'demandCap'
+>;
 
 /** Readings of the load meters of DLM circuits, null where stale or past their timeout. */
 export function freshLoadReadings(
@@ -184,6 +196,67 @@ function lowerOf(a: ReadonlyMap<string, Capacity>, b: ReadonlyMap<string, Capaci
       powerKw: Math.min(ca.powerKw, cb.powerKw),
       source: lowered ? `${cb.source ?? 'schedule'} (ahead)` : ca.source,
     });
+  }
+  return out;
+}
+
+/**
+ * The capacities left to the controlled ports: the non-EV estimate (updating `nonEv` and pruning `limits`,
+ * the run's copies), the demand cap, the fail-safe defaults that fit the capped inputs, the look-ahead,
+ * less every fixed load.
+ */
+export function capacitiesOfRun(
+  state: Pick<ControlState, 'failSafe'>,
+  inputs: RunCapacityInputs,
+  classes: PortClasses,
+  scratch: { readonly limits: LimitHistory; readonly uncontrolled: UncontrolledPorts },
+  nonEv: Map<string, DimValues>,
+  nowMs: number,
+): {
+  readonly capInputs: CapacityInputs;
+  readonly failSafe: ReturnType<typeof followFailSafe>;
+  readonly capacities: Map<string, Capacity>;
+} {
+  const cs = inputs.site;
+  const opts = inputs.options;
+  const { limits } = scratch;
+  const readings = freshLoadReadings(cs, inputs.meters, nowMs);
+  const evLoad = evLoadForMeters(cs, classes.estimated, limits, readings, nonEv, opts.carResponseMs);
+  limits.prune(nowMs - opts.carResponseMs - 60_000);
+  const uncapped = capacityInputs(cs, inputs.meters, evLoad, inputs.ems, inputs.overrides, inputs.gridState);
+  const capCtx = { site: cs, meters: inputs.meters, evLoad, previous: inputs.previous, nowMs };
+  const capInputs = inputs.demandCap?.(uncapped, capCtx) ?? uncapped;
+  const failSafe = followFailSafe(
+    cs,
+    state.failSafe,
+    capInputs,
+    inputs.ems,
+    inputs.cloudCaps,
+    nowMs,
+    uncontrolledLoads(cs, classes.uncontrolledA, scratch.uncontrolled),
+  );
+  let capacities = runCapacities(cs, capInputs, inputs.ems, opts.scheduleLeadMs, nowMs);
+  const { fixed } = classes;
+  if (fixed.length > 0) capacities = subtractLoad(cs, capacities, loadOnCircuits(cs, fixed));
+  return { capInputs, failSafe, capacities };
+}
+
+/**
+ * What each uncontrolled port may draw while Fusebox is away, for the fail-safe defaults: its maximum (a car
+ * may start under it at any time), or what it is counted at when more (measured), in whole A so that a
+ * reading's noise does not re-send the defaults.
+ */
+function uncontrolledLoads(
+  cs: CompiledSite,
+  uncontrolledA: ReadonlyMap<string, number>,
+  uncontrolled: Pick<UncontrolledPorts, 'get'>,
+): Map<string, UncontrolledLoad> {
+  const out = new Map<string, UncontrolledLoad>();
+  for (const [portId, a] of uncontrolledA) {
+    const idx = cs.portIndex.get(portId);
+    const u = uncontrolled.get(portId);
+    if (idx === undefined || u === undefined) continue;
+    out.set(portId, { countedA: Math.max(cs.ports[idx]!.maxCurrentA, Math.ceil(a)), reason: u.reason });
   }
   return out;
 }

@@ -8,19 +8,17 @@
  */
 import type { Capacity, PortAllocation, PortDemand } from '../core/allocation.ts';
 import { allocate } from '../core/allocator.ts';
-import type { UncontrolledLoad } from '../core/fail-safe.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
-import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { CapacityInputs, OperatorOverride } from '../core/effective-capacity.ts';
 import { effectiveLimits } from '../core/effective-capacity.ts';
-import { loadOnCircuits, subtractLoad } from '../core/port-load.ts';
+import { loadOnCircuits } from '../core/port-load.ts';
 import type { IncreaseRequest, RampPort } from '../core/ramp.ts';
 import { raiseWithin } from '../core/ramp.ts';
 import type { ChargingMode } from '../core/site.ts';
 import type { EmsCommands } from '../contracts/ems-commands.ts';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
-import { capacityInputs, exportKw } from './capacity-inputs.ts';
+import { exportKw } from './capacity-inputs.ts';
 import type { BatteryCommandStatus } from '../contracts/battery-commands.ts';
 import type { Tariff } from '../core/tariff.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
@@ -28,17 +26,18 @@ import { planBatteries } from './battery-control.ts';
 import type { ControlLoopOptions } from './control-options.ts';
 import type { ControlSnapshot, UncontrolledState } from './control-snapshot.ts';
 import type { DemandCapContext } from './demand-cap.ts';
-import type { DimValues, LimitHistory } from './non-ev-estimate.ts';
-import { evLoadForMeters } from './non-ev-estimate.ts';
-import { followFailSafe, freshLoadReadings, runCapacities } from './plan-capacity.ts';
+import { capacitiesOfRun } from './plan-capacity.ts';
 import { portDemands } from './plan-demands.ts';
 import { withPlanReasons, withPlanTargets } from './plan-planned.ts';
-import type { PortClasses } from './plan-ports.ts';
 import { classifyPorts, nextProbeMs } from './plan-ports.ts';
+import type { RestrictCommand } from './plan-restrictions.ts';
+import { restrictionsOfRun } from './plan-restrictions.ts';
 import type { ControlState, PlanEvent, Restriction } from './plan-state.ts';
 import { applyEvents } from './plan-state.ts';
 import type { RestartGuard } from './restart-guard.ts';
-import type { UncontrolledAction, UncontrolledPorts } from './uncontrolled-ports.ts';
+import type { UncontrolledPorts } from './uncontrolled-ports.ts';
+
+export type { RestrictCommand } from './plan-restrictions.ts';
 
 /** What the shell gathers for a run. */
 export interface PlanInputs {
@@ -79,14 +78,6 @@ export interface PlanInputs {
   readonly demandCap?: ((uncapped: CapacityInputs, ctx: DemandCapContext) => CapacityInputs) | undefined;
   /** A monotonic ms counter for the allocation's run time (a metric; nothing is decided on it). */
   readonly stopwatchMs?: (() => number) | undefined;
-}
-
-/** Take an uncontrolled port out of use (site file `ocpp.uncontrolledPortAction`). */
-export interface RestrictCommand {
-  readonly portId: string;
-  readonly circuitId: string;
-  /** The state's entry for it; the station's answer goes into it (plan-state.ts restrictionAnswered). */
-  readonly entry: Restriction;
 }
 
 /** The ramp of increases: the dispatcher's limiter, once it adds what each port may draw now (holdA). */
@@ -156,30 +147,7 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
   let capacities = ofRun.capacities;
   const fixedIds = new Set(fixed.map((f) => f.portId));
   const { restrict, restricted } = restrictionsOfRun(inputs, capacities, uncontrolledA, state.restricted);
-  // Batteries (battery-control.ts): what each does, counted on every circuit above it.
-  const charging = inputs.ems?.enabled !== false;
-  const battery = planBatteries(
-    cs,
-    capacities,
-    state.batteryRaising,
-    {
-      inputs: capInputs,
-      meters: inputs.meters,
-      // Read only with batteries: without, no per-port loads built for nothing in every run.
-      evWant: loadOnCircuits(
-        cs,
-        charging && cs.site.batteries?.length ? wantedLoads(cs, classes.active, fixedIds) : [],
-      ),
-      exportKw: exportKw(cs, inputs.meters),
-      tariff: inputs.tariff,
-      plannedChargeKw: inputs.planBattery
-        ? new Map([[inputs.planBattery.batteryId, Math.max(0, inputs.planBattery.kw)]])
-        : undefined,
-      status: inputs.batteryStatus,
-      carResponseMs: opts.carResponseMs,
-    },
-    nowMs,
-  );
+  const battery = batteriesOfRun(state, inputs, classes.active, fixedIds, capInputs, capacities, nowMs);
   capacities = battery.capacities;
   const ofPorts = portDemands(
     { ...inputs, site: cs, portMeterMaxAgeMs: opts.portMeterMaxAgeMs, solar: opts.solar },
@@ -252,84 +220,6 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
 }
 
 /**
- * The capacities left to the controlled ports: the non-EV estimate (updating `nonEv` and pruning `limits`,
- * the run's copies), the demand cap, the fail-safe defaults that fit the capped inputs, the look-ahead,
- * less every fixed load.
- */
-function capacitiesOfRun(
-  state: ControlState,
-  inputs: PlanInputs,
-  classes: PortClasses,
-  scratch: { readonly limits: LimitHistory; readonly uncontrolled: UncontrolledPorts },
-  nonEv: Map<string, DimValues>,
-  nowMs: number,
-): {
-  readonly capInputs: CapacityInputs;
-  readonly failSafe: ReturnType<typeof followFailSafe>;
-  readonly capacities: Map<string, Capacity>;
-} {
-  const cs = inputs.site;
-  const opts = inputs.options;
-  const { limits } = scratch;
-  const readings = freshLoadReadings(cs, inputs.meters, nowMs);
-  const evLoad = evLoadForMeters(cs, classes.estimated, limits, readings, nonEv, opts.carResponseMs);
-  limits.prune(nowMs - opts.carResponseMs - 60_000);
-  const uncapped = capacityInputs(cs, inputs.meters, evLoad, inputs.ems, inputs.overrides, inputs.gridState);
-  const capCtx = { site: cs, meters: inputs.meters, evLoad, previous: inputs.previous, nowMs };
-  const capInputs = inputs.demandCap?.(uncapped, capCtx) ?? uncapped;
-  const failSafe = followFailSafe(
-    cs,
-    state.failSafe,
-    capInputs,
-    inputs.ems,
-    inputs.cloudCaps,
-    nowMs,
-    uncontrolledLoads(cs, classes.uncontrolledA, scratch.uncontrolled),
-  );
-  let capacities = runCapacities(cs, capInputs, inputs.ems, opts.scheduleLeadMs, nowMs);
-  const { fixed } = classes;
-  if (fixed.length > 0) capacities = subtractLoad(cs, capacities, loadOnCircuits(cs, fixed));
-  return { capInputs, failSafe, capacities };
-}
-
-/**
- * What each uncontrolled port may draw while Fusebox is away, for the fail-safe defaults: its maximum (a car
- * may start under it at any time), or what it is counted at when more (measured), in whole A so that a
- * reading's noise does not re-send the defaults.
- */
-function uncontrolledLoads(
-  cs: CompiledSite,
-  uncontrolledA: ReadonlyMap<string, number>,
-  uncontrolled: Pick<UncontrolledPorts, 'get'>,
-): Map<string, UncontrolledLoad> {
-  const out = new Map<string, UncontrolledLoad>();
-  for (const [portId, a] of uncontrolledA) {
-    const idx = cs.portIndex.get(portId);
-    const u = uncontrolled.get(portId);
-    if (idx === undefined || u === undefined) continue;
-    out.set(portId, { countedA: Math.max(cs.ports[idx]!.maxCurrentA, Math.ceil(a)), reason: u.reason });
-  }
-  return out;
-}
-
-/** What the uncontrolled ports that cannot be made room for get (restrictions), and the state's record of it. */
-function restrictionsOfRun(
-  inputs: PlanInputs,
-  capacities: ReadonlyMap<string, Capacity>,
-  uncontrolledA: ReadonlyMap<string, number>,
-  before: ReadonlyMap<string, Restriction>,
-): { readonly restrict: RestrictCommand[]; readonly restricted: ReadonlyMap<string, Restriction> } {
-  const action: UncontrolledAction = inputs.options.uncontrolledAction ?? 'none';
-  if (uncontrolledA.size === 0 || action === 'none' || !inputs.canRestrict)
-    return { restrict: [], restricted: before };
-  const restrict = restrictions(inputs.site, action, capacities, inputs.ports, uncontrolledA, before);
-  if (restrict.length === 0) return { restrict, restricted: before };
-  const restricted = new Map(before);
-  for (const r of restrict) restricted.set(r.portId, r.entry);
-  return { restrict, restricted };
-}
-
-/**
  * The dispatcher's targets (the allocation of the ports asked for, and the re-asserted limits of unknown
  * ports) and the ramp: increases go out as far as the room left with every port counted at what its car
  * may still draw.
@@ -352,6 +242,42 @@ function dispatchOf(
     conductorsInUse: d.conductorsInUse,
   }));
   return { targets, ramp: { capacities, deadBandA, ports } };
+}
+
+/** Batteries (battery-control.ts): what each does, counted on every circuit above it. */
+function batteriesOfRun(
+  state: ControlState,
+  inputs: PlanInputs,
+  active: readonly PortSnapshot[],
+  fixedIds: ReadonlySet<string>,
+  capInputs: CapacityInputs,
+  capacities: ReadonlyMap<string, Capacity>,
+  nowMs: number,
+): ReturnType<typeof planBatteries> {
+  const cs = inputs.site;
+  const charging = inputs.ems?.enabled !== false;
+  return planBatteries(
+    cs,
+    capacities,
+    state.batteryRaising,
+    {
+      inputs: capInputs,
+      meters: inputs.meters,
+      // Read only with batteries: without, no per-port loads built for nothing in every run.
+      evWant: loadOnCircuits(
+        cs,
+        charging && cs.site.batteries?.length ? wantedLoads(cs, active, fixedIds) : [],
+      ),
+      exportKw: exportKw(cs, inputs.meters),
+      tariff: inputs.tariff,
+      plannedChargeKw: inputs.planBattery
+        ? new Map([[inputs.planBattery.batteryId, Math.max(0, inputs.planBattery.kw)]])
+        : undefined,
+      status: inputs.batteryStatus,
+      carResponseMs: inputs.options.carResponseMs,
+    },
+    nowMs,
+  );
 }
 
 /** What the active ports would draw at their maximum (the battery discharges to let them). */
@@ -417,53 +343,6 @@ function uncontrolledStates(
       retryAtMs: Number.isFinite(u.retryAtMs) ? u.retryAtMs : null,
       countedA: counted.get(portId) ?? 0,
       ...(r ? { restricted: { action: r.action, answer: r.answer } } : {}),
-    });
-  }
-  return out;
-}
-
-/**
- * The operator's option (`ocpp.uncontrolledPortAction`): an uncontrolled port that cannot be made room for
- * (counted at what it can draw, a circuit on its path is over its limit even with every controlled port at
- * 0) is made unavailable or its transaction stopped, once per session (or once while idle). `capacities`
- * are those left to controlled ports after every fixed load (uncontrolled ports included).
- */
-function restrictions(
-  cs: CompiledSite,
-  action: 'unavailable' | 'stop',
-  capacities: ReadonlyMap<string, Capacity>,
-  ports: readonly PortSnapshot[],
-  counted: ReadonlyMap<string, number>,
-  restricted: ReadonlyMap<string, Restriction>,
-): RestrictCommand[] {
-  const EPS = 1e-6;
-  const out: RestrictCommand[] = [];
-  for (const p of ports) {
-    if (!counted.has(p.portId) || !p.connected) continue;
-    const idx = cs.portIndex.get(p.portId);
-    if (idx === undefined) continue;
-    // Idle: nothing to stop; made unavailable only if a car there, drawing its maximum, could not fit.
-    const idle = p.sessionId === undefined;
-    if (idle && action === 'stop') continue;
-    const extra = idle
-      ? loadOnCircuits(cs, [
-          { portId: p.portId, conductorA: Array(3).fill(cs.ports[idx]!.maxCurrentA) as number[] },
-        ])
-      : null;
-    const over = cs.portPath[idx]!.find((ci) => {
-      const cap = capacities.get(cs.circuits[ci]!.id);
-      if (!cap) return false;
-      const o = ci * DIM_COUNT;
-      const less = (d: number): number => (extra ? extra[o + d]! : 0);
-      return cap.phaseA.some((v, ph) => v - less(ph) < -EPS) || cap.powerKw - less(3) < -EPS;
-    });
-    if (over === undefined) continue;
-    const key = idle ? 'idle' : `session ${p.sessionId}`;
-    if (restricted.get(p.portId)?.key === key) continue;
-    out.push({
-      portId: p.portId,
-      circuitId: cs.circuits[over]!.id,
-      entry: { key, action, answer: 'pending' },
     });
   }
   return out;

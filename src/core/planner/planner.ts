@@ -43,52 +43,22 @@
  * (presolve, dual simplex). The optimum is the LP's either way (with ties, possibly another optimal
  * vertex). Measured with `npm run bench -- planner`.
  */
-import type { BatteryColumns } from './battery-lp.ts';
-import {
-  addBatteryColumns,
-  batteryEnergyRow,
-  batteryImportTerms,
-  batteryKwAt,
-  batteryLimitTerms,
-  batteryLowerBounds,
-  batteryPerKw,
-  batterySchedule,
-  validateBattery,
-} from './battery-lp.ts';
+import { batteryKwAt, batterySchedule, validateBattery } from './battery-lp.ts';
 import type { Highs } from './highs.ts';
+import type { LpColumns, LpRows, LpSlots } from './plan-lp.ts';
+import { lpColumns, lpRowsOf, lpSlots } from './plan-lp.ts';
 import type { Plan, PlanBasis, PlanInput } from './plan-types.ts';
 
-/** Weight that breaks ties towards earlier charging, $/kWh at the end of the horizon. */
-const EARLY_WEIGHT = 1e-3;
+export { slotBoundaries } from './plan-lp.ts';
+
 /** Pivots a warm start may take before the planner starts over cold: at least this, or the row count. */
 const WARM_ITERATIONS = 2_000;
 /** HiGHS's `simplex_strategy` values (its SimplexStrategy enum is a type only): let it choose, primal. */
 const SIMPLEX_CHOOSE = 0;
 const SIMPLEX_PRIMAL = 4;
 
-/** The slot boundaries: now, then every multiple of slotMs, until the horizon or the last departure. */
-export function slotBoundaries(input: PlanInput): Float64Array {
-  const { nowMs, slotMs } = input;
-  let endMs = nowMs + input.horizonMs;
-  let lastDeparture = nowMs;
-  for (const s of input.sessions) lastDeparture = Math.max(lastDeparture, s.departureMs);
-  // A battery is planned over the whole horizon; the cars alone until the last one leaves.
-  if (!input.battery) endMs = Math.min(endMs, lastDeparture);
-  const out = [nowMs];
-  for (let t = (Math.floor(nowMs / slotMs) + 1) * slotMs; t < endMs; t += slotMs) out.push(t);
-  if (endMs > nowMs) out.push(endMs);
-  return Float64Array.from(out);
-}
-
-/** What of a session's need must come within the horizon: pro rata to its stay in it, or what cannot come after. */
-function needInHorizon(s: PlanInput['sessions'][number], fromMs: number, endMs: number): number {
-  const need = Math.max(0, s.energyKwh);
-  if (s.departureMs <= endMs) return need;
-  const stay = s.departureMs - Math.max(fromMs, s.arrivalMs);
-  const inside = Math.max(0, endMs - Math.max(fromMs, s.arrivalMs));
-  const afterKwh = (s.maxA * s.kwPerA * (s.departureMs - endMs)) / 3_600_000;
-  return Math.max(stay > 0 ? (need * inside) / stay : need, need - afterKwh, 0);
-}
+/** A model HiGHS built (highs.ts). */
+type HighsModel = ReturnType<Highs['createModel']>;
 
 /**
  * The previous plan's final basis on this LP: each column and row keeps its status where the previous LP
@@ -159,270 +129,141 @@ function validate(input: PlanInput): void {
 /** Plans the sessions (see the file comment); throws when HiGHS does not report an optimum. */
 export function plan(highs: Highs, input: PlanInput): Plan {
   validate(input);
-  const bounds = slotBoundaries(input);
-  const K = Math.max(0, bounds.length - 1);
-  const n = input.sessions.length;
-  const hours = Float64Array.from({ length: K }, (_, k) => (bounds[k + 1]! - bounds[k]!) / 3_600_000);
-  const endMs = bounds[K] ?? input.nowMs;
-  const ext = Float64Array.from({ length: K }, (_, k) => input.externalKw?.(bounds[k]!) ?? 0);
-  const price = Float64Array.from({ length: K }, (_, k) => input.pricePerKwh(bounds[k]!));
-  const exportPrice = input.exportPricePerKwh ?? 0;
-  const periods = input.demand?.periods ?? [];
-  const windowMs = input.demand?.windowMs ?? input.slotMs;
-  const windowH = windowMs / 3_600_000;
-  let maxRate = 0;
-  for (const p of periods) maxRate = Math.max(maxRate, p.ratePerKw);
-  let maxPrice = 0;
-  for (const x of price) maxPrice = Math.max(maxPrice, Math.abs(x));
-  const M = Math.max(1000, 10 * (maxPrice + Math.abs(exportPrice) + maxRate / windowH));
-  const early = input.preferEarly === false ? 0 : EARLY_WEIGHT;
-
-  // Columns: x per session and slot it is present in (contiguous per session), then g per slot, then P.
-  const firstSlot = new Int32Array(n);
-  const colStart = new Int32Array(n + 1);
-  const colUpper: number[] = [];
-  const colCost: number[] = [];
-  const colKey: string[] = [];
-  const slotKey = (k: number): number => Math.floor(bounds[k]! / input.slotMs);
-  const presentAt: number[][] = Array.from({ length: K }, () => []);
-  input.sessions.forEach((s, i) => {
-    colStart[i] = colUpper.length;
-    let first = -1;
-    for (let k = 0; k < K; k++) {
-      const overlap = Math.min(bounds[k + 1]!, s.departureMs) - Math.max(bounds[k]!, s.arrivalMs);
-      if (overlap <= 0) {
-        if (first >= 0) break;
-        continue;
-      }
-      if (first < 0) first = k;
-      const len = bounds[k + 1]! - bounds[k]!;
-      colUpper.push(overlap >= len ? s.maxA : (s.maxA * overlap) / len);
-      const kwh = s.kwPerA * hours[k]!; // kWh per A in this slot
-      colCost.push(kwh * (exportPrice - M + (early * k) / Math.max(1, K)));
-      colKey.push(`x${s.id}|${slotKey(k)}`);
-      presentAt[k]!.push(i);
-    }
-    firstSlot[i] = Math.max(0, first);
-  });
-  colStart[n] = colUpper.length;
-  // The battery's c, d and e per slot (battery-lp.ts).
-  const bat: BatteryColumns | undefined = input.battery
-    ? addBatteryColumns(input.battery, hours, slotKey, { upper: colUpper, cost: colCost, key: colKey })
-    : undefined;
-  const gCol = colUpper.length;
-  for (let k = 0; k < K; k++) {
-    colUpper.push(Infinity);
-    colCost.push((price[k]! - exportPrice) * hours[k]!);
-    colKey.push(`g${slotKey(k)}`);
-  }
-  const pCol = colUpper.length;
-  const colLower = new Float64Array(pCol + periods.length);
-  periods.forEach((p, j) => {
-    colUpper.push(Infinity);
-    colCost.push(p.ratePerKw);
-    colKey.push(`P${p.startMs}`);
-    colLower[pCol + j] = Math.max(0, p.paidKw);
-  });
-  if (bat) batteryLowerBounds(bat, colLower);
-  const numCols = colUpper.length;
-  const xCol = (i: number, k: number): number => colStart[i]! + k - firstSlot[i]!;
-
-  const starts: number[] = [0];
-  const indices: number[] = [];
-  const values: number[] = [];
-  const rowUpper: number[] = [];
-  const rowLower: number[] = [];
-  const rowKey: string[] = [];
-  const endRow = (upper: number, key: string, lower = -Infinity): void => {
-    starts.push(indices.length);
-    rowUpper.push(upper);
-    rowLower.push(lower);
-    rowKey.push(key);
-  };
-  // Energy by departure, per session.
-  input.sessions.forEach((s, i) => {
-    const cols = colStart[i + 1]! - colStart[i]!;
-    if (cols === 0) return;
-    for (let c = 0; c < cols; c++) {
-      indices.push(colStart[i]! + c);
-      values.push(s.kwPerA * hours[firstSlot[i]! + c]!);
-    }
-    endRow(needInHorizon(s, input.nowMs, endMs), `e${s.id}`);
-  });
-  // Limits per slot, over the sessions present; a row that cannot bind is left out.
-  let ports = 0;
-  for (const s of input.sessions) ports = Math.max(ports, s.port + 1);
-  const coefOf = new Float64Array(ports);
-  const onPort: number[][] = Array.from({ length: ports }, () => []);
-  input.sessions.forEach((s, i) => onPort[s.port]!.push(i));
-  const seen = new Int32Array(ports);
-  input.constraints.forEach((c, ci) => {
-    coefOf.fill(0);
-    for (let j = 0; j < c.ports.length; j++)
-      if (c.ports[j]! < ports) coefOf[c.ports[j]!] = coefOf[c.ports[j]!]! + c.coef[j]!;
-    // The sessions under this limit (in session order, as the other rows), once; then per slot those present.
-    const members: number[] = [];
-    for (let j = 0; j < c.ports.length; j++) {
-      const port = c.ports[j]!;
-      if (port >= ports || coefOf[port] === 0 || seen[port] === ci + 1) continue;
-      seen[port] = ci + 1;
-      members.push(...onPort[port]!);
-    }
-    members.sort((x, y) => x - y);
-    const batKw = bat ? batteryPerKw(bat, c, ci) : 0;
-    for (let k = 0; k < K; k++) {
-      const limit = Math.max(0, c.limitA - (c.externalPerKw ?? 0) * ext[k]!);
-      let most = bat && batKw !== 0 ? batKw * bat.spec.maxChargeKw : 0;
-      const at = starts.length;
-      for (const i of members) {
-        if (k < firstSlot[i]! || k >= firstSlot[i]! + colStart[i + 1]! - colStart[i]!) continue;
-        const a = coefOf[input.sessions[i]!.port]!;
-        const col = xCol(i, k);
-        indices.push(col);
-        values.push(a);
-        if (a > 0) most += a * colUpper[col]!;
-      }
-      if (most <= limit) {
-        indices.length = starts[at - 1]!;
-        values.length = starts[at - 1]!;
-        continue;
-      }
-      if (bat && batKw !== 0) batteryLimitTerms(bat, batKw, k, indices, values);
-      endRow(limit, `l${ci}|${slotKey(k)}`);
-    }
-  });
-  // Import: Σ kW x (+ c − d) − g ≤ −ext; with a battery, its energy row after each.
-  for (let k = 0; k < K; k++) {
-    for (const i of presentAt[k]!) {
-      indices.push(xCol(i, k));
-      values.push(input.sessions[i]!.kwPerA);
-    }
-    if (bat) batteryImportTerms(bat, k, indices, values);
-    indices.push(gCol + k);
-    values.push(-1);
-    endRow(-ext[k]!, `i${slotKey(k)}`);
-    if (bat) {
-      const e = batteryEnergyRow(bat, k, hours[k]!, indices, values);
-      endRow(e, `b${slotKey(k)}`, e);
-    }
-  }
-  // Demand windows: the average import of each window ≤ its period's P.
-  if (input.demand && periods.length > 0) {
-    const nowWindow = Math.floor(input.nowMs / windowMs);
-    let k = 0;
-    while (k < K) {
-      const w = Math.floor(bounds[k]! / windowMs);
-      const wStart = w * windowMs;
-      const p = periods.findIndex((q) => wStart + windowMs > q.startMs && wStart < q.endMs);
-      const from = k;
-      while (k < K && Math.floor(bounds[k]! / windowMs) === w) k++;
-      if (p < 0 || !(periods[p]!.ratePerKw > 0)) continue;
-      for (let j = from; j < k; j++) {
-        indices.push(gCol + j);
-        values.push(hours[j]! / windowH);
-      }
-      indices.push(pCol + p);
-      values.push(-1);
-      endRow(w === nowWindow ? -Math.max(0, input.demand.windowEnergySoFarKwh) / windowH : 0, `w${w}`);
-    }
-  }
-  const numRows = rowUpper.length;
+  const slots = lpSlots(input);
+  const cols = lpColumns(input, slots);
+  const rows = lpRowsOf(input, slots, cols);
+  const numCols = cols.upper.length;
+  const numRows = rows.upper.length;
+  const { starts, indices, values } = rows;
   const model = highs.createModel({
     numCols,
     numRows,
     sense: highs.constants.objectiveSense.minimize,
-    colCost: Float64Array.from(colCost),
-    colLower,
-    colUpper: Float64Array.from(colUpper),
-    rowLower: Float64Array.from(rowLower, (x) => (x === -Infinity ? -highs.infinity : x)),
-    rowUpper: Float64Array.from(rowUpper),
+    colCost: Float64Array.from(cols.cost),
+    colLower: cols.lower,
+    colUpper: Float64Array.from(cols.upper),
+    rowLower: Float64Array.from(rows.lower, (x) => (x === -Infinity ? -highs.infinity : x)),
+    rowUpper: Float64Array.from(rows.upper),
     matrix: { format: 'csr', numRows, numCols, starts, indices, values },
   });
   try {
-    // The earlier-first weights differ by ε·kW·h/K between neighbouring slots (≈ 1e-6): below HiGHS's
-    // default dual tolerance (1e-7) they would be noise, so the tolerance is tightened.
-    model.options.set({ output_flag: false, dual_feasibility_tolerance: 1e-10 });
-    let status: number = -1;
-    let iterations = 0;
-    const counted = (): void => {
-      iterations += Number(model.info.get('simplex_iteration_count'));
-    };
-    const warm = input.warmStart?.basis;
-    if (warm) {
-      // From the previous plan's basis, the primal simplex: the basis stays primal feasible when the cars
-      // took what the plan said and only the running slot left, and a few pivots restore optimality. If it
-      // takes longer than a cold start would (a new car, changed needs), start over cold.
-      try {
-        model.setBasis(mapBasis(warm, colKey, rowKey, colUpper));
-        model.options.set({
-          simplex_strategy: SIMPLEX_PRIMAL,
-          simplex_iteration_limit: Math.max(WARM_ITERATIONS, numRows),
-        });
-        model.run();
-        status = model.getModelStatus();
-        counted();
-      } catch {
-        status = -1; // HiGHS rejected the basis: the cold start below
-      }
-    }
-    if (status !== highs.constants.modelStatus.optimal) {
-      if (warm) {
-        model.clearSolver();
-        model.options.set({
-          simplex_strategy: SIMPLEX_CHOOSE,
-          simplex_iteration_limit: 2_147_483_647, // HiGHS's default: no limit
-        });
-      }
-      model.run();
-      status = model.getModelStatus();
-      counted();
-    }
-    if (status !== highs.constants.modelStatus.optimal)
-      throw new Error(`the planner's LP did not solve (HiGHS model status ${status})`);
-    const x = model.getSolution().colValue;
-    const currentA: Float64Array[] = [];
-    const plannedKwh = new Float64Array(n);
-    const shortKwh = new Float64Array(n);
-    input.sessions.forEach((s, i) => {
-      const a = new Float64Array(K);
-      for (let c = colStart[i]!; c < colStart[i + 1]!; c++) {
-        const k = firstSlot[i]! + c - colStart[i]!;
-        a[k] = Math.min(colUpper[c]!, Math.max(0, x[c]!));
-        plannedKwh[i] = plannedKwh[i]! + a[k] * s.kwPerA * hours[k]!;
-      }
-      currentA.push(a);
-      shortKwh[i] = Math.max(0, s.energyKwh - plannedKwh[i]!);
-    });
-    const importKw = new Float64Array(K);
-    let energyCost = 0;
-    for (let k = 0; k < K; k++) {
-      let kw = ext[k]!;
-      for (const i of presentAt[k]!) kw += currentA[i]![k]! * input.sessions[i]!.kwPerA;
-      if (bat) kw += batteryKwAt(bat, x, k);
-      importKw[k] = Math.max(0, kw);
-      energyCost += hours[k]! * (price[k]! * importKw[k]! - exportPrice * Math.max(0, -kw));
-    }
-    const peakKw = Float64Array.from(periods, (_, j) => Math.max(0, x[pCol + j]!));
-    const demandChargeAdded = periods.reduce(
-      (sum, p, j) => sum + p.ratePerKw * Math.max(0, peakKw[j]! - Math.max(0, p.paidKw)),
-      0,
-    );
+    const iterations = solve(highs, model, input.warmStart?.basis, cols, rows);
     return {
-      slotStartsMs: bounds,
-      currentA,
-      plannedKwh,
-      shortKwh,
-      importKw,
-      peakKw,
-      energyCost,
-      demandChargeAdded,
-      battery: bat ? batterySchedule(bat, x) : undefined,
+      ...planOfSolution(input, slots, cols, model.getSolution().colValue),
       columns: numCols,
       rows: numRows,
       iterations,
-      basis: ((b) => ({ colKey, rowKey, colStatus: b.colStatus, rowStatus: b.rowStatus }))(model.getBasis()),
+      basis: ((b) => ({
+        colKey: cols.key,
+        rowKey: rows.key,
+        colStatus: b.colStatus,
+        rowStatus: b.rowStatus,
+      }))(model.getBasis()),
     };
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Solves the model, warm from `warm` (the previous plan's basis) when given; returns the simplex iterations
+ * it took. Throws when HiGHS does not report an optimum.
+ */
+function solve(
+  highs: Highs,
+  model: HighsModel,
+  warm: PlanBasis | undefined,
+  cols: LpColumns,
+  rows: LpRows,
+): number {
+  // The earlier-first weights differ by ε·kW·h/K between neighbouring slots (≈ 1e-6): below HiGHS's
+  // default dual tolerance (1e-7) they would be noise, so the tolerance is tightened.
+  model.options.set({ output_flag: false, dual_feasibility_tolerance: 1e-10 });
+  let status: number = -1;
+  let iterations = 0;
+  const counted = (): void => {
+    iterations += Number(model.info.get('simplex_iteration_count'));
+  };
+  if (warm) {
+    // From the previous plan's basis, the primal simplex: the basis stays primal feasible when the cars
+    // took what the plan said and only the running slot left, and a few pivots restore optimality. If it
+    // takes longer than a cold start would (a new car, changed needs), start over cold.
+    try {
+      model.setBasis(mapBasis(warm, cols.key, rows.key, cols.upper));
+      model.options.set({
+        simplex_strategy: SIMPLEX_PRIMAL,
+        simplex_iteration_limit: Math.max(WARM_ITERATIONS, rows.upper.length),
+      });
+      model.run();
+      status = model.getModelStatus();
+      counted();
+    } catch {
+      status = -1; // HiGHS rejected the basis: the cold start below
+    }
+  }
+  if (status !== highs.constants.modelStatus.optimal) {
+    if (warm) {
+      model.clearSolver();
+      model.options.set({
+        simplex_strategy: SIMPLEX_CHOOSE,
+        simplex_iteration_limit: 2_147_483_647, // HiGHS's default: no limit
+      });
+    }
+    model.run();
+    status = model.getModelStatus();
+    counted();
+  }
+  if (status !== highs.constants.modelStatus.optimal)
+    throw new Error(`the planner's LP did not solve (HiGHS model status ${status})`);
+  return iterations;
+}
+
+/** The plan read from the LP's solution `x`: currents per session and slot, import, cost, demand, battery. */
+function planOfSolution(
+  input: PlanInput,
+  slots: LpSlots,
+  cols: LpColumns,
+  x: ArrayLike<number>,
+): Omit<Plan, 'columns' | 'rows' | 'iterations' | 'basis'> {
+  const { bounds, K, hours, ext, price, exportPrice, periods } = slots;
+  const { colStart, firstSlot, bat } = cols;
+  const n = input.sessions.length;
+  const currentA: Float64Array[] = [];
+  const plannedKwh = new Float64Array(n);
+  const shortKwh = new Float64Array(n);
+  input.sessions.forEach((s, i) => {
+    const a = new Float64Array(K);
+    for (let c = colStart[i]!; c < colStart[i + 1]!; c++) {
+      const k = firstSlot[i]! + c - colStart[i]!;
+      a[k] = Math.min(cols.upper[c]!, Math.max(0, x[c]!));
+      plannedKwh[i] = plannedKwh[i]! + a[k] * s.kwPerA * hours[k]!;
+    }
+    currentA.push(a);
+    shortKwh[i] = Math.max(0, s.energyKwh - plannedKwh[i]!);
+  });
+  const importKw = new Float64Array(K);
+  let energyCost = 0;
+  for (let k = 0; k < K; k++) {
+    let kw = ext[k]!;
+    for (const i of cols.presentAt[k]!) kw += currentA[i]![k]! * input.sessions[i]!.kwPerA;
+    if (bat) kw += batteryKwAt(bat, x, k);
+    importKw[k] = Math.max(0, kw);
+    energyCost += hours[k]! * (price[k]! * importKw[k]! - exportPrice * Math.max(0, -kw));
+  }
+  const peakKw = Float64Array.from(periods, (_, j) => Math.max(0, x[cols.pCol + j]!));
+  const demandChargeAdded = periods.reduce(
+    (sum, p, j) => sum + p.ratePerKw * Math.max(0, peakKw[j]! - Math.max(0, p.paidKw)),
+    0,
+  );
+  return {
+    slotStartsMs: bounds,
+    currentA,
+    plannedKwh,
+    shortKwh,
+    importKw,
+    peakKw,
+    energyCost,
+    demandChargeAdded,
+    battery: bat ? batterySchedule(bat, x) : undefined,
+  };
 }

@@ -23,16 +23,7 @@ import { sendCommand } from './station-commands.ts';
 
 /** The detail panel; `port` is null while the live state is loading. */
 export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive | undefined }) {
-  const { site } = useSite();
   const canWrite = useCanWrite();
-  const [idTag, setIdTag] = useState('');
-  const circuit = site.circuits.find((c) => c.id === sp.circuitId);
-  const lb = port?.limitedBy;
-  // A circuit's limit (or a pause behind one) names the circuit, the dimension and who set the limit.
-  const lbCircuit = lb && (lb.kind === 'circuit' || lb.kind === 'paused') ? lb : undefined;
-  const bindingCircuit = lbCircuit?.circuitId
-    ? site.circuits.find((c) => c.id === lbCircuit.circuitId)
-    : undefined;
   const t = msg();
   return (
     <aside class="detail" aria-labelledby="port-detail-title" data-testid="port-detail">
@@ -42,151 +33,188 @@ export function PortDetail({ site: sp, port }: { site: SitePort; port: PortLive 
           {t.close}
         </a>
       </div>
-      <dl class="facts">
-        <dt>{t.id}</dt>
-        <dd data-testid="port-id">{sp.id}</dd>
-        <dt>{t.station}</dt>
-        <dd>{sp.stationId}</dd>
-        <dt>{t.circuit}</dt>
-        <dd>
-          <a href={href('limits', sp.circuitId)}>{circuit?.name ?? sp.circuitId}</a>
-        </dd>
-        <dt>{t.state}</dt>
-        <dd>
-          <span class={`state state-${port?.state ?? 'offline'}`}>
-            {stateLabel(port?.state ?? 'unknown')}
-          </span>
-          {port && !port.connected ? t.stationOffline : ''}
-        </dd>
-        <dt>{t.allocatedLimit}</dt>
-        <dd class="big">{port ? fmtA(port.limitA) : '–'}</dd>
-        <dt>{t.range}</dt>
-        <dd>
-          {fmtA(sp.minA, 0)} – {fmtA(sp.maxA, 0)} ({sp.kind.toUpperCase()}, {sp.phases})
-        </dd>
-      </dl>
-      <section class="binding" aria-labelledby="binding-title">
-        <h3 id="binding-title">{t.bindingConstraint}</h3>
-        <p class="reason" data-testid="binding-reason">
-          {port?.reason ?? '–'}
-        </p>
-        {port?.uncontrolled ? (
-          <p class="error" data-testid="uncontrolled-detail">
-            {t.uncontrolledDetail(
-              uncontrolledLabel(port.uncontrolled.reason, port.uncontrolled.reasonText),
-              port.uncontrolled.detail,
-              fmtA(port.uncontrolled.countedA),
-            )}
-            {port.uncontrolled.retryAt
-              ? t.nextTry(new Date(port.uncontrolled.retryAt).toLocaleTimeString(intlLocale()))
-              : t.tryUnderWay}
-            {port.uncontrolled.restricted
-              ? t.takenOutOfUse(port.uncontrolled.restricted.action, port.uncontrolled.restricted.answer)
-              : ''}
-          </p>
-        ) : null}
-        {lb ? (
-          <ul class="binding-parts">
-            <li>
-              {t.kind}
-              {limitedByKindLabel(lb.kind)}
-            </li>
-            {lbCircuit?.circuitId ? (
-              <li>
-                {t.circuitColon}
-                <a href={href('limits', lbCircuit.circuitId)}>
-                  {bindingCircuit?.name ?? lbCircuit.circuitId}
-                </a>
-                {lbCircuit.dimension ? `, ${lbCircuit.dimension}` : ''}
-              </li>
-            ) : null}
-            {lbCircuit?.source ? (
-              <li>{t.limitSetBy(lbCircuit.source === 'static limit' ? t.staticLimit : lbCircuit.source)}</li>
-            ) : null}
-            {lb.kind === 'car' ? <li>{t.carDraws(fmtA(lb.measuredA))}</li> : null}
-            {lb.kind === 'paused' && lb.waitingBehind ? <li>{t.waitingBehind(lb.waitingBehind)}</li> : null}
-          </ul>
-        ) : null}
-      </section>
-      <section aria-labelledby="measured-title">
-        <h3 id="measured-title">{t.measuredCurrent}</h3>
-        <ul class="measured">
-          {PHASES.map((ph, i) => (
-            <li key={ph}>
-              {ph}: <strong>{fmtA(port?.measuredA[i] ?? null)}</strong>
-            </li>
-          ))}
-        </ul>
-      </section>
-      <section aria-labelledby="session-title">
-        <h3 id="session-title">{t.session}</h3>
-        {port?.session ? (
-          <dl class="facts">
-            <dt>{t.started}</dt>
-            <dd>{fmtTime(port.session.startedAt, site.timeZone)}</dd>
-            <dt>{t.energy}</dt>
-            <dd>{fmtKwh(port.session.energyKwh)}</dd>
-            <dt>{t.duration}</dt>
-            <dd>{fmtDuration(port.session.durationS)}</dd>
-            <dt>{t.idTag}</dt>
-            <dd>{port.session.idTag ?? '–'}</dd>
-            <SessionNeeds session={port.session} timeZone={site.timeZone} />
-          </dl>
-        ) : (
-          <p class="muted">{t.noSession}</p>
-        )}
-      </section>
+      <PortFacts sp={sp} port={port} />
+      <BindingPanel port={port} />
+      <MeasuredPanel port={port} />
+      <SessionPanel port={port} />
       {canWrite && port?.session ? <DriverNeedsForm portId={sp.id} session={port.session} /> : null}
-      {canWrite ? (
-        <section aria-labelledby="commands-title" class="commands">
-          <h3 id="commands-title">{t.commands}</h3>
-          <div class="row">
-            <label>
-              {t.idTag}
-              <input
-                value={idTag}
-                placeholder={t.optional}
-                onInput={(e) => setIdTag(e.currentTarget.value)}
-              />
-            </label>
-            <ActionButton
-              label={t.remoteStart}
-              ariaLabel={t.remoteStartOn(sp.id)}
-              run={() =>
-                sendCommand(sp.stationId, {
-                  command: 'remoteStart',
-                  portId: sp.id,
-                  ...(idTag ? { idTag } : {}),
-                })
-              }
-            />
-          </div>
-          <div class="row">
-            <ActionButton
-              label={t.remoteStop}
-              ariaLabel={t.remoteStopOn(sp.id)}
-              confirm={t.confirmStop(sp.id)}
-              disabled={!port?.session}
-              run={() => sendCommand(sp.stationId, { command: 'remoteStop', portId: sp.id })}
-            />
-            <ActionButton
-              label={t.makeUnavailable}
-              ariaLabel={t.makeUnavailableAria(sp.id)}
-              run={() =>
-                sendCommand(sp.stationId, { command: 'availability', portId: sp.id, available: false })
-              }
-            />
-            <ActionButton
-              label={t.makeAvailable}
-              ariaLabel={t.makeAvailableAria(sp.id)}
-              run={() =>
-                sendCommand(sp.stationId, { command: 'availability', portId: sp.id, available: true })
-              }
-            />
-          </div>
-        </section>
-      ) : null}
+      {canWrite ? <PortCommands sp={sp} port={port} /> : null}
     </aside>
+  );
+}
+
+/** The port's facts: id, station, circuit, state, allocated limit and range. */
+function PortFacts({ sp, port }: { sp: SitePort; port: PortLive | undefined }) {
+  const { site } = useSite();
+  const circuit = site.circuits.find((c) => c.id === sp.circuitId);
+  const t = msg();
+  return (
+    <dl class="facts">
+      <dt>{t.id}</dt>
+      <dd data-testid="port-id">{sp.id}</dd>
+      <dt>{t.station}</dt>
+      <dd>{sp.stationId}</dd>
+      <dt>{t.circuit}</dt>
+      <dd>
+        <a href={href('limits', sp.circuitId)}>{circuit?.name ?? sp.circuitId}</a>
+      </dd>
+      <dt>{t.state}</dt>
+      <dd>
+        <span class={`state state-${port?.state ?? 'offline'}`}>{stateLabel(port?.state ?? 'unknown')}</span>
+        {port && !port.connected ? t.stationOffline : ''}
+      </dd>
+      <dt>{t.allocatedLimit}</dt>
+      <dd class="big">{port ? fmtA(port.limitA) : '–'}</dd>
+      <dt>{t.range}</dt>
+      <dd>
+        {fmtA(sp.minA, 0)} – {fmtA(sp.maxA, 0)} ({sp.kind.toUpperCase()}, {sp.phases})
+      </dd>
+    </dl>
+  );
+}
+
+/** The binding constraint: in words, why the port is uncontrolled, and its parts (kind, circuit, source). */
+function BindingPanel({ port }: { port: PortLive | undefined }) {
+  const { site } = useSite();
+  const lb = port?.limitedBy;
+  // A circuit's limit (or a pause behind one) names the circuit, the dimension and who set the limit.
+  const lbCircuit = lb && (lb.kind === 'circuit' || lb.kind === 'paused') ? lb : undefined;
+  const bindingCircuit = lbCircuit?.circuitId
+    ? site.circuits.find((c) => c.id === lbCircuit.circuitId)
+    : undefined;
+  const t = msg();
+  return (
+    <section class="binding" aria-labelledby="binding-title">
+      <h3 id="binding-title">{t.bindingConstraint}</h3>
+      <p class="reason" data-testid="binding-reason">
+        {port?.reason ?? '–'}
+      </p>
+      {port?.uncontrolled ? (
+        <p class="error" data-testid="uncontrolled-detail">
+          {t.uncontrolledDetail(
+            uncontrolledLabel(port.uncontrolled.reason, port.uncontrolled.reasonText),
+            port.uncontrolled.detail,
+            fmtA(port.uncontrolled.countedA),
+          )}
+          {port.uncontrolled.retryAt
+            ? t.nextTry(new Date(port.uncontrolled.retryAt).toLocaleTimeString(intlLocale()))
+            : t.tryUnderWay}
+          {port.uncontrolled.restricted
+            ? t.takenOutOfUse(port.uncontrolled.restricted.action, port.uncontrolled.restricted.answer)
+            : ''}
+        </p>
+      ) : null}
+      {lb ? (
+        <ul class="binding-parts">
+          <li>
+            {t.kind}
+            {limitedByKindLabel(lb.kind)}
+          </li>
+          {lbCircuit?.circuitId ? (
+            <li>
+              {t.circuitColon}
+              <a href={href('limits', lbCircuit.circuitId)}>{bindingCircuit?.name ?? lbCircuit.circuitId}</a>
+              {lbCircuit.dimension ? `, ${lbCircuit.dimension}` : ''}
+            </li>
+          ) : null}
+          {lbCircuit?.source ? (
+            <li>{t.limitSetBy(lbCircuit.source === 'static limit' ? t.staticLimit : lbCircuit.source)}</li>
+          ) : null}
+          {lb.kind === 'car' ? <li>{t.carDraws(fmtA(lb.measuredA))}</li> : null}
+          {lb.kind === 'paused' && lb.waitingBehind ? <li>{t.waitingBehind(lb.waitingBehind)}</li> : null}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
+/** The current measured per phase. */
+function MeasuredPanel({ port }: { port: PortLive | undefined }) {
+  const t = msg();
+  return (
+    <section aria-labelledby="measured-title">
+      <h3 id="measured-title">{t.measuredCurrent}</h3>
+      <ul class="measured">
+        {PHASES.map((ph, i) => (
+          <li key={ph}>
+            {ph}: <strong>{fmtA(port?.measuredA[i] ?? null)}</strong>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The session on the port, with what deadline mode knows of it; or that there is none. */
+function SessionPanel({ port }: { port: PortLive | undefined }) {
+  const { site } = useSite();
+  const t = msg();
+  return (
+    <section aria-labelledby="session-title">
+      <h3 id="session-title">{t.session}</h3>
+      {port?.session ? (
+        <dl class="facts">
+          <dt>{t.started}</dt>
+          <dd>{fmtTime(port.session.startedAt, site.timeZone)}</dd>
+          <dt>{t.energy}</dt>
+          <dd>{fmtKwh(port.session.energyKwh)}</dd>
+          <dt>{t.duration}</dt>
+          <dd>{fmtDuration(port.session.durationS)}</dd>
+          <dt>{t.idTag}</dt>
+          <dd>{port.session.idTag ?? '–'}</dd>
+          <SessionNeeds session={port.session} timeZone={site.timeZone} />
+        </dl>
+      ) : (
+        <p class="muted">{t.noSession}</p>
+      )}
+    </section>
+  );
+}
+
+/** The operator's commands to the port's station: remote start (with an id tag), stop, availability. */
+function PortCommands({ sp, port }: { sp: SitePort; port: PortLive | undefined }) {
+  const [idTag, setIdTag] = useState('');
+  const t = msg();
+  return (
+    <section aria-labelledby="commands-title" class="commands">
+      <h3 id="commands-title">{t.commands}</h3>
+      <div class="row">
+        <label>
+          {t.idTag}
+          <input value={idTag} placeholder={t.optional} onInput={(e) => setIdTag(e.currentTarget.value)} />
+        </label>
+        <ActionButton
+          label={t.remoteStart}
+          ariaLabel={t.remoteStartOn(sp.id)}
+          run={() =>
+            sendCommand(sp.stationId, {
+              command: 'remoteStart',
+              portId: sp.id,
+              ...(idTag ? { idTag } : {}),
+            })
+          }
+        />
+      </div>
+      <div class="row">
+        <ActionButton
+          label={t.remoteStop}
+          ariaLabel={t.remoteStopOn(sp.id)}
+          confirm={t.confirmStop(sp.id)}
+          disabled={!port?.session}
+          run={() => sendCommand(sp.stationId, { command: 'remoteStop', portId: sp.id })}
+        />
+        <ActionButton
+          label={t.makeUnavailable}
+          ariaLabel={t.makeUnavailableAria(sp.id)}
+          run={() => sendCommand(sp.stationId, { command: 'availability', portId: sp.id, available: false })}
+        />
+        <ActionButton
+          label={t.makeAvailable}
+          ariaLabel={t.makeAvailableAria(sp.id)}
+          run={() => sendCommand(sp.stationId, { command: 'availability', portId: sp.id, available: true })}
+        />
+      </div>
+    </section>
   );
 }
 
