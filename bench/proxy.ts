@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- proxy`: the real `fusebox start` (a child process, on a generated site file with
- * `upstream:`) relaying BENCH_STATIONS (500) simulated OCPP 1.6 stations, which run in this process, to a
+ * `upstream:`) relaying BENCH_STATIONS (500) simulated stations, which run in this process, to a
  * cloud central system in a second child process (src/proxy/testing/cloud-child.ts), all on 127.0.0.1
  * (bench/support/proxy-rig.ts). The stations, Fusebox and the cloud each have their own event loop.
  * - addedP50Ms / addedP99Ms: a Heartbeat's round trip from this process through Fusebox to the cloud minus
@@ -20,9 +20,14 @@
  *   from the first replayed message the cloud receives to the last (timed by the cloud; the reconnect
  *   backoff before it is printed apart) (bench/support/proxy-replay.ts).
  * - lost / duplicated: transaction messages the cloud lacks or has twice, against what the stations sent.
+ * One result entry per OCPP version in BENCH_VERSIONS (`1.6,2.0.1`), each with a fresh Fusebox and cloud
+ * and every station on that version; 2.0.1's outage traffic is TransactionEvent Started, an Updated a
+ * minute, Ended.
  * BENCH_ROUND_TRIPS (4): calls per station per path in the paced and burst phases.
  * BENCH_FUSEBOX_ARGS: extra node options for the Fusebox child (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
  */
+import type { OcppVersion } from '../src/contracts/station-gateway.ts';
+import { OCPP_VERSIONS } from '../src/contracts/station-gateway.ts';
 import type { BenchOptions } from './run.ts';
 import { added, burst, oneAtATime, paced } from './support/proxy-latency.ts';
 import { outageAndReplay } from './support/proxy-replay.ts';
@@ -66,27 +71,37 @@ async function latency(rig: Rig, say: (line: string) => void): Promise<Record<st
   };
 }
 
+/** One result entry: a fresh cloud and Fusebox with every station on `version`. */
+async function runVersion(version: OcppVersion, say: (line: string) => void): Promise<unknown> {
+  const ids = Array.from({ length: STATIONS }, (_, i) => `P${String(i).padStart(4, '0')}`);
+  const rig = await startRig(ids, version, CONCURRENCY, say);
+  try {
+    const lat = await latency(rig, say);
+    const replay = await outageAndReplay(rig, OUTAGE_MIN, CONCURRENCY, say);
+    return {
+      stations: STATIONS,
+      ocppVersion: version,
+      ...lat,
+      replayMessagesPerSecond: replay.replayMessagesPerSecond,
+      lost: replay.lost,
+      duplicated: replay.duplicated,
+    };
+  } finally {
+    await rig.close();
+  }
+}
+
 export async function run(opts: BenchOptions): Promise<unknown[]> {
   const say = (line: string): void => {
     if (!opts.json) console.log(line);
     else console.error(line);
   };
-  const ids = Array.from({ length: STATIONS }, (_, i) => `P${String(i).padStart(4, '0')}`);
-  const rig = await startRig(ids, '1.6', CONCURRENCY, say);
-  try {
-    const lat = await latency(rig, say);
-    const replay = await outageAndReplay(rig, OUTAGE_MIN, CONCURRENCY, say);
-    return [
-      {
-        stations: STATIONS,
-        ocppVersion: '1.6',
-        ...lat,
-        replayMessagesPerSecond: replay.replayMessagesPerSecond,
-        lost: replay.lost,
-        duplicated: replay.duplicated,
-      },
-    ];
-  } finally {
-    await rig.close();
+  const versions = (process.env.BENCH_VERSIONS ?? '1.6,2.0.1').split(',').map((v) => v.trim());
+  const results: unknown[] = [];
+  for (const v of versions) {
+    const version = OCPP_VERSIONS.find((x) => x === v);
+    if (!version) throw new Error(`BENCH_VERSIONS: '${v}' is not one of ${OCPP_VERSIONS.join(', ')}`);
+    results.push(await runVersion(version, say));
   }
+  return results;
 }

@@ -1,7 +1,7 @@
 /**
  * The proxy bench's outage phase (bench/proxy.ts): the cloud down, `minutes` of each station's transaction
- * traffic answered by Fusebox and queued, the cloud back, the queue replayed; then what the cloud lacks or
- * has twice against what the stations sent.
+ * traffic (OCPP 1.6 or 2.0.1) answered by Fusebox and queued, the cloud back, the queue replayed; then what
+ * the cloud lacks or has twice against what the stations sent.
  */
 import type { Rig } from './proxy-rig.ts';
 import { pool } from './proxy-rig.ts';
@@ -50,8 +50,43 @@ async function sendOutage(rig: Rig, id: string, minutes: number): Promise<string
   return keys;
 }
 
+/** The same for OCPP 2.0.1: TransactionEvent Started, an Updated a minute with the meter, Ended. */
+async function sendOutageV2(rig: Rig, id: string, minutes: number): Promise<string[]> {
+  const st = rig.stations.get(id)!;
+  const keys: string[] = [];
+  const event = (seqNo: number, eventType: string, extra: object = {}): Promise<unknown> => {
+    keys.push(`${eventType} ${seqNo}`);
+    const timestamp = new Date(T0 + seqNo * 60_000).toISOString();
+    return st.call('TransactionEvent', {
+      eventType,
+      timestamp,
+      triggerReason: eventType === 'Started' ? 'Authorized' : 'MeterValuePeriodic',
+      seqNo,
+      transactionInfo: { transactionId: `tx-${id}` },
+      evse: { id: 1, connectorId: 1 },
+      meterValue: [
+        {
+          timestamp,
+          sampledValue: [{ value: seqNo * WH_PER_MIN, measurand: 'Energy.Active.Import.Register' }],
+        },
+      ],
+      ...extra,
+    });
+  };
+  await event(0, 'Started', { idToken: { idToken: `T-${id}`, type: 'ISO14443' } });
+  for (let m = 1; m <= minutes; m++) await event(m, 'Updated');
+  await event(minutes + 1, 'Ended');
+  return keys;
+}
+
 function keyOf(action: string, payload: unknown): string {
-  const q = payload as { meterStop?: number; meterValue?: { sampledValue: { value: string }[] }[] };
+  const q = payload as {
+    meterStop?: number;
+    meterValue?: { sampledValue: { value: string }[] }[];
+    eventType?: string;
+    seqNo?: number;
+  };
+  if (action === 'TransactionEvent') return `${q.eventType} ${q.seqNo}`;
   if (action === 'StartTransaction') return 'start';
   if (action === 'StopTransaction') return `stop ${q.meterStop}`;
   return `meter ${q.meterValue?.[0]?.sampledValue[0]?.value}`;
@@ -64,7 +99,7 @@ async function compare(
 ): Promise<{ lost: number; duplicated: number }> {
   const calls = await rig.cloud.ask<[string, string, unknown][]>({
     cmd: 'calls',
-    actions: ['StartTransaction', 'StopTransaction', 'MeterValues'],
+    actions: ['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent'],
   });
   const gotBy = new Map<string, string[]>();
   for (const [stationId, action, payload] of calls)
@@ -90,7 +125,8 @@ export async function outageAndReplay(
   await rig.waitAll((x) => !x.connected, 60_000, 'outage seen');
   const sent = new Map<string, string[]>();
   const built = performance.now();
-  await pool(rig.ids, concurrency, async (id) => void sent.set(id, await sendOutage(rig, id, minutes)));
+  const send = rig.version === '1.6' ? sendOutage : sendOutageV2;
+  await pool(rig.ids, concurrency, async (id) => void sent.set(id, await send(rig, id, minutes)));
   const queued = (await rig.upstream()).reduce((n, x) => n + x.queueDepth, 0);
   const s = (ms: number): number => Math.round(ms) / 1000;
   say(`outage: ${queued} messages answered by Fusebox and queued in ${s(performance.now() - built)} s`);

@@ -4,7 +4,7 @@
  * one by Fusebox only. Prints `url <ws url>` once it listens; driven by IPC messages (an `id` comes back
  * with each answer):
  * - `{ cmd: 'down' }` / `{ cmd: 'up', expect: N }`: take the cloud down / bring it back; the answer to `up`
- *   comes once N transaction messages (Start/Stop/MeterValues) arrived after it, with the time from the
+ *   comes once N transaction messages (Start/Stop/MeterValues, TransactionEvent) arrived after it, with the time from the
  *   first to the last of them;
  * - `{ cmd: 'calls', actions }`: the calls received since the last `up` (of those actions), as
  *   `[stationId, action, payload]`.
@@ -18,7 +18,7 @@ interface Request {
   readonly actions?: readonly string[];
 }
 
-const TRANSACTION = new Set(['StartTransaction', 'StopTransaction', 'MeterValues']);
+const TRANSACTION = new Set(['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent']);
 const cloud = await TestCloud.start({ firstTransactionId: 1 });
 let since = 0;
 const reply = (id: number, body: unknown): void => {
