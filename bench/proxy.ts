@@ -13,6 +13,8 @@
  *   only method): a closed loop at full speed, where each call waits behind the others in flight in
  *   whichever process is the slowest; on a relayed call that includes Fusebox's queue, so this measures the
  *   relay's throughput on the machine's cores as much as its latency.
+ * It also prints, per phase, the way up (station to cloud) and back (cloud to station) of the relayed and
+ * the direct calls, from the cloud's arrival stamps: where the added time is spent.
  * - fuseboxCpuUsPerRelayedCall: Fusebox's CPU time (user + system, /proc) over the latency phases per
  *   relayed call; the machine's load changes it much less than the latencies.
  * - replayMessagesPerSecond: the cloud down for BENCH_OUTAGE_MIN (60) minutes of traffic (per station a
@@ -29,7 +31,7 @@
 import type { OcppVersion } from '../src/contracts/station-gateway.ts';
 import { OCPP_VERSIONS } from '../src/contracts/station-gateway.ts';
 import type { BenchOptions } from './run.ts';
-import { added, burst, oneAtATime, paced } from './support/proxy-latency.ts';
+import { added, burst, hops, oneAtATime, paced } from './support/proxy-latency.ts';
 import { outageAndReplay } from './support/proxy-replay.ts';
 import type { Rig } from './support/proxy-rig.ts';
 import { cpuMsOf, startRig } from './support/proxy-rig.ts';
@@ -44,14 +46,23 @@ const ONE_AT_A_TIME = 500;
 /** The three latency phases and Fusebox's CPU time per relayed call over them. */
 async function latency(rig: Rig, say: (line: string) => void): Promise<Record<string, number>> {
   const cpuBefore = cpuMsOf(rig.fuseboxPid);
-  const one = added(await oneAtATime(rig, ONE_AT_A_TIME), 'one call at a time');
+  const oneS = await oneAtATime(rig, ONE_AT_A_TIME);
+  const one = added(oneS, 'one call at a time');
   say(one.line);
   const calls = STATIONS * ROUND_TRIPS;
-  const open = added(await paced(rig, calls, PER_SECOND), `${PER_SECOND} calls/s each, at random instants`);
+  const openS = await paced(rig, calls, PER_SECOND);
+  const open = added(openS, `${PER_SECOND} calls/s each, at random instants`);
   say(open.line);
-  const closed = added(await burst(rig, ROUND_TRIPS, CONCURRENCY), `${CONCURRENCY} stations calling at once`);
+  const closedS = await burst(rig, ROUND_TRIPS, CONCURRENCY);
+  const closed = added(closedS, `${CONCURRENCY} stations calling at once`);
   say(closed.line);
   const cpuAfter = cpuMsOf(rig.fuseboxPid);
+  const phases = [
+    ['one at a time', oneS],
+    [`${PER_SECOND} calls/s`, openS],
+    [`${CONCURRENCY} at once`, closedS],
+  ] as const;
+  for (const line of await hops(rig, phases)) say(line);
   const relayedCalls = ONE_AT_A_TIME + 2 * calls;
   const cpuUs =
     cpuBefore === undefined || cpuAfter === undefined

@@ -8,10 +8,22 @@
 import type { Caller, Rig } from './proxy-rig.ts';
 import { pool } from './proxy-rig.ts';
 
+/** One timed call: as whom the cloud sees it, and when it was sent and answered (wall clock, ms). */
+interface Timed {
+  readonly cloudId: string;
+  readonly relayed: boolean;
+  readonly sentMs: number;
+  answeredMs: number;
+}
+
 export interface Samples {
   readonly relayed: number[];
   readonly direct: number[];
+  readonly calls: Timed[];
 }
+
+const empty = (): Samples => ({ relayed: [], direct: [], calls: [] });
+const wallMs = (): number => performance.timeOrigin + performance.now();
 
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -36,21 +48,24 @@ export function added(s: Samples, what: string): Added & { line: string } {
   return { addedP50Ms, addedP99Ms, line };
 }
 
-async function timed(c: Caller, into: number[]): Promise<void> {
-  const t = performance.now();
+async function timed(rig: Rig, id: string, relayed: boolean, s: Samples): Promise<void> {
+  const c: Caller = relayed ? rig.stations.get(id)! : rig.direct.get(id)!;
+  const t: Timed = { cloudId: relayed ? id : `D-${id}`, relayed, sentMs: wallMs(), answeredMs: NaN };
+  s.calls.push(t);
+  const t0 = performance.now();
   await c.call('Heartbeat', {});
-  into.push(performance.now() - t);
+  (relayed ? s.relayed : s.direct).push(performance.now() - t0);
+  t.answeredMs = wallMs();
 }
 
 /** The k-th call of a phase: even k relayed, odd k direct, stations in turn. */
 function callOf(rig: Rig, s: Samples, k: number): Promise<void> {
-  const id = rig.ids[Math.floor(k / 2) % rig.ids.length]!;
-  return k % 2 === 0 ? timed(rig.stations.get(id)!, s.relayed) : timed(rig.direct.get(id)!, s.direct);
+  return timed(rig, rig.ids[Math.floor(k / 2) % rig.ids.length]!, k % 2 === 0, s);
 }
 
 /** One call at a time (`calls` each): Fusebox's own time per relayed call, without any queue. */
 export async function oneAtATime(rig: Rig, calls: number): Promise<Samples> {
-  const s: Samples = { relayed: [], direct: [] };
+  const s = empty();
   for (let k = 0; k < 2 * calls; k++) await callOf(rig, s, k);
   return s;
 }
@@ -61,7 +76,7 @@ export async function oneAtATime(rig: Rig, calls: number): Promise<Samples> {
  * as a site's stations do, at a set rate.
  */
 export async function paced(rig: Rig, calls: number, perSecond: number): Promise<Samples> {
-  const s: Samples = { relayed: [], direct: [] };
+  const s = empty();
   const started: Promise<void>[] = [];
   const t0 = performance.now();
   let at = 0;
@@ -81,12 +96,49 @@ export async function paced(rig: Rig, calls: number, perSecond: number): Promise
  * waits behind the others in flight; it measures the relay's throughput as much as its latency.
  */
 export async function burst(rig: Rig, roundTrips: number, concurrency: number): Promise<Samples> {
-  const s: Samples = { relayed: [], direct: [] };
+  const s = empty();
   await pool(rig.ids, concurrency, async (id) => {
     for (let k = 0; k < roundTrips; k++) {
-      await timed(rig.stations.get(id)!, s.relayed);
-      await timed(rig.direct.get(id)!, s.direct);
+      await timed(rig, id, true, s);
+      await timed(rig, id, false, s);
     }
   });
   return s;
+}
+
+/**
+ * Where the time of each phase's calls goes: the way up (sent by the station to arrived at the cloud) and
+ * the way back (arrived at the cloud to answered at the station), relayed and direct, p50 / p99, from the
+ * cloud's arrival stamps (a wall clock in each process: comparable to a fraction of a millisecond).
+ * The n-th Heartbeat a station sends is the n-th the cloud gets from it (one connection each way, in order).
+ */
+export async function hops(rig: Rig, phases: readonly (readonly [string, Samples])[]): Promise<string[]> {
+  const got = await rig.cloud.ask<[string, string, unknown, number][]>({
+    cmd: 'calls',
+    actions: ['Heartbeat'],
+  });
+  const arrived = new Map<string, number[]>();
+  for (const [id, , , at] of got) arrived.set(id, [...(arrived.get(id) ?? []), at]);
+  const sent = phases.flatMap(([, s]) => s.calls).sort((a, b) => a.sentMs - b.sentMs);
+  const at = new Map<Timed, number>();
+  const next = new Map<string, number>();
+  for (const c of sent) {
+    const n = next.get(c.cloudId) ?? 0;
+    next.set(c.cloudId, n + 1);
+    const a = arrived.get(c.cloudId)?.[n];
+    if (a !== undefined) at.set(c, a);
+  }
+  const pp = (xs: number[]): string => {
+    xs.sort((a, b) => a - b);
+    return `${r3(percentile(xs, 50))} / ${r3(percentile(xs, 99))}`;
+  };
+  return phases.map(([name, s]) => {
+    const part = (relayed: boolean): string => {
+      const cs = s.calls.filter((c) => c.relayed === relayed && at.has(c));
+      const up = cs.map((c) => at.get(c)! - c.sentMs);
+      const back = cs.map((c) => c.answeredMs - at.get(c)!);
+      return `up ${pp(up)} ms, back ${pp(back)} ms`;
+    };
+    return `${name}, p50 / p99: relayed ${part(true)}; direct ${part(false)}`;
+  });
 }
