@@ -8,19 +8,20 @@
  * and composite schedules (answered from the limit Fusebox has in force).
  */
 import type { Logger } from 'pino';
-import { isKnownIdTag } from '../ocpp/authorization.ts';
 import { DEFAULT_OCPP_SERVER_SETTINGS } from '../ocpp/ocpp-settings.ts';
 import type { InboundCall, InboundHandler, InboundMiddleware } from '../ocpp/inbound-pipeline.ts';
 import type { OcppServer } from '../ocpp/ocpp-server.ts';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { rpcErrorCode } from '../ocpp/rpc.ts';
 import type { Store } from '../store/store.ts';
-import { cacheAuthorization, idTagOf } from './cloud-authorization.ts';
+import { cacheAuthorization } from './cloud-authorization.ts';
 import type { CloudCommandsDeps } from './cloud-commands.ts';
 import { fromCloud } from './cloud-commands.ts';
 import type { CloudProfileSink } from './cloud-profiles.ts';
 import { CloudReplay } from './cloud-replay.ts';
 import { OfflineCaps } from './offline-caps.ts';
+import type { UnknownIdTagDeps } from './offline-unknown-tags.ts';
+import { unknownIdTagAnswer } from './offline-unknown-tags.ts';
 import type { Relay } from './relay.ts';
 import { statusKey } from './relay.ts';
 import { RejectingCloudProfiles } from './cloud-profiles.ts';
@@ -333,7 +334,7 @@ export class CloudProxy {
       await outbox.enqueue(r.stationId, call.version, call.action, localPayload, localTxId);
       this.replay?.kick(r);
     } else this.owe(r, call);
-    return this.unknownIdTagPolicy(r, call, local);
+    return this.unknownIdTagPolicy(call, local);
   }
 
   /**
@@ -362,39 +363,20 @@ export class CloudProxy {
       'cloud did not answer: Fusebox answers',
     );
     this.owe(r, call);
-    return this.unknownIdTagPolicy(r, call, local);
+    return this.unknownIdTagPolicy(call, local);
   }
 
-  /**
-   * Fusebox answered an Authorize or a transaction start itself: an id tag it does not know (neither the
-   * local list nor a fresh cached cloud answer) gets `offlineUnknownIdTags`; with `acceptUpToKwh` the
-   * session it starts is watched and stopped at that energy.
-   */
-  private async unknownIdTagPolicy(r: Relay, call: InboundCall, local: unknown): Promise<unknown> {
-    const policy = this.settings.offlineUnknownIdTags;
-    const repo = this.store?.ocpp;
-    if (policy === undefined || !repo || local === null || typeof local !== 'object') return local;
-    const v16 = call.version === '1.6';
-    const idTag = idTagOf(v16, call.action, call.payload);
-    if (idTag === undefined) return local;
-    const ttl = this.o.authorizationCacheTtlMs ?? DEFAULT_OCPP_SERVER_SETTINGS.authorizationCacheTtlMs;
-    if (isKnownIdTag(await repo.findIdTag(idTag), this.now(), ttl)) return local;
-    const status = policy === 'reject' ? 'Invalid' : 'Accepted';
-    const key = v16 ? 'idTagInfo' : 'idTokenInfo';
-    const info = (local as Record<string, unknown>)[key];
-    const answer = { ...local, [key]: { ...(typeof info === 'object' ? info : {}), status } };
-    if (typeof policy === 'object' && call.action !== 'Authorize') {
-      const at = v16
-        ? (call.payload as { connectorId?: number }).connectorId
-        : (call.payload as { evse?: { id?: number } }).evse?.id;
-      const port = this.server
-        ?.ports()
-        .find((x) => x.stationId === r.stationId && x.connectorId === at && x.sessionId !== undefined);
-      if (port?.sessionId !== undefined && this.caps && !this.caps.has(port.portId, port.sessionId))
-        // Stored before the station hears Accepted: a restart during the session keeps the limit.
-        await this.caps.add(port.portId, port.sessionId, idTag, policy.acceptUpToKwh * 1000);
-    }
-    return answer;
+  /** Fusebox answered an Authorize or a transaction start itself: `offlineUnknownIdTags` for unknown tags. */
+  private unknownIdTagPolicy(call: InboundCall, local: unknown): Promise<unknown> {
+    const deps: UnknownIdTagDeps = {
+      policy: this.settings.offlineUnknownIdTags,
+      repo: this.store?.ocpp,
+      server: this.server,
+      caps: this.caps,
+      nowMs: this.now(),
+      cacheTtlMs: this.o.authorizationCacheTtlMs ?? DEFAULT_OCPP_SERVER_SETTINGS.authorizationCacheTtlMs,
+    };
+    return unknownIdTagAnswer(deps, call, local);
   }
 
   /** What the cloud's answer to a live CALL teaches: its transaction id, its authorization answers. */

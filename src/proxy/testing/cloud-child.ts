@@ -4,10 +4,10 @@
  * one by Fusebox only. Prints `url <ws url>` once it listens; driven by IPC messages (an `id` comes back
  * with each answer):
  * - `{ cmd: 'down' }` / `{ cmd: 'up', expect: N }`: take the cloud down / bring it back; the answer to `up`
- *   comes once N transaction messages (Start/Stop/MeterValues) arrived after it, with the time from the
+ *   comes once N transaction messages (Start/Stop/MeterValues, TransactionEvent) arrived after it, with the time from the
  *   first to the last of them;
  * - `{ cmd: 'calls', actions }`: the calls received since the last `up` (of those actions), as
- *   `[stationId, action, payload]`.
+ *   `[stationId, action, payload, arrivedMs]` (arrivedMs: a wall clock comparable across processes).
  */
 import { TestCloud } from './test-cloud.ts';
 
@@ -18,8 +18,13 @@ interface Request {
   readonly actions?: readonly string[];
 }
 
-const TRANSACTION = new Set(['StartTransaction', 'StopTransaction', 'MeterValues']);
-const cloud = await TestCloud.start({ firstTransactionId: 1 });
+const TRANSACTION = new Set(['StartTransaction', 'StopTransaction', 'MeterValues', 'TransactionEvent']);
+/** When each of `cloud.calls` arrived, as a wall clock in ms with the fraction (comparable across processes). */
+const arrivedMs: number[] = [];
+const cloud = await TestCloud.start({
+  firstTransactionId: 1,
+  onCall: () => arrivedMs.push(performance.timeOrigin + performance.now()),
+});
 let since = 0;
 const reply = (id: number, body: unknown): void => {
   process.send!({ id, body });
@@ -56,8 +61,8 @@ process.on('message', (m: Request) => {
         m.id,
         cloud.calls
           .slice(since)
-          .filter((c) => !m.actions || m.actions.includes(c.action))
-          .map((c) => [c.stationId, c.action, c.payload]),
+          .map((c, i) => [c.stationId, c.action, c.payload, arrivedMs[since + i]] as const)
+          .filter((c) => !m.actions || m.actions.includes(c[1])),
       );
       return;
   }

@@ -23,6 +23,8 @@ export interface TestCloudOptions {
   readonly passwords?: Readonly<Record<string, string>>;
   /** Delay before each answer, in ms (a slow cloud). */
   readonly answerDelayMs?: number;
+  /** Told of each CALL as it arrives, right after it joins `calls` (the proxy bench stamps its time). */
+  readonly onCall?: (call: CloudCall) => void;
   /** First 1.6 transaction id the cloud assigns. */
   readonly firstTransactionId?: number;
   /** wss:// with this server key and certificate; with `ca`, a client certificate from it is required. */
@@ -131,6 +133,7 @@ export class TestCloud {
     client.handle(async (call: { method: string; params: unknown }) => {
       const record: CloudCall = { stationId: id, action: call.method, payload: call.params };
       this.calls.push(record);
+      this.options.onCall?.(record);
       try {
         return await this.answer(id, v16, call.method, call.params);
       } finally {
