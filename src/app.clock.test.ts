@@ -5,15 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startTestFusebox } from './testing/test-fusebox.ts';
+import { loopbackSite, startTestFusebox } from './testing/test-fusebox.ts';
 import { systemClock } from './clock.ts';
 import { SimulatedStation } from './sim/devices/ocpp-station.ts';
 
-const SITE = `
-site: { name: one clock, timeZone: Europe/Amsterdam }
-ocpp: { host: 127.0.0.1 }
-http: { host: 127.0.0.1 }
-circuits:
+const SITE = `${loopbackSite('{ name: one clock, timeZone: Europe/Amsterdam }')}circuits:
   - { id: main, kind: grid, limitA: 63 }
 stations:
   - { id: st-1, circuit: main }

@@ -6,14 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startTestFusebox } from './testing/test-fusebox.ts';
+import { loopbackSite, startTestFusebox } from './testing/test-fusebox.ts';
 import type { Fusebox } from './app.ts';
 
-const SITE = `
-site: { name: startup limits, timeZone: Europe/Amsterdam }
-ocpp: { host: 127.0.0.1 }
-http: { host: 127.0.0.1 }
-circuits:
+const SITE = `${loopbackSite('{ name: startup limits, timeZone: Europe/Amsterdam }')}circuits:
   - { id: main, kind: grid, limitA: 63 }
   - { id: left, parent: main, limitA: 32 }
   - { id: right, parent: main, limitA: 32 }

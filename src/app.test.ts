@@ -1,59 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { Fusebox } from './app.ts';
-import { DEMO_CONFIG_PATH, startFusebox } from './app.ts';
-import type { LoadedSiteConfig } from './config/load.ts';
-import { loadSiteConfigText } from './config/load.ts';
-import type { DemoSite } from './sim/demo/demo-site.ts';
-import { startDemoMeters, startDemoSite } from './sim/demo/demo-site.ts';
-import type { SimulatedMeters } from './sim/devices/modbus-meter-server.ts';
+import type { RunningDemo } from './testing/demo-fusebox.ts';
+import { startDemoFusebox } from './testing/demo-fusebox.ts';
+import { demoLoginCookie } from './testing/test-fusebox.ts';
 
 describe('Fusebox on the demo site, end to end over real sockets', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fusebox-app-'));
-  let fusebox: Fusebox | undefined;
-  let demo: DemoSite | undefined;
-  let meters: SimulatedMeters | undefined;
+  let running: RunningDemo | undefined;
 
   afterAll(async () => {
-    // The demo site closes the meters it drives; before it started, they are closed here.
-    await (demo ? demo.stop() : meters?.close());
-    await fusebox?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   it('starts, connects every simulated station, reads the meters and keeps the grid under its limit', async () => {
-    const logger = pino({ level: 'silent' });
-    // The meters listen first, on a free port (never a port picked, released and bound later: another
-    // test or a second copy of the suite could take it in between); the demo site then drives them.
-    meters = await startDemoMeters(0, logger);
-    const meterPort = meters.port;
-    const text = readFileSync(DEMO_CONFIG_PATH, 'utf8').replaceAll('port: 1502', `port: ${meterPort}`);
-    const r = loadSiteConfigText(text, 'demo.yaml');
-    expect(r.ok).toBe(true);
-    const loaded = r as LoadedSiteConfig;
-    fusebox = await startFusebox({
-      loaded,
-      configDir: dir,
-      logger,
-      ports: { ocpp: 0, http: 0, ems: 0 },
-      storePath: join(dir, 'fusebox.db'),
-      demo: true,
-    });
-    const started = Date.now();
-    demo = await startDemoSite({
-      site: loaded.compiled,
-      versions: new Map(loaded.config.stations.map((s) => [s.id, s.ocppVersion])),
-      ocppUrl: `ws://127.0.0.1:${fusebox.endpoints.ocppPort}/ocpp`,
-      meterPort,
-      meters,
-      logger,
-      seed: 7,
-      meterValuesMs: 1000,
-    });
-    const f = fusebox;
+    running = await startDemoFusebox({});
+    const { loaded, worldStartedMs: started } = running;
+    const f = running.fusebox;
 
     // Within 15 s: healthy, every station connected, the grid meter fresh, cars charging.
     await vi.waitFor(
@@ -93,13 +53,7 @@ describe('Fusebox on the demo site, end to end over real sockets', () => {
     expect(samples).toBeGreaterThan(10);
 
     // The API explains every port with a session (after logging in as the demo operator).
-    const login = await f.http.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { username: 'demo', password: 'demo' },
-    });
-    expect(login.statusCode).toBe(200);
-    const cookie = `fusebox_session=${login.cookies.find((c) => c.name === 'fusebox_session')!.value}`;
+    const cookie = await demoLoginCookie(f);
     const state = (await f.http.inject({ url: '/api/v1/ports', headers: { cookie } })).json<{
       ports: { session: unknown; reason: string; limitA: number }[];
     }>();

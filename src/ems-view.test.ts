@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import modbusSerial from 'modbus-serial';
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { startTestFusebox } from './testing/test-fusebox.ts';
+import { startTestFusebox, stationOn } from './testing/test-fusebox.ts';
 import type { Fusebox } from './app.ts';
 import { startFusebox } from './app.ts';
 import type { LoadedSiteConfig } from './config/load.ts';
 import { loadSiteConfigText } from './config/load.ts';
 import { ModbusTcpClient } from './modbus/modbus-client.ts';
-import { SimulatedStation } from './sim/devices/ocpp-station.ts';
+import type { SimulatedStation } from './sim/devices/ocpp-station.ts';
 
 const SITE = (circuits: string, stationCircuit: string): string => `
 site: { name: ems view, timeZone: UTC }
@@ -79,12 +79,7 @@ describe('the EMS map of a running Fusebox (ems-view)', () => {
       control: { coalesceMs: 10 },
     });
     const f = fusebox;
-    station = new SimulatedStation({
-      url: `ws://127.0.0.1:${f.endpoints.ocppPort}/ocpp`,
-      stationId: 'st-1',
-      version: '1.6',
-      ports: 1,
-    });
+    station = stationOn(f, 'st-1');
     await station.connect();
     station.port(1).meterWh = 1_000_000;
     await station.plugIn(1);

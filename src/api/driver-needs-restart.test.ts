@@ -12,17 +12,9 @@ import { startFusebox } from '../app.ts';
 import { loadSiteConfigText } from '../config/load.ts';
 import { hashStationPassword } from '../ocpp/password-hash.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { DEADLINE_ALLOCATION, siteHead } from './testing/api-fixture.ts';
 
-const SITE = `
-site:
-  name: Driver needs restart
-  timeZone: Europe/Amsterdam
-  allocation: { mode: deadline, defaultStayH: 8, defaultEnergyKwh: 20 }
-ocpp: { host: 127.0.0.1 }
-http: { host: 127.0.0.1 }
-circuits:
-  - { id: main, kind: grid, limitA: 32 }
-stations:
+const SITE = `${siteHead('Driver needs restart', DEADLINE_ALLOCATION, 32)}stations:
   - { id: a, circuit: main }
 `;
 

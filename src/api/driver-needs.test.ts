@@ -7,20 +7,11 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SCHEMA_MISMATCH } from './response-serializer.ts';
 import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
-import { useApiFixture } from './testing/api-fixture.ts';
+import { DEADLINE_ALLOCATION, siteHead, useApiFixture } from './testing/api-fixture.ts';
 
 const HOUR = 3_600_000;
 // One 32 A circuit for two 32 A cars that say nothing (1.6) and a 2.0.1 car that states its needs: full.
-const SITE = `
-site:
-  name: Driver needs site
-  timeZone: Europe/Amsterdam
-  allocation: { mode: deadline, defaultStayH: 8, defaultEnergyKwh: 20 }
-ocpp: { host: 127.0.0.1 }
-http: { host: 127.0.0.1 }
-circuits:
-  - { id: main, kind: grid, limitA: 32 }
-stations:
+const SITE = `${siteHead('Driver needs site', DEADLINE_ALLOCATION, 32)}stations:
   - { id: a, circuit: main }
   - { id: b, circuit: main }
   - { id: ev, ocppVersion: 2.0.1, circuit: main }
@@ -48,6 +39,13 @@ beforeAll(async () => {
 const put = (portId: string, body: unknown, headers = alice) =>
   f.call('PUT', `/api/v1/ports/${encodeURIComponent(portId)}/needs`, { headers, body });
 
+/** PUT the needs of `portId` as alice: 200, and the session now matches `session`. */
+async function putOk(portId: string, body: unknown, session: Record<string, unknown>): Promise<void> {
+  const r = await put(portId, body);
+  expect(r.status, r.text).toBe(200);
+  expect(r.body.session).toMatchObject(session);
+}
+
 async function portsNow(): Promise<Map<string, any>> {
   const r = await f.call('GET', '/api/v1/ports', { headers: victor });
   expect(r.status).toBe(200);
@@ -67,14 +65,11 @@ describe("a driver's needs", () => {
       { timeout: 15_000, interval: 100 },
     );
     const departureAt = new Date(Math.floor((Date.now() + HOUR) / 1000) * 1000).toISOString();
-    const r = await put('b/1', { departureAt, energyKwh: 18 });
-    expect(r.status, r.text).toBe(200);
-    expect(r.body.session).toMatchObject({
-      departureAt,
-      departureSource: 'driver',
-      energyRequestedKwh: 18,
-      energySource: 'driver',
-    });
+    await putOk(
+      'b/1',
+      { departureAt, energyKwh: 18 },
+      { departureAt, departureSource: 'driver', energyRequestedKwh: 18, energySource: 'driver' },
+    );
     await vi.waitFor(
       async () => {
         const a = await f.call('GET', '/api/v1/allocation', { headers: victor });
@@ -111,14 +106,11 @@ describe("a driver's needs", () => {
       energySource: 'car',
     });
     const departureAt = new Date(Math.floor((Date.now() + 2 * HOUR) / 1000) * 1000).toISOString();
-    const r = await put('ev/1', { departureAt });
-    expect(r.status, r.text).toBe(200);
-    expect(r.body.session).toMatchObject({
-      departureAt,
-      departureSource: 'driver',
-      energyRequestedKwh: 30,
-      energySource: 'car',
-    });
+    await putOk(
+      'ev/1',
+      { departureAt },
+      { departureAt, departureSource: 'driver', energyRequestedKwh: 30, energySource: 'car' },
+    );
     const cleared = await f.call('DELETE', '/api/v1/ports/ev%2F1/needs', { headers: alice });
     expect(cleared.status, cleared.text).toBe(200);
     expect(cleared.body.session).toMatchObject({

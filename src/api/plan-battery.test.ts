@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SimulatedMeters } from '../sim/devices/modbus-meter-server.ts';
 import type { ApiFixture } from './testing/api-fixture.ts';
-import { startApiFixture } from './testing/api-fixture.ts';
+import { siteHead, startApiFixture } from './testing/api-fixture.ts';
 
 let sim: SimulatedMeters | undefined;
 let f: ApiFixture | undefined;
@@ -18,16 +18,7 @@ beforeAll(async () => {
   });
   sim.set(3, { socPct: 50 });
   f = await startApiFixture({
-    yaml: `
-site:
-  name: Plan battery site
-  timeZone: Europe/Amsterdam
-  allocation: { defaultStayH: 8, defaultEnergyKwh: 10, planner: { horizonH: 6 } }
-ocpp: { host: 127.0.0.1 }
-http: { host: 127.0.0.1 }
-circuits:
-  - { id: main, kind: grid, limitA: 63 }
-meters:
+    yaml: `${siteHead('Plan battery site', '{ defaultStayH: 8, defaultEnergyKwh: 10, planner: { horizonH: 6 } }', 63)}meters:
   - id: bat
     role: battery
     circuit: main

@@ -5,19 +5,10 @@
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
 import { describe, expect, it, vi } from 'vitest';
-import { useApiFixture } from './testing/api-fixture.ts';
+import { siteHead, useApiFixture } from './testing/api-fixture.ts';
 import { tariffYaml } from '../config/testing/tariff-yaml.ts';
 
-const SITE = `
-site:
-  name: Plan test site
-  timeZone: Europe/Amsterdam
-  allocation: { defaultStayH: 8, defaultEnergyKwh: 10, planner: { horizonH: 12 } }
-ocpp: { host: 127.0.0.1 }
-http: { host: 127.0.0.1 }
-circuits:
-  - { id: main, kind: grid, limitA: 63 }
-stations:
+const SITE = `${siteHead('Plan test site', '{ defaultStayH: 8, defaultEnergyKwh: 10, planner: { horizonH: 12 } }', 63)}stations:
   - { id: st-1, circuit: main, ports: 2 }
 ${tariffYaml({ demand: '{ floorKw: 20 }', demandPerKw: 11.5, perKwh: 0.3 })}`;
 

@@ -7,20 +7,11 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SCHEMA_MISMATCH } from './response-serializer.ts';
-import { useApiFixture } from './testing/api-fixture.ts';
+import { DEADLINE_ALLOCATION, siteHead, useApiFixture } from './testing/api-fixture.ts';
 
 const HOUR = 3_600_000;
 // A 32 A circuit for four 32 A cars: full, so who leaves first matters.
-const SITE = `
-site:
-  name: Deadline API site
-  timeZone: Europe/Amsterdam
-  allocation: { mode: deadline, defaultStayH: 8, defaultEnergyKwh: 20 }
-ocpp: { host: 127.0.0.1 }
-http: { host: 127.0.0.1 }
-circuits:
-  - { id: main, kind: grid, limitA: 32 }
-stations:
+const SITE = `${siteHead('Deadline API site', DEADLINE_ALLOCATION, 32)}stations:
   - { id: ev, ocppVersion: 2.0.1, circuit: main }
   - id: old
     circuit: main

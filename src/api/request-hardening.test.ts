@@ -53,20 +53,12 @@ describe('body limits', () => {
     // A path that is no route (its body would be parsed before the 404) and an API route without a login.
     const big = JSON.stringify({ x: 'y'.repeat(100_000) });
     const json = { 'content-type': 'application/json' };
-    const nowhere = await f.fusebox.http.inject({
-      method: 'POST',
-      url: '/nowhere',
-      headers: json,
-      payload: big,
-    });
+    const postBig = (url: string) =>
+      f.fusebox.http.inject({ method: 'POST', url, headers: json, payload: big });
+    const nowhere = await postBig('/nowhere');
     expect(nowhere.statusCode).toBe(413);
     expect(nowhere.json().message).toBe('body: too large (at most 8 KiB on this route)');
-    const anonymous = await f.fusebox.http.inject({
-      method: 'POST',
-      url: '/api/v1/overrides',
-      headers: json,
-      payload: big,
-    });
+    const anonymous = await postBig('/api/v1/overrides');
     expect(anonymous.statusCode).toBe(401);
     const over = await f.call('POST', '/api/v1/overrides', {
       headers: alice,

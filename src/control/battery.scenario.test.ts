@@ -6,37 +6,24 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadSiteConfigText } from '../config/load.ts';
-import type { Triple } from '../sim/devices/modbus-meter-values.ts';
+import { tariffYaml } from '../config/testing/tariff-yaml.ts';
 import { DemandCap } from './demand-cap.ts';
+import {
+  averages,
+  batteryMeterYaml,
+  gridYaml,
+  loadSite,
+  steppedBuilding,
+  windowAverages,
+} from './testing/grid-day.ts';
 import { report } from './testing/scenario-metrics.ts';
-import { bigCar, SimHarness, TEST_DRIVER } from './testing/sim-harness.ts';
+import { bigCar, SimHarness } from './testing/sim-harness.ts';
 
 const silent = pino({ level: 'silent' });
 const MIN = 60_000;
-const WINDOW = 15 * MIN;
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
-const BATTERY = `
-  - id: bm
-    role: battery
-    circuit: grid
-    ${TEST_DRIVER}
-    battery: { capacityKwh: 40, maxChargeKw: 20, maxDischargeKw: 20, reserveSocPct: 10, control: { type: sunspec } }`;
-
-function load(text: string) {
-  const r = loadSiteConfigText(text, 'test.yaml');
-  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
-  return r;
-}
-
-const building =
-  (steps: readonly (readonly [number, number])[]) =>
-  (atMs: number): Triple => {
-    const min = (atMs - T0) / MIN;
-    let a = 0;
-    for (const [from, amps] of steps) if (min >= from) a = amps;
-    return [a, a, a];
-  };
+const SITE = 'site: { name: s, timeZone: Europe/Berlin }\n';
+const building = (steps: readonly (readonly [number, number])[]) => steppedBuilding(T0, steps);
 
 let harness: SimHarness | undefined;
 afterEach(() => {
@@ -45,25 +32,11 @@ afterEach(() => {
 });
 
 async function demandDay(withBattery: boolean) {
-  const r = load(`
-site: { name: s, timeZone: Europe/Berlin }
-circuits:
-  - { id: grid, limitA: 100, meter: gm }
-meters:
-  - { id: gm, role: load, circuit: grid, ${TEST_DRIVER} }${withBattery ? BATTERY : ''}
-stations:
-  - { id: a, circuit: grid }
-  - { id: b, circuit: grid }
-  - { id: c, circuit: grid }
-tariff:
-  currency: EUR
-  demand: { floorKw: 30 }
-  seasons:
-    - name: all
-      months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-      demandPerKw: 10
-      prices: [{ days: [weekdays, weekends], bands: [{ from: '00:00', perKwh: 0.2 }] }]
-`);
+  const r = loadSite(
+    SITE +
+      gridYaml({ meters: withBattery ? batteryMeterYaml() : '' }) +
+      tariffYaml({ demand: '{ floorKw: 30 }', demandPerKw: 10, perKwh: 0.2, days: 'weekdays, weekends' }),
+  );
   const h = new SimHarness({
     site: r.compiled,
     startMs: T0,
@@ -83,25 +56,15 @@ tariff:
     tariff: r.tariff,
   });
   harness = h;
-  const windows = new Map<number, { kwMs: number; ms: number }>();
-  h.world.onTick((s) => {
-    const start = Math.floor((s.atMs - s.tickMs) / WINDOW) * WINDOW;
-    const w = windows.get(start) ?? { kwMs: 0, ms: 0 };
-    w.kwMs += s.circuits[3]! * s.tickMs;
-    w.ms += s.tickMs;
-    windows.set(start, w);
-  });
+  const windows = windowAverages(h);
   const reasons = new Set<string>();
   h.loop.onRun((s) => {
     for (const b of s.batteries ?? []) reasons.add(b.reason);
   });
   const cars = ['a/1', 'b/1', 'c/1'].map((p, i) => h.world.addEv(p, bigCar(`car${i}`, T0 + 30_000)));
   await h.advanceTo(T0 + 90 * MIN);
-  const avgs = [...windows]
-    .filter(([start, w]) => start >= T0 && start + WINDOW <= T0 + 90 * MIN && w.ms >= WINDOW - 1000)
-    .map(([, w]) => w.kwMs / w.ms);
   return {
-    avgs,
+    avgs: averages(windows, T0, T0 + 90 * MIN),
     evKwh: cars.reduce((t, c) => t + c.energyKwh, 0),
     socPct: h.world.batteries.get('bm')?.socPct ?? null,
     reasons,
@@ -131,16 +94,7 @@ describe('batteries, simulated', () => {
   });
 
   it("a battery that falls silent mid-discharge: no limit exceeded beyond the cars' response", async () => {
-    const r = load(`
-site: { name: s, timeZone: Europe/Berlin }
-circuits:
-  - { id: grid, limitA: 63, meter: gm }
-meters:
-  - { id: gm, role: load, circuit: grid, ${TEST_DRIVER} }${BATTERY}
-stations:
-  - { id: a, circuit: grid }
-  - { id: b, circuit: grid }
-`);
+    const r = loadSite(SITE + gridYaml({ limitA: 63, meters: batteryMeterYaml(), stations: ['a', 'b'] }));
     const h = new SimHarness({
       site: r.compiled,
       startMs: T0,
@@ -175,17 +129,7 @@ stations:
   });
 
   it('islanding and return: the islanded limit holds, the reason says so, and the cars come back', async () => {
-    const r = load(`
-site: { name: s, timeZone: Europe/Berlin }
-circuits:
-  - { id: grid, limitA: 100, meter: gm, islanded: { limitA: 40 } }
-meters:
-  - { id: gm, role: load, circuit: grid, ${TEST_DRIVER} }
-stations:
-  - { id: a, circuit: grid }
-  - { id: b, circuit: grid }
-  - { id: c, circuit: grid }
-`);
+    const r = loadSite(SITE + gridYaml({ grid: 'islanded: { limitA: 40 }' }));
     const h = new SimHarness({
       site: r.compiled,
       startMs: T0,

@@ -7,75 +7,43 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loadSiteConfigText } from '../config/load.ts';
 import { describeLimitedBy } from '../core/explain.ts';
-import type { Triple } from '../sim/devices/modbus-meter-values.ts';
 import type { Store } from '../store/store.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { DemandCap } from './demand-cap.ts';
 import { report } from './testing/scenario-metrics.ts';
-import { bigCar, SimHarness, TEST_DRIVER } from './testing/sim-harness.ts';
+import { averages, gridYaml, loadSite, steppedBuilding, windowAverages } from './testing/grid-day.ts';
+import { bigCar, SimHarness } from './testing/sim-harness.ts';
 import { storePerTest } from '../store/testing/store-per-test.ts';
 import { tariffYaml } from '../config/testing/tariff-yaml.ts';
 
 const h0Logger = pino({ level: 'silent' });
 const MIN = 60_000;
-const WINDOW = 15 * MIN;
 // Monday 2 March 2026, 10:00 in Berlin (09:00Z): windows on the local clock are on the UTC quarter hours.
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 
-function siteText(demand: string): string {
-  return `
-site: { name: s, timeZone: Europe/Berlin }
-circuits:
-  - { id: grid, limitA: 100, meter: gm }
-meters:
-  - { id: gm, role: load, circuit: grid, ${TEST_DRIVER} }
-stations:
-  - { id: a, circuit: grid }
-  - { id: b, circuit: grid }
-  - { id: c, circuit: grid }
-${tariffYaml({ demand, demandPerKw: 10, perKwh: 0.2, days: 'weekdays, weekends' })}`;
-}
-
 function loaded(demand: string) {
-  const r = loadSiteConfigText(siteText(demand), 'test.yaml');
-  if (!r.ok || !r.tariff) throw new Error(r.problems.map((p) => p.message).join('\n'));
-  return r;
+  return loadSite(
+    `site: { name: s, timeZone: Europe/Berlin }\n${gridYaml()}${tariffYaml({ demand, demandPerKw: 10, perKwh: 0.2, days: 'weekdays, weekends' })}`,
+    'test.yaml',
+    { tariff: true },
+  );
 }
 
-/** Building load per phase (A, three-phase 230 V: 1 A ≈ 0.69 kW) from a list of [from minute, A]. */
-const building =
-  (steps: readonly (readonly [number, number])[]) =>
-  (atMs: number): Triple => {
-    const min = (atMs - T0) / MIN;
-    let a = 0;
-    for (const [from, amps] of steps) if (min >= from) a = amps;
-    return [a, a, a];
-  };
-
-/** Window averages of the grid connection's real load (the world's physics, not the meter the cap reads). */
-function windowAverages(h: SimHarness, rootIdx = 0): Map<number, { kwMs: number; ms: number }> {
-  const windows = new Map<number, { kwMs: number; ms: number }>();
-  h.world.onTick((s) => {
-    const start = Math.floor((s.atMs - s.tickMs) / WINDOW) * WINDOW;
-    const w = windows.get(start) ?? { kwMs: 0, ms: 0 };
-    w.kwMs += s.circuits[rootIdx * 4 + 3]! * s.tickMs;
-    w.ms += s.tickMs;
-    windows.set(start, w);
+/** A harness on site `r` from T0, 1 s ticks, the building load of `steps` ([from minute, A]). */
+function harness(
+  r: ReturnType<typeof loaded>,
+  steps: readonly (readonly [number, number])[],
+  demandCap?: () => DemandCap,
+): SimHarness {
+  return new SimHarness({
+    site: r.compiled,
+    startMs: T0,
+    tickMs: 1000,
+    loads: [{ circuitId: 'grid', profile: steppedBuilding(T0, steps) }],
+    ...(demandCap ? { demandCap } : {}),
   });
-  return windows;
 }
-
-const averages = (
-  windows: Map<number, { kwMs: number; ms: number }>,
-  fromMs: number,
-  toMs: number,
-): number[] =>
-  [...windows]
-    .filter(([start, w]) => start >= fromMs && start + WINDOW <= toMs && w.ms >= WINDOW - 1000)
-    .sort((a, b) => a[0] - b[0])
-    .map(([, w]) => w.kwMs / w.ms);
 
 const db = storePerTest('fusebox-demand-');
 let store: Store | undefined;
@@ -83,24 +51,15 @@ let store: Store | undefined;
 async function peakDay(withCap: boolean): Promise<{ avgs: number[]; evKwh: number; reasons: Set<string> }> {
   const r = loaded('{ floorKw: 30 }');
   // 15 A (10.4 kW) of building load, 35 A (24.2 kW) from 10:20 to 10:50.
-  const h = new SimHarness({
-    site: r.compiled,
-    startMs: T0,
-    tickMs: 1000,
-    loads: [
-      {
-        circuitId: 'grid',
-        profile: building([
-          [0, 15],
-          [20, 35],
-          [50, 15],
-        ]),
-      },
+  const h = harness(
+    r,
+    [
+      [0, 15],
+      [20, 35],
+      [50, 15],
     ],
-    ...(withCap
-      ? { demandCap: () => new DemandCap({ tariff: r.tariff!, floorKw: 30, logger: h0Logger }) }
-      : {}),
-  });
+    withCap ? () => new DemandCap({ tariff: r.tariff!, floorKw: 30, logger: h0Logger }) : undefined,
+  );
   const windows = windowAverages(h);
   const reasons = new Set<string>();
   h.loop.onRun((s) => {
@@ -151,21 +110,14 @@ describe('the demand cap, simulated', () => {
       return c;
     };
     // 40 A (27.6 kW) of building load for the first 15 min sets the month's peak; then 10 A.
-    const h = new SimHarness({
-      site: r.compiled,
-      startMs: T0,
-      tickMs: 1000,
-      loads: [
-        {
-          circuitId: 'grid',
-          profile: building([
-            [0, 40],
-            [15, 10],
-          ]),
-        },
+    const h = harness(
+      r,
+      [
+        [0, 40],
+        [15, 10],
       ],
-      demandCap: make,
-    });
+      make,
+    );
     const windows = windowAverages(h);
     h.world.addEv('a/1', bigCar('a', T0 + 30_000));
     h.world.addEv('b/1', bigCar('b', T0 + 30_000));

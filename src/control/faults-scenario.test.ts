@@ -14,9 +14,11 @@ import { DEFAULT_EV_RESPONSE_DELAY_MS } from '../sim/world/ev-model.ts';
 import type { Fault, MeterFaultMode } from '../sim/world/fault-schedule.ts';
 import { faultSchedule, faultSeeds } from '../sim/world/fault-schedule.ts';
 import { buildingLoadProfile, withSteps } from '../sim/world/profiles.ts';
+import type { LoadProfile } from '../sim/world/profiles.ts';
 import type { MeterSink } from '../sim/world/site-world.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import { describeOverloads, report } from './testing/scenario-metrics.ts';
+import type { HarnessOptions } from './testing/sim-harness.ts';
 import { bigCar, SimHarness, siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';
 
 const TZ = 'Europe/Berlin';
@@ -101,6 +103,17 @@ function watchExcursions(h: SimHarness) {
   return { worst: () => worst, ticks: () => ticks };
 }
 
+/** The site from T0 at the run's tick and meter interval, the gateway's `gateway` options, `grid` drawing `profile`. */
+const harnessOn = (gateway: HarnessOptions['gateway'], profile: LoadProfile): SimHarness =>
+  new SimHarness({
+    site,
+    startMs: T0,
+    tickMs: TICK_MS,
+    meterIntervalMs: METER_INTERVAL_MS,
+    gateway,
+    loads: [{ circuitId: 'grid', profile }],
+  });
+
 async function runSeed(seed: number) {
   const faults = faultSchedule(seed, {
     startMs: T0 + 60_000,
@@ -108,19 +121,10 @@ async function runSeed(seed: number) {
     stationIds: STATIONS,
     siteLimitA: 100,
   });
-  const h = new SimHarness({
-    site,
-    startMs: T0,
-    tickMs: TICK_MS,
-    meterIntervalMs: METER_INTERVAL_MS,
-    gateway: { setpointLatencyMs: LATENCY_MS },
-    loads: [
-      {
-        circuitId: 'grid',
-        profile: buildingLoadProfile({ seed, timeZone: TZ, baseA: 20, noise: 0.03, phaseShare: [1, 1, 1] }),
-      },
-    ],
-  });
+  const h = harnessOn(
+    { setpointLatencyMs: LATENCY_MS },
+    buildingLoadProfile({ seed, timeZone: TZ, baseA: 20, noise: 0.03, phaseShare: [1, 1, 1] }),
+  );
   site.ports.forEach((p, i) => h.world.addEv(p.id, bigCar(`ev${i}`, T0 + i * 7_000)));
   const meters = new FaultyMeters();
   const attach = (): void => {
@@ -263,16 +267,10 @@ describe('fault injection in simulated time', () => {
   }
 
   it('negative control: stations that keep an expired profile while Fusebox is dead give a long excursion', async () => {
-    const h = new SimHarness({
-      site,
-      startMs: T0,
-      tickMs: TICK_MS,
-      meterIntervalMs: METER_INTERVAL_MS,
-      gateway: { ignoreExpiry: true },
-      loads: [
-        { circuitId: 'grid', profile: withSteps(() => [20, 20, 20], [{ atMs: T0 + 240_000, addA: 40 }]) },
-      ],
-    });
+    const h = harnessOn(
+      { ignoreExpiry: true },
+      withSteps(() => [20, 20, 20], [{ atMs: T0 + 240_000, addA: 40 }]),
+    );
     site.ports.forEach((p, i) => h.world.addEv(p.id, bigCar(`ev${i}`, T0 + i * 1000)));
     const excursions = watchExcursions(h);
     await h.advanceTo(T0 + 180_000);

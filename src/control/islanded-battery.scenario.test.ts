@@ -6,10 +6,10 @@
  * holds again. battery.scenario.test.ts covers islanding without a battery and the battery on the grid.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadSiteConfigText } from '../config/load.ts';
 import type { Triple } from '../sim/devices/modbus-meter-values.ts';
 import { report } from './testing/scenario-metrics.ts';
-import { bigCar, SimHarness, TEST_DRIVER } from './testing/sim-harness.ts';
+import { batteryMeterYaml, gridYaml, loadSite } from './testing/grid-day.ts';
+import { bigCar, SimHarness } from './testing/sim-harness.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
@@ -23,30 +23,12 @@ afterEach(() => {
 });
 
 async function islandedDay(withBattery: boolean) {
-  const r = loadSiteConfigText(
-    `
-site: { name: s, timeZone: Europe/Berlin }
-circuits:
-  - { id: grid, limitA: 100, meter: gm, islanded: { limitA: 40 } }
-meters:
-  - { id: gm, role: load, circuit: grid, ${TEST_DRIVER} }${
-    withBattery
-      ? `
-  - id: bm
-    role: battery
-    circuit: grid
-    ${TEST_DRIVER}
-    battery: { capacityKwh: 40, maxChargeKw: 20, maxDischargeKw: 20, reserveSocPct: 10, control: { type: sunspec } }`
-      : ''
-  }
-stations:
-  - { id: a, circuit: grid }
-  - { id: b, circuit: grid }
-  - { id: c, circuit: grid }
-`,
-    'test.yaml',
+  const r = loadSite(
+    `site: { name: s, timeZone: Europe/Berlin }\n${gridYaml({
+      grid: 'islanded: { limitA: 40 }',
+      meters: withBattery ? batteryMeterYaml() : '',
+    })}`,
   );
-  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
   const h = new SimHarness({
     site: r.compiled,
     startMs: T0,

@@ -9,15 +9,19 @@ import { VirtualClock } from '../sim/world/virtual-clock.ts';
 import { LivePlanner } from './live-planner.ts';
 import { siteFromYaml } from './testing/sim-harness.ts';
 
-describe('LivePlanner', () => {
-  it('with no session to plan solves nothing: no targets, the reason says why, no failure', async () => {
-    const cs = siteFromYaml(`
+/** One 32 A circuit `c` with station `a`, the planner on (8 h, 10 kWh by default). */
+const plannedSite = () =>
+  siteFromYaml(`
 site: { name: s, timeZone: Europe/Berlin, allocation: { defaultStayH: 8, defaultEnergyKwh: 10, planner: {} } }
 circuits:
   - { id: c, limitA: 32 }
 stations:
   - { id: a, circuit: c }
 `);
+
+describe('LivePlanner', () => {
+  it('with no session to plan solves nothing: no targets, the reason says why, no failure', async () => {
+    const cs = plannedSite();
     const clock = new VirtualClock(Date.UTC(2026, 0, 5, 8, 0, 0));
     const planner = new LivePlanner({
       settings: cs.site.allocation!.planner!,
@@ -41,13 +45,7 @@ stations:
   }, 60_000);
 
   it("plans a session with the driver's departure and need, not the site file's", async () => {
-    const cs = siteFromYaml(`
-site: { name: s, timeZone: Europe/Berlin, allocation: { defaultStayH: 8, defaultEnergyKwh: 10, planner: {} } }
-circuits:
-  - { id: c, limitA: 32 }
-stations:
-  - { id: a, circuit: c }
-`);
+    const cs = plannedSite();
     const t0 = Date.UTC(2026, 0, 5, 8, 0, 0);
     const clock = new VirtualClock(t0);
     const port: PortSnapshot = {

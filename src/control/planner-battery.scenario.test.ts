@@ -9,50 +9,32 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadSiteConfigText } from '../config/load.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { DemandCap } from './demand-cap.ts';
 import type { LivePlanStatus } from './live-plan-status.ts';
 import { report } from './testing/scenario-metrics.ts';
-import { SimHarness, TEST_DRIVER } from './testing/sim-harness.ts';
+import {
+  bandsTariffYaml,
+  batteryMeterYaml,
+  gridYaml,
+  loadSite,
+  plannerSiteYaml,
+} from './testing/grid-day.ts';
+import { SimHarness } from './testing/sim-harness.ts';
 
 const MIN = 60_000;
 // Monday 2 March 2026, 02:00 in Berlin (01:00Z).
 const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
 
 function site(planner: boolean) {
-  const r = loadSiteConfigText(
-    `
-site:
-  name: s
-  timeZone: Europe/Berlin
-  allocation: { mode: fair, defaultStayH: 8, defaultEnergyKwh: 20${planner ? ', planner: { horizonH: 12 }' : ''} }
-circuits:
-  - { id: grid, limitA: 100, meter: gm }
-meters:
-  - { id: gm, role: load, circuit: grid, ${TEST_DRIVER} }
-  - id: bm
-    role: battery
-    circuit: grid
-    ${TEST_DRIVER}
-    battery: { capacityKwh: 40, maxChargeKw: 10, maxDischargeKw: 10, reserveSocPct: 10, maxSocPct: 90, control: { type: sunspec } }
-stations:
-  - { id: a, circuit: grid }
-tariff:
-  currency: EUR
-  demand: { floorKw: 20 }
-  seasons:
-    - name: all
-      months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-      demandPerKw: 10
-      prices:
-        - days: [weekdays, weekends]
-          bands: [{ from: '00:00', perKwh: 0.1 }, { from: '02:00', perKwh: 0.15 }, { from: '05:00', perKwh: 0.4 }]
-`,
+  return loadSite(
+    plannerSiteYaml('s', planner) +
+      gridYaml({ meters: batteryMeterYaml(10, ', maxSocPct: 90'), stations: ['a'] }) +
+      bandsTariffYaml(
+        `{ from: '00:00', perKwh: 0.1 }, { from: '02:00', perKwh: 0.15 }, { from: '05:00', perKwh: 0.4 }`,
+      ),
     'battery-plan.yaml',
   );
-  if (!r.ok) throw new Error(r.problems.map((p) => `${p.line}: ${p.message}`).join('\n'));
-  return r;
 }
 
 let harness: SimHarness | undefined;

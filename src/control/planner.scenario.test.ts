@@ -8,45 +8,27 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loadSiteConfigText } from '../config/load.ts';
 import { energyPriceAt } from '../core/tariff.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { DemandCap } from './demand-cap.ts';
 import { report } from './testing/scenario-metrics.ts';
-import { bigCar, SimHarness, TEST_DRIVER } from './testing/sim-harness.ts';
-import { tariffYaml } from '../config/testing/tariff-yaml.ts';
+import { bandsTariffYaml, gridYaml, loadSite, plannerSiteYaml } from './testing/grid-day.ts';
+import { bigCar, SimHarness } from './testing/sim-harness.ts';
 
 const MIN = 60_000;
 // Monday 2 March 2026, 22:00 in Berlin (21:00Z).
 const T0 = Date.UTC(2026, 2, 2, 21, 0, 0);
 
 function site(planner: boolean) {
-  const r = loadSiteConfigText(
-    `
-site:
-  name: depot
-  timeZone: Europe/Berlin
-  allocation: { mode: fair, defaultStayH: 8, defaultEnergyKwh: 20${planner ? ', planner: { horizonH: 12 }' : ''} }
-circuits:
-  - { id: grid, limitA: 100, meter: gm }
-meters:
-  - { id: gm, role: load, circuit: grid, ${TEST_DRIVER} }
-stations:
-  - { id: a, circuit: grid }
-  - { id: b, circuit: grid }
-  - { id: c, circuit: grid }
-  - { id: d, circuit: grid }
-${tariffYaml({
-  demand: '{ floorKw: 20 }',
-  demandPerKw: 10,
-  prices: `
-        - days: [weekdays, weekends]
-          bands: [{ from: '00:00', perKwh: 0.3 }, { from: '01:00', perKwh: 0.1 }, { from: '07:00', perKwh: 0.3 }]`,
-})}`,
+  return loadSite(
+    plannerSiteYaml('depot', planner) +
+      gridYaml({ stations: ['a', 'b', 'c', 'd'] }) +
+      bandsTariffYaml(
+        `{ from: '00:00', perKwh: 0.3 }, { from: '01:00', perKwh: 0.1 }, { from: '07:00', perKwh: 0.3 }`,
+      ),
     'depot.yaml',
+    { tariff: true },
   );
-  if (!r.ok || !r.tariff) throw new Error(r.problems.map((p) => `${p.line}: ${p.message}`).join('\n'));
-  return r;
 }
 
 async function night(planner: boolean) {

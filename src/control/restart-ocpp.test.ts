@@ -32,15 +32,21 @@ async function fusebox(
   return { h, loop };
 }
 
+/** Fusebox on a new store, station CP1 (1.6, two ports) connected and a car charging alone on CP1-1 at 32 A. */
+async function carAlone() {
+  const before = await fusebox(undefined);
+  const st = ocpp.station({ url: before.h.url, stationId: 'CP1', version: '1.6', ports: 2 });
+  await st.connect();
+  await st.plugIn(1);
+  await st.start(1, 'T');
+  await eventually(() => st.currentLimitA(1) === 32, 'the car alone gets 32 A');
+  return { before, st };
+}
+
 describe('restart guard over real OCPP and SQLite', () => {
   it('counts a restored session at its stored 32 A until its re-assert is accepted, then limits it', async () => {
     // Before: one car alone on CP1-1 (40 A circuit, two 32 A ports, fail-safe 20 A each) gets 32 A.
-    const before = await fusebox(undefined);
-    const st = ocpp.station({ url: before.h.url, stationId: 'CP1', version: '1.6', ports: 2 });
-    await st.connect();
-    await st.plugIn(1);
-    await st.start(1, 'T');
-    await eventually(() => st.currentLimitA(1) === 32, 'the car alone gets 32 A');
+    const { before, st } = await carAlone();
     await eventually(
       () =>
         recentSessionSetpoints(before.h.store.db, 0).some(
@@ -84,12 +90,7 @@ describe('restart guard over real OCPP and SQLite', () => {
   });
 
   it('a station that answers the status request lets its empty port go at once, not after the grace period', async () => {
-    const before = await fusebox(undefined);
-    const st = ocpp.station({ url: before.h.url, stationId: 'CP1', version: '1.6', ports: 2 });
-    await st.connect();
-    await st.plugIn(1);
-    await st.start(1, 'T');
-    await eventually(() => st.currentLimitA(1) === 32, 'the car alone gets 32 A');
+    const { before, st } = await carAlone();
     before.loop.stop();
     await before.h.stop();
 

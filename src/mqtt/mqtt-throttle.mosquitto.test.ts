@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { startTestFusebox } from '../testing/test-fusebox.ts';
+import { startTestFusebox, stationOn } from '../testing/test-fusebox.ts';
 import type { Fusebox } from '../app.ts';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { Mosquitto, Subscriber } from './testing/mosquitto.ts';
 import { publish, startMosquitto, subscribe } from './testing/mosquitto.ts';
 
@@ -54,12 +54,7 @@ stations:
       },
     );
     const f = fusebox;
-    station = new SimulatedStation({
-      url: `ws://127.0.0.1:${f.endpoints.ocppPort}/ocpp`,
-      stationId: 'st-a',
-      version: '1.6',
-      ports: 1,
-    });
+    station = stationOn(f, 'st-a');
     await station.connect();
     await station.plugIn(1);
     await station.start(1, 'T');

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestFusebox } from '../testing/test-fusebox.ts';
+import { startTestFusebox, stationOn } from '../testing/test-fusebox.ts';
 import type { Fusebox } from '../app.ts';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import type { Mosquitto, Subscriber } from './testing/mosquitto.ts';
 import { publish, startMosquitto, subscribe } from './testing/mosquitto.ts';
 
@@ -198,8 +198,7 @@ describe('MQTT with a real Mosquitto broker', () => {
     });
 
     // The site changes: a car starts charging on st-1. Its port, its session and an event follow.
-    const url = `ws://127.0.0.1:${f.endpoints.ocppPort}/ocpp`;
-    const st = new SimulatedStation({ url, stationId: 'st-1', version: '1.6', ports: 1 });
+    const st = stationOn(f, 'st-1');
     sims.push(st);
     await st.connect();
     await st.plugIn(1);

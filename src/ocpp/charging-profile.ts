@@ -20,6 +20,12 @@ export const START_SKEW_MS = 60_000;
 export const DEFAULT_START_LEAD_MS = 24 * 3_600_000;
 
 export type ProfilePurpose = 'default' | 'session';
+
+/** The periods of an OCPP charging schedule (ChargingSchedulePeriod: 1.6 and 2.0.1 alike) in Fusebox's words. */
+export const schedulePeriods = (
+  ps: readonly { startPeriod: number; limit: number; numberPhases?: number | undefined }[],
+): { startPeriodS: number; limit: number; numberPhases: number | undefined }[] =>
+  ps.map((p) => ({ startPeriodS: p.startPeriod, limit: p.limit, numberPhases: p.numberPhases }));
 export type RateUnit = 'A' | 'W';
 
 export interface ProfileSpec {

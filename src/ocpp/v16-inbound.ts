@@ -1,25 +1,19 @@
 /** Handlers for what an OCPP 1.6J station sends (§4 operations initiated by the charge point). */
 import type { AuthorizationDecision } from './authorization.ts';
 import type { CentralSystem } from './central-system.ts';
-import { acknowledge, notSupported } from './common-handlers.ts';
+import { handlerTable, iso, samplesOf } from './common-handlers.ts';
 import type { InboundHandler } from './inbound-pipeline.ts';
-import { ACKNOWLEDGED_ACTIONS, STATION_ACTIONS } from './inbound-pipeline.ts';
-import { parseMeterValue } from './meter-sample.ts';
-import type { AnyMeterValue } from './meter-sample.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { recordEvent } from './ocpp-context.ts';
 import type { StationConnection } from './station-connection.ts';
 import type {
   BootNotification16,
-  DataTransfer16,
   IdTagInfo16,
   MeterValues16,
   StartTransaction16,
   StatusNotification16,
   StopTransaction16,
 } from './v16-types.ts';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 function idTagInfo(d: AuthorizationDecision): IdTagInfo16 {
   return {
@@ -29,95 +23,74 @@ function idTagInfo(d: AuthorizationDecision): IdTagInfo16 {
   };
 }
 
-const samplesOf = (mvs: readonly AnyMeterValue[]) =>
-  mvs.map((raw) => ({ sample: parseMeterValue(raw), raw }));
-
 /** The handler table of one 1.6 connection. */
 export function v16Handlers(
   ctx: OcppContext,
   cs: CentralSystem,
   conn: StationConnection,
 ): Map<string, InboundHandler> {
-  const table = new Map<string, InboundHandler>();
-  const on = <P>(action: string, fn: (payload: P) => Promise<unknown>): void => {
-    table.set(action, (call) => fn(call.payload as P));
-  };
-
-  on<BootNotification16>('BootNotification', async (p) => {
-    const a = await cs.boot(conn, {
-      vendor: p.chargePointVendor,
-      model: p.chargePointModel,
-      serialNumber: p.chargePointSerialNumber ?? p.chargeBoxSerialNumber,
-      firmwareVersion: p.firmwareVersion,
-    });
-    return { status: a.status, currentTime: iso(a.currentTimeMs), interval: a.intervalS };
+  const bootInfo = (p: BootNotification16) => ({
+    vendor: p.chargePointVendor,
+    model: p.chargePointModel,
+    serialNumber: p.chargePointSerialNumber ?? p.chargeBoxSerialNumber,
+    firmwareVersion: p.firmwareVersion,
   });
-
-  on('Heartbeat', () => Promise.resolve({ currentTime: iso(ctx.now()) }));
-
-  on<StatusNotification16>('StatusNotification', async (p) => {
-    await cs.status(conn, {
-      evseId: p.connectorId,
-      connectorId: p.connectorId,
-      status: p.status,
-      errorCode: p.errorCode,
-      info: p.info ?? p.vendorErrorCode,
-      atMs: p.timestamp ? Date.parse(p.timestamp) : ctx.now(),
-    });
-    return {};
-  });
-
-  on<{ idTag: string }>('Authorize', async (p) => ({ idTagInfo: idTagInfo(await cs.authorize(p.idTag)) }));
-
-  on<StartTransaction16>('StartTransaction', async (p) => {
-    const decision = await cs.authorize(p.idTag);
-    const session = await cs.startSession(conn, {
-      evseId: p.connectorId,
-      connectorId: p.connectorId,
-      idTag: p.idTag,
-      startedMs: Date.parse(p.timestamp),
-      meterStartWh: p.meterStart,
-    });
-    return { transactionId: session.sessionId, idTagInfo: idTagInfo(decision) };
-  });
-
-  on<StopTransaction16>('StopTransaction', async (p) => {
-    const session = await cs.findSession(conn, String(p.transactionId));
-    if (!session) {
-      // 1.6 §4.10: the station retries until answered; an unknown id is acknowledged and logged.
-      recordEvent(ctx, {
-        level: 'warn',
-        kind: 'unknown-transaction',
-        stationId: conn.stationId,
-        message: `StopTransaction for unknown transaction ${p.transactionId}`,
-        data: p,
+  return handlerTable(ctx, cs, conn, '1.6', bootInfo, (on) => {
+    on<StatusNotification16>('StatusNotification', async (p) => {
+      await cs.status(conn, {
+        evseId: p.connectorId,
+        connectorId: p.connectorId,
+        status: p.status,
+        errorCode: p.errorCode,
+        info: p.info ?? p.vendorErrorCode,
+        atMs: p.timestamp ? Date.parse(p.timestamp) : ctx.now(),
       });
-    } else {
-      if (p.transactionData?.length)
-        await cs.meterValues(conn, session.evseId, samplesOf(p.transactionData), session);
-      await cs.stopSession(conn, {
-        session,
-        stoppedMs: Date.parse(p.timestamp),
-        meterStopWh: p.meterStop,
-        reason: p.reason ?? 'Local',
+      return {};
+    });
+
+    on<{ idTag: string }>('Authorize', async (p) => ({ idTagInfo: idTagInfo(await cs.authorize(p.idTag)) }));
+
+    on<StartTransaction16>('StartTransaction', async (p) => {
+      const decision = await cs.authorize(p.idTag);
+      const session = await cs.startSession(conn, {
+        evseId: p.connectorId,
+        connectorId: p.connectorId,
+        idTag: p.idTag,
+        startedMs: Date.parse(p.timestamp),
+        meterStartWh: p.meterStart,
       });
-    }
-    return p.idTag !== undefined ? { idTagInfo: idTagInfo(await cs.authorize(p.idTag)) } : {};
+      return { transactionId: session.sessionId, idTagInfo: idTagInfo(decision) };
+    });
+
+    on<StopTransaction16>('StopTransaction', async (p) => {
+      const session = await cs.findSession(conn, String(p.transactionId));
+      if (!session) {
+        // 1.6 §4.10: the station retries until answered; an unknown id is acknowledged and logged.
+        recordEvent(ctx, {
+          level: 'warn',
+          kind: 'unknown-transaction',
+          stationId: conn.stationId,
+          message: `StopTransaction for unknown transaction ${p.transactionId}`,
+          data: p,
+        });
+      } else {
+        if (p.transactionData?.length)
+          await cs.meterValues(conn, session.evseId, samplesOf(p.transactionData), session);
+        await cs.stopSession(conn, {
+          session,
+          stoppedMs: Date.parse(p.timestamp),
+          meterStopWh: p.meterStop,
+          reason: p.reason ?? 'Local',
+        });
+      }
+      return p.idTag !== undefined ? { idTagInfo: idTagInfo(await cs.authorize(p.idTag)) } : {};
+    });
+
+    on<MeterValues16>('MeterValues', async (p) => {
+      const session =
+        p.transactionId !== undefined ? await cs.findSession(conn, String(p.transactionId)) : undefined;
+      await cs.meterValues(conn, p.connectorId, samplesOf(p.meterValue), session);
+      return {};
+    });
   });
-
-  on<MeterValues16>('MeterValues', async (p) => {
-    const session =
-      p.transactionId !== undefined ? await cs.findSession(conn, String(p.transactionId)) : undefined;
-    await cs.meterValues(conn, p.connectorId, samplesOf(p.meterValue), session);
-    return {};
-  });
-
-  on<DataTransfer16>('DataTransfer', (p) => cs.dataTransfer(conn, p.vendorId, p.messageId, p.data));
-
-  for (const action of STATION_ACTIONS['1.6']) {
-    if (table.has(action)) continue;
-    if (ACKNOWLEDGED_ACTIONS.has(action)) table.set(action, acknowledge(ctx, conn));
-    else table.set(action, notSupported);
-  }
-  return table;
 }

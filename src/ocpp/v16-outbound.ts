@@ -1,6 +1,6 @@
 /** StationProtocol for OCPP 1.6J (§5: operations initiated by the central system). */
 import type { RateUnit } from './charging-profile.ts';
-import { profile16 } from './charging-profile.ts';
+import { profile16, schedulePeriods } from './charging-profile.ts';
 import type {
   CommandResult,
   CompositeSchedule,
@@ -122,11 +122,7 @@ export const v16Outbound: StationProtocol = {
             startMs: Date.parse(start),
             durationS: cs.duration ?? durationS,
             unit: cs.chargingRateUnit,
-            periods: cs.chargingSchedulePeriod.map((p) => ({
-              startPeriodS: p.startPeriod,
-              limit: p.limit,
-              numberPhases: p.numberPhases,
-            })),
+            periods: schedulePeriods(cs.chargingSchedulePeriod),
           }
         : undefined;
     return { status: raw.status, schedule };

@@ -1,6 +1,6 @@
 /** StationProtocol for OCPP 2.0.1 and 2.1 (Part 2: blocks B, C, D, E, F, G, K). */
 import type { RateUnit } from './charging-profile.ts';
-import { profile2 } from './charging-profile.ts';
+import { profile2, schedulePeriods } from './charging-profile.ts';
 import type { CommandResult, ConfigurationEntry, StationProtocol } from './station-protocol.ts';
 import type { StationConnection } from './station-connection.ts';
 import type { ComponentVariable2, GetVariableResult2, SetVariableResult2 } from './v2-types.ts';
@@ -181,11 +181,7 @@ export const v2Outbound: StationProtocol = {
         startMs: Date.parse(s.scheduleStart),
         durationS: s.duration,
         unit: s.chargingRateUnit,
-        periods: s.chargingSchedulePeriod.map((p) => ({
-          startPeriodS: p.startPeriod,
-          limit: p.limit,
-          numberPhases: p.numberPhases,
-        })),
+        periods: schedulePeriods(s.chargingSchedulePeriod),
       },
     };
   },

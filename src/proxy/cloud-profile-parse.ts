@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ScheduledProfile } from '../ocpp/charging-profile.ts';
-import { profileEnded } from '../ocpp/charging-profile.ts';
+import { profileEnded, schedulePeriods } from '../ocpp/charging-profile.ts';
 import type { StoredCloudProfile } from '../contracts/ocpp-repository.ts';
 
 export type CloudProfileVersion = '1.6' | '2.0.1';
@@ -174,11 +174,7 @@ function scheduleFields(
     startScheduleMs: ms(s.startSchedule),
     durationS: s.duration,
     unit: s.chargingRateUnit,
-    periods: s.chargingSchedulePeriod.map((p) => ({
-      startPeriodS: p.startPeriod,
-      limit: p.limit,
-      numberPhases: p.numberPhases,
-    })),
+    periods: schedulePeriods(s.chargingSchedulePeriod),
   };
 }
 

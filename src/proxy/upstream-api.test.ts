@@ -14,6 +14,7 @@ import { loadSiteConfigText } from '../config/load.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
 import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { TestCloud } from './testing/test-cloud.ts';
+import { demoLoginCookie } from '../testing/test-fusebox.ts';
 
 let dir = '';
 let fusebox: Fusebox | undefined;
@@ -65,13 +66,7 @@ describe('GET /api/v1/upstream and the upstream metrics', () => {
       demo: true,
     });
     const f = fusebox;
-    const login = await f.http.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { username: 'demo', password: 'demo' },
-    });
-    expect(login.statusCode).toBe(200);
-    const cookie = `fusebox_session=${login.cookies.find((c) => c.name === 'fusebox_session')!.value}`;
+    const cookie = await demoLoginCookie(f);
     const get = async (): Promise<UpstreamBody> => {
       const res = await f.http.inject({ url: '/api/v1/upstream', headers: { cookie } });
       expect(res.statusCode, res.body).toBe(200);

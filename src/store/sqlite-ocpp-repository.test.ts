@@ -8,6 +8,17 @@ beforeEach(() => {
 });
 afterEach(() => store.close());
 
+/** A session started at 0 ms on CP2's EVSE 1, connector 1, as transaction `transactionRef`; `more` added. */
+const startOnCp2 = (transactionRef: string, more: { seqNo?: number } = {}) =>
+  store.ocpp.startSession({
+    stationId: 'CP2',
+    evseId: 1,
+    connectorId: 1,
+    transactionRef,
+    startedMs: 0,
+    ...more,
+  });
+
 describe('SqliteOcppRepository', () => {
   it('upserts stations field by field', async () => {
     const repo = store.ocpp;
@@ -49,13 +60,7 @@ describe('SqliteOcppRepository', () => {
 
   it('computes energy from the registers, with the last reading when the stop has none', async () => {
     const repo = store.ocpp;
-    const { session } = await repo.startSession({
-      stationId: 'CP2',
-      evseId: 1,
-      connectorId: 1,
-      transactionRef: 'tx-1',
-      startedMs: 0,
-    });
+    const { session } = await startOnCp2('tx-1');
     const reading = (atMs: number, energyWh: number) => ({
       stationId: 'CP2',
       evseId: 1,
@@ -92,14 +97,7 @@ describe('SqliteOcppRepository', () => {
 
   it('keeps the highest TransactionEvent seqNo', async () => {
     const repo = store.ocpp;
-    const { session } = await repo.startSession({
-      stationId: 'CP2',
-      evseId: 1,
-      connectorId: 1,
-      transactionRef: 'tx',
-      startedMs: 0,
-      seqNo: 0,
-    });
+    const { session } = await startOnCp2('tx', { seqNo: 0 });
     await repo.updateSession({ sessionId: session.sessionId, seqNo: 3, idTag: 'LATE', portId: 'P' });
     await repo.updateSession({ sessionId: session.sessionId, seqNo: 2 });
     expect(await repo.findSession('CP2', 'tx')).toMatchObject({ lastSeqNo: 3, idTag: 'LATE', portId: 'P' });

@@ -5,10 +5,13 @@
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import type { Fusebox, FuseboxOptions } from '../app.ts';
 import { startFusebox } from '../app.ts';
 import type { LoadedSiteConfig } from '../config/load.ts';
 import { loadSiteConfigText } from '../config/load.ts';
+import type { OcppVersion } from '../contracts/station-gateway.ts';
+import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 
 /** `text` loaded as site.yaml; throws with its problems when it does not load. */
 export function loadTestSite(text: string): LoadedSiteConfig {
@@ -32,3 +35,31 @@ export function startTestFusebox(
     ...options,
   });
 }
+
+/** Logs in as the demo site's operator (demo/demo) through `fb`'s API, expecting 200; the session cookie. */
+export async function demoLoginCookie(fb: Fusebox): Promise<string> {
+  const login = await fb.http.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { username: 'demo', password: 'demo' },
+  });
+  expect(login.statusCode).toBe(200);
+  return `fusebox_session=${login.cookies.find((c) => c.name === 'fusebox_session')!.value}`;
+}
+
+/** A simulated station `stationId` with one port (OCPP `version`) for `fb`'s OCPP server; not connected yet. */
+export function stationOn(fb: Fusebox, stationId: string, version: OcppVersion = '1.6'): SimulatedStation {
+  return new SimulatedStation({
+    url: `ws://127.0.0.1:${fb.endpoints.ocppPort}/ocpp`,
+    stationId,
+    version,
+    ports: 1,
+  });
+}
+
+/** A site file's first lines: `site` (a YAML flow map), OCPP and HTTP listening on loopback only. */
+export const loopbackSite = (site: string): string => `
+site: ${site}
+ocpp: { host: 127.0.0.1 }
+http: { host: 127.0.0.1 }
+`;

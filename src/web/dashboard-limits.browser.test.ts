@@ -75,9 +75,7 @@ describe('dashboard limits view in Chromium on the demo site', () => {
     expect(Date.now() - added).toBeLessThan(15_000);
 
     // An edit with a stale version is refused with a clear conflict next to the form.
-    const list = (await (await fx.page.request.get(`${fx.demo.url}/api/v1/overrides`)).json()) as {
-      items: { id: number; version: number }[];
-    };
+    const list = await fx.api<{ items: { id: number; version: number }[] }>(`/api/v1/overrides`);
     const o = list.items[0]!;
     const bumped = await fx.page.request.put(`${fx.demo.url}/api/v1/overrides/${o.id}`, {
       headers: { 'x-fusebox-csrf': '1' },
@@ -141,9 +139,9 @@ describe('dashboard limits view in Chromium on the demo site', () => {
     );
     await editor.getByRole('button', { name: 'Create schedule' }).click();
     await editor.getByText(/Saved/).waitFor({ timeout: 10_000 });
-    const saved = (await (await fx.page.request.get(`${fx.demo.url}/api/v1/schedules`)).json()) as {
+    const saved = await fx.api<{
       items: { circuitId: string; weekly: { days: string[]; from: string; to: string; limitA?: number }[] }[];
-    };
+    }>(`/api/v1/schedules`);
     const rowB = saved.items.find((s) => s.circuitId === 'row-b');
     expect(rowB?.weekly).toEqual([
       expect.objectContaining({ days: ['sat'], from: '00:00', to: '02:00', limitA: 30 }),

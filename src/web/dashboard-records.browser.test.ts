@@ -17,11 +17,7 @@ describe('dashboard records and access in Chromium on the demo site', () => {
     const link = fx.page.getByRole('link', { name: 'Export CSV' });
     expect(await link.getAttribute('href')).toContain('active=true');
     const activeTotal = async () =>
-      (
-        (await (await fx.page.request.get(`${fx.demo.url}/api/v1/sessions?active=true&limit=1`)).json()) as {
-          total: number;
-        }
-      ).total;
+      (await fx.api<{ total: number }>(`/api/v1/sessions?active=true&limit=1`)).total;
     const before = await activeTotal();
     const [download] = await Promise.all([fx.page.waitForEvent('download'), link.click()]);
     expect(download.suggestedFilename()).toBe('sessions.csv');

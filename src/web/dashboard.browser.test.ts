@@ -93,11 +93,7 @@ describe('dashboard in Chromium on the demo site', () => {
     // The reason shown is the API's reason for this port (both follow the same control run).
     await expect
       .poll(async () => {
-        const api = (await (
-          await fx.page.request.get(`${fx.demo.url}/api/v1/ports/${encodeURIComponent(portId)}`)
-        ).json()) as {
-          reason: string;
-        };
+        const api = await fx.api<{ reason: string }>(`/api/v1/ports/${encodeURIComponent(portId)}`);
         return (
           (await fx.page.getByTestId('binding-reason').textContent()) === api.reason && api.reason !== ''
         );
@@ -112,9 +108,7 @@ describe('dashboard in Chromium on the demo site', () => {
     await expect
       .poll(
         async () => {
-          const r = (await (await fx.page.request.get(`${fx.demo.url}/api/v1/ports`)).json()) as {
-            ports: Port[];
-          };
+          const r = await fx.api<{ ports: Port[] }>(`/api/v1/ports`);
           const p = r.ports.find((x) => x.session?.departureSource === 'car' && /leaves/.test(x.reason));
           portId = p?.id ?? '';
           return portId;
@@ -170,9 +164,9 @@ describe('dashboard in Chromium on the demo site', () => {
     });
     await row.first().waitFor({ timeout: 20_000 });
     const portId = (await row.first().getAttribute('data-port'))!;
-    const api = (await (
-      await fx.page.request.get(`${fx.demo.url}/api/v1/ports/${encodeURIComponent(portId)}`)
-    ).json()) as { stationId: string; uncontrolled: { reason: string } | null };
+    const api = await fx.api<{ stationId: string; uncontrolled: { reason: string } | null }>(
+      `/api/v1/ports/${encodeURIComponent(portId)}`,
+    );
     expect(api.stationId).toBe(st.stationId);
     expect(api.uncontrolled?.reason).toBe('rejected');
     expect(await row.first().getByTestId('uncontrolled').getAttribute('title')).toMatch(

@@ -3,11 +3,8 @@
  * mode): the operator gives the car on a port a departure and an energy, the detail and the API say the
  * driver set them, and Clear gives the car's or the site's back.
  */
-import { rmSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningDemo } from './testing/demo-dashboard.ts';
-import { buildDashboard, launchChromium, loginAsDemo, startDemoFusebox } from './testing/demo-dashboard.ts';
+import { describe, expect, it } from 'vitest';
+import { useDemoDashboard } from './testing/dashboard-fixture.ts';
 
 type Port = {
   id: string;
@@ -21,34 +18,11 @@ type Port = {
 };
 
 describe("the driver's needs form in Chromium", () => {
-  let demo: RunningDemo | undefined;
-  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  let browser: Browser;
-  let page: Page;
-  let webRoot: string | undefined;
-
-  beforeAll(async () => {
-    webRoot = await buildDashboard();
-    demo = await startDemoFusebox({ webRoot });
-    chromium = await launchChromium();
-    browser = chromium.browser;
-    // The form's datetime-local is the browser's time: UTC here, so the test knows what it typed.
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'UTC' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    await loginAsDemo(page, demo.url);
-  }, 120_000);
-
-  afterAll(async () => {
-    await chromium?.close();
-    await demo?.stop();
-    if (webRoot) rmSync(webRoot, { recursive: true, force: true });
-  });
+  // The form's datetime-local is the browser's time: UTC here, so the test knows what it typed.
+  const fx = useDemoDashboard({ timezoneId: 'UTC' });
 
   const portNow = async (portId: string): Promise<Port> =>
-    (await (
-      await page.request.get(`${demo!.url}/api/v1/ports/${encodeURIComponent(portId)}`)
-    ).json()) as Port;
+    await fx.api<Port>(`/api/v1/ports/${encodeURIComponent(portId)}`);
 
   it('sets a departure and an energy for the session on a port, and clears them', async () => {
     // The demo's cars stay 3 to 13 minutes: the one that arrived last.
@@ -56,7 +30,7 @@ describe("the driver's needs form in Chromium", () => {
     await expect
       .poll(
         async () => {
-          const r = (await (await page.request.get(`${demo!.url}/api/v1/ports`)).json()) as { ports: Port[] };
+          const r = await fx.api<{ ports: Port[] }>(`/api/v1/ports`);
           const newest = r.ports
             .filter((p) => p.session !== null && Date.now() - Date.parse(p.session.startedAt) < 60_000)
             .sort((a, b) => Date.parse(b.session!.startedAt) - Date.parse(a.session!.startedAt))[0];
@@ -66,8 +40,8 @@ describe("the driver's needs form in Chromium", () => {
         { timeout: 120_000, interval: 500 },
       )
       .not.toBe('');
-    await page.goto(`${demo!.url}/#/ports/${encodeURIComponent(portId)}`);
-    const form = page.getByTestId('port-detail').getByTestId('driver-needs');
+    await fx.page.goto(`${fx.demo.url}/#/ports/${encodeURIComponent(portId)}`);
+    const form = fx.page.getByTestId('port-detail').getByTestId('driver-needs');
     await form.waitFor();
     const clear = form.getByRole('button', { name: `Clear the driver's needs on ${portId}` });
     expect(await clear.isDisabled()).toBe(true);
@@ -84,7 +58,9 @@ describe("the driver's needs form in Chromium", () => {
       energySource: 'driver',
     });
     await expect
-      .poll(() => page.getByTestId('port-detail').getByTestId('departure').textContent(), { timeout: 15_000 })
+      .poll(() => fx.page.getByTestId('port-detail').getByTestId('departure').textContent(), {
+        timeout: 15_000,
+      })
       .toMatch(/\(given by the driver\)/);
 
     await expect.poll(() => clear.isDisabled(), { timeout: 15_000 }).toBe(false);
@@ -96,7 +72,7 @@ describe("the driver's needs form in Chromium", () => {
   }, 180_000);
 
   it('answers bad input with the API error next to the button', async () => {
-    const form = page.getByTestId('port-detail').getByTestId('driver-needs');
+    const form = fx.page.getByTestId('port-detail').getByTestId('driver-needs');
     await form.getByTestId('driver-departure').fill('');
     await form.getByTestId('driver-energy').fill('-3');
     await form.getByRole('button', { name: /^Set the driver's needs on / }).click();

@@ -37,6 +37,24 @@ stations:
   - { id: st-2, circuit: right, ocppVersion: 2.0.1 }
 `;
 
+/**
+ * The head of a site file for API tests: site `name` in Europe/Amsterdam with `allocation` (a YAML flow map),
+ * OCPP and HTTP on loopback, and one grid circuit `main` of `limitA`; the test adds its meters and stations.
+ */
+export const siteHead = (name: string, allocation: string, limitA: number): string => `
+site:
+  name: ${name}
+  timeZone: Europe/Amsterdam
+  allocation: ${allocation}
+ocpp: { host: 127.0.0.1 }
+http: { host: 127.0.0.1 }
+circuits:
+  - { id: main, kind: grid, limitA: ${limitA} }
+`;
+
+/** Deadline mode with the site defaults the API's deadline tests use (8 h stays, 20 kWh). */
+export const DEADLINE_ALLOCATION = '{ mode: deadline, defaultStayH: 8, defaultEnergyKwh: 20 }';
+
 export const PASSWORDS = { alice: 'alice-password', victor: 'victor-password' } as const;
 
 export interface ApiFixture {

@@ -8,6 +8,7 @@ import { useLiveTopic } from './live.ts';
 import { Pager } from './pager.tsx';
 import { useSite } from './site-context.ts';
 import { useFetch } from './use-fetch.ts';
+import { ErrorLine } from './error-line.tsx';
 
 const PAGE = 50;
 
@@ -71,11 +72,7 @@ export function EventsView() {
           />
         </label>
       </form>
-      {page.error ? (
-        <p class="error" role="alert">
-          {page.error}
-        </p>
-      ) : null}
+      <ErrorLine error={page.error} />
       <ol class="events" data-testid="events">
         {rows.map((e) => (
           <li key={e.id} class={`event level-${e.level}`}>

@@ -9,6 +9,7 @@ import { href } from './router.ts';
 import { ScheduleEditor } from './schedule-editor.tsx';
 import { useSite } from './site-context.ts';
 import { useFetch } from './use-fetch.ts';
+import { ErrorLine } from './error-line.tsx';
 
 /** The limits page for one circuit (from the route), or the circuit list alone. */
 export function LimitsView({ circuitId }: { circuitId: string | null }) {
@@ -38,11 +39,7 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
           <div class="limits-columns">
             <div>
               <CircuitFacts circuit={circuit} live={live} />
-              {overrides.error ? (
-                <p class="error" role="alert">
-                  {t.overridesError(overrides.error)}
-                </p>
-              ) : null}
+              <ErrorLine error={overrides.error && t.overridesError(overrides.error)} />
               <OverridesPanel
                 circuit={circuit}
                 overrides={(overrides.data?.items ?? []).filter((o) => o.circuitId === circuit.id)}
@@ -50,11 +47,7 @@ export function LimitsView({ circuitId }: { circuitId: string | null }) {
               />
             </div>
             <div>
-              {schedules.error ? (
-                <p class="error" role="alert">
-                  {t.schedulesError(schedules.error)}
-                </p>
-              ) : null}
+              <ErrorLine error={schedules.error && t.schedulesError(schedules.error)} />
               {schedules.data ? (
                 <ScheduleEditor
                   key={circuit.id}

@@ -10,6 +10,8 @@ import { fmtTime } from './format.ts';
 import { msg } from './i18n.ts';
 import { useSite } from './site-context.ts';
 import { useFetch } from './use-fetch.ts';
+import { ErrorLine } from './error-line.tsx';
+import { HeadRow } from './head-row.tsx';
 
 const tagPath = (idTag: string): string => `/local-list/${encodeURIComponent(idTag)}`;
 
@@ -38,32 +40,22 @@ export function LocalListView() {
           <span data-testid="local-list-version">{t.listVersion(String(list.data.version))}</span>
         ) : null}
       </p>
-      {list.error ? (
-        <p class="error" role="alert">
-          {list.error}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={list.error} />
+      <ErrorLine error={error} />
       {list.data && items.length === 0 ? <p class="muted">{t.noIdTag}</p> : null}
       {items.length > 0 ? (
         <div class="table-wrap">
           <table data-testid="local-list">
-            <thead>
-              <tr>
-                <th scope="col">{t.idTag}</th>
-                <th scope="col">{t.status}</th>
-                <th scope="col">{t.expires}</th>
-                <th scope="col">{t.parentIdTag}</th>
-                <th scope="col">{t.changed}</th>
-                <th scope="col">
-                  <span class="sr-only">{t.actions}</span>
-                </th>
-              </tr>
-            </thead>
+            <HeadRow
+              cols={[
+                t.idTag,
+                t.status,
+                t.expires,
+                t.parentIdTag,
+                t.changed,
+                <span class="sr-only">{t.actions}</span>,
+              ]}
+            />
             <tbody>
               {items.map((tag) => (
                 <tr key={tag.idTag} data-id-tag={tag.idTag}>
@@ -175,11 +167,7 @@ function AddIdTag({ onDone }: { onDone: () => void }) {
           {t.addIdTag}
         </button>
       </div>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={error} />
     </form>
   );
 }

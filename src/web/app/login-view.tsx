@@ -4,6 +4,7 @@ import { api, errorText } from './api.ts';
 import type { AuthConfig, Me } from './api-types.ts';
 import { msg } from './i18n.ts';
 import { LangSwitch } from './lang-switch.tsx';
+import { ErrorLine } from './error-line.tsx';
 
 /** Username and password form; calls onLogin with the account once the cookie is set. */
 export function LoginView({ onLogin }: { onLogin: (me: Me) => void }) {
@@ -66,11 +67,7 @@ export function LoginView({ onLogin }: { onLogin: (me: Me) => void }) {
         <button type="submit" disabled={busy}>
           {busy ? t.loggingIn : t.loginSubmit}
         </button>
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorLine error={error} />
       </form>
     </main>
   );

@@ -7,6 +7,8 @@ import { useLive } from './live.ts';
 import { PortDetail } from './port-detail.tsx';
 import { href } from './router.ts';
 import { useSite } from './site-context.ts';
+import { ErrorLine } from './error-line.tsx';
+import { HeadRow, num } from './head-row.tsx';
 
 type Layout = 'table' | 'cards';
 
@@ -28,11 +30,7 @@ export function PortsView({ selectedId }: { selectedId: string | null }) {
   return (
     <div class={`ports ${selected ? 'with-detail' : ''}`}>
       {selected ? <PortDetail key={selected.id} site={selected} port={live.get(selected.id)} /> : null}
-      {selectedId && !selected ? (
-        <p class="error" role="alert">
-          {t.noSuchPort(selectedId)}
-        </p>
-      ) : null}
+      <ErrorLine error={selectedId && !selected ? t.noSuchPort(selectedId) : null} />
       <section aria-labelledby="ports-title" class="ports-list">
         <div class="toolbar">
           <h2 id="ports-title">{t.navPorts}</h2>
@@ -104,28 +102,18 @@ function PortTable({ rows, live, timeZone }: ListProps) {
   return (
     <div class="table-wrap">
       <table class="port-table" data-testid="port-table">
-        <thead>
-          <tr>
-            <th scope="col">{t.port}</th>
-            <th scope="col">{t.state}</th>
-            {PHASES.map((ph) => (
-              <th scope="col" key={ph} class="num">
-                {ph}
-              </th>
-            ))}
-            <th scope="col" class="num">
-              {t.limit}
-            </th>
-            <th scope="col">{t.why}</th>
-            <th scope="col">{t.leaves}</th>
-            <th scope="col" class="num">
-              {t.energy}
-            </th>
-            <th scope="col" class="num">
-              {t.duration}
-            </th>
-          </tr>
-        </thead>
+        <HeadRow
+          cols={[
+            t.port,
+            t.state,
+            ...PHASES.map(num),
+            num(t.limit),
+            t.why,
+            t.leaves,
+            num(t.energy),
+            num(t.duration),
+          ]}
+        />
         <tbody>
           {rows.map((p) => {
             const l = live.get(p.id);

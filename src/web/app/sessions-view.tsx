@@ -7,6 +7,8 @@ import { msg } from './i18n.ts';
 import { Pager } from './pager.tsx';
 import { useSite } from './site-context.ts';
 import { useFetch } from './use-fetch.ts';
+import { ErrorLine } from './error-line.tsx';
+import { HeadRow, num } from './head-row.tsx';
 
 const PAGE = 25;
 
@@ -102,11 +104,7 @@ export function SessionsView() {
           {t.exportCsv}
         </a>
       </form>
-      {page.error ? (
-        <p class="error" role="alert">
-          {page.error}
-        </p>
-      ) : null}
+      <ErrorLine error={page.error} />
       <SessionsTable items={page.data?.items ?? []} timeZone={site.timeZone} />
       {page.data ? (
         <Pager
@@ -127,21 +125,9 @@ function SessionsTable({ items, timeZone }: { items: readonly SessionRow[]; time
   return (
     <div class="table-wrap">
       <table data-testid="sessions-table">
-        <thead>
-          <tr>
-            <th scope="col">{t.started}</th>
-            <th scope="col">{t.stopped}</th>
-            <th scope="col">{t.port}</th>
-            <th scope="col">{t.idTag}</th>
-            <th scope="col" class="num">
-              {t.energy}
-            </th>
-            <th scope="col" class="num">
-              {t.duration}
-            </th>
-            <th scope="col">{t.stopReason}</th>
-          </tr>
-        </thead>
+        <HeadRow
+          cols={[t.started, t.stopped, t.port, t.idTag, num(t.energy), num(t.duration), t.stopReason]}
+        />
         <tbody>
           {items.map((s) => (
             <tr key={s.id}>

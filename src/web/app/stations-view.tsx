@@ -9,6 +9,7 @@ import { href } from './router.ts';
 import { useCanWrite, useSite } from './site-context.ts';
 import { sendCommand } from './station-commands.ts';
 import { useFetch } from './use-fetch.ts';
+import { ErrorLine } from './error-line.tsx';
 
 /** The cloud relay's state is polled this often while the page is open, in ms. */
 const UPSTREAM_POLL_MS = 5000;
@@ -34,11 +35,7 @@ export function StationsView() {
   return (
     <section aria-labelledby="stations-title">
       <h2 id="stations-title">{msg().navStations}</h2>
-      {stations.error ? (
-        <p class="error" role="alert">
-          {stations.error}
-        </p>
-      ) : null}
+      <ErrorLine error={stations.error} />
       <ul class="cards stations" data-testid="stations">
         {(stations.data?.stations ?? []).map((s) => (
           <StationCard

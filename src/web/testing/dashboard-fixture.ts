@@ -4,7 +4,7 @@
  * top of a describe(): it registers that describe's beforeAll and afterAll.
  */
 import { rmSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunningDemo } from './demo-dashboard.ts';
 import { buildDashboard, launchChromium, loginAsDemo, startDemoFusebox } from './demo-dashboard.ts';
@@ -12,13 +12,18 @@ import { buildDashboard, launchChromium, loginAsDemo, startDemoFusebox } from '.
 export interface DemoDashboard {
   readonly demo: RunningDemo;
   readonly browser: Browser;
-  /** The logged-in context (1366 x 900, downloads accepted). */
+  /** The logged-in context (1366 x 900, and the options given: by default downloads accepted). */
   readonly context: BrowserContext;
   /** A page of that context, logged in as demo. */
   readonly page: Page;
+  /** GET `path` (e.g. `/api/v1/ports`) of the demo as that page (its login), the JSON body. */
+  api<T>(path: string): Promise<T>;
 }
 
-export function useDemoDashboard(): DemoDashboard {
+/** `contextOptions`: the context's options besides its 1366 x 900 viewport (default: downloads accepted). */
+export function useDemoDashboard(
+  contextOptions: BrowserContextOptions = { acceptDownloads: true },
+): DemoDashboard {
   let demo: RunningDemo | undefined;
   let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let browser: Browser | undefined;
@@ -31,7 +36,7 @@ export function useDemoDashboard(): DemoDashboard {
     demo = await startDemoFusebox({ webRoot });
     chromium = await launchChromium();
     browser = chromium.browser;
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, ...contextOptions });
     // Fail a step after 15 s with its own message rather than at the test's timeout.
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
@@ -60,6 +65,9 @@ export function useDemoDashboard(): DemoDashboard {
     },
     get page() {
       return started(page);
+    },
+    async api<T>(path: string): Promise<T> {
+      return (await (await started(page).request.get(`${started(demo).url}${path}`)).json()) as T;
     },
   };
 }
