@@ -104,21 +104,6 @@ const SIZE_RULES = {
   'max-lines': ['error', { max: 450, skipBlankLines: false, skipComments: false }],
   'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }],
 };
-/**
- * Files still over a size limit, each until the issue-13 step that splits it lands (the lead deletes an
- * entry as its branch merges). Add none: split instead.
- */
-const SIZE_OVERRIDES = [
-  // The offline study (src/sim/simulate): the engine's step loop, the offline LPs (with the site battery),
-  // the planner's MPC policy and the report writer are each one long function still.
-  { files: ['src/sim/simulate/**/*.ts'], rules: ['max-lines-per-function'] },
-  // Step 5 (edges): simulate-command.ts into src/cli/ (its test with it), bench/eval.ts's data, runs, tables
-  // and prose.
-  {
-    files: ['src/simulate-command.ts', 'src/simulate-command.test.ts', 'bench/eval.ts'],
-    rules: ['max-lines', 'max-lines-per-function'],
-  },
-];
 
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'coverage', 'out', 'docs/**/*.html'] },
@@ -258,8 +243,4 @@ export default tseslint.config(
     files: ['**/*.test.ts', '**/testing/**/*.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
-  ...SIZE_OVERRIDES.map(({ files, rules }) => ({
-    files,
-    rules: Object.fromEntries(rules.map((r) => [r, 'off'])),
-  })),
 );

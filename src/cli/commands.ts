@@ -1,6 +1,6 @@
 /**
  * The `fusebox` commands, dispatched from argv. Each command is a module of this folder (start.ts, check.ts,
- * probe.ts, user.ts, hash-password.ts; simulate: src/simulate-command.ts), imported only when that command
+ * probe.ts, user.ts, hash-password.ts, simulate.ts), imported only when that command
  * runs, so `fusebox help`, `--version` and `<command> --help` load nothing but this file and the help texts.
  */
 import { readFileSync } from 'node:fs';
@@ -59,7 +59,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     {
       overview: 'simulate --sessions FILE     replay charging sessions against policies; size a site',
       usage: () => SIMULATE_USAGE,
-      run: async (args, out, err) => (await import('../simulate-command.ts')).runSimulate(args, out, err),
+      run: async (args, out, err) => (await import('./simulate.ts')).runSimulate(args, out, err),
     },
   ],
   [

@@ -95,6 +95,7 @@ export async function simulate(
   let socKwh = battery ? (battery.initialSocPct / 100) * battery.capacityKwh : 0;
 
   if (policy.plan) await policy.plan(sessions, network, stepMs, evseOf);
+  const cars: Cars = { sessions, evseOf, requestedKwh, deliveredKwh };
 
   const present: number[] = [];
   let next = 0;
@@ -102,38 +103,13 @@ export async function simulate(
   for (let k = 0; k < steps; k++) {
     const tMs = startMs + k * stepMs;
     const stepIdx = firstStep + k;
-    // A car turned away never plugs in. Placement keeps one car per port at any instant, so per step too.
-    for (; next < n && Math.floor(sessions[next]!.arrivalMs / stepMs) <= stepIdx; next++)
-      if (evseOf[next]! >= 0) present.push(next);
-    // Leave at the departure step; keep arrival order.
-    for (let j = present.length - 1; j >= 0; j--) {
-      if (Math.floor(sessions[present[j]!]!.departureMs / stepMs) <= stepIdx) present.splice(j, 1);
-    }
+    next = plugInAndOut(present, next, cars, stepIdx, stepMs);
     const buildingKw = opts.buildingKwAt ? opts.buildingKwAt(tMs) : 0;
     const pvKw = opts.pvKwAt ? opts.pvKwAt(tMs) : 0;
     const stepNetwork =
       opts.buildingKwAt || opts.pvKwAt ? withExternalLoad(network, buildingKw - pvKw) : network;
 
-    const activeIdx: number[] = [];
-    const active: ActiveEv[] = [];
-    for (const i of present) {
-      const remaining = requestedKwh[i]! - deliveredKwh[i]!;
-      if (remaining <= 1e-9) continue;
-      const s = sessions[i]!;
-      const evse = network.evses[evseOf[i]!]!;
-      const carMaxA = ((s.maxPowerKw ?? opts.defaultMaxPowerKw ?? Infinity) * 1000) / evse.voltageV;
-      activeIdx.push(i);
-      active.push({
-        sessionId: s.id,
-        evseIndex: evseOf[i]!,
-        arrivalMs: s.arrivalMs,
-        departureMs: s.departureMs,
-        estimatedDepartureMs: s.estimatedDepartureMs ?? s.departureMs,
-        remainingKwh: remaining,
-        maxA: Math.min(evse.maxA, carMaxA),
-        minA: evse.minA,
-      });
-    }
+    const { activeIdx, active } = activeCars(present, cars, network, opts);
 
     evseA.fill(0);
     let stepKw = 0;
@@ -163,40 +139,12 @@ export async function simulate(
         socKwh = b.socKwh;
         batteryKw[k] = storedKw;
       }
-      for (let a = 0; a < active.length; a++) {
-        const i = activeIdx[a]!;
-        const ev = active[a]!;
-        const pilot = pilots[a]!;
-        if (!(pilot > 0)) continue; // NaN and negatives offer nothing
-        const evse = network.evses[ev.evseIndex]!;
-        const s = sessions[i]!;
-        const e = acceptedKwh(
-          (Math.min(pilot, evse.maxA) * evse.voltageV) / 1000,
-          s.maxPowerKw ?? opts.defaultMaxPowerKw ?? Infinity,
-          ev.remainingKwh,
-          requestedKwh[i]!,
-          hours,
-          opts.taper,
-        );
-        deliveredKwh[i] = deliveredKwh[i]! + e;
-        const drawnA = (e * 1000) / evse.voltageV / hours;
-        evseA[ev.evseIndex] = evseA[ev.evseIndex]! + drawnA;
-        stepKw += e / hours;
-      }
+      stepKw = deliver(pilots, active, activeIdx, cars, evseA, network, opts);
       // The battery counts where the building load does: at the grid connection and above.
       const loaded = storedKw === 0 ? stepNetwork : withExternalLoad(stepNetwork, storedKw);
-      const values = constraintValues(loaded, evseA);
       // A step with no car and the battery idle is the building's alone: not counted, as without a battery.
-      const counted = active.length > 0 || storedKw !== 0;
-      for (let c = 0; counted && c < nc; c++) {
-        const limit = loaded.constraints[c]!.limitA;
-        const over = values[c]! - limit;
-        if (limit > 0) peakUtilisation[c] = Math.max(peakUtilisation[c]!, values[c]! / limit);
-        if (over > VIOLATION_TOL_A) {
-          violationSeconds[c] = violationSeconds[c]! + stepMs / 1000;
-          violationAmpSeconds[c] = violationAmpSeconds[c]! + (over * stepMs) / 1000;
-        }
-      }
+      if (active.length > 0 || storedKw !== 0)
+        countViolations(loaded, evseA, stepMs, { violationSeconds, violationAmpSeconds, peakUtilisation });
     }
     evKw[k] = stepKw;
     gridKw[k] = stepKw + buildingKw - pvKw + storedKw;
@@ -222,4 +170,118 @@ export async function simulate(
       ? { spec: battery, kw: batteryKw, finalSocPct: (100 * socKwh) / battery.capacityKwh }
       : undefined,
   };
+}
+
+/** The sessions of a run, their ports and the energy they asked for and got so far. */
+interface Cars {
+  readonly sessions: readonly SimSession[];
+  readonly evseOf: Int32Array;
+  readonly requestedKwh: Float64Array;
+  readonly deliveredKwh: Float64Array;
+}
+
+/** The cars present in step `stepIdx` (`present`, in arrival order) from `next` on; returns the next to come. */
+function plugInAndOut(
+  present: number[],
+  nextIn: number,
+  cars: Cars,
+  stepIdx: number,
+  stepMs: number,
+): number {
+  const { sessions, evseOf } = cars;
+  const n = sessions.length;
+  let next = nextIn;
+  // A car turned away never plugs in. Placement keeps one car per port at any instant, so per step too.
+  for (; next < n && Math.floor(sessions[next]!.arrivalMs / stepMs) <= stepIdx; next++)
+    if (evseOf[next]! >= 0) present.push(next);
+  // Leave at the departure step; keep arrival order.
+  for (let j = present.length - 1; j >= 0; j--) {
+    if (Math.floor(sessions[present[j]!]!.departureMs / stepMs) <= stepIdx) present.splice(j, 1);
+  }
+  return next;
+}
+
+/** The cars plugged in that still need energy, as the policy sees them; `activeIdx` their sessions' indices. */
+function activeCars(
+  present: readonly number[],
+  { sessions, evseOf, requestedKwh, deliveredKwh }: Cars,
+  network: Network,
+  opts: EngineOptions,
+): { activeIdx: number[]; active: ActiveEv[] } {
+  const activeIdx: number[] = [];
+  const active: ActiveEv[] = [];
+  for (const i of present) {
+    const remaining = requestedKwh[i]! - deliveredKwh[i]!;
+    if (remaining <= 1e-9) continue;
+    const s = sessions[i]!;
+    const evse = network.evses[evseOf[i]!]!;
+    const carMaxA = ((s.maxPowerKw ?? opts.defaultMaxPowerKw ?? Infinity) * 1000) / evse.voltageV;
+    activeIdx.push(i);
+    active.push({
+      sessionId: s.id,
+      evseIndex: evseOf[i]!,
+      arrivalMs: s.arrivalMs,
+      departureMs: s.departureMs,
+      estimatedDepartureMs: s.estimatedDepartureMs ?? s.departureMs,
+      remainingKwh: remaining,
+      maxA: Math.min(evse.maxA, carMaxA),
+      minA: evse.minA,
+    });
+  }
+  return { activeIdx, active };
+}
+
+/** What the cars take of the policy's pilots in the step: adds it to `deliveredKwh` and `evseA`; the kW. */
+function deliver(
+  pilots: ArrayLike<number>,
+  active: readonly ActiveEv[],
+  activeIdx: readonly number[],
+  { sessions, requestedKwh, deliveredKwh }: Cars,
+  evseA: Float64Array,
+  network: Network,
+  opts: EngineOptions,
+): number {
+  const hours = opts.stepMs / 3_600_000;
+  let stepKw = 0;
+  for (let a = 0; a < active.length; a++) {
+    const i = activeIdx[a]!;
+    const ev = active[a]!;
+    const pilot = pilots[a]!;
+    if (!(pilot > 0)) continue; // NaN and negatives offer nothing
+    const evse = network.evses[ev.evseIndex]!;
+    const s = sessions[i]!;
+    const e = acceptedKwh(
+      (Math.min(pilot, evse.maxA) * evse.voltageV) / 1000,
+      s.maxPowerKw ?? opts.defaultMaxPowerKw ?? Infinity,
+      ev.remainingKwh,
+      requestedKwh[i]!,
+      hours,
+      opts.taper,
+    );
+    deliveredKwh[i] = deliveredKwh[i]! + e;
+    const drawnA = (e * 1000) / evse.voltageV / hours;
+    evseA[ev.evseIndex] = evseA[ev.evseIndex]! + drawnA;
+    stepKw += e / hours;
+  }
+  return stepKw;
+}
+
+/** Adds the step's time and ampere-seconds over each constraint's limit, and its peak utilisation. */
+function countViolations(
+  loaded: Network,
+  evseA: Float64Array,
+  stepMs: number,
+  out: { violationSeconds: Float64Array; violationAmpSeconds: Float64Array; peakUtilisation: Float64Array },
+): void {
+  const { violationSeconds, violationAmpSeconds, peakUtilisation } = out;
+  const values = constraintValues(loaded, evseA);
+  for (let c = 0; c < violationSeconds.length; c++) {
+    const limit = loaded.constraints[c]!.limitA;
+    const over = values[c]! - limit;
+    if (limit > 0) peakUtilisation[c] = Math.max(peakUtilisation[c]!, values[c]! / limit);
+    if (over > VIOLATION_TOL_A) {
+      violationSeconds[c] = violationSeconds[c]! + stepMs / 1000;
+      violationAmpSeconds[c] = violationAmpSeconds[c]! + (over * stepMs) / 1000;
+    }
+  }
 }

@@ -66,43 +66,8 @@ export function writeReport(dir: string, input: ReportInput): string[] {
 
   if (input.runs.length > 0) lines.push('## Runs', '', runsTable(input.runs.map((r) => r.metrics)), '');
 
-  const violated = input.runs.flatMap((r) =>
-    r.metrics.violations.filter((v) => v.seconds > 0).map((v) => ({ run: r.metrics, v })),
-  );
-  lines.push('## Limit violations', '');
-  if (violated.length === 0) lines.push('No constraint was exceeded in any run.', '');
-  else {
-    lines.push(
-      '| policy | capacity kW | constraint | seconds over | A·s over | peak % of limit |',
-      '|---|---:|---|---:|---:|---:|',
-    );
-    for (const { run, v } of violated)
-      lines.push(
-        `| ${run.policy} | ${f1(run.capacityKw)} | ${v.constraintId} | ${f1(v.seconds)} | ${f1(v.ampSeconds)} | ${f1(v.peakUtilisationPct)} |`,
-      );
-    lines.push('');
-  }
-
-  if (input.sizing?.length) {
-    lines.push(
-      '## Sizing',
-      '',
-      '| policy | target % of the demand of | smallest capacity kW | demand met there % | uncontrolled ceiling % |',
-      '|---|---:|---:|---:|---:|',
-    );
-    for (const s of input.sizing)
-      lines.push(
-        `| ${s.policy} | ${f1(s.targetPct)} ${s.basis === 'all' ? 'every session' : 'the cars that found a port'} | ${s.capacityKw === null ? 'out of reach' : f1(s.capacityKw)} | ${f2(s.demandMetPct)} | ${f2(s.ceilingPct)} |`,
-      );
-    lines.push('');
-    for (const s of input.sizing) {
-      const tried = s.tried.map((t) => `${f1(t.capacityKw)} kW → ${f2(t.demandMetPct)} %`).join(', ');
-      lines.push(
-        `- ${s.policy}${s.basis === 'all' ? '' : ' (cars that found a port)'}, capacities tried in order: ${tried}`,
-      );
-    }
-    lines.push('');
-  }
+  lines.push(...violationLines(input.runs));
+  if (input.sizing?.length) lines.push(...sizingLines(input.sizing));
 
   // Demand met vs capacity, per policy, when more than one capacity ran.
   const capacities = [...new Set(input.runs.map((r) => r.metrics.capacityKw))].sort((a, b) => a - b);
@@ -172,4 +137,50 @@ export function writeReport(dir: string, input: ReportInput): string[] {
   }
   put('report.md', lines.join('\n'));
   return written;
+}
+
+/** The report's section on limit violations: every constraint exceeded in a run, or none. */
+function violationLines(runs: ReportInput['runs']): string[] {
+  const lines: string[] = [];
+  const violated = runs.flatMap((r) =>
+    r.metrics.violations.filter((v) => v.seconds > 0).map((v) => ({ run: r.metrics, v })),
+  );
+  lines.push('## Limit violations', '');
+  if (violated.length === 0) lines.push('No constraint was exceeded in any run.', '');
+  else {
+    lines.push(
+      '| policy | capacity kW | constraint | seconds over | A·s over | peak % of limit |',
+      '|---|---:|---|---:|---:|---:|',
+    );
+    for (const { run, v } of violated)
+      lines.push(
+        `| ${run.policy} | ${f1(run.capacityKw)} | ${v.constraintId} | ${f1(v.seconds)} | ${f1(v.ampSeconds)} | ${f1(v.peakUtilisationPct)} |`,
+      );
+    lines.push('');
+  }
+  return lines;
+}
+
+/** The report's sizing section: the smallest capacity per policy and the capacities tried. */
+function sizingLines(sizing: NonNullable<ReportInput['sizing']>): string[] {
+  const lines: string[] = [];
+  lines.push(
+    '## Sizing',
+    '',
+    '| policy | target % of the demand of | smallest capacity kW | demand met there % | uncontrolled ceiling % |',
+    '|---|---:|---:|---:|---:|',
+  );
+  for (const s of sizing)
+    lines.push(
+      `| ${s.policy} | ${f1(s.targetPct)} ${s.basis === 'all' ? 'every session' : 'the cars that found a port'} | ${s.capacityKw === null ? 'out of reach' : f1(s.capacityKw)} | ${f2(s.demandMetPct)} | ${f2(s.ceilingPct)} |`,
+    );
+  lines.push('');
+  for (const s of sizing) {
+    const tried = s.tried.map((t) => `${f1(t.capacityKw)} kW → ${f2(t.demandMetPct)} %`).join(', ');
+    lines.push(
+      `- ${s.policy}${s.basis === 'all' ? '' : ' (cars that found a port)'}, capacities tried in order: ${tried}`,
+    );
+  }
+  lines.push('');
+  return lines;
 }

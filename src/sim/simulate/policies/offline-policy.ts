@@ -128,6 +128,25 @@ function solveGroup(
       }
     }
   }
+  const x = solveLp(highs, colCost, colUpper, rowsIdx, rowsVal, rowUpper);
+  return group.map((_, g) => ({
+    firstStep: first[g]!,
+    rates: Float64Array.from({ length: Math.max(0, last[g]! - first[g]!) }, (__, k) =>
+      Math.max(0, x[colStart[g]! + k]!),
+    ),
+  }));
+}
+
+/** Maximizes colCost·x within the columns' bounds and the rows (each Σ val·x ≤ upper); the solution. */
+function solveLp(
+  highs: Highs,
+  colCost: Float64Array,
+  colUpper: Float64Array,
+  rowsIdx: readonly number[][],
+  rowsVal: readonly number[][],
+  rowUpper: readonly number[],
+): ArrayLike<number> {
+  const numCols = colCost.length;
   const starts = [0];
   const indices: number[] = [];
   const values: number[] = [];
@@ -154,13 +173,8 @@ function solveGroup(
     if (status !== highs.constants.modelStatus.optimal) {
       throw new Error(`the offline LP did not solve (HiGHS model status ${status})`);
     }
-    const x = model.getSolution().colValue;
-    return group.map((_, g) => ({
-      firstStep: first[g]!,
-      rates: Float64Array.from({ length: Math.max(0, last[g]! - first[g]!) }, (__, k) =>
-        Math.max(0, x[colStart[g]! + k]!),
-      ),
-    }));
+    // A copy: the solution may live in the solver's memory, which dispose() frees.
+    return Float64Array.from(model.getSolution().colValue);
   } finally {
     model.dispose();
   }
@@ -179,6 +193,90 @@ function overlapGroups(sessions: readonly SimSession[], which: number[], stepMs:
     end = Math.max(end, d);
   }
   return groups;
+}
+
+/** What the offline policy plans with besides the sessions and the network (offlinePolicy's arguments). */
+interface OfflineSetup {
+  readonly defaultMaxPowerKw: number;
+  readonly externalKwAt: ((tMs: number) => number) | undefined;
+  readonly cost: ObjectiveOptions | undefined;
+  readonly battery: SiteBatterySpec | undefined;
+}
+
+/**
+ * Solves the offline LPs into `plan` (rates per session): one over the whole run with a site battery or a
+ * cost objective, else one per group of overlapping sessions. Returns the battery's plan and the LP bound.
+ */
+async function planOffline(
+  plan: Map<string, Planned>,
+  all: readonly SimSession[],
+  network: Network,
+  stepMs: number,
+  evseOf: Int32Array,
+  { defaultMaxPowerKw, externalKwAt, cost, battery }: OfflineSetup,
+): Promise<{ batteryPlan: PlannedBattery | undefined; boundPct: number }> {
+  let batteryPlan: PlannedBattery | undefined;
+  const highs = await loadHighs();
+  const hours = stepMs / 3_600_000;
+  let planned = 0;
+  let requested = 0;
+  // Cars turned away never plug in: nothing to plan for them (their demand still counts below).
+  const placed = all.map((_, i) => i).filter((i) => evseOf[i]! >= 0);
+  if (battery) {
+    // With a site battery, one LP over the whole run (its energy links every step): offline-cost.ts.
+    const zone = cost?.tariff?.timeZone ?? cost?.timeZone ?? 'UTC';
+    const r = offlineBatteryPlan(
+      highs,
+      all,
+      placed,
+      network,
+      stepMs,
+      evseOf,
+      defaultMaxPowerKw,
+      cost?.tariff,
+      zone,
+      externalKwAt,
+      battery,
+    );
+    batteryPlan = r.battery;
+    for (const i of placed) {
+      const p = r.rates.get(all[i]!.id)!;
+      plan.set(all[i]!.id, p);
+      const v = network.evses[evseOf[i]!]!.voltageV;
+      for (const a of p.rates) planned += (a * v * hours) / 1000;
+    }
+  } else if (cost) {
+    const zone = cost.tariff?.timeZone ?? cost.timeZone ?? 'UTC';
+    const rates = offlineCostPlan(
+      highs,
+      all,
+      placed,
+      network,
+      stepMs,
+      evseOf,
+      defaultMaxPowerKw,
+      cost.tariff,
+      zone,
+      externalKwAt,
+    );
+    for (const i of placed) {
+      const r = rates.get(all[i]!.id)!;
+      plan.set(all[i]!.id, r);
+      const v = network.evses[evseOf[i]!]!.voltageV;
+      for (const a of r.rates) planned += (a * v * hours) / 1000;
+    }
+  }
+  for (const group of cost || battery ? [] : overlapGroups(all, placed, stepMs)) {
+    const rates = solveGroup(highs, group, all, evseOf, network, stepMs, defaultMaxPowerKw, externalKwAt);
+    group.forEach((i, g) => {
+      plan.set(all[i]!.id, rates[g]!);
+      const v = network.evses[evseOf[i]!]!.voltageV;
+      for (const r of rates[g]!.rates) planned += (r * v * hours) / 1000;
+    });
+  }
+  for (const s of all) requested += Math.max(0, s.energyKwh);
+  const boundPct = requested > 0 ? Math.min(100, (100 * planned) / requested) : 100;
+  return { batteryPlan, boundPct };
 }
 
 /**
@@ -212,66 +310,14 @@ export function offlinePolicy(
       evseOf: Int32Array,
     ): Promise<void> {
       const started = performance.now();
-      const highs = await loadHighs();
-      const hours = stepMs / 3_600_000;
-      let planned = 0;
-      let requested = 0;
-      // Cars turned away never plug in: nothing to plan for them (their demand still counts below).
-      const placed = all.map((_, i) => i).filter((i) => evseOf[i]! >= 0);
-      if (battery) {
-        // With a site battery, one LP over the whole run (its energy links every step): offline-cost.ts.
-        const zone = cost?.tariff?.timeZone ?? cost?.timeZone ?? 'UTC';
-        const r = offlineBatteryPlan(
-          highs,
-          all,
-          placed,
-          network,
-          stepMs,
-          evseOf,
-          defaultMaxPowerKw,
-          cost?.tariff,
-          zone,
-          externalKwAt,
-          battery,
-        );
-        batteryPlan = r.battery;
-        for (const i of placed) {
-          const p = r.rates.get(all[i]!.id)!;
-          plan.set(all[i]!.id, p);
-          const v = network.evses[evseOf[i]!]!.voltageV;
-          for (const a of p.rates) planned += (a * v * hours) / 1000;
-        }
-      } else if (cost) {
-        const zone = cost.tariff?.timeZone ?? cost.timeZone ?? 'UTC';
-        const rates = offlineCostPlan(
-          highs,
-          all,
-          placed,
-          network,
-          stepMs,
-          evseOf,
-          defaultMaxPowerKw,
-          cost.tariff,
-          zone,
-          externalKwAt,
-        );
-        for (const i of placed) {
-          const r = rates.get(all[i]!.id)!;
-          plan.set(all[i]!.id, r);
-          const v = network.evses[evseOf[i]!]!.voltageV;
-          for (const a of r.rates) planned += (a * v * hours) / 1000;
-        }
-      }
-      for (const group of cost || battery ? [] : overlapGroups(all, placed, stepMs)) {
-        const rates = solveGroup(highs, group, all, evseOf, network, stepMs, defaultMaxPowerKw, externalKwAt);
-        group.forEach((i, g) => {
-          plan.set(all[i]!.id, rates[g]!);
-          const v = network.evses[evseOf[i]!]!.voltageV;
-          for (const r of rates[g]!.rates) planned += (r * v * hours) / 1000;
-        });
-      }
-      for (const s of all) requested += Math.max(0, s.energyKwh);
-      boundPct = requested > 0 ? Math.min(100, (100 * planned) / requested) : 100;
+      const r = await planOffline(plan, all, network, stepMs, evseOf, {
+        defaultMaxPowerKw,
+        externalKwAt,
+        cost,
+        battery,
+      });
+      batteryPlan = r.batteryPlan;
+      boundPct = r.boundPct;
       solveMs = performance.now() - started;
     },
     batteryCommandKw: () => batteryKw,

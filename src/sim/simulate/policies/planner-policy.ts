@@ -84,6 +84,29 @@ class DemandTracker {
   }
 }
 
+/** The billing periods of the demand charge over the horizon from `nowMs`, with what each has paid so far. */
+function demandPeriods(
+  tariff: Tariff | undefined,
+  timeZone: string,
+  horizonMs: number,
+  tracker: DemandTracker,
+  nowMs: number,
+): PlanDemandPeriod[] {
+  if (!tariff) return [];
+  const out: PlanDemandPeriod[] = [];
+  for (let t = nowMs; t < nowMs + horizonMs;) {
+    const p = billingPeriodAt(timeZone, t);
+    out.push({
+      startMs: p.startMs,
+      endMs: p.endMs,
+      ratePerKw: demandChargeRateAt(tariff, Math.max(t, p.startMs)),
+      paidKw: tracker.paidKw(p.key),
+    });
+    t = p.endMs;
+  }
+  return out;
+}
+
 /** The MPC policy of the file comment on `site`. */
 export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {}): PlannerPolicy {
   const slotMs = opts.slotMs ?? 15 * 60_000;
@@ -97,22 +120,6 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
   let current: { plan: Plan; ids: Map<string, number>; departures: Float64Array } | undefined;
   let replans = 0;
   let replanMs = 0;
-
-  const demandPeriods = (nowMs: number): PlanDemandPeriod[] => {
-    if (!tariff) return [];
-    const out: PlanDemandPeriod[] = [];
-    for (let t = nowMs; t < nowMs + horizonMs;) {
-      const p = billingPeriodAt(timeZone, t);
-      out.push({
-        startMs: p.startMs,
-        endMs: p.endMs,
-        ratePerKw: demandChargeRateAt(tariff, Math.max(t, p.startMs)),
-        paidKw: tracker.paidKw(p.key),
-      });
-      t = p.endMs;
-    }
-    return out;
-  };
 
   const replan = (input: StepInput): void => {
     if (!highs) throw new Error('the planner policy plans only after plan() loaded the solver');
@@ -140,7 +147,7 @@ export function plannerPolicy(site: CompiledSite, opts: PlannerPolicyOptions = {
         ? {
             windowMs,
             windowEnergySoFarKwh: tracker.energySoFar(input.tMs),
-            periods: demandPeriods(input.tMs),
+            periods: demandPeriods(tariff, timeZone, horizonMs, tracker, input.tMs),
           }
         : undefined,
       warmStart: current?.plan,
