@@ -1,25 +1,39 @@
 /**
- * `npm run bench -- control-run [--stations 1000] [--runs 300] [--json]`: what one control run allocates and
- * costs in CPU at the soak's size (bench/soak.ts: N stations of 2 ports on 20-station panels under a metered
- * grid connection), without sockets or timers, so that the numbers do not depend on the machine's load as the
- * soak's event-loop delay does. The pure plan (src/control/plan-run.ts planRun) is driven as the shell
- * (control-loop.ts) drives it: each run's state and snapshot feed the next, the targets come back as limit
- * events (the stations accept them), cars arrive and leave (a few ports per run), MeterValues arrive (a tenth
- * of the charging ports per run), the grid meter is read every run, 200 ms apart.
+ * `npm run bench -- control-run [--stations 1000] [--runs 300] [--semi-space MB] [--json]`: what one control
+ * run allocates and costs in CPU at the soak's size (bench/soak.ts: N stations of 2 ports on 20-station panels
+ * under a metered grid connection), without sockets or timers, so that the numbers do not depend on the
+ * machine's load as the soak's event-loop delay does. A run is driven as the shell (control-loop.ts run) does
+ * it: gather (the gateway's snapshot of every port, made by the real PortRuntime of src/ocpp/port-runtime.ts as
+ * OcppServer.ports makes them, and the limits of the ports with a session), the pure plan (src/control/
+ * plan-run.ts planRun), the carry-out's map of the snapshots by port and logChanges; not the dispatcher's
+ * sends, the sockets, the store or the listeners (dashboard, MQTT). Each run's state and snapshot feed the
+ * next, the stations accept the targets at once, cars arrive and leave (a few ports per run), MeterValues
+ * arrive (a tenth of the charging ports per run), the grid meter is read every run, 200 ms apart.
  *
  * Bytes per run: the runs are measured in a child Node with `--min-semi-space-size=256 --max-semi-space-size=256 --expose-gc`, in
  * windows of 20 runs; before each window a full GC, then `process.memoryUsage().heapUsed` after minus before,
  * over the window's runs. The young generation is large enough that no GC runs inside a window (checked with a
  * PerformanceObserver on 'gc': a window with a GC is discarded), so the delta is what the runs allocated
  * (objects still live and dead alike). CPU ms per run: `process.cpuUsage()` (user + system) over all measured
- * runs. With --json the last line is {"bench":"control-run","results":[{stations, ports, runs, bytesPerRun,
- * bytesPerRunMin, cpuMsPerRun, windows, windowsWithGc}]}.
+ * runs (this one depends on the machine's load).
+ *
+ * Promoted bytes per run: in a second child with the young generation Fusebox runs with (Node's default, or
+ * `--max-semi-space-size=MB` with --semi-space), the growth of the old generation (old_space + lo_space) per
+ * run over the runs with no major GC in them: the garbage that only a major GC frees (its pauses are the
+ * soak's event-loop delay), and the scavenges and major GCs per run.
+ *
+ * With --json the last line is {"bench":"control-run","results":[{stations, ports, runs, bytesPerRun,
+ * bytesPerRunMin, cpuMsPerRun, windows, windowsWithGc, semiSpaceMb, promotedBytesPerRun, scavengesPer100Runs,
+ * majorGcsPer1000Runs}]}.
  */
 import { spawnSync } from 'node:child_process';
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
-import type { PortMeterEvent, PortSnapshot } from '../src/contracts/station-gateway.ts';
+import { pino } from 'pino';
+import type { PortMeterEvent } from '../src/contracts/station-gateway.ts';
 import type { MeterObservation } from '../src/control/capacity-inputs.ts';
+import { logChanges } from '../src/control/control-logs.ts';
 import { DEFAULT_CONTROL_OPTIONS } from '../src/control/control-options.ts';
 import type { ControlLoopOptions } from '../src/control/control-options.ts';
 import type { ControlSnapshot } from '../src/control/control-snapshot.ts';
@@ -30,6 +44,8 @@ import type { ControlState, PlanEvent } from '../src/control/plan-state.ts';
 import { initialControlState } from '../src/control/plan-state.ts';
 import { siteFromYaml } from '../src/control/testing/sim-harness.ts';
 import { prng } from '../src/core/testing/large-site.ts';
+import { PortDirectory } from '../src/ocpp/port-directory.ts';
+import { PortRuntime } from '../src/ocpp/port-runtime.ts';
 import type { BenchOptions } from './run.ts';
 
 const PANEL_STATIONS = 20;
@@ -50,7 +66,22 @@ export interface ControlRunResult {
   readonly cpuMsPerRun: number;
   readonly windows: number;
   readonly windowsWithGc: number;
+  /** Young generation of the promotion child: Node's default, or --semi-space MB. */
+  readonly semiSpaceMb: number | 'default';
+  /** Old-generation growth per run (promoted by scavenges or allocated there), runs with no major GC. */
+  readonly promotedBytesPerRun: number;
+  readonly scavengesPer100Runs: number;
+  readonly majorGcsPer1000Runs: number;
 }
+
+type Measured = Omit<
+  ControlRunResult,
+  'semiSpaceMb' | 'promotedBytesPerRun' | 'scavengesPer100Runs' | 'majorGcsPer1000Runs'
+>;
+type Promotion = Pick<
+  ControlRunResult,
+  'promotedBytesPerRun' | 'scavengesPer100Runs' | 'majorGcsPer1000Runs'
+>;
 
 function option(args: readonly string[], name: string, fallback: number): number {
   const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -84,57 +115,64 @@ function siteYaml(stations: number): string {
   ].join('\n');
 }
 
-/** The driver: a site, its ports as the gateway would report them, and the loop's state between runs. */
+/** The driver: a site, its ports as the gateway keeps them, and the loop's state between runs. */
 export class Driver {
   readonly cs;
   readonly modes;
   readonly opts: ControlLoopOptions = DEFAULT_CONTROL_OPTIONS;
-  readonly ports: PortSnapshot[];
+  /** The gateway's ports (src/ocpp/port-runtime.ts), by port id in site order as OcppServer keeps them. */
+  readonly runtimes = new Map<string, PortRuntime>();
   state: ControlState;
   previous: ControlSnapshot | null = null;
   events: PlanEvent[] = [];
   nowMs = T0;
   private nextSession = 1;
   private readonly rnd = prng(7);
+  private readonly logger = pino({ level: 'info' }, { write: () => undefined });
 
   constructor(stations: number) {
     this.cs = siteFromYaml(siteYaml(stations));
     this.modes = portModes(this.cs);
     this.state = initialControlState(this.opts);
-    this.ports = this.cs.ports.map((sp, i) => {
-      const p: PortSnapshot = {
-        portId: sp.id,
-        stationId: sp.stationId,
-        connectorId: sp.connectorId,
-        connected: true,
-        status: 'available',
-        failSafeA: 6,
-        effectiveLimitA: 6,
-      };
-      return i % 3 === 0 ? p : this.withSession(p);
+    const directory = new PortDirectory(this.cs.site);
+    this.cs.ports.forEach((sp, i) => {
+      const rt = new PortRuntime(directory.get(sp.id)!, 10_000);
+      rt.status = 'available';
+      this.accept(rt, 6);
+      this.runtimes.set(sp.id, rt);
+      if (i % 3 !== 0) this.startSession(rt);
     });
   }
 
-  private withSession(p: PortSnapshot): PortSnapshot {
-    return {
-      ...p,
-      status: 'charging',
-      sessionId: this.nextSession++,
-      sessionStartedAtMs: this.nowMs,
-      sessionStartWh: 0,
-    };
+  get ports(): readonly PortRuntime[] {
+    return [...this.runtimes.values()];
   }
 
-  private meter(p: PortSnapshot): PortMeterEvent {
-    const a = Math.min(p.effectiveLimitA, 16) * (0.8 + 0.2 * this.rnd());
+  private startSession(rt: PortRuntime): void {
+    rt.status = 'charging';
+    rt.startSession({
+      sessionId: this.nextSession,
+      transactionRef: String(this.nextSession++),
+      startedMs: this.nowMs,
+      meterStartWh: 0,
+    });
+  }
+
+  /** The station accepted a limit (smart-charging.ts: sent, then resolved). */
+  private accept(rt: PortRuntime, a: number): void {
+    rt.setpoints.resolve(rt.setpoints.sent(a, this.nowMs + this.opts.setpointExpiryMs), 'accepted');
+  }
+
+  private meter(rt: PortRuntime): PortMeterEvent {
+    const a = Math.min(rt.setpoints.effectiveLimitA(this.nowMs), 16) * (0.8 + 0.2 * this.rnd());
     return {
-      portId: p.portId,
-      sessionId: p.sessionId,
+      portId: rt.portId,
+      sessionId: rt.session?.sessionId,
       atMs: this.nowMs,
       currentA: [a, a, a],
       conductorsInUse: [true, true, true],
       maxCurrentA: a,
-      energyWh: ((this.nowMs - (p.sessionStartedAtMs ?? this.nowMs)) / 3_600_000) * a * 690,
+      energyWh: ((this.nowMs - (rt.session?.startedMs ?? this.nowMs)) / 3_600_000) * a * 690,
       powerKw: (a * 690) / 1000,
     };
   }
@@ -142,21 +180,21 @@ export class Driver {
   /** What changes between two runs: cars arrive and leave, MeterValues arrive, the grid meter is read. */
   private step(): ReadonlyMap<string, MeterObservation> {
     this.nowMs += RUN_EVERY_MS;
-    const n = this.ports.length;
+    const ports = this.ports;
+    const n = ports.length;
     for (let k = 0; k < 4; k++) {
-      const i = Math.floor(this.rnd() * n);
-      const p = this.ports[i]!;
-      if (p.sessionId === undefined) this.ports[i] = this.withSession(p);
+      const rt = ports[Math.floor(this.rnd() * n)]!;
+      if (rt.session === undefined) this.startSession(rt);
       else {
-        const { sessionId: _s, sessionStartedAtMs: _t, sessionStartWh: _w, lastMeter: _m, ...rest } = p;
-        this.ports[i] = { ...rest, status: 'available' };
-        this.events.push({ kind: 'forget-limits', portId: p.portId });
+        rt.endSession();
+        rt.status = 'available';
+        rt.lastMeter = undefined;
+        this.events.push({ kind: 'forget-limits', portId: rt.portId });
       }
     }
     for (let k = 0; k < n / 10; k++) {
-      const i = Math.floor(this.rnd() * n);
-      const p = this.ports[i]!;
-      if (p.sessionId !== undefined) this.ports[i] = { ...p, lastMeter: this.meter(p) };
+      const rt = ports[Math.floor(this.rnd() * n)]!;
+      if (rt.session !== undefined) rt.lastMeter = this.meter(rt);
     }
     const a = 200 + 100 * this.rnd();
     const reading = {
@@ -173,16 +211,23 @@ export class Driver {
     return new Map([['grid-meter', { reading, stale: false }]]);
   }
 
-  /** One run as the shell does it: gather, plan, keep the state, the stations accept the targets. */
+  /**
+   * One run as the shell (src/control/control-loop.ts run) does it: gather (the gateway's snapshot of every
+   * port as OcppServer.ports makes it, the limits of the ports with a session), plan, keep the state, the
+   * carry-out's map of the snapshots by port, logChanges; the stations accept the targets.
+   */
   run(): void {
     const meters = this.step();
+    const ports = [...this.runtimes.keys()].map((id) =>
+      this.runtimes.get(id)!.snapshot(true, this.nowMs, true),
+    );
     const limitA = new Map<string, number>();
-    for (const p of this.ports) if (p.sessionId !== undefined) limitA.set(p.portId, p.effectiveLimitA);
+    for (const p of ports) if (p.sessionId !== undefined) limitA.set(p.portId, p.effectiveLimitA);
     const inputs: PlanInputs = {
       site: this.cs,
       modes: this.modes,
       options: this.opts,
-      ports: this.ports,
+      ports,
       limitA,
       failedDecreases: new Set(),
       meters,
@@ -198,22 +243,22 @@ export class Driver {
     };
     const plan = planRun(this.state, inputs, this.nowMs);
     this.state = plan.state;
-    this.previous = plan.snapshot;
     this.events = [];
+    const snapshots = new Map(ports.map((p) => [p.portId, p]));
+    logChanges(this.logger, this.opts.deadBandA, this.previous, plan.snapshot);
+    this.previous = plan.snapshot;
     // The stations accept every change of more than the dead band at once (the dispatcher's answers).
-    const index = this.cs.portIndex;
     for (const [portId, a] of plan.commands.targets) {
-      const i = index.get(portId)!;
-      const p = this.ports[i]!;
+      const p = snapshots.get(portId)!;
       if (Math.abs(p.effectiveLimitA - a) <= this.opts.deadBandA) continue;
-      this.ports[i] = { ...p, effectiveLimitA: a };
+      this.accept(this.runtimes.get(portId)!, a);
       this.events.push({ kind: 'limit', portId, atMs: this.nowMs, limitA: a });
     }
   }
 }
 
 /** In the child: warm up, then the measured windows. */
-async function measure(stations: number, runs: number): Promise<ControlRunResult> {
+async function measure(stations: number, runs: number): Promise<Measured> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('control-run: the measuring child needs --expose-gc');
   const d = new Driver(stations);
@@ -264,19 +309,65 @@ async function measure(stations: number, runs: number): Promise<ControlRunResult
   };
 }
 
-export function run(opts: BenchOptions): Promise<ControlRunResult[]> {
-  const stations = option(opts.args, 'stations', 1000);
-  const runs = option(opts.args, 'runs', 300);
-  const child = spawnSync(
+/**
+ * In a second child, with the young generation Fusebox runs with (Node's default, or --semi-space MB): what
+ * of a run's garbage V8 moves to the old generation, where only a major GC frees it. Per run, the growth of
+ * old_space + lo_space, over the runs with no major GC in them; and how many scavenges and major GCs ran.
+ */
+async function promotion(stations: number, runs: number): Promise<Promotion> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('control-run: the measuring child needs --expose-gc');
+  const d = new Driver(stations);
+  for (let i = 0; i < WARMUP; i++) d.run();
+  const old = (): number => {
+    let used = 0;
+    for (const sp of getHeapSpaceStatistics())
+      if (sp.space_name === 'old_space' || sp.space_name === 'lo_space') used += sp.space_used_size;
+    return used;
+  };
+  let scavenges = 0;
+  let majors = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail: { kind: number } }).detail.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  gc();
+  await new Promise((r) => setImmediate(r));
+  let grown = 0;
+  let counted = 0;
+  for (let i = 0; i < runs; i++) {
+    const majorsBefore = majors;
+    const before = old();
+    d.run();
+    const after = old();
+    // The observer's entries arrive in a later task: wait for them before judging this run.
+    await new Promise((r) => setImmediate(r));
+    if (majors !== majorsBefore) continue;
+    grown += after - before;
+    counted++;
+  }
+  obs.disconnect();
+  return {
+    promotedBytesPerRun: Math.round(grown / Math.max(1, counted)),
+    scavengesPer100Runs: Math.round((scavenges / runs) * 1000) / 10,
+    majorGcsPer1000Runs: Math.round((majors / runs) * 10000) / 10,
+  };
+}
+
+function child<T>(flags: readonly string[], mode: string, stations: number, runs: number): T {
+  const out = spawnSync(
     process.execPath,
     [
-      '--min-semi-space-size=256',
-      '--max-semi-space-size=256',
+      ...flags,
       '--expose-gc',
       '--import',
       'tsx',
       fileURLToPath(import.meta.url),
-      '--child',
+      mode,
       String(stations),
       String(runs),
     ],
@@ -287,8 +378,29 @@ export function run(opts: BenchOptions): Promise<ControlRunResult[]> {
       maxBuffer: 16 * 1024 * 1024,
     },
   );
-  if (child.status !== 0) throw new Error(`control-run: the measuring child failed (${child.status})`);
-  const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ControlRunResult;
+  if (out.status !== 0) throw new Error(`control-run: the measuring child failed (${out.status})`);
+  return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as T;
+}
+
+export function run(opts: BenchOptions): Promise<ControlRunResult[]> {
+  const stations = option(opts.args, 'stations', 1000);
+  const runs = option(opts.args, 'runs', 300);
+  const semi = opts.args.some((a) => a.startsWith('--semi-space'))
+    ? option(opts.args, 'semi-space', 16)
+    : null;
+  const measured = child<Measured>(
+    ['--min-semi-space-size=256', '--max-semi-space-size=256'],
+    '--child',
+    stations,
+    runs,
+  );
+  const promoted = child<Promotion>(
+    semi === null ? [] : [`--max-semi-space-size=${semi}`],
+    '--child-promotion',
+    stations,
+    Math.max(runs, 300),
+  );
+  const result: ControlRunResult = { ...measured, semiSpaceMb: semi ?? 'default', ...promoted };
   if (!opts.json) {
     console.log(
       `control run, ${result.stations} stations / ${result.ports} ports: ${(result.bytesPerRun / 1024).toFixed(0)} KB allocated per run ` +
@@ -296,11 +408,19 @@ export function run(opts: BenchOptions): Promise<ControlRunResult[]> {
         `${result.cpuMsPerRun} ms CPU per run` +
         (result.windowsWithGc > 0 ? `; ${result.windowsWithGc} windows had a GC and were left out` : ''),
     );
+    console.log(
+      `young generation ${semi === null ? "Node's default" : `--max-semi-space-size=${semi}`}: ` +
+        `${(result.promotedBytesPerRun / 1024).toFixed(0)} KB per run to the old generation, ` +
+        `${result.scavengesPer100Runs} scavenges per 100 runs, ${result.majorGcsPer1000Runs} major GCs per 1,000 runs`,
+    );
   }
   return Promise.resolve([result]);
 }
 
 if (process.argv[2] === '--child') {
   const result = await measure(Number(process.argv[3]), Number(process.argv[4]));
+  console.log(JSON.stringify(result));
+} else if (process.argv[2] === '--child-promotion') {
+  const result = await promotion(Number(process.argv[3]), Number(process.argv[4]));
   console.log(JSON.stringify(result));
 }

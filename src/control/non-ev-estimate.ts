@@ -18,13 +18,19 @@
 import { CowMap } from './cow-map.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
-import type { PortConductorLoad } from '../core/port-load.ts';
-import { loadOnCircuits } from '../core/port-load.ts';
+import { addPortLoad } from '../core/port-load.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
 
 interface Change {
   readonly atMs: number;
   readonly limitA: number;
+}
+
+/** The lowest and highest limit a port had over a window, and when its limit last changed (LimitHistory). */
+export interface LimitRange {
+  lowA: number;
+  highA: number;
+  changedAtMs: number;
 }
 
 /** Per port, the limits the station put in force and when: what its car may be following. */
@@ -77,13 +83,18 @@ export class LimitHistory {
    * Lowest and highest limit in force at any time in [fromMs, toMs], and when it last changed; null when
    * nothing is known.
    */
-  range(
-    portId: string,
-    fromMs: number,
-    toMs: number,
-  ): { lowA: number; highA: number; changedAtMs: number } | null {
+  range(portId: string, fromMs: number, toMs: number): LimitRange | null {
+    const out = { lowA: 0, highA: 0, changedAtMs: 0 };
+    return this.rangeInto(portId, fromMs, toMs, out) ? out : null;
+  }
+
+  /**
+   * `range` written into `out` (false, `out` left as it was, when nothing is known): for the callers that ask
+   * for every port in every control run and need no object per port.
+   */
+  rangeInto(portId: string, fromMs: number, toMs: number, out: LimitRange): boolean {
     const changes = this.log.get(portId);
-    if (!changes || changes.length === 0) return null;
+    if (!changes || changes.length === 0) return false;
     let lowA = Infinity;
     let highA = -Infinity;
     // The change in force at fromMs (the last one at or before it), and every later one up to toMs. Searched
@@ -98,8 +109,11 @@ export class LimitHistory {
       lowA = Math.min(lowA, changes[i]!.limitA);
       highA = Math.max(highA, changes[i]!.limitA);
     }
-    if (lowA === Infinity) return null;
-    return { lowA, highA, changedAtMs: changes[changes.length - 1]!.atMs };
+    if (lowA === Infinity) return false;
+    out.lowA = lowA;
+    out.highA = highA;
+    out.changedAtMs = changes[changes.length - 1]!.atMs;
+    return true;
   }
 
   /** Drops what no window starting at or after `beforeMs` needs. */
@@ -135,6 +149,9 @@ export interface CarSeen {
   readonly ownMaxA?: number | undefined;
 }
 
+/** What observe reads of a port's limits (LimitHistory.rangeInto), reused: it runs for every port per run. */
+const observed: LimitRange = { lowA: 0, highA: 0, changedAtMs: 0 };
+
 /**
  * Per port and session, what its car was seen doing (CarSeen): a car paused and resumed, or one whose value
  * predates its last limit change, still draws on those conductors alone and no more than it could.
@@ -168,12 +185,16 @@ export class CarObservations {
     if (m) {
       let drawn = 0;
       let reported = false;
-      for (const a of m.conductorA)
+      for (let k = 0; k < m.conductorA.length; k++) {
+        const a = m.conductorA[k]!;
         if (Number.isFinite(a)) {
           reported = true;
           if (a > drawn) drawn = a;
         }
-      const settled = history.range(port.portId, m.atMs - carResponseMs, m.atMs);
+      }
+      const settled = history.rangeInto(port.portId, m.atMs - carResponseMs, m.atMs, observed)
+        ? observed
+        : null;
       let ownMaxA = car?.ownMaxA;
       if (
         reported &&
@@ -223,25 +244,35 @@ export interface EstimatePort {
  * every conductor makes the non-EV load look smaller than it is by the sum of those gaps, for as long as
  * the values lag the controller's changes: a building step then stayed hidden for one or two meter-value
  * intervals (found by `npm run bench -- soak`). A car that starts to draw more than it was seen to makes
- * the non-EV load look larger until its next value: the safe side.
+ * the non-EV load look larger until its next value: the safe side. Written into `out` (three conductors).
  */
-function highConductorsA(p: EstimatePort, highA: number): number[] {
+function highConductorsA(p: EstimatePort, highA: number, out: Float64Array): Float64Array {
   const car = p.car;
   const own = car?.ownMaxA === undefined ? highA : Math.min(highA, car.ownMaxA + DRAW_NOISE_A);
   const inUse = car?.inUse;
-  if (inUse === undefined) return [own, own, own];
-  return [inUse[0] === false ? 0 : own, inUse[1] === false ? 0 : own, inUse[2] === false ? 0 : own];
+  for (let k = 0; k < 3; k++) out[k] = inUse !== undefined && inUse[k] === false ? 0 : own;
+  return out;
 }
 
 /** A measured current bounded by `maxA`; a non-finite one counts as none (all metered load is non-EV). */
 const atMost = (a: number, maxA: number): number => (Number.isFinite(a) ? Math.min(a, maxA) : 0);
 
-/** Every conductor's current `atMost` maxA (a plain loop: this runs for every port with a car in every run). */
-function boundedBy(conductorA: readonly number[], maxA: number): number[] {
-  const out = new Array<number>(conductorA.length);
+/**
+ * Every conductor's current `atMost` maxA, written into `out` (a plain loop into a reused array: this runs for
+ * every port with a car in every run); `out` keeps conductorA's length.
+ */
+function boundedBy(conductorA: readonly number[], maxA: number, out: number[]): number[] {
+  out.length = conductorA.length;
   for (let k = 0; k < conductorA.length; k++) out[k] = atMost(conductorA[k]!, maxA);
   return out;
 }
+
+/** evLoadForMeters' work space, reused from run to run (one control run at a time, synchronous). */
+const scratch: { readonly range: LimitRange; readonly bounded: number[]; readonly high: Float64Array } = {
+  range: { lowA: 0, highA: 0, changedAtMs: 0 },
+  bounded: [],
+  high: new Float64Array(3),
+};
 
 /** Per-phase and kW values of one circuit: L1, L2, L3 in A, kW. */
 export type DimValues = Float64Array;
@@ -261,27 +292,29 @@ export function evLoadForMeters(
 ): Float64Array {
   let readAtMs = -Infinity;
   for (const r of readings.values()) if (r) readAtMs = Math.max(readAtMs, r.atMs);
-  const low: PortConductorLoad[] = [];
-  const high: PortConductorLoad[] = [];
+  // Each port's low and high bound added to the circuits' sums at once (core addPortLoad), in port order as
+  // loadOnCircuits over the lists of them would: no list, array or object per port.
+  const evLow = new Float64Array(cs.circuits.length * DIM_COUNT);
+  const evHigh = new Float64Array(cs.circuits.length * DIM_COUNT);
+  const range = scratch.range;
+  const known = Number.isFinite(readAtMs);
   for (const p of ports) {
     const m = p.measured;
-    const r = Number.isFinite(readAtMs) ? history.range(p.portId, readAtMs - carResponseMs, readAtMs) : null;
+    const r = known && history.rangeInto(p.portId, readAtMs - carResponseMs, readAtMs, range) ? range : null;
     if (m && r && m.atMs >= r.changedAtMs + carResponseMs) {
       // A car draws no more than its limit: a reading above it (a wrong meter) must not be taken for EV load,
       // which would lower the non-EV estimate and so raise the capacity shared.
-      const conductorA = boundedBy(m.conductorA, r.highA);
-      low.push({ portId: p.portId, conductorA });
-      high.push({ portId: p.portId, conductorA });
+      const conductorA = boundedBy(m.conductorA, r.highA, scratch.bounded);
+      addPortLoad(cs, evLow, p.portId, conductorA);
+      addPortLoad(cs, evHigh, p.portId, conductorA);
       continue;
     }
     const highA = r ? r.highA : p.effectiveLimitA;
-    high.push({ portId: p.portId, conductorA: highConductorsA(p, highA) });
+    addPortLoad(cs, evHigh, p.portId, highConductorsA(p, highA, scratch.high));
     // Below the minimum a car draws nothing (IEC 61851-1); an unknown history proves no draw at all.
     const lowA = r && r.lowA >= p.minCurrentA ? r.lowA : 0;
-    if (m && lowA > 0) low.push({ portId: p.portId, conductorA: boundedBy(m.conductorA, lowA) });
+    if (m && lowA > 0) addPortLoad(cs, evLow, p.portId, boundedBy(m.conductorA, lowA, scratch.bounded));
   }
-  const evLow = loadOnCircuits(cs, low);
-  const evHigh = loadOnCircuits(cs, high);
   const out = evLow.slice();
   cs.circuits.forEach((c, ci) => {
     const r = c.meterId === undefined ? null : (readings.get(c.meterId) ?? null);

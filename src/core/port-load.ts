@@ -38,23 +38,35 @@ function conductorFactors(cs: CompiledSite, portIdx: number): Float64Array[] {
  */
 export function loadOnCircuits(cs: CompiledSite, loads: readonly PortConductorLoad[]): Float64Array {
   const out = new Float64Array(cs.circuits.length * DIM_COUNT);
-  for (const load of loads) {
-    const portIdx = cs.portIndex.get(load.portId);
-    if (portIdx === undefined) continue;
-    const path = cs.portPath[portIdx]!;
-    const perConductor = conductorFactors(cs, portIdx);
-    // Plain loops: this runs for every port several times per control run (no closure per port).
-    for (let k = 0; k < perConductor.length; k++) {
-      const factors = perConductor[k]!;
-      const a = load.conductorA[k];
-      if (a === undefined || !Number.isFinite(a) || a <= 0) continue;
-      for (let level = 0; level < path.length; level++) {
-        const o = path[level]! * DIM_COUNT;
-        for (let d = 0; d < DIM_COUNT; d++) out[o + d] = out[o + d]! + a * factors[level * DIM_COUNT + d]!;
-      }
+  for (const load of loads) addPortLoad(cs, out, load.portId, load.conductorA);
+  return out;
+}
+
+/**
+ * Adds one port's load to `out` (circuits × DIM_COUNT, as loadOnCircuits returns): the same sum, for callers
+ * that have the currents at hand and need no list of PortConductorLoad (the control run's EV load, for every
+ * port with a car in every run). Negative or non-finite currents count as 0; an unknown port adds nothing.
+ */
+export function addPortLoad(
+  cs: CompiledSite,
+  out: Float64Array,
+  portId: string,
+  conductorA: ArrayLike<number>,
+): void {
+  const portIdx = cs.portIndex.get(portId);
+  if (portIdx === undefined) return;
+  const path = cs.portPath[portIdx]!;
+  const perConductor = conductorFactors(cs, portIdx);
+  // Plain loops: this runs for every port several times per control run (no closure per port).
+  for (let k = 0; k < perConductor.length; k++) {
+    const factors = perConductor[k]!;
+    const a = k < conductorA.length ? conductorA[k]! : undefined;
+    if (a === undefined || !Number.isFinite(a) || a <= 0) continue;
+    for (let level = 0; level < path.length; level++) {
+      const o = path[level]! * DIM_COUNT;
+      for (let d = 0; d < DIM_COUNT; d++) out[o + d] = out[o + d]! + a * factors[level * DIM_COUNT + d]!;
     }
   }
-  return out;
 }
 
 /** Capacities less a load from loadOnCircuits (may go negative: the allocator then pauses what is below). */
