@@ -16,6 +16,7 @@ import type { Phase, Wiring } from './phases.ts';
 import { phaseIndex, wiringConductors } from './phases.ts';
 import { loadOnCircuits } from './port-load.ts';
 import type { Site, Supply } from './site.ts';
+import { testBattery } from './testing/site-battery.ts';
 import { SUPPLIES, testPort } from './testing/supplies.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
@@ -88,18 +89,11 @@ function buildLines(w: LinesWorld): Site {
     ports: w.ports.map((p, i) => testPort(`p${i}`, `c${p.circuit}`, p.wiring, { maxCurrentA: p.maxA })),
     meters: [{ id: 'mb', role: 'battery', circuitId: `c${w.battery.circuit}`, timeoutMs: 5000 }],
     batteries: [
-      {
+      testBattery(`c${w.battery.circuit}`, w.battery.maxKw, {
         id: 'b',
-        circuitId: `c${w.battery.circuit}`,
         meterId: 'mb',
-        capacityKwh: 100,
-        maxChargeKw: w.battery.maxKw,
-        maxDischargeKw: w.battery.maxKw,
-        reserveSocPct: 10,
-        maxSocPct: 95,
         phases: w.battery.phases,
-        control: true,
-      },
+      }),
     ],
   };
 }
