@@ -4,6 +4,13 @@ import { fromPhases, pvValues } from '../sim/devices/modbus-meter-values.ts';
 import { ProbeUrlError, parseModbusUrl } from '../modbus/probe.ts';
 import { runProbe } from './probe.ts';
 
+/** Runs `fusebox probe` with `args`: its exit code and the lines it printed, as one text. */
+async function probe(args: string[]): Promise<{ code: number; text: string }> {
+  const lines: string[] = [];
+  const code = await runProbe(args, (l) => lines.push(l));
+  return { code, text: lines.join('\n') };
+}
+
 describe('fusebox probe', () => {
   let sim: SimulatedMeters;
   beforeAll(async () => {
@@ -35,11 +42,7 @@ describe('fusebox probe', () => {
   });
 
   it('reads an SDM630 once and prints values, units and direction', async () => {
-    const lines: string[] = [];
-    const code = await runProbe([`modbus://127.0.0.1:${sim.port}/1`, '--preset', 'sdm630'], (l) =>
-      lines.push(l),
-    );
-    const text = lines.join('\n');
+    const { code, text } = await probe([`modbus://127.0.0.1:${sim.port}/1`, '--preset', 'sdm630']);
     expect(code, text).toBe(0);
     expect(text).toContain('L1 10.00 A   L2 11.00 A   L3 -2.00 A');
     expect(text).toContain('import 12.5 kWh');
@@ -47,12 +50,13 @@ describe('fusebox probe', () => {
   });
 
   it('prints the SunSpec identity and models it found', async () => {
-    const lines: string[] = [];
-    const code = await runProbe(
-      [`modbus://127.0.0.1:${sim.port}/2`, '--preset', 'sunspec', '--role', 'pv'],
-      (l) => lines.push(l),
-    );
-    const text = lines.join('\n');
+    const { code, text } = await probe([
+      `modbus://127.0.0.1:${sim.port}/2`,
+      '--preset',
+      'sunspec',
+      '--role',
+      'pv',
+    ]);
     expect(code, text).toBe(0);
     expect(text).toContain('Fronius Symo 10.0-3-M');
     expect(text).toContain('113 (inverter, three phase (float))');

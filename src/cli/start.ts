@@ -216,21 +216,25 @@ export function reload(
     logger.warn(
       'listeners, store, EMS, MQTT, meters, stations or alerts changed: those changes apply after a restart',
     );
-  reloadTls(path, next, running, fusebox, logger);
-  reloadUpstream(path, next, running, fusebox, logger);
+  const reload: Reload = { path, next, running, fusebox, logger };
+  reloadTls(reload);
+  reloadUpstream(reload);
   const refused = fusebox.reconfigure(next.compiled);
   if (refused) logger.warn(refused);
   return refused ? running : next;
 }
 
+/** A reload of the site file (SIGHUP): the file, its new and running configuration, the app and its logger. */
+interface Reload {
+  readonly path: string;
+  readonly next: LoadedSiteConfig;
+  readonly running: LoadedSiteConfig;
+  readonly fusebox: Fusebox;
+  readonly logger: Logger;
+}
+
 /** A changed `upstream:` goes to the cloud relay (docs/proxy.md); logs why when it cannot. */
-function reloadUpstream(
-  path: string,
-  next: LoadedSiteConfig,
-  running: LoadedSiteConfig,
-  fusebox: Fusebox,
-  logger: Logger,
-): void {
+function reloadUpstream({ path, next, running, fusebox, logger }: Reload): void {
   if (JSON.stringify(next.config.upstream) === JSON.stringify(running.config.upstream)) return;
   try {
     const refused = fusebox.reconfigureUpstream(upstreamSettingsOf(next.config, configDirOf(path)));
@@ -244,13 +248,7 @@ function reloadUpstream(
 }
 
 /** Re-reads the files of `ocpp.tls` (replaced on disk) for new OCPP connections; logs why when it cannot. */
-function reloadTls(
-  path: string,
-  next: LoadedSiteConfig,
-  running: LoadedSiteConfig,
-  fusebox: Fusebox,
-  logger: Logger,
-): void {
+function reloadTls({ path, next, running, fusebox, logger }: Reload): void {
   const section = next.config.ocpp.tls;
   if (!section) {
     if (running.config.ocpp.tls) logger.warn('ocpp.tls removed: turning TLS off applies after a restart');

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { DocPath } from './config-problem.ts';
 import { formatPath } from './config-problem.ts';
 import type { Report } from './problem-list.ts';
+import { fileReadError } from './read-error.ts';
 
 const FILE_SUFFIX = 'File';
 const ENV_SUFFIX = 'Env';
@@ -114,7 +115,7 @@ export function resolveSecrets(
       } catch (err) {
         report.error(
           refPath,
-          `cannot read the secret of ${secretPath} from '${name}' (${file}): ${readError(err)}`,
+          `cannot read the secret of ${secretPath} from '${name}' (${file}): ${fileReadError(err)}`,
         );
         return;
       }
@@ -170,12 +171,4 @@ function mask(message: string, texts: ReadonlySet<string>): string {
   let out = message;
   for (const t of texts) if (t.length >= MIN_MASKED_LENGTH) out = out.replaceAll(t, MASK);
   return out;
-}
-
-function readError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'this is a directory, not a file';
-  if (code === 'EACCES') return 'permission denied';
-  return err instanceof Error ? err.message : String(err);
 }

@@ -9,6 +9,7 @@ import { createSecureContext } from 'node:tls';
 import type { TlsSettings } from '../ocpp/ocpp-settings.ts';
 import type { ParsedSections } from './parse-sections.ts';
 import type { Report } from './problem-list.ts';
+import { fileReadError } from './read-error.ts';
 import type { OcppSection } from './server-sections.ts';
 
 export type TlsSection = NonNullable<OcppSection['tls']>;
@@ -46,7 +47,7 @@ export function readTlsFiles(section: TlsSection, baseDir: string): TlsFilesResu
     try {
       return readFileSync(path, 'utf8');
     } catch (err) {
-      problems.push({ key, message: `cannot read '${name}' (${path}): ${readError(err)}` });
+      problems.push({ key, message: `cannot read '${name}' (${path}): ${fileReadError(err)}` });
       return undefined;
     }
   };
@@ -167,14 +168,6 @@ function certificates(
     }
   }
   return out;
-}
-
-function readError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'this is a directory, not a file';
-  if (code === 'EACCES') return 'permission denied';
-  return message(err);
 }
 
 function message(err: unknown): string {

@@ -19,14 +19,29 @@ import {
   safetyViolations,
   wasteViolations,
 } from './testing/allocation-check.ts';
+import type { ProblemView } from './testing/allocation-check.ts';
 import { sharedCircuitSite } from './testing/rotation-site.ts';
-import type { Scenario } from './testing/scenario-arbitrary.ts';
+import type { Scenario, ScenarioOptions } from './testing/scenario-arbitrary.ts';
 import { scenarioArbitrary } from './testing/scenario-arbitrary.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
 const MIN = 60_000;
 
 const once = (s: Scenario): AllocationResult => allocate(s.cs, s.input, INITIAL_ALLOCATOR_STATE, NOW);
+
+/** On `numRuns` generated scenarios (`options` on top of the defaults), one allocation breaks no rule of `check`. */
+function noViolations(
+  check: (view: ProblemView, result: AllocationResult) => string[],
+  numRuns: number,
+  options: Partial<ScenarioOptions> = {},
+): void {
+  fc.assert(
+    fc.property(scenarioArbitrary(options), (s) => {
+      expect(check(problemView(s.cs, s.input), once(s))).toEqual([]);
+    }),
+    { numRuns },
+  );
+}
 
 /** The allocation, explanation and state in a form that does not depend on output order. */
 function canonical(r: AllocationResult): unknown {
@@ -41,12 +56,7 @@ function canonical(r: AllocationResult): unknown {
 
 describe('allocate: safety on generated sites', () => {
   it('never exceeds a capacity and keeps every running port in [lo, hi] on a step', () => {
-    fc.assert(
-      fc.property(scenarioArbitrary(), (s) => {
-        expect(safetyViolations(problemView(s.cs, s.input), once(s))).toEqual([]);
-      }),
-      { numRuns: 500 },
-    );
+    noViolations(safetyViolations, 500);
   });
 
   it('handles zero, negative and infinite capacities on every circuit', () => {
@@ -127,30 +137,15 @@ describe('allocate: safety on generated sites', () => {
 
 describe('allocate: efficiency and order on generated sites', () => {
   it('is not wasteful: a running port below its max cannot take one more step anywhere', () => {
-    fc.assert(
-      fc.property(scenarioArbitrary(), (s) => {
-        expect(wasteViolations(problemView(s.cs, s.input), once(s))).toEqual([]);
-      }),
-      { numRuns: 400 },
-    );
+    noViolations(wasteViolations, 400);
   });
 
   it('pauses a port only when its minimum does not fit next to equal or higher priorities (first cycle)', () => {
-    fc.assert(
-      fc.property(scenarioArbitrary(), (s) => {
-        expect(admissionViolations(problemView(s.cs, s.input), once(s), false)).toEqual([]);
-      }),
-      { numRuns: 400 },
-    );
+    noViolations((view, result) => admissionViolations(view, result, false), 400);
   });
 
   it('serves priority classes strictly: lower classes get nothing above minimum where a higher one is held', () => {
-    fc.assert(
-      fc.property(scenarioArbitrary({ oddCapacities: false }), (s) => {
-        expect(priorityViolations(problemView(s.cs, s.input), once(s))).toEqual([]);
-      }),
-      { numRuns: 300 },
-    );
+    noViolations(priorityViolations, 300, { oddCapacities: false });
   });
 
   it('gives 0 with reason idle to ports without demand, and a non-idle reason to paused ones', () => {

@@ -223,25 +223,20 @@ describe('allocate: cars that draw less than offered', () => {
       INITIAL_ALLOCATOR_STATE,
       0,
     );
-    r = allocate(
-      cs,
-      {
-        capacities: new Map(),
-        demands: [{ portId: 'slow', measuredA: 10, measuredAtMs: 20_000 }, { portId: 'fast' }],
-      },
-      r.state,
-      20_000,
-    );
+    // The slow car measured at measuredA, as the run at nowMs sees it.
+    const slowAt = (measuredA: number, nowMs: number, state: AllocatorState) =>
+      allocate(
+        cs,
+        {
+          capacities: new Map(),
+          demands: [{ portId: 'slow', measuredA, measuredAtMs: nowMs }, { portId: 'fast' }],
+        },
+        state,
+        nowMs,
+      );
+    r = slowAt(10, 20_000, r.state);
     expect(r.allocation[0]!.currentA).toBe(12);
-    r = allocate(
-      cs,
-      {
-        capacities: new Map(),
-        demands: [{ portId: 'slow', measuredA: 11.8, measuredAtMs: 40_000 }, { portId: 'fast' }],
-      },
-      r.state,
-      40_000,
-    );
+    r = slowAt(11.8, 40_000, r.state);
     expect(r.allocation[0]!.currentA).toBe(20);
   });
 });

@@ -13,9 +13,11 @@ import { compileSite } from './compiled-site.ts';
 import type { CircuitCapacityInputs } from './effective-capacity.ts';
 import { effectiveCapacities } from './effective-capacity.ts';
 import type { Phase, Wiring } from './phases.ts';
-import { phaseIndex, wiringConductors } from './phases.ts';
+import { phaseIndex } from './phases.ts';
 import { loadOnCircuits } from './port-load.ts';
 import type { Site, Supply } from './site.ts';
+import { portLinePhasors } from './testing/phasor-check.ts';
+import { testBattery } from './testing/site-battery.ts';
 import { SUPPLIES, testPort } from './testing/supplies.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
@@ -88,18 +90,11 @@ function buildLines(w: LinesWorld): Site {
     ports: w.ports.map((p, i) => testPort(`p${i}`, `c${p.circuit}`, p.wiring, { maxCurrentA: p.maxA })),
     meters: [{ id: 'mb', role: 'battery', circuitId: `c${w.battery.circuit}`, timeoutMs: 5000 }],
     batteries: [
-      {
+      testBattery(`c${w.battery.circuit}`, w.battery.maxKw, {
         id: 'b',
-        circuitId: `c${w.battery.circuit}`,
         meterId: 'mb',
-        capacityKwh: 100,
-        maxChargeKw: w.battery.maxKw,
-        maxDischargeKw: w.battery.maxKw,
-        reserveSocPct: 10,
-        maxSocPct: 95,
         phases: w.battery.phases,
-        control: true,
-      },
+      }),
     ],
   };
 }
@@ -142,24 +137,7 @@ function truePhasors(w: LinesWorld, carA: readonly number[], batteryKw: number):
   };
   w.ports.forEach((p, i) => {
     const a = carA[i] ?? 0;
-    const lines: Cx[] = [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-    ];
-    for (const phases of wiringConductors(p.wiring)) {
-      if (phases.length === 1) {
-        const q = phases[0]!;
-        lines[q] = [lines[q]![0] + a * VOLT[q]![0], lines[q]![1] + a * VOLT[q]![1]];
-        continue;
-      }
-      const [x, y] = phases as [number, number];
-      const v: Cx = [VOLT[x]![0] - VOLT[y]![0], VOLT[x]![1] - VOLT[y]![1]];
-      const r = Math.hypot(v[0], v[1]);
-      lines[x] = [lines[x]![0] + (a * v[0]) / r, lines[x]![1] + (a * v[1]) / r];
-      lines[y] = [lines[y]![0] - (a * v[0]) / r, lines[y]![1] - (a * v[1]) / r];
-    }
-    addUp(p.circuit, lines);
+    addUp(p.circuit, portLinePhasors(p.wiring, a));
   });
   const perPhase =
     (batteryKw * 1000) / (supplies[w.battery.circuit]!.lineToNeutralV * w.battery.phases.length);

@@ -14,6 +14,7 @@ import type { Wiring } from './phases.ts';
 import { wiringConductors } from './phases.ts';
 import { loadOnCircuits } from './port-load.ts';
 import type { Site, Supply } from './site.ts';
+import { dispatchThenAllocate, testBattery } from './testing/site-battery.ts';
 import { SUPPLIES, testPort } from './testing/supplies.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
@@ -33,20 +34,7 @@ function site(
     circuits: [{ id: 'main', parentId: null, limitA: LIMIT_A, marginA: 0, supply }],
     ports: wirings.map((w, i) => testPort(`p${i}`, 'main', w, { maxCurrentA: 80 })),
     meters: [{ id: 'bat', role: 'battery', circuitId: 'main', timeoutMs: 5000 }],
-    batteries: [
-      {
-        id: 'b1',
-        circuitId: 'main',
-        meterId: 'bat',
-        capacityKwh: 100,
-        maxChargeKw: batteryKw,
-        maxDischargeKw: batteryKw,
-        reserveSocPct: 10,
-        maxSocPct: 95,
-        phases: ['L1', 'L2', 'L3'],
-        control: true,
-      },
-    ],
+    batteries: [testBattery('main', batteryKw)],
   };
 }
 
@@ -90,27 +78,9 @@ function run(
   lineModel: 'linear' | 'phasor',
   measuredKw = batteryKw,
 ) {
-  const s = site(supply, wirings, batteryKw, lineModel);
-  const cs = compileSite(s);
-  const inputs = { circuits: new Map() };
-  const d = dispatchBatteries(cs, {
-    observations: new Map([['b1', { measuredKw: -measuredKw, socPct: 60, lastCommandKw: -measuredKw }]]),
-    inputs,
-    capacities: effectiveCapacities(cs, inputs, NOW),
-    evWant: loadOnCircuits(
-      cs,
-      s.ports.map((p) => ({ portId: p.id, conductorA: [80, 80, 80] })),
-    ),
-    exportKw: null,
-    nowMs: NOW,
-  });
-  const r = allocate(
-    cs,
-    { capacities: d.capacities, demands: s.ports.map((p) => ({ portId: p.id })) },
-    INITIAL_ALLOCATOR_STATE,
-    NOW,
-  );
-  return { decision: d.decisions[0]!, carA: r.allocation.map((x) => x.currentA) };
+  const cs = compileSite(site(supply, wirings, batteryKw, lineModel));
+  const observation = { measuredKw: -measuredKw, socPct: 60, lastCommandKw: -measuredKw };
+  return dispatchThenAllocate(cs, { circuits: new Map() }, observation, 80, NOW);
 }
 
 /** The largest true line current over every subset of the cars stopped. */

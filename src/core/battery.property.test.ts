@@ -15,6 +15,7 @@ import { effectiveCapacities } from './effective-capacity.ts';
 import type { Phase } from './phases.ts';
 import { loadOnCircuits } from './port-load.ts';
 import type { Site, SiteBattery, SiteCircuit, SitePort } from './site.ts';
+import { testBattery } from './testing/site-battery.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
 const SUPPLY = { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] as Phase[] };
@@ -97,18 +98,12 @@ function build(w: World): { site: Site; battery: SiteBattery } {
     stepA: 0.1,
     priority: 0,
   }));
-  const battery: SiteBattery = {
+  const battery: SiteBattery = testBattery(`c${w.battery.circuit}`, w.battery.maxKw, {
     id: 'b',
-    circuitId: `c${w.battery.circuit}`,
     meterId: 'mb',
     capacityKwh: 50,
-    maxChargeKw: w.battery.maxKw,
-    maxDischargeKw: w.battery.maxKw,
-    reserveSocPct: 10,
-    maxSocPct: 95,
     phases: w.battery.phases,
-    control: true,
-  };
+  });
   const meters = w.circuits.flatMap((c, i) =>
     c.metered ? [{ id: `m${i}`, role: 'load' as const, circuitId: `c${i}`, timeoutMs: 5000 }] : [],
   );

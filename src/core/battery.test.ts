@@ -7,6 +7,8 @@ import type { CapacityInputs } from './effective-capacity.ts';
 import { effectiveCapacities } from './effective-capacity.ts';
 import { loadOnCircuits } from './port-load.ts';
 import type { Site } from './site.ts';
+import { testBattery } from './testing/site-battery.ts';
+import { testSitePort } from './testing/site-port.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
 const SUPPLY = { lineToNeutralV: 230, lineToLineV: 400, phases: ['L1', 'L2', 'L3'] as const };
@@ -24,38 +26,12 @@ const site: Site = {
       staleNonEvLoadA: 32,
     },
   ],
-  ports: [
-    {
-      id: 'p1',
-      stationId: 's1',
-      connectorId: 1,
-      circuitId: 'main',
-      wiring: 'L1L2L3',
-      currentType: 'AC',
-      minCurrentA: 6,
-      maxCurrentA: 32,
-      stepA: 0.1,
-      priority: 0,
-    },
-  ],
+  ports: [testSitePort({ id: 'p1', stationId: 's1', circuitId: 'main', stepA: 0.1 })],
   meters: [
     { id: 'grid', role: 'load', circuitId: 'main', timeoutMs: 5000 },
     { id: 'bat', role: 'battery', circuitId: 'main', timeoutMs: 5000 },
   ],
-  batteries: [
-    {
-      id: 'b1',
-      circuitId: 'main',
-      meterId: 'bat',
-      capacityKwh: 20,
-      maxChargeKw: 10,
-      maxDischargeKw: 10,
-      reserveSocPct: 10,
-      maxSocPct: 95,
-      phases: ['L1', 'L2', 'L3'],
-      control: true,
-    },
-  ],
+  batteries: [testBattery('main', 10, { capacityKwh: 20 })],
 };
 const cs = compileSite(site);
 

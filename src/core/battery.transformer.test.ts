@@ -4,15 +4,12 @@
  * primary over its limit. The truth is computed here independently, as phasor sums.
  */
 import { describe, expect, it } from 'vitest';
-import { INITIAL_ALLOCATOR_STATE } from './allocation.ts';
-import { allocate } from './allocator.ts';
 import type { BatteryObservation } from './battery.ts';
-import { batteryReliefFactors, dispatchBatteries } from './battery.ts';
+import { batteryReliefFactors } from './battery.ts';
 import { compileSite, DIM_COUNT } from './compiled-site.ts';
 import type { CapacityInputs } from './effective-capacity.ts';
-import { effectiveCapacities } from './effective-capacity.ts';
-import { loadOnCircuits } from './port-load.ts';
 import type { Site } from './site.ts';
+import { dispatchThenAllocate, testBattery } from './testing/site-battery.ts';
 import { SUPPLIES, testPort } from './testing/supplies.ts';
 
 type LineModel = NonNullable<NonNullable<Site['allocation']>['lineModel']>;
@@ -43,20 +40,7 @@ function site(lineModel: LineModel): Site {
       { id: 'panel-meter', role: 'load', circuitId: 'panel', timeoutMs: 5000 },
       { id: 'bat', role: 'battery', circuitId: 'panel', timeoutMs: 5000 },
     ],
-    batteries: [
-      {
-        id: 'b1',
-        circuitId: 'panel',
-        meterId: 'bat',
-        capacityKwh: 100,
-        maxChargeKw: BATTERY_KW,
-        maxDischargeKw: BATTERY_KW,
-        reserveSocPct: 10,
-        maxSocPct: 95,
-        phases: ['L1', 'L2', 'L3'],
-        control: true,
-      },
-    ],
+    batteries: [testBattery('panel', BATTERY_KW)],
   };
 }
 
@@ -94,25 +78,8 @@ function run(lineModel: LineModel) {
     ]),
   };
   const obs: BatteryObservation = { measuredKw: -BATTERY_KW, socPct: 60, lastCommandKw: -BATTERY_KW };
-  const d = dispatchBatteries(cs, {
-    observations: new Map([['b1', obs]]),
-    inputs,
-    capacities: effectiveCapacities(cs, inputs, NOW),
-    evWant: loadOnCircuits(
-      cs,
-      s.ports.map((p) => ({ portId: p.id, conductorA: [80, 80, 80] })),
-    ),
-    exportKw: null,
-    nowMs: NOW,
-  });
-  const r = allocate(
-    cs,
-    { capacities: d.capacities, demands: s.ports.map((p) => ({ portId: p.id })) },
-    INITIAL_ALLOCATOR_STATE,
-    NOW,
-  );
-  const carA = r.allocation.map((x) => x.currentA);
-  return { cs, decision: d.decisions[0]!, carA, primaryA: truePrimaryA(carA, d.decisions[0]!.countedKw) };
+  const { decision, carA } = dispatchThenAllocate(cs, inputs, obs, 80, NOW);
+  return { cs, decision, carA, primaryA: truePrimaryA(carA, decision.countedKw) };
 }
 
 describe('a battery behind a delta-wye transformer', () => {

@@ -96,30 +96,27 @@ describe('the running window', () => {
 
 describe('the power left for the rest of a window', () => {
   const W = 15 * MIN;
+  /** A 15-minute window under a 50 kW target after `kw` drawn for its first `elapsedMs`, all of it seen. */
+  const drawn = (
+    kw: number,
+    elapsedMs: number,
+    o: Partial<Parameters<typeof remainingWindowKw>[0]> = {},
+  ) => ({
+    targetKw: 50,
+    windowMs: W,
+    elapsedMs,
+    energyKwMs: kw * elapsedMs,
+    coveredMs: elapsedMs,
+    currentKw: kw,
+    leadMs: 0,
+    ...o,
+  });
   it('at the start of a window it is the target', () => {
-    expect(
-      remainingWindowKw({
-        targetKw: 50,
-        windowMs: W,
-        elapsedMs: 0,
-        energyKwMs: 0,
-        coveredMs: 0,
-        currentKw: 0,
-        leadMs: 0,
-      }),
-    ).toBe(50);
+    expect(remainingWindowKw(drawn(0, 0))).toBe(50);
   });
 
   it('spreads what is left: 80 kW for 5 min under a 50 kW target leaves 35 kW for the last 10 min', () => {
-    const kw = remainingWindowKw({
-      targetKw: 50,
-      windowMs: W,
-      elapsedMs: 5 * MIN,
-      energyKwMs: 80 * 5 * MIN,
-      coveredMs: 5 * MIN,
-      currentKw: 80,
-      leadMs: 0,
-    });
+    const kw = remainingWindowKw(drawn(80, 5 * MIN));
     expect(kw).toBeCloseTo(35, 9);
     // The average then is exactly the target: (80·5 + 35·10) / 15 = 50.
     expect((80 * 5 + kw * 10) / 15).toBeCloseTo(50, 9);
@@ -127,80 +124,47 @@ describe('the power left for the rest of a window', () => {
 
   it('counts the present power for the lead time before a new limit takes effect', () => {
     // 5 s more at 80 kW, then (50·15 min − 80·5 min − 80·5 s) over 10 min − 5 s.
-    const kw = remainingWindowKw({
-      targetKw: 50,
-      windowMs: W,
-      elapsedMs: 5 * MIN,
-      energyKwMs: 80 * 5 * MIN,
-      coveredMs: 5 * MIN,
-      currentKw: 80,
-      leadMs: 5000,
-    });
+    const kw = remainingWindowKw(drawn(80, 5 * MIN, { leadMs: 5000 }));
     expect(kw).toBeCloseTo((50 * 15 * MIN - 80 * 5 * MIN - 80 * 5000) / (10 * MIN - 5000), 9);
   });
 
   it('is never below 0 when the window is over budget already', () => {
-    expect(
-      remainingWindowKw({
-        targetKw: 10,
-        windowMs: W,
-        elapsedMs: 10 * MIN,
-        energyKwMs: 100 * 10 * MIN,
-        coveredMs: 10 * MIN,
-        currentKw: 100,
-        leadMs: 0,
-      }),
-    ).toBe(0);
+    expect(remainingWindowKw(drawn(100, 10 * MIN, { targetKw: 10 }))).toBe(0);
   });
 
   it('within the lead time of the end it gives the target (what is sent now counts in the next window)', () => {
-    expect(
-      remainingWindowKw({
-        targetKw: 40,
-        windowMs: W,
-        elapsedMs: W - 2000,
-        energyKwMs: 0,
-        coveredMs: W - 2000,
-        currentKw: 90,
-        leadMs: 5000,
-      }),
-    ).toBe(40);
+    expect(remainingWindowKw(drawn(0, W - 2000, { targetKw: 40, currentKw: 90, leadMs: 5000 }))).toBe(40);
   });
 
   it('a window seen only partly is held to the target over what was seen', () => {
     // Seen for the last 5 min only, 20 kW: budget 50 × (5 + 5) − 20 × 5 = 400 kW·min over 5 min = 80 kW.
     expect(
-      remainingWindowKw({
-        targetKw: 50,
-        windowMs: W,
-        elapsedMs: 10 * MIN,
-        energyKwMs: 20 * 5 * MIN,
-        coveredMs: 5 * MIN,
-        currentKw: 20,
-        leadMs: 0,
-      }),
+      remainingWindowKw(drawn(20, 10 * MIN, { energyKwMs: 20 * 5 * MIN, coveredMs: 5 * MIN })),
     ).toBeCloseTo(80, 9);
   });
 });
 
 describe('the target', () => {
   it('is the period peak, at least the floor; a pin wins over both and over the cars', () => {
-    expect(demandTarget({ periodPeakKw: 42, floorKw: 30, needKw: 0 })).toEqual({
-      targetKw: 42,
-      reason: 'period peak',
-    });
-    expect(demandTarget({ periodPeakKw: 12, floorKw: 30, needKw: 0 })).toEqual({
-      targetKw: 30,
-      reason: 'floor',
-    });
-    expect(demandTarget({ periodPeakKw: 42, floorKw: 30, needKw: 55 })).toEqual({
-      targetKw: 55,
-      reason: 'cars need',
-    });
-    expect(demandTarget({ pinnedKw: 20, periodPeakKw: 42, needKw: 55 })).toEqual({
-      targetKw: 20,
-      reason: 'pinned',
-    });
+    const cases: [Parameters<typeof demandTarget>[0], ReturnType<typeof demandTarget>][] = [
+      [
+        { periodPeakKw: 42, floorKw: 30, needKw: 0 },
+        { targetKw: 42, reason: 'period peak' },
+      ],
+      [
+        { periodPeakKw: 12, floorKw: 30, needKw: 0 },
+        { targetKw: 30, reason: 'floor' },
+      ],
+      [
+        { periodPeakKw: 42, floorKw: 30, needKw: 55 },
+        { targetKw: 55, reason: 'cars need' },
+      ],
+      [
+        { pinnedKw: 20, periodPeakKw: 42, needKw: 55 },
+        { targetKw: 20, reason: 'pinned' },
+      ],
+    ];
+    for (const [input, want] of cases) expect(demandTarget(input)).toEqual(want);
   });
 
   it('the cars need the least constant EV power that serves every deadline (EDF), plus the other load', () => {

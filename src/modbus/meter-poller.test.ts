@@ -10,6 +10,15 @@ import type { RegisterFunction } from './register-types.ts';
 import { VirtualClock } from '../sim/world/virtual-clock.ts';
 
 const source = presetSource('sdm630', 'load');
+/** The one meter both tests poll: every 250 ms, 100 ms per request, stale after 1 s of silence. */
+const METER = {
+  meterId: 'm',
+  endpoint: { host: 'x', port: 1, unitId: 1 },
+  source,
+  pollIntervalMs: 250,
+  requestTimeoutMs: 100,
+  staleAfterMs: 1000,
+};
 const tables = encodeMap(source.kind === 'map' ? source.map : (undefined as never), {
   ...fromPhases([10, 10, 10]),
   energyImportKwh: 1,
@@ -40,19 +49,11 @@ describe('meter poller timing', () => {
     const clock = new VirtualClock(1_000_000);
     const device = new FakeDevice(clock);
     const events: string[] = [];
-    const poller = new MeterPoller(
-      [
-        {
-          meterId: 'm',
-          endpoint: { host: 'x', port: 1, unitId: 1 },
-          source,
-          pollIntervalMs: 250,
-          requestTimeoutMs: 100,
-          staleAfterMs: 1000,
-        },
-      ],
-      { clock, connect: () => device, backoff: { initialMs: 100, maxMs: 800 } },
-    );
+    const poller = new MeterPoller([METER], {
+      clock,
+      connect: () => device,
+      backoff: { initialMs: 100, maxMs: 800 },
+    });
     poller.on('fresh', () => events.push(`fresh@${clock.nowMs() - 1_000_000}`));
     poller.on('stale', () => events.push(`stale@${clock.nowMs() - 1_000_000}`));
     const at: number[] = [];
@@ -81,19 +82,7 @@ describe('meter poller timing', () => {
   it('keeps polling on the same connection when a listener throws', async () => {
     const clock = new VirtualClock(0);
     const device = new FakeDevice(clock);
-    const poller = new MeterPoller(
-      [
-        {
-          meterId: 'm',
-          endpoint: { host: 'x', port: 1, unitId: 1 },
-          source,
-          pollIntervalMs: 250,
-          requestTimeoutMs: 100,
-          staleAfterMs: 1000,
-        },
-      ],
-      { clock, connect: () => device },
-    );
+    const poller = new MeterPoller([METER], { clock, connect: () => device });
     poller.on('reading', () => {
       throw new Error('listener bug');
     });

@@ -7,6 +7,7 @@
 import type { AllocationInput, AllocationResult } from '../allocation.ts';
 import type { CompiledSite } from '../compiled-site.ts';
 import { DIM_COUNT } from '../compiled-site.ts';
+import type { Wiring } from '../phases.ts';
 import { wiringConductors } from '../phases.ts';
 import type { Supply } from '../site.ts';
 import {
@@ -27,6 +28,32 @@ const same = (a: Supply, b: Supply): boolean =>
   a.lineToNeutralV === b.lineToNeutralV &&
   a.lineToLineV === b.lineToLineV &&
   a.phases.length === b.phases.length;
+
+/**
+ * The line currents (phasors, L1-L3) of a port drawing `a` amps at power factor 1 on the voltage its
+ * wiring puts it across; conductors `mask` marks false draw nothing.
+ */
+export function portLinePhasors(wiring: Wiring, a: number, mask?: readonly boolean[]): C[] {
+  const lines: C[] = [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ];
+  wiringConductors(wiring).forEach((phases, k) => {
+    if (mask && mask[k] === false) return;
+    if (phases.length === 1) {
+      const p = phases[0]!;
+      lines[p] = [lines[p]![0] + a * VOLTAGE[p]![0], lines[p]![1] + a * VOLTAGE[p]![1]];
+      return;
+    }
+    const [p, q] = phases as [number, number];
+    const v: C = [VOLTAGE[p]![0] - VOLTAGE[q]![0], VOLTAGE[p]![1] - VOLTAGE[q]![1]];
+    const r = Math.hypot(v[0], v[1]);
+    lines[p] = [lines[p]![0] + (a * v[0]) / r, lines[p]![1] + (a * v[1]) / r];
+    lines[q] = [lines[q]![0] - (a * v[0]) / r, lines[q]![1] - (a * v[1]) / r];
+  });
+  return lines;
+}
 
 /** Per circuit: true when the exact model applies (three-phase, and so is everything below it). */
 export function exactCircuits(cs: CompiledSite): boolean[] {
@@ -53,24 +80,7 @@ export function exactLineCurrents(
     const a = x.get(port.id) ?? 0;
     if (a === 0) return;
     const mask = demandOf.get(port.id)?.conductorsInUse;
-    let lines: C[] = [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-    ];
-    wiringConductors(port.wiring).forEach((phases, k) => {
-      if (mask && mask[k] === false) return;
-      if (phases.length === 1) {
-        const p = phases[0]!;
-        lines[p] = [lines[p]![0] + a * VOLTAGE[p]![0], lines[p]![1] + a * VOLTAGE[p]![1]];
-        return;
-      }
-      const [p, q] = phases as [number, number];
-      const v: C = [VOLTAGE[p]![0] - VOLTAGE[q]![0], VOLTAGE[p]![1] - VOLTAGE[q]![1]];
-      const r = Math.hypot(v[0], v[1]);
-      lines[p] = [lines[p]![0] + (a * v[0]) / r, lines[p]![1] + (a * v[1]) / r];
-      lines[q] = [lines[q]![0] - (a * v[0]) / r, lines[q]![1] - (a * v[1]) / r];
-    });
+    let lines = portLinePhasors(port.wiring, a, mask);
     const path = cs.portPath[i]!;
     for (let level = 0; level < path.length; level++) {
       const c = path[level]!;

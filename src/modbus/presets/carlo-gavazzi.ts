@@ -8,6 +8,27 @@ const A = 0.001;
 const KW = 0.0001;
 const KWH = 0.1;
 
+/**
+ * The register map the EM24 and EM330/EM340 share (same addresses and weights up to 0x0028); only the
+ * addresses of the energy totals differ between the two.
+ */
+function gavazziMap(energyImport: number, energyExport: number): MapPreset['map'] {
+  return {
+    function: 'input',
+    wordOrder: 'little',
+    maxGap: 24,
+    maxRead: 50,
+    points: {
+      voltageV: [s32(0x00, V), s32(0x02, V), s32(0x04, V)],
+      currentA: [s32(0x0c, A), s32(0x0e, A), s32(0x10, A)],
+      powerPhaseKw: [s32(0x12, KW), s32(0x14, KW), s32(0x16, KW)],
+      powerKw: s32(0x28, KW),
+      energyImportKwh: s32(energyImport, KWH),
+      energyExportKwh: s32(energyExport, KWH),
+    },
+  };
+}
+
 export const em24: MapPreset = {
   kind: 'map',
   name: 'em24',
@@ -19,20 +40,7 @@ export const em24: MapPreset = {
   notes:
     'Energy addresses 0x0042/0x005C follow the protocol table as used by mbmd; older EM24 firmware may lack kWh(-). ' +
     'Reads are kept to 50 registers or fewer.',
-  map: {
-    function: 'input',
-    wordOrder: 'little',
-    maxGap: 24,
-    maxRead: 50,
-    points: {
-      voltageV: [s32(0x00, V), s32(0x02, V), s32(0x04, V)],
-      currentA: [s32(0x0c, A), s32(0x0e, A), s32(0x10, A)],
-      powerPhaseKw: [s32(0x12, KW), s32(0x14, KW), s32(0x16, KW)],
-      powerKw: s32(0x28, KW),
-      energyImportKwh: s32(0x42, KWH),
-      energyExportKwh: s32(0x5c, KWH),
-    },
-  },
+  map: gavazziMap(0x42, 0x5c),
 };
 
 export const em340: MapPreset = {
@@ -44,18 +52,5 @@ export const em340: MapPreset = {
     '0x0028 W sys, 0x0034 kWh(+) TOT, 0x004E kWh(-) TOT); cross-checked with volkszaehler/mbmd CGEX3X0',
   confidence: 'high',
   notes: 'Same layout and weights as the EM24 up to 0x0028; the energy totals sit at 0x0034 and 0x004E.',
-  map: {
-    function: 'input',
-    wordOrder: 'little',
-    maxGap: 24,
-    maxRead: 50,
-    points: {
-      voltageV: [s32(0x00, V), s32(0x02, V), s32(0x04, V)],
-      currentA: [s32(0x0c, A), s32(0x0e, A), s32(0x10, A)],
-      powerPhaseKw: [s32(0x12, KW), s32(0x14, KW), s32(0x16, KW)],
-      powerKw: s32(0x28, KW),
-      energyImportKwh: s32(0x34, KWH),
-      energyExportKwh: s32(0x4e, KWH),
-    },
-  },
+  map: gavazziMap(0x34, 0x4e),
 };

@@ -16,14 +16,8 @@ const after = (st: SimulatedStation, fn: () => Promise<unknown>): void => {
 
 function v16(st: SimulatedStation): Record<string, Handler> {
   return {
-    SetChargingProfile: (p: { connectorId: number }) => {
-      const refused = refuseProfile(st);
-      if (refused !== undefined) return refused;
-      const profile = profileFrom16(p, st.now());
-      if (!st.takesUnit(profile.unit)) return { status: 'Rejected' };
-      const tx = profile.connectorId > 0 ? st.ports.get(profile.connectorId)?.tx?.id : undefined;
-      return { status: st.profiles.set(profile, tx) };
-    },
+    SetChargingProfile: (p: { connectorId: number }) =>
+      setChargingProfile(st, () => profileFrom16(p, st.now())),
     ClearChargingProfile: (p: {
       id?: number;
       connectorId?: number;
@@ -125,14 +119,7 @@ function v2(st: SimulatedStation): Record<string, Handler> {
   }
   const key = (cv: CV): string => `${cv.component.name}.${cv.variable.name}`;
   return {
-    SetChargingProfile: (p: { evseId: number }) => {
-      const refused = refuseProfile(st);
-      if (refused !== undefined) return refused;
-      const profile = profileFrom2(p, st.now());
-      if (!st.takesUnit(profile.unit)) return { status: 'Rejected' };
-      const tx = profile.connectorId > 0 ? st.ports.get(profile.connectorId)?.tx?.id : undefined;
-      return { status: st.profiles.set(profile, tx) };
-    },
+    SetChargingProfile: (p: { evseId: number }) => setChargingProfile(st, () => profileFrom2(p, st.now())),
     ClearChargingProfile: (p: {
       chargingProfileId?: number;
       chargingProfileCriteria?: {
@@ -201,6 +188,22 @@ function v2(st: SimulatedStation): Record<string, Handler> {
     DataTransfer: () => ({ status: 'UnknownVendorId' }),
     ...localListHandlers(st, 'versionNumber', (e: { idToken: { idToken: string } }) => e.idToken.idToken),
   };
+}
+
+/**
+ * SetChargingProfile in either version: refused as the station is set to, 'Rejected' in a unit it does not
+ * take, else stored for its port's transaction. `parse` reads the payload once it is not refused.
+ */
+function setChargingProfile(
+  st: SimulatedStation,
+  parse: () => ReturnType<typeof profileFrom16>,
+): { status: string } | typeof NO_REPLY {
+  const refused = refuseProfile(st);
+  if (refused !== undefined) return refused;
+  const profile = parse();
+  if (!st.takesUnit(profile.unit)) return { status: 'Rejected' };
+  const tx = profile.connectorId > 0 ? st.ports.get(profile.connectorId)?.tx?.id : undefined;
+  return { status: st.profiles.set(profile, tx) };
 }
 
 /** The answer of a station that refuses profiles (SimProfileRefusal), or undefined when it applies them. */

@@ -20,6 +20,16 @@ afterEach(async () => {
   dir = undefined;
 });
 
+/** Station CP1 (OCPP 1.6) at `url` with `reconnect`, closed after the test. */
+function reconnecting(
+  url: string,
+  reconnect: { initialDelayMs: number; maxDelayMs: number },
+): SimulatedStation {
+  const st = new SimulatedStation({ url, stationId: 'CP1', version: '1.6', reconnect });
+  sims.push(st);
+  return st;
+}
+
 describe('a simulated station that reconnects', () => {
   it('retries with growing delays while Fusebox is away and is back without booting when it returns', async () => {
     dir = mkdtempSync(join(tmpdir(), 'fusebox-sim-reconnect-'));
@@ -27,13 +37,7 @@ describe('a simulated station that reconnects', () => {
     const first = await startHarness({ stations: [{ id: 'CP1', ports: 1 }], dbPath });
     harnesses.push(first);
     const port = first.server.listenPort;
-    const st = new SimulatedStation({
-      url: first.url,
-      stationId: 'CP1',
-      version: '1.6',
-      reconnect: { initialDelayMs: 100, maxDelayMs: 800 },
-    });
-    sims.push(st);
+    const st = reconnecting(first.url, { initialDelayMs: 100, maxDelayMs: 800 });
     const delays: number[] = [];
     st.on('reconnect-scheduled', (e: { delayMs: number }) => delays.push(e.delayMs));
     expect((await st.connect()).status).toBe('Accepted');
@@ -63,13 +67,7 @@ describe('a simulated station that reconnects', () => {
   it('stays closed after close()', async () => {
     const h = await startHarness({ stations: [{ id: 'CP1', ports: 1 }] });
     harnesses.push(h);
-    const st = new SimulatedStation({
-      url: h.url,
-      stationId: 'CP1',
-      version: '1.6',
-      reconnect: { initialDelayMs: 50, maxDelayMs: 100 },
-    });
-    sims.push(st);
+    const st = reconnecting(h.url, { initialDelayMs: 50, maxDelayMs: 100 });
     let scheduled = 0;
     st.on('reconnect-scheduled', () => scheduled++);
     await st.connect();

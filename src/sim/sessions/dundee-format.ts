@@ -4,7 +4,7 @@
  */
 import type { CsvRow } from './csv-table.ts';
 import type { DstTally } from './local-span.ts';
-import { dstNotes, dstTally, localSpan, wallMsOf } from './local-span.ts';
+import { dstTallyReader, localSpan, wallMsOf } from './local-span.ts';
 import { requiredNumber, requiredText, RowProblem } from './row-fields.ts';
 import type { SessionFormatSpec } from './session-format.ts';
 import { checkedSession } from './session-format.ts';
@@ -54,8 +54,5 @@ export const dundeeFormat: SessionFormatSpec = {
   delimiter: ',',
   columns: ['Charging event', 'CP ID', 'Start Date', 'Start Time', 'End Date', 'End Time', 'Total kWh'],
   timeZone: ZONE,
-  createReader: () => {
-    const tally = dstTally();
-    return { read: (row) => readDundee(row, tally), notes: () => dstNotes(tally, ZONE) };
-  },
+  createReader: () => dstTallyReader(ZONE, readDundee),
 };

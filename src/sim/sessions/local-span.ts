@@ -5,7 +5,10 @@
  * with departure after arrival (the same first-occurrence rule as schedules).
  */
 import { DAY_MS, daysFromCivil, offsetAtMs } from '../../core/local-time.ts';
+import type { CsvRow } from './csv-table.ts';
 import { RowProblem } from './row-fields.ts';
+import type { RowReader } from './session-format.ts';
+import type { SimSession } from './sim-session.ts';
 
 /** Wall ms (local time on a UTC-like axis) of a calendar date and time, or null when not a real date. */
 export function wallMsOf(
@@ -100,4 +103,13 @@ export function localSpan(
     else tally.byDuration++;
   }
   return { arrivalMs: best.arrivalMs, departureMs: best.departureMs };
+}
+
+/** A row reader whose rows share one DST tally in `timeZone`; its notes are the tally's (dstNotes). */
+export function dstTallyReader(
+  timeZone: string,
+  read: (row: CsvRow, tally: DstTally) => SimSession,
+): RowReader {
+  const tally = dstTally();
+  return { read: (row) => read(row, tally), notes: () => dstNotes(tally, timeZone) };
 }

@@ -5,8 +5,8 @@
  */
 import type { CsvRow } from './csv-table.ts';
 import type { DstTally } from './local-span.ts';
-import { dstNotes, dstTally, localSpan, wallMsOf } from './local-span.ts';
-import { optionalField, requiredNumber, requiredText, RowProblem } from './row-fields.ts';
+import { dstTallyReader, localSpan, wallMsOf } from './local-span.ts';
+import { optionalField, optionalHoursMs, requiredNumber, requiredText, RowProblem } from './row-fields.ts';
 import type { SessionFormatSpec } from './session-format.ts';
 import { checkedSession } from './session-format.ts';
 import type { SimSession } from './sim-session.ts';
@@ -26,15 +26,11 @@ function wall(row: CsvRow, column: string): number {
 }
 
 function readNorway12(row: CsvRow, tally: DstTally): SimSession {
-  const hours =
-    optionalField(row, 'connection_time') === undefined
-      ? undefined
-      : requiredNumber(row, 'connection_time', true);
   const span = localSpan(
     ZONE,
     wall(row, 'plugin_time'),
     wall(row, 'plugout_time'),
-    hours === undefined ? undefined : hours * 3_600_000,
+    optionalHoursMs(row, 'connection_time'),
     tally,
   );
   return checkedSession({
@@ -51,8 +47,5 @@ export const norway12Format: SessionFormatSpec = {
   delimiter: ';',
   columns: ['location', 'user_id', 'session_id', 'plugin_time', 'plugout_time', 'energy_session'],
   timeZone: ZONE,
-  createReader: () => {
-    const tally = dstTally();
-    return { read: (row) => readNorway12(row, tally), notes: () => dstNotes(tally, ZONE) };
-  },
+  createReader: () => dstTallyReader(ZONE, readNorway12),
 };

@@ -35,6 +35,14 @@ export function requiredNumber(row: CsvRow, column: string, decimalComma = false
   return Number(decimalComma ? text.replace(',', '.') : text);
 }
 
+/**
+ * A stated duration in hours (decimal comma allowed), in ms; undefined where optionalField finds none. The
+ * Norwegian files give one to settle a time in the repeated DST hour (localSpan).
+ */
+export function optionalHoursMs(row: CsvRow, column: string): number | undefined {
+  return optionalField(row, column) === undefined ? undefined : requiredNumber(row, column, true) * 3_600_000;
+}
+
 /** An optional number: undefined when the field is empty or absent. */
 export function optionalNumber(row: CsvRow, column: string, decimalComma = false): number | undefined {
   return row.get(column) === '' ? undefined : requiredNumber(row, column, decimalComma);

@@ -5,8 +5,8 @@
  */
 import type { CsvRow } from './csv-table.ts';
 import type { DstTally } from './local-span.ts';
-import { dstNotes, dstTally, localSpan, wallMsOf } from './local-span.ts';
-import { optionalField, requiredNumber, requiredText, RowProblem } from './row-fields.ts';
+import { dstTallyReader, localSpan, wallMsOf } from './local-span.ts';
+import { optionalField, optionalHoursMs, requiredNumber, requiredText, RowProblem } from './row-fields.ts';
 import type { SessionFormatSpec } from './session-format.ts';
 import { checkedSession } from './session-format.ts';
 import type { SimSession } from './sim-session.ts';
@@ -27,15 +27,11 @@ function readTrondheim(row: CsvRow, tally: DstTally): SimSession {
   const shared = row.get('User_type').toLowerCase() === 'shared';
   const sharedId = row.get('Shared_ID');
   const stationId = shared && sharedId !== '' && sharedId !== 'NA' ? sharedId : requiredText(row, 'User_ID');
-  const hours =
-    optionalField(row, 'Duration_hours') === undefined
-      ? undefined
-      : requiredNumber(row, 'Duration_hours', true);
   const span = localSpan(
     ZONE,
     wall(row, 'Start_plugin'),
     wall(row, 'End_plugout'),
-    hours === undefined ? undefined : hours * 3_600_000,
+    optionalHoursMs(row, 'Duration_hours'),
     tally,
   );
   return checkedSession({
@@ -52,8 +48,5 @@ export const trondheimFormat: SessionFormatSpec = {
   delimiter: ';',
   columns: ['session_ID', 'Garage_ID', 'User_ID', 'Start_plugin', 'End_plugout', 'El_kWh'],
   timeZone: ZONE,
-  createReader: () => {
-    const tally = dstTally();
-    return { read: (row) => readTrondheim(row, tally), notes: () => dstNotes(tally, ZONE) };
-  },
+  createReader: () => dstTallyReader(ZONE, readTrondheim),
 };
