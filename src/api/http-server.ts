@@ -16,7 +16,7 @@ import { accessHook } from './auth/access.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { ControlSync } from '../control/control-sync.ts';
 import { LiveHub } from './live-hub.ts';
-import { ApiMetrics } from './metrics.ts';
+import { ApiMetrics, oncePerTurn } from './metrics.ts';
 import type { MetricSources } from './metrics.ts';
 import { PowerHistoryRecorder } from './power-history-recorder.ts';
 import { PUBLIC_BODY_LIMIT, apiRouteDefaults, unknownQueryParameters } from './request-guards.ts';
@@ -117,11 +117,14 @@ async function registerOpenApi(app: ZodApp): Promise<void> {
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 }
 
-/** What the metrics read at each scrape: the live circuits, ports, upstreams, demand, planner and sessions. */
+/**
+ * What the metrics read at each scrape: the live circuits, ports, upstreams, demand, planner and sessions (the
+ * circuit view and the session counts once per scrape, however many gauges read them).
+ */
 function metricSources(ctx: ApiContext): MetricSources {
   const { deps } = ctx;
   return {
-    circuits: () => livePayloads(ctx).circuits().circuits,
+    circuits: oncePerTurn(() => livePayloads(ctx).circuits().circuits),
     portsCharging: () => deps.live.snapshot()?.allocation.filter((a) => a.currentA > 0).length ?? 0,
     uncontrolledPorts: () =>
       [...(deps.live.snapshot()?.uncontrolled ?? [])].map(([portId, u]) => ({
@@ -133,10 +136,10 @@ function metricSources(ctx: ApiContext): MetricSources {
     now: () => deps.clock.nowMs(),
     demand: () => deps.demand?.state() ?? null,
     planner: () => deps.planner?.metrics() ?? null,
-    sessions: () => ({
+    sessions: oncePerTurn(() => ({
       active: deps.store.records.sessions({ active: true, limit: 1, offset: 0 }).total,
       total: deps.store.records.sessions({ limit: 1, offset: 0 }).total,
-    }),
+    })),
   };
 }
 

@@ -41,6 +41,24 @@ export interface MetricSources {
   planner?(): PlannerMetrics | null;
 }
 
+/**
+ * `fn`'s value, computed once per turn of the event loop: one scrape reads a source from several gauges (the
+ * circuit view three times, the session counts twice) and, at 2,000 ports, computing the view each time made a
+ * scrape a 100-200 ms task. Read again in a later turn, it is computed afresh.
+ */
+export function oncePerTurn<T>(fn: () => T): () => T {
+  let cached: { readonly value: T } | null = null;
+  return () => {
+    if (cached) return cached.value;
+    const value = fn();
+    cached = { value };
+    setImmediate(() => {
+      cached = null;
+    });
+    return value;
+  };
+}
+
 const PHASES = ['L1', 'L2', 'L3'];
 
 /** The sources the gauges read at each scrape (none until the app sets them). */
