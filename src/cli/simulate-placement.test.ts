@@ -102,6 +102,17 @@ describe('fusebox simulate: cars on ports, and bad arguments', () => {
     expect(run.demandMetPct).toBeCloseTo((100 * 24) / 28, 3);
   });
 
+  // A run with a site battery of 50 kWh / 25 kW, for the battery options' checks.
+  const WITH_BATTERY = [
+    '--sessions',
+    SESSIONS,
+    '--capacity-kw',
+    '10',
+    '--battery-kwh',
+    '50',
+    '--battery-kw',
+    '25',
+  ];
   const bad: [string[], RegExp][] = [
     [
       ['--sessions', FOREIGN, '--site', SMALL],
@@ -178,33 +189,11 @@ describe('fusebox simulate: cars on ports, and bad arguments', () => {
       /--battery-efficiency needs a site battery: --battery-kwh KWH --battery-kw KW/,
     ],
     [
-      [
-        '--sessions',
-        SESSIONS,
-        '--capacity-kw',
-        '10',
-        '--battery-kwh',
-        '50',
-        '--battery-kw',
-        '25',
-        '--battery-efficiency',
-        '1.2',
-      ],
+      [...WITH_BATTERY, '--battery-efficiency', '1.2'],
       /--battery-efficiency is a round-trip efficiency above 0 and at most 1, not '1.2'/,
     ],
     [
-      [
-        '--sessions',
-        SESSIONS,
-        '--capacity-kw',
-        '10',
-        '--battery-kwh',
-        '50',
-        '--battery-kw',
-        '25',
-        '--battery-reserve-pct',
-        '100',
-      ],
+      [...WITH_BATTERY, '--battery-reserve-pct', '100'],
       /--battery-reserve-pct is a percentage from 0 to below 100, not '100'/,
     ],
   ];

@@ -35,19 +35,23 @@ interface OfflinePlan {
  * The planner's LP (planner.ts) over the whole workload, one slot per step, with the site battery when
  * given (at the grid connection: its power counts where the building load does, battery-lp.ts).
  */
-function solveOffline(
-  highs: Highs,
-  all: readonly SimSession[],
-  placed: readonly number[],
-  network: Network,
-  stepMs: number,
-  evseOf: Int32Array,
-  defaultMaxPowerKw: number,
-  tariff: Tariff | undefined,
-  timeZone: string,
-  externalKwAt: ((tMs: number) => number) | undefined,
-  battery?: SiteBatterySpec,
-): OfflinePlan {
+/** One offline LP's inputs: the run's sessions, those placed on a port, the network and the tariff. */
+export interface OfflineProblem {
+  readonly all: readonly SimSession[];
+  /** Indexes into `all` of the sessions that got a port (cars turned away never plug in). */
+  readonly placed: readonly number[];
+  readonly network: Network;
+  readonly stepMs: number;
+  /** Per session, the index of its port in network.evses (-1: turned away). */
+  readonly evseOf: Int32Array;
+  readonly defaultMaxPowerKw: number;
+  readonly tariff: Tariff | undefined;
+  readonly timeZone: string;
+  readonly externalKwAt: ((tMs: number) => number) | undefined;
+}
+
+function solveOffline(highs: Highs, problem: OfflineProblem, battery?: SiteBatterySpec): OfflinePlan {
+  const { all, placed, network, stepMs, evseOf, defaultMaxPowerKw, tariff, timeZone, externalKwAt } = problem;
   // The engine's steps: a car is present from floor(arrival) to floor(departure), the last one excluded.
   const sessions: PlanSession[] = placed.map((i) => {
     const s = all[i]!;
@@ -120,31 +124,8 @@ function ratesOf(o: OfflinePlan, stepMs: number): Map<string, PlannedRates> {
 }
 
 /** Plans the placed sessions for the least cost after the most energy; rates by session id. */
-export function offlineCostPlan(
-  highs: Highs,
-  all: readonly SimSession[],
-  placed: readonly number[],
-  network: Network,
-  stepMs: number,
-  evseOf: Int32Array,
-  defaultMaxPowerKw: number,
-  tariff: Tariff | undefined,
-  timeZone: string,
-  externalKwAt: ((tMs: number) => number) | undefined,
-): Map<string, PlannedRates> {
-  const o = solveOffline(
-    highs,
-    all,
-    placed,
-    network,
-    stepMs,
-    evseOf,
-    defaultMaxPowerKw,
-    tariff,
-    timeZone,
-    externalKwAt,
-  );
-  return ratesOf(o, stepMs);
+export function offlineCostPlan(highs: Highs, problem: OfflineProblem): Map<string, PlannedRates> {
+  return ratesOf(solveOffline(highs, problem), problem.stepMs);
 }
 
 /** The battery's planned power per step from firstStep, kW (charging positive). */
@@ -162,30 +143,11 @@ export interface PlannedBattery {
  */
 export function offlineBatteryPlan(
   highs: Highs,
-  all: readonly SimSession[],
-  placed: readonly number[],
-  network: Network,
-  stepMs: number,
-  evseOf: Int32Array,
-  defaultMaxPowerKw: number,
-  tariff: Tariff | undefined,
-  timeZone: string,
-  externalKwAt: ((tMs: number) => number) | undefined,
+  problem: OfflineProblem,
   battery: SiteBatterySpec,
 ): { rates: Map<string, PlannedRates>; battery: PlannedBattery } {
-  const o = solveOffline(
-    highs,
-    all,
-    placed,
-    network,
-    stepMs,
-    evseOf,
-    defaultMaxPowerKw,
-    tariff,
-    timeZone,
-    externalKwAt,
-    battery,
-  );
+  const { stepMs } = problem;
+  const o = solveOffline(highs, problem, battery);
   const firstStep = o.result ? Math.floor(o.result.slotStartsMs[0]! / stepMs) : 0;
   return {
     rates: ratesOf(o, stepMs),

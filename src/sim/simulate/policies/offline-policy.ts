@@ -16,6 +16,7 @@ import type { Policy, StepInput } from '../policy.ts';
 import type { SimSession } from '../../sessions/sim-session.ts';
 import type { ObjectiveOptions } from '../scenario.ts';
 import type { PlannedBattery } from './offline-cost.ts';
+import type { OfflineProblem, PlannedRates } from './offline-cost.ts';
 import { offlineBatteryPlan, offlineCostPlan } from './offline-cost.ts';
 import type { SiteBatterySpec } from '../site-battery.ts';
 import { stepBattery } from '../site-battery.ts';
@@ -222,48 +223,31 @@ async function planOffline(
   let requested = 0;
   // Cars turned away never plug in: nothing to plan for them (their demand still counts below).
   const placed = all.map((_, i) => i).filter((i) => evseOf[i]! >= 0);
-  if (battery) {
-    // With a site battery, one LP over the whole run (its energy links every step): offline-cost.ts.
-    const zone = cost?.tariff?.timeZone ?? cost?.timeZone ?? 'UTC';
-    const r = offlineBatteryPlan(
-      highs,
+  if (battery || cost) {
+    // With a site battery or a cost objective, one LP over the whole run (a battery's energy and a demand
+    // charge link every step): offline-cost.ts.
+    const problem: OfflineProblem = {
       all,
       placed,
       network,
       stepMs,
       evseOf,
       defaultMaxPowerKw,
-      cost?.tariff,
-      zone,
+      tariff: cost?.tariff,
+      timeZone: cost?.tariff?.timeZone ?? cost?.timeZone ?? 'UTC',
       externalKwAt,
-      battery,
-    );
-    batteryPlan = r.battery;
+    };
+    let rates: Map<string, PlannedRates>;
+    if (battery) {
+      const r = offlineBatteryPlan(highs, problem, battery);
+      batteryPlan = r.battery;
+      rates = r.rates;
+    } else rates = offlineCostPlan(highs, problem);
     for (const i of placed) {
-      const p = r.rates.get(all[i]!.id)!;
+      const p = rates.get(all[i]!.id)!;
       plan.set(all[i]!.id, p);
       const v = network.evses[evseOf[i]!]!.voltageV;
       for (const a of p.rates) planned += (a * v * hours) / 1000;
-    }
-  } else if (cost) {
-    const zone = cost.tariff?.timeZone ?? cost.timeZone ?? 'UTC';
-    const rates = offlineCostPlan(
-      highs,
-      all,
-      placed,
-      network,
-      stepMs,
-      evseOf,
-      defaultMaxPowerKw,
-      cost.tariff,
-      zone,
-      externalKwAt,
-    );
-    for (const i of placed) {
-      const r = rates.get(all[i]!.id)!;
-      plan.set(all[i]!.id, r);
-      const v = network.evses[evseOf[i]!]!.voltageV;
-      for (const a of r.rates) planned += (a * v * hours) / 1000;
     }
   }
   for (const group of cost || battery ? [] : overlapGroups(all, placed, stepMs)) {
