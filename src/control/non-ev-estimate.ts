@@ -149,8 +149,15 @@ export interface CarSeen {
   readonly ownMaxA?: number | undefined;
 }
 
-/** What observe reads of a port's limits (LimitHistory.rangeInto), reused: it runs for every port per run. */
-const observed: LimitRange = { lowA: 0, highA: 0, changedAtMs: 0 };
+/**
+ * The work space of what runs for every port in every control run (CarObservations.observe, evLoadForMeters),
+ * reused from run to run: a run is synchronous, and each use is read before the next port's overwrites it.
+ */
+const scratch: { readonly range: LimitRange; readonly bounded: number[]; readonly high: Float64Array } = {
+  range: { lowA: 0, highA: 0, changedAtMs: 0 },
+  bounded: [],
+  high: new Float64Array(3),
+};
 
 /**
  * Per port and session, what its car was seen doing (CarSeen): a car paused and resumed, or one whose value
@@ -192,8 +199,8 @@ export class CarObservations {
           if (a > drawn) drawn = a;
         }
       }
-      const settled = history.rangeInto(port.portId, m.atMs - carResponseMs, m.atMs, observed)
-        ? observed
+      const settled = history.rangeInto(port.portId, m.atMs - carResponseMs, m.atMs, scratch.range)
+        ? scratch.range
         : null;
       let ownMaxA = car?.ownMaxA;
       if (
@@ -266,13 +273,6 @@ function boundedBy(conductorA: readonly number[], maxA: number, out: number[]): 
   for (let k = 0; k < conductorA.length; k++) out[k] = atMost(conductorA[k]!, maxA);
   return out;
 }
-
-/** evLoadForMeters' work space, reused from run to run (one control run at a time, synchronous). */
-const scratch: { readonly range: LimitRange; readonly bounded: number[]; readonly high: Float64Array } = {
-  range: { lowA: 0, highA: 0, changedAtMs: 0 },
-  bounded: [],
-  high: new Float64Array(3),
-};
 
 /** Per-phase and kW values of one circuit: L1, L2, L3 in A, kW. */
 export type DimValues = Float64Array;
