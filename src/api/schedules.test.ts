@@ -1,17 +1,14 @@
 /** Schedules made through the API: validation like the site file, concurrency, and their effect. */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return -- assertions read JSON bodies */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- assertions read JSON bodies */
 import { describe, expect, it, vi } from 'vitest';
 import { loadSiteConfigText } from '../config/load.ts';
 import type { ApiFixture, LoginHeaders } from './testing/api-fixture.ts';
-import { TEST_SITE, startApiFixture, useApiFixture } from './testing/api-fixture.ts';
+import { TEST_SITE, circuitView, startApiFixture, useApiFixture } from './testing/api-fixture.ts';
 
 const { f, alice } = useApiFixture();
 
 /** Circuit left as GET /api/v1/circuits shows it on `fx` to `headers`. */
-const leftOf = async (fx: ApiFixture, headers: LoginHeaders) =>
-  (await fx.call('GET', '/api/v1/circuits', { headers })).body.circuits.find(
-    (c: { id: string }) => c.id === 'left',
-  );
+const leftOf = (fx: ApiFixture, headers: LoginHeaders) => circuitView(fx, headers, 'left');
 
 /** Waits (5 s at most) until circuit left shows these limits (static ones only where given) and this source. */
 async function leftBecomes(
