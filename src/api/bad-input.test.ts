@@ -2,11 +2,11 @@
  * What an integrator gets for bad input: always `{ error, code, message }` with the right status and a message
  * that starts with the field (or the part of the request) at fault; never a 500, never a silent no-op.
  */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any -- assertions read JSON bodies */
 import { describe, expect, it, vi } from 'vitest';
 import { ERROR_CATALOGUE } from '../error-catalogue.ts';
 import type { ErrorCode } from '../error-catalogue.ts';
-import { useApiFixture } from './testing/api-fixture.ts';
+import { circuitView, useApiFixture } from './testing/api-fixture.ts';
 
 const { f, alice } = useApiFixture();
 
@@ -129,9 +129,7 @@ describe('request bodies', () => {
     // The control loop runs again at once; /circuits shows its result.
     await vi.waitFor(
       async () => {
-        const left = (await f.call('GET', '/api/v1/circuits', { headers: alice })).body.circuits.find(
-          (c: { id: string }) => c.id === 'left',
-        );
+        const left = await circuitView(f, alice, 'left');
         expect(left.limitKw).toBe(7);
         expect(left.limitSource).toMatch(/^override by alice/);
       },

@@ -1,10 +1,31 @@
 /** Schedules made through the API: validation like the site file, concurrency, and their effect. */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return -- assertions read JSON bodies */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- assertions read JSON bodies */
 import { describe, expect, it, vi } from 'vitest';
 import { loadSiteConfigText } from '../config/load.ts';
-import { TEST_SITE, startApiFixture, useApiFixture } from './testing/api-fixture.ts';
+import type { ApiFixture, LoginHeaders } from './testing/api-fixture.ts';
+import { TEST_SITE, circuitView, startApiFixture, useApiFixture } from './testing/api-fixture.ts';
 
 const { f, alice } = useApiFixture();
+
+/** Circuit left as GET /api/v1/circuits shows it on `fx` to `headers`. */
+const leftOf = (fx: ApiFixture, headers: LoginHeaders) => circuitView(fx, headers, 'left');
+
+/** Waits (5 s at most) until circuit left shows these limits (static ones only where given) and this source. */
+async function leftBecomes(
+  fx: ApiFixture,
+  headers: LoginHeaders,
+  want: { limitA?: number[]; effectiveLimitA: number[]; limitSource: string },
+): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const c = await leftOf(fx, headers);
+      if (want.limitA) expect(c.limitA).toEqual(want.limitA);
+      expect(c.effectiveLimitA).toEqual(want.effectiveLimitA);
+      expect(c.limitSource).toBe(want.limitSource);
+    },
+    { timeout: 5000 },
+  );
+}
 
 const ALL_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const allWeek = (limitA: number, label?: string) => ({
@@ -44,10 +65,7 @@ describe('schedules', () => {
     });
     const id = created.body.id as number;
 
-    const left = async () =>
-      (await f.call('GET', '/api/v1/circuits', { headers: alice })).body.circuits.find(
-        (c: { id: string }) => c.id === 'left',
-      );
+    const left = () => leftOf(f, alice);
     await vi.waitFor(async () => expect((await left()).effectiveLimitA).toEqual([12, 12, 12]), {
       timeout: 5000,
     });
@@ -111,19 +129,11 @@ describe('schedules', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(f.fusebox.reconfigure(r.compiled)).toBeNull();
-    const left = async () =>
-      (await f.call('GET', '/api/v1/circuits', { headers: alice })).body.circuits.find(
-        (c: { id: string }) => c.id === 'left',
-      );
-    await vi.waitFor(
-      async () => {
-        const c = await left();
-        expect(c.limitA).toEqual([30, 30, 30]);
-        expect(c.effectiveLimitA).toEqual([14, 14, 14]);
-        expect(c.limitSource).toBe("schedule 'kept'");
-      },
-      { timeout: 5000 },
-    );
+    await leftBecomes(f, alice, {
+      limitA: [30, 30, 30],
+      effectiveLimitA: [14, 14, 14],
+      limitSource: "schedule 'kept'",
+    });
     // Overrides are checked against the reloaded static limit.
     const over = await f.call('POST', '/api/v1/overrides', {
       headers: alice,
@@ -166,33 +176,15 @@ describe('schedules', () => {
         body: { circuitId: 'left', name: 'dash', weekly: [allWeek(20)], exceptions: [exception] },
       });
       expect(created.status).toBe(201);
-      const left = async () =>
-        (await g.call('GET', '/api/v1/circuits', { headers: h })).body.circuits.find(
-          (c: { id: string }) => c.id === 'left',
-        );
       // The dashboard's exception is in force: its 20 A is off, the site file's 25 A still holds.
-      await vi.waitFor(
-        async () => {
-          const c = await left();
-          expect(c.effectiveLimitA).toEqual([25, 25, 25]);
-          expect(c.limitSource).toBe("schedule 'site cap'");
-        },
-        { timeout: 5000 },
-      );
+      await leftBecomes(g, h, { effectiveLimitA: [25, 25, 25], limitSource: "schedule 'site cap'" });
       // Without the exception the dashboard's lower 20 A wins.
       const put = await g.call('PUT', `/api/v1/schedules/${created.body.id as number}`, {
         headers: h,
         body: { circuitId: 'left', name: 'dash', weekly: [allWeek(20)], exceptions: [], version: 1 },
       });
       expect(put.status).toBe(200);
-      await vi.waitFor(
-        async () => {
-          const c = await left();
-          expect(c.effectiveLimitA).toEqual([20, 20, 20]);
-          expect(c.limitSource).toBe("schedule 'dash'");
-        },
-        { timeout: 5000 },
-      );
+      await leftBecomes(g, h, { effectiveLimitA: [20, 20, 20], limitSource: "schedule 'dash'" });
     } finally {
       await g.stop();
     }

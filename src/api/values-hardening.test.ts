@@ -2,9 +2,9 @@
  * Values that came out wrong: formula text in the sessions CSV behind a tab or carriage return, override
  * and schedule limits of 1e-300 A, and a negative capacity on /circuits and /metrics.
  */
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- assertions read JSON bodies */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- assertions read JSON bodies */
 import { describe, expect, it, vi } from 'vitest';
-import { useApiFixture } from './testing/api-fixture.ts';
+import { circuitView, useApiFixture } from './testing/api-fixture.ts';
 
 const { f, alice } = useApiFixture();
 
@@ -72,9 +72,7 @@ describe('limits and capacity', () => {
     expect(zero.status).toBe(201);
     await vi.waitFor(
       async () => {
-        const left = (await f.call('GET', '/api/v1/circuits', { headers: alice })).body.circuits.find(
-          (c: { id: string }) => c.id === 'left',
-        );
+        const left = await circuitView(f, alice, 'left');
         expect(left.overrideId).toBe(zero.body.id);
         expect(left.effectiveLimitA).toEqual([0, 0, 0]);
       },

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { MeterReading } from '../contracts/meter-reading.ts';
 import { constantLoad, withSteps } from '../sim/world/profiles.ts';
 import type { DispatchRecord } from './dispatcher.ts';
-import { bigCar, SimHarness } from './testing/sim-harness.ts';
+import { bigCar, SimHarness, withCarsCharging } from './testing/sim-harness.ts';
 import { dlmSite, emsCommands, slmSite } from './testing/scenario-sites.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0); // Monday 09:00 in Berlin
@@ -19,6 +19,15 @@ function records(h: SimHarness): DispatchRecord[] {
   const out: DispatchRecord[] = [];
   h.loop.dispatcher.onRecord((r) => out.push(r));
   return out;
+}
+
+/** A harness on dlmSite(ports, staleNonEvLoadA) from T0 whose grid circuit carries a constant `buildingA` besides the cars. */
+function dlmHarness(ports: number, staleNonEvLoadA: number, buildingA: number): SimHarness {
+  return new SimHarness({
+    site: dlmSite(ports, staleNonEvLoadA),
+    startMs: T0,
+    loads: [{ circuitId: 'grid', profile: constantLoad(buildingA) }],
+  });
 }
 
 function runTimes(h: SimHarness): number[] {
@@ -144,9 +153,7 @@ describe('ControlLoop: dispatch order', () => {
 
 describe('ControlLoop: failed decreases', () => {
   it('a rejected decrease pins the port at its old limit (others get the rest) and is retried until accepted', async () => {
-    const h = new SimHarness({ site: SLM, startMs: T0 });
-    h.world.addEv('a/1', bigCar('a', T0));
-    await h.advanceBy(30_000);
+    const h = await withCarsCharging(SLM, T0, ['a/1']);
     h.gateway.setStationBehaviour('a', 'reject');
     h.world.addEv('b/1', bigCar('b', T0 + 30_000));
     await h.advanceBy(20_000);
@@ -203,10 +210,7 @@ describe('ControlLoop: failed decreases', () => {
 
 describe('ControlLoop: reloading the site file', () => {
   it('applies a lowered circuit limit at once, and refuses a change of ports', async () => {
-    const h = new SimHarness({ site: SLM, startMs: T0 });
-    h.world.addEv('a/1', bigCar('a', T0));
-    h.world.addEv('b/1', bigCar('b', T0));
-    await h.advanceBy(30_000);
+    const h = await withCarsCharging(SLM, T0, ['a/1', 'b/1']);
     expect(['a/1', 'b/1'].map((p) => h.gateway.evOf(p)!.currentA)).toEqual([20, 20]);
     const lower = slmSite(['a', 'b', 'x'], { limitA: 24 });
     expect(h.loop.reconfigure(lower)).toBeNull();
@@ -219,10 +223,7 @@ describe('ControlLoop: reloading the site file', () => {
 
 describe('ControlLoop: EMS and meters', () => {
   it('EMS "charging disabled" pauses every port, and enabling resumes', async () => {
-    const h = new SimHarness({ site: SLM, startMs: T0 });
-    h.world.addEv('a/1', bigCar('a', T0));
-    h.world.addEv('b/1', bigCar('b', T0));
-    await h.advanceBy(30_000);
+    const h = await withCarsCharging(SLM, T0, ['a/1', 'b/1']);
     h.loop.onEmsCommands(emsCommands({ enabled: false }));
     await h.advanceBy(5000);
     expect(h.loop.snapshot()!.capacities.get('c')!.source).toBe('EMS: charging disabled');
@@ -234,11 +235,7 @@ describe('ControlLoop: EMS and meters', () => {
   });
 
   it('a stale meter means the worst-case non-EV load', async () => {
-    const h = new SimHarness({
-      site: dlmSite(2, 60),
-      startMs: T0,
-      loads: [{ circuitId: 'grid', profile: constantLoad(20) }],
-    });
+    const h = dlmHarness(2, 60, 20);
     h.world.addEv('s/1', bigCar('a', T0));
     h.world.addEv('s/2', bigCar('b', T0));
     await h.advanceBy(60_000);
@@ -280,11 +277,7 @@ describe('ControlLoop: wall-clock steps (docs/operations.md, "Fault injection")'
 
   for (const stepMs of [-60_000, -3_600_000]) {
     it(`a reading from before a ${stepMs / 60_000} min step back does not stay fresh: the meter goes stale`, async () => {
-      const h = new SimHarness({
-        site: dlmSite(2, 60),
-        startMs: T0,
-        loads: [{ circuitId: 'grid', profile: constantLoad(20) }],
-      });
+      const h = dlmHarness(2, 60, 20);
       const meters = freezableMeters(h);
       h.world.addEv('s/1', bigCar('a', T0));
       h.world.addEv('s/2', bigCar('b', T0));
@@ -311,11 +304,7 @@ describe('ControlLoop: regressions found by the simulation', () => {
   it('a new session without meter values yet does not make the DLM loop oscillate', async () => {
     // The lead's version counted the car's whole draw as non-EV load until its first meter value, paused
     // it, resumed it, ... with a 9 s period and 32 A overloads whenever a meter value caught it paused.
-    const h = new SimHarness({
-      site: dlmSite(1, 70),
-      startMs: T0,
-      loads: [{ circuitId: 'grid', profile: constantLoad(65) }],
-    });
+    const h = dlmHarness(1, 70, 65);
     const sent = records(h);
     h.world.addEv('s/1', bigCar('a', T0));
     await h.advanceBy(120_000);
@@ -327,11 +316,7 @@ describe('ControlLoop: regressions found by the simulation', () => {
     // With 10 s port meter values and a 1 s grid meter, the lead's version saw the grid drop after a
     // decrease before the ports' values did, raised the limits again, and overloaded the grid by 55 A
     // every 9 s. Now: steady, and no overload.
-    const h = new SimHarness({
-      site: dlmSite(4, 80),
-      startMs: T0,
-      loads: [{ circuitId: 'grid', profile: constantLoad(20) }],
-    });
+    const h = dlmHarness(4, 80, 20);
     const sent = records(h);
     for (let i = 0; i < 4; i++) h.world.addEv(`s/${i + 1}`, bigCar(`ev${i}`, T0 + i * 1000));
     await h.advanceBy(300_000);

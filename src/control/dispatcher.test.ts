@@ -142,6 +142,15 @@ function setup(
 
 const targets = (o: Record<string, number>): Map<string, number> => new Map(Object.entries(o));
 
+/** The default setup after a decrease of port a to 6 A that the station answered with `answer` (not accepted). */
+async function failedDecrease(answer: SetpointResult) {
+  const s = setup();
+  s.run(targets({ a: 6 }));
+  s.g.answerAll(answer);
+  await s.clock.flush();
+  return s;
+}
+
 describe('Dispatcher', () => {
   it('does not send an increase within the dead band; sends every decrease, and 0 → running always', () => {
     const { g, run } = setup({ a: 10, b: 0, c: 10 });
@@ -297,10 +306,7 @@ describe('Dispatcher', () => {
   });
 
   it('a wall clock stepped back does not hold the retry of a rejected decrease for the length of the step', async () => {
-    const { clock, g, run } = setup();
-    run(targets({ a: 6 }));
-    g.answerAll('rejected');
-    await clock.flush();
+    const { clock, g, run } = await failedDecrease('rejected');
     clock.stepWallClock(-3_600_000);
     await clock.advanceBy(1000);
     run(targets({}));
@@ -308,10 +314,7 @@ describe('Dispatcher', () => {
   });
 
   it('a timed-out decrease is retried too', async () => {
-    const { clock, g, d, run } = setup();
-    run(targets({ a: 6 }));
-    g.answerAll('timeout');
-    await clock.flush();
+    const { clock, g, d, run } = await failedDecrease('timeout');
     expect(d.hasFailedDecrease('a')).toBe(true);
     await clock.advanceBy(1000);
     run(targets({}));
@@ -328,10 +331,7 @@ describe('Dispatcher', () => {
   });
 
   it('a failed decrease is not retried while its station is offline, and is once it is back', async () => {
-    const { clock, g, run } = setup();
-    run(targets({ a: 6 }));
-    g.answerAll('timeout');
-    await clock.flush();
+    const { clock, g, run } = await failedDecrease('timeout');
     g.connected.set('a', false);
     for (let i = 0; i < 5; i++) run(targets({}));
     expect(g.open()).toEqual([]);
@@ -342,10 +342,7 @@ describe('Dispatcher', () => {
   });
 
   it('a failed decrease whose session ended is dropped, not retried forever (no-session answer)', async () => {
-    const { clock, g, d, run } = setup();
-    run(targets({ a: 6 }));
-    g.answerAll('rejected');
-    await clock.flush();
+    const { clock, g, d, run } = await failedDecrease('rejected');
     await clock.advanceBy(1000);
     run(targets({}));
     g.answerAll('no-session'); // the retry: the transaction is gone

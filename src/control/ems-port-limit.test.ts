@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { combineEmsCommands } from '../modbus/index.ts';
-import { bigCar, SimHarness } from './testing/sim-harness.ts';
+import { withCarsCharging } from './testing/sim-harness.ts';
 import { emsCommands, slmSite } from './testing/scenario-sites.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -13,10 +13,7 @@ const SLM = slmSite(['a', 'b']);
 
 describe('EMS per-port limits in the control loop', () => {
   it('caps the port at its commanded limit, the other port takes the rest, and lifting it restores the share', async () => {
-    const h = new SimHarness({ site: SLM, startMs: T0 });
-    h.world.addEv('a/1', bigCar('a', T0));
-    h.world.addEv('b/1', bigCar('b', T0));
-    await h.advanceBy(30_000);
+    const h = await withCarsCharging(SLM, T0, ['a/1', 'b/1']);
     expect(['a/1', 'b/1'].map((p) => h.gateway.stationLimitA(p))).toEqual([20, 20]);
     h.loop.onEmsCommands(emsCommands({ portLimitA: new Map([['a/1', 8]]) }));
     await h.advanceBy(30_000);

@@ -56,12 +56,35 @@ function loadPerPhase(cs: CompiledSite, perPort: ReadonlyMap<string, number>): M
   return new Map(cs.circuits.map((c, i) => [c.id, [0, 1, 2].map((p) => load[i * 4 + p]!)]));
 }
 
+/** Starts Fusebox on SITE(mainA) with alice logged in and st-1 (two ports) connected. */
+async function startSite(mainA: number) {
+  f = await startApiFixture({ yaml: SITE(mainA) });
+  const fx = f;
+  return { fx, alice: await fx.login('alice'), st1: await fx.station('st-1', 2) };
+}
+
+/** Closes st-1's connection and waits until the server sees it away. */
+async function awayStation1(fx: ApiFixture, st1: SimulatedStation): Promise<void> {
+  await st1.close();
+  await eventually(() => !fx.fusebox.ocpp.port('st-1/1')!.connected, 'st-1 away');
+}
+
+/** Overrides circuit left's limit to `limitA` for an hour through the dashboard API; it must be taken (201). */
+async function overrideLeft(
+  fx: ApiFixture,
+  headers: Awaited<ReturnType<ApiFixture['login']>>,
+  limitA: number,
+): Promise<void> {
+  const override = await fx.call('POST', '/api/v1/overrides', {
+    headers,
+    body: { circuitId: 'left', limitA, until: new Date(Date.now() + 3_600_000).toISOString() },
+  });
+  expect(override.status).toBe(201);
+}
+
 describe('fail-safe defaults follow the limits', () => {
   it('a dashboard override, an EMS command and a reload each lower the defaults the stations hold', async () => {
-    f = await startApiFixture({ yaml: SITE(63) });
-    const fx = f;
-    const alice = await fx.login('alice');
-    const st1 = await fx.station('st-1', 2);
+    const { fx, alice, st1 } = await startSite(63);
     const st2 = await fx.station('st-2', 1);
     const held = (): Map<string, number> =>
       new Map([
@@ -88,11 +111,7 @@ describe('fail-safe defaults follow the limits', () => {
     };
 
     // 1. A dashboard override: left 14 A.
-    const override = await fx.call('POST', '/api/v1/overrides', {
-      headers: alice,
-      body: { circuitId: 'left', limitA: 14, until: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    expect(override.status).toBe(201);
+    await overrideLeft(fx, alice, 14);
     await eventually(() => fits({ left: 14 }), 'defaults within the 14 A override on left');
     expect(held().get('st-1/1')! + held().get('st-1/2')!).toBeLessThanOrEqual(14);
     if (process.env.SCENARIO_REPORT)
@@ -142,23 +161,15 @@ describe('fail-safe defaults follow the limits', () => {
   }, 60_000);
 
   it('a station that is away counts at the default it holds until it has taken the new one', async () => {
-    f = await startApiFixture({ yaml: SITE(63) });
-    const fx = f;
-    const alice = await fx.login('alice');
-    const st1 = await fx.station('st-1', 2);
+    const { fx, alice, st1 } = await startSite(63);
     await eventually(
       () => heldDefaultA(st1, 1) !== undefined && heldDefaultA(st1, 2) !== undefined,
       'defaults',
     );
     const oldA = heldDefaultA(st1, 1)!;
-    await st1.close();
-    await eventually(() => !fx.fusebox.ocpp.port('st-1/1')!.connected, 'st-1 away');
+    await awayStation1(fx, st1);
 
-    const override = await fx.call('POST', '/api/v1/overrides', {
-      headers: alice,
-      body: { circuitId: 'left', limitA: 14, until: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    expect(override.status).toBe(201);
+    await overrideLeft(fx, alice, 14);
     await eventually(
       () => fx.fusebox.control.snapshot()!.limits.get('left')!.limitA === 14,
       'the override in force',
@@ -185,10 +196,7 @@ describe('fail-safe defaults follow the limits', () => {
 
   it('raises a default only once no station may hold more than its new one, away or not', async () => {
     // A 40 A main over left (st-1, two ports) and right (st-2, one port).
-    f = await startApiFixture({ yaml: SITE(40) });
-    const fx = f;
-    const alice = await fx.login('alice');
-    const st1 = await fx.station('st-1', 2);
+    const { fx, alice, st1 } = await startSite(40);
     const st2 = await fx.station('st-2', 1);
     const sum = (): number =>
       (heldDefaultA(st1, 1) ?? Infinity) +
@@ -200,14 +208,9 @@ describe('fail-safe defaults follow the limits', () => {
     let highestA = sum();
     const sampler = setInterval(() => (highestA = Math.max(highestA, sum())), 10);
     try {
-      await st1.close();
-      await eventually(() => !fx.fusebox.ocpp.port('st-1/1')!.connected, 'st-1 away');
+      await awayStation1(fx, st1);
       // Left at 12 A: its ports' defaults fall to 6 A, which lets right's rise to 28 A (40 − 12).
-      const override = await fx.call('POST', '/api/v1/overrides', {
-        headers: alice,
-        body: { circuitId: 'left', limitA: 12, until: new Date(Date.now() + 3_600_000).toISOString() },
-      });
-      expect(override.status).toBe(201);
+      await overrideLeft(fx, alice, 12);
       await eventually(() => fx.fusebox.control.failSafeDefaults().get('st-2/1') === 28, 'new targets');
       expect(fx.fusebox.control.failSafeDefaults().get('st-1/1')).toBe(6);
       // The server looks for due defaults every second: three looks, and st-2 still waits for st-1.

@@ -7,11 +7,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
-import type { MeterObservation } from './capacity-inputs.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
-import { portModes } from './plan-demands.ts';
 import { planRun } from './plan-run.ts';
 import { initialControlState } from './plan-state.ts';
+import { stationOnlyInputs } from './testing/plan-inputs.ts';
 import { siteFromYaml } from './testing/sim-harness.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -68,25 +67,8 @@ describe('the plan in a control run', () => {
         });
         const plan = planRun(
           initialControlState(OPTS),
-          {
-            site,
-            modes: portModes(site),
-            options: OPTS,
-            ports,
-            limitA: new Map(ports.filter((p) => p.sessionId !== undefined).map((p) => [p.portId, 0])),
-            failedDecreases: new Set(),
-            meters: new Map<string, MeterObservation>(),
-            ems: null,
-            overrides: new Map(),
-            cloudCaps: null,
-            planTargets,
-            gridState: undefined,
-            tariff: undefined,
-            batteryStatus: null,
-            events: [],
-            previous: null,
-            canRestrict: false,
-          },
+          // Every port with a session counts at 0 A (its effectiveLimitA).
+          stationOnlyInputs(site, OPTS, ports, { planTargets }),
           T0,
         );
         const a = new Map(plan.allocation.map((x) => [x.portId, x.currentA]));

@@ -4,13 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PortSnapshot } from '../contracts/station-gateway.ts';
-import type { MeterObservation } from './capacity-inputs.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import type { ControlLoopOptions } from './control-options.ts';
-import { portModes } from './plan-demands.ts';
 import type { PlanInputs } from './plan-run.ts';
 import { increaseLimiter, planRun } from './plan-run.ts';
 import { initialControlState, setpointAnswered, started } from './plan-state.ts';
+import { stationOnlyInputs } from './testing/plan-inputs.ts';
 import { slmSite } from './testing/scenario-sites.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0); // Monday 09:00 in Berlin
@@ -36,25 +35,7 @@ function port(portId: string, o: Partial<PortSnapshot> = {}): PortSnapshot {
 }
 
 function inputs(ports: PortSnapshot[], o: Partial<PlanInputs> = {}): PlanInputs {
-  return {
-    site: SLM,
-    modes: portModes(SLM),
-    options: OPTS,
-    ports,
-    limitA: new Map(ports.filter((p) => p.sessionId !== undefined).map((p) => [p.portId, p.effectiveLimitA])),
-    failedDecreases: new Set(),
-    meters: new Map<string, MeterObservation>(),
-    ems: null,
-    overrides: new Map(),
-    cloudCaps: null,
-    gridState: undefined,
-    tariff: undefined,
-    batteryStatus: null,
-    events: [],
-    previous: null,
-    canRestrict: false,
-    ...o,
-  };
+  return stationOnlyInputs(SLM, OPTS, ports, o);
 }
 
 const load = (fixed: readonly { portId: string; conductorA: readonly number[] }[], id: string) =>
@@ -84,26 +65,31 @@ describe('planRun', () => {
     expect(first.state).not.toBe(s0);
   });
 
-  it('counts a port of a station that is away at what it may draw, and gives the others the rest', () => {
-    const plan = planRun(
-      initialControlState(OPTS),
-      inputs([port('a/1'), port('b/1', { connected: false, effectiveLimitA: 25 })]),
-      T0,
-    );
-    expect(load(plan.snapshot.fixed, 'b/1')).toBe(25);
-    expect(plan.commands.targets.has('b/1')).toBe(false);
-    expect(plan.commands.targets.get('a/1')).toBeLessThanOrEqual(15 + 1e-9);
-  });
-
-  it('counts a port whose decrease was not accepted at its limit, without re-asserting it', () => {
-    const plan = planRun(
-      initialControlState(OPTS),
-      inputs([port('a/1', { effectiveLimitA: 30 }), port('b/1')], { failedDecreases: new Set(['a/1']) }),
-      T0,
-    );
-    expect(load(plan.snapshot.fixed, 'a/1')).toBe(30);
-    expect(plan.commands.targets.has('a/1')).toBe(false);
-    expect(plan.commands.targets.get('b/1')).toBeLessThanOrEqual(10 + 1e-9);
+  // A port the plan cannot steer counts at a fixed load: it gets no target and the other port the rest.
+  it.each([
+    {
+      what: 'a port of a station that is away at what it may draw, and gives the others the rest',
+      ports: [port('a/1'), port('b/1', { connected: false, effectiveLimitA: 25 })],
+      o: {},
+      fixed: 'b/1',
+      fixedA: 25,
+      other: 'a/1',
+      otherMaxA: 15,
+    },
+    {
+      what: 'a port whose decrease was not accepted at its limit, without re-asserting it',
+      ports: [port('a/1', { effectiveLimitA: 30 }), port('b/1')],
+      o: { failedDecreases: new Set(['a/1']) },
+      fixed: 'a/1',
+      fixedA: 30,
+      other: 'b/1',
+      otherMaxA: 10,
+    },
+  ])('counts $what', ({ ports, o, fixed, fixedA, other, otherMaxA }) => {
+    const plan = planRun(initialControlState(OPTS), inputs(ports, o), T0);
+    expect(load(plan.snapshot.fixed, fixed)).toBe(fixedA);
+    expect(plan.commands.targets.has(fixed)).toBe(false);
+    expect(plan.commands.targets.get(other)).toBeLessThanOrEqual(otherMaxA + 1e-9);
   });
 
   it('a refused profile makes the port uncontrolled: it counts at its maximum and is tried again when due', () => {

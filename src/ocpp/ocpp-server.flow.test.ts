@@ -1,26 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import { describe, expect, it } from 'vitest';
 import type { OcppVersion } from '../contracts/station-gateway.ts';
-import type { Harness } from './testing/ocpp-harness.ts';
-import { eventually, startHarness } from './testing/ocpp-harness.ts';
+import { eventually } from './testing/ocpp-harness.ts';
+import { ocppPerTest } from './testing/ocpp-per-test.ts';
 
-let h: Harness | undefined;
-const stations: SimulatedStation[] = [];
-afterEach(async () => {
-  await Promise.allSettled(stations.splice(0).map((s) => s.close()));
-  await h?.dispose();
-  h = undefined;
-});
+const ocpp = ocppPerTest();
 
 describe.each<OcppVersion>(['1.6', '2.0.1', '2.1'])('a simulated OCPP %s station', (version) => {
   it('boots, gets fail-safe defaults, authorizes, charges under a setpoint, reports meter values, stops', async () => {
-    h = await startHarness({
+    const h = await ocpp.start({
       stations: [{ id: 'CP1', ports: 2, version }],
       circuitLimitA: 40,
       settings: { acceptUnknownIdTags: true },
     });
-    const st = new SimulatedStation({ url: h.url, stationId: 'CP1', version, ports: 2 });
-    stations.push(st);
+    const st = ocpp.station({ stationId: 'CP1', version, ports: 2 });
     const events: string[] = [];
     h.server.on('session-started', (e) => events.push(`started ${e.portId}`));
     h.server.on('session-stopped', (e) => events.push(`stopped ${e.portId} ${e.energyWh}`));
@@ -33,14 +25,14 @@ describe.each<OcppVersion>(['1.6', '2.0.1', '2.1'])('a simulated OCPP %s station
 
     expect((await st.connect()).status).toBe('Accepted');
     // 40 A shared by two ports with every port at once: 20 A each, sent as TxDefaultProfile.
-    await eventually(() => h!.server.port('CP1-1')!.effectiveLimitA === 20, 'default accepted on CP1-1');
-    await eventually(() => h!.server.port('CP1-2')!.effectiveLimitA === 20, 'default accepted on CP1-2');
+    await eventually(() => h.server.port('CP1-1')!.effectiveLimitA === 20, 'default accepted on CP1-1');
+    await eventually(() => h.server.port('CP1-2')!.effectiveLimitA === 20, 'default accepted on CP1-2');
     expect(st.currentLimitA(1)).toBe(20);
 
     await st.plugIn(1, { maxCurrentA: 32, phases: 3 });
     const { accepted } = await st.start(1, 'TAG-1');
     expect(accepted).toBe(true);
-    await eventually(() => h!.server.port('CP1-1')!.sessionId !== undefined, 'session on CP1-1');
+    await eventually(() => h.server.port('CP1-1')!.sessionId !== undefined, 'session on CP1-1');
     expect(st.drawA(1)).toEqual([20, 20, 20]);
 
     expect(await h.server.applySetpoint('CP1-1', 13.7, { expiresAfterMs: 60_000 })).toBe('accepted');

@@ -39,8 +39,10 @@ function meterValue(version: OcppVersion, atMs: number, v: Values): unknown {
   };
 }
 
-/** A transaction on connector 1 the test drives by hand (its own seqNo for 2.0.1). */
+/** A transaction the test drives by hand on its station, in its OCPP version (its own seqNo for 2.0.1). */
 interface Tx {
+  readonly st: SimulatedStation;
+  readonly version: OcppVersion;
   readonly ref: string;
   readonly connectorId: number;
   seqNo: number;
@@ -60,7 +62,7 @@ async function startTx(
       meterStart: meterStartWh,
       timestamp: iso(atMs),
     });
-    return { ref: String(res.transactionId), connectorId, seqNo: 0 };
+    return { st, version, ref: String(res.transactionId), connectorId, seqNo: 0 };
   }
   const ref = `tx-${atMs}-${Math.random().toString(36).slice(2)}`;
   await st.call('TransactionEvent', {
@@ -73,60 +75,53 @@ async function startTx(
     idToken: { idToken: 'T', type: 'ISO14443' },
     meterValue: [meterValue(version, atMs, { energyWh: meterStartWh })],
   });
-  return { ref, connectorId, seqNo: 1 };
+  return { st, version, ref, connectorId, seqNo: 1 };
 }
 
-/** Meter values within the transaction; resolves with the station's answer. */
-function sendValues(
-  st: SimulatedStation,
-  version: OcppVersion,
+/** A 2.0.1 TransactionEvent after the start: the next seqNo, `info` beside the transaction id. */
+function laterEvent(
   tx: Tx,
   atMs: number,
-  v: Values,
+  eventType: 'Updated' | 'Ended',
+  triggerReason: string,
+  info: Record<string, string>,
+  meterValue: unknown[],
 ): Promise<unknown> {
-  if (version === '1.6')
-    return st.call('MeterValues', {
-      connectorId: tx.connectorId,
-      transactionId: Number(tx.ref),
-      meterValue: [meterValue(version, atMs, v)],
-    });
-  return st.call('TransactionEvent', {
-    eventType: 'Updated',
+  const transactionInfo = { transactionId: tx.ref, ...info };
+  return tx.st.call('TransactionEvent', {
+    eventType,
     timestamp: iso(atMs),
-    triggerReason: 'MeterValuePeriodic',
+    triggerReason,
     seqNo: tx.seqNo++,
-    transactionInfo: { transactionId: tx.ref, chargingState: 'Charging' },
-    meterValue: [meterValue(version, atMs, v)],
+    transactionInfo,
+    meterValue,
   });
 }
 
-function stopTx(
-  st: SimulatedStation,
-  version: OcppVersion,
-  tx: Tx,
-  atMs: number,
-  meterStopWh: number,
-): Promise<unknown> {
-  if (version === '1.6')
-    return st.call('StopTransaction', {
+/** Meter values within the transaction; resolves with the station's answer. */
+function sendValues(tx: Tx, atMs: number, v: Values): Promise<unknown> {
+  const values = [meterValue(tx.version, atMs, v)];
+  if (tx.version === '1.6')
+    return tx.st.call('MeterValues', {
+      connectorId: tx.connectorId,
+      transactionId: Number(tx.ref),
+      meterValue: values,
+    });
+  return laterEvent(tx, atMs, 'Updated', 'MeterValuePeriodic', { chargingState: 'Charging' }, values);
+}
+
+function stopTx(tx: Tx, atMs: number, meterStopWh: number): Promise<unknown> {
+  if (tx.version === '1.6')
+    return tx.st.call('StopTransaction', {
       transactionId: Number(tx.ref),
       meterStop: meterStopWh,
       timestamp: iso(atMs),
       reason: 'Local',
     });
-  return st.call('TransactionEvent', {
-    eventType: 'Ended',
-    timestamp: iso(atMs),
-    triggerReason: 'StopAuthorized',
-    seqNo: tx.seqNo++,
-    transactionInfo: { transactionId: tx.ref, stoppedReason: 'Local' },
-    meterValue: [
-      {
-        timestamp: iso(atMs),
-        sampledValue: [{ value: meterStopWh, context: 'Transaction.End', unitOfMeasure: { unit: 'Wh' } }],
-      },
-    ],
-  });
+  const end = { value: meterStopWh, context: 'Transaction.End', unitOfMeasure: { unit: 'Wh' } };
+  return laterEvent(tx, atMs, 'Ended', 'StopAuthorized', { stoppedReason: 'Local' }, [
+    { timestamp: iso(atMs), sampledValue: [end] },
+  ]);
 }
 
 interface SessionRow {
@@ -141,23 +136,35 @@ interface SessionRow {
 const sessions = (): SessionRow[] =>
   ocpp.h.store.db.prepare('SELECT * FROM sessions ORDER BY session_id').all() as SessionRow[];
 const sessionOf = (tx: Tx): SessionRow => sessions().find((s) => s.transaction_ref === tx.ref)!;
+/** The stored session of `tx` once it is stopped. */
+const stoppedSession = (tx: Tx, what: string): Promise<SessionRow> =>
+  eventually(() => {
+    const row = sessionOf(tx);
+    return row.stopped_ms !== null ? row : undefined;
+  }, what);
 const eventsOf = (kind: string): { message: string; station_id: string }[] =>
   ocpp.h.store.db.prepare('SELECT message, station_id FROM events WHERE kind = ?').all(kind) as {
     message: string;
     station_id: string;
   }[];
 
+/** CP1 in `version` with a transaction started now on connector 1, once the server has it as the port's session. */
+async function sessionNow(version: OcppVersion, meterStartWh: number): Promise<{ t0: number; tx: Tx }> {
+  const st = await setUp(version);
+  const t0 = Date.now();
+  const tx = await startTx(st, version, t0, meterStartWh);
+  await eventually(() => ocpp.h.server.port('CP1-1')?.sessionId !== undefined, 'the session');
+  return { t0, tx };
+}
+
 describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s implausible meter values', (version) => {
   it('answers a reading far beyond the port, does not use it, and logs it once', async () => {
-    const st = await setUp(version);
-    const t0 = Date.now();
-    const tx = await startTx(st, version, t0, 10_000);
-    await eventually(() => ocpp.h.server.port('CP1-1')?.sessionId !== undefined, 'the session');
+    const { t0, tx } = await sessionNow(version, 10_000);
 
     // The demo probe: 1e308 A on every phase and -99,999,999 W, on a 32 A port. Answered normally.
     const bad = { currentA: [1e308, 1e308, 1e308], powerW: -99_999_999, energyWh: 10_100 };
-    await expect(sendValues(st, version, tx, t0 + 1000, bad)).resolves.toBeDefined();
-    await expect(sendValues(st, version, tx, t0 + 2000, bad)).resolves.toBeDefined();
+    await expect(sendValues(tx, t0 + 1000, bad)).resolves.toBeDefined();
+    await expect(sendValues(tx, t0 + 2000, bad)).resolves.toBeDefined();
 
     const last = ocpp.h.server.port('CP1-1')!.lastMeter!;
     expect(last.currentA.every((a) => a === undefined)).toBe(true);
@@ -185,7 +192,7 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s implausible meter values',
     expect(event!.message).toMatch(/CP1-1/);
 
     // A plausible reading afterwards is used as before.
-    await sendValues(st, version, tx, t0 + 3000, {
+    await sendValues(tx, t0 + 3000, {
       currentA: [16, 16, 16],
       powerW: 11_040,
       energyWh: 10_200,
@@ -193,29 +200,23 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s implausible meter values',
     const good = ocpp.h.server.port('CP1-1')!.lastMeter!;
     expect(good.maxCurrentA).toBe(16);
     expect(good.powerKw).toBeCloseTo(11.04);
-    expect(await st.heartbeat()).toBeGreaterThan(0);
+    expect(await tx.st.heartbeat()).toBeGreaterThan(0);
   });
 
   it('rejects an energy register that is negative, runs backwards or jumps beyond the port', async () => {
-    const st = await setUp(version);
-    const t0 = Date.now();
-    const tx = await startTx(st, version, t0, 50_000);
-    await eventually(() => ocpp.h.server.port('CP1-1')?.sessionId !== undefined, 'the session');
-    await sendValues(st, version, tx, t0 + 1000, { energyWh: 50_100 });
+    const { t0, tx } = await sessionNow(version, 50_000);
+    await sendValues(tx, t0 + 1000, { energyWh: 50_100 });
     expect(ocpp.h.server.port('CP1-1')!.sessionLastWh).toBe(50_100);
     // Backwards by 49 kWh, negative, and 1e15 Wh: a 22 kW port cannot have delivered that.
-    await sendValues(st, version, tx, t0 + 2000, { energyWh: 1_000 });
-    await sendValues(st, version, tx, t0 + 3000, { energyWh: -5 });
-    await sendValues(st, version, tx, t0 + 4000, { energyWh: 1e15 });
+    await sendValues(tx, t0 + 2000, { energyWh: 1_000 });
+    await sendValues(tx, t0 + 3000, { energyWh: -5 });
+    await sendValues(tx, t0 + 4000, { energyWh: 1e15 });
     const port = ocpp.h.server.port('CP1-1')!;
     expect(port.sessionLastWh).toBe(50_100);
     expect(port.lastMeter!.energyWh).toBeUndefined();
     // The stored session's register did not move either; its stop with a wild register keeps the last one.
-    await stopTx(st, version, tx, Date.now(), 1e15);
-    const s = await eventually(() => {
-      const row = sessionOf(tx);
-      return row.stopped_ms !== null ? row : undefined;
-    }, 'the stop');
+    await stopTx(tx, Date.now(), 1e15);
+    const s = await stoppedSession(tx, 'the stop');
     expect(s.energy_wh).toBe(100);
     await eventually(() => eventsOf('implausible-meter-value').length === 1, 'one event');
   });
@@ -223,10 +224,8 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s implausible meter values',
 
 describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s station clocks', (version) => {
   it('uses the receive time for a start stamped far in the past or future, and never stops a session before it started', async () => {
-    const st = await setUp(version);
-    const before = Date.now();
-    const open = await startTx(st, version, before, 1_000);
-    await eventually(() => ocpp.h.server.port('CP1-1')?.sessionId !== undefined, 'the first session');
+    const { t0: before, tx: open } = await sessionNow(version, 1_000);
+    const st = open.st;
     // A new transaction on the same port stamped 2000-01-01: it supersedes the open one.
     const past = await startTx(st, version, Date.parse('2000-01-01T00:00:00Z'), 2_000);
     const after = Date.now();
@@ -246,24 +245,18 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s station clocks', (version)
     const future = await startTx(st, version, Date.parse('2100-01-01T00:00:00Z'), 3_000, 2);
     expect(sessionOf(future).started_ms).toBeLessThanOrEqual(Date.now());
     // Its meter values and stop stamped 2100 too: at most the receive time.
-    await sendValues(st, version, future, Date.parse('2100-01-01T00:00:10Z'), { energyWh: 3_100 });
-    await stopTx(st, version, future, Date.parse('2100-01-01T00:01:00Z'), 3_200);
-    const futureStop = await eventually(() => {
-      const row = sessionOf(future);
-      return row.stopped_ms !== null ? row : undefined;
-    }, 'the future stop');
+    await sendValues(future, Date.parse('2100-01-01T00:00:10Z'), { energyWh: 3_100 });
+    await stopTx(future, Date.parse('2100-01-01T00:01:00Z'), 3_200);
+    const futureStop = await stoppedSession(future, 'the future stop');
     expect(futureStop.stopped_ms!).toBeLessThanOrEqual(Date.now());
     expect(futureStop.stopped_ms!).toBeGreaterThanOrEqual(futureStop.started_ms);
     const latest = ocpp.h.store.db.prepare('SELECT MAX(at_ms) AS t FROM meter_values').get() as { t: number };
     expect(latest.t).toBeLessThanOrEqual(Date.now());
 
     // Meter values stamped before the session started, then a stop stamped 2000: never before the start.
-    await sendValues(st, version, past, Date.parse('2000-01-01T00:00:10Z'), { energyWh: 2_100 });
-    await stopTx(st, version, past, Date.parse('2000-01-01T00:01:00Z'), 2_200);
-    const stopped = await eventually(() => {
-      const row = sessionOf(past);
-      return row.stopped_ms !== null ? row : undefined;
-    }, 'the stop');
+    await sendValues(past, Date.parse('2000-01-01T00:00:10Z'), { energyWh: 2_100 });
+    await stopTx(past, Date.parse('2000-01-01T00:01:00Z'), 2_200);
+    const stopped = await stoppedSession(past, 'the stop');
     expect(stopped.stopped_ms!).toBeGreaterThanOrEqual(stopped.started_ms);
     const early = ocpp.h.store.db
       .prepare(
@@ -296,12 +289,9 @@ describe.each<OcppVersion>(['1.6', '2.0.1'])('OCPP %s station clocks', (version)
     // Started 3 h ago, a reading 2 h ago, stopped 1 h ago: all sent now, as after a long outage.
     const now = Date.now();
     const tx = await startTx(st, version, now - 3 * HOUR, 5_000);
-    await sendValues(st, version, tx, now - 2 * HOUR, { energyWh: 15_000 });
-    await stopTx(st, version, tx, now - HOUR, 25_000);
-    const s = await eventually(() => {
-      const row = sessionOf(tx);
-      return row.stopped_ms !== null ? row : undefined;
-    }, 'the stop');
+    await sendValues(tx, now - 2 * HOUR, { energyWh: 15_000 });
+    await stopTx(tx, now - HOUR, 25_000);
+    const s = await stoppedSession(tx, 'the stop');
     expect(s.started_ms).toBe(now - 3 * HOUR);
     expect(s.stopped_ms).toBe(now - HOUR);
     expect(s.energy_wh).toBe(20_000);

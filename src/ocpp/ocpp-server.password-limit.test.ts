@@ -42,12 +42,7 @@ async function attempt(stationId: string, password: string, from = '127.0.0.1'):
   return 101;
 }
 
-const refusals = (): string[] =>
-  (
-    ocpp.h.store.db.prepare("SELECT message FROM events WHERE kind = 'station-refused'").all() as {
-      message: string;
-    }[]
-  ).map((e) => e.message);
+const refusals = (): string[] => ocpp.eventMessages('station-refused');
 
 describe('station password attempts', () => {
   it('locks out an address after 10 failures, even for the right password, until the window passes', async () => {

@@ -17,12 +17,7 @@ function sim(
   return st;
 }
 
-const refusals = (): string[] =>
-  (
-    ocpp.h.store.db.prepare("SELECT message FROM events WHERE kind = 'station-refused'").all() as {
-      message: string;
-    }[]
-  ).map((e) => e.message);
+const refusals = (): string[] => ocpp.eventMessages('station-refused');
 
 describe('security profile 1 (basic auth)', () => {
   it('accepts the right password, refuses a wrong or missing one and unknown stations', async () => {

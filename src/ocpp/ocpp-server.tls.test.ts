@@ -27,14 +27,7 @@ function sim(
   return st;
 }
 
-const refusals = (): string[] =>
-  (
-    ocpp.h.store.db
-      .prepare("SELECT message FROM events WHERE kind = 'station-refused' ORDER BY id")
-      .all() as {
-      message: string;
-    }[]
-  ).map((e) => e.message);
+const refusals = (): string[] => ocpp.eventMessages('station-refused');
 
 /** Connects (and boots) with `cert`; expects a 401 whose stored event gives `reason`. */
 async function expectRefused(stationId: string, tls: SimTlsOptions, reason: RegExp): Promise<void> {

@@ -37,51 +37,49 @@ export async function sendProfile(conn: StationConnection, spec: ProfileSpec): P
   }
 }
 
+/** A setpoint as it goes out to a port: what storeSetpoint stores and logSetpoint resolves. */
+export interface OutgoingSetpoint {
+  readonly rt: PortRuntime;
+  readonly purpose: 'default' | 'session';
+  /** The limit in A per phase (the profile may say it in W: `spec`). */
+  readonly currentA: number;
+  readonly spec: ProfileSpec;
+  readonly sentMs: number;
+  /** The session of a session setpoint; undefined for a default. */
+  readonly sessionId?: number | undefined;
+}
+
 /**
  * Stores a setpoint about to be sent, committed before it goes out; undefined when the store failed
  * (logged: the setpoint is sent all the same, a decrease must never wait for the disk).
  */
-export async function storeSetpoint(
-  ctx: OcppContext,
-  rt: PortRuntime,
-  purpose: 'default' | 'session',
-  currentA: number,
-  spec: ProfileSpec,
-  sentMs: number,
-  sessionId?: number,
-): Promise<number | undefined> {
+export async function storeSetpoint(ctx: OcppContext, sp: OutgoingSetpoint): Promise<number | undefined> {
   try {
-    return await ctx.repo.beginSetpoint(sentSetpoint(rt, purpose, currentA, spec, sentMs, sessionId));
+    return await ctx.repo.beginSetpoint(sentSetpoint(sp));
   } catch (err) {
-    ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint before sending it');
+    ctx.log.error({ err, portId: sp.rt.portId }, 'could not store setpoint before sending it');
     return undefined;
   }
 }
 
+/**
+ * Stores the outcome of a setpoint (on its row `rowId`, or a new row when storing it before failed) and,
+ * unless accepted, logs and records it. `quiet`: store it, but no warning: a retry follows (a default
+ * refused in A goes again in W).
+ */
 export function logSetpoint(
   ctx: OcppContext,
-  rt: PortRuntime,
-  purpose: 'default' | 'session',
-  currentA: number,
-  spec: ProfileSpec,
-  sentMs: number,
+  sp: OutgoingSetpoint,
   rowId: number | undefined,
-  outcome: SetpointOutcome,
-  reason: string | undefined,
-  sessionId?: number,
-  /** Store it, but no warning: a retry follows (a default refused in A goes again in W). */
+  { outcome, reason }: SendOutcome,
   quiet = false,
 ): void {
+  const { rt, purpose, currentA, spec, sessionId } = sp;
   const resolvedMs = ctx.now();
   const stored =
     rowId !== undefined
       ? ctx.repo.resolveSetpoint({ id: rowId, portId: rt.portId, purpose, resolvedMs, outcome, reason })
-      : ctx.repo.recordSetpoint({
-          ...sentSetpoint(rt, purpose, currentA, spec, sentMs, sessionId),
-          resolvedMs,
-          outcome,
-          reason,
-        });
+      : ctx.repo.recordSetpoint({ ...sentSetpoint(sp), resolvedMs, outcome, reason });
   stored.catch((err: unknown) => ctx.log.error({ err, portId: rt.portId }, 'could not store setpoint'));
   if (outcome === 'accepted') return;
   if (quiet) {
@@ -104,14 +102,7 @@ export function logSetpoint(
 }
 
 /** The stored part of a setpoint as it goes out (beginSetpoint, and recordSetpoint with its outcome). */
-function sentSetpoint(
-  rt: PortRuntime,
-  purpose: 'default' | 'session',
-  currentA: number,
-  spec: ProfileSpec,
-  sentMs: number,
-  sessionId: number | undefined,
-): {
+function sentSetpoint({ rt, purpose, currentA, spec, sentMs, sessionId }: OutgoingSetpoint): {
   portId: string;
   sessionId: number | undefined;
   purpose: 'default' | 'session';

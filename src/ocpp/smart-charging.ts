@@ -9,7 +9,7 @@ import type { ProfileSpec, RateUnit } from './charging-profile.ts';
 import { DEFAULT_START_LEAD_MS, START_SKEW_MS } from './charging-profile.ts';
 import type { OcppContext } from './ocpp-context.ts';
 import { protocolOf, recordEvent } from './ocpp-context.ts';
-import type { SendOutcome } from './profile-delivery.ts';
+import type { OutgoingSetpoint, SendOutcome } from './profile-delivery.ts';
 import { logSetpoint, sendProfile, storeSetpoint } from './profile-delivery.ts';
 import type { SetpointOutcome } from '../contracts/ocpp-repository.ts';
 import { currentToWatts } from './port-directory.ts';
@@ -149,22 +149,11 @@ export class SmartCharging {
       numberPhases: rt.info.conductors,
       startMs: nowMs - Math.max(DEFAULT_START_LEAD_MS, this.clockBehindMs(conn, nowMs) + START_SKEW_MS),
     };
-    const rowId = await storeSetpoint(this.ctx, rt, 'default', currentA, spec, nowMs);
+    const outgoing: OutgoingSetpoint = { rt, purpose: 'default', currentA, spec, sentMs: nowMs };
+    const rowId = await storeSetpoint(this.ctx, outgoing);
     const sent = await sendProfile(conn, spec);
     const quiet = retryIfRejected && sent.outcome === 'rejected';
-    logSetpoint(
-      this.ctx,
-      rt,
-      'default',
-      currentA,
-      spec,
-      nowMs,
-      rowId,
-      sent.outcome,
-      sent.reason,
-      undefined,
-      quiet,
-    );
+    logSetpoint(this.ctx, outgoing, rowId, sent, quiet);
     return sent;
   }
 
@@ -300,7 +289,15 @@ export class SmartCharging {
     // guard sees an increase that was in flight. A decrease goes out without waiting for the disk (the guard
     // counts the higher limit it replaces, which was stored before it went out), but after any earlier
     // setpoint of the port still being stored, so that the station gets them in the order they were made.
-    const stored = storeSetpoint(this.ctx, rt, 'session', limitA, spec, nowMs, session.sessionId);
+    const outgoing: OutgoingSetpoint = {
+      rt,
+      purpose: 'session',
+      currentA: limitA,
+      spec,
+      sentMs: nowMs,
+      sessionId: session.sessionId,
+    };
+    const stored = storeSetpoint(this.ctx, outgoing);
     const earlier = this.storing.get(portId);
     this.storing.set(portId, stored);
     void stored.finally(() => {
@@ -308,20 +305,10 @@ export class SmartCharging {
     });
     if (raises) await stored;
     else if (earlier) await earlier;
-    const { outcome, reason, stationAnswer } = await sendProfile(conn, spec);
+    const sent = await sendProfile(conn, spec);
+    const { outcome, reason, stationAnswer } = sent;
     rt.setpoints.resolve(seq, outcome);
-    logSetpoint(
-      this.ctx,
-      rt,
-      'session',
-      limitA,
-      spec,
-      nowMs,
-      await stored,
-      outcome,
-      reason,
-      session.sessionId,
-    );
+    logSetpoint(this.ctx, outgoing, await stored, sent);
     const result: SetpointResult = outcome === 'error' ? 'timeout' : outcome;
     return this.report(rt, limitA, result, ctx.now(), renewal, reason, stationAnswer);
   }

@@ -78,14 +78,25 @@ function nextBoundaryMs(p: ScheduledProfile, nowMs: number, transactionStartMs?:
   return next;
 }
 
+/** What bestProfile and best look for: among `profiles`, those `matches` accepts in force at `nowMs`. */
+export interface ProfileQuery {
+  readonly profiles: readonly Profile[];
+  readonly nowMs: number;
+  /** The session's start, for profiles relative to it; undefined without a session. */
+  readonly transactionStartMs: number | undefined;
+  readonly matches: (p: Profile) => boolean;
+  /** The port's connector: its own profile beats connector 0's at the same stack level. */
+  readonly connectorId: number;
+}
+
 /** The winning profile of those matching and in force, with its limit in its unit. */
-export function bestProfile(
-  profiles: readonly Profile[],
-  nowMs: number,
-  transactionStartMs: number | undefined,
-  matches: (p: Profile) => boolean,
-  connectorId: number,
-): { profile: Profile; limit: number; numberPhases?: number | undefined } | undefined {
+export function bestProfile({
+  profiles,
+  nowMs,
+  transactionStartMs,
+  matches,
+  connectorId,
+}: ProfileQuery): { profile: Profile; limit: number; numberPhases?: number | undefined } | undefined {
   let chosen:
     { profile: Profile; limit: number; numberPhases?: number | undefined; rank: number } | undefined;
   for (const p of profiles) {
@@ -101,20 +112,13 @@ export function bestProfile(
 }
 
 /** As bestProfile, in A per phase for the port. */
-export function best(
-  profiles: readonly Profile[],
-  nowMs: number,
-  transactionStartMs: number | undefined,
-  matches: (p: Profile) => boolean,
-  connectorId: number,
-  info: PortInfo,
-): number | undefined {
-  const b = bestProfile(profiles, nowMs, transactionStartMs, matches, connectorId);
+export function best(q: ProfileQuery, info: PortInfo): number | undefined {
+  const b = bestProfile(q);
   if (!b) return undefined;
   // The lowest of its schedules in force (one but for a 2.0.1 TxProfile with ISO 15118 alternatives).
   let a = Infinity;
   for (const s of b.profile.alternatives) {
-    const period = periodAt(s, nowMs, transactionStartMs);
+    const period = periodAt(s, q.nowMs, q.transactionStartMs);
     if (!period) continue;
     a = Math.min(a, s.unit === 'A' ? period.limit : wattsToCurrent(period.limit, info, info.conductors));
   }

@@ -238,31 +238,41 @@ export class CloudProfiles implements CloudProfileSink {
         port.sessionId === undefined
           ? undefined
           : best(
-              profiles,
-              nowMs,
-              start,
-              (p) =>
-                p.purpose === 'TxProfile' &&
-                p.connectorId === port.connectorId &&
-                p.stored.sessionId === port.sessionId,
-              port.connectorId,
+              {
+                profiles,
+                nowMs,
+                transactionStartMs: start,
+                matches: (p) =>
+                  p.purpose === 'TxProfile' &&
+                  p.connectorId === port.connectorId &&
+                  p.stored.sessionId === port.sessionId,
+                connectorId: port.connectorId,
+              },
               info,
             );
       const cap =
         tx ??
         best(
-          profiles,
-          nowMs,
-          start,
-          (p) =>
-            p.purpose === 'TxDefaultProfile' && (p.connectorId === port.connectorId || p.connectorId === 0),
-          port.connectorId,
+          {
+            profiles,
+            nowMs,
+            transactionStartMs: start,
+            matches: (p) =>
+              p.purpose === 'TxDefaultProfile' && (p.connectorId === port.connectorId || p.connectorId === 0),
+            connectorId: port.connectorId,
+          },
           info,
         );
       if (cap !== undefined) own.set(port.portId, cap);
     }
     // The station maximum, shared in its unit among the ports with a car (water filling up to their caps).
-    const max = bestProfile(profiles, nowMs, undefined, (p) => p.purpose === 'StationMax', 0);
+    const max = bestProfile({
+      profiles,
+      nowMs,
+      transactionStartMs: undefined,
+      matches: (p) => p.purpose === 'StationMax',
+      connectorId: 0,
+    });
     const withCar = ports.filter((p) => p.sessionId !== undefined && this.directory.get(p.portId));
     if (max && withCar.length) {
       const perA = withCar.map((p) => {

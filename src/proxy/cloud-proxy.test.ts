@@ -26,6 +26,21 @@ async function upstreamConnected(id = 'CP1'): Promise<void> {
   await eventually(() => p!.proxy.status(id).state === 'connected', `${id} upstream connected`);
 }
 
+/**
+ * A test cloud (gone down first with `cloudDown`) and a proxy for one 1.6 station CP1, which is connected
+ * (and relayed upstream when the cloud is up): the start most cases here share.
+ */
+async function proxiedCp1({ cloudDown = false } = {}): Promise<{ cloud: TestCloud; st: SimulatedStation }> {
+  const c = await TestCloud.start();
+  cloud = c;
+  if (cloudDown) await c.goDown();
+  p = await startProxied({ cloudUrl: c.url, stations: [{ id: 'CP1', version: '1.6' }] });
+  const st = station16(p.h.url);
+  await st.connect();
+  if (!cloudDown) await upstreamConnected();
+  return { cloud: c, st };
+}
+
 describe('OCPP 1.6 relay', () => {
   it('relays station calls to the cloud and answers the station with the cloud answer, payloads unchanged', async () => {
     cloud = await TestCloud.start({ passwords: { CP1: 'cloud-secret' } });
@@ -87,12 +102,8 @@ describe('OCPP 1.6 relay', () => {
   });
 
   it('relays cloud calls to the station and their answers back; cloud profiles never reach the station', async () => {
-    cloud = await TestCloud.start();
-    p = await startProxied({ cloudUrl: cloud.url, stations: [{ id: 'CP1', version: '1.6' }] });
-    const st = station16(p.h.url);
-    await st.connect();
-    await upstreamConnected();
-    await eventually(() => cloud!.clients.has('CP1'), 'cloud sees CP1');
+    const { cloud, st } = await proxiedCp1();
+    await eventually(() => cloud.clients.has('CP1'), 'cloud sees CP1');
 
     const conf = await cloud.call('CP1', 'GetConfiguration', { key: ['HeartbeatInterval'] });
     expect(conf).toHaveProperty('configurationKey');
@@ -132,7 +143,7 @@ describe('OCPP 1.6 relay', () => {
 
     // GetCompositeSchedule: answered from the limit Fusebox has in force on the port.
     await eventually(() => p!.h.server.effectiveLimitA('CP1-1') > 0, 'fail-safe default in force');
-    const limit = p.h.server.effectiveLimitA('CP1-1');
+    const limit = p!.h.server.effectiveLimitA('CP1-1');
     const schedule = (await cloud.call('CP1', 'GetCompositeSchedule', {
       connectorId: 1,
       duration: 3600,
@@ -145,16 +156,12 @@ describe('OCPP 1.6 relay', () => {
   });
 
   it('a cloud RemoteStart starts a session Fusebox then manages', async () => {
-    cloud = await TestCloud.start();
-    p = await startProxied({ cloudUrl: cloud.url, stations: [{ id: 'CP1', version: '1.6' }] });
-    const st = station16(p.h.url);
-    await st.connect();
-    await upstreamConnected();
+    const { cloud, st } = await proxiedCp1();
     await st.plugIn(1);
     expect(await cloud.call('CP1', 'RemoteStartTransaction', { connectorId: 1, idTag: 'APP' })).toEqual({
       status: 'Accepted',
     });
-    await eventually(() => cloud!.of('CP1', ['StartTransaction']).length === 1, 'cloud got the start');
+    await eventually(() => cloud.of('CP1', ['StartTransaction']).length === 1, 'cloud got the start');
     await eventually(() => p!.h.server.port('CP1-1')?.sessionId !== undefined, 'Fusebox has the session');
   });
 
@@ -203,11 +210,7 @@ describe('OCPP 1.6 relay', () => {
   });
 
   it('keeps a message the cloud answers with a CALLERROR, marked failed, and goes on', async () => {
-    cloud = await TestCloud.start();
-    await cloud.goDown();
-    p = await startProxied({ cloudUrl: cloud.url, stations: [{ id: 'CP1', version: '1.6' }] });
-    const st = station16(p.h.url);
-    await st.connect();
+    const { cloud, st } = await proxiedCp1({ cloudDown: true });
     const { transactionId } = await st.call<{ transactionId: number }>('StartTransaction', {
       connectorId: 1,
       idTag: 'T',
@@ -223,20 +226,16 @@ describe('OCPP 1.6 relay', () => {
     cloud.up();
     await eventually(() => p!.proxy.status('CP1').queueDepth === 0, 'queue drained', 20_000);
     expect(refused).toBe(1);
-    expect(p.proxy.status('CP1').failed).toBe(1);
+    expect(p!.proxy.status('CP1').failed).toBe(1);
     expect(cloud.of('CP1', ['StopTransaction'])).toHaveLength(1);
-    const row = p.h.store.db.prepare("SELECT error_code FROM proxy_outbox WHERE state = 'failed'").get() as {
+    const row = p!.h.store.db.prepare("SELECT error_code FROM proxy_outbox WHERE state = 'failed'").get() as {
       error_code: string;
     };
     expect(row.error_code).toMatch(/InternalError|GenericError/);
   });
 
   it('a queued message the cloud does not answer in time is sent again, though the station stays silent', async () => {
-    cloud = await TestCloud.start();
-    await cloud.goDown();
-    p = await startProxied({ cloudUrl: cloud.url, stations: [{ id: 'CP1', version: '1.6' }] });
-    const st = station16(p.h.url);
-    await st.connect();
+    const { cloud, st } = await proxiedCp1({ cloudDown: true });
     await st.call('StartTransaction', {
       connectorId: 1,
       idTag: 'T',
@@ -257,11 +256,7 @@ describe('OCPP 1.6 relay', () => {
   }, 40_000);
 
   it('an upstream close does not drop the station, a station reconnect does not drop the upstream', async () => {
-    cloud = await TestCloud.start();
-    p = await startProxied({ cloudUrl: cloud.url, stations: [{ id: 'CP1', version: '1.6' }] });
-    const st = station16(p.h.url);
-    await st.connect();
-    await upstreamConnected();
+    const { cloud, st } = await proxiedCp1();
     await st.reconnect();
     await eventually(() => st.connected, 'station back');
     await st.heartbeat();

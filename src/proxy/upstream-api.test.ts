@@ -12,9 +12,9 @@ import { startFusebox } from '../app.ts';
 import type { LoadedSiteConfig } from '../config/load.ts';
 import { loadSiteConfigText } from '../config/load.ts';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { TestCloud } from './testing/test-cloud.ts';
-import { demoLoginCookie } from '../testing/test-fusebox.ts';
+import { demoLoginCookie, stationOn } from '../testing/test-fusebox.ts';
 
 let dir = '';
 let fusebox: Fusebox | undefined;
@@ -75,12 +75,7 @@ describe('GET /api/v1/upstream and the upstream metrics', () => {
     const cp1 = async () => (await get()).stations.find((s) => s.stationId === 'cp1');
 
     expect((await f.http.inject({ url: '/api/v1/upstream' })).statusCode).toBe(401);
-    const st = new SimulatedStation({
-      url: `ws://127.0.0.1:${f.endpoints.ocppPort}/ocpp`,
-      stationId: 'cp1',
-      version: '1.6',
-      ports: 1,
-    });
+    const st = stationOn(f, 'cp1');
     stations.push(st);
     await st.connect();
     await eventually(async () => (await cp1())?.state === 'connected', 'cp1 connected upstream');

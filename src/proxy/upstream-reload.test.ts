@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../ocpp/testing/ocpp-harness.ts';
-import { SimulatedStation } from '../sim/devices/ocpp-station.ts';
+import type { SimulatedStation } from '../sim/devices/ocpp-station.ts';
 import { reload } from '../cli/start.ts';
 import { startForReload } from '../testing/reload-fixture.ts';
+import { stationOn } from '../testing/test-fusebox.ts';
 import { TestCloud } from './testing/test-cloud.ts';
 
 let dir = '';
@@ -43,9 +44,8 @@ describe('reloading a site file whose upstream section changed', () => {
     const fx = await startForReload(dir, site(a.url, '[{ id: cp2, enabled: false }]'), { readFiles: true });
     const { path, fusebox: f, logger, warnings } = fx;
     try {
-      const url = `ws://127.0.0.1:${f.endpoints.ocppPort}/ocpp`;
       const [cp1, cp2] = ['cp1', 'cp2'].map((id) => {
-        const st = new SimulatedStation({ url, stationId: id, version: '1.6', ports: 1 });
+        const st = stationOn(f, id);
         stations.push(st);
         return st;
       });
@@ -108,12 +108,7 @@ describe('reloading a site file whose upstream section changed', () => {
     const fx = await startForReload(dir, without, { readFiles: true });
     const { path, fusebox: f, logger, warnings } = fx;
     try {
-      const st = new SimulatedStation({
-        url: `ws://127.0.0.1:${f.endpoints.ocppPort}/ocpp`,
-        stationId: 'cp1',
-        version: '1.6',
-        ports: 1,
-      });
+      const st = stationOn(f, 'cp1');
       stations.push(st);
       await st.connect();
       expect(await st.call('Heartbeat', {})).toHaveProperty('currentTime');

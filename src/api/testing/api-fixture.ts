@@ -174,6 +174,15 @@ export async function startApiFixture(o: FixtureOptions = {}): Promise<ApiFixtur
 /** The headers of a logged-in user (a session cookie and the CSRF header). */
 export type LoginHeaders = Record<string, string>;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+type Json = any;
+
+/** Circuit `id` as GET /api/v1/circuits shows it on `fx` to `headers` (undefined when it is not listed). */
+export async function circuitView(fx: ApiFixture, headers: LoginHeaders, id: string): Promise<Json> {
+  const body = (await fx.call('GET', '/api/v1/circuits', { headers })).body as { circuits: { id: string }[] };
+  return body.circuits.find((c) => c.id === id) as Json;
+}
+
 /**
  * One fixture for a whole test file: started before its first test (logged in as `login`, default alice),
  * stopped after its last, with hook timeouts for a loaded machine. `f` and the login headers may be used

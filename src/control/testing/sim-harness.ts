@@ -202,4 +202,19 @@ export function bigCar(id: string, arrivalMs: number, over: Partial<EvSpec> = {}
 }
 
 /** A meter driver stanza for site YAML in tests (never connected: the world feeds the readings). */
+/**
+ * A harness on `site` from `startMs` with a big car arriving at each of `portIds` (named after its station),
+ * run for 30 s: the start of the control tests that then change one input and watch the shares move.
+ */
+export async function withCarsCharging(
+  site: CompiledSite,
+  startMs: number,
+  portIds: readonly string[],
+): Promise<SimHarness> {
+  const h = new SimHarness({ site, startMs });
+  for (const p of portIds) h.world.addEv(p, bigCar(p.split('/')[0]!, startMs));
+  await h.advanceBy(30_000);
+  return h;
+}
+
 export const TEST_DRIVER = 'driver: { type: modbus, host: 127.0.0.1, port: 502, unitId: 1, preset: sdm630 }';

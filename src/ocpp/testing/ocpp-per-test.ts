@@ -26,6 +26,8 @@ export interface OcppPerTest {
     sim?: Partial<SimStationOptions>,
     boot?: boolean,
   ): Promise<SimulatedStation>;
+  /** The messages of the events of `kind` the last harness stored, oldest first. */
+  eventMessages(kind: string): string[];
 }
 
 /**
@@ -62,6 +64,12 @@ export function ocppPerTest(beforeClose: () => void = () => undefined): OcppPerT
       const st = t.station({ stationId: 'CP1', version, ports: 2, ...sim });
       await st.connect({ boot });
       return st;
+    },
+    eventMessages(kind) {
+      const rows = t.h.store.db
+        .prepare('SELECT message FROM events WHERE kind = ? ORDER BY id')
+        .all(kind) as { message: string }[];
+      return rows.map((e) => e.message);
     },
   };
   return t;
