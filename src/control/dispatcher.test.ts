@@ -265,6 +265,25 @@ describe('Dispatcher', () => {
     expect(d.holdA('a')).toBe(8);
   });
 
+  it('a port under its fail-safe default counts at the old default until its car could follow a lower one', async () => {
+    // a runs under its 16 A default (no TxProfile yet). The limits fall and its station takes an 8 A default:
+    // its car may draw 16 A until it follows (carResponseMs), so b's increase may not count on those 8 A.
+    const failSafe = { a: 16, b: 16, c: 16 };
+    const { clock, g, d, run } = setup(failSafe, 48);
+    run(new Map());
+    failSafe.a = 8;
+    expect(g.effectiveLimitA('a')).toBe(8);
+    run(targets({ b: 24 }));
+    expect(d.holdA('a')).toBe(16);
+    expect(g.open()).toEqual([]);
+    await clock.advanceBy(4999);
+    expect(d.holdA('a')).toBe(16);
+    expect(g.open()).toEqual([]);
+    await clock.advanceBy(1);
+    expect(d.holdA('a')).toBe(8);
+    expect(g.open()).toEqual(['b=24']);
+  });
+
   it('an accepted probe of an uncontrolled port holds it at what it was counted at until its car could follow', async () => {
     const { clock, g, d } = setup({ a: 10, b: 10, c: 10 }, 30);
     // a refused profiles and was counted at 32 A (its maximum): its car may draw that when the probe is taken.

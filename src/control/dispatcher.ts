@@ -75,6 +75,12 @@ export class Dispatcher {
    * injection").
    */
   private readonly settling = new Map<string, Settling>();
+  /**
+   * Per port with a session, the limit its station may run under as `update` last saw it: a drop that is not
+   * one of the dispatcher's own decreases (the station took a lower fail-safe default while the session runs
+   * under it, a TxProfile expired) is held like a decrease until the car could follow.
+   */
+  private readonly lastSeen = new Map<string, { readonly sessionId: number; readonly limitA: number }>();
   private listeners: ((r: DispatchRecord) => void)[] = [];
   private settledListeners: ((portId: string) => void)[] = [];
 
@@ -148,6 +154,7 @@ export class Dispatcher {
     snapshots?: ReadonlyMap<string, PortSnapshot>,
   ): number {
     const now = this.clock.nowMs();
+    this.holdDrops(snapshots?.values() ?? this.gateway.ports());
     for (const [portId, failed] of this.failedDecreases) {
       // An offline station cannot take it (and its port counts at its last limit meanwhile): retry when back.
       if (this.inFlight.has(portId) || targets.has(portId) || !this.gateway.port(portId)?.connected) continue;
@@ -252,6 +259,9 @@ export class Dispatcher {
       this.inForce.set(portId, value);
       this.failedDecreases.delete(portId);
       if (decrease) this.settle(portId, beforeA);
+      // Its station runs under this now: the drop to it is held above, not taken for someone else's.
+      const last = this.lastSeen.get(portId);
+      if (last) this.lastSeen.set(portId, { sessionId: last.sessionId, limitA: value });
     } else {
       // The station keeps what it had; the gateway counts the higher of old and new (effectiveLimitA).
       this.logger.warn({ portId, currentA: value, result }, 'setpoint not accepted');
@@ -268,6 +278,22 @@ export class Dispatcher {
     }
     const record: DispatchRecord = { portId, currentA: value, decrease, sentAtMs, result, answeredAtMs };
     for (const fn of this.listeners) fn(record);
+  }
+
+  /** Holds each port whose limit fell since the last update without a decrease of its own (lastSeen). */
+  private holdDrops(ports: Iterable<PortSnapshot>): void {
+    for (const p of ports) {
+      if (p.sessionId === undefined) {
+        this.lastSeen.delete(p.portId);
+        continue;
+      }
+      const last = this.lastSeen.get(p.portId);
+      if (last?.sessionId === p.sessionId && last.limitA === p.effectiveLimitA) continue;
+      // Its own decreases are held from their acceptance (answered), at the limit before them.
+      if (last?.sessionId === p.sessionId && p.effectiveLimitA < last.limitA)
+        if ((this.settling.get(p.portId)?.heldA ?? 0) < last.limitA) this.settle(p.portId, last.limitA);
+      this.lastSeen.set(p.portId, { sessionId: p.sessionId, limitA: p.effectiveLimitA });
+    }
   }
 
   /** The port's car may draw `beforeA` for carResponseMs more (a later decrease restarts the wait). */
