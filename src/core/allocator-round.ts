@@ -26,7 +26,7 @@ export function roundAndTopUp(scratch: Scratch, factors: FactorTable): void {
   }
   repairLinear(scratch, factors);
   if (factors.anyPhasor) {
-    phasorLoads(scratch, factors);
+    phasorLoads(scratch, factors, scratch.works.currentA); // the rounded limits
     repairPhasors(scratch, factors);
   }
   const order = orderCandidates(scratch, count);
@@ -77,14 +77,17 @@ function repairLinear(scratch: Scratch, factors: FactorTable): void {
   }
 }
 
-/** The phasor sums of the rounded limits, per constraint. */
-function phasorLoads(scratch: Scratch, factors: FactorTable): void {
+/**
+ * Load per constraint of the admitted works carrying `amps` (per work: the rounded limits, or the filling's
+ * exact result), as phasor sums (usedRe/usedIm; im = 0 on linear ones).
+ */
+export function phasorLoads(scratch: Scratch, factors: FactorTable, amps: Float64Array): void {
   const { works, usedRe, usedIm } = scratch;
   const { ks, fre, fim } = factors;
   usedRe.fill(0);
   usedIm.fill(0);
   for (let w = 0; w < works.count; w++) {
-    const x = works.currentA[w]!;
+    const x = amps[w]!;
     if (!works.admitted[w] || x === 0) continue;
     const end = works.kEnd[w]!;
     for (let j = works.kStart[w]!; j < end; j++) {
