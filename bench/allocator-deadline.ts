@@ -11,16 +11,9 @@ import { compileSite } from '../src/core/compiled-site.ts';
 import { cycleInput, largeSite, prng } from '../src/core/testing/large-site.ts';
 import { exactViolations } from '../src/core/testing/phasor-check.ts';
 import type { AllocatorBenchResult } from './allocator.ts';
-import { quantile } from './allocator.ts';
+import { CYCLE_MS, quantile, SIZES } from './allocator.ts';
 import type { BenchOptions } from './run.ts';
 
-const SIZES = [
-  { ports: 100, warmup: 2_000, runs: 5_000 },
-  { ports: 1_000, warmup: 300, runs: 1_000 },
-  { ports: 10_000, warmup: 30, runs: 150 },
-] as const;
-
-const CYCLE_MS = 1_000;
 const HOUR = 3_600_000;
 
 /** Departures spread over the next ten hours, energies up to 30 kWh; every fourth car says nothing. */

@@ -10,13 +10,15 @@ import { problemView, safetyViolations } from '../src/core/testing/allocation-ch
 import { cycleInput, largeSite, prng } from '../src/core/testing/large-site.ts';
 import type { BenchOptions } from './run.ts';
 
-const SIZES = [
+/** The site sizes (ports) and how many cycles each warms up and measures; bench/allocator-deadline.ts uses them too. */
+export const SIZES = [
   { ports: 100, warmup: 2_000, runs: 5_000 },
   { ports: 1_000, warmup: 300, runs: 1_000 },
   { ports: 10_000, warmup: 30, runs: 150 },
 ] as const;
 
-const CYCLE_MS = 1_000;
+/** Control-cycle period the simulated time advances by between allocate() calls. */
+export const CYCLE_MS = 1_000;
 
 /** The value at quantile q (0..1) of an ascending list (nearest rank, no interpolation). */
 export function quantile(sorted: readonly number[], q: number): number {

@@ -5,6 +5,7 @@
  * to its answer accepting the last port's default. Target: < 100 ms. BENCH_BOOTS sets the boots per case.
  */
 import { SimulatedStation } from '../src/sim/devices/ocpp-station.ts';
+import { percentile } from './support/stats.ts';
 import type { OcppVersion } from '../src/contracts/station-gateway.ts';
 import { profileOf, recordBoot } from '../src/ocpp/testing/boot-timeline.ts';
 import { eventually, startHarness } from '../src/ocpp/testing/ocpp-harness.ts';
@@ -15,10 +16,6 @@ interface BenchOptions {
 
 const BOOTS = Number(process.env.BENCH_BOOTS ?? 20);
 const PORTS = 2;
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 export async function run(opts: BenchOptions): Promise<unknown[]> {
   const cases: { version: OcppVersion; units: ('A' | 'W')[] }[] = [

@@ -10,6 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { hashStationPassword } from '../src/ocpp/password-hash.ts';
 import { SimulatedStation } from '../src/sim/devices/ocpp-station.ts';
+import { percentile } from './support/stats.ts';
 
 interface BenchOptions {
   readonly json: boolean;
@@ -27,11 +28,6 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 class FuseboxProcess {

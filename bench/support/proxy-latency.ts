@@ -7,6 +7,7 @@
  */
 import type { Caller, Rig } from './proxy-rig.ts';
 import { pool } from './proxy-rig.ts';
+import { percentile } from './stats.ts';
 
 /** One timed call: as whom the cloud sees it, and when it was sent and answered (wall clock, ms). */
 interface Timed {
@@ -24,10 +25,6 @@ export interface Samples {
 
 const empty = (): Samples => ({ relayed: [], direct: [], calls: [] });
 const wallMs = (): number => performance.timeOrigin + performance.now();
-
-export function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 

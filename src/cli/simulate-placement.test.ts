@@ -1,26 +1,23 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, simulateFixture } from './testing/simulate-cli.ts';
+import { cli, jsonReport, simulateFixture, writeCsv } from './testing/simulate-cli.ts';
 
 const { dir, SESSIONS, FOREIGN, SMALL } = simulateFixture();
+/** The foreign workload put on the small site file's free ports: the scenario of the first three tests. */
+const FOREIGN_ON_FREE_PORTS = ['--sessions', FOREIGN, '--site', SMALL, '--assign-ports', 'free'];
 
 describe('fusebox simulate: cars on ports, and bad arguments', () => {
   it('--assign-ports free puts a foreign workload on the site file’s 6 ports; the cars turned away count as demand not met', async () => {
     const { code, out, err } = await cli([
-      '--sessions',
-      FOREIGN,
-      '--site',
-      SMALL,
-      '--assign-ports',
-      'free',
+      ...FOREIGN_ON_FREE_PORTS,
       '--policy',
       'fusebox,uncontrolled',
       '--json',
     ]);
     expect(code).toBe(0);
     expect(err).toEqual([]);
-    const runs = (JSON.parse(out.at(-1)!) as { runs: Record<string, number>[] }).runs;
+    const runs = jsonReport<{ runs: Record<string, number>[] }>(out).runs;
     // The first six to arrive (5 to 10 kWh) plug in; f6 and f7 (11 and 12 kWh) are turned away.
     const demand = 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12;
     for (const r of runs) {
@@ -32,16 +29,7 @@ describe('fusebox simulate: cars on ports, and bad arguments', () => {
 
     // The table and the report say so too.
     const report = join(dir, 'report-foreign');
-    const table = await cli([
-      '--sessions',
-      FOREIGN,
-      '--site',
-      SMALL,
-      '--assign-ports',
-      'free',
-      '--report',
-      report,
-    ]);
+    const table = await cli([...FOREIGN_ON_FREE_PORTS, '--report', report]);
     expect(table.code).toBe(0);
     expect(table.err.join('\n')).toMatch(/6; 2 session\(s\) \(23\.0 kWh of demand\) turned away/);
     expect(table.out.join('\n')).toMatch(/cars on free ports \(6 ports, 2 turned away \(23\.0 kWh\)\)/);
@@ -53,12 +41,7 @@ describe('fusebox simulate: cars on ports, and bad arguments', () => {
 
   it('sizing with cars turned away: out of reach for all the demand, and the service the cars that found a port need', async () => {
     const { code, out } = await cli([
-      '--sessions',
-      FOREIGN,
-      '--site',
-      SMALL,
-      '--assign-ports',
-      'free',
+      ...FOREIGN_ON_FREE_PORTS,
       '--size-for',
       '99',
       '--policy',
@@ -66,11 +49,9 @@ describe('fusebox simulate: cars on ports, and bad arguments', () => {
       '--json',
     ]);
     expect(code).toBe(0);
-    const sizing = (
-      JSON.parse(out.at(-1)!) as {
-        sizing: { basis: string; capacityKw: number | null; demandMetPct: number }[];
-      }
-    ).sizing;
+    const sizing = jsonReport<{
+      sizing: { basis: string; capacityKw: number | null; demandMetPct: number }[];
+    }>(out).sizing;
     expect(sizing.map((x) => x.basis)).toEqual(['all', 'plugged-in']);
     expect(sizing[0]!.capacityKw).toBeNull();
     expect(sizing[0]!.demandMetPct).toBeCloseTo((100 * 45) / 68, 1);
@@ -81,23 +62,19 @@ describe('fusebox simulate: cars on ports, and bad arguments', () => {
   }, 60_000);
 
   it('as in the data, stays that overlap beyond a station’s ports are turned away and reported', async () => {
-    const overlap = join(dir, 'overlap.csv');
-    writeFileSync(
-      overlap,
-      [
-        'session_id,station_id,arrival,departure,energy_kwh',
-        'a,cp1,2024-05-06T08:00:00Z,2024-05-06T12:00:00Z,10',
-        'b,cp1,2024-05-06T08:30:00Z,2024-05-06T12:00:00Z,10',
-        'c,cp1,2024-05-06T09:00:00Z,2024-05-06T10:00:00Z,4',
-        'd,cp2,2024-05-06T09:00:00Z,2024-05-06T10:00:00Z,4',
-      ].join('\n'),
-    );
+    const overlap = writeCsv(dir, 'overlap.csv', [
+      'session_id,station_id,arrival,departure,energy_kwh',
+      'a,cp1,2024-05-06T08:00:00Z,2024-05-06T12:00:00Z,10',
+      'b,cp1,2024-05-06T08:30:00Z,2024-05-06T12:00:00Z,10',
+      'c,cp1,2024-05-06T09:00:00Z,2024-05-06T10:00:00Z,4',
+      'd,cp2,2024-05-06T09:00:00Z,2024-05-06T10:00:00Z,4',
+    ]);
     const { code, out, err } = await cli(['--sessions', overlap, '--site', SMALL, '--json']);
     expect(code).toBe(0);
     expect(err.join('\n')).toMatch(
       /1 session\(s\) \(4\.0 kWh of demand\) arrive while every port of their station is still occupied.*--assign-ports free/,
     );
-    const run = (JSON.parse(out.at(-1)!) as { runs: Record<string, number>[] }).runs[0]!;
+    const run = jsonReport<{ runs: Record<string, number>[] }>(out).runs[0]!;
     expect(run.turnedAwaySessions).toBe(1);
     expect(run.demandMetPct).toBeCloseTo((100 * 24) / 28, 3);
   });

@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from './commands.ts';
 import { datasetPath } from '../sim/testing/datasets.ts';
-import { cli, simulateFixture } from './testing/simulate-cli.ts';
+import { cli, jsonReport, simulateFixture, writeCsv } from './testing/simulate-cli.ts';
 
 const { dir, SESSIONS } = simulateFixture();
 
@@ -21,7 +21,7 @@ describe('fusebox simulate', () => {
     expect(code).toBe(0);
     expect(err.join('\n')).toMatch(/1 malformed row\(s\) skipped/);
     expect(err.join('\n')).toMatch(/line 7/);
-    const last = JSON.parse(out[out.length - 1]!) as { runs: Record<string, unknown>[] };
+    const last = jsonReport<{ runs: Record<string, unknown>[] }>(out);
     expect(last.runs.map((r) => r.policy)).toEqual(['fcfs', 'llf', 'uncontrolled', 'fusebox']);
     for (const r of last.runs) {
       expect(Object.keys(r).sort()).toEqual(
@@ -71,7 +71,7 @@ describe('fusebox simulate', () => {
       (l) => out.push(l),
     );
     expect(code).toBe(0);
-    const runs = (JSON.parse(out.at(-1)!) as { runs: { capacityKw: number; demandMetPct: number }[] }).runs;
+    const runs = jsonReport<{ runs: { capacityKw: number; demandMetPct: number }[] }>(out).runs;
     expect(runs.map((r) => r.capacityKw)).toEqual([4, 4, 8, 8, 12, 12]);
     expect(runs[4]!.demandMetPct).toBeGreaterThanOrEqual(runs[0]!.demandMetPct);
     const files = readdirSync(report).sort();
@@ -85,8 +85,7 @@ describe('fusebox simulate', () => {
 
     const sized = await cli(['--sessions', SESSIONS, '--size-for', '99', '--policy', 'llf', '--json']);
     expect(sized.code).toBe(0);
-    const s = (JSON.parse(sized.out.at(-1)!) as { sizing: { capacityKw: number; demandMetPct: number }[] })
-      .sizing[0]!;
+    const s = jsonReport<{ sizing: { capacityKw: number; demandMetPct: number }[] }>(sized.out).sizing[0]!;
     expect(s.demandMetPct).toBeGreaterThanOrEqual(99);
     // Just below the size found, LLF misses the target.
     const below = await cli([
@@ -98,9 +97,9 @@ describe('fusebox simulate', () => {
       'llf',
       '--json',
     ]);
-    expect(
-      (JSON.parse(below.out.at(-1)!) as { runs: { demandMetPct: number }[] }).runs[0]!.demandMetPct,
-    ).toBeLessThan(99);
+    expect(jsonReport<{ runs: { demandMetPct: number }[] }>(below.out).runs[0]!.demandMetPct).toBeLessThan(
+      99,
+    );
   }, 60_000);
 
   it('--tariff: energy cost and demand charge of the grid import (SCE TOU-EV-4, $15.51/kW)', async () => {
@@ -119,11 +118,9 @@ describe('fusebox simulate', () => {
       '--json',
     ]);
     expect(code).toBe(0);
-    const run = (
-      JSON.parse(out.at(-1)!) as {
-        runs: { energyCost: number; demandCharge: number; demandPeakKw: number }[];
-      }
-    ).runs[0]!;
+    const run = jsonReport<{
+      runs: { energyCost: number; demandCharge: number; demandPeakKw: number }[];
+    }>(out).runs[0]!;
     expect(run.demandPeakKw).toBeGreaterThan(0);
     expect(run.demandPeakKw).toBeLessThanOrEqual(8 + 1e-6);
     expect(run.demandCharge).toBeCloseTo(run.demandPeakKw * 15.51, 1);
@@ -134,15 +131,11 @@ describe('fusebox simulate', () => {
 
   it('--objective cost: the planner and the offline LP deliver the same energy at a lower cost than fair charging', async () => {
     // Two cars plugged in overnight on a Monday in May (SCE TOU-EV-4 winter: 6.1 ¢ before 08:00, $15.51/kW).
-    const overnight = join(dir, 'overnight.csv');
-    writeFileSync(
-      overnight,
-      [
-        'session_id,station_id,arrival,departure,energy_kwh,max_power_kw',
-        'n1,S1,2024-05-06T15:00:00Z,2024-05-07T15:00:00Z,20,7.2',
-        'n2,S2,2024-05-06T16:00:00Z,2024-05-07T14:00:00Z,15,7.2',
-      ].join('\n'),
-    );
+    const overnight = writeCsv(dir, 'overnight.csv', [
+      'session_id,station_id,arrival,departure,energy_kwh,max_power_kw',
+      'n1,S1,2024-05-06T15:00:00Z,2024-05-07T15:00:00Z,20,7.2',
+      'n2,S2,2024-05-06T16:00:00Z,2024-05-07T14:00:00Z,15,7.2',
+    ]);
     const tariff = datasetPath('tariffs/sce_tou_ev_4_march_2019.json');
     const run = async (objective: string) => {
       const { code, out, err } = await cli([
@@ -169,7 +162,7 @@ describe('fusebox simulate', () => {
         demandCharge: number;
         violationAmpSeconds: number;
       };
-      return (JSON.parse(out.at(-1)!) as { runs: Run[] }).runs;
+      return jsonReport<{ runs: Run[] }>(out).runs;
     };
     const [fair, offlineEnergy] = await run('energy');
     const [planner, offlineCost] = await run('cost');
@@ -203,7 +196,7 @@ describe('fusebox simulate', () => {
     ]);
     expect(withB.code).toBe(0);
     type Run = Record<string, number | string>;
-    const runs = (o: string[]): Run[] => (JSON.parse(o.at(-1)!) as { runs: Run[] }).runs;
+    const runs = (o: string[]): Run[] => jsonReport<{ runs: Run[] }>(o).runs;
     for (const r of runs(without.out)) expect(r).not.toHaveProperty('batteryThroughputKwh');
     const [fusebox, uncontrolled] = runs(withB.out);
     for (const r of [fusebox!, uncontrolled!])

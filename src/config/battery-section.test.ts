@@ -1,6 +1,7 @@
 /** The battery block of a battery meter and the islanded limit of a root circuit (docs/configuration.md). */
 import { describe, expect, it } from 'vitest';
 import { loadSiteConfigText } from './load.ts';
+import { problemLines } from './testing/load-text.ts';
 
 function site(battery: string, extra = ''): string {
   return `site: { name: t, timeZone: Europe/Paris }
@@ -20,12 +21,6 @@ meters:
     driver: { type: modbus, host: 127.0.0.1, preset: sunspec }
 ${battery}
 `;
-}
-
-function problems(text: string): string[] {
-  return loadSiteConfigText(text, 'site.yaml').problems.map(
-    (p) => `${p.severity} ${p.line}:${p.column} ${p.path}: ${p.message}`,
-  );
 }
 
 const GOOD = `    battery:
@@ -75,7 +70,7 @@ describe('batteries in the site file', () => {
 
   it('reports bad blocks with file, line and column', () => {
     expect(
-      problems(
+      problemLines(
         site(`    battery:
       capacityKwh: -1
       maxChargeKw: 5
@@ -89,7 +84,7 @@ describe('batteries in the site file', () => {
       'error 22:53 meters[1].battery.control.power.address: must be 0 to 65535',
       'error 22:66 meters[1].battery.control.power.type: expected int16, uint16, int32, uint32 or float32',
     ]);
-    expect(problems(site(GOOD.replace('reserveSocPct: 20', 'reserveSocPct: 95')))).toEqual([
+    expect(problemLines(site(GOOD.replace('reserveSocPct: 20', 'reserveSocPct: 95')))).toEqual([
       'error 20:22 meters[1].battery.reserveSocPct: must be below maxSocPct (95 %)',
     ]);
   });
@@ -99,14 +94,14 @@ describe('batteries in the site file', () => {
       '    role: load\n',
       '    role: load\n    battery: { capacityKwh: 1, maxChargeKw: 1, maxDischargeKw: 1 }\n',
     );
-    expect(problems(onLoad)).toEqual([
+    expect(problemLines(onLoad)).toEqual([
       'error 11:14 meters[0].battery: only a meter with role battery has a battery block (this one is load)',
     ]);
     const twice = site(
       `    battery: { capacityKwh: 1, maxChargeKw: 1, maxDischargeKw: 1, phases: [L1, L1] }`,
     );
-    expect(problems(twice)).toEqual(['error 16:75 meters[1].battery.phases: a phase is listed twice']);
-    expect(problems(site('', ', islanded: { limitA: 10 }'))).toEqual([
+    expect(problemLines(twice)).toEqual(['error 16:75 meters[1].battery.phases: a phase is listed twice']);
+    expect(problemLines(site('', ', islanded: { limitA: 10 }'))).toEqual([
       "error 7:52 circuits[1].islanded: only a root circuit (the grid connection) has an islanded limit; 'sub' is below 'main'",
     ]);
   });

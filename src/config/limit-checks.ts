@@ -7,7 +7,8 @@ import type { CircuitTree, TreeCircuit } from './circuit-tree.ts';
 import type { DocPath } from './config-problem.ts';
 import type { Report } from './problem-list.ts';
 import { round } from './round.ts';
-import { sameSupply, supplyLabel } from './supply-systems.ts';
+import { sameSupply } from '../core/site.ts';
+import { supplyLabel } from './supply-systems.ts';
 
 /**
  * A child's per-phase limit expressed as current on its parent's side. Across a transformer the apparent

@@ -5,7 +5,8 @@ import type { LoadedSiteConfig } from './load.ts';
 import type { SiteConfig } from './schema.ts';
 import { describeMqtt } from '../mqtt/mqtt-config.ts';
 import { round } from './round.ts';
-import { sameSupply, supplyLabel } from './supply-systems.ts';
+import { sameSupply } from '../core/site.ts';
+import { supplyLabel } from './supply-systems.ts';
 
 /** Lines describing a loaded site: header, circuit tree (two spaces per level), meters. */
 export function summarizeSite(loaded: LoadedSiteConfig): string[] {

@@ -1,5 +1,6 @@
 /** Named supply systems a circuit can be on, and how a config supply resolves to a core Supply. */
 import type { Supply } from '../core/site.ts';
+import { sameSupply } from '../core/site.ts';
 
 const THREE = ['L1', 'L2', 'L3'] as const;
 
@@ -42,13 +43,4 @@ export function supplyLabel(supply: Supply): string {
   }
   const kind = supply.phases.length === 3 ? '3P' : supply.phases.length === 2 ? 'split' : '1P';
   return `${supply.lineToNeutralV}/${supply.lineToLineV}V-${kind}`;
-}
-
-/** True when two supplies have the same voltages and phase count (no transformer between them). */
-export function sameSupply(a: Supply, b: Supply): boolean {
-  return (
-    a.lineToNeutralV === b.lineToNeutralV &&
-    a.lineToLineV === b.lineToLineV &&
-    a.phases.length === b.phases.length
-  );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { demandChargeRateAt, energyPriceAt } from '../core/tariff.ts';
 import { loadSiteConfigText } from './load.ts';
+import { problemLines } from './testing/load-text.ts';
 
 const at = (iso: string): number => Date.parse(iso);
 
@@ -37,12 +38,6 @@ const GOOD = `tariff:
           bands: [{ from: '00:00', perKwh: 0.25 }]
 `;
 
-function problems(text: string): string[] {
-  return loadSiteConfigText(text, 'site.yaml').problems.map(
-    (p) => `${p.severity} ${p.line}:${p.column} ${p.path}: ${p.message}`,
-  );
-}
-
 describe('the tariff section', () => {
   it('loads into the core tariff: seasons by month, day types, bands, holidays, export, currency', () => {
     const r = loadSiteConfigText(site(GOOD), 'site.yaml');
@@ -65,7 +60,7 @@ describe('the tariff section', () => {
 
   it('reports a month no season covers and a month covered twice, where they are', () => {
     const text = site(GOOD.replace('months: [10, 11, 12, 1, 2, 3]', 'months: [10, 11, 12, 1, 2, 4]'));
-    expect(problems(text)).toEqual([
+    expect(problemLines(text)).toEqual([
       'error 11:5 tariff.seasons: no season covers month 3 (March)',
       'error 23:16 tariff.seasons[1].months[0]: month 4 (April) is in season "winter" and in season "summer"',
     ]);
@@ -77,12 +72,12 @@ describe('the tariff section', () => {
         .replace("{ from: '21:00', perKwh: 0.2 }", "{ from: '16:00', perKwh: 0.2 }")
         .replace('days: [weekdays]', 'days: [weekdays, sat]'),
     );
-    expect(problems(text)).toEqual([
+    expect(problemLines(text)).toEqual([
       'error 15:9 tariff.seasons[0].prices: season "winter" has no prices for Sundays',
       "error 19:23 tariff.seasons[0].prices[0].bands[2].from: bands must start in order: '16:00' is not after '17:00'",
       'error 20:18 tariff.seasons[0].prices[1].days[0]: Saturdays are priced twice in season "winter"',
     ]);
-    expect(problems(site(GOOD.replace('windowMin: 15', 'windowMin: 7')))).toEqual([
+    expect(problemLines(site(GOOD.replace('windowMin: 15', 'windowMin: 7')))).toEqual([
       'error 9:24 tariff.demand.windowMin: must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 min)',
     ]);
   });
@@ -91,7 +86,7 @@ describe('the tariff section', () => {
     const text = site(
       GOOD.replace("bands: [{ from: '00:00', perKwh: 0.25 }]", "bands: [{ from: '02:30', perKwh: 0.25 }]"),
     );
-    const found = problems(text);
+    const found = problemLines(text);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(
       /^warning 27:27 tariff\.seasons\[1\]\.prices\[0\]\.bands\[0\]\.from: '02:30' does not exist on \d{4}-03-\d{2} in Europe\/Berlin \(the clocks go from 02:00 to 03:00\): that day this band starts at 03:00$/,
@@ -100,7 +95,9 @@ describe('the tariff section', () => {
 
   it('rejects unknown keys and bad values with their place', () => {
     expect(
-      problems(site(GOOD.replace('currency: EUR', 'currency: euro').replace('perKwh: 0.15', 'perKwh: -1'))),
+      problemLines(
+        site(GOOD.replace('currency: EUR', 'currency: euro').replace('perKwh: 0.15', 'perKwh: -1')),
+      ),
     ).toEqual([
       "error 6:13 tariff.currency: 'euro' is not a currency code such as EUR or USD",
       'error 21:44 tariff.seasons[0].prices[1].bands[0].perKwh: must not be negative',

@@ -8,6 +8,7 @@
  */
 import type { FactorTable, Scratch } from './allocator-scratch.ts';
 import type { Works } from './allocator-works.ts';
+import { phasorLoads } from './allocator-round.ts';
 import { REASON_CIRCUIT, REASON_HI } from './allocator-works.ts';
 import { EPS } from './current-step.ts';
 
@@ -22,7 +23,7 @@ const FULL_TOLERANCE = 1e-9;
 export function orderByLaxity(scratch: Scratch, factors: FactorTable): void {
   const { works } = scratch;
   const n = works.count;
-  loads(scratch, factors);
+  phasorLoads(scratch, factors, works.exact); // the filling's result
   const full = fullConstraints(scratch, factors);
   // Candidates in laxity order (stable: ties in work order), then grouped by their key.
   const ids = scratch.laxityIds;
@@ -69,23 +70,6 @@ export function orderByLaxity(scratch: Scratch, factors: FactorTable): void {
     if (count > 1) shift(works, factors, scratch, full, members, count);
   }
   scratch.laxityClasses.clear();
-}
-
-/** Load per constraint of the filling's result, as phasor sums (usedRe/usedIm; im = 0 on linear ones). */
-function loads(scratch: Scratch, factors: FactorTable): void {
-  const { works, usedRe, usedIm } = scratch;
-  const { ks, fre, fim } = factors;
-  usedRe.fill(0);
-  usedIm.fill(0);
-  for (let w = 0; w < works.count; w++) {
-    const x = works.exact[w]!;
-    if (!works.admitted[w] || x === 0) continue;
-    const end = works.kEnd[w]!;
-    for (let j = works.kStart[w]!; j < end; j++) {
-      usedRe[ks[j]!] = usedRe[ks[j]!]! + fre[j]! * x;
-      usedIm[ks[j]!] = usedIm[ks[j]!]! + fim[j]! * x;
-    }
-  }
 }
 
 /** Marks the constraints whose load reaches their capacity. */

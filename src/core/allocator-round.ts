@@ -26,7 +26,7 @@ export function roundAndTopUp(scratch: Scratch, factors: FactorTable): void {
   }
   repairLinear(scratch, factors);
   if (factors.anyPhasor) {
-    phasorLoads(scratch, factors);
+    phasorLoads(scratch, factors, scratch.works.currentA); // the rounded limits
     repairPhasors(scratch, factors);
   }
   const order = orderCandidates(scratch, count);
@@ -53,22 +53,11 @@ function repairLinear(scratch: Scratch, factors: FactorTable): void {
     for (let k = 0; k < used.length && over < 0; k++)
       if (!phasor[k] && used[k]! > capacity[k]! + EPS) over = k;
     if (over < 0) return;
-    let best = -1;
-    let bestLoad = 0;
-    for (let w = 0; w < works.count; w++) {
-      if (!works.admitted[w] || works.currentA[w]! <= 0) continue;
-      const end = works.kEnd[w]!;
-      for (let j = works.kStart[w]!; j < end; j++) {
-        const load = ks[j] === over ? fs[j]! * works.currentA[w]! : 0;
-        if (load > bestLoad) {
-          bestLoad = load;
-          best = w;
-        }
-      }
-    }
+    // The port that loads it most.
+    const best = heaviestOn(works, ks, over, (j, w) => fs[j]! * works.currentA[w]!);
     if (best < 0) return; // nothing admitted loads it: a capacity below zero, left to admission
     const x = works.currentA[best]!;
-    const lowered = x - works.stepA[best]! >= works.lo[best]! - EPS ? roundA(x - works.stepA[best]!) : 0;
+    const lowered = oneStepDown(works, best);
     works.currentA[best] = lowered;
     works.reason[best] = REASON_CIRCUIT;
     works.reasonK[best] = over;
@@ -77,14 +66,50 @@ function repairLinear(scratch: Scratch, factors: FactorTable): void {
   }
 }
 
-/** The phasor sums of the rounded limits, per constraint. */
-function phasorLoads(scratch: Scratch, factors: FactorTable): void {
+/**
+ * The admitted work with a current whose factor entry j on constraint `k` scores highest (`score(j, w)`,
+ * above 0; the first on a tie), or -1: the port a repair lowers.
+ */
+function heaviestOn(
+  works: Works,
+  ks: Int32Array,
+  k: number,
+  score: (j: number, w: number) => number,
+): number {
+  let best = -1;
+  let bestScore = 0;
+  for (let w = 0; w < works.count; w++) {
+    if (!works.admitted[w] || works.currentA[w]! <= 0) continue;
+    const end = works.kEnd[w]!;
+    for (let j = works.kStart[w]!; j < end; j++) {
+      if (ks[j] !== k) continue;
+      const v = score(j, w);
+      if (v > bestScore) {
+        bestScore = v;
+        best = w;
+      }
+    }
+  }
+  return best;
+}
+
+/** Work w's current one step lower, or 0 (paused) where that is below its minimum. */
+function oneStepDown(works: Works, w: number): number {
+  const x = works.currentA[w]!;
+  return x - works.stepA[w]! >= works.lo[w]! - EPS ? roundA(x - works.stepA[w]!) : 0;
+}
+
+/**
+ * Load per constraint of the admitted works carrying `amps` (per work: the rounded limits, or the filling's
+ * exact result), as phasor sums (usedRe/usedIm; im = 0 on linear ones).
+ */
+export function phasorLoads(scratch: Scratch, factors: FactorTable, amps: Float64Array): void {
   const { works, usedRe, usedIm } = scratch;
   const { ks, fre, fim } = factors;
   usedRe.fill(0);
   usedIm.fill(0);
   for (let w = 0; w < works.count; w++) {
-    const x = works.currentA[w]!;
+    const x = amps[w]!;
     if (!works.admitted[w] || x === 0) continue;
     const end = works.kEnd[w]!;
     for (let j = works.kStart[w]!; j < end; j++) {
@@ -109,23 +134,11 @@ function repairPhasors(scratch: Scratch, factors: FactorTable): void {
       if (phasor[k] && Math.hypot(usedRe[k]!, usedIm[k]!) > capacity[k]! + EPS) over = k;
     }
     if (over < 0) return;
-    let best = -1;
-    let bestPull = 0;
-    for (let w = 0; w < works.count; w++) {
-      if (!works.admitted[w] || works.currentA[w]! <= 0) continue;
-      const end = works.kEnd[w]!;
-      for (let j = works.kStart[w]!; j < end; j++) {
-        if (ks[j] !== over) continue;
-        const pull = usedRe[over]! * fre[j]! + usedIm[over]! * fim[j]!;
-        if (pull > bestPull) {
-          bestPull = pull;
-          best = w;
-        }
-      }
-    }
+    // The port whose phasor pulls most along the line's sum.
+    const best = heaviestOn(works, ks, over, (j) => usedRe[over]! * fre[j]! + usedIm[over]! * fim[j]!);
     if (best < 0) return; // cannot happen: a non-zero sum has a member pointing along it
     const x = works.currentA[best]!;
-    const lowered = x - works.stepA[best]! >= works.lo[best]! - EPS ? roundA(x - works.stepA[best]!) : 0;
+    const lowered = oneStepDown(works, best);
     works.currentA[best] = lowered;
     if (lowered === 0) {
       works.reason[best] = REASON_CIRCUIT;

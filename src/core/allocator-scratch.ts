@@ -10,6 +10,7 @@ import { Works } from './allocator-works.ts';
 import { BucketOrder } from './bucket-order.ts';
 import { DemandFields } from './demand-fields.ts';
 import { phasorCircuits, portPhasorFactors } from './phasor-factors.ts';
+import { grown } from './typed-array.ts';
 
 /**
  * Load factors of every (port, conductor mask) met so far, as one flat list: per entry a constraint
@@ -83,18 +84,10 @@ export class FactorTable {
   private reserve(size: number): void {
     if (size <= this.ks.length) return;
     const capacity = Math.max(size, this.ks.length * 2);
-    const ks = new Int32Array(capacity);
-    const fs = new Float64Array(capacity);
-    const fre = new Float64Array(capacity);
-    const fim = new Float64Array(capacity);
-    ks.set(this.ks);
-    fs.set(this.fs);
-    fre.set(this.fre);
-    fim.set(this.fim);
-    this.ks = ks;
-    this.fs = fs;
-    this.fre = fre;
-    this.fim = fim;
+    this.ks = grown(this.ks, capacity);
+    this.fs = grown(this.fs, capacity);
+    this.fre = grown(this.fre, capacity);
+    this.fim = grown(this.fim, capacity);
   }
 }
 

@@ -16,6 +16,7 @@ import type { Phase, Wiring } from './phases.ts';
 import { phaseIndex } from './phases.ts';
 import { loadOnCircuits } from './port-load.ts';
 import type { Site, Supply } from './site.ts';
+import { circuitTreeArb } from './testing/circuit-tree-arbitrary.ts';
 import { portLinePhasors } from './testing/phasor-check.ts';
 import { testBattery } from './testing/site-battery.ts';
 import { SUPPLIES, testPort } from './testing/supplies.ts';
@@ -36,16 +37,11 @@ const WIRING_CHOICES: readonly Wiring[] = ['L1', 'L2', 'L3', 'L1-L2', 'L2-L3', '
 
 const linesWorldArb: fc.Arbitrary<LinesWorld> = fc.integer({ min: 1, max: 4 }).chain((n) =>
   fc.record({
-    circuits: fc.tuple(
-      ...Array.from({ length: n }, (_, i) =>
-        fc.record({
-          parent: fc.integer({ min: 0, max: Math.max(0, i - 1) }).map((p) => (i === 0 ? -1 : p)),
-          limitA: fc.integer({ min: 10, max: 120 }),
-          stepDown: i === 0 ? fc.constant(false) : fc.boolean(),
-          shiftDeg: fc.constantFrom(-30, 30),
-        }),
-      ),
-    ),
+    circuits: circuitTreeArb(n, (i) => ({
+      limitA: fc.integer({ min: 10, max: 120 }),
+      stepDown: i === 0 ? fc.constant(false) : fc.boolean(),
+      shiftDeg: fc.constantFrom(-30, 30),
+    })),
     rootUs: fc.boolean(),
     ports: fc.array(
       fc.record({

@@ -15,6 +15,7 @@ import { effectiveCapacities } from './effective-capacity.ts';
 import type { Phase } from './phases.ts';
 import { loadOnCircuits } from './port-load.ts';
 import type { Site, SiteBattery, SiteCircuit, SitePort } from './site.ts';
+import { circuitTreeArb } from './testing/circuit-tree-arbitrary.ts';
 import { testBattery } from './testing/site-battery.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 8, 0, 0);
@@ -43,21 +44,16 @@ interface World {
 
 const worldArb: fc.Arbitrary<World> = fc.integer({ min: 1, max: 5 }).chain((n) =>
   fc.record({
-    circuits: fc.tuple(
-      ...Array.from({ length: n }, (_, i) =>
-        fc.record({
-          parent: fc.integer({ min: 0, max: Math.max(0, i - 1) }).map((p) => (i === 0 ? -1 : p)),
-          limitA: fc.integer({ min: 16, max: 160 }),
-          limitKw: fc.option(fc.integer({ min: 5, max: 100 }), { nil: null }),
-          metered: i === 0 ? fc.constant(true) : fc.boolean(),
-          buildingA: fc.tuple(
-            fc.integer({ min: 0, max: 80 }),
-            fc.integer({ min: 0, max: 80 }),
-            fc.integer({ min: 0, max: 80 }),
-          ),
-        }),
+    circuits: circuitTreeArb(n, (i) => ({
+      limitA: fc.integer({ min: 16, max: 160 }),
+      limitKw: fc.option(fc.integer({ min: 5, max: 100 }), { nil: null }),
+      metered: i === 0 ? fc.constant(true) : fc.boolean(),
+      buildingA: fc.tuple(
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 0, max: 80 }),
       ),
-    ),
+    })),
     ports: fc.array(
       fc.record({ circuit: fc.integer({ min: 0, max: n - 1 }), maxA: fc.constantFrom(16, 32) }),
       { minLength: 0, maxLength: 6 },

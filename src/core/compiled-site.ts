@@ -1,7 +1,7 @@
 /** The site in the index-based form the allocator runs on, built once per configuration. */
 import { phaseIndex, wiringConductors } from './phases.ts';
 import type { Site, SiteCircuit, SitePort, Supply } from './site.ts';
-import { kwPerAmp } from './site.ts';
+import { kwPerAmp, sameSupply } from './site.ts';
 
 /** Load dimensions of every circuit: current on L1, L2, L3 (A) and total power (kW). */
 export const DIMENSIONS = ['L1', 'L2', 'L3', 'kW'] as const;
@@ -89,14 +89,6 @@ export function compileSite(site: Site): CompiledSite {
     return Int32Array.from(path);
   });
   return { site, circuits: ordered, circuitIndex, parent, ports: site.ports, portIndex, portPath, toParent };
-}
-
-function sameSupply(a: Supply, b: Supply): boolean {
-  return (
-    a.lineToNeutralV === b.lineToNeutralV &&
-    a.lineToLineV === b.lineToLineV &&
-    a.phases.length === b.phases.length
-  );
 }
 
 /**

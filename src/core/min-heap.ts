@@ -4,6 +4,8 @@
  * results depend on it (which of several constraints full at the same level is named), so a different
  * heap, or fewer pushes, would change them.
  */
+import { grown } from './typed-array.ts';
+
 export class MinHeap {
   private keys: Float64Array;
   private values: Int32Array;
@@ -29,14 +31,10 @@ export class MinHeap {
       const parent = (i - 1) >> 1;
       const parentKey = keys[parent]!;
       if (parentKey <= key) break;
-      keys[i] = parentKey;
-      values[i] = values[parent]!;
-      auxes[i] = auxes[parent]!;
+      this.set(i, parentKey, values[parent]!, auxes[parent]!);
       i = parent;
     }
-    keys[i] = key;
-    values[i] = value;
-    auxes[i] = aux;
+    this.set(i, key, value, aux);
   }
 
   peekKey(): number {
@@ -65,30 +63,27 @@ export class MinHeap {
       let childKey = keys[child]!;
       if (child + 1 < last && keys[child + 1]! < childKey) childKey = keys[++child]!;
       if (childKey >= key) break;
-      keys[i] = childKey;
-      values[i] = values[child]!;
-      auxes[i] = auxes[child]!;
+      this.set(i, childKey, values[child]!, auxes[child]!);
       i = child;
     }
-    keys[i] = key;
-    values[i] = value;
-    auxes[i] = aux;
+    this.set(i, key, value, aux);
   }
 
   clear(): void {
     this.n = 0;
   }
 
+  /** Puts an entry at slot i (sift up and down move entries with it). */
+  private set(i: number, key: number, value: number, aux: number): void {
+    this.keys[i] = key;
+    this.values[i] = value;
+    this.aux[i] = aux;
+  }
+
   private grow(): void {
     const size = this.keys.length * 2;
-    const keys = new Float64Array(size);
-    const values = new Int32Array(size);
-    const aux = new Int32Array(size);
-    keys.set(this.keys);
-    values.set(this.values);
-    aux.set(this.aux);
-    this.keys = keys;
-    this.values = values;
-    this.aux = aux;
+    this.keys = grown(this.keys, size);
+    this.values = grown(this.values, size);
+    this.aux = grown(this.aux, size);
   }
 }

@@ -21,6 +21,15 @@ export interface Supply {
   readonly phases: readonly Phase[];
 }
 
+/** True when two supplies have the same voltages and phase count: no transformer between them. */
+export function sameSupply(a: Supply, b: Supply): boolean {
+  return (
+    a.lineToNeutralV === b.lineToNeutralV &&
+    a.lineToLineV === b.lineToLineV &&
+    a.phases.length === b.phases.length
+  );
+}
+
 /** One node of the electrical tree. */
 export interface SiteCircuit {
   readonly id: string;

@@ -103,28 +103,16 @@ export function solarCaps(
     const needKw = p.minCurrentA * p.kwPerA;
     const enough = remainingKw >= needKw - 1e-9;
     let { on, sinceMs, conditionSinceMs } = mem;
-    if (on) {
-      conditionSinceMs = enough ? null : (conditionSinceMs ?? nowMs);
-      if (
-        conditionSinceMs !== null &&
-        nowMs - conditionSinceMs >= opts.stopDelayMs &&
-        nowMs - sinceMs >= opts.minOnMs
-      ) {
-        on = false;
-        sinceMs = nowMs;
-        conditionSinceMs = null;
-      }
-    } else {
-      conditionSinceMs = enough ? (conditionSinceMs ?? nowMs) : null;
-      if (
-        conditionSinceMs !== null &&
-        nowMs - conditionSinceMs >= opts.startDelayMs &&
-        nowMs - sinceMs >= opts.minOffMs
-      ) {
-        on = true;
-        sinceMs = nowMs;
-        conditionSinceMs = null;
-      }
+    // Hysteresis, the same both ways: the switching condition (too little PV while on, enough while off)
+    // must hold for the stop or start delay, and the port must have been on or off for its minimum time.
+    const switching = on ? !enough : enough;
+    conditionSinceMs = switching ? (conditionSinceMs ?? nowMs) : null;
+    const delayMs = on ? opts.stopDelayMs : opts.startDelayMs;
+    const minHeldMs = on ? opts.minOnMs : opts.minOffMs;
+    if (conditionSinceMs !== null && nowMs - conditionSinceMs >= delayMs && nowMs - sinceMs >= minHeldMs) {
+      on = !on;
+      sinceMs = nowMs;
+      conditionSinceMs = null;
     }
     next.set(p.portId, { on, sinceMs, conditionSinceMs });
     if (on) {

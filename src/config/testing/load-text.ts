@@ -15,6 +15,11 @@ export function problems(text: string): readonly ConfigProblem[] {
   return loadSiteConfigText(text, FILE).problems;
 }
 
+/** The problems of `text`, one line each: "severity line:column path: message". */
+export function problemLines(text: string): string[] {
+  return problems(text).map((p) => `${p.severity} ${p.line}:${p.column} ${p.path}: ${p.message}`);
+}
+
 export function loaded(text: string): LoadedSiteConfig {
   const r = loadSiteConfigText(text, FILE);
   if (!r.ok)

@@ -6,6 +6,7 @@ import type { CompiledSite } from '../compiled-site.ts';
 import { compileSite, DIM_COUNT, portLoadFactors } from '../compiled-site.ts';
 import { phasorCircuits, portPhasorFactors } from '../phasor-factors.ts';
 import type { Site, SiteCircuit } from '../site.ts';
+import { sameSupply } from '../site.ts';
 import type { ConstraintTerm, Network, NetworkConstraint } from './network.ts';
 
 /** kW a circuit can carry: its kW limit, else its current limit on all its phases. */
@@ -28,12 +29,7 @@ export function scaleSite(site: Site, capacityKw: number): Site {
   const isScaled = (c: SiteCircuit): boolean => {
     if (c.parentId === null) return true;
     const p = byId.get(c.parentId)!;
-    const s = p.supply;
-    const sameSupply =
-      s.lineToNeutralV === c.supply.lineToNeutralV &&
-      s.lineToLineV === c.supply.lineToLineV &&
-      s.phases.length === c.supply.phases.length;
-    return !sameSupply && isScaled(p);
+    return !sameSupply(p.supply, c.supply) && isScaled(p);
   };
   for (const c of site.circuits) if (isScaled(c)) scaled.add(c.id);
   return {

@@ -1,5 +1,6 @@
 /** The simulated OCPP station's options and state (ocpp-station.ts): its ports, cars and transactions. */
 import type { OcppVersion } from '../../contracts/station-gateway.ts';
+import type { UpstreamTls } from '../../contracts/upstream.ts';
 
 export interface SimPortOptions {
   readonly connectorId: number;
@@ -8,11 +9,8 @@ export interface SimPortOptions {
   readonly maxCurrentA?: number;
 }
 
-export interface SimTlsOptions {
-  readonly ca?: string | Buffer;
-  readonly cert?: string | Buffer;
-  readonly key?: string | Buffer;
-}
+/** The station's wss:// client TLS: what Fusebox's own OCPP client (the cloud relay) takes, CA and client cert. */
+export type SimTlsOptions = UpstreamTls;
 
 export interface SimStationOptions {
   /** Base URL without the station id, e.g. ws://127.0.0.1:9000/ocpp. */

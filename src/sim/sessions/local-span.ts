@@ -6,7 +6,7 @@
  */
 import { DAY_MS, daysFromCivil, offsetAtMs } from '../../core/local-time.ts';
 import type { CsvRow } from './csv-table.ts';
-import { RowProblem } from './row-fields.ts';
+import { requiredText, RowProblem } from './row-fields.ts';
 import type { RowReader } from './session-format.ts';
 import type { SimSession } from './sim-session.ts';
 
@@ -24,6 +24,33 @@ export function wallMsOf(
   const back = new Date(days * DAY_MS);
   if (back.getUTCMonth() + 1 !== month || back.getUTCDate() !== day) return null;
   return days * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000;
+}
+
+const HM_RE = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * Wall ms of a date column and a time column "HH:MM[:SS]" (the UK council exports): the date must match
+ * `dateRe` (`written` says how, in the problem) and `ymd` reads year, month and day from its match.
+ */
+export function dateAndTimeWall(
+  row: CsvRow,
+  dateColumn: string,
+  timeColumn: string,
+  dateRe: RegExp,
+  written: string,
+  ymd: (d: RegExpExecArray) => readonly [number, number, number],
+): number {
+  const date = requiredText(row, dateColumn);
+  const time = requiredText(row, timeColumn);
+  const d = dateRe.exec(date);
+  const t = HM_RE.exec(time);
+  if (!d) throw new RowProblem(`${dateColumn} is not a date "${written}": "${date}"`);
+  if (!t) throw new RowProblem(`${timeColumn} is not a time "HH:MM": "${time}"`);
+  const [year, month, day] = ymd(d);
+  const w = wallMsOf(year, month, day, Number(t[1]), Number(t[2]), Number(t[3] ?? 0));
+  if (w === null)
+    throw new RowProblem(`${dateColumn} ${timeColumn} is not a real date and time: "${date} ${time}"`);
+  return w;
 }
 
 /** Every instant at which the zone's clock reads wallMs: none (DST gap), one, or two (DST overlap). */

@@ -7,7 +7,7 @@
  * chronological order by _id, and with this reading it is in order everywhere.
  */
 import type { CsvRow } from './csv-table.ts';
-import { dstNotes, dstTally, localSpan, wallMsOf } from './local-span.ts';
+import { dateAndTimeWall, dstNotes, dstTally, localSpan } from './local-span.ts';
 import { requiredNumber, requiredText, RowProblem } from './row-fields.ts';
 import type { RowReader, SessionFormatSpec } from './session-format.ts';
 import { checkedSession } from './session-format.ts';
@@ -15,24 +15,16 @@ import type { SimSession } from './sim-session.ts';
 
 const ZONE = 'Europe/London';
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T00:00:00(?:\.0+)?)?$/;
-const HM_RE = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 
 /** Wall ms of a stored date and time, and whether the day/month swap was undone. */
 function wall(row: CsvRow, dateColumn: string, timeColumn: string): { wallMs: number; swapped: boolean } {
-  const date = requiredText(row, dateColumn);
-  const time = requiredText(row, timeColumn);
-  const d = DATE_RE.exec(date);
-  const t = HM_RE.exec(time);
-  if (!d) throw new RowProblem(`${dateColumn} is not a date "yyyy-mm-ddT00:00:00": "${date}"`);
-  if (!t) throw new RowProblem(`${timeColumn} is not a time "HH:MM": "${time}"`);
-  const year = Number(d[1]);
-  const a = Number(d[2]);
-  const b = Number(d[3]);
-  const swapped = b <= 12 && a !== b;
-  const [month, day] = swapped ? [b, a] : [a, b];
-  const wallMs = wallMsOf(year, month, day, Number(t[1]), Number(t[2]), Number(t[3] ?? 0));
-  if (wallMs === null)
-    throw new RowProblem(`${dateColumn} ${timeColumn} is not a real date and time: "${date} ${time}"`);
+  let swapped = false;
+  const wallMs = dateAndTimeWall(row, dateColumn, timeColumn, DATE_RE, 'yyyy-mm-ddT00:00:00', (d) => {
+    const a = Number(d[2]);
+    const b = Number(d[3]);
+    swapped = b <= 12 && a !== b;
+    return swapped ? [Number(d[1]), b, a] : [Number(d[1]), a, b];
+  });
   return { wallMs, swapped };
 }
 
