@@ -32,8 +32,11 @@ export async function startTransaction(
     await st.setStatus(connectorId, 'Charging');
   } else {
     id = randomUUID();
-    port.tx = { id, idTag, startMs, meterStartWh: port.meterWh, seqNo: 0 };
-    await transactionEvent(st, port, 'Started', 'Authorized', 'Transaction.Begin', {
+    // The register as the Started event reports it is the transaction's start (one reading for both: time
+    // passing between two would put energy in one and not the other).
+    const begin = st.reading(connectorId, 'Transaction.Begin');
+    port.tx = { id, idTag, startMs, meterStartWh: begin.energyWh, seqNo: 0 };
+    await transactionEvent(st, port, 'Started', 'Authorized', begin, {
       idToken: { idToken: idTag, type: 'ISO14443' },
     });
     const car = port.car;
@@ -53,8 +56,9 @@ export async function stopTransaction(
   const port = st.port(connectorId);
   const tx = port.tx;
   if (!tx) throw new Error(`no transaction on connector ${connectorId}`);
-  st.advance(port);
-  const meterStopWh = st.version === '1.6' ? Math.round(port.meterWh) : port.meterWh;
+  // One reading: the register the stop reports is the one its energy is counted to.
+  const end = st.reading(connectorId, 'Transaction.End');
+  const meterStopWh = st.version === '1.6' ? Math.round(end.energyWh) : end.energyWh;
   if (st.version === '1.6') {
     await st.call('StopTransaction', {
       transactionId: Number(tx.id),
@@ -65,7 +69,7 @@ export async function stopTransaction(
     port.tx = undefined;
     await st.setStatus(connectorId, 'Finishing');
   } else {
-    await transactionEvent(st, port, 'Ended', 'StopAuthorized', 'Transaction.End', {}, reason);
+    await transactionEvent(st, port, 'Ended', 'StopAuthorized', end, {}, reason);
     port.tx = undefined;
   }
   st.profiles.endTransaction(connectorId);
@@ -73,13 +77,13 @@ export async function stopTransaction(
   return { energyWh: meterStopWh - tx.meterStartWh };
 }
 
-/** One TransactionEvent (2.x) of the port's transaction, with a meter value. */
+/** One TransactionEvent (2.x) of the port's transaction, with a meter value (a reading taken now, or this one). */
 export async function transactionEvent(
   st: SimulatedStation,
   port: SimPort,
   eventType: 'Started' | 'Updated' | 'Ended',
   triggerReason: string,
-  context: SimReading['context'],
+  value: SimReading['context'] | SimReading,
   extra: Record<string, unknown> = {},
   stoppedReason?: string,
 ): Promise<void> {
@@ -96,7 +100,9 @@ export async function transactionEvent(
       ...(stoppedReason ? { stoppedReason } : {}),
     },
     ...(eventType === 'Started' ? { evse: { id: port.connectorId, connectorId: 1 } } : {}),
-    meterValue: [meterValue(st.version, st.reading(port.connectorId, context))],
+    meterValue: [
+      meterValue(st.version, typeof value === 'string' ? st.reading(port.connectorId, value) : value),
+    ],
     ...extra,
   });
 }
