@@ -89,9 +89,11 @@ export async function transactionEvent(
 ): Promise<void> {
   const tx = port.tx!;
   const chargingState = st.chargingState(port.connectorId) ?? 'EVConnected';
+  // Stamped when its reading was taken (a reading taken here: now, and the reading no earlier).
+  const atMs = typeof value === 'string' ? st.now() : value.atMs;
   await st.call('TransactionEvent', {
     eventType,
-    timestamp: new Date(st.now()).toISOString(),
+    timestamp: new Date(atMs).toISOString(),
     triggerReason,
     seqNo: tx.seqNo++,
     transactionInfo: {
