@@ -112,11 +112,14 @@ export function v2Handlers(
           session = updated ?? known;
         }
       }
-      const rt = cs.runtimeOfSession(session);
+      // Only while the transaction is the port's own: an event of one that ended (a periodic value the
+      // station had queued before its Ended was answered, a late replay) says nothing of the port now.
+      const found = cs.runtimeOfSession(session);
+      const rt = found?.session?.sessionId === session.sessionId ? found : undefined;
       if (rt && p.transactionInfo.chargingState)
         cs.updatePortStatus(rt, p.transactionInfo.chargingState, stationTime(atMs, ctx.now()).atMs);
       // The station's own count of phases in use (E02) is as good as a measurement for W limits.
-      if (rt && p.numberOfPhasesUsed !== undefined && rt.session) rt.conductorsInUse = p.numberOfPhasesUsed;
+      if (rt && p.numberOfPhasesUsed !== undefined) rt.conductorsInUse = p.numberOfPhasesUsed;
       if (p.eventType === 'Ended') {
         await cs.stopSession(conn, {
           session,
