@@ -38,10 +38,10 @@ import { DEFAULT_CONTROL_OPTIONS } from '../src/control/control-options.ts';
 import type { ControlLoopOptions } from '../src/control/control-options.ts';
 import type { ControlSnapshot } from '../src/control/control-snapshot.ts';
 import { portModes } from '../src/control/plan-demands.ts';
-import type { PlanInputs } from '../src/control/plan-run.ts';
 import { planRun } from '../src/control/plan-run.ts';
 import type { ControlState, PlanEvent } from '../src/control/plan-state.ts';
 import { initialControlState } from '../src/control/plan-state.ts';
+import { stationOnlyInputs } from '../src/control/testing/plan-inputs.ts';
 import { siteFromYaml } from '../src/control/testing/sim-harness.ts';
 import { prng } from '../src/core/testing/large-site.ts';
 import { PortDirectory } from '../src/ocpp/port-directory.ts';
@@ -221,26 +221,12 @@ export class Driver {
     const ports = [...this.runtimes.keys()].map((id) =>
       this.runtimes.get(id)!.snapshot(true, this.nowMs, true),
     );
-    const limitA = new Map<string, number>();
-    for (const p of ports) if (p.sessionId !== undefined) limitA.set(p.portId, p.effectiveLimitA);
-    const inputs: PlanInputs = {
-      site: this.cs,
+    const inputs = stationOnlyInputs(this.cs, this.opts, ports, {
       modes: this.modes,
-      options: this.opts,
-      ports,
-      limitA,
-      failedDecreases: new Set(),
       meters,
-      ems: null,
-      overrides: new Map(),
-      cloudCaps: null,
-      gridState: undefined,
-      tariff: undefined,
-      batteryStatus: null,
       events: this.events,
       previous: this.previous,
-      canRestrict: false,
-    };
+    });
     const plan = planRun(this.state, inputs, this.nowMs);
     this.state = plan.state;
     this.events = [];

@@ -1,7 +1,8 @@
 /**
- * The control plan's inputs for a site with stations only, the fixture plan-run.test.ts and
- * plan-planned.property.test.ts share: no meters, EMS, overrides, cloud caps, grid state, tariff, battery or
- * events, no previous run; each port with a session counts at its effectiveLimitA. `o` replaces any of them.
+ * The control plan's inputs for a site with stations only, the fixture plan-run.test.ts,
+ * plan-planned.property.test.ts and bench/control-run.ts share: no meters, EMS, overrides, cloud caps, grid
+ * state, tariff, battery or events, no previous run; each port with a session counts at its effectiveLimitA.
+ * `o` replaces any of them (given `modes`, the site's are not worked out again: the bench calls this every run).
  */
 import type { CompiledSite } from '../../core/compiled-site.ts';
 import type { PortSnapshot } from '../../contracts/station-gateway.ts';
@@ -16,12 +17,14 @@ export function stationOnlyInputs(
   ports: readonly PortSnapshot[],
   o: Partial<PlanInputs> = {},
 ): PlanInputs {
+  const limitA = new Map<string, number>();
+  for (const p of ports) if (p.sessionId !== undefined) limitA.set(p.portId, p.effectiveLimitA);
   return {
     site,
-    modes: portModes(site),
+    modes: o.modes ?? portModes(site),
     options,
     ports,
-    limitA: new Map(ports.filter((p) => p.sessionId !== undefined).map((p) => [p.portId, p.effectiveLimitA])),
+    limitA,
     failedDecreases: new Set(),
     meters: new Map<string, MeterObservation>(),
     ems: null,
