@@ -3,13 +3,15 @@
  * site file (a child process, so its memory is Fusebox alone) with N simulated stations of 2 ports (half OCPP
  * 1.6, half 2.0.1) on 20-station panels under a metered grid connection, for M minutes on loopback:
  * - cars arrive and leave on every port (sessions of 2-8 minutes, 0.5-2 minutes apart), MeterValues every
- *   10 s, the building load behind the grid meter (SDM630 over Modbus TCP) steps every 20 s;
+ *   10 s, the building load behind the grid meter (SDM630 over Modbus TCP) steps every 20 s (50 to 500 A per
+ *   phase, at most half the grid connection: on a small site the building alone would exceed it);
  * - every second the bench adds up what the simulated cars really draw (they follow their profiles at once)
  *   on every circuit and phase, plus the building load at the root, and compares it with the breaker limits:
  *   an excursion over a limit that lasts longer than the reaction bound (meter poll + control run + dispatch,
  *   10 s) is a violation;
- * - Fusebox's RSS is read from /proc every 5 s (start = after the warm-up, the first fifth of the run, at most
- *   5 minutes; also its median after the warm-up) and its V8 heap in use from /metrics (lowest and highest
+ * - Fusebox's RSS is read from /proc every 5 s (start = the median of the minute after the warm-up, the first
+ *   fifth of the run, at most 5 minutes; end = the median of the last minute; also its median after the
+ *   warm-up: RSS saws with V8's heap, and one reading can be a dip) and its V8 heap in use from /metrics (lowest and highest
  *   after the warm-up: the lowest is about its live data), its event-loop delay from its own /metrics (nodejs_eventloop_lag_max_seconds, reset at every
  *   scrape), its CPU use after the warm-up from /proc (cpuPct, % of one core);
  * - at the end Fusebox is killed with SIGKILL while the traffic goes on, and every record a station had an
@@ -30,7 +32,7 @@ import { createRng } from '../src/sim/world/profiles.ts';
 import type { BenchOptions } from './run.ts';
 import { Acknowledged } from './support/soak-ledger.ts';
 import type { Later } from './support/soak-world.ts';
-import { BUILDING_MAX_A, connectStations, physics, startCars } from './support/soak-world.ts';
+import { buildingMaxA, connectStations, physics, startCars } from './support/soak-world.ts';
 import { LimitWatch } from './support/soak-limits.ts';
 import { cpuSecondsOf, option, until } from './support/soak-process.ts';
 import type { Samples } from './support/soak-fusebox.ts';
@@ -54,7 +56,7 @@ function siteYaml(
   const lines = [
     'site: { name: Soak depot, timeZone: UTC, supply: 230/400V }',
     'circuits:',
-    `  - { id: grid, kind: grid, limitA: ${gridA}, marginA: 10, meter: grid-meter, staleNonEvLoadA: ${BUILDING_MAX_A} }`,
+    `  - { id: grid, kind: grid, limitA: ${gridA}, marginA: 10, meter: grid-meter, staleNonEvLoadA: ${buildingMaxA(gridA)} }`,
     ...Array.from(
       { length: panels },
       (_, p) => `  - { id: panel-${p}, parent: grid, limitA: ${PANEL_LIMIT_A}, marginA: 2 }`,
@@ -139,7 +141,7 @@ async function untilReady(http: string, exited: () => boolean, logPath: string):
 function sayResults(say: (line: string) => void, r: Outcome): void {
   const { m, watch, check } = r;
   say(
-    `  RSS after warm-up ${m.rssStartMb.toFixed(0)} MB, at the end ${m.rssEndMb.toFixed(0)} MB ` +
+    `  RSS (median of a minute) after warm-up ${m.rssStartMb.toFixed(0)} MB, last minute ${m.rssEndMb.toFixed(0)} MB ` +
       `(${(((m.rssEndMb - m.rssStartMb) / m.rssStartMb) * 100).toFixed(1)} %), peak ${m.rssPeakMb.toFixed(0)} MB`,
   );
   say(

@@ -65,16 +65,28 @@ export async function sampleFusebox(
   if (samples.cpuAtWarmUp === null && warm) samples.cpuAtWarmUp = { atMs: Date.now(), s: cpuSecondsOf(pid) };
 }
 
-/** RSS after the warm-up (first, last, median) and the range of V8's heap in use. */
+/** The median of some RSS readings, in MB (NaN for none). */
+function medianMb(readings: readonly { readonly mb: number }[]): number {
+  const sorted = readings.map((r) => r.mb).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+/** A minute of RSS readings (12 at one per 5 s): RSS saws with V8's heap, one reading can be a dip or a peak. */
+const RSS_WINDOW_MS = 60_000;
+
+/**
+ * RSS after the warm-up: the median of its first minute (start), of the run's last minute (end), and of all
+ * of it; and the range of V8's heap in use.
+ */
 export function memoryOf(samples: Samples, warmUpMs: number) {
   const { rss, heapUsedMb } = samples;
   const warm = rss.filter((r) => r.atMs >= warmUpMs);
-  const warmSorted = warm.map((r) => r.mb).sort((a, b) => a - b);
+  const lastMs = rss.at(-1)?.atMs ?? 0;
   return {
-    rssStartMb: warm[0]?.mb ?? NaN,
-    rssEndMb: rss.at(-1)?.mb ?? NaN,
+    rssStartMb: medianMb(warm.filter((r) => r.atMs < warmUpMs + RSS_WINDOW_MS)),
+    rssEndMb: medianMb(warm.filter((r) => r.atMs > lastMs - RSS_WINDOW_MS)),
     rssPeakMb: Math.max(...rss.map((r) => r.mb)),
-    rssMedianMb: warmSorted[Math.floor(warmSorted.length / 2)] ?? NaN,
+    rssMedianMb: medianMb(warm),
     heapUsedMinMb: heapUsedMb.length > 0 ? Math.min(...heapUsedMb) : NaN,
     heapUsedMaxMb: heapUsedMb.length > 0 ? Math.max(...heapUsedMb) : NaN,
   };

@@ -11,9 +11,14 @@ import type { Acknowledged } from './soak-ledger.ts';
 
 const METER_VALUES_MS = 10_000;
 const BUILDING_STEP_MS = 20_000;
-/** The building behind the grid meter, per phase: its worst case is what Fusebox assumes when the meter is stale. */
+/** The building behind the grid meter, per phase, in A. */
 const BUILDING_MIN_A = 50;
-export const BUILDING_MAX_A = 500;
+/**
+ * The most the building draws per phase under a grid connection of `gridA`: 500 A, and never more than half
+ * the connection, so that the building alone never takes a small site over its limit (no controller could
+ * help that). Fusebox assumes it when the grid meter is stale.
+ */
+export const buildingMaxA = (gridA: number): number => Math.min(500, Math.round(gridA / 2));
 
 /** The simulated stations, connected and booted 100 at a time; each one's acknowledged records watched. */
 export async function connectStations(
@@ -107,10 +112,10 @@ export function physics(cs: CompiledSite, root: number, stations: readonly Simul
     evA: (c: number, ph: number): number => atCircuits[c * DIM_COUNT + ph]!,
     /** The building's load steps every 20 s to a random level between its least and its most. */
     stepBuilding(later: Later, rnd: () => number): void {
+      const maxA = buildingMaxA(cs.circuits[root]!.limitA);
       const step = (): void =>
         later(BUILDING_STEP_MS, () => {
-          for (let k = 0; k < 3; k++)
-            building[k] = BUILDING_MIN_A + rnd() * (BUILDING_MAX_A - BUILDING_MIN_A);
+          for (let k = 0; k < 3; k++) building[k] = BUILDING_MIN_A + rnd() * (maxA - BUILDING_MIN_A);
           step();
           return Promise.resolve();
         });
