@@ -56,6 +56,12 @@ const QUEUED: Readonly<Record<'v16' | 'v2', ReadonlySet<string>>> = {
   v2: new Set(['Authorize', 'TransactionEvent', 'MeterValues']),
 };
 
+/**
+ * On a planned stop, how long the calls in flight to the cloud get to be answered (and replays to commit the
+ * answers) before the links close, in ms: a cloud answers in well under a second; a hung one is not waited for.
+ */
+const CLOSE_GRACE_MS = 3000;
+
 export class CloudProxy {
   private readonly relays = new Map<string, Relay>();
   private sink: CloudProfileSink;
@@ -206,7 +212,16 @@ export class CloudProxy {
   async close(): Promise<void> {
     this.closed = true;
     for (const u of this.unsubscribe.splice(0)) u();
-    const links = [...this.relays.values()].map((r) => {
+    const relays = [...this.relays.values()];
+    // A planned stop lets the calls in flight be answered and the replays commit those answers before the links
+    // close: a message cut off here would be sent again after the restart (docs/proxy.md).
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...relays.map((r) => r.link?.quiesce(CLOSE_GRACE_MS)), this.replay?.settled()]),
+      new Promise((done) => (t = setTimeout(done, CLOSE_GRACE_MS))),
+    ]);
+    clearTimeout(t);
+    const links = relays.map((r) => {
       clearTimeout(r.goneTimer);
       return r.link?.close() ?? Promise.resolve();
     });

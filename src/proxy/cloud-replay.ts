@@ -25,14 +25,27 @@ export interface CloudReplayDeps {
 }
 
 export class CloudReplay {
+  /** The replays running now (settled waits for them). */
+  private readonly running = new Set<Promise<void>>();
+
   constructor(private readonly d: CloudReplayDeps) {}
 
   /** Starts the station's replay unless one runs or its link is not up. */
   kick(r: Relay): void {
     if (r.draining || r.link?.state !== 'connected') return;
-    this.drain(r).catch((err: unknown) =>
+    const run = this.drain(r).catch((err: unknown) =>
       this.d.log.error({ err, stationId: r.stationId }, 'replay to the cloud failed'),
     );
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+  }
+
+  /**
+   * Resolves once no replay runs: after the relay is closed (`closed`), each stops after the message in flight,
+   * whose answer it commits first.
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running]);
   }
 
   /** Replays what was answered locally: the boot, the queue in order, then the latest statuses. */
@@ -50,6 +63,7 @@ export class CloudReplay {
         if (r.pendingBoot === boot) r.pendingBoot = undefined;
       }
       for (let e = outbox.queueOf(r.stationId)[0]; e; e = outbox.queueOf(r.stationId)[0]) {
+        if (this.d.closed()) return;
         const outcome = await this.replayEntry(r, e);
         if (outcome === 'retry') return;
         if (outcome === 'failed') failed++;

@@ -42,6 +42,11 @@ export class UpstreamLink {
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private firstTry: Promise<void>;
+  /** Calls sent and not yet answered (or failed), and who waits for there to be none (quiesce). */
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  /** Set by quiesce: a link about to close sends nothing new. */
+  private closing = false;
 
   constructor(private readonly o: UpstreamLinkOptions) {
     this.firstTry = this.connect();
@@ -72,13 +77,32 @@ export class UpstreamLink {
   async call(action: string, payload: unknown): Promise<unknown> {
     const c = this.client;
     if (this.state !== 'connected' || !c) throw new Error('cloud not connected');
+    if (this.closing) throw new Error('cloud link closing');
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort('cloud call timeout'), this.o.callTimeoutMs);
+    this.inFlight++;
     try {
       return await c.call(action, payload, { callTimeoutMs: Infinity, signal: ac.signal });
     } finally {
       clearTimeout(timer);
+      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
+  }
+
+  /**
+   * Before a planned close: refuses new calls and resolves once the ones in flight are answered (or failed),
+   * at most after `maxWaitMs`. A call cut off by the close would be sent again after a restart although the
+   * cloud may have kept it (docs/proxy.md, "Once, except when the cloud's answer is lost").
+   */
+  async quiesce(maxWaitMs: number): Promise<void> {
+    this.closing = true;
+    if (this.inFlight === 0) return;
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((wake) => this.idleWaiters.push(wake)),
+      new Promise((r) => (t = setTimeout(r, maxWaitMs))),
+    ]);
+    clearTimeout(t);
   }
 
   async close(): Promise<void> {
