@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpuSecondsOf, rssMbOf } from './soak-process.ts';
+import { percentile } from './stats.ts';
 
 /** Fusebox: the real command line (`fusebox start`), its output to the log file. */
 export function spawnFusebox(sitePath: string, logPath: string): ChildProcess {
@@ -66,10 +67,11 @@ export async function sampleFusebox(
 }
 
 /** The median of some RSS readings, in MB (NaN for none). */
-function medianMb(readings: readonly { readonly mb: number }[]): number {
-  const sorted = readings.map((r) => r.mb).sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
+const medianMb = (readings: readonly { readonly mb: number }[]): number =>
+  percentile(
+    readings.map((r) => r.mb).sort((a, b) => a - b),
+    50,
+  );
 
 /** A minute of RSS readings (12 at one per 5 s): RSS saws with V8's heap, one reading can be a dip or a peak. */
 const RSS_WINDOW_MS = 60_000;
