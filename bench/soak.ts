@@ -36,7 +36,7 @@ import { buildingMaxA, connectStations, physics, startCars } from './support/soa
 import { LimitWatch } from './support/soak-limits.ts';
 import { cpuSecondsOf, option, until } from './support/soak-process.ts';
 import type { Samples } from './support/soak-fusebox.ts';
-import { memoryOf, sampleFusebox, spawnFusebox } from './support/soak-fusebox.ts';
+import { memoryOf, noSamples, sampleFusebox, spawnFusebox } from './support/soak-fusebox.ts';
 import { freePort } from '../src/testing/free-port.ts';
 
 const PANEL_STATIONS = 20;
@@ -105,6 +105,7 @@ interface Outcome {
   readonly minutes: number;
   readonly m: ReturnType<typeof memoryOf>;
   readonly maxLoopDelayMs: number;
+  readonly loopDelaySpikes: readonly { atS: number; ms: number }[];
   readonly cpuPct: number;
   readonly watch: LimitWatch;
   readonly check: { checked: number; lost: number; detail: unknown };
@@ -151,6 +152,10 @@ function sayResults(say: (line: string) => void, r: Outcome): void {
   say(
     `  event-loop delay max after warm-up: ${r.maxLoopDelayMs.toFixed(1)} ms; CPU ${r.cpuPct.toFixed(0)} % of a core`,
   );
+  if (r.loopDelaySpikes.length > 0)
+    say(
+      `  event-loop delay of 50 ms or more, in the 5 s before (s into the run): ${r.loopDelaySpikes.map((x) => `${x.ms} ms at ${x.atS} s`).join(', ')}`,
+    );
   say(
     `  limits: ${watch.excursions} excursions over a limit (longest ${watch.longestExcursionS.toFixed(1)} s, at most ${watch.maxOverA.toFixed(
       1,
@@ -313,7 +318,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
       void traceRoot((ph) => world.evA(root, ph), building);
     }, 1000);
 
-    const samples: Samples = { rss: [], heapUsedMb: [], maxLoopDelayMs: 0, cpuAtWarmUp: null };
+    const samples = noSamples();
     let lastReport = startMs;
     while (Date.now() - startMs < durationMs) {
       await new Promise((r) => setTimeout(r, 5000));
@@ -349,6 +354,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
       minutes,
       m: memoryOf(samples, warmUpMs),
       maxLoopDelayMs: samples.maxLoopDelayMs,
+      loopDelaySpikes: samples.loopDelaySpikes,
       cpuPct,
       watch,
       check,

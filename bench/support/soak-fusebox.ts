@@ -40,8 +40,22 @@ export interface Samples {
   /** V8's heap in use after the warm-up (see below). */
   readonly heapUsedMb: number[];
   maxLoopDelayMs: number;
+  /** The 5-s windows after the warm-up whose event-loop delay reached SPIKE_MS: when (s into the run) and how much. */
+  readonly loopDelaySpikes: { atS: number; ms: number }[];
   cpuAtWarmUp: { atMs: number; s: number } | null;
 }
+
+/** Samples before the first. */
+export const noSamples = (): Samples => ({
+  rss: [],
+  heapUsedMb: [],
+  maxLoopDelayMs: 0,
+  loopDelaySpikes: [],
+  cpuAtWarmUp: null,
+});
+
+/** An event-loop delay worth listing with its time (half the soak's 100 ms target), to match it to a GC trace. */
+const SPIKE_MS = 50;
 
 /** One 5-second sample: RSS from /proc; heap in use, event-loop delay from /metrics; CPU at the warm-up. */
 export async function sampleFusebox(
@@ -62,7 +76,12 @@ export async function sampleFusebox(
   const heapUsed = /^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics);
   if (heapUsed && warm) samples.heapUsedMb.push(Number(heapUsed[1]) / 2 ** 20);
   const lag = /^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(metrics);
-  if (lag && warm) samples.maxLoopDelayMs = Math.max(samples.maxLoopDelayMs, Number(lag[1]) * 1000);
+  if (lag && warm) {
+    const ms = Number(lag[1]) * 1000;
+    samples.maxLoopDelayMs = Math.max(samples.maxLoopDelayMs, ms);
+    if (ms >= SPIKE_MS)
+      samples.loopDelaySpikes.push({ atS: Math.round(sinceStartMs / 1000), ms: Math.round(ms) });
+  }
   if (samples.cpuAtWarmUp === null && warm) samples.cpuAtWarmUp = { atMs: Date.now(), s: cpuSecondsOf(pid) };
 }
 

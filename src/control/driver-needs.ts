@@ -86,19 +86,38 @@ export class DriverNeedsBook {
 
 /** `gateway` whose port snapshots carry their session's driver needs; everything else is the gateway's. */
 export function withDriverNeeds(gateway: StationGateway, book: DriverNeedsBook): StationGateway {
-  const restrictPort = gateway.restrictPort?.bind(gateway);
-  const setFailSafeDefaults = gateway.setFailSafeDefaults?.bind(gateway);
-  return {
-    on: (event, listener) => gateway.on(event, listener),
-    applySetpoint: (portId, currentA, options) => gateway.applySetpoint(portId, currentA, options),
-    effectiveLimitA: (portId) => gateway.effectiveLimitA(portId),
+  const wrapped: Pick<StationGateway, Wrapped> = {
     port: (portId) => {
       const p = gateway.port(portId);
       return p && book.on(p);
     },
     // Most sites have no driver needs: the gateway's own array then, not a copy per control run.
     ports: () => (book.size === 0 ? gateway.ports() : gateway.ports().map((p) => book.on(p))),
-    ...(restrictPort && { restrictPort }),
-    ...(setFailSafeDefaults && { setFailSafeDefaults }),
   };
+  const out: Record<string, unknown> = { ...wrapped };
+  for (const name of FORWARDED) {
+    const method: unknown = Reflect.get(gateway, name);
+    // An optional method the gateway lacks stays absent: the caller's `?.` then sees what it would without us.
+    if (typeof method === 'function') out[name] = method.bind(gateway);
+  }
+  return out as unknown as StationGateway;
 }
+
+type Wrapped = 'port' | 'ports';
+/**
+ * Every other member of StationGateway, forwarded as it is. The Record over `keyof StationGateway` makes a
+ * member added to the interface fail to compile until it is listed here, so the wrapper never drops one
+ * silently (an earlier version listed them by hand and lost a new optional method).
+ */
+const MEMBERS: Record<keyof StationGateway, 'forwarded' | 'wrapped'> = {
+  on: 'forwarded',
+  applySetpoint: 'forwarded',
+  effectiveLimitA: 'forwarded',
+  restrictPort: 'forwarded',
+  setFailSafeDefaults: 'forwarded',
+  port: 'wrapped',
+  ports: 'wrapped',
+};
+const FORWARDED = (Object.keys(MEMBERS) as (keyof StationGateway)[]).filter(
+  (k) => MEMBERS[k] === 'forwarded',
+);
