@@ -18,7 +18,7 @@
 import { CowMap } from './cow-map.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
-import { addPortLoad } from '../core/port-load.ts';
+import { addPortLoad, conductorsInto } from '../core/port-load.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
 
 interface Change {
@@ -153,9 +153,9 @@ export interface CarSeen {
  * The work space of what runs for every port in every control run (CarObservations.observe, evLoadForMeters),
  * reused from run to run: a run is synchronous, and each use is read before the next port's overwrites it.
  */
-const scratch: { readonly range: LimitRange; readonly bounded: number[]; readonly high: Float64Array } = {
+const scratch: { readonly range: LimitRange; readonly bounded: Float64Array; readonly high: Float64Array } = {
   range: { lowA: 0, highA: 0, changedAtMs: 0 },
-  bounded: [],
+  bounded: new Float64Array(3),
   high: new Float64Array(3),
 };
 
@@ -265,12 +265,13 @@ function highConductorsA(p: EstimatePort, highA: number, out: Float64Array): Flo
 const atMost = (a: number, maxA: number): number => (Number.isFinite(a) ? Math.min(a, maxA) : 0);
 
 /**
- * Every conductor's current `atMost` maxA, written into `out` (a plain loop into a reused array: this runs for
- * every port with a car in every run); `out` keeps conductorA's length.
+ * Every conductor's current `atMost` maxA, written into `out` as core addPortLoad reads it (conductorsInto:
+ * three slots, NaN past the port's conductors); a plain loop into a reused array: this runs for every port
+ * with a car in every run.
  */
-function boundedBy(conductorA: readonly number[], maxA: number, out: number[]): number[] {
-  out.length = conductorA.length;
-  for (let k = 0; k < conductorA.length; k++) out[k] = atMost(conductorA[k]!, maxA);
+function boundedBy(conductorA: readonly number[], maxA: number, out: Float64Array): Float64Array {
+  conductorsInto(conductorA, out);
+  for (let k = 0; k < conductorA.length && k < out.length; k++) out[k] = atMost(out[k]!, maxA);
   return out;
 }
 

@@ -38,7 +38,21 @@ function conductorFactors(cs: CompiledSite, portIdx: number): Float64Array[] {
  */
 export function loadOnCircuits(cs: CompiledSite, loads: readonly PortConductorLoad[]): Float64Array {
   const out = new Float64Array(cs.circuits.length * DIM_COUNT);
-  for (const load of loads) addPortLoad(cs, out, load.portId, load.conductorA);
+  for (const load of loads)
+    addPortLoad(cs, out, load.portId, conductorsInto(load.conductorA, scratchConductors));
+  return out;
+}
+
+/** A station has at most three conductors (L1, L2, L3 terminals). */
+const CONDUCTORS = 3;
+const scratchConductors = new Float64Array(CONDUCTORS);
+
+/**
+ * `conductorA` written into `out` as addPortLoad reads it: three slots, NaN (no current) past its end.
+ * Returns `out`.
+ */
+export function conductorsInto(conductorA: readonly number[], out: Float64Array): Float64Array {
+  for (let k = 0; k < CONDUCTORS; k++) out[k] = k < conductorA.length ? conductorA[k]! : NaN;
   return out;
 }
 
@@ -46,22 +60,26 @@ export function loadOnCircuits(cs: CompiledSite, loads: readonly PortConductorLo
  * Adds one port's load to `out` (circuits × DIM_COUNT, as loadOnCircuits returns): the same sum, for callers
  * that have the currents at hand and need no list of PortConductorLoad (the control run's EV load, for every
  * port with a car in every run). Negative or non-finite currents count as 0; an unknown port adds nothing.
+ * `conductorA` is always a Float64Array (conductorsInto): this runs for every port several times per control
+ * run, and with plain arrays of every kind here as well (integers, doubles, holes) its reads went megamorphic
+ * and boxed each current: the largest single source of the control loop's garbage at 2,000 ports (a CPU and
+ * allocation profile of `npm run bench -- soak`).
  */
 export function addPortLoad(
   cs: CompiledSite,
   out: Float64Array,
   portId: string,
-  conductorA: ArrayLike<number>,
+  conductorA: Float64Array,
 ): void {
   const portIdx = cs.portIndex.get(portId);
   if (portIdx === undefined) return;
   const path = cs.portPath[portIdx]!;
   const perConductor = conductorFactors(cs, portIdx);
-  // Plain loops: this runs for every port several times per control run (no closure per port).
+  // Plain loops: no closure per port.
   for (let k = 0; k < perConductor.length; k++) {
     const factors = perConductor[k]!;
-    const a = k < conductorA.length ? conductorA[k]! : undefined;
-    if (a === undefined || !Number.isFinite(a) || a <= 0) continue;
+    const a = k < conductorA.length ? conductorA[k]! : NaN;
+    if (!(a > 0) || a === Infinity) continue;
     for (let level = 0; level < path.length; level++) {
       const o = path[level]! * DIM_COUNT;
       for (let d = 0; d < DIM_COUNT; d++) out[o + d] = out[o + d]! + a * factors[level * DIM_COUNT + d]!;
