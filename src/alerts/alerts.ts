@@ -9,9 +9,13 @@ import type { Clock } from '../clock.ts';
 import type { AlertsSection } from '../config/alerts-section.ts';
 import { alertsSectionSchema } from '../config/alerts-section.ts';
 import type { ControlLoop } from '../control/control-loop.ts';
+import type { ControlSnapshot } from '../control/control-snapshot.ts';
 import type { Alert, AlertChange } from './alert-monitor.ts';
 import { AlertMonitor } from './alert-monitor.ts';
 import { WebhookSender } from './webhook.ts';
+
+/** How often at most the alert conditions are looked at (after a control run). */
+export const OBSERVE_EVERY_MS = 1000;
 
 /** The JSON body of every webhook POST (docs/integrations.md, "Webhook alerts"). */
 export interface AlertPayload {
@@ -141,17 +145,17 @@ export function startAlerts(deps: AlertsDeps): Alerts {
         logger.error({ err }, 'alerts: could not evaluate');
       }
     };
-  deps.control.onRun(
-    guarded((snapshot) =>
-      monitor.observe({
-        atMs: snapshot.atMs,
-        stationIds: deps.stationIds,
-        connectedStationIds: deps.connectedStationIds(),
-        portsInSession: deps.portsInSession(),
-        snapshot,
-      }),
-    ),
+  const look = guarded((snapshot: ControlSnapshot) =>
+    monitor.observe({
+      atMs: snapshot.atMs,
+      stationIds: deps.stationIds,
+      connectedStationIds: deps.connectedStationIds(),
+      portsInSession: deps.portsInSession(),
+      snapshot,
+    }),
   );
+  const looks = everyFewRuns(clock, look);
+  deps.control.onRun(looks.onRun);
   deps.control.dispatcher.onRecord(
     guarded((r) => {
       if (r.result === 'rejected') rejected.inc({ port: r.portId });
@@ -161,7 +165,46 @@ export function startAlerts(deps: AlertsDeps): Alerts {
   return {
     monitor,
     stop: () => {
+      looks.stop();
       for (const s of senders) s.stop();
+    },
+  };
+}
+
+/**
+ * Alerts wait seconds to minutes before they fire: a look every OBSERVE_EVERY_MS is enough, and the last
+ * run's snapshot is always looked at (later, when runs come faster). A look per run listed every station and
+ * port a dozen times a second at 2,000 ports.
+ */
+export function everyFewRuns(
+  clock: Clock,
+  look: (snapshot: ControlSnapshot) => void,
+): { onRun: (snapshot: ControlSnapshot) => void; stop: () => void } {
+  let lookedAtMs = -Infinity;
+  let latest: ControlSnapshot | null = null;
+  let timer: unknown = null;
+  const lookNow = (snapshot: ControlSnapshot): void => {
+    lookedAtMs = clock.nowMs();
+    look(snapshot);
+  };
+  return {
+    onRun: (snapshot) => {
+      const dueInMs = lookedAtMs + OBSERVE_EVERY_MS - clock.nowMs();
+      if (dueInMs <= 0) {
+        lookNow(snapshot);
+        return;
+      }
+      latest = snapshot;
+      timer ??= clock.setTimeout(() => {
+        timer = null;
+        const s = latest;
+        latest = null;
+        if (s) lookNow(s);
+      }, dueInMs);
+    },
+    stop: () => {
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
     },
   };
 }

@@ -5,7 +5,7 @@
 import { isFresh } from '../core/freshness.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import type { PortConductorLoad } from '../core/port-load.ts';
-import type { PortSnapshot } from '../contracts/station-gateway.ts';
+import type { PortMeterEvent, PortSnapshot } from '../contracts/station-gateway.ts';
 import { CLOCK_AHEAD_MS } from '../contracts/station-gateway.ts';
 import type { ControlLoopOptions } from './control-options.ts';
 import type { CarObservations, EstimatePort, LimitHistory } from './non-ev-estimate.ts';
@@ -161,10 +161,7 @@ function estimatePort(
   const fresh = m && isFresh(m.atMs, nowMs, opts.portMeterMaxAgeMs, CLOCK_AHEAD_MS);
   const idx = cs.portIndex.get(p.portId);
   const minCurrentA = idx === undefined ? 0 : cs.ports[idx]!.minCurrentA;
-  // One object for both: the estimate's measured value and what the car observations read (with `inUse`).
-  const measured = fresh
-    ? { conductorA: conductorCurrents(m.currentA), atMs: m.atMs, inUse: m.conductorsInUse }
-    : undefined;
+  const measured = fresh ? measuredOf(m) : undefined;
   return {
     portId: p.portId,
     minCurrentA,
@@ -177,6 +174,20 @@ function estimatePort(
       opts.carResponseMs,
     ),
   };
+}
+
+type Measured = NonNullable<EstimatePort['measured']> & { readonly inUse: readonly boolean[] | undefined };
+/** Per meter value, its Measured: made once per value, not once per control run (a dozen a second). */
+const measuredByValue = new WeakMap<PortMeterEvent, Measured>();
+
+/** One object for both: the estimate's measured value and what the car observations read (with `inUse`). */
+function measuredOf(m: PortMeterEvent): Measured {
+  let measured = measuredByValue.get(m);
+  if (measured === undefined) {
+    measured = { conductorA: conductorCurrents(m.currentA), atMs: m.atMs, inUse: m.conductorsInUse };
+    measuredByValue.set(m, measured);
+  }
+  return measured;
 }
 
 /** A meter value's per-conductor currents with NaN where none was reported (the value's own array if all were). */

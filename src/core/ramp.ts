@@ -9,8 +9,7 @@
 import type { Capacity } from './allocation.ts';
 import type { CompiledSite } from './compiled-site.ts';
 import { DIM_COUNT, portLoadFactors } from './compiled-site.ts';
-import type { PortConductorLoad } from './port-load.ts';
-import { loadOnCircuits, subtractLoad } from './port-load.ts';
+import { addPortLoad, subtractLoad } from './port-load.ts';
 
 /** A port the allocation serves, counted at what it may draw now. */
 export interface RampPort {
@@ -46,12 +45,17 @@ export function raiseWithin(
   minStepA: number,
 ): Map<string, number> {
   const granted = new Map<string, number>();
+  if (requests.length === 0) return granted;
   const byId = new Map(ports.map((p) => [p.portId, p]));
-  const held: PortConductorLoad[] = ports.map((p) => ({
-    portId: p.portId,
-    conductorA: [0, 1, 2].map((k) => (p.conductorsInUse?.[k] === false ? 0 : p.holdA)),
-  }));
-  const left = subtractLoad(cs, capacities, loadOnCircuits(cs, held));
+  // Every port at its hold, summed straight into the circuits' loads: no object or array per port (this runs
+  // in every control run that has an increase to send, over every port).
+  const held = new Float64Array(cs.circuits.length * DIM_COUNT);
+  const conductorA = new Float64Array(3);
+  for (const p of ports) {
+    for (let k = 0; k < 3; k++) conductorA[k] = p.conductorsInUse?.[k] === false ? 0 : p.holdA;
+    addPortLoad(cs, held, p.portId, conductorA);
+  }
+  const left = subtractLoad(cs, capacities, held);
   const room = new Float64Array(cs.circuits.length * DIM_COUNT);
   cs.circuits.forEach((c, ci) => {
     const cap = left.get(c.id)!;
