@@ -29,6 +29,22 @@ describe('alert looks after control runs', () => {
     expect(seen).toHaveLength(3);
   });
 
+  it('never puts an older run over a newer one, nor waits long after the wall clock steps', async () => {
+    const clock = new VirtualClock(0);
+    const seen: number[] = [];
+    const looks = everyFewRuns(clock, (s) => seen.push(s.atMs));
+    looks.onRun(run(0));
+    await clock.advanceBy(100);
+    looks.onRun(run(100)); // waits for its look
+    clock.stepWallClock(5000); // the wall clock jumps ahead before that look's timer runs
+    looks.onRun(run(5100)); // due: looked at now
+    await clock.advanceBy(2 * OBSERVE_EVERY_MS);
+    expect(seen).toEqual([0, 5100]); // run 100 is not looked at after run 5100
+    clock.stepWallClock(-3_600_000); // an hour back: the next run is looked at now, not in an hour
+    looks.onRun(run(-1));
+    expect(seen).toEqual([0, 5100, -1]);
+  });
+
   it('looks at nothing after stop', async () => {
     const clock = new VirtualClock(0);
     const seen: number[] = [];

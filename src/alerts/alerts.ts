@@ -189,8 +189,13 @@ export function everyFewRuns(
   };
   return {
     onRun: (snapshot) => {
-      const dueInMs = lookedAtMs + OBSERVE_EVERY_MS - clock.nowMs();
-      if (dueInMs <= 0) {
+      const sinceMs = clock.nowMs() - lookedAtMs;
+      // Due, or the wall clock stepped back past the last look: now, and a later look pending for an older
+      // run is dropped (it would put an older snapshot over this one).
+      if (sinceMs >= OBSERVE_EVERY_MS || sinceMs < 0) {
+        if (timer !== null) clock.clearTimeout(timer);
+        timer = null;
+        latest = null;
         lookNow(snapshot);
         return;
       }
@@ -200,7 +205,7 @@ export function everyFewRuns(
         const s = latest;
         latest = null;
         if (s) lookNow(s);
-      }, dueInMs);
+      }, OBSERVE_EVERY_MS - sinceMs);
     },
     stop: () => {
       if (timer !== null) clock.clearTimeout(timer);
