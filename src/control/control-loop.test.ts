@@ -36,6 +36,22 @@ function runTimes(h: SimHarness): number[] {
   return out;
 }
 
+/**
+ * Makes each control run take `ms` of the loop's clock (its one read of the ports, gather), as a run of 2,000
+ * ports takes on a 2-core machine; the wall clock moves on, timers keep monotonic time. Returns the runs'
+ * monotonic times since T0.
+ */
+function slowRuns(h: SimHarness, ms: number): number[] {
+  const ports = h.gateway.ports.bind(h.gateway);
+  h.gateway.ports = () => {
+    h.clock.stepWallClock(ms);
+    return ports();
+  };
+  const runs: number[] = [];
+  h.loop.onRun(() => runs.push(h.clock.monotonicMs() - T0));
+  return runs;
+}
+
 describe('ControlLoop: when it runs', () => {
   it('coalesces a burst of events into one run, coalesceMs after the first', async () => {
     const h = new SimHarness({ site: SLM, startMs: T0, control: { periodMs: 10_000, coalesceMs: 20 } });
@@ -75,15 +91,7 @@ describe('ControlLoop: when it runs', () => {
 
   it('a car leaving waits 10 run-times for its run where runs take long; a car arriving does not', async () => {
     const h = new SimHarness({ site: SLM, startMs: T0, control: { periodMs: 60_000, coalesceMs: 20 } });
-    // Each control run reads the ports once (gather): make that read take 15 ms of the loop's clock, as a
-    // run of 2,000 ports takes on a 2-core machine. The wall clock moves on; timers keep monotonic time.
-    const ports = h.gateway.ports.bind(h.gateway);
-    h.gateway.ports = () => {
-      h.clock.stepWallClock(15);
-      return ports();
-    };
-    const runs: number[] = [];
-    h.loop.onRun(() => runs.push(h.clock.monotonicMs() - T0));
+    const runs = slowRuns(h, 15);
     h.world.addEv('a/1', bigCar('a', T0, { departureMs: T0 + 30_000 }));
     h.world.addEv('b/1', bigCar('b', T0 + 40_000));
     await h.advanceBy(60_000);
@@ -91,6 +99,60 @@ describe('ControlLoop: when it runs', () => {
     expect(runs.filter((r) => r > 30_000 && r < 31_000)).toEqual([30_150]);
     // The car arriving at 40 s (a session state, then a session): served within coalesceMs.
     expect(runs.find((r) => r >= 40_000)).toBe(40_020);
+  });
+
+  it('where runs take long, a meter reading that shows no more load waits 10 run-times; more load is served at once', async () => {
+    const h = new SimHarness({
+      site: dlmSite(2, 40),
+      startMs: T0,
+      control: { periodMs: 60_000, coalesceMs: 20 },
+      loads: [{ circuitId: 'grid', profile: withSteps(constantLoad(50), [{ atMs: T0 + 20_000, addA: 30 }]) }],
+    });
+    const runs = slowRuns(h, 15);
+    const readings: { atMs: number; l1: number | null }[] = [];
+    const loop = h.loop;
+    const onReading = loop.onMeterReading.bind(loop);
+    loop.onMeterReading = (r: MeterReading) => {
+      readings.push({ atMs: h.clock.monotonicMs() - T0, l1: r.currentA[0] });
+      onReading(r);
+    };
+    await h.advanceBy(30_000);
+    const runAfter = (ms: number): number => runs.find((r) => r > ms)! - ms;
+    // The building steady at 50 A: each reading is served by a run 150 ms later (10 x 15 ms), not 20 ms.
+    const steady = readings.filter((r) => r.atMs > 5_000 && r.atMs < 19_000);
+    expect(steady.length).toBeGreaterThan(5);
+    for (const r of steady) expect(r.l1).toBe(50);
+    expect(new Set(steady.map((r) => runAfter(r.atMs)))).toEqual(new Set([150]));
+    // The first reading of the step to 80 A: served within coalesceMs.
+    const step = readings.find((r) => r.l1 !== null && r.l1 > 70)!;
+    expect(step.atMs).toBeGreaterThanOrEqual(20_000);
+    expect(runAfter(step.atMs)).toBe(20);
+  });
+
+  it('where runs take long, a car plugging in where no session runs waits 10 run-times; with a session, not', async () => {
+    const h = new SimHarness({ site: SLM, startMs: T0, control: { periodMs: 60_000, coalesceMs: 20 } });
+    const runs = slowRuns(h, 15);
+    await h.advanceBy(10_000);
+    // A status of its own, as a 1.6 station sends Preparing before the driver is authorized: no session yet.
+    const status = (portId: string, atMs: number): void =>
+      h.gateway['emit']('port-status', {
+        portId,
+        stationId: portId.split('/')[0]!,
+        status: 'occupied',
+        ocppStatus: 'Preparing',
+        atMs,
+      });
+    status('a/1', h.clock.nowMs());
+    const t = h.clock.monotonicMs() - T0;
+    await h.advanceBy(1_000);
+    expect(runs.filter((r) => r > t)).toEqual([t + 150]);
+    // With a session on it (a car that may draw at once): within coalesceMs.
+    h.world.addEv('b/1', bigCar('b', h.clock.nowMs()));
+    await h.advanceBy(1_000);
+    const u = h.clock.monotonicMs() - T0;
+    status('b/1', h.clock.nowMs());
+    await h.advanceBy(1_000);
+    expect(runs.filter((r) => r > u)[0]).toBe(u + 20);
   });
 
   it('runs at least every periodMs with no event at all (backstop)', async () => {

@@ -20,6 +20,7 @@ import { Dispatcher } from './dispatcher.ts';
 import { nextRunDelayMs } from './plan-capacity.ts';
 import { portModes } from './plan-demands.ts';
 import { isSessionState } from './plan-ports.ts';
+import { BATCH_MS, readingMayRaiseLoad, spareRunDelayMs } from './run-pace.ts';
 import type { ControlPlan, PlanInputs } from './plan-run.ts';
 import { increaseLimiter, planRun } from './plan-run.ts';
 import type { ControlState, PlanEvent } from './plan-state.ts';
@@ -36,25 +37,6 @@ import type { ControlLoopDeps } from './control-loop-deps.ts';
 import { logChanges, logSetpointNews, logUnknown, restrictPort } from './control-logs.ts';
 
 export type { ControlSnapshot, UncontrolledState } from './control-snapshot.ts';
-
-/**
- * Cars that settle within this of each other are served by one run (see the constructor); and ports' meter
- * values, which come every few seconds from every port (200 a second at 2,000 ports), wait up to this for a
- * run: they refine the non-EV estimate (whose bounds already allow for their lag) and are never what a
- * limit's safety waits for (the load meters, limit changes and sessions starting are served at coalesceMs).
- */
-const BATCH_MS = 250;
-/**
- * Events that only let ports use capacity that came free, or refine what is known (a session stopped, a car
- * left its port, a car's needs, a port confirmed since the start), ask for a
- * run this many run-times later (at least coalesceMs, at most BATCH_MS). On a small site a run takes well
- * under a millisecond: 20 ms as for every event. At 2,000 ports a run takes 10-15 ms and such events come
- * dozens a second: without this the loop ran 14 times a second (a third of a core, and its longest tasks,
- * with a garbage collection inside, went over 150 ms). What a limit's safety waits for (load meters, limit
- * changes, a session starting, a car plugging in, a station's capabilities, a decrease refused) is served at
- * coalesceMs always.
- */
-const SPARE_RUN_PACE = 10;
 
 export class ControlLoop {
   readonly dispatcher: Dispatcher;
@@ -135,10 +117,17 @@ export class ControlLoop {
       g.on('station-disconnected', () => this.requestRun('station disconnected')),
       // Capabilities may show a station without smart charging: its ports then count at their maximum.
       g.on('station-capabilities', () => this.requestRun('station capabilities known')),
-      // A car plugging in (a session state) may draw soon; one leaving only frees capacity.
-      g.on('port-status', (e) =>
-        this.requestRun('port status', isSessionState(e.status) ? undefined : this.spareRunDelayMs()),
-      ),
+      // A car plugging in (a session state) may draw soon where its port has a session, or its state is not
+      // confirmed since the start (restart-guard.ts); elsewhere it is not counted until its session starts
+      // (an event of its own), and a car leaving only frees capacity.
+      g.on('port-status', (e) => {
+        const guard = this.state.guard;
+        const soon =
+          isSessionState(e.status) &&
+          ((guard !== null && guard.active(this.deps.clock.nowMs()) && !guard.isConfirmed(e.portId)) ||
+            g.port(e.portId)?.sessionId !== undefined);
+        this.requestRun('port status', soon ? undefined : this.spareRunDelayMs());
+      }),
       g.on('session-started', (e) => {
         this.dispatcher.forget(e.portId);
         this.state = sessionStarted(this.state, e.portId, this.deps.clock.nowMs());
@@ -206,8 +195,12 @@ export class ControlLoop {
 
   /** A meter reading arrived (from the Modbus poller or a test). */
   onMeterReading(reading: MeterReading): void {
+    const previous = this.meters.get(reading.meterId);
     this.meters.set(reading.meterId, { reading, stale: false });
-    this.requestRun('meter reading');
+    // More load (or a meter back from stale) is served at once; the same or less only refines the estimate.
+    if (!previous || previous.stale || readingMayRaiseLoad(previous.reading, reading))
+      this.requestRun('meter reading');
+    else this.requestRun('meter reading, no more load', this.spareRunDelayMs());
   }
 
   /** A meter went stale or came back. */
@@ -311,9 +304,9 @@ export class ControlLoop {
     }, withinMs);
   }
 
-  /** The delay of a run for an event that only frees capacity or refines what is known (SPARE_RUN_PACE). */
+  /** The delay of a run for an event that only frees capacity or refines what is known (run-pace.ts). */
   private spareRunDelayMs(): number {
-    return Math.min(BATCH_MS, Math.max(this.opts.coalesceMs, SPARE_RUN_PACE * this.lastRunMs));
+    return spareRunDelayMs(this.opts.coalesceMs, this.lastRunMs);
   }
 
   /** One allocation run, now. Never throws: a failure is logged and the backstop retries. */
