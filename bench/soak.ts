@@ -13,7 +13,8 @@
  *   fifth of the run, at most 5 minutes; end = the median of the last minute; also its median after the
  *   warm-up: RSS saws with V8's heap, and one reading can be a dip) and its V8 heap in use from /metrics (lowest and highest
  *   after the warm-up: the lowest is about its live data), its event-loop delay from its own /metrics (nodejs_eventloop_lag_max_seconds, reset at every
- *   scrape), its CPU use after the warm-up from /proc (cpuPct, % of one core);
+ *   scrape), its CPU use after the warm-up from /proc (cpuPct, % of one core), and its control runs a second
+ *   after the warm-up (controlRunsPerS, from fusebox_control_runs_total);
  * - at the end Fusebox is killed with SIGKILL while the traffic goes on, and every record a station had an
  *   answer for (transaction starts and stops, meter samples) is looked up in the SQLite file: lostRecords
  *   counts those missing.
@@ -36,7 +37,7 @@ import { buildingMaxA, connectStations, physics, startCars } from './support/soa
 import { LimitWatch } from './support/soak-limits.ts';
 import { cpuSecondsOf, option, until } from './support/soak-process.ts';
 import type { Samples } from './support/soak-fusebox.ts';
-import { memoryOf, noSamples, sampleFusebox, spawnFusebox } from './support/soak-fusebox.ts';
+import { memoryOf, noSamples, runsPerSecondOf, sampleFusebox, spawnFusebox } from './support/soak-fusebox.ts';
 import { freePort } from '../src/testing/free-port.ts';
 
 const PANEL_STATIONS = 20;
@@ -107,6 +108,7 @@ interface Outcome {
   readonly maxLoopDelayMs: number;
   readonly loopDelaySpikes: readonly { atS: number; ms: number }[];
   readonly cpuPct: number;
+  readonly controlRunsPerS: number;
   readonly watch: LimitWatch;
   readonly check: { checked: number; lost: number; detail: unknown };
   readonly sessions: number;
@@ -150,7 +152,8 @@ function sayResults(say: (line: string) => void, r: Outcome): void {
       `(the low end is about the live data after a major GC, the rest garbage not yet collected)`,
   );
   say(
-    `  event-loop delay max after warm-up: ${r.maxLoopDelayMs.toFixed(1)} ms; CPU ${r.cpuPct.toFixed(0)} % of a core`,
+    `  event-loop delay max after warm-up: ${r.maxLoopDelayMs.toFixed(1)} ms; CPU ${r.cpuPct.toFixed(0)} % of a core; ` +
+      `${r.controlRunsPerS.toFixed(1)} control runs a second`,
   );
   if (r.loopDelaySpikes.length > 0)
     say(
@@ -195,6 +198,7 @@ function resultOf(r: Outcome) {
     heapUsedMaxMb: Math.round(m.heapUsedMaxMb),
     maxEventLoopDelayMs: Math.round(r.maxLoopDelayMs * 10) / 10,
     cpuPct: Math.round(r.cpuPct),
+    controlRunsPerS: Math.round(r.controlRunsPerS * 10) / 10,
     violations: watch.violations,
     lostRecords: check.lost,
     recordsChecked: check.checked,
@@ -356,6 +360,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
       maxLoopDelayMs: samples.maxLoopDelayMs,
       loopDelaySpikes: samples.loopDelaySpikes,
       cpuPct,
+      controlRunsPerS: runsPerSecondOf(samples),
       watch,
       check,
       sessions: sessionsStarted(),

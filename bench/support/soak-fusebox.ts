@@ -43,6 +43,9 @@ export interface Samples {
   /** The 5-s windows after the warm-up whose event-loop delay reached SPIKE_MS: when (s into the run) and how much. */
   readonly loopDelaySpikes: { atS: number; ms: number }[];
   cpuAtWarmUp: { atMs: number; s: number } | null;
+  /** Fusebox's control runs so far (fusebox_control_runs_total) at the first sample after the warm-up and the last. */
+  runsAtWarmUp: { atMs: number; runs: number } | null;
+  runsLast: { atMs: number; runs: number } | null;
 }
 
 /** Samples before the first. */
@@ -52,6 +55,8 @@ export const noSamples = (): Samples => ({
   maxLoopDelayMs: 0,
   loopDelaySpikes: [],
   cpuAtWarmUp: null,
+  runsAtWarmUp: null,
+  runsLast: null,
 });
 
 /** An event-loop delay worth listing with its time (half the soak's 100 ms target), to match it to a GC trace. */
@@ -83,6 +88,11 @@ export async function sampleFusebox(
       samples.loopDelaySpikes.push({ atS: Math.round(sinceStartMs / 1000), ms: Math.round(ms) });
   }
   if (samples.cpuAtWarmUp === null && warm) samples.cpuAtWarmUp = { atMs: Date.now(), s: cpuSecondsOf(pid) };
+  const runs = /^fusebox_control_runs_total (\S+)/m.exec(metrics);
+  if (runs && warm) {
+    samples.runsLast = { atMs: sinceStartMs, runs: Number(runs[1]) };
+    samples.runsAtWarmUp ??= samples.runsLast;
+  }
 }
 
 /** The median of some RSS readings, in MB (NaN for none). */
@@ -111,4 +121,11 @@ export function memoryOf(samples: Samples, warmUpMs: number) {
     heapUsedMinMb: heapUsedMb.length > 0 ? Math.min(...heapUsedMb) : NaN,
     heapUsedMaxMb: heapUsedMb.length > 0 ? Math.max(...heapUsedMb) : NaN,
   };
+}
+
+/** Control runs a second after the warm-up (NaN without two samples). */
+export function runsPerSecondOf(samples: Samples): number {
+  const a = samples.runsAtWarmUp;
+  const b = samples.runsLast;
+  return a && b && b.atMs > a.atMs ? (b.runs - a.runs) / ((b.atMs - a.atMs) / 1000) : Number.NaN;
 }
