@@ -407,7 +407,8 @@ export class ControlLoop {
     for (const { batteryId, kw } of commands.batterySends) this.deps.batteries?.set(batteryId, kw);
     // The ports as read at the start of this run, unless new fail-safe defaults went out since (a port at
     // its default may now hold the higher of old and new): then as they are now.
-    const snapshots = new Map((defaultsSent ? g.ports() : ports).map((p) => [p.portId, p]));
+    const snapshots = new Map<string, PortSnapshot>();
+    for (const p of defaultsSent ? g.ports() : ports) snapshots.set(p.portId, p);
     const limiter = increaseLimiter(this.cs, commands.ramp, (id) =>
       this.dispatcher.holdA(id, snapshots.get(id)),
     );

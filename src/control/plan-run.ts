@@ -233,14 +233,18 @@ function dispatchOf(
   capacities: ReadonlyMap<string, Capacity>,
 ): { readonly targets: Map<string, number>; readonly ramp: RampPlan } {
   const targets = new Map<string, number>();
-  const demanded = new Set(demands.map((d) => d.portId));
-  for (const a of allocation) if (demanded.has(a.portId)) targets.set(a.portId, a.currentA);
+  const ports: Omit<RampPort, 'holdA'>[] = [];
+  for (const d of demands) {
+    // The allocation has one result per port of the site, in configuration order (core allocations).
+    const idx = cs.portIndex.get(d.portId)!;
+    targets.set(d.portId, allocation[idx]!.currentA);
+    ports.push({
+      portId: d.portId,
+      minCurrentA: d.minCurrentA ?? cs.ports[idx]!.minCurrentA,
+      conductorsInUse: d.conductorsInUse,
+    });
+  }
   for (const [portId, a] of reassert) targets.set(portId, a);
-  const ports = demands.map((d) => ({
-    portId: d.portId,
-    minCurrentA: d.minCurrentA ?? cs.ports[cs.portIndex.get(d.portId)!]!.minCurrentA,
-    conductorsInUse: d.conductorsInUse,
-  }));
   return { targets, ramp: { capacities, deadBandA, ports } };
 }
 

@@ -46,7 +46,8 @@ export function raiseWithin(
 ): Map<string, number> {
   const granted = new Map<string, number>();
   if (requests.length === 0) return granted;
-  const byId = new Map(ports.map((p) => [p.portId, p]));
+  const byId = new Map<string, RampPort>();
+  for (const p of ports) byId.set(p.portId, p);
   // Every port at its hold, summed straight into the circuits' loads: no object or array per port (this runs
   // in every control run that has an increase to send, over every port).
   const held = new Float64Array(cs.circuits.length * DIM_COUNT);
