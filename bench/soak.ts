@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- soak [--minutes 30] [--stations 1000] [--json]`: the real `fusebox start` on a generated
- * site file (a child process, so its memory is Fusebox alone) with N simulated stations of 2 ports (half OCPP
+ * site file (a child process, so its memory is Fusebox alone; bin/fusebox.js on dist/, built first, as users
+ * run it; SOAK_FROM_SOURCE=1: the sources through tsx) with N simulated stations of 2 ports (half OCPP
  * 1.6, half 2.0.1) on 20-station panels under a metered grid connection, for M minutes on loopback:
  * - cars arrive and leave on every port (sessions of 2-8 minutes, 0.5-2 minutes apart), MeterValues every
  *   10 s, the building load behind the grid meter (SDM630 over Modbus TCP) steps every 20 s (50 to 500 A per
@@ -37,7 +38,14 @@ import { buildingMaxA, connectStations, physics, startCars } from './support/soa
 import { LimitWatch } from './support/soak-limits.ts';
 import { cpuSecondsOf, option, until } from './support/soak-process.ts';
 import type { Samples } from './support/soak-fusebox.ts';
-import { memoryOf, noSamples, runsPerSecondOf, sampleFusebox, spawnFusebox } from './support/soak-fusebox.ts';
+import {
+  buildFusebox,
+  memoryOf,
+  noSamples,
+  runsPerSecondOf,
+  sampleFusebox,
+  spawnFusebox,
+} from './support/soak-fusebox.ts';
 import { freePort } from '../src/testing/free-port.ts';
 
 const PANEL_STATIONS = 20;
@@ -170,6 +178,16 @@ function sayResults(say: (line: string) => void, r: Outcome): void {
   say(`  sessions started ${r.sessions}; Fusebox log: ${r.warnings} warnings, ${r.errors} errors`);
 }
 
+/** The simulated SDM630 grid meter on 127.0.0.1:port (Modbus TCP). */
+function gridMeterOn(port: number): Promise<SimulatedMeters> {
+  return SimulatedMeters.start({
+    host: '127.0.0.1',
+    port,
+    logger: pino({ level: 'silent' }),
+    devices: [{ unitId: 1, model: { preset: 'sdm630' } }],
+  });
+}
+
 /** The generated site file in a new work directory, on free ports, and its compiled site. */
 async function writeSite(stationCount: number) {
   const dir = mkdtempSync(join(tmpdir(), 'fusebox-soak-'));
@@ -272,14 +290,10 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
   const rng = createRng(Number(process.env.SOAK_SEED ?? 7));
   const rnd = (): number => rng.next();
 
+  buildFusebox(say);
   const { dir, dbPath, ports, sitePath, cs, root } = await writeSite(stationCount);
 
-  const meters = await SimulatedMeters.start({
-    host: '127.0.0.1',
-    port: ports.meter,
-    logger: pino({ level: 'silent' }),
-    devices: [{ unitId: 1, model: { preset: 'sdm630' } }],
-  });
+  const meters = await gridMeterOn(ports.meter);
 
   const logPath = join(dir, 'fusebox.log');
   const child = spawnFusebox(sitePath, logPath);

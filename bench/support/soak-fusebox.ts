@@ -3,35 +3,53 @@
  * file, and what the bench samples of it every 5 s.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpuSecondsOf, rssMbOf } from './soak-process.ts';
 import { percentile } from './stats.ts';
 
-/** Fusebox: the real command line (`fusebox start`), its output to the log file. */
+/**
+ * Fusebox: the real command line (`fusebox start`) as users run it, bin/fusebox.js on the compiled dist/
+ * (built here first from the sources as they are now, `npm run build:server`); with SOAK_FROM_SOURCE=1 the
+ * TypeScript sources through tsx instead (no build; tsx's transforms and source maps add to the heap). Its
+ * output goes to the log file.
+ */
 export function spawnFusebox(sitePath: string, logPath: string): ChildProcess {
-  const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+  const fromSource = process.env.SOAK_FROM_SOURCE === '1';
+  const entry = fromSource
+    ? ['--import', 'tsx', fileURLToPath(new URL('../../src/cli.ts', import.meta.url))]
+    : [fileURLToPath(new URL('../../bin/fusebox.js', import.meta.url))];
   const log = createWriteStream(logPath);
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+  delete env.FUSEBOX_FROM_SOURCE;
   const child: ChildProcess = spawn(
     process.execPath,
     [
       // SOAK_NODE_ARGS: extra Node.js flags for Fusebox, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it.
       ...(process.env.SOAK_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
-      '--import',
-      'tsx',
-      cli,
+      ...entry,
       'start',
       '--config',
       sitePath,
       '--log-format',
       'json',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   return child;
+}
+
+/** Builds dist/ from the sources as they are now (npm run build:server), unless SOAK_FROM_SOURCE=1. */
+export function buildFusebox(say: (line: string) => void): void {
+  if (process.env.SOAK_FROM_SOURCE === '1') return;
+  say('soak: building dist/ (npm run build:server; SOAK_FROM_SOURCE=1 runs the sources through tsx instead)');
+  const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+  const project = fileURLToPath(new URL('../../tsconfig.build.json', import.meta.url));
+  const built = spawnSync(process.execPath, [tsc, '-p', project], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`soak: the build failed:\n${built.stdout}${built.stderr}`);
 }
 
 /** What the 5-second samples of Fusebox's process and /metrics gather over the run. */
