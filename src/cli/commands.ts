@@ -195,6 +195,9 @@ async function runStartArgs(args: string[], out: Out): Promise<number> {
     out(`fusebox start: --demo-speed is a number from 1 to 3600, not '${values['demo-speed']}'`);
     return 2;
   }
+  // Before the app allocates anything (src/v8-heap.ts): only for a process that runs Fusebox.
+  const tuned = (await import('../v8-heap.ts')).tuneHeap();
+  if ('error' in tuned) out(`fusebox start: ${tuned.error}; V8's own heap growth is used`);
   const { runStart } = await import('./start.ts');
   return runStart({
     configPath: values.config,
