@@ -1,5 +1,5 @@
 /**
- * How soon an event brings the next control run (docs/control.md, "When Fusebox decides"): what a limit's
+ * How soon an event brings the next control run (docs/control.md, "When it runs"): what a limit's
  * safety waits for at once (coalesceMs), what only frees capacity or refines what is known a few run-times
  * later. control-loop.ts keeps the timers; this decides the delays. Pure.
  */
