@@ -4,10 +4,11 @@
  * when no major collection then comes for 100 s, its memory reducer runs one that compacts the heap and hands
  * the pages back to the system in one piece: at 1,000 stations that stopped the event loop for 200-260 ms
  * (the soak's worst delays; V8's phase timings account for 70 ms of one of 205 ms, which shrank the heap
- * from 446 to 206 MB), where its usual major collections stop it for 7-30 ms. Bounding the growth to `percent` over
- * the live data after each collection keeps those coming every 10-20 s, each as short, and the heap small
- * (the memory reducer then never has a backlog). V8 reads the setting at every collection, so setting it at
- * the start of the process works as the command-line flag does (src/v8-heap.test.ts checks that).
+ * from 446 to 206 MB), where its usual major collections stop it for 7-30 ms. Bounding the growth to
+ * HEAP_GROWING_PERCENT over the live data after each collection keeps those coming every 10-20 s, each as
+ * short, and the heap small: the 30-minute soak had no memory-reducing collection. V8 reads the setting at
+ * every collection, so setting it at the start of the process works as the command-line flag does
+ * (src/v8-heap.test.ts checks that).
  */
 import { setFlagsFromString } from 'node:v8';
 
