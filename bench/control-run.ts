@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- control-run [--stations 1000] [--runs 300] [--semi-space MB] [--json]`: what one control
+ * `npm run bench -- control-run [--stations 1000] [--runs 300] [--semi-space MB] [--v8-own] [--json]`: what one control
  * run allocates and costs in CPU at the soak's size (bench/soak.ts: N stations of 2 ports on 20-station panels
  * under a metered grid connection), without sockets or timers, so that the numbers do not depend on the
  * machine's load as the soak's event-loop delay does. A run is driven as the shell (control-loop.ts run) does
@@ -17,14 +17,15 @@
  * (objects still live and dead alike). CPU ms per run: `process.cpuUsage()` (user + system) over all measured
  * runs (this one depends on the machine's load).
  *
- * Promoted bytes per run: in a second child with the young generation Fusebox runs with (Node's default, or
- * `--max-semi-space-size=MB` with --semi-space), the growth of the old generation (old_space + lo_space) per
- * run over the runs with no major GC in them: the garbage that only a major GC frees (its pauses are the
- * soak's event-loop delay), and the scavenges and major GCs per run.
+ * Promoted bytes per run: in a second child with the heap Fusebox runs with (Node's default young generation,
+ * or `--max-semi-space-size=MB` with --semi-space; V8 tuned as `fusebox start` tunes it, src/v8-heap.ts, or
+ * left as V8 has it with --v8-own), the growth of the old generation (old_space + lo_space) per run over the
+ * runs with no major GC in them: the garbage that only a major GC frees (its pauses are the soak's event-loop
+ * delay), and the scavenges and major GCs per run.
  *
  * With --json the last line is {"bench":"control-run","results":[{stations, ports, runs, bytesPerRun,
- * bytesPerRunMin, cpuMsPerRun, windows, windowsWithGc, semiSpaceMb, promotedBytesPerRun, scavengesPer100Runs,
- * majorGcsPer1000Runs}]}.
+ * bytesPerRunMin, cpuMsPerRun, windows, windowsWithGc, semiSpaceMb, v8Tuned, promotedBytesPerRun,
+ * scavengesPer100Runs, majorGcsPer1000Runs}]}.
  */
 import { spawnSync } from 'node:child_process';
 import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
@@ -46,6 +47,7 @@ import { siteFromYaml } from '../src/control/testing/sim-harness.ts';
 import { prng } from '../src/core/testing/large-site.ts';
 import { PortDirectory } from '../src/ocpp/port-directory.ts';
 import { PortRuntime } from '../src/ocpp/port-runtime.ts';
+import { tuneHeap } from '../src/v8-heap.ts';
 import type { BenchOptions } from './run.ts';
 
 const PANEL_STATIONS = 20;
@@ -68,6 +70,8 @@ export interface ControlRunResult {
   readonly windowsWithGc: number;
   /** Young generation of the promotion child: Node's default, or --semi-space MB. */
   readonly semiSpaceMb: number | 'default';
+  /** Whether the promotion child ran with `fusebox start`'s V8 tuning (src/v8-heap.ts); false with --v8-own. */
+  readonly v8Tuned: boolean;
   /** Old-generation growth per run (promoted by scavenges or allocated there), runs with no major GC. */
   readonly promotedBytesPerRun: number;
   readonly scavengesPer100Runs: number;
@@ -76,7 +80,7 @@ export interface ControlRunResult {
 
 type Measured = Omit<
   ControlRunResult,
-  'semiSpaceMb' | 'promotedBytesPerRun' | 'scavengesPer100Runs' | 'majorGcsPer1000Runs'
+  'semiSpaceMb' | 'v8Tuned' | 'promotedBytesPerRun' | 'scavengesPer100Runs' | 'majorGcsPer1000Runs'
 >;
 type Promotion = Pick<
   ControlRunResult,
@@ -300,7 +304,11 @@ async function measure(stations: number, runs: number): Promise<Measured> {
  * of a run's garbage V8 moves to the old generation, where only a major GC frees it. Per run, the growth of
  * old_space + lo_space, over the runs with no major GC in them; and how many scavenges and major GCs ran.
  */
-async function promotion(stations: number, runs: number): Promise<Promotion> {
+async function promotion(stations: number, runs: number, tuned: boolean): Promise<Promotion> {
+  if (tuned) {
+    const t = tuneHeap();
+    if ('error' in t) throw new Error(`control-run: ${t.error}`);
+  }
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('control-run: the measuring child needs --expose-gc');
   const d = new Driver(stations);
@@ -344,7 +352,13 @@ async function promotion(stations: number, runs: number): Promise<Promotion> {
   };
 }
 
-function child<T>(flags: readonly string[], mode: string, stations: number, runs: number): T {
+function child<T>(
+  flags: readonly string[],
+  mode: string,
+  stations: number,
+  runs: number,
+  extra: readonly string[] = [],
+): T {
   const out = spawnSync(
     process.execPath,
     [
@@ -356,6 +370,7 @@ function child<T>(flags: readonly string[], mode: string, stations: number, runs
       mode,
       String(stations),
       String(runs),
+      ...extra,
     ],
     {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
@@ -380,13 +395,15 @@ export function run(opts: BenchOptions): Promise<ControlRunResult[]> {
     stations,
     runs,
   );
+  const v8Tuned = !opts.args.includes('--v8-own');
   const promoted = child<Promotion>(
     semi === null ? [] : [`--max-semi-space-size=${semi}`],
     '--child-promotion',
     stations,
     Math.max(runs, 300),
+    v8Tuned ? [] : ['--v8-own'],
   );
-  const result: ControlRunResult = { ...measured, semiSpaceMb: semi ?? 'default', ...promoted };
+  const result: ControlRunResult = { ...measured, semiSpaceMb: semi ?? 'default', v8Tuned, ...promoted };
   if (!opts.json) {
     console.log(
       `control run, ${result.stations} stations / ${result.ports} ports: ${(result.bytesPerRun / 1024).toFixed(0)} KB allocated per run ` +
@@ -395,7 +412,8 @@ export function run(opts: BenchOptions): Promise<ControlRunResult[]> {
         (result.windowsWithGc > 0 ? `; ${result.windowsWithGc} windows had a GC and were left out` : ''),
     );
     console.log(
-      `young generation ${semi === null ? "Node's default" : `--max-semi-space-size=${semi}`}: ` +
+      `young generation ${semi === null ? "Node's default" : `--max-semi-space-size=${semi}`}, ` +
+        `${v8Tuned ? 'V8 tuned as fusebox start tunes it' : "V8's own settings (--v8-own)"}: ` +
         `${(result.promotedBytesPerRun / 1024).toFixed(0)} KB per run to the old generation, ` +
         `${result.scavengesPer100Runs} scavenges per 100 runs, ${result.majorGcsPer1000Runs} major GCs per 1,000 runs`,
     );
@@ -407,6 +425,10 @@ if (process.argv[2] === '--child') {
   const result = await measure(Number(process.argv[3]), Number(process.argv[4]));
   console.log(JSON.stringify(result));
 } else if (process.argv[2] === '--child-promotion') {
-  const result = await promotion(Number(process.argv[3]), Number(process.argv[4]));
+  const result = await promotion(
+    Number(process.argv[3]),
+    Number(process.argv[4]),
+    process.argv[5] !== '--v8-own',
+  );
   console.log(JSON.stringify(result));
 }

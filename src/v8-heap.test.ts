@@ -2,37 +2,68 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { HEAP_GROWING_PERCENT, tuneHeap } from './v8-heap.ts';
 
+/** Runs `script` (an ES module that may import v8-heap.ts as `module`) with --trace-gc and `flags`; V8's trace back. */
+function traceGc(script: string, env: Record<string, string>, flags: readonly string[] = []): string {
+  const r = spawnSync(
+    process.execPath,
+    ['--trace-gc', ...flags, '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+const module = JSON.stringify(new URL('./v8-heap.ts', import.meta.url).href);
+
 describe('V8 heap tuning for fusebox start', () => {
-  it('bounds old-generation growth by default, takes an override, and refuses a bad one with its name', () => {
-    expect(tuneHeap({})).toEqual({ percent: HEAP_GROWING_PERCENT });
-    expect(tuneHeap({ FUSEBOX_HEAP_GROWING_PERCENT: '50' })).toEqual({ percent: 50 });
-    expect(tuneHeap({ FUSEBOX_HEAP_GROWING_PERCENT: '0' })).toEqual({ percent: null });
+  it('bounds old-generation growth and turns pretenuring off by default, takes overrides, refuses bad ones by name', () => {
+    expect(tuneHeap({})).toEqual({ percent: HEAP_GROWING_PERCENT, pretenuring: false });
+    expect(tuneHeap({ FUSEBOX_HEAP_GROWING_PERCENT: '50' })).toEqual({ percent: 50, pretenuring: false });
+    expect(tuneHeap({ FUSEBOX_HEAP_GROWING_PERCENT: '0' })).toEqual({ percent: null, pretenuring: false });
+    expect(tuneHeap({ FUSEBOX_V8_PRETENURING: 'off' })).toEqual({
+      percent: HEAP_GROWING_PERCENT,
+      pretenuring: false,
+    });
     for (const bad of ['-1', '1.5', 'lots', '5000'])
       expect(tuneHeap({ FUSEBOX_HEAP_GROWING_PERCENT: bad })).toEqual({
         error: `FUSEBOX_HEAP_GROWING_PERCENT is a whole number from 0 to 1000, not '${bad}'`,
       });
+    expect(tuneHeap({ FUSEBOX_V8_PRETENURING: 'maybe' })).toEqual({
+      error: `FUSEBOX_V8_PRETENURING is 'on' or 'off', not 'maybe'`,
+    });
   });
 
   it('takes effect at run time: a process that applies it collects its old generation more often', () => {
     // The same allocations (a fixed count, not a time), V8's own growth against 10 %: the major GCs in V8's trace.
-    const module = new URL('./v8-heap.ts', import.meta.url).href;
     const script = `
-      const { tuneHeap } = await import(${JSON.stringify(module)});
-      if (process.env.TUNE === '1') tuneHeap({ FUSEBOX_HEAP_GROWING_PERCENT: '10' });
+      const { tuneHeap } = await import(${module});
+      if (process.env.TUNE === '1') tuneHeap({ FUSEBOX_HEAP_GROWING_PERCENT: '10', FUSEBOX_V8_PRETENURING: 'on' });
       let keep = [];
       for (let n = 0; n < 2_000_000; n++) { keep.push({ n, a: [n] }); if (keep.length > 300_000) keep = keep.slice(150_000); }`;
-    const majorGcs = (tune: string): number => {
-      const r = spawnSync(
-        process.execPath,
-        ['--trace-gc', '--import', 'tsx', '--input-type=module', '-e', script],
-        { encoding: 'utf8', env: { ...process.env, TUNE: tune } },
-      );
-      expect(r.status, r.stderr).toBe(0);
-      return (r.stdout.match(/Mark-Compact/g) ?? []).length;
-    };
+    const majorGcs = (tune: string): number =>
+      (traceGc(script, { TUNE: tune }).match(/Mark-Compact/g) ?? []).length;
     const own = majorGcs('0');
     const tuned = majorGcs('1');
     expect(own).toBeGreaterThan(0);
     expect(tuned).toBeGreaterThan(own);
+  });
+
+  it('takes effect at run time: V8 pretenures no allocation site once it is off', () => {
+    // Objects that all stay alive: at every scavenge all of the site's objects survive, and V8 (on) decides to
+    // pretenure the site, which --trace-pretenuring-statistics prints; off, it weighs no site at all. What
+    // pretenuring did to the control runs' short-lived objects: the control-run bench (--v8-own).
+    const script = `
+      const { tuneHeap } = await import(${module});
+      const t = tuneHeap({ FUSEBOX_HEAP_GROWING_PERCENT: '0', FUSEBOX_V8_PRETENURING: process.env.PRE });
+      if ('error' in t) throw new Error(t.error);
+      function make(i) { return { i, a: i + 1, b: null }; }
+      const keep = [];
+      for (let n = 0; n < 1_000_000; n++) keep.push(make(n));`;
+    const trace = (pre: string): string => traceGc(script, { PRE: pre }, ['--trace-pretenuring-statistics']);
+    expect(trace('on')).toMatch(/pretenuring: .*=> tenure/);
+    expect(trace('off')).not.toMatch(/pretenuring:/);
   });
 });

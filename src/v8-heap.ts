@@ -1,32 +1,51 @@
 /**
- * V8's heap tuning for `fusebox start` (docs/operations.md, "Memory and pauses"). V8 lets the old generation
- * grow to several times its live data after the first collections (the start, with every station booting);
- * when no major collection then comes for 100 s, its memory reducer runs one that compacts the heap and hands
- * the pages back to the system in one piece: at 1,000 stations that stopped the event loop for 200-260 ms
- * (the soak's worst delays; V8's phase timings account for 70 ms of one of 205 ms, which shrank the heap
- * from 446 to 206 MB), where its usual major collections stop it for 7-30 ms. Bounding the growth to
- * HEAP_GROWING_PERCENT over the live data after each collection keeps those coming every 10-20 s, each as
- * short, and the heap small: the 30-minute soak had no memory-reducing collection. V8 reads the setting at
- * every collection, so setting it at the start of the process works as the command-line flag does
- * (src/v8-heap.test.ts checks that).
+ * V8's heap tuning for `fusebox start` (docs/operations.md, "Memory and pauses"). Two settings, both about
+ * how often V8 must run a major collection (the soak's longest event-loop delays are their ends: incremental
+ * marking done on the main thread, then the final pause).
+ *
+ * 1. Allocation-site pretenuring off. V8 watches, per allocation site, how many of its young objects survive a
+ *    scavenge; above 85 % it allocates that site's later objects straight in the old generation. A control
+ *    run makes some 2,000 short-lived objects per site (one per port) and a scavenge that lands inside a run
+ *    finds them all alive, so V8 pretenured them: measured with the control-run bench, 150-230 KB a run went
+ *    to the old generation (a major collection every 13 s in the soak); with pretenuring off, 6 KB.
+ * 2. The old generation's growth bounded to HEAP_GROWING_PERCENT over the live data after each collection.
+ *    With V8's own growth the heap swelled to several times its live data after the start (every station
+ *    booting); when no major collection then came for 100 s, V8's memory reducer ran one that compacts the
+ *    heap and hands the pages back in one piece: at 1,000 stations that stopped the event loop for 200-260 ms
+ *    (V8's phase timings account for 70 ms of one of 205 ms, which shrank the heap from 446 to 206 MB), where
+ *    its usual major collections stop it for 7-30 ms.
+ *
+ * V8 reads both at run time (the growth at every collection, pretenuring at every scavenge and when it
+ * compiles an allocation), so setting them at the start of the process, before the app allocates, works as
+ * the command-line flags do (src/v8-heap.test.ts checks both).
  */
 import { setFlagsFromString } from 'node:v8';
 
 /** Old-generation growth after a major collection, % of the live data: 50 = up to 1.5 times the live data. */
 export const HEAP_GROWING_PERCENT = 50;
 
+/** What tuneHeap applied: the growth bound (null: V8's own) and whether V8's pretenuring stays on. */
+export interface HeapTuning {
+  readonly percent: number | null;
+  readonly pretenuring: boolean;
+}
+
 /**
- * Applies the tuning; `FUSEBOX_HEAP_GROWING_PERCENT` overrides the percentage (0: V8's own growth). Returns
- * what was applied (null: V8's own), or an error for a bad value (nothing is applied then).
+ * Applies the tuning. `FUSEBOX_HEAP_GROWING_PERCENT` overrides the percentage (0: V8's own growth);
+ * `FUSEBOX_V8_PRETENURING=on` keeps V8's pretenuring (`off`, the default, turns it off). Returns what was
+ * applied, or an error naming the bad variable (nothing is applied then).
  */
-export function tuneHeap(
-  env: NodeJS.ProcessEnv = process.env,
-): { percent: number | null } | { error: string } {
+export function tuneHeap(env: NodeJS.ProcessEnv = process.env): HeapTuning | { error: string } {
   const raw = env.FUSEBOX_HEAP_GROWING_PERCENT;
   const percent = raw === undefined || raw.trim() === '' ? HEAP_GROWING_PERCENT : Number(raw);
   if (!Number.isInteger(percent) || percent < 0 || percent > 1000)
     return { error: `FUSEBOX_HEAP_GROWING_PERCENT is a whole number from 0 to 1000, not '${raw}'` };
-  if (percent === 0) return { percent: null };
-  setFlagsFromString(`--heap-growing-percent=${percent}`);
-  return { percent };
+  const rawPre = env.FUSEBOX_V8_PRETENURING;
+  const pre = rawPre === undefined ? 'off' : rawPre.trim();
+  if (pre !== 'on' && pre !== 'off' && pre !== '')
+    return { error: `FUSEBOX_V8_PRETENURING is 'on' or 'off', not '${rawPre}'` };
+  const pretenuring = pre === 'on';
+  if (!pretenuring) setFlagsFromString('--no-allocation-site-pretenuring');
+  if (percent !== 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
+  return { percent: percent === 0 ? null : percent, pretenuring };
 }

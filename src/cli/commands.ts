@@ -197,7 +197,7 @@ async function runStartArgs(args: string[], out: Out): Promise<number> {
   }
   // Before the app allocates anything (src/v8-heap.ts): only for a process that runs Fusebox.
   const tuned = (await import('../v8-heap.ts')).tuneHeap();
-  if ('error' in tuned) out(`fusebox start: ${tuned.error}; V8's own heap growth is used`);
+  if ('error' in tuned) out(`fusebox start: ${tuned.error}; V8's own heap settings are used`);
   const { runStart } = await import('./start.ts');
   return runStart({
     configPath: values.config,
