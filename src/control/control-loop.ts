@@ -16,7 +16,7 @@ import { nextBatterySendMs } from './battery-control.ts';
 import type { CloudCaps, ControlLoopOptions } from './control-options.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import type { ControlSnapshot } from './control-snapshot.ts';
-import { Dispatcher } from './dispatcher.ts';
+import { Dispatcher, portsById } from './dispatcher.ts';
 import { nextRunDelayMs } from './plan-capacity.ts';
 import { portModes } from './plan-demands.ts';
 import { isSessionState } from './plan-ports.ts';
@@ -344,14 +344,11 @@ export class ControlLoop {
 
   private gather(nowMs: number): PlanInputs {
     const g = this.deps.gateway;
-    const ports = g.ports();
-    const limitA = new Map<string, number>();
+    const ports = g.ports(); // with each port's effectiveLimitA at this run's start
     const failedDecreases = new Set<string>();
-    for (const p of ports) {
-      if (p.sessionId === undefined) continue;
-      limitA.set(p.portId, p.effectiveLimitA); // the gateway's effectiveLimitA at this run's start
-      if (this.dispatcher.hasFailedDecrease(p.portId)) failedDecreases.add(p.portId);
-    }
+    for (const p of ports)
+      if (p.sessionId !== undefined && this.dispatcher.hasFailedDecrease(p.portId))
+        failedDecreases.add(p.portId);
     const demandCap = this.deps.demandCap;
     const commander = this.deps.batteries;
     let batteryStatus: Map<string, BatteryCommandStatus> | null = null;
@@ -364,7 +361,6 @@ export class ControlLoop {
       modes: this.modes,
       options: this.opts,
       ports,
-      limitA,
       failedDecreases,
       meters: this.meters,
       ems: this.ems,
@@ -407,8 +403,7 @@ export class ControlLoop {
     for (const { batteryId, kw } of commands.batterySends) this.deps.batteries?.set(batteryId, kw);
     // The ports as read at the start of this run, unless new fail-safe defaults went out since (a port at
     // its default may now hold the higher of old and new): then as they are now.
-    const snapshots = new Map<string, PortSnapshot>();
-    for (const p of defaultsSent ? g.ports() : ports) snapshots.set(p.portId, p);
+    const snapshots = portsById(this.cs.portIndex, defaultsSent ? g.ports() : ports);
     const limiter = increaseLimiter(this.cs, commands.ramp, (id) =>
       this.dispatcher.holdA(id, snapshots.get(id)),
     );

@@ -56,6 +56,34 @@ interface Settling {
  */
 export type IncreaseLimiter = (requests: readonly IncreaseRequest[]) => ReadonlyMap<string, number>;
 
+/** Port snapshots by id, all read at one instant (a control run's start); a Map is one. */
+export interface PortsById {
+  get(portId: string): PortSnapshot | undefined;
+  values(): Iterable<PortSnapshot>;
+}
+
+/**
+ * `ports` by id without a map per run: the gateway lists its ports in the site's order, so the site's port
+ * index finds each (checked per lookup); a list in another order (a port added by a reload) is looked up in a
+ * map built once, at the first miss.
+ */
+export function portsById(portIndex: ReadonlyMap<string, number>, ports: readonly PortSnapshot[]): PortsById {
+  let byId: Map<string, PortSnapshot> | null = null;
+  return {
+    get(portId) {
+      const idx = portIndex.get(portId);
+      const p = idx === undefined ? undefined : ports[idx];
+      if (p?.portId === portId) return p;
+      if (byId === null) {
+        byId = new Map();
+        for (const q of ports) byId.set(q.portId, q);
+      }
+      return byId.get(portId);
+    },
+    values: () => ports,
+  };
+}
+
 export class Dispatcher {
   /** The limit each port's station has accepted (what is in force). */
   private readonly inForce = new Map<string, number>();
@@ -151,7 +179,7 @@ export class Dispatcher {
   update(
     targets: ReadonlyMap<string, number>,
     limitIncreases: IncreaseLimiter,
-    snapshots?: ReadonlyMap<string, PortSnapshot>,
+    snapshots?: PortsById,
   ): number {
     const now = this.clock.nowMs();
     this.holdDrops(snapshots?.values() ?? this.gateway.ports());

@@ -67,7 +67,6 @@ export function classifyPorts(
   cs: CompiledSite,
   opts: ControlLoopOptions,
   ports: readonly PortSnapshot[],
-  limitOf: (portId: string) => number,
   failedDecreases: ReadonlySet<string>,
   s: ClassifyScratch,
   nowMs: number,
@@ -106,7 +105,8 @@ export function classifyPorts(
       }
       continue;
     }
-    const limitA = limitOf(p.portId);
+    // The highest limit it may be drawing under now, as the gateway read it at the run's start.
+    const limitA = p.effectiveLimitA;
     if (uncontrolledA.has(p.portId)) {
       // Its station does not take limits: it counts at what it can draw (its maximum, more if measured so),
       // the others share the rest; it is tried again with a backoff (uncontrolled-ports.ts), at no more than

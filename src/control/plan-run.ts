@@ -45,9 +45,8 @@ export interface PlanInputs {
   /** Per port index, its charging mode (plan-demands.ts portModes of `site`). */
   readonly modes: readonly ChargingMode[];
   readonly options: ControlLoopOptions;
+  /** Every port as the gateway reads it at the run's start; one with a session counts at its effectiveLimitA. */
   readonly ports: readonly PortSnapshot[];
-  /** Per port with a session, the highest limit it may be drawing under now (gateway effectiveLimitA). */
-  readonly limitA: ReadonlyMap<string, number>;
   /** Ports whose decrease the station did not accept (the dispatcher retries it). */
   readonly failedDecreases: ReadonlySet<string>;
   readonly meters: ReadonlyMap<string, MeterObservation>;
@@ -130,15 +129,7 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
     cars: state.cars.clone(),
   };
   applyEvents(inputs.events, scratch.limits, scratch.guard);
-  const classes = classifyPorts(
-    cs,
-    opts,
-    inputs.ports,
-    (id) => inputs.limitA.get(id) ?? 0,
-    inputs.failedDecreases,
-    scratch,
-    nowMs,
-  );
+  const classes = classifyPorts(cs, opts, inputs.ports, inputs.failedDecreases, scratch, nowMs);
   const { fixed, uncontrolledA } = classes;
 
   const nonEv = new Map(state.nonEv);

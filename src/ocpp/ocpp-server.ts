@@ -344,8 +344,16 @@ export class OcppServer implements StationGateway {
     return rt.snapshot(conn?.open === true, this.ctx.now(), conn?.smartCharging);
   }
 
+  /** Every port in the site's order (the dispatcher's portsById relies on it), one array per call. */
   ports(): readonly PortSnapshot[] {
-    return [...this.ctx.ports.keys()].map((id) => this.port(id)!);
+    const out = new Array<PortSnapshot>(this.ctx.ports.size);
+    const now = this.ctx.now();
+    let i = 0;
+    for (const rt of this.ctx.ports.values()) {
+      const conn = this.ctx.connections.get(rt.info.port.stationId);
+      out[i++] = rt.snapshot(conn?.open === true, now, conn?.smartCharging);
+    }
+    return out;
   }
 
   async restrictPort(portId: string, action: 'unavailable' | 'stop'): Promise<string> {

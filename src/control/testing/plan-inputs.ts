@@ -17,14 +17,11 @@ export function stationOnlyInputs(
   ports: readonly PortSnapshot[],
   o: Partial<PlanInputs> = {},
 ): PlanInputs {
-  const limitA = new Map<string, number>();
-  for (const p of ports) if (p.sessionId !== undefined) limitA.set(p.portId, p.effectiveLimitA);
   return {
     site,
     modes: o.modes ?? portModes(site),
     options,
     ports,
-    limitA,
     failedDecreases: new Set(),
     meters: new Map<string, MeterObservation>(),
     ems: null,
