@@ -9,7 +9,7 @@ import type {
 } from '../contracts/station-gateway.ts';
 import { VirtualClock } from '../sim/world/virtual-clock.ts';
 import type { DispatchRecord, IncreaseLimiter } from './dispatcher.ts';
-import { Dispatcher, portsById } from './dispatcher.ts';
+import { Dispatcher, INCREASES_PER_TURN } from './dispatcher.ts';
 
 interface Call {
   readonly portId: string;
@@ -385,38 +385,43 @@ describe('Dispatcher', () => {
   });
 });
 
-describe('portsById (a control run finds its port snapshots by id without a map)', () => {
-  const snap = (portId: string): PortSnapshot => ({
-    portId,
-    stationId: portId,
-    connectorId: 1,
-    connected: true,
-    status: 'charging',
-    sessionId: 1,
-    failSafeA: 6,
-    effectiveLimitA: 6,
-  });
-  const index = new Map([
-    ['a', 0],
-    ['b', 1],
-    ['c', 2],
-  ]);
+describe(`at most ${INCREASES_PER_TURN} increases a turn of the event loop, decreases never held`, () => {
+  const ids = Array.from({ length: 2 * INCREASES_PER_TURN + 20 }, (_, i) => `p${i}`);
+  const at = (a: number): Map<string, number> => new Map(ids.map((id) => [id, a]));
 
-  it("finds each port by the site's index when the list is in the site's order", () => {
-    const ports = [snap('a'), snap('b'), snap('c')];
-    const byId = portsById(index, ports);
-    expect(byId.get('b')).toBe(ports[1]);
-    expect(byId.get('c')).toBe(ports[2]);
-    expect(byId.get('x')).toBeUndefined();
-    expect([...byId.values()]).toEqual(ports);
+  it('sends the first increases at once and the rest in the next turns, in order', async () => {
+    const { clock, g, run } = setup(Object.fromEntries(ids.map((id) => [id, 10])));
+    run(at(16));
+    expect(g.open()).toEqual(ids.slice(0, INCREASES_PER_TURN).map((id) => `${id}=16`));
+    await clock.advanceBy(1);
+    expect(g.open()).toEqual(ids.slice(0, 2 * INCREASES_PER_TURN).map((id) => `${id}=16`));
+    await clock.advanceBy(1);
+    expect(g.open()).toEqual(ids.map((id) => `${id}=16`));
+    await clock.advanceBy(1);
+    expect(g.calls).toHaveLength(ids.length);
   });
 
-  it('still finds the right snapshot when the list is in another order or misses a port, or the site has a port more', () => {
-    const ports = [snap('c'), snap('a'), snap('d')];
-    const byId = portsById(index, ports);
-    expect(byId.get('a')).toBe(ports[1]);
-    expect(byId.get('c')).toBe(ports[0]);
-    expect(byId.get('d')).toBe(ports[2]);
-    expect(byId.get('b')).toBeUndefined();
+  it('sends every decrease at once, and a decrease drops the increase still waiting for its port', async () => {
+    const { clock, g, run } = setup(Object.fromEntries(ids.map((id) => [id, 10])));
+    run(at(6));
+    expect(g.open()).toHaveLength(ids.length); // all decreases, in one turn
+    g.answerAll();
+    run(at(16));
+    expect(g.open()).toHaveLength(INCREASES_PER_TURN);
+    const last = ids.at(-1)!;
+    // Before its turn came, the last port's target falls again: its decrease goes out now, its raise never.
+    run(new Map([...at(16), [last, 4]]));
+    expect(g.open().at(-1)).toBe(`${last}=4`);
+    for (let i = 0; i < 4; i++) await clock.advanceBy(1);
+    expect(g.calls.filter((c) => c.portId === last).map((c) => c.currentA)).toEqual([6, 4]);
+    expect(g.calls.filter((c) => c.currentA === 16)).toHaveLength(ids.length - 1);
+  });
+
+  it('counts a waiting increase at its new value from the start (it may go out any moment)', () => {
+    const { g, d, run } = setup(Object.fromEntries(ids.map((id) => [id, 10])));
+    run(at(16));
+    const last = ids.at(-1)!;
+    expect(g.open().some((o) => o.startsWith(`${last}=`))).toBe(false);
+    expect(d.holdA(last)).toBe(16);
   });
 });
