@@ -344,7 +344,7 @@ export class OcppServer implements StationGateway {
     return rt.snapshot(conn?.open === true, this.ctx.now(), conn?.smartCharging);
   }
 
-  /** Every port in the site's order (the dispatcher's portsById relies on it), one array per call. */
+  /** Every port, in the site's order (the dispatcher's portsById finds them by the site's index then); one array. */
   ports(): readonly PortSnapshot[] {
     const out = new Array<PortSnapshot>(this.ctx.ports.size);
     const now = this.ctx.now();
