@@ -46,12 +46,6 @@ export const INCREASES_PER_TURN = 50;
 /** The wait for the next turn: Node's shortest timer (the event loop serves what is due meanwhile). */
 const TURN_MS = 1;
 
-/** An increase waiting for its turn (already counted in flight). */
-interface QueuedIncrease {
-  readonly portId: string;
-  readonly value: number;
-}
-
 interface InFlight {
   readonly value: number;
   readonly decrease: boolean;
@@ -124,10 +118,8 @@ export class Dispatcher {
    * under it, a TxProfile expired) is held like a decrease until the car could follow.
    */
   private readonly lastSeen = new Map<string, { readonly sessionId: number; readonly limitA: number }>();
-  /** Increases beyond this turn's INCREASES_PER_TURN, in order; `latestQueued` holds each port's live one. */
-  private readonly queued: QueuedIncrease[] = [];
-  private queuedFrom = 0;
-  private readonly latestQueued = new Map<string, QueuedIncrease>();
+  /** Increases beyond this turn's INCREASES_PER_TURN (port to value, already in flight), oldest first. */
+  private readonly waiting = new Map<string, number>();
   private increasesLeft = INCREASES_PER_TURN;
   private turnTimer: unknown = null;
   private listeners: ((r: DispatchRecord) => void)[] = [];
@@ -264,9 +256,7 @@ export class Dispatcher {
     this.settling.clear();
     if (this.turnTimer !== null) this.clock.clearTimeout(this.turnTimer);
     this.turnTimer = null;
-    this.queued.length = 0;
-    this.queuedFrom = 0;
-    this.latestQueued.clear();
+    this.waiting.clear();
   }
 
   /** The value a port is heading to: in flight, else in force, else its default if known; else unknown. */
@@ -294,41 +284,29 @@ export class Dispatcher {
   private send(portId: string, value: number, decrease: boolean, countedA = 0): void {
     const beforeA = decrease ? Math.max(this.holdA(portId), countedA) : 0;
     this.inFlight.set(portId, { value, decrease, beforeA });
-    this.latestQueued.delete(portId); // an increase still waiting is superseded by this value
-    if (decrease) {
+    this.waiting.delete(portId); // an increase still waiting is superseded by this value
+    if (decrease || (this.increasesLeft > 0 && this.waiting.size === 0)) {
+      if (!decrease) this.increasesLeft--;
       this.deliver(portId, value, decrease, beforeA);
       return;
     }
-    if (this.increasesLeft > 0 && this.queuedFrom === this.queued.length) {
-      this.increasesLeft--;
-      this.deliver(portId, value, decrease, beforeA);
-      return;
-    }
-    const entry = { portId, value };
-    this.queued.push(entry);
-    this.latestQueued.set(portId, entry);
+    this.waiting.set(portId, value);
     this.turnTimer ??= this.clock.setTimeout(() => this.nextTurn(), TURN_MS);
   }
 
-  /** The next turn: up to INCREASES_PER_TURN queued increases go out, in order; superseded ones do not. */
+  /** The next turn: up to INCREASES_PER_TURN waiting increases go out, oldest first. */
   private nextTurn(): void {
     this.turnTimer = null;
     this.increasesLeft = INCREASES_PER_TURN;
-    while (this.queuedFrom < this.queued.length && this.increasesLeft > 0) {
-      const entry = this.queued[this.queuedFrom++]!;
-      if (this.latestQueued.get(entry.portId) !== entry) continue; // another value went or waits since
-      this.latestQueued.delete(entry.portId);
+    for (const [portId, value] of this.waiting) {
+      if (this.increasesLeft === 0) break;
+      this.waiting.delete(portId);
       // Answered meanwhile (an earlier send of the same value): what it asks is in force already.
-      if (this.inFlight.get(entry.portId)?.value !== entry.value) continue;
+      if (this.inFlight.get(portId)?.value !== value) continue;
       this.increasesLeft--;
-      this.deliver(entry.portId, entry.value, false, 0);
+      this.deliver(portId, value, false, 0);
     }
-    if (this.queuedFrom < this.queued.length)
-      this.turnTimer = this.clock.setTimeout(() => this.nextTurn(), TURN_MS);
-    else {
-      this.queued.length = 0;
-      this.queuedFrom = 0;
-    }
+    if (this.waiting.size > 0) this.turnTimer = this.clock.setTimeout(() => this.nextTurn(), TURN_MS);
   }
 
   private deliver(portId: string, value: number, decrease: boolean, beforeA: number): void {

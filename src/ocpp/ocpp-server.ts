@@ -339,9 +339,7 @@ export class OcppServer implements StationGateway {
 
   port(portId: string): PortSnapshot | undefined {
     const rt = this.ctx.ports.get(portId);
-    if (!rt) return undefined;
-    const conn = this.ctx.connections.get(rt.info.port.stationId);
-    return rt.snapshot(conn?.open === true, this.ctx.now(), conn?.smartCharging);
+    return rt && this.snapshotOf(rt, this.ctx.now());
   }
 
   /** Every port, in the site's order (the dispatcher's portsById finds them by the site's index then); one array. */
@@ -349,11 +347,13 @@ export class OcppServer implements StationGateway {
     const out = new Array<PortSnapshot>(this.ctx.ports.size);
     const now = this.ctx.now();
     let i = 0;
-    for (const rt of this.ctx.ports.values()) {
-      const conn = this.ctx.connections.get(rt.info.port.stationId);
-      out[i++] = rt.snapshot(conn?.open === true, now, conn?.smartCharging);
-    }
+    for (const rt of this.ctx.ports.values()) out[i++] = this.snapshotOf(rt, now);
     return out;
+  }
+
+  private snapshotOf(rt: PortRuntime, nowMs: number): PortSnapshot {
+    const conn = this.ctx.connections.get(rt.info.port.stationId);
+    return rt.snapshot(conn?.open === true, nowMs, conn?.smartCharging);
   }
 
   async restrictPort(portId: string, action: 'unavailable' | 'stop'): Promise<string> {
