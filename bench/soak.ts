@@ -16,10 +16,13 @@
  *   after the warm-up: the lowest is about its live data), its event-loop delay from its own /metrics (nodejs_eventloop_lag_max_seconds, reset at every
  *   scrape), its CPU use after the warm-up from /proc (cpuPct, % of one core), and its control runs a second
  *   after the warm-up (controlRunsPerS, from fusebox_control_runs_total);
+ * - the simulated stations and meter run in this process, on the same cores as Fusebox: once Fusebox is
+ *   started this process lowers its own priority to nice 10 (SOAK_SIMULATOR_NICE, 0 for equal priority), as
+ *   real stations, other devices, take no CPU from it (simulatorNice in the result);
  * - at the end Fusebox is killed with SIGKILL while the traffic goes on, and every record a station had an
  *   answer for (transaction starts and stops, meter samples) is looked up in the SQLite file: lostRecords
  *   counts those missing.
- * With --json the last line is {"bench":"soak","results":[{stations, minutes, rssStartMb, rssEndMb,
+ * With --json the last line is {"bench":"soak","results":[{stations, minutes, simulatorNice, rssStartMb, rssEndMb,
  * maxEventLoopDelayMs, violations, lostRecords, ...}]}.
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +39,7 @@ import { Acknowledged } from './support/soak-ledger.ts';
 import type { Later } from './support/soak-world.ts';
 import { buildingMaxA, connectStations, physics, startCars } from './support/soak-world.ts';
 import { LimitWatch } from './support/soak-limits.ts';
-import { cpuSecondsOf, option, until } from './support/soak-process.ts';
+import { cpuSecondsOf, option, simulatorNice, until, yieldToFusebox } from './support/soak-process.ts';
 import type { Samples } from './support/soak-fusebox.ts';
 import {
   buildFusebox,
@@ -112,6 +115,7 @@ function sayProgress(
 interface Outcome {
   readonly stations: number;
   readonly minutes: number;
+  readonly simulatorNice: number;
   readonly m: ReturnType<typeof memoryOf>;
   readonly maxLoopDelayMs: number;
   readonly loopDelaySpikes: readonly { atS: number; ms: number }[];
@@ -209,6 +213,7 @@ function resultOf(r: Outcome) {
   return {
     stations: r.stations,
     minutes: r.minutes,
+    simulatorNice: r.simulatorNice,
     rssStartMb: Math.round(m.rssStartMb),
     rssEndMb: Math.round(m.rssEndMb),
     rssMedianMb: Math.round(m.rssMedianMb),
@@ -289,6 +294,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
   const warmUpMs = Math.min(5 * 60_000, durationMs / 5);
   const rng = createRng(Number(process.env.SOAK_SEED ?? 7));
   const rnd = (): number => rng.next();
+  const nice = simulatorNice();
 
   buildFusebox(say);
   const { dir, dbPath, ports, sitePath, cs, root } = await writeSite(stationCount);
@@ -297,6 +303,8 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
 
   const logPath = join(dir, 'fusebox.log');
   const child = spawnFusebox(sitePath, logPath);
+  // Fusebox started at this process's priority; the simulated devices now yield the CPU to it.
+  const priority = yieldToFusebox(nice);
   let exited = false;
   child.once('exit', () => (exited = true));
   const http = `http://127.0.0.1:${ports.http}`;
@@ -308,7 +316,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
   let tick: NodeJS.Timeout | undefined;
   try {
     say(
-      `soak: ${stationCount} stations x 2 ports for ${minutes} min; Fusebox pid ${child.pid}; work dir ${dir}`,
+      `soak: ${stationCount} stations x 2 ports for ${minutes} min; Fusebox pid ${child.pid}; work dir ${dir}\n${priority.line}`,
     );
     await untilReady(http, () => exited, logPath);
 
@@ -370,6 +378,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
     const outcome = {
       stations: stationCount,
       minutes,
+      simulatorNice: priority.nice,
       m: memoryOf(samples, warmUpMs),
       maxLoopDelayMs: samples.maxLoopDelayMs,
       loopDelaySpikes: samples.loopDelaySpikes,

@@ -1,5 +1,6 @@
 /** The soak's (bench/soak.ts) own options and what it reads of the Fusebox process from /proc. */
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 
 /** `--name N` or `--name=N`: a positive number, else `fallback`. */
 export function option(args: readonly string[], name: string, fallback: number): number {
@@ -9,6 +10,41 @@ export function option(args: readonly string[], name: string, fallback: number):
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`soak: --${name} needs a positive number, got '${raw}'`);
   return n;
+}
+
+/**
+ * The niceness the bench's own thread gets once Fusebox is started (SOAK_SIMULATOR_NICE, a whole number from
+ * 0 to 19; default 10). In the field the stations and meters are other devices; here they are simulated in
+ * this process on the same cores as Fusebox, and at equal priority the simulator's bursts took the CPU from
+ * Fusebox's event loop when it needed it (docs/operations.md, "Soak"). 0 keeps equal priority.
+ */
+export function simulatorNice(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SOAK_SIMULATOR_NICE;
+  if (raw === undefined || raw.trim() === '') return 10;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 19)
+    throw new Error(`soak: SOAK_SIMULATOR_NICE is a whole number from 0 to 19, not '${raw}'`);
+  return n;
+}
+
+/**
+ * Lowers the priority of the calling thread to `nice` (Linux: setpriority on the process id is the main
+ * thread's, where the simulated stations, the meter and the checks run; Fusebox, spawned before, keeps its
+ * own). Raising one's niceness needs no privilege. Returns the niceness in force and a line saying so.
+ */
+export function yieldToFusebox(nice: number): { nice: number; line: string } {
+  try {
+    if (nice !== 0) setPriority(nice);
+    return {
+      nice,
+      line: `  the simulated stations and meter (this process) run at nice ${nice}, Fusebox at its own (SOAK_SIMULATOR_NICE)`,
+    };
+  } catch (err) {
+    return {
+      nice: 0,
+      line: `  could not lower the simulator's priority (${(err as Error).message}): it competes with Fusebox as an equal`,
+    };
+  }
 }
 
 /** Resident memory of a process, MB (/proc/PID/status VmRSS). */
