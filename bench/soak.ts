@@ -23,7 +23,8 @@
  *   answer for (transaction starts and stops, meter samples) is looked up in the SQLite file: lostRecords
  *   counts those missing.
  * With --json the last line is {"bench":"soak","results":[{stations, minutes, simulatorNice, rssStartMb, rssEndMb,
- * maxEventLoopDelayMs, violations, lostRecords, ...}]}.
+ * maxEventLoopDelayMs, loopDelayWindows: {of, atLeast50ms, atLeast80ms, over100ms}, violations, lostRecords,
+ * ...}]}.
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,7 @@ import { cpuSecondsOf, option, simulatorNice, until, yieldToFusebox } from './su
 import type { Samples } from './support/soak-fusebox.ts';
 import {
   buildFusebox,
+  loopDelayWindowsOf,
   memoryOf,
   noSamples,
   runsPerSecondOf,
@@ -119,6 +121,7 @@ interface Outcome {
   readonly m: ReturnType<typeof memoryOf>;
   readonly maxLoopDelayMs: number;
   readonly loopDelaySpikes: readonly { atS: number; ms: number }[];
+  readonly loopDelayWindows: ReturnType<typeof loopDelayWindowsOf>;
   readonly cpuPct: number;
   readonly controlRunsPerS: number;
   readonly watch: LimitWatch;
@@ -166,6 +169,10 @@ function sayResults(say: (line: string) => void, r: Outcome): void {
   say(
     `  event-loop delay max after warm-up: ${r.maxLoopDelayMs.toFixed(1)} ms; CPU ${r.cpuPct.toFixed(0)} % of a core; ` +
       `${r.controlRunsPerS.toFixed(1)} control runs a second`,
+  );
+  const w = r.loopDelayWindows;
+  say(
+    `  of the ${w.of} five-second windows after the warm-up, ${w.atLeast50ms} had a delay of 50 ms or more, ${w.atLeast80ms} of 80 ms or more, ${w.over100ms} over 100 ms`,
   );
   if (r.loopDelaySpikes.length > 0)
     say(
@@ -220,6 +227,7 @@ function resultOf(r: Outcome) {
     heapUsedMinMb: Math.round(m.heapUsedMinMb),
     heapUsedMaxMb: Math.round(m.heapUsedMaxMb),
     maxEventLoopDelayMs: Math.round(r.maxLoopDelayMs * 10) / 10,
+    loopDelayWindows: r.loopDelayWindows,
     cpuPct: Math.round(r.cpuPct),
     controlRunsPerS: Math.round(r.controlRunsPerS * 10) / 10,
     violations: watch.violations,
@@ -382,6 +390,7 @@ export async function run(opts: BenchOptions): Promise<unknown[]> {
       m: memoryOf(samples, warmUpMs),
       maxLoopDelayMs: samples.maxLoopDelayMs,
       loopDelaySpikes: samples.loopDelaySpikes,
+      loopDelayWindows: loopDelayWindowsOf(samples),
       cpuPct,
       controlRunsPerS: runsPerSecondOf(samples),
       watch,

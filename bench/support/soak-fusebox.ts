@@ -58,6 +58,8 @@ export interface Samples {
   /** V8's heap in use after the warm-up (see below). */
   readonly heapUsedMb: number[];
   maxLoopDelayMs: number;
+  /** The 5-s windows after the warm-up with an event-loop delay reading (the denominator of the spikes). */
+  loopDelayWindows: number;
   /** The 5-s windows after the warm-up whose event-loop delay reached SPIKE_MS: when (s into the run) and how much. */
   readonly loopDelaySpikes: { atS: number; ms: number }[];
   cpuAtWarmUp: { atMs: number; s: number } | null;
@@ -66,11 +68,27 @@ export interface Samples {
   runsLast: { atMs: number; runs: number } | null;
 }
 
+/**
+ * How many of the windows after the warm-up reached 50 and 80 ms and went over 100 ms (the target), of how
+ * many: one maximum says little of how often, and runs vary.
+ */
+export function loopDelayWindowsOf(samples: Samples) {
+  const count = (atLeast: (ms: number) => boolean): number =>
+    samples.loopDelaySpikes.filter((x) => atLeast(x.ms)).length;
+  return {
+    of: samples.loopDelayWindows,
+    atLeast50ms: count((ms) => ms >= 50),
+    atLeast80ms: count((ms) => ms >= 80),
+    over100ms: count((ms) => ms > 100),
+  };
+}
+
 /** Samples before the first. */
 export const noSamples = (): Samples => ({
   rss: [],
   heapUsedMb: [],
   maxLoopDelayMs: 0,
+  loopDelayWindows: 0,
   loopDelaySpikes: [],
   cpuAtWarmUp: null,
   runsAtWarmUp: null,
@@ -102,6 +120,7 @@ export async function sampleFusebox(
   if (lag && warm) {
     const ms = Number(lag[1]) * 1000;
     samples.maxLoopDelayMs = Math.max(samples.maxLoopDelayMs, ms);
+    samples.loopDelayWindows++;
     if (ms >= SPIKE_MS)
       samples.loopDelaySpikes.push({ atS: Math.round(sinceStartMs / 1000), ms: Math.round(ms) });
   }
