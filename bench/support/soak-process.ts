@@ -1,6 +1,6 @@
 /** The soak's (bench/soak.ts) own options and what it reads of the Fusebox process from /proc. */
 import { readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /** `--name N` or `--name=N`: a positive number, else `fallback`. */
 export function option(args: readonly string[], name: string, fallback: number): number {
@@ -13,8 +13,8 @@ export function option(args: readonly string[], name: string, fallback: number):
 }
 
 /**
- * The niceness the bench's own thread gets once Fusebox is started (SOAK_SIMULATOR_NICE, a whole number from
- * 0 to 19; default 10). In the field the stations and meters are other devices; here they are simulated in
+ * How many niceness steps the bench's own thread goes below Fusebox once Fusebox is started
+ * (SOAK_SIMULATOR_NICE, a whole number from 0 to 19; default 10: nice 10 when the bench starts at 0). In the field the stations and meters are other devices; here they are simulated in
  * this process on the same cores as Fusebox, and at equal priority the simulator's bursts took the CPU from
  * Fusebox's event loop when it needed it (docs/operations.md, "Soak"). 0 keeps equal priority.
  */
@@ -28,16 +28,19 @@ export function simulatorNice(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * Lowers the priority of the calling thread to `nice` (Linux: setpriority on the process id is the main
- * thread's, where the simulated stations, the meter and the checks run; Fusebox, spawned before, keeps its
- * own). Raising one's niceness needs no privilege. Returns the niceness in force and a line saying so.
+ * Lowers the priority of the calling thread by `steps` niceness steps, at most to 19 (Linux: setpriority on
+ * the process id is the main thread's, where the simulated stations, the meter and the checks run; Fusebox,
+ * spawned before, keeps the priority it started with). Raising one's niceness needs no privilege. Returns how
+ * many steps below Fusebox the simulator now runs and a line saying so.
  */
-export function yieldToFusebox(nice: number): { nice: number; line: string } {
+export function yieldToFusebox(steps: number): { nice: number; line: string } {
   try {
-    if (nice !== 0) setPriority(nice);
+    const own = getPriority();
+    const target = Math.min(19, own + steps);
+    if (target !== own) setPriority(target);
     return {
-      nice,
-      line: `  the simulated stations and meter (this process) run at nice ${nice}, Fusebox at its own (SOAK_SIMULATOR_NICE)`,
+      nice: target - own,
+      line: `  the simulated stations and meter (this process) run at nice ${target}, Fusebox at ${own} (SOAK_SIMULATOR_NICE)`,
     };
   } catch (err) {
     return {
