@@ -9,7 +9,7 @@ import type {
 } from '../contracts/station-gateway.ts';
 import { VirtualClock } from '../sim/world/virtual-clock.ts';
 import type { DispatchRecord, IncreaseLimiter } from './dispatcher.ts';
-import { Dispatcher, INCREASES_PER_TURN } from './dispatcher.ts';
+import { Dispatcher, INCREASES_PER_TURN, SENDS_PER_TURN } from './dispatcher.ts';
 
 interface Call {
   readonly portId: string;
@@ -415,6 +415,29 @@ describe(`at most ${INCREASES_PER_TURN} increases a turn of the event loop, decr
     for (let i = 0; i < 4; i++) await clock.advanceBy(1);
     expect(g.calls.filter((c) => c.portId === last).map((c) => c.currentA)).toEqual([6, 4]);
     expect(g.calls.filter((c) => c.currentA === 16)).toHaveLength(ids.length - 1);
+  });
+
+  it(`sends at most ${SENDS_PER_TURN} decreases a turn, the rest in the next turns, before an increase`, async () => {
+    const many = Array.from({ length: 2 * SENDS_PER_TURN + 10 }, (_, i) => `q${i}`);
+    const { clock, g, d, run } = setup(Object.fromEntries([...many, 'up'].map((id) => [id, 10])));
+    run(new Map([...many.map((id): [string, number] => [id, 6]), ['up', 16]]));
+    expect(g.open()).toEqual(many.slice(0, SENDS_PER_TURN).map((id) => `${id}=6`));
+    // A decrease still waiting counts at the limit before it, as one on its way does.
+    expect(d.holdA(many.at(-1)!)).toBe(10);
+    // Its target falls again before its turn: the newer value replaces it in the queue.
+    run(new Map([...many.map((id): [string, number] => [id, 6]), [many.at(-1)!, 4], ['up', 16]]));
+    expect(g.open()).toHaveLength(SENDS_PER_TURN);
+    await clock.advanceBy(1);
+    expect(g.open()).toEqual(many.slice(0, 2 * SENDS_PER_TURN).map((id) => `${id}=6`));
+    await clock.advanceBy(1);
+    // The last decreases, then the increase (unlimited room: it waited only for its turn).
+    expect(g.calls.slice(2 * SENDS_PER_TURN).map((c) => `${c.portId}=${c.currentA}`)).toEqual([
+      ...many.slice(2 * SENDS_PER_TURN, -1).map((id) => `${id}=6`),
+      `${many.at(-1)!}=4`,
+      'up=16',
+    ]);
+    await clock.advanceBy(10);
+    expect(g.calls).toHaveLength(many.length + 1);
   });
 
   it('counts a waiting increase at its new value from the start (it may go out any moment)', () => {

@@ -1,6 +1,7 @@
 /**
  * Sends allocations to stations in a safe order (docs/control.md, "Sending limits"): an increase within the dead band is
- * not sent; decreases, however small, go out at once; an increase goes out as far as the room left with every
+ * not sent; decreases, however small, go out at once (over SENDS_PER_TURN in one turn: in the next turns, before
+ * any increase); an increase goes out as far as the room left with every
  * port counted at what it may draw now (`holdA`: its limit in force or in flight, and for `carResponseMs` after
  * a decrease the limit before it, core/ramp.ts), so the sum never overshoots while cars respond, and a
  * decrease elsewhere on the site holds back only the increases it must make room for.
@@ -39,10 +40,18 @@ const RETRY_MAX_MS = 30_000;
 
 /**
  * At most this many increases leave in one turn of the event loop (one `update`); the rest follow in the next
- * turns, as many each. Decreases are never held back. Each send is a profile, its OCPP frame and a socket
- * write on the event loop: a raise of every port of a 2,000-port site went out in one turn.
+ * turns, as many each. Each send is a profile, its OCPP frame and a socket write on the event loop: a raise of
+ * every port of a 2,000-port site went out in one turn.
  */
 export const INCREASES_PER_TURN = 50;
+/**
+ * At most this many limits of any kind leave in one turn. Decreases go first and are never held back by
+ * increases: those beyond this follow in the next turns, before any increase. At 1,000 stations a run that
+ * lowered most ports sent them in one turn of 30-40 ms (most of it the socket writes), during which nothing
+ * else was served; 200 take about 5 ms. Each waiting decrease counts at the limit before it from the start,
+ * as one on its way does (holdA), so what the allocation counts on is the same.
+ */
+export const SENDS_PER_TURN = 200;
 /** The wait for the next turn: Node's shortest timer (the event loop serves what is due meanwhile). */
 const TURN_MS = 1;
 
@@ -120,7 +129,10 @@ export class Dispatcher {
   private readonly lastSeen = new Map<string, { readonly sessionId: number; readonly limitA: number }>();
   /** Increases beyond this turn's INCREASES_PER_TURN (port to value, already in flight), oldest first. */
   private readonly waiting = new Map<string, number>();
+  /** Decreases beyond this turn's SENDS_PER_TURN (already in flight), oldest first: they go before `waiting`. */
+  private readonly decreasesWaiting = new Map<string, { readonly value: number; readonly beforeA: number }>();
   private increasesLeft = INCREASES_PER_TURN;
+  private sendsLeft = SENDS_PER_TURN;
   private turnTimer: unknown = null;
   private listeners: ((r: DispatchRecord) => void)[] = [];
   private settledListeners: ((portId: string) => void)[] = [];
@@ -195,7 +207,11 @@ export class Dispatcher {
     snapshots?: PortsById,
   ): number {
     const now = this.clock.nowMs();
-    if (this.turnTimer === null) this.increasesLeft = INCREASES_PER_TURN; // a new turn, nothing left waiting
+    if (this.turnTimer === null) {
+      // A new turn, nothing left waiting.
+      this.increasesLeft = INCREASES_PER_TURN;
+      this.sendsLeft = SENDS_PER_TURN;
+    }
     this.holdDrops(snapshots?.values() ?? this.gateway.ports());
     for (const [portId, failed] of this.failedDecreases) {
       // An offline station cannot take it (and its port counts at its last limit meanwhile): retry when back.
@@ -257,6 +273,7 @@ export class Dispatcher {
     if (this.turnTimer !== null) this.clock.clearTimeout(this.turnTimer);
     this.turnTimer = null;
     this.waiting.clear();
+    this.decreasesWaiting.clear();
   }
 
   /** The value a port is heading to: in flight, else in force, else its default if known; else unknown. */
@@ -277,36 +294,53 @@ export class Dispatcher {
   }
 
   /**
-   * Puts the value in flight (it counts from now: holdA) and sends it, or for an increase over this turn's
-   * budget queues it for a later turn. A queued increase the port gets another value for is dropped (the
-   * newer value is the one in flight).
+   * Puts the value in flight (it counts from now: holdA) and sends it, or, over this turn's budget (an increase:
+   * INCREASES_PER_TURN; any send: SENDS_PER_TURN), queues it for a later turn, a decrease before every
+   * increase. A queued value the port gets another value for is dropped (the newer value is the one in flight).
    */
   private send(portId: string, value: number, decrease: boolean, countedA = 0): void {
     const beforeA = decrease ? Math.max(this.holdA(portId), countedA) : 0;
     this.inFlight.set(portId, { value, decrease, beforeA });
-    this.waiting.delete(portId); // an increase still waiting is superseded by this value
-    if (decrease || (this.increasesLeft > 0 && this.waiting.size === 0)) {
+    this.waiting.delete(portId); // a value still waiting is superseded by this one
+    this.decreasesWaiting.delete(portId);
+    const free = this.sendsLeft > 0 && this.decreasesWaiting.size === 0;
+    if (decrease ? free : free && this.increasesLeft > 0 && this.waiting.size === 0) {
+      this.sendsLeft--;
       if (!decrease) this.increasesLeft--;
       this.deliver(portId, value, decrease, beforeA);
       return;
     }
-    this.waiting.set(portId, value);
+    if (decrease) this.decreasesWaiting.set(portId, { value, beforeA });
+    else this.waiting.set(portId, value);
     this.turnTimer ??= this.clock.setTimeout(() => this.nextTurn(), TURN_MS);
   }
 
-  /** The next turn: up to INCREASES_PER_TURN waiting increases go out, oldest first. */
+  /**
+   * The next turn: up to SENDS_PER_TURN waiting decreases go out, oldest first; once none waits, up to
+   * INCREASES_PER_TURN waiting increases (within the same budget).
+   */
   private nextTurn(): void {
     this.turnTimer = null;
     this.increasesLeft = INCREASES_PER_TURN;
-    for (const [portId, value] of this.waiting) {
-      if (this.increasesLeft === 0) break;
-      this.waiting.delete(portId);
+    this.sendsLeft = SENDS_PER_TURN;
+    for (const [portId, d] of this.decreasesWaiting) {
+      if (this.sendsLeft === 0) break;
+      this.decreasesWaiting.delete(portId);
       // Answered meanwhile (an earlier send of the same value): what it asks is in force already.
+      if (this.inFlight.get(portId)?.value !== d.value) continue;
+      this.sendsLeft--;
+      this.deliver(portId, d.value, true, d.beforeA);
+    }
+    for (const [portId, value] of this.waiting) {
+      if (this.decreasesWaiting.size > 0 || this.increasesLeft === 0 || this.sendsLeft === 0) break;
+      this.waiting.delete(portId);
       if (this.inFlight.get(portId)?.value !== value) continue;
       this.increasesLeft--;
+      this.sendsLeft--;
       this.deliver(portId, value, false, 0);
     }
-    if (this.waiting.size > 0) this.turnTimer = this.clock.setTimeout(() => this.nextTurn(), TURN_MS);
+    if (this.waiting.size > 0 || this.decreasesWaiting.size > 0)
+      this.turnTimer = this.clock.setTimeout(() => this.nextTurn(), TURN_MS);
   }
 
   private deliver(portId: string, value: number, decrease: boolean, beforeA: number): void {
