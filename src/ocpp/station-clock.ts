@@ -17,6 +17,11 @@ const MAX_SAMPLES = 64;
 
 export class StationClockSkew {
   private readonly samples: { readonly atMs: number; readonly offsetMs: number }[] = [];
+  /**
+   * The last offsetMs answer and the instant it was for (until the next observation): a profile sent asks
+   * behindMs and aheadMs at one instant, and so does a station's other port in the same run.
+   */
+  private last: { readonly nowMs: number; readonly offsetMs: number | undefined } | null = null;
 
   constructor(private readonly windowMs = SKEW_WINDOW_MS) {}
 
@@ -24,16 +29,19 @@ export class StationClockSkew {
   observe(stationMs: number, receivedMs: number): void {
     if (!Number.isFinite(stationMs) || !Number.isFinite(receivedMs)) return;
     this.samples.push({ atMs: receivedMs, offsetMs: receivedMs - stationMs });
+    this.last = null;
     if (this.samples.length > MAX_SAMPLES) this.samples.shift();
   }
 
   /** The smallest receive − station offset seen in the window before `nowMs`; undefined without any. */
   private offsetMs(nowMs: number): number | undefined {
+    if (this.last?.nowMs === nowMs) return this.last.offsetMs;
     let min: number | undefined;
     for (const s of this.samples) {
       if (s.atMs < nowMs - this.windowMs || s.atMs > nowMs + this.windowMs) continue;
       min = min === undefined ? s.offsetMs : Math.min(min, s.offsetMs);
     }
+    this.last = { nowMs, offsetMs: min };
     return min;
   }
 
