@@ -296,12 +296,19 @@ export class Dispatcher {
   /**
    * Puts the value in flight (it counts from now: holdA) and sends it, or, over this turn's budget (an increase:
    * INCREASES_PER_TURN; any send: SENDS_PER_TURN), queues it for a later turn, a decrease before every
-   * increase. A queued value the port gets another value for is dropped (the newer value is the one in flight).
+   * increase. A queued value the port gets another value for is dropped (the newer value is the one in
+   * flight); a newer decrease keeps a waiting decrease's place.
    */
   private send(portId: string, value: number, decrease: boolean, countedA = 0): void {
     const beforeA = decrease ? Math.max(this.holdA(portId), countedA) : 0;
     this.inFlight.set(portId, { value, decrease, beforeA });
     this.waiting.delete(portId); // a value still waiting is superseded by this one
+    if (decrease && this.decreasesWaiting.has(portId)) {
+      // A decrease still waiting: the newer value takes its place in the queue. Sent to the back, a port that
+      // every run lowers a little more (cars arriving one after another) could wait for its turn for ever.
+      this.decreasesWaiting.set(portId, { value, beforeA });
+      return;
+    }
     this.decreasesWaiting.delete(portId);
     const free = this.sendsLeft > 0 && this.decreasesWaiting.size === 0;
     if (decrease ? free : free && this.increasesLeft > 0 && this.waiting.size === 0) {
