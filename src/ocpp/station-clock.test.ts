@@ -24,4 +24,16 @@ describe('StationClockSkew', () => {
     s.observe(t + 3_600_000, t);
     expect(s.aheadMs(t)).toBe(300_000);
   });
+
+  it('keeps the last 64 observations, and a new one counts at once, even at the same instant', () => {
+    const s = new StationClockSkew();
+    const t = 1_800_000_000_000;
+    s.observe(t - 10, t); // 10 ms behind: the smallest, until it is pushed out
+    for (let i = 1; i <= 63; i++) s.observe(t + i - 1000, t + i);
+    expect(s.behindMs(t + 63)).toBe(10);
+    s.observe(t + 64 - 1000, t + 64);
+    expect(s.behindMs(t + 64)).toBe(1000);
+    s.observe(t + 64 - 500, t + 64);
+    expect(s.behindMs(t + 64)).toBe(500);
+  });
 });

@@ -16,7 +16,16 @@ export const SKEW_WINDOW_MS = 15 * 60_000;
 const MAX_SAMPLES = 64;
 
 export class StationClockSkew {
-  private readonly samples: { readonly atMs: number; readonly offsetMs: number }[] = [];
+  /**
+   * The last MAX_SAMPLES observations in a ring (`next` is where the next one goes): their receive times and
+   * offsets in two flat arrays, not an object each. At 1,000 stations that was 64,000 small objects for V8
+   * to mark at every major GC, and the scan in every profile sent (offsetMs) touched 64 of them scattered
+   * over the heap: in the soak's CPU profile, the largest part of sending a limit.
+   */
+  private readonly atMs = new Float64Array(MAX_SAMPLES);
+  private readonly offsets = new Float64Array(MAX_SAMPLES);
+  private count = 0;
+  private next = 0;
   /**
    * The last offsetMs answer and the instant it was for (until the next observation): a profile sent asks
    * behindMs and aheadMs at one instant, and so does a station's other port in the same run.
@@ -28,21 +37,25 @@ export class StationClockSkew {
   /** A timestamp `stationMs` received at `receivedMs` (both epoch ms; a non-finite one is ignored). */
   observe(stationMs: number, receivedMs: number): void {
     if (!Number.isFinite(stationMs) || !Number.isFinite(receivedMs)) return;
-    this.samples.push({ atMs: receivedMs, offsetMs: receivedMs - stationMs });
+    this.atMs[this.next] = receivedMs;
+    this.offsets[this.next] = receivedMs - stationMs;
+    this.next = (this.next + 1) % MAX_SAMPLES; // the oldest goes first
+    this.count = Math.min(this.count + 1, MAX_SAMPLES);
     this.last = null;
-    if (this.samples.length > MAX_SAMPLES) this.samples.shift();
   }
 
   /** The smallest receive − station offset seen in the window before `nowMs`; undefined without any. */
   private offsetMs(nowMs: number): number | undefined {
     if (this.last?.nowMs === nowMs) return this.last.offsetMs;
-    let min: number | undefined;
-    for (const s of this.samples) {
-      if (s.atMs < nowMs - this.windowMs || s.atMs > nowMs + this.windowMs) continue;
-      min = min === undefined ? s.offsetMs : Math.min(min, s.offsetMs);
+    let min = Infinity;
+    for (let i = 0; i < this.count; i++) {
+      const at = this.atMs[i]!;
+      if (at < nowMs - this.windowMs || at > nowMs + this.windowMs) continue;
+      min = Math.min(min, this.offsets[i]!);
     }
-    this.last = { nowMs, offsetMs: min };
-    return min;
+    const offsetMs = min === Infinity ? undefined : min;
+    this.last = { nowMs, offsetMs };
+    return offsetMs;
   }
 
   /** How far the station's clock is behind Fusebox's, in ms (0 when ahead or not known). */
