@@ -30,7 +30,8 @@ export class StationClockSkew {
    * The last offsetMs answer and the instant it was for (until the next observation): a profile sent asks
    * behindMs and aheadMs at one instant, and so does a station's other port in the same run.
    */
-  private last: { readonly nowMs: number; readonly offsetMs: number | undefined } | null = null;
+  private lastNowMs = NaN;
+  private lastOffsetMs: number | undefined;
 
   constructor(private readonly windowMs = SKEW_WINDOW_MS) {}
 
@@ -41,21 +42,21 @@ export class StationClockSkew {
     this.offsets[this.next] = receivedMs - stationMs;
     this.next = (this.next + 1) % MAX_SAMPLES; // the oldest goes first
     this.count = Math.min(this.count + 1, MAX_SAMPLES);
-    this.last = null;
+    this.lastNowMs = NaN;
   }
 
   /** The smallest receive − station offset seen in the window before `nowMs`; undefined without any. */
   private offsetMs(nowMs: number): number | undefined {
-    if (this.last?.nowMs === nowMs) return this.last.offsetMs;
+    if (this.lastNowMs === nowMs) return this.lastOffsetMs;
     let min = Infinity;
     for (let i = 0; i < this.count; i++) {
       const at = this.atMs[i]!;
       if (at < nowMs - this.windowMs || at > nowMs + this.windowMs) continue;
       min = Math.min(min, this.offsets[i]!);
     }
-    const offsetMs = min === Infinity ? undefined : min;
-    this.last = { nowMs, offsetMs };
-    return offsetMs;
+    this.lastNowMs = nowMs;
+    this.lastOffsetMs = min === Infinity ? undefined : min;
+    return this.lastOffsetMs;
   }
 
   /** How far the station's clock is behind Fusebox's, in ms (0 when ahead or not known). */
