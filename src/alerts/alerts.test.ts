@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import type { Fusebox } from '../app.ts';
 import { startFusebox } from '../app.ts';
 import type { LoadedSiteConfig } from '../config/load.ts';
@@ -83,6 +83,8 @@ describe('alerts: webhook and metrics from a running Fusebox', () => {
     received.filter((r) => r.body.alert === alert && r.body.subject === subject && r.body.status === status);
 
   it('fires, retries after a 500, resolves, and shows the alerts in /metrics', async () => {
+    // A failure on a loaded CI machine is diagnosed from Fusebox's own log: print it with the failure.
+    onTestFailed(() => console.error(`Fusebox's log:\n${logs}`));
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const hookPort = (receiver.address() as AddressInfo).port;

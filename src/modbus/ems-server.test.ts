@@ -1,5 +1,6 @@
 /** The EMS server's heartbeat, status bits and watchdog on a manual clock (reads over real Modbus TCP). */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../clock.ts';
 import type { EmsCommands } from '../contracts/ems-commands.ts';
 import { EmsServer } from './ems-server.ts';
 import { ModbusTcpClient } from './modbus-client.ts';
@@ -68,5 +69,36 @@ describe('EMS server timing', () => {
     expect(seen[1]).toMatchObject({ watchdogExpired: true, circuitLimitA: new Map() });
     expect(await client.read('holding', 600, 1)).toEqual([0xffff]);
     expect((await client.read('holding', 101, 1))[0]! & 0b1000).toBe(0b1000);
+  });
+
+  it('reverts a command even when its timer fires while the wall clock still reads a millisecond short', async () => {
+    // Node fires a timer by its monotonic clock: Date.now() may still read a millisecond short of the expiry
+    // then, and cross into the next millisecond between two readings in the same callback (CI, 2026-12-06:
+    // the command stayed in force and the watchdog never expired).
+    const virtual = new VirtualClock(0);
+    let shortReadings = 0;
+    const clock: Clock = {
+      nowMs: () => virtual.nowMs() - (shortReadings-- > 0 ? 1 : 0),
+      setTimeout: (fn, ms) =>
+        virtual.setTimeout(() => {
+          shortReadings = 1;
+          fn();
+          shortReadings = 0;
+        }, ms),
+      clearTimeout: (handle) => virtual.clearTimeout(handle),
+    };
+    ems = await EmsServer.start({ ...emsOptions({ watchdogMs: 5000 }), clock });
+    const seen: EmsCommands[] = [];
+    ems.on('commands', (c) => seen.push(c));
+    (ems as unknown as { write: (r: object) => void }).write({
+      unitId: 1,
+      address: 600,
+      values: [700],
+      remote: 'test',
+    });
+    expect(seen).toHaveLength(1);
+    await virtual.advanceBy(5010);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toMatchObject({ watchdogExpired: true, circuitLimitA: new Map() });
   });
 });

@@ -174,9 +174,15 @@ export class EmsServer extends EventEmitter<EmsServerEvents> {
     this.publish();
   }
 
-  /** Emits `commands` if they changed, and arms the watchdog for the next expiry. */
+  /**
+   * Emits `commands` if they changed, and arms the watchdog for the next expiry. One reading of the clock for
+   * both: a timer may fire while the wall clock still reads a millisecond short of its expiry, and a second
+   * reading a millisecond later would find no expiry still ahead and arm nothing (the command then stayed in
+   * force until the next write).
+   */
   private publish(): void {
-    const commands = this.commands();
+    const nowMs = this.clock.nowMs();
+    const commands = this.commandState.inForce(nowMs);
     const text = JSON.stringify(this.serialised(commands));
     if (text !== this.lastCommands) {
       this.lastCommands = text;
@@ -189,9 +195,8 @@ export class EmsServer extends EventEmitter<EmsServerEvents> {
       }
     }
     this.clock.clearTimeout(this.watchdogTimer);
-    const next = this.commandState.nextExpiryMs(this.clock.nowMs());
-    if (next !== null)
-      this.watchdogTimer = this.clock.setTimeout(() => this.publish(), next - this.clock.nowMs());
+    const next = this.commandState.nextExpiryMs(nowMs);
+    if (next !== null) this.watchdogTimer = this.clock.setTimeout(() => this.publish(), next - nowMs);
   }
 
   private serialised(c: EmsCommands): unknown {
