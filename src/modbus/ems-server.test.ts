@@ -7,6 +7,19 @@ import { ModbusTcpClient } from './modbus-client.ts';
 import { emsOptions } from './testing/ems-fixture.ts';
 import { VirtualClock } from '../sim/world/virtual-clock.ts';
 
+/**
+ * The EMS writes circuit 1's limit (register 600) as 70.0 A. The wire path of writes is covered with pymodbus
+ * (ems-server.pymodbus.test.ts); here only the timing.
+ */
+function writeGridLimit70(ems: EmsServer): void {
+  (ems as unknown as { write: (r: object) => void }).write({
+    unitId: 1,
+    address: 600,
+    values: [700],
+    remote: 'test',
+  });
+}
+
 describe('EMS server timing', () => {
   let ems: EmsServer | undefined;
   let client: ModbusTcpClient | undefined;
@@ -53,13 +66,7 @@ describe('EMS server timing', () => {
     await client.connect();
     const c = ems.commands();
     expect(c).toMatchObject({ enabled: true, siteLimitA: undefined });
-    // The wire path of writes is covered with pymodbus (ems-server.pymodbus.test.ts); here only the timing.
-    (ems as unknown as { write: (r: object) => void }).write({
-      unitId: 1,
-      address: 600,
-      values: [700],
-      remote: 'test',
-    });
+    writeGridLimit70(ems);
     expect(seen).toHaveLength(1);
     expect([...seen[0]!.circuitLimitA]).toEqual([['grid', 70]]);
     await clock.advanceBy(5000);
@@ -76,9 +83,13 @@ describe('EMS server timing', () => {
     // then, and cross into the next millisecond between two readings in the same callback (CI, 2026-12-06:
     // the command stayed in force and the watchdog never expired).
     const virtual = new VirtualClock(0);
-    let shortReadings = 0;
+    let shortReadings = 0; // readings still to come a millisecond short
     const clock: Clock = {
-      nowMs: () => virtual.nowMs() - (shortReadings-- > 0 ? 1 : 0),
+      nowMs: () => {
+        if (shortReadings === 0) return virtual.nowMs();
+        shortReadings--;
+        return virtual.nowMs() - 1;
+      },
       setTimeout: (fn, ms) =>
         virtual.setTimeout(() => {
           shortReadings = 1;
@@ -90,12 +101,7 @@ describe('EMS server timing', () => {
     ems = await EmsServer.start({ ...emsOptions({ watchdogMs: 5000 }), clock });
     const seen: EmsCommands[] = [];
     ems.on('commands', (c) => seen.push(c));
-    (ems as unknown as { write: (r: object) => void }).write({
-      unitId: 1,
-      address: 600,
-      values: [700],
-      remote: 'test',
-    });
+    writeGridLimit70(ems);
     expect(seen).toHaveLength(1);
     await virtual.advanceBy(5010);
     expect(seen).toHaveLength(2);
