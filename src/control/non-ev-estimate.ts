@@ -13,7 +13,8 @@
  * estimate keeps its previous value while it stays within those bounds, moving to the nearest bound
  * otherwise (the high bound when there is no previous value). Steady state gives the plain difference;
  * the controller's own changes do not move it; a real change of the non-EV load does, at once by what
- * the bounds prove and fully once the ports' values catch up.
+ * the bounds prove and fully once the ports' values catch up. A circuit metered over its limit proves the
+ * estimate short whatever the bounds say, and raises it by half its excess a second (overloadShortfall).
  */
 import { CowMap } from './cow-map.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
@@ -278,17 +279,28 @@ function boundedBy(conductorA: readonly number[], maxA: number, out: Float64Arra
 /** Per-phase and kW values of one circuit: L1, L2, L3 in A, kW. */
 export type DimValues = Float64Array;
 
+/** The non-EV estimate of one metered circuit, kept from run to run (ControlState.nonEv). */
+export interface NonEvEstimate {
+  /** Per dimension (L1, L2, L3 in A, kW); NaN where the reading had none. */
+  readonly values: DimValues;
+  /** When the meter reading it was made from was taken. */
+  readonly readAtMs: number;
+}
+
 /**
  * EV load per circuit (circuits × DIM_COUNT, as core loadOnCircuits) to subtract from each fresh load
  * meter so that metered − EV = the estimated non-EV load. `previous` holds the last estimate per circuit
  * id and is updated in place; circuits without a fresh reading lose theirs.
+ *
+ * A metered load over the circuit's static limit raises the estimate further (overloadShortfall), however
+ * wide the ports' bounds are; never above the high bound.
  */
 export function evLoadForMeters(
   cs: CompiledSite,
   ports: readonly EstimatePort[],
   history: LimitHistory,
   readings: ReadonlyMap<string, MeterReading | null>,
-  previous: Map<string, DimValues>,
+  previous: Map<string, NonEvEstimate>,
   carResponseMs: number,
 ): Float64Array {
   let readAtMs = -Infinity;
@@ -325,7 +337,10 @@ export function evLoadForMeters(
     }
     const o = ci * DIM_COUNT;
     const total = [r.currentA[0], r.currentA[1], r.currentA[2], r.powerKw];
-    const prev = previous.get(c.id);
+    const est = previous.get(c.id);
+    const prev = est?.values;
+    // The overload rule counts the time since the last reading (the runs until the next one see the same load).
+    const sinceMs = est === undefined ? 0 : Math.min(r.atMs - est.readAtMs, OVERLOAD_STEP_MAX_MS);
     const next = new Float64Array(DIM_COUNT);
     for (let d = 0; d < DIM_COUNT; d++) {
       const t = total[d];
@@ -337,9 +352,43 @@ export function evLoadForMeters(
       const nonEvHigh = t - evLow[o + d]!;
       const p = prev?.[d];
       next[d] = p === undefined || Number.isNaN(p) ? nonEvHigh : Math.min(nonEvHigh, Math.max(nonEvLow, p));
+      const short = sinceMs > 0 && p !== undefined && !Number.isNaN(p) ? overloadShortfall(c, d, t) : 0;
+      if (short > 0)
+        next[d] = Math.min(nonEvHigh, Math.max(next[d]!, p! + (short * sinceMs) / OVERLOAD_TIME_CONSTANT_MS));
       out[o + d] = t - next[d]!;
     }
-    previous.set(c.id, next);
+    previous.set(c.id, { values: next, readAtMs: r.atMs });
   });
   return out;
+}
+
+/**
+ * How fast a circuit metered over its limit raises its non-EV estimate: by its excess over limit − margin
+ * (overloadShortfall) every this many ms, i.e. by half of it a second. A reading taken before the cars have
+ * followed the decreases already sent still shows an excess they will remove, and meters are read every
+ * 250 ms by default: taking the whole excess at every reading (found with `npm run bench -- soak`, 2 s of
+ * such readings) left the estimate hundreds of amperes too high, the cars short until the ports' values
+ * came. At this rate, cars that follow within 2 s are not counted twice; slower ones make the estimate too
+ * high for a while (the safe side), and it comes down with the ports' values.
+ */
+export const OVERLOAD_TIME_CONSTANT_MS = 2000;
+/** The most of the time since the previous reading the rule counts, in ms: a meter read seldom adds no more. */
+const OVERLOAD_STEP_MAX_MS = 1000;
+
+/**
+ * How far a reading `t` of circuit `c` in dimension `d` (L1, L2, L3 in A; kW) over its static limit proves the
+ * non-EV estimate short (0 when it is within the limit): its excess over limit − margin (kW: over the kW
+ * limit). Every limit Fusebox gives the ports below leaves them at most limit − margin − the estimate, so once
+ * the cars have followed, a circuit over its limit carries that much more non-EV load than estimated, however
+ * wide the ports' bounds are. The bounds alone missed it where they are wide: while hundreds of sessions
+ * start, cars not yet seen drawing count anywhere between 0 A and their limit, and a building step hid in that
+ * band until the cars' values came; after a step, the ports just lowered count at their old limit until the
+ * 5 s car response time has passed, even where the cars follow in 1 s. A car drawing more than its limit makes
+ * the rule take its excess for non-EV load: the safe side. Within the margin it does nothing: the margin is
+ * there for the noise of the load. Only the static limit: after a schedule, override or EMS limit falls, the
+ * cars are over it until they follow, and that excess proves nothing.
+ */
+export function overloadShortfall(c: CompiledSite['circuits'][number], d: number, t: number): number {
+  const limit = d < 3 ? c.limitA : (c.limitKw ?? Infinity);
+  return t > limit ? t - (limit - (d < 3 ? c.marginA : 0)) : 0;
 }

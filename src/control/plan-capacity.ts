@@ -20,7 +20,7 @@ import type { MeterReading } from '../contracts/meter-reading.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import { capacityInputs } from './capacity-inputs.ts';
 import type { ControlLoopOptions } from './control-options.ts';
-import type { DimValues, LimitHistory } from './non-ev-estimate.ts';
+import type { LimitHistory, NonEvEstimate } from './non-ev-estimate.ts';
 import { evLoadForMeters } from './non-ev-estimate.ts';
 import type { PortClasses } from './plan-ports.ts';
 import type { PlanInputs } from './plan-run.ts';
@@ -210,7 +210,7 @@ export function capacitiesOfRun(
   inputs: RunCapacityInputs,
   classes: PortClasses,
   scratch: { readonly limits: LimitHistory; readonly uncontrolled: UncontrolledPorts },
-  nonEv: Map<string, DimValues>,
+  nonEv: Map<string, NonEvEstimate>,
   nowMs: number,
 ): {
   readonly capInputs: CapacityInputs;

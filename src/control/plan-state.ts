@@ -12,7 +12,7 @@ import { INITIAL_SOLAR_STATE } from '../core/solar.ts';
 import type { SetpointEvent } from '../contracts/station-gateway.ts';
 import type { BatteryRaises } from './battery-control.ts';
 import type { ControlLoopOptions } from './control-options.ts';
-import type { DimValues } from './non-ev-estimate.ts';
+import type { NonEvEstimate } from './non-ev-estimate.ts';
 import { CarObservations, LimitHistory } from './non-ev-estimate.ts';
 import type { PriorSetpoint } from './restart-guard.ts';
 import { RestartGuard } from './restart-guard.ts';
@@ -48,7 +48,7 @@ export interface ControlState {
   /** What each port's meter values told of its car in this session. */
   readonly cars: CarObservationsView;
   /** The non-EV estimate per DLM circuit id. */
-  readonly nonEv: ReadonlyMap<string, DimValues>;
+  readonly nonEv: ReadonlyMap<string, NonEvEstimate>;
   /** Ports whose station does not take limits, and their retries. */
   readonly uncontrolled: UncontrolledView;
   /** The soonest retry of an uncontrolled port that can be tried (for the backstop); null if none. */
