@@ -1,7 +1,13 @@
 /** Time and timers as a value, so tests and simulations can drive them (the core takes time as an argument). */
 
 export interface Clock {
+  /** The wall clock (ms since the epoch): for timestamps; it steps when NTP corrects it. */
   nowMs(): number;
+  /**
+   * Time that passed (ms from an arbitrary origin), never stepping: for durations, such as how long a command
+   * has been in force. Timers run on it.
+   */
+  monotonicMs(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
@@ -9,6 +15,7 @@ export interface Clock {
 /** The real clock. */
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
+  monotonicMs: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

@@ -58,7 +58,9 @@ interface Written {
 
 /**
  * The watchdog rule of every command source: a command is in force until `watchdogMs` after it was last
- * written; a value older than that has timed out (and says so) until it is written again or cleared.
+ * written; a value older than that has timed out (and says so) until it is written again or cleared. Its
+ * times are a monotonic clock's (Clock.monotonicMs): on the wall clock, a step back (NTP correcting a wrong
+ * real-time clock) kept a command in force for as much longer as the step.
  */
 export class CommandWatchdog<K> {
   private readonly written = new Map<K, Written>();

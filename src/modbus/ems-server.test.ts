@@ -78,17 +78,18 @@ describe('EMS server timing', () => {
     expect((await client.read('holding', 101, 1))[0]! & 0b1000).toBe(0b1000);
   });
 
-  it('reverts a command even when its timer fires while the wall clock still reads a millisecond short', async () => {
-    // Node fires a timer by its monotonic clock: Date.now() may still read a millisecond short of the expiry
-    // then, and cross into the next millisecond between two readings in the same callback (CI, 2026-12-06:
-    // the command stayed in force and the watchdog never expired).
+  it('reverts a command even when its timer fires while the clock still reads a millisecond short', async () => {
+    // Node fires a timer by the event loop's cached time: the clock may still read a millisecond short of the
+    // expiry then, and cross into the next millisecond between two readings in the same callback (CI,
+    // 2026-12-06: the command stayed in force and the watchdog never expired).
     const virtual = new VirtualClock(0);
     let shortReadings = 0; // readings still to come a millisecond short
     const clock: Clock = {
-      nowMs: () => {
-        if (shortReadings === 0) return virtual.nowMs();
+      nowMs: () => virtual.nowMs(),
+      monotonicMs: () => {
+        if (shortReadings === 0) return virtual.monotonicMs();
         shortReadings--;
-        return virtual.nowMs() - 1;
+        return virtual.monotonicMs() - 1;
       },
       setTimeout: (fn, ms) =>
         virtual.setTimeout(() => {
@@ -106,5 +107,19 @@ describe('EMS server timing', () => {
     await virtual.advanceBy(5010);
     expect(seen).toHaveLength(2);
     expect(seen[1]).toMatchObject({ watchdogExpired: true, circuitLimitA: new Map() });
+  });
+
+  it('reverts a command on time when the wall clock steps back meanwhile (NTP correcting a wrong clock)', async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 11, 6));
+    ems = await EmsServer.start({ ...emsOptions({ watchdogMs: 5000 }), clock });
+    const seen: EmsCommands[] = [];
+    ems.on('commands', (c) => seen.push(c));
+    writeGridLimit70(ems);
+    await clock.advanceBy(2000);
+    clock.stepWallClock(-3_600_000); // an hour back: on the wall clock the command would live an hour more
+    await clock.advanceBy(3001);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toMatchObject({ watchdogExpired: true, circuitLimitA: new Map() });
+    expect(ems.commands().circuitLimitA.size).toBe(0);
   });
 });

@@ -105,7 +105,7 @@ export class EmsServer extends EventEmitter<EmsServerEvents> {
 
   /** The commands in force now (fallbacks applied). */
   commands(): EmsCommands {
-    return this.commandState.inForce(this.clock.nowMs());
+    return this.commandState.inForce(this.clock.monotonicMs());
   }
 
   /**
@@ -150,7 +150,7 @@ export class EmsServer extends EventEmitter<EmsServerEvents> {
     if (!this.unitMatches(req.unitId))
       throw new ModbusException(EXCEPTION.gatewayTargetFailed, `unit ${req.unitId}`);
     const snap = this.snapshotOrNull();
-    const now = this.clock.nowMs();
+    const now = this.clock.monotonicMs();
     const out: number[] = [];
     for (let i = 0; i < req.count; i++) {
       const at = this.options.layout.addresses.get(req.address + i);
@@ -166,7 +166,7 @@ export class EmsServer extends EventEmitter<EmsServerEvents> {
       throw new ModbusException(EXCEPTION.gatewayTargetFailed, `unit ${req.unitId}`);
     if (!this.options.config.writes)
       throw new ModbusException(EXCEPTION.illegalFunction, 'writes are disabled');
-    this.commandState.write(req.address, req.values, this.clock.nowMs());
+    this.commandState.write(req.address, req.values, this.clock.monotonicMs());
     this.options.logger?.info(
       { remote: req.remote, address: req.address, values: req.values },
       'EMS command written',
@@ -176,12 +176,12 @@ export class EmsServer extends EventEmitter<EmsServerEvents> {
 
   /**
    * Emits `commands` if they changed, and arms the watchdog for the next expiry. One reading of the clock for
-   * both: a timer may fire while the wall clock still reads a millisecond short of its expiry, and a second
-   * reading a millisecond later would find no expiry still ahead and arm nothing (the command then stayed in
-   * force until the next write).
+   * both: a timer may fire while the clock still reads a millisecond short of its expiry (Node's timers run on
+   * the event loop's cached time), and a second reading a millisecond later would find no expiry still ahead and
+   * arm nothing (the command then stayed in force until the next write).
    */
   private publish(): void {
-    const nowMs = this.clock.nowMs();
+    const nowMs = this.clock.monotonicMs();
     const commands = this.commandState.inForce(nowMs);
     const text = JSON.stringify(this.serialised(commands));
     if (text !== this.lastCommands) {

@@ -134,7 +134,7 @@ export class MqttBridge {
 
   /** The MQTT commands in force now. */
   commandsInForce(): EmsCommands {
-    return this.commands.inForce(this.clock.nowMs());
+    return this.commands.inForce(this.clock.monotonicMs());
   }
 
   /** Publishes `offline` (retained) and disconnects; never waits more than a few seconds for the broker. */
@@ -280,7 +280,7 @@ export class MqttBridge {
       if (topic === `${this.prefix}/command/keepalive`) {
         if (retained)
           throw new MqttCommandError('a retained command is ignored: publish commands without retain');
-        this.commands.keepalive(this.clock.nowMs());
+        this.commands.keepalive(this.clock.monotonicMs());
         this.publishCommands(false);
         return;
       }
@@ -292,7 +292,7 @@ export class MqttBridge {
           'a retained command is ignored (it would outlive its sender): publish commands without retain, and clear this one with an empty retained message',
         );
       }
-      this.commands.write(target.kind, target.id, text, this.clock.nowMs());
+      this.commands.write(target.kind, target.id, text, this.clock.monotonicMs());
       this.options.logger.info({ topic, payload: text }, 'MQTT command taken');
       this.publishCommands(false);
     } catch (err) {
@@ -329,7 +329,7 @@ export class MqttBridge {
 
   /** Hands changed commands to Fusebox, publishes them, and arms the watchdog for the next expiry. */
   private publishCommands(force: boolean): void {
-    const nowMs = this.clock.nowMs();
+    const nowMs = this.clock.monotonicMs();
     const c = this.commands.inForce(nowMs);
     const text = JSON.stringify(commandsPayload(c, this.options.mqtt.watchdogS, this.options.mqtt.commands));
     if (text !== this.lastCommands) {
