@@ -366,9 +366,9 @@ export function evLoadForMeters(
  * How fast a circuit metered over its limit raises its non-EV estimate: by its excess over limit − margin
  * (overloadShortfall) every this many ms, i.e. by half of it a second. A reading taken before the cars have
  * followed the decreases already sent still shows an excess they will remove, and meters are read every
- * 250 ms by default: taking the whole excess at every reading (found with `npm run bench -- soak`, 2 s of
- * such readings) left the estimate hundreds of amperes too high, the cars short until the ports' values
- * came. At this rate, cars that follow within 2 s are not counted twice; slower ones make the estimate too
+ * 250 ms by default: counted per reading, it added up over the readings before the cars followed (half of
+ * it at each reading put the estimate 580 A above the real load in `npm run bench -- soak`), and the cars were
+ * short until the ports' values came. At this rate, cars that follow within 2 s are not counted twice; slower ones make the estimate too
  * high for a while (the safe side), and it comes down with the ports' values.
  */
 export const OVERLOAD_TIME_CONSTANT_MS = 2000;
