@@ -367,9 +367,10 @@ export function evLoadForMeters(
  * (overloadShortfall) every this many ms, i.e. by half of it a second. A reading taken before the cars have
  * followed the decreases already sent still shows an excess they will remove, and meters are read every
  * 250 ms by default: counted per reading, it added up over the readings before the cars followed (half of
- * it at each reading put the estimate 580 A above the real load in `npm run bench -- soak`), and the cars were
- * short until the ports' values came. At this rate, cars that follow within 2 s are not counted twice; slower ones make the estimate too
- * high for a while (the safe side), and it comes down with the ports' values.
+ * it at each reading raised the estimate by 580 A within a second in `npm run bench -- soak`, to some 340 A
+ * above the real load), and the cars were short until the ports' values came. At this rate, cars that
+ * follow within 2 s are not counted twice; slower ones make the estimate too high for a while (the safe
+ * side), and it comes down with the ports' values.
  */
 export const OVERLOAD_TIME_CONSTANT_MS = 2000;
 /** The most of the time since the previous reading the rule counts, in ms: a meter read seldom adds no more. */
