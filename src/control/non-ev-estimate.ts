@@ -389,7 +389,7 @@ const OVERLOAD_STEP_MAX_MS = 1000;
  * there for the noise of the load. Only the static limit: after a schedule, override or EMS limit falls, the
  * cars are over it until they follow, and that excess proves nothing.
  */
-export function overloadShortfall(c: CompiledSite['circuits'][number], d: number, t: number): number {
+function overloadShortfall(c: CompiledSite['circuits'][number], d: number, t: number): number {
   const limit = d < 3 ? c.limitA : (c.limitKw ?? Infinity);
   return t > limit ? t - (limit - (d < 3 ? c.marginA : 0)) : 0;
 }
