@@ -2,12 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
 import type { EstimatePort, NonEvEstimate } from './non-ev-estimate.ts';
-import {
-  CarObservations,
-  evLoadForMeters,
-  LimitHistory,
-  OVERLOAD_TIME_CONSTANT_MS,
-} from './non-ev-estimate.ts';
+import { CarObservations, evLoadForMeters, LimitHistory } from './non-ev-estimate.ts';
+import { LIMIT_FALL_SLACK_MS, OVERLOAD_TIME_CONSTANT_MS, recordLimitsInForce } from './overload-rule.ts';
 import { siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';
 
 const CS = siteFromYaml(`
@@ -263,6 +259,59 @@ stations:
     // Never above the high bound: the metered load less what the cars surely draw (nothing known: all of it).
     prev.set('grid', { values: new Float64Array([99, 99, 99, NaN]), readAtMs: 11_000 });
     expect(nonEv(reading(12_000, 101))).toBe(101);
+  });
+
+  it('holds an overload to a lower limit in force once it has held for a car response time', () => {
+    // An EMS limit of 60 A on the 100 A grid, in force from 0 (recorded by the runs: plan-run.ts).
+    const h = new LimitHistory();
+    h.record('s/1', 0, 16);
+    h.record('s/2', 0, 16);
+    const ports = [port('s/1'), port('s/2')]; // no values yet: each draws 0-16 A
+    const prev = new Map<string, NonEvEstimate>();
+    const nonEv = (r: MeterReading): number => {
+      const ev = evLoadForMeters(CS, ports, h, new Map([['gm', r]]), prev, RESPONSE_MS);
+      return r.currentA[0]! - ev[CS.circuitIndex.get('grid')! * DIM_COUNT]!;
+    };
+    const held = RESPONSE_MS + LIMIT_FALL_SLACK_MS;
+    expect(nonEv(reading(0, 40))).toBe(40);
+    recordLimitsInForce(prev, new Map([['grid', { limitA: 60, limitKw: Infinity }]]), 0, RESPONSE_MS);
+    // Before the record reaches a car response time back, the static 100 A holds: 70 A proves nothing.
+    expect(nonEv(reading(held - 1000, 70))).toBe(40);
+    // After it: 70 A over 60 A (no margin) is 10 A short, half of it in the second since the last reading.
+    expect(nonEv(reading(held, 70))).toBe(45);
+    // The limit falls to 50 A: for a car response time (and the slack) the cars may still follow it, so the
+    // readings are held to the 60 A before it; then to 50 A.
+    recordLimitsInForce(prev, new Map([['grid', { limitA: 50, limitKw: Infinity }]]), held, RESPONSE_MS);
+    expect(nonEv(reading(held + 1000, 58))).toBe(45);
+    expect(nonEv(reading(2 * held - 1000, 58))).toBe(45);
+    expect(nonEv(reading(2 * held, 58))).toBe(49); // 8 A over 50 A: half of it a second
+    // A rise counts at once: held to the highest limit over the window, and 60 A is above 58 A.
+    recordLimitsInForce(prev, new Map([['grid', { limitA: 60, limitKw: Infinity }]]), 2 * held, RESPONSE_MS);
+    expect(nonEv(reading(2 * held + 1000, 58))).toBe(49);
+  });
+
+  it("keeps a circuit's limits in force only when they change, and as far back as a reading may need", () => {
+    const prev = new Map<string, NonEvEstimate>([
+      ['grid', { values: new Float64Array([10, 10, 10, NaN]), readAtMs: 0 }],
+    ]);
+    const at = (ms: number, limitA: number): void =>
+      recordLimitsInForce(prev, new Map([['grid', { limitA, limitKw: Infinity }]]), ms, RESPONSE_MS);
+    at(0, 80);
+    at(1000, 80);
+    at(2000, 60);
+    expect(prev.get('grid')!.limits!.map((l) => [l.atMs, l.limitA])).toEqual([
+      [0, 80],
+      [2000, 60],
+    ]);
+    // Readings up to 10 s old find their limits over a car response time and the slack before them; the last
+    // entry before that stays (the one in force then), older ones go.
+    at(100_000, 70);
+    expect(prev.get('grid')!.limits!.map((l) => [l.atMs, l.limitA])).toEqual([
+      [2000, 60],
+      [100_000, 70],
+    ]);
+    // The estimate itself is kept: only its limits change.
+    expect([...prev.get('grid')!.values]).toEqual([10, 10, 10, NaN]);
   });
 
   it('forgets the estimate while the meter is stale', () => {

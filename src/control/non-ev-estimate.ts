@@ -13,14 +13,23 @@
  * estimate keeps its previous value while it stays within those bounds, moving to the nearest bound
  * otherwise (the high bound when there is no previous value). Steady state gives the plain difference;
  * the controller's own changes do not move it; a real change of the non-EV load does, at once by what
- * the bounds prove and fully once the ports' values catch up. A circuit metered over its limit proves the
- * estimate short whatever the bounds say, and raises it by half its excess a second (overloadShortfall).
+ * the bounds prove and fully once the ports' values catch up. A circuit metered over the limit its ports
+ * were held to (heldTo) proves the estimate short whatever the bounds say, and raises it by half its excess
+ * a second (overloadShortfall).
  */
 import { CowMap } from './cow-map.ts';
 import type { CompiledSite } from '../core/compiled-site.ts';
 import { DIM_COUNT } from '../core/compiled-site.ts';
 import { addPortLoad, conductorsInto } from '../core/port-load.ts';
 import type { MeterReading } from '../contracts/meter-reading.ts';
+import type { LimitInForce } from './overload-rule.ts';
+import {
+  heldTo,
+  LIMIT_FALL_SLACK_MS,
+  OVERLOAD_STEP_MAX_MS,
+  OVERLOAD_TIME_CONSTANT_MS,
+  overloadShortfall,
+} from './overload-rule.ts';
 
 interface Change {
   readonly atMs: number;
@@ -285,6 +294,11 @@ export interface NonEvEstimate {
   readonly values: DimValues;
   /** When the meter reading it was made from was taken. */
   readonly readAtMs: number;
+  /**
+   * The circuit's limits in force as the control runs found them, oldest first (recordLimitsInForce), as far
+   * back as the overload rule looks; none before a run has recorded them.
+   */
+  readonly limits?: readonly LimitInForce[] | undefined;
 }
 
 /**
@@ -292,8 +306,8 @@ export interface NonEvEstimate {
  * meter so that metered − EV = the estimated non-EV load. `previous` holds the last estimate per circuit
  * id and is updated in place; circuits without a fresh reading lose theirs.
  *
- * A metered load over the circuit's static limit raises the estimate further (overloadShortfall), however
- * wide the ports' bounds are; never above the high bound.
+ * A metered load over the limit the circuit's ports were held to (heldTo) raises the estimate further
+ * (overloadShortfall), however wide the ports' bounds are; never above the high bound.
  */
 export function evLoadForMeters(
   cs: CompiledSite,
@@ -341,6 +355,7 @@ export function evLoadForMeters(
     const prev = est?.values;
     // The overload rule counts the time since the last reading (the runs until the next one see the same load).
     const sinceMs = est === undefined ? 0 : Math.min(r.atMs - est.readAtMs, OVERLOAD_STEP_MAX_MS);
+    const held = heldTo(c, est?.limits, r.atMs - carResponseMs - LIMIT_FALL_SLACK_MS, r.atMs);
     const next = new Float64Array(DIM_COUNT);
     for (let d = 0; d < DIM_COUNT; d++) {
       const t = total[d];
@@ -352,44 +367,12 @@ export function evLoadForMeters(
       const nonEvHigh = t - evLow[o + d]!;
       const p = prev?.[d];
       next[d] = p === undefined || Number.isNaN(p) ? nonEvHigh : Math.min(nonEvHigh, Math.max(nonEvLow, p));
-      const short = sinceMs > 0 && p !== undefined && !Number.isNaN(p) ? overloadShortfall(c, d, t) : 0;
+      const short = sinceMs > 0 && p !== undefined && !Number.isNaN(p) ? overloadShortfall(c, held, d, t) : 0;
       if (short > 0)
         next[d] = Math.min(nonEvHigh, Math.max(next[d]!, p! + (short * sinceMs) / OVERLOAD_TIME_CONSTANT_MS));
       out[o + d] = t - next[d]!;
     }
-    previous.set(c.id, { values: next, readAtMs: r.atMs });
+    previous.set(c.id, { values: next, readAtMs: r.atMs, limits: est?.limits });
   });
   return out;
-}
-
-/**
- * How fast a circuit metered over its limit raises its non-EV estimate: by its excess over limit − margin
- * (overloadShortfall) every this many ms, i.e. by half of it a second. A reading taken before the cars have
- * followed the decreases already sent still shows an excess they will remove, and meters are read every
- * 250 ms by default: counted per reading, it added up over the readings before the cars followed (half of
- * it at each reading raised the estimate by 580 A within a second in `npm run bench -- soak`, to some 340 A
- * above the real load), and the cars were short until the ports' values came. At this rate, cars that
- * follow within 2 s are not counted twice; slower ones make the estimate too high for a while (the safe
- * side), and it comes down with the ports' values.
- */
-export const OVERLOAD_TIME_CONSTANT_MS = 2000;
-/** The most of the time since the previous reading the rule counts, in ms: a meter read seldom adds no more. */
-const OVERLOAD_STEP_MAX_MS = 1000;
-
-/**
- * How far a reading `t` of circuit `c` in dimension `d` (L1, L2, L3 in A; kW) over its static limit proves the
- * non-EV estimate short (0 when it is within the limit): its excess over limit − margin (kW: over the kW
- * limit). Every limit Fusebox gives the ports below leaves them at most limit − margin − the estimate, so once
- * the cars have followed, a circuit over its limit carries that much more non-EV load than estimated, however
- * wide the ports' bounds are. The bounds alone missed it where they are wide: while hundreds of sessions
- * start, cars not yet seen drawing count anywhere between 0 A and their limit, and a building step hid in that
- * band until the cars' values came; after a step, the ports just lowered count at their old limit until the
- * 5 s car response time has passed, even where the cars follow in 1 s. A car drawing more than its limit makes
- * the rule take its excess for non-EV load: the safe side. Within the margin it does nothing: the margin is
- * there for the noise of the load. Only the static limit: after a schedule, override or EMS limit falls, the
- * cars are over it until they follow, and that excess proves nothing.
- */
-function overloadShortfall(c: CompiledSite['circuits'][number], d: number, t: number): number {
-  const limit = d < 3 ? c.limitA : (c.limitKw ?? Infinity);
-  return t > limit ? t - (limit - (d < 3 ? c.marginA : 0)) : 0;
 }

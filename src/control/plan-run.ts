@@ -26,6 +26,7 @@ import { planBatteries } from './battery-control.ts';
 import type { ControlLoopOptions } from './control-options.ts';
 import type { ControlSnapshot, UncontrolledState } from './control-snapshot.ts';
 import type { DemandCapContext } from './demand-cap.ts';
+import { recordLimitsInForce } from './overload-rule.ts';
 import { capacitiesOfRun } from './plan-capacity.ts';
 import { portDemands } from './plan-demands.ts';
 import { withPlanReasons, withPlanTargets } from './plan-planned.ts';
@@ -135,6 +136,8 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
   const nonEv = new Map(state.nonEv);
   const ofRun = capacitiesOfRun(state, inputs, classes, scratch, nonEv, nowMs);
   const { capInputs, failSafe } = ofRun;
+  const limitsInForce = effectiveLimits(cs, capInputs, nowMs);
+  recordLimitsInForce(nonEv, limitsInForce, nowMs, opts.carResponseMs);
   let capacities = ofRun.capacities;
   const fixedIds = new Set(fixed.map((f) => f.portId));
   const { restrict, restricted } = restrictionsOfRun(inputs, capacities, uncontrolledA, state.restricted);
@@ -182,7 +185,7 @@ export function planRun(state: ControlState, inputs: PlanInputs, nowMs: number):
     allocation: withUncontrolled(allocation, inputs.ports, uncontrolledA, scratch.uncontrolled),
     demands,
     capacities,
-    limits: effectiveLimits(cs, capInputs, nowMs),
+    limits: limitsInForce,
     circuits: result.explain.circuits,
     fixed,
     unknownPorts: classes.unknownPorts,
