@@ -290,6 +290,35 @@ stations:
     expect(nonEv(reading(2 * held + 1000, 58))).toBe(49);
   });
 
+  it('holds an overload to the static limit before a reload lowered it, for a car response time', () => {
+    const lowered = siteFromYaml(`
+site: { name: t, timeZone: Europe/Berlin }
+circuits:
+  - { id: grid, kind: grid, limitA: 60, meter: gm, staleNonEvLoadA: 60 }
+meters:
+  - { id: gm, role: load, circuit: grid, timeoutMs: 5000, ${TEST_DRIVER} }
+stations:
+  - { id: s, circuit: grid, ports: 2 }
+`);
+    const h = new LimitHistory();
+    h.record('s/1', 0, 16);
+    h.record('s/2', 0, 16);
+    const ports = [port('s/1'), port('s/2')];
+    const prev = new Map<string, NonEvEstimate>();
+    const nonEv = (cs: typeof CS, r: MeterReading): number => {
+      const ev = evLoadForMeters(cs, ports, h, new Map([['gm', r]]), prev, RESPONSE_MS);
+      return r.currentA[0]! - ev[cs.circuitIndex.get('grid')! * DIM_COUNT]!;
+    };
+    const held = RESPONSE_MS + LIMIT_FALL_SLACK_MS;
+    expect(nonEv(CS, reading(0, 40))).toBe(40);
+    recordLimitsInForce(prev, new Map([['grid', { limitA: 100, limitKw: Infinity }]]), 0, RESPONSE_MS);
+    // The reload at `held`: the static limit is 60 A from then on, and the runs note it.
+    recordLimitsInForce(prev, new Map([['grid', { limitA: 60, limitKw: Infinity }]]), held, RESPONSE_MS);
+    expect(nonEv(lowered, reading(held + 1000, 70))).toBe(40); // the cars are still following
+    expect(nonEv(lowered, reading(2 * held - 1000, 70))).toBe(40);
+    expect(nonEv(lowered, reading(2 * held, 70))).toBe(45); // 10 A over 60 A: half of it a second
+  });
+
   it("keeps a circuit's limits in force only when they change, and as far back as a reading may need", () => {
     const prev = new Map<string, NonEvEstimate>([
       ['grid', { values: new Float64Array([10, 10, 10, NaN]), readAtMs: 0 }],

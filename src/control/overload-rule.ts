@@ -40,8 +40,9 @@ export const LIMIT_FALL_SLACK_MS = 1000;
  * The limits (per phase A, kW) that circuit `c`'s ports were held to for a reading taken at `toMs`: the highest
  * limit in force from `fromMs` (a car response time and LIMIT_FALL_SLACK_MS before it) to `toMs`. After a
  * schedule, override, EMS or demand-cap limit falls, the cars are over it until they follow, and that excess
- * proves nothing; once it has held that long it does. The static limits where the runs' record does not
- * reach back to `fromMs` (the first seconds, a meter that was stale). Never above the static limits.
+ * proves nothing; once it has held that long it does. The same after a reload (SIGHUP) lowers the static limit:
+ * the record holds the one before, so it is not capped by today's. The static limits where the runs' record
+ * does not reach back to `fromMs` (the first seconds, a meter that was stale).
  */
 export function heldTo(
   c: CompiledSite['circuits'][number],
@@ -64,8 +65,7 @@ export function heldTo(
       limitKw = Math.max(limitKw, l.limitKw);
     }
   }
-  if (!known) return { limitA: c.limitA, limitKw: staticKw };
-  return { limitA: Math.min(limitA, c.limitA), limitKw: Math.min(limitKw, staticKw) };
+  return known ? { limitA, limitKw } : { limitA: c.limitA, limitKw: staticKw };
 }
 
 /**
