@@ -6,15 +6,18 @@ import { CarObservations, evLoadForMeters, LimitHistory } from './non-ev-estimat
 import { LIMIT_FALL_SLACK_MS, OVERLOAD_TIME_CONSTANT_MS, recordLimitsInForce } from './overload-rule.ts';
 import { siteFromYaml, TEST_DRIVER } from './testing/sim-harness.ts';
 
-const CS = siteFromYaml(`
+/** A metered grid with one two-port station; `limits`: the grid's limitA (and marginA). */
+const gridSite = (limits: string) =>
+  siteFromYaml(`
 site: { name: t, timeZone: Europe/Berlin }
 circuits:
-  - { id: grid, kind: grid, limitA: 100, meter: gm, staleNonEvLoadA: 60 }
+  - { id: grid, kind: grid, ${limits}, meter: gm, staleNonEvLoadA: 60 }
 meters:
   - { id: gm, role: load, circuit: grid, timeoutMs: 5000, ${TEST_DRIVER} }
 stations:
   - { id: s, circuit: grid, ports: 2 }
 `);
+const CS = gridSite('limitA: 100');
 const RESPONSE_MS = 5000;
 
 const reading = (atMs: number, a: number): MeterReading => ({
@@ -225,15 +228,7 @@ describe('evLoadForMeters: the non-EV load of a DLM circuit', () => {
     // Found by `npm run bench -- soak` and src/control/mass-start.scenario.test.ts: while sessions start, cars
     // not yet seen drawing count anywhere between 0 A and their limit; a building step inside that band left
     // the grid over its limit until the cars' values came.
-    const withMargin = siteFromYaml(`
-site: { name: t, timeZone: Europe/Berlin }
-circuits:
-  - { id: grid, kind: grid, limitA: 100, marginA: 4, meter: gm, staleNonEvLoadA: 60 }
-meters:
-  - { id: gm, role: load, circuit: grid, timeoutMs: 5000, ${TEST_DRIVER} }
-stations:
-  - { id: s, circuit: grid, ports: 2 }
-`);
+    const withMargin = gridSite('limitA: 100, marginA: 4');
     expect(OVERLOAD_TIME_CONSTANT_MS).toBe(2000);
     const h = new LimitHistory();
     h.record('s/1', 0, 16);
@@ -291,15 +286,7 @@ stations:
   });
 
   it('holds an overload to the static limit before a reload lowered it, for a car response time', () => {
-    const lowered = siteFromYaml(`
-site: { name: t, timeZone: Europe/Berlin }
-circuits:
-  - { id: grid, kind: grid, limitA: 60, meter: gm, staleNonEvLoadA: 60 }
-meters:
-  - { id: gm, role: load, circuit: grid, timeoutMs: 5000, ${TEST_DRIVER} }
-stations:
-  - { id: s, circuit: grid, ports: 2 }
-`);
+    const lowered = gridSite('limitA: 60');
     const h = new LimitHistory();
     h.record('s/1', 0, 16);
     h.record('s/2', 0, 16);
