@@ -17,7 +17,7 @@ import type { CloudCaps, ControlLoopOptions } from './control-options.ts';
 import { DEFAULT_CONTROL_OPTIONS } from './control-options.ts';
 import type { ControlSnapshot } from './control-snapshot.ts';
 import { Dispatcher, portsById } from './dispatcher.ts';
-import { nextRunDelayMs } from './plan-capacity.ts';
+import { failSafeRaiseMs, nextRunDelayMs } from './plan-capacity.ts';
 import { portModes } from './plan-demands.ts';
 import { isSessionState } from './plan-ports.ts';
 import { BATCH_MS, readingMayRaiseLoad, spareRunDelayMs } from './run-pace.ts';
@@ -428,6 +428,7 @@ export class ControlLoop {
         cloudStepMs: this.cloudCaps?.nextChangeMs?.(this.deps.clock.nowMs(), this.opts.scheduleLeadMs),
         nextProbeMs: this.state.nextProbeMs,
         guard: this.state.guard,
+        failSafeRaiseMs: failSafeRaiseMs(this.state.failSafe, this.opts.failSafeRaiseAfterMs),
       },
       this.deps.clock.nowMs(),
     );

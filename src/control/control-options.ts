@@ -21,6 +21,12 @@ export interface ControlOptions {
    */
   readonly scheduleLeadMs: number;
   /**
+   * A fail-safe default that the limits let rise is raised only once they have not changed for this long, in
+   * ms (a fall goes out at once): an EMS that moves a limit every few seconds does not have every station
+   * sent a new default on every move (plan-capacity.ts followFailSafe). Default 60 s.
+   */
+  readonly failSafeRaiseAfterMs?: number | undefined;
+  /**
    * A port whose station refuses its profiles is tried again after this long, doubling after each refusal
    * up to `uncontrolledRetryMaxMs` (uncontrolled-ports.ts), in ms. Defaults: 1 s and 5 min.
    */
@@ -62,6 +68,9 @@ export interface ControlTestSwitches {
 
 /** What the control loop reads: its options and, in tests, the switches. */
 export type ControlLoopOptions = ControlOptions & ControlTestSwitches;
+
+/** ControlOptions.failSafeRaiseAfterMs when not given. */
+export const DEFAULT_FAIL_SAFE_RAISE_AFTER_MS = 60_000;
 
 export const DEFAULT_CONTROL_OPTIONS: ControlOptions = {
   coalesceMs: 20,

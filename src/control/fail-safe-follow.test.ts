@@ -57,8 +57,8 @@ function loadPerPhase(cs: CompiledSite, perPort: ReadonlyMap<string, number>): M
 }
 
 /** Starts Fusebox on SITE(mainA) with alice logged in and st-1 (two ports) connected. */
-async function startSite(mainA: number) {
-  f = await startApiFixture({ yaml: SITE(mainA) });
+async function startSite(mainA: number, o: { failSafeRaiseAfterMs?: number } = {}) {
+  f = await startApiFixture({ yaml: SITE(mainA), ...o });
   const fx = f;
   return { fx, alice: await fx.login('alice'), st1: await fx.station('st-1', 2) };
 }
@@ -195,8 +195,9 @@ describe('fail-safe defaults follow the limits', () => {
   }, 60_000);
 
   it('raises a default only once no station may hold more than its new one, away or not', async () => {
-    // A 40 A main over left (st-1, two ports) and right (st-2, one port).
-    const { fx, alice, st1 } = await startSite(40);
+    // A 40 A main over left (st-1, two ports) and right (st-2, one port). A rise waits 1 s of steady limits
+    // here (60 s by default; fail-safe-raise.test.ts).
+    const { fx, alice, st1 } = await startSite(40, { failSafeRaiseAfterMs: 1_000 });
     const st2 = await fx.station('st-2', 1);
     const sum = (): number =>
       (heldDefaultA(st1, 1) ?? Infinity) +

@@ -20,6 +20,7 @@ import type { MeterReading } from '../contracts/meter-reading.ts';
 import type { MeterObservation } from './capacity-inputs.ts';
 import { capacityInputs } from './capacity-inputs.ts';
 import type { ControlLoopOptions } from './control-options.ts';
+import { DEFAULT_FAIL_SAFE_RAISE_AFTER_MS } from './control-options.ts';
 import type { LimitHistory, NonEvEstimate } from './non-ev-estimate.ts';
 import { evLoadForMeters } from './non-ev-estimate.ts';
 import type { PortClasses } from './plan-ports.ts';
@@ -57,6 +58,11 @@ export function freshLoadReadings(
  * lowers it: the cloud's limit holds while Fusebox is away too; re-sent when the cap in force changes.
  * `uncontrolled`: ports whose station does not take limits, at what each may draw; it comes off what the
  * others' defaults share on every circuit above it (core/fail-safe.ts).
+ *
+ * A default that falls is sent at once. One that may rise is raised only once what the limits allow has not
+ * changed for `raiseAfterMs` (docs/control.md, "The fail-safe defaults follow the limits"): an EMS that moves
+ * the site limit every few seconds would otherwise have every station of the site sent a new default on
+ * every move. Until then the port keeps the lower default, which is safe (the sum only gets smaller).
  * `changed`: the defaults that differ from the previous ones (none: nothing to send).
  */
 export function followFailSafe(
@@ -67,19 +73,54 @@ export function followFailSafe(
   cloudCaps: ReadonlyMap<string, number> | null,
   nowMs: number,
   uncontrolled: ReadonlyMap<string, UncontrolledLoad> = new Map(),
+  raiseAfterMs: number = DEFAULT_FAIL_SAFE_RAISE_AFTER_MS,
 ): { readonly state: FailSafeState; readonly changed: ReadonlyMap<string, number> } {
   const commanded = commandedLimits(inputs, nowMs, ems !== null && !ems.enabled);
   const cloud = cloudCaps ?? new Map<string, number>();
   const key = JSON.stringify([[...commanded], [...cloud], [...uncontrolled]]);
-  if (prev.key?.site === cs && prev.key.commanded === key) return { state: prev, changed: new Map() };
-  const defaults = new Map(
-    failSafeLimits(cs, commanded, uncontrolled).map((l) => [
-      l.portId,
-      Math.min(l.currentA, cloud.get(l.portId) ?? Infinity),
-    ]),
-  );
+  const same = prev.key?.site === cs && prev.key.commanded === key;
+  const settled = (sinceMs: number): boolean => nowMs - sinceMs >= raiseAfterMs;
+  if (same && !(prev.raiseWaits && settled(prev.allowedSinceMs))) return { state: prev, changed: new Map() };
+  let { allowed, allowedSinceMs } = prev;
+  if (!same) {
+    const computed = new Map(
+      failSafeLimits(cs, commanded, uncontrolled).map((l) => [
+        l.portId,
+        Math.min(l.currentA, cloud.get(l.portId) ?? Infinity),
+      ]),
+    );
+    if (!sameValues(computed, allowed)) {
+      allowed = computed;
+      allowedSinceMs = nowMs;
+    }
+  }
+  // Each port at what is allowed, except that a rise waits while what is allowed is not settled. An
+  // uncontrolled port's own default is its draw at once: the others' already leave room for that draw.
+  const raise = settled(allowedSinceMs);
+  const defaults = new Map<string, number>();
+  let raiseWaits = false;
+  for (const [id, a] of allowed) {
+    const held = prev.defaults.get(id);
+    const d = held === undefined || raise || uncontrolled.has(id) ? a : Math.min(held, a);
+    if (d < a) raiseWaits = true;
+    defaults.set(id, d);
+  }
   const changed = new Map([...defaults].filter(([id, a]) => prev.defaults.get(id) !== a));
-  return { state: { key: { site: cs, commanded: key }, defaults }, changed };
+  return {
+    state: { key: { site: cs, commanded: key }, defaults, allowed, allowedSinceMs, raiseWaits },
+    changed,
+  };
+}
+
+/** When the rise of the fail-safe defaults that waits is due; null if none waits. */
+export function failSafeRaiseMs(state: FailSafeState, raiseAfterMs: number | undefined): number | null {
+  return state.raiseWaits ? state.allowedSinceMs + (raiseAfterMs ?? DEFAULT_FAIL_SAFE_RAISE_AFTER_MS) : null;
+}
+
+function sameValues(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
 }
 
 /**
@@ -125,6 +166,8 @@ export function nextRunDelayMs(
     readonly cloudStepMs: number | undefined;
     readonly nextProbeMs: number | null;
     readonly guard: RestartGuardView | null;
+    /** When a rise of the fail-safe defaults that waits is due (followFailSafe); null if none waits. */
+    readonly failSafeRaiseMs: number | null;
   },
   nowMs: number,
 ): number {
@@ -143,6 +186,8 @@ export function nextRunDelayMs(
   const cloudStep = inputs.cloudStepMs;
   if (cloudStep !== undefined) delayMs = Math.max(1, Math.min(delayMs, cloudStep - nowMs));
   if (inputs.nextProbeMs !== null) delayMs = Math.max(1, Math.min(delayMs, inputs.nextProbeMs - nowMs));
+  if (inputs.failSafeRaiseMs !== null)
+    delayMs = Math.max(1, Math.min(delayMs, inputs.failSafeRaiseMs - nowMs));
   const guard = inputs.guard;
   if (guard?.active(nowMs)) delayMs = Math.max(1, Math.min(delayMs, guard.graceEndsAtMs - nowMs));
   return delayMs;
@@ -234,6 +279,7 @@ export function capacitiesOfRun(
     inputs.cloudCaps,
     nowMs,
     uncontrolledLoads(cs, classes.uncontrolledA, scratch.uncontrolled),
+    opts.failSafeRaiseAfterMs,
   );
   let capacities = runCapacities(cs, capInputs, inputs.ems, opts.scheduleLeadMs, nowMs);
   const { fixed } = classes;

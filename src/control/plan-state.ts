@@ -26,11 +26,30 @@ export interface Restriction {
   readonly answer: string;
 }
 
-/** What the fail-safe defaults were last computed from (site and commanded limits), and the result. */
+/**
+ * What the fail-safe defaults were last computed from (site and commanded limits), what those limits allow
+ * and what the stations are sent (plan-capacity.ts followFailSafe: a rise waits until the limits are steady).
+ */
 export interface FailSafeState {
   readonly key: { readonly site: CompiledSite; readonly commanded: string } | null;
+  /** Per port, the default the stations are sent: `allowed`, or lower while a rise waits. */
   readonly defaults: ReadonlyMap<string, number>;
+  /** Per port, the default the limits in force allow (core/fail-safe.ts failSafeLimits). */
+  readonly allowed: ReadonlyMap<string, number>;
+  /** Since when `allowed` is what it is, in ms; a rise waits until it has been so for the settle time. */
+  readonly allowedSinceMs: number;
+  /** Whether some default is below what is allowed: a rise waits. */
+  readonly raiseWaits: boolean;
 }
+
+/** Before the first run: nothing computed (the first defaults are taken as computed, nothing waits). */
+export const INITIAL_FAIL_SAFE_STATE: FailSafeState = {
+  key: null,
+  defaults: new Map(),
+  allowed: new Map(),
+  allowedSinceMs: -Infinity,
+  raiseWaits: false,
+};
 
 export type LimitHistoryView = Pick<LimitHistory, 'has' | 'range' | 'clone'>;
 export type CarObservationsView = Pick<CarObservations, 'clone'>;
@@ -76,7 +95,7 @@ export function initialControlState(opts: ControlLoopOptions): ControlState {
     nextProbeMs: null,
     restricted: new Map(),
     guard: null,
-    failSafe: { key: null, defaults: new Map() },
+    failSafe: INITIAL_FAIL_SAFE_STATE,
     batteryRaising: new Map(),
   };
 }

@@ -224,7 +224,8 @@ describe('uncontrolled ports over real OCPP', () => {
   it("the others' fail-safe defaults leave room for its draw, and are re-sent when it is under control again", async () => {
     // 48 A: three 32 A ports share it as 16 A defaults; with CP3 drawing its 32 A whatever it holds, a dead
     // Fusebox must leave CP1 and CP2 at defaults that fit the 16 A left.
-    const s = await site(48, { refuse: 'NotImplemented' });
+    // A rise of the defaults waits 1 s of steady limits here (60 s by default; fail-safe-raise.test.ts).
+    const s = await site(48, { refuse: 'NotImplemented' }, { failSafeRaiseAfterMs: 1_000 });
     const heldDefaultA = (st: SimulatedStation): number | undefined =>
       st.profiles.all(1).find((x) => x.purpose === 'TxDefaultProfile')?.periods[0]?.limit;
     await eventually(() => s.loop.snapshot()?.uncontrolled.has('CP3-1'), 'CP3 uncontrolled');

@@ -88,7 +88,11 @@ describe('ControlLoop with cloud caps', () => {
       ['x/1', 15],
     ]);
     expect(cloud.clear('a', '1.6', { id: 77 })).toBe('Accepted');
-    await h.advanceBy(60_000);
+    // A rise waits until the limits have been steady for failSafeRaiseAfterMs (60 s by default)...
+    await h.advanceBy(30_000);
+    expect(h.loop.failSafeDefaults().get('a/1')).toBe(10);
+    // ...and then comes without any other event (a run is scheduled for it).
+    await h.advanceBy(31_000);
     expect(h.loop.failSafeDefaults().get('a/1')).toBe(15);
   });
 

@@ -85,6 +85,8 @@ export interface FixtureOptions {
   readonly webRoot?: string;
   readonly accounts?: boolean;
   readonly coalesceMs?: number;
+  /** ControlOptions.failSafeRaiseAfterMs (default: the control loop's). */
+  readonly failSafeRaiseAfterMs?: number;
 }
 
 /** Starts the fixture; call stop() in afterAll/afterEach. */
@@ -103,7 +105,10 @@ export async function startApiFixture(o: FixtureOptions = {}): Promise<ApiFixtur
     storePath: join(dir, 'fusebox.db'),
     demo: o.demo,
     webRoot: o.webRoot ?? join(dir, 'no-web'),
-    control: { coalesceMs: o.coalesceMs ?? 20 },
+    control: {
+      coalesceMs: o.coalesceMs ?? 20,
+      ...(o.failSafeRaiseAfterMs !== undefined ? { failSafeRaiseAfterMs: o.failSafeRaiseAfterMs } : {}),
+    },
   });
   if (o.accounts !== false) {
     await fusebox.store.api.accounts.add('alice', await hashStationPassword(PASSWORDS.alice), 'operator');
