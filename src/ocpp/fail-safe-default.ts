@@ -8,6 +8,19 @@
 
 export type DefaultProfileState = 'unsent' | 'pending' | 'accepted' | 'rejected' | 'timeout';
 
+/**
+ * Bumped whenever some port's held default may have come above its target: a target lowered, a default
+ * cleared. Nothing else raises what a port may hold above its target (only targets are sent), so a check
+ * that found no port above its target stays true until this changes (smart-charging.ts
+ * noDefaultAboveTarget, which would otherwise scan every port for every port whose default rises).
+ */
+let aboveEpoch = 0;
+
+/** See aboveEpoch. Shared by every FailSafeDefault of the process: one more bump only costs a re-check. */
+export function defaultsAboveEpoch(): number {
+  return aboveEpoch;
+}
+
 export class FailSafeDefault {
   private state: DefaultProfileState = 'unsent';
   private target: number;
@@ -38,6 +51,7 @@ export class FailSafeDefault {
   /** A new target; true when it changed. */
   setTarget(currentA: number): boolean {
     if (currentA === this.target) return false;
+    if (currentA < this.target) aboveEpoch++;
     this.target = currentA;
     return true;
   }
@@ -96,6 +110,7 @@ export class FailSafeDefault {
 
   /** The station no longer holds a default of Fusebox's (an operator cleared it). */
   cleared(): void {
+    aboveEpoch++;
     this.acceptedA = undefined;
     this.unconfirmed.clear();
     this.state = 'rejected';

@@ -5,6 +5,7 @@
  * stops. Every setpoint is tracked (sent, accepted, rejected, timed out) and logged.
  */
 import { isDue } from '../core/freshness.ts';
+import { defaultsAboveEpoch } from './fail-safe-default.ts';
 import type { ProfileSpec, RateUnit } from './charging-profile.ts';
 import { DEFAULT_START_LEAD_MS, START_SKEW_MS } from './charging-profile.ts';
 import type { OcppContext } from './ocpp-context.ts';
@@ -20,6 +21,9 @@ import type { SetpointOptions, SetpointResult } from '../contracts/station-gatew
 /** A station that did not accept a fail-safe default is sent it again after this long, in ms. */
 const DEFAULT_RETRY_MS = 30_000;
 
+/** Stations whose changed defaults start going out in one event-loop turn (updateDefaults); the rest next. */
+export const DEFAULT_SYNCS_PER_TURN = 100;
+
 export class SmartCharging {
   /** Stations whose defaults are being brought to their targets, and those with news meanwhile. */
   private readonly syncing = new Set<string>();
@@ -27,6 +31,8 @@ export class SmartCharging {
   private readonly defaultRetryAtMs = new Map<string, number>();
   /** Per port, the store of its latest session setpoint while it is not committed yet. */
   private readonly storing = new Map<string, Promise<number | undefined>>();
+  /** The defaultsAboveEpoch at which no port was found holding a default above its target; -1: none. */
+  private noneAboveAtEpoch = -1;
   /** Connections whose charging rate units were read. */
   private readonly unitsRead = new WeakSet<StationConnection>();
 
@@ -163,18 +169,34 @@ export class SmartCharging {
    * is back (renewDue). Decreases go out first; see syncDefaults.
    */
   updateDefaults(defaults: ReadonlyMap<string, number>): void {
-    const stations = new Set<string>();
+    // Stations with a default that falls first, then those whose defaults only rise.
+    const falls = new Set<string>();
+    const rises = new Set<string>();
     for (const [portId, currentA] of defaults) {
       const rt = this.ctx.ports.get(portId);
-      if (rt?.setpoints.defaults.setTarget(Math.max(0, Math.min(currentA, rt.info.port.maxCurrentA))))
-        stations.add(rt.info.port.stationId);
+      if (!rt) continue;
+      const d = rt.setpoints.defaults;
+      const before = d.targetA;
+      const target = Math.max(0, Math.min(currentA, rt.info.port.maxCurrentA));
+      if (d.setTarget(target)) (target < before ? falls : rises).add(rt.info.port.stationId);
     }
-    if (stations.size === 0) return;
+    const stations = [...falls, ...[...rises].filter((id) => !falls.has(id))];
+    if (stations.length === 0) return;
     this.ctx.log.info(
-      { stations: [...stations] },
+      { stations },
       'fail-safe defaults changed with the limits: sending them to the stations',
     );
-    for (const id of stations) this.syncDefaults(id);
+    this.startSyncs(stations);
+  }
+
+  /**
+   * Starts the syncs of `stationIds` at most DEFAULT_SYNCS_PER_TURN per event-loop turn, in order: a change of
+   * every default at 1,000 stations would otherwise store and send a profile for each in one turn.
+   */
+  private startSyncs(stationIds: readonly string[]): void {
+    for (const id of stationIds.slice(0, DEFAULT_SYNCS_PER_TURN)) this.syncDefaults(id);
+    if (stationIds.length > DEFAULT_SYNCS_PER_TURN)
+      setImmediate(() => this.startSyncs(stationIds.slice(DEFAULT_SYNCS_PER_TURN)));
   }
 
   /**
@@ -226,10 +248,17 @@ export class SmartCharging {
     }
   }
 
-  /** True when no port of the site may hold a default above its target. */
+  /**
+   * True when no port of the site may hold a default above its target. A true answer is remembered until a
+   * target falls or a default is cleared (fail-safe-default.ts defaultsAboveEpoch): when the defaults of
+   * 2,000 ports rise together, each one's check would otherwise scan all 2,000.
+   */
   private noDefaultAboveTarget(): boolean {
+    const epoch = defaultsAboveEpoch();
+    if (this.noneAboveAtEpoch === epoch) return true;
     for (const rt of this.ctx.ports.values())
       if (rt.setpoints.defaults.heldA() > rt.setpoints.defaults.targetA) return false;
+    this.noneAboveAtEpoch = epoch;
     return true;
   }
 
