@@ -2,6 +2,7 @@
  * The fail-safe defaults fall at once and rise only once the limits are steady (plan-capacity.ts
  * followFailSafe): an EMS that moves the site limit every few seconds must not have every station of the
  * site sent a new default on every move, and no default may ever be above what the limits in force allow.
+ * SCENARIO_REPORT=1 prints how many defaults the moving EMS of the first test has sent.
  */
 import { describe, expect, it } from 'vitest';
 import type { EmsCommands } from '../contracts/ems-commands.ts';
@@ -66,20 +67,24 @@ describe('fail-safe defaults: a fall goes out at once, a rise once the limits ar
       let state = INITIAL_FAIL_SAFE_STATE;
       let sent = 0;
       limits.forEach((limitA, i) => {
+        const prev = state;
         const r = step(state, limitA, i * 5_000, raiseAfterMs);
         state = r.state;
         sent += r.changed.size;
         expectWithin(state, limitA);
-        // A fall is in the same run's changes: no port holds more than the new limit allows.
-        for (const [id, a] of r.changed) expect(a).toBe(state.defaults.get(id));
+        // A fall is in the same run's changes: every port whose default is above what is allowed now.
+        for (const [id, a] of state.allowed)
+          if ((prev.defaults.get(id) ?? 0) > a) expect(r.changed.get(id), id).toBe(a);
       });
       return { sent, state };
     };
     const steady = run(DEFAULT_FAIL_SAFE_RAISE_AFTER_MS);
     const eager = run(0);
+    if (process.env.SCENARIO_REPORT)
+      console.log(`defaults sent: ${eager.sent} sent at once, ${steady.sent} with the 60-s settle`);
     // Eager (every change sent, the rule before): 40 ports on most of the 120 moves.
     expect(eager.sent).toBeGreaterThan(40 * 100);
-    // Steady: only the new lows go out while the EMS moves, then one rise once it holds 240 A for 60 s.
+    // Steady: only the new lows go out while the EMS moves, then one rise once it holds 380 A for 60 s.
     expect(steady.sent).toBeLessThan(eager.sent / 10);
     expect(steady.state.defaults).toEqual(steady.state.allowed);
     expect(steady.state.defaults.get('CP0/1')).toBe(9.5);

@@ -20,7 +20,7 @@ const conductorFactorCache = new WeakMap<CompiledSite, Float64Array[][]>();
  * Per port, per conductor: the load of 1 A on that conductor alone at each circuit of the port's path. Made
  * once per port (factorsOfConductors); this runs for every port several times per control run. No closure
  * here: a parameter captured by one (as the `??=` of the first version did) makes V8 allocate the function's
- * context on every call, taken or not: 48 bytes a call, some 200 KB a control run at 2,000 ports.
+ * context on every call, taken or not: 48 bytes a call, some 100 KB a control run at 2,000 ports.
  */
 function conductorFactors(cs: CompiledSite, portIdx: number): Float64Array[] {
   let cache = conductorFactorCache.get(cs);
