@@ -27,7 +27,7 @@ import { statusKey } from './relay.ts';
 import { RejectingCloudProfiles } from './cloud-profiles.ts';
 import { ProxyOutbox } from './proxy-outbox.ts';
 import type { LinkState } from './upstream-link.ts';
-import { UpstreamLink } from './upstream-link.ts';
+import { stateOfLink, UpstreamLink } from './upstream-link.ts';
 import type { UpstreamSettings, UpstreamStationSettings, UpstreamStatus } from '../contracts/upstream.ts';
 
 export interface CloudProxyOptions {
@@ -43,6 +43,8 @@ export interface CloudProxyOptions {
   readonly now?: (() => number) | undefined;
   /** How long a cached cloud answer counts (`ocpp.authorizationCacheTtlMs`), in ms. */
   readonly authorizationCacheTtlMs?: number | undefined;
+  /** The first retry of a stop at an offline kWh limit that the station refused, in ms (tests shorten it). */
+  readonly offlineStopRetryMs?: number | undefined;
 }
 
 export type { UpstreamStatus };
@@ -146,8 +148,6 @@ export class CloudProxy {
         r.stationConnected = true;
         clearTimeout(r.goneTimer);
       }),
-      server.on('meter-values', (e) => this.caps?.enforce(e)),
-      server.on('session-stopped', (e) => this.caps?.sessionStopped(e.portId, e.sessionId)),
       server.on('station-disconnected', (e) => {
         const r = this.relays.get(e.stationId);
         if (!r) return;
@@ -156,10 +156,11 @@ export class CloudProxy {
       }),
     );
     const event = this.event.bind(this);
-    this.caps = new OfflineCaps({ server, store, log: this.o.log, now: this.now, event });
+    const { log, offlineStopRetryMs: stopRetryMs } = this.o;
+    this.caps = new OfflineCaps({ server, store, log, now: this.now, event, stopRetryMs });
     this.replay = new CloudReplay({
       outbox: this.outbox,
-      log: this.o.log,
+      log,
       now: this.now,
       closed: () => this.closed,
       cache: (version, payload, answer) => this.cacheAuthorization(version, payload, answer),
@@ -181,20 +182,9 @@ export class CloudProxy {
     const outbox = this.outbox;
     const queue = outbox?.queueOf(stationId) ?? [];
     const relayed = this.settings.stationFor(stationId) !== undefined;
-    const linkState = r?.link?.state;
     return {
       stationId,
-      state: !relayed
-        ? 'disabled'
-        : linkState === 'connected'
-          ? 'connected'
-          : linkState === 'connecting'
-            ? r?.outageSinceMs !== undefined
-              ? 'outage'
-              : 'connecting'
-            : linkState === 'down'
-              ? 'outage'
-              : 'idle',
+      state: relayed ? stateOfLink(r?.link?.state, r?.outageSinceMs !== undefined) : 'disabled',
       outageSinceMs: r?.outageSinceMs,
       queueDepth: queue.length,
       oldestQueuedMs: queue[0]?.queuedMs,
@@ -212,6 +202,7 @@ export class CloudProxy {
   async close(): Promise<void> {
     this.closed = true;
     for (const u of this.unsubscribe.splice(0)) u();
+    this.caps?.close();
     const relays = [...this.relays.values()];
     // A planned stop lets the calls in flight be answered and the replays commit those answers before the links
     // close: a message cut off here would be sent again after the restart (docs/proxy.md).

@@ -14,11 +14,29 @@ interface OfflineCap {
   readonly sessionId: number;
   readonly idTag: string;
   readonly limitWh: number;
-  /** A stop is on its way or was accepted; false again when the station refused it (the next reading retries). */
+  /** A stop is on its way (its answer not yet in). */
   stopping: boolean;
+  /** When the station last accepted a stop (ms): until STOP_RESEND_AFTER_MS later, readings send none. */
+  acceptedMs: number | undefined;
+  /** Stops refused or failed in a row (the next retry waits longer). */
+  failures: number;
+  /** The retry of a refused or failed stop, when one is waiting. */
+  retry: ReturnType<typeof setTimeout> | undefined;
   /** The event was recorded (once per session). */
   announced: boolean;
 }
+
+/**
+ * A stop the station refused (or that could not be sent: station offline, no answer) is sent again after this
+ * long, doubled with every further failure up to STOP_RETRY_MAX_MS, and also with the session's next reading.
+ */
+export const STOP_RETRY_FIRST_MS = 5_000;
+export const STOP_RETRY_MAX_MS = 60_000;
+/**
+ * A session whose readings still come this long after its station accepted a stop is sent the stop again, in
+ * ms: that station did not stop it.
+ */
+export const STOP_RESEND_AFTER_MS = 60_000;
 
 export interface OfflineCapsDeps {
   readonly server: OcppServer;
@@ -27,11 +45,16 @@ export interface OfflineCapsDeps {
   readonly now: () => number;
   /** Records an event (store and log). */
   readonly event: RecordEvent;
+  /** The first retry of a refused stop, in ms (STOP_RETRY_FIRST_MS; tests shorten it). */
+  readonly stopRetryMs?: number | undefined;
 }
+
+const UNSTOPPED = { stopping: false, acceptedMs: undefined, failures: 0, retry: undefined } as const;
 
 export class OfflineCaps {
   /** By port id. */
   private readonly byPort = new Map<string, OfflineCap>();
+  private readonly unsubscribe: (() => void)[];
 
   /** Reads back the limits of the sessions still running at the last stop. */
   constructor(private readonly d: OfflineCapsDeps) {
@@ -46,9 +69,13 @@ export class OfflineCaps {
         sessionId: c.session_id,
         idTag: c.id_tag,
         limitWh: c.limit_wh,
-        stopping: false,
+        ...UNSTOPPED,
         announced: c.announced === 1,
       });
+    this.unsubscribe = [
+      d.server.on('meter-values', (e) => this.enforce(e)),
+      d.server.on('session-stopped', (e) => this.sessionStopped(e.portId, e.sessionId)),
+    ];
   }
 
   /** The session on `portId` has its limit already. */
@@ -65,7 +92,7 @@ export class OfflineCaps {
       limitWh,
       atMs: this.d.now(),
     });
-    this.byPort.set(portId, { sessionId, idTag, limitWh, stopping: false, announced: false });
+    this.byPort.set(portId, { sessionId, idTag, limitWh, ...UNSTOPPED, announced: false });
   }
 
   /** The session ended: its limit goes. */
@@ -76,15 +103,11 @@ export class OfflineCaps {
   /** A reading of a capped session: at its limit, Fusebox stops it (RemoteStop / RequestStopTransaction). */
   enforce(e: PortMeterEvent): void {
     const cap = this.byPort.get(e.portId);
+    if (!cap || cap.stopping) return;
+    if (cap.acceptedMs !== undefined && this.d.now() - cap.acceptedMs < STOP_RESEND_AFTER_MS) return;
+    const drawnWh = this.drawnWh(e.portId, cap);
     const port = this.d.server.port(e.portId);
-    if (!cap || cap.stopping || !port) return;
-    if (port.sessionId !== cap.sessionId) {
-      this.forget(e.portId);
-      return;
-    }
-    const drawnWh = (port.sessionLastWh ?? 0) - (port.sessionStartWh ?? 0);
-    if (drawnWh < cap.limitWh) return;
-    cap.stopping = true;
+    if (drawnWh === undefined || drawnWh < cap.limitWh || !port) return;
     const kwh = (x: number): string => String(Math.round(x / 10) / 100);
     if (!cap.announced) {
       cap.announced = true;
@@ -97,14 +120,57 @@ export class OfflineCaps {
         { portId: e.portId, sessionId: cap.sessionId, drawnWh },
       );
     }
-    this.d.server.restrictPort(e.portId, 'stop').then(
+    this.sendStop(e.portId, cap);
+  }
+
+  /** Stops watching; pending retries end (Fusebox stops: the limits stay stored for the next start). */
+  close(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    for (const cap of this.byPort.values()) clearTimeout(cap.retry);
+  }
+
+  /**
+   * The energy the port's session has drawn while it is still the capped one; undefined (and the limit
+   * forgotten) once the port has another session or none.
+   */
+  private drawnWh(portId: string, cap: OfflineCap): number | undefined {
+    const port = this.d.server.port(portId);
+    if (!port) return undefined;
+    if (port.sessionId !== cap.sessionId) {
+      this.forget(portId);
+      return undefined;
+    }
+    return (port.sessionLastWh ?? 0) - (port.sessionStartWh ?? 0);
+  }
+
+  private sendStop(portId: string, cap: OfflineCap): void {
+    clearTimeout(cap.retry);
+    cap.retry = undefined;
+    cap.stopping = true;
+    const failed = (): void => {
+      cap.stopping = false;
+      cap.failures++;
+      if (this.byPort.get(portId) !== cap) return;
+      const first = this.d.stopRetryMs ?? STOP_RETRY_FIRST_MS;
+      const waitMs = Math.min(STOP_RETRY_MAX_MS, first * 2 ** (cap.failures - 1));
+      cap.retry = setTimeout(() => {
+        cap.retry = undefined;
+        if (this.byPort.get(portId) === cap && !cap.stopping && this.drawnWh(portId, cap) !== undefined)
+          this.sendStop(portId, cap);
+      }, waitMs);
+      cap.retry.unref();
+    };
+    this.d.server.restrictPort(portId, 'stop').then(
       (status) => {
-        this.d.log.info({ portId: e.portId, status }, 'offline limit: stop sent');
-        if (status !== 'Accepted') cap.stopping = false;
+        this.d.log.info({ portId, status }, 'offline limit: stop sent');
+        if (status !== 'Accepted') return failed();
+        cap.stopping = false;
+        cap.failures = 0;
+        cap.acceptedMs = this.d.now();
       },
       (err: unknown) => {
-        this.d.log.error({ err, portId: e.portId }, 'offline limit: could not stop');
-        cap.stopping = false;
+        this.d.log.error({ err, portId }, 'offline limit: could not stop');
+        failed();
       },
     );
   }
@@ -113,6 +179,7 @@ export class OfflineCaps {
   private forget(portId: string): void {
     const cap = this.byPort.get(portId);
     if (!cap) return;
+    clearTimeout(cap.retry);
     this.byPort.delete(portId);
     this.capWrite('proxyDeleteOfflineCap', portId, cap.sessionId);
   }

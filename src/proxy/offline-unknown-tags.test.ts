@@ -11,6 +11,7 @@ import { closeAfterEach } from './testing/close-after-each.ts';
 import type { Proxied } from './testing/proxied-harness.ts';
 import { rawStation, settingsFor, startProxied } from './testing/proxied-harness.ts';
 import { TestCloud } from './testing/test-cloud.ts';
+import { STOP_RESEND_AFTER_MS } from './offline-caps.ts';
 
 let cloud: TestCloud | undefined;
 let p: Proxied | undefined;
@@ -142,41 +143,112 @@ describe('unknown id tags while the cloud is down (upstream.offlineUnknownIdTags
     ]);
   });
 
-  it('acceptUpToKwh: a stop the station refuses is sent again with its next reading', async () => {
+  /** A down cloud, Fusebox with a 2 kWh offline limit, a raw 1.6 station whose stops get `stopAnswer(n)`. */
+  async function cappedRawStation(
+    stopAnswer: (n: number) => Record<string, unknown>,
+    options: { offlineStopRetryMs?: number; now?: () => number } = {},
+  ) {
     cloud = await TestCloud.start();
     await cloud.goDown();
     p = await startProxied({
       cloudUrl: cloud.url,
       stations: [{ id: 'CP1', version: '1.6' }],
       settings: { ...settingsFor(cloud.url), offlineUnknownIdTags: { acceptUpToKwh: 2 } },
+      ...options,
     });
-    let stopsAsked = 0;
+    const stops: number[] = [];
     const st = await rawStation(p.h.url, 'CP1', '1.6', (call) => {
       if (call.method !== 'RemoteStopTransaction') return {};
-      stopsAsked++;
-      return { status: stopsAsked === 1 ? 'Rejected' : 'Accepted' };
+      stops.push(performance.now());
+      return stopAnswer(stops.length);
+    });
+    await st.client.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
+    await eventually(() => p!.proxy.status('CP1').state === 'outage', 'outage seen');
+    const { transactionId: tx } = (await st.client.call('StartTransaction', {
+      connectorId: 1,
+      idTag: 'STRANGER',
+      meterStart: 0,
+      timestamp: iso(Date.now()),
+    })) as { transactionId: number };
+    const reading = (wh: number) => st.client.call('MeterValues', meterValues(tx, wh));
+    return { st, stops, reading };
+  }
+
+  const limitEvents = (): number =>
+    (
+      p!.h.store.db
+        .prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'upstream-offline-limit'")
+        .get() as { n: number }
+    ).n;
+
+  it('acceptUpToKwh: a stop the station refuses is sent again with its next reading', async () => {
+    // The timed retry is a minute away: only the reading can bring the second stop.
+    const { st, stops, reading } = await cappedRawStation(
+      (n) => ({ status: n === 1 ? 'Rejected' : 'Accepted' }),
+      { offlineStopRetryMs: 60_000 },
+    );
+    try {
+      await reading(2100);
+      await eventually(() => stops.length === 1, 'first stop asked', 20_000);
+      // The refusal reaches Fusebox after the station's handler returned: wait until it is in.
+      await eventually(
+        async () => {
+          await reading(2200);
+          return stops.length === 2;
+        },
+        'stop asked again with a reading after the refusal',
+        20_000,
+      );
+      expect(limitEvents()).toBe(1);
+      // Accepted: no more stops, whatever the readings.
+      await reading(2300);
+      await st.client.call('Heartbeat', {});
+      expect(stops.length).toBe(2);
+    } finally {
+      await st.client.close({ force: true });
+    }
+  });
+
+  it('acceptUpToKwh: a refused or failed stop is retried without readings, each wait twice the last', async () => {
+    const retryMs = 200;
+    const { st, stops, reading } = await cappedRawStation(
+      (n) => {
+        if (n === 2) throw new Error('the station fails the call');
+        return { status: n === 3 ? 'Accepted' : 'Rejected' };
+      },
+      { offlineStopRetryMs: retryMs },
+    );
+    try {
+      await reading(2100);
+      await eventually(() => stops.length === 3, 'stopped on the third try, without another reading', 20_000);
+      // A timer never fires early; the answer reaches Fusebox after the station noted the time.
+      expect(stops[1]! - stops[0]!).toBeGreaterThanOrEqual(retryMs - 2);
+      expect(stops[2]! - stops[1]!).toBeGreaterThanOrEqual(2 * retryMs - 2);
+      await new Promise((r) => setTimeout(r, 4 * retryMs));
+      expect(stops.length).toBe(3);
+      expect(limitEvents()).toBe(1);
+    } finally {
+      await st.client.close({ force: true });
+    }
+  });
+
+  it('acceptUpToKwh: a session still sending readings a minute after its station accepted the stop is stopped again', async () => {
+    let offsetMs = 0;
+    const { st, stops, reading } = await cappedRawStation(() => ({ status: 'Accepted' }), {
+      now: () => Date.now() + offsetMs,
     });
     try {
-      await st.client.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
-      await eventually(() => p!.proxy.status('CP1').state === 'outage', 'outage seen');
-      const { transactionId: tx } = (await st.client.call('StartTransaction', {
-        connectorId: 1,
-        idTag: 'STRANGER',
-        meterStart: 0,
-        timestamp: iso(Date.now()),
-      })) as { transactionId: number };
-      await st.client.call('MeterValues', meterValues(tx, 2100));
-      await eventually(() => stopsAsked === 1, 'first stop asked', 20_000);
-      await st.client.call('MeterValues', meterValues(tx, 2200));
-      await eventually(() => stopsAsked === 2, 'stop asked again after the refusal', 20_000);
-      const events = p.h.store.db
-        .prepare("SELECT COUNT(*) AS n FROM events WHERE kind = 'upstream-offline-limit'")
-        .get() as { n: number };
-      expect(events.n).toBe(1);
-      // Accepted: no more stops, whatever the readings.
-      await st.client.call('MeterValues', meterValues(tx, 2300));
+      await reading(2100);
+      await eventually(() => stops.length === 1, 'first stop asked', 20_000);
       await st.client.call('Heartbeat', {});
-      expect(stopsAsked).toBe(2);
+      offsetMs = STOP_RESEND_AFTER_MS - 5_000;
+      await reading(2200);
+      await st.client.call('Heartbeat', {});
+      expect(stops.length).toBe(1);
+      offsetMs = STOP_RESEND_AFTER_MS + 1_000;
+      await reading(2300);
+      await eventually(() => stops.length === 2, 'the stop sent again', 20_000);
+      expect(limitEvents()).toBe(1);
     } finally {
       await st.client.close({ force: true });
     }

@@ -7,9 +7,16 @@ import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { subprotocolOf } from '../ocpp/ocpp-version.ts';
 import type { RpcClient, RpcHandler } from '../ocpp/rpc.ts';
 import { createRpcClient } from '../ocpp/rpc.ts';
-import type { UpstreamReconnect, UpstreamStationSettings } from '../contracts/upstream.ts';
+import type { UpstreamReconnect, UpstreamStationSettings, UpstreamStatus } from '../contracts/upstream.ts';
 
 export type LinkState = 'connecting' | 'connected' | 'down' | 'closed';
+
+/** A relayed station's state (the API's `upstream` state) from its link's, and whether an outage is open. */
+export function stateOfLink(link: LinkState | undefined, inOutage: boolean): UpstreamStatus['state'] {
+  if (link === 'connected') return 'connected';
+  if (link === 'connecting') return inOutage ? 'outage' : 'connecting';
+  return link === 'down' ? 'outage' : 'idle';
+}
 
 /** Each wait is the backoff delay times a random factor in [1 - JITTER, 1 + JITTER]. */
 const JITTER = 0.25;

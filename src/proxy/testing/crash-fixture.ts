@@ -33,8 +33,15 @@ export function useCrashFixture(): CrashFixture {
   let dir = '';
   let cloud: TestCloud | undefined;
   const children: ChildProcess[] = [];
+  const outputs: (() => string)[] = [];
   const stations: SimulatedStation[] = [];
-  afterEach(async () => {
+  afterEach(async (ctx) => {
+    // A failed test shows what its Fusebox processes logged (info and up).
+    if (ctx.task.result?.state === 'fail')
+      outputs.forEach((out, i) =>
+        process.stderr.write(`--- Fusebox child ${i + 1} of the failed test:\n${out()}\n`),
+      );
+    outputs.length = 0;
     await Promise.allSettled(stations.splice(0).map((s) => s.close()));
     for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await cloud?.close();
@@ -52,8 +59,10 @@ export function useCrashFixture(): CrashFixture {
       return cloud;
     },
     async startFusebox(args) {
-      const { child, url } = spawnUrlChild(SCRIPT, [...args], 'Fusebox');
+      const env = { ...process.env, FUSEBOX_TEST_LOG: process.env.FUSEBOX_TEST_LOG ?? 'info' };
+      const { child, url, output } = spawnUrlChild(SCRIPT, [...args], 'Fusebox', env);
       children.push(child);
+      outputs.push(output);
       return { child, url: await url };
     },
     kill(child) {

@@ -21,6 +21,10 @@ export interface ProxiedOptions {
   readonly reconnect?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
   /** Upstream settings of one's own (from a site file); else every station goes to cloudUrl. */
   readonly settings?: UpstreamSettings;
+  /** CloudProxyOptions.offlineStopRetryMs. */
+  readonly offlineStopRetryMs?: number;
+  /** The proxy's clock (CloudProxyOptions.now). */
+  readonly now?: () => number;
 }
 
 export interface Proxied {
@@ -49,6 +53,8 @@ export async function startProxied(options: ProxiedOptions): Promise<Proxied> {
     settings: options.settings ?? settingsFor(options.cloudUrl, options.passwords, options.reconnect),
     log,
     callTimeoutMs: 5000,
+    offlineStopRetryMs: options.offlineStopRetryMs,
+    now: options.now,
   });
   const h = await startHarness({
     stations: options.stations.map((s) => ({ id: s.id, version: s.version, ports: s.ports ?? 1 })),
