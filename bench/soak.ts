@@ -17,8 +17,9 @@
  *   scrape), its CPU use after the warm-up from /proc (cpuPct, % of one core), and its control runs a second
  *   after the warm-up (controlRunsPerS, from fusebox_control_runs_total);
  * - the simulated stations and meter run in this process, on the same cores as Fusebox: once Fusebox is
- *   started this process lowers its own priority by 10 steps, to nice 10 from 0 (SOAK_SIMULATOR_NICE, 0 for equal
- *   priority), as real stations, other devices, take no CPU from it (simulatorNice in the result: the steps);
+ *   started this process lowers the priority of all its threads (V8's and libuv's helpers too) by 10 steps, to
+ *   nice 10 from 0 (SOAK_SIMULATOR_NICE, 0 for equal priority), as real stations, other devices, take no CPU
+ *   from it (simulatorNice in the result: the steps);
  * - at the end Fusebox is killed with SIGKILL while the traffic goes on, and every record a station had an
  *   answer for (transaction starts and stops, meter samples) is looked up in the SQLite file: lostRecords
  *   counts those missing.

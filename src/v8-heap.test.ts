@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { HEAP_GROWING_PERCENT, tuneHeap } from './v8-heap.ts';
+import { HEAP_GROWING_PERCENT, lowerV8Helpers, tuneHeap, V8_HELPER_NICE } from './v8-heap.ts';
 
 /** Runs `script` (an ES module that may import v8-heap.ts as `module`) with --trace-gc and `flags`; V8's trace back. */
 function traceGc(script: string, env: Record<string, string>, flags: readonly string[] = []): string {
@@ -75,5 +75,60 @@ describe('V8 heap tuning for fusebox start', () => {
       traceGc(script, { PRE: pre }, ['--expose-gc', '--trace-pretenuring-statistics']);
     expect(trace('on')).toMatch(/pretenuring: .*=> (maybe tenure|tenure)/);
     expect(trace('off')).not.toMatch(/pretenuring:/);
+  });
+
+  it("lowers V8's helper threads below the main thread, and only those; takes overrides, refuses bad ones by name", () => {
+    // In a child process (a test must not slow its own runner): every thread's name and nice value, read
+    // from /proc/self/task/*/stat (field 19), after lowerV8Helpers with FUSEBOX_V8_HELPER_NICE = N.
+    const script = `
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const { lowerV8Helpers } = await import(${module});
+      const done = lowerV8Helpers({ FUSEBOX_V8_HELPER_NICE: process.env.N });
+      const threads = readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return { tid: Number(tid), name: readFileSync('/proc/self/task/' + tid + '/comm', 'utf8').trim(), nice: Number(fields[16]) };
+      });
+      process.stdout.write(JSON.stringify({ done, pid: process.pid, threads }));`;
+    const run = (n: string) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: { ...process.env, N: n },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as {
+        done: { nice: number; threads: number };
+        pid: number;
+        threads: { tid: number; name: string; nice: number }[];
+      };
+    };
+    // V8's threads: named V8Worker (Node 24), else unnamed, with the main thread's name (Node 22).
+    const helpersOf = (r: ReturnType<typeof run>) => {
+      const main = r.threads.find((t) => t.tid === r.pid)!;
+      const named = r.threads.filter((t) => t.name === 'V8Worker');
+      const helpers = named.length ? named : r.threads.filter((t) => t.name === main.name && t !== main);
+      return { main, helpers, others: r.threads.filter((t) => !helpers.includes(t)) };
+    };
+    const lowered = run('');
+    const { main, helpers, others } = helpersOf(lowered);
+    expect(helpers.length).toBeGreaterThanOrEqual(4); // V8's pool: 4 threads unless --v8-pool-size says otherwise
+    expect(lowered.done).toEqual({ nice: V8_HELPER_NICE, threads: helpers.length });
+    for (const h of helpers) expect(h.nice).toBe(Math.min(19, main.nice + V8_HELPER_NICE));
+    expect(others.length).toBeGreaterThan(0);
+    for (const t of others) expect(t.nice).toBe(main.nice);
+
+    const left = run('0');
+    expect(left.done).toEqual({ nice: 0, threads: 0 });
+    for (const t of left.threads) expect(t.nice).toBe(main.nice);
+    expect(helpersOf(run('3')).helpers.map((t) => t.nice)).toEqual(
+      helpers.map(() => Math.min(19, main.nice + 3)),
+    );
+
+    for (const bad of ['-1', '2.5', 'low', '20'])
+      expect(lowerV8Helpers({ FUSEBOX_V8_HELPER_NICE: bad })).toEqual({
+        error: `FUSEBOX_V8_HELPER_NICE is a whole number from 0 to 19, not '${bad}'`,
+      });
+    // Where there is no task directory (not Linux): nothing to do, no error.
+    expect(lowerV8Helpers({}, '/nonexistent/task')).toEqual({ nice: V8_HELPER_NICE, threads: 0 });
   });
 });

@@ -21,6 +21,7 @@
  * pretenuring decision at all once it is off).
  */
 import { setFlagsFromString } from 'node:v8';
+import { lowerThreads, mainThreadName } from './thread-priority.ts';
 
 /** Old-generation growth after a major collection, % of the live data: 50 = up to 1.5 times the live data. */
 export const HEAP_GROWING_PERCENT = 50;
@@ -49,4 +50,46 @@ export function tuneHeap(env: NodeJS.ProcessEnv = process.env): HeapTuning | { e
   if (!pretenuring) setFlagsFromString('--no-allocation-site-pretenuring');
   if (percent !== 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
   return { percent: percent === 0 ? null : percent, pretenuring };
+}
+
+/**
+ * How many steps of nice below the process V8's helper threads run (FUSEBOX_V8_HELPER_NICE; 0 leaves them).
+ * Those threads (the platform's worker pool, which Node names V8Worker: concurrent marking and sweeping,
+ * background compiling) ran at the main thread's priority, and while a major collection marks concurrently
+ * they can take every core of a small controller: in the soak (2 cores, 1,000 stations) the event loop's
+ * gaps of 80 ms and more were the main thread waiting for a core while they ran (docs/operations.md, "Memory
+ * and pauses"). Lowered, they still get every idle cycle, and V8 does on the main thread whatever marking
+ * they have not done when it must finish.
+ */
+export const V8_HELPER_NICE = 10;
+
+/** What lowerV8Helpers did: the steps, and how many of V8's helper threads it lowered. */
+export interface HelperPriority {
+  readonly nice: number;
+  readonly threads: number;
+}
+
+/**
+ * Lowers V8's helper threads `nice` steps below the calling thread (src/thread-priority.ts; Linux's `taskDir`):
+ * those named V8Worker (Node 24). Node 22 leaves them unnamed (they carry the main thread's name, `node`), so
+ * where there is no V8Worker, every thread with the main thread's name but another id: called at start, before
+ * Fusebox starts threads of its own, those are V8's pool, the thread that waits for SIGUSR1 (the inspector) and
+ * any thread of libuv's pool already started (file system work; threads started later inherit the main
+ * thread's priority). Nothing where there is no such directory (not Linux). Returns what was done, or an
+ * error naming the bad variable.
+ */
+export function lowerV8Helpers(
+  env: NodeJS.ProcessEnv = process.env,
+  taskDir = '/proc/self/task',
+): HelperPriority | { error: string } {
+  const raw = env.FUSEBOX_V8_HELPER_NICE;
+  const nice = raw === undefined || raw.trim() === '' ? V8_HELPER_NICE : Number(raw);
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19)
+    return { error: `FUSEBOX_V8_HELPER_NICE is a whole number from 0 to 19, not '${raw}'` };
+  if (nice === 0) return { nice, threads: 0 };
+  const named = lowerThreads(nice, (name) => name === 'V8Worker', taskDir);
+  if (named.lowered + named.refused > 0) return { nice, threads: named.lowered };
+  const main = mainThreadName(taskDir);
+  const unnamed = lowerThreads(nice, (name, tid) => name === main && tid !== process.pid, taskDir);
+  return { nice, threads: unnamed.lowered };
 }

@@ -1,6 +1,7 @@
 /** The soak's (bench/soak.ts) own options and what it reads of the Fusebox process from /proc. */
 import { readFileSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
+import { getPriority } from 'node:os';
+import { lowerThreads } from '../../src/thread-priority.ts';
 
 /** `--name N` or `--name=N`: a positive number, else `fallback`. */
 export function option(args: readonly string[], name: string, fallback: number): number {
@@ -13,7 +14,7 @@ export function option(args: readonly string[], name: string, fallback: number):
 }
 
 /**
- * How many niceness steps the bench's own thread goes below Fusebox once Fusebox is started
+ * How many niceness steps the bench's threads go below Fusebox once Fusebox is started
  * (SOAK_SIMULATOR_NICE, a whole number from 0 to 19; default 10: nice 10 when the bench starts at 0). In the field the stations and meters are other devices; here they are simulated in
  * this process on the same cores as Fusebox, and at equal priority the simulator's bursts took the CPU from
  * Fusebox's event loop when it needed it (docs/operations.md, "Soak"). 0 keeps equal priority.
@@ -28,26 +29,25 @@ export function simulatorNice(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * Lowers the priority of the calling thread by `steps` niceness steps, at most to 19 (Linux: setpriority on
- * the process id is the main thread's, where the simulated stations, the meter and the checks run; Fusebox,
- * spawned before, keeps the priority it started with). Raising one's niceness needs no privilege. Returns how
- * many steps below Fusebox the simulator now runs and a line saying so.
+ * Lowers every thread of this process (the simulated stations, the meter and the checks on the main thread;
+ * V8's and libuv's helpers beside it) by `steps` niceness steps, at most to 19 (src/thread-priority.ts; Fusebox,
+ * spawned before, keeps the priority it started with). Until 2026-12-07 only the main thread was lowered, and
+ * the simulator's garbage collector, on V8's helper threads at Fusebox's priority, took cores from Fusebox's
+ * event loop (docs/operations.md, "Soak"). Returns how many steps below Fusebox the simulator now runs and a
+ * line saying so.
  */
 export function yieldToFusebox(steps: number): { nice: number; line: string } {
-  try {
-    const own = getPriority();
-    const target = Math.min(19, own + steps);
-    if (target !== own) setPriority(target);
-    return {
-      nice: target - own,
-      line: `  the simulated stations and meter (this process) run at nice ${target}, Fusebox at ${own} (SOAK_SIMULATOR_NICE)`,
-    };
-  } catch (err) {
+  const own = getPriority();
+  const done = lowerThreads(steps, () => true);
+  if (done.refused > 0 || done.lowered === 0)
     return {
       nice: 0,
-      line: `  could not lower the simulator's priority (${(err as Error).message}): it competes with Fusebox as an equal`,
+      line: `  could not lower the simulator's priority (${done.refused} threads refused): it competes with Fusebox as an equal`,
     };
-  }
+  return {
+    nice: done.priority - own,
+    line: `  the simulated stations and meter (this process, ${done.lowered} threads) run at nice ${done.priority}, Fusebox at ${own} (SOAK_SIMULATOR_NICE)`,
+  };
 }
 
 /** Resident memory of a process, MB (/proc/PID/status VmRSS). */

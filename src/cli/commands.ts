@@ -196,8 +196,11 @@ async function runStartArgs(args: string[], out: Out): Promise<number> {
     return 2;
   }
   // Before the app allocates anything (src/v8-heap.ts): only for a process that runs Fusebox.
-  const tuned = (await import('../v8-heap.ts')).tuneHeap();
+  const v8 = await import('../v8-heap.ts');
+  const tuned = v8.tuneHeap();
   if ('error' in tuned) out(`fusebox start: ${tuned.error}; V8's own heap settings are used`);
+  const helpers = v8.lowerV8Helpers();
+  if ('error' in helpers) out(`fusebox start: ${helpers.error}; V8's helper threads keep their priority`);
   const { runStart } = await import('./start.ts');
   return runStart({
     configPath: values.config,
