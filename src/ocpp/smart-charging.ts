@@ -24,6 +24,9 @@ const DEFAULT_RETRY_MS = 30_000;
 /** Stations whose changed defaults start going out in one event-loop turn (updateDefaults); the rest next. */
 export const DEFAULT_SYNCS_PER_TURN = 100;
 
+/** How many station ids the log line of changed fail-safe defaults names (the first, falls first). */
+const LOGGED_STATION_IDS = 20;
+
 export class SmartCharging {
   /** Stations whose defaults are being brought to their targets, and those with news meanwhile. */
   private readonly syncing = new Set<string>();
@@ -182,8 +185,9 @@ export class SmartCharging {
     }
     const stations = [...falls, ...[...rises].filter((id) => !falls.has(id))];
     if (stations.length === 0) return;
+    // At 1,000 stations the whole list would be a 10-KB line: the count, the falls, and the first ids.
     this.ctx.log.info(
-      { stations },
+      { count: stations.length, falling: falls.size, stations: stations.slice(0, LOGGED_STATION_IDS) },
       'fail-safe defaults changed with the limits: sending them to the stations',
     );
     this.startSyncs(stations);

@@ -55,6 +55,7 @@ export class OfflineCaps {
   /** By port id. */
   private readonly byPort = new Map<string, OfflineCap>();
   private readonly unsubscribe: (() => void)[];
+  private closed = false;
 
   /** Reads back the limits of the sessions still running at the last stop. */
   constructor(private readonly d: OfflineCapsDeps) {
@@ -125,6 +126,7 @@ export class OfflineCaps {
 
   /** Stops watching; pending retries end (Fusebox stops: the limits stay stored for the next start). */
   close(): void {
+    this.closed = true;
     for (const u of this.unsubscribe.splice(0)) u();
     for (const cap of this.byPort.values()) clearTimeout(cap.retry);
   }
@@ -150,7 +152,7 @@ export class OfflineCaps {
     const failed = (): void => {
       cap.stopping = false;
       cap.failures++;
-      if (this.byPort.get(portId) !== cap) return;
+      if (this.closed || this.byPort.get(portId) !== cap) return;
       const first = this.d.stopRetryMs ?? STOP_RETRY_FIRST_MS;
       const waitMs = Math.min(STOP_RETRY_MAX_MS, first * 2 ** (cap.failures - 1));
       cap.retry = setTimeout(() => {
