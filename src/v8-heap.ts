@@ -56,10 +56,10 @@ export function tuneHeap(env: NodeJS.ProcessEnv = process.env): HeapTuning | { e
  * How many steps of nice below the process V8's helper threads run (FUSEBOX_V8_HELPER_NICE; 0 leaves them).
  * Those threads (the platform's worker pool, which Node names V8Worker: concurrent marking and sweeping,
  * background compiling) ran at the main thread's priority, and while a major collection marks concurrently
- * they can take every core of a small controller: in the soak (2 cores, 1,000 stations) the event loop's
- * gaps of 80 ms and more were the main thread waiting for a core while they ran (docs/operations.md, "Memory
- * and pauses"). Lowered, they still get every idle cycle, and V8 does on the main thread whatever marking
- * they have not done when it must finish.
+ * they can take every core of a small controller: in the soak (2 cores, 1,000 stations) the main thread
+ * waited for a core for most of some of the event loop's longest gaps while they ran (docs/operations.md,
+ * "Memory and pauses"). Lowered, they still get every idle cycle, and V8 does on the main thread whatever
+ * marking they have not done when it must finish.
  */
 export const V8_HELPER_NICE = 10;
 
@@ -73,9 +73,9 @@ export interface HelperPriority {
  * Lowers V8's helper threads `nice` steps below the calling thread (src/thread-priority.ts; Linux's `taskDir`):
  * those named V8Worker (Node 24). Node 22 leaves them unnamed (they carry the main thread's name, `node`), so
  * where there is no V8Worker, every thread with the main thread's name but another id: called at start, before
- * Fusebox starts threads of its own, those are V8's pool, the thread that waits for SIGUSR1 (the inspector) and
- * any thread of libuv's pool already started (file system work; threads started later inherit the main
- * thread's priority). Nothing where there is no such directory (not Linux). Returns what was done, or an
+ * Fusebox starts threads of its own, those are V8's pool, the thread that waits for SIGUSR1 (the inspector)
+ * and, where a module loader registered hooks (tsx from the sources), the hooks thread; libuv names its own
+ * (libuv-worker) on both. Nothing where there is no such directory (not Linux). Returns what was done, or an
  * error naming the bad variable.
  */
 export function lowerV8Helpers(
