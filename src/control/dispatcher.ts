@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { isDue } from '../core/freshness.ts';
+import { backoffMs } from '../backoff.ts';
 import type { IncreaseRequest } from '../core/ramp.ts';
 import type { PortSnapshot, SetpointResult, StationGateway } from '../contracts/station-gateway.ts';
 
@@ -386,8 +387,8 @@ export class Dispatcher {
       if (decrease) {
         if (result === 'rejected' || result === 'timeout') {
           const failures = (this.failedDecreases.get(portId)?.failures ?? 0) + 1;
-          const backoffMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
-          this.failedDecreases.set(portId, { value, failures, retryAtMs: answeredAtMs + backoffMs });
+          const retryAtMs = answeredAtMs + backoffMs(RETRY_FIRST_MS, RETRY_MAX_MS, failures);
+          this.failedDecreases.set(portId, { value, failures, retryAtMs });
         }
         // No transaction: nothing draws under that limit, there is nothing to retry.
         if (result === 'no-session' || result === 'unknown-port') this.failedDecreases.delete(portId);

@@ -9,6 +9,7 @@
 import { isFresh } from '../core/freshness.ts';
 import type { PortSnapshot, SetpointEvent } from '../contracts/station-gateway.ts';
 import { CLOCK_AHEAD_MS } from '../contracts/station-gateway.ts';
+import { backoffMs } from '../backoff.ts';
 
 /** Why a port is uncontrolled, in the API's and the metrics' words. */
 export type UncontrolledReason = 'rejected' | 'not-implemented' | 'timeout' | 'no-smart-charging';
@@ -99,7 +100,7 @@ export class UncontrolledPorts {
   refused(portId: string, reason: UncontrolledReason, detail: string, nowMs: number): boolean {
     const prev = this.ports.get(portId);
     const failures = (prev?.failures ?? 0) + 1;
-    const waitMs = Math.min(this.backoff.maxMs, this.backoff.firstMs * 2 ** Math.min(30, failures - 1));
+    const waitMs = backoffMs(this.backoff.firstMs, this.backoff.maxMs, failures);
     this.ports.set(portId, {
       reason,
       detail,
@@ -162,10 +163,7 @@ export class UncontrolledPorts {
   untried(portId: string, nowMs: number): void {
     const u = this.ports.get(portId);
     if (!u || u.retryAtMs !== Infinity) return;
-    const waitMs = Math.min(
-      this.backoff.maxMs,
-      this.backoff.firstMs * 2 ** Math.min(30, Math.max(0, u.failures - 1)),
-    );
+    const waitMs = backoffMs(this.backoff.firstMs, this.backoff.maxMs, u.failures);
     this.ports.set(portId, { ...u, retryAtMs: nowMs + waitMs });
   }
 

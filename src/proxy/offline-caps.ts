@@ -8,6 +8,7 @@ import type { PortMeterEvent } from '../contracts/station-gateway.ts';
 import type { OcppServer } from '../ocpp/ocpp-server.ts';
 import type { Store } from '../store/store.ts';
 import type { RecordEvent } from './relay.ts';
+import { backoffMs } from '../backoff.ts';
 
 /** A session accepted for an unknown id tag, to stop at `limitWh`. */
 interface OfflineCap {
@@ -153,8 +154,7 @@ export class OfflineCaps {
       cap.stopping = false;
       cap.failures++;
       if (this.closed || this.byPort.get(portId) !== cap) return;
-      const first = this.d.stopRetryMs ?? STOP_RETRY_FIRST_MS;
-      const waitMs = Math.min(STOP_RETRY_MAX_MS, first * 2 ** (cap.failures - 1));
+      const waitMs = backoffMs(this.d.stopRetryMs ?? STOP_RETRY_FIRST_MS, STOP_RETRY_MAX_MS, cap.failures);
       cap.retry = setTimeout(() => {
         cap.retry = undefined;
         if (this.byPort.get(portId) === cap && !cap.stopping && this.drawnWh(portId, cap) !== undefined)

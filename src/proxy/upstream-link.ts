@@ -7,6 +7,7 @@ import type { OcppVersion } from '../contracts/station-gateway.ts';
 import { subprotocolOf } from '../ocpp/ocpp-version.ts';
 import type { RpcClient, RpcHandler } from '../ocpp/rpc.ts';
 import { createRpcClient } from '../ocpp/rpc.ts';
+import { backoffMs } from '../backoff.ts';
 import type { UpstreamReconnect, UpstreamStationSettings, UpstreamStatus } from '../contracts/upstream.ts';
 
 export type LinkState = 'connecting' | 'connected' | 'down' | 'closed';
@@ -27,7 +28,7 @@ export function backoffDelayMs(
   attempt: number,
   random: () => number = Math.random,
 ): number {
-  const base = Math.min(r.maxDelayMs, r.initialDelayMs * 2 ** Math.min(attempt, 30));
+  const base = backoffMs(r.initialDelayMs, r.maxDelayMs, attempt + 1);
   return Math.round(base * (1 - JITTER + 2 * JITTER * random()));
 }
 
